@@ -1,0 +1,61 @@
+# cohortpress — common tasks. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STUDY ?=
+ENGINE ?= auto
+SIZES ?=
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e . pytest syrupy ruff pyright pypdf python-docx
+	touch $(STAMP)
+
+venv: $(STAMP) ## create the virtual environment and install everything
+
+report: $(STAMP) ## render every study under reports/ (or STUDY=name) to _output/
+	@if [ -n "$(STUDY)" ]; then studies="reports/$(STUDY)"; else studies=$$(ls -d reports/*/); fi; \
+	for s in $$studies; do $(BIN)/cohortpress report $$s --engine $(ENGINE) || exit $$?; done
+
+validate: $(STAMP) ## validate every study's workbook (or STUDY=name)
+	@if [ -n "$(STUDY)" ]; then studies="reports/$(STUDY)"; else studies=$$(ls -d reports/*/); fi; \
+	for s in $$studies; do $(BIN)/cohortpress validate $$s || exit $$?; done
+
+data: $(STAMP) ## regenerate the example workbooks in data/ (seeded, reproducible)
+	$(BIN)/python data/make_examples.py
+
+test: $(STAMP) ## run the test suite
+	$(BIN)/python -m pytest
+
+test-update: $(STAMP) ## run the tests and rewrite the snapshots
+	$(BIN)/python -m pytest --snapshot-update
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check src tests schemas data
+	$(BIN)/ruff format --check src tests schemas data
+
+fix: $(STAMP) ## let ruff fix what it can
+	$(BIN)/ruff check --fix src tests schemas data
+	$(BIN)/ruff format src tests schemas data
+
+typecheck: $(STAMP) ## pyright on src/
+	$(BIN)/pyright src
+
+bench: $(STAMP) ## time and measure every stage (SIZES="26 1000" for a subset)
+	$(BIN)/python -m cohortpress.bench $(if $(SIZES),--sizes "$(SIZES)",)
+
+clean-test: ## remove test result images
+	rm -rf tests/result_images
+
+clean: clean-test ## remove outputs and build folders
+	rm -rf _output _build
+
+.PHONY: help venv report validate data test test-update lint fix typecheck bench clean-test clean

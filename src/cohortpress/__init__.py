@@ -1,0 +1,1 @@
+"""cohortpress: a retrospective cohort workbook in, a manuscript out."""

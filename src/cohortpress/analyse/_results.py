@@ -1,0 +1,139 @@
+"""Plain, immutable results of the analysis stage.
+
+Nothing here is formatted: artefacts (tables, figures, text, results.json) read these objects
+and never raw data, so the manuscript's text and tables cannot disagree. Values that do not
+exist (a median not reached, an infinite hazard ratio) are ``None``, never ``inf`` or ``NaN``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CITransform = Literal["log-log", "log", "plain"]
+Ties = Literal["efron", "breslow"]
+
+
+@dataclass(frozen=True, eq=False)
+class QuantileEstimate:
+    """A survival-time quantile with its Brookmeyer–Crowley confidence interval."""
+
+    surv_level: float  # the S(t) level: 0.5 for the median, 0.75 and 0.25 for the quartiles
+    estimate: float | None  # None = not reached
+    lower: float | None  # None = not reached
+    upper: float | None  # None = not reached
+
+
+@dataclass(frozen=True, eq=False)
+class KMEstimate:
+    """Kaplan–Meier estimate of one group.
+
+    ``table`` has one row per distinct observed time, as R's ``summary(survfit(...))`` with
+    ``censored = TRUE``: columns ``time, n_risk, n_event, n_censor, surv, std_err, lower,
+    upper``; ``std_err`` is the Greenwood standard error of S(t) and ``lower``/``upper`` the
+    pointwise band under ``ci_transform``.
+    """
+
+    label: str
+    n: int
+    events: int
+    table: pd.DataFrame
+    median: QuantileEstimate
+    quartiles: tuple[QuantileEstimate, ...]  # S = 0.75 and S = 0.25, in that order
+    ci_transform: CITransform
+    conf_level: float
+    median_rule: str = "midpoint of a flat S(t) = 0.5 segment (R survfit, SAS LIFETEST)"
+
+
+@dataclass(frozen=True, eq=False)
+class RiskTable:
+    """Numbers at risk at the start of each interval (R ``summary(survfit, times=)``)."""
+
+    times: tuple[float, ...]
+    n_risk: dict[str, tuple[int, ...]]  # group label -> counts at each time
+
+
+@dataclass(frozen=True, eq=False)
+class LogRankResult:
+    """Log-rank test of equal survival across k groups."""
+
+    groups: tuple[str, ...]
+    observed: tuple[float, ...]
+    expected: tuple[float, ...]
+    chisq: float
+    df: int
+    p: float
+    method: str = "log-rank (Mantel–Haenszel)"
+
+
+@dataclass(frozen=True, eq=False)
+class CoxTerm:
+    """One coefficient of a Cox model: a level of a factor against its reference, or a
+    continuous covariate per ``per`` units."""
+
+    covariate: str  # the covariate's name in study.yml
+    label: str  # e.g. "Poor vs favourable/intermediate (ref)" or "per 10 years"
+    level: str | None
+    reference: str | None
+    coef: float | None
+    se: float | None
+    hr: float | None  # None when not estimable (see ``note``)
+    lower: float | None
+    upper: float | None
+    p: float | None  # Wald p
+    note: str | None = None  # why a value is missing, in plain words
+
+
+@dataclass(frozen=True, eq=False)
+class TestResult:
+    """A global test of a model or a factor."""
+
+    statistic: float
+    df: int
+    p: float
+    method: str
+
+
+@dataclass(frozen=True, eq=False)
+class CoxResult:
+    """A fitted Cox proportional-hazards model (univariate or multivariable)."""
+
+    terms: tuple[CoxTerm, ...]
+    n: int
+    events: int
+    ties: Ties
+    converged: bool
+    iterations: int
+    loglik: tuple[float, float] | None  # (null, fitted)
+    wald: TestResult | None
+    likelihood_ratio: TestResult | None
+    score: TestResult | None
+    factor_tests: dict[str, TestResult] = field(default_factory=dict)  # covariate -> global p
+    events_per_variable: float | None = None
+    note: str | None = None  # why the model could not be estimated, if it could not
+
+
+@dataclass(frozen=True, eq=False)
+class ComparisonResult:
+    """A two-or-more group comparison of one variable."""
+
+    test: str  # e.g. "Wilcoxon rank-sum, exact", "Fisher's exact"
+    statistic: float | None
+    p: float | None
+    note: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class ProportionEstimate:
+    """k of n with an exact (Clopper–Pearson) confidence interval."""
+
+    k: int
+    n: int
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+    conf_level: float = 0.95
+    method: str = "Clopper–Pearson (exact)"
