@@ -16,7 +16,7 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e . pytest syrupy ruff pyright pypdf python-docx
+	$(BIN)/python -m pip install --quiet -e . --group dev
 	touch $(STAMP)
 
 venv: $(STAMP) ## create the virtual environment and install everything
