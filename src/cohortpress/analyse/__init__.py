@@ -1,1 +1,56 @@
-"""."""
+"""Analyse: plain numbers from the derived cohort. No formatting happens here."""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+from cohortpress.analyse import _summaries
+from cohortpress.analyse._km import median_followup
+from cohortpress.analyse._study import StudyResults
+from cohortpress.analyse._survival import endpoint_results
+
+if TYPE_CHECKING:
+    from cohortpress.config import StudyConfig
+    from cohortpress.derive import Cohort
+
+__all__ = ["StudyResults", "analyse"]
+
+_SOFTWARE = ("cohortpress", "lifelines", "scipy", "pandas", "numpy", "great-tables", "plotnine")
+
+
+def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
+    """Compute every number the manuscript shows, once."""
+    stats = config.statistics
+    data = cohort.patients
+    return StudyResults(
+        flow=cohort.flow,
+        n=len(data),
+        time_unit=cohort.time_unit,
+        censored_at_cutoff=cohort.censored_at_cutoff,
+        characteristics=_summaries.characteristics(cohort, config),
+        markers=_summaries.markers(cohort, config),
+        followup=median_followup(
+            data["os_time"],
+            data["os_event"],
+            ci_transform=stats.resolved("ci_transform"),
+            conf_level=stats.conf_level,
+        ),  # fmt: skip
+        endpoints=endpoint_results(cohort, config),
+        response=_summaries.response(cohort, config),
+        treatment=_summaries.treatment(cohort, config),
+        adverse_events=_summaries.adverse_events(cohort, config),
+        software=software_versions(),
+    )
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of the software that computed the numbers, for the Methods section."""
+    versions = {"Python": platform.python_version()}
+    for package in _SOFTWARE:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions

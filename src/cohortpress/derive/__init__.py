@@ -1,1 +1,51 @@
-"""."""
+"""Derive: inclusion rules, endpoint times and events, markers and their groups."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cohortpress.config import DAYS_PER_UNIT
+from cohortpress.derive._cohort import Cohort, Exclusion, PatientFlow
+from cohortpress.derive._endpoints import endpoint, touched_by_cutoff, treatment_days
+from cohortpress.derive._markers import evaluate_formula, marker_groups
+
+if TYPE_CHECKING:
+    from cohortpress.config import StudyConfig
+
+__all__ = ["Cohort", "Exclusion", "PatientFlow", "derive_cohort"]
+
+
+def derive_cohort(
+    patients: pd.DataFrame, adverse_events: pd.DataFrame, config: StudyConfig
+) -> Cohort:
+    """Apply the study's inclusion rule and derive everything the analysis reads."""
+    data = patients.copy()
+    data["treatment_days"] = treatment_days(data, config.data_cutoff)
+    included, exclusions = _apply_inclusion(data, config)
+    data = data.loc[included].copy()
+    per_unit = DAYS_PER_UNIT[config.time_unit]
+    kinds = {e.kind for e in config.endpoints} | {"pfs", "os"}
+    for kind in sorted(kinds):
+        days, event = endpoint(data, kind, config.data_cutoff)
+        data[f"{kind}_time"] = days / per_unit
+        data[f"{kind}_event"] = event
+    data["pfs_days"] = endpoint(data, "pfs", config.data_cutoff)[0]
+    for name, marker in config.markers.items():
+        data[name] = evaluate_formula(marker.formula, data)
+        data[f"{name}_group"] = marker_groups(data[name], marker)
+    flow = PatientFlow(len(patients), exclusions, len(data))
+    events = adverse_events[adverse_events["patient_id"].isin(data["patient_id"])]
+    censored = touched_by_cutoff(data, config.data_cutoff)
+    return Cohort(data, events.copy(), flow, config.time_unit, censored)
+
+
+def _apply_inclusion(
+    data: pd.DataFrame, config: StudyConfig
+) -> tuple[pd.Series, tuple[Exclusion, ...]]:
+    minimum = config.inclusion.min_treatment
+    if minimum is None:
+        return pd.Series(True, index=data.index), ()
+    short = data["treatment_days"] < minimum.days()
+    return ~short, (Exclusion(f"treated for < {minimum.text()}", int(short.sum())),)

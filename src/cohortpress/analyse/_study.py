@@ -1,0 +1,156 @@
+"""What the analysis of one study produces: plain, immutable numbers grouped by manuscript part."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cohortpress.analyse._results import (
+        ComparisonResult,
+        CoxResult,
+        KMEstimate,
+        LogRankResult,
+        ProportionEstimate,
+        QuantileEstimate,
+        RiskTable,
+    )
+    from cohortpress.derive import PatientFlow
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Median and range (and quartiles) of a continuous value."""
+
+    n: int
+    missing: int
+    median: float | None
+    q1: float | None
+    q3: float | None
+    minimum: float | None
+    maximum: float | None
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    level: str
+    label: str
+    count: int
+    n: int  # denominator
+
+    @property
+    def percent(self) -> float | None:
+        return 100.0 * self.count / self.n if self.n else None
+
+
+@dataclass(frozen=True)
+class Characteristic:
+    """One block of Table I: a continuous summary or the counts of some levels."""
+
+    variable: str
+    label: str
+    group: str | None
+    kind: str  # "continuous" or "counts"
+    unit: str | None = None
+    distribution: Distribution | None = None
+    levels: tuple[LevelCount, ...] = ()
+    missing: int = 0
+    abbreviation: str | None = None
+
+
+@dataclass(frozen=True)
+class MarkerSummary:
+    name: str
+    label: str
+    unit: str | None
+    cutoff: float
+    decimals: int
+    distribution: Distribution
+    high: int
+    low: int
+    high_label: str
+    low_label: str
+
+
+@dataclass(frozen=True, eq=False)
+class GroupedSurvival:
+    """Kaplan–Meier curves of one endpoint by the levels of one factor, tested."""
+
+    factor: str  # covariate / marker name
+    label: str
+    estimates: tuple[KMEstimate, ...]
+    risk: RiskTable
+    logrank: LogRankResult | None
+    cox: CoxResult | None
+
+
+@dataclass(frozen=True, eq=False)
+class EndpointResult:
+    kind: str
+    label: str
+    abbreviation: str
+    definition: str
+    overall: KMEstimate
+    risk: RiskTable
+    by: tuple[GroupedSurvival, ...]
+    univariate: tuple[CoxResult, ...]  # one per covariate, in the order of study.yml
+    multivariate: CoxResult | None
+    multivariate_covariates: tuple[str, ...]
+    multivariate_note: str | None
+
+
+@dataclass(frozen=True)
+class ResponseSummary:
+    counts: tuple[LevelCount, ...]  # CR, PR, SD, PD, NE
+    orr: ProportionEstimate
+    cbr: ProportionEstimate
+    sd_threshold_text: str
+    sd_strict: bool
+    sd_short: int  # SD patients whose SD did not last long enough to count for CBR
+
+
+@dataclass(frozen=True)
+class TreatmentSummary:
+    duration: Distribution  # in the study's time unit
+    reasons: tuple[LevelCount, ...]  # discontinued by reason, then ongoing
+    ongoing: int
+    dose_reduction: ProportionEstimate | None
+
+
+@dataclass(frozen=True)
+class AdverseEventRow:
+    term: str
+    any_grade: int
+    severe: int
+
+
+@dataclass(frozen=True)
+class AdverseEventSummary:
+    n: int
+    grading: str
+    severe_grade: int
+    any_grade: int  # patients with any AE
+    severe: int  # patients with any AE of grade >= severe_grade
+    rows: tuple[AdverseEventRow, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class StudyResults:
+    """Everything the manuscript shows, computed once."""
+
+    flow: PatientFlow
+    n: int
+    time_unit: str
+    censored_at_cutoff: int
+    characteristics: tuple[Characteristic, ...]
+    markers: tuple[MarkerSummary, ...]
+    followup: QuantileEstimate
+    endpoints: tuple[EndpointResult, ...]
+    response: ResponseSummary | None
+    treatment: TreatmentSummary
+    adverse_events: AdverseEventSummary | None
+    comparisons: dict[str, ComparisonResult] = field(default_factory=dict)
+    software: dict[str, str] = field(default_factory=dict)
+
+    def endpoint(self, kind: str) -> EndpointResult:
+        return next(e for e in self.endpoints if e.kind == kind)

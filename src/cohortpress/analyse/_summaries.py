@@ -1,0 +1,201 @@
+"""Descriptive summaries: Table I, markers, response, treatment and adverse events."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from cohortpress.analyse._proportions import proportion_ci
+from cohortpress.analyse._study import (
+    AdverseEventRow,
+    AdverseEventSummary,
+    Characteristic,
+    Distribution,
+    LevelCount,
+    MarkerSummary,
+    ResponseSummary,
+    TreatmentSummary,
+)
+
+if TYPE_CHECKING:
+    from cohortpress.config import StudyConfig, Table1Row
+    from cohortpress.derive import Cohort
+
+RESPONSES = ("CR", "PR", "SD", "PD", "NE")
+RESPONSE_LABELS = {
+    "CR": "Complete response",
+    "PR": "Partial response",
+    "SD": "Stable disease",
+    "PD": "Progressive disease",
+    "NE": "Not evaluable",
+}
+END_REASON_LABELS = {
+    "progression": "Disease progression",
+    "adverse_event": "Adverse events",
+    "death": "Death",
+    "patient_decision": "Patient decision",
+    "physician_decision": "Physician decision",
+    "other": "Other reasons",
+}
+BUILTIN_VARIABLES = {
+    "age": ("Age", "continuous", "years", None),
+    "sex": ("Sex", "categorical", None, ("Male", "Female")),
+    "best_change_pct": ("Maximal change of target lesions", "continuous", "%", None),
+}
+
+
+def distribution(values: pd.Series) -> Distribution:
+    """Median (R's type-7 quantiles, as summary() and EZR) with quartiles and range."""
+    x = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype="float64")
+    if x.size == 0:
+        return Distribution(0, len(values), None, None, None, None, None)
+    q1, median, q3 = np.quantile(x, [0.25, 0.5, 0.75])
+    return Distribution(
+        int(x.size),
+        int(len(values) - x.size),
+        float(median),
+        float(q1),
+        float(q3),
+        float(x.min()),
+        float(x.max()),
+    )
+
+
+def variable_info(name: str, config: StudyConfig) -> tuple[str, str, str | None, tuple[str, ...]]:
+    """(label, type, unit, levels) of a canonical field, study variable or marker."""
+    if name in config.variables:
+        v = config.variables[name]
+        return v.label, v.type, v.unit, v.levels or ()
+    if name in config.markers:
+        m = config.markers[name]
+        return m.label, "continuous", m.unit, ()
+    label, kind, unit, levels = BUILTIN_VARIABLES.get(name, (name, "continuous", None, None))
+    return label, kind, unit, levels or ()
+
+
+def characteristics(cohort: Cohort, config: StudyConfig) -> tuple[Characteristic, ...]:
+    return tuple(_characteristic(cohort.patients, row, config) for row in config.table1)
+
+
+def _characteristic(data: pd.DataFrame, row: Table1Row, config: StudyConfig) -> Characteristic:
+    label, kind, unit, levels = variable_info(row.variable, config)
+    label = row.label or label
+    values = data[row.variable]
+    missing = int(values.isna().sum())
+    abbreviation = (
+        config.variables[row.variable].abbreviation if row.variable in config.variables else None
+    )
+    common = {
+        "variable": row.variable,
+        "label": label,
+        "group": row.group,
+        "missing": missing,
+        "abbreviation": abbreviation,
+    }
+    if kind in ("continuous", "count") and row.cut is None:
+        return Characteristic(
+            kind="continuous", unit=unit, distribution=distribution(values), **common
+        )
+    if row.cut is not None:
+        below, above = row.cut_labels or (f"<{row.cut:g}", f"≥{row.cut:g}")
+        values = pd.Series(np.where(values < row.cut, below, above), index=values.index).where(
+            values.notna()
+        )
+        levels = (below, above)
+    shown = row.levels_shown or (levels[:1] if kind == "binary" else levels)
+    n = len(values)
+    counts = tuple(LevelCount(level, level, int((values == level).sum()), n) for level in shown)
+    return Characteristic(kind="counts", levels=counts, **common)
+
+
+def markers(cohort: Cohort, config: StudyConfig) -> tuple[MarkerSummary, ...]:
+    out = []
+    for name, marker in config.markers.items():
+        groups = cohort.patients[f"{name}_group"]
+        out.append(
+            MarkerSummary(
+                name=name,
+                label=marker.label,
+                unit=marker.unit,
+                cutoff=marker.cutoff,
+                decimals=marker.decimals,
+                distribution=distribution(cohort.patients[name]),
+                high=int((groups == marker.high_label).sum()),
+                low=int((groups == marker.low_label).sum()),
+                high_label=marker.high_label,
+                low_label=marker.low_label,
+            )
+        )
+    return tuple(out)
+
+
+def response(cohort: Cohort, config: StudyConfig) -> ResponseSummary | None:
+    settings = config.response
+    if settings is None:
+        return None
+    data = cohort.patients
+    n = len(data)
+    best = data["best_response"]
+    counts = tuple(LevelCount(r, RESPONSE_LABELS[r], int((best == r).sum()), n) for r in RESPONSES)
+    threshold = settings.sd_min_duration.days()
+    pf_days = data["pfs_days"]
+    lasting = pf_days > threshold if settings.sd_strict else pf_days >= threshold
+    sd = best == "SD"
+    responders = int(best.isin(["CR", "PR"]).sum())
+    benefit = responders + int((sd & lasting).sum())
+    conf = config.statistics.conf_level
+    return ResponseSummary(
+        counts=counts,
+        orr=proportion_ci(responders, n, conf_level=conf),
+        cbr=proportion_ci(benefit, n, conf_level=conf),
+        sd_threshold_text=settings.sd_min_duration.text(),
+        sd_strict=settings.sd_strict,
+        sd_short=int((sd & ~lasting).sum()),
+    )
+
+
+def treatment(cohort: Cohort, config: StudyConfig) -> TreatmentSummary:
+    data = cohort.patients
+    n = len(data)
+    cutoff = pd.Timestamp(config.data_cutoff)
+    stopped = data["treatment_end"].notna() & (data["treatment_end"] <= cutoff)
+    reasons = data.loc[stopped, "end_reason"]
+    present = [r for r in END_REASON_LABELS if (reasons == r).any()]
+    counts = tuple(
+        LevelCount(r, END_REASON_LABELS[r], int((reasons == r).sum()), n) for r in present
+    )
+    dose = None
+    if config.dose_reduction:
+        level = config.variables[config.dose_reduction].levels or ("Yes",)
+        reduced = int((data[config.dose_reduction] == level[0]).sum())
+        dose = proportion_ci(reduced, n, conf_level=config.statistics.conf_level)
+    duration = distribution(data["treatment_days"].map(cohort.to_unit))
+    return TreatmentSummary(duration, counts, int((~stopped).sum()), dose)
+
+
+def adverse_events(cohort: Cohort, config: StudyConfig) -> AdverseEventSummary | None:
+    settings = config.adverse_events
+    if settings is None:
+        return None
+    n = len(cohort.patients)
+    events = cohort.adverse_events
+    worst = events.groupby(["term", "patient_id"])["grade"].max().reset_index()
+    severe = worst[worst["grade"] >= settings.severe_grade]
+    any_grade = worst.groupby("term")["patient_id"].nunique()
+    any_severe = severe.groupby("term")["patient_id"].nunique()
+    table = pd.DataFrame({"any": any_grade, "severe": any_severe}).fillna(0).astype(int)
+    table = table[table["any"] >= settings.min_patients]
+    table = table.reset_index(names="term").sort_values(
+        ["any", "severe", "term"], ascending=[False, False, True]
+    )
+    rows = tuple(AdverseEventRow(r.term, int(r.any), int(r.severe)) for r in table.itertuples())
+    return AdverseEventSummary(
+        n=n,
+        grading=settings.grading,
+        severe_grade=settings.severe_grade,
+        any_grade=int(events["patient_id"].nunique()),
+        severe=int(severe["patient_id"].nunique()),
+        rows=rows,
+    )

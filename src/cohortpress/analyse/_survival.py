@@ -1,0 +1,187 @@
+"""Survival analysis of each endpoint: Kaplan–Meier, log-rank by factor, Cox models."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from cohortpress.analyse._cox import CoxCovariate, cox_fit
+from cohortpress.analyse._km import km_estimate, risk_table
+from cohortpress.analyse._logrank import logrank_test
+from cohortpress.analyse._study import EndpointResult, GroupedSurvival
+from cohortpress.analyse._summaries import variable_info
+from cohortpress.derive._endpoints import ENDPOINT_DEFINITIONS
+
+if TYPE_CHECKING:
+    from cohortpress.analyse._results import CoxResult
+    from cohortpress.config import Covariate, Endpoint, StudyConfig
+    from cohortpress.derive import Cohort
+
+ENDPOINT_NAMES = {
+    "os": ("Overall survival", "OS"),
+    "pfs": ("Progression-free survival", "PFS"),
+    "ttf": ("Time to treatment failure", "TTF"),
+}
+
+
+def risk_times(max_time: float, time_unit: str) -> tuple[float, ...]:
+    """Round tick positions for the time axis and the numbers at risk."""
+    step = {"days": 500.0, "weeks": 26.0, "months": 6.0, "years": 1.0}[time_unit]
+    while max_time / step > 8:
+        step *= 2
+    while max_time / step < 3 and step > 1:
+        step /= 2
+    return tuple(float(t) for t in np.arange(0, max_time + step / 2, step))
+
+
+def covariate_column(data: pd.DataFrame, cov: Covariate, config: StudyConfig) -> CoxCovariate:
+    """Add the coded column of one covariate to ``data`` and describe it for the Cox fit."""
+    name = cov.variable
+    column = f"_cov_{name}"
+    if name in config.markers:
+        marker = config.markers[name]
+        data[column] = data[f"{name}_group"]
+        levels = (marker.high_label, marker.low_label)
+        reference = cov.reference or marker.low_label
+        return _categorical(cov, column, levels, reference, config)
+    label, kind, unit, levels = variable_info(name, config)
+    values = data[name]
+    if cov.groups:
+        lookup = {lvl: grp for grp, lvls in cov.groups.items() for lvl in lvls}
+        data[column] = values.map(lookup)
+        reference = cov.reference or list(cov.groups)[-1]
+        return _categorical(cov, column, tuple(cov.groups), reference, config)
+    if kind in ("continuous", "count") and cov.cut is not None:
+        below, above = f"<{cov.cut:g}", f"≥{cov.cut:g}"
+        data[column] = pd.Series(np.where(values < cov.cut, below, above), index=data.index).where(
+            values.notna()
+        )
+        return _categorical(cov, column, (above, below), cov.reference or below, config)
+    if kind in ("continuous", "count"):
+        data[column] = values.astype("float64")
+        return CoxCovariate(
+            name, column, "continuous", cov.label or label, per=cov.per or 1.0, unit=unit
+        )
+    data[column] = values
+    reference = cov.reference or (levels[-1] if kind == "binary" else levels[0])
+    return _categorical(cov, column, tuple(levels), reference, config)
+
+
+def _categorical(
+    cov: Covariate, column: str, levels: tuple[str, ...], reference: str, config: StudyConfig
+) -> CoxCovariate:
+    label = cov.label or variable_info(cov.variable, config)[0]
+    return CoxCovariate(
+        cov.variable, column, "categorical", label, levels=levels, reference=reference
+    )
+
+
+def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> EndpointResult:
+    stats = config.statistics
+    transform = stats.resolved("ci_transform")
+    ties = stats.resolved("ties")
+    data = cohort.patients.copy()
+    time, event = f"{endpoint.kind}_time", f"{endpoint.kind}_event"
+    label, abbreviation = ENDPOINT_NAMES[endpoint.kind]
+    label, abbreviation = endpoint.label or label, endpoint.abbreviation or abbreviation
+    overall = km_estimate(
+        data[time], data[event], label="All patients", ci_transform=transform,
+        conf_level=stats.conf_level,
+    )  # fmt: skip
+    ticks = risk_times(float(data[time].max()), cohort.time_unit)
+    specs = [covariate_column(data, cov, config) for cov in config.cox.covariates]
+    univariate = tuple(
+        cox_fit(data, time, event, [spec], ties=ties, conf_level=stats.conf_level) for spec in specs
+    )
+    grouped = tuple(
+        _grouped(data, time, event, spec, uni, ticks, config)
+        for spec, uni in zip(specs, univariate, strict=True)
+        if spec.name in config.markers or spec.name in _km_factors(config)
+    )
+    chosen, note = _multivariate_choice(specs, univariate, config)
+    multivariate = (
+        cox_fit(data, time, event, chosen, ties=ties, conf_level=stats.conf_level)
+        if chosen
+        else None
+    )
+    return EndpointResult(
+        kind=endpoint.kind,
+        label=label,
+        abbreviation=abbreviation,
+        definition=ENDPOINT_DEFINITIONS[endpoint.kind],
+        overall=overall,
+        risk=risk_table([overall], ticks),
+        by=grouped,
+        univariate=univariate,
+        multivariate=multivariate,
+        multivariate_covariates=tuple(s.name for s in chosen),
+        multivariate_note=note,
+    )
+
+
+def _km_factors(config: StudyConfig) -> set[str]:
+    return set(config.markers)
+
+
+def _grouped(
+    data: pd.DataFrame,
+    time: str,
+    event: str,
+    spec: CoxCovariate,
+    cox: CoxResult,
+    ticks: tuple[float, ...],
+    config: StudyConfig,
+) -> GroupedSurvival:
+    stats = config.statistics
+    subset = data[data[spec.column].notna()]
+    estimates = tuple(
+        km_estimate(
+            subset.loc[subset[spec.column] == level, time],
+            subset.loc[subset[spec.column] == level, event],
+            label=str(level),
+            ci_transform=stats.resolved("ci_transform"),
+            conf_level=stats.conf_level,
+        )
+        for level in (spec.levels or ())
+        if (subset[spec.column] == level).any()
+    )
+    logrank = (
+        logrank_test(subset[time], subset[event], subset[spec.column])
+        if len(estimates) > 1
+        else None
+    )
+    return GroupedSurvival(
+        spec.name, spec.label, estimates, risk_table(estimates, ticks), logrank, cox
+    )
+
+
+def _multivariate_choice(
+    specs: list[CoxCovariate], univariate: tuple[CoxResult, ...], config: StudyConfig
+) -> tuple[list[CoxCovariate], str | None]:
+    rule = config.cox.multivariate
+    if rule.rule == "none":
+        return [], rule.reason or "no multivariable model was requested"
+    if rule.rule == "fixed":
+        return [s for s in specs if s.name in rule.covariates], None
+    chosen = [
+        spec
+        for spec, uni in zip(specs, univariate, strict=True)
+        if _model_p(uni) is not None and _model_p(uni) < rule.threshold  # type: ignore[operator]
+    ]
+    if len(chosen) < 2:
+        return [], f"fewer than two factors had a univariate p < {rule.threshold:g}"
+    return chosen, None
+
+
+def _model_p(result: CoxResult) -> float | None:
+    """The p-value that decides entry: the factor's global test, else its single Wald p."""
+    if result.factor_tests:
+        return next(iter(result.factor_tests.values())).p
+    ps = [t.p for t in result.terms if t.p is not None]
+    return ps[0] if len(ps) == 1 else None
+
+
+def endpoint_results(cohort: Cohort, config: StudyConfig) -> tuple[EndpointResult, ...]:
+    return tuple(endpoint_result(cohort, e, config) for e in config.endpoints)

@@ -1,0 +1,49 @@
+"""The analysed cohort: inclusion applied, endpoints and markers derived, flow recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cohortpress.config import DAYS_PER_UNIT
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    reason: str
+    n: int
+
+
+@dataclass(frozen=True)
+class PatientFlow:
+    """Screened → excluded (with reasons) → analysed; the counts always add up."""
+
+    screened: int
+    exclusions: tuple[Exclusion, ...]
+    analysed: int
+
+    @property
+    def excluded(self) -> int:
+        return sum(e.n for e in self.exclusions)
+
+
+@dataclass(frozen=True, eq=False)
+class Cohort:
+    """The analysed population, one row per patient, ready for analysis.
+
+    Besides the input fields, ``patients`` holds ``treatment_days``, ``<endpoint>_time`` and
+    ``<endpoint>_event`` for every endpoint and for PFS (which CBR reads), each marker's value
+    and ``<marker>_group``. Times are in ``time_unit``.
+    """
+
+    patients: pd.DataFrame
+    adverse_events: pd.DataFrame
+    flow: PatientFlow
+    time_unit: str
+    censored_at_cutoff: int
+
+    def to_unit(self, days: float) -> float:
+        return days / DAYS_PER_UNIT[self.time_unit]
