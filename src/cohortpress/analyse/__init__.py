@@ -41,6 +41,7 @@ def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
         response=_summaries.response(cohort, config),
         treatment=_summaries.treatment(cohort, config),
         adverse_events=_summaries.adverse_events(cohort, config),
+        waterfall=_summaries.waterfall(cohort, config),
         software=software_versions(),
     )
 

@@ -110,6 +110,15 @@ class ResponseSummary:
 
 
 @dataclass(frozen=True)
+class WaterfallData:
+    """Maximal % change of target lesions per evaluable patient, without identifiers."""
+
+    change_pct: tuple[float, ...]
+    best_response: tuple[str, ...]
+    not_measured: int
+
+
+@dataclass(frozen=True)
 class TreatmentSummary:
     duration: Distribution  # in the study's time unit
     reasons: tuple[LevelCount, ...]  # discontinued by reason, then ongoing
@@ -149,6 +158,7 @@ class StudyResults:
     response: ResponseSummary | None
     treatment: TreatmentSummary
     adverse_events: AdverseEventSummary | None
+    waterfall: WaterfallData | None = None
     comparisons: dict[str, ComparisonResult] = field(default_factory=dict)
     software: dict[str, str] = field(default_factory=dict)
 

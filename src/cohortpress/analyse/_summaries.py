@@ -17,6 +17,7 @@ from cohortpress.analyse._study import (
     MarkerSummary,
     ResponseSummary,
     TreatmentSummary,
+    WaterfallData,
 )
 
 if TYPE_CHECKING:
@@ -198,4 +199,16 @@ def adverse_events(cohort: Cohort, config: StudyConfig) -> AdverseEventSummary |
         any_grade=int(events["patient_id"].nunique()),
         severe=int(severe["patient_id"].nunique()),
         rows=rows,
+    )
+
+
+def waterfall(cohort: Cohort, config: StudyConfig) -> WaterfallData | None:
+    if config.response is None or not config.response.waterfall:
+        return None
+    data = cohort.patients[["best_change_pct", "best_response"]]
+    measured = data.dropna(subset=["best_change_pct"]).sort_values("best_change_pct", ascending=False)
+    return WaterfallData(
+        tuple(float(x) for x in measured["best_change_pct"]),
+        tuple(str(x) for x in measured["best_response"].fillna("NE")),
+        int(len(data) - len(measured)),
     )

@@ -1,1 +1,68 @@
-"""."""
+"""Artefacts: tables, figures, numbers and paragraphs, written into the staging folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cohortpress.artefacts._figures import draw_figures
+from cohortpress.artefacts._numbers import collect_numbers
+from cohortpress.artefacts._supplement import write_supplement
+from cohortpress.artefacts.tables import build_tables
+from cohortpress.artefacts.text import write_paragraphs
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cohortpress.analyse import StudyResults
+    from cohortpress.config import StudyConfig
+
+__all__ = ["FigureSize", "build_artefacts"]
+
+GENERATED = "_generated"
+
+
+@dataclass(frozen=True)
+class FigureSize:
+    width: float = 7.0  # inches
+    height: float = 3.6
+    dpi: int = 300
+
+
+def build_artefacts(
+    results: StudyResults,
+    config: StudyConfig,
+    staging: Path,
+    *,
+    figure_size: FigureSize = FigureSize(),
+    normalisations: list[str] | None = None,
+    warnings: list[str] | None = None,
+) -> list[Path]:
+    """Write results.json, the meta file, paragraphs, tables, figures and the supplement."""
+    generated = staging / GENERATED
+    figures = staging / "figures"
+    generated.mkdir(parents=True, exist_ok=True)
+    figures.mkdir(parents=True, exist_ok=True)
+    numbers = collect_numbers(results, config)
+    written = [_write(staging / "results.json", numbers.to_json() + "\n")]
+    written.append(_write(generated / "results.yml", numbers.to_meta_yaml()))
+    paragraphs = write_paragraphs(
+        results, config, numbers, normalisations=normalisations or [], warnings=warnings or []
+    )
+    written += [_write(generated / f"{name}.md", text) for name, text in paragraphs.items()]
+    tables = build_tables(results, config)
+    written += [_write(generated / f"table-{t.id}.md", t.markdown()) for t in tables]
+    specs = draw_figures(
+        results, config, figures,
+        width=figure_size.width, height=figure_size.height, dpi=figure_size.dpi,
+    )  # fmt: skip
+    for spec in specs:
+        snippet = f"![{spec.caption}](figures/{spec.stem}.png){{#fig-{spec.id}}}\n"
+        written.append(_write(generated / f"figure-{spec.id}.md", snippet))
+    written.append(write_supplement(tables, staging / "supplementary.xlsx"))
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

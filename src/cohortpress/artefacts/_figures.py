@@ -1,0 +1,125 @@
+"""Which figures a study gets, with their captions, drawn from the analysis results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cohortpress.artefacts import _format as fmt
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cohortpress.analyse import StudyResults
+    from cohortpress.analyse._study import EndpointResult, GroupedSurvival
+    from cohortpress.config import StudyConfig
+
+PANEL_LETTERS = "ABCDEFGH"
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    id: str  # Quarto cross-reference id without the "fig-" prefix
+    caption: str
+    stem: str  # file name without extension under figures/
+
+
+def _annotation(g: GroupedSurvival, unit: str, style: str) -> str:
+    medians = ", ".join(
+        f"{km.label}: {fmt.time(km.median.estimate, unit, short=True)}" for km in g.estimates
+    )
+    lines = [f"Median ({unit}) {medians}"]
+    term = g.cox.terms[0] if g.cox is not None and len(g.cox.terms) == 1 else None
+    if term is not None and term.hr is not None:
+        lines.append(f"HR {fmt.hazard_ratio(term.hr)} (95% CI {fmt.hr_ci(term.lower, term.upper)})")
+    if g.logrank is not None:
+        lines.append(f"Log-rank {fmt.p_text(g.logrank.p, style)}")
+    return "\n".join(lines)
+
+
+def _overall_annotation(e: EndpointResult, unit: str) -> str:
+    med = e.overall.median
+    return (
+        f"Median {fmt.time(med.estimate, unit, short=True)} {unit}\n"
+        f"(95% CI {fmt.time_ci(med.lower, med.upper, unit, short=True)})"
+    )
+
+
+def draw_figures(
+    results: StudyResults, config: StudyConfig, folder: Path, *, width: float, height: float, dpi: int
+) -> list[FigureSpec]:
+    """Draw and save every figure (PNG and SVG); return their specs for the Markdown snippets."""
+    from cohortpress.artefacts.figures import figure_km, figure_panels, figure_waterfall, save_figure
+
+    unit = results.time_unit
+    style = config.statistics.resolved("p_style")
+    time_label = f"Time from the start of {config.treatment.drug} ({unit})"
+    specs: list[FigureSpec] = []
+    if config.response is not None and config.response.waterfall:
+        data = results.waterfall
+        plot = figure_waterfall(data.change_pct, data.best_response)
+        save_figure(plot, folder / "waterfall", width=width, height=height * 0.8, dpi=dpi)
+        specs.append(FigureSpec("waterfall", _waterfall_caption(results, config), "waterfall"))
+    panels = [
+        figure_km(
+            [e.overall],
+            risk=e.risk,
+            time_label=time_label,
+            ylabel=e.label,
+            annotation=_overall_annotation(e, unit),
+            time_breaks=e.risk.times,
+            panel=PANEL_LETTERS[i] if len(results.endpoints) > 1 else None,
+        )
+        for i, e in enumerate(results.endpoints)
+    ]
+    save_figure(figure_panels(panels, ncol=len(panels)), folder / "survival", width=width, height=height, dpi=dpi)
+    specs.append(FigureSpec("survival", _survival_caption(results, config), "survival"))
+    for e in results.endpoints:
+        if not e.by:
+            continue
+        panels = [
+            figure_km(
+                list(g.estimates),
+                risk=g.risk,
+                time_label=time_label,
+                ylabel=e.label,
+                annotation=_annotation(g, unit, style),
+                time_breaks=g.risk.times,
+                panel=PANEL_LETTERS[i],
+            )
+            for i, g in enumerate(e.by)
+        ]
+        stem = f"{e.kind}-by"
+        save_figure(figure_panels(panels, ncol=2), folder / stem, width=width, height=height * 2, dpi=dpi)
+        specs.append(FigureSpec(stem, _by_caption(e, results, config), stem))
+    return specs
+
+
+def _survival_caption(results: StudyResults, config: StudyConfig) -> str:
+    parts = [
+        f"{e.label.lower()} ({PANEL_LETTERS[i]})" if len(results.endpoints) > 1 else e.label.lower()
+        for i, e in enumerate(results.endpoints)
+    ]
+    text = " and ".join(parts)
+    return (
+        f"{text[0].upper()}{text[1:]} in the {results.n} patients treated with {config.treatment.drug}. "
+        "Kaplan–Meier estimates; + censored; numbers at risk below each panel."
+    )
+
+
+def _by_caption(e: EndpointResult, results: StudyResults, config: StudyConfig) -> str:
+    factors = ", ".join(f"({PANEL_LETTERS[i]}) {g.factor}" for i, g in enumerate(e.by))
+    abbreviations = "; ".join(
+        config.markers[g.factor].abbreviation or g.factor for g in e.by if g.factor in config.markers
+    )
+    return (
+        f"{e.label} according to baseline {factors} in patients who received {config.treatment.drug}. "
+        f"HR: hazard ratio (Cox); CI: confidence interval; {abbreviations}."
+    )
+
+
+def _waterfall_caption(results: StudyResults, config: StudyConfig) -> str:
+    return (
+        f"Maximal percent change in the sum of target lesions from baseline in the {results.n} patients "
+        f"treated with {config.treatment.drug}. Dashed lines: +20% and −30% ({config.response.criteria if config.response else 'RECIST'})."
+    )

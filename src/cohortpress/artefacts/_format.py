@@ -1,0 +1,88 @@
+"""How numbers print: one place, so a number looks the same in text, tables and results.yml."""
+
+from __future__ import annotations
+
+import math
+
+NOT_REACHED = "not reached"
+NOT_REACHED_SHORT = "NR"
+NOT_ESTIMABLE = "NE"
+DASH = "–"
+
+
+def integer(value: float | int) -> str:
+    """Thousands separated, as journals print counts and days: 2,002."""
+    return f"{round(value):,}"
+
+
+def time(value: float | None, unit: str, *, short: bool = False) -> str:
+    """A survival time: whole days with separators, else one decimal (months, years)."""
+    if value is None:
+        return NOT_REACHED_SHORT if short else NOT_REACHED
+    if unit == "days":
+        return integer(value)
+    return f"{value:,.1f}"
+
+
+def time_ci(lower: float | None, upper: float | None, unit: str, *, short: bool = False) -> str:
+    return f"{time(lower, unit, short=short)}{DASH}{time(upper, unit, short=short)}"
+
+
+def decimal(value: float | None, decimals: int = 2) -> str:
+    if value is None or math.isnan(value):
+        return DASH
+    return f"{value:,.{decimals}f}"
+
+
+def percent(count: int, n: int) -> str:
+    """Percentage with one decimal (38.5); 100 and 0 print without decimals, as the papers do."""
+    if n == 0:
+        return DASH
+    value = 100.0 * count / n
+    if value in (0.0, 100.0):
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+def n_percent(count: int, n: int, small_cell: int | None = None) -> str:
+    """'10 (38.5)'; counts below a small-cell threshold print as '<k' for registry reports."""
+    if small_cell is not None and 0 < count < small_cell:
+        return f"<{small_cell}"
+    return f"{integer(count)} ({percent(count, n)})"
+
+
+def hazard_ratio(value: float | None) -> str:
+    return NOT_ESTIMABLE if value is None else f"{value:.2f}"
+
+
+def hr_ci(lower: float | None, upper: float | None) -> str:
+    if lower is None or upper is None:
+        return NOT_ESTIMABLE
+    return f"{lower:.2f}{DASH}{upper:.2f}"
+
+
+def p_value(p: float | None, style: str = "threshold") -> str:
+    """A p-value in the study's style.
+
+    ``threshold``: "<0.001" below 0.001, else three decimals (EZR, most clinical journals).
+    ``two_significant``: two significant digits, "<0.0001" below 0.0001 (NEJM-like, the renal paper).
+    ``sas``: "<.0001" below 0.0001, else four decimals without the leading zero (SAS output).
+    """
+    if p is None or math.isnan(p):
+        return DASH
+    if style == "threshold":
+        return "<0.001" if p < 0.001 else f"{min(p, 1.0):.3f}"
+    if style == "two_significant":
+        if p < 0.0001:
+            return "<0.0001"
+        text = f"{p:.2g}"
+        return text if "e" not in text else f"{p:.6f}".rstrip("0")
+    if style == "sas":
+        return "<.0001" if p < 0.0001 else f"{p:.4f}".lstrip("0")
+    raise ValueError(f"unknown p-value style {style!r}")
+
+
+def p_text(p: float | None, style: str = "threshold") -> str:
+    """'p=0.019' or 'p<0.001' for running text."""
+    shown = p_value(p, style)
+    return f"p{shown}" if shown.startswith("<") else f"p={shown}"

@@ -1,0 +1,241 @@
+"""The manuscript's tables: characteristics (I), Cox models (II), adverse events (III), response."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cohortpress.artefacts import _format as fmt
+from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
+
+if TYPE_CHECKING:
+    from cohortpress.analyse import StudyResults
+    from cohortpress.analyse._results import CoxResult, CoxTerm
+    from cohortpress.analyse._study import Characteristic, EndpointResult
+    from cohortpress.config import StudyConfig
+
+CI_LABEL = "95% CI"
+
+
+def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
+    """Table I: median (range) for continuous values, n (%) for levels, grouped as in the paper."""
+    small = config.statistics.small_cell
+    rows: list[tuple[str, str]] = []
+    current_group = None
+    for c in results.characteristics:
+        if c.group != current_group and c.group:
+            rows.append((c.group, ""))
+        current_group = c.group
+        indent = INDENT if c.group else ""
+        rows.extend(_characteristic_rows(c, indent, small))
+    column = f"Total n={results.n} (%)"
+    frame = pd.DataFrame(rows, columns=["Variable", column])
+    notes = tuple(dict.fromkeys(c.abbreviation for c in results.characteristics if c.abbreviation))
+    notes += ("Values are median (range) or n (%).",)
+    return Table(
+        "characteristics",
+        f"Patients' characteristics at the time of {config.treatment.drug} initiation.",
+        frame,
+        column_labels={column: column},
+        notes=tuple(n if n.endswith(".") else f"{n}." for n in notes),
+        sheet="Table I",
+    )
+
+
+def _characteristic_rows(
+    c: Characteristic, indent: str, small: int | None
+) -> list[tuple[str, str]]:
+    if c.distribution is not None:
+        d = c.distribution
+        decimals = 0 if d.median is not None and float(d.median).is_integer() else 1
+        value = f"{fmt.decimal(d.median, decimals)} ({fmt.decimal(d.minimum, decimals)}-{fmt.decimal(d.maximum, decimals)})"
+        return [(f"{indent}{c.label}", value)]
+    if len(c.levels) == 1:
+        lvl = c.levels[0]
+        return [(f"{indent}{c.label}", fmt.n_percent(lvl.count, lvl.n, small))]
+    rows = [(f"{indent}{c.label}", "")]
+    rows += [
+        (f"{indent}{INDENT}{lvl.label}", fmt.n_percent(lvl.count, lvl.n, small)) for lvl in c.levels
+    ]
+    if c.missing:
+        rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, c.levels[0].n, small)))
+    return rows
+
+
+def table_cox(results: StudyResults, config: StudyConfig) -> Table:
+    """Table II: univariate (and multivariable) Cox models, endpoints side by side."""
+    style = config.statistics.resolved("p_style")
+    multi = any(e.multivariate is not None for e in results.endpoints)
+    frame = pd.DataFrame({"Variable": _term_labels(results.endpoints[0].univariate)})
+    labels: dict[str, str] = {}
+    spanners: list[Spanner] = []
+    for e in results.endpoints:
+        models = [("Univariate", _univariate_cells(e, style))]
+        if multi:
+            models.append(("Multivariate", _multivariate_cells(e, style)))
+        for model, (hr, p) in models:
+            hr_col, p_col = f"{e.kind}_{model}_hr", f"{e.kind}_{model}_p"
+            frame[hr_col], frame[p_col] = hr, p
+            labels |= {hr_col: f"HR ({CI_LABEL})", p_col: "p-Value"}
+            if multi:
+                spanners.append(Spanner(f"{model} analysis", (hr_col, p_col), level=0))
+        cols = tuple(c for c in frame.columns if c.startswith(f"{e.kind}_"))
+        spanners.append(Spanner(e.label, cols, level=1 if multi else 0))
+    return Table(
+        "cox",
+        _cox_caption(results, multi),
+        frame,
+        column_labels=labels,
+        spanners=tuple(spanners),
+        notes=_cox_notes(results, config),
+        sheet="Table II",
+    )
+
+
+def _cox_caption(results: StudyResults, multi: bool) -> str:
+    kind = "Univariate and multivariate" if multi else "Univariate"
+    endpoints = " and ".join(e.label.lower() for e in results.endpoints)
+    return f"{kind} Cox regression analyses of factors associated with {endpoints}."
+
+
+def _term_labels(univariate: tuple[CoxResult, ...]) -> list[str]:
+    labels = []
+    for result in univariate:
+        for term in result.terms:
+            labels.append(_term_label(result, term))
+    return labels
+
+
+def _term_label(result: CoxResult, term: CoxTerm) -> str:
+    covariate_label = term.label
+    if term.level is None:
+        return covariate_label
+    prefix = "" if len(result.terms) > 1 and term is not result.terms[0] else f"{_name(term)} "
+    return f"{prefix}({term.level} vs {term.reference} (ref))".strip()
+
+
+def _name(term: CoxTerm) -> str:
+    return term.label.split(" (")[0] if term.label else term.covariate
+
+
+def _term_cells(term: CoxTerm | None, style: str) -> tuple[str, str]:
+    if term is None:
+        return fmt.DASH, fmt.DASH
+    if term.hr is None:
+        return fmt.NOT_ESTIMABLE, fmt.DASH
+    return f"{fmt.hazard_ratio(term.hr)} ({fmt.hr_ci(term.lower, term.upper)})", fmt.p_value(
+        term.p, style
+    )
+
+
+def _univariate_cells(e: EndpointResult, style: str) -> tuple[list[str], list[str]]:
+    cells = [_term_cells(t, style) for r in e.univariate for t in r.terms]
+    return [c[0] for c in cells], [c[1] for c in cells]
+
+
+def _multivariate_cells(e: EndpointResult, style: str) -> tuple[list[str], list[str]]:
+    fitted = {(t.covariate, t.level): t for t in (e.multivariate.terms if e.multivariate else ())}
+    cells = [
+        _term_cells(fitted.get((t.covariate, t.level)), style)
+        for r in e.univariate
+        for t in r.terms
+    ]
+    return [c[0] for c in cells], [c[1] for c in cells]
+
+
+def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
+    ties = config.statistics.resolved("ties").capitalize()
+    notes = [
+        f"HR: hazard ratio; CI: confidence interval (Wald). Cox proportional hazards regression, "
+        f"{ties} method for tied times; p-values are Wald tests."
+    ]
+    for e in results.endpoints:
+        notes.append(f"{e.label}: {e.overall.n} patients, {e.overall.events} events.")
+        if e.multivariate is not None:
+            m = e.multivariate
+            notes.append(
+                f"Multivariate model for {e.abbreviation}: {m.n} patients, {m.events} events; "
+                f"{fmt.DASH} not entered in the multivariate model."
+            )
+    unestimable = {
+        t.note for e in results.endpoints for r in e.univariate for t in r.terms if t.note
+    }
+    notes += sorted(f"NE: {note}" for note in unestimable)
+    return tuple(notes)
+
+
+def table_adverse_events(results: StudyResults, config: StudyConfig) -> Table | None:
+    """Table III: patients with each AE at its worst grade, any grade and grade ≥ k."""
+    ae = results.adverse_events
+    if ae is None:
+        return None
+    small = config.statistics.small_cell
+    severe = f"Grade {ae.severe_grade}≤"
+    rows = [
+        (
+            "All adverse events",
+            fmt.n_percent(ae.any_grade, ae.n, small),
+            fmt.n_percent(ae.severe, ae.n, small),
+        )
+    ]
+    rows += [
+        (r.term, fmt.n_percent(r.any_grade, ae.n, small), fmt.n_percent(r.severe, ae.n, small))
+        for r in ae.rows
+    ]
+    frame = pd.DataFrame(rows, columns=["Adverse events", "All grades", severe])
+    labels = {"All grades": "All grades, n (%)", severe: f"Grade ≥{ae.severe_grade}, n (%)"}
+    notes = (
+        f"Adverse events graded by {ae.grading}; each patient counted once per event at the worst grade; "
+        f"denominator: {ae.n} patients.",
+    )
+    return Table(
+        "adverse-events",
+        f"Adverse events associated with {config.treatment.drug}.",
+        frame,
+        column_labels=labels,
+        notes=notes,
+        sheet="Table III",
+    )
+
+
+def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
+    """Best overall response with ORR and CBR and their exact confidence intervals."""
+    r = results.response
+    if r is None or config.response is None:
+        return None
+    rows = [
+        (lvl.label, fmt.n_percent(lvl.count, lvl.n), "")
+        for lvl in r.counts
+        if lvl.count or lvl.level != "NE"
+    ]
+    for label, p in (
+        ("Objective response rate (CR + PR)", r.orr),
+        ("Clinical benefit rate", r.cbr),
+    ):
+        ci = f"{fmt.decimal(100 * p.lower if p.lower is not None else None, 1)}{fmt.DASH}{fmt.decimal(100 * p.upper if p.upper is not None else None, 1)}"
+        rows.append((label, fmt.n_percent(p.k, p.n), ci))
+    frame = pd.DataFrame(rows, columns=["Response", "n (%)", CI_LABEL])
+    comparison = ">" if r.sd_strict else "≥"
+    notes = (
+        f"Best overall response by {config.response.criteria}. Clinical benefit: CR, PR or SD lasting "
+        f"{comparison} {r.sd_threshold_text}. 95% CI: Clopper–Pearson (exact).",
+    )
+    return Table(
+        "response",
+        "Best overall response.",
+        frame,
+        column_labels={CI_LABEL: "95% CI (%)"},
+        notes=notes,
+        sheet="Response",
+    )
+
+
+def build_tables(results: StudyResults, config: StudyConfig) -> list[Table]:
+    tables = [
+        table_characteristics(results, config),
+        table_cox(results, config) if config.cox.covariates else None,
+        table_adverse_events(results, config),
+        table_response(results, config),
+    ]
+    return [t for t in tables if t is not None]

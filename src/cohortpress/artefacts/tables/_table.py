@@ -1,0 +1,67 @@
+"""One table content, shown three ways: great_tables HTML, Pandoc tables (PDF, DOCX), a sheet.
+
+A :class:`Table` holds display strings only; each format gets its styling from its own mechanism
+(CSS in HTML, the reference document in DOCX, typst show rules in PDF). We use only the
+great_tables features that survive Quarto's HTML-table conversion: column labels, spanners,
+footnotes and source notes, plain-text cells.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from great_tables import GT, loc, style
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+INDENT = "\u2003"  # an em space: the level rows under a characteristic, kept by every format
+
+
+@dataclass(frozen=True)
+class Spanner:
+    label: str
+    columns: tuple[str, ...]
+    level: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """A manuscript table: ``frame`` holds the printed strings; the first column is the stub."""
+
+    id: str
+    caption: str
+    frame: pd.DataFrame
+    column_labels: dict[str, str] = field(default_factory=dict)
+    spanners: tuple[Spanner, ...] = ()
+    notes: tuple[str, ...] = ()
+    sheet: str = ""
+
+    def gt(self) -> GT:
+        stub = self.frame.columns[0]
+        table = GT(self.frame, id=self.id.replace("-", "_")).cols_label(
+            **{stub: "", **self.column_labels}
+        )
+        for sp in self.spanners:
+            table = table.tab_spanner(sp.label, columns=list(sp.columns), level=sp.level)
+        for note in self.notes:
+            table = table.tab_source_note(note)
+        numeric = [c for c in self.frame.columns[1:]]
+        table = table.cols_align("left", columns=[stub]).cols_align("center", columns=numeric)
+        headings = [i for i, v in enumerate(self.frame[stub]) if _is_heading(self.frame, i)]
+        if headings:
+            table = table.tab_style(
+                style.text(weight="normal"), loc.body(columns=[stub], rows=headings)
+            )
+        return table.tab_options(table_font_size="10pt", table_width="100%")
+
+    def markdown(self) -> str:
+        """Quarto's cross-referenceable table: a div with the raw HTML and the caption."""
+        raw = self.gt().as_raw_html(inline_css=False)
+        return f"::: {{#tbl-{self.id}}}\n\n```{{=html}}\n{raw}\n```\n\n{html.escape(self.caption, quote=False)}\n\n:::\n"
+
+
+def _is_heading(frame: pd.DataFrame, row: int) -> bool:
+    return all(str(v) == "" for v in frame.iloc[row, 1:])

@@ -1,0 +1,180 @@
+"""Generated Methods and Results paragraphs, written from the same numbers as the tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from cohortpress.artefacts import _format as fmt
+from cohortpress.artefacts._numbers import slug
+
+if TYPE_CHECKING:
+    from cohortpress.analyse import StudyResults
+    from cohortpress.analyse._study import GroupedSurvival
+    from cohortpress.artefacts._numbers import Numbers
+    from cohortpress.config import StudyConfig
+
+PARAGRAPHS = (
+    "abstract_results",
+    "methods_definitions",
+    "methods_markers",
+    "methods_statistics",
+    "results_patients",
+    "results_efficacy",
+    "results_by_factor",
+    "results_cox",
+    "results_safety",
+    "data_appendix",
+)
+_NUMBER_WORDS = "zero one two three four five six seven eight nine ten".split()
+P_STYLE_TEXT = {
+    "threshold": "with three decimals (below 0.001 as <0.001)",
+    "two_significant": "with two significant digits (below 0.0001 as <0.0001)",
+    "sas": "with four decimals (below 0.0001 as <.0001)",
+}
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("cohortpress.artefacts.text", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # Markdown, not HTML
+    )
+    env.filters["number_word"] = lambda n: _NUMBER_WORDS[n] if 0 <= n < 11 else fmt.integer(n)
+    env.filters["cutoff"] = lambda x: f"{x:,g}"
+    return env
+
+
+def write_paragraphs(
+    results: StudyResults,
+    config: StudyConfig,
+    numbers: Numbers,
+    *,
+    normalisations: list[str],
+    warnings: list[str],
+) -> dict[str, str]:
+    """Render every paragraph; returns name -> Markdown."""
+    env = _environment()
+    context = _context(results, config, numbers, normalisations, warnings)
+    return {name: env.get_template(f"{name}.md.j2").render(**context).strip() + "\n" for name in PARAGRAPHS}
+
+
+def _context(
+    results: StudyResults,
+    config: StudyConfig,
+    numbers: Numbers,
+    normalisations: list[str],
+    warnings: list[str],
+) -> dict[str, Any]:
+    style = config.statistics.resolved("p_style")
+    alpha = config.statistics.alpha
+    r = numbers.nested()
+    return {
+        "results": results,
+        "config": config,
+        "r": r,
+        "unit": results.time_unit,
+        "cutoff": config.data_cutoff.strftime("%B %-d, %Y"),
+        "conf": round(config.statistics.conf_level * 100),
+        "software": results.software,
+        "slug": slug,
+        "p_text": lambda p: fmt.p_text(p, style),
+        "longer": _first_group_longer,
+        "age": r.get("characteristics", {}).get("age"),
+        "sex": _sex_sentence(r),
+        "stopped": _stopped_sentence(results, r),
+        "significant": {
+            e.kind: [g for g in e.by if g.logrank and g.logrank.p < alpha and len(g.estimates) == 2]
+            for e in results.endpoints
+        },
+        "significant_uni": {e.kind: _significant_terms(e.univariate, alpha, style) for e in results.endpoints},
+        "significant_multi": {
+            e.kind: _significant_terms((e.multivariate,) if e.multivariate else (), alpha, style)
+            for e in results.endpoints
+        },
+        "epv": {e.kind: _epv_warning(e) for e in results.endpoints},
+        "factor_list": _factor_list(results),
+        "formula_text": {name: _formula_text(m.formula) for name, m in config.markers.items()},
+        "endpoint_sentence": _endpoint_sentence(results),
+        "multivariate_sentence": _multivariate_sentence(config),
+        "p_style_text": P_STYLE_TEXT[style],
+        "comparisons": results.comparisons,
+        "normalisations": normalisations,
+        "warnings": warnings,
+    }
+
+
+def _first_group_longer(g: GroupedSurvival) -> bool:
+    """Whether the first group's median is longer (a median not reached counts as longest)."""
+    a, b = (km.median.estimate for km in g.estimates[:2])
+    if a is None or b is None:
+        return a is None and b is not None
+    return a > b
+
+
+def _sex_sentence(r: dict[str, Any]) -> str | None:
+    sex = r.get("characteristics", {}).get("sex")
+    if not sex or "female" not in sex:
+        return None
+    return f"{sex['female']['n']} ({sex['female']['pct']}) were female"
+
+
+def _stopped_sentence(results: StudyResults, r: dict[str, Any]) -> str:
+    parts = []
+    for lvl in results.treatment.reasons:
+        entry = r["treatment"]["stopped"][lvl.level]
+        noun = "patient" if lvl.count == 1 else "patients"
+        parts.append(f"{lvl.label.lower()} in {entry['n']} {noun} ({entry['pct']})")
+    if len(parts) > 1:
+        return ", ".join(parts[:-1]) + ", and " + parts[-1]
+    return parts[0] if parts else ""
+
+
+def _significant_terms(models: tuple, alpha: float, style: str) -> list[dict[str, str]]:
+    out = []
+    for model in models:
+        for term in model.terms:
+            if term.p is not None and term.p < alpha:
+                text = f"{term.label.lower()} ({term.level} vs {term.reference})" if term.level else term.label
+                out.append({"text": text, "hr": fmt.hazard_ratio(term.hr), "p": fmt.p_text(term.p, style)})
+    return out
+
+
+def _epv_warning(endpoint: Any) -> str | None:
+    m = endpoint.multivariate
+    if m is None or m.events_per_variable is None or m.events_per_variable >= 10:
+        return None
+    return (
+        f"With {m.events_per_variable:.1f} events per variable (fewer than 10), the multivariate "
+        "estimates may be unstable and should be read with caution."
+    )
+
+
+def _factor_list(results: StudyResults) -> str:
+    names = [m.name for m in results.markers]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + ", and " + names[-1]
+
+
+def _formula_text(formula: str) -> str:
+    return formula.replace("/", "÷").replace("_", " ")
+
+
+def _endpoint_sentence(results: StudyResults) -> str:
+    names = [f"{e.abbreviation}" for e in results.endpoints]
+    return f"{' and '.join(names)} were analysed from the start of treatment."
+
+
+def _multivariate_sentence(config: StudyConfig) -> str:
+    rule = config.cox.multivariate
+    if rule.rule == "none":
+        return f"A multivariate analysis was not performed because of {rule.reason or 'the study design'}."
+    if rule.rule == "fixed":
+        return "The multivariate model included a prespecified set of factors: " + ", ".join(rule.covariates) + "."
+    return (
+        f"Factors with a univariate p-value <{rule.threshold:g} entered a multivariate Cox model; "
+        "events per variable are reported and fewer than 10 is flagged."
+    )

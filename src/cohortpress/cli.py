@@ -1,0 +1,176 @@
+"""The command line: ``cohortpress report``, ``validate`` and ``new``.
+
+Errors a user can cause are printed in plain words with a documented exit code; the CLI never
+shows a traceback for them. Exit codes: 0 success, 1 invalid data, 2 unreadable input or invalid
+study.yml, 3 rendering failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cohortpress.errors import CohortpressError, InputDataError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from cohortpress.errors import Problem
+
+app = typer.Typer(
+    help="Turn a retrospective cohort workbook into a manuscript (HTML, PDF, DOCX).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+
+class Engine(str, Enum):
+    auto = "auto"
+    quarto = "quarto"
+    embedded = "embedded"
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+StudyArg = Annotated[Path, typer.Argument(help="The study folder, e.g. reports/thyroid.", show_default=False)]
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data", help="Another workbook (xlsx, csv or parquet) for the same study."),
+]
+
+
+@app.command()
+def report(
+    study: StudyArg,
+    data: DataOpt = None,
+    to: Annotated[str, typer.Option("--to", help="Formats, comma-separated.")] = "html,pdf,docx",
+    engine: Annotated[Engine, typer.Option(help="quarto if on PATH (auto), else embedded.")] = Engine.auto,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Validate the workbook, analyse it and render the manuscript to _output/<study>/."""
+    from cohortpress.pipeline import build_report
+
+    formats = [f.strip() for f in to.split(",") if f.strip()]
+    unknown = sorted(set(formats) - {"html", "pdf", "docx"})
+    if unknown:
+        _fail(f"--to: unknown format(s) {', '.join(unknown)}; choose from html, pdf, docx", 2)
+    with _guard():
+        hook = None if quiet or not err.is_terminal else _progress_hook()
+        output = build_report(study, data=data, formats=formats, engine=engine.value, hook=hook)
+    if not quiet:
+        err.print(f"[green]Done:[/green] {output}")
+
+
+@app.command()
+def validate(
+    study: StudyArg,
+    data: DataOpt = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+) -> None:
+    """Check the workbook against the study's rules and list every problem."""
+    from cohortpress.pipeline import check_workbook
+
+    with _guard():
+        _config, _workbook, result = check_workbook(study, data)
+    if format is OutputFormat.json:
+        out.print_json(json.dumps([_problem_dict(p) for p in result.problems], ensure_ascii=False))
+    else:
+        _print_problems(list(result.problems))
+    if not result.ok:
+        raise typer.Exit(InputDataError.exit_code)
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Name of the new study folder.")],
+    reports: Annotated[Path, typer.Option(help="Where study folders live.")] = Path("reports"),
+) -> None:
+    """Scaffold a study folder with a commented study.yml and manuscript.qmd."""
+    from cohortpress.scaffold import scaffold_study
+
+    with _guard():
+        folder = scaffold_study(reports / name)
+    err.print(f"Created {folder}: edit study.yml, then run `cohortpress report {folder}`.")
+
+
+def _problem_dict(problem: Problem) -> dict[str, object]:
+    return {
+        "sheet": problem.sheet,
+        "row": problem.row,
+        "column": problem.column,
+        "value": problem.value,
+        "rule": problem.rule,
+        "suggestion": problem.suggestion,
+        "severity": problem.severity,
+    }
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    if not problems:
+        out.print("[green]No problems found.[/green]")
+        return
+    table = Table(title="Problems in the workbook", show_lines=False)
+    for column in ("", "Sheet", "Row", "Column", "Value", "Rule"):
+        table.add_column(column, overflow="fold")
+    for p in problems:
+        rule = p.rule + (f" ({p.suggestion})" if p.suggestion else "")
+        mark = "[red]error[/red]" if p.severity == "error" else "[yellow]warning[/yellow]"
+        table.add_row(mark, p.sheet, str(p.row or ""), p.column or "", p.value or "", rule)
+    out.print(table)
+    errors = sum(p.severity == "error" for p in problems)
+    out.print(f"{errors} error(s), {len(problems) - errors} warning(s).")
+
+
+@contextlib.contextmanager
+def _guard() -> Iterator[None]:
+    """Turn a user-caused error into its message and exit code."""
+    try:
+        yield
+    except InputDataError as exc:
+        _print_problems(exc.problems)
+        _fail(f"{exc} Fix the rows above and run again.", exc.exit_code)
+    except CohortpressError as exc:
+        _fail(str(exc), exc.exit_code)
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[red]Error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _progress_hook():
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err)
+
+    @contextlib.contextmanager
+    def stage(name: str) -> Iterator[None]:
+        with progress:
+            task = progress.add_task(name.capitalize(), total=None)
+            yield
+            progress.update(task, completed=1, total=1)
+
+    return stage
+
+
+def main() -> None:
+    app(prog_name="cohortpress")
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)

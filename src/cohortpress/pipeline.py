@@ -1,0 +1,153 @@
+"""The whole run: intake → validate → derive → analyse → artefacts → render, then publish.
+
+Everything is built in a staging folder; the study's ``_output/<study>/`` is replaced only when
+every step succeeded, so a failed run leaves the previous output untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cohortpress.config import StudyConfig, load_study
+from cohortpress.errors import InputDataError, StudyConfigError
+
+Formats = Sequence[str]
+StageHook = Callable[[str], contextlib.AbstractContextManager[None]]
+
+PUBLISHED = ("manuscript.html", "manuscript.pdf", "manuscript.docx", "results.json", "supplementary.xlsx")
+
+
+@dataclass
+class StageTimes:
+    """Wall time of each stage, for progress display and ``make bench``."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = time.perf_counter() - start
+
+
+def find_project_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding ``_quarto.yml``."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / "_quarto.yml").is_file():
+            return folder
+    raise StudyConfigError(f"{start}: no _quarto.yml in this folder or any folder above it")
+
+
+def check_workbook(study: Path | str, data: Path | None = None):
+    """Read and validate the study's workbook; returns (config, workbook, report)."""
+    from cohortpress.intake import read_workbook
+    from cohortpress.validate import validate_workbook
+
+    config = load_study(study)
+    workbook = read_workbook(Path(data) if data else config.data_path, config)
+    return config, workbook, validate_workbook(workbook, config)
+
+
+def build_report(
+    study: Path | str,
+    *,
+    data: Path | None = None,
+    formats: Formats = ("html", "pdf", "docx"),
+    engine: str = "auto",
+    output_root: Path | None = None,
+    hook: StageHook | None = None,
+) -> Path:
+    """Build one study's manuscript and publish it to ``<output_root>/<study>/``."""
+    timer = StageTimes()
+    stage = hook or timer.stage
+    study = Path(study)
+    root = find_project_root(study)
+    output_root = output_root or root / "_output"
+    with stage("read"):
+        from cohortpress.intake import read_workbook
+
+        config = load_study(study)
+        workbook = read_workbook(Path(data) if data else config.data_path, config)
+    with stage("validate"):
+        from cohortpress.validate import validate_workbook
+
+        report = validate_workbook(workbook, config)
+        if not report.ok:
+            raise InputDataError(list(report.problems))
+    output_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{study.name}-", dir=output_root) as tmp:
+        staging = Path(tmp) / "staging"
+        _build(config, workbook, report, staging, root, formats, engine, stage)
+        return _publish(staging, output_root / study.resolve().name)
+
+
+def _build(config: StudyConfig, workbook, report, staging: Path, root: Path, formats, engine, stage) -> None:
+    from cohortpress.analyse import analyse
+    from cohortpress.artefacts import FigureSize, build_artefacts
+    from cohortpress.derive import derive_cohort
+    from cohortpress.render import read_render_options, render
+
+    with stage("derive"):
+        cohort = derive_cohort(workbook.patients, workbook.adverse_events, config)
+    with stage("analyse"):
+        results = analyse(cohort, config)
+    with stage("artefacts"):
+        _stage_sources(config, staging)
+        options = read_render_options(root)
+        size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
+        build_artefacts(
+            results, config, staging, figure_size=size,
+            normalisations=[_describe(n) for n in workbook.normalisations],
+            warnings=[_describe_problem(p) for p in report.warnings],
+        )  # fmt: skip
+    with stage("render"):
+        render(staging, formats=tuple(formats), engine=engine, project_root=root)
+
+
+def _stage_sources(config: StudyConfig, staging: Path) -> None:
+    staging.mkdir(parents=True)
+    manuscript = config.folder / "manuscript.qmd"
+    if not manuscript.is_file():
+        raise StudyConfigError(f"{manuscript}: the study has no manuscript.qmd")
+    shutil.copy2(manuscript, staging / "manuscript.qmd")
+    for extra in config.folder.glob("*.bib"):
+        shutil.copy2(extra, staging / extra.name)
+
+
+def _describe(normalisation) -> str:
+    rule = getattr(normalisation, "rule", None)
+    if rule is None:
+        return str(normalisation)
+    count = getattr(normalisation, "count", None) or getattr(normalisation, "cells", "")
+    return f"{normalisation.sheet}, \"{normalisation.column}\": {rule} ({count} cells)"
+
+
+def _describe_problem(problem) -> str:
+    value = f" = {problem.value}" if problem.value is not None else ""
+    return f"{problem.location()}{value}: {problem.rule}"
+
+
+def _publish(staging: Path, destination: Path) -> Path:
+    """Swap the new output in only now, so a failure never leaves a half-written folder."""
+    fresh = destination.with_name(f".{destination.name}.new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    for name in PUBLISHED:
+        if (staging / name).exists():
+            shutil.copy2(staging / name, fresh / name)
+    shutil.copytree(staging / "figures", fresh / "figures")
+    old = destination.with_name(f".{destination.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if destination.exists():
+        destination.rename(old)
+    fresh.rename(destination)
+    shutil.rmtree(old, ignore_errors=True)
+    return destination
