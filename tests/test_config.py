@@ -1,0 +1,63 @@
+"""study.yml loading: valid studies load, mistakes are named with the key and the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cohortpress.config import load_study
+from cohortpress.errors import StudyConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDIES = sorted(p.parent for p in (ROOT / "reports").glob("*/study.yml"))
+
+
+@pytest.mark.parametrize("folder", STUDIES, ids=lambda p: p.name)
+def test_example_studies_load(folder: Path) -> None:
+    config = load_study(folder)
+    assert config.endpoints
+    assert config.data_path.name.endswith((".xlsx", ".csv", ".parquet"))
+
+
+def _broken(tmp_path: Path, change) -> Path:
+    raw = yaml.safe_load((ROOT / "reports/thyroid/study.yml").read_text(encoding="utf-8"))
+    change(raw)
+    (tmp_path / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return tmp_path
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    folder = _broken(tmp_path, lambda raw: raw.update(data_cutof="2021-05-31"))
+    with pytest.raises(StudyConfigError) as info:
+        load_study(folder)
+    message = str(info.value)
+    assert "study.yml" in message
+    assert "data_cutof: unknown key" in message
+
+
+def test_bad_choice_names_the_choices(tmp_path: Path) -> None:
+    folder = _broken(tmp_path, lambda raw: raw["statistics"].update(ci_transform="loglog"))
+    with pytest.raises(StudyConfigError) as info:
+        load_study(folder)
+    assert "statistics.ci_transform: expected 'log-log', 'log' or 'plain'; got 'loglog'" in str(info.value)
+
+
+def test_unknown_variable_suggests_the_close_one(tmp_path: Path) -> None:
+    folder = _broken(tmp_path, lambda raw: raw["table1"].append({"variable": "histolgy"}))
+    with pytest.raises(StudyConfigError, match="unknown variable 'histolgy' \\(did you mean 'histology'\\?\\)"):
+        load_study(folder)
+
+
+def test_missing_study_file(tmp_path: Path) -> None:
+    with pytest.raises(StudyConfigError, match="no study.yml"):
+        load_study(tmp_path)
+
+
+def test_presets_and_overrides(tmp_path: Path) -> None:
+    folder = _broken(tmp_path, lambda raw: raw["statistics"].update(conventions="sas", ci_transform="log"))
+    stats = load_study(folder).statistics
+    assert stats.resolved("ties") == "breslow"
+    assert stats.resolved("ci_transform") == "log"
+    assert stats.resolved("p_style") == "sas"
