@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -35,18 +35,20 @@ err = Console(stderr=True)
 out = Console()
 
 
-class Engine(str, Enum):
+class Engine(StrEnum):
     auto = "auto"
     quarto = "quarto"
     embedded = "embedded"
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
 
 
-StudyArg = Annotated[Path, typer.Argument(help="The study folder, e.g. reports/thyroid.", show_default=False)]
+StudyArg = Annotated[
+    Path, typer.Argument(help="The study folder, e.g. reports/thyroid.", show_default=False)
+]
 DataOpt = Annotated[
     Path | None,
     typer.Option("--data", help="Another workbook (xlsx, csv or parquet) for the same study."),
@@ -58,7 +60,9 @@ def report(
     study: StudyArg,
     data: DataOpt = None,
     to: Annotated[str, typer.Option("--to", help="Formats, comma-separated.")] = "html,pdf,docx",
-    engine: Annotated[Engine, typer.Option(help="quarto if on PATH (auto), else embedded.")] = Engine.auto,
+    engine: Annotated[
+        Engine, typer.Option(help="quarto if on PATH (auto), else embedded.")
+    ] = Engine.auto,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Validate the workbook, analyse it and render the manuscript to _output/<study>/."""
@@ -79,7 +83,9 @@ def report(
 def validate(
     study: StudyArg,
     data: DataOpt = None,
-    format: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json.")
+    ] = OutputFormat.table,
 ) -> None:
     """Check the workbook against the study's rules and list every problem."""
     from cohortpress.pipeline import check_workbook
@@ -155,7 +161,9 @@ def _fail(message: str, code: int) -> None:
 def _progress_hook():
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err)
+    progress = Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err
+    )
 
     @contextlib.contextmanager
     def stage(name: str) -> Iterator[None]:

@@ -20,7 +20,13 @@ from cohortpress.errors import InputDataError, StudyConfigError
 Formats = Sequence[str]
 StageHook = Callable[[str], contextlib.AbstractContextManager[None]]
 
-PUBLISHED = ("manuscript.html", "manuscript.pdf", "manuscript.docx", "results.json", "supplementary.xlsx")
+PUBLISHED = (
+    "manuscript.html",
+    "manuscript.pdf",
+    "manuscript.docx",
+    "results.json",
+    "supplementary.xlsx",
+)
 
 
 @dataclass
@@ -89,7 +95,9 @@ def build_report(
         return _publish(staging, output_root / study.resolve().name)
 
 
-def _build(config: StudyConfig, workbook, report, staging: Path, root: Path, formats, engine, stage) -> None:
+def _build(
+    config: StudyConfig, workbook, report, staging: Path, root: Path, formats, engine, stage
+) -> None:
     from cohortpress.analyse import analyse
     from cohortpress.artefacts import FigureSize, build_artefacts
     from cohortpress.derive import derive_cohort
@@ -127,7 +135,7 @@ def _describe(normalisation) -> str:
     if rule is None:
         return str(normalisation)
     count = getattr(normalisation, "count", None) or getattr(normalisation, "cells", "")
-    return f"{normalisation.sheet}, \"{normalisation.column}\": {rule} ({count} cells)"
+    return f'{normalisation.sheet}, "{normalisation.column}": {rule} ({count} cells)'
 
 
 def _describe_problem(problem) -> str:

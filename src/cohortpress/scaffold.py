@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from importlib import resources
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cohortpress.errors import StudyConfigError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _FILES = ("study.yml", "manuscript.qmd")
 

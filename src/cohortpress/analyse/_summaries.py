@@ -206,7 +206,9 @@ def waterfall(cohort: Cohort, config: StudyConfig) -> WaterfallData | None:
     if config.response is None or not config.response.waterfall:
         return None
     data = cohort.patients[["best_change_pct", "best_response"]]
-    measured = data.dropna(subset=["best_change_pct"]).sort_values("best_change_pct", ascending=False)
+    measured = data.dropna(subset=["best_change_pct"]).sort_values(
+        "best_change_pct", ascending=False
+    )
     return WaterfallData(
         tuple(float(x) for x in measured["best_change_pct"]),
         tuple(str(x) for x in measured["best_response"].fillna("NE")),

@@ -46,10 +46,21 @@ def _overall_annotation(e: EndpointResult, unit: str) -> str:
 
 
 def draw_figures(
-    results: StudyResults, config: StudyConfig, folder: Path, *, width: float, height: float, dpi: int
+    results: StudyResults,
+    config: StudyConfig,
+    folder: Path,
+    *,
+    width: float,
+    height: float,
+    dpi: int,
 ) -> list[FigureSpec]:
     """Draw and save every figure (PNG and SVG); return their specs for the Markdown snippets."""
-    from cohortpress.artefacts.figures import figure_km, figure_panels, figure_waterfall, save_figure
+    from cohortpress.artefacts.figures import (
+        figure_km,
+        figure_panels,
+        figure_waterfall,
+        save_figure,
+    )
 
     unit = results.time_unit
     style = config.statistics.resolved("p_style")
@@ -72,7 +83,13 @@ def draw_figures(
         )
         for i, e in enumerate(results.endpoints)
     ]
-    save_figure(figure_panels(panels, ncol=len(panels)), folder / "survival", width=width, height=height, dpi=dpi)
+    save_figure(
+        figure_panels(panels, ncol=len(panels)),
+        folder / "survival",
+        width=width,
+        height=height,
+        dpi=dpi,
+    )
     specs.append(FigureSpec("survival", _survival_caption(results, config), "survival"))
     for e in results.endpoints:
         if not e.by:
@@ -90,7 +107,9 @@ def draw_figures(
             for i, g in enumerate(e.by)
         ]
         stem = f"{e.kind}-by"
-        save_figure(figure_panels(panels, ncol=2), folder / stem, width=width, height=height * 2, dpi=dpi)
+        save_figure(
+            figure_panels(panels, ncol=2), folder / stem, width=width, height=height * 2, dpi=dpi
+        )
         specs.append(FigureSpec(stem, _by_caption(e, results, config), stem))
     return specs
 
@@ -102,7 +121,8 @@ def _survival_caption(results: StudyResults, config: StudyConfig) -> str:
     ]
     text = " and ".join(parts)
     return (
-        f"{text[0].upper()}{text[1:]} in the {results.n} patients treated with {config.treatment.drug}. "
+        f"{text[0].upper()}{text[1:]} in the {results.n} patients treated with "
+        f"{config.treatment.drug}. "
         "Kaplan–Meier estimates; + censored; numbers at risk below each panel."
     )
 
@@ -110,16 +130,20 @@ def _survival_caption(results: StudyResults, config: StudyConfig) -> str:
 def _by_caption(e: EndpointResult, results: StudyResults, config: StudyConfig) -> str:
     factors = ", ".join(f"({PANEL_LETTERS[i]}) {g.factor}" for i, g in enumerate(e.by))
     abbreviations = "; ".join(
-        config.markers[g.factor].abbreviation or g.factor for g in e.by if g.factor in config.markers
+        config.markers[g.factor].abbreviation or g.factor
+        for g in e.by
+        if g.factor in config.markers
     )
     return (
-        f"{e.label} according to baseline {factors} in patients who received {config.treatment.drug}. "
+        f"{e.label} according to baseline {factors} in patients who received "
+        f"{config.treatment.drug}. "
         f"HR: hazard ratio (Cox); CI: confidence interval; {abbreviations}."
     )
 
 
 def _waterfall_caption(results: StudyResults, config: StudyConfig) -> str:
+    criteria = config.response.criteria if config.response else "RECIST 1.1"
     return (
-        f"Maximal percent change in the sum of target lesions from baseline in the {results.n} patients "
-        f"treated with {config.treatment.drug}. Dashed lines: +20% and −30% ({config.response.criteria if config.response else 'RECIST'})."
+        f"Maximal percent change in the sum of target lesions from baseline in the {results.n} "
+        f"patients treated with {config.treatment.drug}. Dashed lines: +20% and −30% ({criteria})."
     )

@@ -44,6 +44,13 @@ def percent(count: int, n: int) -> str:
     return f"{value:.1f}"
 
 
+def percent_ci(lower: float | None, upper: float | None) -> str:
+    """A proportion's confidence interval in percent with one decimal: '2.4–30.2'."""
+    low = None if lower is None else 100 * lower
+    high = None if upper is None else 100 * upper
+    return f"{decimal(low, 1)}{DASH}{decimal(high, 1)}"
+
+
 def n_percent(count: int, n: int, small_cell: int | None = None) -> str:
     """'10 (38.5)'; counts below a small-cell threshold print as '<k' for registry reports."""
     if small_cell is not None and 0 < count < small_cell:
@@ -65,7 +72,7 @@ def p_value(p: float | None, style: str = "threshold") -> str:
     """A p-value in the study's style.
 
     ``threshold``: "<0.001" below 0.001, else three decimals (EZR, most clinical journals).
-    ``two_significant``: two significant digits, "<0.0001" below 0.0001 (NEJM-like, the renal paper).
+    ``two_significant``: two significant digits, "<0.0001" below 0.0001 (the renal paper).
     ``sas``: "<.0001" below 0.0001, else four decimals without the leading zero (SAS output).
     """
     if p is None or math.isnan(p):

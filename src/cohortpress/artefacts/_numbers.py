@@ -168,8 +168,9 @@ def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: s
     for km in g.estimates:
         _km(numbers, f"{key}.{slug(km.label)}", km, unit)
     if g.logrank is not None:
-        numbers.add(f"{key}.logrank_p", g.logrank.p, fmt.p_value(g.logrank.p, style),
-                    method=f"{g.logrank.method}, chi-square {g.logrank.chisq:.3f} on {g.logrank.df} df")  # fmt: skip
+        lr = g.logrank
+        method = f"{lr.method}, chi-square {lr.chisq:.3f} on {lr.df} df"
+        numbers.add(f"{key}.logrank_p", lr.p, fmt.p_value(lr.p, style), method=method)
     term = g.cox.terms[0] if g.cox is not None and len(g.cox.terms) == 1 else None
     if term is not None:
         method = f"Cox, {g.cox.ties} ties, Wald CI" if g.cox else None
@@ -181,12 +182,8 @@ def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: s
 def _proportion(numbers: Numbers, key: str, p: ProportionEstimate) -> None:
     numbers.add(f"{key}.n", p.k, fmt.integer(p.k), "patients")
     numbers.add(f"{key}.pct", p.estimate, f"{fmt.percent(p.k, p.n)}%", "%", p.method)
-    ci = f"{fmt.decimal(_pct(p.lower), 1)}{fmt.DASH}{fmt.decimal(_pct(p.upper), 1)}%"
+    ci = f"{fmt.percent_ci(p.lower, p.upper)}%"
     numbers.add(f"{key}.ci", [p.lower, p.upper], ci, "%", p.method)
-
-
-def _pct(x: float | None) -> float | None:
-    return None if x is None else 100 * x
 
 
 def _response(numbers: Numbers, results: StudyResults) -> None:

@@ -49,7 +49,8 @@ def _characteristic_rows(
     if c.distribution is not None:
         d = c.distribution
         decimals = 0 if d.median is not None and float(d.median).is_integer() else 1
-        value = f"{fmt.decimal(d.median, decimals)} ({fmt.decimal(d.minimum, decimals)}-{fmt.decimal(d.maximum, decimals)})"
+        low, high = fmt.decimal(d.minimum, decimals), fmt.decimal(d.maximum, decimals)
+        value = f"{fmt.decimal(d.median, decimals)} ({low}-{high})"
         return [(f"{indent}{c.label}", value)]
     if len(c.levels) == 1:
         lvl = c.levels[0]
@@ -186,7 +187,8 @@ def table_adverse_events(results: StudyResults, config: StudyConfig) -> Table | 
     frame = pd.DataFrame(rows, columns=["Adverse events", "All grades", severe])
     labels = {"All grades": "All grades, n (%)", severe: f"Grade ≥{ae.severe_grade}, n (%)"}
     notes = (
-        f"Adverse events graded by {ae.grading}; each patient counted once per event at the worst grade; "
+        f"Adverse events graded by {ae.grading}; each patient counted once per event, at the "
+        "worst grade; "
         f"denominator: {ae.n} patients.",
     )
     return Table(
@@ -213,12 +215,12 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
         ("Objective response rate (CR + PR)", r.orr),
         ("Clinical benefit rate", r.cbr),
     ):
-        ci = f"{fmt.decimal(100 * p.lower if p.lower is not None else None, 1)}{fmt.DASH}{fmt.decimal(100 * p.upper if p.upper is not None else None, 1)}"
-        rows.append((label, fmt.n_percent(p.k, p.n), ci))
+        rows.append((label, fmt.n_percent(p.k, p.n), fmt.percent_ci(p.lower, p.upper)))
     frame = pd.DataFrame(rows, columns=["Response", "n (%)", CI_LABEL])
     comparison = ">" if r.sd_strict else "≥"
     notes = (
-        f"Best overall response by {config.response.criteria}. Clinical benefit: CR, PR or SD lasting "
+        f"Best overall response by {config.response.criteria}. Clinical benefit: CR, PR or SD "
+        "lasting "
         f"{comparison} {r.sd_threshold_text}. 95% CI: Clopper–Pearson (exact).",
     )
     return Table(

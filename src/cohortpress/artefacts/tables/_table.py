@@ -60,7 +60,8 @@ class Table:
     def markdown(self) -> str:
         """Quarto's cross-referenceable table: a div with the raw HTML and the caption."""
         raw = self.gt().as_raw_html(inline_css=False)
-        return f"::: {{#tbl-{self.id}}}\n\n```{{=html}}\n{raw}\n```\n\n{html.escape(self.caption, quote=False)}\n\n:::\n"
+        caption = html.escape(self.caption, quote=False)
+        return f"::: {{#tbl-{self.id}}}\n\n```{{=html}}\n{raw}\n```\n\n{caption}\n\n:::\n"
 
 
 def _is_heading(frame: pd.DataFrame, row: int) -> bool:

@@ -27,7 +27,19 @@ PARAGRAPHS = (
     "results_safety",
     "data_appendix",
 )
-_NUMBER_WORDS = "zero one two three four five six seven eight nine ten".split()
+_NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+]
 P_STYLE_TEXT = {
     "threshold": "with three decimals (below 0.001 as <0.001)",
     "two_significant": "with two significant digits (below 0.0001 as <0.0001)",
@@ -58,7 +70,10 @@ def write_paragraphs(
     """Render every paragraph; returns name -> Markdown."""
     env = _environment()
     context = _context(results, config, numbers, normalisations, warnings)
-    return {name: env.get_template(f"{name}.md.j2").render(**context).strip() + "\n" for name in PARAGRAPHS}
+    return {
+        name: env.get_template(f"{name}.md.j2").render(**context).strip() + "\n"
+        for name in PARAGRAPHS
+    }
 
 
 def _context(
@@ -89,7 +104,9 @@ def _context(
             e.kind: [g for g in e.by if g.logrank and g.logrank.p < alpha and len(g.estimates) == 2]
             for e in results.endpoints
         },
-        "significant_uni": {e.kind: _significant_terms(e.univariate, alpha, style) for e in results.endpoints},
+        "significant_uni": {
+            e.kind: _significant_terms(e.univariate, alpha, style) for e in results.endpoints
+        },
         "significant_multi": {
             e.kind: _significant_terms((e.multivariate,) if e.multivariate else (), alpha, style)
             for e in results.endpoints
@@ -137,8 +154,14 @@ def _significant_terms(models: tuple, alpha: float, style: str) -> list[dict[str
     for model in models:
         for term in model.terms:
             if term.p is not None and term.p < alpha:
-                text = f"{term.label.lower()} ({term.level} vs {term.reference})" if term.level else term.label
-                out.append({"text": text, "hr": fmt.hazard_ratio(term.hr), "p": fmt.p_text(term.p, style)})
+                text = (
+                    f"{term.label.lower()} ({term.level} vs {term.reference})"
+                    if term.level
+                    else term.label
+                )
+                out.append(
+                    {"text": text, "hr": fmt.hazard_ratio(term.hr), "p": fmt.p_text(term.p, style)}
+                )
     return out
 
 
@@ -171,9 +194,14 @@ def _endpoint_sentence(results: StudyResults) -> str:
 def _multivariate_sentence(config: StudyConfig) -> str:
     rule = config.cox.multivariate
     if rule.rule == "none":
-        return f"A multivariate analysis was not performed because of {rule.reason or 'the study design'}."
+        reason = rule.reason or "the study design"
+        return f"A multivariate analysis was not performed because of {reason}."
     if rule.rule == "fixed":
-        return "The multivariate model included a prespecified set of factors: " + ", ".join(rule.covariates) + "."
+        return (
+            "The multivariate model included a prespecified set of factors: "
+            + ", ".join(rule.covariates)
+            + "."
+        )
     return (
         f"Factors with a univariate p-value <{rule.threshold:g} entered a multivariate Cox model; "
         "events per variable are reported and fewer than 10 is flagged."
