@@ -140,6 +140,7 @@ class Covariate(_Model):
     groups: dict[str, tuple[str, ...]] | None = None
     reference: str | None = None
     cut: float | None = None
+    cut_labels: tuple[str, str] | None = Field(None, description="labels of (< cut, ≥ cut)")
     per: float | None = None
 
 

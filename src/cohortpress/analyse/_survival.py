@@ -54,7 +54,7 @@ def covariate_column(data: pd.DataFrame, cov: Covariate, config: StudyConfig) ->
         reference = cov.reference or list(cov.groups)[-1]
         return _categorical(cov, column, tuple(cov.groups), reference, config)
     if kind in ("continuous", "count") and cov.cut is not None:
-        below, above = f"<{cov.cut:g}", f"≥{cov.cut:g}"
+        below, above = cov.cut_labels or (f"<{cov.cut:g}", f"≥{cov.cut:g}")
         data[column] = pd.Series(np.where(values < cov.cut, below, above), index=data.index).where(
             values.notna()
         )
