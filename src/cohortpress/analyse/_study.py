@@ -97,6 +97,7 @@ class EndpointResult:
     multivariate: CoxResult | None
     multivariate_covariates: tuple[str, ...]
     multivariate_note: str | None
+    covariate_labels: dict[str, str] = field(default_factory=dict)  # covariate name -> label
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,7 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         multivariate=multivariate,
         multivariate_covariates=tuple(s.name for s in chosen),
         multivariate_note=note,
+        covariate_labels={s.name: s.label for s in specs},
     )
 
 

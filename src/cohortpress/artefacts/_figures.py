@@ -102,7 +102,7 @@ def draw_figures(
                 ylabel=e.label,
                 annotation=_annotation(g, unit, style),
                 time_breaks=g.risk.times,
-                panel=PANEL_LETTERS[i],
+                panel=f"{PANEL_LETTERS[i]}  {g.factor}",
             )
             for i, g in enumerate(e.by)
         ]

@@ -48,4 +48,4 @@ def _apply_inclusion(
     if minimum is None:
         return pd.Series(True, index=data.index), ()
     short = data["treatment_days"] < minimum.days()
-    return ~short, (Exclusion(f"treated for < {minimum.text()}", int(short.sum())),)
+    return ~short, (Exclusion(f"treated for less than {minimum.text()}", int(short.sum())),)

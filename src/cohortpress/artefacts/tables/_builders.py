@@ -68,7 +68,8 @@ def table_cox(results: StudyResults, config: StudyConfig) -> Table:
     """Table II: univariate (and multivariable) Cox models, endpoints side by side."""
     style = config.statistics.resolved("p_style")
     multi = any(e.multivariate is not None for e in results.endpoints)
-    frame = pd.DataFrame({"Variable": _term_labels(results.endpoints[0].univariate)})
+    first = results.endpoints[0]
+    frame = pd.DataFrame({"Variable": _term_labels(first.univariate, first.covariate_labels)})
     labels: dict[str, str] = {}
     spanners: list[Spanner] = []
     for e in results.endpoints:
@@ -100,24 +101,14 @@ def _cox_caption(results: StudyResults, multi: bool) -> str:
     return f"{kind} Cox regression analyses of factors associated with {endpoints}."
 
 
-def _term_labels(univariate: tuple[CoxResult, ...]) -> list[str]:
+def _term_labels(univariate: tuple[CoxResult, ...], names: dict[str, str]) -> list[str]:
+    """'IMDC risk: Poor vs Favorable/intermediate (ref)'; further levels of a factor indented."""
     labels = []
     for result in univariate:
-        for term in result.terms:
-            labels.append(_term_label(result, term))
+        for i, term in enumerate(result.terms):
+            name = names.get(term.covariate, term.covariate)
+            labels.append(f"{name}: {term.label}" if i == 0 else f"{INDENT}{term.label}")
     return labels
-
-
-def _term_label(result: CoxResult, term: CoxTerm) -> str:
-    covariate_label = term.label
-    if term.level is None:
-        return covariate_label
-    prefix = "" if len(result.terms) > 1 and term is not result.terms[0] else f"{_name(term)} "
-    return f"{prefix}({term.level} vs {term.reference} (ref))".strip()
-
-
-def _name(term: CoxTerm) -> str:
-    return term.label.split(" (")[0] if term.label else term.covariate
 
 
 def _term_cells(term: CoxTerm | None, style: str) -> tuple[str, str]:

@@ -105,10 +105,13 @@ def _context(
             for e in results.endpoints
         },
         "significant_uni": {
-            e.kind: _significant_terms(e.univariate, alpha, style) for e in results.endpoints
+            e.kind: _significant_terms(e.univariate, e.covariate_labels, alpha, style)
+            for e in results.endpoints
         },
         "significant_multi": {
-            e.kind: _significant_terms((e.multivariate,) if e.multivariate else (), alpha, style)
+            e.kind: _significant_terms(
+                (e.multivariate,) if e.multivariate else (), e.covariate_labels, alpha, style
+            )
             for e in results.endpoints
         },
         "epv": {e.kind: _epv_warning(e) for e in results.endpoints},
@@ -118,9 +121,21 @@ def _context(
         "multivariate_sentence": _multivariate_sentence(config),
         "p_style_text": P_STYLE_TEXT[style],
         "comparisons": results.comparisons,
+        "common": _common_events(results),
+        "rare": [row for row in _ae_rows(results) if row.any_grade == 1],
         "normalisations": normalisations,
         "warnings": warnings,
     }
+
+
+def _ae_rows(results: StudyResults) -> tuple:
+    return results.adverse_events.rows if results.adverse_events else ()
+
+
+def _common_events(results: StudyResults, most: int = 5, share: float = 0.1) -> list:
+    """The most frequent AEs (at most five, each in at least 10% of patients)."""
+    n = results.adverse_events.n if results.adverse_events else 0
+    return [row for row in _ae_rows(results) if row.any_grade >= share * n][:most]
 
 
 def _first_group_longer(g: GroupedSurvival) -> bool:
@@ -149,16 +164,15 @@ def _stopped_sentence(results: StudyResults, r: dict[str, Any]) -> str:
     return parts[0] if parts else ""
 
 
-def _significant_terms(models: tuple, alpha: float, style: str) -> list[dict[str, str]]:
+def _significant_terms(
+    models: tuple, names: dict[str, str], alpha: float, style: str
+) -> list[dict[str, str]]:
     out = []
     for model in models:
         for term in model.terms:
             if term.p is not None and term.p < alpha:
-                text = (
-                    f"{term.label.lower()} ({term.level} vs {term.reference})"
-                    if term.level
-                    else term.label
-                )
+                name = names.get(term.covariate, term.covariate)
+                text = f"{name} ({term.level} vs {term.reference})" if term.level else name
                 out.append(
                     {"text": text, "hr": fmt.hazard_ratio(term.hr), "p": fmt.p_text(term.p, style)}
                 )

@@ -1,0 +1,30 @@
+"""Grids of figure panels (Figures 2–3 of the thyroid paper: A–D, two by two)."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import TYPE_CHECKING
+
+from plotnine.composition import Beside, Stack, plot_spacer
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from plotnine import ggplot
+    from plotnine.composition import Compose
+
+
+def figure_panels(panels: Sequence[ggplot | Compose], ncol: int = 2) -> Compose:
+    """Arrange panels row by row, ``ncol`` per row; an incomplete last row is left blank.
+
+    Panels keep their own letters (``figure_km(..., panel="A")``); plotnine aligns their
+    axes across rows and columns. Each panel is copied, so one figure can appear twice.
+    """
+    if not panels:
+        raise ValueError("figure_panels needs at least one panel")
+    if ncol < 1:
+        raise ValueError(f"ncol must be at least 1; got {ncol}")
+    items: list[ggplot | Compose] = [deepcopy(p) for p in panels]
+    items += [plot_spacer() for _ in range(-len(items) % ncol)]
+    rows = [Beside(items[i : i + ncol]) for i in range(0, len(items), ncol)]
+    return rows[0] if len(rows) == 1 else Stack(rows)

@@ -1,0 +1,96 @@
+"""Waterfall plot of the maximal change in target lesions, coloured by best response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from plotnine import (
+    aes,
+    element_blank,
+    geom_hline,
+    geom_rect,
+    ggplot,
+    labs,
+    scale_fill_manual,
+    scale_x_continuous,
+    scale_y_continuous,
+    theme,
+)
+
+from cohortpress.artefacts.figures import _waterfall_data as data
+from cohortpress.artefacts.figures._theme import REFERENCE_LINE, RESPONSE_COLOURS, theme_manuscript
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import pandas as pd
+
+RECIST_LINES = (20.0, -30.0)  # progression and partial-response thresholds of RECIST 1.1
+
+
+@dataclass(frozen=True)
+class WaterfallFigure:
+    """The waterfall plot and, when it is not one bar per patient, the rule for its caption."""
+
+    plot: ggplot
+    n_patients: int  # patients with a bar (or a share of one)
+    note: str | None  # e.g. how patients were grouped into bars, or who is not shown
+
+
+def figure_waterfall(
+    change_pct: Sequence[float | None],
+    best_response: Sequence[str],
+    *,
+    response_order: Sequence[str] = ("CR", "PR", "SD", "PD", "NE"),
+    max_bars: int = 300,
+) -> WaterfallFigure:
+    """One bar per patient, sorted from largest growth to largest shrinkage.
+
+    Bars are coloured by best overall response; dashed lines mark +20% and −30%, the RECIST
+    1.1 thresholds for progression and partial response. Above ``max_bars`` patients, single
+    bars would be thinner than a printed line, so patients are grouped, in rank order, into
+    ``max_bars`` bars of equal size: each bar is its group's median change, divided in
+    colour by the share of each response. ``note`` says so for the caption, and names the
+    patients left out for having no recorded change.
+    """
+    frame = data.waterfall_frame(change_pct, best_response, response_order)
+    binned = len(frame) > max_bars
+    bars = data.binned_bars(frame, max_bars, response_order) if binned else data.patient_bars(frame)
+    notes = [data.binning_note(frame, max_bars) if binned else None]
+    notes.append(data.missing_note(len(change_pct) - len(frame)))
+    note = " ".join(n for n in notes if n) or None
+    return WaterfallFigure(_plot(bars, response_order, len(frame)), len(frame), note)
+
+
+def _plot(bars: pd.DataFrame, response_order: Sequence[str], n: int) -> ggplot:
+    """Bars as rectangles (so a grouped bar can be divided by response), zero line, guides."""
+    shown = [r for r in response_order if r in set(bars["response"])]
+    colours = {r: RESPONSE_COLOURS.get(r, "#999999") for r in response_order}
+    n_bars = int(bars["x"].max()) if len(bars) else 1
+    breaks = _change_breaks(bars)
+    return (
+        ggplot(bars)
+        + geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="response"))
+        + geom_hline(yintercept=0, colour="black", size=0.5)
+        + geom_hline(yintercept=RECIST_LINES, colour=REFERENCE_LINE, linetype="dashed", size=0.5)
+        + scale_fill_manual(values=colours, limits=shown)
+        + scale_x_continuous(limits=(0.5, n_bars + 0.5), expand=(0.01, 0))
+        + scale_y_continuous(breaks=breaks, labels=_signed(breaks), expand=(0.03, 0))
+        + labs(x=f"Patients (n = {n:,})", y="Maximal change from baseline (%)")
+        + theme_manuscript()
+        + theme(axis_line_x=element_blank(), axis_ticks_x=element_blank(),
+                axis_text_x=element_blank())
+    )  # fmt: skip
+
+
+def _signed(values: list[float]) -> list[str]:
+    """Tick labels with a typographic minus sign, as journals print them."""
+    return [f"{v:g}".replace("-", "\u2212") for v in values]
+
+
+def _change_breaks(bars: pd.DataFrame) -> list[float]:
+    """Ticks every 20 points from −100 to the largest growth (every 50 above 200%)."""
+    top = max(float(bars["ymax"].max()) if len(bars) else 0.0, RECIST_LINES[0])
+    step = 20 if top <= 200 else 50
+    return [float(v) for v in range(-100, int(top) + step, step)]
