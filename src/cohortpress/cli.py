@@ -63,6 +63,9 @@ def report(
     engine: Annotated[
         Engine, typer.Option(help="quarto if on PATH (auto), else embedded.")
     ] = Engine.auto,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Folder for <study>/ (default: _output).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Validate the workbook, analyse it and render the manuscript to _output/<study>/."""
@@ -74,9 +77,11 @@ def report(
         _fail(f"--to: unknown format(s) {', '.join(unknown)}; choose from html, pdf, docx", 2)
     with _guard():
         hook = None if quiet or not err.is_terminal else _progress_hook()
-        output = build_report(study, data=data, formats=formats, engine=engine.value, hook=hook)
+        folder = build_report(
+            study, data=data, formats=formats, engine=engine.value, output_root=output, hook=hook
+        )
     if not quiet:
-        err.print(f"[green]Done:[/green] {output}")
+        err.print(f"[green]Done:[/green] {folder}")
 
 
 @app.command()
