@@ -91,13 +91,13 @@ def build_report(
     output_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{study.name}-", dir=output_root) as tmp:
         staging = Path(tmp) / "staging"
-        _build(config, workbook, report, staging, root, formats, engine, stage)
-        return _publish(staging, output_root / study.resolve().name)
+        notes = _build(config, workbook, report, staging, root, formats, engine, stage)
+        return BuiltReport(_publish(staging, output_root / study.resolve().name), tuple(notes))
 
 
 def _build(
     config: StudyConfig, workbook, report, staging: Path, root: Path, formats, engine, stage
-) -> None:
+) -> list[str]:
     from cohortpress.analyse import analyse
     from cohortpress.artefacts import FigureSize, build_artefacts
     from cohortpress.derive import derive_cohort
@@ -117,7 +117,8 @@ def _build(
             warnings=[_describe_problem(p) for p in report.warnings],
         )  # fmt: skip
     with stage("render"):
-        render(staging, formats=tuple(formats), engine=engine, project_root=root)
+        outcome = render(staging, formats=tuple(formats), engine=engine, project_root=root)
+    return list(outcome.notes)
 
 
 def _stage_sources(config: StudyConfig, staging: Path) -> None:

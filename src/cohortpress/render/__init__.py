@@ -1,1 +1,91 @@
-"""."""
+"""The render stage: the staging folder's ``manuscript.qmd`` to HTML, PDF and DOCX.
+
+Two engines read the same ``manuscript.qmd`` and ``_quarto.yml``: Quarto when it is on PATH,
+otherwise the embedded engine (pandoc and typst from PyPI wheels), which supports the subset of
+Quarto described in ``README.md`` beside this file and stops with a :class:`RenderError` naming
+anything outside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from cohortpress.errors import RenderError
+from cohortpress.render._embedded import render_embedded
+from cohortpress.render._options import RenderOptions, load_quarto_config, read_render_options
+from cohortpress.render._quarto import quarto_path, render_quarto
+from cohortpress.render._staging import stage_project
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["RenderOptions", "RenderOutcome", "read_render_options", "render"]
+
+Format = Literal["html", "pdf", "docx"]
+Engine = Literal["auto", "quarto", "embedded"]
+FORMATS: tuple[Format, ...] = ("html", "pdf", "docx")
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    """What was rendered: the engine used, one output per format, and notes for the user
+    (``_quarto.yml`` keys the embedded engine ignored, pandoc and typst warnings)."""
+
+    engine: str
+    outputs: dict[str, Path] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def render(
+    staging: Path,
+    *,
+    formats: Sequence[Format] = FORMATS,
+    engine: Engine = "auto",
+    project_root: Path | None = None,
+) -> RenderOutcome:
+    """Render ``staging/manuscript.qmd`` to ``staging/manuscript.{html,pdf,docx}``.
+
+    Parameters
+    ----------
+    staging
+        The staging folder written by the earlier stages (manuscript.qmd, _generated/, figures/).
+    formats
+        Any of "html", "pdf" (Typst, under either engine) and "docx".
+    engine
+        "auto" picks Quarto when it is on PATH, else the embedded engine.
+    project_root
+        Where ``_quarto.yml`` lives; it is copied into the staging folder (default: the current
+        folder).
+
+    Raises
+    ------
+    RenderError
+        An unsupported feature, a missing file or key, or an engine failure, in plain words.
+    """
+    staging = Path(staging)
+    root = Path(project_root) if project_root is not None else Path.cwd()
+    formats = tuple(dict.fromkeys(formats))
+    chosen = _check(formats, engine)
+    project = load_quarto_config(root)
+    stage_project(staging, root)
+    if chosen == "quarto":
+        output_dir = read_render_options(root).output_dir
+        return RenderOutcome("quarto", render_quarto(staging, formats, output_dir))
+    outputs, notes = render_embedded(staging, formats, project, root)
+    return RenderOutcome("embedded", outputs, tuple(notes))
+
+
+def _check(formats: Sequence[str], engine: str) -> str:
+    """The engine to use, after checking the request names known formats and engines."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise RenderError(
+            f"unknown output format(s) {unknown or '(none)'}; choose from html, pdf, docx"
+        )
+    if engine not in ("auto", "quarto", "embedded"):
+        raise RenderError(f"unknown engine '{engine}'; choose auto, quarto or embedded")
+    if engine == "auto":
+        return "quarto" if quarto_path() else "embedded"
+    return engine

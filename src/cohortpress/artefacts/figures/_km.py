@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
-import numpy as np
 from plotnine import (
     aes,
     annotate,
@@ -15,6 +15,8 @@ from plotnine import (
     geom_step,
     geom_text,
     ggplot,
+    guide_legend,
+    guides,
     labs,
     scale_colour_manual,
     scale_x_continuous,
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
 BASE_SIZE = 9.0
 SMALL_SIZE = BASE_SIZE * 0.9
 X_EXPAND = (0.03, 0)  # shared by the curves and the table so their x positions coincide
+# Text must fit a half-page-width panel (about 2.3 inches): longer axis titles are wrapped and
+# wider legends list one group per line. Widths are estimated at 0.6 em per character.
+TITLE_CHARACTERS = 34
+LEGEND_INCHES = 2.2
 
 
 def figure_km(
@@ -86,7 +92,7 @@ def figure_km(
     labels = [e.label for e in estimates]
     colours = group_colours(labels)
     breaks = list(time_breaks if time_breaks is not None else risk.times)
-    x_max = max([data.last_time(estimates), *breaks]) or 1.0
+    x_max = max([data.last_time(estimates), *breaks, *risk.times]) or 1.0
     x_scale = scale_x_continuous(breaks=breaks or None, limits=(0, x_max), expand=X_EXPAND)
     curves = data.curve_frame(estimates, x_max)
     medians = data.median_segments(estimates if median_lines else [])
@@ -95,7 +101,7 @@ def figure_km(
         plot += _censor_layer(data.censor_frame(estimates, x_max))
     if annotation:
         plot += _annotation_layer(annotation, data.free_corner(curves, medians, x_max, annotation))
-    plot += [x_scale, _survival_scale(percent), labs(x=time_label, y=ylabel, tag=panel)]
+    plot += [x_scale, _survival_scale(percent), labs(x=_wrap(time_label), y=ylabel, tag=panel)]
     table = _risk_plot(data.risk_frame(risk, labels), colours) + x_scale
     return risk_stack(plot, table, _table_height(len(labels)))
 
@@ -110,7 +116,23 @@ def _curve_plot(curves: pd.DataFrame, medians: pd.DataFrame, colours: dict[str, 
         + theme_manuscript(BASE_SIZE)
         + theme(plot_margin_bottom=0)  # the table below brings its own spacing
     )
-    return plot + theme(legend_position="none") if len(colours) == 1 else plot
+    if len(colours) == 1:
+        return plot + theme(legend_position="none")
+    if _legend_width(list(colours)) > LEGEND_INCHES:
+        return plot + guides(colour=guide_legend(ncol=1)) + theme(legend_direction="vertical")
+    return plot
+
+
+def _legend_width(labels: list[str]) -> float:
+    """Estimated width in inches of a one-line legend: per entry a key, margins and text."""
+    key_and_margins = BASE_SIZE * 1.6 + 11  # legend_key_width and the text's side margins
+    points = sum(key_and_margins + 0.6 * SMALL_SIZE * len(label) for label in labels)
+    return points / 72
+
+
+def _wrap(title: str) -> str:
+    """The title on as many lines as it takes to fit a half-page-width panel."""
+    return "\n".join(textwrap.wrap(title, TITLE_CHARACTERS)) or title
 
 
 def _median_layer(medians: pd.DataFrame) -> geom_segment:
@@ -136,7 +158,7 @@ def _annotation_layer(text: str, corner: data.Corner) -> annotate:
 
 def _survival_scale(percent: bool) -> scale_y_continuous:
     """S(t) from 0 to 1, ticks every 0.2, labelled as proportions or percentages."""
-    ticks = np.linspace(0, 1, 6)
+    ticks = [i / 5 for i in range(6)]
     labels = [f"{v * 100:.0f}" if percent else f"{v:.1f}" for v in ticks]
     return scale_y_continuous(limits=(0, 1), breaks=ticks, labels=labels, expand=(0.02, 0))
 
@@ -160,10 +182,10 @@ def _risk_plot(frame: pd.DataFrame, colours: dict[str, str]) -> ggplot:
             axis_text_y=element_text(
                 color=[colours[row] for row in rows],
                 size=SMALL_SIZE,
-                margin={"r": _label_gap(frame), "units": "pt"},
+                margin={"r": _label_gap(frame), "unit": "pt"},
             ),
             plot_title=element_text(
-                size=SMALL_SIZE, weight="bold", ha="left", margin={"t": 6, "b": 2, "units": "pt"}
+                size=SMALL_SIZE, weight="bold", ha="left", margin={"t": 6, "b": 2, "unit": "pt"}
             ),
             plot_title_position="plot",
             plot_margin_top=0,

@@ -63,7 +63,7 @@ def curve_frame(estimates: Sequence[KMEstimate], x_max: float) -> pd.DataFrame:
     """
     parts = []
     for est in estimates:
-        rows = est.table[est.table["n_event"] > 0]
+        rows = est.table.loc[est.table["n_event"] > 0]
         t, s = rows["time"].to_numpy(float), rows["surv"].to_numpy(float)
         keep = _ends(_grid_cells(t, x_max))
         end_s = s[-1] if len(s) else 1.0
@@ -80,7 +80,7 @@ def censor_frame(estimates: Sequence[KMEstimate], x_max: float) -> pd.DataFrame:
     """
     parts = []
     for est in estimates:
-        rows = est.table[est.table["n_censor"] > 0]
+        rows = est.table.loc[est.table["n_censor"] > 0]
         t, s = rows["time"].to_numpy(float), rows["surv"].to_numpy(float)
         keep = _starts(_grid_cells(t, x_max, MARK_RESOLUTION)) | _starts(
             _grid_cells(s, 1.0, MARK_RESOLUTION)
@@ -92,11 +92,16 @@ def censor_frame(estimates: Sequence[KMEstimate], x_max: float) -> pd.DataFrame:
 def median_segments(estimates: Sequence[KMEstimate]) -> pd.DataFrame:
     """Dashed guides to each reached median: across at S = 0.5, then down to the time axis."""
     medians = [e.median.estimate for e in estimates if e.median.estimate is not None]
-    if not medians:
-        return pd.DataFrame(columns=["x", "y", "xend", "yend"], dtype=float)
-    across = [(0.0, 0.5, max(medians), 0.5)]
-    down = [(m, 0.5, m, 0.0) for m in medians]
-    return pd.DataFrame(across + down, columns=["x", "y", "xend", "yend"])
+    across = [max(medians)] if medians else []
+    return pd.DataFrame(
+        {
+            "x": [0.0] * len(across) + medians,
+            "y": 0.5,
+            "xend": across + medians,
+            "yend": [0.5] * len(across) + [0.0] * len(medians),
+        },
+        dtype=float,
+    )
 
 
 def risk_frame(risk: RiskTable, labels: Sequence[str]) -> pd.DataFrame:
@@ -163,8 +168,8 @@ def _curves_cross(curves: pd.DataFrame, box: tuple[float, float, float, float]) 
 def _medians_cross(medians: pd.DataFrame, box: tuple[float, float, float, float]) -> bool:
     """Whether a median guide segment (horizontal or vertical) enters the box."""
     x0, x1, y0, y1 = box
-    for seg in medians.itertuples():
-        xs, ys = sorted((seg.x, seg.xend)), sorted((seg.y, seg.yend))
-        if xs[0] <= x1 and xs[1] >= x0 and ys[0] <= y1 and ys[1] >= y0:
-            return True
-    return False
+    left = np.minimum(medians["x"], medians["xend"])
+    right = np.maximum(medians["x"], medians["xend"])
+    low = np.minimum(medians["y"], medians["yend"])
+    high = np.maximum(medians["y"], medians["yend"])
+    return bool(((left <= x1) & (right >= x0) & (low <= y1) & (high >= y0)).any())

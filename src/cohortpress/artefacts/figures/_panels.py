@@ -27,4 +27,4 @@ def figure_panels(panels: Sequence[ggplot | Compose], ncol: int = 2) -> Compose:
     items: list[ggplot | Compose] = [deepcopy(p) for p in panels]
     items += [plot_spacer() for _ in range(-len(items) % ncol)]
     rows = [Beside(items[i : i + ncol]) for i in range(0, len(items), ncol)]
-    return rows[0] if len(rows) == 1 else Stack(rows)
+    return rows[0] if len(rows) == 1 else Stack([*rows])

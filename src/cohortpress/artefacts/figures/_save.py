@@ -16,11 +16,6 @@ if TYPE_CHECKING:
 
     from plotnine import ggplot
 
-# SVG element ids are hashed with a salt, random unless set; fixed here (with no date in the
-# metadata) so the same figure always gives the same bytes. Text is drawn as paths, so the
-# SVG looks the same without DejaVu Sans installed.
-SVG_RC = {"svg.hashsalt": "cohortpress", "svg.fonttype": "path"}
-
 
 def sized_plot(
     fig: ggplot | Compose | WaterfallFigure, width: float, height: float, dpi: int
@@ -51,7 +46,10 @@ def save_figure(
     sized = sized_plot(fig, width, height, dpi)
     png, svg = stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"
     stem.parent.mkdir(parents=True, exist_ok=True)
-    with mpl.rc_context(SVG_RC):
+    # SVG element ids are hashed with a salt, random unless set: fixed here (and no date in the
+    # metadata) so the same figure always gives the same bytes. Text is drawn as paths, so the
+    # SVG looks the same where DejaVu Sans is not installed.
+    with mpl.rc_context({"svg.hashsalt": "cohortpress", "svg.fonttype": "path"}):
         figure = sized.draw()
         try:
             figure.savefig(png, format="png", dpi=dpi, metadata={"Software": None})

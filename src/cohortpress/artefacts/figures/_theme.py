@@ -61,7 +61,8 @@ class theme_manuscript(theme_classic):  # noqa: N801 (plotnine names themes in l
     """
 
     def __init__(self, base_size: float = 9, family: str = "DejaVu Sans") -> None:
-        super().__init__(base_size=base_size, base_family=family)
+        # plotnine annotates base_size as int but scales it as a float
+        super().__init__(base_size=base_size, base_family=family)  # pyright: ignore[reportArgumentType]
         small = base_size * 0.9
         self += theme(
             text=element_text(family=family, size=base_size, color="black"),
@@ -70,16 +71,17 @@ class theme_manuscript(theme_classic):  # noqa: N801 (plotnine names themes in l
             axis_ticks=element_line(color="black", size=0.6),
             axis_ticks_length=3,
             axis_ticks_minor=element_blank(),
-            axis_title_x=element_text(margin={"t": 4, "units": "pt"}),
-            axis_title_y=element_text(margin={"r": 4, "units": "pt"}),
+            axis_title_x=element_text(margin={"t": 4, "unit": "pt"}),
+            axis_title_y=element_text(margin={"r": 4, "unit": "pt"}),
             legend_position="top",
             legend_direction="horizontal",
             legend_justification="left",
             legend_title=element_blank(),
-            legend_text=element_text(size=small, margin={"l": 3, "r": 8, "units": "pt"}),
-            legend_key_size=base_size * 1.4,
+            legend_text=element_text(size=small, margin={"l": 3, "r": 8, "unit": "pt"}),
+            legend_key_width=base_size * 1.6,
+            legend_key_height=base_size * 1.1,
             legend_box_spacing=0.005,
-            plot_title=element_text(size=base_size, ha="left", margin={"b": 3, "units": "pt"}),
+            plot_title=element_text(size=base_size, ha="left", margin={"b": 3, "unit": "pt"}),
             plot_tag=element_text(size=base_size * 1.3, weight="bold"),
             plot_tag_location="plot",
             plot_tag_position="topleft",

@@ -19,7 +19,12 @@ from plotnine import (
 )
 
 from cohortpress.artefacts.figures import _waterfall_data as data
-from cohortpress.artefacts.figures._theme import REFERENCE_LINE, RESPONSE_COLOURS, theme_manuscript
+from cohortpress.artefacts.figures._theme import (
+    GROUP_COLOURS,
+    REFERENCE_LINE,
+    RESPONSE_COLOURS,
+    theme_manuscript,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -66,7 +71,10 @@ def figure_waterfall(
 def _plot(bars: pd.DataFrame, response_order: Sequence[str], n: int) -> ggplot:
     """Bars as rectangles (so a grouped bar can be divided by response), zero line, guides."""
     shown = [r for r in response_order if r in set(bars["response"])]
-    colours = {r: RESPONSE_COLOURS.get(r, "#999999") for r in response_order}
+    colours = {
+        r: RESPONSE_COLOURS.get(r, GROUP_COLOURS[i % len(GROUP_COLOURS)])
+        for i, r in enumerate(response_order)
+    }
     n_bars = int(bars["x"].max()) if len(bars) else 1
     breaks = _change_breaks(bars)
     return (

@@ -19,21 +19,23 @@ def waterfall_frame(
     """Patients with a recorded change, sorted from largest growth to largest shrinkage.
 
     Ties are broken by response order, then input order, so the figure is reproducible.
+    Column ``code`` is the response's position in ``response_order``.
     """
     if len(change_pct) != len(best_response):
         msg = f"{len(change_pct)} changes but {len(best_response)} best responses"
         raise ValueError(msg)
-    frame = pd.DataFrame(
-        {"change": pd.Series(list(change_pct), dtype=float), "response": list(best_response)}
-    )
-    frame = frame[frame["change"].notna()]
-    unknown = sorted({str(r) for r in frame["response"]} - set(response_order))
+    change = pd.array(list(change_pct), dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+    response = np.asarray(best_response, dtype=object)[~np.isnan(change)]
+    change = change[~np.isnan(change)]
+    if len(change) == 0:
+        raise ValueError("no patient has a recorded change in target lesions")
+    unknown = sorted({str(r) for r in response} - set(response_order))
     if unknown:
         msg = f"best responses {unknown} are not among {list(response_order)}"
         raise ValueError(msg)
-    frame["rank"] = frame["response"].map({r: i for i, r in enumerate(response_order)})
-    frame = frame.sort_values(["change", "rank"], ascending=[False, True], kind="stable")
-    return frame.reset_index(drop=True)
+    code = pd.Categorical(response, categories=list(response_order)).codes
+    order = np.lexsort((code, -change))  # last key sorts first; lexsort is stable
+    return pd.DataFrame({"change": change[order], "response": response[order], "code": code[order]})
 
 
 def patient_bars(frame: pd.DataFrame) -> pd.DataFrame:
@@ -50,22 +52,25 @@ def binned_bars(frame: pd.DataFrame, n_bars: int, response_order: Sequence[str])
     shrinkage, so the responses sit at the tips of shrinking bars and progression at the
     tips of growing ones.
     """
-    frame = frame.assign(bar=np.arange(len(frame)) * n_bars // len(frame) + 1)
-    median = frame.groupby("bar")["change"].median().rename("median")
-    counts = frame.groupby(["bar", "response"]).size().rename("k").reset_index()
-    counts = counts.join(median, on="bar")
-    counts["share"] = counts["k"] / counts.groupby("bar")["k"].transform("sum")
-    rank = counts["response"].map({r: i for i, r in enumerate(response_order)})
-    counts["order"] = np.where(counts["median"] >= 0, rank, -rank)
-    counts = counts.sort_values(["bar", "order"], kind="stable")
-    outer = counts.groupby("bar")["share"].cumsum().to_numpy()
-    inner = outer - counts["share"].to_numpy()
-    m = counts["median"].to_numpy()
-    ends = np.sort(np.c_[inner * m, outer * m], axis=1)
-    return _bars(counts["bar"].to_numpy(float), ends[:, 0], ends[:, 1], counts["response"])
+    bar = np.arange(len(frame)) * n_bars // len(frame)
+    change, code = frame["change"].to_numpy(), frame["code"].to_numpy()
+    median = np.array(
+        [np.median(part) for part in np.split(change, np.flatnonzero(np.diff(bar)) + 1)]
+    )
+    counts = np.zeros((n_bars, len(response_order)))
+    np.add.at(counts, (bar, code), 1)
+    outward = np.where(median[:, None] >= 0, counts, counts[:, ::-1])  # columns from zero out
+    share = outward / outward.sum(axis=1, keepdims=True)
+    outer = np.cumsum(share, axis=1) * median[:, None]
+    inner = outer - share * median[:, None]
+    rows, col = np.nonzero(share)
+    codes = np.where(median[rows] >= 0, col, len(response_order) - 1 - col)
+    ends = np.sort(np.c_[inner[rows, col], outer[rows, col]], axis=1)
+    responses = np.asarray(response_order, dtype=object)[codes]
+    return _bars(rows + 1.0, ends[:, 0], ends[:, 1], responses)
 
 
-def _bars(x: np.ndarray, ymin: np.ndarray, ymax: np.ndarray, response: object) -> pd.DataFrame:
+def _bars(x: np.ndarray, ymin: np.ndarray, ymax: np.ndarray, response: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "x": x,
@@ -73,7 +78,7 @@ def _bars(x: np.ndarray, ymin: np.ndarray, ymax: np.ndarray, response: object) -
             "xmax": x + HALF_WIDTH,
             "ymin": ymin,
             "ymax": ymax,
-            "response": np.asarray(response),
+            "response": response,
         }
     )
 

@@ -81,9 +81,11 @@ def table_cox(results: StudyResults, config: StudyConfig) -> Table:
             frame[hr_col], frame[p_col] = hr, p
             labels |= {hr_col: f"HR ({CI_LABEL})", p_col: "p-Value"}
             if multi:
-                spanners.append(Spanner(f"{model} analysis", (hr_col, p_col), level=0))
+                spanners.append(
+                    Spanner(f"{model} analysis", (hr_col, p_col), level=0, id=f"{e.kind}-{model}")
+                )
         cols = tuple(c for c in frame.columns if c.startswith(f"{e.kind}_"))
-        spanners.append(Spanner(e.label, cols, level=1 if multi else 0))
+        spanners.append(Spanner(e.label, cols, level=1 if multi else 0, id=e.kind))
     return Table(
         "cox",
         _cox_caption(results, multi),

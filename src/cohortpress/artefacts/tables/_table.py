@@ -17,7 +17,26 @@ from great_tables import GT, loc, style
 if TYPE_CHECKING:
     import pandas as pd
 
-INDENT = "\u2003"  # an em space: the level rows under a characteristic, kept by every format
+INDENT = "\u2003"
+BOOKTABS = {  # journal rules in HTML: thick top and bottom, thin under the header, none between
+    "table_font_size": "10pt",
+    "table_width": "100%",
+    "table_border_top_style": "solid",
+    "table_border_top_width": "2px",
+    "table_border_top_color": "#000000",
+    "table_border_bottom_style": "solid",
+    "table_border_bottom_width": "2px",
+    "table_border_bottom_color": "#000000",
+    "column_labels_border_bottom_style": "solid",
+    "column_labels_border_bottom_width": "1px",
+    "column_labels_border_bottom_color": "#000000",
+    "column_labels_border_top_style": "none",
+    "table_body_hlines_style": "none",
+    "table_body_border_bottom_style": "solid",
+    "table_body_border_bottom_width": "2px",
+    "table_body_border_bottom_color": "#000000",
+    "source_notes_font_size": "8.5pt",
+}  # an em space: the level rows under a characteristic, kept by every format
 
 
 @dataclass(frozen=True)
@@ -25,6 +44,7 @@ class Spanner:
     label: str
     columns: tuple[str, ...]
     level: int = 0
+    id: str | None = None  # unique when the same label spans several column groups
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,7 +65,7 @@ class Table:
             **{stub: "", **self.column_labels}
         )
         for sp in self.spanners:
-            table = table.tab_spanner(sp.label, columns=list(sp.columns), level=sp.level)
+            table = table.tab_spanner(sp.label, columns=list(sp.columns), level=sp.level, id=sp.id)
         for note in self.notes:
             table = table.tab_source_note(note)
         numeric = [c for c in self.frame.columns[1:]]
@@ -55,7 +75,7 @@ class Table:
             table = table.tab_style(
                 style.text(weight="normal"), loc.body(columns=[stub], rows=headings)
             )
-        return table.tab_options(table_font_size="10pt", table_width="100%")
+        return table.tab_options(**BOOKTABS)
 
     def markdown(self) -> str:
         """Quarto's cross-referenceable table: a div with the raw HTML and the caption."""

@@ -1,0 +1,114 @@
+"""The manuscript source as the embedded engine reads it: front matter, then body lines with
+``{{< include >}}`` expanded, each line remembering its file and line number for messages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cohortpress.errors import RenderError
+from cohortpress.render._yaml import load_yaml
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+MANUSCRIPT = "manuscript.qmd"
+_INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+(?P<path>\"[^\"]+\"|'[^']+'|\S+)\s*>\}\}\s*$")
+_FENCE = re.compile(r"^(---|\.\.\.)\s*$")
+_REFERENCE = re.compile(r"@[\w-]+")
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One line of the expanded manuscript and where it was written."""
+
+    text: str
+    file: str  # relative to the staging folder, with forward slashes
+    number: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}, line {self.number}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """The manuscript's front matter (with its first line) and its expanded body."""
+
+    front_matter: dict[str, Any]
+    lines: tuple[SourceLine, ...]
+
+
+def read_source(staging: Path) -> Source:
+    """Read ``manuscript.qmd`` from the staging folder and expand its includes.
+
+    Includes follow Quarto: a ``{{< include path >}}`` line is replaced by the file's text;
+    ``path`` is relative to the including file (``/path`` to the staging folder), and included
+    files may include others.
+    """
+    staging = staging.resolve()
+    path = staging / MANUSCRIPT
+    if not path.is_file():
+        raise RenderError(f"the staging folder {staging} has no {MANUSCRIPT}")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    front_matter, body_start = _front_matter(lines)
+    body = [SourceLine(text, MANUSCRIPT, n) for n, text in enumerate(lines, 1) if n >= body_start]
+    return Source(front_matter, tuple(_expand(body, staging, (MANUSCRIPT,))))
+
+
+def _front_matter(lines: list[str]) -> tuple[dict[str, Any], int]:
+    """The YAML block between the first two ``---`` lines, and the body's first line number."""
+    if not lines or lines[0].strip() != "---":
+        return {}, 1
+    end = next((i for i, line in enumerate(lines[1:], 1) if _FENCE.match(line)), None)
+    if end is None:
+        raise RenderError(f"{MANUSCRIPT}, line 1: the front matter has no closing '---' line")
+    try:
+        data = load_yaml("\n".join(lines[1:end]), f"{MANUSCRIPT} front matter")
+    except ValueError as exc:
+        raise RenderError(str(exc)) from None
+    if data is not None and not isinstance(data, dict):
+        raise RenderError(f"{MANUSCRIPT}, line 1: the front matter must be a mapping of keys")
+    return data or {}, end + 2
+
+
+def _expand(lines: list[SourceLine], staging: Path, chain: tuple[str, ...]) -> list[SourceLine]:
+    out: list[SourceLine] = []
+    for line in lines:
+        match = _INCLUDE.match(line.text)
+        if match is None:
+            out.append(line)
+            continue
+        target = _resolve(match["path"].strip("\"'"), line, staging)
+        name = target.relative_to(staging).as_posix()
+        if name in chain:
+            raise RenderError(f"{line.where}: {name} includes itself ({' → '.join(chain)})")
+        text = target.read_text(encoding="utf-8").splitlines()
+        included = [SourceLine(t, name, n) for n, t in enumerate(text, 1)]
+        out.extend(_expand(included, staging, (*chain, name)))
+    return out
+
+
+def _resolve(written: str, line: SourceLine, staging: Path) -> Path:
+    """The included file: relative to the including file, or to the staging folder if /path."""
+    base = staging if written.startswith("/") else (staging / line.file).parent
+    target = (base / written.lstrip("/")).resolve()
+    if not target.is_file():
+        raise RenderError(f"{line.where}: the included file {written} does not exist")
+    if not target.is_relative_to(staging):
+        raise RenderError(
+            f"{line.where}: the included file {written} is outside the staging folder"
+        )
+    return target
+
+
+def locate(message: str, lines: tuple[SourceLine, ...]) -> str:
+    """``message`` with the file and line of the first reference (``@tbl-x``) it names, so an
+    error raised on the parsed document still points at the line the author wrote."""
+    match = _REFERENCE.search(message)
+    if match is None:
+        return message
+    token = re.compile(rf"(?<![\w@]){re.escape(match[0])}(?![\w-])")
+    line = next((line for line in lines if token.search(line.text)), None)
+    return message if line is None else f"{line.where}: {message}"

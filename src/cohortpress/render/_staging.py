@@ -1,0 +1,59 @@
+"""The staging folder made renderable: project configuration and resources copied in.
+
+Both engines render inside the staging folder, which becomes a one-document Quarto project:
+``_quarto.yml`` (and ``_variables.yml``) from the project root, cohortpress's stylesheet and
+reference document under ``_resources/``, and any file ``_quarto.yml`` names (reference-doc,
+css, csl, bibliography) that lives in the project root.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import TYPE_CHECKING
+
+from cohortpress.errors import RenderError
+from cohortpress.render._document import VARIABLES
+from cohortpress.render._options import QUARTO_FILE
+from cohortpress.render._resources import STAGED, STAGED_FILES, resource
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cohortpress.render._options import RenderOptions
+
+
+def stage_project(staging: Path, project_root: Path) -> None:
+    """Copy the project's configuration and cohortpress's resources into ``staging``."""
+    if not staging.is_dir():
+        raise RenderError(f"the staging folder {staging} does not exist")
+    for name in (QUARTO_FILE, VARIABLES):
+        if (project_root / name).is_file():
+            shutil.copy2(project_root / name, staging / name)
+    (staging / STAGED).mkdir(exist_ok=True)
+    for name in STAGED_FILES:
+        shutil.copy2(resource(name), staging / STAGED / name)
+
+
+def named_files(options: RenderOptions) -> list[tuple[str, str]]:
+    """(key, path) of every file the options name, relative to the staging folder."""
+    named = [("format.html.css", css) for css in options.html.css]
+    named += [("bibliography", bib) for bib in options.bibliography]
+    if options.docx.reference_doc:
+        named.append(("format.docx.reference-doc", options.docx.reference_doc))
+    if options.csl:
+        named.append(("csl", options.csl))
+    return named
+
+
+def stage_named_files(staging: Path, project_root: Path, options: RenderOptions) -> None:
+    """Files named in the options, copied from the project root when the staging folder lacks
+    them; a file found in neither place is an error naming the key."""
+    for key, name in named_files(options):
+        target = staging / name
+        if target.is_file():
+            continue
+        source = project_root / name
+        if not source.is_file():
+            raise RenderError(f"{key}: the file {name} does not exist (looked in {project_root})")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)

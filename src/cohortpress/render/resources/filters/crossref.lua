@@ -1,0 +1,209 @@
+--[[
+crossref.lua: Quarto's cross-references for tables and figures.
+
+Floats are numbered in document order, tables and figures separately, with Quarto's crossref
+options read from the `crossref` metadata (tbl-title, fig-title, tbl-prefix, fig-prefix,
+tbl-labels, fig-labels, title-delim). A caption reads "<title> <number><delim> <caption>", as
+Quarto writes it ("Table I. Patients' characteristics"); a reference @tbl-x reads
+"<prefix> <number>" and links to the float ([-@tbl-x]: the number only; @Tbl-x: capitalised).
+
+Floats are
+  * a div #tbl-… or #fig-…: its last paragraph is the caption, the rest is the content;
+  * an image #fig-… alone in its paragraph (a Pandoc figure);
+  * a table with a caption ": Caption {#tbl-…}".
+A table float becomes a div with the classes cp-float cp-tbl whose first child is a
+cp-caption div; a figure float becomes a Pandoc Figure. Output formats style them (docx.lua,
+typst.lua, the HTML stylesheet). References to unknown labels, and to kinds of cross-reference
+outside the supported subset, stop the render with a message naming them.
+]]
+
+local DEFAULTS = {
+  tbl = { title = "Table", prefix = "Table" },
+  fig = { title = "Figure", prefix = "Figure" },
+}
+local OTHER_KINDS = {
+  sec = true, eq = true, lst = true, thm = true, lem = true, cor = true, prp = true,
+  cnj = true, def = true, exm = true, exr = true, tip = true, nte = true, wrn = true,
+  imp = true, cau = true,
+}
+local NBSP = "\u{a0}"
+
+local options = {}
+local floats = {}
+local counts = { tbl = 0, fig = 0 }
+
+local function fail(message)
+  error("[cohortpress] " .. message, 0)
+end
+
+local function option(key, default)
+  local value = options[key]
+  if value == nil then
+    return default
+  end
+  return pandoc.utils.stringify(value)
+end
+
+--- Quarto's numbering styles: arabic, roman (roman i: lower case), alpha a / alpha A.
+local function format_number(n, style)
+  if style:match("^roman") then
+    local roman = pandoc.utils.to_roman_numeral(n)
+    return style:sub(-1) == "i" and roman:lower() or roman
+  elseif style:match("^alpha ") then
+    return utf8.char(utf8.codepoint(style:sub(-1)) + n - 1)
+  end
+  return tostring(n)
+end
+
+local function register(kind, id)
+  if floats[id] then
+    fail("the label #" .. id .. " is used by two " .. kind .. " elements")
+  end
+  counts[kind] = counts[kind] + 1
+  local number = format_number(counts[kind], option(kind .. "-labels", "arabic"))
+  floats[id] = { kind = kind, number = number }
+  return number
+end
+
+local function captioned(kind, number, caption)
+  local title = option(kind .. "-title", DEFAULTS[kind].title)
+  local label = title .. NBSP .. number .. option("title-delim", ":")
+  local inlines = pandoc.Inlines({ pandoc.Span({ pandoc.Str(label) }, { class = "cp-label" }) })
+  if #caption > 0 then
+    inlines:insert(pandoc.Space())
+    inlines:extend(caption)
+  end
+  return inlines
+end
+
+--- Quarto's rule: the last paragraph of a float div is its caption.
+local function split_caption(blocks)
+  local last = blocks[#blocks]
+  if last and (last.t == "Para" or last.t == "Plain") and #blocks > 1 then
+    local content = pandoc.Blocks({ table.unpack(blocks, 1, #blocks - 1) })
+    return content, last.content
+  end
+  return pandoc.Blocks(blocks), pandoc.Inlines({})
+end
+
+local function table_float(id, content, caption)
+  local number = register("tbl", id)
+  local head = pandoc.Div({ pandoc.Plain(captioned("tbl", number, caption)) }, { class = "cp-caption" })
+  content:insert(1, head)
+  return pandoc.Div(content, { id = id, class = "cp-float cp-tbl" })
+end
+
+--- A figure div's content, with an inner Pandoc figure unwrapped to its image.
+local function figure_content(blocks)
+  local out = pandoc.Blocks({})
+  for _, block in ipairs(blocks) do
+    if block.t == "Figure" then
+      out:extend(block.content)
+    else
+      out:insert(block)
+    end
+  end
+  return out
+end
+
+local function figure_float(id, content, caption)
+  local number = register("fig", id)
+  local long = { pandoc.Plain(captioned("fig", number, caption)) }
+  return pandoc.Figure(content, long, { id = id })
+end
+
+local number_floats = {
+  traverse = "topdown",
+  Div = function(div)
+    local kind = div.identifier:match("^(%a+)%-")
+    if kind == "tbl" or kind == "fig" then
+      local content, caption = split_caption(div.content)
+      if kind == "tbl" then
+        return table_float(div.identifier, content, caption), false
+      end
+      return figure_float(div.identifier, figure_content(content), caption), false
+    end
+  end,
+  Figure = function(fig)
+    if fig.identifier:match("^fig%-") then
+      local caption = pandoc.utils.blocks_to_inlines(fig.caption.long)
+      return figure_float(fig.identifier, fig.content, caption), false
+    end
+  end,
+  Table = function(tbl)
+    if tbl.identifier:match("^tbl%-") then
+      local caption = pandoc.utils.blocks_to_inlines(tbl.caption.long)
+      local id = tbl.identifier
+      tbl.caption = pandoc.Caption()
+      tbl.identifier = ""
+      return table_float(id, pandoc.Blocks({ tbl }), caption), false
+    end
+  end,
+}
+
+local function crossref_kind(id)
+  local kind = id:match("^(%a+)%-")
+  if kind and (DEFAULTS[kind:lower()] or OTHER_KINDS[kind:lower()]) then
+    return kind
+  end
+  return nil
+end
+
+local function reference(citation)
+  local kind = crossref_kind(citation.id)
+  local id = kind:lower() .. citation.id:sub(#kind + 1)
+  if OTHER_KINDS[kind:lower()] then
+    fail("cross-references to '" .. kind:lower() .. "' elements (@" .. citation.id .. ") are not supported; "
+      .. "only tables (@tbl-…) and figures (@fig-…)")
+  end
+  local target = floats[id]
+  if target == nil then
+    fail("@" .. citation.id .. " refers to no table or figure: nothing has the label #" .. id)
+  end
+  local text = target.number
+  if citation.mode ~= "SuppressAuthor" then
+    local prefix = option(kind:lower() .. "-prefix", DEFAULTS[kind:lower()].prefix)
+    if kind:sub(1, 1):match("%u") then
+      prefix = prefix:sub(1, 1):upper() .. prefix:sub(2)
+    end
+    text = prefix .. NBSP .. text
+  end
+  local inlines = pandoc.Inlines({})
+  if #citation.prefix > 0 then
+    inlines:extend(citation.prefix)
+    inlines:insert(pandoc.Space())
+  end
+  inlines:insert(pandoc.Link({ pandoc.Str(text) }, "#" .. id))
+  inlines:extend(citation.suffix)
+  return inlines
+end
+
+local resolve_references = {
+  Cite = function(cite)
+    local crossrefs = 0
+    for _, citation in ipairs(cite.citations) do
+      if crossref_kind(citation.id) then
+        crossrefs = crossrefs + 1
+      end
+    end
+    if crossrefs == 0 then
+      return nil
+    elseif crossrefs < #cite.citations then
+      fail("a citation mixes cross-references and bibliography keys: " .. pandoc.utils.stringify(cite.content))
+    end
+    local out = pandoc.Inlines({})
+    for i, citation in ipairs(cite.citations) do
+      if i > 1 then
+        out:extend({ pandoc.Str(","), pandoc.Space() })
+      end
+      out:extend(reference(citation))
+    end
+    return out
+  end,
+}
+
+return {
+  { Meta = function(meta) options = meta.crossref or {} end },
+  number_floats,
+  resolve_references,
+}

@@ -1,0 +1,207 @@
+--[[
+typst.lua: the manuscript's shape in Typst, for the PDF.
+
+  * Table floats (and tables outside floats) are written as Typst tables with booktabs rules:
+    a heavy rule above the header and below the body, a light rule under the header and a short
+    light rule under each spanner. They are wrapped in `cp-table` (defined in the template),
+    which sets the caption above and the notes in small text under the table.
+  * Caption labels ("Table I.", "Figure 1.") are bold; figures are set full width.
+  * Image paths are made relative to the Typst root (the staging folder), since the .typ file
+    is written in a build folder.
+]]
+
+local ALIGN = { AlignLeft = "left", AlignCenter = "center", AlignRight = "right", AlignDefault = "left" }
+local OPTIONS = { wrap_text = "none" }
+
+local function typst_inlines(inlines)
+  local text = pandoc.write(pandoc.Pandoc({ pandoc.Plain(inlines) }), "typst", OPTIONS)
+  return (text:gsub("%s+$", ""))
+end
+
+local function typst_blocks(blocks)
+  return (pandoc.write(pandoc.Pandoc(blocks), "typst", OPTIONS):gsub("%s+$", ""))
+end
+
+--- One cell; `wrapper` names a template function that styles its content (cp-group).
+local function cell_code(cell, wrapper)
+  local body = typst_inlines(pandoc.utils.blocks_to_inlines(cell.contents))
+  local level = tonumber(cell.attr.attributes["cp-indent"] or "0")
+  if level > 0 then
+    body = "#h(" .. level .. "em)" .. body
+  end
+  if wrapper then
+    body = "#" .. wrapper .. "[" .. body .. "]"
+  end
+  local args = {}
+  if cell.col_span > 1 then
+    table.insert(args, "colspan: " .. cell.col_span)
+  end
+  if cell.row_span > 1 then
+    table.insert(args, "rowspan: " .. cell.row_span)
+  end
+  if cell.alignment ~= "AlignDefault" then
+    table.insert(args, "align: " .. ALIGN[cell.alignment])
+  end
+  if #args == 0 then
+    return "[" .. body .. "]"
+  end
+  return "table.cell(" .. table.concat(args, ", ") .. ")[" .. body .. "]"
+end
+
+--- Columns taken in each header row by cells spanning down from rows above.
+local function occupied_columns(rows)
+  local taken = {}
+  for r, row in ipairs(rows) do
+    taken[r] = taken[r] or {}
+    local col = 0
+    for _, cell in ipairs(row.cells) do
+      while taken[r][col] do
+        col = col + 1
+      end
+      cell.attr.attributes["cp-column"] = tostring(col)
+      for below = r + 1, r + cell.row_span - 1 do
+        taken[below] = taken[below] or {}
+        for c = col, col + cell.col_span - 1 do
+          taken[below][c] = true
+        end
+      end
+      col = col + cell.col_span
+    end
+  end
+end
+
+--- Header rows between a heavy and a light rule; a spanner (a cell over several columns,
+--- above the last header row) gets a light rule under its columns, as booktabs' \cmidrule,
+--- kept apart from its neighbours' by the column gutter.
+local function header_code(rows)
+  occupied_columns(rows)
+  local lines = { "table.hline(stroke: cp-rule-heavy)," }
+  for r, row in ipairs(rows) do
+    local cells, rules = {}, {}
+    for _, cell in ipairs(row.cells) do
+      table.insert(cells, cell_code(cell))
+      if cell.col_span > 1 and r < #rows then
+        local start = tonumber(cell.attr.attributes["cp-column"])
+        table.insert(rules, string.format(
+          "table.hline(start: %d, end: %d, stroke: cp-rule-light),", start, start + cell.col_span))
+      end
+    end
+    table.insert(lines, table.concat(cells, ", ") .. ",")
+    for _, rule in ipairs(rules) do
+      table.insert(lines, rule)
+    end
+  end
+  table.insert(lines, "table.hline(stroke: cp-rule-light),")
+  return "table.header(\n" .. table.concat(lines, "\n") .. "\n),"
+end
+
+local function body_code(rows)
+  local lines = {}
+  for _, row in ipairs(rows) do
+    local cells = {}
+    local group = row.attr.classes:includes("cp-group")
+    for _, cell in ipairs(row.cells) do
+      table.insert(cells, cell_code(cell, group and "cp-group" or nil))
+    end
+    table.insert(lines, table.concat(cells, ", ") .. ",")
+  end
+  return table.concat(lines, "\n")
+end
+
+local function table_code(tbl)
+  local aligns = {}
+  for _, spec in ipairs(tbl.colspecs) do
+    table.insert(aligns, ALIGN[spec[1]])
+  end
+  local parts = {
+    "columns: " .. #tbl.colspecs .. ",",
+    "align: (" .. table.concat(aligns, ", ") .. ",),",
+    header_code(tbl.head.rows),
+  }
+  for _, body in ipairs(tbl.bodies) do
+    table.insert(parts, body_code(body.head))
+    table.insert(parts, body_code(body.body))
+  end
+  table.insert(parts, body_code(tbl.foot.rows))
+  table.insert(parts, "table.hline(stroke: cp-rule-heavy),")
+  return "cp-booktabs(\n" .. table.concat(parts, "\n") .. "\n)"
+end
+
+local function float_code(tbl, caption, notes, id)
+  local args = {}
+  if caption then
+    table.insert(args, "caption: [" .. typst_inlines(caption) .. "]")
+  end
+  if notes and #notes > 0 then
+    table.insert(args, "notes: [" .. typst_blocks(notes) .. "]")
+  end
+  local code = "#cp-table(" .. table.concat(args, ", ") .. ")[#" .. table_code(tbl) .. "]"
+  if id and id ~= "" then
+    code = code .. " <" .. id .. ">"
+  end
+  return pandoc.RawBlock("typst", code .. "\n")
+end
+
+--- A table float's parts: the caption inlines, the table, the notes, other content.
+local function table_float(div)
+  local caption = pandoc.utils.blocks_to_inlines(div.content[1].content)
+  local tbl, notes, rest = nil, pandoc.Blocks({}), pandoc.Blocks({})
+  for i = 2, #div.content do
+    local block = div.content[i]
+    if block.t == "Table" and tbl == nil then
+      tbl = block
+    elseif block.t == "Div" and block.classes:includes("cp-table-notes") then
+      notes:extend(block.content)
+    else
+      rest:insert(block)
+    end
+  end
+  if tbl == nil then
+    rest:insert(1, pandoc.Para(caption))
+    return rest
+  end
+  rest:insert(1, float_code(tbl, caption, notes, div.identifier))
+  return rest
+end
+
+local function root_relative(image)
+  local src = image.src
+  if not src:match("^/") and not src:match("^%a[%w+.-]*:") then
+    image.src = "/" .. src
+  end
+  return image
+end
+
+return {
+  {
+    Span = function(span)
+      if span.classes:includes("cp-label") then
+        return pandoc.Strong(span.content)
+      end
+    end,
+    Image = root_relative,
+  },
+  {
+    traverse = "topdown",
+    Div = function(div)
+      if div.classes:includes("cp-tbl") then
+        return table_float(div), false
+      end
+      if div.classes:includes("cp-table-notes") then
+        return pandoc.Div(div.content, { ["typst:text:size"] = "0.8em" }), false
+      end
+    end,
+    Table = function(tbl)
+      return float_code(tbl, nil, nil, nil), false
+    end,
+    Figure = function(fig)
+      fig.content = fig.content:walk({
+        Image = function(image)
+          image.attributes.width = image.attributes.width or "100%"
+          return image
+        end,
+      })
+      return fig
+    end,
+  },
+}

@@ -1,0 +1,348 @@
+"""Manuscript figures: baseline images plus checks of what each figure shows.
+
+Image tests follow plotnine's own: DejaVu Sans (shipped with matplotlib), a fixed 72 dpi,
+``matplotlib.testing.compare.compare_images`` with a tolerance; the drawn image and a copy of
+the baseline go to ``tests/result_images/test_figures/`` for inspection. ``make test-update``
+(``--snapshot-update``) rewrites the baselines; look at them before committing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
+from matplotlib.testing.compare import compare_images
+from plotnine import theme_classic
+
+from cohortpress.analyse._km import km_estimate, risk_table
+from cohortpress.analyse._results import KMEstimate, QuantileEstimate, RiskTable
+from cohortpress.artefacts import figures
+from cohortpress.artefacts.figures import (
+    WaterfallFigure,
+    figure_km,
+    figure_panels,
+    figure_waterfall,
+    save_figure,
+    theme_manuscript,
+)
+from cohortpress.artefacts.figures import _km as km_figure
+from cohortpress.artefacts.figures import _km_data as km_data
+from cohortpress.artefacts.figures._save import sized_plot
+from cohortpress.artefacts.figures._theme import group_colours
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from plotnine.composition import Compose
+
+HERE = Path(__file__).parent
+BASELINES = HERE / "baseline_images" / "test_figures"
+RESULTS = HERE / "result_images" / "test_figures"
+TOLERANCE = 2
+DPI = 72
+DAYS = (0.0, 500.0, 1000.0, 1500.0, 2000.0)
+NO_PLOTNINE_WARNINGS = pytest.mark.filterwarnings("error::plotnine.exceptions.PlotnineWarning")
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def _cohort(seed: int, n: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Whole days to an exponential event, censored by uniform entry before the cutoff."""
+    rng = np.random.default_rng(seed)
+    event_time, censor_time = rng.exponential(scale, n), rng.uniform(100, 2200, n)
+    return np.ceil(np.minimum(event_time, censor_time)), event_time <= censor_time
+
+
+def _groups(seed: int, marker: str) -> tuple[list[KMEstimate], RiskTable]:
+    """Two groups of 13 (high and low marker), as in Figures 2–3 of the thyroid paper."""
+    data = {f"{marker} high": _cohort(seed, 13, 1800), f"{marker} low": _cohort(seed + 99, 13, 600)}
+    estimates = [km_estimate(t, e, label=label) for label, (t, e) in data.items()]
+    return estimates, risk_table(estimates, DAYS)
+
+
+def _overall(seed: int = 3) -> tuple[list[KMEstimate], RiskTable]:
+    time, event = _cohort(seed, 26, 1000)
+    estimates = [km_estimate(time, event, label="All patients")]
+    return estimates, risk_table(estimates, DAYS)
+
+
+def _km(estimates: list[KMEstimate], risk: RiskTable, **kwargs: Any) -> Compose:
+    return figure_km(
+        estimates, risk=risk, time_label="Time (days)", ylabel="Overall survival", **kwargs
+    )
+
+
+def _responses(n: int, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
+    """Best responses with changes consistent with RECIST 1.1 (renal paper, Figure 1)."""
+    rng = np.random.default_rng(seed)
+    response = rng.choice(["CR", "PR", "SD", "PD"], n, p=[0.05, 0.33, 0.52, 0.10])
+    by_response = {"CR": (-100, -100), "PR": (-85, -30), "SD": (-29, 19), "PD": (20, 90)}
+    change = np.array([rng.uniform(*by_response[r]) for r in response]).round(1)
+    return change, response
+
+
+def _drawn(fig: object, width: float, height: float) -> Figure:
+    """The laid-out matplotlib figure, as ``save_figure`` draws it."""
+    figure = sized_plot(fig, width, height, DPI).draw()
+    FigureCanvasAgg(figure).draw()
+    return figure
+
+
+# --- baseline images ------------------------------------------------------------------------
+
+
+def _assert_image(request: pytest.FixtureRequest, fig: object, name: str, size: tuple) -> None:
+    """Compare the PNG that ``save_figure`` would write (the SVG is left to its own test)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    actual = RESULTS / f"{name}.png"
+    sized_plot(fig, *size, DPI).draw().savefig(actual, dpi=DPI, metadata={"Software": None})
+    expected = BASELINES / f"{name}.png"
+    if request.config.getoption("--snapshot-update", default=False):
+        BASELINES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(actual, expected)
+    assert expected.exists(), f"no baseline {expected}; `make test-update` writes it"
+    shutil.copyfile(expected, RESULTS / f"{name}-expected.png")
+    error = compare_images(str(expected), str(actual), tol=TOLERANCE)
+    assert error is None, error
+
+
+@NO_PLOTNINE_WARNINGS
+def test_km_two_groups_image(request: pytest.FixtureRequest) -> None:
+    estimates, risk = _groups(1, "LMR")
+    note = "Median 1,077 vs 283 days\nHR 0.31 (95% CI 0.11–0.86)\nLog-rank p = 0.019"
+    fig = _km(estimates, risk, annotation=note, panel="A")
+    _assert_image(request, fig, "km_two_groups", (3.5, 3.6))
+
+
+@NO_PLOTNINE_WARNINGS
+def test_km_panels_2x2_image(request: pytest.FixtureRequest) -> None:
+    panels = [
+        _km(*_groups(seed, marker), annotation="Log-rank p = 0.42", panel=letter)
+        for seed, marker, letter in zip(
+            (1, 2, 3, 4), ("ALC", "NLR", "PLR", "LMR"), "ABCD", strict=True
+        )
+    ]
+    _assert_image(request, figure_panels(panels, ncol=2), "km_panels_2x2", (7.0, 7.2))
+
+
+@NO_PLOTNINE_WARNINGS
+def test_km_overall_image(request: pytest.FixtureRequest) -> None:
+    fig = _km(*_overall(), annotation="Median 543 days\n(95% CI 355–1,882)", panel="B")
+    _assert_image(request, fig, "km_overall", (3.5, 3.6))
+
+
+@NO_PLOTNINE_WARNINGS
+def test_waterfall_image(request: pytest.FixtureRequest) -> None:
+    _assert_image(request, figure_waterfall(*_responses(42)), "waterfall", (7.0, 2.9))
+
+
+@NO_PLOTNINE_WARNINGS
+def test_waterfall_binned_image(request: pytest.FixtureRequest) -> None:
+    fig = figure_waterfall(*_responses(1000), max_bars=100)
+    _assert_image(request, fig, "waterfall_binned", (7.0, 2.9))
+
+
+# --- Kaplan–Meier structure -----------------------------------------------------------------
+
+
+def test_public_names_resolve() -> None:
+    assert all(getattr(figures, name, None) is not None for name in figures.__all__)
+
+
+def test_theme_is_classic_with_journal_text() -> None:
+    th = theme_manuscript(base_size=10)
+    assert isinstance(th, theme_classic)
+    assert th.getp(("axis_text", "size")) == pytest.approx(9)
+    assert th.getp("legend_position") == "top"
+
+
+def test_curve_starts_at_one_and_steps_at_each_event_time() -> None:
+    (estimate,), _ = _overall()
+    curve = km_data.curve_frame([estimate], 2500)
+    events = estimate.table[estimate.table["n_event"] > 0]
+    assert (curve["time"].iloc[0], curve["surv"].iloc[0]) == (0.0, 1.0)
+    assert curve["time"].iloc[1:-1].tolist() == events["time"].tolist()
+    assert curve["surv"].iloc[1:-1].tolist() == events["surv"].tolist()
+    last = estimate.table.iloc[-1]
+    assert (curve["time"].iloc[-1], curve["surv"].iloc[-1]) == (last["time"], last["surv"])
+
+
+def _marks(figure: Figure) -> np.ndarray:
+    """Data coordinates of the censoring marks drawn on the curve panel."""
+    km_ax = figure.axes[0]
+    return np.vstack([c.get_offsets() for c in km_ax.collections if isinstance(c, PathCollection)])
+
+
+@NO_PLOTNINE_WARNINGS
+def test_one_censor_mark_per_censored_time_at_the_curve() -> None:
+    estimates, risk = _groups(2, "NLR")
+    marks = _marks(_drawn(_km(estimates, risk), 3.5, 3.6))
+    censored = pd.concat(e.table[e.table["n_censor"] > 0] for e in estimates)
+    assert len(marks) == len(censored) > 0  # no two fall in one cell of the mark grid
+    np.testing.assert_array_equal(marks, censored[["time", "surv"]].to_numpy())
+
+
+def test_censor_marks_can_be_left_out() -> None:
+    figure = _drawn(_km(*_groups(2, "NLR"), censor_marks=False), 3.5, 3.6)
+    assert not [c for c in figure.axes[0].collections if isinstance(c, PathCollection)]
+
+
+def test_median_guides_reach_each_median() -> None:
+    estimates, _ = _groups(1, "LMR")
+    medians = [e.median.estimate for e in estimates]
+    segments = km_data.median_segments(estimates)
+    assert segments.iloc[0].tolist() == [0.0, 0.5, max(medians), 0.5]
+    assert segments["x"].iloc[1:].tolist() == medians
+    assert (segments["yend"].iloc[1:] == 0).all()
+
+
+@NO_PLOTNINE_WARNINGS
+def test_risk_table_prints_the_risk_table_under_the_ticks() -> None:
+    estimates, risk = _groups(1, "LMR")
+    figure = _drawn(_km(estimates, risk), 3.5, 3.6)
+    km_ax, table_ax = figure.axes
+    texts = sorted(table_ax.texts, key=lambda t: (-t.get_position()[1], t.get_position()[0]))
+    expected = [str(n) for label in risk.n_risk for n in risk.n_risk[label]]
+    assert [t.get_text() for t in texts] == expected
+    tick_x = [km_ax.transData.transform((t, 0))[0] for t in risk.times]
+    text_x = [table_ax.transData.transform(t.get_position())[0] for t in texts]
+    np.testing.assert_allclose(text_x, tick_x * len(risk.n_risk), atol=0.5)  # pixels
+
+
+@NO_PLOTNINE_WARNINGS
+def test_risk_table_keeps_its_height_while_the_curves_grow() -> None:
+    fig = _km(*_groups(1, "LMR"))
+
+    def heights(height: float) -> list[float]:
+        figure = _drawn(fig, 3.5, height)
+        return [ax.get_position().height * height for ax in figure.axes]
+
+    (km_short, table_short), (km_tall, table_tall) = heights(3.6), heights(6.0)
+    assert table_short == pytest.approx(table_tall, rel=0.1)  # margins scale with the figure
+    assert table_short < 0.25 * km_short
+    assert km_tall - km_short == pytest.approx(2.4, abs=0.05)
+
+
+def test_panels_fill_an_incomplete_row_and_copy_the_panels() -> None:
+    panel = _km(*_overall())
+    grid = figure_panels([panel, panel, panel], ncol=2)
+    assert [len(row) for row in grid] == [2, 2]
+    assert grid[0][0] is not grid[0][1]
+    assert type(grid[1][1]).__name__ == "plot_spacer"
+
+
+def test_stacking_below_a_km_figure_keeps_curves_and_table_together() -> None:
+    panel = _km(*_overall())
+    stacked = panel / figure_waterfall(*_responses(12)).plot
+    assert len(stacked) == 2
+    assert stacked[0] is panel
+
+
+def test_registry_sized_estimate_draws_from_a_bounded_number_of_points() -> None:
+    n = 300_000
+    rng = np.random.default_rng(5)
+    time, event = np.sort(rng.exponential(20.0, n)), rng.random(n) < 0.7
+    surv = np.cumprod(1 - event / np.arange(n, 0, -1))
+    table = pd.DataFrame(
+        {"time": time, "n_event": event.astype(int), "n_censor": (~event).astype(int), "surv": surv}
+    )
+    median = QuantileEstimate(0.5, None, None, None)
+    estimate = KMEstimate("Registry", n, int(event.sum()), table, median, (), "log-log", 0.95)
+    curve = km_data.curve_frame([estimate], float(time[-1]))
+    marks = km_data.censor_frame([estimate], float(time[-1]))
+    assert len(curve) <= km_data.TIME_RESOLUTION + 2
+    assert len(marks) <= 2 * km_data.MARK_RESOLUTION
+    assert curve.iloc[-1].tolist()[1:] == [time[-1], surv[-1]]
+
+
+def test_annotation_goes_where_no_curve_is() -> None:
+    slow = pd.DataFrame({"group": "a", "time": [0.0, 900.0, 1000.0], "surv": [1.0, 0.9, 0.9]})
+    fast = pd.DataFrame({"group": "a", "time": [0.0, 50.0, 1000.0], "surv": [1.0, 0.1, 0.1]})
+    none = km_data.median_segments([])
+    assert km_data.free_corner(fast, none, 1000.0, "p = 0.02").ha == "right"
+    assert km_data.free_corner(fast, none, 1000.0, "p = 0.02").va == "top"
+    assert km_data.free_corner(slow, none, 1000.0, "p = 0.02").va == "bottom"
+
+
+def test_text_is_fitted_to_a_half_page_panel() -> None:
+    title = "Time from the start of sorafenib (months)"
+    assert km_figure._wrap(title) == "Time from the start of sorafenib\n(months)"
+    assert km_figure._wrap("Time (days)") == "Time (days)"
+    assert km_figure._legend_width(["LMR high", "LMR low"]) < km_figure.LEGEND_INCHES
+    assert km_figure._legend_width(["Favourable", "Intermediate", "Poor"]) > km_figure.LEGEND_INCHES
+
+
+def test_more_groups_than_distinct_colours_are_refused() -> None:
+    with pytest.raises(ValueError, match="at most 6 groups can be told apart; got 7"):
+        group_colours([f"g{i}" for i in range(7)])
+
+
+def test_risk_table_without_a_group_row_is_refused() -> None:
+    estimates, risk = _groups(1, "LMR")
+    with pytest.raises(ValueError, match="no row for \\['LMR low'\\]"):
+        _km(estimates, RiskTable(risk.times, {"LMR high": risk.n_risk["LMR high"]}))
+
+
+# --- waterfall structure --------------------------------------------------------------------
+
+
+def test_waterfall_one_bar_per_patient_sorted_down() -> None:
+    change, response = _responses(42)
+    fig = figure_waterfall(change, response)
+    bars = fig.plot.data
+    assert isinstance(fig, WaterfallFigure) and fig.note is None and fig.n_patients == 42
+    assert bars["x"].tolist() == list(range(1, 43))
+    heights = (bars["ymin"] + bars["ymax"]).tolist()
+    assert heights == sorted(change.tolist(), reverse=True)
+    by_patient = dict(zip(change.tolist(), response.tolist(), strict=True))
+    assert bars["response"].tolist() == [by_patient[h] for h in heights]
+
+
+def test_waterfall_names_patients_without_a_change() -> None:
+    change, response = _responses(10)
+    change[[2, 5]] = np.nan
+    fig = figure_waterfall(change, response)
+    assert len(fig.plot.data) == fig.n_patients == 8
+    assert fig.note == "2 patients without a recorded change in target lesions are not shown."
+
+
+def test_waterfall_bins_large_cohorts_and_says_how() -> None:
+    change, response = _responses(1000)
+    fig = figure_waterfall(change, response, max_bars=100)
+    bars = fig.plot.data
+    assert bars["x"].nunique() == 100
+    ordered = np.sort(change)[::-1].reshape(100, 10)
+    length = (bars["ymax"] - bars["ymin"]).groupby(bars["x"]).sum()
+    np.testing.assert_allclose(length, np.abs(np.median(ordered, axis=1)))
+    assert "shown in 100 bars of 10 consecutive patients" in fig.note
+
+
+def test_waterfall_refuses_unknown_responses() -> None:
+    with pytest.raises(ValueError, match="best responses \\['iCR'\\] are not among"):
+        figure_waterfall([-40.0, 10.0], ["PR", "iCR"])
+
+
+def test_waterfall_takes_missing_values_as_pandas_gives_them() -> None:
+    fig = figure_waterfall(pd.Series([-40.0, None, 12.5], dtype="Float64"), ["PR", "NE", "SD"])
+    assert fig.plot.data["ymin"].tolist() == [0.0, -40.0]
+    with pytest.raises(ValueError, match="no patient has a recorded change"):
+        figure_waterfall([None, np.nan], ["NE", "NE"])
+
+
+# --- saving ---------------------------------------------------------------------------------
+
+
+def test_save_writes_png_and_svg_that_do_not_change_between_runs(tmp_path: Path) -> None:
+    fig = figure_waterfall(*_responses(12))
+    first = save_figure(fig, tmp_path / "a" / "waterfall", width=4, height=2, dpi=100)
+    second = save_figure(fig, tmp_path / "b" / "waterfall", width=4, height=2, dpi=100)
+    assert [p.name for p in first] == ["waterfall.png", "waterfall.svg"]
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    assert first[0].read_bytes()[16:24] == (400).to_bytes(4, "big") + (200).to_bytes(4, "big")
+    assert b"<dc:date>" not in first[1].read_bytes()
