@@ -80,8 +80,10 @@ def report(
         folder = build_report(
             study, data=data, formats=formats, engine=engine.value, output_root=output, hook=hook
         )
+    for note in folder.notes:
+        err.print(f"[yellow]Note:[/yellow] {note}", highlight=False)
     if not quiet:
-        err.print(f"[green]Done:[/green] {folder}")
+        err.print(f"[green]Done:[/green] {folder.folder}")
 
 
 @app.command()

@@ -29,6 +29,14 @@ PUBLISHED = (
 )
 
 
+@dataclass(frozen=True)
+class BuiltReport:
+    """Where the manuscript was published, and what the renderer noted on the way."""
+
+    folder: Path
+    notes: tuple[str, ...] = ()
+
+
 @dataclass
 class StageTimes:
     """Wall time of each stage, for progress display and ``make bench``."""
@@ -70,7 +78,7 @@ def build_report(
     engine: str = "auto",
     output_root: Path | None = None,
     hook: StageHook | None = None,
-) -> Path:
+) -> BuiltReport:
     """Build one study's manuscript and publish it to ``<output_root>/<study>/``."""
     timer = StageTimes()
     stage = hook or timer.stage

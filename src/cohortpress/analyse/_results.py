@@ -67,6 +67,7 @@ class LogRankResult:
     df: int
     p: float
     method: str = "log-rank (Mantel–Haenszel)"
+    note: str | None = None  # why there was nothing to compare (then chisq = 0, df = 0, p = 1)
 
 
 @dataclass(frozen=True, eq=False)

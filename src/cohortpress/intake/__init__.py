@@ -1,1 +1,77 @@
-"""."""
+"""Intake: read the cohort workbook into typed sheets with canonical column names.
+
+Everything unambiguous is accepted and recorded as a :class:`Normalisation` (trimmed and
+case-folded categories, synonyms, Excel serial and text dates, "NA"/"-"/"unknown" as
+missing, title blocks, blank rows, CSV encodings and delimiters). A cell that cannot be read
+is missing in the frame and listed as a :class:`~cohortpress.errors.Problem` with its
+original text; validation reports it with everything else. Files that cannot be read at all
+raise :class:`~cohortpress.errors.UnreadableInputError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cohortpress.intake._age import completed_years
+from cohortpress.intake._dates import DateSettings
+from cohortpress.intake._fields import adverse_event_fields, patient_fields
+from cohortpress.intake._sheet import SheetResult, empty_sheet, read_sheet
+from cohortpress.intake._sources import read_input
+from cohortpress.intake._workbook import Normalisation, Workbook
+
+if TYPE_CHECKING:
+    from cohortpress.config import StudyConfig
+    from cohortpress.intake._fields import FieldSpec
+    from cohortpress.intake._sources import RawSheet
+
+__all__ = ["Normalisation", "Workbook", "read_workbook"]
+
+SHEET_KEYS = ("patients", "adverse_events")
+
+
+def read_workbook(path: Path, config: StudyConfig) -> Workbook:
+    """Read ``path`` (a workbook, or a folder of CSV/parquet files) as ``config`` describes.
+
+    Each frame is indexed by Excel row number and holds only the study's columns under their
+    canonical names. The adverse events sheet is read only when the study reports adverse
+    events (``adverse_events:`` is not null in study.yml).
+    """
+    specs = {"patients": patient_fields(config), "adverse_events": adverse_event_fields(config)}
+    wanted = {key: config.sheets[key] for key in _sheets_used(config)}
+    raw = read_input(Path(path), wanted, {key: [s.header for s in specs[key]] for key in wanted})
+    dates = DateSettings(tuple(config.date_formats), raw.date1904)
+    sheets = {key: _read(raw.sheets.get(key), specs[key], dates) for key in SHEET_KEYS}
+    names = {
+        key: raw.sheets[key].name if key in raw.sheets else wanted.get(key, key)
+        for key in SHEET_KEYS
+    }
+    _add_age(sheets["patients"], names["patients"])
+    return Workbook(
+        patients=sheets["patients"].frame,
+        adverse_events=sheets["adverse_events"].frame,
+        headers={(key, f): h for key, sheet in sheets.items() for f, h in sheet.headers.items()},
+        normalisations=(*raw.notes, *(n for s in sheets.values() for n in s.notes)),
+        problems=(*raw.problems, *(p for s in sheets.values() for p in s.problems)),
+        source=raw.kind,
+        sheet_names=names,
+    )
+
+
+def _sheets_used(config: StudyConfig) -> tuple[str, ...]:
+    return SHEET_KEYS if config.adverse_events is not None else ("patients",)
+
+
+def _read(raw: RawSheet | None, specs: list[FieldSpec], dates: DateSettings) -> SheetResult:
+    return empty_sheet(specs) if raw is None else read_sheet(raw, specs, dates)
+
+
+def _add_age(sheet: SheetResult, sheet_name: str) -> None:
+    """Age in completed years at treatment start, when the sheet has a birth date but no age."""
+    frame = sheet.frame
+    if "age" in frame or not {"birth_date", "treatment_start"} <= set(frame.columns):
+        return
+    frame["age"] = completed_years(frame["birth_date"], frame["treatment_start"])
+    header = sheet.headers["age"] = sheet.headers["birth_date"]
+    rule = "age computed from the birth date (completed years at treatment start)"
+    sheet.notes.append(Normalisation(sheet_name, header, rule, int(frame["age"].notna().sum())))

@@ -1,1 +1,94 @@
-"""."""
+"""Validate: check the read workbook against the sheet schemas and the study's rules.
+
+Validation is lazy (pandera's ``lazy=True``): one run reports every problem, each at the
+sheet, Excel row and column header the user sees, with the rule in plain words. Problems
+intake found (cells it could not read) are part of the report; a cell intake already
+reported is not reported again by a schema rule.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+import pandera.pandas as pa
+
+from cohortpress.errors import Problem
+from cohortpress.validate._cross_sheet import unknown_patients
+from cohortpress.validate._report import ValidationReport, sort_problems
+from cohortpress.validate._schemas import adverse_events_schema, patients_schema
+from cohortpress.validate._translate import SheetContext, problems_from_failures
+from cohortpress.validate._warnings import dates_after_cutoff, implausible_values
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cohortpress.config import StudyConfig
+    from cohortpress.intake import Workbook
+
+__all__ = ["ValidationReport", "validate_workbook"]
+
+
+def validate_workbook(workbook: Workbook, config: StudyConfig) -> ValidationReport:
+    """Every error and warning in ``workbook``, sorted by sheet, then row, then column."""
+    found = list(workbook.problems)
+    unreadable = {p.sheet for p in found if p.row is None and p.column is None}
+    sheets = {"patients": patients_schema(config)}
+    if config.adverse_events is not None:
+        sheets["adverse_events"] = adverse_events_schema()
+    contexts = {
+        key: _context(workbook, config, key, schema)
+        for key, schema in sheets.items()
+        if workbook.sheet_name(key) not in unreadable
+    }
+    for key, context in contexts.items():
+        found += _not_yet_reported(_schema_problems(context), found)
+        found += _study_rules(key, context, workbook, config, contexts)
+    order = [workbook.sheet_name(key) for key in sheets]
+    columns = {c.sheet: list(c.headers.values()) for c in contexts.values()}
+    return ValidationReport(sort_problems(found, order, columns))
+
+
+def _context(
+    workbook: Workbook, config: StudyConfig, key: str, schema: pa.DataFrameSchema
+) -> SheetContext:
+    headers = {field: config.header(field) for field in schema.columns}
+    headers.update({f: h for (sheet, f), h in workbook.headers.items() if sheet == key})
+    frame: pd.DataFrame = getattr(workbook, key)
+    return SheetContext(workbook.sheet_name(key), headers, frame, schema)
+
+
+def _schema_problems(context: SheetContext) -> list[Problem]:
+    if context.frame.empty and context.schema.name == "PatientsSchema":
+        return [Problem(context.sheet, None, None, None, "the sheet has no patients")]
+    try:
+        with warnings.catch_warnings():  # pandera's own pandas deprecation notices
+            warnings.simplefilter("ignore", FutureWarning)
+            context.schema.validate(context.frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return problems_from_failures(exc.failure_cases, context)
+    return []
+
+
+def _study_rules(
+    key: str,
+    context: SheetContext,
+    workbook: Workbook,
+    config: StudyConfig,
+    contexts: dict[str, SheetContext],
+) -> list[Problem]:
+    if key == "patients":
+        frame, sheet, headers = context.frame, context.sheet, context.headers
+        return implausible_values(frame, config.variables, sheet, headers) + dates_after_cutoff(
+            frame, config.data_cutoff, sheet, headers
+        )
+    if "patients" not in contexts:
+        return []
+    header = context.header("patient_id")
+    return unknown_patients(context.frame, workbook.patients, context.sheet, header)
+
+
+def _not_yet_reported(problems: list[Problem], found: list[Problem]) -> list[Problem]:
+    """Drop schema problems at a cell (or a missing column) that intake already reported."""
+    seen = {(p.sheet, p.row, p.column) for p in found}
+    return [p for p in problems if (p.sheet, p.row, p.column) not in seen]
