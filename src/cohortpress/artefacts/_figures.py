@@ -25,10 +25,8 @@ class FigureSpec:
 
 
 def _annotation(g: GroupedSurvival, unit: str, style: str) -> str:
-    medians = ", ".join(
-        f"{km.label}: {fmt.time(km.median.estimate, unit, short=True)}" for km in g.estimates
-    )
-    lines = [f"Median ({unit}) {medians}"]
+    lines = [f"Median ({unit})"]
+    lines += [f"{km.label}: {fmt.time(km.median.estimate, unit, short=True)}" for km in g.estimates]
     term = g.cox.terms[0] if g.cox is not None and len(g.cox.terms) == 1 else None
     if term is not None and term.hr is not None:
         lines.append(f"HR {fmt.hazard_ratio(term.hr)} (95% CI {fmt.hr_ci(term.lower, term.upper)})")
