@@ -64,11 +64,14 @@ def draw_figures(
     style = config.statistics.resolved("p_style")
     time_label = f"Time from the start of {config.treatment.drug} ({unit})"
     specs: list[FigureSpec] = []
-    if config.response is not None and config.response.waterfall:
-        data = results.waterfall
-        plot = figure_waterfall(data.change_pct, data.best_response)
-        save_figure(plot, folder / "waterfall", width=width, height=height * 0.8, dpi=dpi)
-        specs.append(FigureSpec("waterfall", _waterfall_caption(results, config), "waterfall"))
+    data = results.waterfall
+    if data is not None:
+        waterfall = figure_waterfall(data.change_pct, data.best_response)
+        save_figure(waterfall, folder / "waterfall", width=width, height=height * 0.8, dpi=dpi)
+        caption = _waterfall_caption(results, config)
+        if waterfall.note:
+            caption = f"{caption} {waterfall.note}"
+        specs.append(FigureSpec("waterfall", caption, "waterfall"))
     panels = [
         figure_km(
             [e.overall],
