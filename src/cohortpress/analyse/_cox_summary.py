@@ -1,0 +1,195 @@
+"""From a Newton–Raphson fit to a ``CoxResult``: terms, global tests, factor tests, notes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.stats import chi2, norm
+
+from cohortpress.analyse._cox_newton import MAX_ITER
+from cohortpress.analyse._results import CoxResult, CoxTerm, TestResult
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from cohortpress.analyse._cox_design import Design, DesignColumn
+    from cohortpress.analyse._cox_newton import NewtonFit
+    from cohortpress.analyse._results import Ties
+
+
+def cox_result(
+    design: Design, usable: NDArray[np.intp], fit: NewtonFit, ties: Ties, conf_level: float
+) -> CoxResult:
+    """Assemble the result; coefficients that are singular or infinite get a note, no numbers."""
+    z = float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
+    position = {int(j): i for i, j in enumerate(usable)}
+    terms = tuple(_term(column, fit, position.get(j), z) for j, column in enumerate(design.columns))
+    estimated = np.flatnonzero(~fit.singular)
+    n_events = int(design.event.sum())
+    return CoxResult(
+        terms=terms,
+        n=len(design.time),
+        events=n_events,
+        ties=ties,
+        converged=fit.converged,
+        iterations=fit.iterations,
+        loglik=(fit.loglik_null, fit.loglik),
+        wald=None if fit.infinite.any() else _wald(fit, estimated, "Wald"),
+        likelihood_ratio=_chisq_test(
+            2 * (fit.loglik - fit.loglik_null), estimated, "likelihood ratio"
+        ),
+        score=_chisq_test(fit.score_test, estimated, "score (log-rank)"),
+        factor_tests=_factor_tests(design, usable, fit),
+        events_per_variable=n_events / len(estimated) if len(estimated) else None,
+        note=_model_note(fit),
+    )
+
+
+def not_estimable(design: Design, varies: NDArray[np.bool_], ties: Ties, reason: str) -> CoxResult:
+    """A model with nothing to fit (no events, or no covariate that varies)."""
+    terms = tuple(
+        _empty_term(c, _constant_note(c) if not varies[j] else reason)
+        for j, c in enumerate(design.columns)
+    )
+    return CoxResult(
+        terms=terms,
+        n=len(design.time),
+        events=int(design.event.sum()),
+        ties=ties,
+        converged=False,
+        iterations=0,
+        loglik=None,
+        wald=None,
+        likelihood_ratio=None,
+        score=None,
+        note=reason,
+    )
+
+
+def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxTerm:
+    """Coefficient, Wald CI and p of one column, or the reason it has none."""
+    if i is None:
+        return _empty_term(column, _constant_note(column))
+    if fit.singular[i]:
+        return _empty_term(
+            column,
+            f"{_name(column)}: collinear with other covariates, so its "
+            "hazard ratio cannot be estimated.",
+        )
+    if fit.infinite[i]:
+        return _empty_term(column, _infinite_note(column))
+    coef, se = float(fit.beta[i]), float(np.sqrt(fit.variance[i, i]))
+    return CoxTerm(
+        covariate=column.covariate.name,
+        label=_label(column),
+        level=column.level,
+        reference=column.reference,
+        coef=coef,
+        se=se,
+        hr=float(np.exp(coef)),
+        lower=float(np.exp(coef - z * se)),
+        upper=float(np.exp(coef + z * se)),
+        p=float(2 * norm.sf(abs(coef / se))),
+    )
+
+
+def _empty_term(column: DesignColumn, note: str) -> CoxTerm:
+    return CoxTerm(
+        covariate=column.covariate.name,
+        label=_label(column),
+        level=column.level,
+        reference=column.reference,
+        coef=None,
+        se=None,
+        hr=None,
+        lower=None,
+        upper=None,
+        p=None,
+        note=note,
+    )
+
+
+def _wald(fit: NewtonFit, index: NDArray[np.intp], method: str) -> TestResult | None:
+    """b' V^-1 b over the given coefficients, as R's ``coxph.wtest``."""
+    if len(index) == 0:
+        return None
+    b = fit.beta[index]
+    statistic = float(b @ np.linalg.solve(fit.variance[np.ix_(index, index)], b))
+    return _chisq_test(statistic, index, method)
+
+
+def _chisq_test(statistic: float, index: NDArray[np.intp], method: str) -> TestResult | None:
+    if len(index) == 0:
+        return None
+    return TestResult(float(statistic), len(index), float(chi2.sf(statistic, len(index))), method)
+
+
+def _factor_tests(
+    design: Design, usable: NDArray[np.intp], fit: NewtonFit
+) -> dict[str, TestResult]:
+    """Joint Wald test of each categorical covariate with more than two levels, over its
+    estimated coefficients; left out when one of them is infinite (the test would be void)."""
+    tests: dict[str, TestResult] = {}
+    for cov in dict.fromkeys(c.covariate for c in design.columns):
+        if cov.kind != "categorical" or len(cov.levels or ()) <= 2:
+            continue
+        index = np.array(
+            [i for i, j in enumerate(usable) if design.columns[j].covariate is cov], dtype=np.intp
+        )
+        if fit.infinite[index].any():
+            continue
+        test = _wald(fit, index[~fit.singular[index]], "Wald (joint test of the factor's levels)")
+        if test is not None:
+            tests[cov.name] = test
+    return tests
+
+
+def _model_note(fit: NewtonFit) -> str | None:
+    if not fit.converged:
+        return f"The fit did not converge in {MAX_ITER} iterations; the estimates are unreliable."
+    if fit.infinite.any():
+        return (
+            "Some hazard ratios are not estimable (monotone likelihood, see their notes); "
+            "Wald tests involving them are not reported."
+        )
+    return None
+
+
+def _name(column: DesignColumn) -> str:
+    label = column.covariate.label
+    return f"{label}, {column.level}" if column.level is not None else label
+
+
+def _constant_note(column: DesignColumn) -> str:
+    if column.level is None:
+        return (
+            f"{_name(column)}: the same value in every patient analysed, so its hazard ratio "
+            "cannot be estimated."
+        )
+    if column.patients == 0:
+        return (
+            f"{_name(column)}: no patients in this level, so its hazard ratio cannot be estimated."
+        )
+    return f"{_name(column)}: every patient analysed is in this level, so there is no comparison."
+
+
+def _infinite_note(column: DesignColumn) -> str:
+    if column.level is not None and column.events == 0:
+        return (
+            f"{_name(column)}: no events in this level, so the hazard ratio is zero "
+            "(monotone likelihood) and is not estimated."
+        )
+    return (
+        f"{_name(column)}: the likelihood keeps increasing along this coefficient "
+        "(monotone likelihood), so its hazard ratio is not estimated."
+    )
+
+
+def _label(column: DesignColumn) -> str:
+    cov = column.covariate
+    if column.level is not None:
+        return f"{column.level} vs {column.reference} (ref)"
+    if cov.unit:
+        return f"per {cov.per:g} {cov.unit}"
+    return "per unit" if cov.per == 1 else f"per {cov.per:g} units"

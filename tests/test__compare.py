@@ -1,0 +1,144 @@
+"""Group comparisons: Wilcoxon's method choice, exact Fisher r x c, dispatching."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import gammaln
+from scipy.stats import fisher_exact
+
+from cohortpress.analyse._compare import (
+    CHISQ,
+    FISHER,
+    KRUSKAL,
+    WILCOXON_EXACT,
+    WILCOXON_NORMAL,
+    compare_groups,
+    fisher_test,
+    wilcoxon_test,
+)
+
+
+def brute_force_fisher(table: np.ndarray) -> float:
+    """Every table with the margins of ``table`` enumerated cell by cell (tiny tables only)."""
+    rows, cols = table.sum(axis=1), table.sum(axis=0)
+
+    def log_prob(t: np.ndarray) -> float:
+        return float(
+            gammaln(rows + 1).sum()
+            + gammaln(cols + 1).sum()
+            - gammaln(table.sum() + 1)
+            - gammaln(t + 1).sum()
+        )
+
+    observed = log_prob(table)
+    total = 0.0
+    free = [range(min(r, c) + 1) for r in rows[:-1] for c in cols[:-1]]
+    for cells in itertools.product(*free):
+        t = np.zeros_like(table)
+        t[:-1, :-1] = np.reshape(cells, (len(rows) - 1, len(cols) - 1))
+        t[:-1, -1] = rows[:-1] - t[:-1, :-1].sum(axis=1)
+        t[-1, :] = cols - t[:-1, :].sum(axis=0)
+        if (t >= 0).all() and t[-1].sum() == rows[-1]:
+            p = log_prob(t)
+            if p <= observed + np.log1p(1e-7):
+                total += np.exp(p)
+    return total
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fisher_rxc_equals_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    shape = [(2, 3), (3, 3), (3, 2), (2, 4), (4, 2), (3, 4)][seed]
+    table = rng.integers(0, 4 if shape == (3, 4) else 5, shape)  # brute force stays quick
+    table[0, 0] += 1
+    table[-1, -1] += 1
+    assert fisher_test(table).p == pytest.approx(brute_force_fisher(table), rel=1e-10)
+
+
+def test_fisher_2x2_equals_scipy() -> None:
+    for table in ([[3, 1], [1, 3]], [[10, 2], [3, 15]], [[0, 6], [5, 2]], [[7, 7], [7, 7]]):
+        assert fisher_test(table).p == pytest.approx(fisher_exact(table).pvalue, rel=1e-10)
+
+
+def test_fisher_is_deterministic_and_invariant_to_layout() -> None:
+    table = np.array([[4, 2, 1, 0], [3, 5, 2, 1], [1, 2, 6, 4]])
+    first = fisher_test(table)
+    assert all(fisher_test(table).p == first.p for _ in range(3))  # bit for bit
+    assert fisher_test(table.T).p == pytest.approx(first.p, rel=1e-12)
+    assert fisher_test(table[::-1, ::-1]).p == pytest.approx(first.p, rel=1e-12)
+    assert first.test == FISHER and first.statistic is None
+
+
+def test_fisher_drops_empty_rows_and_needs_two_of_each() -> None:
+    assert fisher_test([[3, 1, 0], [0, 0, 0], [1, 2, 3]]).p == pytest.approx(
+        fisher_test([[3, 1, 0], [1, 2, 3]]).p
+    )
+    result = fisher_test([[5, 0], [3, 0]])
+    assert result.p is None and result.note
+
+
+def test_fisher_falls_back_to_chi_square_on_large_tables() -> None:
+    table = np.full((5, 6), 25) + np.arange(30).reshape(5, 6) % 7
+    result = fisher_test(table)
+    assert result.test == CHISQ and result.statistic is not None and "too large" in result.note
+
+
+def test_fisher_refuses_bad_tables() -> None:
+    with pytest.raises(ValueError, match="non-negative"):
+        fisher_test([[1, -1], [2, 3]])
+    with pytest.raises(ValueError, match="2-d"):
+        fisher_test([1, 2, 3])
+
+
+@pytest.mark.parametrize(
+    ("nx", "ny", "ties", "expected"),
+    [
+        (10, 10, False, WILCOXON_EXACT),
+        (49, 49, False, WILCOXON_EXACT),
+        (50, 10, False, WILCOXON_NORMAL),
+        (10, 50, False, WILCOXON_NORMAL),
+        (5, 5, True, WILCOXON_NORMAL),
+    ],
+)
+def test_wilcoxon_method_follows_r(nx: int, ny: int, ties: bool, expected: str) -> None:
+    values = np.arange(nx + ny, dtype=float) * 1.5
+    if ties:
+        values[1] = values[0]
+    rng = np.random.default_rng(nx + ny)
+    rng.shuffle(values)
+    assert wilcoxon_test(values[:nx], values[nx:]).test == expected
+
+
+def test_wilcoxon_statistic_is_r_w_and_drops_missing() -> None:
+    # R: wilcox.test(c(1, 4, 6, 7), c(2, 3, 5)) gives W = 8, p-value = 0.6285714285714
+    result = wilcoxon_test([1.0, 4.0, np.nan, 6.0, 7.0], [2.0, 3.0, 5.0])
+    assert result.statistic == 8.0  # ranks of x: 1 + 4 + 6 + 7 = 18, minus 4 * 5 / 2
+    assert result.p == pytest.approx(0.6285714285714, rel=1e-12)
+
+
+def test_wilcoxon_degenerate_inputs() -> None:
+    assert wilcoxon_test([], [1.0, 2.0]).p is None
+    tied = wilcoxon_test([2.0, 2.0], [2.0, 2.0, 2.0])
+    assert tied.p is None and tied.note == "all values are equal"
+
+
+def test_compare_groups_dispatches() -> None:
+    values = [1.2, 3.4, 2.2, 5.1, 0.7, 4.4]
+    assert compare_groups(values, ["a", "b"] * 3, "continuous").test == WILCOXON_EXACT
+    assert compare_groups(values, ["a", "b", "c"] * 2, "continuous").test == KRUSKAL
+    sex = pd.Series(["M", "F", "M", "M", None, "F"])
+    result = compare_groups(sex, ["a", "b"] * 3, "categorical")
+    assert result.test == FISHER
+    assert result.p == pytest.approx(fisher_exact([[0, 2], [2, 1]]).pvalue)
+    with pytest.raises(ValueError, match="kind"):
+        compare_groups(values, ["a", "b"] * 3, "ordinal")  # type: ignore[arg-type]
+
+
+def test_compare_groups_keeps_category_order_of_groups() -> None:
+    group = pd.Series(pd.Categorical(["low", "high"] * 3, categories=["low", "high"]))
+    values = [1.0, 5.0, 2.0, 6.0, 3.0, 7.0]
+    assert compare_groups(values, group, "continuous").statistic == 0.0  # W of "low"

@@ -1,0 +1,184 @@
+"""Cox models: the partial likelihood, the Newton–Raphson fit, terms and edge cases."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter
+
+from cohortpress.analyse._cox import CoxCovariate, cox_fit
+from cohortpress.analyse._cox_likelihood import partial_likelihood, risk_sets
+from cohortpress.analyse._cox_newton import cholesky_solve
+
+AGE = CoxCovariate("age", "age", "continuous", "Age", per=10, unit="years")
+ARM = CoxCovariate("arm", "arm", "categorical", "Arm", levels=("a", "b", "c"), reference="a")
+
+
+@pytest.fixture
+def cohort() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    n = 300
+    d = pd.DataFrame({"age": rng.normal(60, 9, n), "arm": rng.choice(["a", "b", "c"], n)})
+    hazard = np.exp(0.03 * (d["age"] - 60) + 0.6 * (d["arm"] == "c"))
+    latent, censor = rng.exponential(1 / hazard), rng.uniform(0, 2, n)
+    d["time"] = np.ceil(np.minimum(latent, censor) * 10)  # coarse times: many ties
+    d["event"] = (latent <= censor).astype(int)
+    return d
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_score_and_information_are_derivatives_of_the_loglik(cohort, ties) -> None:
+    x = np.column_stack([cohort["age"] - 60, cohort["arm"] == "c"]).astype(float)
+    rs = risk_sets(x, cohort["time"].to_numpy(float), cohort["event"].to_numpy(bool), ties)
+    beta, h = np.array([0.02, 0.4]), 1e-5
+    loglik, score, info = partial_likelihood(rs, beta)
+    for k in range(2):
+        step = np.eye(2)[k] * h
+        up, down = partial_likelihood(rs, beta + step), partial_likelihood(rs, beta - step)
+        assert score[k] == pytest.approx((up[0] - down[0]) / (2 * h), rel=1e-6)
+        np.testing.assert_allclose(info[:, k], -(up[1] - down[1]) / (2 * h), rtol=1e-6)
+    assert loglik < 0
+
+
+def test_efron_fit_agrees_with_lifelines_at_tight_tolerance(cohort) -> None:
+    # lifelines stops a little short (about 3e-7 relative here, even at precision 1e-12);
+    # R's own numbers, which we match to 1e-13, are pinned in test_stats_vs_r.py
+    result = cox_fit(cohort, "time", "event", [CoxCovariate("age", "age", "continuous", "Age")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cph = CoxPHFitter().fit(
+            cohort[["time", "event", "age"]], "time", "event", fit_options={"precision": 1e-12}
+        )
+    term = result.terms[0]
+    assert term.coef == pytest.approx(cph.params_["age"], rel=1e-6)
+    assert term.se == pytest.approx(cph.standard_errors_["age"], rel=1e-6)
+    assert result.loglik[1] == pytest.approx(cph.log_likelihood_, rel=1e-10)
+
+
+def test_breslow_differs_from_efron_only_with_ties(cohort) -> None:
+    efron = cox_fit(cohort, "time", "event", [ARM])
+    breslow = cox_fit(cohort, "time", "event", [ARM], ties="breslow")
+    assert efron.terms[1].coef != pytest.approx(breslow.terms[1].coef, rel=1e-6)
+    untied = cohort.assign(time=cohort["time"] + np.arange(len(cohort)) * 1e-6)
+    a = cox_fit(untied, "time", "event", [ARM])
+    b = cox_fit(untied, "time", "event", [ARM], ties="breslow")
+    assert a.terms[1].coef == pytest.approx(b.terms[1].coef, rel=1e-12)
+
+
+def test_terms_labels_per_units_and_global_tests(cohort) -> None:
+    result = cox_fit(cohort, "time", "event", [AGE, ARM])
+    age, b, c = result.terms
+    assert (age.label, b.label, c.label) == ("per 10 years", "b vs a (ref)", "c vs a (ref)")
+    assert (c.covariate, c.level, c.reference) == ("arm", "c", "a")
+    per_year = cox_fit(
+        cohort, "time", "event", [CoxCovariate("age", "age", "continuous", "Age"), ARM]
+    )
+    assert age.coef == pytest.approx(10 * per_year.terms[0].coef, rel=1e-10)
+    assert age.hr == pytest.approx(np.exp(age.coef)) and age.lower < age.hr < age.upper
+    assert set(result.factor_tests) == {"arm"} and result.factor_tests["arm"].df == 2
+    assert result.likelihood_ratio.df == result.wald.df == result.score.df == 3
+    assert result.events_per_variable == pytest.approx(result.events / 3)
+    assert result.converged and result.note is None
+
+
+def test_one_factor_model_global_wald_is_the_factor_test(cohort) -> None:
+    result = cox_fit(cohort, "time", "event", [ARM])
+    assert result.factor_tests["arm"].statistic == pytest.approx(result.wald.statistic, rel=1e-12)
+
+
+def test_complete_cases_only(cohort) -> None:
+    gappy = cohort.copy()
+    gappy.loc[:9, "age"] = np.nan
+    gappy.loc[10:14, "arm"] = None
+    assert cox_fit(gappy, "time", "event", [AGE, ARM]).n == len(cohort) - 15
+    assert cox_fit(gappy, "time", "event", [ARM]).n == len(cohort) - 5
+
+
+def test_level_without_events_is_not_estimable(cohort) -> None:
+    d = cohort.copy()
+    d.loc[d["arm"] == "b", "event"] = 0
+    result = cox_fit(d, "time", "event", [ARM, AGE])
+    b, c, age = result.terms
+    assert b.hr is None and b.coef is None and "no events" in b.note
+    assert c.hr is not None and age.hr is not None
+    assert result.wald is None and "arm" not in result.factor_tests
+    assert result.likelihood_ratio is not None and result.note
+
+
+def test_level_without_patients_and_single_level(cohort) -> None:
+    d = cohort[cohort["arm"] != "b"]
+    result = cox_fit(d, "time", "event", [ARM])
+    assert result.terms[0].hr is None and "no patients" in result.terms[0].note
+    assert result.terms[1].hr is not None
+    only_a = cohort[cohort["arm"] == "a"]
+    single = cox_fit(only_a, "time", "event", [ARM])
+    assert all(t.hr is None for t in single.terms) and single.note
+    assert single.loglik is None and single.wald is None
+
+
+def test_no_events(cohort) -> None:
+    result = cox_fit(cohort.assign(event=0), "time", "event", [AGE])
+    assert result.events == 0 and result.terms[0].hr is None
+    assert "no events" in result.note and not result.converged
+
+
+def test_collinear_covariate_is_not_estimable(cohort) -> None:
+    d = cohort.assign(age2=2 * cohort["age"] + 1)
+    twin = CoxCovariate("age2", "age2", "continuous", "Age again")
+    result = cox_fit(d, "time", "event", [CoxCovariate("age", "age", "continuous", "Age"), twin])
+    assert result.terms[0].hr is not None
+    assert result.terms[1].hr is None and "collinear" in result.terms[1].note
+    assert result.likelihood_ratio.df == 1
+
+
+def test_levels_default_to_sorted_values_with_the_first_as_reference(cohort) -> None:
+    free = CoxCovariate("arm", "arm", "categorical", "Arm")
+    result = cox_fit(cohort, "time", "event", [free])
+    assert [t.label for t in result.terms] == ["b vs a (ref)", "c vs a (ref)"]
+
+
+def test_numeric_codes_match_text_levels(cohort) -> None:
+    d = cohort.assign(code=cohort["arm"].map({"a": 0.0, "b": 1.0, "c": 2.0}))
+    coded = CoxCovariate(
+        "code", "code", "categorical", "Code", levels=("0", "1", "2"), reference="0"
+    )
+    assert cox_fit(d, "time", "event", [coded]).terms[1].coef == pytest.approx(
+        cox_fit(d, "time", "event", [ARM]).terms[1].coef, rel=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"levels": ("a", "b"), "reference": "z"}, "reference"),
+        ({"levels": ("a", "a")}, "repeat"),
+        ({"kind": "ordinal"}, "kind"),
+        ({"per": 0}, "per"),
+    ],
+)
+def test_invalid_covariates_are_refused(kwargs: dict, message: str) -> None:
+    spec = {"name": "x", "column": "x", "kind": "categorical", "label": "X", **kwargs}
+    with pytest.raises(ValueError, match=message):
+        CoxCovariate(**spec)
+
+
+def test_unknown_values_missing_columns_and_bad_options_are_refused(cohort) -> None:
+    narrow = CoxCovariate("arm", "arm", "categorical", "Arm", levels=("a", "b"), reference="a")
+    with pytest.raises(ValueError, match="not among the levels"):
+        cox_fit(cohort, "time", "event", [narrow])
+    with pytest.raises(ValueError, match="not in the data"):
+        cox_fit(cohort, "time", "status", [AGE])
+    with pytest.raises(ValueError, match="ties"):
+        cox_fit(cohort, "time", "event", [AGE], ties="exact")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="distinct"):
+        cox_fit(cohort, "time", "event", [AGE, AGE])
+
+
+def test_cholesky_solve_zeroes_singular_directions() -> None:
+    matrix = np.array([[4.0, 2.0, 2.0], [2.0, 1.0, 1.0], [2.0, 1.0, 3.0]])  # column 2 = col 1 / 2
+    solution = cholesky_solve(matrix, np.array([2.0, 1.0, 3.0]))
+    assert solution[1] == 0.0
+    np.testing.assert_allclose(matrix @ solution, [2.0, 1.0, 3.0])
