@@ -78,6 +78,7 @@ class GroupedSurvival:
 
     factor: str  # covariate / marker name
     label: str
+    levels: tuple[str, ...]  # the level of each estimate, in order
     estimates: tuple[KMEstimate, ...]
     risk: RiskTable
     logrank: LogRankResult | None

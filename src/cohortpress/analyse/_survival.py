@@ -137,25 +137,24 @@ def _grouped(
 ) -> GroupedSurvival:
     stats = config.statistics
     subset = data[data[spec.column].notna()]
+    levels = tuple(lvl for lvl in (spec.levels or ()) if (subset[spec.column] == lvl).any())
     estimates = tuple(
         km_estimate(
             subset.loc[subset[spec.column] == level, time],
             subset.loc[subset[spec.column] == level, event],
-            label=str(level),
+            label=f"{level} {spec.name}" if spec.name in config.markers else str(level),
             ci_transform=stats.resolved("ci_transform"),
             conf_level=stats.conf_level,
         )
-        for level in (spec.levels or ())
-        if (subset[spec.column] == level).any()
+        for level in levels
     )
     logrank = (
         logrank_test(subset[time], subset[event], subset[spec.column])
         if len(estimates) > 1
         else None
     )
-    return GroupedSurvival(
-        spec.name, spec.label, estimates, risk_table(estimates, ticks), logrank, cox
-    )
+    risk = risk_table(estimates, ticks)
+    return GroupedSurvival(spec.name, spec.label, levels, estimates, risk, logrank, cox)
 
 
 def _multivariate_choice(

@@ -103,7 +103,7 @@ def draw_figures(
                 ylabel=e.label,
                 annotation=_annotation(g, unit, style),
                 time_breaks=g.risk.times,
-                panel=f"{PANEL_LETTERS[i]}  {g.factor}",
+                panel=PANEL_LETTERS[i],
             )
             for i, g in enumerate(e.by)
         ]

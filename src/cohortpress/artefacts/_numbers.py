@@ -165,8 +165,8 @@ def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str)
 
 
 def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: str) -> None:
-    for km in g.estimates:
-        _km(numbers, f"{key}.{slug(km.label)}", km, unit)
+    for level, km in zip(g.levels, g.estimates, strict=True):
+        _km(numbers, f"{key}.{slug(level)}", km, unit)
     if g.logrank is not None:
         lr = g.logrank
         method = f"{lr.method}, chi-square {lr.chisq:.3f} on {lr.df} df"

@@ -11,7 +11,7 @@ raise :class:`~cohortpress.errors.UnreadableInputError`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from cohortpress.intake._age import completed_years
 from cohortpress.intake._dates import DateSettings
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Normalisation", "Workbook", "read_workbook"]
 
-SHEET_KEYS = ("patients", "adverse_events")
+SheetKey = Literal["patients", "adverse_events"]
+SHEET_KEYS: tuple[SheetKey, ...] = ("patients", "adverse_events")
 
 
 def read_workbook(path: Path, config: StudyConfig) -> Workbook:
@@ -58,7 +59,7 @@ def read_workbook(path: Path, config: StudyConfig) -> Workbook:
     )
 
 
-def _sheets_used(config: StudyConfig) -> tuple[str, ...]:
+def _sheets_used(config: StudyConfig) -> tuple[SheetKey, ...]:
     return SHEET_KEYS if config.adverse_events is not None else ("patients",)
 
 
@@ -71,7 +72,7 @@ def _add_age(sheet: SheetResult, sheet_name: str) -> None:
     frame = sheet.frame
     if "age" in frame or not {"birth_date", "treatment_start"} <= set(frame.columns):
         return
-    frame["age"] = completed_years(frame["birth_date"], frame["treatment_start"])
+    frame["age"] = completed_years(frame.loc[:, "birth_date"], frame.loc[:, "treatment_start"])
     header = sheet.headers["age"] = sheet.headers["birth_date"]
     rule = "age computed from the birth date (completed years at treatment start)"
     sheet.notes.append(Normalisation(sheet_name, header, rule, int(frame["age"].notna().sum())))

@@ -32,21 +32,35 @@ __all__ = ["ValidationReport", "validate_workbook"]
 def validate_workbook(workbook: Workbook, config: StudyConfig) -> ValidationReport:
     """Every error and warning in ``workbook``, sorted by sheet, then row, then column."""
     found = list(workbook.problems)
-    unreadable = {p.sheet for p in found if p.row is None and p.column is None}
-    sheets = {"patients": patients_schema(config)}
-    if config.adverse_events is not None:
-        sheets["adverse_events"] = adverse_events_schema()
-    contexts = {
-        key: _context(workbook, config, key, schema)
-        for key, schema in sheets.items()
-        if workbook.sheet_name(key) not in unreadable
-    }
-    for key, context in contexts.items():
+    contexts = _readable_sheets(workbook, config)
+    patients = contexts.get("patients")
+    if patients is not None and patients.frame.empty:
+        found.append(Problem(patients.sheet, None, None, None, "the sheet has no patients"))
+        contexts.pop("patients")
+    for context in contexts.values():
         found += _not_yet_reported(_schema_problems(context), found)
-        found += _study_rules(key, context, workbook, config, contexts)
-    order = [workbook.sheet_name(key) for key in sheets]
+    if "patients" in contexts:
+        found += _patient_warnings(contexts["patients"], config)
+    if "patients" in contexts and "adverse_events" in contexts:
+        events = contexts["adverse_events"]
+        header = events.header("patient_id")
+        found += unknown_patients(events.frame, contexts["patients"].frame, events.sheet, header)
+    order = [workbook.sheet_name(key) for key in ("patients", "adverse_events")]
     columns = {c.sheet: list(c.headers.values()) for c in contexts.values()}
     return ValidationReport(sort_problems(found, order, columns))
+
+
+def _readable_sheets(workbook: Workbook, config: StudyConfig) -> dict[str, SheetContext]:
+    """The sheets intake could read, each with its schema; a missing sheet is already a problem."""
+    schemas = {"patients": patients_schema(config)}
+    if config.adverse_events is not None:
+        schemas["adverse_events"] = adverse_events_schema()
+    unreadable = {p.sheet for p in workbook.problems if p.row is None and p.column is None}
+    return {
+        key: _context(workbook, config, key, schema)
+        for key, schema in schemas.items()
+        if workbook.sheet_name(key) not in unreadable
+    }
 
 
 def _context(
@@ -59,8 +73,6 @@ def _context(
 
 
 def _schema_problems(context: SheetContext) -> list[Problem]:
-    if context.frame.empty and context.schema.name == "PatientsSchema":
-        return [Problem(context.sheet, None, None, None, "the sheet has no patients")]
     try:
         with warnings.catch_warnings():  # pandera's own pandas deprecation notices
             warnings.simplefilter("ignore", FutureWarning)
@@ -70,22 +82,12 @@ def _schema_problems(context: SheetContext) -> list[Problem]:
     return []
 
 
-def _study_rules(
-    key: str,
-    context: SheetContext,
-    workbook: Workbook,
-    config: StudyConfig,
-    contexts: dict[str, SheetContext],
-) -> list[Problem]:
-    if key == "patients":
-        frame, sheet, headers = context.frame, context.sheet, context.headers
-        return implausible_values(frame, config.variables, sheet, headers) + dates_after_cutoff(
-            frame, config.data_cutoff, sheet, headers
-        )
-    if "patients" not in contexts:
-        return []
-    header = context.header("patient_id")
-    return unknown_patients(context.frame, workbook.patients, context.sheet, header)
+def _patient_warnings(context: SheetContext, config: StudyConfig) -> list[Problem]:
+    frame, sheet, headers = context.frame, context.sheet, context.headers
+    return [
+        *implausible_values(frame, config.variables, sheet, headers),
+        *dates_after_cutoff(frame, config.data_cutoff, sheet, headers),
+    ]
 
 
 def _not_yet_reported(problems: list[Problem], found: list[Problem]) -> list[Problem]:

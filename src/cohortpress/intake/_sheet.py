@@ -1,0 +1,67 @@
+"""Read one sheet: locate its table, keep the study's columns and type every cell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cohortpress.errors import Problem
+from cohortpress.intake._columns import select_columns
+from cohortpress.intake._parse import CellContext, parse_column
+from cohortpress.intake._table import locate_table
+from cohortpress.intake._workbook import Normalisation
+
+if TYPE_CHECKING:
+    from cohortpress.intake._dates import DateSettings
+    from cohortpress.intake._fields import FieldSpec
+    from cohortpress.intake._sources import RawSheet
+
+
+@dataclass
+class SheetResult:
+    """A typed sheet with canonical columns, and everything noticed while reading it."""
+
+    frame: pd.DataFrame
+    headers: dict[str, str] = field(default_factory=dict)
+    notes: list[Normalisation] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_sheet(raw: RawSheet, specs: list[FieldSpec], dates: DateSettings) -> SheetResult:
+    """The sheet's fields, typed; an unreadable cell is missing here and listed as a problem."""
+    table = locate_table(raw.grid, [s.header for s in specs], raw.name)
+    if isinstance(table, Problem):
+        return SheetResult(_empty(specs), problems=[table])
+    selection = select_columns(table.frame, specs, raw.name)
+    result = SheetResult(
+        pd.DataFrame(index=selection.cells.index.rename("row")),
+        dict(selection.headers),
+        [*table.notes, *selection.notes],
+        [*table.problems, *selection.problems],
+    )
+    for spec in specs:
+        if spec.name in selection.headers:
+            _add_column(result, selection.cells.loc[:, spec.name], spec, raw, dates)
+    return result
+
+
+def empty_sheet(specs: list[FieldSpec]) -> SheetResult:
+    """The result for a sheet the study does not use or the input does not have."""
+    return SheetResult(_empty(specs))
+
+
+def _add_column(
+    result: SheetResult, cells: pd.Series, spec: FieldSpec, raw: RawSheet, dates: DateSettings
+) -> None:
+    header = result.headers[spec.name]
+    context = CellContext(raw.name, header, dates, raw.decimal_comma, raw.text_file)
+    parsed = parse_column(cells, spec, context)
+    result.frame[spec.name] = parsed.values
+    result.problems.extend(parsed.problems)
+    result.notes.extend(Normalisation(raw.name, header, r, n) for r, n in parsed.notes.items())
+
+
+def _empty(specs: list[FieldSpec]) -> pd.DataFrame:
+    return pd.DataFrame({s.name: pd.Series(dtype="object") for s in specs}).rename_axis("row")

@@ -1,0 +1,133 @@
+"""Find and open the input: a spreadsheet workbook, or a folder with one file per sheet.
+
+Layouts
+-------
+- A workbook file (.xlsx, .xlsm, .xls, .xlsb, .ods) with the sheets named in study.yml's
+  ``sheets:``.
+- A folder holding one file per sheet, named after the sheet: ``patients.csv`` and
+  ``adverse_events.csv`` (or ``.parquet``). ``data:`` in study.yml names the folder.
+
+Sheet and file names are matched exactly, else ignoring case and spacing (recorded).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cohortpress.errors import Problem, UnreadableInputError
+from cohortpress.intake._csv import read_csv_grid
+from cohortpress.intake._excel import SPREADSHEET_SUFFIXES, read_excel_grids, uses_1904_dates
+from cohortpress.intake._parquet import read_parquet_grid
+from cohortpress.intake._table import header_key
+from cohortpress.intake._workbook import Normalisation
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+FOLDER_SUFFIXES = (".csv", ".parquet")
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """One sheet's cells as read, before any header is found or value typed."""
+
+    name: str  # the sheet or file name, as the user knows it
+    grid: pd.DataFrame
+    decimal_comma: bool = False
+    text_file: bool = False  # every cell was read as text (CSV)
+
+
+@dataclass
+class RawInput:
+    kind: str  # "xlsx", "csv", "parquet", ...
+    sheets: dict[str, RawSheet] = field(default_factory=dict)  # sheet key -> sheet
+    date1904: bool = False
+    notes: list[Normalisation] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_input(path: Path, wanted: dict[str, str], expected: dict[str, list[str]]) -> RawInput:
+    """The raw sheets named in ``wanted`` (sheet key -> name in study.yml).
+
+    ``expected`` lists, per sheet key, the headers the study expects, which locate the header
+    row and settle the encoding and delimiter of text files.
+    """
+    if not path.exists():
+        raise UnreadableInputError(f"{path}: no such file or folder")
+    if path.is_dir():
+        return _read_folder(path, wanted, expected)
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        return _read_workbook(path, wanted)
+    if path.suffix.lower() in FOLDER_SUFFIXES:
+        raise UnreadableInputError(
+            f"{path}: CSV and parquet input is a folder with one file per sheet "
+            f"({', '.join(n + path.suffix.lower() for n in wanted.values())}); "
+            "point `data:` in study.yml at that folder"
+        )
+    raise UnreadableInputError(
+        f"{path}: not a spreadsheet (expected {', '.join(SPREADSHEET_SUFFIXES)}, "
+        "or a folder of .csv or .parquet files)"
+    )
+
+
+def _read_workbook(path: Path, wanted: dict[str, str]) -> RawInput:
+    result = RawInput(path.suffix.lower().lstrip("."), date1904=uses_1904_dates(path))
+    chosen: dict[str, str | None] = {}
+
+    def choose(names: list[str]) -> list[str]:
+        chosen.update(
+            {key: _choose(name, names, result, path.name) for key, name in wanted.items()}
+        )
+        return [name for name in chosen.values() if name is not None]
+
+    grids = read_excel_grids(path, choose)
+    for key, name in chosen.items():
+        if name is not None:
+            result.sheets[key] = RawSheet(name, grids[name])
+    return result
+
+
+def _read_folder(path: Path, wanted: dict[str, str], expected: dict[str, list[str]]) -> RawInput:
+    files = {f.name: f for f in path.iterdir() if f.suffix.lower() in FOLDER_SUFFIXES}
+    result = RawInput("csv")
+    for key, name in wanted.items():
+        stems = {f.stem: f.name for f in files.values()}
+        stem = _choose(name, sorted(stems), result, path.name, noun="file")
+        if stem is None:
+            continue
+        file = files[stems[stem]]
+        result.kind = file.suffix.lower().lstrip(".")
+        result.sheets[key] = _read_file(file, expected[key], result)
+    return result
+
+
+def _read_file(file: Path, expected: list[str], result: RawInput) -> RawSheet:
+    if file.suffix.lower() == ".parquet":
+        return RawSheet(file.name, read_parquet_grid(file))
+    text = read_csv_grid(file, expected)
+    result.notes.extend(Normalisation(file.name, None, note, 1) for note in text.notes)
+    return RawSheet(file.name, text.grid, text.decimal_comma, text_file=True)
+
+
+def _choose(
+    name: str, available: list[str], result: RawInput, where: str, noun: str = "sheet"
+) -> str | None:
+    """The available sheet (or file stem) for ``name``: exact, else ignoring case and spacing."""
+    if name in available:
+        return name
+    same = [a for a in available if header_key(a) == header_key(name)]
+    if len(same) == 1:
+        rule = f"{noun} matched to '{name}' in study.yml (case, spacing or width differ)"
+        result.notes.append(Normalisation(same[0], None, rule, 1))
+        return same[0]
+    close = difflib.get_close_matches(name, available, n=1, cutoff=0.5)
+    listed = ", ".join(f"'{a}'" for a in available) or "none"
+    suggestion = f"did you mean '{close[0]}'?" if close else f"{noun}s found: {listed}"
+    result.problems.append(
+        Problem(name, None, None, None, f"{where} has no {noun} '{name}'", suggestion)
+    )
+    return None

@@ -1,0 +1,117 @@
+"""Find the table in a sheet: the header row (below any title block) and its data rows.
+
+The header row is the row, among the first rows of the sheet, that holds the most of the
+headers the study expects. Rows above it (a title block) and blank rows are skipped; the
+data keep their Excel row numbers as the index.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cohortpress.errors import Problem
+from cohortpress.intake._reading import fold, is_blank
+from cohortpress.intake._workbook import Normalisation
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+HEADER_SEARCH_ROWS = 50
+
+
+@dataclass(frozen=True)
+class Table:
+    """The data rows of a sheet, headed by the header text as written, indexed by Excel row."""
+
+    frame: pd.DataFrame
+    header_row: int  # Excel row number of the header
+    notes: tuple[Normalisation, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+def header_text(cell: object) -> str | None:
+    """A header cell with runs of spaces and line breaks made single spaces."""
+    return None if is_blank(cell) else " ".join(str(cell).split())
+
+
+def header_key(text: str) -> str:
+    """The form headers are compared in: spacing, case and full-width forms ignored."""
+    return fold(text)
+
+
+def locate_table(grid: pd.DataFrame, expected: Iterable[str], sheet: str) -> Table | Problem:
+    """The table in ``grid`` (cells as read, no header), or a problem if no header row is found."""
+    if grid.empty:
+        return Problem(sheet, None, None, None, "the sheet is empty")
+    grid = grid.reset_index(drop=True)
+    expected_keys = {header_key(h) for h in expected}
+    header_at = _header_position(grid, expected_keys)
+    if header_at is None:
+        return Problem(
+            sheet,
+            None,
+            None,
+            None,
+            f"no header row found: none of the headers study.yml names is in the first "
+            f"{HEADER_SEARCH_ROWS} rows",
+            "check the sheet name and the column headers under `columns:` in study.yml",
+        )
+    headers = [header_text(cell) for cell in grid.iloc[header_at]]
+    body = grid.iloc[header_at + 1 :]
+    body.index = body.index + 1  # 0-based position -> Excel row number
+    return _table(body, headers, header_at + 1, sheet, expected_keys)
+
+
+def blank_cells(column: pd.Series) -> pd.Series:
+    """True for empty cells: missing, or text of only spaces (vectorised ``is_blank``)."""
+    text = column.where(column.map(type).eq(str))
+    return column.isna() | text.str.strip().eq("").fillna(False).astype(bool)
+
+
+def _header_position(grid: pd.DataFrame, expected: set[str]) -> int | None:
+    best, best_score = None, 0
+    for position, row in grid.head(HEADER_SEARCH_ROWS).iterrows():
+        found = {header_key(t) for t in map(header_text, row) if t is not None}
+        score = len(found & expected)
+        if score > best_score:
+            best, best_score = int(position), score  # type: ignore[call-overload]
+    return best
+
+
+def _table(
+    body: pd.DataFrame, headers: list[str | None], header_row: int, sheet: str, expected: set[str]
+) -> Table:
+    keep = [i for i, h in enumerate(headers) if h is not None]
+    frame = body.iloc[:, keep]
+    frame.columns = names = [str(headers[i]) for i in keep]
+    blank = frame.apply(blank_cells).all(axis="columns")
+    notes = []
+    if header_row > 1:
+        notes.append(
+            Normalisation(sheet, None, "rows above the header row skipped", header_row - 1)
+        )
+    if blank.any():
+        notes.append(Normalisation(sheet, None, "blank rows skipped", int(blank.sum())))
+    problems = _duplicate_headers(names, expected, sheet)
+    frame = frame.loc[~blank, ~pd.Index([header_key(n) for n in names]).duplicated()]
+    return Table(frame, header_row, tuple(notes), tuple(problems))
+
+
+def _duplicate_headers(headers: list[str], expected: set[str], sheet: str) -> list[Problem]:
+    counts = Counter(header_key(h) for h in headers)
+    return [
+        Problem(
+            sheet,
+            None,
+            header,
+            None,
+            f"{counts[header_key(header)]} columns have this header; only the first is read",
+            "give each column its own header",
+        )
+        for header in dict.fromkeys(headers)
+        if counts[header_key(header)] > 1 and header_key(header) in expected
+    ]

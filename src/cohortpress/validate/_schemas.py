@@ -1,0 +1,99 @@
+"""Find the sheet schemas and complete them with the study's own variables.
+
+The schemas live in the repository's top-level ``schemas/`` folder, where a data manager
+finds them; the wheel ships the same files as the ``cohortpress.schemas`` package. An
+installed package is used when present, else the folder is loaded by path under the same
+package name, so the schema modules import alike in both cases.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pandera.pandas as pa
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from cohortpress.config import StudyConfig, Variable
+
+PACKAGE = "cohortpress.schemas"
+REPOSITORY_SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
+
+
+def schema_package(folder: Path = REPOSITORY_SCHEMAS) -> ModuleType:
+    """The ``cohortpress.schemas`` package: installed package data, else ``folder``."""
+    if PACKAGE in sys.modules:
+        return sys.modules[PACKAGE]
+    if importlib.util.find_spec(PACKAGE) is not None:
+        return importlib.import_module(PACKAGE)
+    return _load_folder(folder)
+
+
+def patients_schema(config: StudyConfig) -> pa.DataFrameSchema:
+    """The patients schema plus one column per study variable (levels, range, required)."""
+    model = importlib.import_module(f"{schema_package().__name__}.patients").PatientsSchema
+    extra = {name: variable_column(var) for name, var in config.variables.items()}
+    return model.to_schema().add_columns(extra)
+
+
+def adverse_events_schema() -> pa.DataFrameSchema:
+    module = importlib.import_module(f"{schema_package().__name__}.adverse_events")
+    return module.AdverseEventsSchema.to_schema()
+
+
+def variable_column(variable: Variable) -> pa.Column:
+    """A study variable as a schema column: categories by level, numbers by range."""
+    label = variable.label
+    if variable.levels:
+        levels = ", ".join(variable.levels)
+        checks = [pa.Check.isin(variable.levels, error=f"{label} must be one of: {levels}")]
+        dtype: object = pd.StringDtype()
+    else:
+        checks = _number_checks(variable)
+        dtype = "float64"
+    return pa.Column(
+        dtype,
+        checks,
+        nullable=not variable.required,
+        required=True,
+        title=label,
+        description=f"{label}{f' ({variable.unit})' if variable.unit else ''}, from study.yml",
+    )
+
+
+def _number_checks(variable: Variable) -> list[pa.Check]:
+    checks = []
+    if variable.range:
+        low, high = variable.range
+        unit = f" {variable.unit}" if variable.unit else ""
+        error = f"{variable.label} must be between {number_text(low)} and {number_text(high)}{unit}"
+        checks.append(pa.Check.in_range(low, high, error=error))
+    if variable.type == "count":
+        error = f"{variable.label} must be a whole number"
+        checks.append(pa.Check(lambda s: s == s.round(), error=error))
+    return checks
+
+
+def number_text(value: float) -> str:
+    """A limit as people write it: 100000, not 1e+05 or 100000.0."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _load_folder(folder: Path) -> ModuleType:
+    init = folder / "__init__.py"
+    if not init.is_file():
+        raise ImportError(f"the sheet schemas are missing: no {init} and no package {PACKAGE}")
+    spec = importlib.util.spec_from_file_location(
+        PACKAGE, init, submodule_search_locations=[str(folder)]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[PACKAGE] = module
+    spec.loader.exec_module(module)
+    return module

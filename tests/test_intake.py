@@ -1,0 +1,295 @@
+"""Intake: what read_workbook hands on, how each kind of cell is read, and unreadable files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from typing import TYPE_CHECKING
+
+import openpyxl
+import pandas as pd
+import pytest
+from defects import thyroid_config, valid_book, write_xlsx
+
+from cohortpress.errors import UnreadableInputError
+from cohortpress.intake import read_workbook
+from cohortpress.intake._categories import lookup_for, read_category
+from cohortpress.intake._dates import DateSettings, read_date
+from cohortpress.intake._encoding import decode
+from cohortpress.intake._fields import END_REASONS, RESPONSES, SEXES, FieldSpec
+from cohortpress.intake._numbers import read_grade, read_number
+from cohortpress.validate._schemas import schema_package
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cohortpress.config import StudyConfig
+
+
+@pytest.fixture(scope="module")
+def config() -> StudyConfig:
+    return thyroid_config()
+
+
+def test_frames_have_canonical_columns_typed_values_and_excel_rows(tmp_path, config) -> None:
+    workbook = read_workbook(write_xlsx(valid_book(), tmp_path / "valid.xlsx"), config)
+    patients, events = workbook.patients, workbook.adverse_events
+    assert list(patients.index) == list(events.index) == [2, 3, 4, 5, 6, 7]
+    assert list(patients.columns[:4]) == ["patient_id", "age", "sex", "treatment_start"]
+    assert set(patients.columns) == set(config.columns) - {"term", "grade", "onset_date"}
+    dtypes = patients.dtypes.astype(str)
+    assert dtypes["treatment_start"] == "datetime64[ns]"
+    assert dtypes["age"] == dtypes["neutrophils"] == "float64"
+    assert dtypes["sex"] == dtypes["ecog"] == "string"
+    assert patients["ecog"].tolist() == ["0", "1", "0", "2", "1", "0"]  # numbers read as levels
+    assert events["grade"].dtype == "float64"
+    assert workbook.headers[("patients", "death_date")] == "Date of death"
+    assert workbook.headers[("adverse_events", "grade")] == "CTCAE grade"
+    assert (workbook.source, workbook.problems, workbook.normalisations) == ("xlsx", (), ())
+    assert workbook.sheet_name("adverse_events") == "adverse_events"
+
+
+def test_age_is_computed_from_the_birth_date(tmp_path, config) -> None:
+    columns = {k: v for k, v in config.columns.items() if k != "age"}
+    study = config.model_copy(update={"columns": {**columns, "birth_date": "Birth date"}})
+    book = valid_book()
+    book.rename("patients", "Age (years)", "Birth date")
+    book.set("patients", 2, "Birth date", dt.date(1953, 1, 11))  # start 2019-01-10: 65
+    book.set("patients", 3, "Birth date", dt.date(1947, 3, 5))  # start 2019-03-05: 72
+    for row in range(4, 8):
+        book.set("patients", row, "Birth date", dt.date(1950, 1, 1))
+    workbook = read_workbook(write_xlsx(book, tmp_path / "birth.xlsx"), study)
+    assert workbook.patients.loc[[2, 3], "age"].tolist() == [65.0, 72.0]
+    assert workbook.headers[("patients", "age")] == "Birth date"
+    [note] = [n for n in workbook.normalisations if n.column == "Birth date"]
+    assert (note.rule, note.count) == (
+        "age computed from the birth date (completed years at treatment start)",
+        6,
+    )
+
+
+def test_dates_of_a_1904_workbook(tmp_path, config) -> None:
+    path = write_xlsx(valid_book(), tmp_path / "mac.xlsx")
+    book = openpyxl.load_workbook(path)
+    book.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    sheet = book["patients"]
+    for row in range(2, 8):  # rewrite the date cells under the 1904 system
+        for column in (5, 6, 8, 9, 10):
+            cell = sheet.cell(row=row, column=column)
+            if isinstance(cell.value, dt.datetime):
+                cell.value = cell.value.date()
+    sheet.cell(row=2, column=5).value = 42013  # a serial number: 2019-01-10 counted from 1904
+    book.save(path)
+    workbook = read_workbook(path, config)
+    assert workbook.problems == ()
+    assert workbook.patients.loc[2, "treatment_start"] == pd.Timestamp("2019-01-10")
+    assert workbook.patients.loc[3, "treatment_start"] == pd.Timestamp("2019-03-05")
+
+
+def test_excel_error_cells_are_problems_not_blanks(tmp_path, config) -> None:
+    book = valid_book()
+    book.set("patients", 3, "Monocytes (/µl)", "#DIV/0!")  # openpyxl writes an error cell
+    book.set("patients", 4, "Monocytes (/µl)", "#N/A")
+    workbook = read_workbook(write_xlsx(book, tmp_path / "errors.xlsx"), config)
+    [problem] = workbook.problems
+    assert (problem.row, problem.column, problem.value) == (3, "Monocytes (/µl)", "#DIV/0!")
+    assert problem.rule == "an Excel error value (#DIV/0!), not data"
+    assert pd.isna(workbook.patients.loc[4, "monocytes"])
+    assert "'#N/A' read as missing" in {n.rule for n in workbook.normalisations}
+
+
+def test_a_folder_of_parquet_files(tmp_path, config) -> None:
+    book = valid_book()
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    for sheet in ("patients", "adverse_events"):
+        frame = pd.DataFrame(getattr(book, sheet))
+        for column in frame.columns[frame.map(lambda v: isinstance(v, dt.date)).any()]:
+            frame[column] = pd.to_datetime(frame[column])
+        frame.to_parquet(folder / f"{sheet}.parquet")
+    workbook = read_workbook(folder, config)
+    assert workbook.source == "parquet"
+    assert workbook.problems == ()
+    assert workbook.patients.loc[2, "treatment_start"] == pd.Timestamp("2019-01-10")
+    assert workbook.adverse_events.index.tolist() == [2, 3, 4, 5, 6, 7]
+
+
+def test_sheets_and_headers_matched_ignoring_case(tmp_path, config) -> None:
+    book = valid_book()
+    book.sheet_names["patients"] = "Patients"
+    book.rename("patients", "Sex", "SEX ")
+    workbook = read_workbook(write_xlsx(book, tmp_path / "case.xlsx"), config)
+    assert workbook.problems == ()
+    assert workbook.sheet_name("patients") == "Patients"
+    assert workbook.headers[("patients", "sex")] == "SEX"
+    rules = {n.rule for n in workbook.normalisations}
+    assert "sheet matched to 'patients' in study.yml (case, spacing or width differ)" in rules
+
+
+def test_a_sheet_without_the_expected_headers(tmp_path, config) -> None:
+    book = valid_book()
+    book.patients = [{"Column A": 1, "Column B": 2}]
+    workbook = read_workbook(write_xlsx(book, tmp_path / "no-header.xlsx"), config)
+    [problem] = workbook.problems
+    assert (problem.sheet, problem.row, problem.column) == ("patients", None, None)
+    assert problem.rule.startswith("no header row found")
+
+
+def test_two_columns_with_one_header(tmp_path, config) -> None:
+    path = write_xlsx(valid_book(), tmp_path / "twice.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["patients"].cell(row=1, column=25).value = "Sex"
+    book.save(path)
+    [problem] = read_workbook(path, config).problems
+    assert (problem.row, problem.column) == (None, "Sex")
+    assert "2 columns have this header" in problem.rule
+
+
+def test_no_adverse_event_sheet_when_the_study_has_none(tmp_path, config) -> None:
+    study = config.model_copy(update={"adverse_events": None})
+    book = valid_book()
+    book.sheet_names = {"patients": "patients"}
+    workbook = read_workbook(write_xlsx(book, tmp_path / "no-ae.xlsx"), study)
+    assert workbook.problems == ()
+    assert workbook.adverse_events.empty
+
+
+def test_levels_are_those_of_the_schema() -> None:
+    patients = importlib.import_module(f"{schema_package().__name__}.patients")
+    assert (patients.SEXES, patients.END_REASONS, patients.RESPONSES) == (
+        SEXES,
+        END_REASONS,
+        RESPONSES,
+    )
+
+
+def _encrypted(path: Path) -> None:
+    """The start of an Office file encrypted with a password (an OLE container)."""
+    marker = "EncryptionInfo".encode("utf-16-le")
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500 + marker)
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "words"),
+    [
+        ("missing.xlsx", None, "no such file or folder"),
+        ("empty.xlsx", lambda p: p.write_bytes(b""), "the file is empty"),
+        ("letter.xlsx", lambda p: p.write_text("Dear colleague"), "not a readable spreadsheet"),
+        ("locked.xlsx", _encrypted, "password-protected"),
+        ("cohort.csv", lambda p: p.write_text("a,b\n"), "a folder with one file per sheet"),
+        ("notes.txt", lambda p: p.write_text("hello"), "not a spreadsheet"),
+    ],
+)
+def test_unreadable_files_raise_a_plain_error(tmp_path, config, name, make, words) -> None:
+    path = tmp_path / name
+    if make:
+        make(path)
+    with pytest.raises(UnreadableInputError, match=words):
+        read_workbook(path, config)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [("patients.csv", b"", "the file is empty"), ("patients.parquet", b"PAR1", "parquet")],
+)
+def test_unreadable_files_in_a_folder(tmp_path, config, name, content, words) -> None:
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(UnreadableInputError, match=words):
+        read_workbook(tmp_path, config)
+
+
+def test_a_missing_file_in_a_folder_is_a_problem(tmp_path, config) -> None:
+    (tmp_path / "patients.csv").write_text("Patient ID,Sorafenib start\nP1,2020-01-01\n")
+    problems = read_workbook(tmp_path, config).problems
+    [problem] = [p for p in problems if p.sheet == "adverse_events"]
+    assert (problem.row, problem.column) == (None, None)
+    assert problem.rule == f"{tmp_path.name} has no file 'adverse_events'"
+
+
+# Reading single cells.
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "words"),
+    [
+        (12, 12.0, None),
+        ("1,500", 1500.0, "thousands separators removed"),
+        ("\u221235", -35.0, "minus signs"),
+        ("\u2013 2.5", -2.5, "minus signs"),
+        ("１２００", 1200.0, "full-width digits read"),
+        ("1,5", None, "not a number"),
+        ("<5", None, "a bound"),
+        (True, None, "TRUE/FALSE"),
+        (pd.Timestamp("2020-01-05"), None, "a date, not a number"),
+    ],
+)
+def test_read_number(raw, value, words) -> None:
+    reading = read_number(raw)
+    assert reading.value == value
+    if words:
+        assert words in (reading.note or reading.problem or "")
+
+
+def test_read_number_with_percent_and_decimal_comma() -> None:
+    assert read_number("-12,5 %", percent=True, decimal_comma=True).value == -12.5
+    assert read_number("45%").problem == "not a number"
+
+
+@pytest.mark.parametrize(
+    ("raw", "grade"), [("G3", 3.0), ("grade 2", 2.0), ("Gr. 4", 4.0), (1, 1.0)]
+)
+def test_read_grade(raw, grade) -> None:
+    assert read_grade(raw).value == grade
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "words"),
+    [
+        (pd.Timestamp("2020-01-05 13:00"), "2020-01-05", "time of day dropped"),
+        (dt.date(2020, 1, 5), "2020-01-05", None),
+        (43835, "2020-01-05", "Excel serial numbers read as dates"),
+        (20200105, "2020-01-05", "YYYYMMDD"),
+        ("05/01/2020", "2020-01-05", "DD/MM/YYYY"),
+        ("2020/01/05", "2020-01-05", "YYYY/MM/DD"),
+        ("2020-01-05 10:30", "2020-01-05", "YYYY-MM-DD"),
+        (2019, None, "only a year"),
+        (12, None, "a number, not a date"),
+        ("2019-02-29", None, "not a valid calendar date"),
+        ("Mar 2020", None, "incomplete date"),
+        ("0020-01-05", None, "outside the years 1900-2100"),
+        (dt.time(10, 30), None, "a time or duration"),
+    ],
+)
+def test_read_date(raw, value, words) -> None:
+    reading = read_date(raw, DateSettings(("%d/%m/%Y",)))
+    assert reading.value == (pd.Timestamp(value) if value else None)
+    assert (reading.note is None) if words is None else words in (reading.note or reading.problem)
+
+
+@pytest.mark.parametrize(
+    ("levels", "raw", "value", "suggestion"),
+    [
+        (SEXES, "F", "Female", None),
+        (SEXES, "Femal", None, "did you mean 'Female'?"),
+        (END_REASONS, "Adverse-Event", "adverse_event", None),
+        (END_REASONS, "patient's decision", "patient_decision", None),
+        (("Yes", "No"), 0, "No", None),
+        (("Yes", "No"), True, "Yes", None),
+        (("0", "1", "2"), 2.0, "2", None),
+        (("Positive", "Negative"), "+", "Positive", None),
+        (("Yes", "No"), "ｙｅｓ", "Yes", None),
+    ],
+)
+def test_read_category(levels, raw, value, suggestion) -> None:
+    spec = FieldSpec("field", "Field", "category", True, levels)
+    reading = read_category(raw, levels, lookup_for(spec))
+    assert (reading.value, reading.suggestion) == (value, suggestion)
+
+
+def test_encoding_is_chosen_by_the_expected_headers() -> None:
+    headers = ["Patient ID", "Neutrophils (/µl)"]
+    latin = "Patient ID,Neutrophils (/µl),Note\nP1,4000,très\n".encode("cp1252")
+    japanese = "Patient ID,Neutrophils (/μl),Note\nP1,4000,高血圧\n".encode("cp932")
+    assert decode(latin, headers).encoding == "cp1252"
+    assert decode(japanese, headers).encoding == "cp932"
+    assert decode(b"Patient ID\n", headers).note is None

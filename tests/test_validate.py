@@ -1,0 +1,195 @@
+"""Validation: schemas are found, failures are put in the user's terms, the report reads well."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from defects import DEFECTS, ROOT, thyroid_config, valid_book, write_xlsx
+
+from cohortpress.errors import Problem
+from cohortpress.intake import Workbook, read_workbook
+from cohortpress.validate import ValidationReport, validate_workbook
+from cohortpress.validate._schemas import patients_schema
+
+EXAMPLE = ROOT / "data" / "thyroid_sorafenib.xlsx"
+
+
+@pytest.fixture(scope="module")
+def config():
+    return thyroid_config()
+
+
+@pytest.fixture(scope="module")
+def valid(tmp_path_factory, config) -> Workbook:
+    return read_workbook(write_xlsx(valid_book(), tmp_path_factory.mktemp("v") / "v.xlsx"), config)
+
+
+def _with(workbook: Workbook, **frames: pd.DataFrame) -> Workbook:
+    """The workbook with some frames replaced, as another reader might produce them."""
+    return Workbook(**{**workbook.__dict__, **frames})
+
+
+def _schema_file(code: str) -> str:
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return run.stdout.strip()
+
+
+def test_schemas_load_from_the_repository_folder() -> None:
+    code = (
+        "from cohortpress.validate._schemas import schema_package; print(schema_package().__file__)"
+    )
+    assert Path(_schema_file(code)) == ROOT / "schemas" / "__init__.py"
+
+
+def test_installed_schemas_come_first(tmp_path) -> None:
+    # The wheel ships schemas/ as cohortpress/schemas: imitate it with a second package folder.
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    code = (
+        f"import cohortpress; cohortpress.__path__.append({str(tmp_path)!r}); "
+        "from cohortpress.validate._schemas import patients_schema, schema_package; "
+        "from cohortpress.config import load_study; "
+        f"patients_schema(load_study({str(ROOT / 'reports' / 'thyroid')!r})); "
+        "print(schema_package().__file__)"
+    )
+    assert Path(_schema_file(code)) == tmp_path / "schemas" / "__init__.py"
+
+
+def test_every_column_is_documented_for_the_data_dictionary(config) -> None:
+    schema = patients_schema(config)
+    assert set(config.variables) <= set(schema.columns)
+    assert all(column.title and column.description for column in schema.columns.values())
+    ecog = schema.columns["ecog"]
+    assert list(ecog.checks[0].statistics["allowed_values"]) == ["0", "1", "2", "3", "4"]
+
+
+def test_valid_workbook_is_ok(valid, config) -> None:
+    report = validate_workbook(valid, config)
+    assert (report.ok, report.problems) == (True, ())
+
+
+@pytest.mark.skipif(not EXAMPLE.exists(), reason="data/thyroid_sorafenib.xlsx not generated yet")
+def test_the_example_workbook_is_clean(config) -> None:
+    report = validate_workbook(read_workbook(EXAMPLE, config), config)
+    assert report.errors == (), "\n".join(report.as_lines())
+
+
+def test_a_misspelt_level_from_another_reader_gets_a_suggestion(valid, config) -> None:
+    patients = valid.patients.copy()
+    patients.loc[3, "sex"] = "Femal"
+    [problem] = validate_workbook(_with(valid, patients=patients), config).problems
+    assert problem == Problem(
+        "patients", 3, "Sex", "Femal", "sex must be Male or Female", "did you mean 'Female'?"
+    )
+
+
+def test_values_of_the_wrong_kind_are_named(valid, config) -> None:
+    patients = valid.patients.copy()
+    patients["age"] = patients["age"].astype(str)
+    [problem] = validate_workbook(_with(valid, patients=patients), config).problems
+    assert (problem.row, problem.column) == (None, "Age (years)")
+    assert problem.rule == "the column holds object values where numbers belong"
+
+
+def test_a_missing_required_column(valid, config) -> None:
+    patients = valid.patients.drop(columns="last_contact")
+    [problem] = validate_workbook(_with(valid, patients=patients), config).problems
+    assert (problem.row, problem.column) == (None, "Last visit")
+    assert problem.rule == "no column for Last contact, which every workbook needs"
+
+
+def test_a_cell_intake_could_not_read_is_reported_once(tmp_path, config) -> None:
+    book = valid_book()
+    book.set("patients", 4, "Sorafenib start", "2019-06-31")
+    report = validate_workbook(read_workbook(write_xlsx(book, tmp_path / "x.xlsx"), config), config)
+    [problem] = report.problems
+    assert (problem.row, problem.column, problem.rule) == (
+        4,
+        "Sorafenib start",
+        "not a valid calendar date",
+    )
+
+
+def test_treatment_starting_after_the_cutoff_is_an_error(valid, config) -> None:
+    patients = valid.patients.copy()
+    patients.loc[7, "treatment_start"] = pd.Timestamp("2021-06-02")
+    patients.loc[7, ["treatment_end", "end_reason", "last_contact"]] = [
+        pd.Timestamp("2021-06-20"),
+        "other",
+        pd.Timestamp("2021-07-01"),
+    ]
+    report = validate_workbook(_with(valid, patients=patients), config)
+    [error] = report.errors
+    assert (error.row, error.column) == (7, "Sorafenib start")
+    assert error.rule.startswith("treatment starts after the data cutoff (2021-05-31)")
+    assert [(w.row, w.column, w.value) for w in report.warnings] == [
+        (None, "Sorafenib stop", "1 patient(s), row 7"),
+        (None, "Last visit", "1 patient(s), row 7"),
+    ]
+
+
+def test_a_value_outside_its_range_is_not_also_a_warning(valid, config) -> None:
+    patients = valid.patients.copy()
+    patients.loc[2, "lymphocytes"] = 200000.0
+    report = validate_workbook(_with(valid, patients=patients), config)
+    assert [p.severity for p in report.problems] == ["error"]
+
+
+def test_study_variables_required_and_counted(valid, config) -> None:
+    variables = dict(config.variables)
+    variables["ecog"] = variables["ecog"].model_copy(update={"required": True})
+    variables["monocytes"] = variables["monocytes"].model_copy(update={"type": "count"})
+    study = config.model_copy(update={"variables": variables})
+    patients = valid.patients.copy()
+    patients.loc[4, "ecog"] = pd.NA
+    patients.loc[5, "monocytes"] = 610.5
+    report = validate_workbook(_with(valid, patients=patients), study)
+    assert [(p.row, p.column, p.rule) for p in report.problems] == [
+        (4, "ECOG PS", "ECOG PS is required but this cell is empty"),
+        (5, "Monocytes (/µl)", "Monocyte count must be a whole number"),
+    ]
+
+
+def test_a_patients_sheet_without_patients(valid, config) -> None:
+    report = validate_workbook(_with(valid, patients=valid.patients.iloc[:0]), config)
+    assert [p.rule for p in report.problems] == ["the sheet has no patients"]
+
+
+def test_report_rows_json_and_lines() -> None:
+    report = ValidationReport(
+        (
+            Problem("patients", 3, "Sex", "Femal", "not allowed", "did you mean 'Female'?"),
+            Problem("patients", 4, "Lymphocytes", "1.2", "implausible", severity="warning"),
+        )
+    )
+    assert (report.ok, len(report.errors), len(report.warnings)) == (False, 1, 1)
+    assert list(report.as_rows()[0]) == [
+        "severity",
+        "sheet",
+        "row",
+        "column",
+        "value",
+        "rule",
+        "suggestion",
+    ]
+    document = json.loads(report.to_json())
+    assert (document["ok"], document["errors"], document["warnings"]) == (False, 1, 1)
+    assert document["problems"][1]["severity"] == "warning"
+    assert report.as_lines() == [
+        "patients, row 3, \"Sex\" = Femal: not allowed (did you mean 'Female'?)",
+        'patients, row 4, "Lymphocytes" = 1.2: warning: implausible',
+    ]
+
+
+def test_report_text(tmp_path, config, snapshot) -> None:
+    book = valid_book()
+    for defect in DEFECTS:
+        if defect.sheet in ("patients", "adverse_events") and defect.row in (2, 5):
+            defect.apply(book)
+    report = validate_workbook(read_workbook(write_xlsx(book, tmp_path / "r.xlsx"), config), config)
+    assert "\n".join(report.as_lines()) == snapshot
