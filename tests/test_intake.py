@@ -233,6 +233,10 @@ def test_read_number(raw, value, words) -> None:
 def test_read_number_with_percent_and_decimal_comma() -> None:
     assert read_number("-12,5 %", percent=True, decimal_comma=True).value == -12.5
     assert read_number("45%").problem == "not a number"
+    assert read_number("1.500", decimal_comma=True).problem == (
+        "an ambiguous number (the dot may group thousands)"
+    )
+    assert read_number("1.5", decimal_comma=True).value == 1.5
 
 
 @pytest.mark.parametrize(

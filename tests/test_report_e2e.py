@@ -50,7 +50,8 @@ def _texts(folder: Path) -> dict[str, str]:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
+    """One space for any run of white space; soft hyphens (line-break artefacts) dropped."""
+    return re.sub(r"\s+", " ", text.replace("\xad", ""))
 
 
 THYROID = [
@@ -63,7 +64,7 @@ THYROID = [
     "0.019",
     "2,327",
     "1,346",
-    "74 (53-86)",
+    "74 (53–86)",
     "10 (38.5)",
     "16 (61.5)",
     "18 (69.2)",
@@ -85,7 +86,7 @@ RENAL = [
     "30.2",
     "38.1%",
     "90.5%",
-    "62 (41-83)",
+    "62 (41–83)",
     "30 (71.4)",
     "12 (28.6)",
     "37 (88.1)",

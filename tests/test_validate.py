@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 from defects import DEFECTS, ROOT, thyroid_config, valid_book, write_xlsx
 
+from cohortpress.config import load_study
 from cohortpress.errors import Problem
 from cohortpress.intake import Workbook, read_workbook
 from cohortpress.validate import ValidationReport, validate_workbook
 from cohortpress.validate._schemas import patients_schema
 
-EXAMPLE = ROOT / "data" / "thyroid_sorafenib.xlsx"
+STUDIES = sorted(p.parent for p in (ROOT / "reports").glob("*/study.yml"))
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +74,12 @@ def test_valid_workbook_is_ok(valid, config) -> None:
     assert (report.ok, report.problems) == (True, ())
 
 
-@pytest.mark.skipif(not EXAMPLE.exists(), reason="data/thyroid_sorafenib.xlsx not generated yet")
-def test_the_example_workbook_is_clean(config) -> None:
-    report = validate_workbook(read_workbook(EXAMPLE, config), config)
+@pytest.mark.parametrize("study", STUDIES, ids=lambda p: p.name)
+def test_the_example_workbooks_are_clean(study: Path) -> None:
+    config = load_study(study)
+    if not config.data_path.exists():
+        pytest.skip(f"{config.data_path.name} not generated yet")
+    report = validate_workbook(read_workbook(config.data_path, config), config)
     assert report.errors == (), "\n".join(report.as_lines())
 
 

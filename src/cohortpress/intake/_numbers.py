@@ -10,6 +10,7 @@ from cohortpress.intake._reading import Reading, is_datetime, is_number
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")  # 1.500: 1500 where the comma is decimal
 _BOUND = re.compile(r"^[<>≤≥]=?\s*[\d.]")
 _GRADE = re.compile(r"^(?:grade|gr|g)\s*[.:]?\s*(\d+)$")
 _TEXT_NOTE = "numbers typed as text read as numbers"
@@ -59,6 +60,11 @@ def _read_number_text(text: str, percent: bool, decimal_comma: bool) -> Reading:
         text, note = "-" + text[1:].lstrip(), "minus signs typed as a dash read as '-'"
     if percent and text.endswith("%"):
         text, note = text[:-1].rstrip(), "'%' signs removed"
+    if decimal_comma and _DOT_GROUPS.match(text):
+        return Reading(
+            problem="an ambiguous number (the dot may group thousands)",
+            suggestion="write it without grouping, e.g. 1500 or 1,5",
+        )
     if _PLAIN.match(text):
         return Reading(float(text), note=note)
     if decimal_comma and _DECIMAL_COMMA.match(text):

@@ -30,7 +30,8 @@ def read_term(raw: object, synonyms: dict[str, str]) -> Reading:
     term = folded.get(text.casefold())
     if term is not None and term != text:
         return Reading(term, note=f"'{text}' read as '{term}'")
-    return Reading(text, note="spaces in terms tidied" if text != str(raw) else None)
+    tidied = isinstance(raw, str) and text != raw
+    return Reading(text, note="spaces in terms tidied" if tidied else None)
 
 
 def merge_case_variants(terms: pd.Series) -> tuple[pd.Series, Counter[str]]:

@@ -53,8 +53,8 @@ def dates_after_cutoff(
     """One warning per date column with dates after the cutoff, counting the patients."""
     problems = _starts_after_cutoff(frame, cutoff, sheet, headers)
     rule = f"dates after the data cutoff ({cutoff:%Y-%m-%d}): follow-up is censored at the cutoff"
-    for name in FOLLOW_UP_DATES:
-        late = frame.index[frame[name] > pd.Timestamp(cutoff)] if name in frame else []
+    for name in (n for n in FOLLOW_UP_DATES if n in frame):
+        late = frame.index[frame[name] > pd.Timestamp(cutoff)]
         if len(late):
             value = f"{len(late)} patient(s), {_rows(late)}"
             header = headers.get(name, name)

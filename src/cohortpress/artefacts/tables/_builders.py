@@ -50,7 +50,7 @@ def _characteristic_rows(
         d = c.distribution
         decimals = 0 if d.median is not None and float(d.median).is_integer() else 1
         low, high = fmt.decimal(d.minimum, decimals), fmt.decimal(d.maximum, decimals)
-        value = f"{fmt.decimal(d.median, decimals)} ({low}-{high})"
+        value = f"{fmt.decimal(d.median, decimals)} ({low}{fmt.DASH}{high})"
         return [(f"{indent}{c.label}", value)]
     if len(c.levels) == 1:
         lvl = c.levels[0]
