@@ -1,0 +1,114 @@
+"""The command line as a user meets it: exit codes, plain messages, no tracebacks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from cohortpress.config import load_study
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "cohortpress", *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def test_help_lists_the_commands() -> None:
+    done = _run("--help")
+    assert done.returncode == 0
+    for command in ("report", "validate", "new"):
+        assert command in done.stdout
+
+
+def test_validate_example_is_clean() -> None:
+    done = _run("validate", "reports/thyroid")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No problems found" in done.stdout
+
+
+@pytest.fixture
+def broken_workbook(tmp_path: Path) -> Path:
+    """The thyroid workbook with an impossible death date and an unknown sex."""
+    path = tmp_path / "broken.xlsx"
+    shutil.copy(ROOT / "data/thyroid_sorafenib.xlsx", path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["patients"]
+    headers = {cell.value: cell.column for cell in sheet[1]}
+    sheet.cell(row=5, column=headers["Sex"], value="Femal")
+    start = sheet.cell(row=7, column=headers["Sorafenib start"]).value
+    sheet.cell(row=7, column=headers["Date of death"], value=start.replace(year=start.year - 1))
+    book.save(path)
+    return path
+
+
+def test_invalid_workbook_is_reported_and_builds_nothing(
+    broken_workbook: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    previous = out / "thyroid"
+    previous.mkdir(parents=True)
+    (previous / "manuscript.html").write_text("previous run", encoding="utf-8")
+    done = _run(
+        "report", "reports/thyroid", "--data", str(broken_workbook), "--output", str(out), "-q"
+    )
+    assert done.returncode == 1
+    shown = done.stdout + done.stderr
+    assert "Traceback" not in shown
+    assert "patients" in shown and "Femal" in shown and "Date of death" in shown
+    assert " 5 " in shown and " 7 " in shown  # the Excel rows
+    assert "nothing was built" in shown
+    assert (previous / "manuscript.html").read_text(encoding="utf-8") == "previous run"
+    assert sorted(p.name for p in out.iterdir()) == ["thyroid"]
+
+
+def test_validate_json_names_row_and_column(broken_workbook: Path) -> None:
+    import json
+
+    done = _run("validate", "reports/thyroid", "--data", str(broken_workbook), "--format", "json")
+    assert done.returncode == 1
+    problems = json.loads(done.stdout)
+    located = {(p["row"], p["column"]) for p in problems if p["severity"] == "error"}
+    assert (5, "Sex") in located
+    assert (7, "Date of death") in located
+
+
+def test_study_yml_typo_exits_2(tmp_path: Path) -> None:
+    folder = tmp_path / "study"
+    shutil.copytree(ROOT / "reports/thyroid", folder)
+    text = (folder / "study.yml").read_text(encoding="utf-8").replace("time_unit:", "time_units:")
+    (folder / "study.yml").write_text(text, encoding="utf-8")
+    done = _run("validate", str(folder))
+    assert done.returncode == 2
+    assert "time_units: unknown key" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_workbook_exits_2(tmp_path: Path) -> None:
+    done = _run("validate", "reports/thyroid", "--data", str(tmp_path / "nope.xlsx"))
+    assert done.returncode == 2
+    assert "nope.xlsx" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unknown_format_is_refused() -> None:
+    done = _run("report", "reports/thyroid", "--to", "pptx")
+    assert done.returncode == 2
+    assert "pptx" in done.stderr
+
+
+def test_new_scaffolds_a_loadable_study(tmp_path: Path) -> None:
+    done = _run("new", "my_study", "--reports", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    config = load_study(tmp_path / "my_study")
+    assert [e.kind for e in config.endpoints] == ["pfs", "os"]
+    assert (tmp_path / "my_study" / "manuscript.qmd").is_file()
+    again = _run("new", "my_study", "--reports", str(tmp_path))
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
