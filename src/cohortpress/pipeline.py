@@ -13,9 +13,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cohortpress.config import StudyConfig, load_study
 from cohortpress.errors import InputDataError, StudyConfigError
+
+if TYPE_CHECKING:
+    from cohortpress.errors import Problem
+    from cohortpress.intake import Normalisation, Workbook
+    from cohortpress.validate import ValidationReport
 
 Formats = Sequence[str]
 StageHook = Callable[[str], contextlib.AbstractContextManager[None]]
@@ -60,14 +66,20 @@ def find_project_root(start: Path) -> Path:
     raise StudyConfigError(f"{start}: no _quarto.yml in this folder or any folder above it")
 
 
-def check_workbook(study: Path | str, data: Path | None = None):
-    """Read and validate the study's workbook; returns (config, workbook, report)."""
+def check_workbook(
+    study: Path | str, data: Path | None = None, hook: StageHook | None = None
+) -> tuple[StudyConfig, Workbook, ValidationReport]:
+    """Read and validate the study's workbook; the caller decides what errors mean."""
     from cohortpress.intake import read_workbook
     from cohortpress.validate import validate_workbook
 
-    config = load_study(study)
-    workbook = read_workbook(Path(data) if data else config.data_path, config)
-    return config, workbook, validate_workbook(workbook, config)
+    stage = hook or StageTimes().stage
+    with stage("read"):
+        config = load_study(study)
+        workbook = read_workbook(Path(data) if data else config.data_path, config)
+    with stage("validate"):
+        report = validate_workbook(workbook, config)
+    return config, workbook, report
 
 
 def build_report(
@@ -80,22 +92,13 @@ def build_report(
     hook: StageHook | None = None,
 ) -> BuiltReport:
     """Build one study's manuscript and publish it to ``<output_root>/<study>/``."""
-    timer = StageTimes()
-    stage = hook or timer.stage
+    stage = hook or StageTimes().stage
     study = Path(study)
     root = find_project_root(study)
     output_root = output_root or root / "_output"
-    with stage("read"):
-        from cohortpress.intake import read_workbook
-
-        config = load_study(study)
-        workbook = read_workbook(Path(data) if data else config.data_path, config)
-    with stage("validate"):
-        from cohortpress.validate import validate_workbook
-
-        report = validate_workbook(workbook, config)
-        if not report.ok:
-            raise InputDataError(list(report.problems))
+    config, workbook, report = check_workbook(study, data, stage)
+    if not report.ok:
+        raise InputDataError(list(report.problems))
     output_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{study.name}-", dir=output_root) as tmp:
         staging = Path(tmp) / "staging"
@@ -139,15 +142,15 @@ def _stage_sources(config: StudyConfig, staging: Path) -> None:
         shutil.copy2(extra, staging / extra.name)
 
 
-def _describe(normalisation) -> str:
-    rule = getattr(normalisation, "rule", None)
-    if rule is None:
-        return str(normalisation)
-    count = getattr(normalisation, "count", None) or getattr(normalisation, "cells", "")
-    return f'{normalisation.sheet}, "{normalisation.column}": {rule} ({count} cells)'
+def _describe(normalisation: Normalisation) -> str:
+    """One line of the data appendix: where, which rule, how often."""
+    where = normalisation.sheet
+    if normalisation.column is not None:
+        where += f', "{normalisation.column}"'
+    return f"{where}: {normalisation.rule} ({normalisation.count}×)"
 
 
-def _describe_problem(problem) -> str:
+def _describe_problem(problem: Problem) -> str:
     value = f" = {problem.value}" if problem.value is not None else ""
     return f"{problem.location()}{value}: {problem.rule}"
 
