@@ -47,7 +47,7 @@ class OutputFormat(StrEnum):
 
 
 StudyArg = Annotated[
-    Path, typer.Argument(help="The study folder, e.g. reports/thyroid.", show_default=False)
+    Path, typer.Argument(help="The study folder, e.g. reports/my_study.", show_default=False)
 ]
 DataOpt = Annotated[
     Path | None,

@@ -36,7 +36,7 @@ class CoxCovariate:
     name: str  # key used in CoxResult.factor_tests and CoxTerm.covariate
     column: str  # column in the data frame
     kind: Literal["categorical", "continuous"]
-    label: str  # human label of the covariate, e.g. "IMDC risk"
+    label: str  # human label of the covariate, e.g. "Risk group"
     levels: tuple[str, ...] | None = None  # categorical: all levels in display order
     reference: str | None = None  # categorical: the reference level (must be in levels)
     per: float = 1.0  # continuous: HR per `per` units

@@ -72,7 +72,7 @@ def p_value(p: float | None, style: str = "threshold") -> str:
     """A p-value in the study's style.
 
     ``threshold``: "<0.001" below 0.001, else three decimals (EZR, most clinical journals).
-    ``two_significant``: two significant digits, "<0.0001" below 0.0001 (the renal paper).
+    ``two_significant``: two significant digits, "<0.0001" below 0.0001.
     ``sas``: "<.0001" below 0.0001, else four decimals without the leading zero (SAS output).
     """
     if p is None or math.isnan(p):
@@ -82,8 +82,7 @@ def p_value(p: float | None, style: str = "threshold") -> str:
     if style == "two_significant":
         if p < 0.0001:
             return "<0.0001"
-        text = f"{p:.2g}"
-        return text if "e" not in text else f"{p:.6f}".rstrip("0")
+        return f"{min(p, 1.0):#.2g}"  # '#' keeps the trailing zero: 0.0020, 0.10
     if style == "sas":
         return "<.0001" if p < 0.0001 else f"{p:.4f}".lstrip("0")
     raise ValueError(f"unknown p-value style {style!r}")

@@ -18,7 +18,7 @@ from cohortpress.artefacts import _format as fmt
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
-    from cohortpress.analyse._results import KMEstimate, ProportionEstimate
+    from cohortpress.analyse._results import CoxResult, KMEstimate, ProportionEstimate
     from cohortpress.analyse._study import Distribution, EndpointResult, GroupedSurvival
     from cohortpress.config import StudyConfig
 
@@ -162,6 +162,41 @@ def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str)
     _km(numbers, endpoint.kind, endpoint.overall, unit)
     for grouped in endpoint.by:
         _grouped(numbers, f"{endpoint.kind}.by.{grouped.factor}", grouped, unit, style)
+    for model in endpoint.univariate:
+        name = model.terms[0].covariate if model.terms else "model"
+        _cox(numbers, f"{endpoint.kind}.cox.{name}", model, style)
+    if endpoint.multivariate is not None:
+        _cox(numbers, f"{endpoint.kind}.multivariate", endpoint.multivariate, style)
+
+
+def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:
+    """A Cox model: each term's HR, CI and Wald p; the model's n, events, global tests, EPV."""
+    method = f"Cox proportional hazards, {model.ties} ties; Wald CI and p"
+    numbers.add(f"{key}.n", model.n, fmt.integer(model.n), "patients")
+    numbers.add(f"{key}.events", model.events, fmt.integer(model.events), "events")
+    for test, name in (
+        (model.likelihood_ratio, "lr"),
+        (model.score, "score"),
+        (model.wald, "wald"),
+    ):
+        if test is not None:
+            numbers.add(f"{key}.{name}_p", test.p, fmt.p_value(test.p, style),
+                        method=f"{test.method}, {test.statistic:.3f} on {test.df} df")  # fmt: skip
+    for covariate, test in model.factor_tests.items():
+        numbers.add(
+            f"{key}.factor.{covariate}.p", test.p, fmt.p_value(test.p, style), method=test.method
+        )
+    if model.events_per_variable is not None:
+        epv = model.events_per_variable
+        numbers.add(f"{key}.epv", epv, f"{epv:.1f}", "events per variable")
+    if model.note:
+        numbers.add(f"{key}.note", model.note, model.note)
+    for term in model.terms:
+        sub = f"{key}.terms.{slug(term.covariate + ' ' + (term.level or ''))}"
+        numbers.add(f"{sub}.hr", term.hr, fmt.hazard_ratio(term.hr), method=method)
+        numbers.add(f"{sub}.ci", [term.lower, term.upper], fmt.hr_ci(term.lower, term.upper))
+        numbers.add(f"{sub}.p", term.p, fmt.p_value(term.p, style), method="Wald")
+        numbers.add(f"{sub}.label", term.label, term.label)
 
 
 def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: str) -> None:

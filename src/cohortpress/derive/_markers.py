@@ -1,4 +1,4 @@
-"""Markers computed from blood counts (e.g. NLR = neutrophils / lymphocytes) and their groups."""
+"""Markers computed from other columns (e.g. a ratio of two blood counts) and their groups."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Grids of figure panels (Figures 2–3 of the thyroid paper: A–D, two by two)."""
+"""Grids of figure panels (panels A–D, two by two, as survival by four markers)."""
 
 from __future__ import annotations
 

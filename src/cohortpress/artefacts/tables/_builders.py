@@ -104,7 +104,7 @@ def _cox_caption(results: StudyResults, multi: bool) -> str:
 
 
 def _term_labels(univariate: tuple[CoxResult, ...], names: dict[str, str]) -> list[str]:
-    """'IMDC risk: Poor vs Favorable/intermediate (ref)'; further levels of a factor indented."""
+    """'Risk group: Poor vs Good/intermediate (ref)'; further levels of a factor indented."""
     labels = []
     for result in univariate:
         for i, term in enumerate(result.terms):
