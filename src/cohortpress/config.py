@@ -242,6 +242,9 @@ class StudyConfig(_Model):
     adverse_events: AdverseEvents | None = AdverseEvents()
     statistics: Statistics = Statistics()
     dose_reduction: str | None = Field(None, description="binary variable recording dose reduction")
+    compare_by: str | None = Field(
+        None, description="marker or categorical variable: Table I by its groups, with tests"
+    )
 
     folder: Annotated[Path, Field(exclude=True)] = Path()
 
@@ -263,6 +266,8 @@ class StudyConfig(_Model):
         refs += [("cox.multivariate.covariates", v) for v in self.cox.multivariate.covariates]
         if self.dose_reduction:
             refs.append(("dose_reduction", self.dose_reduction))
+        if self.compare_by:
+            refs.append(("compare_by", self.compare_by))
         return refs
 
     @property

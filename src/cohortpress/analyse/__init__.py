@@ -42,6 +42,7 @@ def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
         treatment=_summaries.treatment(cohort, config),
         adverse_events=_summaries.adverse_events(cohort, config),
         waterfall=_summaries.waterfall(cohort, config),
+        comparison=_summaries.comparison(cohort, config),
         software=software_versions(),
     )
 

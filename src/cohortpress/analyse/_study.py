@@ -145,6 +145,17 @@ class AdverseEventSummary:
     rows: tuple[AdverseEventRow, ...]
 
 
+@dataclass(frozen=True)
+class GroupComparison:
+    """Table I split by the levels of one factor, each characteristic tested between them."""
+
+    factor: str
+    label: str
+    levels: tuple[str, ...]
+    sizes: tuple[int, ...]
+    rows: tuple[tuple[tuple[Characteristic, ...], ComparisonResult], ...]  # per level, test
+
+
 @dataclass(frozen=True, eq=False)
 class StudyResults:
     """Everything the manuscript shows, computed once."""
@@ -161,7 +172,7 @@ class StudyResults:
     treatment: TreatmentSummary
     adverse_events: AdverseEventSummary | None
     waterfall: WaterfallData | None = None
-    comparisons: dict[str, ComparisonResult] = field(default_factory=dict)
+    comparison: GroupComparison | None = None
     software: dict[str, str] = field(default_factory=dict)
 
     def endpoint(self, kind: str) -> EndpointResult:

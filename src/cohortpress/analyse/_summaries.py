@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cohortpress.analyse._compare import compare_groups
 from cohortpress.analyse._proportions import proportion_ci
 from cohortpress.analyse._study import (
     AdverseEventRow,
     AdverseEventSummary,
     Characteristic,
     Distribution,
+    GroupComparison,
     LevelCount,
     MarkerSummary,
     ResponseSummary,
@@ -213,4 +215,41 @@ def waterfall(cohort: Cohort, config: StudyConfig) -> WaterfallData | None:
         tuple(float(x) for x in measured["best_change_pct"]),
         tuple(str(x) for x in measured["best_response"].fillna("NE")),
         int(len(data) - len(measured)),
+    )
+
+
+def comparison(cohort: Cohort, config: StudyConfig) -> GroupComparison | None:
+    """Characteristics by the groups of ``compare_by``: Wilcoxon rank-sum or Fisher's exact."""
+    factor = config.compare_by
+    if factor is None:
+        return None
+    data = cohort.patients
+    if factor in config.markers:
+        marker = config.markers[factor]
+        column, levels = f"{factor}_group", (marker.high_label, marker.low_label)
+        labels = tuple(f"{lvl} {factor}" for lvl in levels)
+    else:
+        column, levels = factor, variable_info(factor, config)[3]
+        labels = levels
+    present = tuple(lvl for lvl in levels if (data[column] == lvl).any())
+    rows = []
+    for row in config.table1:
+        per_level = tuple(
+            _characteristic(data[data[column] == lvl], row, config) for lvl in present
+        )
+        values = _grouped_values(data, row, config)
+        kind = "continuous" if per_level[0].distribution is not None else "categorical"
+        rows.append((per_level, compare_groups(values, data[column], kind)))
+    sizes = tuple(int((data[column] == lvl).sum()) for lvl in present)
+    shown = tuple(lab for lvl, lab in zip(levels, labels, strict=True) if lvl in present)
+    return GroupComparison(factor, variable_info(factor, config)[0], shown, sizes, tuple(rows))
+
+
+def _grouped_values(data: pd.DataFrame, row: Table1Row, config: StudyConfig) -> pd.Series:
+    values = data[row.variable]
+    if row.cut is None:
+        return values
+    below, above = row.cut_labels or (f"<{row.cut:g}", f"≥{row.cut:g}")
+    return pd.Series(np.where(values < row.cut, below, above), index=values.index).where(
+        values.notna()
     )

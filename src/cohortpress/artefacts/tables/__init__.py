@@ -4,6 +4,7 @@ from cohortpress.artefacts.tables._builders import (
     build_tables,
     table_adverse_events,
     table_characteristics,
+    table_comparison,
     table_cox,
     table_response,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "build_tables",
     "table_adverse_events",
     "table_characteristics",
+    "table_comparison",
     "table_cox",
     "table_response",
 ]

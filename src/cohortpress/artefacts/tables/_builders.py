@@ -226,9 +226,52 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
     )
 
 
+SUPERSCRIPTS = "ᵃᵇᶜᵈᵉᶠ"
+
+
+def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None:
+    """Characteristics by group with a p-value per row; a footnote names each row's test."""
+    comp = results.comparison
+    if comp is None:
+        return None
+    style = config.statistics.resolved("p_style")
+    small = config.statistics.small_cell
+    columns = [f"{label} n={n}" for label, n in zip(comp.levels, comp.sizes, strict=True)]
+    tests: dict[str, str] = {}
+    rows: list[list[str]] = []
+    current_group = None
+    for per_level, test in comp.rows:
+        first = per_level[0]
+        if first.group != current_group and first.group:
+            rows.append([first.group, *[""] * (len(columns) + 1)])
+        current_group = first.group
+        indent = INDENT if first.group else ""
+        blocks = [_characteristic_rows(c, indent, small) for c in per_level]
+        mark = SUPERSCRIPTS[list(tests).index(test.test)] if test.test in tests else None
+        if mark is None:
+            tests[test.test] = SUPERSCRIPTS[len(tests)]
+            mark = tests[test.test]
+        p = f"{fmt.p_value(test.p, style)}{mark}"
+        for i, (label, _) in enumerate(blocks[0]):
+            rows.append([label, *[b[i][1] for b in blocks], p if i == 0 else ""])
+    frame = pd.DataFrame(rows, columns=["Variable", *columns, "p-Value"])
+    notes = tuple(f"{mark} {name}." for name, mark in tests.items())
+    notes += ("Values are median (range) or n (%).",)
+    return Table(
+        "comparison",
+        f"Patients' characteristics by {comp.label[:1].lower()}{comp.label[1:]} "
+        f"({comp.factor}) group.",
+        frame,
+        column_labels={c: c for c in columns},
+        notes=notes,
+        sheet="Table S1",
+    )
+
+
 def build_tables(results: StudyResults, config: StudyConfig) -> list[Table]:
     tables = [
         table_characteristics(results, config),
+        table_comparison(results, config),
         table_cox(results, config) if config.cox.covariates else None,
         table_adverse_events(results, config),
         table_response(results, config),

@@ -120,7 +120,7 @@ def _context(
         "endpoint_sentence": _endpoint_sentence(results),
         "multivariate_sentence": _multivariate_sentence(config),
         "p_style_text": P_STYLE_TEXT[style],
-        "comparisons": results.comparisons,
+        "comparisons": results.comparison,
         "common": _common_events(results),
         "rare": [row for row in _ae_rows(results) if row.any_grade == 1],
         "normalisations": normalisations,
