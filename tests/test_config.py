@@ -41,12 +41,14 @@ def test_bad_choice_names_the_choices(tmp_path: Path) -> None:
     folder = _broken(tmp_path, lambda raw: raw["statistics"].update(ci_transform="loglog"))
     with pytest.raises(StudyConfigError) as info:
         load_study(folder)
-    assert "statistics.ci_transform: expected 'log-log', 'log' or 'plain'; got 'loglog'" in str(info.value)
+    expected = "statistics.ci_transform: expected 'log-log', 'log' or 'plain'; got 'loglog'"
+    assert expected in str(info.value)
 
 
 def test_unknown_variable_suggests_the_close_one(tmp_path: Path) -> None:
     folder = _broken(tmp_path, lambda raw: raw["table1"].append({"variable": "histolgy"}))
-    with pytest.raises(StudyConfigError, match="unknown variable 'histolgy' \\(did you mean 'histology'\\?\\)"):
+    message = "unknown variable 'histolgy' \\(did you mean 'histology'\\?\\)"
+    with pytest.raises(StudyConfigError, match=message):
         load_study(folder)
 
 
@@ -56,7 +58,9 @@ def test_missing_study_file(tmp_path: Path) -> None:
 
 
 def test_presets_and_overrides(tmp_path: Path) -> None:
-    folder = _broken(tmp_path, lambda raw: raw["statistics"].update(conventions="sas", ci_transform="log"))
+    folder = _broken(
+        tmp_path, lambda raw: raw["statistics"].update(conventions="sas", ci_transform="log")
+    )
     stats = load_study(folder).statistics
     assert stats.resolved("ties") == "breslow"
     assert stats.resolved("ci_transform") == "log"
