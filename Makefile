@@ -32,7 +32,8 @@ validate: $(STAMP) ## validate every study's workbook (or STUDY=name)
 data: $(STAMP) ## regenerate the example workbooks in data/ (seeded, reproducible)
 	$(BIN)/python data/make_examples.py
 
-test: $(STAMP) ## run the test suite
+test: $(STAMP) ## lint, then run the test suite
+	$(BIN)/ruff check src tests schemas data
 	$(BIN)/python -m pytest
 
 test-update: $(STAMP) ## run the tests and rewrite the snapshots
