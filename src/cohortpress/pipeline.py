@@ -70,14 +70,15 @@ def check_workbook(
     study: Path | str, data: Path | None = None, hook: StageHook | None = None
 ) -> tuple[StudyConfig, Workbook, ValidationReport]:
     """Read and validate the study's workbook; the caller decides what errors mean."""
-    from cohortpress.intake import read_workbook
-    from cohortpress.validate import validate_workbook
-
     stage = hook or StageTimes().stage
     with stage("read"):
+        from cohortpress.intake import read_workbook
+
         config = load_study(study)
         workbook = read_workbook(Path(data) if data else config.data_path, config)
     with stage("validate"):
+        from cohortpress.validate import validate_workbook
+
         report = validate_workbook(workbook, config)
     return config, workbook, report
 
