@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+SCRIPTS = ("make_thyroid.py", "make_renal.py")
 
 if __name__ == "__main__":
-    for script in sorted(HERE.glob("make_*.py")):
-        if script.name != Path(__file__).name:
-            print(f"running {script.name}")
-            runpy.run_path(str(script), run_name="__main__")
+    for script in SCRIPTS:
+        subprocess.run([sys.executable, str(HERE / script)], check=True, cwd=HERE)

@@ -23,18 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
+from _xlsx import fill_sheet, reproducible
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-
-if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
 
 OUT = Path(__file__).with_name("thyroid_sorafenib.xlsx")
 SEED = 2021_05_31
@@ -405,39 +399,6 @@ def adverse_event_rows(patients: list[Patient], events: list[AdverseEvent]) -> l
     ]
 
 
-def fill_sheet(ws: Worksheet, headers: tuple[str, ...], rows: list[list]) -> None:
-    """Header row, data rows, readable column widths, dates shown as yyyy-mm-dd."""
-    ws.append(list(headers))
-    for row in rows:
-        ws.append(row)
-    for col, header in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = max(12, len(header) + 2)
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-    ws.freeze_panes = "A2"
-
-
-def reproducible(xlsx: bytes) -> bytes:
-    """The same workbook with fixed zip entry times and document timestamps, so that running
-    the script twice gives identical bytes."""
-    stamp = (2021, 6, 1, 0, 0, 0)
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(xlsx)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2021-06-01T00:00:00Z", data)
-            dst.writestr(
-                zipfile.ZipInfo(info.filename, date_time=stamp), data, zipfile.ZIP_DEFLATED
-            )
-    return out.getvalue()
-
-
 def main() -> None:
     rng = np.random.default_rng(SEED)
     patients = parse_patients(BASELINE, COURSE)
@@ -448,7 +409,7 @@ def main() -> None:
     fill_sheet(wb.create_sheet("adverse_events"), AE_HEADERS, adverse_event_rows(patients, events))
     buffer = io.BytesIO()
     wb.save(buffer)
-    OUT.write_bytes(reproducible(buffer.getvalue()))
+    OUT.write_bytes(reproducible(buffer.getvalue(), dt.date(2021, 6, 1)))
     print(f"wrote {OUT} ({len(patients)} patients, {len(events)} adverse-event rows)")
 
 
