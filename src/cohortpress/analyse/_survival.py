@@ -98,7 +98,7 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
     grouped = tuple(
         _grouped(data, time, event, spec, uni, ticks, config)
         for spec, uni in zip(specs, univariate, strict=True)
-        if spec.name in config.markers or spec.name in _km_factors(config)
+        if spec.name in config.markers  # curves by marker group (Figures "by")
     )
     chosen, note = _multivariate_choice(specs, univariate, config)
     multivariate = (
@@ -120,10 +120,6 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         multivariate_note=note,
         covariate_labels={s.name: s.label for s in specs},
     )
-
-
-def _km_factors(config: StudyConfig) -> set[str]:
-    return set(config.markers)
 
 
 def _grouped(

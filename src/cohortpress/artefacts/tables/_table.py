@@ -68,7 +68,7 @@ class Table:
             table = table.tab_spanner(sp.label, columns=list(sp.columns), level=sp.level, id=sp.id)
         for note in self.notes:
             table = table.tab_source_note(note)
-        numeric = [c for c in self.frame.columns[1:]]
+        numeric = list(self.frame.columns[1:])
         table = table.cols_align("left", columns=[stub]).cols_align("center", columns=numeric)
         headings = [i for i, v in enumerate(self.frame[stub]) if _is_heading(self.frame, i)]
         if headings:
