@@ -108,8 +108,16 @@ def build_report(
 
 
 def _build(
-    config: StudyConfig, workbook, report, staging: Path, root: Path, formats, engine, stage
+    config: StudyConfig,
+    workbook: Workbook,
+    report: ValidationReport,
+    staging: Path,
+    root: Path,
+    formats: Formats,
+    engine: str,
+    stage: StageHook,
 ) -> list[str]:
+    """Derive, analyse, write the artefacts and render them inside ``staging``."""
     from cohortpress.analyse import analyse
     from cohortpress.artefacts import FigureSize, build_artefacts
     from cohortpress.derive import derive_cohort
