@@ -41,14 +41,32 @@ def read_csv_grid(path: Path, expected: Iterable[str]) -> CsvGrid:
     expected = list(expected)
     decoded = decode(data, expected)
     delimiter = _delimiter(decoded.text, expected)
-    try:
-        rows = list(csv.reader(io.StringIO(decoded.text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise UnreadableInputError(f"{path}: not a CSV text file ({exc})") from None
     notes = [f"read as {decoded.note}"] if decoded.note else []
     if delimiter != ",":
         notes.append(f"fields separated by {_DELIMITER_NAMES[delimiter]}")
-    return CsvGrid(pd.DataFrame(rows, dtype=object), tuple(notes), delimiter == ";")
+    return CsvGrid(_cells(decoded.text, delimiter, path), tuple(notes), delimiter == ";")
+
+
+def _cells(text: str, delimiter: str, path: Path) -> pd.DataFrame:
+    """Every field as text ("" when empty), one row per record.
+
+    pandas' C parser does a registry in seconds; it needs the widest row up front, so when a
+    later row is wider than the first lines (or the file is otherwise irregular) the
+    standard library's reader, which accepts any shape, reads it instead.
+    """
+    width = max(len(row) for row in csv.reader(text[:20000].splitlines()[:60], delimiter=delimiter))
+    try:
+        return pd.read_csv(
+            io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=str,
+            na_filter=False, skip_blank_lines=False, engine="c",
+        )  # fmt: skip
+    except (pd.errors.ParserError, ValueError):
+        pass
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise UnreadableInputError(f"{path}: not a CSV text file ({exc})") from None
+    return pd.DataFrame(rows, dtype=object)
 
 
 def _delimiter(text: str, expected: list[str]) -> str:

@@ -20,7 +20,8 @@ _BASIC = re.compile(r"^(19|20|21)\d{6}$")  # ISO 8601 basic form, 20200315
 _TIME = re.compile(r"^(?P<date>\S+)[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _NO_DAY = re.compile(r"^(\d{4}[-/.]\d{1,2}|\d{1,2}[-/.]\d{4}|[A-Za-z]{3,9}\.? \d{4})$")
 _EPOCH = {False: pd.Timestamp("1899-12-30"), True: pd.Timestamp("1904-01-01")}
-_EARLIEST, _LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31")
+EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31")
+TIME_DROPPED = "time of day dropped from date-times"
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def read_date(raw: object, settings: DateSettings) -> Reading:
     Dates outside 1900-2100 are problems: they are typing errors in a clinical cohort.
     """
     reading = _read_any(raw, settings)
-    if isinstance(reading.value, pd.Timestamp) and not _EARLIEST <= reading.value <= _LATEST:
+    if isinstance(reading.value, pd.Timestamp) and not EARLIEST <= reading.value <= LATEST:
         return Reading(problem="a date outside the years 1900-2100")
     return reading
 
@@ -56,7 +57,7 @@ def _read_any(raw: object, settings: DateSettings) -> Reading:
     if is_datetime(raw):
         stamp = pd.Timestamp(raw)  # type: ignore[arg-type]
         if stamp != stamp.normalize():
-            return Reading(stamp.normalize(), note="time of day dropped from date-times")
+            return Reading(stamp.normalize(), note=TIME_DROPPED)
         return Reading(stamp)
     if is_number(raw):
         return _read_serial(float(raw), settings)  # type: ignore[arg-type]

@@ -1,28 +1,31 @@
-"""Parquet files (one per sheet), read with pyarrow: typed columns, the header as row 1."""
+"""Parquet files (one per sheet), read with pyarrow into typed columns, the header as row 1."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from cohortpress.errors import UnreadableInputError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import pandas as pd
 
-def read_parquet_grid(path: Path) -> pd.DataFrame:
-    """The file as a raw grid: column names in the first row, then the values as objects.
 
-    Laid out like a sheet so the same header search and row numbering apply (the first data
-    row is row 2).
+def read_parquet_table(path: Path) -> pd.DataFrame:
+    """The file's columns under their names, typed as stored (numbers, dates, text).
+
+    Dates arrive as ``datetime64`` rather than Python date objects, so a registry's dates
+    are read column-wide; the first data row is row 2, as in the sheet it was exported from.
     """
     try:
-        frame = pd.read_parquet(path, engine="pyarrow")
+        table = pq.read_table(path)
+        # pandas metadata would restore Arrow-backed columns, slow to read cell by cell
+        return table.to_pandas(
+            date_as_object=False, coerce_temporal_nanoseconds=True, ignore_metadata=True
+        )
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise UnreadableInputError(f"{path}: not a readable parquet file ({exc})") from None
-    header = pd.DataFrame([list(map(str, frame.columns))], dtype=object)
-    body = frame.astype(object).set_axis(range(frame.shape[1]), axis="columns")
-    return pd.concat([header, body], ignore_index=True)

@@ -15,17 +15,20 @@ import pandas as pd
 
 from cohortpress.errors import Problem
 from cohortpress.intake._categories import lookup_for, read_category
-from cohortpress.intake._dates import DateSettings, read_date
+from cohortpress.intake._dates import EARLIEST, LATEST, TIME_DROPPED, DateSettings, read_date
 from cohortpress.intake._numbers import read_grade, read_number
 from cohortpress.intake._reading import Reading, cell_text, is_blank, missing_or_error
-from cohortpress.intake._text import merge_case_variants, read_id, read_term
+from cohortpress.intake._text import ID_TRIMMED, merge_case_variants, read_id, read_term
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from cohortpress.intake._fields import FieldSpec
 
-_DTYPES = {"date": "datetime64[ns]", "number": "float64", "grade": "float64"}
+# infer_dtype's names for columns whose cells are all of one kind (blanks aside); "integer" and
+# "floating" mix only values that read alike (1 and 1.0), never booleans.
+_NUMERIC = frozenset({"integer", "floating", "mixed-integer-float"})
+_ONE_TYPE = _NUMERIC | {"string", "empty", "date", "datetime", "datetime64", "boolean"}
 
 
 @dataclass(frozen=True)
@@ -49,32 +52,84 @@ class ParsedColumn:
 def parse_column(cells: pd.Series, spec: FieldSpec, context: CellContext) -> ParsedColumn:
     """Read every cell of a column as the field's kind; unreadable cells become problems.
 
-    Cells are grouped by Python type before distinct values are found, so 1 and TRUE (equal
-    as Python values) are read separately.
+    Cells that need no reading (numbers in a numeric column, in-range dates in a date column,
+    IDs in a text column) are taken as they are, column-wide; every other cell is read once
+    per distinct value. Cells are grouped by Python type before distinct values are found, so
+    1 and TRUE (equal as Python values) are read separately.
     """
-    reader = _reader(spec, context)
-    raw_cells = cells.to_numpy(dtype=object)
-    values = np.full(len(raw_cells), None, dtype=object)
     result = ParsedColumn(pd.Series(dtype="object"))
+    values = _blank_values(len(cells), spec.kind)
+    rest = _take_native(cells, spec.kind, values, result)
+    reader = _reader(spec, context)
+    raw_cells = cells.iloc[rest].to_numpy(dtype=object)
+    rows = cells.index.to_numpy()[rest]
     for at in _positions_by_type(raw_cells):
         codes, distinct = pd.factorize(raw_cells[at])
         readings = [_read(raw, reader) for raw in distinct]
-        values[at] = np.array([r.value for r in readings] + [None], dtype=object)[codes]
+        typed = _typed_array([r.value for r in readings] + [None], spec.kind)
+        values[rest[at]] = typed[codes]  # code -1 (a blank cell) takes the trailing missing value
         counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
         for code, (raw, reading) in enumerate(zip(distinct, readings, strict=True)):
             if reading.note:
                 result.notes[reading.note] += int(counts[code])
             if reading.problem:
-                rows = cells.index.to_numpy()[at[codes == code]]
-                result.problems += _problems(reading, rows, raw, context)
-    result.values = _typed(pd.Series(values, index=cells.index), spec.kind)
+                result.problems += _problems(reading, rows[at[codes == code]], raw, context)
+    result.values = _as_series(values, cells.index, spec.kind)
     if spec.kind == "text":
         result.values, merged = merge_case_variants(result.values)
         result.notes.update(merged)
     return result
 
 
+def _take_native(
+    cells: pd.Series, kind: str, values: np.ndarray, result: ParsedColumn
+) -> np.ndarray:
+    """Fill ``values`` where a cell is already what ``kind`` asks for; the positions left over.
+
+    Gives what the per-value readers give for these cells (``read_number`` on a number,
+    ``read_date`` on an in-range date-time, ``read_id`` on text), without a Python call per
+    cell: a registry's IDs and counts are nearly all distinct.
+    """
+    everything = np.arange(len(cells))
+    if kind in ("number", "grade") and _holds_numbers(cells):
+        values[:] = pd.to_numeric(cells, errors="raise").to_numpy(dtype=float, na_value=np.nan)
+        return everything[:0]
+    if kind == "date" and cells.dtype.kind == "M":  # datetime64 without a time zone (parquet)
+        stamps = cells.astype("datetime64[ns]")
+        midnight = stamps.dt.normalize()
+        inside = midnight.between(EARLIEST, LATEST).to_numpy()
+        taken = inside | stamps.isna().to_numpy()
+        values[taken] = midnight.to_numpy(dtype="datetime64[ns]")[taken]
+        dropped = int((stamps != midnight)[inside].sum())
+        if dropped:
+            result.notes[TIME_DROPPED] += dropped
+        return everything[~taken]
+    if kind == "id" and cells.dtype == object and _infer(cells) == "string":
+        trimmed = cells.str.strip()
+        blank = trimmed.isna() | trimmed.eq("")
+        values[:] = trimmed.mask(blank, None).to_numpy(dtype=object)
+        changed = int((trimmed.ne(cells) & ~blank).sum())
+        if changed:
+            result.notes[ID_TRIMMED] += changed
+        return everything[:0]
+    return everything
+
+
+def _holds_numbers(cells: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(cells.dtype):
+        return False
+    if pd.api.types.is_numeric_dtype(cells.dtype):
+        return True
+    return cells.dtype == object and _infer(cells) in _NUMERIC
+
+
+def _infer(cells: pd.Series | np.ndarray) -> str:
+    return pd.api.types.infer_dtype(cells, skipna=True)
+
+
 def _positions_by_type(cells: np.ndarray) -> list[np.ndarray]:
+    if _infer(cells) in _ONE_TYPE:  # the common case, decided without a loop over cells
+        return [np.arange(len(cells))] if len(cells) else []
     groups: dict[type, list[int]] = {}
     for position, raw in enumerate(cells):
         groups.setdefault(type(raw), []).append(position)
@@ -117,8 +172,23 @@ def _problems(
     ]
 
 
-def _typed(values: pd.Series, kind: str) -> pd.Series:
-    dtype = _DTYPES.get(kind, "string")
-    if dtype == "datetime64[ns]":
-        return pd.to_datetime(values).astype(dtype)
-    return values.astype(dtype)
+def _blank_values(n: int, kind: str) -> np.ndarray:
+    if kind == "date":
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if kind in ("number", "grade"):
+        return np.full(n, np.nan)
+    return np.full(n, None, dtype=object)
+
+
+def _typed_array(values: list[object], kind: str) -> np.ndarray:
+    """The readings' values as an array of the column's final type (None is missing)."""
+    if kind == "date":
+        return pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(dtype="datetime64[ns]")
+    if kind in ("number", "grade"):
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+    return np.array(values, dtype=object)
+
+
+def _as_series(values: np.ndarray, index: pd.Index, kind: str) -> pd.Series:
+    series = pd.Series(values, index=index)
+    return series if kind in ("date", "number", "grade") else series.astype("string")

@@ -31,7 +31,7 @@ class SheetResult:
 
 def read_sheet(raw: RawSheet, specs: list[FieldSpec], dates: DateSettings) -> SheetResult:
     """The sheet's fields, typed; an unreadable cell is missing here and listed as a problem."""
-    table = locate_table(raw.grid, [s.header for s in specs], raw.name)
+    table = locate_table(raw.grid, [s.header for s in specs], raw.name, headed=raw.headed)
     if isinstance(table, Problem):
         return SheetResult(_empty(specs), problems=[table])
     selection = select_columns(table.frame, specs, raw.name)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from cohortpress.errors import Problem, UnreadableInputError
 from cohortpress.intake._csv import read_csv_grid
 from cohortpress.intake._excel import SPREADSHEET_SUFFIXES, read_excel_grids, uses_1904_dates
-from cohortpress.intake._parquet import read_parquet_grid
+from cohortpress.intake._parquet import read_parquet_table
 from cohortpress.intake._table import header_key
 from cohortpress.intake._workbook import Normalisation
 
@@ -39,6 +39,7 @@ class RawSheet:
     grid: pd.DataFrame
     decimal_comma: bool = False
     text_file: bool = False  # every cell was read as text (CSV)
+    headed: bool = False  # the grid's column names are the header row (parquet)
 
 
 @dataclass
@@ -107,7 +108,7 @@ def _read_folder(path: Path, wanted: dict[str, str], expected: dict[str, list[st
 
 def _read_file(file: Path, expected: list[str], result: RawInput) -> RawSheet:
     if file.suffix.lower() == ".parquet":
-        return RawSheet(file.name, read_parquet_grid(file))
+        return RawSheet(file.name, read_parquet_table(file), headed=True)
     text = read_csv_grid(file, expected)
     result.notes.extend(Normalisation(file.name, None, note, 1) for note in text.notes)
     return RawSheet(file.name, text.grid, text.decimal_comma, text_file=True)

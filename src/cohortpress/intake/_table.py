@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from cohortpress.errors import Problem
@@ -43,12 +44,21 @@ def header_key(text: str) -> str:
     return fold(text)
 
 
-def locate_table(grid: pd.DataFrame, expected: Iterable[str], sheet: str) -> Table | Problem:
-    """The table in ``grid`` (cells as read, no header), or a problem if no header row is found."""
+def locate_table(
+    grid: pd.DataFrame, expected: Iterable[str], sheet: str, *, headed: bool = False
+) -> Table | Problem:
+    """The table in ``grid`` (cells as read, no header), or a problem if no header row is found.
+
+    A ``headed`` grid (a parquet file) already has its header as column names: row 1.
+    """
+    expected_keys = {header_key(h) for h in expected}
+    if headed:
+        body = grid.set_axis(range(grid.shape[1]), axis="columns")
+        body.index = pd.RangeIndex(2, len(grid) + 2)
+        return _table(body, [header_text(c) for c in grid.columns], 1, sheet, expected_keys)
     if grid.empty:
         return Problem(sheet, None, None, None, "the sheet is empty")
     grid = grid.reset_index(drop=True)
-    expected_keys = {header_key(h) for h in expected}
     header_at = _header_position(grid, expected_keys)
     if header_at is None:
         return Problem(
@@ -68,7 +78,10 @@ def locate_table(grid: pd.DataFrame, expected: Iterable[str], sheet: str) -> Tab
 
 def blank_cells(column: pd.Series) -> pd.Series:
     """True for empty cells: missing, or text of only spaces (vectorised ``is_blank``)."""
-    text = column.where(column.map(type).eq(str))
+    if column.dtype != object:  # typed (parquet): only missing values are blank
+        return column.isna()
+    all_text = pd.api.types.infer_dtype(column, skipna=True) == "string"
+    text = column if all_text else column.where(column.map(type).eq(str))
     return column.isna() | text.str.strip().eq("").fillna(False).astype(bool)
 
 
@@ -88,7 +101,7 @@ def _table(
     keep = [i for i, h in enumerate(headers) if h is not None]
     frame = body.iloc[:, keep]
     frame.columns = names = [str(headers[i]) for i in keep]
-    blank = frame.apply(blank_cells).all(axis="columns")
+    blank = _blank_rows(frame)
     notes = []
     if header_row > 1:
         notes.append(
@@ -99,6 +112,21 @@ def _table(
     problems = _duplicate_headers(names, expected, sheet)
     frame = frame.loc[~blank, ~pd.Index([header_key(n) for n in names]).duplicated()]
     return Table(frame, header_row, tuple(notes), tuple(problems))
+
+
+def _blank_rows(frame: pd.DataFrame) -> pd.Series:
+    """True for rows whose every cell is blank.
+
+    Columns are checked one after the other on the rows still blank so far: after the first
+    filled column few are left, so a registry's sheet costs about one column's check.
+    """
+    blank = np.ones(len(frame), dtype=bool)
+    for position in range(frame.shape[1]):
+        candidates = np.flatnonzero(blank)
+        if not candidates.size:
+            break
+        blank[candidates] = blank_cells(frame.iloc[candidates, position]).to_numpy()
+    return pd.Series(blank, index=frame.index)
 
 
 def _duplicate_headers(headers: list[str], expected: set[str], sheet: str) -> list[Problem]:

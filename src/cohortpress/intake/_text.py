@@ -10,6 +10,8 @@ from cohortpress.intake._reading import Reading, cell_text, is_datetime
 if TYPE_CHECKING:
     import pandas as pd
 
+ID_TRIMMED = "spaces around IDs removed"
+
 
 def read_id(raw: object) -> Reading:
     """A patient ID as text; a number typed in Excel (12.0) reads as "12"."""
@@ -17,7 +19,7 @@ def read_id(raw: object) -> Reading:
         return Reading(problem="a date, not a patient ID")
     text = cell_text(raw)
     trimmed = text.strip()
-    return Reading(trimmed, note="spaces around IDs removed" if trimmed != text else None)
+    return Reading(trimmed, note=ID_TRIMMED if trimmed != text else None)
 
 
 def read_term(raw: object, synonyms: dict[str, str]) -> Reading:
