@@ -57,7 +57,9 @@ def _categories(rng: np.random.Generator, n: int, levels: dict[str, float]) -> n
     return rng.choice(np.array(list(levels), dtype=object), n, p=list(levels.values()))
 
 
-def _counts(rng: np.random.Generator, n: int, median: float, sigma: float, bounds: tuple) -> np.ndarray:
+def _counts(
+    rng: np.random.Generator, n: int, median: float, sigma: float, bounds: tuple
+) -> np.ndarray:
     """Blood counts: log-normal, rounded, kept within the study's plausible range."""
     return np.clip(np.round(median * np.exp(sigma * rng.standard_normal(n))), *bounds)
 
@@ -94,7 +96,9 @@ def patients_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
     reason = np.select(
         [stop == after_progression, stop == toxicity, stop == death],
         ["Progression", "Adverse event", "Death"],
-        default=_categories(rng, n, {"Patient decision": 0.5, "Physician decision": 0.4, "Other": 0.1}),
+        default=_categories(
+            rng, n, {"Patient decision": 0.5, "Physician decision": 0.4, "Other": 0.1}
+        ),
     )
     reason = np.where(stopped, reason, None)
 

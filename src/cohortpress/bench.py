@@ -1,9 +1,17 @@
-"""``make bench``: wall time and peak memory of every stage, end to end, for each study.
+"""``make bench``: wall time and peak memory of every stage, from paper size to registry size.
 
-Each run happens in a fresh Python process so that imports and memory are counted as a user
-would pay them. Peak memory is the process's maximum resident set size after each stage
-(``ru_maxrss``), so it never decreases from one stage to the next. Results go to the terminal and
-to ``bench/results/<timestamp>.json`` for comparison between runs.
+Size 26 is the thyroid study as shipped (its xlsx workbook). Larger sizes are the same study
+run with ``--data`` on a synthetic registry extract of that many screened patients, written by
+``data/make_registry.py`` (seeded; Parquet by default, ``--format csv`` to measure CSV intake)
+and kept in ``bench/data/`` between runs.
+
+Each size runs in a fresh Python process, so imports and memory count as a user pays them.
+"End to end" is the wall time of that process, interpreter start-up included. A stage's peak
+memory is the highest resident set size of the process while it ran, what earlier stages hold
+included (Linux resets the high-water mark at each stage through ``/proc/self/clear_refs``;
+elsewhere the peak so far is shown); pandoc's own process is not counted. Results are printed
+as a Markdown table, the one in the README, and written to ``bench/results/<timestamp>.json``
+(and ``.md``) for comparison between runs.
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import os
+import platform
 import resource
 import subprocess
 import sys
@@ -23,80 +33,142 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-STAGES = ("read", "validate", "derive", "analyse", "artefacts", "render")
+STAGES = ("read", "validate", "derive", "analyse", "tables", "figures", "render")
+SIZES = (26, 1_000, 10_000, 100_000, 1_000_000)
+PAPER_SIZE = 26
+STUDY = Path("reports/thyroid")
+DATA = Path("bench/data")
+RESULTS = Path("bench/results")
+GENERATOR = Path("data/make_registry.py")
+_CLEAR_REFS = Path("/proc/self/clear_refs")
+_STATUS = Path("/proc/self/status")
+
+
+def _reset_peak() -> None:
+    """Start a new high-water mark of resident memory (Linux); elsewhere nothing happens."""
+    with contextlib.suppress(OSError):
+        _CLEAR_REFS.write_text("5")
 
 
 def _peak_mib() -> float:
+    """The resident-memory high-water mark since the last reset, in MiB."""
+    with contextlib.suppress(OSError):
+        for line in _STATUS.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_once(study: Path, data: Path | None, formats: str) -> dict[str, object]:
     """Build one report in this process and measure each stage."""
-    start = time.perf_counter()
-    from cohortpress.pipeline import build_report
-
-    stages: dict[str, dict[str, float]] = {"import": {"seconds": time.perf_counter() - start}}
-    stages["import"]["peak_mib"] = _peak_mib()
+    stages: dict[str, dict[str, float]] = {}
 
     @contextlib.contextmanager
     def hook(name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
+        _reset_peak()
+        start = time.perf_counter()
         yield
-        stages[name] = {"seconds": time.perf_counter() - t0, "peak_mib": _peak_mib()}
+        stages[name] = {"seconds": time.perf_counter() - start, "peak_mib": _peak_mib()}
 
+    with hook("start-up"):
+        from cohortpress.pipeline import build_report
     with tempfile.TemporaryDirectory() as out:
         build_report(study, data=data, formats=formats.split(","), hook=hook, output_root=Path(out))
-    return {"study": study.name, "total_seconds": time.perf_counter() - start, "stages": stages}
+    return {"stages": stages}
+
+
+def registry_data(size: int, fmt: str) -> Path:
+    """The synthetic registry extract of ``size`` patients, written on first use."""
+    folder = DATA / f"registry-{size}-{fmt}"
+    stamp = folder / ".complete"
+    if not stamp.exists() or stamp.stat().st_mtime < GENERATOR.stat().st_mtime:
+        command = [sys.executable, str(GENERATOR), str(size), str(folder), "--format", fmt]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        stamp.touch()
+    return folder
+
+
+def measure(size: int, fmt: str, formats: str) -> dict[str, object]:
+    """Run one size in a child process; its stages, peaks and end-to-end wall time."""
+    data = None if size == PAPER_SIZE else registry_data(size, fmt)
+    command = [sys.executable, "-m", "cohortpress.bench", "--child", "--to", formats]
+    command += ["--data", str(data)] if data else []
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"bench: {size:,} patients failed:\n{done.stderr[-3000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    stages = result["stages"]
+    return {
+        "patients": size,
+        "input": "xlsx" if data is None else fmt,
+        "end_to_end_seconds": wall,
+        "peak_mib": max(s["peak_mib"] for s in stages.values()),
+        **result,
+    }
+
+
+def markdown_table(runs: list[dict]) -> str:
+    """Stages down, sizes across: wall time in seconds and peak memory in MiB."""
+    head = "| stage | " + " | ".join(f"{r['patients']:,} ({r['input']})" for r in runs) + " |"
+    lines = [head, "|---|" + "---:|" * len(runs)]
+    for stage in ("start-up", *STAGES):
+        cells = [_cell(r["stages"].get(stage)) for r in runs]
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    total = " | ".join(f"**{r['end_to_end_seconds']:.1f} s**" for r in runs)
+    lines.append(f"| **end to end** | {total} |")
+    peak = " | ".join(f"**{r['peak_mib']:,.0f} MiB**" for r in runs)
+    lines.append(f"| **peak memory** | {peak} |")
+    return "\n".join(lines)
+
+
+def _cell(stage: dict[str, float] | None) -> str:
+    if stage is None:
+        return "–"
+    return f"{stage['seconds']:.2f} s · {stage['peak_mib']:,.0f} MiB"
+
+
+def _ram() -> str:
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        return f"{kib / 1024**2:.0f} GiB"
+    return "unknown"
 
 
 def _child(args: argparse.Namespace) -> None:
-    result = run_once(Path(args.study[0]), Path(args.data) if args.data else None, args.to)
-    print(json.dumps(result))
-
-
-def _print(result: dict[str, object]) -> None:
-    stages = result["stages"]
-    assert isinstance(stages, dict)
-    print(f"\n{result['study']}  ({result['total_seconds']:.2f} s end to end)")
-    print(f"  {'stage':<10} {'wall (s)':>9} {'peak RSS (MiB)':>15}")
-    for name, values in stages.items():
-        print(f"  {name:<10} {values['seconds']:>9.2f} {values['peak_mib']:>15.0f}")
+    print(json.dumps(run_once(STUDY, Path(args.data) if args.data else None, args.to)))
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m cohortpress.bench", description=__doc__)
-    parser.add_argument("--study", action="append", help="study folder (default: all in reports/)")
-    parser.add_argument("--data", help=argparse.SUPPRESS)
-    parser.add_argument("--to", default="html,pdf,docx")
+    parser.add_argument(
+        "--sizes",
+        default=" ".join(map(str, SIZES)),
+        help="patients per run, space-separated (default: %(default)s)",
+    )
+    parser.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    parser.add_argument("--to", default="html,pdf,docx", help="formats rendered")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--sizes", help="registry sizes (see the README)")
+    parser.add_argument("--data", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(args)
         return
-    studies = args.study or [str(p.parent) for p in sorted(Path("reports").glob("*/study.yml"))]
-    results = []
-    for study in studies:
-        command = [
-            sys.executable,
-            "-m",
-            "cohortpress.bench",
-            "--child",
-            "--study",
-            study,
-            "--to",
-            args.to,
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            sys.exit(f"bench: {study} failed:\n{done.stderr[-2000:]}")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        results.append(result)
-        _print(result)
-    folder = Path("bench/results")
-    folder.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s.replace(",", "").replace("_", "")) for s in args.sizes.split()]
+    runs = []
+    for size in sizes:
+        print(f"bench: {size:,} patients …", file=sys.stderr, flush=True)
+        runs.append(measure(size, args.format, args.to))
+    table = markdown_table(runs)
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    (folder / f"{stamp}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "ram": _ram()}
+    record = {"when": stamp, "formats": args.to, "machine": machine, "runs": runs}
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{stamp}.md").write_text(table + "\n", encoding="utf-8")
+    print(f"\nwritten to {RESULTS}/{stamp}.json", file=sys.stderr)
 
 
 if __name__ == "__main__":

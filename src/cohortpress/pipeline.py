@@ -19,7 +19,6 @@ from cohortpress.config import StudyConfig, load_study
 from cohortpress.errors import InputDataError, StudyConfigError
 
 if TYPE_CHECKING:
-    from cohortpress.errors import Problem
     from cohortpress.intake import Normalisation, Workbook
     from cohortpress.validate import ValidationReport
 
@@ -127,15 +126,14 @@ def _build(
         cohort = derive_cohort(workbook.patients, workbook.adverse_events, config)
     with stage("analyse"):
         results = analyse(cohort, config)
-    with stage("artefacts"):
-        _stage_sources(config, staging)
-        options = read_render_options(root)
-        size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
-        build_artefacts(
-            results, config, staging, figure_size=size,
-            normalisations=[_describe(n) for n in workbook.normalisations],
-            warnings=[_describe_problem(p) for p in report.warnings],
-        )  # fmt: skip
+    _stage_sources(config, staging)
+    options = read_render_options(root)
+    size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
+    build_artefacts(
+        results, config, staging, figure_size=size,
+        normalisations=[_describe(n) for n in workbook.normalisations],
+        warnings=report.warning_summary(), stage=stage,
+    )  # fmt: skip
     with stage("render"):
         outcome = render(staging, formats=tuple(formats), engine=engine, project_root=root)
     return list(outcome.notes)
@@ -157,11 +155,6 @@ def _describe(normalisation: Normalisation) -> str:
     if normalisation.column is not None:
         where += f', "{normalisation.column}"'
     return f"{where}: {normalisation.rule} ({normalisation.count}×)"
-
-
-def _describe_problem(problem: Problem) -> str:
-    value = f" = {problem.value}" if problem.value is not None else ""
-    return f"{problem.location()}{value}: {problem.rule}"
 
 
 def _publish(staging: Path, destination: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from cohortpress.artefacts.tables import build_tables
 from cohortpress.artefacts.text import write_paragraphs
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from cohortpress.analyse import StudyResults
@@ -37,29 +39,37 @@ def build_artefacts(
     figure_size: FigureSize = FigureSize(),
     normalisations: list[str] | None = None,
     warnings: list[str] | None = None,
+    stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
 ) -> list[Path]:
-    """Write results.json, the meta file, paragraphs, tables, figures and the supplement."""
+    """Write results.json, the meta file, paragraphs, tables, figures and the supplement.
+
+    ``stage`` (as in :func:`cohortpress.pipeline.build_report`) times the two halves: "tables"
+    (numbers, text, tables, supplement) and "figures".
+    """
+    stage = stage or (lambda _name: contextlib.nullcontext())
     generated = staging / GENERATED
     figures = staging / "figures"
     generated.mkdir(parents=True, exist_ok=True)
     figures.mkdir(parents=True, exist_ok=True)
-    numbers = collect_numbers(results, config)
-    written = [_write(staging / "results.json", numbers.to_json() + "\n")]
-    written.append(_write(generated / "results.yml", numbers.to_meta_yaml()))
-    paragraphs = write_paragraphs(
-        results, config, numbers, normalisations=normalisations or [], warnings=warnings or []
-    )
-    written += [_write(generated / f"{name}.md", text) for name, text in paragraphs.items()]
-    tables = build_tables(results, config)
-    written += [_write(generated / f"table-{t.id}.md", t.markdown()) for t in tables]
-    specs = draw_figures(
-        results, config, figures,
-        width=figure_size.width, height=figure_size.height, dpi=figure_size.dpi,
-    )  # fmt: skip
-    for spec in specs:
-        snippet = f"![{spec.caption}](figures/{spec.stem}.png){{#fig-{spec.id}}}\n"
-        written.append(_write(generated / f"figure-{spec.id}.md", snippet))
-    written.append(write_supplement(tables, staging / "supplementary.xlsx"))
+    with stage("tables"):
+        numbers = collect_numbers(results, config)
+        written = [_write(staging / "results.json", numbers.to_json() + "\n")]
+        written.append(_write(generated / "results.yml", numbers.to_meta_yaml()))
+        paragraphs = write_paragraphs(
+            results, config, numbers, normalisations=normalisations or [], warnings=warnings or []
+        )
+        written += [_write(generated / f"{name}.md", text) for name, text in paragraphs.items()]
+        tables = build_tables(results, config)
+        written += [_write(generated / f"table-{t.id}.md", t.markdown()) for t in tables]
+        written.append(write_supplement(tables, staging / "supplementary.xlsx"))
+    with stage("figures"):
+        specs = draw_figures(
+            results, config, figures,
+            width=figure_size.width, height=figure_size.height, dpi=figure_size.dpi,
+        )  # fmt: skip
+        for spec in specs:
+            snippet = f"![{spec.caption}](figures/{spec.stem}.png){{#fig-{spec.id}}}\n"
+            written.append(_write(generated / f"figure-{spec.id}.md", snippet))
     return written
 
 

@@ -43,6 +43,25 @@ class ValidationReport:
         summary = {"ok": self.ok, "errors": len(self.errors), "warnings": len(self.warnings)}
         return json.dumps({**summary, "problems": self.as_rows()}, ensure_ascii=False, indent=2)
 
+    def warning_summary(self, listed: int = 3) -> list[str]:
+        """The warnings for the manuscript's data appendix, one line per rule and column.
+
+        A rule that flags a few cells lists each; one that flags many (a registry) gives its
+        count and the first rows, so the appendix stays readable at any size.
+        """
+        groups: dict[tuple[str, str | None, str], list[Problem]] = {}
+        for p in self.warnings:
+            groups.setdefault((p.sheet, p.column, p.rule), []).append(p)
+        lines = []
+        for (sheet, column, rule), found in groups.items():
+            if len(found) <= listed:
+                lines += [_warning_line(p) for p in found]
+                continue
+            rows = ", ".join(str(p.row) for p in found[:listed] if p.row is not None)
+            where = f'{sheet}, "{column}"' if column else sheet
+            lines.append(f"{where}: {len(found):,} values, {rule} (rows {rows}, …)")
+        return lines
+
     def as_lines(self) -> list[str]:
         """One line per problem: ``patients, row 14, "Date of death" = 2019-02-30: rule``."""
         return [_line(p) for p in self.problems]
@@ -53,6 +72,11 @@ def _line(problem: Problem) -> str:
     hint = f" ({problem.suggestion})" if problem.suggestion else ""
     mark = "" if problem.severity == "error" else "warning: "
     return f"{problem.location()}{value}: {mark}{problem.rule}{hint}"
+
+
+def _warning_line(problem: Problem) -> str:
+    value = f" = {problem.value}" if problem.value is not None else ""
+    return f"{problem.location()}{value}: {problem.rule}"
 
 
 def sort_problems(
