@@ -154,7 +154,7 @@ def _describe(normalisation: Normalisation) -> str:
     where = normalisation.sheet
     if normalisation.column is not None:
         where += f', "{normalisation.column}"'
-    return f"{where}: {normalisation.rule} ({normalisation.count}×)"
+    return f"{where}: {normalisation.rule} ({normalisation.count:,}×)"
 
 
 def _publish(staging: Path, destination: Path) -> Path:

@@ -103,7 +103,7 @@ def _flow(numbers: Numbers, results: StudyResults) -> None:
     numbers.add("flow.screened", flow.screened, fmt.integer(flow.screened), "patients")
     numbers.add("flow.excluded", flow.excluded, fmt.integer(flow.excluded), "patients")
     numbers.add("flow.analysed", flow.analysed, fmt.integer(flow.analysed), "patients")
-    reasons = "; ".join(f"{e.n} patients {e.reason}" for e in flow.exclusions if e.n)
+    reasons = "; ".join(f"{fmt.integer(e.n)} patients {e.reason}" for e in flow.exclusions if e.n)
     numbers.add("flow.exclusions", reasons, reasons or "none")
     numbers.add("n", results.n, fmt.integer(results.n), "patients")
     numbers.add("censored_at_cutoff", results.censored_at_cutoff, str(results.censored_at_cutoff))

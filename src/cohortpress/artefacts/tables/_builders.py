@@ -29,7 +29,7 @@ def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
         current_group = c.group
         indent = INDENT if c.group else ""
         rows.extend(_characteristic_rows(c, indent, small))
-    column = f"Total n={results.n} (%)"
+    column = f"Total n={fmt.integer(results.n)} (%)"
     frame = pd.DataFrame(rows, columns=["Variable", column])
     notes = tuple(dict.fromkeys(c.abbreviation for c in results.characteristics if c.abbreviation))
     notes += ("Values are median (range) or n (%).",)
@@ -145,11 +145,15 @@ def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
         f"{ties} method for tied times; p-values are Wald tests."
     ]
     for e in results.endpoints:
-        notes.append(f"{e.label}: {e.overall.n} patients, {e.overall.events} events.")
+        notes.append(
+            f"{e.label}: {fmt.integer(e.overall.n)} patients, "
+            f"{fmt.integer(e.overall.events)} events."
+        )
         if e.multivariate is not None:
             m = e.multivariate
             notes.append(
-                f"Multivariate model for {e.abbreviation}: {m.n} patients, {m.events} events; "
+                f"Multivariate model for {e.abbreviation}: {fmt.integer(m.n)} patients, "
+                f"{fmt.integer(m.events)} events; "
                 f"{fmt.DASH} not entered in the multivariate model."
             )
     unestimable = {
@@ -182,7 +186,7 @@ def table_adverse_events(results: StudyResults, config: StudyConfig) -> Table | 
     notes = (
         f"Adverse events graded by {ae.grading}; each patient counted once per event, at the "
         "worst grade; "
-        f"denominator: {ae.n} patients.",
+        f"denominator: {fmt.integer(ae.n)} patients.",
     )
     return Table(
         "adverse-events",

@@ -55,6 +55,7 @@ def _environment() -> Environment:
         autoescape=False,  # Markdown, not HTML
     )
     env.filters["number_word"] = lambda n: _NUMBER_WORDS[n] if 0 <= n < 11 else fmt.integer(n)
+    env.filters["count"] = fmt.integer
     env.filters["cutoff"] = lambda x: f"{x:,g}"
     return env
 
