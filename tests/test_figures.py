@@ -22,7 +22,7 @@ from plotnine import theme_classic
 
 from cohortpress.analyse._km import km_estimate, risk_table
 from cohortpress.analyse._results import KMEstimate, QuantileEstimate, RiskTable
-from cohortpress.artefacts import figures
+from cohortpress.artefacts import _figures, figures
 from cohortpress.artefacts.figures import (
     WaterfallFigure,
     figure_km,
@@ -346,3 +346,39 @@ def test_save_writes_png_and_svg_that_do_not_change_between_runs(tmp_path: Path)
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     assert first[0].read_bytes()[16:24] == (400).to_bytes(4, "big") + (200).to_bytes(4, "big")
     assert b"<dc:date>" not in first[1].read_bytes()
+
+
+def _drawings(folder: Path) -> list[_figures._Drawing]:
+    grid = figure_panels([_km(*_overall()), _km(*_groups(1, "LMR"), panel="B")])
+    return [
+        _figures._Drawing(figure_waterfall(*_responses(12)), folder / "waterfall", 4, 2, 1),
+        _figures._Drawing(grid, folder / "survival", 6, 3, 2),
+    ]
+
+
+def test_figures_drawn_side_by_side_are_those_drawn_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_figures, "_cores", lambda: 2)  # workers even on a one-core machine
+    drawings = _drawings(tmp_path / "parallel")
+    _figures._save_all(drawings, dpi=50)
+    for d in drawings:
+        alone = save_figure(d.figure, tmp_path / "alone" / d.stem.name, width=d.width,
+                            height=d.height, dpi=50)  # fmt: skip
+        assert [p.read_bytes() for p in alone] == [
+            d.stem.with_suffix(suffix).read_bytes() for suffix in (".png", ".svg")
+        ]
+
+
+def test_an_error_drawing_a_figure_is_raised_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(fig: object, stem: Path, **size: Any) -> None:
+        raise ValueError(f"cannot draw {stem.name}")
+
+    monkeypatch.setattr(_figures, "_cores", lambda: 2)
+    monkeypatch.setattr(figures, "save_figure", fail)  # inherited by forked workers
+    drawings = _drawings(tmp_path)  # the survival figure (two panels) is started first
+    with pytest.raises(ValueError, match="^cannot draw waterfall$"):  # the first in order
+        _figures._save_all(drawings, dpi=50)
+    assert _figures._QUEUED == []

@@ -237,6 +237,21 @@ def test_unknown_reference_is_named(tmp_path: Path) -> None:
         render(staging, formats=["docx"], engine="embedded", project_root=ROOT)
 
 
+def test_formats_written_together_fail_as_one_by_one(tmp_path: Path) -> None:
+    staging = stage(tmp_path, "\nAs in @tbl-missing.\n")
+    with pytest.raises(RenderError) as alone:
+        render(staging, formats=["html"], engine="embedded", project_root=ROOT)
+    with pytest.raises(RenderError) as together:
+        render(staging, formats=["html", "pdf", "docx"], engine="embedded", project_root=ROOT)
+    assert str(together.value) == str(alone.value)
+
+
+def test_outputs_come_in_the_order_asked(tmp_path: Path) -> None:
+    outcome = render(stage(tmp_path), formats=["docx", "html"], engine="embedded",
+                     project_root=ROOT)  # fmt: skip
+    assert list(outcome.outputs) == ["docx", "html"]
+
+
 def test_ignored_quarto_keys_are_noted(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()

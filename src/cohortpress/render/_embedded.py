@@ -7,6 +7,7 @@ then the format's own shaping), so every format numbers and captions alike.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import yaml
@@ -46,10 +47,17 @@ def render_embedded(
         yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
     notes = [f"not used by the embedded engine: {key}" for key in options.ignored]
+    # The formats are written side by side: the work is in pandoc's processes and in typst
+    # (which releases the GIL), and each format writes only its own files (html, docx, and
+    # pdf with its _render/manuscript.typ). Results are taken in the order asked, so the
+    # outputs, the notes and the error raised (the first format's that failed) are those of
+    # writing them one after the other.
+    with ThreadPoolExecutor(max_workers=len(formats) or 1) as pool:
+        written = [pool.submit(_WRITERS[fmt], staging, options) for fmt in formats]
     outputs: dict[str, Path] = {}
-    for fmt in formats:
+    for fmt, future in zip(formats, written, strict=True):
         try:
-            outputs[fmt], warnings = _WRITERS[fmt](staging, options)
+            outputs[fmt], warnings = future.result()
         except RenderError as exc:
             raise RenderError(locate(str(exc), document.lines)) from None
         notes += warnings

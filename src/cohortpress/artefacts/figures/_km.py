@@ -102,24 +102,28 @@ def figure_km(
     if annotation:
         plot += _annotation_layer(annotation, data.free_corner(curves, medians, x_max, annotation))
     plot += [x_scale, _survival_scale(percent), labs(x=_wrap(time_label), y=ylabel, tag=panel)]
-    table = _risk_plot(data.risk_frame(risk, labels), colours) + x_scale
+    table = _risk_plot(data.risk_frame(risk, labels), colours)
+    table += x_scale
     return risk_stack(plot, table, _table_height(len(labels)))
 
 
 def _curve_plot(curves: pd.DataFrame, medians: pd.DataFrame, colours: dict[str, str]) -> ggplot:
-    """Median guides under the step curves, in the house theme; a legend only for groups."""
-    plot = (
-        ggplot(curves, aes("time", "surv", colour="group"))
-        + _median_layer(medians)
-        + geom_step(direction="hv", size=0.7)
-        + scale_colour_manual(values=colours, limits=list(colours))
-        + theme_manuscript(BASE_SIZE)
-        + theme(plot_margin_bottom=0)  # the table below brings its own spacing
-    )
+    """Median guides under the step curves, in the house theme; a legend only for groups.
+
+    Built with ``+=`` on the new plot: each ``+`` would deep-copy the plot so far.
+    """
+    plot = ggplot(curves, aes("time", "surv", colour="group"))
+    plot += [
+        _median_layer(medians),
+        geom_step(direction="hv", size=0.7),
+        scale_colour_manual(values=colours, limits=list(colours)),
+        theme_manuscript(BASE_SIZE),
+        theme(plot_margin_bottom=0),  # the table below brings its own spacing
+    ]
     if len(colours) == 1:
-        return plot + theme(legend_position="none")
-    if _legend_width(list(colours)) > LEGEND_INCHES:
-        return plot + guides(colour=guide_legend(ncol=1)) + theme(legend_direction="vertical")
+        plot += theme(legend_position="none")
+    elif _legend_width(list(colours)) > LEGEND_INCHES:
+        plot += [guides(colour=guide_legend(ncol=1)), theme(legend_direction="vertical")]
     return plot
 
 
@@ -166,14 +170,14 @@ def _survival_scale(percent: bool) -> scale_y_continuous:
 def _risk_plot(frame: pd.DataFrame, colours: dict[str, str]) -> ggplot:
     """Numbers at risk as text, one row per group (first group on top), no axes of its own."""
     rows = list(colours)[::-1]  # discrete y runs bottom-up
-    return (
-        ggplot(frame, aes("time", "group", label="text", colour="group"))
-        + geom_text(size=SMALL_SIZE)
-        + scale_y_discrete(limits=rows)
-        + scale_colour_manual(values=colours, limits=list(colours))
-        + labs(title="Number at risk", x=None, y=None)
-        + theme_manuscript(BASE_SIZE)
-        + theme(
+    plot = ggplot(frame, aes("time", "group", label="text", colour="group"))
+    plot += [
+        geom_text(size=SMALL_SIZE),
+        scale_y_discrete(limits=rows),
+        scale_colour_manual(values=colours, limits=list(colours)),
+        labs(title="Number at risk", x=None, y=None),
+        theme_manuscript(BASE_SIZE),
+        theme(
             legend_position="none",
             axis_line=element_blank(),
             axis_ticks=element_blank(),
@@ -189,8 +193,9 @@ def _risk_plot(frame: pd.DataFrame, colours: dict[str, str]) -> ggplot:
             ),
             plot_title_position="plot",
             plot_margin_top=0,
-        )
-    )
+        ),
+    ]
+    return plot
 
 
 def _label_gap(frame: pd.DataFrame) -> float:

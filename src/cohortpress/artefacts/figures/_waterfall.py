@@ -77,19 +77,20 @@ def _plot(bars: pd.DataFrame, response_order: Sequence[str], n: int) -> ggplot:
     }
     n_bars = int(bars["x"].max()) if len(bars) else 1
     breaks = _change_breaks(bars)
-    return (
-        ggplot(bars)
-        + geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="response"))
-        + geom_hline(yintercept=0, colour="black", size=0.5)
-        + geom_hline(yintercept=RECIST_LINES, colour=REFERENCE_LINE, linetype="dashed", size=0.5)
-        + scale_fill_manual(values=colours, limits=shown)
-        + scale_x_continuous(limits=(0.5, n_bars + 0.5), expand=(0.01, 0))
-        + scale_y_continuous(breaks=breaks, labels=_signed(breaks), expand=(0.03, 0))
-        + labs(x=f"Patients (n = {n:,})", y="Maximal change from baseline (%)")
-        + theme_manuscript()
-        + theme(axis_line_x=element_blank(), axis_ticks_x=element_blank(),
-                axis_text_x=element_blank())
-    )  # fmt: skip
+    plot = ggplot(bars)
+    plot += [  # += on the new plot: each + would deep-copy the plot so far
+        geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="response")),
+        geom_hline(yintercept=0, colour="black", size=0.5),
+        geom_hline(yintercept=RECIST_LINES, colour=REFERENCE_LINE, linetype="dashed", size=0.5),
+        scale_fill_manual(values=colours, limits=shown),
+        scale_x_continuous(limits=(0.5, n_bars + 0.5), expand=(0.01, 0)),
+        scale_y_continuous(breaks=breaks, labels=_signed(breaks), expand=(0.03, 0)),
+        labs(x=f"Patients (n = {n:,})", y="Maximal change from baseline (%)"),
+        theme_manuscript(),
+        theme(axis_line_x=element_blank(), axis_ticks_x=element_blank(),
+              axis_text_x=element_blank()),
+    ]  # fmt: skip
+    return plot
 
 
 def _signed(values: list[float]) -> list[str]:
