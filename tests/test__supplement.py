@@ -12,7 +12,7 @@ from cohortpress.artefacts.tables import Table
 
 
 def test_formula_like_text_is_neutralised() -> None:
-    assert neutralise("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert neutralise('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert neutralise("+1") == "'+1"
     assert neutralise("-30%") == "'-30%"
     assert neutralise("@SUM(A1)") == "'@SUM(A1)"
