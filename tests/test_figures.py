@@ -216,6 +216,33 @@ def test_risk_table_prints_the_risk_table_under_the_ticks() -> None:
 
 
 @NO_PLOTNINE_WARNINGS
+def test_a_registry_panel_stays_readable() -> None:
+    """Thousands of censored patients: no band of + marks; six-digit counts: every other
+    tick, each count whole (not clipped by the panel) and clear of its neighbours."""
+    time, event = _cohort(5, 200_000, 1000)
+    estimates = [km_estimate(time, event, label="All patients")]
+    risk = risk_table(estimates, DAYS)
+    assert not km_data.marks_readable(estimates)
+    figure = _drawn(_km(estimates, risk), 3.5, 3.6)
+    km_ax, table_ax = figure.axes
+    assert not [c for c in km_ax.collections if isinstance(c, PathCollection)]
+    shown = km_data.readable_times(risk.times, risk)
+    assert shown == list(DAYS[::2])
+    assert [t.get_text() for t in table_ax.texts] == [
+        f"{n:,}" for n, t in zip(risk.n_risk["All patients"], DAYS, strict=True) if t in shown
+    ]
+    assert not any(t.get_clip_on() for t in table_ax.texts)
+    boxes = sorted((t.get_window_extent() for t in table_ax.texts), key=lambda b: b.x0)
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:], strict=False))
+
+
+def test_a_paper_sized_panel_keeps_every_tick_and_mark() -> None:
+    estimates, risk = _groups(1, "LMR")
+    assert km_data.marks_readable(estimates)
+    assert km_data.readable_times(risk.times, risk) == list(risk.times)
+
+
+@NO_PLOTNINE_WARNINGS
 def test_risk_table_keeps_its_height_while_the_curves_grow() -> None:
     fig = _km(*_groups(1, "LMR"))
 

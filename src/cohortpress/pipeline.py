@@ -117,15 +117,18 @@ def _build(
     stage: StageHook,
 ) -> list[str]:
     """Derive, analyse, write the artefacts and render them inside ``staging``."""
-    from cohortpress.analyse import analyse
-    from cohortpress.artefacts import FigureSize, build_artefacts
-    from cohortpress.derive import derive_cohort
-    from cohortpress.render import read_render_options, render
-
+    # Each stage imports what it uses, so a stage's time includes its libraries.
     with stage("derive"):
+        from cohortpress.derive import derive_cohort
+
         cohort = derive_cohort(workbook.patients, workbook.adverse_events, config)
     with stage("analyse"):
+        from cohortpress.analyse import analyse
+
         results = analyse(cohort, config)
+    from cohortpress.artefacts import FigureSize, build_artefacts
+    from cohortpress.render import read_render_options, render
+
     _stage_sources(config, staging)
     options = read_render_options(root)
     size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)

@@ -6,12 +6,6 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cohortpress.artefacts._figures import draw_figures
-from cohortpress.artefacts._numbers import collect_numbers
-from cohortpress.artefacts._supplement import write_supplement
-from cohortpress.artefacts.tables import build_tables
-from cohortpress.artefacts.text import write_paragraphs
-
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -52,6 +46,13 @@ def build_artefacts(
     generated.mkdir(parents=True, exist_ok=True)
     figures.mkdir(parents=True, exist_ok=True)
     with stage("tables"):
+        # Imported here so that each stage is timed with the libraries it loads.
+        from cohortpress.artefacts._figures import draw_figures
+        from cohortpress.artefacts._numbers import collect_numbers
+        from cohortpress.artefacts._supplement import write_supplement
+        from cohortpress.artefacts.tables import build_tables
+        from cohortpress.artefacts.text import write_paragraphs
+
         numbers = collect_numbers(results, config)
         written = [_write(staging / "results.json", numbers.to_json() + "\n")]
         written.append(_write(generated / "results.yml", numbers.to_meta_yaml()))

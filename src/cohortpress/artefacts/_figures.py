@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from plotnine.composition import Compose
 
     from cohortpress.analyse import StudyResults
+    from cohortpress.analyse._results import KMEstimate
     from cohortpress.analyse._study import EndpointResult, GroupedSurvival
     from cohortpress.artefacts.figures import WaterfallFigure
     from cohortpress.config import StudyConfig
@@ -184,16 +185,34 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
+def _marks_drawn(estimates: list[KMEstimate]) -> bool:
+    from cohortpress.artefacts.figures._km_data import marks_readable  # imports plotnine
+
+    return marks_readable(estimates)
+
+
+def _unmarked() -> str:
+    from cohortpress.artefacts.figures._km_data import MAX_MARKED_CENSORED
+
+    return (
+        f"Censoring marks are not drawn in panels with more than {MAX_MARKED_CENSORED:,} "
+        "censored patients, where they would merge into a band."
+    )
+
+
 def _survival_caption(results: StudyResults, config: StudyConfig) -> str:
     parts = [
         f"{e.label.lower()} ({PANEL_LETTERS[i]})" if len(results.endpoints) > 1 else e.label.lower()
         for i, e in enumerate(results.endpoints)
     ]
     text = " and ".join(parts)
+    marked = all(_marks_drawn([e.overall]) for e in results.endpoints)
     return (
-        f"{text[0].upper()}{text[1:]} in the {results.n} patients treated with "
+        f"{text[0].upper()}{text[1:]} in the {fmt.integer(results.n)} patients treated with "
         f"{config.treatment.drug}. "
-        "Kaplan–Meier estimates; + censored; numbers at risk below each panel."
+        + ("Kaplan–Meier estimates; + censored; " if marked else "Kaplan–Meier estimates; ")
+        + "numbers at risk below each panel."
+        + ("" if marked else f" {_unmarked()}")
     )
 
 
@@ -204,16 +223,19 @@ def _by_caption(e: EndpointResult, results: StudyResults, config: StudyConfig) -
         for g in e.by
         if g.factor in config.markers
     )
+    marked = all(_marks_drawn(list(g.estimates)) for g in e.by)
     return (
         f"{e.label} according to baseline {factors} in patients who received "
         f"{config.treatment.drug}. "
         f"HR: hazard ratio (Cox); CI: confidence interval; {abbreviations}."
+        + ("" if marked else f" {_unmarked()}")
     )
 
 
 def _waterfall_caption(results: StudyResults, config: StudyConfig) -> str:
     criteria = config.response.criteria if config.response else "RECIST 1.1"
     return (
-        f"Maximal percent change in the sum of target lesions from baseline in the {results.n} "
+        f"Maximal percent change in the sum of target lesions from baseline in the "
+        f"{fmt.integer(results.n)} "
         f"patients treated with {config.treatment.drug}. Dashed lines: +20% and −30% ({criteria})."
     )

@@ -55,7 +55,7 @@ def figure_km(
     time_breaks: Sequence[float] | None = None,
     panel: str | None = None,
     median_lines: bool = True,
-    censor_marks: bool = True,
+    censor_marks: bool | None = None,
     percent: bool = False,
 ) -> RiskStack:
     """Kaplan–Meier curves of one or more groups with the numbers at risk underneath.
@@ -78,12 +78,15 @@ def figure_km(
         that no curve crosses. Keep lines short (about 30 characters for a half-width panel).
     time_breaks
         Tick positions; by default ``risk.times``, so that the numbers sit under the ticks.
+        Where the counts are too wide to sit side by side (a registry), every other tick is
+        kept, with its number at risk.
     panel
         Panel letter drawn bold at the top left ("A", "B", ...).
     median_lines
         Dashed guides from S = 0.5 down to each reached median.
     censor_marks
-        Draw the ``+`` marks (for registries they merge into a band; turn them off there).
+        Draw the ``+`` marks; by default only while they can be told apart
+        (:func:`marks_readable`: a registry's would merge into a band).
     percent
         Label the survival axis 0–100 instead of 0–1.
     """
@@ -91,18 +94,20 @@ def figure_km(
         raise ValueError("figure_km needs at least one Kaplan–Meier estimate")
     labels = [e.label for e in estimates]
     colours = group_colours(labels)
-    breaks = list(time_breaks if time_breaks is not None else risk.times)
+    shown = data.readable_times(risk.times, risk)
+    thinned = len(shown) < len(risk.times)
+    breaks = shown if thinned else list(time_breaks if time_breaks is not None else risk.times)
     x_max = max([data.last_time(estimates), *breaks, *risk.times]) or 1.0
     x_scale = scale_x_continuous(breaks=breaks or None, limits=(0, x_max), expand=X_EXPAND)
     curves = data.curve_frame(estimates, x_max)
     medians = data.median_segments(estimates if median_lines else [])
     plot = _curve_plot(curves, medians, colours)
-    if censor_marks:
+    if data.marks_readable(estimates) if censor_marks is None else censor_marks:
         plot += _censor_layer(data.censor_frame(estimates, x_max))
     if annotation:
         plot += _annotation_layer(annotation, data.free_corner(curves, medians, x_max, annotation))
     plot += [x_scale, _survival_scale(percent), labs(x=_wrap(time_label), y=ylabel, tag=panel)]
-    table = _risk_plot(data.risk_frame(risk, labels), colours)
+    table = _risk_plot(data.risk_frame(risk, labels, shown), colours)
     table += x_scale
     return risk_stack(plot, table, _table_height(len(labels)))
 
@@ -172,7 +177,7 @@ def _risk_plot(frame: pd.DataFrame, colours: dict[str, str]) -> ggplot:
     rows = list(colours)[::-1]  # discrete y runs bottom-up
     plot = ggplot(frame, aes("time", "group", label="text", colour="group"))
     plot += [
-        geom_text(size=SMALL_SIZE),
+        _geom_text_unclipped(size=SMALL_SIZE),
         scale_y_discrete(limits=rows),
         scale_colour_manual(values=colours, limits=list(colours)),
         labs(title="Number at risk", x=None, y=None),
@@ -196,6 +201,18 @@ def _risk_plot(frame: pd.DataFrame, colours: dict[str, str]) -> ggplot:
         ),
     ]
     return plot
+
+
+class _geom_text_unclipped(geom_text):
+    """Text that may reach past the panel: the count under time 0 is centred on the axis,
+    and a five- or six-digit registry count is wider than the panel's margin."""
+
+    @staticmethod
+    def draw_group(data, panel_params, coord, ax, params) -> None:
+        before = len(ax.texts)
+        geom_text.draw_group(data, panel_params, coord, ax, params)
+        for text in ax.texts[before:]:
+            text.set_clip_on(False)
 
 
 def _label_gap(frame: pd.DataFrame) -> float:

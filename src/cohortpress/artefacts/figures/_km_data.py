@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 # wide) are drawn once per cell of a MARK_RESOLUTION x MARK_RESOLUTION grid over the panel.
 TIME_RESOLUTION = 2000
 MARK_RESOLUTION = 500
+# Above this many censored patients in a panel the + marks merge into a band over the curve
+# (a registry); they are left out and the caption says so.
+MAX_MARKED_CENSORED = 200
+# Characters of numbers at risk that fit across a half-page-width panel (about 2.3 inches at
+# 0.6 em per character), gaps included: wider rows keep every other time.
+RISK_ROW_CHARACTERS = 34
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,24 @@ def censor_frame(estimates: Sequence[KMEstimate], x_max: float) -> pd.DataFrame:
     return _with_group_order(parts, estimates)
 
 
+def marks_readable(estimates: Sequence[KMEstimate]) -> bool:
+    """Whether the panel's censoring marks can be told apart (see ``MAX_MARKED_CENSORED``)."""
+    censored = sum(int(e.table["n_censor"].sum()) for e in estimates)
+    return censored <= MAX_MARKED_CENSORED
+
+
+def readable_times(times: Sequence[float], risk: RiskTable) -> list[float]:
+    """The times whose numbers at risk fit side by side: all of them at a paper's size;
+    every other one (then every fourth, ...) when the counts run to tens of thousands."""
+    widest = max((len(f"{n:,}") for counts in risk.n_risk.values() for n in counts), default=1)
+    kept = list(times)
+    step = 1
+    while len(kept) > 2 and len(kept) * (widest + 2) > RISK_ROW_CHARACTERS:
+        step *= 2
+        kept = list(times)[::step]
+    return kept
+
+
 def median_segments(estimates: Sequence[KMEstimate]) -> pd.DataFrame:
     """Dashed guides to each reached median: across at S = 0.5, then down to the time axis."""
     medians = [e.median.estimate for e in estimates if e.median.estimate is not None]
@@ -104,8 +128,11 @@ def median_segments(estimates: Sequence[KMEstimate]) -> pd.DataFrame:
     )
 
 
-def risk_frame(risk: RiskTable, labels: Sequence[str]) -> pd.DataFrame:
-    """Numbers at risk in long form (group, time, n, text), in the order of ``labels``."""
+def risk_frame(
+    risk: RiskTable, labels: Sequence[str], times: Sequence[float] | None = None
+) -> pd.DataFrame:
+    """Numbers at risk in long form (group, time, n, text), in the order of ``labels``, at
+    ``times`` (default: all of the table's)."""
     missing = [label for label in labels if label not in risk.n_risk]
     if missing:
         msg = f"the risk table has no row for {missing}; it has {list(risk.n_risk)}"
@@ -118,6 +145,8 @@ def risk_frame(risk: RiskTable, labels: Sequence[str]) -> pd.DataFrame:
             raise ValueError(msg)
         parts.append(pd.DataFrame({"group": label, "time": risk.times, "n": counts}))
     frame = pd.concat(parts, ignore_index=True)
+    if times is not None:
+        frame = frame.loc[frame["time"].isin(list(times))].reset_index(drop=True)
     frame["text"] = [f"{n:,}" for n in frame["n"]]
     frame["group"] = pd.Categorical(frame["group"], categories=list(labels))
     return frame
