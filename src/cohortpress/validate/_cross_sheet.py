@@ -17,9 +17,11 @@ def unknown_patients(
     """One problem per adverse event row whose patient ID is not in the patients sheet."""
     if "patient_id" not in adverse_events or "patient_id" not in patients:
         return []
-    known = sorted(set(patients["patient_id"].dropna()))
     ids = adverse_events["patient_id"]
-    unknown = ids.loc[ids.notna() & ~ids.isin(known)]
+    unknown = ids.loc[ids.notna() & ~ids.isin(patients["patient_id"])]
+    if unknown.empty:
+        return []
+    known = sorted(set(patients["patient_id"].dropna()))
     return [
         Problem(
             sheet,
