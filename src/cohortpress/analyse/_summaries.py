@@ -231,16 +231,16 @@ def comparison(cohort: Cohort, config: StudyConfig) -> GroupComparison | None:
     else:
         column, levels = factor, variable_info(factor, config)[3]
         labels = levels
-    present = tuple(lvl for lvl in levels if (data[column] == lvl).any())
+    members = {lvl: (data[column] == lvl).fillna(False).to_numpy(bool) for lvl in levels}
+    present = tuple(lvl for lvl in levels if members[lvl].any())
+    groups = {lvl: data[members[lvl]] for lvl in present}  # each group taken once, not per row
     rows = []
     for row in config.table1:
-        per_level = tuple(
-            _characteristic(data[data[column] == lvl], row, config) for lvl in present
-        )
+        per_level = tuple(_characteristic(groups[lvl], row, config) for lvl in present)
         values = _grouped_values(data, row, config)
         kind = "continuous" if per_level[0].distribution is not None else "categorical"
         rows.append((per_level, compare_groups(values, data[column], kind)))
-    sizes = tuple(int((data[column] == lvl).sum()) for lvl in present)
+    sizes = tuple(int(members[lvl].sum()) for lvl in present)
     shown = tuple(lab for lvl, lab in zip(levels, labels, strict=True) if lvl in present)
     return GroupComparison(factor, variable_info(factor, config)[0], shown, sizes, tuple(rows))
 
