@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from cohortpress.config import StudyConfig
 
 CI_LABEL = "95% CI"
+
+
+_WHY_THIS_TEST = {CHISQ: ", where the table was too large for Fisher's exact test"}
 
 
 def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
@@ -240,7 +244,9 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
         return None
     style = config.statistics.resolved("p_style")
     small = config.statistics.small_cell
-    columns = [f"{label} n={n}" for label, n in zip(comp.levels, comp.sizes, strict=True)]
+    columns = [
+        f"{label} n={fmt.integer(n)}" for label, n in zip(comp.levels, comp.sizes, strict=True)
+    ]
     tests: dict[str, str] = {}
     rows: list[list[str]] = []
     current_group = None
@@ -259,7 +265,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
         for i, (label, _) in enumerate(blocks[0]):
             rows.append([label, *[b[i][1] for b in blocks], p if i == 0 else ""])
     frame = pd.DataFrame(rows, columns=["Variable", *columns, "p-Value"])
-    notes = tuple(f"{mark} {name}." for name, mark in tests.items())
+    notes = tuple(f"{mark} {name}{_WHY_THIS_TEST.get(name, '')}." for name, mark in tests.items())
     notes += ("Values are median (range) or n (%).",)
     return Table(
         "comparison",

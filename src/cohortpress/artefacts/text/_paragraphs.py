@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts._numbers import slug
 
@@ -122,6 +123,8 @@ def _context(
         "multivariate_sentence": _multivariate_sentence(config),
         "p_style_text": P_STYLE_TEXT[style],
         "comparisons": results.comparison,
+        "chi_squared_used": results.comparison is not None
+        and any(test.test == CHISQ for _, test in results.comparison.rows),
         "common": _common_events(results),
         "rare": [row for row in _ae_rows(results) if row.any_grade == 1],
         "normalisations": normalisations,
