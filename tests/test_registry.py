@@ -130,3 +130,13 @@ def test_many_warnings_of_one_rule_are_summarised() -> None:
         'patients, row 5, "Neutrophils (/µl)" = 12: unusually low',
         'patients, row 9, "Neutrophils (/µl)" = 12: unusually low',
     ]
+
+
+def test_a_level_with_patients_is_never_hidden(extracts: dict[str, Path]) -> None:
+    """study.yml lists ECOG PS 0-2 for Table I (the paper had no PS 3); a registry has PS 3
+    patients, and they are counted in a row of their own rather than dropped."""
+    config, workbook, _ = check_workbook(STUDY, extracts["parquet"])
+    results = analyse(derive_cohort(workbook.patients, workbook.adverse_events, config), config)
+    (ecog,) = [c for c in results.characteristics if c.variable == "ecog"]
+    assert [lvl.level for lvl in ecog.levels] == ["0", "1", "2", "3"]
+    assert sum(lvl.count for lvl in ecog.levels) + ecog.missing == results.n

@@ -123,7 +123,9 @@ class Table1Row(_Model):
     summary: Literal["auto", "median_range", "median_iqr", "n_percent"] = "auto"
     cut: float | None = Field(None, description="split a continuous variable here for n (%)")
     cut_labels: tuple[str, str] | None = Field(None, description="labels of (< cut, ≥ cut)")
-    levels_shown: tuple[str, ...] | None = Field(None, description="levels to list (default: all)")
+    levels_shown: tuple[str, ...] | None = Field(
+        None, description="levels listed even when empty (default: all); levels with patients too"
+    )
 
 
 class Covariate(_Model):

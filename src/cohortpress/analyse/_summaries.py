@@ -108,6 +108,11 @@ def _characteristic(data: pd.DataFrame, row: Table1Row, config: StudyConfig) -> 
         )
         levels = (below, above)
     shown = row.levels_shown or (levels[:1] if kind == "binary" else levels)
+    if row.levels_shown:  # listed even when empty; a level that has patients is never hidden
+        extra = {lvl for lvl in levels if lvl not in shown and (values == lvl).any()}
+        shown = tuple(lvl for lvl in levels if lvl in shown or lvl in extra) + tuple(
+            lvl for lvl in shown if lvl not in levels
+        )
     n = len(values)
     counts = tuple(LevelCount(level, level, int((values == level).sum()), n) for level in shown)
     return Characteristic(kind="counts", levels=counts, **common)
