@@ -140,3 +140,17 @@ def test_a_level_with_patients_is_never_hidden(extracts: dict[str, Path]) -> Non
     (ecog,) = [c for c in results.characteristics if c.variable == "ecog"]
     assert [lvl.level for lvl in ecog.levels] == ["0", "1", "2", "3"]
     assert sum(lvl.count for lvl in ecog.levels) + ecog.missing == results.n
+
+
+def test_dates_with_a_time_zone_keep_their_local_date(tmp_path: Path) -> None:
+    folder = write_registry(30, tmp_path / "extract", "parquet")
+    table = pq.read_table(folder / "patients.parquet")
+    patients = table.to_pandas(ignore_metadata=True, date_as_object=False)
+    local = patients["Last visit"].dt.tz_localize("Asia/Tokyo")
+    patients["Last visit"] = local
+    patients.to_parquet(folder / "patients.parquet", index=False)
+    _, workbook, report = check_workbook(STUDY, folder)
+    assert report.ok
+    expected = local.dt.tz_localize(None).to_numpy()
+    np.testing.assert_array_equal(workbook.patients["last_contact"].to_numpy(), expected)
+    assert any("time zone" in n.rule and n.count == 30 for n in workbook.normalisations)

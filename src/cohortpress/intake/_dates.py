@@ -22,6 +22,7 @@ _NO_DAY = re.compile(r"^(\d{4}[-/.]\d{1,2}|\d{1,2}[-/.]\d{4}|[A-Za-z]{3,9}\.? \d
 _EPOCH = {False: pd.Timestamp("1899-12-30"), True: pd.Timestamp("1904-01-01")}
 EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31")
 TIME_DROPPED = "time of day dropped from date-times"
+ZONE_DROPPED = "time zone and time of day dropped from date-times (the local date is kept)"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ def read_date(raw: object, settings: DateSettings) -> Reading:
 def _read_any(raw: object, settings: DateSettings) -> Reading:
     if is_datetime(raw):
         stamp = pd.Timestamp(raw)  # type: ignore[arg-type]
+        if stamp.tzinfo is not None:  # a parquet timestamp with a zone: its local date counts
+            return Reading(stamp.tz_localize(None).normalize(), note=ZONE_DROPPED)
         if stamp != stamp.normalize():
             return Reading(stamp.normalize(), note=TIME_DROPPED)
         return Reading(stamp)

@@ -94,7 +94,8 @@ def _take_native(
     if kind in ("number", "grade") and _holds_numbers(cells):
         values[:] = pd.to_numeric(cells, errors="raise").to_numpy(dtype=float, na_value=np.nan)
         return everything[:0]
-    if kind == "date" and cells.dtype.kind == "M":  # datetime64 without a time zone (parquet)
+    if kind == "date" and isinstance(cells.dtype, np.dtype) and cells.dtype.kind == "M":
+        # datetime64 without a time zone, as parquet dates arrive
         stamps = cells.astype("datetime64[ns]")
         midnight = stamps.dt.normalize()
         inside = midnight.between(EARLIEST, LATEST).to_numpy()
