@@ -9,9 +9,9 @@ Each size runs in a fresh Python process, so imports and memory count as a user 
 "End to end" is the wall time of that process, interpreter start-up included. A stage's peak
 memory is the highest resident set size of the process while it ran, what earlier stages hold
 included (Linux resets the high-water mark at each stage through ``/proc/self/clear_refs``;
-elsewhere the peak so far is shown); pandoc's own process is not counted. Results are printed
-as a Markdown table, the one in the README, and written to ``bench/results/<timestamp>.json``
-(and ``.md``) for comparison between runs.
+elsewhere the peak so far is shown); the figure workers and pandoc are not counted. Results
+are printed as a Markdown table, the one in the README, and written to
+``bench/results/<timestamp>.json`` (and ``.md``) for comparison between runs.
 """
 
 from __future__ import annotations
@@ -155,7 +155,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         _child(args)
         return
-    sizes = [int(s.replace(",", "").replace("_", "")) for s in args.sizes.split()]
+    try:
+        sizes = [int(s.replace(",", "").replace("_", "")) for s in args.sizes.split()]
+    except ValueError:
+        parser.error(f"--sizes: whole numbers of patients, e.g. '26 1000'; got {args.sizes!r}")
     runs = []
     for size in sizes:
         print(f"bench: {size:,} patients …", file=sys.stderr, flush=True)
