@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2_contingency, kruskal, mannwhitneyu
 
 from cohortpress.analyse._fisher_exact import TooLarge, fisher_exact_pvalue
 from cohortpress.analyse._inputs import as_series, group_labels, numbers
@@ -39,6 +38,8 @@ def wilcoxon_test(x: ArrayLike, y: ArrayLike) -> ComparisonResult:
     The statistic is R's W (rank sum of ``x`` minus n_x (n_x + 1) / 2). Missing and
     non-finite values are dropped, as R does.
     """
+    from scipy.stats import mannwhitneyu  # a second to import: paid by studies that compare
+
     xs, ys = _finite(x), _finite(y)
     if len(xs) == 0 or len(ys) == 0:
         return ComparisonResult(WILCOXON_NORMAL, None, None, note="a group has no values")
@@ -56,6 +57,8 @@ def wilcoxon_test(x: ArrayLike, y: ArrayLike) -> ComparisonResult:
 
 def kruskal_test(values: ArrayLike, group: ArrayLike) -> ComparisonResult:
     """Kruskal–Wallis rank-sum test of k groups, as R ``kruskal.test`` (tie-corrected)."""
+    from scipy.stats import kruskal
+
     frame = _complete(values, group)
     labels, codes = group_labels(frame["group"])
     values = numbers(frame["value"])
@@ -84,6 +87,8 @@ def fisher_test(table: ArrayLike) -> ComparisonResult:
     try:
         return ComparisonResult(FISHER, None, fisher_exact_pvalue(used))
     except TooLarge:
+        from scipy.stats import chi2_contingency
+
         statistic, p, *_ = chi2_contingency(used, correction=False)
         note = "the table is too large for Fisher's exact test; Pearson's chi-squared was used"
         statistic, p = float(np.asarray(statistic)), float(np.asarray(p))

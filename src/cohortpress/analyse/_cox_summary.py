@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.stats import chi2, norm
+from scipy.special import chdtrc, ndtr, ndtri
 
 from cohortpress.analyse._cox_newton import MAX_ITER
 from cohortpress.analyse._results import CoxResult, CoxTerm, TestResult
@@ -22,7 +22,7 @@ def cox_result(
     design: Design, usable: NDArray[np.intp], fit: NewtonFit, ties: Ties, conf_level: float
 ) -> CoxResult:
     """Assemble the result; coefficients that are singular or infinite get a note, no numbers."""
-    z = float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
+    z = float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
     position = {int(j): i for i, j in enumerate(usable)}
     terms = tuple(_term(column, fit, position.get(j), z) for j, column in enumerate(design.columns))
     estimated = np.flatnonzero(~fit.singular)
@@ -90,7 +90,7 @@ def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxT
         hr=float(np.exp(coef)),
         lower=float(np.exp(coef - z * se)),
         upper=float(np.exp(coef + z * se)),
-        p=float(2 * norm.sf(abs(coef / se))),
+        p=float(2 * ndtr(-abs(coef / se))),
     )
 
 
@@ -122,7 +122,7 @@ def _wald(fit: NewtonFit, index: NDArray[np.intp], method: str) -> TestResult | 
 def _chisq_test(statistic: float, index: NDArray[np.intp], method: str) -> TestResult | None:
     if len(index) == 0:
         return None
-    return TestResult(float(statistic), len(index), float(chi2.sf(statistic, len(index))), method)
+    return TestResult(float(statistic), len(index), float(chdtrc(len(index), statistic)), method)
 
 
 def _factor_tests(

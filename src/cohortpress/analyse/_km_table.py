@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -62,7 +62,7 @@ def pointwise_band(
     capped at 1 (R's default); "log-log" is the complementary log-log band of EZR, SAS and
     lifelines, undefined at S = 0 and S = 1 as in R.
     """
-    z = norm.ppf(1.0 - (1.0 - conf_level) / 2.0)
+    z = ndtri(1.0 - (1.0 - conf_level) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if ci_transform == "plain":
             half = se_log * surv * z

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.stats import chi2
+from scipy.special import chdtrc
 
 from cohortpress.analyse._inputs import (
     as_series,
@@ -48,7 +48,7 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank
         expected=tuple(float(v) for v in expected),
         chisq=chisq,
         df=df,
-        p=float(chi2.sf(chisq, df)) if df > 0 else 1.0,
+        p=float(chdtrc(df, chisq)) if df > 0 else 1.0,
         note=None if df > 0 else "fewer than two groups had patients at risk at an event time",
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scipy.stats import binomtest
+from scipy.special import betaincinv
 
 from cohortpress.analyse._inputs import check_conf_level
 from cohortpress.analyse._results import ProportionEstimate
@@ -23,7 +23,8 @@ def proportion_ci(k: int, n: int, *, conf_level: float = 0.95) -> ProportionEsti
         raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
     if n == 0:
         return ProportionEstimate(k=0, n=0, estimate=None, lower=None, upper=None, conf_level=level)
-    ci = binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
-    return ProportionEstimate(
-        k=k, n=n, estimate=k / n, lower=float(ci.low), upper=float(ci.high), conf_level=level
-    )
+    tail = (1.0 - level) / 2.0
+    # R's binom.test: qbeta(tail, k, n - k + 1) and qbeta(1 - tail, k + 1, n - k)
+    lower = float(betaincinv(k, n - k + 1, tail)) if k > 0 else 0.0
+    upper = float(betaincinv(k + 1, n - k, 1.0 - tail)) if k < n else 1.0
+    return ProportionEstimate(k=k, n=n, estimate=k / n, lower=lower, upper=upper, conf_level=level)
