@@ -22,9 +22,10 @@ from plotnine import theme_classic
 
 from cohortpress.analyse._km import km_estimate, risk_table
 from cohortpress.analyse._results import KMEstimate, QuantileEstimate, RiskTable
-from cohortpress.artefacts import _figures, figures
+from cohortpress.artefacts import figures
 from cohortpress.artefacts.figures import (
     WaterfallFigure,
+    _parallel,
     figure_km,
     figure_panels,
     figure_waterfall,
@@ -375,20 +376,20 @@ def test_save_writes_png_and_svg_that_do_not_change_between_runs(tmp_path: Path)
     assert b"<dc:date>" not in first[1].read_bytes()
 
 
-def _drawings(folder: Path) -> list[_figures._Drawing]:
+def _drawings(folder: Path) -> list[_parallel.Drawing]:
     grid = figure_panels([_km(*_overall()), _km(*_groups(1, "LMR"), panel="B")])
     return [
-        _figures._Drawing(figure_waterfall(*_responses(12)), folder / "waterfall", 4, 2, 1),
-        _figures._Drawing(grid, folder / "survival", 6, 3, 2),
+        _parallel.Drawing(figure_waterfall(*_responses(12)), folder / "waterfall", 4, 2, 1),
+        _parallel.Drawing(grid, folder / "survival", 6, 3, 2),
     ]
 
 
 def test_figures_drawn_side_by_side_are_those_drawn_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_figures, "_cores", lambda: 2)  # workers even on a one-core machine
+    monkeypatch.setattr(_parallel, "_cores", lambda: 2)  # workers even on a one-core machine
     drawings = _drawings(tmp_path / "parallel")
-    _figures._save_all(drawings, dpi=50)
+    _parallel.save_all(drawings, dpi=50)
     for d in drawings:
         alone = save_figure(d.figure, tmp_path / "alone" / d.stem.name, width=d.width,
                             height=d.height, dpi=50)  # fmt: skip
@@ -403,9 +404,9 @@ def test_an_error_drawing_a_figure_is_raised_as_it_was(
     def fail(fig: object, stem: Path, **size: Any) -> None:
         raise ValueError(f"cannot draw {stem.name}")
 
-    monkeypatch.setattr(_figures, "_cores", lambda: 2)
+    monkeypatch.setattr(_parallel, "_cores", lambda: 2)
     monkeypatch.setattr(figures, "save_figure", fail)  # inherited by forked workers
     drawings = _drawings(tmp_path)  # the survival figure (two panels) is started first
     with pytest.raises(ValueError, match="^cannot draw waterfall$"):  # the first in order
-        _figures._save_all(drawings, dpi=50)
-    assert _figures._QUEUED == []
+        _parallel.save_all(drawings, dpi=50)
+    assert _parallel._QUEUED == []

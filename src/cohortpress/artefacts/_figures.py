@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,13 +10,9 @@ from cohortpress.artefacts import _format as fmt
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from plotnine import ggplot
-    from plotnine.composition import Compose
-
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._results import KMEstimate
     from cohortpress.analyse._study import EndpointResult, GroupedSurvival
-    from cohortpress.artefacts.figures import WaterfallFigure
     from cohortpress.config import StudyConfig
 
 PANEL_LETTERS = "ABCDEFGH"
@@ -31,17 +23,6 @@ class FigureSpec:
     id: str  # Quarto cross-reference id without the "fig-" prefix
     caption: str
     stem: str  # file name without extension under figures/
-
-
-@dataclass(frozen=True)
-class _Drawing:
-    """A built figure waiting to be drawn and written by ``save_figure``."""
-
-    figure: ggplot | Compose | WaterfallFigure
-    stem: Path
-    width: float
-    height: float
-    panels: int  # how long it takes, roughly: the slowest are started first
 
 
 def _annotation(g: GroupedSurvival, unit: str, style: str) -> str:
@@ -74,19 +55,20 @@ def draw_figures(
 ) -> list[FigureSpec]:
     """Draw and save every figure (PNG and SVG); return their specs for the Markdown snippets.
 
-    The figures are built here, then drawn and written side by side (``_save_all``).
+    The figures are built here, then drawn and written side by side (:func:`save_all`).
     """
     from cohortpress.artefacts.figures import figure_km, figure_panels, figure_waterfall
+    from cohortpress.artefacts.figures._parallel import Drawing, save_all
 
     unit = results.time_unit
     style = config.statistics.resolved("p_style")
     time_label = f"Time from the start of {config.treatment.drug} ({unit})"
     specs: list[FigureSpec] = []
-    drawings: list[_Drawing] = []
+    drawings: list[Drawing] = []
     data = results.waterfall
     if data is not None:
         waterfall = figure_waterfall(data.change_pct, data.best_response)
-        drawings.append(_Drawing(waterfall, folder / "waterfall", width, height * 0.8, 1))
+        drawings.append(Drawing(waterfall, folder / "waterfall", width, height * 0.8, 1))
         caption = _waterfall_caption(results, config)
         if waterfall.note:
             caption = f"{caption} {waterfall.note}"
@@ -104,7 +86,7 @@ def draw_figures(
         for i, e in enumerate(results.endpoints)
     ]
     survival = figure_panels(panels, ncol=len(panels))
-    drawings.append(_Drawing(survival, folder / "survival", width, height, len(panels)))
+    drawings.append(Drawing(survival, folder / "survival", width, height, len(panels)))
     specs.append(FigureSpec("survival", _survival_caption(results, config), "survival"))
     for e in results.endpoints:
         if not e.by:
@@ -123,66 +105,10 @@ def draw_figures(
         ]
         stem = f"{e.kind}-by"
         grid = figure_panels(panels, ncol=2)
-        drawings.append(_Drawing(grid, folder / stem, width, height * 2, len(panels)))
+        drawings.append(Drawing(grid, folder / stem, width, height * 2, len(panels)))
         specs.append(FigureSpec(stem, _by_caption(e, results, config), stem))
-    _save_all(drawings, dpi)
+    save_all(drawings, dpi)
     return specs
-
-
-# Drawing is CPU-bound Python (plotnine, matplotlib) that threads cannot share, so figures are
-# drawn in worker processes, one per core. They are forked: a worker starts with plotnine
-# imported and the figures built, and finds its figure in _QUEUED by index (nothing is
-# pickled but the index). Where fork is missing or unsafe (Windows; macOS, whose system
-# libraries do not survive it) or there is one core or one figure, they are drawn one by one.
-# A figure's bytes do not depend on the process that draws it.
-_FORK = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
-_QUEUED: list[_Drawing] = []
-
-
-def _save_all(drawings: list[_Drawing], dpi: int) -> None:
-    """Draw and write every figure, the slowest first.
-
-    An error is raised as it was raised in the worker (type and message), and it is the
-    error of the first figure in ``drawings`` that failed, as when drawn one by one.
-    """
-    workers = min(len(drawings), _cores()) if _FORK else 1
-    if workers < 2:
-        for index in range(len(drawings)):
-            _save_one(drawings, index, dpi)
-        return
-    global _QUEUED  # the workers read it
-    _QUEUED = drawings
-    slowest_first = sorted(range(len(drawings)), key=lambda i: -drawings[i].panels)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {i: pool.submit(_save_queued, i, dpi) for i in slowest_first}
-            try:
-                for index in range(len(drawings)):
-                    futures[index].result()
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-    finally:
-        _QUEUED = []
-
-
-def _save_queued(index: int, dpi: int) -> None:
-    """In a worker: draw and write the figure it inherited at ``index``."""
-    _save_one(_QUEUED, index, dpi)
-
-
-def _save_one(drawings: list[_Drawing], index: int, dpi: int) -> None:
-    from cohortpress.artefacts.figures import save_figure
-
-    d = drawings[index]
-    save_figure(d.figure, d.stem, width=d.width, height=d.height, dpi=dpi)
-
-
-def _cores() -> int:
-    """Cores this process may run on (its affinity where the OS tells it)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _marks_drawn(estimates: list[KMEstimate]) -> bool:
