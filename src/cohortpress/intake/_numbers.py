@@ -45,13 +45,13 @@ def read_number(
     return reading
 
 
-def read_grade(raw: object) -> Reading:
+def read_grade(raw: object, *, text_file: bool = False) -> Reading:
     """A CTCAE grade: a number, or text such as "G3" or "Grade 3"."""
     if isinstance(raw, str):
         match = _GRADE.match(raw.strip().casefold())
         if match:
             return Reading(float(match.group(1)), note="grades written as 'G3' or 'Grade 3' read")
-    return read_number(raw)
+    return read_number(raw, text_file=text_file)
 
 
 def _read_number_text(text: str, percent: bool, decimal_comma: bool) -> Reading:

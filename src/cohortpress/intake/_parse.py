@@ -154,7 +154,7 @@ def _reader(spec: FieldSpec, context: CellContext) -> Callable[[object], Reading
             text_file=context.text_file,
         )
     if spec.kind == "grade":
-        return read_grade
+        return lambda raw: read_grade(raw, text_file=context.text_file)
     if spec.kind == "category":
         lookup = lookup_for(spec)
         return lambda raw: read_category(raw, spec.levels, lookup)
