@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from cohortpress.analyse import StudyResults
-    from cohortpress.analyse._results import KMEstimate
     from cohortpress.analyse._study import EndpointResult, GroupedSurvival
     from cohortpress.config import StudyConfig
 
@@ -58,6 +57,7 @@ def draw_figures(
     The figures are built here, then drawn and written side by side (:func:`save_all`).
     """
     from cohortpress.artefacts.figures import figure_km, figure_panels, figure_waterfall
+    from cohortpress.artefacts.figures._km_data import MAX_MARKED_CENSORED, marks_readable
     from cohortpress.artefacts.figures._parallel import Drawing, save_all
 
     unit = results.time_unit
@@ -87,7 +87,13 @@ def draw_figures(
     ]
     survival = figure_panels(panels, ncol=len(panels))
     drawings.append(Drawing(survival, folder / "survival", width, height, len(panels)))
-    specs.append(FigureSpec("survival", _survival_caption(results, config), "survival"))
+    unmarked = (
+        f"Censoring marks are not drawn in panels with more than {MAX_MARKED_CENSORED:,} "
+        "censored patients, where they would merge into a band."
+    )
+    marked = all(marks_readable([e.overall]) for e in results.endpoints)
+    caption = _survival_caption(results, config, None if marked else unmarked)
+    specs.append(FigureSpec("survival", caption, "survival"))
     for e in results.endpoints:
         if not e.by:
             continue
@@ -106,55 +112,40 @@ def draw_figures(
         stem = f"{e.kind}-by"
         grid = figure_panels(panels, ncol=2)
         drawings.append(Drawing(grid, folder / stem, width, height * 2, len(panels)))
-        specs.append(FigureSpec(stem, _by_caption(e, results, config), stem))
+        marked = all(marks_readable(g.estimates) for g in e.by)
+        caption = _by_caption(e, config, None if marked else unmarked)
+        specs.append(FigureSpec(stem, caption, stem))
     save_all(drawings, dpi)
     return specs
 
 
-def _marks_drawn(estimates: list[KMEstimate]) -> bool:
-    from cohortpress.artefacts.figures._km_data import marks_readable  # imports plotnine
-
-    return marks_readable(estimates)
-
-
-def _unmarked() -> str:
-    from cohortpress.artefacts.figures._km_data import MAX_MARKED_CENSORED
-
-    return (
-        f"Censoring marks are not drawn in panels with more than {MAX_MARKED_CENSORED:,} "
-        "censored patients, where they would merge into a band."
-    )
-
-
-def _survival_caption(results: StudyResults, config: StudyConfig) -> str:
+def _survival_caption(results: StudyResults, config: StudyConfig, unmarked: str | None) -> str:
     parts = [
         f"{e.label.lower()} ({PANEL_LETTERS[i]})" if len(results.endpoints) > 1 else e.label.lower()
         for i, e in enumerate(results.endpoints)
     ]
     text = " and ".join(parts)
-    marked = all(_marks_drawn([e.overall]) for e in results.endpoints)
     return (
         f"{text[0].upper()}{text[1:]} in the {fmt.integer(results.n)} patients treated with "
         f"{config.treatment.drug}. "
-        + ("Kaplan–Meier estimates; + censored; " if marked else "Kaplan–Meier estimates; ")
+        + ("Kaplan–Meier estimates; " if unmarked else "Kaplan–Meier estimates; + censored; ")
         + "numbers at risk below each panel."
-        + ("" if marked else f" {_unmarked()}")
+        + (f" {unmarked}" if unmarked else "")
     )
 
 
-def _by_caption(e: EndpointResult, results: StudyResults, config: StudyConfig) -> str:
+def _by_caption(e: EndpointResult, config: StudyConfig, unmarked: str | None) -> str:
     factors = ", ".join(f"({PANEL_LETTERS[i]}) {g.factor}" for i, g in enumerate(e.by))
     abbreviations = "; ".join(
         config.markers[g.factor].abbreviation or g.factor
         for g in e.by
         if g.factor in config.markers
     )
-    marked = all(_marks_drawn(list(g.estimates)) for g in e.by)
     return (
         f"{e.label} according to baseline {factors} in patients who received "
         f"{config.treatment.drug}. "
         f"HR: hazard ratio (Cox); CI: confidence interval; {abbreviations}."
-        + ("" if marked else f" {_unmarked()}")
+        + (f" {unmarked}" if unmarked else "")
     )
 
 

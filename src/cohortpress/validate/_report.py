@@ -55,7 +55,7 @@ class ValidationReport:
         lines = []
         for (sheet, column, rule), found in groups.items():
             if len(found) <= listed:
-                lines += [_warning_line(p) for p in found]
+                lines += [_line(p, for_appendix=True) for p in found]
                 continue
             rows = ", ".join(str(p.row) for p in found[:listed] if p.row is not None)
             where = f'{sheet}, "{column}"' if column else sheet
@@ -67,16 +67,14 @@ class ValidationReport:
         return [_line(p) for p in self.problems]
 
 
-def _line(problem: Problem) -> str:
+def _line(problem: Problem, *, for_appendix: bool = False) -> str:
+    """Where, the value, and the rule; the appendix (warnings only) leaves out mark and hint."""
     value = f" = {problem.value}" if problem.value is not None else ""
+    if for_appendix:
+        return f"{problem.location()}{value}: {problem.rule}"
     hint = f" ({problem.suggestion})" if problem.suggestion else ""
     mark = "" if problem.severity == "error" else "warning: "
     return f"{problem.location()}{value}: {mark}{problem.rule}{hint}"
-
-
-def _warning_line(problem: Problem) -> str:
-    value = f" = {problem.value}" if problem.value is not None else ""
-    return f"{problem.location()}{value}: {problem.rule}"
 
 
 def sort_problems(
