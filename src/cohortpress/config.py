@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from cohortpress.errors import StudyConfigError
 
@@ -46,18 +54,76 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_DATE_TOKENS = {
+    "YYYY": "%Y",
+    "YY": "%y",
+    "MONTH": "%B",
+    "MMMM": "%B",
+    "MON": "%b",
+    "MMM": "%b",
+    "MM": "%m",
+    "M": "%m",
+    "DD": "%d",
+    "D": "%d",
+}
+_DATE_SPELLING = re.compile(
+    "|".join(sorted(_DATE_TOKENS, key=len, reverse=True)) + r"|[/.\- ,]", re.IGNORECASE
+)
+_PROBE = dt.datetime(2021, 5, 31)
+
+
+def strptime_format(spelling: str) -> str:
+    """The strptime code for a date format as people write it (``DD/MM/YYYY`` → ``%d/%m/%Y``).
+
+    A text with ``%`` is taken as a strptime code already. ``D`` and ``DD`` (``M`` and ``MM``)
+    both read one or two digits, as strptime does. Either way the format must write and read
+    back a full date, so a format without a day or with an unknown code is refused.
+    """
+    text = spelling.strip()
+    if "%" not in text:
+        pieces = _DATE_SPELLING.findall(text)
+        if "".join(pieces) != text:
+            raise ValueError(_not_a_date_format(spelling))
+        text = "".join(_DATE_TOKENS.get(piece.upper(), piece) for piece in pieces)
+    try:
+        round_trip = dt.datetime.strptime(_PROBE.strftime(text), text)
+    except ValueError:
+        raise ValueError(_not_a_date_format(spelling)) from None
+    if round_trip != _PROBE:
+        raise ValueError(_not_a_date_format(spelling))
+    return text
+
+
+def _not_a_date_format(spelling: str) -> str:
+    return (
+        f"'{spelling}' is not a date format; write it like DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD, "
+        "DD.MM.YYYY or D/M/YY (or as a strptime code such as %d/%m/%Y)"
+    )
+
+
+DateFormat = Annotated[str, AfterValidator(strptime_format)]
+
+
 class Author(_Model):
-    name: str
-    affiliation: str | None = None
-    email: str | None = None
-    corresponding: bool = False
+    """One author of the study (the manuscript's byline is set in manuscript.qmd)."""
+
+    name: str = Field(description="The author's name as printed.", examples=["A. Investigator"])
+    affiliation: str | None = Field(
+        None,
+        description="Department and institution.",
+        examples=["Department of Medical Oncology, Example City Hospital"],
+    )
+    email: str | None = Field(
+        None, description="Contact address of the author.", examples=["a.investigator@example.org"]
+    )
+    corresponding: bool = Field(False, description="Whether this is the corresponding author.")
 
 
 class Duration(_Model):
     """A length of time in a stated unit, e.g. ``{value: 1, unit: months}``."""
 
-    value: float = Field(gt=0)
-    unit: TimeUnit = "days"
+    value: float = Field(gt=0, description="How long, in `unit`s (above 0).", examples=[6])
+    unit: TimeUnit = Field("days", description="The unit of `value`; a month is 30.4375 days.")
 
     def days(self) -> float:
         return self.value * DAYS_PER_UNIT[self.unit]
@@ -77,18 +143,63 @@ class Variable(_Model):
     (an error) and ``plausible`` (a warning in the data appendix).
     """
 
-    label: str
-    type: Literal["continuous", "count", "categorical", "binary"]
-    unit: str | None = None
-    levels: tuple[str, ...] | None = None
-    synonyms: dict[str, str] = Field(default_factory=dict, description="input value -> level")
-    range: tuple[float, float] | None = None
-    plausible: tuple[float, float] | None = None
-    plausible_hint: str | None = Field(
-        None, description="what an implausible value probably means, e.g. 'entered as ×10³/µl?'"
+    label: str = Field(
+        description="How the variable is named in tables, figures and text.",
+        examples=["ECOG PS"],
     )
-    required: bool = False
-    abbreviation: str | None = Field(None, description="expanded in the table footnote")
+    type: Literal["continuous", "count", "categorical", "binary"] = Field(
+        description=(
+            "`categorical` (one of `levels`), `binary` (two levels, the first one counted in "
+            "Table I), `continuous` (a measurement) or `count` (a whole number). Decides how "
+            "Table I summarises it: n (%) per level, or median and range."
+        ),
+        examples=["categorical"],
+    )
+    unit: str | None = Field(
+        None,
+        description="Unit of a number: given with its values in results.json and in Cox rows.",
+        examples=["mg/dL"],
+    )
+    levels: tuple[str, ...] | None = Field(
+        None,
+        description=(
+            "The allowed values of a categorical or binary variable, in the order tables list "
+            "them (for binary: the present one first). Any other value is an error."
+        ),
+        examples=[["0", "1", "2"], ["Yes", "No"]],
+    )
+    synonyms: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Other spellings found in the workbook and the level each one means (spelling: "
+            "level); matched ignoring case and spaces around the value."
+        ),
+        examples=[{"favourable": "Favorable"}],
+    )
+    range: tuple[float, float] | None = Field(
+        None,
+        description="[lowest, highest] possible value; a number outside it is an error.",
+        examples=[[0, 100000]],
+    )
+    plausible: tuple[float, float] | None = Field(
+        None,
+        description=(
+            "[lowest, highest] usual value; a number outside it is kept and listed as a warning "
+            "in the data appendix."
+        ),
+        examples=[[300, 30000]],
+    )
+    plausible_hint: str | None = Field(
+        None,
+        description="What an implausible value probably means, shown with the warning.",
+        examples=["entered as ×10³/µl?"],
+    )
+    required: bool = Field(False, description="Whether an empty cell is an error.")
+    abbreviation: str | None = Field(
+        None,
+        description="Explained in the Table I footnote.",
+        examples=["ECOG PS: Eastern Cooperative Oncology Group performance status"],
+    )
 
     @model_validator(mode="after")
     def _levels_match_type(self) -> Variable:
@@ -104,27 +215,86 @@ class Variable(_Model):
 class Marker(_Model):
     """A derived marker computed from other columns, split at a fixed cutoff into Low / High."""
 
-    label: str
-    formula: str = Field(description="arithmetic over columns, e.g. 'neutrophils / lymphocytes'")
-    unit: str | None = None
-    cutoff: float
-    decimals: int = Field(2, ge=0, le=4, description="decimals when the median is printed")
-    abbreviation: str | None = None
-    high_label: str = "High"
-    low_label: str = "Low"
+    label: str = Field(
+        description="The marker's name in tables, figures and the Methods.",
+        examples=["Neutrophil-to-lymphocyte ratio"],
+    )
+    formula: str = Field(
+        description=(
+            "Arithmetic (+ - * / and brackets) over numeric columns, by their names in "
+            "`columns`; written out in the Methods."
+        ),
+        examples=["neutrophils / lymphocytes"],
+    )
+    unit: str | None = Field(
+        None, description="Unit printed after the median and the cutoff.", examples=["/µl"]
+    )
+    cutoff: float = Field(
+        description=(
+            "Patients at or above it form the high group, the others the low group; stated in "
+            "the Methods."
+        ),
+        examples=[3],
+    )
+    decimals: int = Field(
+        2, ge=0, le=4, description="Decimals when the median is printed (0–4).", examples=[0]
+    )
+    abbreviation: str | None = Field(
+        None,
+        description="Explained in table footnotes and figure captions.",
+        examples=["NLR: neutrophil-to-lymphocyte ratio"],
+    )
+    high_label: str = Field(
+        "High",
+        description="Name of the group at or above the cutoff in tables and figures.",
+        examples=["Elevated"],
+    )
+    low_label: str = Field(
+        "Low", description="Name of the group below the cutoff.", examples=["Normal"]
+    )
 
 
 class Table1Row(_Model):
     """One characteristic of Table I; ``variable`` is a canonical field, variable or marker."""
 
-    variable: str
-    label: str | None = None
-    group: str | None = Field(None, description="heading shared by consecutive rows")
-    summary: Literal["auto", "median_range", "median_iqr", "n_percent"] = "auto"
-    cut: float | None = Field(None, description="split a continuous variable here for n (%)")
-    cut_labels: tuple[str, str] | None = Field(None, description="labels of (< cut, ≥ cut)")
+    variable: str = Field(
+        description="A canonical field (e.g. age, sex), a name under `variables` or `markers`.",
+        examples=["ecog"],
+    )
+    label: str | None = Field(
+        None,
+        description="Row label in Table I (default: the variable's label).",
+        examples=["Age, years"],
+    )
+    group: str | None = Field(
+        None,
+        description="Heading shared by consecutive rows (e.g. metastatic sites).",
+        examples=["Metastatic sites, n (%)"],
+    )
+    summary: Literal["auto", "median_range", "median_iqr", "n_percent"] = Field(
+        "auto",
+        description=(
+            "How the row is summarised. Only `auto` acts so far: median (range) for numbers, "
+            "n (%) for categories (and for numbers split by `cut`)."
+        ),
+    )
+    cut: float | None = Field(
+        None,
+        description="Split a continuous variable here and show n (%) of each side.",
+        examples=[0.8],
+    )
+    cut_labels: tuple[str, str] | None = Field(
+        None,
+        description="Labels of [below cut, at or above cut] (default: <cut, ≥cut).",
+        examples=[["<0.8 mg/dL", "≥0.8 mg/dL"]],
+    )
     levels_shown: tuple[str, ...] | None = Field(
-        None, description="levels listed even when empty (default: all); levels with patients too"
+        None,
+        description=(
+            "Levels listed even when no patient has them (default: all levels; for binary "
+            "variables the first). A level that has patients is always listed."
+        ),
+        examples=[["0", "1", "2"]],
     )
 
 
@@ -137,27 +307,85 @@ class Covariate(_Model):
     per ``per`` units. A marker is split at its cutoff (High vs Low by default).
     """
 
-    variable: str
-    label: str | None = None
-    groups: dict[str, tuple[str, ...]] | None = None
-    reference: str | None = None
-    cut: float | None = None
-    cut_labels: tuple[str, str] | None = Field(None, description="labels of (< cut, ≥ cut)")
-    per: float | None = None
+    variable: str = Field(
+        description="A canonical field, a name under `variables` or `markers`.",
+        examples=["ecog"],
+    )
+    label: str | None = Field(
+        None,
+        description="The factor's name in the Cox table and text (default: the variable's label).",
+        examples=["ECOG PS"],
+    )
+    groups: dict[str, tuple[str, ...]] | None = Field(
+        None,
+        description="Collapse levels into groups (group label: [levels]) before the model.",
+        examples=[{"1–2": ["1", "2"], "0": ["0"]}],
+    )
+    reference: str | None = Field(
+        None,
+        description=(
+            "The reference level or group (HR = 1); for a cut variable, one of its cut labels."
+        ),
+        examples=["0"],
+    )
+    cut: float | None = Field(
+        None,
+        description="Split a continuous variable here (≥ cut vs < cut).",
+        examples=[75],
+    )
+    cut_labels: tuple[str, str] | None = Field(
+        None,
+        description="Labels of [below cut, at or above cut] (default: <cut, ≥cut).",
+        examples=[["<0.8 mg/dL", "≥0.8 mg/dL"]],
+    )
+    per: float | None = Field(
+        None,
+        description="Use a continuous variable as it is, with the HR per this many units.",
+        examples=[10],
+    )
 
 
 class Multivariate(_Model):
     """Which factors enter the multivariable Cox model."""
 
-    rule: Literal["univariate_p", "fixed", "none"] = "none"
-    threshold: float = Field(0.05, gt=0, lt=1, description="with rule univariate_p")
-    covariates: tuple[str, ...] = Field((), description="with rule fixed: variables")
-    reason: str | None = Field(None, description="with rule none: printed in Methods")
+    rule: Literal["univariate_p", "fixed", "none"] = Field(
+        "none",
+        description=(
+            "`univariate_p`: the factors significant in the univariate step; `fixed`: the "
+            "listed `covariates`; `none`: no multivariate model, with the `reason` in the text."
+        ),
+        examples=["univariate_p"],
+    )
+    threshold: float = Field(
+        0.05,
+        gt=0,
+        lt=1,
+        description="With rule univariate_p: univariate p below this enters the model.",
+        examples=[0.1],
+    )
+    covariates: tuple[str, ...] = Field(
+        (),
+        description="With rule fixed: the variables of the model.",
+        examples=[["age", "ecog"]],
+    )
+    reason: str | None = Field(
+        None,
+        description="With rule none: why, completing '…was not performed because of …'.",
+        examples=["the small sample size"],
+    )
 
 
 class CoxSettings(_Model):
-    covariates: tuple[Covariate, ...] = ()
-    multivariate: Multivariate = Multivariate()
+    """The Cox proportional-hazards models (Table of univariate and multivariate analyses)."""
+
+    covariates: tuple[Covariate, ...] = Field(
+        (),
+        description="The factors of the univariate models, in table order.",
+        examples=[[{"variable": "age", "cut": 75}]],
+    )
+    multivariate: Multivariate = Field(
+        Multivariate(), description="Which factors enter the multivariate model."
+    )
 
 
 Conventions = Literal["ezr", "r", "sas"]
@@ -173,13 +401,58 @@ CONVENTION_PRESETS: dict[str, dict[str, str]] = {
 class Statistics(_Model):
     """Statistical conventions; ``conventions`` sets the others at once, each still overridable."""
 
-    conventions: Conventions = Field("ezr", description="preset: ezr (default), r or sas")
-    ci_transform: Literal["log-log", "log", "plain"] | None = None
-    ties: Literal["efron", "breslow"] | None = None
-    p_style: PStyle | None = None
-    conf_level: float = Field(0.95, gt=0.5, lt=1)
-    alpha: float = Field(0.05, gt=0, lt=0.5, description="significance level stated in Methods")
-    small_cell: int | None = Field(None, ge=2, description="show counts below k as '<k'")
+    conventions: Conventions = Field(
+        "ezr",
+        description=(
+            "Preset for the three settings below: `ezr` (log-log CI, Efron ties, p to three "
+            "decimals), `r` (log CI, Efron, two significant digits) or `sas` (log-log, Breslow). "
+            "Named in the Methods."
+        ),
+        examples=["r"],
+    )
+    ci_transform: Literal["log-log", "log", "plain"] | None = Field(
+        None,
+        description=(
+            "Transform of the Kaplan–Meier confidence intervals (default: from `conventions`); "
+            "stated in the Methods."
+        ),
+        examples=["log"],
+    )
+    ties: Literal["efron", "breslow"] | None = Field(
+        None,
+        description="How Cox models handle tied event times (default: from `conventions`).",
+        examples=["breslow"],
+    )
+    p_style: PStyle | None = Field(
+        None,
+        description=(
+            "How p-values are printed: `threshold` (<0.001, else three decimals), "
+            "`two_significant` or `sas` (default: from `conventions`)."
+        ),
+        examples=["two_significant"],
+    )
+    conf_level: float = Field(
+        0.95,
+        gt=0.5,
+        lt=1,
+        description="Confidence level of every interval (medians, HRs, rates), e.g. 0.9.",
+        examples=[0.9],
+    )
+    alpha: float = Field(
+        0.05,
+        gt=0,
+        lt=0.5,
+        description=(
+            "Significance level, stated in the Methods; the text calls p below it significant."
+        ),
+        examples=[0.1],
+    )
+    small_cell: int | None = Field(
+        None,
+        ge=2,
+        description="Print counts below k as '<k' in tables (for registry reports).",
+        examples=[5],
+    )
 
     def resolved(self, key: str) -> str:
         """The value in force for ``key``: the override if set, else the preset's."""
@@ -188,64 +461,227 @@ class Statistics(_Model):
 
 
 class Endpoint(_Model):
-    kind: Literal["os", "pfs", "ttf"]
-    label: str | None = None
-    abbreviation: str | None = None
+    """A time-to-event endpoint: a Kaplan–Meier figure, medians in the text, Cox models."""
+
+    kind: Literal["os", "pfs", "ttf"] = Field(
+        description=(
+            "`os` (overall survival), `pfs` (progression-free survival) or `ttf` (time to "
+            "treatment failure); definitions are stated in the Methods."
+        ),
+        examples=["pfs"],
+    )
+    label: str | None = Field(
+        None,
+        description="Its name in text, tables and figures (default: e.g. Overall survival).",
+        examples=["Progression-free survival"],
+    )
+    abbreviation: str | None = Field(
+        None,
+        description="Its short name in text and tables (default: OS, PFS, TTF).",
+        examples=["PFS"],
+    )
 
 
 class Response(_Model):
-    criteria: str = "RECIST 1.1"
-    sd_min_duration: Duration = Duration(value=6, unit="months")
-    sd_strict: bool = Field(True, description="SD must last longer than, not as long as, this")
-    waterfall: bool = False
+    """Tumour response: the response table, ORR and CBR, and the waterfall plot."""
+
+    criteria: str = Field(
+        "RECIST 1.1",
+        description="The response criteria named in the Methods and the table footnote.",
+        examples=["mRECIST"],
+    )
+    sd_min_duration: Duration = Field(
+        Duration(value=6, unit="months"),
+        description="How long stable disease must last to count as clinical benefit (CBR).",
+        examples=[{"value": 6, "unit": "weeks"}],
+    )
+    sd_strict: bool = Field(
+        True,
+        description="SD must last longer than (true) or at least (false) `sd_min_duration`.",
+    )
+    waterfall: bool = Field(False, description="Draw the waterfall plot of best change.")
 
 
 class AdverseEvents(_Model):
-    grading: str = "CTCAE v5.0"
-    severe_grade: int = Field(3, ge=1, le=5, description="'grade ≥ k' column")
-    synonyms: dict[str, str] = Field(default_factory=dict, description="input term -> term")
-    min_patients: int = Field(1, ge=1, description="terms seen in fewer patients are not listed")
+    """The adverse-event table, counted per patient at the worst grade per term."""
+
+    grading: str = Field(
+        "CTCAE v5.0",
+        description="The grading system named in the Methods and the table footnote.",
+        examples=["CTCAE v3.0"],
+    )
+    severe_grade: int = Field(
+        3,
+        ge=1,
+        le=5,
+        description="The table's 'grade ≥ k' column and the severe events in the text.",
+        examples=[3],
+    )
+    synonyms: dict[str, str] = Field(
+        default_factory=dict,
+        description="Other spellings of an event term and the term each one means.",
+        examples=[{"Hand-foot skin reaction": "Hand-foot syndrome"}],
+    )
+    min_patients: int = Field(
+        1,
+        ge=1,
+        description="Terms seen in fewer patients are left out of the table.",
+        examples=[2],
+    )
 
 
 class Inclusion(_Model):
-    min_treatment: Duration | None = None
+    """Rules that exclude screened patients; exclusions are counted in the patient flow."""
+
+    min_treatment: Duration | None = Field(
+        None,
+        description="Exclude patients treated for less than this.",
+        examples=[{"value": 1, "unit": "months"}],
+    )
 
 
 class Treatment(_Model):
-    drug: str
-    regimen: str | None = None
-    line: str | None = None
+    """The treatment studied."""
+
+    drug: str = Field(
+        description="The drug as written in sentences ('patients treated with sorafenib').",
+        examples=["sorafenib"],
+    )
+    regimen: str | None = Field(
+        None,
+        description="Dose and schedule. Not used in the manuscript yet.",
+        examples=["400 mg twice a day"],
+    )
+    line: str | None = Field(
+        None,
+        description="Line of therapy. Not used in the manuscript yet.",
+        examples=["second line"],
+    )
 
 
 class StudyConfig(_Model):
     """Everything ``reports/<study>/study.yml`` says about one study."""
 
-    title: str
-    short_title: str | None = None
-    authors: tuple[Author, ...] = ()
-    disease: str
-    disease_abbreviation: str | None = None
-    treatment: Treatment
-    data: Path = Field(description="the workbook, relative to the study folder")
-    sheets: dict[Literal["patients", "adverse_events"], str] = Field(
-        default_factory=lambda: {"patients": "patients", "adverse_events": "adverse_events"}
+    title: str = Field(
+        description=(
+            "The study's title. Not printed: the manuscript takes its title from the front "
+            "matter of manuscript.qmd."
+        ),
+        examples=["Second-line Sorafenib for Metastatic Renal Cell Carcinoma"],
     )
-    columns: dict[str, str] = Field(default_factory=dict, description="canonical field -> header")
-    date_formats: tuple[str, ...] = Field(("%Y-%m-%d",), description="formats of text dates")
-    data_cutoff: dt.date
-    time_unit: TimeUnit = "days"
-    inclusion: Inclusion = Inclusion()
-    endpoints: tuple[Endpoint, ...]
-    variables: dict[str, Variable] = Field(default_factory=dict)
-    markers: dict[str, Marker] = Field(default_factory=dict)
-    table1: tuple[Table1Row, ...] = ()
-    response: Response | None = Response()
-    cox: CoxSettings = CoxSettings()
-    adverse_events: AdverseEvents | None = AdverseEvents()
-    statistics: Statistics = Statistics()
-    dose_reduction: str | None = Field(None, description="binary variable recording dose reduction")
+    short_title: str | None = Field(
+        None,
+        description="A short title. Not used in the manuscript yet.",
+        examples=["Second-line sorafenib for mRCC"],
+    )
+    authors: tuple[Author, ...] = Field(
+        (),
+        description=(
+            "The authors. Not printed: the byline comes from `author:` in the front matter of "
+            "manuscript.qmd."
+        ),
+        examples=[[{"name": "A. Investigator", "corresponding": True}]],
+    )
+    disease: str = Field(
+        description="The disease in words, used in generated sentences.",
+        examples=["metastatic renal cell carcinoma"],
+    )
+    disease_abbreviation: str | None = Field(
+        None, description="Used instead of `disease` in sentences when given.", examples=["mRCC"]
+    )
+    treatment: Treatment = Field(description="The treatment studied.")
+    data: Path = Field(
+        description=(
+            "The workbook (xlsx), or a folder of patients/adverse_events CSV or Parquet files, "
+            "relative to the study folder. `--data` replaces it for one run."
+        ),
+        examples=["../../data/renal_sorafenib.xlsx"],
+    )
+    sheets: dict[Literal["patients", "adverse_events"], str] = Field(
+        default_factory=lambda: {"patients": "patients", "adverse_events": "adverse_events"},
+        description="The names of the patients and adverse_events sheets in the workbook.",
+        examples=[{"patients": "Patients", "adverse_events": "AEs"}],
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "For every field whose header differs from its name: field: header as written in "
+            "the workbook. Error messages use your header."
+        ),
+        examples=[{"patient_id": "Patient ID", "death_date": "Date of death"}],
+    )
+    date_formats: tuple[DateFormat, ...] = Field(
+        ("%Y-%m-%d",),
+        description=(
+            "How text dates are written, as people write it (DD/MM/YYYY, MM/DD/YYYY, "
+            "DD.MM.YYYY, D/M/YY, D MMM YYYY…) or as strptime codes (%d/%m/%Y). Year-first "
+            "dates (2021-05-31) and Excel dates are always read; a date two formats read "
+            "differently is an error."
+        ),
+        examples=[["DD/MM/YYYY"]],
+    )
+    data_cutoff: dt.date = Field(
+        description=(
+            "Date of the data cutoff: later events are not counted and follow-up is censored "
+            "there; stated in the Methods."
+        ),
+        examples=["2021-05-31"],
+    )
+    time_unit: TimeUnit = Field(
+        "days",
+        description="Unit of every time in text, tables and figures (a month is 30.4375 days).",
+        examples=["months"],
+    )
+    inclusion: Inclusion = Field(
+        Inclusion(), description="Who is analysed; everyone screened by default."
+    )
+    endpoints: tuple[Endpoint, ...] = Field(
+        description="The time-to-event endpoints, in the order of tables and figures.",
+        examples=[[{"kind": "pfs"}, {"kind": "os"}]],
+    )
+    variables: dict[str, Variable] = Field(
+        default_factory=dict,
+        description=(
+            "Your own columns of the patients sheet (name: definition); name them under "
+            "`columns` if the header differs."
+        ),
+        examples=[{"ecog": {"label": "ECOG PS", "type": "categorical", "levels": ["0", "1"]}}],
+    )
+    markers: dict[str, Marker] = Field(
+        default_factory=dict,
+        description="Values computed from other columns and split at a cutoff (name: definition).",
+        examples=[{"NLR": {"label": "NLR", "formula": "neutrophils / lymphocytes", "cutoff": 3}}],
+    )
+    table1: tuple[Table1Row, ...] = Field(
+        (),
+        description="The rows of Table I (patient characteristics), in order.",
+        examples=[[{"variable": "age", "label": "Age, years"}, {"variable": "sex"}]],
+    )
+    response: Response | None = Field(
+        Response(),
+        description="Tumour response settings; `null` leaves response out of the manuscript.",
+    )
+    cox: CoxSettings = Field(CoxSettings(), description="The Cox models.")
+    adverse_events: AdverseEvents | None = Field(
+        AdverseEvents(),
+        description="Adverse-event settings; `null` leaves adverse events out of the manuscript.",
+    )
+    statistics: Statistics = Field(Statistics(), description="Statistical conventions.")
+    dose_reduction: str | None = Field(
+        None,
+        description=(
+            "A binary variable recording dose reduction; its rate and the treatment duration "
+            "are given in the Results."
+        ),
+        examples=["dose_reduction"],
+    )
     compare_by: str | None = Field(
-        None, description="marker or categorical variable: Table I by its groups, with tests"
+        None,
+        description=(
+            "A marker or categorical variable: a supplementary Table I by its groups, with "
+            "Wilcoxon and Fisher tests."
+        ),
+        examples=["LMR"],
     )
 
     folder: Annotated[Path, Field(exclude=True)] = Path()
