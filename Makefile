@@ -53,10 +53,13 @@ typecheck: $(STAMP) ## pyright on src/
 bench: $(STAMP) ## time and measure every stage (SIZES="26 1000" for a subset)
 	$(BIN)/python -m cohortpress.bench $(if $(SIZES),--sizes "$(SIZES)",)
 
+docs: $(STAMP) ## regenerate docs/study-yml.md and schemas/study.schema.json from config.py
+	$(BIN)/python -m cohortpress.config_reference
+
 clean-test: ## remove test result images
 	rm -rf tests/result_images
 
 clean: clean-test ## remove outputs and build folders
 	rm -rf _output _build
 
-.PHONY: help venv report validate data test test-update lint fix typecheck bench clean-test clean
+.PHONY: help venv report validate data test test-update lint fix typecheck bench docs clean-test clean

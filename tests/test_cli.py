@@ -112,3 +112,16 @@ def test_new_scaffolds_a_loadable_study(tmp_path: Path) -> None:
     again = _run("new", "my_study", "--reports", str(tmp_path))
     assert again.returncode == 2
     assert "already exists" in again.stderr
+
+
+def test_new_template_points_editors_to_the_schema_and_the_reference(tmp_path: Path) -> None:
+    done = _run("new", "my_study", "--reports", str(tmp_path / "studies"))
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "studies/my_study/study.yml").read_text(encoding="utf-8").splitlines()
+    prefix = "# yaml-language-server: $schema="
+    assert lines[0].startswith(prefix)
+    target = tmp_path / "studies/my_study" / lines[0].removeprefix(prefix)
+    assert target.resolve() == (ROOT / "schemas/study.schema.json").resolve()
+    assert any("docs/study-yml.md" in line for line in lines[:5])
+    config = load_study(tmp_path / "studies/my_study")
+    assert config.date_formats == ("%d/%m/%Y",)  # written DD/MM/YYYY in the template

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -65,3 +66,45 @@ def test_presets_and_overrides(tmp_path: Path) -> None:
     assert stats.resolved("ties") == "breslow"
     assert stats.resolved("ci_transform") == "log"
     assert stats.resolved("p_style") == "sas"
+
+
+@pytest.mark.parametrize(
+    ("spelling", "code"),
+    [
+        ("DD/MM/YYYY", "%d/%m/%Y"),
+        ("MM/DD/YYYY", "%m/%d/%Y"),
+        ("YYYY-MM-DD", "%Y-%m-%d"),
+        ("DD.MM.YYYY", "%d.%m.%Y"),
+        ("D/M/YY", "%d/%m/%y"),
+        ("dd-mm-yyyy", "%d-%m-%Y"),
+        ("D MMM YYYY", "%d %b %Y"),
+        ("MMMM D, YYYY", "%B %d, %Y"),
+        ("%d/%m/%Y", "%d/%m/%Y"),
+    ],
+)
+def test_date_formats_as_people_write_them(tmp_path: Path, spelling: str, code: str) -> None:
+    folder = _broken(tmp_path, lambda raw: raw.update(date_formats=[spelling]))
+    assert load_study(folder).date_formats == (code,)
+
+
+@pytest.mark.parametrize("spelling", ["DD/MM/YYY", "YYYY-MM", "%d/%Q/%Y", "DMY", "MM/YYYY"])
+def test_unknown_date_format_names_the_entry(tmp_path: Path, spelling: str) -> None:
+    folder = _broken(tmp_path, lambda raw: raw.update(date_formats=["DD/MM/YYYY", spelling]))
+    with pytest.raises(StudyConfigError) as info:
+        load_study(folder)
+    assert f"date_formats.1: '{spelling}' is not a date format" in str(info.value)
+    assert "date_formats.0" not in str(info.value)
+
+
+def test_a_spelt_date_format_reads_text_dates(tmp_path: Path) -> None:
+    """``D/M/YY`` reaches intake as a strptime code: 5/3/19 is read as 5 March 2019."""
+    from defects import valid_book, write_xlsx
+
+    from cohortpress.intake import read_workbook
+
+    folder = _broken(tmp_path, lambda raw: raw.update(date_formats=["D/M/YY"]))
+    config = load_study(folder)
+    book = valid_book()
+    book.set("patients", 2, "Last visit", "5/3/19")
+    workbook = read_workbook(write_xlsx(book, tmp_path / "dates.xlsx"), config)
+    assert workbook.patients["last_contact"].iloc[0] == pd.Timestamp("2019-03-05")

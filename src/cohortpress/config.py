@@ -751,7 +751,7 @@ def _explain(path: Path, exc: ValidationError) -> str:
 def _message(err: Any) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "extra_forbidden":
-        return "unknown key (check the spelling; see the README for the keys a study.yml takes)"
+        return "unknown key (check the spelling; docs/study-yml.md lists the keys)"
     if kind == "missing":
         return "required key is missing"
     if kind == "literal_error":

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from cohortpress.errors import StudyConfigError
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
 _FILES = ("study.yml", "manuscript.qmd")
+_SCHEMA_LINE = "# yaml-language-server: $schema="
+_SCHEMA_NAME = "study.schema.json"
 
 
 def scaffold_study(folder: Path) -> Path:
@@ -20,5 +20,30 @@ def scaffold_study(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     templates = resources.files("cohortpress") / "_templates"
     for name in _FILES:
-        (folder / name).write_text((templates / name).read_text(encoding="utf-8"), encoding="utf-8")
+        text = (templates / name).read_text(encoding="utf-8")
+        if name == "study.yml":
+            text = _point_to_schema(text, folder)
+        (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def _point_to_schema(text: str, folder: Path) -> str:
+    """The template names the schema from reports/<study>/; elsewhere, the path from ``folder``."""
+    schema = _schema_file()
+    first, _, rest = text.partition("\n")
+    if schema is None or not first.startswith(_SCHEMA_LINE):
+        return text
+    try:
+        relative = Path(os.path.relpath(schema, folder.resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        relative = schema.as_uri()
+    return f"{_SCHEMA_LINE}{relative}\n{rest}"
+
+
+def _schema_file() -> Path | None:
+    """The JSON Schema of study.yml: the project's ``schemas/``, else the installed copy."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parents[1] / "schemas", package / "schemas"):
+        if (candidate / _SCHEMA_NAME).is_file():
+            return candidate / _SCHEMA_NAME
+    return None
