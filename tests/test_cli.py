@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -9,15 +10,17 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 
 from cohortpress.config import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, cwd: Path = ROOT, columns: int = 80) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "cohortpress", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    env = {**os.environ, "COLUMNS": str(columns)}  # the width of the terminal tables are set to
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, env=env)
 
 
 def test_help_lists_the_commands() -> None:
@@ -125,3 +128,52 @@ def test_new_template_points_editors_to_the_schema_and_the_reference(tmp_path: P
     assert any("docs/study-yml.md" in line for line in lines[:5])
     config = load_study(tmp_path / "studies/my_study")
     assert config.date_formats == ("%d/%m/%Y",)  # written DD/MM/YYYY in the template
+
+
+@pytest.fixture
+def misspelt_renal(tmp_path: Path) -> Path:
+    """The renal workbook with "Fav" for Favorable in six rows and "ClearCell" in one."""
+    path = tmp_path / "misspelt.xlsx"
+    shutil.copy(ROOT / "data/renal_sorafenib.xlsx", path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["patients"]
+    headers = {cell.value: cell.column for cell in sheet[1]}
+    for row in (3, 5, 8, 12, 14, 20):
+        sheet.cell(row=row, column=headers["IMDC risk"], value="Fav")
+    sheet.cell(row=7, column=headers["Histology"], value="ClearCell")
+    book.save(path)
+    return path
+
+
+def test_validate_groups_repeats_and_gives_the_synonyms_to_paste(
+    misspelt_renal: Path, tmp_path: Path
+) -> None:
+    done = _run("validate", "reports/renal", "--data", str(misspelt_renal), columns=200)
+    assert done.returncode == 1
+    [imdc_row] = [line for line in done.stdout.splitlines() if "IMDC risk" in line]
+    assert "│ Fav " in imdc_row and "│ 6 rows: 3, 5, 8, 12, 14, 20 " in imdc_row
+    assert "7 error(s), 0 warning(s)." in done.stdout
+    lines = done.stdout.splitlines()
+    imdc = lines.index("To read these values as levels, set in study.yml, under variables → imdc:")
+    assert lines[imdc + 1] == "  synonyms: {favourable: Favorable, Fav: Favorable}"
+    assert "  synonyms: {ClearCell: Clear cell}" in lines
+
+    folder = tmp_path / "renal"  # paste the lines: the study now reads the workbook cleanly
+    shutil.copytree(ROOT / "reports/renal", folder)
+    raw = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
+    raw["variables"]["imdc"] |= yaml.safe_load(lines[imdc + 1])
+    raw["variables"]["histology"] |= yaml.safe_load("synonyms: {ClearCell: Clear cell}")
+    (folder / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    again = _run("validate", str(folder), "--data", str(misspelt_renal))
+    assert again.returncode == 0, again.stdout
+    assert "No problems found" in again.stdout
+
+
+def test_validate_json_gives_count_and_rows(misspelt_renal: Path) -> None:
+    import json
+
+    done = _run("validate", "reports/renal", "--data", str(misspelt_renal), "--format", "json")
+    assert done.returncode == 1
+    [fav] = [g for g in json.loads(done.stdout) if g["value"] == "Fav"]
+    assert (fav["count"], fav["rows"], fav["row"]) == (6, [3, 5, 8, 12, 14, 20], 3)
+    assert fav["synonym"] == {"variable": "imdc", "value": "Fav", "level": "Favorable"}

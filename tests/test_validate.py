@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from defects import DEFECTS, ROOT, thyroid_config, valid_book, write_xlsx
 
 from cohortpress.config import load_study
 from cohortpress.errors import Problem
 from cohortpress.intake import Workbook, read_workbook
 from cohortpress.validate import ValidationReport, validate_workbook
+from cohortpress.validate._report import Synonym, group_problems
 from cohortpress.validate._schemas import patients_schema
+from cohortpress.validate._synonyms import declared_spelling, synonyms_line
 
 STUDIES = sorted(p.parent for p in (ROOT / "reports").glob("*/study.yml"))
 
@@ -197,3 +200,44 @@ def test_report_text(tmp_path, config, snapshot) -> None:
             defect.apply(book)
     report = validate_workbook(read_workbook(write_xlsx(book, tmp_path / "r.xlsx"), config), config)
     assert "\n".join(report.as_lines()) == snapshot
+
+
+def test_repeated_problems_are_grouped_with_count_and_rows() -> None:
+    rule = "not one of the allowed values (Favorable, Intermediate, Poor)"
+    problems = [Problem("patients", row, "IMDC risk", "Fav", rule) for row in range(3, 23, 2)]
+    problems.insert(2, Problem("patients", 6, "IMDC risk", "Poor risk", rule))
+    problems.append(Problem("patients", 30, "CRP (mg/dL)", "1.2", "implausible", None, "warning"))
+    groups = group_problems(problems, load_study(ROOT / "reports/renal"))
+    assert [(g.value, g.count) for g in groups] == [("Fav", 10), ("Poor risk", 1), ("1.2", 1)]
+    fav, poor, crp = groups
+    assert fav.rows == (3, 5, 7, 9, 11, 13, 15, 17, 19, 21)
+    assert fav.rows_text() == "10 rows: 3, 5, 7, 9, 11, 13, 15, 17, …"
+    assert poor.rows_text() == "6"
+    assert fav.as_dict()["count"] == 10 and fav.as_dict()["rows"] == list(fav.rows)
+    assert fav.synonym == Synonym("imdc", "Fav", "Favorable")
+    assert poor.synonym is None  # "Poor risk" might mean something else: no guess
+    assert crp.synonym is None and crp.severity == "warning"
+
+
+@pytest.mark.parametrize(
+    ("value", "levels", "level"),
+    [
+        ("ClearCell", ("Clear cell", "Non-clear cell"), "Clear cell"),  # case and spacing
+        ("NCC", ("Clear cell", "Non-clear cell"), "Non-clear cell"),  # initials
+        ("Intermed.", ("Favorable", "Intermediate", "Poor"), "Intermediate"),  # abbreviation
+        ("Negatve", ("Positive", "Negative"), "Negative"),  # a close match
+        ("Poor risk", ("Favorable", "Intermediate", "Poor"), None),
+        ("P", ("Favorable", "Intermediate", "Poor"), None),  # too short to be sure
+        ("Papill", ("Papillary", "Papilloma"), None),  # two levels fit
+        ("zero", ("0", "1", "2"), None),
+    ],
+)
+def test_a_value_is_a_spelling_only_when_clearly_so(value, levels, level) -> None:
+    assert declared_spelling(value, levels) == level
+
+
+def test_the_synonyms_line_keeps_the_present_ones_and_is_yaml() -> None:
+    line = synonyms_line({"favourable": "Favorable"}, {"Fav": "Favorable", "FAVOURABLE": "x"})
+    assert line == "synonyms: {favourable: Favorable, Fav: Favorable}"
+    yes_no = synonyms_line({}, {"Yess": "Yes", "1.0": "1"})
+    assert yaml.safe_load(yes_no) == {"synonyms": {"Yess": "Yes", "1.0": "1"}}

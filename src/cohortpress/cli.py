@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cohortpress.errors import CohortpressError, InputDataError
@@ -23,6 +24,7 @@ from cohortpress.errors import CohortpressError, InputDataError
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from cohortpress.config import StudyConfig
     from cohortpress.errors import Problem
 
 app = typer.Typer(
@@ -100,9 +102,12 @@ def validate(
     with _guard():
         _config, _workbook, result = check_workbook(study, data)
     if format is OutputFormat.json:
-        out.print_json(json.dumps([_problem_dict(p) for p in result.problems], ensure_ascii=False))
+        from cohortpress.validate._report import group_problems
+
+        groups = group_problems(result.problems, _config)
+        out.print_json(json.dumps([g.as_dict() for g in groups], ensure_ascii=False))
     else:
-        _print_problems(list(result.problems))
+        _print_problems(list(result.problems), _config)
     if not result.ok:
         raise typer.Exit(InputDataError.exit_code)
 
@@ -120,32 +125,29 @@ def new(
     err.print(f"Created {folder}: edit study.yml, then run `cohortpress report {folder}`.")
 
 
-def _problem_dict(problem: Problem) -> dict[str, object]:
-    return {
-        "sheet": problem.sheet,
-        "row": problem.row,
-        "column": problem.column,
-        "value": problem.value,
-        "rule": problem.rule,
-        "suggestion": problem.suggestion,
-        "severity": problem.severity,
-    }
+def _print_problems(problems: list[Problem], config: StudyConfig | None = None) -> None:
+    """One row per column, rule and value with its Excel rows; then the synonyms to declare."""
+    from cohortpress.validate._report import group_problems, synonyms_to_add
 
-
-def _print_problems(problems: list[Problem]) -> None:
     if not problems:
         out.print("[green]No problems found.[/green]")
         return
+    groups = group_problems(problems, config)
     table = Table(title="Problems in the workbook", show_lines=False)
-    for column in ("", "Sheet", "Row", "Column", "Value", "Rule"):
+    for column in ("", "Sheet", "Column", "Value", "Rule", "Rows"):
         table.add_column(column, overflow="fold")
-    for p in problems:
-        rule = p.rule + (f" ({p.suggestion})" if p.suggestion else "")
-        mark = "[red]error[/red]" if p.severity == "error" else "[yellow]warning[/yellow]"
-        table.add_row(mark, p.sheet, str(p.row or ""), p.column or "", p.value or "", rule)
+    for g in groups:
+        rule = g.rule + (f" ({g.suggestion})" if g.suggestion else "")
+        mark = "[red]error[/red]" if g.severity == "error" else "[yellow]warning[/yellow]"
+        cells = (g.sheet, g.column or "", g.value or "", rule, g.rows_text())
+        table.add_row(mark, *(escape(cell) for cell in cells))
     out.print(table)
     errors = sum(p.severity == "error" for p in problems)
     out.print(f"{errors} error(s), {len(problems) - errors} warning(s).")
+    for name, line in synonyms_to_add(groups, config).items() if config else ():
+        where = f"variables → {name}"
+        out.print(f"\nTo read these values as levels, set in study.yml, under {where}:")
+        out.print(f"  {line}", markup=False, highlight=False)
 
 
 @contextlib.contextmanager

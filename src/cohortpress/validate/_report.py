@@ -6,10 +6,16 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from cohortpress.validate._synonyms import declared_spelling, synonyms_line
+
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from cohortpress.config import StudyConfig
     from cohortpress.errors import Problem
 
 FIELDS = ("severity", "sheet", "row", "column", "value", "rule", "suggestion")
+ROWS_LISTED = 8  # rows written out in the text report; JSON lists them all
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,117 @@ def _line(problem: Problem, *, for_appendix: bool = False) -> str:
     hint = f" ({problem.suggestion})" if problem.suggestion else ""
     mark = "" if problem.severity == "error" else "warning: "
     return f"{problem.location()}{value}: {mark}{problem.rule}{hint}"
+
+
+@dataclass(frozen=True)
+class Synonym:
+    """A rejected value that is clearly a spelling of a level of the study variable."""
+
+    variable: str  # the key under ``variables:`` in study.yml
+    value: str
+    level: str
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """The same problem (sheet, column, value, rule) in one or more rows, told once."""
+
+    severity: str
+    sheet: str
+    column: str | None
+    value: str | None
+    rule: str
+    suggestion: str | None
+    rows: tuple[int, ...]  # Excel rows, in order; empty for sheet- or file-level problems
+    count: int
+    synonym: Synonym | None = None
+
+    def rows_text(self, listed: int = ROWS_LISTED) -> str:
+        """``5``, or ``12 rows: 4, 9, 17, …`` when the problem repeats."""
+        if self.count == 1:
+            return str(self.rows[0]) if self.rows else ""
+        shown = ", ".join(str(row) for row in self.rows[:listed])
+        more = ", …" if len(self.rows) > listed else ""
+        return f"{self.count:,} rows: {shown}{more}" if self.rows else f"{self.count:,} times"
+
+    def as_dict(self) -> dict[str, object]:
+        """For ``--format json``: ``row`` is the first row, ``rows`` all of them."""
+        return {
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "row": self.rows[0] if self.rows else None,
+            "rows": list(self.rows),
+            "count": self.count,
+            "column": self.column,
+            "value": self.value,
+            "rule": self.rule,
+            "suggestion": self.suggestion,
+            "synonym": asdict(self.synonym) if self.synonym else None,
+        }
+
+
+def group_problems(
+    problems: Iterable[Problem], config: StudyConfig | None = None
+) -> list[ProblemGroup]:
+    """One group per severity, sheet, column, value and rule, in the order problems come.
+
+    With the study's ``config``, a category value that is clearly a spelling of a declared
+    level of one of its variables carries that level (see :func:`synonyms_to_add`).
+    """
+    found: dict[tuple[str | None, ...], list[Problem]] = {}
+    for p in problems:
+        key = (p.severity, p.sheet, p.column, p.value, p.rule, p.suggestion)
+        found.setdefault(key, []).append(p)
+    spelling = _spelling_finder(config)
+    return [
+        ProblemGroup(
+            severity=first.severity,
+            sheet=first.sheet,
+            column=first.column,
+            value=first.value,
+            rule=first.rule,
+            suggestion=first.suggestion,
+            rows=tuple(p.row for p in group if p.row is not None),
+            count=len(group),
+            synonym=spelling(first),
+        )
+        for group in found.values()
+        for first in group[:1]
+    ]
+
+
+def _spelling_finder(config: StudyConfig | None):
+    """A function giving the :class:`Synonym` a problem's value clearly stands for."""
+    categories = {}
+    if config is not None:
+        categories = {
+            config.header(name): (name, variable.levels)
+            for name, variable in config.variables.items()
+            if variable.levels
+        }
+
+    def find(problem: Problem) -> Synonym | None:
+        if problem.severity != "error" or problem.value is None:
+            return None
+        if problem.column not in categories:
+            return None
+        name, levels = categories[problem.column]
+        level = declared_spelling(problem.value, levels)
+        return Synonym(name, problem.value, level) if level else None
+
+    return find
+
+
+def synonyms_to_add(groups: Iterable[ProblemGroup], config: StudyConfig) -> dict[str, str]:
+    """Per variable, the ``synonyms:`` line that makes study.yml accept the spellings found."""
+    new: dict[str, dict[str, str]] = {}
+    for group in groups:
+        if group.synonym:
+            new.setdefault(group.synonym.variable, {})[group.synonym.value] = group.synonym.level
+    return {
+        name: synonyms_line(config.variables[name].synonyms, spellings)
+        for name, spellings in new.items()
+    }
 
 
 def sort_problems(
