@@ -94,15 +94,15 @@ def _as_editors_read(value: object) -> object:
 
 
 @pytest.fixture(scope="module")
-def validator() -> jsonschema.Draft202012Validator:
+def validator() -> jsonschema.Draft7Validator:
     schema = json.loads((ROOT / SCHEMA).read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
 
 
 @pytest.mark.parametrize("path", STUDY_FILES, ids=lambda p: p.parent.name)
 def test_study_files_validate_against_the_schema(
-    path: Path, validator: jsonschema.Draft202012Validator
+    path: Path, validator: jsonschema.Draft7Validator
 ) -> None:
     study = _as_editors_read(yaml.safe_load(path.read_text(encoding="utf-8")))
     assert [e.message for e in validator.iter_errors(study)] == []
@@ -114,10 +114,12 @@ def test_schema_refuses_what_load_study_refuses(validator) -> None:
     study["time_units"] = study.pop("time_unit")
     study["statistics"]["ci_transform"] = "loglog"
     study["folder"] = "elsewhere"  # set by cohortpress, never by study.yml
+    study["variables"]["crp"]["range"] = [0, "50"]
     errors = {tuple(e.absolute_path): e.message for e in validator.iter_errors(study)}
     assert errors == {
         (): "Additional properties are not allowed ('folder', 'time_units' were unexpected)",
         ("statistics", "ci_transform"): "'loglog' is not valid under any of the given schemas",
+        ("variables", "crp", "range"): "[0, '50'] is not valid under any of the given schemas",
     }
 
 

@@ -25,7 +25,7 @@ from cohortpress.config import StudyConfig
 REFERENCE = Path("docs/study-yml.md")
 SCHEMA = Path("schemas/study.schema.json")
 REGENERATE = "python -m cohortpress.config_reference"
-SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
 
 _INTRO = f"""\
 <!-- Generated from src/cohortpress/config.py by `{REGENERATE}` (make docs); do not edit. -->
@@ -52,8 +52,12 @@ Paths below are written as in the file: `treatment.drug` is `drug:` under `treat
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of study.yml: the model's, without the fields study.yml cannot set."""
-    schema = StudyConfig.model_json_schema()
+    """The JSON Schema of study.yml: the model's, without the fields study.yml cannot set.
+
+    Written in draft 7, the newest draft YAML language servers check in full (pydantic writes
+    2020-12, whose ``prefixItems`` they do not read).
+    """
+    schema = StudyConfig.model_json_schema(ref_template="#/definitions/{model}")
     for name, field in StudyConfig.model_fields.items():
         if field.exclude:
             schema["properties"].pop(name, None)
@@ -62,7 +66,18 @@ def json_schema() -> dict[str, Any]:
         "title": "cohortpress study.yml",
         "description": "What cohortpress analyses for one study; see docs/study-yml.md.",
     }
-    return header | {k: v for k, v in schema.items() if k not in ("title", "description")}
+    body = {k: v for k, v in schema.items() if k not in ("title", "description")}
+    body["definitions"] = body.pop("$defs")
+    return header | _draft7(body)
+
+
+def _draft7(node: Any) -> Any:
+    """Fixed-length lists (``range: [0, 100]``) in draft 7's words: ``items`` as a list."""
+    if isinstance(node, list):
+        return [_draft7(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {("items" if k == "prefixItems" else k): _draft7(v) for k, v in node.items()}
 
 
 def schema_text() -> str:
