@@ -221,8 +221,9 @@ class Marker(_Model):
     )
     formula: str = Field(
         description=(
-            "Arithmetic (+ - * / and brackets) over numeric columns, by their names in "
-            "`columns`; written out in the Methods."
+            "Arithmetic (+ - * /, numbers, brackets) over numeric variables, by their names "
+            "under `variables` (or canonical fields); written out in the Methods. A division by "
+            "zero gives a missing value."
         ),
         examples=["neutrophils / lymphocytes"],
     )
@@ -659,12 +660,19 @@ class StudyConfig(_Model):
     )
     response: Response | None = Field(
         Response(),
-        description="Tumour response settings; `null` leaves response out of the manuscript.",
+        description=(
+            "Tumour response settings; `null` when response was not assessed: no response "
+            "table, rates or waterfall are generated."
+        ),
     )
     cox: CoxSettings = Field(CoxSettings(), description="The Cox models.")
     adverse_events: AdverseEvents | None = Field(
         AdverseEvents(),
-        description="Adverse-event settings; `null` leaves adverse events out of the manuscript.",
+        description=(
+            "Adverse-event settings; `null` when there is no adverse_events sheet: no "
+            "adverse-event table or safety text is generated (remove their includes from "
+            "manuscript.qmd)."
+        ),
     )
     statistics: Statistics = Field(Statistics(), description="Statistical conventions.")
     dose_reduction: str | None = Field(
