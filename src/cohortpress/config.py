@@ -84,7 +84,7 @@ def strptime_format(spelling: str) -> str:
         pieces = _DATE_SPELLING.findall(text)
         if "".join(pieces) != text:
             raise ValueError(_not_a_date_format(spelling))
-        text = "".join(_DATE_TOKENS.get(piece.upper(), piece) for piece in pieces)
+        text = "".join(_DATE_TOKENS.get(piece.upper()) or piece for piece in pieces)
     try:
         round_trip = dt.datetime.strptime(_PROBE.strftime(text), text)
     except ValueError:
@@ -109,21 +109,27 @@ class Author(_Model):
 
     name: str = Field(description="The author's name as printed.", examples=["A. Investigator"])
     affiliation: str | None = Field(
-        None,
+        default=None,
         description="Department and institution.",
         examples=["Department of Medical Oncology, Example City Hospital"],
     )
     email: str | None = Field(
-        None, description="Contact address of the author.", examples=["a.investigator@example.org"]
+        default=None,
+        description="Contact address of the author.",
+        examples=["a.investigator@example.org"],
     )
-    corresponding: bool = Field(False, description="Whether this is the corresponding author.")
+    corresponding: bool = Field(
+        default=False, description="Whether this is the corresponding author."
+    )
 
 
 class Duration(_Model):
     """A length of time in a stated unit, e.g. ``{value: 1, unit: months}``."""
 
     value: float = Field(gt=0, description="How long, in `unit`s (above 0).", examples=[6])
-    unit: TimeUnit = Field("days", description="The unit of `value`; a month is 30.4375 days.")
+    unit: TimeUnit = Field(
+        default="days", description="The unit of `value`; a month is 30.4375 days."
+    )
 
     def days(self) -> float:
         return self.value * DAYS_PER_UNIT[self.unit]
@@ -156,12 +162,12 @@ class Variable(_Model):
         examples=["categorical"],
     )
     unit: str | None = Field(
-        None,
+        default=None,
         description="Unit of a number: given with its values in results.json and in Cox rows.",
         examples=["mg/dL"],
     )
     levels: tuple[str, ...] | None = Field(
-        None,
+        default=None,
         description=(
             "The allowed values of a categorical or binary variable, in the order tables list "
             "them (for binary: the present one first). Any other value is an error."
@@ -177,12 +183,12 @@ class Variable(_Model):
         examples=[{"favourable": "Favorable"}],
     )
     range: tuple[float, float] | None = Field(
-        None,
+        default=None,
         description="[lowest, highest] possible value; a number outside it is an error.",
         examples=[[0, 100000]],
     )
     plausible: tuple[float, float] | None = Field(
-        None,
+        default=None,
         description=(
             "[lowest, highest] usual value; a number outside it is kept and listed as a warning "
             "in the data appendix."
@@ -190,13 +196,13 @@ class Variable(_Model):
         examples=[[300, 30000]],
     )
     plausible_hint: str | None = Field(
-        None,
+        default=None,
         description="What an implausible value probably means, shown with the warning.",
         examples=["entered as ×10³/µl?"],
     )
-    required: bool = Field(False, description="Whether an empty cell is an error.")
+    required: bool = Field(default=False, description="Whether an empty cell is an error.")
     abbreviation: str | None = Field(
-        None,
+        default=None,
         description="Explained in the Table I footnote.",
         examples=["ECOG PS: Eastern Cooperative Oncology Group performance status"],
     )
@@ -228,7 +234,7 @@ class Marker(_Model):
         examples=["neutrophils / lymphocytes"],
     )
     unit: str | None = Field(
-        None, description="Unit printed after the median and the cutoff.", examples=["/µl"]
+        default=None, description="Unit printed after the median and the cutoff.", examples=["/µl"]
     )
     cutoff: float = Field(
         description=(
@@ -238,20 +244,24 @@ class Marker(_Model):
         examples=[3],
     )
     decimals: int = Field(
-        2, ge=0, le=4, description="Decimals when the median is printed (0–4).", examples=[0]
+        default=2,
+        ge=0,
+        le=4,
+        description="Decimals when the median is printed (0–4).",
+        examples=[0],
     )
     abbreviation: str | None = Field(
-        None,
+        default=None,
         description="Explained in table footnotes and figure captions.",
         examples=["NLR: neutrophil-to-lymphocyte ratio"],
     )
     high_label: str = Field(
-        "High",
+        default="High",
         description="Name of the group at or above the cutoff in tables and figures.",
         examples=["Elevated"],
     )
     low_label: str = Field(
-        "Low", description="Name of the group below the cutoff.", examples=["Normal"]
+        default="Low", description="Name of the group below the cutoff.", examples=["Normal"]
     )
 
 
@@ -263,34 +273,34 @@ class Table1Row(_Model):
         examples=["ecog"],
     )
     label: str | None = Field(
-        None,
+        default=None,
         description="Row label in Table I (default: the variable's label).",
         examples=["Age, years"],
     )
     group: str | None = Field(
-        None,
+        default=None,
         description="Heading shared by consecutive rows (e.g. metastatic sites).",
         examples=["Metastatic sites, n (%)"],
     )
     summary: Literal["auto", "median_range", "median_iqr", "n_percent"] = Field(
-        "auto",
+        default="auto",
         description=(
             "How the row is summarised. Only `auto` acts so far: median (range) for numbers, "
             "n (%) for categories (and for numbers split by `cut`)."
         ),
     )
     cut: float | None = Field(
-        None,
+        default=None,
         description="Split a continuous variable here and show n (%) of each side.",
         examples=[0.8],
     )
     cut_labels: tuple[str, str] | None = Field(
-        None,
+        default=None,
         description="Labels of [below cut, at or above cut] (default: <cut, ≥cut).",
         examples=[["<0.8 mg/dL", "≥0.8 mg/dL"]],
     )
     levels_shown: tuple[str, ...] | None = Field(
-        None,
+        default=None,
         description=(
             "Levels listed even when no patient has them (default: all levels; for binary "
             "variables the first). A level that has patients is always listed."
@@ -313,34 +323,34 @@ class Covariate(_Model):
         examples=["ecog"],
     )
     label: str | None = Field(
-        None,
+        default=None,
         description="The factor's name in the Cox table and text (default: the variable's label).",
         examples=["ECOG PS"],
     )
     groups: dict[str, tuple[str, ...]] | None = Field(
-        None,
+        default=None,
         description="Collapse levels into groups (group label: [levels]) before the model.",
         examples=[{"1–2": ["1", "2"], "0": ["0"]}],
     )
     reference: str | None = Field(
-        None,
+        default=None,
         description=(
             "The reference level or group (HR = 1); for a cut variable, one of its cut labels."
         ),
         examples=["0"],
     )
     cut: float | None = Field(
-        None,
+        default=None,
         description="Split a continuous variable here (≥ cut vs < cut).",
         examples=[75],
     )
     cut_labels: tuple[str, str] | None = Field(
-        None,
+        default=None,
         description="Labels of [below cut, at or above cut] (default: <cut, ≥cut).",
         examples=[["<0.8 mg/dL", "≥0.8 mg/dL"]],
     )
     per: float | None = Field(
-        None,
+        default=None,
         description="Use a continuous variable as it is, with the HR per this many units.",
         examples=[10],
     )
@@ -350,7 +360,7 @@ class Multivariate(_Model):
     """Which factors enter the multivariable Cox model."""
 
     rule: Literal["univariate_p", "fixed", "none"] = Field(
-        "none",
+        default="none",
         description=(
             "`univariate_p`: the factors significant in the univariate step; `fixed`: the "
             "listed `covariates`; `none`: no multivariate model, with the `reason` in the text."
@@ -358,19 +368,19 @@ class Multivariate(_Model):
         examples=["univariate_p"],
     )
     threshold: float = Field(
-        0.05,
+        default=0.05,
         gt=0,
         lt=1,
         description="With rule univariate_p: univariate p below this enters the model.",
         examples=[0.1],
     )
     covariates: tuple[str, ...] = Field(
-        (),
+        default=(),
         description="With rule fixed: the variables of the model.",
         examples=[["age", "ecog"]],
     )
     reason: str | None = Field(
-        None,
+        default=None,
         description="With rule none: why, completing '…was not performed because of …'.",
         examples=["the small sample size"],
     )
@@ -380,12 +390,12 @@ class CoxSettings(_Model):
     """The Cox proportional-hazards models (Table of univariate and multivariate analyses)."""
 
     covariates: tuple[Covariate, ...] = Field(
-        (),
+        default=(),
         description="The factors of the univariate models, in table order.",
         examples=[[{"variable": "age", "cut": 75}]],
     )
     multivariate: Multivariate = Field(
-        Multivariate(), description="Which factors enter the multivariate model."
+        default=Multivariate(), description="Which factors enter the multivariate model."
     )
 
 
@@ -403,7 +413,7 @@ class Statistics(_Model):
     """Statistical conventions; ``conventions`` sets the others at once, each still overridable."""
 
     conventions: Conventions = Field(
-        "ezr",
+        default="ezr",
         description=(
             "Preset for the three settings below: `ezr` (log-log CI, Efron ties, p to three "
             "decimals), `r` (log CI, Efron, two significant digits) or `sas` (log-log, Breslow). "
@@ -412,7 +422,7 @@ class Statistics(_Model):
         examples=["r"],
     )
     ci_transform: Literal["log-log", "log", "plain"] | None = Field(
-        None,
+        default=None,
         description=(
             "Transform of the Kaplan–Meier confidence intervals (default: from `conventions`); "
             "stated in the Methods."
@@ -420,12 +430,12 @@ class Statistics(_Model):
         examples=["log"],
     )
     ties: Literal["efron", "breslow"] | None = Field(
-        None,
+        default=None,
         description="How Cox models handle tied event times (default: from `conventions`).",
         examples=["breslow"],
     )
     p_style: PStyle | None = Field(
-        None,
+        default=None,
         description=(
             "How p-values are printed: `threshold` (<0.001, else three decimals), "
             "`two_significant` or `sas` (default: from `conventions`)."
@@ -433,14 +443,14 @@ class Statistics(_Model):
         examples=["two_significant"],
     )
     conf_level: float = Field(
-        0.95,
+        default=0.95,
         gt=0.5,
         lt=1,
         description="Confidence level of every interval (medians, HRs, rates), e.g. 0.9.",
         examples=[0.9],
     )
     alpha: float = Field(
-        0.05,
+        default=0.05,
         gt=0,
         lt=0.5,
         description=(
@@ -449,7 +459,7 @@ class Statistics(_Model):
         examples=[0.1],
     )
     small_cell: int | None = Field(
-        None,
+        default=None,
         ge=2,
         description="Print counts below k as '<k' in tables (for registry reports).",
         examples=[5],
@@ -472,12 +482,12 @@ class Endpoint(_Model):
         examples=["pfs"],
     )
     label: str | None = Field(
-        None,
+        default=None,
         description="Its name in text, tables and figures (default: e.g. Overall survival).",
         examples=["Progression-free survival"],
     )
     abbreviation: str | None = Field(
-        None,
+        default=None,
         description="Its short name in text and tables (default: OS, PFS, TTF).",
         examples=["PFS"],
     )
@@ -487,32 +497,32 @@ class Response(_Model):
     """Tumour response: the response table, ORR and CBR, and the waterfall plot."""
 
     criteria: str = Field(
-        "RECIST 1.1",
+        default="RECIST 1.1",
         description="The response criteria named in the Methods and the table footnote.",
         examples=["mRECIST"],
     )
     sd_min_duration: Duration = Field(
-        Duration(value=6, unit="months"),
+        default=Duration(value=6, unit="months"),
         description="How long stable disease must last to count as clinical benefit (CBR).",
         examples=[{"value": 6, "unit": "weeks"}],
     )
     sd_strict: bool = Field(
-        True,
+        default=True,
         description="SD must last longer than (true) or at least (false) `sd_min_duration`.",
     )
-    waterfall: bool = Field(False, description="Draw the waterfall plot of best change.")
+    waterfall: bool = Field(default=False, description="Draw the waterfall plot of best change.")
 
 
 class AdverseEvents(_Model):
     """The adverse-event table, counted per patient at the worst grade per term."""
 
     grading: str = Field(
-        "CTCAE v5.0",
+        default="CTCAE v5.0",
         description="The grading system named in the Methods and the table footnote.",
         examples=["CTCAE v3.0"],
     )
     severe_grade: int = Field(
-        3,
+        default=3,
         ge=1,
         le=5,
         description="The table's 'grade ≥ k' column and the severe events in the text.",
@@ -524,7 +534,7 @@ class AdverseEvents(_Model):
         examples=[{"Hand-foot skin reaction": "Hand-foot syndrome"}],
     )
     min_patients: int = Field(
-        1,
+        default=1,
         ge=1,
         description="Terms seen in fewer patients are left out of the table.",
         examples=[2],
@@ -535,7 +545,7 @@ class Inclusion(_Model):
     """Rules that exclude screened patients; exclusions are counted in the patient flow."""
 
     min_treatment: Duration | None = Field(
-        None,
+        default=None,
         description="Exclude patients treated for less than this.",
         examples=[{"value": 1, "unit": "months"}],
     )
@@ -549,12 +559,12 @@ class Treatment(_Model):
         examples=["sorafenib"],
     )
     regimen: str | None = Field(
-        None,
+        default=None,
         description="Dose and schedule. Not used in the manuscript yet.",
         examples=["400 mg twice a day"],
     )
     line: str | None = Field(
-        None,
+        default=None,
         description="Line of therapy. Not used in the manuscript yet.",
         examples=["second line"],
     )
@@ -571,12 +581,12 @@ class StudyConfig(_Model):
         examples=["Second-line Sorafenib for Metastatic Renal Cell Carcinoma"],
     )
     short_title: str | None = Field(
-        None,
+        default=None,
         description="A short title. Not used in the manuscript yet.",
         examples=["Second-line sorafenib for mRCC"],
     )
     authors: tuple[Author, ...] = Field(
-        (),
+        default=(),
         description=(
             "The authors. Not printed: the byline comes from `author:` in the front matter of "
             "manuscript.qmd."
@@ -588,7 +598,9 @@ class StudyConfig(_Model):
         examples=["metastatic renal cell carcinoma"],
     )
     disease_abbreviation: str | None = Field(
-        None, description="Used instead of `disease` in sentences when given.", examples=["mRCC"]
+        default=None,
+        description="Used instead of `disease` in sentences when given.",
+        examples=["mRCC"],
     )
     treatment: Treatment = Field(description="The treatment studied.")
     data: Path = Field(
@@ -612,7 +624,7 @@ class StudyConfig(_Model):
         examples=[{"patient_id": "Patient ID", "death_date": "Date of death"}],
     )
     date_formats: tuple[DateFormat, ...] = Field(
-        ("%Y-%m-%d",),
+        default=("%Y-%m-%d",),
         description=(
             "How text dates are written, as people write it (DD/MM/YYYY, MM/DD/YYYY, "
             "DD.MM.YYYY, D/M/YY, D MMM YYYY…) or as strptime codes (%d/%m/%Y). Year-first "
@@ -629,12 +641,12 @@ class StudyConfig(_Model):
         examples=["2021-05-31"],
     )
     time_unit: TimeUnit = Field(
-        "days",
+        default="days",
         description="Unit of every time in text, tables and figures (a month is 30.4375 days).",
         examples=["months"],
     )
     inclusion: Inclusion = Field(
-        Inclusion(), description="Who is analysed; everyone screened by default."
+        default=Inclusion(), description="Who is analysed; everyone screened by default."
     )
     endpoints: tuple[Endpoint, ...] = Field(
         description="The time-to-event endpoints, in the order of tables and figures.",
@@ -654,29 +666,29 @@ class StudyConfig(_Model):
         examples=[{"NLR": {"label": "NLR", "formula": "neutrophils / lymphocytes", "cutoff": 3}}],
     )
     table1: tuple[Table1Row, ...] = Field(
-        (),
+        default=(),
         description="The rows of Table I (patient characteristics), in order.",
         examples=[[{"variable": "age", "label": "Age, years"}, {"variable": "sex"}]],
     )
     response: Response | None = Field(
-        Response(),
+        default=Response(),
         description=(
             "Tumour response settings; `null` when response was not assessed: no response "
             "table, rates or waterfall are generated."
         ),
     )
-    cox: CoxSettings = Field(CoxSettings(), description="The Cox models.")
+    cox: CoxSettings = Field(default=CoxSettings(), description="The Cox models.")
     adverse_events: AdverseEvents | None = Field(
-        AdverseEvents(),
+        default=AdverseEvents(),
         description=(
             "Adverse-event settings; `null` when there is no adverse_events sheet: no "
             "adverse-event table or safety text is generated (remove their includes from "
             "manuscript.qmd)."
         ),
     )
-    statistics: Statistics = Field(Statistics(), description="Statistical conventions.")
+    statistics: Statistics = Field(default=Statistics(), description="Statistical conventions.")
     dose_reduction: str | None = Field(
-        None,
+        default=None,
         description=(
             "A binary variable recording dose reduction; its rate and the treatment duration "
             "are given in the Results."
@@ -684,7 +696,7 @@ class StudyConfig(_Model):
         examples=["dose_reduction"],
     )
     compare_by: str | None = Field(
-        None,
+        default=None,
         description=(
             "A marker or categorical variable: a supplementary Table I by its groups, with "
             "Wilcoxon and Fisher tests."
