@@ -14,13 +14,16 @@ import json
 import math
 import types
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types as at
 import yaml
 from pydantic import BaseModel
 
 from cohortpress.config import StudyConfig
+
+if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
 
 REFERENCE = Path("docs/study-yml.md")
 SCHEMA = Path("schemas/study.schema.json")
@@ -100,8 +103,9 @@ def _document(model: type[BaseModel], path: str, title: str, sections: list[str]
             continue
         key = f"{path}.{name}" if path else name
         sub = _model_in(field.annotation)
-        sub_path = key + _container_suffix(field.annotation) if sub else None
-        if sub is not None and sub_path is not None:
+        sub_path = None
+        if sub is not None:
+            sub_path = key + _container_suffix(field.annotation)
             nested.append((sub, sub_path))
         lines += _entry(key, name, field, sub_path)
     sections.append("\n".join(lines))
@@ -109,7 +113,8 @@ def _document(model: type[BaseModel], path: str, title: str, sections: list[str]
         _document(sub, sub_path, f"Under `{sub_path}`", sections)
 
 
-def _entry(key: str, name: str, field: Any, sub_path: str | None) -> list[str]:
+def _entry(key: str, name: str, field: FieldInfo, sub_path: str | None) -> list[str]:
+    """The heading, the facts line and the description of one key."""
     if not field.description:
         raise ValueError(f"{key}: the field has no description in config.py")
     facts = [_type_words(field.annotation, sub_path), _default_words(field)]
@@ -188,9 +193,11 @@ def _type_words(annotation: Any, sub_path: str | None = None) -> str:
     if origin is tuple:
         return "pair of " + _type_words(args[0], sub_path) + "s" * (args[0] is not str)
     if origin is dict:
-        keys = _strip(args[0])
-        names = "name" if get_origin(keys) is not Literal else _type_words(keys)
-        return f"mapping of {names} to {_type_words(args[1], sub_path)}"
+        keys, values = _strip(args[0]), _type_words(args[1], sub_path)
+        if get_origin(keys) is Literal:
+            return "mapping of " + " / ".join(f"`{k}`" for k in get_args(keys)) + f" to {values}"
+        names = "your names" if _model_in(args[1]) else "text"
+        return f"mapping of {names} to {values}"
     return _SCALARS.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
@@ -199,10 +206,10 @@ def _anchor(path: str) -> str:
     return "".join(c for c in path.lower() if c.isalnum() or c in "-_ ").replace(" ", "-")
 
 
-def _default_words(field: Any) -> str:
+def _default_words(field: FieldInfo) -> str:
     if field.is_required():
         return "**required**"
-    value = field.default_factory() if field.default_factory else field.default
+    value = field.get_default(call_default_factory=True)
     if value is None:
         return "default: not set"
     if isinstance(value, BaseModel):
@@ -229,7 +236,7 @@ def _constraint_words(metadata: list[Any]) -> list[str]:
     return words
 
 
-def _example(name: str, field: Any) -> str | None:
+def _example(name: str, field: FieldInfo) -> str | None:
     """``key: value`` in YAML: the field's first example, or another allowed value."""
     if field.examples:
         value = field.examples[0]
@@ -242,7 +249,7 @@ def _example(name: str, field: Any) -> str | None:
     return f"{name}: {_flow_yaml(value)}"
 
 
-def _other_value(field: Any) -> Any:
+def _other_value(field: FieldInfo) -> Any:
     """For a choice or a switch without an example: the value that is not the default."""
     annotation = _without_none(field.annotation)
     if annotation is bool:
