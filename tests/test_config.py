@@ -108,3 +108,8 @@ def test_a_spelt_date_format_reads_text_dates(tmp_path: Path) -> None:
     book.set("patients", 2, "Last visit", "5/3/19")
     workbook = read_workbook(write_xlsx(book, tmp_path / "dates.xlsx"), config)
     assert workbook.patients["last_contact"].iloc[0] == pd.Timestamp("2019-03-05")
+
+
+def test_a_sheet_not_named_keeps_its_default_name(tmp_path: Path) -> None:
+    folder = _broken(tmp_path, lambda raw: raw.update(sheets={"patients": "Patients"}))
+    assert load_study(folder).sheets == {"patients": "Patients", "adverse_events": "adverse_events"}

@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -612,7 +613,10 @@ class StudyConfig(_Model):
     )
     sheets: dict[Literal["patients", "adverse_events"], str] = Field(
         default_factory=lambda: {"patients": "patients", "adverse_events": "adverse_events"},
-        description="The names of the patients and adverse_events sheets in the workbook.",
+        description=(
+            "The names of the patients and adverse_events sheets in the workbook; a sheet not "
+            "named here keeps its default name."
+        ),
         examples=[{"patients": "Patients", "adverse_events": "AEs"}],
     )
     columns: dict[str, str] = Field(
@@ -705,6 +709,12 @@ class StudyConfig(_Model):
     )
 
     folder: Annotated[Path, Field(exclude=True)] = Path()
+
+    @field_validator("sheets", mode="after")
+    @classmethod
+    def _every_sheet_named(cls, sheets: dict[str, str]) -> dict[str, str]:
+        """``sheets: {patients: Patients}`` renames one sheet; the other keeps its name."""
+        return {"patients": "patients", "adverse_events": "adverse_events", **sheets}
 
     @model_validator(mode="after")
     def _references_exist(self) -> StudyConfig:
