@@ -82,6 +82,7 @@ def draw_figures(
             annotation=_overall_annotation(e, unit),
             time_breaks=e.risk.times,
             panel=PANEL_LETTERS[i] if len(results.endpoints) > 1 else None,
+            small_cell=config.statistics.small_cell,
         )
         for i, e in enumerate(results.endpoints)
     ]
@@ -106,6 +107,7 @@ def draw_figures(
                 annotation=_annotation(g, unit, style),
                 time_breaks=g.risk.times,
                 panel=PANEL_LETTERS[i],
+                small_cell=config.statistics.small_cell,
             )
             for i, g in enumerate(e.by)
         ]
