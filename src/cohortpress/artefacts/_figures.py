@@ -67,7 +67,9 @@ def draw_figures(
     drawings: list[Drawing] = []
     data = results.waterfall
     if data is not None:
-        waterfall = figure_waterfall(data.change_pct, data.best_response)
+        waterfall = figure_waterfall(
+            data.change_pct, data.best_response, small_cell=config.statistics.small_cell
+        )
         drawings.append(Drawing(waterfall, folder / "waterfall", width, height * 0.8, 1))
         caption = _waterfall_caption(results, config)
         if waterfall.note:

@@ -18,15 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from cohortpress.errors import Problem
 from cohortpress.intake import Normalisation
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 MIN_LENGTH = 3
 REDACTED = "[redacted]"
@@ -60,13 +56,15 @@ class IdentifierFinder:
                 words = _words(identifiers[header].dropna().astype(str))
                 self._add(words, f"a name or identifier from '{header}'")
         if "patient_id" in patients:
-            self._add(patients["patient_id"].dropna().astype(str), PATIENT_ID)
+            self._add(patients["patient_id"].dropna().astype(str).drop_duplicates(), PATIENT_ID)
 
-    def _add(self, values: Iterable[str], kind: str) -> None:
-        for value in values:
-            if len(value) >= MIN_LENGTH:
-                self.words[value.casefold()] = kind
-                self.longest = max(self.longest, len(PART.findall(value)))
+    def _add(self, values: pd.Series, kind: str) -> None:
+        """Index the values (column-wide string operations: a registry has millions)."""
+        values = values.loc[values.str.len() >= MIN_LENGTH]
+        if values.empty:
+            return
+        self.words.update(dict.fromkeys(values.str.casefold(), kind))
+        self.longest = max(self.longest, int(values.str.count(PART.pattern).max()))
 
     def hits(self, text: str) -> list[Hit]:
         """Every identifying stretch of ``text``, in order, not overlapping."""
@@ -94,9 +92,10 @@ class IdentifierFinder:
         return hits
 
 
-def _words(names: pd.Series) -> list[str]:
+def _words(names: pd.Series) -> pd.Series:
     """The words of each name ('Smith, John' -> Smith, John): a term naming either is caught."""
-    return [w.group() for name in names.unique() for w in WORD.finditer(name)]
+    words = pd.Series(names.unique()).str.findall(WORD.pattern).explode().dropna()
+    return words.astype(str).drop_duplicates()
 
 
 def _without_overlaps(hits: list[Hit]) -> list[Hit]:
