@@ -30,7 +30,7 @@ from pypdf import PdfReader
 from cohortpress.analyse import analyse
 from cohortpress.analyse._results import RiskTable
 from cohortpress.artefacts._numbers import collect_numbers
-from cohortpress.artefacts._suppress import WITHHELD, suppressed
+from cohortpress.artefacts._suppress import WITHHELD, crossed, suppressed
 from cohortpress.artefacts.figures._km_data import risk_frame
 from cohortpress.artefacts.tables import build_tables
 from cohortpress.artefacts.text import write_paragraphs
@@ -66,6 +66,15 @@ SMALL = ("1", "2", "3", "4")
 )
 def test_secondary_suppression(counts: list[int], total: int, marks: list[str | None]) -> None:
     assert suppressed(counts, total, 5) == marks
+
+
+def test_groups_and_levels_both_adding_up_are_suppressed_together() -> None:
+    # Table I by two groups: the 3 in group A would follow from its row (13 - 10) or its
+    # column (13 - 10), so each line that hides a count hides at least two.
+    assert crossed([[3, 10], [10, 10]], [13, 20], [13, 20], 5) == [["<5", "*"], ["*", "*"]]
+    marks = crossed([[3, 20], [10, 20], [10, 20]], [23, 30, 30], [23, 60], 5)
+    assert marks == [["<5", "*"], ["*", "*"], [None, None]]
+    assert crossed([[30, 20], [10, 20]], [50, 30], [40, 40], 5) == [[None, None], [None, None]]
 
 
 def test_no_threshold_suppresses_nothing() -> None:

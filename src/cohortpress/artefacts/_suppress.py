@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
     from cohortpress.analyse._study import Characteristic, ResponseSummary
 
@@ -27,19 +27,24 @@ def below(k: int) -> str:
     return f"<{k}"
 
 
-def suppressed(counts: Sequence[int], total: int, k: int | None) -> list[Mark]:
+def suppressed(
+    counts: Sequence[int], total: int, k: int | None, withheld: Collection[int] = ()
+) -> list[Mark]:
     """Marks for ``counts``, the printed counts of one group that adds up to ``total``.
 
     Whatever ``total`` holds beyond ``counts`` (levels not listed, the complement of a single
     count) is a hidden cell that the reader can still work out. When any cell, printed or
     hidden, is small (0 < count < k), the cells the reader cannot see must be at least two
     and add up to at least k; the smallest printed counts are withheld until they do.
-    Returns one mark per count: None (print it), '<k' (small) or '*' (withheld).
+    Returns one mark per count: None (print it), '<k' (small) or '*' (withheld). The
+    positions in ``withheld`` are already hidden (by another group the count belongs to).
     """
     if k is None:
         return [None] * len(counts)
     rest = total - sum(counts)
-    marks: list[Mark] = [below(k) if 0 < c < k else None for c in counts]
+    marks: list[Mark] = [
+        below(k) if 0 < c < k else WITHHELD if i in withheld else None for i, c in enumerate(counts)
+    ]
     if not any(marks) and not 0 < rest < k:
         return marks
     unseen = [c for c, m in zip(counts, marks, strict=True) if m] + ([rest] if rest > 0 else [])
@@ -67,6 +72,58 @@ def characteristic_marks(c: Characteristic, k: int | None) -> tuple[list[Mark], 
     counts = [lvl.count for lvl in c.levels] + ([c.missing] if c.missing else [])
     marks = suppressed(counts, c.levels[0].n, k)
     return marks[: len(c.levels)], marks[len(c.levels)] if c.missing else None
+
+
+def crossed(
+    columns: Sequence[Sequence[int]],
+    column_totals: Sequence[int],
+    row_totals: Sequence[int],
+    k: int | None,
+) -> list[list[Mark]]:
+    """Marks for a table of counts (one list per column) whose columns and rows both add up to
+    printed totals: Table I by group, where each level's row adds up to its Table I count.
+
+    Columns and rows are suppressed in turn until neither hides anything more.
+    """
+    marks = [suppressed(col, total, k) for col, total in zip(columns, column_totals, strict=True)]
+    changed = k is not None
+    while changed:
+        changed = False
+        for i, total in enumerate(row_totals):
+            line = [col[i] for col in columns]
+            hidden = {j for j, col in enumerate(marks) if col[i]}
+            for j, mark in enumerate(suppressed(line, total, k, hidden)):
+                if mark and not marks[j][i]:
+                    marks[j][i], changed = mark, True
+        for j, (col, total) in enumerate(zip(columns, column_totals, strict=True)):
+            hidden = {i for i, mark in enumerate(marks[j]) if mark}
+            new = suppressed(col, total, k, hidden)
+            changed = changed or new != marks[j]
+            marks[j] = new
+    return marks
+
+
+def comparison_marks(
+    per_group: Sequence[Characteristic], overall: Characteristic, k: int | None
+) -> list[tuple[list[Mark], Mark]]:
+    """Marks for one Table I row split by group: (level marks, 'Unknown' mark) per group.
+
+    A level's counts over the groups add up to its count in Table I, so they are suppressed
+    as one table with :func:`crossed`.
+    """
+    levels = [lvl.level for lvl in overall.levels]
+    row_totals = [lvl.count for lvl in overall.levels] + [overall.missing]
+    columns = []
+    for c in per_group:
+        counts = {lvl.level: lvl.count for lvl in c.levels}
+        columns.append([counts.get(level, 0) for level in levels] + [c.missing])
+    sizes = [c.levels[0].n if c.levels else 0 for c in per_group]
+    marks = crossed(columns, sizes, row_totals, k)
+    out = []
+    for c, col in zip(per_group, marks, strict=True):
+        at = {level: mark for level, mark in zip(levels, col, strict=False)}
+        out.append(([at.get(lvl.level) for lvl in c.levels], col[-1] if c.missing else None))
+    return out
 
 
 def response_marks(r: ResponseSummary, k: int | None) -> dict[str, Mark]:

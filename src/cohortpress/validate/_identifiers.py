@@ -18,11 +18,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from cohortpress.errors import Problem
 from cohortpress.intake import Normalisation
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
 
 MIN_LENGTH = 3
 REDACTED = "[redacted]"
@@ -116,10 +122,10 @@ def redacted(text: str, hits: list[Hit]) -> str:
     return _replace(text, hits, lambda _part: REDACTED)
 
 
-def _replace(text: str, hits: list[Hit], by: object) -> str:
+def _replace(text: str, hits: list[Hit], by: Callable[[str], str]) -> str:
     out, at = [], 0
     for hit in hits:
-        out += [text[at : hit.start], by(text[hit.start : hit.end])]  # type: ignore[operator]
+        out += [text[at : hit.start], by(text[hit.start : hit.end])]
         at = hit.end
     return "".join([*out, text[at:]])
 
@@ -159,7 +165,7 @@ def screen_column(
 
 def _redaction(
     values: pd.Series,
-    codes: object,
+    codes: np.ndarray,
     distinct: pd.Index,
     hits: dict[int, list[Hit]],
     sheet: str,

@@ -49,7 +49,10 @@ def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
 
 
 def _characteristic_rows(
-    c: Characteristic, indent: str, small: int | None
+    c: Characteristic,
+    indent: str,
+    small: int | None,
+    marks: tuple[list[sup.Mark], sup.Mark] | None = None,
 ) -> list[tuple[str, str]]:
     if c.distribution is not None:
         d = c.distribution
@@ -57,14 +60,14 @@ def _characteristic_rows(
         low, high = fmt.decimal(d.minimum, decimals), fmt.decimal(d.maximum, decimals)
         value = f"{fmt.decimal(d.median, decimals)} ({low}{fmt.DASH}{high})"
         return [(f"{indent}{c.label}", value)]
-    marks, missing = sup.characteristic_marks(c, small)
+    levels, missing = marks or sup.characteristic_marks(c, small)
     if len(c.levels) == 1:
         lvl = c.levels[0]
-        return [(f"{indent}{c.label}", fmt.n_percent(lvl.count, lvl.n, marks[0]))]
+        return [(f"{indent}{c.label}", fmt.n_percent(lvl.count, lvl.n, levels[0]))]
     rows = [(f"{indent}{c.label}", "")]
     rows += [
         (f"{indent}{INDENT}{lvl.label}", fmt.n_percent(lvl.count, lvl.n, mark))
-        for lvl, mark in zip(c.levels, marks, strict=True)
+        for lvl, mark in zip(c.levels, levels, strict=True)
     ]
     if c.missing:
         rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, c.levels[0].n, missing)))
@@ -277,13 +280,17 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     tests: dict[str, str] = {}
     rows: list[list[str]] = []
     current_group = None
-    for per_level, test in comp.rows:
+    for (per_level, test), overall in zip(comp.rows, results.characteristics, strict=True):
         first = per_level[0]
         if first.group != current_group and first.group:
             rows.append([first.group, *[""] * (len(columns) + 1)])
         current_group = first.group
         indent = INDENT if first.group else ""
-        blocks = [_characteristic_rows(c, indent, small) for c in per_level]
+        marks = sup.comparison_marks(per_level, overall, small) if first.levels else None
+        blocks = [
+            _characteristic_rows(c, indent, small, marks[i] if marks else None)
+            for i, c in enumerate(per_level)
+        ]
         mark = SUPERSCRIPTS[list(tests).index(test.test)] if test.test in tests else None
         if mark is None:
             tests[test.test] = SUPERSCRIPTS[len(tests)]
