@@ -196,6 +196,26 @@ def test_terms_holding_identifiers_are_errors_at_their_cell(tmp_path: Path) -> N
         assert "***" in problem.value
 
 
+def test_redaction_rewrites_terms_and_notes_and_counts_them(tmp_path: Path) -> None:
+    book = Book()
+    book.set(AE, 2, "Adverse event", "Rash P02")
+    book.set(AE, 3, "Adverse event", "rash p02")  # a case variant: intake notes the spelling
+    base = _names_declared()
+    config = base.model_copy(
+        update={"adverse_events": base.adverse_events.model_copy(update={"identifiers": "redact"})}
+    )
+    workbook = read_workbook(write_xlsx(book, tmp_path / "r.xlsx"), config)
+    assert any("p02" in n.rule.casefold() for n in workbook.normalisations)  # can fail below
+    report = validate_workbook(workbook, config)
+    assert report.ok, report.as_lines()
+    assert list(workbook.adverse_events.loc[[2, 3], "term"]) == ["Rash [redacted]"] * 2
+    assert not any("p02" in n.rule.casefold() for n in workbook.normalisations)
+    counted = [n for n in workbook.normalisations if "replaced by '[redacted]'" in n.rule]
+    assert [(n.column, n.rule, n.count) for n in counted] == [
+        ("Adverse event", "a patient ID replaced by '[redacted]'", 2)
+    ]
+
+
 def test_short_ids_and_names_are_not_looked_for(tmp_path: Path) -> None:
     book = Book()
     book.set("patients", 2, "Name", "Al Bo")  # words of two letters would match everyday text
