@@ -46,7 +46,9 @@ def test_counts_and_small_cells() -> None:
     assert fmt.n_percent(10, 26) == "10 (38.5)"
     assert fmt.n_percent(42, 42) == "42 (100)"
     assert fmt.n_percent(0, 42) == "0 (0)"
-    assert fmt.n_percent(3, 1000, small_cell=5) == "<5"
+    assert fmt.n_percent(3, 1000, mark="<5") == "<5"
+    assert fmt.count(3, "<5") == "<5"
+    assert fmt.percent_of(3, 1000, "<5") == fmt.DASH
 
 
 def test_hazard_ratios() -> None:

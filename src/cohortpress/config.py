@@ -49,6 +49,8 @@ CANONICAL_PATIENT_FIELDS = (
     "best_change_pct",
 )
 CANONICAL_AE_FIELDS = ("patient_id", "term", "grade", "onset_date", "serious")
+# Fields that identify a patient: read for checks, never summarised, compared or printed.
+IDENTIFYING_FIELDS = ("patient_id", "birth_date")
 
 
 class _Model(BaseModel):
@@ -540,6 +542,15 @@ class AdverseEvents(_Model):
         description="Terms seen in fewer patients are left out of the table.",
         examples=[2],
     )
+    identifiers: Literal["stop", "redact"] = Field(
+        default="stop",
+        description=(
+            "A term holding a patient ID, a word of a declared name column, an e-mail address "
+            "or a phone number stops the report (stop) or has that part replaced by "
+            "'[redacted]', counted in the data appendix (redact)."
+        ),
+        examples=["redact"],
+    )
 
 
 class Inclusion(_Model):
@@ -626,6 +637,14 @@ class StudyConfig(_Model):
             "the workbook. Error messages use your header."
         ),
         examples=[{"patient_id": "Patient ID", "death_date": "Date of death"}],
+    )
+    identifiers: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Headers of patients-sheet columns holding names, initials, record numbers or other "
+            "identifiers: read only to check free text for them, never analysed or printed."
+        ),
+        examples=[["Name", "MRN"]],
     )
     date_formats: tuple[DateFormat, ...] = Field(
         default=("%Y-%m-%d",),
@@ -718,6 +737,7 @@ class StudyConfig(_Model):
 
     @model_validator(mode="after")
     def _references_exist(self) -> StudyConfig:
+        self._identifiers_never_printed()
         known = set(CANONICAL_PATIENT_FIELDS) | set(self.variables) | set(self.markers)
         for where, name in self._referenced_names():
             if name not in known:
@@ -728,10 +748,32 @@ class StudyConfig(_Model):
                 raise ValueError(f"columns: unknown field '{field}'{_did_you_mean(field, known)}")
         return self
 
-    def _referenced_names(self) -> list[tuple[str, str]]:
-        refs = [(f"table1[{i}]", row.variable) for i, row in enumerate(self.table1)]
-        refs += [(f"cox.covariates[{i}]", c.variable) for i, c in enumerate(self.cox.covariates)]
-        refs += [("cox.multivariate.covariates", v) for v in self.cox.multivariate.covariates]
+    def _identifiers_never_printed(self) -> None:
+        """An identifying field or a declared identifier column is never a variable of a table,
+        a comparison or a model: the message names the key that uses it."""
+        read = {self.header(f): f for f in (*CANONICAL_PATIENT_FIELDS, *self.variables)}
+        for i, header in enumerate(self.identifiers):
+            if header in read:
+                raise ValueError(
+                    f"identifiers[{i}]: '{header}' is the column of '{read[header]}'; list only "
+                    "columns the study does not otherwise read"
+                )
+        identifying = set(IDENTIFYING_FIELDS) | set(self.identifiers)
+        for where, name in self._referenced_names(leaf=True):
+            if name in identifying:
+                raise ValueError(f"{where}: '{name}' identifies a patient and is never printed")
+
+    def _referenced_names(self, *, leaf: bool = False) -> list[tuple[str, str]]:
+        """(key path, variable) of every use of a variable; ``leaf`` gives the full path."""
+        var = ".variable" if leaf else ""
+        refs = [(f"table1[{i}]{var}", row.variable) for i, row in enumerate(self.table1)]
+        refs += [
+            (f"cox.covariates[{i}]{var}", c.variable) for i, c in enumerate(self.cox.covariates)
+        ]
+        refs += [
+            (f"cox.multivariate.covariates{f'[{i}]' if leaf else ''}", v)
+            for i, v in enumerate(self.cox.multivariate.covariates)
+        ]
         if self.dose_reduction:
             refs.append(("dose_reduction", self.dose_reduction))
         if self.compare_by:

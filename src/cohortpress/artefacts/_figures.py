@@ -67,7 +67,9 @@ def draw_figures(
     drawings: list[Drawing] = []
     data = results.waterfall
     if data is not None:
-        waterfall = figure_waterfall(data.change_pct, data.best_response)
+        waterfall = figure_waterfall(
+            data.change_pct, data.best_response, small_cell=config.statistics.small_cell
+        )
         drawings.append(Drawing(waterfall, folder / "waterfall", width, height * 0.8, 1))
         caption = _waterfall_caption(results, config)
         if waterfall.note:
@@ -82,6 +84,7 @@ def draw_figures(
             annotation=_overall_annotation(e, unit),
             time_breaks=e.risk.times,
             panel=PANEL_LETTERS[i] if len(results.endpoints) > 1 else None,
+            small_cell=config.statistics.small_cell,
         )
         for i, e in enumerate(results.endpoints)
     ]
@@ -106,6 +109,7 @@ def draw_figures(
                 annotation=_annotation(g, unit, style),
                 time_breaks=g.risk.times,
                 panel=PANEL_LETTERS[i],
+                small_cell=config.statistics.small_cell,
             )
             for i, g in enumerate(e.by)
         ]

@@ -51,11 +51,21 @@ def percent_ci(lower: float | None, upper: float | None) -> str:
     return f"{decimal(low, 1)}{DASH}{decimal(high, 1)}"
 
 
-def n_percent(count: int, n: int, small_cell: int | None = None) -> str:
-    """'10 (38.5)'; counts below a small-cell threshold print as '<k' for registry reports."""
-    if small_cell is not None and 0 < count < small_cell:
-        return f"<{small_cell}"
+def n_percent(count: int, n: int, mark: str | None = None) -> str:
+    """'10 (38.5)'; a suppressed count (``mark`` from ``_suppress``) prints as its mark alone."""
+    if mark:
+        return mark
     return f"{integer(count)} ({percent(count, n)})"
+
+
+def count(value: int, mark: str | None = None) -> str:
+    """A count, or its suppression mark ('<5', '*') when it must not be printed."""
+    return mark or integer(value)
+
+
+def percent_of(value: int, n: int, mark: str | None = None) -> str:
+    """The percentage of a count; a dash when the count is suppressed (it would reveal it)."""
+    return DASH if mark else percent(value, n)
 
 
 def hazard_ratio(value: float | None) -> str:

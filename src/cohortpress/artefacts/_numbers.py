@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from cohortpress.artefacts import _format as fmt
+from cohortpress.artefacts import _suppress as sup
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
@@ -37,15 +38,44 @@ def slug(text: str) -> str:
 
 
 class Numbers:
-    """A flat registry of dotted keys, written out as nested mappings."""
+    """A flat registry of dotted keys, written out as nested mappings.
 
-    def __init__(self) -> None:
+    ``small_cell`` is the study's threshold: a suppressed count (see ``_suppress``) is entered
+    with value None and its mark as text, and its percentage likewise, so results.json and the
+    meta file never hold what the tables hide.
+    """
+
+    def __init__(self, small_cell: int | None = None) -> None:
         self._entries: dict[str, Number] = {}
+        self.small_cell = small_cell
 
     def add(
         self, key: str, value: Any, text: str, unit: str | None = None, method: str | None = None
     ):
         self._entries[key] = Number(value, text, unit, method)
+
+    def add_count(
+        self, key: str, count: int, mark: sup.Mark, unit: str | None = "patients"
+    ) -> None:
+        """A count, or (suppressed) value None with '<k' or '*' as text."""
+        self.add(key, None if mark else count, fmt.count(count, mark), unit, self.why(mark))
+
+    def add_percent(
+        self, key: str, count: int, n: int, mark: sup.Mark, value: Any, unit: str | None = "%"
+    ) -> None:
+        """The percentage of a count out of ``n``; suppressed (value None) with the count."""
+        if mark:
+            self.add(key, None, fmt.DASH, unit, self.why(mark))
+        else:
+            self.add(key, value, f"{fmt.percent(count, n)}%", unit)
+
+    def why(self, mark: sup.Mark) -> str | None:
+        if not mark:
+            return None
+        k = self.small_cell
+        if mark == sup.WITHHELD:
+            return f"withheld (value null) so that a count below {k} cannot be derived from a total"
+        return f"suppressed: counts below {k} are not reported (value null, text '{mark}')"
 
     def text(self, key: str) -> str:
         return self._entries[key].text
@@ -81,10 +111,11 @@ def _leaf(number: Number) -> dict[str, Any]:
 
 def collect_numbers(results: StudyResults, config: StudyConfig) -> Numbers:
     """Fill the registry from the analysis results."""
-    numbers = Numbers()
+    small = config.statistics.small_cell
+    numbers = Numbers(small)
     style = config.statistics.resolved("p_style")
     _flow(numbers, results)
-    _characteristics(numbers, results, config)
+    _characteristics(numbers, results)
     _markers(numbers, results)
     unit = results.time_unit
     f = results.followup
@@ -98,15 +129,36 @@ def collect_numbers(results: StudyResults, config: StudyConfig) -> Numbers:
     return numbers
 
 
+def flow_marks(results: StudyResults, k: int | None) -> dict[str, sup.Mark]:
+    """Marks for the patient flow: the analysed cohort is always printed (unless itself small),
+    so a small number excluded withholds the number screened, which would give it away."""
+    flow = results.flow
+    marks = {
+        "analysed": sup.single(flow.analysed, flow.analysed, k),
+        "excluded": sup.single(flow.excluded, flow.excluded, k),
+        "censored_at_cutoff": sup.single(results.censored_at_cutoff, results.n, k),
+    }
+    marks["screened"] = sup.WITHHELD if marks["excluded"] else None
+    reasons = [e.n for e in flow.exclusions]
+    marks |= {f"reason{i}": m for i, m in enumerate(sup.suppressed(reasons, flow.excluded, k))}
+    return marks
+
+
 def _flow(numbers: Numbers, results: StudyResults) -> None:
     flow = results.flow
-    numbers.add("flow.screened", flow.screened, fmt.integer(flow.screened), "patients")
-    numbers.add("flow.excluded", flow.excluded, fmt.integer(flow.excluded), "patients")
-    numbers.add("flow.analysed", flow.analysed, fmt.integer(flow.analysed), "patients")
-    reasons = "; ".join(f"{fmt.integer(e.n)} patients {e.reason}" for e in flow.exclusions if e.n)
+    marks = flow_marks(results, numbers.small_cell)
+    numbers.add_count("flow.screened", flow.screened, marks["screened"])
+    numbers.add_count("flow.excluded", flow.excluded, marks["excluded"])
+    numbers.add_count("flow.analysed", flow.analysed, marks["analysed"])
+    reasons = "; ".join(
+        f"{fmt.count(e.n, marks[f'reason{i}'])} patients {e.reason}"
+        for i, e in enumerate(flow.exclusions)
+        if e.n
+    )
     numbers.add("flow.exclusions", reasons, reasons or "none")
-    numbers.add("n", results.n, fmt.integer(results.n), "patients")
-    numbers.add("censored_at_cutoff", results.censored_at_cutoff, str(results.censored_at_cutoff))
+    numbers.add_count("n", results.n, marks["analysed"])
+    numbers.add_count("censored_at_cutoff", results.censored_at_cutoff,
+                      marks["censored_at_cutoff"], None)  # fmt: skip
 
 
 def _distribution(numbers: Numbers, key: str, d: Distribution, unit: str | None, decimals: int):
@@ -119,19 +171,20 @@ def _distribution(numbers: Numbers, key: str, d: Distribution, unit: str | None,
     numbers.add(f"{key}.range", [d.minimum, d.maximum], text, unit)
 
 
-def _characteristics(numbers: Numbers, results: StudyResults, config: StudyConfig) -> None:
-    small = config.statistics.small_cell
+def _characteristics(numbers: Numbers, results: StudyResults) -> None:
     for c in results.characteristics:
         key = f"characteristics.{c.variable}"
         if c.distribution is not None:
             decimals = 0 if c.variable == "age" else 1
             _distribution(numbers, key, c.distribution, c.unit, decimals)
             continue
-        for lvl in c.levels:
+        marks, _ = sup.characteristic_marks(c, numbers.small_cell)
+        for lvl, mark in zip(c.levels, marks, strict=True):
             sub = f"{key}.{slug(lvl.level)}"
-            numbers.add(f"{sub}.n", lvl.count, fmt.integer(lvl.count), "patients")
-            numbers.add(f"{sub}.pct", lvl.percent, f"{fmt.percent(lvl.count, lvl.n)}%", "%")
-            numbers.add(f"{sub}.text", lvl.count, fmt.n_percent(lvl.count, lvl.n, small))
+            numbers.add_count(f"{sub}.n", lvl.count, mark)
+            numbers.add_percent(f"{sub}.pct", lvl.count, lvl.n, mark, lvl.percent)
+            text = fmt.n_percent(lvl.count, lvl.n, mark)
+            numbers.add(f"{sub}.text", None if mark else lvl.count, text, None, numbers.why(mark))
 
 
 def _markers(numbers: Numbers, results: StudyResults) -> None:
@@ -139,8 +192,9 @@ def _markers(numbers: Numbers, results: StudyResults) -> None:
         key = f"markers.{m.name}"
         _distribution(numbers, key, m.distribution, m.unit, m.decimals)
         numbers.add(f"{key}.cutoff", m.cutoff, f"{m.cutoff:,g}", m.unit)
-        numbers.add(f"{key}.high", m.high, fmt.integer(m.high), "patients")
-        numbers.add(f"{key}.low", m.low, fmt.integer(m.low), "patients")
+        high, low = sup.suppressed([m.high, m.low], m.distribution.n, numbers.small_cell)
+        numbers.add_count(f"{key}.high", m.high, high)
+        numbers.add_count(f"{key}.low", m.low, low)
 
 
 def _km(numbers: Numbers, key: str, km: KMEstimate, unit: str) -> None:
@@ -154,8 +208,9 @@ def _km(numbers: Numbers, key: str, km: KMEstimate, unit: str) -> None:
     if med.estimate is None:
         text = f"not reached ({level} CI {ci})"
     numbers.add(f"{key}.text", med.estimate, text, unit, method)
-    numbers.add(f"{key}.n", km.n, fmt.integer(km.n), "patients")
-    numbers.add(f"{key}.events", km.events, fmt.integer(km.events), "events")
+    k = numbers.small_cell
+    numbers.add_count(f"{key}.n", km.n, sup.single(km.n, km.n, k))
+    numbers.add_count(f"{key}.events", km.events, sup.single(km.events, km.n, k), "events")
 
 
 def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str) -> None:
@@ -172,8 +227,9 @@ def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str)
 def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:
     """A Cox model: each term's HR, CI and Wald p; the model's n, events, global tests, EPV."""
     method = f"Cox proportional hazards, {model.ties} ties; Wald CI and p"
-    numbers.add(f"{key}.n", model.n, fmt.integer(model.n), "patients")
-    numbers.add(f"{key}.events", model.events, fmt.integer(model.events), "events")
+    k = numbers.small_cell
+    numbers.add_count(f"{key}.n", model.n, sup.single(model.n, model.n, k))
+    numbers.add_count(f"{key}.events", model.events, sup.single(model.events, model.n, k), "events")
     for test, name in (
         (model.likelihood_ratio, "lr"),
         (model.score, "score"),
@@ -214,8 +270,14 @@ def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: s
         numbers.add(f"{key}.hr_p", term.p, fmt.p_value(term.p, style), method="Wald")
 
 
-def _proportion(numbers: Numbers, key: str, p: ProportionEstimate) -> None:
-    numbers.add(f"{key}.n", p.k, fmt.integer(p.k), "patients")
+def _proportion(numbers: Numbers, key: str, p: ProportionEstimate, mark: sup.Mark) -> None:
+    """k of n with its exact CI; a suppressed k hides the percentage and the CI (which
+    would give k away)."""
+    numbers.add_count(f"{key}.n", p.k, mark)
+    if mark:
+        numbers.add_percent(f"{key}.pct", p.k, p.n, mark, None)
+        numbers.add(f"{key}.ci", None, fmt.DASH, "%", numbers.why(mark))
+        return
     numbers.add(f"{key}.pct", p.estimate, f"{fmt.percent(p.k, p.n)}%", "%", p.method)
     ci = f"{fmt.percent_ci(p.lower, p.upper)}%"
     numbers.add(f"{key}.ci", [p.lower, p.upper], ci, "%", p.method)
@@ -225,11 +287,14 @@ def _response(numbers: Numbers, results: StudyResults) -> None:
     r = results.response
     if r is None:
         return
+    marks = sup.response_marks(r, numbers.small_cell)
     for lvl in r.counts:
-        numbers.add(f"response.{lvl.level}.n", lvl.count, fmt.integer(lvl.count), "patients")
-        numbers.add(f"response.{lvl.level}.pct", lvl.percent, f"{fmt.percent(lvl.count, lvl.n)}%")
-    _proportion(numbers, "response.orr", r.orr)
-    _proportion(numbers, "response.cbr", r.cbr)
+        numbers.add_count(f"response.{lvl.level}.n", lvl.count, marks[lvl.level])
+        numbers.add_percent(
+            f"response.{lvl.level}.pct", lvl.count, lvl.n, marks[lvl.level], lvl.percent, None
+        )
+    _proportion(numbers, "response.orr", r.orr, marks["orr"])
+    _proportion(numbers, "response.cbr", r.cbr, marks["cbr"])
 
 
 def _treatment(numbers: Numbers, results: StudyResults) -> None:
@@ -237,26 +302,37 @@ def _treatment(numbers: Numbers, results: StudyResults) -> None:
     unit = results.time_unit
     decimals = 0 if unit == "days" else 1
     _distribution(numbers, "treatment.duration", t.duration, unit, decimals)
-    for lvl in t.reasons:
+    *marks, ongoing = treatment_marks(results, numbers.small_cell)
+    for lvl, mark in zip(t.reasons, marks, strict=True):
         key = f"treatment.stopped.{lvl.level}"
-        numbers.add(f"{key}.n", lvl.count, fmt.integer(lvl.count), "patients")
-        numbers.add(f"{key}.pct", lvl.percent, f"{fmt.percent(lvl.count, lvl.n)}%", "%")
-    numbers.add("treatment.ongoing.n", t.ongoing, fmt.integer(t.ongoing), "patients")
-    numbers.add("treatment.ongoing.pct", t.ongoing, f"{fmt.percent(t.ongoing, results.n)}%", "%")
+        numbers.add_count(f"{key}.n", lvl.count, mark)
+        numbers.add_percent(f"{key}.pct", lvl.count, lvl.n, mark, lvl.percent)
+    numbers.add_count("treatment.ongoing.n", t.ongoing, ongoing)
+    numbers.add_percent("treatment.ongoing.pct", t.ongoing, results.n, ongoing, t.ongoing)
     if t.dose_reduction is not None:
-        _proportion(numbers, "treatment.dose_reduction", t.dose_reduction)
+        d = t.dose_reduction
+        mark = sup.single(d.k, d.n, numbers.small_cell)
+        _proportion(numbers, "treatment.dose_reduction", d, mark)
+
+
+def treatment_marks(results: StudyResults, k: int | None) -> list[sup.Mark]:
+    """Marks for the reasons treatment stopped, then for 'ongoing': one group of all patients."""
+    t = results.treatment
+    return sup.suppressed([*(lvl.count for lvl in t.reasons), t.ongoing], results.n, k)
 
 
 def _adverse_events(numbers: Numbers, results: StudyResults) -> None:
     ae = results.adverse_events
     if ae is None:
         return
-    numbers.add("ae.any.n", ae.any_grade, fmt.integer(ae.any_grade), "patients")
-    numbers.add("ae.any.pct", ae.any_grade, f"{fmt.percent(ae.any_grade, ae.n)}%", "%")
-    numbers.add("ae.severe.n", ae.severe, fmt.integer(ae.severe), "patients")
-    numbers.add("ae.severe.pct", ae.severe, f"{fmt.percent(ae.severe, ae.n)}%", "%")
+    k = numbers.small_cell
+    for key, count in (("ae.any", ae.any_grade), ("ae.severe", ae.severe)):
+        mark = sup.single(count, ae.n, k)
+        numbers.add_count(f"{key}.n", count, mark)
+        numbers.add_percent(f"{key}.pct", count, ae.n, mark, count)
     for row in ae.rows:
         key = f"ae.terms.{slug(row.term)}"
-        numbers.add(f"{key}.n", row.any_grade, fmt.integer(row.any_grade), "patients")
-        numbers.add(f"{key}.pct", row.any_grade, f"{fmt.percent(row.any_grade, ae.n)}%", "%")
-        numbers.add(f"{key}.severe", row.severe, fmt.integer(row.severe), "patients")
+        mark = sup.single(row.any_grade, ae.n, k)
+        numbers.add_count(f"{key}.n", row.any_grade, mark)
+        numbers.add_percent(f"{key}.pct", row.any_grade, ae.n, mark, row.any_grade)
+        numbers.add_count(f"{key}.severe", row.severe, sup.single(row.severe, ae.n, k))

@@ -15,12 +15,19 @@ from typing import TYPE_CHECKING, Literal
 
 from cohortpress.intake._age import completed_years
 from cohortpress.intake._dates import DateSettings
-from cohortpress.intake._fields import adverse_event_fields, patient_fields
+from cohortpress.intake._fields import (
+    IDENTIFIER_PREFIX,
+    adverse_event_fields,
+    identifier_fields,
+    patient_fields,
+)
 from cohortpress.intake._sheet import SheetResult, empty_sheet, read_sheet
 from cohortpress.intake._sources import read_input
 from cohortpress.intake._workbook import Normalisation, Workbook
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cohortpress.config import StudyConfig
     from cohortpress.intake._fields import FieldSpec
     from cohortpress.intake._sources import RawSheet
@@ -38,7 +45,10 @@ def read_workbook(path: Path, config: StudyConfig) -> Workbook:
     canonical names. The adverse events sheet is read only when the study reports adverse
     events (``adverse_events:`` is not null in study.yml).
     """
-    specs = {"patients": patient_fields(config), "adverse_events": adverse_event_fields(config)}
+    specs = {
+        "patients": patient_fields(config) + identifier_fields(config),
+        "adverse_events": adverse_event_fields(config),
+    }
     wanted = {key: config.sheets[key] for key in _sheets_used(config)}
     raw = read_input(Path(path), wanted, {key: [s.header for s in specs[key]] for key in wanted})
     dates = DateSettings(tuple(config.date_formats), raw.date1904)
@@ -48,6 +58,7 @@ def read_workbook(path: Path, config: StudyConfig) -> Workbook:
         for key in SHEET_KEYS
     }
     _add_age(sheets["patients"], names["patients"])
+    identifiers = _split_identifiers(sheets["patients"])
     return Workbook(
         patients=sheets["patients"].frame,
         adverse_events=sheets["adverse_events"].frame,
@@ -56,7 +67,18 @@ def read_workbook(path: Path, config: StudyConfig) -> Workbook:
         problems=(*raw.problems, *(p for s in sheets.values() for p in s.problems)),
         source=raw.kind,
         sheet_names=names,
+        identifiers=identifiers,
     )
+
+
+def _split_identifiers(sheet: SheetResult) -> pd.DataFrame:
+    """Take the declared identifier columns out of the patients frame, keyed by header."""
+    columns = [c for c in sheet.frame.columns if str(c).startswith(IDENTIFIER_PREFIX)]
+    taken = sheet.frame.loc[:, columns]
+    sheet.frame = sheet.frame.drop(columns=columns)
+    for column in columns:
+        sheet.headers.pop(column, None)
+    return taken.rename(columns=lambda c: c.removeprefix(IDENTIFIER_PREFIX))
 
 
 def _sheets_used(config: StudyConfig) -> tuple[SheetKey, ...]:

@@ -68,6 +68,17 @@ def patient_fields(config: StudyConfig) -> list[FieldSpec]:
     return specs
 
 
+IDENTIFIER_PREFIX = "identifier:"
+
+
+def identifier_fields(config: StudyConfig) -> list[FieldSpec]:
+    """The study's declared identifier columns (names, MRNs), read as plain text like IDs.
+
+    Their frame columns are named ``identifier:<header>`` so they never meet a canonical field.
+    """
+    return [FieldSpec(f"{IDENTIFIER_PREFIX}{h}", h, "id", True) for h in config.identifiers]
+
+
 def adverse_event_fields(config: StudyConfig) -> list[FieldSpec]:
     """The canonical fields of the adverse events sheet; term synonyms come from study.yml."""
     synonyms = dict(config.adverse_events.synonyms) if config.adverse_events else {}

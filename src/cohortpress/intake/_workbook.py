@@ -41,6 +41,9 @@ class Workbook:
     problems: tuple[Problem, ...]
     source: str  # "xlsx", "csv", "parquet", ...
     sheet_names: dict[str, str] | None = None  # sheet key -> sheet (or file) name as in the input
+    # The declared identifier columns of the patients sheet (header -> values, same index),
+    # kept apart so that only validation reads them: nothing later sees a name.
+    identifiers: pd.DataFrame | None = None
 
     def sheet_name(self, key: str) -> str:
         """The name the user knows a sheet by, for messages."""

@@ -4,17 +4,24 @@ Validation is lazy (pandera's ``lazy=True``): one run reports every problem, eac
 sheet, Excel row and column header the user sees, with the rule in plain words. Problems
 intake found (cells it could not read) are part of the report; a cell intake already
 reported is not reported again by a schema rule.
+
+Free text is screened for identifiers (``_identifiers``). With ``adverse_events.identifiers:
+redact`` the identifying parts of the terms are replaced in the workbook itself, here, before
+anything else reads it, and each replacement is counted among the workbook's normalisations
+(the data appendix).
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandera.pandas as pa
 
 from cohortpress.errors import Problem
 from cohortpress.validate._cross_sheet import unknown_patients
+from cohortpress.validate._identifiers import IdentifierFinder, redacted, screen_column
 from cohortpress.validate._report import ValidationReport, sort_problems
 from cohortpress.validate._schemas import adverse_events_schema, patients_schema
 from cohortpress.validate._translate import SheetContext, problems_from_failures
@@ -45,6 +52,8 @@ def validate_workbook(workbook: Workbook, config: StudyConfig) -> ValidationRepo
         events = contexts["adverse_events"]
         header = events.header("patient_id")
         found += unknown_patients(events.frame, contexts["patients"].frame, events.sheet, header)
+    if "adverse_events" in contexts:
+        found += _screen_terms(workbook, config, contexts)
     order = [workbook.sheet_name(key) for key in ("patients", "adverse_events")]
     columns = {c.sheet: list(c.headers.values()) for c in contexts.values()}
     return ValidationReport(sort_problems(found, order, columns))
@@ -88,6 +97,33 @@ def _patient_warnings(context: SheetContext, config: StudyConfig) -> list[Proble
         *implausible_values(frame, config.variables, sheet, headers),
         *dates_after_cutoff(frame, config.data_cutoff, sheet, headers),
     ]
+
+
+def _screen_terms(
+    workbook: Workbook, config: StudyConfig, contexts: dict[str, SheetContext]
+) -> list[Problem]:
+    """Problems for terms that hold an identifier; or, when the study redacts, none: the
+    terms (and the notes intake wrote about them) are rewritten and the rewrite recorded."""
+    events = contexts["adverse_events"]
+    if "term" not in events.frame:
+        return []
+    patients = contexts["patients"].frame if "patients" in contexts else workbook.patients
+    finder = IdentifierFinder(patients, workbook.identifiers)
+    redact = config.adverse_events is not None and config.adverse_events.identifiers == "redact"
+    header = events.header("term")
+    screening = screen_column(events.frame["term"], finder, events.sheet, header, redact=redact)
+    if screening.values is not None:
+        events.frame["term"] = screening.values
+        notes = tuple(
+            replace(n, rule=redacted(n.rule, finder.hits(n.rule)))
+            if (n.sheet, n.column) == (events.sheet, header)
+            else n
+            for n in workbook.normalisations
+        )
+        # The workbook is frozen so that later stages cannot change it; screening is the one
+        # step that rewrites it, before any of them runs.
+        object.__setattr__(workbook, "normalisations", (*notes, *screening.notes))
+    return list(screening.problems)
 
 
 def _not_yet_reported(problems: list[Problem], found: list[Problem]) -> list[Problem]:

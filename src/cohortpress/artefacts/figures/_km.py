@@ -57,6 +57,7 @@ def figure_km(
     median_lines: bool = True,
     censor_marks: bool | None = None,
     percent: bool = False,
+    small_cell: int | None = None,
 ) -> RiskStack:
     """Kaplan–Meier curves of one or more groups with the numbers at risk underneath.
 
@@ -89,6 +90,8 @@ def figure_km(
         (:func:`marks_readable`: a registry's would merge into a band).
     percent
         Label the survival axis 0–100 instead of 0–1.
+    small_cell
+        The study's threshold: numbers at risk below it print as '<k' (see ``_suppress``).
     """
     if not estimates:
         raise ValueError("figure_km needs at least one Kaplan–Meier estimate")
@@ -107,7 +110,7 @@ def figure_km(
     if annotation:
         plot += _annotation_layer(annotation, data.free_corner(curves, medians, x_max, annotation))
     plot += [x_scale, _survival_scale(percent), labs(x=_wrap(time_label), y=ylabel, tag=panel)]
-    table = _risk_plot(data.risk_frame(risk, labels, shown), colours)
+    table = _risk_plot(data.risk_frame(risk, labels, shown, small_cell), colours)
     table += x_scale
     return risk_stack(plot, table, _table_height(len(labels)))
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cohortpress.artefacts import _suppress as sup
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -129,25 +131,32 @@ def median_segments(estimates: Sequence[KMEstimate]) -> pd.DataFrame:
 
 
 def risk_frame(
-    risk: RiskTable, labels: Sequence[str], times: Sequence[float] | None = None
+    risk: RiskTable,
+    labels: Sequence[str],
+    times: Sequence[float] | None = None,
+    small_cell: int | None = None,
 ) -> pd.DataFrame:
     """Numbers at risk in long form (group, time, n, text), in the order of ``labels``, at
-    ``times`` (default: all of the table's)."""
+    ``times`` (default: all of the table's); with ``small_cell`` the text of a suppressed
+    number is its mark ('<k', '*'), the groups at one time being one group of counts."""
     missing = [label for label in labels if label not in risk.n_risk]
     if missing:
         msg = f"the risk table has no row for {missing}; it has {list(risk.n_risk)}"
         raise ValueError(msg)
-    parts = []
     for label in labels:
         counts = risk.n_risk[label]
         if len(counts) != len(risk.times):
             msg = f"{label!r}: {len(counts)} numbers at risk for {len(risk.times)} times"
             raise ValueError(msg)
-        parts.append(pd.DataFrame({"group": label, "time": risk.times, "n": counts}))
+    rows = [risk.n_risk[label] for label in labels]
+    marks = sup.risk_marks(list(zip(*rows, strict=True)), small_cell)
+    parts = []
+    for g, (label, counts) in enumerate(zip(labels, rows, strict=True)):
+        text = [marks[t][g] or f"{n:,}" for t, n in enumerate(counts)]
+        parts.append(pd.DataFrame({"group": label, "time": risk.times, "n": counts, "text": text}))
     frame = pd.concat(parts, ignore_index=True)
     if times is not None:
         frame = frame.loc[frame["time"].isin(list(times))].reset_index(drop=True)
-    frame["text"] = [f"{n:,}" for n in frame["n"]]
     frame["group"] = pd.Categorical(frame["group"], categories=list(labels))
     return frame
 

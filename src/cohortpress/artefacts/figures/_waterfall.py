@@ -18,6 +18,7 @@ from plotnine import (
     theme,
 )
 
+from cohortpress.artefacts._suppress import single
 from cohortpress.artefacts.figures import _waterfall_data as data
 from cohortpress.artefacts.figures._theme import (
     GROUP_COLOURS,
@@ -49,6 +50,7 @@ def figure_waterfall(
     *,
     response_order: Sequence[str] = ("CR", "PR", "SD", "PD", "NE"),
     max_bars: int = 300,
+    small_cell: int | None = None,
 ) -> WaterfallFigure:
     """One bar per patient, sorted from largest growth to largest shrinkage.
 
@@ -57,13 +59,15 @@ def figure_waterfall(
     bars would be thinner than a printed line, so patients are grouped, in rank order, into
     ``max_bars`` bars of equal size: each bar is its group's median change, divided in
     colour by the share of each response. ``note`` says so for the caption, and names the
-    patients left out for having no recorded change.
+    patients left out for having no recorded change (suppressed below ``small_cell``).
     """
     frame = data.waterfall_frame(change_pct, best_response, response_order)
     binned = len(frame) > max_bars
     bars = data.binned_bars(frame, max_bars, response_order) if binned else data.patient_bars(frame)
     notes = [data.binning_note(frame, max_bars) if binned else None]
-    notes.append(data.missing_note(len(change_pct) - len(frame)))
+    missing = len(change_pct) - len(frame)
+    mark = single(missing, len(change_pct), small_cell)
+    notes.append(data.missing_note(missing, mark))
     note = " ".join(n for n in notes if n) or None
     return WaterfallFigure(_plot(bars, response_order, len(frame)), len(frame), note)
 

@@ -95,10 +95,13 @@ def binning_note(frame: pd.DataFrame, n_bars: int) -> str:
     )
 
 
-def missing_note(n_missing: int) -> str | None:
-    """Caption sentence naming patients without a recorded change, if any."""
+def missing_note(n_missing: int, mark: str | None = None) -> str | None:
+    """Caption sentence naming patients without a recorded change, if any; a suppressed
+    count prints as its mark ('<5')."""
     if n_missing == 0:
         return None
+    if mark:
+        return f"{mark} patients without a recorded change in target lesions are not shown."
     if n_missing == 1:
         return "1 patient without a recorded change in target lesions is not shown."
     return f"{n_missing:,} patients without a recorded change in target lesions are not shown."

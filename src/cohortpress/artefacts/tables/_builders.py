@@ -8,6 +8,7 @@ import pandas as pd
 
 from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
+from cohortpress.artefacts import _suppress as sup
 from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
 
 if TYPE_CHECKING:
@@ -33,10 +34,10 @@ def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
         current_group = c.group
         indent = INDENT if c.group else ""
         rows.extend(_characteristic_rows(c, indent, small))
-    column = f"Total n={fmt.integer(results.n)} (%)"
+    column = f"Total n={fmt.count(results.n, sup.single(results.n, results.n, small))} (%)"
     frame = pd.DataFrame(rows, columns=["Variable", column])
     notes = tuple(dict.fromkeys(c.abbreviation for c in results.characteristics if c.abbreviation))
-    notes += ("Values are median (range) or n (%).",)
+    notes += ("Values are median (range) or n (%).", *_suppression_note(frame, small))
     return Table(
         "characteristics",
         f"Patients' characteristics at the time of {config.treatment.drug} initiation.",
@@ -48,7 +49,10 @@ def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
 
 
 def _characteristic_rows(
-    c: Characteristic, indent: str, small: int | None
+    c: Characteristic,
+    indent: str,
+    small: int | None,
+    marks: tuple[list[sup.Mark], sup.Mark] | None = None,
 ) -> list[tuple[str, str]]:
     if c.distribution is not None:
         d = c.distribution
@@ -56,16 +60,31 @@ def _characteristic_rows(
         low, high = fmt.decimal(d.minimum, decimals), fmt.decimal(d.maximum, decimals)
         value = f"{fmt.decimal(d.median, decimals)} ({low}{fmt.DASH}{high})"
         return [(f"{indent}{c.label}", value)]
+    levels, missing = marks or sup.characteristic_marks(c, small)
     if len(c.levels) == 1:
         lvl = c.levels[0]
-        return [(f"{indent}{c.label}", fmt.n_percent(lvl.count, lvl.n, small))]
+        return [(f"{indent}{c.label}", fmt.n_percent(lvl.count, lvl.n, levels[0]))]
     rows = [(f"{indent}{c.label}", "")]
     rows += [
-        (f"{indent}{INDENT}{lvl.label}", fmt.n_percent(lvl.count, lvl.n, small)) for lvl in c.levels
+        (f"{indent}{INDENT}{lvl.label}", fmt.n_percent(lvl.count, lvl.n, mark))
+        for lvl, mark in zip(c.levels, levels, strict=True)
     ]
     if c.missing:
-        rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, c.levels[0].n, small)))
+        rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, c.levels[0].n, missing)))
     return rows
+
+
+def _suppression_note(frame: pd.DataFrame, small: int | None) -> tuple[str, ...]:
+    """The footnote that explains '<k' and '*', for a table that prints either."""
+    if small is None:
+        return ()
+    cells = frame.astype(str).to_numpy().ravel().tolist()
+    if not any(c in (sup.below(small), sup.WITHHELD) for c in cells):
+        return ()
+    return (
+        f"{sup.below(small)}: fewer than {small} patients; {sup.WITHHELD}: withheld so that a "
+        f"count below {small} cannot be worked out from the total.",
+    )
 
 
 def table_cox(results: StudyResults, config: StudyConfig) -> Table:
@@ -144,20 +163,18 @@ def _multivariate_cells(e: EndpointResult, style: str) -> tuple[list[str], list[
 
 def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
     ties = config.statistics.resolved("ties").capitalize()
+    small = config.statistics.small_cell
     notes = [
         f"HR: hazard ratio; CI: confidence interval (Wald). Cox proportional hazards regression, "
         f"{ties} method for tied times; p-values are Wald tests."
     ]
     for e in results.endpoints:
-        notes.append(
-            f"{e.label}: {fmt.integer(e.overall.n)} patients, "
-            f"{fmt.integer(e.overall.events)} events."
-        )
+        notes.append(f"{e.label}: {_patients_events(e.overall.n, e.overall.events, small)}.")
         if e.multivariate is not None:
             m = e.multivariate
             notes.append(
-                f"Multivariate model for {e.abbreviation}: {fmt.integer(m.n)} patients, "
-                f"{fmt.integer(m.events)} events; "
+                f"Multivariate model for {e.abbreviation}: "
+                f"{_patients_events(m.n, m.events, small)}; "
                 f"{fmt.DASH} not entered in the multivariate model."
             )
     unestimable = {
@@ -167,6 +184,12 @@ def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
     return tuple(notes)
 
 
+def _patients_events(n: int, events: int, small: int | None) -> str:
+    """'26 patients, 24 events', each count suppressed as the rule says."""
+    n_text = fmt.count(n, sup.single(n, n, small))
+    return f"{n_text} patients, {fmt.count(events, sup.single(events, n, small))} events"
+
+
 def table_adverse_events(results: StudyResults, config: StudyConfig) -> Table | None:
     """Table III: patients with each AE at its worst grade, any grade and grade ≥ k."""
     ae = results.adverse_events
@@ -174,23 +197,24 @@ def table_adverse_events(results: StudyResults, config: StudyConfig) -> Table | 
         return None
     small = config.statistics.small_cell
     severe = f"Grade {ae.severe_grade}≤"
+    counts = [("All adverse events", ae.any_grade, ae.severe)]
+    counts += [(r.term, r.any_grade, r.severe) for r in ae.rows]
     rows = [
         (
-            "All adverse events",
-            fmt.n_percent(ae.any_grade, ae.n, small),
-            fmt.n_percent(ae.severe, ae.n, small),
+            term,
+            fmt.n_percent(any_grade, ae.n, sup.single(any_grade, ae.n, small)),
+            fmt.n_percent(severe_n, ae.n, sup.single(severe_n, ae.n, small)),
         )
-    ]
-    rows += [
-        (r.term, fmt.n_percent(r.any_grade, ae.n, small), fmt.n_percent(r.severe, ae.n, small))
-        for r in ae.rows
+        for term, any_grade, severe_n in counts
     ]
     frame = pd.DataFrame(rows, columns=["Adverse events", "All grades", severe])
     labels = {"All grades": "All grades, n (%)", severe: f"Grade ≥{ae.severe_grade}, n (%)"}
+    denominator = fmt.count(ae.n, sup.single(ae.n, ae.n, small))
     notes = (
         f"Adverse events graded by {ae.grading}; each patient counted once per event, at the "
         "worst grade; "
-        f"denominator: {fmt.integer(ae.n)} patients.",
+        f"denominator: {denominator} patients.",
+        *_suppression_note(frame, small),
     )
     return Table(
         "adverse-events",
@@ -207,22 +231,26 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
     r = results.response
     if r is None or config.response is None:
         return None
+    small = config.statistics.small_cell
+    marks = sup.response_marks(r, small)
     rows = [
-        (lvl.label, fmt.n_percent(lvl.count, lvl.n), "")
+        (lvl.label, fmt.n_percent(lvl.count, lvl.n, marks[lvl.level]), "")
         for lvl in r.counts
         if lvl.count or lvl.level != "NE"
     ]
-    for label, p in (
-        ("Objective response rate (CR + PR)", r.orr),
-        ("Clinical benefit rate", r.cbr),
+    for label, key, p in (
+        ("Objective response rate (CR + PR)", "orr", r.orr),
+        ("Clinical benefit rate", "cbr", r.cbr),
     ):
-        rows.append((label, fmt.n_percent(p.k, p.n), fmt.percent_ci(p.lower, p.upper)))
+        ci = fmt.DASH if marks[key] else fmt.percent_ci(p.lower, p.upper)  # the CI reveals k
+        rows.append((label, fmt.n_percent(p.k, p.n, marks[key]), ci))
     frame = pd.DataFrame(rows, columns=["Response", "n (%)", CI_LABEL])
     comparison = ">" if r.sd_strict else "≥"
     notes = (
         f"Best overall response by {config.response.criteria}. Clinical benefit: CR, PR or SD "
         "lasting "
         f"{comparison} {r.sd_threshold_text}. 95% CI: Clopper–Pearson (exact).",
+        *_suppression_note(frame, small),
     )
     return Table(
         "response",
@@ -244,19 +272,25 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
         return None
     style = config.statistics.resolved("p_style")
     small = config.statistics.small_cell
+    sizes = sup.suppressed(list(comp.sizes), results.n, small)
     columns = [
-        f"{label} n={fmt.integer(n)}" for label, n in zip(comp.levels, comp.sizes, strict=True)
+        f"{label} n={fmt.count(n, mark)}"
+        for label, n, mark in zip(comp.levels, comp.sizes, sizes, strict=True)
     ]
     tests: dict[str, str] = {}
     rows: list[list[str]] = []
     current_group = None
-    for per_level, test in comp.rows:
+    for (per_level, test), overall in zip(comp.rows, results.characteristics, strict=True):
         first = per_level[0]
         if first.group != current_group and first.group:
             rows.append([first.group, *[""] * (len(columns) + 1)])
         current_group = first.group
         indent = INDENT if first.group else ""
-        blocks = [_characteristic_rows(c, indent, small) for c in per_level]
+        marks = sup.comparison_marks(per_level, overall, small) if first.levels else None
+        blocks = [
+            _characteristic_rows(c, indent, small, marks[i] if marks else None)
+            for i, c in enumerate(per_level)
+        ]
         mark = SUPERSCRIPTS[list(tests).index(test.test)] if test.test in tests else None
         if mark is None:
             tests[test.test] = SUPERSCRIPTS[len(tests)]
@@ -266,7 +300,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
             rows.append([label, *[b[i][1] for b in blocks], p if i == 0 else ""])
     frame = pd.DataFrame(rows, columns=["Variable", *columns, "p-Value"])
     notes = tuple(f"{mark} {name}{_WHY_THIS_TEST.get(name, '')}." for name, mark in tests.items())
-    notes += ("Values are median (range) or n (%).",)
+    notes += ("Values are median (range) or n (%).", *_suppression_note(frame, small))
     return Table(
         "comparison",
         f"Patients' characteristics by {comp.label[:1].lower()}{comp.label[1:]} "

@@ -8,7 +8,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
-from cohortpress.artefacts._numbers import slug
+from cohortpress.artefacts import _suppress as sup
+from cohortpress.artefacts._numbers import flow_marks, slug
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
@@ -126,7 +127,9 @@ def _context(
         "chi_squared_used": results.comparison is not None
         and any(test.test == CHISQ for _, test in results.comparison.rows),
         "common": _common_events(results),
-        "rare": [row for row in _ae_rows(results) if row.any_grade == 1],
+        **_rare_events(results, config.statistics.small_cell),
+        "ongoing": _ongoing_text(results, r),
+        "exclusion_counts": _exclusion_counts(results, config.statistics.small_cell),
         "normalisations": normalisations,
         "warnings": warnings,
     }
@@ -140,6 +143,31 @@ def _common_events(results: StudyResults, most: int = 5, share: float = 0.1) -> 
     """The most frequent AEs (at most five, each in at least 10% of patients)."""
     n = results.adverse_events.n if results.adverse_events else 0
     return [row for row in _ae_rows(results) if row.any_grade >= share * n][:most]
+
+
+def _rare_events(results: StudyResults, k: int | None) -> dict[str, Any]:
+    """AEs seen in one patient each; with small-cell suppression, those below k (whose
+    counts are not printed)."""
+    n = results.adverse_events.n if results.adverse_events else 0
+    if k is None:
+        return {"rare": [row for row in _ae_rows(results) if row.any_grade == 1],
+                "rare_text": "one patient each"}  # fmt: skip
+    rare = [row for row in _ae_rows(results) if sup.single(row.any_grade, n, k) == sup.below(k)]
+    return {"rare": rare, "rare_text": f"fewer than {k} patients each"}
+
+
+def _ongoing_text(results: StudyResults, r: dict[str, Any]) -> str:
+    """'three', as the papers write small numbers; the mark when the count is suppressed."""
+    ongoing = results.treatment.ongoing
+    shown = r["treatment"]["ongoing"]["n"]
+    if shown != fmt.integer(ongoing):
+        return shown
+    return _NUMBER_WORDS[ongoing] if 0 <= ongoing < 11 else shown
+
+
+def _exclusion_counts(results: StudyResults, k: int | None) -> list[str]:
+    marks = flow_marks(results, k)
+    return [fmt.count(e.n, marks[f"reason{i}"]) for i, e in enumerate(results.flow.exclusions)]
 
 
 def _first_group_longer(g: GroupedSurvival) -> bool:
@@ -161,7 +189,7 @@ def _stopped_sentence(results: StudyResults, r: dict[str, Any]) -> str:
     parts = []
     for lvl in results.treatment.reasons:
         entry = r["treatment"]["stopped"][lvl.level]
-        noun = "patient" if lvl.count == 1 else "patients"
+        noun = "patient" if entry["n"] == "1" else "patients"
         parts.append(f"{lvl.label.lower()} in {entry['n']} {noun} ({entry['pct']})")
     if len(parts) > 1:
         return ", ".join(parts[:-1]) + ", and " + parts[-1]

@@ -1,0 +1,153 @@
+"""Small-cell suppression: which counts a report must not print, decided in one place.
+
+With ``statistics: small_cell: k`` a count from 1 to k - 1 prints as ``<k`` (primary
+suppression). A count is rarely alone: the levels of a factor add up to the number of
+patients, which is printed, so one hidden level could be worked out from the others. Every
+table, sentence and figure therefore asks :func:`suppressed` about a whole group of counts with
+its known total; it also hides enough other counts (secondary suppression, printed ``*``) that
+no small count follows from the total. Counts of 0 are not small cells.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
+    from cohortpress.analyse._study import Characteristic, ResponseSummary
+
+WITHHELD = "*"  # a count hidden only so that a small count cannot be derived from the total
+
+Mark = str | None  # None: print the count; else the text printed instead
+
+
+def below(k: int) -> str:
+    """The text of a count below the threshold: '<5'."""
+    return f"<{k}"
+
+
+def suppressed(
+    counts: Sequence[int], total: int, k: int | None, withheld: Collection[int] = ()
+) -> list[Mark]:
+    """Marks for ``counts``, the printed counts of one group that adds up to ``total``.
+
+    Whatever ``total`` holds beyond ``counts`` (levels not listed, the complement of a single
+    count) is a hidden cell that the reader can still work out. When any cell, printed or
+    hidden, is small (0 < count < k), the cells the reader cannot see must be at least two
+    and add up to at least k; the smallest printed counts are withheld until they do.
+    Returns one mark per count: None (print it), '<k' (small) or '*' (withheld). The
+    positions in ``withheld`` are already hidden (by another group the count belongs to).
+    """
+    if k is None:
+        return [None] * len(counts)
+    rest = total - sum(counts)
+    marks: list[Mark] = [
+        below(k) if 0 < c < k else WITHHELD if i in withheld else None for i, c in enumerate(counts)
+    ]
+    if not any(marks) and not 0 < rest < k:
+        return marks
+    unseen = [c for c, m in zip(counts, marks, strict=True) if m] + ([rest] if rest > 0 else [])
+    # Positive counts first: withholding a 0 protects nothing while a positive count is left.
+    order = sorted(
+        (i for i, m in enumerate(marks) if m is None), key=lambda i: (counts[i] == 0, counts[i])
+    )
+    for i in order:
+        if len(unseen) >= 2 and sum(unseen) >= k:
+            break
+        marks[i] = WITHHELD
+        unseen.append(counts[i])
+    return marks
+
+
+def single(count: int, total: int, k: int | None) -> Mark:
+    """The mark of one count out of a printed total (its complement is a hidden cell)."""
+    return suppressed([count], total, k)[0]
+
+
+def characteristic_marks(c: Characteristic, k: int | None) -> tuple[list[Mark], Mark]:
+    """Marks for the levels of one Table I row and for its 'Unknown' row (printed when > 0)."""
+    if not c.levels:
+        return [], None
+    counts = [lvl.count for lvl in c.levels] + ([c.missing] if c.missing else [])
+    marks = suppressed(counts, c.levels[0].n, k)
+    return marks[: len(c.levels)], marks[len(c.levels)] if c.missing else None
+
+
+def crossed(
+    columns: Sequence[Sequence[int]],
+    column_totals: Sequence[int],
+    row_totals: Sequence[int],
+    k: int | None,
+) -> list[list[Mark]]:
+    """Marks for a table of counts (one list per column) whose columns and rows both add up to
+    printed totals: Table I by group, where each level's row adds up to its Table I count.
+
+    Columns and rows are suppressed in turn until neither hides anything more.
+    """
+    marks = [suppressed(col, total, k) for col, total in zip(columns, column_totals, strict=True)]
+    changed = k is not None
+    while changed:
+        changed = False
+        for i, total in enumerate(row_totals):
+            line = [col[i] for col in columns]
+            hidden = {j for j, col in enumerate(marks) if col[i]}
+            for j, mark in enumerate(suppressed(line, total, k, hidden)):
+                if mark and not marks[j][i]:
+                    marks[j][i], changed = mark, True
+        for j, (col, total) in enumerate(zip(columns, column_totals, strict=True)):
+            hidden = {i for i, mark in enumerate(marks[j]) if mark}
+            new = suppressed(col, total, k, hidden)
+            changed = changed or new != marks[j]
+            marks[j] = new
+    return marks
+
+
+def comparison_marks(
+    per_group: Sequence[Characteristic], overall: Characteristic, k: int | None
+) -> list[tuple[list[Mark], Mark]]:
+    """Marks for one Table I row split by group: (level marks, 'Unknown' mark) per group.
+
+    A level's counts over the groups add up to its count in Table I, so they are suppressed
+    as one table with :func:`crossed`.
+    """
+    levels = [lvl.level for lvl in overall.levels]
+    row_totals = [lvl.count for lvl in overall.levels] + [overall.missing]
+    columns = []
+    for c in per_group:
+        counts = {lvl.level: lvl.count for lvl in c.levels}
+        columns.append([counts.get(level, 0) for level in levels] + [c.missing])
+    sizes = [c.levels[0].n if c.levels else 0 for c in per_group]
+    marks = crossed(columns, sizes, row_totals, k)
+    out = []
+    for c, col in zip(per_group, marks, strict=True):
+        at = {level: mark for level, mark in zip(levels, col, strict=False)}
+        out.append(([at.get(lvl.level) for lvl in c.levels], col[-1] if c.missing else None))
+    return out
+
+
+def response_marks(r: ResponseSummary, k: int | None) -> dict[str, Mark]:
+    """Marks for each best response, ORR (CR + PR) and CBR (ORR + lasting SD).
+
+    ORR is withheld when only one of CR and PR is hidden (it would give the other away), and
+    CBR when it would give away a small number of patients with lasting SD.
+    """
+    n = r.orr.n
+    levels = suppressed([lvl.count for lvl in r.counts], n, k)
+    marks = {lvl.level: mark for lvl, mark in zip(r.counts, levels, strict=True)}
+    orr = single(r.orr.k, n, k)
+    if orr is None and (marks.get("CR") is None) != (marks.get("PR") is None):
+        orr = WITHHELD
+    cbr = single(r.cbr.k, n, k)
+    if cbr is None and orr is None and k is not None and 0 < r.cbr.k - r.orr.k < k:
+        cbr = WITHHELD
+    return {**marks, "orr": orr, "cbr": cbr}
+
+
+def risk_marks(columns: Sequence[Sequence[int]], k: int | None) -> list[list[Mark]]:
+    """Marks for numbers at risk: one list per time, over the groups of one panel.
+
+    The groups at one time add up to the whole cohort's number at risk, printed under the
+    overall curve, so each time is one group.
+    """
+    return [suppressed(list(counts), sum(counts), k) for counts in columns]

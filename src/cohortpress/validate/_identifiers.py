@@ -1,0 +1,187 @@
+"""No identifier leaves the workbook: free text is screened for IDs, names, e-mails and phones.
+
+The adverse event term is the one free-text field that reaches the report (Table III, the
+text, results.json keys, the supplementary workbook). Each distinct term is searched once for
+
+- a patient ID of the patients sheet or a word of a declared identifier column (names,
+  initials, record numbers; study.yml ``identifiers:``), as a whole word and ignoring case.
+  IDs and words shorter than :data:`MIN_LENGTH` characters are not looked for: "AB" or "7"
+  would match ordinary words and numbers;
+- an e-mail address, and a phone number (7 to 15 digits, optionally with +, spaces, dots,
+  dashes or brackets; a date such as 2021-05-31 is not a phone number).
+
+IDs and names are looked up in a set, one lookup per word of a term, so the cost grows with
+the size of the data, not with the number of patients times the number of terms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cohortpress.errors import Problem
+from cohortpress.intake import Normalisation
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
+
+MIN_LENGTH = 3
+REDACTED = "[redacted]"
+PATIENT_ID = "a patient ID"
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<![\w+])\+?(?:\(\d{1,4}\)[ .-]?)?\d(?:[ .()-]{0,2}\d){5,16}(?!\w)")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A word with its inner punctuation ("THY-001", "j.smith"); its parts are the runs of \w.
+WORD = re.compile(r"\w+(?:[^\w\s]\w+)*")
+PART = re.compile(r"\w+")
+MASK = "***"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One identifying stretch of a text: where it is and what it looks like."""
+
+    start: int
+    end: int
+    kind: str  # "a patient ID", "a name from 'Name'", "an e-mail address", "a phone number"
+
+
+class IdentifierFinder:
+    """Finds identifying stretches in free text, given the patients' IDs and names."""
+
+    def __init__(self, patients: pd.DataFrame, identifiers: pd.DataFrame | None) -> None:
+        self.words: dict[str, str] = {}
+        self.longest = 1  # most parts in any ID or name word, so lookups stay bounded
+        if identifiers is not None:
+            for header in identifiers.columns:
+                words = _words(identifiers[header].dropna().astype(str))
+                self._add(words, f"a name or identifier from '{header}'")
+        if "patient_id" in patients:
+            self._add(patients["patient_id"].dropna().astype(str).drop_duplicates(), PATIENT_ID)
+
+    def _add(self, values: pd.Series, kind: str) -> None:
+        """Index the values (column-wide string operations: a registry has millions)."""
+        values = values.loc[values.str.len() >= MIN_LENGTH]
+        if values.empty:
+            return
+        self.words.update(dict.fromkeys(values.str.casefold(), kind))
+        self.longest = max(self.longest, int(values.str.count(PART.pattern).max()))
+
+    def hits(self, text: str) -> list[Hit]:
+        """Every identifying stretch of ``text``, in order, not overlapping."""
+        found = [Hit(m.start(), m.end(), "an e-mail address") for m in EMAIL.finditer(text)]
+        found += [
+            Hit(m.start(), m.end(), "a phone number")
+            for m in PHONE.finditer(text)
+            if 7 <= sum(ch.isdigit() for ch in m.group()) <= 15 and not ISO_DATE.search(m.group())
+        ]
+        found += self._word_hits(text)
+        return _without_overlaps(found)
+
+    def _word_hits(self, text: str) -> list[Hit]:
+        """Whole words (and runs of the parts of a word: 'THY-001' in 'THY-001-b') that are an
+        ID or a name, ignoring case."""
+        hits = []
+        for word in WORD.finditer(text):
+            parts = list(PART.finditer(word.group()))
+            for i, first in enumerate(parts):
+                for last in parts[i : i + self.longest]:
+                    start, end = word.start() + first.start(), word.start() + last.end()
+                    kind = self.words.get(text[start:end].casefold())
+                    if kind is not None:
+                        hits.append(Hit(start, end, kind))
+        return hits
+
+
+def _words(names: pd.Series) -> pd.Series:
+    """The words of each name ('Smith, John' -> Smith, John): a term naming either is caught."""
+    words = pd.Series(names.unique()).str.findall(WORD.pattern).explode().dropna()
+    return words.astype(str).drop_duplicates()
+
+
+def _without_overlaps(hits: list[Hit]) -> list[Hit]:
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if not kept or hit.start >= kept[-1].end:
+            kept.append(hit)
+    return kept
+
+
+def masked(text: str, hits: list[Hit]) -> str:
+    """The text with each hit cut to its first character: 'Rash, call j***'."""
+    return _replace(text, hits, lambda part: part[0] + MASK)
+
+
+def redacted(text: str, hits: list[Hit]) -> str:
+    """The text with each hit replaced by '[redacted]'."""
+    return _replace(text, hits, lambda _part: REDACTED)
+
+
+def _replace(text: str, hits: list[Hit], by: Callable[[str], str]) -> str:
+    out, at = [], 0
+    for hit in hits:
+        out += [text[at : hit.start], by(text[hit.start : hit.end])]
+        at = hit.end
+    return "".join([*out, text[at:]])
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What screening one free-text column found: problems (stop) or replacements (redact)."""
+
+    problems: tuple[Problem, ...] = ()
+    values: pd.Series | None = None  # the column with identifiers replaced, when redacting
+    notes: tuple[Normalisation, ...] = ()
+
+
+def screen_column(
+    values: pd.Series, finder: IdentifierFinder, sheet: str, header: str, *, redact: bool
+) -> Screening:
+    """Screen every distinct value of a free-text column once; locate each hit by Excel row."""
+    codes, distinct = pd.factorize(values)
+    hits = {code: h for code, text in enumerate(distinct) if (h := finder.hits(str(text)))}
+    if not hits:
+        return Screening()
+    if redact:
+        return _redaction(values, codes, distinct, hits, sheet, header)
+    problems = []
+    rows = pd.Series(values.index, dtype=object).groupby(codes).agg(list)
+    for code, found in hits.items():
+        what = " and ".join(dict.fromkeys(h.kind for h in found))
+        rule = f"free text holds {what}, which must not reach the report"
+        suggestion = (
+            f"remove it, or set `adverse_events.identifiers: redact` in study.yml to print "
+            f"{REDACTED} instead"
+        )
+        shown = masked(str(distinct[code]), found)
+        problems += [Problem(sheet, int(r), header, shown, rule, suggestion) for r in rows[code]]
+    return Screening(problems=tuple(problems))
+
+
+def _redaction(
+    values: pd.Series,
+    codes: np.ndarray,
+    distinct: pd.Index,
+    hits: dict[int, list[Hit]],
+    sheet: str,
+    header: str,
+) -> Screening:
+    replaced = pd.Index(
+        [redacted(str(t), hits[c]) if c in hits else t for c, t in enumerate(distinct)]
+    )
+    per_code = pd.Series(codes).value_counts()
+    counts: dict[str, int] = {}
+    for code, found in hits.items():
+        for kind in dict.fromkeys(h.kind for h in found):
+            counts[kind] = counts.get(kind, 0) + int(per_code.get(code, 0))
+    notes = tuple(
+        Normalisation(sheet, header, f"{kind} replaced by '{REDACTED}'", n)
+        for kind, n in counts.items()
+    )
+    new = pd.Series(replaced.take(codes), index=values.index, dtype=object).where(values.notna())
+    return Screening(values=new, notes=notes)
