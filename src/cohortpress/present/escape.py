@@ -21,7 +21,7 @@ from typing import Any
 _INLINE = re.compile(r"([\\`*_\[\]!^@<>&{}$~|#:])")
 # What only matters at the start of a line: list markers (- + 1. 1)) followed by a space,
 # setext underlines and horizontal rules (=, ---), a title block (%).
-_LINE_START = re.compile(r"^(?:([-+=%])(?=\1|\s|$)|\d+(?=[.)](?:\s|$)))")
+_LINE_START = re.compile(r"^( ?)(?:([-+=%])(?=\2|\s|$)|(\d+)(?=[.)](?:\s|$)))")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -41,15 +41,15 @@ def markdown_text(value: Any) -> str:
     """
     if isinstance(value, Markdown):
         return str(value)
-    text = _WHITESPACE.sub(" ", str(value)).strip()
-    text = _INLINE.sub(r"\\\1", text)
-    return _LINE_START.sub(lambda m: _escape_line_start(m[0]), text)
+    text = _INLINE.sub(r"\\\1", _WHITESPACE.sub(" ", str(value)))
+    return _LINE_START.sub(_escape_line_start, text)
 
 
-def _escape_line_start(marker: str) -> str:
-    if marker.isdigit():  # "1." or "1)": escape the delimiter that would follow
-        return marker + "\\"
-    return "\\" + marker
+def _escape_line_start(match: re.Match[str]) -> str:
+    space, marker, digits = match.groups()
+    if digits:  # "1." or "1)": escape the delimiter that follows
+        return f"{space}{digits}\\"
+    return f"{space}\\{marker}"
 
 
 def html_text(value: Any) -> str:
