@@ -23,6 +23,9 @@ _INLINE = re.compile(r"([\\`*_\[\]!^@<>&{}$~|#:])")
 # setext underlines and horizontal rules (=, ---), a title block (%).
 _LINE_START = re.compile(r"^( ?)(?:([-+=%])(?=\2|\s|$)|(\d+)(?=[.)](?:\s|$)))")
 _WHITESPACE = re.compile(r"\s+")
+# Smart punctuation would turn -- into a dash and ... into an ellipsis: the second character of
+# each pair is escaped so the text keeps its characters. Quotes are left to become curly.
+_RUNS = re.compile(r"(?<=-)-|(?<=\.)\.")
 
 
 class Markdown(str):
@@ -36,12 +39,13 @@ def markdown_text(value: Any) -> str:
     """``value`` as Markdown that reads back as exactly its text, on one line.
 
     Runs of whitespace (line breaks, tabs) become one space, so a value stays one inline
-    wherever it is placed, even at the start of a line or in a table cell. Smart punctuation
-    (curly quotes, -- as a dash) is left to the writer: it is typography, not markup.
+    wherever it is placed, even at the start of a line or in a table cell. Dashes and dots keep
+    their characters; only straight quotes may print curly (typography, not markup).
     """
     if isinstance(value, Markdown):
         return str(value)
     text = _INLINE.sub(r"\\\1", _WHITESPACE.sub(" ", str(value)))
+    text = _RUNS.sub(lambda m: "\\" + m[0], text)
     return _LINE_START.sub(_escape_line_start, text)
 
 
