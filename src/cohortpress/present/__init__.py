@@ -4,6 +4,6 @@ For now it holds the escaping rules (``escape``): whatever a workbook cell or st
 reaches every output format as literal text, never as markup.
 """
 
-from cohortpress.present.escape import MATPLOTLIB_LITERAL_TEXT, Markdown, html_text, markdown_text
+from cohortpress.present.escape import MATPLOTLIB_LITERAL_TEXT, markdown_text, markdown_tree
 
-__all__ = ["MATPLOTLIB_LITERAL_TEXT", "Markdown", "html_text", "markdown_text"]
+__all__ = ["MATPLOTLIB_LITERAL_TEXT", "markdown_text", "markdown_tree"]

@@ -1,15 +1,14 @@
 """Text from a workbook or study.yml made literal for each place it is written.
 
 Escaping happens once, where text is made: the generated Markdown (paragraphs, captions,
-``results.yml``) escapes with :func:`markdown_text`, the raw HTML tables are escaped by
-great_tables (``html_text`` is the same rule), and figures draw text with matplotlib's mathtext
-switched off (:data:`MATPLOTLIB_LITERAL_TEXT`). Pandoc's writers then escape the parsed text for
-HTML, Typst and OpenXML themselves.
+``results.yml``) escapes with :func:`markdown_text`; the raw HTML tables need nothing here, as
+great_tables escapes every cell, label, spanner and note for HTML itself; figures draw text with
+matplotlib's mathtext switched off (:data:`MATPLOTLIB_LITERAL_TEXT`). Pandoc's writers then
+escape the parsed text for HTML, Typst and OpenXML themselves (tests/test_security.py).
 """
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -28,13 +27,6 @@ _WHITESPACE = re.compile(r"\s+")
 _RUNS = re.compile(r"(?<=-)-|(?<=\.)\.")
 
 
-class Markdown(str):
-    """Text that is already Markdown (written by cohortpress, not read from the data): the
-    paragraph templates print it as it is."""
-
-    __slots__ = ()
-
-
 def markdown_text(value: Any) -> str:
     """``value`` as Markdown that reads back as exactly its text, on one line.
 
@@ -42,8 +34,6 @@ def markdown_text(value: Any) -> str:
     wherever it is placed, even at the start of a line or in a table cell. Dashes and dots keep
     their characters; only straight quotes may print curly (typography, not markup).
     """
-    if isinstance(value, Markdown):
-        return str(value)
     text = _INLINE.sub(r"\\\1", _WHITESPACE.sub(" ", str(value)))
     text = _RUNS.sub(lambda m: "\\" + m[0], text)
     return _LINE_START.sub(_escape_line_start, text)
@@ -54,11 +44,6 @@ def _escape_line_start(match: re.Match[str]) -> str:
     if digits:  # "1." or "1)": escape the delimiter that follows
         return f"{space}{digits}\\"
     return f"{space}\\{marker}"
-
-
-def html_text(value: Any) -> str:
-    """``value`` as HTML text (element content or a quoted attribute value)."""
-    return html.escape(str(value), quote=True)
 
 
 def markdown_tree(node: Any) -> Any:

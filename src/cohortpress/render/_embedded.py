@@ -1,8 +1,9 @@
 """The embedded engine: pandoc for HTML and DOCX, pandoc's Typst writer plus the typst compiler
 for the PDF, all from PyPI wheels.
 
-Each format runs the same Lua filters in the same order (raw HTML, cross-references, citations,
-then the format's own shaping), so every format numbers and captions alike.
+Each format runs the same Lua filters in the same order (raw HTML, confinement,
+cross-references, citations, then the format's own shaping), so every format numbers and
+captions alike. pandoc runs with ``--sandbox``: see ``_confine.py`` and ``filters/confine.lua``.
 """
 
 from __future__ import annotations
