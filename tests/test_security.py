@@ -26,6 +26,8 @@ import openpyxl
 import pytest
 import yaml
 
+from cohortpress.artefacts import _meta_yaml
+from cohortpress.artefacts._numbers import Numbers
 from cohortpress.errors import RenderError
 from cohortpress.present.escape import markdown_text
 from cohortpress.render import _typst as typst_step
@@ -210,6 +212,22 @@ def test_pdf_has_no_injected_typst(texts: dict[str, str]) -> None:
     pdf = _squeezed(texts["pdf"])
     assert "`#emph[ty5]`{=typst}" in pdf
     assert "$x^2$" in pdf and "\\textbf{tex1}" in pdf
+
+
+def test_figures_draw_dollar_signs_not_math(report: tuple[Path, list[str]]) -> None:
+    """The drug name in the KM axis title holds $d3$: drawn as a dollar sign (the glyph
+    DejaVuSans-24 in the SVG, whose text is drawn as paths), not as mathtext."""
+    svg = (report[0] / "figures" / "survival.svg").read_text(encoding="utf-8")
+    assert 'id="DejaVuSans-24"' in svg
+
+
+def test_meta_texts_are_markdown_escaped_and_json_stays_plain(tmp_path: Path) -> None:
+    """``results.yml`` feeds {{< meta >}}, read as Markdown; results.json keeps the text."""
+    numbers = Numbers()
+    numbers.add("ae.note", 1, "<b>x</b> @key {{< meta y >}}")
+    meta = yaml.safe_load(_meta_yaml(numbers))["results"]["ae"]["note"]
+    assert meta == r"\<b\>x\</b\> \@key \{\{\< meta y \>\}\}"
+    assert json.loads(numbers.to_json())["ae"]["note"]["text"] == "<b>x</b> @key {{< meta y >}}"
 
 
 # --- the render reads nothing outside the staging folder ----------------------------------
