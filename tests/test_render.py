@@ -16,13 +16,13 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import docx
-import pypandoc
 import pypdf
 import pytest
 
 import cohortpress.render
 from cohortpress.errors import RenderError, StudyConfigError
 from cohortpress.render import read_render_options, render
+from cohortpress.render._pandoc import pandoc_path
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "render"
@@ -52,7 +52,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> cohortpress.render.Ren
 
 def read_back(path: Path, to: str) -> str:
     """An output read back by pandoc."""
-    command = [pypandoc.get_pandoc_path(), str(path), "-t", to, "--wrap=none"]
+    command = [str(pandoc_path()), str(path), "-t", to, "--wrap=none"]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 

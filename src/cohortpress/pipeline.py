@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cohortpress.config import StudyConfig, load_study
-from cohortpress.errors import InputDataError, StudyConfigError
+from cohortpress.errors import InputDataError, RenderError, StudyConfigError
 
 if TYPE_CHECKING:
     from cohortpress.intake import Normalisation, Workbook
@@ -149,6 +149,8 @@ def _stage_sources(config: StudyConfig, staging: Path) -> None:
         raise StudyConfigError(f"{manuscript}: the study has no manuscript.qmd")
     shutil.copy2(manuscript, staging / "manuscript.qmd")
     for extra in config.folder.glob("*.bib"):
+        if not extra.resolve().is_relative_to(config.folder.resolve()):
+            raise RenderError(f"{extra}: a link to a file outside the study folder")
         shutil.copy2(extra, staging / extra.name)
 
 

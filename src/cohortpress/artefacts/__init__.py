@@ -6,11 +6,16 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import yaml
+
+from cohortpress.present.escape import markdown_text, markdown_tree
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
     from cohortpress.analyse import StudyResults
+    from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
 
 __all__ = ["FigureSize", "build_artefacts"]
@@ -55,7 +60,7 @@ def build_artefacts(
 
         numbers = collect_numbers(results, config)
         written = [_write(staging / "results.json", numbers.to_json() + "\n")]
-        written.append(_write(generated / "results.yml", numbers.to_meta_yaml()))
+        written.append(_write(generated / "results.yml", _meta_yaml(numbers)))
         paragraphs = write_paragraphs(
             results, config, numbers, normalisations=normalisations or [], warnings=warnings or []
         )
@@ -69,9 +74,17 @@ def build_artefacts(
             width=figure_size.width, height=figure_size.height, dpi=figure_size.dpi,
         )  # fmt: skip
         for spec in specs:
-            snippet = f"![{spec.caption}](figures/{spec.stem}.png){{#fig-{spec.id}}}\n"
+            caption = markdown_text(spec.caption)
+            snippet = f"![{caption}](figures/{spec.stem}.png){{#fig-{spec.id}}}\n"
             written.append(_write(generated / f"figure-{spec.id}.md", snippet))
     return written
+
+
+def _meta_yaml(numbers: Numbers) -> str:
+    """The texts for ``{{< meta results.KEY >}}``, escaped: Quarto reads metadata strings as
+    Markdown (results.json keeps them plain)."""
+    tree = {"results": markdown_tree(numbers.nested())}
+    return yaml.safe_dump(tree, allow_unicode=True, sort_keys=False)
 
 
 def _write(path: Path, text: str) -> Path:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from cohortpress.errors import RenderError
+from cohortpress.render._confine import check_sources
 from cohortpress.render._embedded import render_embedded
 from cohortpress.render._options import RenderOptions, load_quarto_config, read_render_options
 from cohortpress.render._quarto import quarto_path, render_quarto
@@ -70,6 +71,7 @@ def render(
     chosen = _check(formats, engine)
     project = load_quarto_config(root)
     stage_project(staging, root)
+    check_sources(staging, project)
     if chosen == "quarto":
         output_dir = read_render_options(root).output_dir
         return RenderOutcome("quarto", render_quarto(staging, formats, output_dir))

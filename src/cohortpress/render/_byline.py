@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from cohortpress.errors import RenderError
+from cohortpress.present.escape import markdown_text
 
 _WHERE = "manuscript.qmd front matter"
 _AFFILIATION_PARTS = ("department", "name", "address", "city", "region", "state", "country")
@@ -88,7 +89,8 @@ def byline(author: Any, affiliations: Any) -> dict[str, Any]:
 
 
 def _email(person: dict[str, Any]) -> dict[str, str]:
-    return {"email": str(person["email"])} if person.get("email") else {}
+    """The address as literal text: metadata is read as Markdown, where @ starts a citation."""
+    return {"email": markdown_text(person["email"])} if person.get("email") else {}
 
 
 def _correspondence(people: list[dict[str, Any]]) -> dict[str, str]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import threading
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pypandoc
@@ -11,14 +15,35 @@ import pypandoc
 from cohortpress.errors import RenderError
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Mapping
 
 _FILTER_MESSAGE = re.compile(r"\[cohortpress\] (?P<message>.+)")
 _MAX_LINES = 12
+_RESOLVING = threading.Lock()
 
 
-def run_pandoc(args: list[str], cwd: Path) -> list[str]:
-    """Run pandoc in ``cwd``; return its warnings, one per line.
+def pandoc_path() -> Path:
+    """The pandoc binary of the ``pypandoc-binary`` wheel, found once for every thread.
+
+    Never a pandoc on PATH: ``pypandoc.get_pandoc_path()`` tries PATH first, so an older
+    system pandoc (without ``--embed-resources``) or a newer one would silently replace the
+    version the filters and templates are written for.
+    """
+    with _RESOLVING:
+        return _wheel_pandoc()
+
+
+@cache
+def _wheel_pandoc() -> Path:
+    files = Path(pypandoc.__file__).parent / "files"
+    found = [files / name for name in ("pandoc", "pandoc.exe") if (files / name).is_file()]
+    if not found:
+        raise RenderError(f"the pandoc of pypandoc-binary is missing from {files}; reinstall it")
+    return found[0]
+
+
+def run_pandoc(args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> list[str]:
+    """Run the wheel's pandoc in ``cwd``; return its warnings, one per line.
 
     Raises
     ------
@@ -26,11 +51,11 @@ def run_pandoc(args: list[str], cwd: Path) -> list[str]:
         pandoc failed: a message from our Lua filters as written, otherwise pandoc's own
         message, trimmed.
     """
-    try:
-        pandoc = pypandoc.get_pandoc_path()
-    except OSError as exc:
-        raise RenderError(f"pandoc is not available ({exc}); reinstall pypandoc-binary") from None
-    done = subprocess.run([pandoc, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    command = [str(pandoc_path()), *args]
+    environment = None if env is None else {**os.environ, **env}
+    done = subprocess.run(
+        command, cwd=cwd, env=environment, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise RenderError(_failure(done.stderr))
     return [line for line in done.stderr.splitlines() if line.strip()]

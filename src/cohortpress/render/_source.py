@@ -17,6 +17,7 @@ MANUSCRIPT = "manuscript.qmd"
 _INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+(?P<path>\"[^\"]+\"|'[^']+'|\S+)\s*>\}\}\s*$")
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
 _REFERENCE = re.compile(r"@[\w-]+")
+_TARGET = re.compile(r"^(?:image|resource|link|raw Typst) '(?P<target>[^']+)'")
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,15 @@ def _resolve(written: str, line: SourceLine, staging: Path) -> Path:
 
 
 def locate(message: str, lines: tuple[SourceLine, ...]) -> str:
-    """``message`` with the file and line of the first reference (``@tbl-x``) it names, so an
-    error raised on the parsed document still points at the line the author wrote."""
-    match = _REFERENCE.search(message)
-    if match is None:
+    """``message`` with the file and line of the first reference (``@tbl-x``) or of the image or
+    resource (``image '../x.png'``) it names, so an error raised on the parsed document still
+    points at the line the author wrote."""
+    target = _TARGET.match(message)
+    if target is not None:
+        token = re.compile(re.escape(target["target"]))
+    elif (match := _REFERENCE.search(message)) is not None:
+        token = re.compile(rf"(?<![\w@]){re.escape(match[0])}(?![\w-])")
+    else:
         return message
-    token = re.compile(rf"(?<![\w@]){re.escape(match[0])}(?![\w-])")
     line = next((line for line in lines if token.search(line.text)), None)
     return message if line is None else f"{line.where}: {message}"

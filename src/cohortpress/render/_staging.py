@@ -55,5 +55,7 @@ def stage_named_files(staging: Path, project_root: Path, options: RenderOptions)
         source = project_root / name
         if not source.is_file():
             raise RenderError(f"{key}: the file {name} does not exist (looked in {project_root})")
+        if not source.resolve().is_relative_to(project_root.resolve()):
+            raise RenderError(f"{key}: '{name}' is a link to a file outside {project_root}")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)

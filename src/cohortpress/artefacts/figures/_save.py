@@ -10,6 +10,7 @@ from plotnine import theme
 from plotnine.composition import Compose
 
 from cohortpress.artefacts.figures._waterfall import WaterfallFigure
+from cohortpress.present.escape import MATPLOTLIB_LITERAL_TEXT
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -48,8 +49,10 @@ def save_figure(
     stem.parent.mkdir(parents=True, exist_ok=True)
     # SVG element ids are hashed with a salt, random unless set: fixed here (and no date in the
     # metadata) so the same figure always gives the same bytes. Text is drawn as paths, so the
-    # SVG looks the same where DejaVu Sans is not installed.
-    with mpl.rc_context({"svg.hashsalt": "cohortpress", "svg.fonttype": "path"}):
+    # SVG looks the same where DejaVu Sans is not installed. Labels and legends hold study.yml
+    # and workbook text: drawn literally, a $ never starts mathtext.
+    rc = {"svg.hashsalt": "cohortpress", "svg.fonttype": "path", **MATPLOTLIB_LITERAL_TEXT}
+    with mpl.rc_context(rc):
         figure = sized.draw()
         try:
             figure.savefig(png, format="png", dpi=dpi, metadata={"Software": None})

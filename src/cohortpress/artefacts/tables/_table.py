@@ -8,11 +8,12 @@ footnotes and source notes, plain-text cells.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from great_tables import GT, loc, style
+
+from cohortpress.present.escape import markdown_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,9 +79,13 @@ class Table:
         return table.tab_options(**BOOKTABS)
 
     def markdown(self) -> str:
-        """Quarto's cross-referenceable table: a div with the raw HTML and the caption."""
+        """Quarto's cross-referenceable table: a div with the raw HTML and the caption.
+
+        great_tables escapes every cell, label, spanner and note for HTML (and the DOCX and
+        PDF read that HTML back as text); the caption is Markdown, escaped here.
+        """
         raw = self.gt().as_raw_html(inline_css=False)
-        caption = html.escape(self.caption, quote=False)
+        caption = markdown_text(self.caption)
         return f"::: {{#tbl-{self.id}}}\n\n```{{=html}}\n{raw}\n```\n\n{caption}\n\n:::\n"
 
 

@@ -10,6 +10,7 @@ from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
 from cohortpress.artefacts._numbers import flow_marks, slug
+from cohortpress.present.escape import markdown_text
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
@@ -50,11 +51,16 @@ P_STYLE_TEXT = {
 
 
 def _environment() -> Environment:
+    """Templates whose every ``{{ value }}`` is printed as literal text: labels, levels, terms
+    and units come from the workbook and study.yml, so ``finalize`` escapes each printed value
+    for Markdown (HTML autoescaping would be the wrong language), and a template cannot
+    forget to."""
     env = Environment(
         loader=PackageLoader("cohortpress.artefacts.text", "templates"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
-        autoescape=False,  # Markdown, not HTML
+        autoescape=False,
+        finalize=markdown_text,
     )
     env.filters["number_word"] = lambda n: _NUMBER_WORDS[n] if 0 <= n < 11 else fmt.integer(n)
     env.filters["count"] = fmt.integer

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import docx
-import pypandoc
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+
+from cohortpress.render._pandoc import pandoc_path
 
 if TYPE_CHECKING:
     from docx.oxml.xmlchemy import BaseOxmlElement
@@ -61,7 +62,7 @@ LEFT_ALIGNED = ("Title", "Subtitle", "Author", "Date", "Abstract Title")
 
 
 def pandoc_default(path: Path) -> None:
-    pandoc = pypandoc.get_pandoc_path()
+    pandoc = str(pandoc_path())
     args = [pandoc, "-o", str(path), "--print-default-data-file", "reference.docx"]
     subprocess.run(args, check=True)
 

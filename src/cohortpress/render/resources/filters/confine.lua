@@ -1,0 +1,126 @@
+--[[
+confine.lua: the manuscript loads nothing from outside the staging folder or the network.
+
+pandoc runs with --sandbox, so its readers and writers read no file that is not named on the
+command line. Images (and the files raw HTML points to) are checked here and, when they are
+files of the staging folder, put into pandoc's media bag, from where the HTML and DOCX writers
+embed them. Anything else stops the render with its target named: a remote URL, an absolute
+path, a path leading out of the folder (../, or a symlink whose target is outside; the
+staging folder's files are listed by cohortpress in COHORTPRESS_FILES), a file that does not
+exist. Links are not loads and stay as written, except file: and javascript: links.
+]]
+
+local ALLOWED = {}
+for line in (os.getenv("COHORTPRESS_FILES") or ""):gmatch("[^\n]+") do
+  ALLOWED[line] = true
+end
+
+local MIME = {
+  png = "image/png", jpg = "image/jpeg", jpeg = "image/jpeg", gif = "image/gif",
+  svg = "image/svg+xml", webp = "image/webp", pdf = "application/pdf", css = "text/css",
+  woff = "font/woff", woff2 = "font/woff2", ttf = "font/ttf", otf = "font/otf",
+}
+-- attributes whose value is loaded by a browser (href only outside <a>)
+local LOADED = { src = true, srcset = true, poster = true, data = true, background = true,
+  href = true, ["xlink:href"] = true }
+
+local function fail(what, target, why)
+  error(string.format("[cohortpress] %s '%s': %s", what, target, why), 0)
+end
+
+local function is_remote(target)
+  return target:match("^%a[%w+.-]*:") ~= nil or target:match("^//") ~= nil
+end
+
+--- The staging-folder file ``target`` names, put into the media bag; a failure otherwise.
+local function admit(what, target)
+  if target == "" or target:match("^#") or target:match("^data:") then
+    return
+  end
+  if is_remote(target) then
+    fail(what, target, "a remote resource; the render loads nothing from the network, " ..
+      "put the file in the study folder")
+  end
+  local path = target:gsub("[?#].*$", "")
+  if pandoc.path.is_absolute(path) then
+    fail(what, target, "an absolute path; write it relative to the study folder")
+  end
+  path = pandoc.path.normalize(path):gsub("^%./", "")
+  if path == ".." or path:match("^%.%./") then
+    fail(what, target, "outside the staging folder")
+  end
+  if not ALLOWED[path] then
+    fail(what, target, "not a file of the staging folder (missing, or a link to a file outside)")
+  end
+  if pandoc.mediabag.lookup(target) == nil then
+    local file = assert(io.open(path, "rb"))
+    local contents = file:read("a")
+    file:close()
+    local ext = (path:match("%.(%w+)$") or ""):lower()
+    pandoc.mediabag.insert(target, MIME[ext] or "application/octet-stream", contents)
+  end
+end
+
+local function check_raw_html(text)
+  for tag, attrs in text:gmatch("<%s*([%w:-]+)([^>]*)>") do
+    for name, _, value in attrs:gmatch("([%w:-]+)%s*=%s*([\"'])(.-)%2") do
+      name = name:lower()
+      if LOADED[name] and not (name == "href" and tag:lower() == "a") then
+        for candidate in value:gmatch("[^,]+") do
+          if name == "srcset" then
+            candidate = candidate:match("^%s*(%S+)") or ""
+          end
+          admit("resource", candidate)
+        end
+      end
+    end
+    for name, value in attrs:gmatch("([%w:-]+)%s*=%s*([^%s\"'][^%s>]*)") do
+      if LOADED[name:lower()] and not (name:lower() == "href" and tag:lower() == "a") then
+        admit("resource", value)
+      end
+    end
+  end
+  for value in text:gmatch("url%(%s*[\"']?([^\"')]+)") do
+    admit("resource", value)
+  end
+  for value in text:gmatch("@import%s+[\"']([^\"']+)") do
+    admit("resource", value)
+  end
+end
+
+local function check_link(link)
+  local scheme = (link.target:match("^(%a[%w+.-]*):") or ""):lower()
+  if scheme == "file" or scheme == "javascript" or scheme == "vbscript" then
+    fail("link", link.target, "a " .. scheme .. ": link is not allowed")
+  end
+end
+
+local function check_raw(raw)
+  if raw.format == "html" or raw.format == "html5" then
+    check_raw_html(raw.text)
+  elseif raw.format == "typst" and raw.text:match("[\"']@%w+/") then
+    fail("raw Typst", raw.text:match("[\"'](@%w+/[^\"']*)") or "@", "Typst packages are " ..
+      "downloaded from the network, which the render does not do")
+  end
+end
+
+--- The stylesheets (--css) the HTML page embeds: pandoc's sandbox would not read them.
+local function admit_stylesheets()
+  local css = PANDOC_WRITER_OPTIONS.variables and PANDOC_WRITER_OPTIONS.variables.css
+  if type(css) == "string" then
+    css = { css }
+  end
+  for _, path in ipairs(css or {}) do
+    admit("stylesheet", tostring(path))
+  end
+end
+
+return {
+  {
+    Pandoc = function() admit_stylesheets() end,
+    Image = function(img) admit("image", img.src) end,
+    Link = check_link,
+    RawBlock = check_raw,
+    RawInline = check_raw,
+  },
+}

@@ -1,0 +1,429 @@
+"""Hostile text and hostile paths: nothing from a workbook or study.yml becomes markup, and the
+render reads nothing outside the staging folder and nothing from the network.
+
+One real report is built from a copy of the thyroid study whose workbook and study.yml carry
+hostile text (AE terms, a variable label, a level label read through a synonym, a marker label,
+the drug name); the tests inspect the HTML, PDF and DOCX it produced. The path attacks render the
+small fixture staging folder (tests/fixtures/render/) with the embedded engine and expect a
+RenderError naming the key or line and the path.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+import yaml
+
+from cohortpress.artefacts import _meta_yaml
+from cohortpress.artefacts._numbers import Numbers
+from cohortpress.errors import RenderError
+from cohortpress.present.escape import markdown_text
+from cohortpress.render import _typst as typst_step
+from cohortpress.render import render
+from cohortpress.render._pandoc import pandoc_path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = Path(__file__).parent / "fixtures" / "render"
+PLANTED = b"PLANTED-SECRET-BYTES-7f3a9c"  # a file outside the study that must never be read
+FORMATS = ("html", "pdf", "docx")
+
+# Hostile text, each with a word in front (the AE table sorts and the paragraph lowercases).
+AE_TERMS = (
+    "Rash <script>alert(1)</script>",
+    "Pain <img src={outside} onerror=alert(2)>",
+    "Cough ![p3](http://evil.example/p3.png) [s4](https://evil.example/s4)",
+    "Fever `<w:p><w:r><w:t>OXMLINJECT</w:t></w:r></w:p>`{=openxml}",
+    "Nausea `#emph[ty5]`{=typst} ```{=typst}",
+    "Fatigue {{< meta results.n >}} {{< include /etc/passwd >}}",
+    "Edema @smith2020 [@jones] [^n1]",
+    "Anemia $x^2$ H~2~O 2^10^ \\textbf{tex1}",
+    "Itch **b6** _i7_ &amp; &lt; <!-- c8 -->",
+    "Gout # h9 > q10 | p11 | ::: d12",
+)
+DRUG = "sorafenib *drug1* <b>drug2</b> $d3$"
+VARIABLE_LABEL = "Diagnosis <script>lab1()</script> [lab2](http://evil.example/l)"
+LEVEL = "Follicular <img src=x onerror=lev1()>"
+MARKER_LABEL = "Lymphocyte-to-monocyte ratio $m1$ @mark2"
+
+
+def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
+    """A project folder with the thyroid study made hostile; returns it and the hostile texts."""
+    outside = tmp / "outside" / "secret.png"
+    outside.parent.mkdir()
+    outside.write_bytes(PLANTED)
+    project = tmp / "project"
+    study = project / "reports" / "thyroid"
+    study.mkdir(parents=True)
+    shutil.copy(ROOT / "_quarto.yml", project / "_quarto.yml")
+    shutil.copy(ROOT / "reports" / "thyroid" / "manuscript.qmd", study / "manuscript.qmd")
+    config = yaml.safe_load((ROOT / "reports" / "thyroid" / "study.yml").read_text("utf-8"))
+    config["data"] = "thyroid.xlsx"
+    config["treatment"]["drug"] = DRUG
+    config["variables"]["diagnosis"]["label"] = VARIABLE_LABEL
+    histology = config["variables"]["histology"]
+    histology["levels"] = ["Papillary", LEVEL, "Poorly differentiated"]
+    histology["synonyms"] = {"Follicular": LEVEL}
+    for covariate in config["cox"]["covariates"]:
+        if covariate["variable"] == "histology":
+            covariate["groups"]["Others"] = [LEVEL, "Poorly differentiated"]
+    config["markers"]["LMR"]["label"] = MARKER_LABEL
+    (study / "study.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    workbook = openpyxl.load_workbook(ROOT / "data" / "thyroid_sorafenib.xlsx")
+    sheet = workbook["adverse_events"]
+    terms = [term.replace("{outside}", str(outside)) for term in AE_TERMS]
+    for term in terms:
+        sheet.append(["TH-010", term, 1, None])  # an analysed patient
+    workbook.save(study / "thyroid.xlsx")
+    return project, [*terms, DRUG, VARIABLE_LABEL, LEVEL, MARKER_LABEL]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    tmp = tmp_path_factory.mktemp("hostile")
+    project, hostile = _hostile_study(tmp)
+    command = [
+        sys.executable, "-m", "cohortpress", "report", "reports/thyroid",
+        "--engine", "embedded", "--output", str(tmp / "out"), "-q",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(command, cwd=project, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    return tmp / "out" / "thyroid", hostile
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, and the page's text outside <style>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False if tag == "style" else self._in_style
+
+    def handle_data(self, data: str) -> None:
+        if not self._in_style:
+            self.text.append(data)
+
+
+def _html(folder: Path) -> _Tags:
+    parser = _Tags()
+    parser.feed((folder / "manuscript.html").read_text(encoding="utf-8"))
+    return parser
+
+
+def _pdf_text(folder: Path) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(folder / "manuscript.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+def _docx_text(folder: Path) -> str:
+    document = docx.Document(str(folder / "manuscript.docx"))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def _squeezed(text: str) -> str:
+    """Text without any white space (and without hyphens a line break added), lowercased: a
+    string shows literally when its squeezed form is in the output's squeezed text."""
+    text = re.sub(r"-\n", "", text.replace("\xad", ""))
+    return re.sub(r"\s+", "", text).lower()
+
+
+@pytest.fixture(scope="module")
+def texts(report: tuple[Path, list[str]]) -> dict[str, str]:
+    folder, _ = report
+    html = "".join(_html(folder).text)
+    return {"html": html, "pdf": _pdf_text(folder), "docx": _docx_text(folder)}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hostile_text_shows_literally(
+    report: tuple[Path, list[str]], texts: dict[str, str], fmt: str
+) -> None:
+    _, hostile = report
+    shown = _squeezed(texts[fmt])
+    missing = [text for text in hostile if _squeezed(text) not in shown]
+    assert not missing, f"not shown literally in {fmt}: {missing}"
+
+
+def test_html_has_no_script_or_event_handler(report: tuple[Path, list[str]]) -> None:
+    tags = _html(report[0]).tags
+    assert [tag for tag, _ in tags if tag in ("script", "iframe", "object", "embed")] == []
+    handlers = [(tag, name) for tag, attrs in tags for name, _ in attrs if name.startswith("on")]
+    assert handlers == []
+    assert [tag for tag, _ in tags if tag == "math"] == []  # no $…$ became math
+
+
+def test_html_loads_nothing_remote_and_no_planted_file(report: tuple[Path, list[str]]) -> None:
+    folder = report[0]
+    source = (folder / "manuscript.html").read_text(encoding="utf-8")
+    values = [value or "" for _, attrs in _html(folder).tags for _, value in attrs]
+    remote = re.compile(r"^\s*(?:(?:https?|ftp):|//)", re.IGNORECASE)
+    assert [v for v in values if remote.match(v) or "evil.example" in v] == []
+    assert not re.search(r"url\(\s*[\"']?(?:https?:|ftp:|//)", source)
+    assert base64.b64encode(PLANTED).decode()[:24] not in source
+    assert "root:x:0:0" not in source
+
+
+def test_citations_and_shortcodes_are_not_expanded(
+    report: tuple[Path, list[str]], texts: dict[str, str]
+) -> None:
+    source = (report[0] / "manuscript.html").read_text(encoding="utf-8")
+    assert "data-cites" not in source and 'class="citation"' not in source
+    assert 'class="footnote' not in source
+    for text in texts.values():
+        assert "{{< meta results.n >}}" in text
+        assert "@smith2020" in text
+
+
+def test_docx_has_no_injected_openxml_or_planted_file(report: tuple[Path, list[str]]) -> None:
+    with zipfile.ZipFile(report[0] / "manuscript.docx") as package:
+        document = package.read("word/document.xml").decode("utf-8")
+        media = [package.read(name) for name in package.namelist() if "media/" in name]
+    assert "<w:t>OXMLINJECT</w:t>" not in document
+    assert "&lt;w:t&gt;OXMLINJECT&lt;/w:t&gt;" in document
+    assert PLANTED not in media
+    assert "root:x:0:0" not in document
+
+
+def test_pdf_has_no_injected_typst(texts: dict[str, str]) -> None:
+    pdf = _squeezed(texts["pdf"])
+    assert "`#emph[ty5]`{=typst}" in pdf
+    assert "$x^2$" in pdf and "\\textbf{tex1}" in pdf
+
+
+def test_figures_draw_dollar_signs_not_math(report: tuple[Path, list[str]]) -> None:
+    """The drug name in the KM axis title holds $d3$: drawn as a dollar sign (the glyph
+    DejaVuSans-24 in the SVG, whose text is drawn as paths), not as mathtext."""
+    svg = (report[0] / "figures" / "survival.svg").read_text(encoding="utf-8")
+    assert 'id="DejaVuSans-24"' in svg
+
+
+def test_meta_texts_are_markdown_escaped_and_json_stays_plain(tmp_path: Path) -> None:
+    """``results.yml`` feeds {{< meta >}}, read as Markdown; results.json keeps the text."""
+    numbers = Numbers()
+    numbers.add("ae.note", 1, "<b>x</b> @key {{< meta y >}}")
+    meta = yaml.safe_load(_meta_yaml(numbers))["results"]["ae"]["note"]
+    assert meta == r"\<b\>x\</b\> \@key \{\{\< meta y \>\}\}"
+    assert json.loads(numbers.to_json())["ae"]["note"]["text"] == "<b>x</b> @key {{< meta y >}}"
+
+
+# --- the render reads nothing outside the staging folder ----------------------------------
+
+
+def _stage(tmp: Path, front_matter: str = "", body: str = "") -> Path:
+    """The fixture staging folder with front-matter keys set (replacing the fixture's own)
+    and ``body`` appended."""
+    staging = tmp / "staging"
+    shutil.copytree(FIXTURE, staging, ignore=shutil.ignore_patterns("make_fixture.py"))
+    manuscript = staging / "manuscript.qmd"
+    text = manuscript.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    for key in re.findall(r"^([\w-]+):", front_matter, flags=re.M):
+        text = re.sub(rf"^{key}:.*\n", "", text, count=1, flags=re.M)
+    manuscript.write_text("---\n" + front_matter + text[4:] + body, encoding="utf-8")
+    return staging
+
+
+def _outside_file(tmp: Path, name: str) -> Path:
+    path = tmp / "outside" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(PLANTED)
+    return path
+
+
+def _project(tmp: Path, quarto: str = "") -> Path:
+    project = tmp / "project"
+    project.mkdir()
+    text = (ROOT / "_quarto.yml").read_text(encoding="utf-8") + quarto
+    (project / "_quarto.yml").write_text(text, encoding="utf-8")
+    return project
+
+
+FRONT_MATTER_ATTACKS = {
+    "metadata-files": "metadata-files: [../outside/secret.yml]\n",
+    "css": "format:\n  html:\n    css: /etc/passwd\n",
+    "bibliography": "bibliography: ../outside/secret.bib\n",
+    "csl": "csl: https://evil.example/style.csl\n",
+    "reference-doc": "format:\n  docx:\n    reference-doc: ../outside/secret.docx\n",
+    "template": "template: /etc/passwd\n",
+    "include-in-header": "include-in-header:\n  - file: ../outside/secret.html\n",
+    "include-before-body": "include-before-body: //evil.example/x.html\n",
+    "include-after-body": "include-after-body: ../../x.html\n",
+    "logo": "logo: /etc/passwd\n",
+    "resource-path": "resource-path: [/etc]\n",
+}
+
+
+@pytest.mark.parametrize("key", list(FRONT_MATTER_ATTACKS))
+def test_front_matter_paths_outside_stop_the_render(tmp_path: Path, key: str) -> None:
+    staging = _stage(tmp_path, FRONT_MATTER_ATTACKS[key])
+    with pytest.raises(RenderError, match=rf"front matter: (format\.\w+\.)?{key}: '") as caught:
+        render(staging, engine="embedded", project_root=ROOT)
+    assert caught.value.exit_code == 3
+
+
+@pytest.mark.parametrize(
+    ("quarto", "named"),
+    [
+        ("metadata-files: [/etc/passwd]\n", "metadata-files: '/etc/passwd'"),
+        ("bibliography: http://evil.example/refs.bib\n", "bibliography: 'http://evil.example"),
+        ("filters: [../outside/evil.lua]\n", "filters: '../outside/evil.lua'"),
+    ],
+)
+def test_quarto_yml_paths_outside_stop_the_render(tmp_path: Path, quarto: str, named: str) -> None:
+    staging = _stage(tmp_path)
+    with pytest.raises(RenderError, match=re.escape(f"_quarto.yml: {named}")):
+        render(staging, engine="embedded", project_root=_project(tmp_path, quarto))
+
+
+def test_symlinked_bibliography_to_outside_stops_the_render(tmp_path: Path) -> None:
+    staging = _stage(tmp_path, "bibliography: linked.bib\n")
+    (staging / "linked.bib").symlink_to(_outside_file(tmp_path, "secret.bib"))
+    with pytest.raises(RenderError, match="bibliography: 'linked.bib' is outside"):
+        render(staging, engine="embedded", project_root=ROOT)
+
+
+def test_stylesheet_loading_a_remote_file_stops_the_render(tmp_path: Path) -> None:
+    staging = _stage(tmp_path, "format:\n  html:\n    css: own.css\n")
+    (staging / "own.css").write_text('@import url("https://evil.example/x.css");\n', "utf-8")
+    with pytest.raises(RenderError, match="css: own.css: 'https://evil.example/x.css'"):
+        render(staging, engine="embedded", project_root=ROOT)
+
+
+IMAGE_ATTACKS = {
+    "absolute": "![secret]({outside})",
+    "parent": "![secret](../outside/secret.png)",
+    "remote": "![remote](http://evil.example/x.png)",
+    "symlink": "![linked](figures/linked.png)",
+    "raw-html": '<img src="https://evil.example/pixel.png">',
+    "raw-html-outside": '```{{=html}}\n<video poster="../outside/secret.png"></video>\n```',
+}
+
+
+# DOCX and PDF drop a raw HTML <video> (nothing is loaded), so that case is HTML only.
+IMAGE_CASES = [
+    (attack, fmt)
+    for attack in IMAGE_ATTACKS
+    for fmt in FORMATS
+    if attack != "raw-html-outside" or fmt == "html"
+]
+
+
+@pytest.mark.parametrize(("attack", "fmt"), IMAGE_CASES)
+def test_images_outside_or_remote_stop_the_render(tmp_path: Path, attack: str, fmt: str) -> None:
+    outside = _outside_file(tmp_path, "secret.png")
+    body = "\n\n" + IMAGE_ATTACKS[attack].format(outside=outside) + "\n"
+    staging = _stage(tmp_path, body=body)
+    (staging / "figures" / "linked.png").symlink_to(outside)
+    with pytest.raises(RenderError, match=r"manuscript\.qmd, line \d+: (image|resource) '"):
+        render(staging, formats=(fmt,), engine="embedded", project_root=ROOT)
+
+
+def test_typst_packages_are_refused(tmp_path: Path) -> None:
+    body = '\n\n```{=typst}\n#import "@preview/cetz:0.2.2": canvas\n```\n'
+    staging = _stage(tmp_path, body=body)
+    with pytest.raises(RenderError, match="@preview/cetz:0.2.2"):
+        render(staging, formats=("pdf",), engine="embedded", project_root=ROOT)
+    with pytest.raises(RenderError, match="downloaded from the network"):
+        typst_step.refuse_packages('#include ("@preview/x:1.0.0")')
+
+
+def test_runaway_typst_ends_with_a_render_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raw Typst that doubles a string without end hits the compiler's memory limit (lowered
+    here so the test is quick) and the render stops with a message."""
+    monkeypatch.setattr(typst_step, "MEMORY_BYTES", 1024**3)
+    body = '\n\n```{=typst}\n#let s = "ab"\n#for i in range(60) { s = s + s }\n#s.len()\n```\n'
+    staging = _stage(tmp_path, body=body)
+    with pytest.raises(RenderError, match="typst stopped before finishing the PDF"):
+        render(staging, formats=("pdf",), engine="embedded", project_root=ROOT)
+
+
+def test_wheel_pandoc_is_used_whatever_is_on_path(tmp_path: Path) -> None:
+    """An older pandoc first on PATH (Debian's 2.17 lacks --embed-resources and Typst) changes
+    nothing: the three formats render side by side with the wheel's pandoc."""
+    system = shutil.which("pandoc", path="/usr/bin")
+    if system is None:
+        pytest.skip("no system pandoc in /usr/bin to put first on PATH")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pandoc").symlink_to(system)
+    staging = _stage(tmp_path)
+    script = (
+        "import sys; from pathlib import Path; from cohortpress.render import render; "
+        "out = render(Path(sys.argv[1]), engine='embedded', project_root=Path(sys.argv[2])); "
+        "print(sorted(out.outputs))"
+    )
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(staging), str(ROOT)],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['docx', 'html', 'pdf']"
+
+
+# --- the Markdown escaper, read back by pandoc ---------------------------------------------
+
+ESCAPE_CASES = (
+    *AE_TERMS,
+    "# heading", "> quote", "- item", "+ item", "1. item", "2) item", "| a | b |", "::: div",
+    "=====", "***", "    indented code", "term\n: definition", "a  \nb", "line\\", "<!-- x -->",
+    "&copy; &#60;", "<http://evil.example>", "[^1]", "^[note]", "~~gone~~", "[text]{.class}",
+    "{{{< meta x >}}}", "`x`{=html}", "$$x$$", "\\(x\\)", "@key and [@key]", "*a* _b_ __c__",
+    "x<y>z", "![](x.png){#fig-x}", "[x]: http://evil.example", "%title", "===", "- ", "+",
+)  # fmt: skip
+
+
+def _inlines(node: object) -> list[dict]:
+    """Every element of a pandoc JSON AST, depth first."""
+    if isinstance(node, dict):
+        found = [node] if "t" in node else []
+        return found + [item for value in node.values() for item in _inlines(value)]
+    if isinstance(node, list):
+        return [item for value in node for item in _inlines(value)]
+    return []
+
+
+@pytest.mark.parametrize("placement", ["{}", "Before {} after.", "- {}", "{}\n\n{}"])
+def test_markdown_text_reads_back_as_plain_text(placement: str) -> None:
+    """Each value, escaped, is read by pandoc's Markdown reader as text only: no element but
+    words and spaces, and the same characters (white space runs collapsed to one space)."""
+    values = [v.replace("{outside}", "/tmp/x.png") for v in ESCAPE_CASES]
+    copies = placement.count("{}")
+    source = "\n\n".join(placement.format(*[markdown_text(v)] * copies) for v in values)
+    done = subprocess.run(
+        [str(pandoc_path()), "-f", "markdown", "-t", "json"],
+        input=source, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    blocks = json.loads(done.stdout)["blocks"]
+    kinds = {e["t"] for e in _inlines(blocks)} - {"Str", "Space", "Para", "BulletList", "Plain"}
+    assert kinds == set()
+    words = " ".join(e["c"] for e in _inlines(blocks) if e["t"] == "Str")
+    for value in values:
+        assert " ".join(value.split()) in words
