@@ -9,7 +9,7 @@ footnotes and source notes, plain-text cells.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from great_tables import GT, loc, style
 
@@ -17,9 +17,10 @@ from cohortpress.present.escape import markdown_text
 
 if TYPE_CHECKING:
     import pandas as pd
+    from great_tables._text import BaseText
 
 INDENT = "\u2003"
-BOOKTABS = {  # journal rules in HTML: thick top and bottom, thin under the header, none between
+BOOKTABS: dict[str, Any] = {  # journal rules in HTML: thick top and bottom, thin under the header, none between
     "table_font_size": "10pt",
     "table_width": "100%",
     "table_border_top_style": "solid",
@@ -61,10 +62,9 @@ class Table:
     sheet: str = ""
 
     def gt(self) -> GT:
-        stub = self.frame.columns[0]
-        table = GT(self.frame, id=self.id.replace("-", "_")).cols_label(
-            **{stub: "", **self.column_labels}
-        )
+        stub = str(self.frame.columns[0])
+        labels: dict[str, str | BaseText] = {stub: "", **self.column_labels}
+        table = GT(self.frame, id=self.id.replace("-", "_")).cols_label(cases=labels)
         for sp in self.spanners:
             table = table.tab_spanner(sp.label, columns=list(sp.columns), level=sp.level, id=sp.id)
         for note in self.notes:
