@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from cohortpress.config import load_study
+from cohortpress.publish import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,6 +55,7 @@ def test_invalid_workbook_is_reported_and_builds_nothing(
     out = tmp_path / "out"
     previous = out / "thyroid"
     previous.mkdir(parents=True)
+    (out / MARKER).write_text("", encoding="utf-8")  # an output folder cohortpress made
     (previous / "manuscript.html").write_text("previous run", encoding="utf-8")
     done = _run(
         "report", "reports/thyroid", "--data", str(broken_workbook), "--output", str(out), "-q"
@@ -65,7 +67,7 @@ def test_invalid_workbook_is_reported_and_builds_nothing(
     assert " 5 " in shown and " 7 " in shown  # the Excel rows
     assert "nothing was built" in shown
     assert (previous / "manuscript.html").read_text(encoding="utf-8") == "previous run"
-    assert sorted(p.name for p in out.iterdir()) == ["thyroid"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "thyroid"]
 
 
 def test_validate_json_names_row_and_column(broken_workbook: Path) -> None:

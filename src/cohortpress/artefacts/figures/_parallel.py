@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,7 +58,12 @@ def save_all(drawings: list[Drawing], dpi: int) -> None:
     _QUEUED = drawings
     slowest_first = sorted(range(len(drawings)), key=lambda i: -drawings[i].panels)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_follow_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures = {i: pool.submit(_save_queued, i, dpi) for i in slowest_first}
             try:
                 for index in range(len(drawings)):
@@ -64,6 +73,32 @@ def save_all(drawings: list[Drawing], dpi: int) -> None:
                 raise
     finally:
         _QUEUED = []
+
+
+def _follow_parent(parent: int) -> None:
+    """In a worker: end with the run that forked it, even one killed with ``kill -9``.
+
+    Linux kills the worker when its parent dies (``PR_SET_PDEATHSIG``); elsewhere a thread
+    watches the parent's pid. Either way no worker outlives its run or holds the output lock.
+    """
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the worker could ask
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    if sys.platform != "linux":
+        return False
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _save_queued(index: int, dpi: int) -> None:
