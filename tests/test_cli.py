@@ -114,3 +114,30 @@ def test_new_scaffolds_a_loadable_study(tmp_path: Path) -> None:
     again = _run("new", "my_study", "--reports", str(tmp_path))
     assert again.returncode == 2
     assert "already exists" in again.stderr
+
+
+def test_a_bug_exits_70_with_one_line_and_a_log() -> None:
+    """An unexpected exception: no traceback on screen, the details in the log it names."""
+    code = (
+        "import cohortpress.pipeline as pipeline\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise ZeroDivisionError('division by zero in a stage')\n"
+        "pipeline.build_report = broken\n"
+        "from cohortpress.cli import main\n"
+        "main()\n"
+    )
+    command = [sys.executable, "-c", code, "report", "reports/thyroid", "-q"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 70
+    assert "Traceback" not in done.stderr
+    message = done.stderr.strip()
+    assert "\n" not in message
+    assert (
+        "this is a bug in cohortpress (ZeroDivisionError: division by zero in a stage)" in message
+    )
+    log = Path(message.rsplit("the details are in ", 1)[1].rstrip("."))
+    try:
+        details = log.read_text(encoding="utf-8")
+    finally:
+        log.unlink()
+    assert "Traceback" in details and "in broken" in details
