@@ -1,6 +1,6 @@
 """A small copy of the project for tests that run ``cohortpress report`` many times.
 
-The thyroid study without its markers (one figure to draw instead of four) and a one-paragraph
+The thyroid study without its markers (two figures to draw instead of four) and a one-paragraph
 manuscript that prints the patient count, so a test can tell which workbook a published
 manuscript came from and check it against ``results.json``.
 """
@@ -44,6 +44,7 @@ def make_project(folder: Path) -> Path:
     config.pop("compare_by")
     covariates = config["cox"]["covariates"]
     config["cox"]["covariates"] = [c for c in covariates if c["variable"] not in MARKERS]
+    config["response"]["waterfall"] = True  # a second figure: they are drawn by two workers
     config["data"] = str(ROOT / "data/thyroid_sorafenib.xlsx")
     text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
     (study / "study.yml").write_text(text, encoding="utf-8")
@@ -86,8 +87,6 @@ def patients_shown(folder: Path) -> int:
     assert shown, "the manuscript lacks its patient count"
     assert int(shown[1]) == results["n"]["value"], "manuscript and results.json disagree"
     assert (folder / "supplementary.xlsx").stat().st_size > 0
-    assert sorted(p.name for p in (folder / "figures").iterdir()) == [
-        "survival.png",
-        "survival.svg",
-    ]
+    figures = sorted(p.name for p in (folder / "figures").iterdir())
+    assert figures == ["survival.png", "survival.svg", "waterfall.png", "waterfall.svg"]
     return int(shown[1])
