@@ -61,9 +61,11 @@ _EARLIER_OUTPUT = {
     "supplementary.xlsx",
     "figures",
 }
-# Errors that mean "this folder cannot take the output", wherever in the run they surface
-# (a full disk is often noticed by a write that does not know its file name).
+# Errors that mean "this folder cannot take the output": a full or read-only disk wherever in
+# the run it surfaces (a write often does not know its file name), a refused permission or a
+# file in the way of a folder when it concerns a path in the output folder.
 _CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+_CANNOT_WRITE_THERE = {errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
 
 
 def check_root(root: Path, study_folder: Path, *, default: bool) -> None:
@@ -163,7 +165,8 @@ def writable(root: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.errno not in _CANNOT_WRITE and not _inside(exc.filename, root):
+        there = exc.errno in _CANNOT_WRITE_THERE and _inside(exc.filename, root)
+        if exc.errno not in _CANNOT_WRITE and not there:
             raise
         where = f" ({os.fsdecode(exc.filename)})" if exc.filename else ""
         reason = exc.strerror or str(exc)

@@ -57,6 +57,10 @@ def save_all(drawings: list[Drawing], dpi: int) -> None:
     global _QUEUED  # the workers read it
     _QUEUED = drawings
     slowest_first = sorted(range(len(drawings)), key=lambda i: -drawings[i].panels)
+    # Ctrl-C waits until every worker is forked and the pool is running: interrupted half way,
+    # the pool could neither finish nor shut down, and the run would hang on exit. The workers
+    # inherit the blocked signal and ignore it (_follow_parent): Ctrl-C is the run's to handle.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         with ProcessPoolExecutor(
             workers,
@@ -64,14 +68,16 @@ def save_all(drawings: list[Drawing], dpi: int) -> None:
             initializer=_follow_parent,
             initargs=(os.getpid(),),
         ) as pool:
-            futures = {i: pool.submit(_save_queued, i, dpi) for i in slowest_first}
             try:
+                futures = {i: pool.submit(_save_queued, i, dpi) for i in slowest_first}
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
                 for index in range(len(drawings)):
                     futures[index].result()
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
     finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         _QUEUED = []
 
 
@@ -80,7 +86,9 @@ def _follow_parent(parent: int) -> None:
 
     Linux kills the worker when its parent dies (``PR_SET_PDEATHSIG``); elsewhere a thread
     watches the parent's pid. Either way no worker outlives its run or holds the output lock.
+    Ctrl-C is left to the run, which stops the pool and cleans up.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not _die_with_parent():
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     if os.getppid() != parent:  # the parent died before the worker could ask
