@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from cohortpress.config import load_study
+from cohortpress.publish import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,6 +58,7 @@ def test_invalid_workbook_is_reported_and_builds_nothing(
     out = tmp_path / "out"
     previous = out / "thyroid"
     previous.mkdir(parents=True)
+    (out / MARKER).write_text("", encoding="utf-8")  # an output folder cohortpress made
     (previous / "manuscript.html").write_text("previous run", encoding="utf-8")
     done = _run(
         "report", "reports/thyroid", "--data", str(broken_workbook), "--output", str(out), "-q"
@@ -68,7 +70,7 @@ def test_invalid_workbook_is_reported_and_builds_nothing(
     assert " 5 " in shown and " 7 " in shown  # the Excel rows
     assert "nothing was built" in shown
     assert (previous / "manuscript.html").read_text(encoding="utf-8") == "previous run"
-    assert sorted(p.name for p in out.iterdir()) == ["thyroid"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "thyroid"]
 
 
 def test_validate_json_names_row_and_column(broken_workbook: Path) -> None:
@@ -177,3 +179,30 @@ def test_validate_json_gives_count_and_rows(misspelt_renal: Path) -> None:
     [fav] = [g for g in json.loads(done.stdout) if g["value"] == "Fav"]
     assert (fav["count"], fav["rows"], fav["row"]) == (6, [3, 5, 8, 12, 14, 20], 3)
     assert fav["synonym"] == {"variable": "imdc", "value": "Fav", "level": "Favorable"}
+
+
+def test_a_bug_exits_70_with_one_line_and_a_log() -> None:
+    """An unexpected exception: no traceback on screen, the details in the log it names."""
+    code = (
+        "import cohortpress.pipeline as pipeline\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise ZeroDivisionError('division by zero in a stage')\n"
+        "pipeline.build_report = broken\n"
+        "from cohortpress.cli import main\n"
+        "main()\n"
+    )
+    command = [sys.executable, "-c", code, "report", "reports/thyroid", "-q"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 70
+    assert "Traceback" not in done.stderr
+    message = done.stderr.strip()
+    assert "\n" not in message
+    assert (
+        "this is a bug in cohortpress (ZeroDivisionError: division by zero in a stage)" in message
+    )
+    log = Path(message.rsplit("the details are in ", 1)[1].rstrip("."))
+    try:
+        details = log.read_text(encoding="utf-8")
+    finally:
+        log.unlink()
+    assert "Traceback" in details and "in broken" in details

@@ -1,15 +1,21 @@
 """The command line: ``cohortpress report``, ``validate`` and ``new``.
 
-Errors a user can cause are printed in plain words with a documented exit code; the CLI never
-shows a traceback for them. Exit codes: 0 success, 1 invalid data, 2 unreadable input or invalid
-study.yml, 3 rendering failed.
+Errors a user can cause are printed in plain words with a documented exit code, and the CLI never
+shows a traceback: a bug gets a one-line message and its traceback goes to a log file. Exit
+codes: 0 success, 1 invalid data, 2 unreadable input, invalid study.yml or a refused --output
+folder, 3 rendering failed, 4 the output folder cannot be written (read-only, full), 5 another
+run of the study is publishing to the same output folder, 70 a bug in cohortpress,
+130 interrupted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
+import tempfile
+import traceback
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,7 +25,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cohortpress.errors import CohortpressError, InputDataError
+from cohortpress.errors import (
+    BUG_EXIT_CODE,
+    INTERRUPTED_EXIT_CODE,
+    CohortpressError,
+    InputDataError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -71,13 +82,13 @@ def report(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Validate the workbook, analyse it and render the manuscript to _output/<study>/."""
-    from cohortpress.pipeline import build_report
-
     formats = [f.strip() for f in to.split(",") if f.strip()]
     unknown = sorted(set(formats) - {"html", "pdf", "docx"})
     if unknown:
         _fail(f"--to: unknown format(s) {', '.join(unknown)}; choose from html, pdf, docx", 2)
     with _guard():
+        from cohortpress.pipeline import build_report
+
         hook = None if quiet or not err.is_terminal else _progress_hook()
         folder = build_report(
             study, data=data, formats=formats, engine=engine.value, output_root=output, hook=hook
@@ -160,10 +171,12 @@ def _guard() -> Iterator[None]:
         _fail(f"{exc} Fix the rows above and run again.", exc.exit_code)
     except CohortpressError as exc:
         _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted; the previous output is left as it was.", INTERRUPTED_EXIT_CODE)
 
 
 def _fail(message: str, code: int) -> None:
-    err.print(f"[red]Error:[/red] {message}", highlight=False)
+    err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -185,7 +198,25 @@ def _progress_hook():
 
 
 def main() -> None:
-    app(prog_name="cohortpress")
+    try:
+        app(prog_name="cohortpress")
+    except Exception as exc:  # noqa: BLE001 - anything not caught by _guard is a bug
+        _report_bug(exc)
+
+
+def _report_bug(exc: Exception) -> None:
+    """One line for the user, the traceback in a log file they can attach to a bug report."""
+    summary = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    try:
+        fd, log = tempfile.mkstemp(prefix="cohortpress-bug-", suffix=".log")
+        os.close(fd)
+        Path(log).write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        details = f"the details are in {log}"
+    except OSError:
+        details = "the details could not be written to a log file"
+    message = f"this is a bug in cohortpress ({summary}); please report it, {details}."
+    err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+    sys.exit(BUG_EXIT_CODE)
 
 
 if __name__ == "__main__":

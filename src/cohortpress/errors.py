@@ -1,7 +1,15 @@
 """Errors and warnings a user can cause, each with a plain message.
 
-The CLI catches :class:`CohortpressError` only and turns it into a message and an exit code;
-anything else is a bug and may show a traceback.
+The CLI turns a :class:`CohortpressError` into its message and exit code. Exit codes:
+
+- 0 success
+- 1 invalid data (every problem is listed)
+- 2 unreadable input, invalid study.yml, or an ``--output`` folder that is refused
+- 3 rendering failed
+- 4 the output folder cannot be written (read-only, full, no permission)
+- 5 another run of the same study is publishing to the same output folder
+- 70 a bug in cohortpress: a one-line message, the traceback in a log file
+- 130 interrupted (Ctrl-C); the previous output is left as it was
 """
 
 from __future__ import annotations
@@ -63,6 +71,28 @@ class RenderError(CohortpressError):
     """The manuscript could not be rendered (unsupported feature, engine failure)."""
 
     exit_code = 3
+
+
+class OutputFolderError(CohortpressError):
+    """``--output`` names a folder cohortpress must not write into (a study, the project...)."""
+
+    exit_code = 2
+
+
+class OutputWriteError(CohortpressError):
+    """The output folder cannot be written: read-only, full, or no permission."""
+
+    exit_code = 4
+
+
+class OutputBusyError(CohortpressError):
+    """Another run is publishing the same study to the same output folder."""
+
+    exit_code = 5
+
+
+BUG_EXIT_CODE = 70  # EX_SOFTWARE in sysexits.h: an internal error, not the user's
+INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as shells report it
 
 
 class DataWarning(UserWarning):

@@ -1,14 +1,14 @@
 """The whole run: intake → validate → derive → analyse → artefacts → render, then publish.
 
-Everything is built in a staging folder; the study's ``_output/<study>/`` is replaced only when
-every step succeeded, so a failed run leaves the previous output untouched.
+Everything is built in a staging folder under the study's lock; ``_output/<study>`` is switched
+to the new output in one step only when every step succeeded, so a failed or killed run leaves
+the previous output untouched (see :mod:`cohortpress.publish`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from cohortpress.config import StudyConfig, load_study
 from cohortpress.errors import InputDataError, RenderError, StudyConfigError
+from cohortpress.publish import check_root, open_slot
 
 if TYPE_CHECKING:
     from cohortpress.intake import Normalisation, Workbook
@@ -31,6 +32,7 @@ PUBLISHED = (
     "manuscript.docx",
     "results.json",
     "supplementary.xlsx",
+    "figures",
 )
 
 
@@ -96,14 +98,15 @@ def build_report(
     study = Path(study)
     root = find_project_root(study)
     output_root = output_root or root / "_output"
+    default = output_root.resolve() == (root / "_output").resolve()
+    check_root(output_root, study, default=default)  # before the workbook: fail fast
     config, workbook, report = check_workbook(study, data, stage)
     if not report.ok:
         raise InputDataError(list(report.problems))
-    output_root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{study.name}-", dir=output_root) as tmp:
-        staging = Path(tmp) / "staging"
-        notes = _build(config, workbook, report, staging, root, formats, engine, stage)
-        return BuiltReport(_publish(staging, output_root / study.resolve().name), tuple(notes))
+    with open_slot(output_root, study.resolve().name, default=default) as slot:
+        notes = _build(config, workbook, report, slot.staging, root, formats, engine, stage)
+        published = [slot.staging / name for name in PUBLISHED]
+        return BuiltReport(slot.publish(published), tuple(notes))
 
 
 def _build(
@@ -160,21 +163,3 @@ def _describe(normalisation: Normalisation) -> str:
     if normalisation.column is not None:
         where += f', "{normalisation.column}"'
     return f"{where}: {normalisation.rule} ({normalisation.count:,}×)"
-
-
-def _publish(staging: Path, destination: Path) -> Path:
-    """Swap the new output in only now, so a failure never leaves a half-written folder."""
-    fresh = destination.with_name(f".{destination.name}.new")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
-    for name in PUBLISHED:
-        if (staging / name).exists():
-            shutil.copy2(staging / name, fresh / name)
-    shutil.copytree(staging / "figures", fresh / "figures")
-    old = destination.with_name(f".{destination.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if destination.exists():
-        destination.rename(old)
-    fresh.rename(destination)
-    shutil.rmtree(old, ignore_errors=True)
-    return destination

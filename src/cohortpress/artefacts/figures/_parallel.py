@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -53,17 +57,56 @@ def save_all(drawings: list[Drawing], dpi: int) -> None:
     global _QUEUED  # the workers read it
     _QUEUED = drawings
     slowest_first = sorted(range(len(drawings)), key=lambda i: -drawings[i].panels)
+    # Ctrl-C waits until every worker is forked and the pool is running: interrupted half way,
+    # the pool could neither finish nor shut down, and the run would hang on exit. The workers
+    # inherit the blocked signal and ignore it (_follow_parent): Ctrl-C is the run's to handle.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {i: pool.submit(_save_queued, i, dpi) for i in slowest_first}
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_follow_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             try:
+                futures = {i: pool.submit(_save_queued, i, dpi) for i in slowest_first}
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
                 for index in range(len(drawings)):
                     futures[index].result()
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
     finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         _QUEUED = []
+
+
+def _follow_parent(parent: int) -> None:
+    """In a worker: end with the run that forked it, even one killed with ``kill -9``.
+
+    Linux kills the worker when its parent dies (``PR_SET_PDEATHSIG``); elsewhere a thread
+    watches the parent's pid. Either way no worker outlives its run or holds the output lock.
+    Ctrl-C is left to the run, which stops the pool and cleans up.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the worker could ask
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    if sys.platform != "linux":
+        return False
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _save_queued(index: int, dpi: int) -> None:

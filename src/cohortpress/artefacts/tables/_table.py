@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from great_tables._text import BaseText
 
 INDENT = "\u2003"
-BOOKTABS: dict[str, Any] = {  # journal rules in HTML: thick top and bottom, thin under the header, none between
+# Journal rules in HTML: thick top and bottom, thin under the header, none between.
+BOOKTABS: dict[str, Any] = {
     "table_font_size": "10pt",
     "table_width": "100%",
     "table_border_top_style": "solid",
