@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from cohortpress.errors import RenderError
 
@@ -66,7 +67,7 @@ def refuse_packages(text: str) -> None:
         )
 
 
-def _run_worker(job: dict[str, object]) -> dict[str, object]:
+def _run_worker(job: dict[str, object]) -> dict[str, Any]:
     env = {**os.environ, **{name: _NOWHERE for name in _PROXY_VARIABLES}}
     env |= {name.lower(): _NOWHERE for name in _PROXY_VARIABLES}
     env.pop("NO_PROXY", None)

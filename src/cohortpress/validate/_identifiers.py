@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
@@ -58,11 +58,12 @@ class IdentifierFinder:
         self.words: dict[str, str] = {}
         self.longest = 1  # most parts in any ID or name word, so lookups stay bounded
         if identifiers is not None:
-            for header in identifiers.columns:
-                words = _words(identifiers[header].dropna().astype(str))
+            for header, column in identifiers.items():
+                words = _words(column.dropna().astype(str))
                 self._add(words, f"a name or identifier from '{header}'")
         if "patient_id" in patients:
-            self._add(patients["patient_id"].dropna().astype(str).drop_duplicates(), PATIENT_ID)
+            ids = cast("pd.Series", patients["patient_id"])
+            self._add(ids.dropna().astype(str).drop_duplicates(), PATIENT_ID)
 
     def _add(self, values: pd.Series, kind: str) -> None:
         """Index the values (column-wide string operations: a registry has millions)."""
@@ -143,7 +144,8 @@ def screen_column(
     values: pd.Series, finder: IdentifierFinder, sheet: str, header: str, *, redact: bool
 ) -> Screening:
     """Screen every distinct value of a free-text column once; locate each hit by Excel row."""
-    codes, distinct = pd.factorize(values)
+    codes, uniques = pd.factorize(values)
+    distinct = pd.Index(uniques)
     hits = {code: h for code, text in enumerate(distinct) if (h := finder.hits(str(text)))}
     if not hits:
         return Screening()
@@ -178,7 +180,7 @@ def _redaction(
     counts: dict[str, int] = {}
     for code, found in hits.items():
         for kind in dict.fromkeys(h.kind for h in found):
-            counts[kind] = counts.get(kind, 0) + int(per_code.get(code, 0))
+            counts[kind] = counts.get(kind, 0) + int(per_code.get(code, 0) or 0)
     notes = tuple(
         Normalisation(sheet, header, f"{kind} replaced by '{REDACTED}'", n)
         for kind, n in counts.items()

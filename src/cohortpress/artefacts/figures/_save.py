@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -51,7 +51,9 @@ def save_figure(
     # metadata) so the same figure always gives the same bytes. Text is drawn as paths, so the
     # SVG looks the same where DejaVu Sans is not installed. Labels and legends hold study.yml
     # and workbook text: drawn literally, a $ never starts mathtext.
-    rc = {"svg.hashsalt": "cohortpress", "svg.fonttype": "path", **MATPLOTLIB_LITERAL_TEXT}
+    rc: dict[Any, Any] = {
+        "svg.hashsalt": "cohortpress", "svg.fonttype": "path", **MATPLOTLIB_LITERAL_TEXT
+    }  # fmt: skip
     with mpl.rc_context(rc):
         figure = sized.draw()
         try:
