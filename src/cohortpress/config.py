@@ -12,10 +12,10 @@ import difflib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cohortpress.errors import StudyConfigError
+from cohortpress.render._yaml import MAX_YAML_BYTES, load_yaml
 
 TimeUnit = Literal["days", "weeks", "months", "years"]
 DAYS_PER_UNIT: dict[str, float] = {
@@ -292,10 +292,15 @@ def load_study(folder: Path | str) -> StudyConfig:
     path = folder / "study.yml"
     if not path.is_file():
         raise StudyConfigError(f"{path}: no study.yml in this folder")
+    size = path.stat().st_size
+    if size > MAX_YAML_BYTES:
+        raise StudyConfigError(
+            f"{path}: {size:,} bytes, more than the {MAX_YAML_BYTES:,} a study.yml may have"
+        )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise StudyConfigError(f"{path}: not valid YAML: {exc}") from None
+        raw = load_yaml(path.read_text(encoding="utf-8"), str(path), text_dates=False)
+    except ValueError as exc:
+        raise StudyConfigError(str(exc)) from None
     if not isinstance(raw, dict):
         raise StudyConfigError(f"{path}: expected a mapping of keys at the top level")
     try:

@@ -22,6 +22,7 @@ from cohortpress.intake._excel import SPREADSHEET_SUFFIXES, read_excel_grids, us
 from cohortpress.intake._parquet import read_parquet_table
 from cohortpress.intake._table import header_key
 from cohortpress.intake._workbook import Normalisation
+from cohortpress.intake._zip_limits import check_zip_bounds
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -76,6 +77,7 @@ def read_input(path: Path, wanted: dict[str, str], expected: dict[str, list[str]
 
 
 def _read_workbook(path: Path, wanted: dict[str, str]) -> RawInput:
+    check_zip_bounds(path)
     result = RawInput(path.suffix.lower().lstrip("."), date1904=uses_1904_dates(path))
     chosen: dict[str, str | None] = {}
 
@@ -93,17 +95,39 @@ def _read_workbook(path: Path, wanted: dict[str, str]) -> RawInput:
 
 
 def _read_folder(path: Path, wanted: dict[str, str], expected: dict[str, list[str]]) -> RawInput:
-    files = {f.name: f for f in path.iterdir() if f.suffix.lower() in FOLDER_SUFFIXES}
+    files = sorted(f for f in path.iterdir() if f.suffix.lower() in FOLDER_SUFFIXES)
+    _check_one_kind(path, files)
     result = RawInput("csv")
     for key, name in wanted.items():
-        stems = {f.stem: f.name for f in files.values()}
+        stems = {f.stem: f for f in files}
         stem = _choose(name, sorted(stems), result, path.name, noun="file")
         if stem is None:
             continue
-        file = files[stems[stem]]
+        file = _only_file(path, [f for f in files if header_key(f.stem) == header_key(stem)])
         result.kind = file.suffix.lower().lstrip(".")
         result.sheets[key] = _read_file(file, expected[key], result)
     return result
+
+
+def _check_one_kind(folder: Path, files: list[Path]) -> None:
+    """A folder is read as CSV or as Parquet, never a mix: which file wins would be a guess."""
+    kinds = {f.suffix.lower() for f in files}
+    if len(kinds) > 1:
+        names = ", ".join(f.name for f in files)
+        raise UnreadableInputError(
+            f"{folder}: holds both CSV and Parquet files ({names}); keep one file per sheet, "
+            "all of one kind"
+        )
+
+
+def _only_file(folder: Path, candidates: list[Path]) -> Path:
+    """The one file for a sheet; two (``patients.csv`` and ``Patients.CSV``) is an error."""
+    if len(candidates) > 1:
+        names = ", ".join(f.name for f in candidates)
+        raise UnreadableInputError(
+            f"{folder}: {len(candidates)} files hold the same sheet ({names}); keep one"
+        )
+    return candidates[0]
 
 
 def _read_file(file: Path, expected: list[str], result: RawInput) -> RawSheet:
