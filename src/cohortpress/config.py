@@ -217,6 +217,28 @@ class Treatment(_Model):
     line: str | None = None
 
 
+BUILT_IN_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "sex": ("Male", "Female"),
+    "end_reason": (
+        "progression",
+        "adverse_event",
+        "death",
+        "patient_decision",
+        "physician_decision",
+        "other",
+    ),
+    "best_response": ("CR", "PR", "SD", "PD", "NE"),
+    "serious": ("Yes", "No"),
+    "grade": ("1", "2", "3", "4", "5"),
+}
+SynonymField = Literal["sex", "end_reason", "best_response", "serious", "grade"]
+
+
+def fold_token(text: str) -> str:
+    """How declared spellings and missing-value tokens are compared: trimmed, case-folded."""
+    return text.strip().casefold()
+
+
 class StudyConfig(_Model):
     """Everything ``reports/<study>/study.yml`` says about one study."""
 
@@ -232,6 +254,14 @@ class StudyConfig(_Model):
     )
     columns: dict[str, str] = Field(default_factory=dict, description="canonical field -> header")
     date_formats: tuple[str, ...] = Field(("%Y-%m-%d",), description="formats of text dates")
+    synonyms: dict[SynonymField, dict[str, str | int]] = Field(
+        default_factory=dict,
+        description="built-in categorical field (sex, end_reason, best_response, serious, AE "
+        "grade) -> input value -> level; applied before the built-in missing-value tokens",
+    )
+    missing_values: tuple[str, ...] = Field(
+        (), description="cell texts that mean 'not known', added to the built-in ones"
+    )
     data_cutoff: dt.date
     time_unit: TimeUnit = "days"
     inclusion: Inclusion = Inclusion()
@@ -249,6 +279,38 @@ class StudyConfig(_Model):
     )
 
     folder: Annotated[Path, Field(exclude=True)] = Path()
+
+    @model_validator(mode="after")
+    def _synonyms_are_levels_and_not_missing(self) -> StudyConfig:
+        missing = {fold_token(token) for token in self.missing_values}
+        for where, spelling, level, levels in self._declared_synonyms():
+            if levels and str(level) not in levels:
+                allowed = ", ".join(levels)
+                raise ValueError(f"{where}: '{spelling}' -> '{level}' is not one of {allowed}")
+            if fold_token(spelling) in missing:
+                raise ValueError(
+                    f"{where}: '{spelling}' is declared both as a synonym and in missing_values"
+                )
+        return self
+
+    def _declared_synonyms(self) -> list[tuple[str, str, object, tuple[str, ...]]]:
+        """(where, input value, level, allowed levels) for every synonym study.yml declares."""
+        found = [
+            (f"synonyms.{name}", spelling, level, BUILT_IN_CATEGORIES[name])
+            for name, table in self.synonyms.items()
+            for spelling, level in table.items()
+        ]
+        found += [
+            (f"variables.{name}.synonyms", spelling, level, tuple(var.levels or ()))
+            for name, var in self.variables.items()
+            for spelling, level in var.synonyms.items()
+        ]
+        if self.adverse_events is not None:
+            found += [
+                ("adverse_events.synonyms", spelling, term, ())
+                for spelling, term in self.adverse_events.synonyms.items()
+            ]
+        return found
 
     @model_validator(mode="after")
     def _references_exist(self) -> StudyConfig:
