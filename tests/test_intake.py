@@ -152,7 +152,7 @@ def test_no_adverse_event_sheet_when_the_study_has_none(tmp_path, config) -> Non
     book.sheet_names = {"patients": "patients"}
     workbook = read_workbook(write_xlsx(book, tmp_path / "no-ae.xlsx"), study)
     assert workbook.problems == ()
-    assert workbook.adverse_events.empty
+    assert workbook.adverse_events is None
 
 
 def test_levels_are_those_of_the_schema() -> None:

@@ -185,7 +185,7 @@ def treatment(cohort: Cohort, config: StudyConfig) -> TreatmentSummary:
 
 def adverse_events(cohort: Cohort, config: StudyConfig) -> AdverseEventSummary | None:
     settings = config.adverse_events
-    if settings is None:
+    if settings is None or cohort.adverse_events is None:
         return None
     n = len(cohort.patients)
     events = cohort.adverse_events

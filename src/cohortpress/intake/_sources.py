@@ -52,18 +52,24 @@ class RawInput:
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_input(path: Path, wanted: dict[str, str], expected: dict[str, list[str]]) -> RawInput:
+def read_input(
+    path: Path,
+    wanted: dict[str, str],
+    expected: dict[str, list[str]],
+    optional: frozenset[str] = frozenset(),
+) -> RawInput:
     """The raw sheets named in ``wanted`` (sheet key -> name in study.yml).
 
     ``expected`` lists, per sheet key, the headers the study expects, which locate the header
-    row and settle the encoding and delimiter of text files.
+    row and settle the encoding and delimiter of text files. A sheet key in ``optional`` may
+    be absent without a problem.
     """
     if not path.exists():
         raise UnreadableInputError(f"{path}: no such file or folder")
     if path.is_dir():
-        return _read_folder(path, wanted, expected)
+        return _read_folder(path, wanted, expected, optional)
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        return _read_workbook(path, wanted)
+        return _read_workbook(path, wanted, optional)
     if path.suffix.lower() in FOLDER_SUFFIXES:
         raise UnreadableInputError(
             f"{path}: CSV and parquet input is a folder with one file per sheet "
@@ -76,14 +82,17 @@ def read_input(path: Path, wanted: dict[str, str], expected: dict[str, list[str]
     )
 
 
-def _read_workbook(path: Path, wanted: dict[str, str]) -> RawInput:
+def _read_workbook(path: Path, wanted: dict[str, str], optional: frozenset[str]) -> RawInput:
     check_zip_bounds(path)
     result = RawInput(path.suffix.lower().lstrip("."), date1904=uses_1904_dates(path))
     chosen: dict[str, str | None] = {}
 
     def choose(names: list[str]) -> list[str]:
         chosen.update(
-            {key: _choose(name, names, result, path.name) for key, name in wanted.items()}
+            {
+                key: _choose(name, names, result, path.name, optional=key in optional)
+                for key, name in wanted.items()
+            }
         )
         return [name for name in chosen.values() if name is not None]
 
@@ -94,13 +103,15 @@ def _read_workbook(path: Path, wanted: dict[str, str]) -> RawInput:
     return result
 
 
-def _read_folder(path: Path, wanted: dict[str, str], expected: dict[str, list[str]]) -> RawInput:
+def _read_folder(
+    path: Path, wanted: dict[str, str], expected: dict[str, list[str]], optional: frozenset[str]
+) -> RawInput:
     files = sorted(f for f in path.iterdir() if f.suffix.lower() in FOLDER_SUFFIXES)
     _check_one_kind(path, files)
     result = RawInput("csv")
     for key, name in wanted.items():
         stems = {f.stem: f for f in files}
-        stem = _choose(name, sorted(stems), result, path.name, noun="file")
+        stem = _choose(name, sorted(stems), result, path.name, "file", optional=key in optional)
         if stem is None:
             continue
         file = _only_file(path, [f for f in files if header_key(f.stem) == header_key(stem)])
@@ -139,7 +150,13 @@ def _read_file(file: Path, expected: list[str], result: RawInput) -> RawSheet:
 
 
 def _choose(
-    name: str, available: list[str], result: RawInput, where: str, noun: str = "sheet"
+    name: str,
+    available: list[str],
+    result: RawInput,
+    where: str,
+    noun: str = "sheet",
+    *,
+    optional: bool = False,
 ) -> str | None:
     """The available sheet (or file stem) for ``name``: exact, else ignoring case and spacing."""
     if name in available:
@@ -149,6 +166,8 @@ def _choose(
         rule = f"{noun} matched to '{name}' in study.yml (case, spacing or width differ)"
         result.notes.append(Normalisation(same[0], None, rule, 1))
         return same[0]
+    if optional:
+        return None
     close = difflib.get_close_matches(name, available, n=1, cutoff=0.5)
     listed = ", ".join(f"'{a}'" for a in available) or "none"
     suggestion = f"did you mean '{close[0]}'?" if close else f"{noun}s found: {listed}"

@@ -8,7 +8,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
-from cohortpress.artefacts._numbers import slug
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
@@ -96,7 +95,7 @@ def _context(
         "cutoff": config.data_cutoff.strftime("%B %-d, %Y"),
         "conf": round(config.statistics.conf_level * 100),
         "software": results.software,
-        "slug": slug,
+        "key": numbers.key,
         "p_text": lambda p: fmt.p_text(p, style),
         "longer": _first_group_longer,
         "age": r.get("characteristics", {}).get("age"),
