@@ -48,8 +48,11 @@ def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
 
 
 def _characteristic_rows(
-    c: Characteristic, indent: str, small: int | None
+    c: Characteristic, indent: str, small: int | None, unknown: bool | None = None
 ) -> list[tuple[str, str]]:
+    """The table rows of one characteristic; an "Unknown" row when ``unknown`` (default: when
+    values are missing), so the counts add up to the column's n."""
+    unknown = bool(c.missing) if unknown is None else unknown
     if c.distribution is not None:
         d = c.distribution
         decimals = 0 if d.median is not None and float(d.median).is_integer() else 1
@@ -58,12 +61,14 @@ def _characteristic_rows(
         return [(f"{indent}{c.label}", value)]
     if len(c.levels) == 1:
         lvl = c.levels[0]
-        return [(f"{indent}{c.label}", fmt.n_percent(lvl.count, lvl.n, small))]
-    rows = [(f"{indent}{c.label}", "")]
-    rows += [
-        (f"{indent}{INDENT}{lvl.label}", fmt.n_percent(lvl.count, lvl.n, small)) for lvl in c.levels
-    ]
-    if c.missing:
+        rows = [(f"{indent}{c.label}", fmt.n_percent(lvl.count, lvl.n, small))]
+    else:
+        rows = [(f"{indent}{c.label}", "")]
+        rows += [
+            (f"{indent}{INDENT}{lvl.label}", fmt.n_percent(lvl.count, lvl.n, small))
+            for lvl in c.levels
+        ]
+    if unknown:
         rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, c.levels[0].n, small)))
     return rows
 
@@ -256,7 +261,8 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
             rows.append([first.group, *[""] * (len(columns) + 1)])
         current_group = first.group
         indent = INDENT if first.group else ""
-        blocks = [_characteristic_rows(c, indent, small) for c in per_level]
+        unknown = any(c.missing for c in per_level)  # every column has the row, or none
+        blocks = [_characteristic_rows(c, indent, small, unknown) for c in per_level]
         mark = SUPERSCRIPTS[list(tests).index(test.test)] if test.test in tests else None
         if mark is None:
             tests[test.test] = SUPERSCRIPTS[len(tests)]
@@ -267,6 +273,12 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     frame = pd.DataFrame(rows, columns=["Variable", *columns, "p-Value"])
     notes = tuple(f"{mark} {name}{_WHY_THIS_TEST.get(name, '')}." for name, mark in tests.items())
     notes += ("Values are median (range) or n (%).",)
+    if comp.ungrouped:
+        noun = "patient has" if comp.ungrouped == 1 else "patients have"
+        notes += (
+            f"{fmt.integer(comp.ungrouped)} {noun} no {comp.factor} group (missing value) and "
+            "are not included in this table or its tests.",
+        )
     return Table(
         "comparison",
         f"Patients' characteristics by {comp.label[:1].lower()}{comp.label[1:]} "
