@@ -12,15 +12,31 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
-from defects import DEFECTS, Book, Defect, thyroid_config, valid_book, write_csv_folder, write_xlsx
+from defects import (
+    DEFECTS,
+    ROOT,
+    Book,
+    Defect,
+    thyroid_config,
+    valid_book,
+    write_csv_folder,
+    write_xlsx,
+)
 
+from cohortpress.analyse import analyse
+from cohortpress.artefacts._figures import _waterfall_caption
+from cohortpress.artefacts._numbers import collect_numbers, label_keys
+from cohortpress.artefacts.figures import figure_waterfall
+from cohortpress.artefacts.tables import table_comparison
+from cohortpress.artefacts.text import write_paragraphs
+from cohortpress.config import StudyConfig, load_study
+from cohortpress.derive import derive_cohort
 from cohortpress.intake import read_workbook
 from cohortpress.validate import validate_workbook
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cohortpress.config import StudyConfig
     from cohortpress.intake import Workbook
     from cohortpress.validate import ValidationReport
 
@@ -278,3 +294,78 @@ def test_csv_in_japanese_shift_jis(tmp_path: Path, config: StudyConfig) -> None:
     assert workbook.adverse_events.loc[2, "term"] == "手足症候群"
     assert workbook.patients.loc[2, "neutrophils"] == 4000
     assert "read as Japanese Shift_JIS (cp932) text encoding" in _rules(workbook)
+
+
+# Keys of results.json: different labels, different keys; the text prints each with its own number.
+
+
+def test_label_keys_are_distinct_readable_and_stable() -> None:
+    labels = ["発熱", "倦怠感", "Rash", "Rash!", "rash", "ALT < 40", "ALT ≥ 40", "Hand-foot skin"]
+    keys = label_keys(labels)
+    assert len(set(keys.values())) == len(labels)
+    assert keys["Hand-foot skin"] == "hand_foot_skin"  # readable where nothing collides
+    assert keys["Rash"].startswith("rash_") and keys["ALT < 40"].startswith("alt_40_")
+    assert keys["発熱"].startswith("label_")
+    assert label_keys(["発熱"]) == {"発熱": keys["発熱"]}  # non-ASCII: the same key in any group
+    assert label_keys(["Rash", "Fatigue"]) == {"Rash": "rash", "Fatigue": "fatigue"}
+
+
+def test_colliding_ae_terms_keep_their_own_numbers(tmp_path: Path, config: StudyConfig) -> None:
+    # P06 is excluded (treated < 1 month): 5 patients analysed, each term in its own number.
+    counts = {"発熱": 5, "倦怠感": 4, "ALT ≥ 40": 3, "ALT < 40": 2, "Rash!": 1, "Rash": 1}
+    book = valid_book()
+    book.adverse_events = [
+        {"Patient ID": f"P0{i + 1}", "Adverse event": term, "CTCAE grade": 1, "Onset date": None}
+        for term, k in counts.items()
+        for i in range(k)
+    ]
+    workbook, report = _check(book, tmp_path / "terms.xlsx", config)
+    assert report.ok, report.as_lines()
+    results = analyse(derive_cohort(workbook.patients, workbook.adverse_events, config), config)
+    numbers = collect_numbers(results, config)
+    terms = numbers.nested(leaf="all")["ae"]["terms"]  # a 5-patient Cox HR may be infinite
+    assert len(terms) == len(counts)
+    assert sorted(entry["n"]["value"] for entry in terms.values()) == sorted(counts.values())
+    for term, k in counts.items():
+        assert terms[numbers.key("ae.terms", term)]["n"]["value"] == k
+    text = write_paragraphs(results, config, numbers, normalisations=[], warnings=[])
+    safety = text["results_safety"]
+    printed = {"発熱": "100%", "倦怠感": "80.0%", "ALT ≥ 40": "60.0%", "ALT < 40": "40.0%"}
+    for term, pct in printed.items():
+        assert f"{term.lower()} ({pct})" in safety, safety
+
+
+# compare_by with blank cells: counted, stated, never a crash.
+
+
+def _by(config: StudyConfig, factor: str) -> StudyConfig:
+    raw = {**config.model_dump(exclude_defaults=True), "compare_by": factor}
+    return StudyConfig.model_validate({**raw, "folder": config.folder})
+
+
+@pytest.mark.parametrize(("factor", "blank"), [("diagnosis", "diagnosis"), ("LMR", "lymphocytes")])
+def test_compare_by_counts_patients_without_a_group(config, factor, blank) -> None:
+    study = _by(config, factor)
+    workbook = read_workbook(study.data_path, study)
+    patients = workbook.patients.copy()
+    patients.loc[patients.index[:2], blank] = pd.NA
+    patients.loc[patients.index[5:8], "histology"] = pd.NA  # and blank characteristics
+    results = analyse(derive_cohort(patients, workbook.adverse_events, study), study)
+    comparison = results.comparison
+    assert comparison is not None
+    assert sum(comparison.sizes) + comparison.ungrouped == results.n
+    assert comparison.ungrouped >= 1
+    table = table_comparison(results, study)
+    assert table is not None
+    note = next(n for n in table.notes if "no " + factor + " group" in n)
+    assert f"{comparison.ungrouped} patient" in note
+    unknown = table.frame[table.frame["Variable"].str.strip() == "Unknown"]
+    assert len(unknown) == 1 and (unknown.iloc[0, 1:-1] != "").all()  # in every column
+
+
+def test_waterfall_caption_counts_the_patients_drawn() -> None:
+    renal = load_study(ROOT / "reports" / "renal")
+    figure = figure_waterfall([-40.0, 10.0, None], ["PR", "SD", "NE"], not_measured=2)
+    assert figure.n_patients == 2
+    assert figure.note == "3 patients without a recorded change in target lesions are not shown."
+    assert " in the 2 patients treated with sorafenib" in _waterfall_caption(2, renal)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import openpyxl
 import pandas as pd
 import pytest
-from defects import thyroid_config, valid_book, write_xlsx
+from defects import thyroid_config, valid_book, write_csv_folder, write_xlsx
 from pydantic import ValidationError
 
 from cohortpress.config import StudyConfig
@@ -375,3 +375,34 @@ def test_declared_missing_values_are_added_to_the_built_in_ones(tmp_path, config
 def test_conflicting_or_impossible_synonyms_are_study_errors(config, changes, words) -> None:
     with pytest.raises(ValidationError, match=re.escape(words)):
         _study(config, **changes)
+
+
+def test_a_folder_of_csv_and_parquet_is_refused(tmp_path, config) -> None:
+    folder = write_csv_folder(valid_book(), tmp_path / "mixed")
+    pd.DataFrame(valid_book().patients[:3]).astype(str).to_parquet(folder / "patients.parquet")
+    with pytest.raises(UnreadableInputError) as info:
+        read_workbook(folder, config)
+    message = str(info.value)
+    assert "holds both CSV and Parquet files" in message
+    assert "patients.csv" in message and "patients.parquet" in message
+
+
+def test_two_files_for_one_sheet_are_refused(tmp_path, config) -> None:
+    folder = write_csv_folder(valid_book(), tmp_path / "twice")
+    (folder / "Patients.CSV").write_bytes((folder / "patients.csv").read_bytes())
+    with pytest.raises(UnreadableInputError, match=r"2 files hold the same sheet \(.*\); keep one"):
+        read_workbook(folder, config)
+
+
+def test_no_adverse_event_sheet_when_the_study_does_not_ask_for_one(tmp_path, config) -> None:
+    raw = config.model_dump(exclude_defaults=True, exclude={"adverse_events", "sheets"})
+    study = StudyConfig.model_validate({**raw, "folder": config.folder})
+    book = valid_book()
+    book.sheet_names = {"patients": "patients"}
+    workbook = read_workbook(write_xlsx(book, tmp_path / "no-ae.xlsx"), study)
+    assert workbook.problems == ()
+    assert workbook.adverse_events is None
+    assert any("no adverse events sheet" in n.rule for n in workbook.normalisations)
+    # a study.yml that asks for AEs still needs the sheet
+    [problem] = read_workbook(write_xlsx(book, tmp_path / "no-ae.xlsx"), config).problems
+    assert problem.rule == "no-ae.xlsx has no sheet 'adverse_events'"

@@ -197,3 +197,45 @@ def test_report_text(tmp_path, config, snapshot) -> None:
             defect.apply(book)
     report = validate_workbook(read_workbook(write_xlsx(book, tmp_path / "r.xlsx"), config), config)
     assert "\n".join(report.as_lines()) == snapshot
+
+
+@pytest.mark.parametrize(
+    ("field", "words"),
+    [
+        ("treatment_end", "needed by the treatment duration and reasons for stopping, the TTF"),
+        ("end_reason", "needed by the reasons for stopping treatment"),
+        ("progression_date", "needed by the clinical benefit rate (how long SD lasted)"),
+        ("death_date", "needed by the OS endpoint and the TTF endpoint"),
+    ],
+)
+def test_an_absent_column_the_study_needs_is_one_located_error(valid, config, field, words):
+    report = validate_workbook(_with(valid, patients=valid.patients.drop(columns=field)), config)
+    [problem] = [p for p in report.errors if p.row is None]  # rows only where a rule is broken
+    assert len(report.errors) == (2 if field == "death_date" else 1)  # P04 stopped for death
+    assert (problem.sheet, problem.row, problem.column) == ("patients", None, config.header(field))
+    assert words in problem.rule
+
+
+def test_an_absent_column_nothing_needs_is_read_as_empty(valid, config) -> None:
+    from cohortpress.analyse import analyse
+    from cohortpress.derive import derive_cohort
+
+    raw = {**config.model_dump(exclude_defaults=True), "response": None, "folder": config.folder}
+    study = type(config).model_validate(raw)
+    patients = valid.patients.drop(columns="progression_date")
+    assert validate_workbook(_with(valid, patients=patients), study).ok
+    results = analyse(derive_cohort(patients, valid.adverse_events, study), study)
+    assert results.response is None and results.n == 5
+
+
+def test_unknown_patient_ids_get_cheap_suggestions(valid, config) -> None:
+    events = pd.concat([valid.adverse_events] * 10, ignore_index=True)
+    events.index = range(2, len(events) + 2)
+    events["patient_id"] = [f"X{i}" for i in range(len(events))]
+    events.loc[2, "patient_id"] = "p01"  # case differs: suggested whatever the count
+    events.loc[3, "patient_id"] = "P0l"  # a typo: suggested among the first unknown IDs
+    report = validate_workbook(_with(valid, adverse_events=events), config)
+    unknown = [p for p in report.errors if p.rule.startswith("no patient with this ID")]
+    assert len(unknown) == len(events)
+    suggestions = {p.value: p.suggestion for p in unknown}
+    assert suggestions["p01"] == suggestions["P0l"] == "did you mean 'P01'?"
