@@ -8,10 +8,16 @@ The normalisation tests check that what is unambiguous is accepted, and recorded
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
+import openpyxl
 import pandas as pd
 import pytest
+import yaml
 from defects import (
     DEFECTS,
     ROOT,
@@ -21,6 +27,9 @@ from defects import (
     valid_book,
     write_csv_folder,
     write_xlsx,
+)
+from defects import (
+    THYROID as THYROID_STUDY,
 )
 
 from cohortpress.analyse import analyse
@@ -369,3 +378,52 @@ def test_waterfall_caption_counts_the_patients_drawn() -> None:
     assert figure.n_patients == 2
     assert figure.note == "3 patients without a recorded change in target lesions are not shown."
     assert " in the 2 patients treated with sorafenib" in _waterfall_caption(2, renal)
+
+
+# Through the command line: exit code and one plain message, never a traceback.
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "cohortpress", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def test_cli_refuses_a_folder_of_csv_and_parquet(tmp_path: Path) -> None:
+    folder = write_csv_folder(valid_book(), tmp_path / "mixed")
+    pd.DataFrame(valid_book().adverse_events).astype(str).to_parquet(
+        folder / "adverse_events.parquet"
+    )
+    done = _cli("validate", "reports/thyroid", "--data", str(folder))
+    assert done.returncode == 2, done.stderr
+    assert "holds both CSV and Parquet files" in done.stderr
+    assert "adverse_events.parquet" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_names_an_absent_column_the_study_needs(tmp_path: Path) -> None:
+    book = valid_book()
+    for row in book.patients:
+        del row["Progression date"]
+    done = _cli("validate", "reports/thyroid", "--data", str(write_xlsx(book, tmp_path / "w.xlsx")))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Progression date" in done.stdout and "clinical benefit" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_report_without_an_adverse_events_sheet(tmp_path: Path) -> None:
+    raw = yaml.safe_load((THYROID_STUDY / "study.yml").read_text(encoding="utf-8"))
+    del raw["adverse_events"], raw["sheets"]
+    study = tmp_path / "study"
+    study.mkdir()
+    (study / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    shutil.copy(THYROID_STUDY / "manuscript.qmd", study)
+    shutil.copy(ROOT / "_quarto.yml", tmp_path)
+    book = openpyxl.load_workbook(ROOT / "data" / "thyroid_sorafenib.xlsx")
+    del book["adverse_events"]
+    book.save(tmp_path / "no-ae.xlsx")
+    out = tmp_path / "out"
+    done = _cli("report", str(study), "--data", str(tmp_path / "no-ae.xlsx"), "--to", "html",
+                "--output", str(out), "-q")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    html = (out / "study" / "manuscript.html").read_text(encoding="utf-8")
+    assert "Adverse events are not reported: the workbook has no adverse events sheet." in html
+    assert "ae" not in json.loads((out / "study" / "results.json").read_text(encoding="utf-8"))
