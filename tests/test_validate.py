@@ -232,10 +232,13 @@ def test_unknown_patient_ids_get_cheap_suggestions(valid, config) -> None:
     events = pd.concat([valid.adverse_events] * 10, ignore_index=True)
     events.index = range(2, len(events) + 2)
     events["patient_id"] = [f"X{i}" for i in range(len(events))]
-    events.loc[2, "patient_id"] = "p01"  # case differs: suggested whatever the count
-    events.loc[3, "patient_id"] = "P0l"  # a typo: suggested among the first unknown IDs
+    last = events.index[-1]
+    events.loc[2, "patient_id"] = "P001"  # a typo among the first unknown IDs: fuzzy match
+    events.loc[last - 1, "patient_id"] = "P002"  # a typo after them: no fuzzy search
+    events.loc[last, "patient_id"] = " p01"  # case and spacing: suggested wherever it is
     report = validate_workbook(_with(valid, adverse_events=events), config)
     unknown = [p for p in report.errors if p.rule.startswith("no patient with this ID")]
     assert len(unknown) == len(events)
     suggestions = {p.value: p.suggestion for p in unknown}
-    assert suggestions["p01"] == suggestions["P0l"] == "did you mean 'P01'?"
+    assert suggestions["P001"] == suggestions[" p01"] == "did you mean 'P01'?"
+    assert suggestions["P002"] is None
