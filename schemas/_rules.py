@@ -23,5 +23,8 @@ def not_before(df: pd.DataFrame, later: str, earlier: str) -> pd.Series:
 
 
 def both_or_neither(df: pd.DataFrame, given: str, needed: str) -> pd.Series:
-    """True unless ``given`` has a value while ``needed`` is empty."""
+    """True unless ``given`` has a value while ``needed`` is empty (an absent ``needed``
+    column is reported once, as a column, by validation)."""
+    if needed not in df.columns:
+        return pd.Series(True, index=df.index)
     return ~(column(df, given).notna() & column(df, needed).isna())

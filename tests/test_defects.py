@@ -8,19 +8,46 @@ The normalisation tests check that what is unambiguous is accepted, and recorded
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
+import openpyxl
 import pandas as pd
 import pytest
-from defects import DEFECTS, Book, Defect, thyroid_config, valid_book, write_csv_folder, write_xlsx
+import yaml
+from defects import (
+    DEFECTS,
+    ROOT,
+    Book,
+    Defect,
+    thyroid_config,
+    valid_book,
+    write_csv_folder,
+    write_xlsx,
+)
+from defects import (
+    THYROID as THYROID_STUDY,
+)
 
+from cohortpress.analyse import analyse
+from cohortpress.artefacts._figures import _waterfall_caption
+from cohortpress.artefacts._numbers import collect_numbers, label_keys
+from cohortpress.artefacts.figures import figure_waterfall
+from cohortpress.artefacts.tables import table_comparison
+from cohortpress.artefacts.text import write_paragraphs
+from cohortpress.config import StudyConfig, load_study
+from cohortpress.derive import derive_cohort
 from cohortpress.intake import read_workbook
+from cohortpress.present.escape import markdown_text
 from cohortpress.validate import validate_workbook
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cohortpress.config import StudyConfig
     from cohortpress.intake import Workbook
     from cohortpress.validate import ValidationReport
 
@@ -278,3 +305,129 @@ def test_csv_in_japanese_shift_jis(tmp_path: Path, config: StudyConfig) -> None:
     assert workbook.adverse_events.loc[2, "term"] == "手足症候群"
     assert workbook.patients.loc[2, "neutrophils"] == 4000
     assert "read as Japanese Shift_JIS (cp932) text encoding" in _rules(workbook)
+
+
+# Keys of results.json: different labels, different keys; the text prints each with its own number.
+
+
+def test_label_keys_are_distinct_readable_and_stable() -> None:
+    labels = ["発熱", "倦怠感", "Rash", "Rash!", "rash", "ALT < 40", "ALT ≥ 40", "Hand-foot skin"]
+    keys = label_keys(labels)
+    assert len(set(keys.values())) == len(labels)
+    assert keys["Hand-foot skin"] == "hand_foot_skin"  # readable where nothing collides
+    assert keys["Rash"].startswith("rash_") and keys["ALT < 40"].startswith("alt_40_")
+    assert keys["発熱"].startswith("label_")
+    assert label_keys(["発熱"]) == {"発熱": keys["発熱"]}  # non-ASCII: the same key in any group
+    assert label_keys(["Rash", "Fatigue"]) == {"Rash": "rash", "Fatigue": "fatigue"}
+
+
+def test_colliding_ae_terms_keep_their_own_numbers(tmp_path: Path, config: StudyConfig) -> None:
+    # P06 is excluded (treated < 1 month): 5 patients analysed, each term in its own number.
+    counts = {"発熱": 5, "倦怠感": 4, "ALT ≥ 40": 3, "ALT < 40": 2, "Rash!": 1, "Rash": 1}
+    book = valid_book()
+    book.adverse_events = [
+        {"Patient ID": f"P0{i + 1}", "Adverse event": term, "CTCAE grade": 1, "Onset date": None}
+        for term, k in counts.items()
+        for i in range(k)
+    ]
+    workbook, report = _check(book, tmp_path / "terms.xlsx", config)
+    assert report.ok, report.as_lines()
+    results = analyse(derive_cohort(workbook.patients, workbook.adverse_events, config), config)
+    numbers = collect_numbers(results, config)
+    terms = numbers.nested(leaf="all")["ae"]["terms"]  # a 5-patient Cox HR may be infinite
+    assert len(terms) == len(counts)
+    assert sorted(entry["n"]["value"] for entry in terms.values()) == sorted(counts.values())
+    for term, k in counts.items():
+        assert terms[numbers.key("ae.terms", term)]["n"]["value"] == k
+    text = write_paragraphs(results, config, numbers, normalisations=[], warnings=[])
+    safety = text["results_safety"]
+    printed = {"発熱": "100%", "倦怠感": "80.0%", "ALT ≥ 40": "60.0%", "ALT < 40": "40.0%"}
+    for term, pct in printed.items():  # the paragraph is Markdown: terms are escaped
+        assert f"{markdown_text(term.lower())} ({pct})" in safety, safety
+
+
+# compare_by with blank cells: counted, stated, never a crash.
+
+
+def _by(config: StudyConfig, factor: str) -> StudyConfig:
+    raw = {**config.model_dump(exclude_defaults=True), "compare_by": factor}
+    return StudyConfig.model_validate({**raw, "folder": config.folder})
+
+
+@pytest.mark.parametrize(("factor", "blank"), [("diagnosis", "diagnosis"), ("LMR", "lymphocytes")])
+def test_compare_by_counts_patients_without_a_group(config, factor, blank) -> None:
+    study = _by(config, factor)
+    workbook = read_workbook(study.data_path, study)
+    patients = workbook.patients.copy()
+    patients.loc[patients.index[:2], blank] = pd.NA
+    patients.loc[patients.index[5:8], "histology"] = pd.NA  # and blank characteristics
+    results = analyse(derive_cohort(patients, workbook.adverse_events, study), study)
+    comparison = results.comparison
+    assert comparison is not None
+    assert sum(comparison.sizes) + comparison.ungrouped == results.n
+    assert comparison.ungrouped >= 1
+    table = table_comparison(results, study)
+    assert table is not None
+    label = f"{comparison.label[:1].lower()}{comparison.label[1:]}"  # the group's name, not its key
+    note = next(n for n in table.notes if f"no {label} group" in n)
+    assert f"{comparison.ungrouped} patient" in note
+    unknown = table.frame[table.frame["Variable"].str.strip() == "Unknown"]
+    assert len(unknown) == 1 and (unknown.iloc[0, 1:-1] != "").all()  # in every column
+
+
+def test_waterfall_caption_counts_the_patients_drawn() -> None:
+    renal = load_study(ROOT / "reports" / "renal")
+    figure = figure_waterfall([-40.0, 10.0, None], ["PR", "SD", "NE"], not_measured=2)
+    assert figure.n_patients == 2
+    assert figure.note == "3 patients without a recorded change in target lesions are not shown."
+    assert " in the 2 patients treated with sorafenib" in _waterfall_caption(2, renal)
+
+
+# Through the command line: exit code and one plain message, never a traceback.
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "cohortpress", *args]
+    env = {**os.environ, "COLUMNS": "200"}  # the problems table wide enough not to fold words
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
+
+
+def test_cli_refuses_a_folder_of_csv_and_parquet(tmp_path: Path) -> None:
+    folder = write_csv_folder(valid_book(), tmp_path / "mixed")
+    pd.DataFrame(valid_book().adverse_events).astype(str).to_parquet(
+        folder / "adverse_events.parquet"
+    )
+    done = _cli("validate", "reports/thyroid", "--data", str(folder))
+    assert done.returncode == 2, done.stderr
+    assert "holds both CSV and Parquet files" in done.stderr
+    assert "adverse_events.parquet" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_names_an_absent_column_the_study_needs(tmp_path: Path) -> None:
+    book = valid_book()
+    for row in book.patients:
+        del row["Progression date"]
+    done = _cli("validate", "reports/thyroid", "--data", str(write_xlsx(book, tmp_path / "w.xlsx")))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Progression date" in done.stdout and "clinical benefit" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_report_without_an_adverse_events_sheet(tmp_path: Path) -> None:
+    raw = yaml.safe_load((THYROID_STUDY / "study.yml").read_text(encoding="utf-8"))
+    del raw["adverse_events"], raw["sheets"]
+    study = tmp_path / "study"
+    study.mkdir()
+    (study / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    shutil.copy(THYROID_STUDY / "manuscript.qmd", study)
+    shutil.copy(ROOT / "_quarto.yml", tmp_path)
+    book = openpyxl.load_workbook(ROOT / "data" / "thyroid_sorafenib.xlsx")
+    del book["adverse_events"]
+    book.save(tmp_path / "no-ae.xlsx")
+    out = tmp_path / "out"
+    done = _cli("report", str(study), "--data", str(tmp_path / "no-ae.xlsx"), "--to", "html",
+                "--output", str(out), "-q")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    html = (out / "study" / "manuscript.html").read_text(encoding="utf-8")
+    assert "Adverse events are not reported: the workbook has no adverse events sheet." in html
+    assert "ae" not in json.loads((out / "study" / "results.json").read_text(encoding="utf-8"))

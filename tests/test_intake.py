@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import re
 from typing import TYPE_CHECKING
 
 import openpyxl
 import pandas as pd
 import pytest
-from defects import thyroid_config, valid_book, write_xlsx
+from defects import thyroid_config, valid_book, write_csv_folder, write_xlsx
+from pydantic import ValidationError
 
+from cohortpress.config import StudyConfig
 from cohortpress.errors import UnreadableInputError
 from cohortpress.intake import read_workbook
 from cohortpress.intake._categories import lookup_for, read_category
@@ -22,8 +25,6 @@ from cohortpress.validate._schemas import schema_package
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from cohortpress.config import StudyConfig
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +152,7 @@ def test_no_adverse_event_sheet_when_the_study_has_none(tmp_path, config) -> Non
     book.sheet_names = {"patients": "patients"}
     workbook = read_workbook(write_xlsx(book, tmp_path / "no-ae.xlsx"), study)
     assert workbook.problems == ()
-    assert workbook.adverse_events.empty
+    assert workbook.adverse_events is None
 
 
 def test_levels_are_those_of_the_schema() -> None:
@@ -297,3 +298,111 @@ def test_encoding_is_chosen_by_the_expected_headers() -> None:
     assert decode(latin, headers).encoding == "cp1252"
     assert decode(japanese, headers).encoding == "cp932"
     assert decode(b"Patient ID\n", headers).note is None
+
+
+def _study(config: StudyConfig, **changes: object) -> StudyConfig:
+    """The study with ``changes`` applied and validated as study.yml would be."""
+    raw = {**config.model_dump(exclude_defaults=True), **changes, "folder": config.folder}
+    return StudyConfig.model_validate(raw)
+
+
+def test_a_declared_synonym_wins_over_a_built_in_missing_token(tmp_path, config) -> None:
+    symptoms = config.variables["symptoms"].model_dump(exclude_defaults=True)
+    variables = {**config.variables, "symptoms": {**symptoms, "synonyms": {"-": "No"}}}
+    study = _study(config, variables=variables)
+    book = valid_book()
+    for row in (2, 4, 6):
+        book.set("patients", row, "Subjective symptoms", "-")
+    book.set("patients", 3, "Subjective symptoms", "--")  # a built-in token, not declared
+    workbook = read_workbook(write_xlsx(book, tmp_path / "dash.xlsx"), study)
+    values = workbook.patients["symptoms"].tolist()
+    assert values[0] == values[2] == values[4] == "No"
+    assert pd.isna(values[1])
+    assert workbook.problems == ()
+
+
+def test_synonyms_of_built_in_fields(tmp_path, config) -> None:
+    synonyms = {
+        "sex": {"1": "Male", "2": "Female"},
+        "best_response": {"-": "NE"},
+        "end_reason": {"PD": "adverse_event"},  # the study's own coding beats the built-in one
+        "grade": {"severe": 3},
+    }
+    study = _study(config, synonyms=synonyms)
+    book = valid_book()
+    book.set("patients", 2, "Sex", 1)
+    book.set("patients", 3, "Sex", "2")
+    book.set("patients", 3, "Reason for stopping", "PD")
+    book.set("patients", 7, "Best response (RECIST)", "-")
+    book.set("adverse_events", 3, "CTCAE grade", "Severe")
+    workbook = read_workbook(write_xlsx(book, tmp_path / "coded.xlsx"), study)
+    patients = workbook.patients
+    assert patients.loc[[2, 3], "sex"].tolist() == ["Male", "Female"]
+    assert patients.loc[3, "end_reason"] == "adverse_event"
+    assert patients.loc[7, "best_response"] == "NE"
+    assert workbook.adverse_events.loc[3, "grade"] == 3
+    assert workbook.problems == ()
+
+
+def test_declared_missing_values_are_added_to_the_built_in_ones(tmp_path, config) -> None:
+    study = _study(config, missing_values=["n.d.", "99"])
+    book = valid_book()
+    book.set("patients", 2, "Neutrophils (/µl)", "n.d.")
+    book.set("patients", 3, "Neutrophils (/µl)", 99)  # typed as a number in Excel
+    book.set("patients", 4, "Histology", "N.D.")
+    book.set("patients", 5, "Sex", "unknown")  # built-in tokens still count
+    workbook = read_workbook(write_xlsx(book, tmp_path / "nd.xlsx"), study)
+    patients = workbook.patients
+    assert patients.loc[[2, 3], "neutrophils"].isna().all()
+    assert pd.isna(patients.loc[4, "histology"]) and pd.isna(patients.loc[5, "sex"])
+    assert patients.loc[6, "neutrophils"] == 4400
+    rules = {n.rule for n in workbook.normalisations}
+    assert {"'n.d.' read as missing", "'99' read as missing", "'N.D.' read as missing"} <= rules
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        (
+            {"synonyms": {"sex": {"-": "Male"}}, "missing_values": ["-"]},
+            "synonyms.sex: '-' is declared both as a synonym and in missing_values",
+        ),
+        ({"synonyms": {"sex": {"W": "Woman"}}}, "'W' -> 'Woman' is not one of Male, Female"),
+        ({"synonyms": {"grade": {"G6": 6}}}, "'G6' -> '6' is not one of 1, 2, 3, 4, 5"),
+        ({"synonyms": {"histology": {"P": "Papillary"}}}, "synonyms.histology"),
+    ],
+)
+def test_conflicting_or_impossible_synonyms_are_study_errors(config, changes, words) -> None:
+    with pytest.raises(ValidationError, match=re.escape(words)):
+        _study(config, **changes)
+
+
+def test_a_folder_of_csv_and_parquet_is_refused(tmp_path, config) -> None:
+    folder = write_csv_folder(valid_book(), tmp_path / "mixed")
+    pd.DataFrame(valid_book().patients[:3]).astype(str).to_parquet(folder / "patients.parquet")
+    with pytest.raises(UnreadableInputError) as info:
+        read_workbook(folder, config)
+    message = str(info.value)
+    assert "holds both CSV and Parquet files" in message
+    assert "patients.csv" in message and "patients.parquet" in message
+
+
+def test_two_files_for_one_sheet_are_refused(tmp_path, config) -> None:
+    folder = write_csv_folder(valid_book(), tmp_path / "twice")
+    (folder / "Patients.CSV").write_bytes((folder / "patients.csv").read_bytes())
+    with pytest.raises(UnreadableInputError, match=r"2 files hold the same sheet \(.*\); keep one"):
+        read_workbook(folder, config)
+
+
+def test_no_adverse_event_sheet_when_the_study_does_not_ask_for_one(tmp_path, config) -> None:
+    raw = config.model_dump(exclude_defaults=True, exclude={"adverse_events", "sheets"})
+    study = StudyConfig.model_validate({**raw, "folder": config.folder})
+    book = valid_book()
+    book.sheet_names = {"patients": "patients"}
+    workbook = read_workbook(write_xlsx(book, tmp_path / "no-ae.xlsx"), study)
+    assert workbook.problems == ()
+    assert workbook.adverse_events is None
+    assert any("no adverse events sheet" in n.rule for n in workbook.normalisations)
+    # a study.yml that asks for AEs still needs the sheet
+    [problem] = read_workbook(write_xlsx(book, tmp_path / "no-ae.xlsx"), config).problems
+    assert problem.rule == "no-ae.xlsx has no sheet 'adverse_events'"

@@ -241,3 +241,48 @@ def test_the_synonyms_line_keeps_the_present_ones_and_is_yaml() -> None:
     assert line == "synonyms: {favourable: Favorable, Fav: Favorable}"
     yes_no = synonyms_line({}, {"Yess": "Yes", "1.0": "1"})
     assert yaml.safe_load(yes_no) == {"synonyms": {"Yess": "Yes", "1.0": "1"}}
+
+
+@pytest.mark.parametrize(
+    ("field", "words"),
+    [
+        ("treatment_end", "needed by the treatment duration and reasons for stopping, the TTF"),
+        ("end_reason", "needed by the reasons for stopping treatment"),
+        ("progression_date", "needed by the clinical benefit rate (how long SD lasted)"),
+        ("death_date", "needed by the OS endpoint and the TTF endpoint"),
+    ],
+)
+def test_an_absent_column_the_study_needs_is_one_located_error(valid, config, field, words):
+    report = validate_workbook(_with(valid, patients=valid.patients.drop(columns=field)), config)
+    [problem] = [p for p in report.errors if p.row is None]  # rows only where a rule is broken
+    assert len(report.errors) == (2 if field == "death_date" else 1)  # P04 stopped for death
+    assert (problem.sheet, problem.row, problem.column) == ("patients", None, config.header(field))
+    assert words in problem.rule
+
+
+def test_an_absent_column_nothing_needs_is_read_as_empty(valid, config) -> None:
+    from cohortpress.analyse import analyse
+    from cohortpress.derive import derive_cohort
+
+    raw = {**config.model_dump(exclude_defaults=True), "response": None, "folder": config.folder}
+    study = type(config).model_validate(raw)
+    patients = valid.patients.drop(columns="progression_date")
+    assert validate_workbook(_with(valid, patients=patients), study).ok
+    results = analyse(derive_cohort(patients, valid.adverse_events, study), study)
+    assert results.response is None and results.n == 5
+
+
+def test_unknown_patient_ids_get_cheap_suggestions(valid, config) -> None:
+    events = pd.concat([valid.adverse_events] * 10, ignore_index=True)
+    events.index = range(2, len(events) + 2)
+    events["patient_id"] = [f"X{i}" for i in range(len(events))]
+    last = events.index[-1]
+    events.loc[2, "patient_id"] = "P001"  # a typo among the first unknown IDs: fuzzy match
+    events.loc[last - 1, "patient_id"] = "P002"  # a typo after them: no fuzzy search
+    events.loc[last, "patient_id"] = " p01"  # case and spacing: suggested wherever it is
+    report = validate_workbook(_with(valid, adverse_events=events), config)
+    unknown = [p for p in report.errors if p.rule.startswith("no patient with this ID")]
+    assert len(unknown) == len(events)
+    suggestions = {p.value: p.suggestion for p in unknown}
+    assert suggestions["P001"] == suggestions[" p01"] == "did you mean 'P01'?"
+    assert suggestions["P002"] is None

@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -24,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from cohortpress._yaml import MAX_YAML_BYTES, load_yaml
 from cohortpress.errors import StudyConfigError
 
 TimeUnit = Literal["days", "weeks", "months", "years"]
@@ -582,6 +582,28 @@ class Treatment(_Model):
     )
 
 
+BUILT_IN_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "sex": ("Male", "Female"),
+    "end_reason": (
+        "progression",
+        "adverse_event",
+        "death",
+        "patient_decision",
+        "physician_decision",
+        "other",
+    ),
+    "best_response": ("CR", "PR", "SD", "PD", "NE"),
+    "serious": ("Yes", "No"),
+    "grade": ("1", "2", "3", "4", "5"),
+}
+SynonymField = Literal["sex", "end_reason", "best_response", "serious", "grade"]
+
+
+def fold_token(text: str) -> str:
+    """How declared spellings and missing-value tokens are compared: trimmed, case-folded."""
+    return text.strip().casefold()
+
+
 class StudyConfig(_Model):
     """Everything ``reports/<study>/study.yml`` says about one study."""
 
@@ -655,6 +677,23 @@ class StudyConfig(_Model):
             "differently is an error."
         ),
         examples=[["DD/MM/YYYY"]],
+    )
+    synonyms: dict[SynonymField, dict[str, str | int]] = Field(
+        default_factory=dict,
+        description=(
+            "Other spellings of the built-in categories (sex, end_reason, best_response, "
+            "serious, AE grade): field: {value as written: level}. Applied before the built-in "
+            "missing-value words, so a declared spelling always wins."
+        ),
+        examples=[{"sex": {"H": "Male"}, "best_response": {"nCR": "PR"}}],
+    )
+    missing_values: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Cell texts that mean 'not known' in your export, added to the built-in ones "
+            "(empty, NA, -, unknown)."
+        ),
+        examples=[["n.d.", "99"]],
     )
     data_cutoff: dt.date = Field(
         description=(
@@ -736,6 +775,38 @@ class StudyConfig(_Model):
         return {"patients": "patients", "adverse_events": "adverse_events", **sheets}
 
     @model_validator(mode="after")
+    def _synonyms_are_levels_and_not_missing(self) -> StudyConfig:
+        missing = {fold_token(token) for token in self.missing_values}
+        for where, spelling, level, levels in self._declared_synonyms():
+            if levels and str(level) not in levels:
+                allowed = ", ".join(levels)
+                raise ValueError(f"{where}: '{spelling}' -> '{level}' is not one of {allowed}")
+            if fold_token(spelling) in missing:
+                raise ValueError(
+                    f"{where}: '{spelling}' is declared both as a synonym and in missing_values"
+                )
+        return self
+
+    def _declared_synonyms(self) -> list[tuple[str, str, object, tuple[str, ...]]]:
+        """(where, input value, level, allowed levels) for every synonym study.yml declares."""
+        found = [
+            (f"synonyms.{name}", spelling, level, BUILT_IN_CATEGORIES[name])
+            for name, table in self.synonyms.items()
+            for spelling, level in table.items()
+        ]
+        found += [
+            (f"variables.{name}.synonyms", spelling, level, tuple(var.levels or ()))
+            for name, var in self.variables.items()
+            for spelling, level in var.synonyms.items()
+        ]
+        if self.adverse_events is not None:
+            found += [
+                ("adverse_events.synonyms", spelling, term, ())
+                for spelling, term in self.adverse_events.synonyms.items()
+            ]
+        return found
+
+    @model_validator(mode="after")
     def _references_exist(self) -> StudyConfig:
         self._identifiers_never_printed()
         known = set(CANONICAL_PATIENT_FIELDS) | set(self.variables) | set(self.markers)
@@ -800,10 +871,15 @@ def load_study(folder: Path | str) -> StudyConfig:
     path = folder / "study.yml"
     if not path.is_file():
         raise StudyConfigError(f"{path}: no study.yml in this folder")
+    size = path.stat().st_size
+    if size > MAX_YAML_BYTES:
+        raise StudyConfigError(
+            f"{path}: {size:,} bytes, more than the {MAX_YAML_BYTES:,} a study.yml may have"
+        )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise StudyConfigError(f"{path}: not valid YAML: {exc}") from None
+        raw = load_yaml(path.read_text(encoding="utf-8"), str(path), text_dates=False)
+    except ValueError as exc:
+        raise StudyConfigError(str(exc)) from None
     if not isinstance(raw, dict):
         raise StudyConfigError(f"{path}: expected a mapping of keys at the top level")
     try:

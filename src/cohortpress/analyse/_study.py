@@ -154,6 +154,7 @@ class GroupComparison:
     levels: tuple[str, ...]
     sizes: tuple[int, ...]
     rows: tuple[tuple[tuple[Characteristic, ...], ComparisonResult], ...]  # per level, test
+    ungrouped: int = 0  # patients whose group is missing: in no column and in no test
 
 
 @dataclass(frozen=True, eq=False)

@@ -82,7 +82,11 @@ def characteristics(cohort: Cohort, config: StudyConfig) -> tuple[Characteristic
     return tuple(_characteristic(cohort.patients, row, config) for row in config.table1)
 
 
-def _characteristic(data: pd.DataFrame, row: Table1Row, config: StudyConfig) -> Characteristic:
+def _characteristic(
+    data: pd.DataFrame, row: Table1Row, config: StudyConfig, cohort: pd.DataFrame | None = None
+) -> Characteristic:
+    """One row of Table I for ``data``; the levels listed are decided on ``cohort`` (default:
+    ``data``), so every group of a comparison lists the same levels."""
     label, kind, unit, levels = variable_info(row.variable, config)
     label = row.label or label
     values = data[row.variable]
@@ -109,7 +113,8 @@ def _characteristic(data: pd.DataFrame, row: Table1Row, config: StudyConfig) -> 
         levels = (below, above)
     shown = row.levels_shown or (levels[:1] if kind == "binary" else levels)
     if row.levels_shown:  # listed even when empty; a level that has patients is never hidden
-        extra = {lvl for lvl in levels if lvl not in shown and (values == lvl).any()}
+        everyone = values if cohort is None else _grouped_values(cohort, row, config)
+        extra = {lvl for lvl in levels if lvl not in shown and (everyone == lvl).any()}
         shown = tuple(lvl for lvl in levels if lvl in shown or lvl in extra) + tuple(
             lvl for lvl in shown if lvl not in levels
         )
@@ -185,7 +190,7 @@ def treatment(cohort: Cohort, config: StudyConfig) -> TreatmentSummary:
 
 def adverse_events(cohort: Cohort, config: StudyConfig) -> AdverseEventSummary | None:
     settings = config.adverse_events
-    if settings is None:
+    if settings is None or cohort.adverse_events is None:
         return None
     n = len(cohort.patients)
     events = cohort.adverse_events
@@ -241,13 +246,14 @@ def comparison(cohort: Cohort, config: StudyConfig) -> GroupComparison | None:
     groups = {lvl: data[members[lvl]] for lvl in present}  # each group taken once, not per row
     rows = []
     for row in config.table1:
-        per_level = tuple(_characteristic(groups[lvl], row, config) for lvl in present)
+        per_level = tuple(_characteristic(groups[lvl], row, config, data) for lvl in present)
         values = _grouped_values(data, row, config)
         kind = "continuous" if per_level[0].distribution is not None else "categorical"
         rows.append((per_level, compare_groups(values, data[column], kind)))
     sizes = tuple(int(members[lvl].sum()) for lvl in present)
     shown = tuple(lab for lvl, lab in zip(levels, labels, strict=True) if lvl in present)
-    return GroupComparison(factor, variable_info(factor, config)[0], shown, sizes, tuple(rows))
+    label = variable_info(factor, config)[0]
+    return GroupComparison(factor, label, shown, sizes, tuple(rows), len(data) - sum(sizes))
 
 
 def _grouped_values(data: pd.DataFrame, row: Table1Row, config: StudyConfig) -> pd.Series:

@@ -67,6 +67,8 @@ def build_artefacts(
         written += [_write(generated / f"{name}.md", text) for name, text in paragraphs.items()]
         tables = build_tables(results, config)
         written += [_write(generated / f"table-{t.id}.md", t.markdown()) for t in tables]
+        if results.adverse_events is None:  # the manuscript may still include the table
+            written.append(_write(generated / "table-adverse-events.md", _no_events(config)))
         written.append(write_supplement(tables, staging / "supplementary.xlsx"))
     with stage("figures"):
         specs = draw_figures(
@@ -85,6 +87,13 @@ def _meta_yaml(numbers: Numbers) -> str:
     Markdown (results.json keeps them plain)."""
     tree = {"results": markdown_tree(numbers.nested())}
     return yaml.safe_dump(tree, allow_unicode=True, sort_keys=False)
+
+
+def _no_events(config: StudyConfig) -> str:
+    """What stands in place of the adverse events table when there is none, and why."""
+    if config.adverse_events is None:
+        return "*Adverse events are not reported (`adverse_events: null` in study.yml).*\n"
+    return "*Adverse events are not reported: the workbook has no adverse events sheet.*\n"
 
 
 def _write(path: Path, text: str) -> Path:

@@ -67,11 +67,15 @@ def draw_figures(
     drawings: list[Drawing] = []
     data = results.waterfall
     if data is not None:
+        unmeasured = results.n - len(data.change_pct)  # analysis keeps measured patients only
         waterfall = figure_waterfall(
-            data.change_pct, data.best_response, small_cell=config.statistics.small_cell
+            data.change_pct,
+            data.best_response,
+            not_measured=unmeasured,
+            small_cell=config.statistics.small_cell,
         )
         drawings.append(Drawing(waterfall, folder / "waterfall", width, height * 0.8, 1))
-        caption = _waterfall_caption(results, config)
+        caption = _waterfall_caption(waterfall.n_patients, config)
         if waterfall.note:
             caption = f"{caption} {waterfall.note}"
         specs.append(FigureSpec("waterfall", caption, "waterfall"))
@@ -153,10 +157,11 @@ def _by_caption(e: EndpointResult, config: StudyConfig, unmarked: str | None) ->
     )
 
 
-def _waterfall_caption(results: StudyResults, config: StudyConfig) -> str:
+def _waterfall_caption(drawn: int, config: StudyConfig) -> str:
+    """The caption counts the patients the figure shows; its note names those it does not."""
     criteria = config.response.criteria if config.response else "RECIST 1.1"
     return (
         f"Maximal percent change in the sum of target lesions from baseline in the "
-        f"{fmt.integer(results.n)} "
+        f"{fmt.integer(drawn)} "
         f"patients treated with {config.treatment.drug}. Dashed lines: +20% and −30% ({criteria})."
     )

@@ -7,8 +7,10 @@ computation: text, tables and the JSON cannot disagree.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,8 @@ from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._results import CoxResult, KMEstimate, ProportionEstimate
     from cohortpress.analyse._study import Distribution, EndpointResult, GroupedSurvival
@@ -37,6 +41,32 @@ def slug(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
 
 
+def label_keys(labels: Iterable[str]) -> dict[str, str]:
+    """Label -> meta key, a different key for every different label of one group.
+
+    An ASCII label keeps its readable :func:`slug`. A label whose slug would be shared with
+    another label of the group ("Rash", "Rash!", "rash"; "ALT < 40", "ALT ≥ 40"), be empty, or
+    drop letters or digits (発熱, Ödem) gets its slug followed by a short hash of the label
+    itself: the same label always gets the same key.
+    """
+    distinct = list(dict.fromkeys(labels))
+    bases = {label: slug(label) for label in distinct}
+    shared = Counter(bases.values())
+    return {
+        label: base if base and shared[base] == 1 and not _drops_letters(label) else _hashed(label)
+        for label, base in bases.items()
+    }
+
+
+def _drops_letters(label: str) -> bool:
+    return any(ch.isalnum() and not ch.isascii() for ch in label)
+
+
+def _hashed(label: str) -> str:
+    digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:8]
+    return f"{slug(label) or 'label'}_{digest}"
+
+
 class Numbers:
     """A flat registry of dotted keys, written out as nested mappings.
 
@@ -48,6 +78,17 @@ class Numbers:
     def __init__(self, small_cell: int | None = None) -> None:
         self._entries: dict[str, Number] = {}
         self.small_cell = small_cell
+        self._keys: dict[str, dict[str, str]] = {}
+
+    def label_keys(self, group: str, labels: Iterable[str]) -> dict[str, str]:
+        """The keys of ``labels`` under ``group`` (see :func:`label_keys`), remembered for
+        :meth:`key`, which the generated text uses to find the same entries."""
+        keys = self._keys[group] = label_keys(labels)
+        return keys
+
+    def key(self, group: str, label: str) -> str:
+        """The key a label was given under ``group``."""
+        return self._keys[group][label]
 
     def add(
         self, key: str, value: Any, text: str, unit: str | None = None, method: str | None = None
@@ -179,8 +220,9 @@ def _characteristics(numbers: Numbers, results: StudyResults) -> None:
             _distribution(numbers, key, c.distribution, c.unit, decimals)
             continue
         marks, _ = sup.characteristic_marks(c, numbers.small_cell)
+        keys = numbers.label_keys(key, (lvl.level for lvl in c.levels))
         for lvl, mark in zip(c.levels, marks, strict=True):
-            sub = f"{key}.{slug(lvl.level)}"
+            sub = f"{key}.{keys[lvl.level]}"
             numbers.add_count(f"{sub}.n", lvl.count, mark)
             numbers.add_percent(f"{sub}.pct", lvl.count, lvl.n, mark, lvl.percent)
             text = fmt.n_percent(lvl.count, lvl.n, mark)
@@ -247,17 +289,23 @@ def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:
         numbers.add(f"{key}.epv", epv, f"{epv:.1f}", "events per variable")
     if model.note:
         numbers.add(f"{key}.note", model.note, model.note)
+    keys = numbers.label_keys(f"{key}.terms", (_term_label(t) for t in model.terms))
     for term in model.terms:
-        sub = f"{key}.terms.{slug(term.covariate + ' ' + (term.level or ''))}"
+        sub = f"{key}.terms.{keys[_term_label(term)]}"
         numbers.add(f"{sub}.hr", term.hr, fmt.hazard_ratio(term.hr), method=method)
         numbers.add(f"{sub}.ci", [term.lower, term.upper], fmt.hr_ci(term.lower, term.upper))
         numbers.add(f"{sub}.p", term.p, fmt.p_value(term.p, style), method="Wald")
         numbers.add(f"{sub}.label", term.label, term.label)
 
 
+def _term_label(term: Any) -> str:
+    return term.covariate + " " + (term.level or "")
+
+
 def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: str) -> None:
+    keys = numbers.label_keys(key, g.levels)
     for level, km in zip(g.levels, g.estimates, strict=True):
-        _km(numbers, f"{key}.{slug(level)}", km, unit)
+        _km(numbers, f"{key}.{keys[level]}", km, unit)
     if g.logrank is not None:
         lr = g.logrank
         method = f"{lr.method}, chi-square {lr.chisq:.3f} on {lr.df} df"
@@ -330,8 +378,9 @@ def _adverse_events(numbers: Numbers, results: StudyResults) -> None:
         mark = sup.single(count, ae.n, k)
         numbers.add_count(f"{key}.n", count, mark)
         numbers.add_percent(f"{key}.pct", count, ae.n, mark, count)
+    keys = numbers.label_keys("ae.terms", (row.term for row in ae.rows))
     for row in ae.rows:
-        key = f"ae.terms.{slug(row.term)}"
+        key = f"ae.terms.{keys[row.term]}"
         mark = sup.single(row.any_grade, ae.n, k)
         numbers.add_count(f"{key}.n", row.any_grade, mark)
         numbers.add_percent(f"{key}.pct", row.any_grade, ae.n, mark, row.any_grade)

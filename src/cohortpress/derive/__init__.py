@@ -16,12 +16,15 @@ if TYPE_CHECKING:
 
 __all__ = ["Cohort", "Exclusion", "PatientFlow", "derive_cohort"]
 
+_OPTIONAL_DATES = ("treatment_end", "progression_date", "death_date")
+_OPTIONAL_TEXT = ("end_reason", "best_response")
+
 
 def derive_cohort(
-    patients: pd.DataFrame, adverse_events: pd.DataFrame, config: StudyConfig
+    patients: pd.DataFrame, adverse_events: pd.DataFrame | None, config: StudyConfig
 ) -> Cohort:
     """Apply the study's inclusion rule and derive everything the analysis reads."""
-    data = patients.copy()
+    data = _with_absent_fields(patients)
     data["treatment_days"] = treatment_days(data, config.data_cutoff)
     included, exclusions = _apply_inclusion(data, config)
     data = data.loc[included].copy()
@@ -36,9 +39,24 @@ def derive_cohort(
         data[name] = evaluate_formula(marker.formula, data)
         data[f"{name}_group"] = marker_groups(data[name], marker)
     flow = PatientFlow(len(patients), exclusions, len(data))
-    events = adverse_events[adverse_events["patient_id"].isin(data["patient_id"])]
+    events = None
+    if adverse_events is not None:
+        events = adverse_events[adverse_events["patient_id"].isin(data["patient_id"])].copy()
     censored = touched_by_cutoff(data, config.data_cutoff)
-    return Cohort(data, events.copy(), flow, config.time_unit, censored)
+    return Cohort(data, events, flow, config.time_unit, censored)
+
+
+def _with_absent_fields(patients: pd.DataFrame) -> pd.DataFrame:
+    """The patients with every optional date and the end reason present, empty where the
+    workbook has no such column (validation has stopped the run if the study needs it)."""
+    data = patients.copy()
+    for field in _OPTIONAL_DATES:
+        if field not in data:
+            data[field] = pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")
+    for field in _OPTIONAL_TEXT:
+        if field not in data:
+            data[field] = pd.Series(pd.NA, index=data.index, dtype="string")
+    return data
 
 
 def _apply_inclusion(

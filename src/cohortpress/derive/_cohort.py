@@ -40,7 +40,7 @@ class Cohort:
     """
 
     patients: pd.DataFrame
-    adverse_events: pd.DataFrame
+    adverse_events: pd.DataFrame | None  # None: the study has no adverse events sheet
     flow: PatientFlow
     time_unit: str
     censored_at_cutoff: int

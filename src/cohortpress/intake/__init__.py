@@ -43,16 +43,23 @@ def read_workbook(path: Path, config: StudyConfig) -> Workbook:
 
     Each frame is indexed by Excel row number and holds only the study's columns under their
     canonical names. The adverse events sheet is read only when the study reports adverse
-    events (``adverse_events:`` is not null in study.yml).
+    events (``adverse_events:`` is not null in study.yml); the frame is None when it was not
+    read.
     """
     specs = {
         "patients": patient_fields(config) + identifier_fields(config),
         "adverse_events": adverse_event_fields(config),
     }
-    wanted = {key: config.sheets[key] for key in _sheets_used(config)}
-    raw = read_input(Path(path), wanted, {key: [s.header for s in specs[key]] for key in wanted})
+    wanted = {key: config.sheets.get(key, key) for key in _sheets_used(config)}
+    expected = {key: [s.header for s in specs[key]] for key in wanted}
+    optional = frozenset() if _declares_adverse_events(config) else frozenset({"adverse_events"})
+    raw = read_input(Path(path), wanted, expected, optional)
     dates = DateSettings(tuple(config.date_formats), raw.date1904)
     sheets = {key: _read(raw.sheets.get(key), specs[key], dates) for key in SHEET_KEYS}
+    without_events = "adverse_events" not in raw.sheets
+    if without_events and "adverse_events" in wanted:
+        rule = "no adverse events sheet, and study.yml does not ask for one: AEs are not reported"
+        raw.notes.append(Normalisation(wanted["adverse_events"], None, rule, 1))
     names = {
         key: raw.sheets[key].name if key in raw.sheets else wanted.get(key, key)
         for key in SHEET_KEYS
@@ -61,7 +68,7 @@ def read_workbook(path: Path, config: StudyConfig) -> Workbook:
     identifiers = _split_identifiers(sheets["patients"])
     return Workbook(
         patients=sheets["patients"].frame,
-        adverse_events=sheets["adverse_events"].frame,
+        adverse_events=None if without_events else sheets["adverse_events"].frame,
         headers={(key, f): h for key, sheet in sheets.items() for f, h in sheet.headers.items()},
         normalisations=(*raw.notes, *(n for s in sheets.values() for n in s.notes)),
         problems=(*raw.problems, *(p for s in sheets.values() for p in s.problems)),
@@ -83,6 +90,16 @@ def _split_identifiers(sheet: SheetResult) -> pd.DataFrame:
 
 def _sheets_used(config: StudyConfig) -> tuple[SheetKey, ...]:
     return SHEET_KEYS if config.adverse_events is not None else ("patients",)
+
+
+def _declares_adverse_events(config: StudyConfig) -> bool:
+    """True when study.yml names the adverse events settings or sheet: the sheet must exist.
+
+    A study.yml silent on both reports AEs when the workbook has the sheet, and says it has
+    none otherwise.
+    """
+    declared = "adverse_events" in config.model_fields_set
+    return declared or ("sheets" in config.model_fields_set and "adverse_events" in config.sheets)
 
 
 def _read(raw: RawSheet | None, specs: list[FieldSpec], dates: DateSettings) -> SheetResult:

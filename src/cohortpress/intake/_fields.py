@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from cohortpress.config import CANONICAL_AE_FIELDS, CANONICAL_PATIENT_FIELDS
+from cohortpress.config import (
+    BUILT_IN_CATEGORIES,
+    CANONICAL_AE_FIELDS,
+    CANONICAL_PATIENT_FIELDS,
+    fold_token,
+)
 
 if TYPE_CHECKING:
     from cohortpress.config import StudyConfig, Variable
 
 Kind = Literal["id", "text", "number", "date", "category", "grade"]
 
-SEXES = ("Male", "Female")
-END_REASONS = (
-    "progression",
-    "adverse_event",
-    "death",
-    "patient_decision",
-    "physician_decision",
-    "other",
-)
-RESPONSES = ("CR", "PR", "SD", "PD", "NE")
-YES_NO = ("Yes", "No")
+SEXES = BUILT_IN_CATEGORIES["sex"]
+END_REASONS = BUILT_IN_CATEGORIES["end_reason"]
+RESPONSES = BUILT_IN_CATEGORIES["best_response"]
+YES_NO = BUILT_IN_CATEGORIES["serious"]
 
 _PATIENT_KINDS: dict[str, Kind] = {
     "patient_id": "id",
@@ -59,6 +57,7 @@ class FieldSpec:
     levels: tuple[str, ...] = ()
     synonyms: dict[str, str] = field(default_factory=dict)  # input value -> level or term
     percent: bool = False  # a trailing % sign is allowed
+    missing: frozenset[str] = frozenset()  # study.yml's missing_values, folded
 
 
 def patient_fields(config: StudyConfig) -> list[FieldSpec]:
@@ -83,12 +82,7 @@ def adverse_event_fields(config: StudyConfig) -> list[FieldSpec]:
     """The canonical fields of the adverse events sheet; term synonyms come from study.yml."""
     synonyms = dict(config.adverse_events.synonyms) if config.adverse_events else {}
     specs = [_canonical(config, name, _AE_KINDS[name]) for name in CANONICAL_AE_FIELDS]
-    return [
-        FieldSpec(s.name, s.header, s.kind, s.declared, s.levels, synonyms)
-        if s.name == "term"
-        else s
-        for s in specs
-    ]
+    return [replace(s, synonyms=synonyms) if s.name == "term" else s for s in specs]
 
 
 def _canonical(config: StudyConfig, name: str, kind: Kind) -> FieldSpec:
@@ -98,7 +92,9 @@ def _canonical(config: StudyConfig, name: str, kind: Kind) -> FieldSpec:
         kind=kind,
         declared=name in config.columns,
         levels=_LEVELS.get(name, ()),
+        synonyms={k: str(v) for k, v in config.synonyms.get(name, {}).items()},  # type: ignore[call-overload]
         percent=name == "best_change_pct",
+        missing=_missing(config),
     )
 
 
@@ -111,4 +107,9 @@ def _variable(config: StudyConfig, name: str, variable: Variable) -> FieldSpec:
         declared=True,
         levels=tuple(variable.levels or ()),
         synonyms=dict(variable.synonyms),
+        missing=_missing(config),
     )
+
+
+def _missing(config: StudyConfig) -> frozenset[str]:
+    return frozenset(fold_token(token) for token in config.missing_values)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cohortpress.config import fold_token
 from cohortpress.errors import Problem
 from cohortpress.intake._categories import lookup_for, read_category
 from cohortpress.intake._dates import EARLIEST, LATEST, TIME_DROPPED, DateSettings, read_date
@@ -60,12 +61,15 @@ def parse_column(cells: pd.Series, spec: FieldSpec, context: CellContext) -> Par
     result = ParsedColumn(pd.Series(dtype="object"))
     values = _blank_values(len(cells), spec.kind)
     rest = _take_native(cells, spec.kind, values, result)
+    if spec.kind in ("number", "grade") and spec.missing:
+        _declared_missing_numbers(values, spec.missing, result)
     reader = _reader(spec, context)
+    declared = frozenset(fold_token(spelling) for spelling in spec.synonyms)
     raw_cells = cells.iloc[rest].to_numpy(dtype=object)
     rows = cells.index.to_numpy()[rest]
     for at in _positions_by_type(raw_cells):
         codes, distinct = pd.factorize(raw_cells[at])
-        readings = [_read(raw, reader) for raw in distinct]
+        readings = [_read(raw, reader, declared, spec.missing) for raw in distinct]
         typed = _typed_array([r.value for r in readings] + [None], spec.kind)
         values[rest[at]] = typed[codes]  # code -1 (a blank cell) takes the trailing missing value
         counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
@@ -137,10 +141,33 @@ def _positions_by_type(cells: np.ndarray) -> list[np.ndarray]:
     return [np.array(positions) for positions in groups.values()]
 
 
-def _read(raw: object, reader: Callable[[object], Reading]) -> Reading:
+def _declared_missing_numbers(
+    values: np.ndarray, declared: frozenset[str], result: ParsedColumn
+) -> None:
+    """Numbers taken column-wide that study.yml's ``missing_values`` names ("99") are missing."""
+    for token in declared:
+        try:
+            number = float(token)
+        except ValueError:
+            continue
+        hits = values == number
+        if hits.any():
+            values[hits] = np.nan
+            result.notes[f"'{cell_text(number)}' read as missing"] += int(hits.sum())
+
+
+def _read(
+    raw: object,
+    reader: Callable[[object], Reading],
+    declared: frozenset[str],
+    missing: frozenset[str],
+) -> Reading:
+    """One distinct cell: a synonym study.yml declares wins over the missing-value tokens."""
     if is_blank(raw):
         return Reading()
-    return missing_or_error(raw) or reader(raw)
+    if declared and fold_token(cell_text(raw)) in declared:
+        return reader(raw)
+    return missing_or_error(raw, missing) or reader(raw)
 
 
 def _reader(spec: FieldSpec, context: CellContext) -> Callable[[object], Reading]:
@@ -154,7 +181,10 @@ def _reader(spec: FieldSpec, context: CellContext) -> Callable[[object], Reading
             text_file=context.text_file,
         )
     if spec.kind == "grade":
-        return lambda raw: read_grade(raw, text_file=context.text_file)
+        synonyms = {fold_token(k): v for k, v in spec.synonyms.items()}
+        return lambda raw: read_grade(
+            synonyms.get(fold_token(cell_text(raw)), raw), text_file=context.text_file
+        )
     if spec.kind == "category":
         lookup = lookup_for(spec)
         return lambda raw: read_category(raw, spec.levels, lookup)

@@ -68,12 +68,18 @@ def cell_text(raw: object) -> str:
     return str(raw)
 
 
-def missing_or_error(raw: object) -> Reading | None:
-    """A reading for text that stands for a missing value or an Excel error, else None."""
+def missing_or_error(raw: object, declared: frozenset[str] = frozenset()) -> Reading | None:
+    """A reading for a cell that stands for a missing value or an Excel error, else None.
+
+    ``declared`` holds the study's own missing-value tokens (folded), matched against text
+    and, since "99" typed in Excel is a number, against numbers as written.
+    """
+    if declared and is_number(raw) and cell_text(raw).casefold() in declared:
+        return Reading(None, note=f"'{cell_text(raw)}' read as missing")
     if not isinstance(raw, str):
         return None
     token = raw.strip().casefold()
-    if token in MISSING_TOKENS:
+    if token in MISSING_TOKENS or token in declared:
         return Reading(None, note=f"'{raw.strip()}' read as missing")
     if token in EXCEL_ERRORS:
         return Reading(problem=f"an Excel error value ({raw.strip()}), not data")

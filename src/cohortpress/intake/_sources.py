@@ -22,6 +22,7 @@ from cohortpress.intake._excel import SPREADSHEET_SUFFIXES, read_excel_grids, us
 from cohortpress.intake._parquet import read_parquet_table
 from cohortpress.intake._table import header_key
 from cohortpress.intake._workbook import Normalisation
+from cohortpress.intake._zip_limits import check_zip_bounds
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,18 +52,24 @@ class RawInput:
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_input(path: Path, wanted: dict[str, str], expected: dict[str, list[str]]) -> RawInput:
+def read_input(
+    path: Path,
+    wanted: dict[str, str],
+    expected: dict[str, list[str]],
+    optional: frozenset[str] = frozenset(),
+) -> RawInput:
     """The raw sheets named in ``wanted`` (sheet key -> name in study.yml).
 
     ``expected`` lists, per sheet key, the headers the study expects, which locate the header
-    row and settle the encoding and delimiter of text files.
+    row and settle the encoding and delimiter of text files. A sheet key in ``optional`` may
+    be absent without a problem.
     """
     if not path.exists():
         raise UnreadableInputError(f"{path}: no such file or folder")
     if path.is_dir():
-        return _read_folder(path, wanted, expected)
+        return _read_folder(path, wanted, expected, optional)
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        return _read_workbook(path, wanted)
+        return _read_workbook(path, wanted, optional)
     if path.suffix.lower() in FOLDER_SUFFIXES:
         raise UnreadableInputError(
             f"{path}: CSV and parquet input is a folder with one file per sheet "
@@ -75,13 +82,17 @@ def read_input(path: Path, wanted: dict[str, str], expected: dict[str, list[str]
     )
 
 
-def _read_workbook(path: Path, wanted: dict[str, str]) -> RawInput:
+def _read_workbook(path: Path, wanted: dict[str, str], optional: frozenset[str]) -> RawInput:
+    check_zip_bounds(path)
     result = RawInput(path.suffix.lower().lstrip("."), date1904=uses_1904_dates(path))
     chosen: dict[str, str | None] = {}
 
     def choose(names: list[str]) -> list[str]:
         chosen.update(
-            {key: _choose(name, names, result, path.name) for key, name in wanted.items()}
+            {
+                key: _choose(name, names, result, path.name, optional=key in optional)
+                for key, name in wanted.items()
+            }
         )
         return [name for name in chosen.values() if name is not None]
 
@@ -92,18 +103,42 @@ def _read_workbook(path: Path, wanted: dict[str, str]) -> RawInput:
     return result
 
 
-def _read_folder(path: Path, wanted: dict[str, str], expected: dict[str, list[str]]) -> RawInput:
-    files = {f.name: f for f in path.iterdir() if f.suffix.lower() in FOLDER_SUFFIXES}
+def _read_folder(
+    path: Path, wanted: dict[str, str], expected: dict[str, list[str]], optional: frozenset[str]
+) -> RawInput:
+    files = sorted(f for f in path.iterdir() if f.suffix.lower() in FOLDER_SUFFIXES)
+    _check_one_kind(path, files)
     result = RawInput("csv")
     for key, name in wanted.items():
-        stems = {f.stem: f.name for f in files.values()}
-        stem = _choose(name, sorted(stems), result, path.name, noun="file")
+        stems = {f.stem: f for f in files}
+        stem = _choose(name, sorted(stems), result, path.name, "file", optional=key in optional)
         if stem is None:
             continue
-        file = files[stems[stem]]
+        file = _only_file(path, [f for f in files if header_key(f.stem) == header_key(stem)])
         result.kind = file.suffix.lower().lstrip(".")
         result.sheets[key] = _read_file(file, expected[key], result)
     return result
+
+
+def _check_one_kind(folder: Path, files: list[Path]) -> None:
+    """A folder is read as CSV or as Parquet, never a mix: which file wins would be a guess."""
+    kinds = {f.suffix.lower() for f in files}
+    if len(kinds) > 1:
+        names = ", ".join(f.name for f in files)
+        raise UnreadableInputError(
+            f"{folder}: holds both CSV and Parquet files ({names}); keep one file per sheet, "
+            "all of one kind"
+        )
+
+
+def _only_file(folder: Path, candidates: list[Path]) -> Path:
+    """The one file for a sheet; two (``patients.csv`` and ``Patients.CSV``) is an error."""
+    if len(candidates) > 1:
+        names = ", ".join(f.name for f in candidates)
+        raise UnreadableInputError(
+            f"{folder}: {len(candidates)} files hold the same sheet ({names}); keep one"
+        )
+    return candidates[0]
 
 
 def _read_file(file: Path, expected: list[str], result: RawInput) -> RawSheet:
@@ -115,7 +150,13 @@ def _read_file(file: Path, expected: list[str], result: RawInput) -> RawSheet:
 
 
 def _choose(
-    name: str, available: list[str], result: RawInput, where: str, noun: str = "sheet"
+    name: str,
+    available: list[str],
+    result: RawInput,
+    where: str,
+    noun: str = "sheet",
+    *,
+    optional: bool = False,
 ) -> str | None:
     """The available sheet (or file stem) for ``name``: exact, else ignoring case and spacing."""
     if name in available:
@@ -125,6 +166,8 @@ def _choose(
         rule = f"{noun} matched to '{name}' in study.yml (case, spacing or width differ)"
         result.notes.append(Normalisation(same[0], None, rule, 1))
         return same[0]
+    if optional:
+        return None
     close = difflib.get_close_matches(name, available, n=1, cutoff=0.5)
     listed = ", ".join(f"'{a}'" for a in available) or "none"
     suggestion = f"did you mean '{close[0]}'?" if close else f"{noun}s found: {listed}"

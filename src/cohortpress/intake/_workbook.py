@@ -35,7 +35,7 @@ class Workbook:
     """
 
     patients: pd.DataFrame
-    adverse_events: pd.DataFrame
+    adverse_events: pd.DataFrame | None  # None: the study has no adverse events sheet
     headers: dict[tuple[str, str], str]
     normalisations: tuple[Normalisation, ...]
     problems: tuple[Problem, ...]

@@ -10,11 +10,11 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
+from cohortpress._yaml import deep_merge, load_yaml
 from cohortpress.errors import RenderError
 from cohortpress.render._byline import byline
 from cohortpress.render._shortcodes import expand_text
 from cohortpress.render._source import MANUSCRIPT
-from cohortpress.render._yaml import deep_merge, load_yaml
 
 if TYPE_CHECKING:
     from pathlib import Path

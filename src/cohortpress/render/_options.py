@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from cohortpress._yaml import load_yaml
 from cohortpress.errors import StudyConfigError
-from cohortpress.render._yaml import load_yaml
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cohortpress._yaml import load_yaml
 from cohortpress.errors import RenderError
-from cohortpress.render._yaml import load_yaml
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -22,6 +22,7 @@ import pandera.pandas as pa
 from cohortpress.errors import Problem
 from cohortpress.validate._cross_sheet import unknown_patients
 from cohortpress.validate._identifiers import IdentifierFinder, redacted, screen_column
+from cohortpress.validate._needs import missing_needed_columns
 from cohortpress.validate._report import ValidationReport, sort_problems
 from cohortpress.validate._schemas import adverse_events_schema, patients_schema
 from cohortpress.validate._translate import SheetContext, problems_from_failures
@@ -47,6 +48,7 @@ def validate_workbook(workbook: Workbook, config: StudyConfig) -> ValidationRepo
     for context in contexts.values():
         found += _not_yet_reported(_schema_problems(context), found)
     if "patients" in contexts:
+        found += missing_needed_columns(contexts["patients"], config)
         found += _patient_warnings(contexts["patients"], config)
     if "patients" in contexts and "adverse_events" in contexts:
         events = contexts["adverse_events"]
@@ -62,7 +64,7 @@ def validate_workbook(workbook: Workbook, config: StudyConfig) -> ValidationRepo
 def _readable_sheets(workbook: Workbook, config: StudyConfig) -> dict[str, SheetContext]:
     """The sheets intake could read, each with its schema; a missing sheet is already a problem."""
     schemas = {"patients": patients_schema(config)}
-    if config.adverse_events is not None:
+    if config.adverse_events is not None and workbook.adverse_events is not None:
         schemas["adverse_events"] = adverse_events_schema()
     unreadable = {p.sheet for p in workbook.problems if p.row is None and p.column is None}
     return {

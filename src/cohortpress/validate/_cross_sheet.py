@@ -6,9 +6,15 @@ import difflib
 from typing import TYPE_CHECKING
 
 from cohortpress.errors import Problem
+from cohortpress.intake._reading import fold
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# A fuzzy "did you mean" costs one comparison per known patient: it is offered for the first
+# unknown IDs only, so a sheet of thousands of unknown IDs costs linear, not quadratic, time.
+# IDs that differ from a known one only in case, spacing or width are suggested for every row.
+FUZZY_SUGGESTIONS = 20
 
 
 def unknown_patients(
@@ -21,7 +27,7 @@ def unknown_patients(
     unknown = ids.loc[ids.notna() & ~ids.isin(patients["patient_id"])]
     if unknown.empty:
         return []
-    known = sorted(set(patients["patient_id"].dropna()))
+    suggestions = _suggestions(unknown.astype(str).unique(), patients["patient_id"].dropna())
     return [
         Problem(
             sheet,
@@ -29,12 +35,24 @@ def unknown_patients(
             header,
             str(pid),
             "no patient with this ID in the patients sheet",
-            _did_you_mean(str(pid), known),
+            suggestions.get(str(pid)),
         )
         for row, pid in unknown.items()
     ]
 
 
-def _did_you_mean(pid: str, known: list[str]) -> str | None:
-    close = difflib.get_close_matches(pid, known, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+def _suggestions(unknown: object, known_ids: pd.Series) -> dict[str, str]:
+    """Unknown ID -> "did you mean …?" for those with a likely known ID."""
+    known = sorted(set(known_ids.astype(str)))
+    folded = {fold(pid): pid for pid in known}
+    found: dict[str, str] = {}
+    fuzzy_left = FUZZY_SUGGESTIONS
+    for pid in unknown:  # type: ignore[attr-defined]
+        close = folded.get(fold(pid))
+        if close is None and fuzzy_left:
+            fuzzy_left -= 1
+            matches = difflib.get_close_matches(pid, known, n=1, cutoff=0.6)
+            close = matches[0] if matches else None
+        if close is not None:
+            found[pid] = f"did you mean '{close}'?"
+    return found

@@ -51,6 +51,7 @@ def figure_waterfall(
     response_order: Sequence[str] = ("CR", "PR", "SD", "PD", "NE"),
     max_bars: int = 300,
     small_cell: int | None = None,
+    not_measured: int = 0,
 ) -> WaterfallFigure:
     """One bar per patient, sorted from largest growth to largest shrinkage.
 
@@ -59,14 +60,15 @@ def figure_waterfall(
     bars would be thinner than a printed line, so patients are grouped, in rank order, into
     ``max_bars`` bars of equal size: each bar is its group's median change, divided in
     colour by the share of each response. ``note`` says so for the caption, and names the
-    patients left out for having no recorded change (suppressed below ``small_cell``).
+    patients left out for having no recorded change: those among ``change_pct`` and the
+    ``not_measured`` ones the caller left out before (suppressed below ``small_cell``).
     """
     frame = data.waterfall_frame(change_pct, best_response, response_order)
     binned = len(frame) > max_bars
     bars = data.binned_bars(frame, max_bars, response_order) if binned else data.patient_bars(frame)
     notes = [data.binning_note(frame, max_bars) if binned else None]
-    missing = len(change_pct) - len(frame)
-    mark = single(missing, len(change_pct), small_cell)
+    missing = len(change_pct) - len(frame) + not_measured
+    mark = single(missing, len(change_pct) + not_measured, small_cell)
     notes.append(data.missing_note(missing, mark))
     note = " ".join(n for n in notes if n) or None
     return WaterfallFigure(_plot(bars, response_order, len(frame)), len(frame), note)

@@ -53,7 +53,11 @@ def _characteristic_rows(
     indent: str,
     small: int | None,
     marks: tuple[list[sup.Mark], sup.Mark] | None = None,
+    unknown: bool | None = None,
 ) -> list[tuple[str, str]]:
+    """The table rows of one characteristic; an "Unknown" row when ``unknown`` (default: when
+    values are missing), so the counts add up to the column's n."""
+    unknown = bool(c.missing) if unknown is None else unknown
     if c.distribution is not None:
         d = c.distribution
         decimals = 0 if d.median is not None and float(d.median).is_integer() else 1
@@ -63,13 +67,14 @@ def _characteristic_rows(
     levels, missing = marks or sup.characteristic_marks(c, small)
     if len(c.levels) == 1:
         lvl = c.levels[0]
-        return [(f"{indent}{c.label}", fmt.n_percent(lvl.count, lvl.n, levels[0]))]
-    rows = [(f"{indent}{c.label}", "")]
-    rows += [
-        (f"{indent}{INDENT}{lvl.label}", fmt.n_percent(lvl.count, lvl.n, mark))
-        for lvl, mark in zip(c.levels, levels, strict=True)
-    ]
-    if c.missing:
+        rows = [(f"{indent}{c.label}", fmt.n_percent(lvl.count, lvl.n, levels[0]))]
+    else:
+        rows = [(f"{indent}{c.label}", "")]
+        rows += [
+            (f"{indent}{INDENT}{lvl.label}", fmt.n_percent(lvl.count, lvl.n, mark))
+            for lvl, mark in zip(c.levels, levels, strict=True)
+        ]
+    if unknown:
         rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, c.levels[0].n, missing)))
     return rows
 
@@ -287,8 +292,9 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
         current_group = first.group
         indent = INDENT if first.group else ""
         marks = sup.comparison_marks(per_level, overall, small) if first.levels else None
+        unknown = any(c.missing for c in per_level)  # every column has the row, or none
         blocks = [
-            _characteristic_rows(c, indent, small, marks[i] if marks else None)
+            _characteristic_rows(c, indent, small, marks[i] if marks else None, unknown)
             for i, c in enumerate(per_level)
         ]
         mark = SUPERSCRIPTS[list(tests).index(test.test)] if test.test in tests else None
@@ -301,6 +307,13 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     frame = pd.DataFrame(rows, columns=["Variable", *columns, "p-Value"])
     notes = tuple(f"{mark} {name}{_WHY_THIS_TEST.get(name, '')}." for name, mark in tests.items())
     notes += ("Values are median (range) or n (%).", *_suppression_note(frame, small))
+    if comp.ungrouped:
+        noun = "patient has" if comp.ungrouped == 1 else "patients have"
+        group = f"{comp.label[:1].lower()}{comp.label[1:]}"
+        notes += (
+            f"{fmt.integer(comp.ungrouped)} {noun} no {group} group (missing value) and "
+            "are not included in this table or its tests.",
+        )
     return Table(
         "comparison",
         f"Patients' characteristics by {comp.label[:1].lower()}{comp.label[1:]} "

@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
-from cohortpress.artefacts._numbers import flow_marks, slug
+from cohortpress.artefacts._numbers import flow_marks
 from cohortpress.present.escape import markdown_text
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def _context(
         "cutoff": config.data_cutoff.strftime("%B %-d, %Y"),
         "conf": round(config.statistics.conf_level * 100),
         "software": results.software,
-        "slug": slug,
+        "key": numbers.key,
         "p_text": lambda p: fmt.p_text(p, style),
         "longer": _first_group_longer,
         "age": r.get("characteristics", {}).get("age"),

@@ -1,0 +1,110 @@
+"""YAML as Quarto reads it, with bounded cost: the one safe loader for every YAML file read.
+
+Dates stay text, so ``date: 2021-06-30`` reaches the page as written. A document is refused
+before it is parsed when it is larger than :data:`MAX_YAML_BYTES`, and before it is built into
+Python objects when its aliases would expand it beyond :data:`MAX_YAML_NODES` values (the
+"billion laughs" document: a few hundred bytes that stand for a billion strings).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from cohortpress.errors import StudyConfigError
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
+
+MAX_YAML_BYTES = 1_000_000  # a study.yml or a front matter is a few kilobytes
+MAX_YAML_NODES = 100_000  # keys and values, each alias counted as everything it stands for
+
+
+class _TextDatesLoader(yaml.SafeLoader):
+    """A safe loader without the timestamp resolver (YAML 1.1 would turn dates into objects)."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(text: str, source: str, *, text_dates: bool = True) -> Any:
+    """Parse YAML text; ``source`` names the file in the error message.
+
+    ``text_dates=False`` keeps YAML 1.1 dates as :class:`datetime.date` (study.yml's
+    ``data_cutoff``).
+
+    Raises
+    ------
+    StudyConfigError
+        When the document exceeds the size or alias-expansion limits (exit code 2).
+    ValueError
+        With the file, line and YAML's own complaint, for the caller to wrap in its error type.
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise StudyConfigError(
+            f"{source}: {len(text):,} characters of YAML, more than the {MAX_YAML_BYTES:,} "
+            "this tool reads"
+        )
+    loader = (_TextDatesLoader if text_dates else yaml.SafeLoader)(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _check_expanded_size(node, source)
+        return None if node is None else loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ValueError(f"{source}{where}: not valid YAML ({problem})") from None
+    except RecursionError:
+        raise StudyConfigError(f"{source}: YAML nested too deeply to read") from None
+    finally:
+        loader.dispose()
+
+
+def _check_expanded_size(root: Node, source: str) -> None:
+    """Refuse a document whose aliases stand for more than :data:`MAX_YAML_NODES` values.
+
+    Each node's expanded size is counted once (an alias is the same node object as its
+    anchor), so the check costs one pass over the document as written.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a recursive alias counts once instead of looping
+        total = 1 + sum(size(child) for child in _children(node))
+        sizes[id(node)] = total
+        return total
+
+    total = size(root)
+    if total > MAX_YAML_NODES:
+        raise StudyConfigError(
+            f"{source}: the YAML's anchors and aliases expand to {total:,} values, more than "
+            f"the {MAX_YAML_NODES:,} this tool reads"
+        )
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merged key by key, ``override`` winning, as Quarto merges metadata layers."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

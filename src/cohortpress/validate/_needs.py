@@ -1,0 +1,58 @@
+"""Optional columns the study's own analyses need: absent, they are a located error.
+
+A workbook may leave out an optional field (no progression dates, no treatment end); what the
+study asks for then decides. A field an endpoint or summary needs is reported once, at the
+column, naming what needs it; a field nothing needs is read as empty.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cohortpress.errors import Problem
+
+if TYPE_CHECKING:
+    from cohortpress.config import StudyConfig
+    from cohortpress.validate._translate import SheetContext
+
+_ENDPOINT_NAMES = {"os": "OS", "pfs": "PFS", "ttf": "TTF"}
+
+
+def needed_by(config: StudyConfig) -> dict[str, list[str]]:
+    """Optional patient field -> what in this study needs it, in words."""
+    kinds = {e.kind for e in config.endpoints}
+    survival = [f"the {_ENDPOINT_NAMES[k]} endpoint" for k in sorted(kinds)]
+    needs: dict[str, list[str]] = {
+        "treatment_end": ["the treatment duration and reasons for stopping"],
+        "end_reason": ["the reasons for stopping treatment"],
+        "death_date": survival,
+        "progression_date": ["the PFS endpoint"] if "pfs" in kinds else [],
+    }
+    if "ttf" in kinds:
+        needs["treatment_end"].append("the TTF endpoint")
+    if config.inclusion.min_treatment is not None:
+        needs["treatment_end"].append("the inclusion rule (inclusion.min_treatment)")
+    if config.response is not None:
+        needs["progression_date"].append("the clinical benefit rate (how long SD lasted)")
+        needs["best_response"] = ["the response rates (response: in study.yml)"]
+    return {field: reasons for field, reasons in needs.items() if reasons}
+
+
+def missing_needed_columns(context: SheetContext, config: StudyConfig) -> list[Problem]:
+    """One problem per needed field the patients sheet has no column for."""
+    return [
+        Problem(
+            context.sheet,
+            None,
+            context.header(field),
+            None,
+            f"no column for {context.title(field)}, needed by {_join(reasons)}",
+            "add the column, or name its header under `columns:` in study.yml",
+        )
+        for field, reasons in needed_by(config).items()
+        if field not in context.frame.columns
+    ]
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

@@ -1,0 +1,148 @@
+"""Bounded cost from small inputs: YAML bombs and zip bombs are refused before they inflate.
+
+Each refusal is a one-line message with exit code 2 (unreadable input or bad study.yml); a
+large but ordinary workbook still reads.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+
+from cohortpress._yaml import MAX_YAML_BYTES, MAX_YAML_NODES
+from cohortpress.config import load_study
+from cohortpress.errors import StudyConfigError, UnreadableInputError
+from cohortpress.intake import read_workbook
+from cohortpress.intake._zip_limits import MAX_RATIO, RATIO_FLOOR_BYTES
+from cohortpress.render._options import load_quarto_config
+from cohortpress.render._source import read_source
+
+ROOT = Path(__file__).resolve().parents[1]
+THYROID = ROOT / "reports" / "thyroid"
+WORKBOOK = ROOT / "data" / "thyroid_sorafenib.xlsx"
+
+
+def _laughs(levels: int = 9) -> str:
+    """The billion laughs: each level an anchor of ten aliases of the level below."""
+    lines = ['lol0: &a0 "lol"']
+    lines += [f"lol{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "cohortpress", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def _study_with(tmp_path: Path, extra: str) -> Path:
+    folder = tmp_path / "study"
+    folder.mkdir()
+    text = (THYROID / "study.yml").read_text(encoding="utf-8")
+    text = text.replace("data: ../../data/", f"data: {ROOT / 'data'}/")
+    (folder / "study.yml").write_text(text + "\n" + extra, encoding="utf-8")
+    shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
+    return folder
+
+
+def test_billion_laughs_in_study_yml_is_refused(tmp_path: Path) -> None:
+    folder = _study_with(tmp_path, _laughs())
+    with pytest.raises(
+        StudyConfigError, match=r"aliases expand to 1,\d{3},\d{3},\d{3} values"
+    ) as info:
+        load_study(folder)
+    assert len(str(info.value)) < 300
+
+
+def test_billion_laughs_in_study_yml_through_the_cli(tmp_path: Path) -> None:
+    folder = _study_with(tmp_path, _laughs())
+    done = _run("validate", str(folder))
+    assert done.returncode == 2, done.stderr
+    assert "anchors and aliases expand to" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr) < 500
+
+
+def test_modest_anchors_are_still_read(tmp_path: Path) -> None:
+    folder = _study_with(tmp_path, _laughs(levels=3))  # 1,111 values: an ordinary document
+    with pytest.raises(StudyConfigError, match="lol0: unknown key"):
+        load_study(folder)  # read, then refused for its unknown keys, not for its size
+
+
+def test_oversized_study_yml_is_refused_unread(tmp_path: Path) -> None:
+    folder = _study_with(tmp_path, "# " + "x" * MAX_YAML_BYTES + "\n")
+    with pytest.raises(StudyConfigError, match="more than the 1,000,000 a study.yml may have"):
+        load_study(folder)
+
+
+def test_billion_laughs_in_the_front_matter_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "manuscript.qmd").write_text(f"---\n{_laughs()}---\n\nText.\n", encoding="utf-8")
+    with pytest.raises(StudyConfigError, match="front matter: the YAML's anchors") as info:
+        read_source(tmp_path)
+    assert info.value.exit_code == 2
+
+
+def test_oversized_quarto_yml_is_refused(tmp_path: Path) -> None:
+    big = "\n".join(f"key{i}: value" for i in range(MAX_YAML_NODES))
+    (tmp_path / "_quarto.yml").write_text(big, encoding="utf-8")
+    with pytest.raises(StudyConfigError, match="_quarto.yml: .* more than the"):
+        load_quarto_config(tmp_path)
+
+
+def _zip_bomb(path: Path, inflated: int) -> Path:
+    """The thyroid workbook with its patients sheet replaced by ``inflated`` bytes of XML that
+    compress about a thousand to one."""
+    with zipfile.ZipFile(WORKBOOK) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    row = b'<row><c t="inlineStr"><is><t>lol</t></is></c></row>'
+    body = row * (inflated // len(row))
+    parts["xl/worksheets/sheet1.xml"] = (
+        b"<worksheet><sheetData>" + body + b"</sheetData></worksheet>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for name, data in parts.items():
+            bomb.writestr(name, data)
+    return path
+
+
+def test_xlsx_zip_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
+    bomb = _zip_bomb(tmp_path / "bomb.xlsx", 4 * RATIO_FLOOR_BYTES)
+    info = zipfile.ZipFile(bomb).getinfo("xl/worksheets/sheet1.xml")
+    assert info.file_size > MAX_RATIO * info.compress_size  # the premise: a real bomb
+    with pytest.raises(UnreadableInputError, match="sheet1.xml would inflate .* zip bomb"):
+        read_workbook(bomb, load_study(THYROID))
+
+
+def test_xlsx_zip_bomb_through_the_cli(tmp_path: Path) -> None:
+    bomb = _zip_bomb(tmp_path / "bomb.xlsx", 4 * RATIO_FLOOR_BYTES)
+    done = _run("validate", "reports/thyroid", "--data", str(bomb))
+    assert done.returncode == 2, done.stderr
+    assert "zip bomb" in done.stderr and "it was not read" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_large_ordinary_workbook_still_reads(tmp_path: Path) -> None:
+    """20,000 patients: tens of megabytes of sheet XML, compressed about ten to one."""
+    sys.path.insert(0, str(ROOT / "data"))
+    import make_registry
+
+    frame = make_registry.patients_frame(np.random.default_rng(1), 20_000)
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("patients")
+    sheet.append(list(frame.columns))
+    for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
+        sheet.append([v.to_pydatetime() if hasattr(v, "to_pydatetime") else v for v in row])
+    path = tmp_path / "registry.xlsx"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path.write_bytes(buffer.getvalue())
+    workbook = read_workbook(path, load_study(THYROID))
+    assert len(workbook.patients) == 20_000
+    assert workbook.patients["patient_id"].notna().all()
