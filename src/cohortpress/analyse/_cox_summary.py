@@ -80,6 +80,12 @@ def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxT
     if fit.infinite[i]:
         return _empty_term(column, _infinite_note(column))
     coef, se = float(fit.beta[i]), float(np.sqrt(fit.variance[i, i]))
+    with np.errstate(over="ignore"):
+        hr, lower, upper = np.exp([coef, coef - z * se, coef + z * se])
+    if not np.all(np.isfinite([hr, lower, upper])):
+        # A fit stopped on its way to infinity (R: "Ran out of iterations and did not
+        # converge") leaves a CI bound beyond any float: no hazard ratio to report.
+        return _empty_term(column, _infinite_note(column))
     return CoxTerm(
         covariate=column.covariate.name,
         label=_label(column),
@@ -87,9 +93,9 @@ def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxT
         reference=column.reference,
         coef=coef,
         se=se,
-        hr=float(np.exp(coef)),
-        lower=float(np.exp(coef - z * se)),
-        upper=float(np.exp(coef + z * se)),
+        hr=float(hr),
+        lower=float(lower),
+        upper=float(upper),
         p=float(2 * ndtr(-abs(coef / se))),
     )
 
