@@ -6,11 +6,20 @@ another part of the code.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pytest
+from strategies import Study, write_study
 
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ARM = CoxCovariate("arm", "arm", "categorical", "Arm", levels=("Yes", "No"), reference="Yes")
 
@@ -29,3 +38,93 @@ def test_cox_fit_that_runs_out_of_iterations_reports_no_infinite_bound() -> None
     assert not result.converged
     numbers = [result.likelihood_ratio.statistic, result.score.statistic]
     assert all(math.isfinite(x) for x in numbers)
+
+
+def small_study(**config: Any) -> Study:
+    """Four patients, two deaths, and a study.yml with the keys given (plus the required ones)."""
+    start = dt.date(2020, 1, 1)
+    rows = []
+    for i, (days, died) in enumerate([(100, True), (200, False), (300, True), (400, False)]):
+        end = start + dt.timedelta(days=days)
+        rows.append(
+            {
+                "patient_id": f"P{i + 1}",
+                "treatment_start": start,
+                "progression_date": None,
+                "death_date": end if died else None,
+                "last_contact": end,
+                "treatment_end": end,
+                "end_reason": "death" if died else "other",
+                "age": 50 + i,
+                "sex": ("Male", "Female")[i % 2],
+            }
+        )
+    base = {
+        "title": "A small cohort",
+        "disease": "a cancer",
+        "treatment": {"drug": "studymab"},
+        "data_cutoff": dt.date(2021, 12, 31),
+        "endpoints": [{"kind": "os"}],
+        "cox": {"covariates": [{"variable": "sex", "reference": "Female"}]},
+    }
+    return Study(config=base | config, patients=rows, adverse_events=[])
+
+
+def report(study: Study, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    tmp_path.mkdir(exist_ok=True)
+    folder = write_study(study, tmp_path)
+    command = [
+        sys.executable, "-m", "cohortpress", "report", str(folder), "--to", "html",
+        "--engine", "embedded", "--output", str(tmp_path / "out"), "-q",
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.slow
+def test_small_study_reports(tmp_path: Path) -> None:
+    """The base of the examples below renders as it is."""
+    done = report(small_study(), tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="results_cox cites @tbl-cox although no Table II is built without Cox covariates",
+    strict=True,
+)
+def test_study_without_cox_covariates_reports(tmp_path: Path) -> None:
+    done = report(small_study(cox={"covariates": []}), tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="results_patients reads age.median, which an age row cut into groups does not have",
+    strict=True,
+)
+def test_age_cut_in_table1_reports(tmp_path: Path) -> None:
+    done = report(small_study(table1=[{"variable": "age", "cut": 52}]), tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
+def test_declared_response_without_its_column_names_the_key(tmp_path: Path) -> None:
+    """A workbook without best responses: the response analysis is left out by default, and
+    a declared ``response:`` stops with the key to change (it raised KeyError before)."""
+    assert report(small_study(), tmp_path / "default").returncode == 0
+    done = report(small_study(response={"criteria": "RECIST 1.1"}), tmp_path / "declared")
+    assert done.returncode == 2, done.stderr
+    assert "response" in done.stderr and "best_response" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_waterfall_without_changes_names_the_key(tmp_path: Path) -> None:
+    """``waterfall: true`` with no change of target lesions recorded (ValueError before)."""
+    study = small_study(response={"waterfall": True})
+    for row in study.patients:
+        row["best_response"], row["best_change_pct"] = "SD", None
+    done = report(study, tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "response.waterfall" in done.stderr and "best_change_pct" in done.stderr
+    assert "Traceback" not in done.stderr
