@@ -54,7 +54,9 @@ class Switches:
     - ``hostile_text``: markup characters in labels, levels and terms (off until every output
       format escapes them);
     - ``cox_without_covariates``: ``cox.covariates`` empty (off until the Results paragraph on
-      prognostic factors stops citing a Table II that is not built).
+      prognostic factors stops citing a Table II that is not built);
+    - ``age_cut_in_table1``: the age row of Table I split at a ``cut`` (off until the Results
+      paragraph on the patients reads an age given as counts).
     """
 
     missing_optional_columns: bool = False
@@ -63,6 +65,7 @@ class Switches:
     identifier_variables: bool = False
     hostile_text: bool = False
     cox_without_covariates: bool = False
+    age_cut_in_table1: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,10 @@ class Study:
 
     def header(self, name: str) -> str:
         return self.config.get("columns", {}).get(name, name)
+
+    def has_column(self, name: str) -> bool:
+        """Whether the patients sheet has the canonical field ``name``."""
+        return name in self.patients[0] and name not in self.dropped
 
     def patient_row(self, index: int) -> int:
         """The row of patient ``index`` as Excel (or a text editor) shows it: header in row 1."""
@@ -245,7 +252,10 @@ def markers(draw: st.DrawFn, study_variables: dict[str, dict[str, Any]]) -> dict
 
 @st.composite
 def table1_rows(
-    draw: st.DrawFn, names: list[str], study_variables: dict[str, dict[str, Any]]
+    draw: st.DrawFn,
+    names: list[str],
+    study_variables: dict[str, dict[str, Any]],
+    switches: Switches,
 ) -> list[dict[str, Any]]:
     """Rows of Table I over ``names``: numbers summarised or cut, some rows grouped."""
     chosen = draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names)))
@@ -254,7 +264,8 @@ def table1_rows(
         row: dict[str, Any] = {"variable": name}
         spec = study_variables.get(name)
         numeric = name == "age" or (spec is not None and _numeric(spec))
-        if numeric and draw(st.booleans()):
+        can_cut = name != "age" or switches.age_cut_in_table1
+        if numeric and can_cut and draw(st.booleans()):
             row["cut"] = draw(st.sampled_from((1, 5, 60, 100)))
             if draw(st.booleans()):
                 row["cut_labels"] = ["below", "at or above"]
@@ -365,7 +376,7 @@ def studies(draw: st.DrawFn, switches: Switches = Switches()) -> Study:  # noqa:
     names = ["age", "sex", *study_variables, *marker_specs]  # age also from birth dates
     if switches.identifier_variables:
         names += ["patient_id"] if age else ["patient_id", "birth_date"]
-    config["table1"] = draw(table1_rows(names, study_variables))
+    config["table1"] = draw(table1_rows(names, study_variables, switches))
     covs = draw(covariates(names, study_variables, 0 if switches.cox_without_covariates else 1))
     covariate_names = [c["variable"] for c in covs]
     config["cox"] = {"covariates": covs, "multivariate": draw(multivariate(covariate_names))}
@@ -378,21 +389,10 @@ def studies(draw: st.DrawFn, switches: Switches = Switches()) -> Study:  # noqa:
                 "unit": draw(st.sampled_from(("days", "weeks", "months"))),
             }
         }
-    config["response"] = draw(
-        st.none()
-        | st.fixed_dictionaries(
-            {
-                "sd_min_duration": st.fixed_dictionaries(
-                    {
-                        "value": st.sampled_from((6, 12)),
-                        "unit": st.sampled_from(("weeks", "months")),
-                    }
-                ),
-                "sd_strict": st.booleans(),
-                "waterfall": st.booleans(),
-            }
-        )
-    )
+    dropped = _dropped(draw, rows, switches)
+    response = draw(_response("best_response" in dropped, "best_change_pct" in dropped))
+    if response != "default":
+        config["response"] = response
     config["adverse_events"] = draw(
         st.none()
         | st.fixed_dictionaries(
@@ -403,7 +403,6 @@ def studies(draw: st.DrawFn, switches: Switches = Switches()) -> Study:  # noqa:
     binaries = [n for n, s in study_variables.items() if s["type"] == "binary"]
     if binaries and draw(st.booleans()):
         config["dose_reduction"] = draw(st.sampled_from(binaries))
-    dropped = _dropped(draw, rows, switches)
     study = Study(
         config=config,
         patients=rows,
@@ -417,6 +416,21 @@ def studies(draw: st.DrawFn, switches: Switches = Switches()) -> Study:  # noqa:
     if draw(st.booleans()):
         _rename_headers(study)
     return study
+
+
+@st.composite
+def _response(draw: st.DrawFn, no_responses: bool, no_changes: bool) -> Any:
+    """The response key: left to its default, null, or settings (not without the column)."""
+    if no_responses or draw(st.booleans()):
+        return draw(st.sampled_from(("default", None)))
+    return {
+        "sd_min_duration": {
+            "value": draw(st.sampled_from((6, 12))),
+            "unit": draw(st.sampled_from(("weeks", "months"))),
+        },
+        "sd_strict": draw(st.booleans()),
+        "waterfall": not no_changes and draw(st.booleans()),
+    }
 
 
 OPTIONAL_COLUMNS = ("treatment_end", "progression_date", "end_reason")
@@ -448,10 +462,17 @@ def manuscript(study: Study) -> str:
     config = study.config
     if config["cox"]["covariates"]:
         parts.append("table-cox")
-    if config.get("adverse_events") is not None:
+    if "adverse_events" not in config or config["adverse_events"] is not None:
         parts.append("table-adverse-events")
-    if config.get("response") is not None:
+    responses = study.has_column("best_response")
+    if "response" not in config and responses or config.get("response"):
         parts.append("table-response")
+    if (config.get("response") or {}).get("waterfall"):
+        parts.append("figure-waterfall")
+    if config.get("compare_by"):
+        parts.append("table-comparison")
+    if any(c["variable"] in config.get("markers", {}) for c in config["cox"]["covariates"]):
+        parts += [f"figure-{e['kind']}-by" for e in config["endpoints"]]
     body = "\n\n".join(f"{{{{< include _generated/{part}.md >}}}}" for part in parts)
     head = "---\ntitle: Generated study\nmetadata-files:\n  - _generated/results.yml\n---\n\n"
     return f"{head}## Results\n\n{body}\n"
