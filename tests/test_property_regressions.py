@@ -128,3 +128,27 @@ def test_waterfall_without_changes_names_the_key(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "response.waterfall" in done.stderr and "best_change_pct" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_comparison_with_blanks_in_one_group_lines_up(tmp_path: Path) -> None:
+    """A characteristic blank only in one compared group: both columns get an "Unknown" row
+    (the table builder raised IndexError, or dropped the row when the other group had it)."""
+    arm = {"label": "Arm", "type": "categorical", "levels": ["A", "B"]}
+    site = {"label": "Site", "type": "categorical", "levels": ["Liver", "Lung"]}
+    study = small_study(
+        variables={"arm": arm, "site": site},
+        table1=[{"variable": "site"}],
+        compare_by="arm",
+    )
+    for row, (group, place) in zip(
+        study.patients, [("A", "Liver"), ("A", "Lung"), ("B", None), ("B", "Lung")], strict=True
+    ):
+        row["arm"], row["site"] = group, place
+    done = report(study, tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_excel(
+        tmp_path / "out" / "study" / "supplementary.xlsx", sheet_name="Table S1", header=None
+    )
+    unknown = table[table[0].astype(str).str.strip() == "Unknown"]
+    assert unknown.iloc[0, 1:3].tolist() == ["0 (0)", "1 (50.0)"]

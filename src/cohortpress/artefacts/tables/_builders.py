@@ -48,8 +48,10 @@ def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
 
 
 def _characteristic_rows(
-    c: Characteristic, indent: str, small: int | None
+    c: Characteristic, indent: str, small: int | None, show_missing: bool | None = None
 ) -> list[tuple[str, str]]:
+    """Label and value rows of one characteristic; an "Unknown" row when ``show_missing``
+    (default: when values are missing), so that groups compared side by side line up."""
     if c.distribution is not None:
         d = c.distribution
         decimals = 0 if d.median is not None and float(d.median).is_integer() else 1
@@ -63,7 +65,7 @@ def _characteristic_rows(
     rows += [
         (f"{indent}{INDENT}{lvl.label}", fmt.n_percent(lvl.count, lvl.n, small)) for lvl in c.levels
     ]
-    if c.missing:
+    if c.missing if show_missing is None else show_missing:
         rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, c.levels[0].n, small)))
     return rows
 
@@ -256,7 +258,8 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
             rows.append([first.group, *[""] * (len(columns) + 1)])
         current_group = first.group
         indent = INDENT if first.group else ""
-        blocks = [_characteristic_rows(c, indent, small) for c in per_level]
+        unknown = any(c.missing for c in per_level)
+        blocks = [_characteristic_rows(c, indent, small, unknown) for c in per_level]
         mark = SUPERSCRIPTS[list(tests).index(test.test)] if test.test in tests else None
         if mark is None:
             tests[test.test] = SUPERSCRIPTS[len(tests)]
