@@ -59,9 +59,8 @@ KEY_PATH = re.compile(
 )
 
 
-def run_report(study: Study) -> tuple[int, str, Path]:
-    """Write the study to a fresh folder and run ``cohortpress report`` on it in-process."""
-    root = Path(tempfile.mkdtemp(prefix="cohortpress-props-"))
+def run_report(study: Study, root: Path) -> tuple[int, str, Path]:
+    """Write the study under ``root`` and run ``cohortpress report`` on it in-process."""
     folder = write_study(study, root)
     note(f"study folder: {folder}")
     note((folder / "study.yml").read_text(encoding="utf-8"))
@@ -102,19 +101,21 @@ def located(output: str) -> bool:
 
 @given(studies())
 def test_valid_study_reports_or_stops_with_a_location(study: Study) -> None:
-    code, output, out = run_report(study)
-    if code == 0:
-        check_outputs(study, out)
-    else:
-        assert code in (1, 2), output
-        assert located(output), output
+    with tempfile.TemporaryDirectory(prefix="cohortpress-props-") as tmp:
+        code, output, out = run_report(study, Path(tmp))
+        if code == 0:
+            check_outputs(study, out)
+        else:
+            assert code in (1, 2), output
+            assert located(output), output
 
 
 @settings(max_examples=max(4, settings().max_examples // 2))
 @given(broken_studies())
 def test_broken_study_names_the_place(study: Study) -> None:
     assert study.expected is not None
-    code, output, _ = run_report(study)
+    with tempfile.TemporaryDirectory(prefix="cohortpress-props-") as tmp:
+        code, output, _ = run_report(study, Path(tmp))
     flat = re.sub(r"\s+", " ", output)
     assert code == study.expected.code, output
     missing = [w for w in study.expected.words if w not in flat]

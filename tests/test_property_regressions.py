@@ -152,3 +152,14 @@ def test_comparison_with_blanks_in_one_group_lines_up(tmp_path: Path) -> None:
     )
     unknown = table[table[0].astype(str).str.strip() == "Unknown"]
     assert unknown.iloc[0, 1:3].tolist() == ["0 (0)", "1 (50.0)"]
+
+
+@pytest.mark.slow
+def test_inclusion_rule_that_excludes_everyone_names_the_rule(tmp_path: Path) -> None:
+    """Every patient treated for less than the minimum (ValueError in the risk table before)."""
+    study = small_study(inclusion={"min_treatment": {"value": 2, "unit": "years"}})
+    done = report(study, tmp_path)
+    assert done.returncode == 2, done.stderr
+    flat = " ".join(done.stderr.split())
+    assert "inclusion.min_treatment" in flat and "4 treated for less than 2 years" in flat
+    assert "Traceback" not in done.stderr
