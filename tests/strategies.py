@@ -347,7 +347,11 @@ def _inputs_of(name: str, marker_specs: dict[str, Any], study_variables: dict) -
 
 
 @st.composite
-def studies(draw: st.DrawFn, switches: Switches = Switches()) -> Study:  # noqa: B008
+def studies(
+    draw: st.DrawFn,
+    switches: Switches = Switches(),  # noqa: B008
+    formats: st.SearchStrategy[tuple[str, ...]] = st.just(("html",)),  # noqa: B008
+) -> Study:
     """A valid study: study.yml, a workbook of 1 to 60 patients and which formats to render."""
     cutoff = draw(st.dates(D(2015, 1, 1), D(2024, 12, 31)))
     study_variables = draw(variables(switches))
@@ -410,7 +414,7 @@ def studies(draw: st.DrawFn, switches: Switches = Switches()) -> Study:  # noqa:
         as_csv=draw(st.booleans()),
         ae_sheet=not (switches.missing_ae_sheet and draw(st.booleans())),
         dropped=dropped,
-        formats=draw(st.sampled_from((("html",),) * 5 + (("html", "pdf", "docx"),))),
+        formats=draw(formats),
         variables=study_variables,
     )
     if draw(st.booleans()):
@@ -579,6 +583,8 @@ def _duplicate_id(draw: st.DrawFn, study: Study) -> Study | None:
 
 def _bad_grade(draw: st.DrawFn, study: Study) -> Study:
     study.ae_sheet = True
+    if study.config.get("adverse_events", {}) is None:
+        del study.config["adverse_events"]  # a study without AE analysis does not read the sheet
     pid = study.patients[0]["patient_id"]
     study.adverse_events.append({"patient_id": pid, "term": "Fatigue", "grade": 7})
     row = len(study.adverse_events) + 1
@@ -588,6 +594,8 @@ def _bad_grade(draw: st.DrawFn, study: Study) -> Study:
 
 def _unknown_ae_patient(draw: st.DrawFn, study: Study) -> Study:
     study.ae_sheet = True
+    if study.config.get("adverse_events", {}) is None:
+        del study.config["adverse_events"]  # a study without AE analysis does not read the sheet
     study.adverse_events.append({"patient_id": "Z999", "term": "Fatigue", "grade": 2})
     row = len(study.adverse_events) + 1
     study.expected = Expected(1, ("adverse_events", str(row), study.header("patient_id")))

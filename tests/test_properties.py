@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import strategies as st
 from strategies import Study, broken_studies, studies, write_study
 from typer.testing import CliRunner
 
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.slow
 
 settings.register_profile(
     "ci",
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     derandomize=True,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking re-renders for minutes
@@ -99,8 +100,7 @@ def located(output: str) -> bool:
     return bool(at_cell or KEY_PATH.search(output))
 
 
-@given(studies())
-def test_valid_study_reports_or_stops_with_a_location(study: Study) -> None:
+def check_report(study: Study) -> None:
     with tempfile.TemporaryDirectory(prefix="cohortpress-props-") as tmp:
         code, output, out = run_report(study, Path(tmp))
         if code == 0:
@@ -108,6 +108,18 @@ def test_valid_study_reports_or_stops_with_a_location(study: Study) -> None:
         else:
             assert code in (1, 2), output
             assert located(output), output
+
+
+@given(studies())
+def test_valid_study_reports_or_stops_with_a_location(study: Study) -> None:
+    """HTML only: most of the cost of an example is drawing and rendering."""
+    check_report(study)
+
+
+@settings(max_examples=max(2, settings().max_examples // 4))
+@given(studies(formats=st.just(("html", "pdf", "docx"))))
+def test_valid_study_in_every_format(study: Study) -> None:
+    check_report(study)
 
 
 @settings(max_examples=max(4, settings().max_examples // 2))
