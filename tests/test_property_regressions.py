@@ -17,6 +17,7 @@ import pytest
 from strategies import Study, write_study
 
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
+from cohortpress.analyse._logrank import logrank_test
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,6 +39,16 @@ def test_cox_fit_that_runs_out_of_iterations_reports_no_infinite_bound() -> None
     assert not result.converged
     numbers = [result.likelihood_ratio.statistic, result.score.statistic]
     assert all(math.isfinite(x) for x in numbers)
+
+
+def test_logrank_with_zero_variance_has_nothing_to_test() -> None:
+    """Two patients, one per marker group, both with an event on day 0: the variance is 0.
+
+    R's survdiff stops here ("system is exactly singular"); numpy raised LinAlgError.
+    """
+    result = logrank_test([0.0, 0.0], [1, 1], ["High", "Low"])
+    assert (result.chisq, result.df, result.p) == (0.0, 0, 1.0)
+    assert "all the patients at risk had the event" in (result.note or "")
 
 
 def small_study(**config: Any) -> Study:
