@@ -11,8 +11,9 @@ Each example renders a manuscript, so the examples are few in CI and fixed
 
     HYPOTHESIS_PROFILE=deep PYTHONPATH=src .venv/bin/python -m pytest tests/test_properties.py
 
+(the profile shrinks a failing example to a small one, which takes minutes per failure).
 Inputs that are not handled yet are generated only when their switch in
-:class:`strategies.Switches` is turned on.
+:class:`strategies.Switches` is turned on, e.g. ``studies(Switches(hostile_text=True))``.
 """
 
 from __future__ import annotations
@@ -50,8 +51,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
 )
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-settings.load_profile(PROFILE)
+RUN = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Where a message may point in study.yml: its top-level keys.
 KEY_PATH = re.compile(
@@ -110,19 +110,20 @@ def check_report(study: Study) -> None:
             assert located(output), output
 
 
+@RUN
 @given(studies())
 def test_valid_study_reports_or_stops_with_a_location(study: Study) -> None:
     """HTML only: most of the cost of an example is drawing and rendering."""
     check_report(study)
 
 
-@settings(max_examples=max(2, settings().max_examples // 4))
+@settings(RUN, max_examples=max(2, RUN.max_examples // 4))
 @given(studies(formats=st.just(("html", "pdf", "docx"))))
 def test_valid_study_in_every_format(study: Study) -> None:
     check_report(study)
 
 
-@settings(max_examples=max(4, settings().max_examples // 2))
+@settings(RUN, max_examples=max(4, RUN.max_examples // 2))
 @given(broken_studies())
 def test_broken_study_names_the_place(study: Study) -> None:
     assert study.expected is not None
