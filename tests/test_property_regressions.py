@@ -41,6 +41,17 @@ def test_cox_fit_that_runs_out_of_iterations_reports_no_infinite_bound() -> None
     assert all(math.isfinite(x) for x in numbers)
 
 
+def test_cox_fit_with_a_loglik_of_zero_is_not_estimable() -> None:
+    """The only event happens when one patient is left at risk: the log-likelihood is 0 for
+    every coefficient (ZeroDivisionError in the convergence test before). R: 20 iterations,
+    "Ran out of iterations and did not converge", variance 0."""
+    data = pd.DataFrame({"time": [0.457, 0.868], "event": [0, 1], "arm": ["Yes", "No"]})
+    result = cox_fit(data, "time", "event", [ARM])
+    term = result.terms[0]
+    assert term.hr is None and not result.converged and result.iterations == 20
+    assert "no event occurred while patients with different values were at risk" in term.note
+
+
 def test_logrank_with_zero_variance_has_nothing_to_test() -> None:
     """Two patients, one per marker group, both with an event on day 0: the variance is 0.
 

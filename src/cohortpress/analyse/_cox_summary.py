@@ -72,10 +72,13 @@ def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxT
     if i is None:
         return _empty_term(column, _constant_note(column))
     if fit.singular[i]:
+        why = (
+            "no event occurred while patients with different values were at risk"
+            if len(fit.singular) == 1
+            else "collinear with other covariates"
+        )
         return _empty_term(
-            column,
-            f"{_name(column)}: collinear with other covariates, so its "
-            "hazard ratio cannot be estimated.",
+            column, f"{_name(column)}: {why}, so its hazard ratio cannot be estimated."
         )
     if fit.infinite[i]:
         return _empty_term(column, _infinite_note(column))
