@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,12 +137,13 @@ def variables(draw: st.DrawFn, switches: Switches) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _value(draw: st.DrawFn, spec: dict[str, Any]) -> Any:
+def _value(draw: st.DrawFn, spec: dict[str, Any], nonzero: bool) -> Any:
+    """A value of the variable; ``nonzero`` where a 0 would leave a ratio marker blank."""
     if spec["type"] in ("categorical", "binary"):
         return draw(st.sampled_from(spec["levels"]))
     if spec["type"] == "count":
-        return draw(st.integers(0, 20))
-    return round(draw(st.floats(0, 400, allow_nan=False)), 1)
+        return draw(st.integers(int(nonzero), 20))
+    return round(draw(st.floats(0.1 if nonzero else 0, 400, allow_nan=False)), 1)
 
 
 # --- patients -------------------------------------------------------------------------------
@@ -180,7 +182,7 @@ def patients(
         row["best_change_pct"] = None if low is None else draw(st.integers(low, high))
         for name, spec in study_variables.items():
             blank = name not in no_blanks and draw(st.floats(0, 1)) < p_blank
-            row[name] = None if blank else _value(draw, spec)
+            row[name] = None if blank else _value(draw, spec, name in no_blanks)
         rows.append(row)
     return rows
 
@@ -342,7 +344,7 @@ def _inputs_of(name: str, marker_specs: dict[str, Any], study_variables: dict) -
     """The workbook columns ``compare_by`` reads: the variable, or the marker's inputs."""
     if name in marker_specs:
         formula = marker_specs[name]["formula"]
-        return {v for v in study_variables if v in formula.replace("(", " ").split()}
+        return {v for v in study_variables if v in re.findall(r"\w+", formula)}
     return {name}
 
 
