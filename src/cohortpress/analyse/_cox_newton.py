@@ -9,6 +9,7 @@ our iterates are R's, including where a coefficient runs off to infinity.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,7 +57,7 @@ def newton_raphson(
     new_beta, new_loglik, halving, iterations, converged = beta + step, loglik, False, 0, False
     for iterations in range(1, MAX_ITER + 1):
         new_loglik, score, info = partial_likelihood(rs, new_beta)
-        if abs(1.0 - loglik / new_loglik) <= EPS and not halving:
+        if _relative_change(loglik, new_loglik) <= EPS and not halving:
             converged = True
             break
         if iterations == MAX_ITER:
@@ -79,6 +80,12 @@ def newton_raphson(
         iterations,
         converged,
     )
+
+
+def _relative_change(old: float, new: float) -> float:
+    """|1 - old/new|, R's convergence measure; a log-likelihood of exactly 0 (a risk set of
+    one patient at every event) makes R's C code divide by zero, which never converges."""
+    return abs(1.0 - old / new) if new != 0 else math.inf
 
 
 def _centre_and_scale(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -72,14 +72,23 @@ def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxT
     if i is None:
         return _empty_term(column, _constant_note(column))
     if fit.singular[i]:
+        why = (
+            "no event occurred while patients with different values were at risk"
+            if len(fit.singular) == 1
+            else "collinear with other covariates"
+        )
         return _empty_term(
-            column,
-            f"{_name(column)}: collinear with other covariates, so its "
-            "hazard ratio cannot be estimated.",
+            column, f"{_name(column)}: {why}, so its hazard ratio cannot be estimated."
         )
     if fit.infinite[i]:
         return _empty_term(column, _infinite_note(column))
     coef, se = float(fit.beta[i]), float(np.sqrt(fit.variance[i, i]))
+    with np.errstate(over="ignore"):
+        hr, lower, upper = np.exp([coef, coef - z * se, coef + z * se])
+    if not np.all(np.isfinite([hr, lower, upper])):
+        # A fit stopped on its way to infinity (R: "Ran out of iterations and did not
+        # converge") leaves a CI bound beyond any float: no hazard ratio to report.
+        return _empty_term(column, _infinite_note(column))
     return CoxTerm(
         covariate=column.covariate.name,
         label=_label(column),
@@ -87,9 +96,9 @@ def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxT
         reference=column.reference,
         coef=coef,
         se=se,
-        hr=float(np.exp(coef)),
-        lower=float(np.exp(coef - z * se)),
-        upper=float(np.exp(coef + z * se)),
+        hr=float(hr),
+        lower=float(lower),
+        upper=float(upper),
         p=float(2 * ndtr(-abs(coef / se))),
     )
 

@@ -41,7 +41,7 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank
     if len(labels) < 2:
         raise ValueError(f"the log-rank test needs at least two groups, got {labels}")
     observed, expected, variance = _survdiff_sums(times, events, codes, len(labels))
-    chisq, df = _chisq(observed, expected, variance)
+    chisq, df, note = _chisq(observed, expected, variance)
     return LogRankResult(
         groups=tuple(labels),
         observed=tuple(float(v) for v in observed),
@@ -49,7 +49,7 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank
         chisq=chisq,
         df=df,
         p=float(chdtrc(df, chisq)) if df > 0 else 1.0,
-        note=None if df > 0 else "fewer than two groups had patients at risk at an event time",
+        note=note,
     )
 
 
@@ -74,12 +74,19 @@ def _survdiff_sums(
 
 def _chisq(
     observed: NDArray[np.float64], expected: NDArray[np.float64], variance: NDArray[np.float64]
-) -> tuple[float, int]:
-    """R's statistic: groups with expected > 0, the first of them dropped, (O-E)' V^-1 (O-E)."""
+) -> tuple[float, int, str | None]:
+    """R's statistic: groups with expected > 0, the first of them dropped, (O-E)' V^-1 (O-E).
+
+    Where V is 0 (at every event time all the patients at risk had the event, so no group can
+    differ from the others) R's ``solve`` stops with "system is exactly singular"; here the
+    statistic is 0 on 0 degrees of freedom, p = 1, with a note, as when there is one group.
+    """
     used = np.flatnonzero(expected > 0)
     if len(used) < 2:
-        return 0.0, 0
+        return 0.0, 0, "fewer than two groups had patients at risk at an event time"
     rest = used[1:]
     diff = (observed - expected)[rest]
-    chisq = float(diff @ np.linalg.solve(variance[np.ix_(rest, rest)], diff))
-    return chisq, len(used) - 1
+    v = variance[np.ix_(rest, rest)]
+    if not np.any(v):
+        return 0.0, 0, "at every event time, all the patients at risk had the event"
+    return float(diff @ np.linalg.solve(v, diff)), len(used) - 1, None

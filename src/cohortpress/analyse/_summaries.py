@@ -21,6 +21,7 @@ from cohortpress.analyse._study import (
     TreatmentSummary,
     WaterfallData,
 )
+from cohortpress.errors import StudyConfigError
 
 if TYPE_CHECKING:
     from cohortpress.config import StudyConfig, Table1Row
@@ -149,6 +150,14 @@ def response(cohort: Cohort, config: StudyConfig) -> ResponseSummary | None:
     if settings is None:
         return None
     data = cohort.patients
+    if "best_response" not in data.columns:
+        if "response" not in config.model_fields_set:
+            return None  # the default analysis, and a workbook without responses: left out
+        raise StudyConfigError(
+            f"study.yml: response: the patients sheet has no column "
+            f"'{config.header('best_response')}' (best response); add it, or set "
+            "`response: null` to leave the response analysis out"
+        )
     n = len(data)
     best = data["best_response"]
     counts = tuple(LevelCount(r, RESPONSE_LABELS[r], int((best == r).sum()), n) for r in RESPONSES)
@@ -217,10 +226,16 @@ def adverse_events(cohort: Cohort, config: StudyConfig) -> AdverseEventSummary |
 def waterfall(cohort: Cohort, config: StudyConfig) -> WaterfallData | None:
     if config.response is None or not config.response.waterfall:
         return None
-    data = cohort.patients[["best_change_pct", "best_response"]]
+    data = cohort.patients.reindex(columns=["best_change_pct", "best_response"])
     measured = data.dropna(subset=["best_change_pct"]).sort_values(
         "best_change_pct", ascending=False
     )
+    if measured.empty:
+        raise StudyConfigError(
+            "study.yml: response.waterfall: no analysed patient has a value in "
+            f"'{config.header('best_change_pct')}' (maximal change of target lesions) to plot; "
+            "record it, or set `waterfall: false`"
+        )
     return WaterfallData(
         tuple(float(x) for x in measured["best_change_pct"]),
         tuple(str(x) for x in measured["best_response"].fillna("NE")),

@@ -10,6 +10,7 @@ from cohortpress.config import DAYS_PER_UNIT
 from cohortpress.derive._cohort import Cohort, Exclusion, PatientFlow
 from cohortpress.derive._endpoints import endpoint, touched_by_cutoff, treatment_days
 from cohortpress.derive._markers import evaluate_formula, marker_groups
+from cohortpress.errors import CohortpressError, InputDataError, Problem, StudyConfigError
 
 if TYPE_CHECKING:
     from cohortpress.config import StudyConfig
@@ -27,6 +28,8 @@ def derive_cohort(
     data = _with_absent_fields(patients)
     data["treatment_days"] = treatment_days(data, config.data_cutoff)
     included, exclusions = _apply_inclusion(data, config)
+    if not included.any():
+        raise _nobody_left(config, exclusions)
     data = data.loc[included].copy()
     per_unit = DAYS_PER_UNIT[config.time_unit]
     kinds = {e.kind for e in config.endpoints} | {"pfs", "os"}
@@ -67,3 +70,14 @@ def _apply_inclusion(
         return pd.Series(True, index=data.index), ()
     short = data["treatment_days"] < minimum.days()
     return ~short, (Exclusion(f"treated for less than {minimum.text()}", int(short.sum())),)
+
+
+def _nobody_left(config: StudyConfig, exclusions: tuple[Exclusion, ...]) -> CohortpressError:
+    """Why there is no patient to analyse: the inclusion rule excluded all, or none was given."""
+    if exclusions:
+        why = "; ".join(f"{e.n:,} {e.reason}" for e in exclusions)
+        return StudyConfigError(
+            f"study.yml: inclusion.min_treatment: no patient is left to analyse ({why})"
+        )
+    sheet = config.sheets.get("patients", "patients")
+    return InputDataError([Problem(sheet, None, None, None, "the sheet has no patients")])
