@@ -1,4 +1,4 @@
-"""Derive: inclusion rules, endpoint times and events, markers and their groups."""
+"""Derive: computed variables and markers, inclusion rules, endpoint times and events."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pandas as pd
 
 from cohortpress.config import DAYS_PER_UNIT
 from cohortpress.derive._cohort import Cohort, Exclusion, PatientFlow
+from cohortpress.derive._derived import compute_variables
 from cohortpress.derive._endpoints import endpoint, touched_by_cutoff, treatment_days
-from cohortpress.derive._markers import evaluate_formula, marker_groups
 
 if TYPE_CHECKING:
     from cohortpress.config import StudyConfig
@@ -21,7 +21,7 @@ def derive_cohort(
     patients: pd.DataFrame, adverse_events: pd.DataFrame, config: StudyConfig
 ) -> Cohort:
     """Apply the study's inclusion rule and derive everything the analysis reads."""
-    data = patients.copy()
+    data, _ = compute_variables(patients, config)
     data["treatment_days"] = treatment_days(data, config.data_cutoff)
     included, exclusions = _apply_inclusion(data, config)
     data = data.loc[included].copy()
@@ -32,9 +32,6 @@ def derive_cohort(
         data[f"{kind}_time"] = days / per_unit
         data[f"{kind}_event"] = event
     data["pfs_days"] = endpoint(data, "pfs", config.data_cutoff)[0]
-    for name, marker in config.markers.items():
-        data[name] = evaluate_formula(marker.formula, data)
-        data[f"{name}_group"] = marker_groups(data[name], marker)
     flow = PatientFlow(len(patients), exclusions, len(data))
     events = adverse_events[adverse_events["patient_id"].isin(data["patient_id"])]
     censored = touched_by_cutoff(data, config.data_cutoff)

@@ -85,7 +85,7 @@ def _schema_problems(context: SheetContext) -> list[Problem]:
 def _patient_warnings(context: SheetContext, config: StudyConfig) -> list[Problem]:
     frame, sheet, headers = context.frame, context.sheet, context.headers
     return [
-        *implausible_values(frame, config.variables, sheet, headers),
+        *implausible_values(frame, config.workbook_variables, sheet, headers),
         *dates_after_cutoff(frame, config.data_cutoff, sheet, headers),
     ]
 
