@@ -716,9 +716,67 @@ class AdverseEvents(_Model):
     )
 
 
-class Inclusion(_Model):
-    """Rules that exclude screened patients; exclusions are counted in the patient flow."""
+class Criterion(_Model):
+    """One eligibility rule: keep the patients for whom `include` is true, or drop those for
+    whom `exclude` is true; the patients it drops get their own line in the patient flow."""
 
+    include: Formula | None = Field(
+        default=None,
+        description="A condition in the formula language a patient must meet to be analysed.",
+        examples=["ecog <= 2"],
+    )
+    exclude: Formula | None = Field(
+        default=None,
+        description="A condition in the formula language that excludes the patient.",
+        examples=["age < 18"],
+    )
+    reason: str = Field(
+        description=(
+            "The excluded patients in words, completing 'n patients …' in the patient flow."
+        ),
+        examples=["younger than 18 years"],
+    )
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Criterion:
+        if (self.include is None) == (self.exclude is None):
+            raise ValueError("give either `include` or `exclude`")
+        return self
+
+    @property
+    def condition(self) -> str:
+        return self.include if self.include is not None else str(self.exclude)
+
+
+class Inclusion(_Model):
+    """Rules that exclude screened patients; exclusions are counted in the patient flow.
+
+    The `criteria` are applied in order, then `min_treatment`; a patient excluded by one rule is
+    counted under it only.
+    """
+
+    criteria: tuple[Criterion, ...] = Field(
+        default=(),
+        description=(
+            "Eligibility rules in the formula language (see `variables.<name>.formula`), "
+            "applied in order; each gives a line of the patient flow."
+        ),
+        examples=[
+            [
+                {"exclude": "age < 18", "reason": "younger than 18 years"},
+                {"include": "ecog <= 2", "reason": "with ECOG PS 3 or 4"},
+            ]
+        ],
+    )
+    missing: Literal["exclude", "keep"] = Field(
+        default="exclude",
+        description=(
+            "A patient whose rule cannot be checked (a value it reads is missing): `exclude` "
+            "counts them on their own flow line, 'with insufficient data for the eligibility "
+            "criteria'; `keep` analyses them."
+        ),
+        examples=["keep"],
+    )
     min_treatment: Duration | None = Field(
         default=None,
         description="Exclude patients treated for less than this.",
@@ -897,6 +955,8 @@ class StudyConfig(_Model):
             if name not in known:
                 hint = _did_you_mean(name, known)
                 raise ValueError(f"{where}: unknown variable '{name}'{hint}")
+            if name in self.variables and self.variables[name].type == "date":
+                raise ValueError(f"{where}: '{name}' is a date; use a `duration` computed from it")
         for field in self.columns:
             if field not in known | set(CANONICAL_AE_FIELDS):
                 raise ValueError(f"columns: unknown field '{field}'{_did_you_mean(field, known)}")
@@ -957,9 +1017,14 @@ class StudyConfig(_Model):
         return "is not a number (breaks cut a continuous variable)"
 
     def _referenced_names(self) -> list[tuple[str, str]]:
+        from cohortpress.derive._formula import parse_formula  # derive imports config
+
         refs = [(f"table1[{i}]", row.variable) for i, row in enumerate(self.table1)]
         refs += [(f"cox.covariates[{i}]", c.variable) for i, c in enumerate(self.cox.covariates)]
         refs += [("cox.multivariate.covariates", v) for v in self.cox.multivariate.covariates]
+        for i, rule in enumerate(self.inclusion.criteria):
+            names = sorted(parse_formula(rule.condition).names)
+            refs += [(f"inclusion.criteria[{i}]", name) for name in names]
         if self.dose_reduction:
             refs.append(("dose_reduction", self.dose_reduction))
         if self.compare_by:

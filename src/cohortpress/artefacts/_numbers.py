@@ -105,6 +105,8 @@ def _flow(numbers: Numbers, results: StudyResults) -> None:
     numbers.add("flow.analysed", flow.analysed, fmt.integer(flow.analysed), "patients")
     reasons = "; ".join(f"{fmt.integer(e.n)} patients {e.reason}" for e in flow.exclusions if e.n)
     numbers.add("flow.exclusions", reasons, reasons or "none")
+    for e in flow.exclusions:  # one line per rule, in the order the rules apply
+        numbers.add(f"flow.excluded_by.{slug(e.reason)}", e.n, fmt.integer(e.n), "patients")
     numbers.add("n", results.n, fmt.integer(results.n), "patients")
     numbers.add("censored_at_cutoff", results.censored_at_cutoff, str(results.censored_at_cutoff))
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from cohortpress.config import DAYS_PER_UNIT
 from cohortpress.derive._cohort import Cohort, Exclusion, PatientFlow
 from cohortpress.derive._derived import compute_variables
 from cohortpress.derive._endpoints import endpoint, touched_by_cutoff, treatment_days
+from cohortpress.derive._inclusion import apply_inclusion
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cohortpress.config import StudyConfig
 
 __all__ = ["Cohort", "Exclusion", "PatientFlow", "derive_cohort"]
@@ -20,10 +21,10 @@ __all__ = ["Cohort", "Exclusion", "PatientFlow", "derive_cohort"]
 def derive_cohort(
     patients: pd.DataFrame, adverse_events: pd.DataFrame, config: StudyConfig
 ) -> Cohort:
-    """Apply the study's inclusion rule and derive everything the analysis reads."""
+    """Compute the study's variables, apply its inclusion rules, derive the endpoints."""
     data, _ = compute_variables(patients, config)
     data["treatment_days"] = treatment_days(data, config.data_cutoff)
-    included, exclusions = _apply_inclusion(data, config)
+    included, exclusions = apply_inclusion(data, config)
     data = data.loc[included].copy()
     per_unit = DAYS_PER_UNIT[config.time_unit]
     kinds = {e.kind for e in config.endpoints} | {"pfs", "os"}
@@ -36,13 +37,3 @@ def derive_cohort(
     events = adverse_events[adverse_events["patient_id"].isin(data["patient_id"])]
     censored = touched_by_cutoff(data, config.data_cutoff)
     return Cohort(data, events.copy(), flow, config.time_unit, censored)
-
-
-def _apply_inclusion(
-    data: pd.DataFrame, config: StudyConfig
-) -> tuple[pd.Series, tuple[Exclusion, ...]]:
-    minimum = config.inclusion.min_treatment
-    if minimum is None:
-        return pd.Series(True, index=data.index), ()
-    short = data["treatment_days"] < minimum.days()
-    return ~short, (Exclusion(f"treated for less than {minimum.text()}", int(short.sum())),)
