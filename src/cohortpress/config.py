@@ -195,7 +195,7 @@ class Breaks(_Model):
         """The given labels, or ones that state the closed side of each break."""
         if self.labels is not None:
             return self.labels
-        at = [f"{b:g}" for b in self.at]
+        at = [str(int(b)) if float(b).is_integer() else f"{b:.10g}" for b in self.at]
         if self.closed == "left":
             middle = [f"{lo} to <{hi}" for lo, hi in zip(at, at[1:], strict=False)]
             return (f"<{at[0]}", *middle, f"≥{at[-1]}")
