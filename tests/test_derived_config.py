@@ -104,11 +104,13 @@ def test_a_cycle_is_named(tmp_path: Path) -> None:
             "a variable with `formula` is continuous",
         ),
         (
-            {"bad": {"label": "B", "type": "categorical", "breaks": {"variable": "sex", "at": [1]}}},
+            {"bad": {"label": "B", "type": "categorical",
+                     "breaks": {"variable": "sex", "at": [1]}}},
             "variables.bad: 'sex' is not a number (breaks cut a continuous variable)",
         ),
         (
-            {"bad": {"label": "B", "type": "categorical", "breaks": {"variable": "age", "at": [60, 50]}}},
+            {"bad": {"label": "B", "type": "categorical",
+                     "breaks": {"variable": "age", "at": [60, 50]}}},
             "`at` must be increasing",
         ),
         (
