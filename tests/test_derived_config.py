@@ -229,3 +229,38 @@ def test_validate_reports_dates_out_of_order(tmp_path: Path) -> None:
     errors = [p for p in problems if p["severity"] == "error"]
     assert [(p["row"], p["column"]) for p in errors] == [(7, "Sorafenib start")]
     assert errors[0]["rule"] == "before Diagnosis date (Time from diagnosis)"
+
+
+@pytest.mark.parametrize("missing", ["exclude", "keep"])
+def test_criteria_count_each_patient_once_in_order(missing: str) -> None:
+    from cohortpress.config import Criterion, Duration, Inclusion
+    from cohortpress.derive._inclusion import INSUFFICIENT, apply_inclusion
+
+    criteria = (
+        Criterion(exclude="age < 18", reason="younger than 18 years"),
+        Criterion(include="ecog <= 2", reason="with ECOG PS 3 or 4"),
+    )
+    inclusion = Inclusion(
+        criteria=criteria, missing=missing, min_treatment=Duration(value=30, unit="days")
+    )
+    config = load_study(ROOT / "reports/thyroid").model_copy(update={"inclusion": inclusion})
+    data = pd.DataFrame(
+        {  # 17 and ECOG 3: counted as younger only; missing age: insufficient data (or kept)
+            "age": [17, 40, 50, np.nan, 60, 70],
+            "ecog": ["3", "3", "1", "0", None, "0"],
+            "treatment_days": [100, 100, 100, 100, 100, 10],
+        }
+    )
+    kept, lines = apply_inclusion(data, config)
+    counts = {line.reason: line.n for line in lines}
+    assert list(counts)[:2] == ["younger than 18 years", "with ECOG PS 3 or 4"]
+    assert counts["younger than 18 years"] == 1
+    assert counts["with ECOG PS 3 or 4"] == 1
+    assert counts["treated for less than 30 days"] == 1
+    if missing == "exclude":
+        assert counts[INSUFFICIENT] == 2
+        assert kept.tolist() == [False, False, True, False, False, False]
+    else:
+        assert INSUFFICIENT not in counts
+        assert kept.tolist() == [False, False, True, True, True, False]
+    assert sum(counts.values()) == len(data) - kept.sum()

@@ -186,9 +186,9 @@ class Breaks(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> Breaks:
         if list(self.at) != sorted(set(self.at)):
-            raise ValueError("breaks: `at` must be increasing, without repeats")
+            raise ValueError("`at` must be increasing, without repeats")
         if self.labels is not None and len(self.labels) != len(self.at) + 1:
-            raise ValueError(f"breaks: {len(self.at)} break(s) need {len(self.at) + 1} labels")
+            raise ValueError(f"{len(self.at)} break(s) need {len(self.at) + 1} labels")
         return self
 
     def class_labels(self) -> tuple[str, ...]:
@@ -357,10 +357,12 @@ class Variable(_Model):
             return data
         if data.get("levels"):
             raise ValueError("a variable built by `breaks` or `pool` takes its levels from them")
-        if data.get("breaks"):
-            breaks = Breaks.model_validate(data["breaks"])
-            return {**data, "levels": breaks.class_labels()}
-        return {**data, "levels": tuple(Pool.model_validate(data["pool"]).groups)}
+        try:
+            if data.get("breaks"):
+                return {**data, "levels": Breaks.model_validate(data["breaks"]).class_labels()}
+            return {**data, "levels": tuple(Pool.model_validate(data["pool"]).groups)}
+        except ValidationError:
+            return data  # reported by the field's own validation, at its key
 
     @property
     def derivation(self) -> str | None:

@@ -2,7 +2,8 @@
 
 Each rule removes the patients it excludes from those still in; they are counted under that
 rule only, so the flow lines add up to the screened minus the analysed. A patient whose rule
-reads a missing value is, by default, counted on one line of their own ("insufficient data").
+reads a missing value is, by default, counted on one line of their own ("insufficient data"),
+written only when there is such a patient.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def apply_inclusion(
             kept &= value.notna()
         exclusions.append(Exclusion(rule.reason, int((kept & drop).sum())))
         kept &= ~drop
-    if rules.criteria and rules.missing == "exclude":
+    if unknown.any():
         exclusions.append(Exclusion(INSUFFICIENT, int(unknown.sum())))
     if rules.min_treatment is not None:
         short = data["treatment_days"] < rules.min_treatment.days()
