@@ -141,10 +141,8 @@ class Duration(_Model):
         return f"{value} {unit}"
 
 
-def _checked_formula(text: str | None) -> str | None:
+def _checked_formula(text: str) -> str:
     """A formula in the formula language (see derive/_formula.py), read once at load time."""
-    if text is None:
-        return None
     from cohortpress.derive._formula import parse_formula  # derive imports config
 
     return parse_formula(text).text
@@ -189,6 +187,8 @@ class Breaks(_Model):
             raise ValueError("`at` must be increasing, without repeats")
         if self.labels is not None and len(self.labels) != len(self.at) + 1:
             raise ValueError(f"{len(self.at)} break(s) need {len(self.at) + 1} labels")
+        if self.labels is not None and len(set(self.labels)) != len(self.labels):
+            raise ValueError("each class needs its own label")
         return self
 
     def class_labels(self) -> tuple[str, ...]:

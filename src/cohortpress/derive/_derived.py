@@ -21,8 +21,14 @@ if TYPE_CHECKING:
 
 NUMERIC_FIELDS = frozenset({"age", "best_change_pct"})
 DATE_FIELDS = frozenset(
-    {"birth_date", "treatment_start", "treatment_end", "progression_date", "death_date"}
-    | {"last_contact"}
+    {
+        "birth_date",
+        "treatment_start",
+        "treatment_end",
+        "progression_date",
+        "death_date",
+        "last_contact",
+    }
 )
 
 
