@@ -143,6 +143,104 @@ class Duration(_Model):
         return f"{value} {unit}"
 
 
+def _checked_formula(text: str) -> str:
+    """A formula in the formula language (see derive/_formula.py), read once at load time."""
+    from cohortpress.derive._formula import parse_formula  # derive imports config
+
+    return parse_formula(text).text
+
+
+Formula = Annotated[str, AfterValidator(_checked_formula)]
+
+
+class Breaks(_Model):
+    """A continuous variable cut into classes at ``at`` (``k`` breaks give ``k + 1`` classes)."""
+
+    variable: str = Field(
+        description="The continuous variable (or derived variable, or marker) that is cut.",
+        examples=["age"],
+    )
+    at: tuple[float, ...] = Field(
+        min_length=1,
+        description="The breaks, in increasing order.",
+        examples=[[50, 60]],
+    )
+    closed: Literal["left", "right"] = Field(
+        default="left",
+        description=(
+            "Which end of a class includes its break: `left` puts a value equal to a break in "
+            "the class above it ([50, 60): 60 is in `≥60`), `right` in the class below it "
+            "((50, 60]: 60 is in `>50 to 60`)."
+        ),
+        examples=["right"],
+    )
+    labels: tuple[str, ...] | None = Field(
+        default=None,
+        description=(
+            "The classes' names, lowest first, one more than `at` (default: generated, e.g. "
+            "<50, 50 to <60, ≥60 for closed left)."
+        ),
+        examples=[["<50", "50–59", "≥60"]],
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Breaks:
+        if list(self.at) != sorted(set(self.at)):
+            raise ValueError("`at` must be increasing, without repeats")
+        if self.labels is not None and len(self.labels) != len(self.at) + 1:
+            raise ValueError(f"{len(self.at)} break(s) need {len(self.at) + 1} labels")
+        if self.labels is not None and len(set(self.labels)) != len(self.labels):
+            raise ValueError("each class needs its own label")
+        return self
+
+    def class_labels(self) -> tuple[str, ...]:
+        """The given labels, or ones that state the closed side of each break."""
+        if self.labels is not None:
+            return self.labels
+        at = [str(int(b)) if float(b).is_integer() else f"{b:.10g}" for b in self.at]
+        if self.closed == "left":
+            middle = [f"{lo} to <{hi}" for lo, hi in zip(at, at[1:], strict=False)]
+            return (f"<{at[0]}", *middle, f"≥{at[-1]}")
+        middle = [f">{lo} to {hi}" for lo, hi in zip(at, at[1:], strict=False)]
+        return (f"≤{at[0]}", *middle, f">{at[-1]}")
+
+
+class Pool(_Model):
+    """A categorical variable whose levels are pooled into fewer groups."""
+
+    variable: str = Field(description="The categorical variable pooled.", examples=["ecog"])
+    groups: dict[str, tuple[str, ...]] = Field(
+        description=(
+            "New level: [levels of `variable` it pools], in table order. Every level of "
+            "`variable` must be in exactly one group."
+        ),
+        examples=[{"0": ["0"], "1": ["1"], "2–3": ["2", "3"]}],
+    )
+
+
+class Span(_Model):
+    """The time between two dates, e.g. from diagnosis to the start of treatment."""
+
+    start: str = Field(
+        description="The earlier date: a canonical date field or a `type: date` variable.",
+        examples=["diagnosis_date"],
+    )
+    end: str = Field(
+        description="The later date: a canonical date field or a `type: date` variable.",
+        examples=["treatment_start"],
+    )
+    unit: TimeUnit = Field(
+        default="months", description="The unit of the duration (a month is 30.4375 days)."
+    )
+    ordered: bool = Field(
+        default=True,
+        description="An `end` before `start` is an error in the workbook (false: a negative time).",
+    )
+
+
+DERIVATIONS = ("formula", "breaks", "pool", "duration")
+
+
 class Variable(_Model):
     """A study-specific column of the patients sheet (beyond the canonical fields).
 
@@ -156,11 +254,12 @@ class Variable(_Model):
         description="How the variable is named in tables, figures and text.",
         examples=["ECOG PS"],
     )
-    type: Literal["continuous", "count", "categorical", "binary"] = Field(
+    type: Literal["continuous", "count", "categorical", "binary", "date"] = Field(
         description=(
             "`categorical` (one of `levels`), `binary` (two levels, the first one counted in "
-            "Table I), `continuous` (a measurement) or `count` (a whole number). Decides how "
-            "Table I summarises it: n (%) per level, or median and range."
+            "Table I), `continuous` (a measurement), `count` (a whole number) or `date` (read "
+            "like the built-in dates; used by a `duration`). Decides how Table I summarises "
+            "it: n (%) per level, or median and range."
         ),
         examples=["categorical"],
     )
@@ -210,13 +309,89 @@ class Variable(_Model):
         examples=["ECOG PS: Eastern Cooperative Oncology Group performance status"],
     )
 
+    formula: Formula | None = Field(
+        default=None,
+        description=(
+            "Compute a continuous variable from others instead of reading a column: numbers, "
+            "names of variables, markers and earlier derived variables, + - * / ** (power), "
+            "< <= > >= == !=, and, or, not, `a if condition else b`, and the functions log or "
+            "ln (natural), log10, exp, sqrt, abs, round(x, digits), min(…), max(…), "
+            "ifelse(condition, a, b). A value that cannot be computed (log of 0, division by "
+            "zero) is missing and listed as a warning in the data appendix."
+        ),
+        examples=["0.66 * log10(bilirubin * 17.1) - 0.085 * albumin * 10"],
+    )
+    breaks: Breaks | None = Field(
+        default=None,
+        description=(
+            "Build a categorical variable by cutting a continuous one into classes; its "
+            "`levels` are the class labels. A missing value stays missing."
+        ),
+        examples=[{"variable": "age", "at": [50, 60], "labels": ["<50", "50–59", "≥60"]}],
+    )
+    pool: Pool | None = Field(
+        default=None,
+        description=(
+            "Build a categorical variable by pooling the levels of another; its `levels` are "
+            "the group names. A missing value stays missing."
+        ),
+        examples=[{"variable": "ecog", "groups": {"0": ["0"], "1": ["1"], "2–3": ["2", "3"]}}],
+    )
+    duration: Span | None = Field(
+        default=None,
+        description="Compute a continuous variable as the time between two dates.",
+        examples=[{"start": "diagnosis_date", "end": "treatment_start", "unit": "months"}],
+    )
+    reference: str | None = Field(
+        default=None,
+        description=(
+            "The reference level of a categorical variable in Cox models (default: the first "
+            "level; a covariate's own `reference` wins)."
+        ),
+        examples=["<50"],
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_levels(cls, data: Any) -> Any:
+        """A class or pooled variable takes its levels from its labels or groups."""
+        if not isinstance(data, dict) or not (data.get("breaks") or data.get("pool")):
+            return data
+        if data.get("levels"):
+            raise ValueError("a variable built by `breaks` or `pool` takes its levels from them")
+        try:
+            if data.get("breaks"):
+                return {**data, "levels": Breaks.model_validate(data["breaks"]).class_labels()}
+            return {**data, "levels": tuple(Pool.model_validate(data["pool"]).groups)}
+        except ValidationError:
+            return data  # reported by the field's own validation, at its key
+
+    @property
+    def derivation(self) -> str | None:
+        """How the variable is computed (formula, breaks, pool, duration), None when read."""
+        return next((key for key in DERIVATIONS if getattr(self, key) is not None), None)
+
+    @model_validator(mode="after")
+    def _derivation_matches_type(self) -> Variable:
+        given = [key for key in DERIVATIONS if getattr(self, key) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one of {', '.join(given)}, not several")
+        numeric = self.type in ("continuous", "count")
+        if given and given[0] in ("formula", "duration") and not numeric:
+            raise ValueError(f"a variable with `{given[0]}` is continuous (type: continuous)")
+        if given and given[0] in ("breaks", "pool") and self.type != "categorical":
+            raise ValueError(f"a variable with `{given[0]}` is categorical (type: categorical)")
+        if self.reference is not None and self.reference not in (self.levels or ()):
+            raise ValueError(f"reference '{self.reference}' is not one of the levels")
+        return self
+
     @model_validator(mode="after")
     def _levels_match_type(self) -> Variable:
         if self.type in ("categorical", "binary") and not self.levels:
             raise ValueError(f"a {self.type} variable needs `levels`")
         if self.type == "binary" and self.levels and len(self.levels) != 2:
             raise ValueError("a binary variable has exactly two `levels` (present first)")
-        if self.type in ("continuous", "count") and self.levels:
+        if self.type in ("continuous", "count", "date") and self.levels:
             raise ValueError(f"a {self.type} variable has no `levels` (use `range`)")
         return self
 
@@ -228,11 +403,12 @@ class Marker(_Model):
         description="The marker's name in tables, figures and the Methods.",
         examples=["Neutrophil-to-lymphocyte ratio"],
     )
-    formula: str = Field(
+    formula: Formula = Field(
         description=(
             "Arithmetic (+ - * /, numbers, brackets) over numeric variables, by their names "
             "under `variables` (or canonical fields); written out in the Methods. A division by "
-            "zero gives a missing value."
+            "zero gives a missing value. The full formula language of `variables.<name>.formula` "
+            "may be used."
         ),
         examples=["neutrophils / lymphocytes"],
     )
@@ -553,9 +729,67 @@ class AdverseEvents(_Model):
     )
 
 
-class Inclusion(_Model):
-    """Rules that exclude screened patients; exclusions are counted in the patient flow."""
+class Criterion(_Model):
+    """One eligibility rule: keep the patients for whom `include` is true, or drop those for
+    whom `exclude` is true; the patients it drops get their own line in the patient flow."""
 
+    include: Formula | None = Field(
+        default=None,
+        description="A condition in the formula language a patient must meet to be analysed.",
+        examples=["ecog <= 2"],
+    )
+    exclude: Formula | None = Field(
+        default=None,
+        description="A condition in the formula language that excludes the patient.",
+        examples=["age < 18"],
+    )
+    reason: str = Field(
+        description=(
+            "The excluded patients in words, completing 'n patients …' in the patient flow."
+        ),
+        examples=["younger than 18 years"],
+    )
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Criterion:
+        if (self.include is None) == (self.exclude is None):
+            raise ValueError("give either `include` or `exclude`")
+        return self
+
+    @property
+    def condition(self) -> str:
+        return self.include if self.include is not None else str(self.exclude)
+
+
+class Inclusion(_Model):
+    """Rules that exclude screened patients; exclusions are counted in the patient flow.
+
+    The `criteria` are applied in order, then `min_treatment`; a patient excluded by one rule is
+    counted under it only.
+    """
+
+    criteria: tuple[Criterion, ...] = Field(
+        default=(),
+        description=(
+            "Eligibility rules in the formula language (see `variables.<name>.formula`), "
+            "applied in order; each gives a line of the patient flow."
+        ),
+        examples=[
+            [
+                {"exclude": "age < 18", "reason": "younger than 18 years"},
+                {"include": "ecog <= 2", "reason": "with ECOG PS 3 or 4"},
+            ]
+        ],
+    )
+    missing: Literal["exclude", "keep"] = Field(
+        default="exclude",
+        description=(
+            "A patient whose rule cannot be checked (a value it reads is missing): `exclude` "
+            "counts them on their own flow line, 'with insufficient data for the eligibility "
+            "criteria'; `keep` analyses them."
+        ),
+        examples=["keep"],
+    )
     min_treatment: Duration | None = Field(
         default=None,
         description="Exclude patients treated for less than this.",
@@ -814,10 +1048,66 @@ class StudyConfig(_Model):
             if name not in known:
                 hint = _did_you_mean(name, known)
                 raise ValueError(f"{where}: unknown variable '{name}'{hint}")
+            if name in self.variables and self.variables[name].type == "date":
+                raise ValueError(f"{where}: '{name}' is a date; use a `duration` computed from it")
         for field in self.columns:
             if field not in known | set(CANONICAL_AE_FIELDS):
                 raise ValueError(f"columns: unknown field '{field}'{_did_you_mean(field, known)}")
+        self._check_computed(known)
         return self
+
+    def _check_computed(self, known: set[str]) -> None:
+        """Computed variables and markers read existing names of the right kind, in no circle."""
+        from cohortpress.derive._derived import computation_order, computed_inputs
+
+        for name, names in computed_inputs(self).items():
+            where = f"markers.{name}" if name in self.markers else f"variables.{name}"
+            for used in sorted(names):
+                if used not in known:
+                    raise ValueError(
+                        f"{where}: unknown variable '{used}'{_did_you_mean(used, known)}"
+                    )
+                problem = self._kind_problem(name, used)
+                if problem:
+                    raise ValueError(f"{where}: '{used}' {problem}")
+        computation_order(self)
+
+    def _kind_problem(self, name: str, used: str) -> str | None:
+        """Why ``name`` cannot read ``used`` (a number, a category or a date), or None."""
+        from cohortpress.derive._derived import DATE_FIELDS, NUMERIC_FIELDS
+
+        var = self.variables.get(used)
+        is_date = used in DATE_FIELDS or (var is not None and var.type == "date")
+        is_number = (
+            used in NUMERIC_FIELDS
+            or used in self.markers
+            or (var is not None and var.type in ("continuous", "count"))
+        )
+        reader = self.variables.get(name)
+        if reader is not None and reader.duration is not None:
+            return None if is_date else "is not a date (a duration is between two dates)"
+        if reader is not None and reader.pool is not None:
+            if var is None or not var.levels:
+                return "is not a categorical variable with levels"
+            pooled = [lvl for levels in reader.pool.groups.values() for lvl in levels]
+            missing = sorted(set(var.levels) - set(pooled))
+            extra = sorted(set(pooled) - set(var.levels))
+            if missing or extra or len(pooled) != len(set(pooled)):
+                return (
+                    f"has levels {list(var.levels)}; pool each exactly once "
+                    f"(not pooled: {missing}, unknown: {extra})"
+                )
+            return None
+        if is_number:
+            return None
+        if reader is None or reader.formula is not None:
+            numbers = (
+                var is not None
+                and bool(var.levels)
+                and all(_is_number(lvl) for lvl in var.levels or ())
+            )
+            return None if numbers else "is not a number (a formula reads numbers only)"
+        return "is not a number (breaks cut a continuous variable)"
 
     def _identifiers_never_printed(self) -> None:
         """An identifying field or a declared identifier column is never a variable of a table,
@@ -831,11 +1121,13 @@ class StudyConfig(_Model):
                 )
         identifying = set(IDENTIFYING_FIELDS) | set(self.identifiers)
         for where, name in self._referenced_names(leaf=True):
-            if name in identifying:
+            if name in identifying and not where.startswith("inclusion."):  # read, not printed
                 raise ValueError(f"{where}: '{name}' identifies a patient and is never printed")
 
     def _referenced_names(self, *, leaf: bool = False) -> list[tuple[str, str]]:
         """(key path, variable) of every use of a variable; ``leaf`` gives the full path."""
+        from cohortpress.derive._formula import parse_formula  # derive imports config
+
         var = ".variable" if leaf else ""
         refs = [(f"table1[{i}]{var}", row.variable) for i, row in enumerate(self.table1)]
         refs += [
@@ -845,11 +1137,19 @@ class StudyConfig(_Model):
             (f"cox.multivariate.covariates{f'[{i}]' if leaf else ''}", v)
             for i, v in enumerate(self.cox.multivariate.covariates)
         ]
+        for i, rule in enumerate(self.inclusion.criteria):
+            names = sorted(parse_formula(rule.condition).names)
+            refs += [(f"inclusion.criteria[{i}]", name) for name in names]
         if self.dose_reduction:
             refs.append(("dose_reduction", self.dose_reduction))
         if self.compare_by:
             refs.append(("compare_by", self.compare_by))
         return refs
+
+    @property
+    def workbook_variables(self) -> dict[str, Variable]:
+        """The variables read from the patients sheet (not computed from others)."""
+        return {name: var for name, var in self.variables.items() if var.derivation is None}
 
     @property
     def data_path(self) -> Path:
@@ -858,6 +1158,14 @@ class StudyConfig(_Model):
     def header(self, field: str) -> str:
         """The workbook's header for a canonical field or variable."""
         return self.columns.get(field, field)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _did_you_mean(name: str, known: set[str]) -> str:

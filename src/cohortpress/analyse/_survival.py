@@ -65,7 +65,8 @@ def covariate_column(data: pd.DataFrame, cov: Covariate, config: StudyConfig) ->
             name, column, "continuous", cov.label or label, per=cov.per or 1.0, unit=unit
         )
     data[column] = values
-    reference = cov.reference or (levels[-1] if kind == "binary" else levels[0])
+    declared = config.variables[name].reference if name in config.variables else None
+    reference = cov.reference or declared or (levels[-1] if kind == "binary" else levels[0])
     return _categorical(cov, column, tuple(levels), reference, config)
 
 

@@ -197,6 +197,9 @@ def _flow(numbers: Numbers, results: StudyResults) -> None:
         if e.n
     )
     numbers.add("flow.exclusions", reasons, reasons or "none")
+    keys = numbers.label_keys("flow.excluded_by", (e.reason for e in flow.exclusions))
+    for i, e in enumerate(flow.exclusions):  # one line per rule, in the order the rules apply
+        numbers.add_count(f"flow.excluded_by.{keys[e.reason]}", e.n, marks[f"reason{i}"])
     numbers.add_count("n", results.n, marks["analysed"])
     numbers.add_count("censored_at_cutoff", results.censored_at_cutoff,
                       marks["censored_at_cutoff"], None)  # fmt: skip

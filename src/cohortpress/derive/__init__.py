@@ -1,4 +1,4 @@
-"""Derive: inclusion rules, endpoint times and events, markers and their groups."""
+"""Derive: computed variables and markers, inclusion rules, endpoint times and events."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pandas as pd
 
 from cohortpress.config import DAYS_PER_UNIT
 from cohortpress.derive._cohort import Cohort, Exclusion, PatientFlow
+from cohortpress.derive._derived import compute_variables
 from cohortpress.derive._endpoints import endpoint, touched_by_cutoff, treatment_days
-from cohortpress.derive._markers import evaluate_formula, marker_groups
+from cohortpress.derive._inclusion import apply_inclusion
 from cohortpress.errors import CohortpressError, InputDataError, Problem, StudyConfigError
 
 if TYPE_CHECKING:
@@ -24,10 +25,10 @@ _OPTIONAL_TEXT = ("end_reason", "best_response")
 def derive_cohort(
     patients: pd.DataFrame, adverse_events: pd.DataFrame | None, config: StudyConfig
 ) -> Cohort:
-    """Apply the study's inclusion rule and derive everything the analysis reads."""
-    data = _with_absent_fields(patients)
+    """Compute the study's variables, apply its inclusion rules, derive the endpoints."""
+    data, _ = compute_variables(_with_absent_fields(patients), config)
     data["treatment_days"] = treatment_days(data, config.data_cutoff)
-    included, exclusions = _apply_inclusion(data, config)
+    included, exclusions = apply_inclusion(data, config)
     if not included.any():
         raise _nobody_left(config, exclusions)
     data = data.loc[included].copy()
@@ -38,9 +39,6 @@ def derive_cohort(
         data[f"{kind}_time"] = days / per_unit
         data[f"{kind}_event"] = event
     data["pfs_days"] = endpoint(data, "pfs", config.data_cutoff)[0]
-    for name, marker in config.markers.items():
-        data[name] = evaluate_formula(marker.formula, data)
-        data[f"{name}_group"] = marker_groups(data[name], marker)
     flow = PatientFlow(len(patients), exclusions, len(data))
     events = None
     if adverse_events is not None:
@@ -62,22 +60,10 @@ def _with_absent_fields(patients: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def _apply_inclusion(
-    data: pd.DataFrame, config: StudyConfig
-) -> tuple[pd.Series, tuple[Exclusion, ...]]:
-    minimum = config.inclusion.min_treatment
-    if minimum is None:
-        return pd.Series(True, index=data.index), ()
-    short = data["treatment_days"] < minimum.days()
-    return ~short, (Exclusion(f"treated for less than {minimum.text()}", int(short.sum())),)
-
-
 def _nobody_left(config: StudyConfig, exclusions: tuple[Exclusion, ...]) -> CohortpressError:
     """Why there is no patient to analyse: the inclusion rule excluded all, or none was given."""
     if exclusions:
         why = "; ".join(f"{e.n:,} {e.reason}" for e in exclusions)
-        return StudyConfigError(
-            f"study.yml: inclusion.min_treatment: no patient is left to analyse ({why})"
-        )
+        return StudyConfigError(f"study.yml: inclusion: no patient is left to analyse ({why})")
     sheet = config.sheets.get("patients", "patients")
     return InputDataError([Problem(sheet, None, None, None, "the sheet has no patients")])

@@ -63,7 +63,7 @@ class FieldSpec:
 def patient_fields(config: StudyConfig) -> list[FieldSpec]:
     """The canonical patient fields followed by the study's own variables."""
     specs = [_canonical(config, name, _PATIENT_KINDS[name]) for name in CANONICAL_PATIENT_FIELDS]
-    specs += [_variable(config, name, var) for name, var in config.variables.items()]
+    specs += [_variable(config, name, var) for name, var in config.workbook_variables.items()]
     return specs
 
 
@@ -100,6 +100,7 @@ def _canonical(config: StudyConfig, name: str, kind: Kind) -> FieldSpec:
 
 def _variable(config: StudyConfig, name: str, variable: Variable) -> FieldSpec:
     kind: Kind = "category" if variable.type in ("categorical", "binary") else "number"
+    kind = "date" if variable.type == "date" else kind
     return FieldSpec(
         name=name,
         header=config.header(name),

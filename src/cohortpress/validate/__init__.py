@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pandera.pandas as pa
 
 from cohortpress.errors import Problem
+from cohortpress.validate._computed import dates_out_of_order, undefined_values
 from cohortpress.validate._cross_sheet import unknown_patients
 from cohortpress.validate._identifiers import IdentifierFinder, redacted, screen_column
 from cohortpress.validate._needs import missing_needed_columns
@@ -49,7 +50,7 @@ def validate_workbook(workbook: Workbook, config: StudyConfig) -> ValidationRepo
         found += _not_yet_reported(_schema_problems(context), found)
     if "patients" in contexts:
         found += missing_needed_columns(contexts["patients"], config)
-        found += _patient_warnings(contexts["patients"], config)
+        found += _patient_checks(contexts["patients"], config)
     if "patients" in contexts and "adverse_events" in contexts:
         events = contexts["adverse_events"]
         header = events.header("patient_id")
@@ -93,11 +94,14 @@ def _schema_problems(context: SheetContext) -> list[Problem]:
     return []
 
 
-def _patient_warnings(context: SheetContext, config: StudyConfig) -> list[Problem]:
+def _patient_checks(context: SheetContext, config: StudyConfig) -> list[Problem]:
+    """Row rules beyond the schema: doubtful values, dates, the study's computed variables."""
     frame, sheet, headers = context.frame, context.sheet, context.headers
     return [
-        *implausible_values(frame, config.variables, sheet, headers),
+        *implausible_values(frame, config.workbook_variables, sheet, headers),
         *dates_after_cutoff(frame, config.data_cutoff, sheet, headers),
+        *dates_out_of_order(frame, config, sheet, headers),
+        *undefined_values(frame, config, sheet, headers),
     ]
 
 

@@ -38,7 +38,7 @@ def schema_package(folder: Path = REPOSITORY_SCHEMAS) -> ModuleType:
 def patients_schema(config: StudyConfig) -> pa.DataFrameSchema:
     """The patients schema plus one column per study variable (levels, range, required)."""
     model = importlib.import_module(f"{schema_package().__name__}.patients").PatientsSchema
-    extra = {name: variable_column(var) for name, var in config.variables.items()}
+    extra = {name: variable_column(var) for name, var in config.workbook_variables.items()}
     return model.to_schema().add_columns(extra)
 
 
@@ -54,6 +54,8 @@ def variable_column(variable: Variable) -> pa.Column:
         levels = ", ".join(variable.levels)
         checks = [pa.Check.isin(variable.levels, error=f"{label} must be one of: {levels}")]
         dtype: object = pd.StringDtype()
+    elif variable.type == "date":
+        checks, dtype = [], "datetime64[ns]"
     else:
         checks = _number_checks(variable)
         dtype = "float64"

@@ -302,8 +302,11 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
             tests[test.test] = SUPERSCRIPTS[len(tests)]
             mark = tests[test.test]
         p = f"{fmt.p_value(test.p, style)}{mark}"
-        for i, (label, _) in enumerate(blocks[0]):
-            rows.append([label, *[b[i][1] for b in blocks], p if i == 0 else ""])
+        # a group may lack a row another has (Unknown when only some groups have missing values)
+        labels = list(dict.fromkeys(label for block in blocks for label, _ in block))
+        cells = [dict(block) for block in blocks]
+        for i, label in enumerate(labels):
+            rows.append([label, *[c.get(label, "0") for c in cells], p if i == 0 else ""])
     frame = pd.DataFrame(rows, columns=["Variable", *columns, "p-Value"])
     notes = tuple(f"{mark} {name}{_WHY_THIS_TEST.get(name, '')}." for name, mark in tests.items())
     notes += ("Values are median (range) or n (%).", *_suppression_note(frame, small))
