@@ -42,31 +42,27 @@ HOSTILE = ("<b>x</b>", "*a*", "_b_", "$c$", "#d", "@e", "[f](g)", "a & b", "`h`"
 
 @dataclass(frozen=True)
 class Switches:
-    """Inputs that are valid by the README but not handled yet: each is off until it is.
+    """Families of input the generator may produce; each can be turned off to narrow a search.
 
     - ``missing_optional_columns``: the patients sheet lacks treatment_end, progression_date or
-      end_reason (off until intake reads workbooks without them);
-    - ``missing_ae_sheet``: the workbook has no adverse-events sheet at all (off until a study
-      without one is handled; an empty sheet is always generated);
-    - ``compare_by_blanks``: blank cells in the ``compare_by`` variable or its marker's inputs
-      (off until the comparison leaves them out and says so);
+      end_reason;
+    - ``missing_ae_sheet``: the workbook has no adverse-events sheet at all;
+    - ``compare_by_blanks``: blank cells in the ``compare_by`` variable or its marker's inputs;
     - ``identifier_variables``: patient_id or birth_date named as a Table I row or Cox
-      covariate (off until the configuration refuses them with a message);
-    - ``hostile_text``: markup characters in labels, levels and terms (off until every output
-      format escapes them);
-    - ``cox_without_covariates``: ``cox.covariates`` empty (off until the Results paragraph on
-      prognostic factors stops citing a Table II that is not built);
-    - ``age_cut_in_table1``: the age row of Table I split at a ``cut`` (off until the Results
-      paragraph on the patients reads an age given as counts).
+      covariate (off by default: study.yml is then refused, so the example says nothing about
+      the rest of the pipeline; tests/test_privacy.py covers the refusal);
+    - ``hostile_text``: markup characters in labels, levels and terms;
+    - ``cox_without_covariates``: ``cox.covariates`` empty;
+    - ``age_cut_in_table1``: the age row of Table I split at a ``cut``.
     """
 
-    missing_optional_columns: bool = False
-    missing_ae_sheet: bool = False
-    compare_by_blanks: bool = False
+    missing_optional_columns: bool = True
+    missing_ae_sheet: bool = True
+    compare_by_blanks: bool = True
     identifier_variables: bool = False
-    hostile_text: bool = False
-    cox_without_covariates: bool = False
-    age_cut_in_table1: bool = False
+    hostile_text: bool = True
+    cox_without_covariates: bool = True
+    age_cut_in_table1: bool = True
 
 
 @dataclass(frozen=True)

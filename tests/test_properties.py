@@ -12,8 +12,8 @@ Each example renders a manuscript, so the examples are few in CI and fixed
     HYPOTHESIS_PROFILE=deep PYTHONPATH=src .venv/bin/python -m pytest tests/test_properties.py
 
 (the profile shrinks a failing example to a small one, which takes minutes per failure).
-Inputs that are not handled yet are generated only when their switch in
-:class:`strategies.Switches` is turned on, e.g. ``studies(Switches(hostile_text=True))``.
+Families of input can be switched off to narrow a search, e.g.
+``studies(Switches(hostile_text=False))`` (see :class:`strategies.Switches`).
 """
 
 from __future__ import annotations
