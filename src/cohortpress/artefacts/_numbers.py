@@ -313,12 +313,23 @@ def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: s
         lr = g.logrank
         method = f"{lr.method}, chi-square {lr.chisq:.3f} on {lr.df} df"
         numbers.add(f"{key}.logrank_p", lr.p, fmt.p_value(lr.p, style), method=method)
-    term = g.cox.terms[0] if g.cox is not None and len(g.cox.terms) == 1 else None
+        numbers.add(f"{key}.logrank_df", lr.df, str(lr.df), "df", method=method)
+    if g.cox is None:
+        return
+    method = f"Cox, {g.cox.ties} ties, Wald CI"
+    term = g.cox.terms[0] if len(g.cox.terms) == 1 else None
     if term is not None:
-        method = f"Cox, {g.cox.ties} ties, Wald CI" if g.cox else None
         numbers.add(f"{key}.hr", term.hr, fmt.hazard_ratio(term.hr), method=method)
         numbers.add(f"{key}.hr_ci", [term.lower, term.upper], fmt.hr_ci(term.lower, term.upper))
         numbers.add(f"{key}.hr_p", term.p, fmt.p_value(term.p, style), method="Wald")
+    # Every non-reference level against the reference, from the univariate Cox of the factor.
+    for t in g.cox.terms:
+        if t.level in keys and t.reference is not None:
+            sub = f"{key}.{keys[t.level]}"
+            numbers.add(f"{sub}.hr", t.hr, fmt.hazard_ratio(t.hr), method=method)
+            numbers.add(f"{sub}.hr_ci", [t.lower, t.upper], fmt.hr_ci(t.lower, t.upper))
+            numbers.add(f"{sub}.hr_p", t.p, fmt.p_value(t.p, style), method="Wald")
+            numbers.add(f"{key}.reference", t.reference, t.reference)
 
 
 def _proportion(numbers: Numbers, key: str, p: ProportionEstimate, mark: sup.Mark) -> None:
