@@ -679,6 +679,15 @@ class Endpoint(_Model):
         ),
         examples=[["ecog", "LMR"]],
     )
+    landmarks: tuple[Annotated[float, Field(gt=0)], ...] = Field(
+        default=(),
+        description=(
+            "Times (in the study's `time_unit`) at which to report survival from the "
+            "Kaplan–Meier estimate with its CI and number at risk, e.g. 12- and 24-month OS; "
+            "a time beyond the last follow-up is reported as not estimable."
+        ),
+        examples=[[12, 24]],
+    )
 
 
 class Response(_Model):

@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
-from cohortpress.analyse._km import km_estimate, risk_table
+from cohortpress.analyse._km import km_estimate, risk_table, survival_at
 from cohortpress.analyse._logrank import logrank_test
-from cohortpress.analyse._study import EndpointResult, GroupedSurvival
+from cohortpress.analyse._study import EndpointResult, GroupedSurvival, Landmark
 from cohortpress.analyse._summaries import variable_info
 from cohortpress.config import Covariate
 from cohortpress.derive._endpoints import ENDPOINT_DEFINITIONS
 
 if TYPE_CHECKING:
-    from cohortpress.analyse._results import CoxResult
+    from cohortpress.analyse._results import CoxResult, KMEstimate
     from cohortpress.config import Endpoint, StudyConfig
     from cohortpress.derive import Cohort
 
@@ -120,7 +120,26 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         multivariate_covariates=tuple(s.name for s in chosen),
         multivariate_note=note,
         covariate_labels={s.name: s.label for s in specs},
+        landmarks=landmarks(overall, endpoint.landmarks),
     )
+
+
+def landmarks(estimate: KMEstimate, times: tuple[float, ...]) -> tuple[Landmark, ...]:
+    """Survival at each declared time; beyond the last observed time it is not estimable."""
+    last = float(estimate.table["time"].max()) if len(estimate.table) else 0.0
+    rows = survival_at(estimate, times).itertuples(index=False)
+    return tuple(
+        Landmark(float(r.time), int(r.n_risk), None, None, None)
+        if r.time > last
+        else Landmark(
+            float(r.time), int(r.n_risk), _value(r.surv), _value(r.lower), _value(r.upper)
+        )  # fmt: skip
+        for r in rows
+    )
+
+
+def _value(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)
 
 
 def _by_groups(

@@ -260,6 +260,7 @@ def _km(numbers: Numbers, key: str, km: KMEstimate, unit: str) -> None:
 
 def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str) -> None:
     _km(numbers, endpoint.kind, endpoint.overall, unit)
+    _landmarks(numbers, endpoint, unit)
     for grouped in endpoint.by:
         _grouped(numbers, f"{endpoint.kind}.by.{grouped.factor}", grouped, unit, style)
     for model in endpoint.univariate:
@@ -267,6 +268,41 @@ def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str)
         _cox(numbers, f"{endpoint.kind}.cox.{name}", model, style)
     if endpoint.multivariate is not None:
         _cox(numbers, f"{endpoint.kind}.multivariate", endpoint.multivariate, style)
+
+
+def _landmarks(numbers: Numbers, endpoint: EndpointResult, unit: str) -> None:
+    """Survival at each declared time: value, CI and number at risk, with the R call."""
+    km = endpoint.overall
+    level = f"{round(km.conf_level * 100)}%"
+    conf_type = {"log-log": "log-log", "log": "log", "plain": "plain"}[km.ci_transform]
+    for mark in endpoint.landmarks:
+        key = f"{endpoint.kind}.landmarks.{landmark_key(mark.time)}"
+        method = (
+            f"Kaplan–Meier, {km.ci_transform} CI; R summary(survfit(Surv(time, status) ~ 1, "
+            f'conf.type = "{conf_type}", conf.int = {km.conf_level:g}), times = {mark.time:g})'
+        )
+        numbers.add(f"{key}.time", mark.time, f"{mark.time:g} {unit}", unit)
+        numbers.add_count(
+            f"{key}.n_risk", mark.n_risk, sup.single(mark.n_risk, km.n, numbers.small_cell)
+        )
+        if mark.surv is None:
+            numbers.add(f"{key}.value", None, "not estimable", "%", method)
+            numbers.add(f"{key}.text", None, "not estimable", "%", method)
+            continue
+        value = f"{mark.surv * 100:.1f}%"
+        ci = f"{_pct(mark.lower)}–{_pct(mark.upper)}%"
+        numbers.add(f"{key}.value", mark.surv, value, "%", method)
+        numbers.add(f"{key}.ci", [mark.lower, mark.upper], ci, "%", method)
+        numbers.add(f"{key}.text", mark.surv, f"{value} ({level} CI {ci})", "%", method)
+
+
+def landmark_key(time: float) -> str:
+    """The results key of a landmark time: 12 -> "t12", 1.5 -> "t1_5"."""
+    return "t" + f"{time:g}".replace(".", "_")
+
+
+def _pct(x: float | None) -> str:
+    return fmt.DASH if x is None else f"{x * 100:.1f}"
 
 
 def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:

@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
-from cohortpress.artefacts._numbers import flow_marks
+from cohortpress.artefacts._numbers import flow_marks, landmark_key
 from cohortpress.present.escape import markdown_text
 
 if TYPE_CHECKING:
@@ -118,6 +118,7 @@ def _context(
             for e in results.endpoints
         },
         "group_name": lambda g, level: _group_name(g, level, config),
+        "landmark_key": landmark_key,
         "all_markers": {
             e.kind: all(g.factor in config.markers for g in e.by) for e in results.endpoints
         },  # fmt: skip
