@@ -1,4 +1,5 @@
-"""Kaplan–Meier curves by a declared categorical variable, end to end through the CLI."""
+"""Kaplan–Meier curves by a declared categorical variable and survival at landmark times,
+end to end through the CLI."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_os_by_three_level_variable(tmp_path: Path) -> None:
     # alpha 0.1 makes ECOG PS (log-rank p = 0.075 on 2 df) a finding the text reports.
     folder = _study(
         tmp_path,
-        "  - {kind: os, by: [histology, ecog, LMR]}",
+        "  - {kind: os, by: [histology, ecog, LMR], landmarks: [365, 730, 5000]}",
         "\n  alpha: 0.1\n",
     )
     out = tmp_path / "out"
@@ -59,10 +60,22 @@ def test_os_by_three_level_variable(tmp_path: Path) -> None:
     assert set(ecog["1"]["hr"]) >= {"value", "text"} and "hr" not in ecog["0"]
     # A marker keeps its two-group HR and gains its reference.
     assert by["LMR"]["reference"]["text"] == "Low" and "hr" in by["LMR"]
+    marks = json.loads((built / "results.json").read_text(encoding="utf-8"))
+    marks = marks.get("numbers", marks)["os"]["landmarks"]
+    assert marks["t365"]["n_risk"]["value"] == 20
+    assert marks["t365"]["value"]["value"] == pytest.approx(0.8775946, abs=1e-6)
+    assert 'conf.type = "log-log"' in marks["t365"]["value"]["method"]
+    assert "times = 365" in marks["t365"]["value"]["method"]
+    assert marks["t5000"]["value"]["value"] is None
+    assert marks["t5000"]["text"]["text"] == "not estimable"
     html = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (built / "manuscript.html").read_text()))
     assert "We compared OS according to Histology, ECOG PS, and LMR" in html
     assert "OS differed by ECOG PS (log-rank p=0.075, 2 df; reference 0: 1 HR=" in html
     assert "(A) Histology, (B) ECOG PS, (C) LMR" in html
+    assert (
+        "The OS rates at 365 days, 730 days and 5000 days were 87.8% (95% CI 66.6–95.9%), "
+        "79.0% (95% CI 56.5–90.7%) and not estimable, respectively." in html
+    )
 
 
 @pytest.mark.parametrize("name", ["age", "neutrophils", "treatment_start"])
