@@ -133,7 +133,7 @@ def landmarks(estimate: KMEstimate, times: tuple[float, ...]) -> tuple[Landmark,
         if r.time > last
         else Landmark(
             float(r.time), int(r.n_risk), _value(r.surv), _value(r.lower), _value(r.upper)
-        )  # fmt: skip
+        )
         for r in rows
     )
 

@@ -274,12 +274,12 @@ def _landmarks(numbers: Numbers, endpoint: EndpointResult, unit: str) -> None:
     """Survival at each declared time: value, CI and number at risk, with the R call."""
     km = endpoint.overall
     level = f"{round(km.conf_level * 100)}%"
-    conf_type = {"log-log": "log-log", "log": "log", "plain": "plain"}[km.ci_transform]
     for mark in endpoint.landmarks:
         key = f"{endpoint.kind}.landmarks.{landmark_key(mark.time)}"
         method = (
             f"Kaplan–Meier, {km.ci_transform} CI; R summary(survfit(Surv(time, status) ~ 1, "
-            f'conf.type = "{conf_type}", conf.int = {km.conf_level:g}), times = {mark.time:g})'
+            f'conf.type = "{km.ci_transform}", conf.int = {km.conf_level:g}), '
+            f"times = {mark.time:g})"
         )
         numbers.add(f"{key}.time", mark.time, f"{mark.time:g} {unit}", unit)
         numbers.add_count(

@@ -121,7 +121,7 @@ def _context(
         "landmark_key": landmark_key,
         "all_markers": {
             e.kind: all(g.factor in config.markers for g in e.by) for e in results.endpoints
-        },  # fmt: skip
+        },
         "significant_uni": {
             e.kind: _significant_terms(e.univariate, e.covariate_labels, alpha, style)
             for e in results.endpoints
