@@ -82,8 +82,8 @@ def _categorical(
 
 def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> EndpointResult:
     stats = config.statistics
-    transform = stats.resolved("ci_transform")
-    ties = stats.resolved("ties")
+    transform = stats.ci_transform_in_force
+    ties = stats.ties_in_force
     time, event = f"{endpoint.kind}_time", f"{endpoint.kind}_event"
     # In time order (stable, so ties keep their order): each Cox fit sorts its rows by time,
     # and sorting rows that are already in order is nearly free. The fits see the same rows in
@@ -168,7 +168,7 @@ def _by_groups(
     for name in endpoint.by:
         spec = covariate_column(frame, Covariate(variable=name), config)
         uni = cox_fit(
-            frame, time, event, [spec], ties=stats.resolved("ties"), conf_level=stats.conf_level
+            frame, time, event, [spec], ties=stats.ties_in_force, conf_level=stats.conf_level
         )
         grouped.append(_grouped(frame, time, event, spec, uni, ticks, config))
     return tuple(grouped)
@@ -192,7 +192,7 @@ def _grouped(
             subset.loc[members[level], time],
             subset.loc[members[level], event],
             label=_curve_label(spec, level, config),
-            ci_transform=stats.resolved("ci_transform"),
+            ci_transform=stats.ci_transform_in_force,
             conf_level=stats.conf_level,
         )
         for level in levels
