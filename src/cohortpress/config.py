@@ -685,6 +685,24 @@ class Endpoint(_Model):
         description="Its short name in text and tables (default: OS, PFS, TTF).",
         examples=["PFS"],
     )
+    by: tuple[str, ...] | None = Field(
+        default=None,
+        description=(
+            "Kaplan–Meier curves, medians, log-rank test (k − 1 df) and univariate HRs by each of "
+            "these categorical or binary variables or markers, one panel each (default: the "
+            "markers among `cox.covariates`)."
+        ),
+        examples=[["ecog", "LMR"]],
+    )
+    landmarks: tuple[Annotated[float, Field(gt=0)], ...] = Field(
+        default=(),
+        description=(
+            "Times (in the study's `time_unit`) at which to report survival from the "
+            "Kaplan–Meier estimate with its CI and number at risk, e.g. 12- and 24-month OS; "
+            "a time beyond the last follow-up is reported as not estimable."
+        ),
+        examples=[[12, 24]],
+    )
 
 
 class Response(_Model):
@@ -1069,7 +1087,21 @@ class StudyConfig(_Model):
             if field not in known | set(CANONICAL_AE_FIELDS):
                 raise ValueError(f"columns: unknown field '{field}'{_did_you_mean(field, known)}")
         self._check_computed(known)
+        self._by_variables_are_groups()
         return self
+
+    def _by_variables_are_groups(self) -> None:
+        """Curves "by" a variable need groups: a marker (cut at its cutoff) or a categorical."""
+        for i, endpoint in enumerate(self.endpoints):
+            for name in endpoint.by or ():
+                kind = self.variables[name].type if name in self.variables else None
+                if name in CANONICAL_PATIENT_FIELDS and name not in self.variables:
+                    kind = "categorical" if name == "sex" else "other"
+                if name not in self.markers and kind not in ("categorical", "binary"):
+                    raise ValueError(
+                        f"endpoints[{i}].by: '{name}' is not a categorical or binary variable or "
+                        "a marker; Kaplan–Meier curves need groups"
+                    )
 
     def _check_computed(self, known: set[str]) -> None:
         """Computed variables and markers read existing names of the right kind, in no circle."""
@@ -1159,6 +1191,8 @@ class StudyConfig(_Model):
             refs.append(("dose_reduction", self.dose_reduction))
         if self.compare_by:
             refs.append(("compare_by", self.compare_by))
+        for i, endpoint in enumerate(self.endpoints):
+            refs += [(f"endpoints[{i}].by", name) for name in endpoint.by or ()]
         return refs
 
     @property

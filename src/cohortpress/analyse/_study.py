@@ -99,6 +99,19 @@ class EndpointResult:
     multivariate_covariates: tuple[str, ...]
     multivariate_note: str | None
     covariate_labels: dict[str, str] = field(default_factory=dict)  # covariate name -> label
+    landmarks: tuple[Landmark, ...] = ()  # survival at the declared times
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """S(t) at one declared time, as R ``summary(survfit(...), times = t)``; ``None`` values
+    when t lies beyond the last follow-up (not estimable, never extrapolated)."""
+
+    time: float
+    n_risk: int
+    surv: float | None
+    lower: float | None
+    upper: float | None
 
 
 @dataclass(frozen=True)

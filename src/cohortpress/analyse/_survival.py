@@ -8,15 +8,16 @@ import numpy as np
 import pandas as pd
 
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
-from cohortpress.analyse._km import km_estimate, risk_table
+from cohortpress.analyse._km import km_estimate, risk_table, survival_at
 from cohortpress.analyse._logrank import logrank_test
-from cohortpress.analyse._study import EndpointResult, GroupedSurvival
+from cohortpress.analyse._study import EndpointResult, GroupedSurvival, Landmark
 from cohortpress.analyse._summaries import variable_info
+from cohortpress.config import Covariate
 from cohortpress.derive._endpoints import ENDPOINT_DEFINITIONS
 
 if TYPE_CHECKING:
-    from cohortpress.analyse._results import CoxResult
-    from cohortpress.config import Covariate, Endpoint, StudyConfig
+    from cohortpress.analyse._results import CoxResult, KMEstimate
+    from cohortpress.config import Endpoint, StudyConfig
     from cohortpress.derive import Cohort
 
 ENDPOINT_NAMES = {
@@ -99,11 +100,7 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
     univariate = tuple(
         cox_fit(data, time, event, [spec], ties=ties, conf_level=stats.conf_level) for spec in specs
     )
-    grouped = tuple(
-        _grouped(data, time, event, spec, uni, ticks, config)
-        for spec, uni in zip(specs, univariate, strict=True)
-        if spec.name in config.markers  # curves by marker group (Figures "by")
-    )
+    grouped = _by_groups(data, time, event, endpoint, specs, univariate, ticks, config)
     chosen, note = _multivariate_choice(specs, univariate, config)
     multivariate = (
         cox_fit(data, time, event, chosen, ties=ties, conf_level=stats.conf_level)
@@ -123,7 +120,58 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         multivariate_covariates=tuple(s.name for s in chosen),
         multivariate_note=note,
         covariate_labels={s.name: s.label for s in specs},
+        landmarks=landmarks(overall, endpoint.landmarks),
     )
+
+
+def landmarks(estimate: KMEstimate, times: tuple[float, ...]) -> tuple[Landmark, ...]:
+    """Survival at each declared time; beyond the last observed time it is not estimable."""
+    last = float(estimate.table["time"].max()) if len(estimate.table) else 0.0
+    rows = survival_at(estimate, times).itertuples(index=False)
+    return tuple(
+        Landmark(float(r.time), int(r.n_risk), None, None, None)
+        if r.time > last
+        else Landmark(
+            float(r.time), int(r.n_risk), _value(r.surv), _value(r.lower), _value(r.upper)
+        )
+        for r in rows
+    )
+
+
+def _value(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)
+
+
+def _by_groups(
+    data: pd.DataFrame,
+    time: str,
+    event: str,
+    endpoint: Endpoint,
+    specs: list[CoxCovariate],
+    univariate: tuple[CoxResult, ...],
+    ticks: tuple[float, ...],
+    config: StudyConfig,
+) -> tuple[GroupedSurvival, ...]:
+    """The curves "by" factor: the declared ``by`` variables, else the markers among the Cox
+    covariates (whose univariate fits are reused)."""
+    if endpoint.by is None:
+        return tuple(
+            _grouped(data, time, event, spec, uni, ticks, config)
+            for spec, uni in zip(specs, univariate, strict=True)
+            if spec.name in config.markers
+        )
+    stats = config.statistics
+    # A copy: the Cox covariate of the same name may pool levels differently, and the
+    # multivariable model still reads its column.
+    frame = data.copy()
+    grouped = []
+    for name in endpoint.by:
+        spec = covariate_column(frame, Covariate(variable=name), config)
+        uni = cox_fit(
+            frame, time, event, [spec], ties=stats.ties_in_force, conf_level=stats.conf_level
+        )
+        grouped.append(_grouped(frame, time, event, spec, uni, ticks, config))
+    return tuple(grouped)
 
 
 def _grouped(
@@ -143,7 +191,7 @@ def _grouped(
         km_estimate(
             subset.loc[members[level], time],
             subset.loc[members[level], event],
-            label=f"{level} {spec.name}" if spec.name in config.markers else str(level),
+            label=_curve_label(spec, level, config),
             ci_transform=stats.ci_transform_in_force,
             conf_level=stats.conf_level,
         )
@@ -156,6 +204,13 @@ def _grouped(
     )
     risk = risk_table(estimates, ticks)
     return GroupedSurvival(spec.name, spec.label, levels, estimates, risk, logrank, cox)
+
+
+def _curve_label(spec: CoxCovariate, level: str, config: StudyConfig) -> str:
+    """ "High LMR" for a marker; a bare number (an ECOG PS of 1) gets its variable's label."""
+    if spec.name in config.markers:
+        return f"{level} {spec.name}"
+    return f"{spec.label} {level}" if str(level).isdigit() else str(level)
 
 
 def _multivariate_choice(

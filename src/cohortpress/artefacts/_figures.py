@@ -30,8 +30,17 @@ def _annotation(g: GroupedSurvival, unit: str, style: str) -> str:
     term = g.cox.terms[0] if g.cox is not None and len(g.cox.terms) == 1 else None
     if term is not None and term.hr is not None:
         lines.append(f"HR {fmt.hazard_ratio(term.hr)} (95% CI {fmt.hr_ci(term.lower, term.upper)})")
+    elif g.cox is not None and g.cox.terms:  # more groups: each level against the reference
+        lines.append(f"HR (95% CI) vs {g.cox.terms[0].reference}")
+        lines += [
+            f"{t.level}: {fmt.hazard_ratio(t.hr)} ({fmt.hr_ci(t.lower, t.upper)})"
+            for t in g.cox.terms
+            if t.hr is not None
+        ]
     if g.logrank is not None:
-        lines.append(f"Log-rank {fmt.p_text(g.logrank.p, style)}")
+        # Two groups: 1 df goes without saying; more groups state theirs.
+        df = f", {g.logrank.df} df" if g.logrank.df > 1 else ""
+        lines.append(f"Log-rank {fmt.p_text(g.logrank.p, style)}{df}")
     return "\n".join(lines)
 
 
@@ -143,17 +152,20 @@ def _survival_caption(results: StudyResults, config: StudyConfig, unmarked: str 
 
 
 def _by_caption(e: EndpointResult, config: StudyConfig, unmarked: str | None) -> str:
-    factors = ", ".join(f"({PANEL_LETTERS[i]}) {g.factor}" for i, g in enumerate(e.by))
+    factors = ", ".join(
+        f"({PANEL_LETTERS[i]}) {g.factor if g.factor in config.markers else g.label}"
+        for i, g in enumerate(e.by)
+    )
     abbreviations = "; ".join(
         config.markers[g.factor].abbreviation or g.factor
         for g in e.by
         if g.factor in config.markers
     )
+    legend = "; ".join(x for x in ("HR: hazard ratio (Cox)", "CI: confidence interval",
+                                     abbreviations) if x)  # fmt: skip
     return (
         f"{e.label} according to baseline {factors} in patients who received "
-        f"{config.treatment.drug}. "
-        f"HR: hazard ratio (Cox); CI: confidence interval; {abbreviations}."
-        + (f" {unmarked}" if unmarked else "")
+        f"{config.treatment.drug}. {legend}." + (f" {unmarked}" if unmarked else "")
     )
 
 

@@ -260,6 +260,7 @@ def _km(numbers: Numbers, key: str, km: KMEstimate, unit: str) -> None:
 
 def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str) -> None:
     _km(numbers, endpoint.kind, endpoint.overall, unit)
+    _landmarks(numbers, endpoint, unit)
     for grouped in endpoint.by:
         _grouped(numbers, f"{endpoint.kind}.by.{grouped.factor}", grouped, unit, style)
     for model in endpoint.univariate:
@@ -267,6 +268,41 @@ def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str)
         _cox(numbers, f"{endpoint.kind}.cox.{name}", model, style)
     if endpoint.multivariate is not None:
         _cox(numbers, f"{endpoint.kind}.multivariate", endpoint.multivariate, style)
+
+
+def _landmarks(numbers: Numbers, endpoint: EndpointResult, unit: str) -> None:
+    """Survival at each declared time: value, CI and number at risk, with the R call."""
+    km = endpoint.overall
+    level = f"{round(km.conf_level * 100)}%"
+    for mark in endpoint.landmarks:
+        key = f"{endpoint.kind}.landmarks.{landmark_key(mark.time)}"
+        method = (
+            f"Kaplan–Meier, {km.ci_transform} CI; R summary(survfit(Surv(time, status) ~ 1, "
+            f'conf.type = "{km.ci_transform}", conf.int = {km.conf_level:g}), '
+            f"times = {mark.time:g})"
+        )
+        numbers.add(f"{key}.time", mark.time, f"{mark.time:g} {unit}", unit)
+        numbers.add_count(
+            f"{key}.n_risk", mark.n_risk, sup.single(mark.n_risk, km.n, numbers.small_cell)
+        )
+        if mark.surv is None:
+            numbers.add(f"{key}.value", None, "not estimable", "%", method)
+            numbers.add(f"{key}.text", None, "not estimable", "%", method)
+            continue
+        value = f"{mark.surv * 100:.1f}%"
+        ci = f"{_pct(mark.lower)}–{_pct(mark.upper)}%"
+        numbers.add(f"{key}.value", mark.surv, value, "%", method)
+        numbers.add(f"{key}.ci", [mark.lower, mark.upper], ci, "%", method)
+        numbers.add(f"{key}.text", mark.surv, f"{value} ({level} CI {ci})", "%", method)
+
+
+def landmark_key(time: float) -> str:
+    """The results key of a landmark time: 12 -> "t12", 1.5 -> "t1_5"."""
+    return "t" + f"{time:g}".replace(".", "_")
+
+
+def _pct(x: float | None) -> str:
+    return fmt.DASH if x is None else f"{x * 100:.1f}"
 
 
 def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:
@@ -313,12 +349,23 @@ def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: s
         lr = g.logrank
         method = f"{lr.method}, chi-square {lr.chisq:.3f} on {lr.df} df"
         numbers.add(f"{key}.logrank_p", lr.p, fmt.p_value(lr.p, style), method=method)
-    term = g.cox.terms[0] if g.cox is not None and len(g.cox.terms) == 1 else None
+        numbers.add(f"{key}.logrank_df", lr.df, str(lr.df), "df", method=method)
+    if g.cox is None:
+        return
+    method = f"Cox, {g.cox.ties} ties, Wald CI"
+    term = g.cox.terms[0] if len(g.cox.terms) == 1 else None
     if term is not None:
-        method = f"Cox, {g.cox.ties} ties, Wald CI" if g.cox else None
         numbers.add(f"{key}.hr", term.hr, fmt.hazard_ratio(term.hr), method=method)
         numbers.add(f"{key}.hr_ci", [term.lower, term.upper], fmt.hr_ci(term.lower, term.upper))
         numbers.add(f"{key}.hr_p", term.p, fmt.p_value(term.p, style), method="Wald")
+    # Every non-reference level against the reference, from the univariate Cox of the factor.
+    for t in g.cox.terms:
+        if t.level in keys and t.reference is not None:
+            sub = f"{key}.{keys[t.level]}"
+            numbers.add(f"{sub}.hr", t.hr, fmt.hazard_ratio(t.hr), method=method)
+            numbers.add(f"{sub}.hr_ci", [t.lower, t.upper], fmt.hr_ci(t.lower, t.upper))
+            numbers.add(f"{sub}.hr_p", t.p, fmt.p_value(t.p, style), method="Wald")
+            numbers.add(f"{key}.reference", t.reference, t.reference)
 
 
 def _proportion(numbers: Numbers, key: str, p: ProportionEstimate, mark: sup.Mark) -> None:

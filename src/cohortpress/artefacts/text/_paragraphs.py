@@ -9,12 +9,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
-from cohortpress.artefacts._numbers import flow_marks
+from cohortpress.artefacts._numbers import flow_marks, landmark_key
 from cohortpress.present.escape import markdown_text
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
-    from cohortpress.analyse._study import GroupedSurvival
+    from cohortpress.analyse._study import EndpointResult, GroupedSurvival
     from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
 
@@ -113,6 +113,15 @@ def _context(
             e.kind: [g for g in e.by if g.logrank and g.logrank.p < alpha and len(g.estimates) == 2]
             for e in results.endpoints
         },
+        "significant_k": {
+            e.kind: [g for g in e.by if g.logrank and g.logrank.p < alpha and len(g.estimates) > 2]
+            for e in results.endpoints
+        },
+        "group_name": lambda g, level: _group_name(g, level, config),
+        "landmark_key": landmark_key,
+        "all_markers": {
+            e.kind: all(g.factor in config.markers for g in e.by) for e in results.endpoints
+        },
         "significant_uni": {
             e.kind: _significant_terms(e.univariate, e.covariate_labels, alpha, style)
             for e in results.endpoints
@@ -124,7 +133,7 @@ def _context(
             for e in results.endpoints
         },
         "epv": {e.kind: _epv_warning(e) for e in results.endpoints},
-        "factor_list": _factor_list(results),
+        "factor_list": {e.kind: _factor_list(e, config) for e in results.endpoints},
         "formula_text": {name: _formula_text(m.formula) for name, m in config.markers.items()},
         "endpoint_sentence": _endpoint_sentence(results),
         "multivariate_sentence": _multivariate_sentence(config),
@@ -227,8 +236,21 @@ def _epv_warning(endpoint: Any) -> str | None:
     )
 
 
-def _factor_list(results: StudyResults) -> str:
-    names = [m.name for m in results.markers]
+def _factor_name(g: GroupedSurvival, config: StudyConfig) -> str:
+    """A marker by its abbreviation (LMR), any other variable by its label."""
+    return g.factor if g.factor in config.markers else g.label
+
+
+def _group_name(g: GroupedSurvival, level: str, config: StudyConfig) -> str:
+    """ "the high LMR group" for a marker, "patients with Histology Papillary" otherwise."""
+    if g.factor in config.markers:
+        return f"the {level.lower()} {g.factor} group"
+    return f"patients with {g.label} {level}"
+
+
+def _factor_list(e: EndpointResult, config: StudyConfig) -> str:
+    """The factors of the curves "by", in the order of the figure's panels."""
+    names = [_factor_name(g, config) for g in e.by]
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + ", and " + names[-1]
