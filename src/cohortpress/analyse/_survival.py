@@ -127,14 +127,18 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
 def landmarks(estimate: KMEstimate, times: tuple[float, ...]) -> tuple[Landmark, ...]:
     """Survival at each declared time; beyond the last observed time it is not estimable."""
     last = float(estimate.table["time"].max()) if len(estimate.table) else 0.0
-    rows = survival_at(estimate, times).itertuples(index=False)
+    table = survival_at(estimate, times)
+    rows = zip(
+        table["time"].astype(float).tolist(), table["n_risk"].astype(int).tolist(),
+        table["surv"].astype(float).tolist(), table["lower"].astype(float).tolist(),
+        table["upper"].astype(float).tolist(),
+        strict=True,
+    )  # fmt: skip
     return tuple(
-        Landmark(float(r.time), int(r.n_risk), None, None, None)
-        if r.time > last
-        else Landmark(
-            float(r.time), int(r.n_risk), _value(r.surv), _value(r.lower), _value(r.upper)
-        )
-        for r in rows
+        Landmark(time, n_risk, None, None, None)
+        if time > last
+        else Landmark(time, n_risk, _value(surv), _value(lower), _value(upper))
+        for time, n_risk, surv, lower, upper in rows
     )
 
 
