@@ -45,6 +45,7 @@ CANONICAL_PATIENT_FIELDS = (
     "progression_date",
     "death_date",
     "last_contact",
+    "last_assessment",
     "best_response",
     "best_change_pct",
 )
@@ -670,6 +671,22 @@ class Endpoint(_Model):
         description="Its short name in text and tables (default: OS, PFS, TTF).",
         examples=["PFS"],
     )
+    censor_at: Literal["last_contact", "last_assessment"] = Field(
+        default="last_contact",
+        description=(
+            "PFS only: censor patients without progression or death at the last date known "
+            "alive (`last_contact`) or at their last tumour assessment (`last_assessment`, "
+            "read from the patients sheet's `last_assessment` column); stated in the Methods."
+        ),
+        examples=["last_assessment"],
+    )
+
+    @model_validator(mode="after")
+    def _censor_rule_is_for_pfs(self) -> Endpoint:
+        if self.censor_at != "last_contact" and self.kind != "pfs":
+            msg = f"censor_at: {self.censor_at} applies to the pfs endpoint only, not {self.kind}"
+            raise ValueError(msg)
+        return self
 
 
 class Response(_Model):
