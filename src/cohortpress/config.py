@@ -462,12 +462,15 @@ class Table1Row(_Model):
         description="Heading shared by consecutive rows (e.g. metastatic sites).",
         examples=["Metastatic sites, n (%)"],
     )
-    summary: Literal["auto", "median_range", "median_iqr", "n_percent"] = Field(
+    summary: Literal["auto", "median_range", "median_iqr", "mean_sd", "n_percent"] = Field(
         default="auto",
         description=(
-            "How the row is summarised. Only `auto` acts so far: median (range) for numbers, "
-            "n (%) for categories (and for numbers split by `cut`)."
+            "How the row is summarised: `median_range`, `median_iqr` (median (Q1–Q3), R type 7 "
+            "quartiles) or `mean_sd` for a continuous variable; `n_percent` for categories and "
+            "for a continuous variable split by `cut`. `auto`: median (range) for numbers, "
+            "n (%) for categories and cut numbers. The table footnote names the summaries used."
         ),
+        examples=["median_iqr"],
     )
     cut: float | None = Field(
         default=None,
