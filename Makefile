@@ -32,8 +32,9 @@ validate: $(STAMP) ## validate every study's workbook (or STUDY=name)
 data: $(STAMP) ## regenerate the example workbooks in data/ (seeded, reproducible)
 	$(BIN)/python data/make_examples.py
 
-test: $(STAMP) ## lint, then run the test suite
+test: $(STAMP) ## lint and type-check, then run the test suite
 	$(BIN)/ruff check src tests schemas data
+	$(BIN)/pyright src
 	$(BIN)/python -m pytest
 
 test-update: $(STAMP) ## run the tests and rewrite the snapshots

@@ -585,11 +585,16 @@ class CoxSettings(_Model):
 Conventions = Literal["ezr", "r", "sas"]
 PStyle = Literal["threshold", "two_significant", "sas"]
 
+CiTransform = Literal["log-log", "log", "plain"]
+TiesMethod = Literal["efron", "breslow"]
+
 CONVENTION_PRESETS: dict[str, dict[str, str]] = {
     "ezr": {"ci_transform": "log-log", "ties": "efron", "p_style": "threshold"},
     "r": {"ci_transform": "log", "ties": "efron", "p_style": "two_significant"},
     "sas": {"ci_transform": "log-log", "ties": "breslow", "p_style": "sas"},
 }
+_PRESET_TRANSFORMS: dict[str, CiTransform] = {"ezr": "log-log", "r": "log", "sas": "log-log"}
+_PRESET_TIES: dict[str, TiesMethod] = {"ezr": "efron", "r": "efron", "sas": "breslow"}
 
 
 class Statistics(_Model):
@@ -604,7 +609,7 @@ class Statistics(_Model):
         ),
         examples=["r"],
     )
-    ci_transform: Literal["log-log", "log", "plain"] | None = Field(
+    ci_transform: CiTransform | None = Field(
         default=None,
         description=(
             "Transform of the Kaplan–Meier confidence intervals (default: from `conventions`); "
@@ -612,7 +617,7 @@ class Statistics(_Model):
         ),
         examples=["log"],
     )
-    ties: Literal["efron", "breslow"] | None = Field(
+    ties: TiesMethod | None = Field(
         default=None,
         description="How Cox models handle tied event times (default: from `conventions`).",
         examples=["breslow"],
@@ -652,6 +657,16 @@ class Statistics(_Model):
         """The value in force for ``key``: the override if set, else the preset's."""
         value = getattr(self, key)
         return value if value is not None else CONVENTION_PRESETS[self.conventions][key]
+
+    @property
+    def ci_transform_in_force(self) -> CiTransform:
+        """The Kaplan–Meier CI transform the analysis uses: the override, else the preset's."""
+        return self.ci_transform or _PRESET_TRANSFORMS[self.conventions]
+
+    @property
+    def ties_in_force(self) -> TiesMethod:
+        """The Cox ties method the analysis uses: the override, else the preset's."""
+        return self.ties or _PRESET_TIES[self.conventions]
 
 
 class Endpoint(_Model):
@@ -1043,7 +1058,7 @@ class StudyConfig(_Model):
 
     def _declared_synonyms(self) -> list[tuple[str, str, object, tuple[str, ...]]]:
         """(where, input value, level, allowed levels) for every synonym study.yml declares."""
-        found = [
+        found: list[tuple[str, str, object, tuple[str, ...]]] = [
             (f"synonyms.{name}", spelling, level, BUILT_IN_CATEGORIES[name])
             for name, table in self.synonyms.items()
             for spelling, level in table.items()

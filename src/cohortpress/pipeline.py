@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from cohortpress.config import StudyConfig, load_study
 from cohortpress.errors import InputDataError, RenderError, StudyConfigError
@@ -21,6 +21,7 @@ from cohortpress.publish import check_root, open_slot
 
 if TYPE_CHECKING:
     from cohortpress.intake import Normalisation, Workbook
+    from cohortpress.render import Engine, Format
     from cohortpress.validate import ValidationReport
 
 Formats = Sequence[str]
@@ -141,7 +142,12 @@ def _build(
         warnings=report.warning_summary(), stage=stage,
     )  # fmt: skip
     with stage("render"):
-        outcome = render(staging, formats=tuple(formats), engine=engine, project_root=root)
+        outcome = render(
+            staging,
+            formats=cast("tuple[Format, ...]", tuple(formats)),  # checked by the CLI
+            engine=cast("Engine", engine),
+            project_root=root,
+        )
     return list(outcome.notes)
 
 

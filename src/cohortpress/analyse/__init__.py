@@ -34,7 +34,7 @@ def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
         followup=median_followup(
             data["os_time"],
             data["os_event"],
-            ci_transform=stats.resolved("ci_transform"),
+            ci_transform=stats.ci_transform_in_force,
             conf_level=stats.conf_level,
         ),  # fmt: skip
         endpoints=endpoint_results(cohort, config),

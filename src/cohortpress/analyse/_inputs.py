@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, Any, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -85,7 +85,7 @@ def group_labels(values: object) -> tuple[list[str], NDArray[np.intp]]:
     A pandas ``Categorical`` keeps its category order (unused categories dropped); other values
     are sorted, as R orders the levels of ``factor(x)``.
     """
-    group = pd.Series(values)
+    group = pd.Series(cast("Any", values))  # a Categorical keeps its categories
     if isinstance(group.dtype, pd.CategoricalDtype):
         levels = [c for c in group.cat.categories if (group == c).any()]
     else:

@@ -231,7 +231,10 @@ def adverse_events(cohort: Cohort, config: StudyConfig) -> AdverseEventSummary |
     table = table.reset_index(names="term").sort_values(
         ["any", "severe", "term"], ascending=[False, False, True]
     )
-    rows = tuple(AdverseEventRow(r.term, int(r.any), int(r.severe)) for r in table.itertuples())
+    rows = tuple(
+        AdverseEventRow(str(term), int(n_any), int(n_severe))
+        for term, n_any, n_severe in zip(table["term"], table["any"], table["severe"], strict=True)
+    )
     return AdverseEventSummary(
         n=n,
         grading=settings.grading,

@@ -81,8 +81,8 @@ def _categorical(
 
 def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> EndpointResult:
     stats = config.statistics
-    transform = stats.resolved("ci_transform")
-    ties = stats.resolved("ties")
+    transform = stats.ci_transform_in_force
+    ties = stats.ties_in_force
     time, event = f"{endpoint.kind}_time", f"{endpoint.kind}_event"
     # In time order (stable, so ties keep their order): each Cox fit sorts its rows by time,
     # and sorting rows that are already in order is nearly free. The fits see the same rows in
@@ -144,7 +144,7 @@ def _grouped(
             subset.loc[members[level], time],
             subset.loc[members[level], event],
             label=f"{level} {spec.name}" if spec.name in config.markers else str(level),
-            ci_transform=stats.resolved("ci_transform"),
+            ci_transform=stats.ci_transform_in_force,
             conf_level=stats.conf_level,
         )
         for level in levels

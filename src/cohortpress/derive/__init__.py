@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["Cohort", "Exclusion", "PatientFlow", "derive_cohort"]
 
 _OPTIONAL_DATES = ("treatment_end", "progression_date", "death_date", "last_assessment")
-_OPTIONAL_TEXT = ("end_reason", "best_response")
+_OPTIONAL_TEXT = ("end_reason",)  # no best_response column: the response analysis is left out
 
 
 def derive_cohort(
@@ -64,7 +64,9 @@ def _with_absent_fields(patients: pd.DataFrame) -> pd.DataFrame:
 def _nobody_left(config: StudyConfig, exclusions: tuple[Exclusion, ...]) -> CohortpressError:
     """Why there is no patient to analyse: the inclusion rule excluded all, or none was given."""
     if exclusions:
-        why = "; ".join(f"{e.n:,} {e.reason}" for e in exclusions)
-        return StudyConfigError(f"study.yml: inclusion: no patient is left to analyse ({why})")
+        why = "; ".join(f"{e.n:,} {e.reason}" for e in exclusions if e.n)
+        rules = config.inclusion.model_fields_set & {"criteria", "min_treatment"}
+        keys = ", ".join(f"inclusion.{key}" for key in sorted(rules)) or "inclusion"
+        return StudyConfigError(f"study.yml: {keys}: no patient is left to analyse ({why})")
     sheet = config.sheets.get("patients", "patients")
     return InputDataError([Problem(sheet, None, None, None, "the sheet has no patients")])

@@ -58,7 +58,8 @@ def endpoint(
     cutoff_ts = pd.Timestamp(cutoff)
     event_date = _event_date(patients, kind)
     event_date = event_date.where(event_date <= cutoff_ts)
-    censor_date = _censor_date(patients, kind, censor_at).clip(upper=cutoff_ts)
+    censor_at_date = _censor_date(patients, kind, censor_at)
+    censor_date = censor_at_date.mask(censor_at_date > cutoff_ts, cutoff_ts)  # NaT stays NaT
     end = event_date.fillna(censor_date)
     days = (end - patients["treatment_start"]).dt.days.astype("float64")
     return days, event_date.notna().astype("int64")
@@ -84,7 +85,9 @@ def _event_date(patients: pd.DataFrame, kind: str) -> pd.Series:
 
 def treatment_days(patients: pd.DataFrame, cutoff: dt.date) -> pd.Series:
     """Days on treatment: to its end, or to the data cutoff while it goes on."""
-    end = patients["treatment_end"].fillna(pd.Timestamp(cutoff)).clip(upper=pd.Timestamp(cutoff))
+    cutoff_ts = pd.Timestamp(cutoff)
+    end = patients["treatment_end"].fillna(cutoff_ts)
+    end = end.mask(end > cutoff_ts, cutoff_ts)
     return (end - patients["treatment_start"]).dt.days.astype("float64")
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -193,7 +193,7 @@ class _Evaluator:
 
     def run(self, node: ast.AST) -> Values:
         if isinstance(node, ast.Constant):
-            return np.asarray(float(node.value))
+            return np.asarray(float(cast("float", node.value)))  # checked to be a number
         if isinstance(node, ast.Name):
             return pd.to_numeric(self.data[node.id], errors="coerce").to_numpy("float64")
         if isinstance(node, ast.BinOp):

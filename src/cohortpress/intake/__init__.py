@@ -65,6 +65,10 @@ def read_workbook(path: Path, config: StudyConfig) -> Workbook:
         for key in SHEET_KEYS
     }
     _add_age(sheets["patients"], names["patients"])
+    undeclared = config.response is not None and "response" not in config.model_fields_set
+    if undeclared and "best_response" not in sheets["patients"].frame.columns:
+        rule = "no best response column, and study.yml does not ask for one: response not reported"
+        raw.notes.append(Normalisation(names["patients"], None, rule, 1))
     identifiers = _split_identifiers(sheets["patients"])
     return Workbook(
         patients=sheets["patients"].frame,

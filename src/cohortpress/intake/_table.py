@@ -81,7 +81,11 @@ def blank_cells(column: pd.Series) -> pd.Series:
     if column.dtype != object:  # typed (parquet): only missing values are blank
         return column.isna()
     all_text = pd.api.types.infer_dtype(column, skipna=True) == "string"
-    text = column if all_text else column.where(column.map(type).eq(str))
+    text = (
+        column
+        if all_text
+        else column.where(column.map(lambda value: isinstance(value, str)).astype(bool))
+    )
     return column.isna() | text.str.strip().eq("").fillna(False).astype(bool)
 
 

@@ -18,8 +18,12 @@ if TYPE_CHECKING:
 _ENDPOINT_NAMES = {"os": "OS", "pfs": "PFS", "ttf": "TTF"}
 
 
-def needed_by(config: StudyConfig) -> dict[str, list[str]]:
-    """Optional patient field -> what in this study needs it, in words."""
+def needed_by(config: StudyConfig, present: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """Optional patient field -> what in this study needs it, in words.
+
+    The response analysis is a default: a workbook without best responses leaves it out (the
+    data report says so) unless study.yml declares ``response:``, which then needs the column.
+    """
     kinds = {e.kind for e in config.endpoints}
     survival = [f"the {_ENDPOINT_NAMES[k]} endpoint" for k in sorted(kinds)]
     needs: dict[str, list[str]] = {
@@ -34,7 +38,8 @@ def needed_by(config: StudyConfig) -> dict[str, list[str]]:
         needs["last_assessment"] = ["the PFS censoring rule (censor_at: last_assessment)"]
     if config.inclusion.min_treatment is not None:
         needs["treatment_end"].append("the inclusion rule (inclusion.min_treatment)")
-    if config.response is not None:
+    declared = "response" in config.model_fields_set
+    if config.response is not None and (declared or "best_response" in present):
         needs["progression_date"].append("the clinical benefit rate (how long SD lasted)")
         needs["best_response"] = ["the response rates (response: in study.yml)"]
     return {field: reasons for field, reasons in needs.items() if reasons}
@@ -51,7 +56,7 @@ def missing_needed_columns(context: SheetContext, config: StudyConfig) -> list[P
             f"no column for {context.title(field)}, needed by {_join(reasons)}",
             "add the column, or name its header under `columns:` in study.yml",
         )
-        for field, reasons in needed_by(config).items()
+        for field, reasons in needed_by(config, frozenset(context.frame.columns)).items()
         if field not in context.frame.columns
     ]
 
