@@ -86,6 +86,14 @@ class PatientsSchema(pa.DataFrameModel):
         title="Last contact",
         description="Last date the patient was known to be alive; survival is censored here.",
     )
+    last_assessment: Series[pa.DateTime] | None = pa.Field(
+        nullable=True,
+        title="Last tumour assessment",
+        description=(
+            "Date of the last tumour assessment; PFS is censored here when study.yml says "
+            "`censor_at: last_assessment`."
+        ),
+    )
     best_response: Series[pd.StringDtype] | None = pa.Field(
         nullable=True,
         isin={
@@ -145,6 +153,14 @@ class PatientsSchema(pa.DataFrameModel):
     )
     def contact_not_before_start(cls, df: pd.DataFrame) -> Series[bool]:
         return not_before(df, "last_contact", "treatment_start")
+
+    @pa.dataframe_check(
+        error="the last tumour assessment is before {treatment_start}",
+        ignore_na=False,
+        statistics={"column": "last_assessment"},
+    )
+    def assessment_not_before_start(cls, df: pd.DataFrame) -> Series[bool]:
+        return not_before(df, "last_assessment", "treatment_start")
 
     @pa.dataframe_check(
         error="the date of death is before {progression_date}",

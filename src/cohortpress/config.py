@@ -45,6 +45,7 @@ CANONICAL_PATIENT_FIELDS = (
     "progression_date",
     "death_date",
     "last_contact",
+    "last_assessment",
     "best_response",
     "best_change_pct",
 )
@@ -461,12 +462,15 @@ class Table1Row(_Model):
         description="Heading shared by consecutive rows (e.g. metastatic sites).",
         examples=["Metastatic sites, n (%)"],
     )
-    summary: Literal["auto", "median_range", "median_iqr", "n_percent"] = Field(
+    summary: Literal["auto", "median_range", "median_iqr", "mean_sd", "n_percent"] = Field(
         default="auto",
         description=(
-            "How the row is summarised. Only `auto` acts so far: median (range) for numbers, "
-            "n (%) for categories (and for numbers split by `cut`)."
+            "How the row is summarised: `median_range`, `median_iqr` (median (Q1–Q3), R type 7 "
+            "quartiles) or `mean_sd` for a continuous variable; `n_percent` for categories and "
+            "for a continuous variable split by `cut`. `auto`: median (range) for numbers, "
+            "n (%) for categories and cut numbers. The table footnote names the summaries used."
         ),
+        examples=["median_iqr"],
     )
     cut: float | None = Field(
         default=None,
@@ -703,6 +707,22 @@ class Endpoint(_Model):
         ),
         examples=[[12, 24]],
     )
+    censor_at: Literal["last_contact", "last_assessment"] = Field(
+        default="last_contact",
+        description=(
+            "PFS only: censor patients without progression or death at the last date known "
+            "alive (`last_contact`) or at their last tumour assessment (`last_assessment`, "
+            "read from the patients sheet's `last_assessment` column); stated in the Methods."
+        ),
+        examples=["last_assessment"],
+    )
+
+    @model_validator(mode="after")
+    def _censor_rule_is_for_pfs(self) -> Endpoint:
+        if self.censor_at != "last_contact" and self.kind != "pfs":
+            msg = f"censor_at: {self.censor_at} applies to the pfs endpoint only, not {self.kind}"
+            raise ValueError(msg)
+        return self
 
 
 class Response(_Model):

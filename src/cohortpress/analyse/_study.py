@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Distribution:
-    """Median and range (and quartiles) of a continuous value."""
+    """Median and range (and quartiles, mean and SD) of a continuous value."""
 
     n: int
     missing: int
@@ -29,6 +29,8 @@ class Distribution:
     q3: float | None
     minimum: float | None
     maximum: float | None
+    mean: float | None = None
+    sd: float | None = None  # sample SD (n - 1), as R's sd(); None below two values
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Characteristic:
     levels: tuple[LevelCount, ...] = ()
     missing: int = 0
     abbreviation: str | None = None
+    summary: str = "median_range"  # continuous: median_range, median_iqr or mean_sd
 
 
 @dataclass(frozen=True)

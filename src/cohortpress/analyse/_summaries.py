@@ -43,6 +43,7 @@ END_REASON_LABELS = {
     "physician_decision": "Physician decision",
     "other": "Other reasons",
 }
+CONTINUOUS_SUMMARIES = ("median_range", "median_iqr", "mean_sd")
 BUILTIN_VARIABLES = {
     "age": ("Age", "continuous", "years", None),
     "sex": ("Sex", "categorical", None, ("Male", "Female")),
@@ -51,7 +52,7 @@ BUILTIN_VARIABLES = {
 
 
 def distribution(values: pd.Series) -> Distribution:
-    """Median (R's type-7 quantiles, as summary() and EZR) with quartiles and range."""
+    """Median (R's type-7 quantiles, as summary() and EZR) with quartiles, range, mean, SD."""
     x = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype="float64")
     if x.size == 0:
         return Distribution(0, len(values), None, None, None, None, None)
@@ -64,6 +65,8 @@ def distribution(values: pd.Series) -> Distribution:
         float(q3),
         float(x.min()),
         float(x.max()),
+        float(x.mean()),
+        float(x.std(ddof=1)) if x.size > 1 else None,
     )
 
 
@@ -102,9 +105,25 @@ def _characteristic(
         "missing": missing,
         "abbreviation": abbreviation,
     }
-    if kind in ("continuous", "count") and row.cut is None:
+    continuous = kind in ("continuous", "count")
+    if row.summary == "n_percent" and continuous and row.cut is None:
+        raise StudyConfigError(
+            f"study.yml: table1: {row.variable}: summary n_percent needs a `cut` for a "
+            "continuous variable"
+        )
+    if row.summary in CONTINUOUS_SUMMARIES and (not continuous or row.cut is not None):
+        raise StudyConfigError(
+            f"study.yml: table1: {row.variable}: summary {row.summary} is for a continuous "
+            "variable without `cut` (use n_percent)"
+        )
+    if continuous and row.cut is None:
+        summary = "median_range" if row.summary == "auto" else row.summary
         return Characteristic(
-            kind="continuous", unit=unit, distribution=distribution(values), **common
+            kind="continuous",
+            unit=unit,
+            distribution=distribution(values),
+            summary=summary,
+            **common,
         )
     if row.cut is not None:
         below, above = row.cut_labels or (f"<{row.cut:g}", f"≥{row.cut:g}")

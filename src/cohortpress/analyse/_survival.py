@@ -13,7 +13,7 @@ from cohortpress.analyse._logrank import logrank_test
 from cohortpress.analyse._study import EndpointResult, GroupedSurvival, Landmark
 from cohortpress.analyse._summaries import variable_info
 from cohortpress.config import Covariate
-from cohortpress.derive._endpoints import ENDPOINT_DEFINITIONS
+from cohortpress.derive._endpoints import endpoint_definition
 
 if TYPE_CHECKING:
     from cohortpress.analyse._results import CoxResult, KMEstimate
@@ -111,7 +111,7 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         kind=endpoint.kind,
         label=label,
         abbreviation=abbreviation,
-        definition=ENDPOINT_DEFINITIONS[endpoint.kind],
+        definition=endpoint_definition(endpoint.kind, endpoint.censor_at),
         overall=overall,
         risk=risk_table([overall], ticks),
         by=grouped,

@@ -215,12 +215,27 @@ def _distribution(numbers: Numbers, key: str, d: Distribution, unit: str | None,
     numbers.add(f"{key}.range", [d.minimum, d.maximum], text, unit)
 
 
+def _summary_numbers(
+    numbers: Numbers, key: str, d: Distribution, unit: str | None, decimals: int, summary: str
+) -> None:
+    """The quartiles or the mean and SD, for the rows of Table I that print them."""
+    if summary == "median_iqr":
+        low, high = fmt.decimal(d.q1, decimals), fmt.decimal(d.q3, decimals)
+        numbers.add(f"{key}.q1", d.q1, low, unit, "first quartile (R type 7)")
+        numbers.add(f"{key}.q3", d.q3, high, unit, "third quartile (R type 7)")
+        numbers.add(f"{key}.iqr", [d.q1, d.q3], f"{low}{fmt.DASH}{high}", unit)
+    elif summary == "mean_sd":
+        numbers.add(f"{key}.mean", d.mean, fmt.decimal(d.mean, decimals + 1), unit, "mean")
+        numbers.add(f"{key}.sd", d.sd, fmt.decimal(d.sd, decimals + 1), unit, "SD (n - 1)")
+
+
 def _characteristics(numbers: Numbers, results: StudyResults) -> None:
     for c in results.characteristics:
         key = f"characteristics.{c.variable}"
         if c.distribution is not None:
             decimals = 0 if c.variable == "age" else 1
             _distribution(numbers, key, c.distribution, c.unit, decimals)
+            _summary_numbers(numbers, key, c.distribution, c.unit, decimals, c.summary)
             continue
         marks, _ = sup.characteristic_marks(c, numbers.small_cell)
         keys = numbers.label_keys(key, (lvl.level for lvl in c.levels))

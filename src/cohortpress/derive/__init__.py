@@ -9,7 +9,7 @@ import pandas as pd
 from cohortpress.config import DAYS_PER_UNIT
 from cohortpress.derive._cohort import Cohort, Exclusion, PatientFlow
 from cohortpress.derive._derived import compute_variables
-from cohortpress.derive._endpoints import endpoint, touched_by_cutoff, treatment_days
+from cohortpress.derive._endpoints import CensorAt, endpoint, touched_by_cutoff, treatment_days
 from cohortpress.derive._inclusion import apply_inclusion
 from cohortpress.errors import CohortpressError, InputDataError, Problem, StudyConfigError
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Cohort", "Exclusion", "PatientFlow", "derive_cohort"]
 
-_OPTIONAL_DATES = ("treatment_end", "progression_date", "death_date")
+_OPTIONAL_DATES = ("treatment_end", "progression_date", "death_date", "last_assessment")
 _OPTIONAL_TEXT = ("end_reason",)  # no best_response column: the response analysis is left out
 
 
@@ -33,12 +33,13 @@ def derive_cohort(
         raise _nobody_left(config, exclusions)
     data = data.loc[included].copy()
     per_unit = DAYS_PER_UNIT[config.time_unit]
-    kinds = {e.kind for e in config.endpoints} | {"pfs", "os"}
-    for kind in sorted(kinds):
-        days, event = endpoint(data, kind, config.data_cutoff)
+    censor_at: dict[str, CensorAt] = {e.kind: e.censor_at for e in config.endpoints}
+    for kind in sorted(set(censor_at) | {"pfs", "os"}):
+        days, event = endpoint(data, kind, config.data_cutoff, censor_at.get(kind, "last_contact"))
         data[f"{kind}_time"] = days / per_unit
         data[f"{kind}_event"] = event
-    data["pfs_days"] = endpoint(data, "pfs", config.data_cutoff)[0]
+        if kind == "pfs":
+            data["pfs_days"] = days
     flow = PatientFlow(len(patients), exclusions, len(data))
     events = None
     if adverse_events is not None:

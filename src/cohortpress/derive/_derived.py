@@ -28,6 +28,7 @@ DATE_FIELDS = frozenset(
         "progression_date",
         "death_date",
         "last_contact",
+        "last_assessment",
     }
 )
 

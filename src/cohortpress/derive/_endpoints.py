@@ -2,18 +2,21 @@
 
 Times are calendar days from the first dose, converted to the study's time unit at the end.
 Anything that happened after the data cutoff is treated as not yet known: the patient is
-censored at the cutoff.
+censored at the cutoff. PFS is censored at the last contact or, when the study says so, at the
+last tumour assessment (progression can only be seen at an assessment).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
     import datetime as dt
+
+CensorAt = Literal["last_contact", "last_assessment"]
 
 ENDPOINT_DEFINITIONS = {
     "os": "from the start of treatment to death from any cause; patients alive were censored "
@@ -24,6 +27,18 @@ ENDPOINT_DEFINITIONS = {
     "progression, toxicity, patient or physician decision and death; patients still on "
     "treatment were censored at the last date known alive",
 }
+_PFS_AT_ASSESSMENT = (
+    "from the start of treatment to progression or death, whichever came first; patients "
+    "without either were censored at their last tumour assessment, or at the start of "
+    "treatment when no assessment was recorded"
+)
+
+
+def endpoint_definition(kind: str, censor_at: CensorAt = "last_contact") -> str:
+    """The endpoint's definition for the Methods, following its censoring rule."""
+    if kind == "pfs" and censor_at == "last_assessment":
+        return _PFS_AT_ASSESSMENT
+    return ENDPOINT_DEFINITIONS[kind]
 
 
 def last_known_date(patients: pd.DataFrame) -> pd.Series:
@@ -32,16 +47,30 @@ def last_known_date(patients: pd.DataFrame) -> pd.Series:
     return patients["last_contact"].fillna(dates.max(axis=1))
 
 
-def endpoint(patients: pd.DataFrame, kind: str, cutoff: dt.date) -> tuple[pd.Series, pd.Series]:
-    """Return (days, event) for ``kind`` in {os, pfs, ttf}, censored at the data cutoff."""
+def endpoint(
+    patients: pd.DataFrame, kind: str, cutoff: dt.date, censor_at: CensorAt = "last_contact"
+) -> tuple[pd.Series, pd.Series]:
+    """Return (days, event) for ``kind`` in {os, pfs, ttf}, censored at the data cutoff.
+
+    ``censor_at="last_assessment"`` (PFS only) censors at the last tumour assessment; a patient
+    with none recorded contributes no progression-free time (censored at day 0).
+    """
     cutoff_ts = pd.Timestamp(cutoff)
     event_date = _event_date(patients, kind)
     event_date = event_date.where(event_date <= cutoff_ts)
-    last_known = last_known_date(patients)
-    censor_date = last_known.mask(last_known > cutoff_ts, cutoff_ts)  # NaT stays NaT
+    censor_at_date = _censor_date(patients, kind, censor_at)
+    censor_date = censor_at_date.mask(censor_at_date > cutoff_ts, cutoff_ts)  # NaT stays NaT
     end = event_date.fillna(censor_date)
     days = (end - patients["treatment_start"]).dt.days.astype("float64")
     return days, event_date.notna().astype("int64")
+
+
+def _censor_date(patients: pd.DataFrame, kind: str, censor_at: CensorAt) -> pd.Series:
+    if censor_at == "last_contact":
+        return last_known_date(patients)
+    if kind != "pfs":
+        raise ValueError(f"censoring at {censor_at} applies to PFS only, not {kind!r}")
+    return patients["last_assessment"].fillna(patients["treatment_start"])
 
 
 def _event_date(patients: pd.DataFrame, kind: str) -> pd.Series:

@@ -33,6 +33,7 @@ _PATIENT_KINDS: dict[str, Kind] = {
     "progression_date": "date",
     "death_date": "date",
     "last_contact": "date",
+    "last_assessment": "date",
     "best_response": "category",
     "best_change_pct": "number",
 }

@@ -34,6 +34,8 @@ def needed_by(config: StudyConfig, present: frozenset[str] = frozenset()) -> dic
     }
     if "ttf" in kinds:
         needs["treatment_end"].append("the TTF endpoint")
+    if any(e.censor_at == "last_assessment" for e in config.endpoints):
+        needs["last_assessment"] = ["the PFS censoring rule (censor_at: last_assessment)"]
     if config.inclusion.min_treatment is not None:
         needs["treatment_end"].append("the inclusion rule (inclusion.min_treatment)")
     declared = "response" in config.model_fields_set

@@ -14,7 +14,7 @@ from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._results import CoxResult, CoxTerm
-    from cohortpress.analyse._study import Characteristic, EndpointResult
+    from cohortpress.analyse._study import Characteristic, Distribution, EndpointResult
     from cohortpress.config import StudyConfig
 
 CI_LABEL = "95% CI"
@@ -37,7 +37,8 @@ def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
     column = f"Total n={fmt.count(results.n, sup.single(results.n, results.n, small))} (%)"
     frame = pd.DataFrame(rows, columns=["Variable", column])
     notes = tuple(dict.fromkeys(c.abbreviation for c in results.characteristics if c.abbreviation))
-    notes += ("Values are median (range) or n (%).", *_suppression_note(frame, small))
+    notes += (_summaries_note(results.characteristics), *_denominator_note(results.characteristics))
+    notes += _suppression_note(frame, small)
     return Table(
         "characteristics",
         f"Patients' characteristics at the time of {config.treatment.drug} initiation.",
@@ -59,11 +60,7 @@ def _characteristic_rows(
     values are missing), so the counts add up to the column's n."""
     unknown = bool(c.missing) if unknown is None else unknown
     if c.distribution is not None:
-        d = c.distribution
-        decimals = 0 if d.median is not None and float(d.median).is_integer() else 1
-        low, high = fmt.decimal(d.minimum, decimals), fmt.decimal(d.maximum, decimals)
-        value = f"{fmt.decimal(d.median, decimals)} ({low}{fmt.DASH}{high})"
-        return [(f"{indent}{c.label}", value)]
+        return [(f"{indent}{c.label}", _continuous_value(c.distribution, c.summary))]
     levels, missing = marks or sup.characteristic_marks(c, small)
     if len(c.levels) == 1:
         lvl = c.levels[0]
@@ -77,6 +74,42 @@ def _characteristic_rows(
     if unknown:
         rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, c.levels[0].n, missing)))
     return rows
+
+
+_SUMMARY_WORDS = {
+    "median_range": "median (range)",
+    "median_iqr": "median (IQR)",
+    "mean_sd": "mean (SD)",
+    "counts": "n (%)",
+}
+
+
+def _continuous_value(d: Distribution, summary: str) -> str:
+    """'62 (45–80)', '62 (55–70)' or '61.8 (9.4)': decimals follow the median, as before;
+    a mean and SD get one more than the median would."""
+    decimals = 0 if d.median is not None and float(d.median).is_integer() else 1
+    if summary == "mean_sd":
+        return f"{fmt.decimal(d.mean, decimals + 1)} ({fmt.decimal(d.sd, decimals + 1)})"
+    low, high = (d.q1, d.q3) if summary == "median_iqr" else (d.minimum, d.maximum)
+    low_text, high_text = fmt.decimal(low, decimals), fmt.decimal(high, decimals)
+    return f"{fmt.decimal(d.median, decimals)} ({low_text}{fmt.DASH}{high_text})"
+
+
+def _summaries_note(characteristics: tuple[Characteristic, ...]) -> str:
+    """'Values are median (range), median (IQR) or n (%).': the summaries the table uses."""
+    used = dict.fromkeys(c.summary for c in characteristics if c.distribution is not None)
+    if any(c.distribution is None for c in characteristics):
+        used["counts"] = None
+    words = [_SUMMARY_WORDS[s] for s in used] or [_SUMMARY_WORDS["counts"]]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    return f"Values are {listed}."
+
+
+def _denominator_note(characteristics: tuple[Characteristic, ...]) -> tuple[str, ...]:
+    """Where a row has unknown values, say what its percentages are of."""
+    if not any(c.missing and c.distribution is None for c in characteristics):
+        return ()
+    return ("Percentages are of all patients in the column, those with an unknown value included.",)
 
 
 def _suppression_note(frame: pd.DataFrame, small: int | None) -> tuple[str, ...]:
@@ -309,7 +342,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
             rows.append([label, *[c.get(label, "0") for c in cells], p if i == 0 else ""])
     frame = pd.DataFrame(rows, columns=["Variable", *columns, "p-Value"])
     notes = tuple(f"{mark} {name}{_WHY_THIS_TEST.get(name, '')}." for name, mark in tests.items())
-    notes += ("Values are median (range) or n (%).", *_suppression_note(frame, small))
+    notes += (_summaries_note(results.characteristics), *_suppression_note(frame, small))
     if comp.ungrouped:
         noun = "patient has" if comp.ungrouped == 1 else "patients have"
         group = f"{comp.label[:1].lower()}{comp.label[1:]}"

@@ -1,0 +1,110 @@
+"""Table I summaries: each `summary:` of study.yml prints what it says, and the footnote too.
+
+The five analysed patients of the test workbook are aged 65, 72, 58, 80 and 61; R gives
+quantile(type = 7) 61, 65, 72, mean 67.2 and sd 8.871302.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from defects import ROOT, valid_book, write_xlsx
+
+from cohortpress.analyse import analyse
+from cohortpress.artefacts._numbers import collect_numbers
+from cohortpress.artefacts.tables._builders import table_characteristics
+from cohortpress.artefacts.tables._table import INDENT
+from cohortpress.config import load_study
+from cohortpress.derive import derive_cohort
+from cohortpress.errors import StudyConfigError
+from cohortpress.intake import read_workbook
+
+
+def _results(tmp_path: Path, table1: list[dict], sex_missing: bool = False):
+    book = valid_book()
+    if sex_missing:
+        book.set("patients", 4, "Sex", None)  # P03
+    path = write_xlsx(book, tmp_path / "book.xlsx")
+    raw = yaml.safe_load((ROOT / "reports/thyroid/study.yml").read_text(encoding="utf-8"))
+    raw.update(table1=table1, data=str(path))
+    (tmp_path / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    config = load_study(tmp_path)
+    workbook = read_workbook(path, config)
+    results = analyse(derive_cohort(workbook.patients, workbook.adverse_events, config), config)
+    return results, config
+
+
+def _rows(tmp_path: Path, table1: list[dict], sex_missing: bool = False):
+    results, config = _results(tmp_path, table1, sex_missing)
+    table = table_characteristics(results, config)
+    return dict(zip(table.frame["Variable"], table.frame.iloc[:, 1], strict=True)), table.notes
+
+
+@pytest.mark.parametrize(
+    ("summary", "value", "words"),
+    [
+        ("auto", "65 (58–80)", "median (range)"),
+        ("median_range", "65 (58–80)", "median (range)"),
+        ("median_iqr", "65 (61–72)", "median (IQR)"),
+        ("mean_sd", "67.2 (8.9)", "mean (SD)"),
+    ],
+)
+def test_each_continuous_summary(tmp_path: Path, summary: str, value: str, words: str) -> None:
+    rows, notes = _rows(tmp_path, [{"variable": "age", "label": "Age", "summary": summary}])
+    assert rows == {"Age": value}
+    assert f"Values are {words}." in notes
+
+
+def test_the_footnote_lists_every_summary_used_and_cut_numbers_are_counts(tmp_path) -> None:
+    table1 = [
+        {"variable": "age", "label": "Age", "summary": "median_range"},
+        {"variable": "best_change_pct", "label": "Change", "summary": "median_iqr"},
+        {"variable": "best_change_pct", "label": "Shrunk", "cut": -30, "summary": "n_percent"},
+        {"variable": "sex"},
+    ]
+    rows, notes = _rows(tmp_path, table1)
+    assert rows["Change"] == "-5 (-10–0)"  # -35, -10, -5, 0, 25
+    assert (rows[f"{INDENT}<-30"], rows[f"{INDENT}≥-30"]) == ("1 (20.0)", "4 (80.0)")
+    assert "Values are median (range), median (IQR) or n (%)." in notes
+    assert not any(n.startswith("Percentages are of") for n in notes)
+
+
+def test_counts_with_unknown_values_state_their_denominator(tmp_path: Path) -> None:
+    rows, notes = _rows(tmp_path, [{"variable": "sex"}], sex_missing=True)
+    assert rows[f"{INDENT}Unknown"] == "1 (20.0)"
+    assert "Values are n (%)." in notes
+    assert "Percentages are of all patients in the column, those with an unknown value " in (
+        " ".join(notes)
+    )
+
+
+def test_the_numbers_hold_what_the_summary_prints(tmp_path: Path) -> None:
+    table1 = [
+        {"variable": "age", "summary": "mean_sd"},
+        {"variable": "best_change_pct", "summary": "median_iqr"},
+    ]
+    results, config = _results(tmp_path, table1)
+    numbers = collect_numbers(results, config).nested(leaf="all")["characteristics"]
+    age, change = numbers["age"], numbers["best_change_pct"]
+    assert (age["mean"]["value"], age["mean"]["text"]) == (pytest.approx(67.2), "67.2")
+    assert (age["sd"]["value"], age["sd"]["text"]) == (pytest.approx(8.871302046), "8.9")
+    assert (change["q1"]["value"], change["q3"]["value"]) == (-10, 0)
+    assert change["iqr"]["text"] == "-10.0–0.0"
+    assert "q1" not in age and "mean" not in change  # only what the table prints
+
+
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        ({"variable": "sex", "summary": "mean_sd"}, "summary mean_sd is for a continuous"),
+        ({"variable": "age", "summary": "n_percent"}, "summary n_percent needs a `cut`"),
+        ({"variable": "age", "cut": 65, "summary": "median_iqr"}, "(use n_percent)"),
+    ],
+)
+def test_a_summary_that_does_not_fit_is_a_study_error(tmp_path: Path, row, words) -> None:
+    with pytest.raises(StudyConfigError) as info:
+        _results(tmp_path, [row])
+    assert f"table1: {row['variable']}: " in str(info.value)
+    assert words in str(info.value)
