@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import openpyxl
@@ -30,3 +31,16 @@ def test_each_table_is_a_sheet_with_caption_and_notes(tmp_path: Path) -> None:
     assert "Caption." in cells and "A note." in cells
     assert all(not (isinstance(v, str) and v.startswith("=")) for v in cells)
     assert all(c.data_type != "f" for row in book["Table I"].iter_rows() for c in row)
+
+
+def test_same_tables_give_the_same_bytes(tmp_path: Path) -> None:
+    """No clock in the file: an unchanged report leaves an unchanged workbook."""
+    frame = pd.DataFrame({"Variable": ["Age"], "Total": ["74 (53–86)"]})
+    table = Table("t", "Caption.", frame, notes=(), sheet="Table I")
+    first = write_supplement([table], tmp_path / "a.xlsx").read_bytes()
+    time.sleep(2.1)  # zip times have two-second resolution
+    second = write_supplement([table], tmp_path / "b.xlsx").read_bytes()
+    assert first == second
+    book = openpyxl.load_workbook(tmp_path / "a.xlsx")
+    assert book.properties.created == book.properties.modified
+    assert book["Table I"]["B2"].value == "74 (53–86)"

@@ -1,7 +1,14 @@
-"""The supplementary workbook: one sheet per table, cells that cannot run as formulas."""
+"""The supplementary workbook: one sheet per table, cells that cannot run as formulas.
+
+The file is reproducible: the same tables give the same bytes (no creation time in the document
+properties or the zip entries), so an unchanged report is an unchanged file.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import zipfile
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -12,6 +19,8 @@ if TYPE_CHECKING:
     from cohortpress.artefacts.tables import Table
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FIXED_TIME = dt.datetime(1980, 1, 1)  # the earliest time a zip entry can carry
+_PROPERTY_TIME = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
 
 
 def neutralise(value: object) -> object:
@@ -24,6 +33,7 @@ def neutralise(value: object) -> object:
 def write_supplement(tables: list[Table], path: Path) -> Path:
     """Write each table's printed content to its own sheet."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        writer.book.properties.creator = "cohortpress"
         for table in tables:
             frame = table.frame.rename(columns=table.column_labels).map(neutralise)
             frame.columns = [str(neutralise(c)) or "Variable" for c in frame.columns]
@@ -32,4 +42,25 @@ def write_supplement(tables: list[Table], path: Path) -> Path:
             sheet.cell(row=len(frame) + 3, column=1, value=str(neutralise(table.caption)))
             for i, note in enumerate(table.notes):
                 sheet.cell(row=len(frame) + 4 + i, column=1, value=str(neutralise(note)))
+    _remove_clock(path)
     return path
+
+
+def _remove_clock(path: Path) -> None:
+    """Rewrite the zip with every entry and the document's created/modified times set to
+    ``_FIXED_TIME`` (openpyxl stamps the clock in both when it saves)."""
+    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    entries = [
+        (info, _PROPERTY_TIME.sub(rb"\g<1>" + stamp + rb"\g<2>", data))
+        if info.filename == "docProps/core.xml"
+        else (info, data)
+        for info, data in entries
+    ]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, data)
