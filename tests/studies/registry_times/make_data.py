@@ -5,7 +5,8 @@ registry gives survival as recorded times and statuses: overall survival in mont
 vital status as words, progression-free survival in days with a yes/no flag. Headers are the
 registry's own words (mapped by ``columns:`` in study.yml); a few cells are missing ("n.k.").
 
-Run from anywhere: ``python tests/studies/registry_times/make_data.py``.
+Run from anywhere: ``python tests/studies/registry_times/make_data.py``. It also writes
+``data.csv`` with the same cells, which ``expected.R`` reads (R here has no xlsx reader).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ def registry(seed: int = SEED, n: int = N) -> pd.DataFrame:
 
 
 def main() -> None:
-    registry().to_excel(HERE / "data.xlsx", sheet_name="Registry extract", index=False)
+    frame = registry()
+    frame.to_excel(HERE / "data.xlsx", sheet_name="Registry extract", index=False)
+    frame.to_csv(HERE / "data.csv", index=False)  # the same cells, for expected.R
 
 
 if __name__ == "__main__":
