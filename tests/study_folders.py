@@ -68,8 +68,10 @@ def _close(got: Any, want: Any, rel: float) -> bool:
     if want is None or got is None:
         return got is None and want is None
     if isinstance(want, list):
-        return isinstance(got, list) and len(got) == len(want) and all(
-            _close(g, w, rel) for g, w in zip(got, want, strict=True)
+        return (
+            isinstance(got, list)
+            and len(got) == len(want)
+            and all(_close(g, w, rel) for g, w in zip(got, want, strict=True))
         )
     return math.isclose(float(got), float(want), rel_tol=rel, abs_tol=1e-12)
 

@@ -802,9 +802,7 @@ class Endpoint(_Model):
                 "both (or neither, to derive it from the dates)"
             )
         if self.time is None:
-            stray = sorted(
-                {"event_values", "censored_values", "time_unit"} & self.model_fields_set
-            )
+            stray = sorted({"event_values", "censored_values", "time_unit"} & self.model_fields_set)
             if stray:
                 raise ValueError(
                     f"{', '.join(f'`{k}`' for k in stray)} apply to an endpoint read from "

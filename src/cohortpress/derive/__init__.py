@@ -10,8 +10,8 @@ from cohortpress.config import DAYS_PER_UNIT
 from cohortpress.derive._cohort import Cohort, Exclusion, PatientFlow
 from cohortpress.derive._derived import compute_variables
 from cohortpress.derive._endpoints import CensorAt, endpoint, touched_by_cutoff, treatment_days
-from cohortpress.derive._recorded import recorded_endpoint
 from cohortpress.derive._inclusion import apply_inclusion
+from cohortpress.derive._recorded import recorded_endpoint
 from cohortpress.errors import CohortpressError, InputDataError, Problem, StudyConfigError
 
 if TYPE_CHECKING:
@@ -73,7 +73,9 @@ def _endpoints_from_dates(config: StudyConfig, *, dated: bool) -> dict[str, Cens
     derived: dict[str, CensorAt] = {e.kind: e.censor_at for e in config.endpoints if not e.recorded}
     recorded = {e.kind for e in config.endpoints if e.recorded}
     if dated:
-        derived |= {kind: "last_contact" for kind in ("os", "pfs") if kind not in recorded | set(derived)}
+        derived |= {
+            kind: "last_contact" for kind in ("os", "pfs") if kind not in recorded | set(derived)
+        }
     return derived
 
 

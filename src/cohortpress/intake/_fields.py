@@ -84,8 +84,13 @@ def endpoint_fields(config: StudyConfig) -> list[FieldSpec]:
         if endpoint.time is None or endpoint.status is None:
             continue
         specs.append(
-            FieldSpec(endpoint.time, config.header(endpoint.time), "number", True,
-                      missing=_missing(config))  # fmt: skip
+            FieldSpec(
+                endpoint.time,
+                config.header(endpoint.time),
+                "number",
+                True,
+                missing=_missing(config),
+            )
         )
         values = {v: EVENT for v in endpoint.event_values}
         values |= {v: CENSORED for v in endpoint.censored_values}

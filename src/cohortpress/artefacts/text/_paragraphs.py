@@ -267,12 +267,18 @@ def _endpoint_sentence(results: StudyResults) -> str:
     recorded = [e.abbreviation for e in results.endpoints if e.recorded]
     parts = []
     if dated:
-        parts.append(f"{' and '.join(dated)} {'was' if len(dated) == 1 else 'were'} analysed "
-                     "from the start of treatment")  # fmt: skip
+        parts.append(f"{_joined_verb(dated)} analysed from the start of treatment")
     if recorded:
-        parts.append(f"{' and '.join(recorded)} {'was' if len(recorded) == 1 else 'were'} "
-                     "analysed with the times and event statuses as recorded in the data")  # fmt: skip
-    return "; ".join(parts)[:1].upper() + "; ".join(parts)[1:] + "."
+        parts.append(
+            f"{_joined_verb(recorded)} analysed with the times and event statuses as recorded "
+            "in the data"
+        )
+    return "; ".join(parts) + "."
+
+
+def _joined_verb(names: list[str]) -> str:
+    """ "OS was", "PFS and OS were"."""
+    return f"{' and '.join(names)} {'was' if len(names) == 1 else 'were'}"
 
 
 def _multivariate_sentence(config: StudyConfig) -> str:
