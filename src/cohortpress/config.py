@@ -1088,7 +1088,8 @@ class StudyConfig(_Model):
     data_cutoff: dt.date = Field(
         description=(
             "Date of the data cutoff: later events are not counted and follow-up is censored "
-            "there; stated in the Methods."
+            "there; stated in the Methods. An endpoint read from `time` and `status` columns is "
+            "taken as recorded up to this date: the cutoff censors nothing there."
         ),
         examples=["2021-05-31"],
     )

@@ -95,10 +95,8 @@ def endpoint_fields(config: StudyConfig) -> list[FieldSpec]:
         values = {v: EVENT for v in endpoint.event_values}
         values |= {v: CENSORED for v in endpoint.censored_values}
         hint = (
-            f"add it to `endpoints[{i}].event_values` (now {list(endpoint.event_values)}) or "
-            f"`endpoints[{i}].censored_values` (now {list(endpoint.censored_values)}) in "
-            "study.yml, or to `missing_values` if it means not known (a missing status is "
-            "still an error)"
+            f"add it to `endpoints[{i}].event_values` or `endpoints[{i}].censored_values` "
+            "in study.yml"
         )
         specs.append(
             FieldSpec(
