@@ -101,11 +101,16 @@ def test_times_are_converted_from_the_endpoints_unit_and_events_read() -> None:
         {"t": [0.0, 30.4375, 365.25], "s": pd.array(["event", "censored", "event"], "string")}
     )
     endpoint = Endpoint(kind="pfs", time="t", status="s", time_unit="days")
-    time, event = recorded_endpoint(data, endpoint, "months")
+    time, days, event = recorded_endpoint(data, endpoint, "months")
     assert time.tolist() == pytest.approx([0.0, 1.0, 12.0], rel=1e-15)
+    assert days.tolist() == [0.0, 30.4375, 365.25]
     assert event.tolist() == [1, 0, 1]
     same = Endpoint(kind="os", time="t", status="s")  # the study's unit: taken as written
     assert recorded_endpoint(data, same, "days")[0].tolist() == [0.0, 30.4375, 365.25]
+    months = Endpoint(kind="pfs", time="t", status="s", time_unit="months")
+    # 4 months recorded are exactly the CBR's 4-month threshold in days, whatever the study unit
+    four = pd.DataFrame({"t": [4.0], "s": pd.array(["censored"], "string")})
+    assert recorded_endpoint(four, months, "weeks")[1].tolist() == [4 * 30.4375]
 
 
 @given(
@@ -118,9 +123,10 @@ def test_a_time_keeps_its_length_in_days_whatever_the_units(
 ) -> None:
     data = pd.DataFrame({"t": times, "s": pd.array(["censored"] * len(times), "string")})
     endpoint = Endpoint(kind="os", time="t", status="s", time_unit=unit)  # type: ignore[arg-type]
-    time, event = recorded_endpoint(data, endpoint, study_unit)  # type: ignore[arg-type]
-    days = time * DAYS_PER_UNIT[study_unit]
-    assert days.tolist() == pytest.approx([t * DAYS_PER_UNIT[unit] for t in times], rel=1e-12)
+    time, days, event = recorded_endpoint(data, endpoint, study_unit)  # type: ignore[arg-type]
+    in_days = [t * DAYS_PER_UNIT[unit] for t in times]
+    assert (time * DAYS_PER_UNIT[study_unit]).tolist() == pytest.approx(in_days, rel=1e-12)
+    assert days.tolist() == in_days
     assert (time >= 0).all() and event.sum() == 0
 
 

@@ -1320,7 +1320,8 @@ class StudyConfig(_Model):
     def _identifiers_never_printed(self) -> None:
         """An identifying field or a declared identifier column is never a variable of a table,
         a comparison or a model: the message names the key that uses it."""
-        read = {self.header(f): f for f in (*CANONICAL_PATIENT_FIELDS, *self.variables)}
+        fields = (*CANONICAL_PATIENT_FIELDS, *self.variables, *self.endpoint_columns)
+        read = {self.header(f): f for f in fields}
         for i, header in enumerate(self.identifiers):
             if header in read:
                 raise ValueError(

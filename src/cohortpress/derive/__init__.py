@@ -49,8 +49,7 @@ def derive_cohort(
         times[kind] = (days / per_unit, days, event)
     for e in config.endpoints:
         if e.recorded:
-            time, event = recorded_endpoint(data, e, config.time_unit)
-            times[e.kind] = (time, time * per_unit, event)
+            times[e.kind] = recorded_endpoint(data, e, config.time_unit)
     if "os" not in times:
         raise _no_followup(config)
     for kind, (time, days, event) in times.items():

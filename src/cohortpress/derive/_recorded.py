@@ -22,20 +22,23 @@ if TYPE_CHECKING:
 
 def recorded_endpoint(
     patients: pd.DataFrame, endpoint: Endpoint, study_unit: TimeUnit
-) -> tuple[pd.Series, pd.Series]:
-    """Return (time in the study's unit, event) from the endpoint's ``time`` and ``status``.
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Return (time in the study's unit, time in days, event) from ``time`` and ``status``.
 
     The column is in the endpoint's ``time_unit`` (default: the study's, and then the values
-    are taken exactly as written, so a time equal to a landmark stays equal to it).
+    are taken exactly as written, so a time equal to a landmark stays equal to it). The days
+    are computed from the column too, not back from the converted time, so a recorded time
+    equal to a duration in days (the SD threshold of the CBR) stays equal to it.
     """
     if endpoint.time is None or endpoint.status is None:
         raise ValueError(f"the {endpoint.kind} endpoint is not read from columns")
-    time = patients[endpoint.time].astype("float64")
+    recorded = patients[endpoint.time].astype("float64")
     unit = endpoint.time_unit or study_unit
+    time = recorded
     if unit != study_unit:
-        time = time * (DAYS_PER_UNIT[unit] / DAYS_PER_UNIT[study_unit])
+        time = recorded * (DAYS_PER_UNIT[unit] / DAYS_PER_UNIT[study_unit])
     event = patients[endpoint.status].eq(EVENT).fillna(False).astype("int64")
-    return time, event
+    return time, recorded * DAYS_PER_UNIT[unit], event
 
 
 def recorded_definition(endpoint: Endpoint, headers: tuple[str, str], study_unit: str) -> str:
