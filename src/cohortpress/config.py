@@ -717,11 +717,114 @@ class Endpoint(_Model):
         examples=["last_assessment"],
     )
 
+    time: str | None = Field(
+        default=None,
+        description=(
+            "Read the endpoint from a time column instead of deriving it from dates: the "
+            "column's field name (give its header under `columns:` when it differs, like any "
+            "field). Needs `status`. Each cell is a time from the start of follow-up, 0 or "
+            "more, in the endpoint's `time_unit`; a missing or negative time is an error."
+        ),
+        examples=["os_months"],
+    )
+    status: str | None = Field(
+        default=None,
+        description=(
+            "With `time`: the column saying whether the endpoint's event happened (field name, "
+            "header under `columns:` when it differs). Its values are read with "
+            "`event_values` and `censored_values`; any other value, or an empty cell, is an "
+            "error naming the row."
+        ),
+        examples=["os_event"],
+    )
+    event_values: tuple[str, ...] = Field(
+        default=("1",),
+        description=(
+            "With `status`: the values that mean the event happened (death for OS, progression "
+            "or death for PFS), matched ignoring case and surrounding spaces. Quote yes/no."
+        ),
+        examples=[["Dead", "Deceased"]],
+    )
+    censored_values: tuple[str, ...] = Field(
+        default=("0",),
+        description=(
+            "With `status`: the values that mean the patient was censored (no event by the "
+            "recorded time), matched ignoring case and surrounding spaces."
+        ),
+        examples=[["Alive", "Lost to follow-up"]],
+    )
+    time_unit: TimeUnit | None = Field(
+        default=None,
+        description=(
+            "With `time`: the unit of the time column (default: the study's `time_unit`); "
+            "times are converted to the study's unit (a month is 30.4375 days)."
+        ),
+        examples=["days"],
+    )
+
+    @field_validator("event_values", "censored_values", mode="before")
+    @classmethod
+    def _values_as_text(cls, values: Any) -> Any:
+        """Numbers as written (1, 0); a bare yes/no, which YAML reads as true/false, refused."""
+        if not isinstance(values, list | tuple):
+            return values
+        out = []
+        for value in values:
+            if isinstance(value, bool):
+                raise ValueError(
+                    f"{str(value).lower()} is read by YAML as a truth value: write the value "
+                    "in quotes as it appears in the workbook ('yes', 'no')"
+                )
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            out.append(str(value) if isinstance(value, int | float) else value)
+        return out
+
+    @property
+    def recorded(self) -> bool:
+        """True when the endpoint is read from time and status columns, not derived from dates."""
+        return self.time is not None
+
     @model_validator(mode="after")
     def _censor_rule_is_for_pfs(self) -> Endpoint:
         if self.censor_at != "last_contact" and self.kind != "pfs":
             msg = f"censor_at: {self.censor_at} applies to the pfs endpoint only, not {self.kind}"
             raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _time_and_status_together(self) -> Endpoint:
+        """Time and status come as a pair, and then no date-based rule applies."""
+        if (self.time is None) != (self.status is None):
+            given, missing = ("time", "status") if self.time is not None else ("status", "time")
+            raise ValueError(
+                f"`{given}` is given without `{missing}`: an endpoint read from columns needs "
+                "both (or neither, to derive it from the dates)"
+            )
+        if self.time is None:
+            stray = sorted({"event_values", "censored_values", "time_unit"} & self.model_fields_set)
+            if stray:
+                raise ValueError(
+                    f"{', '.join(f'`{k}`' for k in stray)} apply to an endpoint read from "
+                    "`time` and `status` columns; this one is derived from the dates"
+                )
+            return self
+        if "censor_at" in self.model_fields_set:
+            raise ValueError(
+                "`censor_at` is a rule for deriving the endpoint from dates, but `time` and "
+                "`status` read it as recorded: give one or the other"
+            )
+        if self.time == self.status:
+            raise ValueError(f"`time` and `status` are the same column '{self.time}'")
+        both = {fold_token(v) for v in self.event_values} & {
+            fold_token(v) for v in self.censored_values
+        }
+        if both:
+            raise ValueError(
+                f"{', '.join(sorted(both))} is both in `event_values` and in `censored_values`"
+            )
+        if not self.event_values or not self.censored_values:
+            raise ValueError("`event_values` and `censored_values` each need at least one value")
         return self
 
 
@@ -985,7 +1088,8 @@ class StudyConfig(_Model):
     data_cutoff: dt.date = Field(
         description=(
             "Date of the data cutoff: later events are not counted and follow-up is censored "
-            "there; stated in the Methods."
+            "there; stated in the Methods. An endpoint read from `time` and `status` columns is "
+            "taken as recorded up to this date: the cutoff censors nothing there."
         ),
         examples=["2021-05-31"],
     )
@@ -1103,12 +1207,49 @@ class StudyConfig(_Model):
                 raise ValueError(f"{where}: unknown variable '{name}'{hint}")
             if name in self.variables and self.variables[name].type == "date":
                 raise ValueError(f"{where}: '{name}' is a date; use a `duration` computed from it")
+        self._endpoint_columns_are_new(known)
         for field in self.columns:
-            if field not in known | set(CANONICAL_AE_FIELDS):
+            if field not in known | set(CANONICAL_AE_FIELDS) | set(self.endpoint_columns):
                 raise ValueError(f"columns: unknown field '{field}'{_did_you_mean(field, known)}")
         self._check_computed(known)
         self._by_variables_are_groups()
         return self
+
+    def _endpoint_columns_are_new(self, known: set[str]) -> None:
+        """A time or status column is its own field: not a canonical field, a variable, a
+        marker, nor the column of another endpoint."""
+        seen: dict[str, str] = {}
+        for i, endpoint in enumerate(self.endpoints):
+            for role in ("time", "status"):
+                name = getattr(endpoint, role)
+                if name is None:
+                    continue
+                where = f"endpoints[{i}].{role}"
+                if name in known:
+                    raise ValueError(
+                        f"{where}: '{name}' is already a field or variable of the study; name "
+                        "the endpoint's own column (its header goes under `columns:`)"
+                    )
+                if name in seen:
+                    raise ValueError(f"{where}: '{name}' is already read by {seen[name]}")
+                seen[name] = where
+
+    @property
+    def endpoint_columns(self) -> dict[str, tuple[Endpoint, str]]:
+        """Field name -> (endpoint, "time" or "status") for endpoints read from columns."""
+        return {
+            name: (endpoint, role)
+            for endpoint in self.endpoints
+            for role in ("time", "status")
+            if (name := getattr(endpoint, role)) is not None
+        }
+
+    @property
+    def dates_needed(self) -> bool:
+        """Whether anything in the study is derived from the treatment dates: an endpoint
+        derived from dates, or the minimum-treatment inclusion rule."""
+        from_dates = any(not e.recorded for e in self.endpoints)
+        return from_dates or self.inclusion.min_treatment is not None
 
     def _by_variables_are_groups(self) -> None:
         """Curves "by" a variable need groups: a marker (cut at its cutoff) or a categorical."""
@@ -1179,7 +1320,8 @@ class StudyConfig(_Model):
     def _identifiers_never_printed(self) -> None:
         """An identifying field or a declared identifier column is never a variable of a table,
         a comparison or a model: the message names the key that uses it."""
-        read = {self.header(f): f for f in (*CANONICAL_PATIENT_FIELDS, *self.variables)}
+        fields = (*CANONICAL_PATIENT_FIELDS, *self.variables, *self.endpoint_columns)
+        read = {self.header(f): f for f in fields}
         for i, header in enumerate(self.identifiers):
             if header in read:
                 raise ValueError(

@@ -103,6 +103,7 @@ class EndpointResult:
     multivariate_note: str | None
     covariate_labels: dict[str, str] = field(default_factory=dict)  # covariate name -> label
     landmarks: tuple[Landmark, ...] = ()  # survival at the declared times
+    recorded: bool = False  # read from time/status columns: ``definition`` names them
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ class StudyResults:
     followup: QuantileEstimate
     endpoints: tuple[EndpointResult, ...]
     response: ResponseSummary | None
-    treatment: TreatmentSummary
+    treatment: TreatmentSummary | None  # None: no treatment dates in the workbook
     adverse_events: AdverseEventSummary | None
     waterfall: WaterfallData | None = None
     comparison: GroupComparison | None = None

@@ -180,6 +180,13 @@ def response(cohort: Cohort, config: StudyConfig) -> ResponseSummary | None:
     n = len(data)
     best = data["best_response"]
     counts = tuple(LevelCount(r, RESPONSE_LABELS[r], int((best == r).sum()), n) for r in RESPONSES)
+    if "pfs_days" not in data.columns:
+        raise StudyConfigError(
+            "study.yml: response: the clinical benefit rate needs how long stable disease "
+            "lasted, read from the progression-free time, and this study has neither treatment "
+            "dates nor a pfs endpoint; add a pfs endpoint (`time` and `status` columns), or set "
+            "`response: null`"
+        )
     threshold = settings.sd_min_duration.days()
     pf_days = data["pfs_days"]
     lasting = pf_days > threshold if settings.sd_strict else pf_days >= threshold
@@ -197,7 +204,11 @@ def response(cohort: Cohort, config: StudyConfig) -> ResponseSummary | None:
     )
 
 
-def treatment(cohort: Cohort, config: StudyConfig) -> TreatmentSummary:
+def treatment(cohort: Cohort, config: StudyConfig) -> TreatmentSummary | None:
+    """Duration, reasons for stopping, ongoing treatment; None without treatment dates (the
+    data report says so)."""
+    if not cohort.dated:
+        return None
     data = cohort.patients
     n = len(data)
     cutoff = pd.Timestamp(config.data_cutoff)

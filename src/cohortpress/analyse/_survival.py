@@ -14,6 +14,7 @@ from cohortpress.analyse._study import EndpointResult, GroupedSurvival, Landmark
 from cohortpress.analyse._summaries import variable_info
 from cohortpress.config import Covariate
 from cohortpress.derive._endpoints import endpoint_definition
+from cohortpress.derive._recorded import recorded_definition
 
 if TYPE_CHECKING:
     from cohortpress.analyse._results import CoxResult, KMEstimate
@@ -111,7 +112,8 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         kind=endpoint.kind,
         label=label,
         abbreviation=abbreviation,
-        definition=endpoint_definition(endpoint.kind, endpoint.censor_at),
+        definition=_definition(endpoint, config),
+        recorded=endpoint.recorded,
         overall=overall,
         risk=risk_table([overall], ticks),
         by=grouped,
@@ -122,6 +124,14 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         covariate_labels={s.name: s.label for s in specs},
         landmarks=landmarks(overall, endpoint.landmarks),
     )
+
+
+def _definition(endpoint: Endpoint, config: StudyConfig) -> str:
+    """How the Methods define the endpoint: from the dates, or the columns read as recorded."""
+    if endpoint.time is None or endpoint.status is None:
+        return endpoint_definition(endpoint.kind, endpoint.censor_at)
+    headers = (config.header(endpoint.time), config.header(endpoint.status))
+    return recorded_definition(endpoint, headers, config.time_unit)
 
 
 def landmarks(estimate: KMEstimate, times: tuple[float, ...]) -> tuple[Landmark, ...]:

@@ -412,6 +412,8 @@ def _response(numbers: Numbers, results: StudyResults) -> None:
 
 def _treatment(numbers: Numbers, results: StudyResults) -> None:
     t = results.treatment
+    if t is None:  # no treatment dates in the workbook
+        return
     unit = results.time_unit
     decimals = 0 if unit == "days" else 1
     _distribution(numbers, "treatment.duration", t.duration, unit, decimals)
@@ -431,6 +433,8 @@ def _treatment(numbers: Numbers, results: StudyResults) -> None:
 def treatment_marks(results: StudyResults, k: int | None) -> list[sup.Mark]:
     """Marks for the reasons treatment stopped, then for 'ongoing': one group of all patients."""
     t = results.treatment
+    if t is None:
+        return []
     return sup.suppressed([*(lvl.count for lvl in t.reasons), t.ongoing], results.n, k)
 
 

@@ -11,6 +11,7 @@ from cohortpress.derive._cohort import Cohort, Exclusion, PatientFlow
 from cohortpress.derive._derived import compute_variables
 from cohortpress.derive._endpoints import CensorAt, endpoint, touched_by_cutoff, treatment_days
 from cohortpress.derive._inclusion import apply_inclusion
+from cohortpress.derive._recorded import recorded_endpoint
 from cohortpress.errors import CohortpressError, InputDataError, Problem, StudyConfigError
 
 if TYPE_CHECKING:
@@ -18,7 +19,14 @@ if TYPE_CHECKING:
 
 __all__ = ["Cohort", "Exclusion", "PatientFlow", "derive_cohort"]
 
-_OPTIONAL_DATES = ("treatment_end", "progression_date", "death_date", "last_assessment")
+_OPTIONAL_DATES = (
+    "treatment_start",  # absent only when every endpoint is read from time/status columns
+    "treatment_end",
+    "progression_date",
+    "death_date",
+    "last_contact",  # likewise
+    "last_assessment",
+)
 _OPTIONAL_TEXT = ("end_reason",)  # no best_response column: the response analysis is left out
 
 
@@ -33,10 +41,19 @@ def derive_cohort(
         raise _nobody_left(config, exclusions)
     data = data.loc[included].copy()
     per_unit = DAYS_PER_UNIT[config.time_unit]
-    censor_at: dict[str, CensorAt] = {e.kind: e.censor_at for e in config.endpoints}
-    for kind in sorted(set(censor_at) | {"pfs", "os"}):
-        days, event = endpoint(data, kind, config.data_cutoff, censor_at.get(kind, "last_contact"))
-        data[f"{kind}_time"] = days / per_unit
+    dated = "treatment_start" in patients.columns
+    derived = _endpoints_from_dates(config, dated=dated)
+    times: dict[str, tuple[pd.Series, pd.Series, pd.Series]] = {}  # kind -> time, days, event
+    for kind, censor_at in derived.items():
+        days, event = endpoint(data, kind, config.data_cutoff, censor_at)
+        times[kind] = (days / per_unit, days, event)
+    for e in config.endpoints:
+        if e.recorded:
+            times[e.kind] = recorded_endpoint(data, e, config.time_unit)
+    if "os" not in times:
+        raise _no_followup(config)
+    for kind, (time, days, event) in times.items():
+        data[f"{kind}_time"] = time
         data[f"{kind}_event"] = event
         if kind == "pfs":
             data["pfs_days"] = days
@@ -45,7 +62,29 @@ def derive_cohort(
     if adverse_events is not None:
         events = adverse_events[adverse_events["patient_id"].isin(data["patient_id"])].copy()
     censored = touched_by_cutoff(data, config.data_cutoff)
-    return Cohort(data, events, flow, config.time_unit, censored)
+    return Cohort(data, events, flow, config.time_unit, censored, dated=dated)
+
+
+def _endpoints_from_dates(config: StudyConfig, *, dated: bool) -> dict[str, CensorAt]:
+    """Endpoint kind -> censoring rule, for every endpoint derived from dates: the study's
+    own, and OS and PFS (follow-up and the clinical benefit rate read them) when the workbook
+    has treatment dates and the study does not read them from columns."""
+    derived: dict[str, CensorAt] = {e.kind: e.censor_at for e in config.endpoints if not e.recorded}
+    recorded = {e.kind for e in config.endpoints if e.recorded}
+    if dated:
+        derived |= {
+            kind: "last_contact" for kind in ("os", "pfs") if kind not in recorded | set(derived)
+        }
+    return derived
+
+
+def _no_followup(config: StudyConfig) -> StudyConfigError:
+    """Median follow-up is the reverse Kaplan–Meier estimate of OS: without dates, it needs OS."""
+    return StudyConfigError(
+        "study.yml: endpoints: the workbook has no treatment dates and no endpoint is `kind: "
+        "os`, so the median follow-up (reverse Kaplan–Meier of overall survival) cannot be "
+        "computed; add an os endpoint read from `time` and `status` columns"
+    )
 
 
 def _with_absent_fields(patients: pd.DataFrame) -> pd.DataFrame:

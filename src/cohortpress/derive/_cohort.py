@@ -44,6 +44,7 @@ class Cohort:
     flow: PatientFlow
     time_unit: str
     censored_at_cutoff: int
+    dated: bool = True  # False: the workbook has no treatment dates (endpoints read as recorded)
 
     def to_unit(self, days: float) -> float:
         return days / DAYS_PER_UNIT[self.time_unit]

@@ -69,6 +69,13 @@ def read_workbook(path: Path, config: StudyConfig) -> Workbook:
     if undeclared and "best_response" not in sheets["patients"].frame.columns:
         rule = "no best response column, and study.yml does not ask for one: response not reported"
         raw.notes.append(Normalisation(names["patients"], None, rule, 1))
+    if not config.dates_needed and "treatment_start" not in sheets["patients"].frame.columns:
+        rule = (
+            "no treatment start column: every endpoint is read from its time and status "
+            "columns, and the treatment duration, reasons for stopping and ongoing treatment, "
+            "which need the treatment dates, are not reported"
+        )
+        raw.notes.append(Normalisation(names["patients"], None, rule, 1))
     identifiers = _split_identifiers(sheets["patients"])
     return Workbook(
         patients=sheets["patients"].frame,

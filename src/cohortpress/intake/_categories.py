@@ -76,6 +76,19 @@ def read_category(raw: object, levels: tuple[str, ...], lookup: dict[str, str]) 
     return Reading(level, note=f"'{text}' read as '{level}'")
 
 
+def read_status(raw: object, spec: FieldSpec) -> Reading:
+    """An endpoint's status cell as ``event`` or ``censored``, through the declared values
+    only (matched like categories); anything else names the study.yml line to extend."""
+    lookup = {key(spelling): level for spelling, level in spec.synonyms.items()}
+    text = "" if is_datetime(raw) else cell_text(raw).strip()
+    level = lookup.get(key(text)) if text else None
+    if level is None:
+        by_level = {lvl: [s for s, v in spec.synonyms.items() if v == lvl] for lvl in spec.levels}
+        allowed = "; ".join(f"{lvl}: {', '.join(spellings)}" for lvl, spellings in by_level.items())
+        return Reading(problem=f"neither an event nor censored ({allowed})", suggestion=spec.hint)
+    return Reading(level, note=f"status '{text}' read as {level}")
+
+
 def _built_ins(levels: tuple[str, ...]) -> dict[str, str]:
     folded = {level.casefold() for level in levels}
     if folded == {"yes", "no"}:

@@ -15,7 +15,7 @@ from cohortpress.config import (
 if TYPE_CHECKING:
     from cohortpress.config import StudyConfig, Variable
 
-Kind = Literal["id", "text", "number", "date", "category", "grade"]
+Kind = Literal["id", "text", "number", "date", "category", "grade", "status"]
 
 SEXES = BUILT_IN_CATEGORIES["sex"]
 END_REASONS = BUILT_IN_CATEGORIES["end_reason"]
@@ -59,12 +59,57 @@ class FieldSpec:
     synonyms: dict[str, str] = field(default_factory=dict)  # input value -> level or term
     percent: bool = False  # a trailing % sign is allowed
     missing: frozenset[str] = frozenset()  # study.yml's missing_values, folded
+    hint: str | None = None  # what to add to study.yml when a cell is not one of the values
 
 
 def patient_fields(config: StudyConfig) -> list[FieldSpec]:
     """The canonical patient fields followed by the study's own variables."""
     specs = [_canonical(config, name, _PATIENT_KINDS[name]) for name in CANONICAL_PATIENT_FIELDS]
     specs += [_variable(config, name, var) for name, var in config.workbook_variables.items()]
+    specs += endpoint_fields(config)
+    return specs
+
+
+EVENT, CENSORED = "event", "censored"
+
+
+def endpoint_fields(config: StudyConfig) -> list[FieldSpec]:
+    """The time and status columns of endpoints read as recorded (``time:``/``status:``).
+
+    A status cell is read as ``event`` or ``censored`` through the endpoint's declared values;
+    any other value is a problem whose hint names the study.yml line to extend.
+    """
+    specs = []
+    for i, endpoint in enumerate(config.endpoints):
+        if endpoint.time is None or endpoint.status is None:
+            continue
+        specs.append(
+            FieldSpec(
+                endpoint.time,
+                config.header(endpoint.time),
+                "number",
+                True,
+                missing=_missing(config),
+            )
+        )
+        values = {v: EVENT for v in endpoint.event_values}
+        values |= {v: CENSORED for v in endpoint.censored_values}
+        hint = (
+            f"add it to `endpoints[{i}].event_values` or `endpoints[{i}].censored_values` "
+            "in study.yml"
+        )
+        specs.append(
+            FieldSpec(
+                endpoint.status,
+                config.header(endpoint.status),
+                "status",
+                True,
+                levels=(EVENT, CENSORED),
+                synonyms=values,
+                missing=_missing(config),
+                hint=hint,
+            )
+        )
     return specs
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from cohortpress.config import fold_token
 from cohortpress.errors import Problem
-from cohortpress.intake._categories import lookup_for, read_category
+from cohortpress.intake._categories import lookup_for, read_category, read_status
 from cohortpress.intake._dates import EARLIEST, LATEST, TIME_DROPPED, DateSettings, read_date
 from cohortpress.intake._numbers import read_grade, read_number
 from cohortpress.intake._reading import Reading, cell_text, is_blank, missing_or_error
@@ -190,6 +190,8 @@ def _reader(spec: FieldSpec, context: CellContext) -> Callable[[object], Reading
         return lambda raw: read_category(raw, spec.levels, lookup)
     if spec.kind == "text":
         return lambda raw: read_term(raw, spec.synonyms)
+    if spec.kind == "status":
+        return lambda raw: read_status(raw, spec)
     return read_id
 
 

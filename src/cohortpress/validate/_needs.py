@@ -24,13 +24,17 @@ def needed_by(config: StudyConfig, present: frozenset[str] = frozenset()) -> dic
     The response analysis is a default: a workbook without best responses leaves it out (the
     data report says so) unless study.yml declares ``response:``, which then needs the column.
     """
-    kinds = {e.kind for e in config.endpoints}
+    kinds = {e.kind for e in config.endpoints if not e.recorded}  # derived from dates
+    recorded = {e.kind for e in config.endpoints if e.recorded}
     survival = [f"the {_ENDPOINT_NAMES[k]} endpoint" for k in sorted(kinds)]
+    # Without treatment dates, and nothing derived from them, the treatment summary is left out.
+    treated = config.dates_needed or "treatment_start" in present
     needs: dict[str, list[str]] = {
-        "treatment_end": ["the treatment duration and reasons for stopping"],
-        "end_reason": ["the reasons for stopping treatment"],
+        "treatment_end": ["the treatment duration and reasons for stopping"] if treated else [],
+        "end_reason": ["the reasons for stopping treatment"] if treated else [],
         "death_date": survival,
         "progression_date": ["the PFS endpoint"] if "pfs" in kinds else [],
+        "age": _uses_age(config),
     }
     if "ttf" in kinds:
         needs["treatment_end"].append("the TTF endpoint")
@@ -40,9 +44,22 @@ def needed_by(config: StudyConfig, present: frozenset[str] = frozenset()) -> dic
         needs["treatment_end"].append("the inclusion rule (inclusion.min_treatment)")
     declared = "response" in config.model_fields_set
     if config.response is not None and (declared or "best_response" in present):
-        needs["progression_date"].append("the clinical benefit rate (how long SD lasted)")
+        if "pfs" not in recorded:  # else SD lasted as long as the recorded PFS time
+            needs["progression_date"].append("the clinical benefit rate (how long SD lasted)")
         needs["best_response"] = ["the response rates (response: in study.yml)"]
     return {field: reasons for field, reasons in needs.items() if reasons}
+
+
+def _uses_age(config: StudyConfig) -> list[str]:
+    """What reads the age: it comes from an age column, or from the birth date and the
+    start of treatment (intake computes it then)."""
+    uses = [f"Table I (table1[{i}])" for i, r in enumerate(config.table1) if r.variable == "age"]
+    uses += [
+        f"the Cox models (cox.covariates[{i}])"
+        for i, c in enumerate(config.cox.covariates)
+        if c.variable == "age"
+    ]
+    return uses
 
 
 def missing_needed_columns(context: SheetContext, config: StudyConfig) -> list[Problem]:

@@ -39,7 +39,43 @@ def patients_schema(config: StudyConfig) -> pa.DataFrameSchema:
     """The patients schema plus one column per study variable (levels, range, required)."""
     model = importlib.import_module(f"{schema_package().__name__}.patients").PatientsSchema
     extra = {name: variable_column(var) for name, var in config.workbook_variables.items()}
-    return model.to_schema().add_columns(extra)
+    extra |= endpoint_columns(config)
+    schema = model.to_schema().add_columns(extra)
+    if not config.dates_needed:  # every endpoint read from time and status columns
+        schema = schema.update_columns(
+            {field: {"required": False} for field in _DATES_FOR_ENDPOINTS}
+        )
+    return schema
+
+
+# Fields only endpoints derived from dates (and the minimum-treatment rule) need.
+_DATES_FOR_ENDPOINTS = ("treatment_start", "last_contact")
+
+
+def endpoint_columns(config: StudyConfig) -> dict[str, pa.Column]:
+    """The time and status column of each endpoint read as recorded: every cell needed."""
+    columns: dict[str, pa.Column] = {}
+    for endpoint in config.endpoints:
+        if endpoint.time is None or endpoint.status is None:
+            continue
+        name = endpoint.abbreviation or endpoint.kind.upper()
+        unit = endpoint.time_unit or config.time_unit
+        columns[endpoint.time] = pa.Column(
+            "float64",
+            [pa.Check.ge(0, error=f"the {name} time cannot be negative")],
+            nullable=False,
+            required=True,
+            title=f"{name} time ({unit})",
+            description=f"{name}: time to the event or to censoring, in {unit}, from study.yml",
+        )
+        columns[endpoint.status] = pa.Column(
+            pd.StringDtype(),
+            nullable=False,
+            required=True,
+            title=f"{name} status",
+            description=f"{name}: whether the event happened (event or censored), from study.yml",
+        )
+    return columns
 
 
 def adverse_events_schema() -> pa.DataFrameSchema:

@@ -173,6 +173,8 @@ def _rare_events(results: StudyResults, k: int | None) -> dict[str, Any]:
 
 def _ongoing_text(results: StudyResults, r: dict[str, Any]) -> str:
     """'three', as the papers write small numbers; the mark when the count is suppressed."""
+    if results.treatment is None:
+        return ""
     ongoing = results.treatment.ongoing
     shown = r["treatment"]["ongoing"]["n"]
     if shown != fmt.integer(ongoing):
@@ -202,7 +204,7 @@ def _sex_sentence(r: dict[str, Any]) -> str | None:
 
 def _stopped_sentence(results: StudyResults, r: dict[str, Any]) -> str:
     parts = []
-    for lvl in results.treatment.reasons:
+    for lvl in results.treatment.reasons if results.treatment else ():
         entry = r["treatment"]["stopped"][lvl.level]
         noun = "patient" if entry["n"] == "1" else "patients"
         parts.append(f"{lvl.label.lower()} in {entry['n']} {noun} ({entry['pct']})")
@@ -261,8 +263,22 @@ def _formula_text(formula: str) -> str:
 
 
 def _endpoint_sentence(results: StudyResults) -> str:
-    names = [f"{e.abbreviation}" for e in results.endpoints]
-    return f"{' and '.join(names)} were analysed from the start of treatment."
+    dated = [e.abbreviation for e in results.endpoints if not e.recorded]
+    recorded = [e.abbreviation for e in results.endpoints if e.recorded]
+    parts = []
+    if dated:
+        parts.append(f"{_joined_verb(dated)} analysed from the start of treatment")
+    if recorded:
+        parts.append(
+            f"{_joined_verb(recorded)} analysed with the times and event statuses as recorded "
+            "in the data"
+        )
+    return "; ".join(parts) + "."
+
+
+def _joined_verb(names: list[str]) -> str:
+    """ "OS was", "PFS and OS were"."""
+    return f"{' and '.join(names)} {'was' if len(names) == 1 else 'were'}"
 
 
 def _multivariate_sentence(config: StudyConfig) -> str:
