@@ -165,3 +165,49 @@ def test_no_patient_identifier_leaks(rendered: dict[str, Path], study: str) -> N
     for where, text in texts.items():
         leaked = [v for v in ids + names if re.search(rf"\b{re.escape(v)}\b", text)]
         assert not leaked, f"{study} {where} shows {leaked[:3]}"
+
+
+def _labels(html: str) -> list[str]:
+    return [x.replace("\xa0", " ") for x in re.findall(r'cp-label">([^<]+?)\.?</span>', html)]
+
+
+@pytest.mark.parametrize("study", ["thyroid", "renal"])
+def test_data_cleaning_log_is_a_separate_report(rendered: dict[str, Path], study: str) -> None:
+    """The flow, normalisations and warnings go to data_report.html, not the manuscript."""
+    folder = rendered[study]
+    report = (folder / "data_report.html").read_text(encoding="utf-8")
+    assert "Patient flow." in report and "patients were screened" in report
+    for fmt_name, text in _texts(folder).items():
+        assert "Patient flow." not in text and "Data appendix" not in text, fmt_name
+
+
+def test_supplement_is_its_own_document_numbered_s1(rendered: dict[str, Path]) -> None:
+    """Thyroid: the comparison by LMR group and the response table, which the manuscript does
+    not show, make the supplement (S1, S2); the sheets of supplementary.xlsx and the text that
+    cites the comparison use the same numbers as the documents."""
+    folder = rendered["thyroid"]
+    html = (folder / "supplement.html").read_text(encoding="utf-8")
+    assert _labels(html) == ["Table S1", "Table S2"]
+    assert "by lymphocyte-to-monocyte ratio (LMR) group" in html
+    pdf = " ".join(page.extract_text() for page in PdfReader(folder / "supplement.pdf").pages)
+    assert "Table S1." in pdf and "Table S2." in pdf
+    docx = pypandoc.convert_file(str(folder / "supplement.docx"), "plain")
+    assert "Table S1." in docx
+    manuscript = (folder / "manuscript.html").read_text(encoding="utf-8")
+    shown = ["Table I", "Figure 1", "Figure 2", "Figure 3", "Table II", "Table III"]
+    assert _labels(manuscript) == shown
+    texts = _texts(folder)
+    for fmt_name, text in texts.items():
+        assert "LMR groups (Supplementary Table S1)" in _squash(text), fmt_name
+    sheets = pd.ExcelFile(folder / "supplementary.xlsx").sheet_names
+    assert sheets == ["Table I", "Table S1", "Table II", "Table III", "Table S2"]
+
+
+def test_no_supplement_when_the_manuscript_shows_everything(rendered: dict[str, Path]) -> None:
+    """Renal: every generated table and figure is in the manuscript, so no supplement is
+    written, and the workbook's sheets carry the manuscript's numbers."""
+    folder = rendered["renal"]
+    assert not (folder / "supplement.html").exists()
+    labels = _labels((folder / "manuscript.html").read_text(encoding="utf-8"))
+    sheets = pd.ExcelFile(folder / "supplementary.xlsx").sheet_names
+    assert sheets == [label for label in labels if label.startswith("Table")]

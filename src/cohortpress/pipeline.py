@@ -31,6 +31,10 @@ PUBLISHED = (
     "manuscript.html",
     "manuscript.pdf",
     "manuscript.docx",
+    "supplement.html",
+    "supplement.pdf",
+    "supplement.docx",
+    "data_report.html",
     "results.json",
     "supplementary.xlsx",
     "figures",
@@ -106,7 +110,7 @@ def build_report(
         raise InputDataError(list(report.problems))
     with open_slot(output_root, study.resolve().name, default=default) as slot:
         notes = _build(config, workbook, report, slot.staging, root, formats, engine, stage)
-        published = [slot.staging / name for name in PUBLISHED]
+        published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), tuple(notes))
 
 
@@ -139,16 +143,22 @@ def _build(
     build_artefacts(
         results, config, staging, figure_size=size,
         normalisations=[_describe(n) for n in workbook.normalisations],
-        warnings=report.warning_summary(), stage=stage,
+        warnings=report.warning_summary(), crossref=options.crossref, stage=stage,
     )  # fmt: skip
+    asked = cast("tuple[Format, ...]", tuple(formats))  # checked by the CLI
+    documents: list[tuple[str, tuple[Format, ...]]] = [("manuscript", asked)]
+    if (staging / "supplement.qmd").is_file():
+        documents.append(("supplement", asked))
+    documents.append(("data_report", ("html",)))
+    notes: list[str] = []
     with stage("render"):
-        outcome = render(
-            staging,
-            formats=cast("tuple[Format, ...]", tuple(formats)),  # checked by the CLI
-            engine=cast("Engine", engine),
-            project_root=root,
-        )
-    return list(outcome.notes)
+        for document, document_formats in documents:
+            outcome = render(
+                staging, formats=document_formats, engine=cast("Engine", engine),
+                project_root=root, document=document,
+            )  # fmt: skip
+            notes += [n for n in outcome.notes if n not in notes]
+    return notes
 
 
 def _stage_sources(config: StudyConfig, staging: Path) -> None:
@@ -157,6 +167,9 @@ def _stage_sources(config: StudyConfig, staging: Path) -> None:
     if not manuscript.is_file():
         raise StudyConfigError(f"{manuscript}: the study has no manuscript.qmd")
     shutil.copy2(manuscript, staging / "manuscript.qmd")
+    supplement = config.folder / "supplement.qmd"
+    if supplement.is_file():  # the author's own; otherwise cohortpress writes one
+        shutil.copy2(supplement, staging / "supplement.qmd")
     for extra in config.folder.glob("*.bib"):
         if not extra.resolve().is_relative_to(config.folder.resolve()):
             raise RenderError(f"{extra}: a link to a file outside the study folder")
