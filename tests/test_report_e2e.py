@@ -211,3 +211,49 @@ def test_no_supplement_when_the_manuscript_shows_everything(rendered: dict[str, 
     labels = _labels((folder / "manuscript.html").read_text(encoding="utf-8"))
     sheets = pd.ExcelFile(folder / "supplementary.xlsx").sheet_names
     assert sheets == [label for label in labels if label.startswith("Table")]
+
+
+def test_provenance_is_recorded_and_a_rerun_is_identical(
+    rendered: dict[str, Path], tmp_path: Path
+) -> None:
+    """results.json names the extract (SHA-256, rows per sheet), the cutoff, study.yml's hash,
+    the versions and the conventions in force; the data report and the manuscript's data
+    statement say so; rendering the same extract again gives the same bytes."""
+    import hashlib
+
+    folder = rendered["renal"]
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    record = results["provenance"]
+    workbook = ROOT / "data" / "renal_sorafenib.xlsx"
+    (entry,) = record["inputs"].values()
+    assert entry["name"]["value"] == "data/renal_sorafenib.xlsx"
+    assert entry["sha256"]["value"] == hashlib.sha256(workbook.read_bytes()).hexdigest()
+    assert record["rows"]["patients"]["value"] == 42
+    assert record["data_cutoff"]["value"] == "2018-03-31"
+    study_yml = (ROOT / "reports" / "renal" / "study.yml").read_bytes()
+    assert record["study_yml"]["sha256"]["value"] == hashlib.sha256(study_yml).hexdigest()
+    assert record["conventions"]["ties"]["value"] == "efron"
+    assert entry["sha256"]["value"] in (folder / "data_report.html").read_text(encoding="utf-8")
+    statement = f"data/renal_sorafenib.xlsx (SHA-256 {entry['sha256']['value'][:12]}…)"
+    for fmt_name, text in _texts(folder).items():
+        assert statement in _squash(text), fmt_name
+    again = _render_to(tmp_path, "renal", "html")
+    assert (again / "results.json").read_bytes() == (folder / "results.json").read_bytes()
+    assert _html_text(again / "manuscript.html") == _html_text(folder / "manuscript.html")
+
+
+def _render_to(out: Path, study: str, formats: str) -> Path:
+    command = [
+        sys.executable, "-m", "cohortpress", "report", f"reports/{study}",
+        "--engine", "embedded", "--output", str(out), "--to", formats, "-q",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return out / study
+
+
+def _html_text(path: Path) -> str:
+    """The page's text without the links to the other formats (rendered or not)."""
+    html = path.read_text(encoding="utf-8")
+    text = pypandoc.convert_text(html, "plain", format="html", extra_args=["--wrap=none"])
+    return re.sub(r"(?m)^Also as: .*\n+", "", text)

@@ -21,6 +21,7 @@ from cohortpress.publish import check_root, open_slot
 
 if TYPE_CHECKING:
     from cohortpress.intake import Normalisation, Workbook
+    from cohortpress.provenance import Provenance
     from cohortpress.render import Engine, Format
     from cohortpress.validate import ValidationReport
 
@@ -108,8 +109,11 @@ def build_report(
     config, workbook, report = check_workbook(study, data, stage)
     if not report.ok:
         raise InputDataError(list(report.problems))
+    from cohortpress.provenance import collect_provenance
+
+    record = collect_provenance(config, Path(data) if data else config.data_path, workbook)
     with open_slot(output_root, study.resolve().name, default=default) as slot:
-        notes = _build(config, workbook, report, slot.staging, root, formats, engine, stage)
+        notes = _build(config, workbook, report, record, slot.staging, root, formats, engine, stage)
         published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), tuple(notes))
 
@@ -118,6 +122,7 @@ def _build(
     config: StudyConfig,
     workbook: Workbook,
     report: ValidationReport,
+    record: Provenance,
     staging: Path,
     root: Path,
     formats: Formats,
@@ -143,7 +148,8 @@ def _build(
     build_artefacts(
         results, config, staging, figure_size=size,
         normalisations=[_describe(n) for n in workbook.normalisations],
-        warnings=report.warning_summary(), crossref=options.crossref, stage=stage,
+        warnings=report.warning_summary(), crossref=options.crossref, provenance=record,
+        stage=stage,
     )  # fmt: skip
     asked = cast("tuple[Format, ...]", tuple(formats))  # checked by the CLI
     documents: list[tuple[str, tuple[Format, ...]]] = [("manuscript", asked)]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
+    from cohortpress.provenance import Provenance
     from cohortpress.render import CrossrefOptions
 
 __all__ = ["FigureSize", "build_artefacts"]
@@ -41,6 +42,7 @@ def build_artefacts(
     normalisations: list[str] | None = None,
     warnings: list[str] | None = None,
     crossref: CrossrefOptions | None = None,
+    provenance: Provenance | None = None,
     stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
 ) -> list[Path]:
     """Write results.json, the meta file, tables, figures, paragraphs, the supplementary
@@ -48,7 +50,9 @@ def build_artefacts(
 
     ``staging`` holds the author's manuscript.qmd (and supplement.qmd, if written): where they
     show each table and figure decides its number and how the text refers to it, so the
-    paragraphs are written once the floats are placed. ``stage`` (as in
+    paragraphs are written once the floats are placed. ``provenance`` (the extract, cutoff,
+    settings and software) goes to results.json, the data report and ``data_statement.md``.
+    ``stage`` (as in
     :func:`cohortpress.pipeline.build_report`) times "tables", "figures" and "documents".
     """
     stage = stage or (lambda _name: contextlib.nullcontext())
@@ -63,9 +67,12 @@ def build_artefacts(
     with stage("tables"):
         # Imported here so that each stage is timed with the libraries it loads.
         from cohortpress.artefacts._numbers import collect_numbers
+        from cohortpress.artefacts._provenance import add_provenance, data_statement
         from cohortpress.artefacts.tables import build_tables
 
         numbers = collect_numbers(results, config)
+        if provenance is not None:
+            add_provenance(numbers, provenance, results.software)
         written = [_write(staging / "results.json", numbers.to_json() + "\n")]
         written.append(_write(generated / "results.yml", _meta_yaml(numbers)))
         tables = build_tables(results, config)
@@ -112,7 +119,9 @@ def build_artefacts(
         captions = {f"tbl-{t.id}": t.caption for t in tables}
         captions |= {f"fig-{spec.id}": spec.caption for spec in specs}
         written += write_supplement_document(staging, config, placement, captions)
-        written.append(write_data_report(staging, config))
+        statement = data_statement(numbers, provenance) if provenance is not None else ""
+        written.append(_write(generated / "data_statement.md", markdown_text(statement) + "\n"))
+        written.append(write_data_report(staging, config, numbers))
     return written
 
 

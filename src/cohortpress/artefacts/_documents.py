@@ -25,6 +25,7 @@ from cohortpress.present.placement import SUPPLEMENT, SUPPLEMENT_KEYS, SUPPLEMEN
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
     from cohortpress.present.placement import Placement
 
@@ -80,13 +81,40 @@ def write_supplement_document(
     return [*written, path]
 
 
-def write_data_report(staging: Path, config: StudyConfig) -> Path:
-    """The study team's record of how the workbook was read: flow, normalisations, warnings."""
+def write_data_report(staging: Path, config: StudyConfig, numbers: Numbers) -> Path:
+    """The study team's record of the run: what was read (provenance), then how: flow,
+    normalisations, warnings."""
     front = {"title": "Data report", "subtitle": markdown_text(config.title)}
-    body = "{{< include _generated/data_appendix.md >}}\n"
+    body = _provenance_section(numbers) + "{{< include _generated/data_appendix.md >}}\n"
     path = staging / DATA_REPORT
     path.write_text(f"---\n{_yaml(front)}---\n\n{body}", encoding="utf-8")
     return path
+
+
+def _provenance_section(numbers: Numbers) -> str:
+    """A definition list of ``provenance.*`` (empty when the run recorded none)."""
+    record = numbers.nested(leaf="all").get("provenance")
+    if not record:
+        return ""
+    lines = ["**Provenance.**", ""]
+    lines.append(f"- Data cutoff: {markdown_text(record['data_cutoff']['text'])}")
+    for entry in record.get("inputs", {}).values():
+        name, digest = entry["name"]["text"], entry["sha256"]["text"]
+        size = entry["bytes"]["text"]
+        lines.append(f"- Input: {markdown_text(name)} ({markdown_text(size)} bytes, SHA-256 "
+                     f"{markdown_text(digest)})")  # fmt: skip
+    for sheet, rows in record.get("rows", {}).items():
+        lines.append(f"- Rows read, {markdown_text(sheet)}: {markdown_text(rows['text'])}")
+    lines.append(f"- study.yml SHA-256: {markdown_text(record['study_yml']['sha256']['text'])}")
+    lines.append(f"- cohortpress {markdown_text(record['cohortpress']['text'])}")
+    software = ", ".join(f"{k} {v['text']}" for k, v in record.get("software", {}).items())
+    if software:
+        lines.append(f"- Software: {markdown_text(software)}")
+    conventions = ", ".join(
+        f"{k.replace('_', ' ')} {v['text']}" for k, v in record.get("conventions", {}).items()
+    )
+    lines.append(f"- Statistical conventions: {markdown_text(conventions)}")
+    return "\n".join(lines) + "\n\n"
 
 
 def _yaml(data: dict[str, Any]) -> str:

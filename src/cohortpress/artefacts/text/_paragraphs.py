@@ -114,7 +114,7 @@ def _context(
         "config": config,
         "r": r,
         "unit": results.time_unit,
-        "cutoff": config.data_cutoff.strftime("%B %-d, %Y"),
+        "cutoff": fmt.date(config.data_cutoff),
         "conf": round(config.statistics.conf_level * 100),
         "software": results.software,
         "key": numbers.key,
