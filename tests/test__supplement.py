@@ -23,8 +23,8 @@ def test_formula_like_text_is_neutralised() -> None:
 
 def test_each_table_is_a_sheet_with_caption_and_notes(tmp_path: Path) -> None:
     frame = pd.DataFrame({"Variable": ["Age", "=cmd|' /C calc'!A0"], "Total": ["74 (53–86)", "1"]})
-    table = Table("t", "Caption.", frame, notes=("A note.",), sheet="Table I")
-    path = write_supplement([table], tmp_path / "s.xlsx")
+    table = Table("t", "Caption.", frame, notes=("A note.",))
+    path = write_supplement([table], tmp_path / "s.xlsx", {"t": "Table I"})
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Table I"]
     cells = [c.value for row in book["Table I"].iter_rows() for c in row if c.value is not None]
@@ -36,10 +36,10 @@ def test_each_table_is_a_sheet_with_caption_and_notes(tmp_path: Path) -> None:
 def test_same_tables_give_the_same_bytes(tmp_path: Path) -> None:
     """No clock in the file: an unchanged report leaves an unchanged workbook."""
     frame = pd.DataFrame({"Variable": ["Age"], "Total": ["74 (53–86)"]})
-    table = Table("t", "Caption.", frame, notes=(), sheet="Table I")
-    first = write_supplement([table], tmp_path / "a.xlsx").read_bytes()
+    table = Table("t", "Caption.", frame, notes=())
+    first = write_supplement([table], tmp_path / "a.xlsx", {"t": "Table I"}).read_bytes()
     time.sleep(2.1)  # zip times have two-second resolution
-    second = write_supplement([table], tmp_path / "b.xlsx").read_bytes()
+    second = write_supplement([table], tmp_path / "b.xlsx", {"t": "Table I"}).read_bytes()
     assert first == second
     book = openpyxl.load_workbook(tmp_path / "a.xlsx")
     assert book.properties.created == book.properties.modified

@@ -43,6 +43,7 @@ from cohortpress.config import StudyConfig, load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.intake import read_workbook
 from cohortpress.present.escape import markdown_text
+from cohortpress.present.placement import Placement
 from cohortpress.validate import validate_workbook
 
 if TYPE_CHECKING:
@@ -339,7 +340,7 @@ def test_colliding_ae_terms_keep_their_own_numbers(tmp_path: Path, config: Study
     assert sorted(entry["n"]["value"] for entry in terms.values()) == sorted(counts.values())
     for term, k in counts.items():
         assert terms[numbers.key("ae.terms", term)]["n"]["value"] == k
-    text = write_paragraphs(results, config, numbers, normalisations=[], warnings=[])
+    text = write_paragraphs(results, config, numbers, Placement(), normalisations=[], warnings=[])
     safety = text["results_safety"]
     printed = {"発熱": "100%", "倦怠感": "80.0%", "ALT ≥ 40": "60.0%", "ALT < 40": "40.0%"}
     for term, pct in printed.items():  # the paragraph is Markdown: terms are escaped

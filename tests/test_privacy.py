@@ -38,6 +38,7 @@ from cohortpress.config import StudyConfig, load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.errors import StudyConfigError
 from cohortpress.intake import read_workbook
+from cohortpress.present.placement import Placement
 from cohortpress.validate import validate_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -292,17 +293,21 @@ def private(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _documents(folder: Path) -> dict[str, str]:
-    """Every output as text: manuscript (three formats), results.json, workbook, SVGs."""
-    html = (folder / "manuscript.html").read_text(encoding="utf-8")
-    pdf = "\n".join(page.extract_text() for page in PdfReader(folder / "manuscript.pdf").pages)
-    docx = pypandoc.convert_file(
-        str(folder / "manuscript.docx"), "plain", extra_args=["--wrap=none"]
-    )
+    """Every output as text: manuscript and supplement (three formats each), the data report,
+    results.json, workbook, SVGs."""
+    texts: dict[str, str] = {}
+    for document, prefix in (("manuscript", ""), ("supplement", "supplement.")):
+        texts[f"{prefix}html"] = (folder / f"{document}.html").read_text(encoding="utf-8")
+        pages = PdfReader(folder / f"{document}.pdf").pages
+        texts[f"{prefix}pdf"] = "\n".join(page.extract_text() for page in pages)
+        texts[f"{prefix}docx"] = pypandoc.convert_file(
+            str(folder / f"{document}.docx"), "plain", extra_args=["--wrap=none"]
+        )
+    texts["data_report"] = (folder / "data_report.html").read_text(encoding="utf-8")
     with zipfile.ZipFile(folder / "supplementary.xlsx") as book:
-        xlsx = "\n".join(
+        texts["xlsx"] = "\n".join(
             book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml")
         )
-    texts = {"html": html, "pdf": pdf, "docx": docx, "xlsx": xlsx}
     texts["json"] = (folder / "results.json").read_text(encoding="utf-8")
     for svg in (folder / "figures").glob("*.svg"):
         texts[svg.name] = svg.read_text(encoding="utf-8")
@@ -318,7 +323,7 @@ def test_redacted_identifiers_leave_no_trace(private: Path) -> None:
             assert trace.casefold() not in flat.casefold(), (name, trace)
         assert "Sasaki" not in flat, name  # the Name column is never printed
     assert "[redacted]" in " ".join(texts["xlsx"].split())
-    appendix = " ".join(texts["docx"].split())
+    appendix = " ".join(re.sub(r"<[^>]+>", " ", texts["data_report"]).split())
     for kind in (
         "a patient ID",
         "a name or identifier from",
@@ -372,7 +377,9 @@ def _in_process(small_cell: int | None) -> tuple[list[str], str, dict]:
         str(c) for t in tables for c in [*t.frame.columns, *t.frame.iloc[:, 1:].to_numpy().ravel()]
     ]
     text = "\n".join(
-        write_paragraphs(results, config, numbers, normalisations=[], warnings=[]).values()
+        write_paragraphs(
+            results, config, numbers, Placement(), normalisations=[], warnings=[]
+        ).values()
     )
     return cells, text, json.loads(numbers.to_json())
 

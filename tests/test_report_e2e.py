@@ -165,3 +165,95 @@ def test_no_patient_identifier_leaks(rendered: dict[str, Path], study: str) -> N
     for where, text in texts.items():
         leaked = [v for v in ids + names if re.search(rf"\b{re.escape(v)}\b", text)]
         assert not leaked, f"{study} {where} shows {leaked[:3]}"
+
+
+def _labels(html: str) -> list[str]:
+    return [x.replace("\xa0", " ") for x in re.findall(r'cp-label">([^<]+?)\.?</span>', html)]
+
+
+@pytest.mark.parametrize("study", ["thyroid", "renal"])
+def test_data_cleaning_log_is_a_separate_report(rendered: dict[str, Path], study: str) -> None:
+    """The flow, normalisations and warnings go to data_report.html, not the manuscript."""
+    folder = rendered[study]
+    report = (folder / "data_report.html").read_text(encoding="utf-8")
+    assert "Patient flow." in report and "patients were screened" in report
+    for fmt_name, text in _texts(folder).items():
+        assert "Patient flow." not in text and "Data appendix" not in text, fmt_name
+
+
+def test_supplement_is_its_own_document_numbered_s1(rendered: dict[str, Path]) -> None:
+    """Thyroid: the comparison by LMR group and the response table, which the manuscript does
+    not show, make the supplement (S1, S2); the sheets of supplementary.xlsx and the text that
+    cites the comparison use the same numbers as the documents."""
+    folder = rendered["thyroid"]
+    html = (folder / "supplement.html").read_text(encoding="utf-8")
+    assert _labels(html) == ["Table S1", "Table S2"]
+    assert "by lymphocyte-to-monocyte ratio (LMR) group" in html
+    pdf = " ".join(page.extract_text() for page in PdfReader(folder / "supplement.pdf").pages)
+    assert "Table S1." in pdf and "Table S2." in pdf
+    docx = pypandoc.convert_file(str(folder / "supplement.docx"), "plain")
+    assert "Table S1." in docx
+    manuscript = (folder / "manuscript.html").read_text(encoding="utf-8")
+    shown = ["Table I", "Figure 1", "Figure 2", "Figure 3", "Table II", "Table III"]
+    assert _labels(manuscript) == shown
+    texts = _texts(folder)
+    for fmt_name, text in texts.items():
+        assert "LMR groups (Supplementary Table S1)" in _squash(text), fmt_name
+    sheets = pd.ExcelFile(folder / "supplementary.xlsx").sheet_names
+    assert sheets == ["Table I", "Table S1", "Table II", "Table III", "Table S2"]
+
+
+def test_no_supplement_when_the_manuscript_shows_everything(rendered: dict[str, Path]) -> None:
+    """Renal: every generated table and figure is in the manuscript, so no supplement is
+    written, and the workbook's sheets carry the manuscript's numbers."""
+    folder = rendered["renal"]
+    assert not (folder / "supplement.html").exists()
+    labels = _labels((folder / "manuscript.html").read_text(encoding="utf-8"))
+    sheets = pd.ExcelFile(folder / "supplementary.xlsx").sheet_names
+    assert sheets == [label for label in labels if label.startswith("Table")]
+
+
+def test_provenance_is_recorded_and_a_rerun_is_identical(
+    rendered: dict[str, Path], tmp_path: Path
+) -> None:
+    """results.json names the extract (SHA-256, rows per sheet), the cutoff, study.yml's hash,
+    the versions and the conventions in force; the data report and the manuscript's data
+    statement say so; rendering the same extract again gives the same bytes."""
+    import hashlib
+
+    folder = rendered["renal"]
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    record = results["provenance"]
+    workbook = ROOT / "data" / "renal_sorafenib.xlsx"
+    (entry,) = record["inputs"].values()
+    assert entry["name"]["value"] == "data/renal_sorafenib.xlsx"
+    assert entry["sha256"]["value"] == hashlib.sha256(workbook.read_bytes()).hexdigest()
+    assert record["rows"]["patients"]["value"] == 42
+    assert record["data_cutoff"]["value"] == "2018-03-31"
+    study_yml = (ROOT / "reports" / "renal" / "study.yml").read_bytes()
+    assert record["study_yml"]["sha256"]["value"] == hashlib.sha256(study_yml).hexdigest()
+    assert record["conventions"]["ties"]["value"] == "efron"
+    assert entry["sha256"]["value"] in (folder / "data_report.html").read_text(encoding="utf-8")
+    statement = f"data/renal_sorafenib.xlsx (SHA-256 {entry['sha256']['value'][:12]}…)"
+    for fmt_name, text in _texts(folder).items():
+        assert statement in _squash(text), fmt_name
+    again = _render_to(tmp_path, "renal", "html")
+    assert (again / "results.json").read_bytes() == (folder / "results.json").read_bytes()
+    assert _html_text(again / "manuscript.html") == _html_text(folder / "manuscript.html")
+
+
+def _render_to(out: Path, study: str, formats: str) -> Path:
+    command = [
+        sys.executable, "-m", "cohortpress", "report", f"reports/{study}",
+        "--engine", "embedded", "--output", str(out), "--to", formats, "-q",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return out / study
+
+
+def _html_text(path: Path) -> str:
+    """The page's text without the links to the other formats (rendered or not)."""
+    html = path.read_text(encoding="utf-8")
+    text = pypandoc.convert_text(html, "plain", format="html", extra_args=["--wrap=none"])
+    return re.sub(r"(?m)^Also as: .*\n+", "", text)

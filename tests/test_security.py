@@ -56,6 +56,7 @@ DRUG = "sorafenib *drug1* <b>drug2</b> $d3$"
 VARIABLE_LABEL = "Diagnosis <script>lab1()</script> [lab2](http://evil.example/l)"
 LEVEL = "Follicular <img src=x onerror=lev1()>"
 MARKER_LABEL = "Lymphocyte-to-monocyte ratio $m1$ @mark2"
+TITLE = "Sorafenib <script>tit1()</script> {{< meta results.n >}} [@tit2] `#tit3`{=typst}"
 
 
 def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
@@ -79,6 +80,7 @@ def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
         if covariate["variable"] == "histology":
             covariate["groups"]["Others"] = [LEVEL, "Poorly differentiated"]
     config["markers"]["LMR"]["label"] = MARKER_LABEL
+    config["title"] = TITLE  # the subtitle of the supplement and the data report
     (study / "study.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
     workbook = openpyxl.load_workbook(ROOT / "data" / "thyroid_sorafenib.xlsx")
     sheet = workbook["adverse_events"]
@@ -124,24 +126,24 @@ class _Tags(HTMLParser):
             self.text.append(data)
 
 
-def _html(folder: Path) -> _Tags:
+def _html(folder: Path, document: str = "manuscript") -> _Tags:
     parser = _Tags()
-    parser.feed((folder / "manuscript.html").read_text(encoding="utf-8"))
+    parser.feed((folder / f"{document}.html").read_text(encoding="utf-8"))
     return parser
 
 
-def _pdf_text(folder: Path) -> str:
+def _pdf_text(folder: Path, document: str = "manuscript") -> str:
     done = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(folder / "manuscript.pdf"), "-"],
+        ["pdftotext", "-enc", "UTF-8", str(folder / f"{document}.pdf"), "-"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return done.stdout
 
 
-def _docx_text(folder: Path) -> str:
-    document = docx.Document(str(folder / "manuscript.docx"))
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return "\n".join([p.text for p in document.paragraphs] + cells)
+def _docx_text(folder: Path, document: str = "manuscript") -> str:
+    word = docx.Document(str(folder / f"{document}.docx"))
+    cells = [cell.text for table in word.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in word.paragraphs] + cells)
 
 
 def _squeezed(text: str) -> str:
@@ -168,12 +170,28 @@ def test_hostile_text_shows_literally(
     assert not missing, f"not shown literally in {fmt}: {missing}"
 
 
-def test_html_has_no_script_or_event_handler(report: tuple[Path, list[str]]) -> None:
-    tags = _html(report[0]).tags
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_supplement_shows_hostile_text_literally(report: tuple[Path, list[str]], fmt: str) -> None:
+    """The supplement's comparison table holds the hostile level, variable and marker labels,
+    and its subtitle the hostile study title."""
+    folder = report[0]
+    read = {"html": lambda: "".join(_html(folder, "supplement").text),
+            "pdf": lambda: _pdf_text(folder, "supplement"),
+            "docx": lambda: _docx_text(folder, "supplement")}  # fmt: skip
+    shown = _squeezed(read[fmt]())
+    missing = [t for t in (LEVEL, VARIABLE_LABEL, MARKER_LABEL, TITLE) if _squeezed(t) not in shown]
+    assert not missing, f"not shown literally in the supplement ({fmt}): {missing}"
+
+
+@pytest.mark.parametrize("document", ["manuscript", "supplement", "data_report"])
+def test_html_has_no_script_or_event_handler(report: tuple[Path, list[str]], document: str) -> None:
+    tags = _html(report[0], document).tags
     assert [tag for tag, _ in tags if tag in ("script", "iframe", "object", "embed")] == []
     handlers = [(tag, name) for tag, attrs in tags for name, _ in attrs if name.startswith("on")]
     assert handlers == []
     assert [tag for tag, _ in tags if tag == "math"] == []  # no $…$ became math
+    if document != "manuscript":
+        assert _squeezed(TITLE) in _squeezed("".join(_html(report[0], document).text))
 
 
 def test_html_loads_nothing_remote_and_no_planted_file(report: tuple[Path, list[str]]) -> None:

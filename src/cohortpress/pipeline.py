@@ -21,6 +21,7 @@ from cohortpress.publish import check_root, open_slot
 
 if TYPE_CHECKING:
     from cohortpress.intake import Normalisation, Workbook
+    from cohortpress.provenance import Provenance
     from cohortpress.render import Engine, Format
     from cohortpress.validate import ValidationReport
 
@@ -31,6 +32,10 @@ PUBLISHED = (
     "manuscript.html",
     "manuscript.pdf",
     "manuscript.docx",
+    "supplement.html",
+    "supplement.pdf",
+    "supplement.docx",
+    "data_report.html",
     "results.json",
     "supplementary.xlsx",
     "figures",
@@ -104,9 +109,12 @@ def build_report(
     config, workbook, report = check_workbook(study, data, stage)
     if not report.ok:
         raise InputDataError(list(report.problems))
+    from cohortpress.provenance import collect_provenance
+
+    record = collect_provenance(config, Path(data) if data else config.data_path, workbook)
     with open_slot(output_root, study.resolve().name, default=default) as slot:
-        notes = _build(config, workbook, report, slot.staging, root, formats, engine, stage)
-        published = [slot.staging / name for name in PUBLISHED]
+        notes = _build(config, workbook, report, record, slot.staging, root, formats, engine, stage)
+        published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), tuple(notes))
 
 
@@ -114,6 +122,7 @@ def _build(
     config: StudyConfig,
     workbook: Workbook,
     report: ValidationReport,
+    record: Provenance,
     staging: Path,
     root: Path,
     formats: Formats,
@@ -139,16 +148,23 @@ def _build(
     build_artefacts(
         results, config, staging, figure_size=size,
         normalisations=[_describe(n) for n in workbook.normalisations],
-        warnings=report.warning_summary(), stage=stage,
+        warnings=report.warning_summary(), crossref=options.crossref, provenance=record,
+        stage=stage,
     )  # fmt: skip
+    asked = cast("tuple[Format, ...]", tuple(formats))  # checked by the CLI
+    documents: list[tuple[str, tuple[Format, ...]]] = [("manuscript", asked)]
+    if (staging / "supplement.qmd").is_file():
+        documents.append(("supplement", asked))
+    documents.append(("data_report", ("html",)))
+    notes: list[str] = []
     with stage("render"):
-        outcome = render(
-            staging,
-            formats=cast("tuple[Format, ...]", tuple(formats)),  # checked by the CLI
-            engine=cast("Engine", engine),
-            project_root=root,
-        )
-    return list(outcome.notes)
+        for document, document_formats in documents:
+            outcome = render(
+                staging, formats=document_formats, engine=cast("Engine", engine),
+                project_root=root, document=document,
+            )  # fmt: skip
+            notes += [n for n in outcome.notes if n not in notes]
+    return notes
 
 
 def _stage_sources(config: StudyConfig, staging: Path) -> None:
@@ -157,6 +173,9 @@ def _stage_sources(config: StudyConfig, staging: Path) -> None:
     if not manuscript.is_file():
         raise StudyConfigError(f"{manuscript}: the study has no manuscript.qmd")
     shutil.copy2(manuscript, staging / "manuscript.qmd")
+    supplement = config.folder / "supplement.qmd"
+    if supplement.is_file():  # the author's own; otherwise cohortpress writes one
+        shutil.copy2(supplement, staging / "supplement.qmd")
     for extra in config.folder.glob("*.bib"):
         if not extra.resolve().is_relative_to(config.folder.resolve()):
             raise RenderError(f"{extra}: a link to a file outside the study folder")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from cohortpress.present.escape import markdown_text, markdown_tree
+from cohortpress.present.placement import SUPPLEMENT_KEYS, Float, place_floats
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
+    from cohortpress.provenance import Provenance
+    from cohortpress.render import CrossrefOptions
 
 __all__ = ["FigureSize", "build_artefacts"]
 
@@ -38,47 +41,87 @@ def build_artefacts(
     figure_size: FigureSize = FigureSize(),
     normalisations: list[str] | None = None,
     warnings: list[str] | None = None,
+    crossref: CrossrefOptions | None = None,
+    provenance: Provenance | None = None,
     stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
 ) -> list[Path]:
-    """Write results.json, the meta file, paragraphs, tables, figures and the supplement.
+    """Write results.json, the meta file, tables, figures, paragraphs, the supplementary
+    workbook and the documents that show them (supplement.qmd, data_report.qmd).
 
-    ``stage`` (as in :func:`cohortpress.pipeline.build_report`) times the two halves: "tables"
-    (numbers, text, tables, supplement) and "figures".
+    ``staging`` holds the author's manuscript.qmd (and supplement.qmd, if written): where they
+    show each table and figure decides its number and how the text refers to it, so the
+    paragraphs are written once the floats are placed. ``provenance`` (the extract, cutoff,
+    settings and software) goes to results.json, the data report and ``data_statement.md``.
+    ``stage`` (as in
+    :func:`cohortpress.pipeline.build_report`) times "tables", "figures" and "documents".
     """
     stage = stage or (lambda _name: contextlib.nullcontext())
+    if crossref is None:
+        from cohortpress.render import CrossrefOptions
+
+        crossref = CrossrefOptions()
     generated = staging / GENERATED
     figures = staging / "figures"
-    generated.mkdir(parents=True, exist_ok=True)
+    (generated / "supplement").mkdir(parents=True, exist_ok=True)
     figures.mkdir(parents=True, exist_ok=True)
     with stage("tables"):
         # Imported here so that each stage is timed with the libraries it loads.
-        from cohortpress.artefacts._figures import draw_figures
         from cohortpress.artefacts._numbers import collect_numbers
-        from cohortpress.artefacts._supplement import write_supplement
+        from cohortpress.artefacts._provenance import add_provenance, data_statement
         from cohortpress.artefacts.tables import build_tables
-        from cohortpress.artefacts.text import write_paragraphs
 
         numbers = collect_numbers(results, config)
+        if provenance is not None:
+            add_provenance(numbers, provenance, results.software)
         written = [_write(staging / "results.json", numbers.to_json() + "\n")]
         written.append(_write(generated / "results.yml", _meta_yaml(numbers)))
-        paragraphs = write_paragraphs(
-            results, config, numbers, normalisations=normalisations or [], warnings=warnings or []
-        )
-        written += [_write(generated / f"{name}.md", text) for name, text in paragraphs.items()]
         tables = build_tables(results, config)
-        written += [_write(generated / f"table-{t.id}.md", t.markdown()) for t in tables]
+        for t in tables:
+            written.append(_write(generated / f"table-{t.id}.md", t.markdown()))
+            written.append(_write(generated / "supplement" / f"table-{t.id}.md",
+                                  t.markdown(SUPPLEMENT_KEYS["tbl"])))  # fmt: skip
         if results.adverse_events is None:  # the manuscript may still include the table
             written.append(_write(generated / "table-adverse-events.md", _no_events(config)))
-        written.append(write_supplement(tables, staging / "supplementary.xlsx"))
     with stage("figures"):
+        from cohortpress.artefacts._figures import draw_figures
+
         specs = draw_figures(
             results, config, figures,
             width=figure_size.width, height=figure_size.height, dpi=figure_size.dpi,
         )  # fmt: skip
         for spec in specs:
             caption = markdown_text(spec.caption)
-            snippet = f"![{caption}](figures/{spec.stem}.png){{#fig-{spec.id}}}\n"
-            written.append(_write(generated / f"figure-{spec.id}.md", snippet))
+            image = f"![{caption}](figures/{spec.stem}.png)"
+            for folder, key in (
+                (generated, "fig"),
+                (generated / "supplement", SUPPLEMENT_KEYS["fig"]),
+            ):
+                snippet = f"{image}{{#{key}-{spec.id}}}\n"
+                written.append(_write(folder / f"figure-{spec.id}.md", snippet))
+    with stage("documents"):
+        from cohortpress.artefacts._documents import write_data_report, write_supplement_document
+        from cohortpress.artefacts._supplement import write_supplement
+        from cohortpress.artefacts.text import write_paragraphs
+
+        made = [Float("tbl", t.id) for t in tables] + [Float("fig", s.id) for s in specs]
+        placement = place_floats(
+            staging, made,
+            titles={"tbl": crossref.tbl_title, "fig": crossref.fig_title},
+            label_styles={"tbl": crossref.tbl_labels, "fig": crossref.fig_labels},
+        )  # fmt: skip
+        paragraphs = write_paragraphs(
+            results, config, numbers, placement,
+            normalisations=normalisations or [], warnings=warnings or [],
+        )  # fmt: skip
+        written += [_write(generated / f"{name}.md", text) for name, text in paragraphs.items()]
+        sheets = {t.id: placement.name(f"tbl-{t.id}") or t.id for t in tables}
+        written.append(write_supplement(tables, staging / "supplementary.xlsx", sheets))
+        captions = {f"tbl-{t.id}": t.caption for t in tables}
+        captions |= {f"fig-{spec.id}": spec.caption for spec in specs}
+        written += write_supplement_document(staging, config, placement, captions)
+        statement = data_statement(numbers, provenance) if provenance is not None else ""
+        written.append(_write(generated / "data_statement.md", markdown_text(statement) + "\n"))
+        written.append(write_data_report(staging, config, numbers))
     return written
 
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 NOT_REACHED = "not reached"
 NOT_REACHED_SHORT = "NR"
 NOT_ESTIMABLE = "NE"
 DASH = "–"
+
+
+def date(value: dt.date) -> str:
+    """A date in running text: March 31, 2018."""
+    return f"{value:%B} {value.day}, {value.year}"
 
 
 def integer(value: float | int) -> str:

@@ -30,15 +30,17 @@ def neutralise(value: object) -> object:
     return value
 
 
-def write_supplement(tables: list[Table], path: Path) -> Path:
-    """Write each table's printed content to its own sheet."""
+def write_supplement(tables: list[Table], path: Path, sheets: dict[str, str]) -> Path:
+    """Write each table's printed content to its own sheet, named as the documents number it
+    (``sheets``: table id -> "Table I", "Table S1"; see ``present/placement.py``)."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         writer.book.properties.creator = "cohortpress"
         for table in tables:
             frame = table.frame.rename(columns=table.column_labels).map(neutralise)
             frame.columns = [str(neutralise(c)) or "Variable" for c in frame.columns]
-            frame.to_excel(writer, sheet_name=table.sheet[:31] or table.id[:31], index=False)
-            sheet = writer.sheets[table.sheet[:31] or table.id[:31]]
+            name = sheets.get(table.id, table.id)[:31]
+            frame.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
             sheet.cell(row=len(frame) + 3, column=1, value=str(neutralise(table.caption)))
             for i, note in enumerate(table.notes):
                 sheet.cell(row=len(frame) + 4 + i, column=1, value=str(neutralise(note)))

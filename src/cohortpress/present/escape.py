@@ -27,13 +27,21 @@ _WHITESPACE = re.compile(r"\s+")
 _RUNS = re.compile(r"(?<=-)-|(?<=\.)\.")
 
 
+class Markdown(str):
+    """Markdown that cohortpress itself wrote (a cross-reference, a citation): printed as it
+    is by :func:`markdown_text`. Never made from workbook or study.yml text."""
+
+
 def markdown_text(value: Any) -> str:
     """``value`` as Markdown that reads back as exactly its text, on one line.
 
     Runs of whitespace (line breaks, tabs) become one space, so a value stays one inline
     wherever it is placed, even at the start of a line or in a table cell. Dashes and dots keep
     their characters; only straight quotes may print curly (typography, not markup).
+    A :class:`Markdown` value is already Markdown and is returned as it is.
     """
+    if isinstance(value, Markdown):
+        return value
     text = _INLINE.sub(r"\\\1", _WHITESPACE.sub(" ", str(value)))
     text = _RUNS.sub(lambda m: "\\" + m[0], text)
     return _LINE_START.sub(_escape_line_start, text)

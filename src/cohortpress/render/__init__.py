@@ -15,14 +15,19 @@ from typing import TYPE_CHECKING, Literal
 from cohortpress.errors import RenderError
 from cohortpress.render._confine import check_sources
 from cohortpress.render._embedded import render_embedded
-from cohortpress.render._options import RenderOptions, load_quarto_config, read_render_options
+from cohortpress.render._options import (
+    CrossrefOptions,
+    RenderOptions,
+    load_quarto_config,
+    read_render_options,
+)
 from cohortpress.render._quarto import quarto_path, render_quarto
 from cohortpress.render._staging import stage_project
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["RenderOptions", "RenderOutcome", "read_render_options", "render"]
+__all__ = ["CrossrefOptions", "RenderOptions", "RenderOutcome", "read_render_options", "render"]
 
 Format = Literal["html", "pdf", "docx"]
 Engine = Literal["auto", "quarto", "embedded"]
@@ -45,8 +50,9 @@ def render(
     formats: Sequence[Format] = FORMATS,
     engine: Engine = "auto",
     project_root: Path | None = None,
+    document: str = "manuscript",
 ) -> RenderOutcome:
-    """Render ``staging/manuscript.qmd`` to ``staging/manuscript.{html,pdf,docx}``.
+    """Render ``staging/<document>.qmd`` to ``staging/<document>.{html,pdf,docx}``.
 
     Parameters
     ----------
@@ -59,6 +65,9 @@ def render(
     project_root
         Where ``_quarto.yml`` lives; it is copied into the staging folder (default: the current
         folder).
+    document
+        The document's name: "manuscript", or another ``.qmd`` of the staging folder
+        ("supplement", "data_report").
 
     Raises
     ------
@@ -71,11 +80,11 @@ def render(
     chosen = _check(formats, engine)
     project = load_quarto_config(root)
     stage_project(staging, root)
-    check_sources(staging, project)
+    check_sources(staging, project, f"{document}.qmd")
     if chosen == "quarto":
         output_dir = read_render_options(root).output_dir
-        return RenderOutcome("quarto", render_quarto(staging, formats, output_dir))
-    outputs, notes = render_embedded(staging, formats, project, root)
+        return RenderOutcome("quarto", render_quarto(staging, formats, output_dir, document))
+    outputs, notes = render_embedded(staging, formats, project, root, document)
     return RenderOutcome("embedded", outputs, tuple(notes))
 
 

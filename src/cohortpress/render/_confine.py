@@ -99,17 +99,17 @@ def staged_files(staging: Path) -> list[str]:
     return sorted(files)
 
 
-def check_sources(staging: Path, project: dict[str, Any]) -> None:
+def check_sources(staging: Path, project: dict[str, Any], name: str = "manuscript.qmd") -> None:
     """The paths named by ``_quarto.yml``, the front matter and its metadata files, and the
     files the stylesheets load, all inside ``staging`` (see :func:`check_paths`)."""
     from cohortpress.render._metadata import merged_metadata
-    from cohortpress.render._source import MANUSCRIPT, read_source
+    from cohortpress.render._source import read_source
 
     check_paths(project, "_quarto.yml", staging)
-    front_matter = read_source(staging).front_matter
-    check_paths(front_matter, f"{MANUSCRIPT} front matter", staging)
-    merged = merged_metadata(staging, front_matter, project)
-    check_paths(merged, f"{MANUSCRIPT} metadata-files", staging)
+    front_matter = read_source(staging, name).front_matter
+    check_paths(front_matter, f"{name} front matter", staging)
+    merged = merged_metadata(staging, front_matter, project, name)
+    check_paths(merged, f"{name} metadata-files", staging)
     for key, value in _path_values(merged):
         if key.rsplit(".", 1)[-1] == "css":
             for path in _paths(value):

@@ -14,7 +14,7 @@ from cohortpress.render._metadata import (
 )
 from cohortpress.render._options import options_from_config
 from cohortpress.render._shortcodes import expand_lines
-from cohortpress.render._source import read_source
+from cohortpress.render._source import MANUSCRIPT, read_source
 from cohortpress.render._subset import check_subset
 
 if TYPE_CHECKING:
@@ -36,8 +36,10 @@ class PreparedDocument:
     lines: tuple[SourceLine, ...]  # the expanded source, to locate errors found later
 
 
-def prepare_document(staging: Path, project: dict[str, Any]) -> PreparedDocument:
-    """Read, expand and check ``staging/manuscript.qmd`` against the project's configuration.
+def prepare_document(
+    staging: Path, project: dict[str, Any], name: str = MANUSCRIPT
+) -> PreparedDocument:
+    """Read, expand and check ``staging/<name>`` against the project's configuration.
 
     Raises
     ------
@@ -45,16 +47,17 @@ def prepare_document(staging: Path, project: dict[str, Any]) -> PreparedDocument
         A missing include or metadata file, an unknown shortcode or metadata key, or a feature
         outside the supported subset, each with its file and line.
     """
-    source = read_source(staging)
+    source = read_source(staging, name)
     check_subset(source.lines)
-    merged = merged_metadata(staging, source.front_matter, project)
+    merged = merged_metadata(staging, source.front_matter, project, name)
     variables = (
         read_yaml_file(staging / VARIABLES, VARIABLES) if (staging / VARIABLES).is_file() else {}
     )
     expanded = {
-        key: expand_front_matter(value, merged, variables, key) for key, value in merged.items()
+        key: expand_front_matter(value, merged, variables, key, name)
+        for key, value in merged.items()
     }
-    options = options_from_config(expanded, source="manuscript.qmd and _quarto.yml")
+    options = options_from_config(expanded, source=f"{name} and _quarto.yml")
     options = options.model_copy(update={"ignored": _reported(options.ignored, project)})
     markdown = "\n".join(expand_lines(source.lines, merged, variables)) + "\n"
     return PreparedDocument(markdown, template_metadata(expanded, options), options, source.lines)

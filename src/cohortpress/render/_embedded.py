@@ -31,32 +31,36 @@ if TYPE_CHECKING:
     from cohortpress.render._options import RenderOptions
 
 BUILD = "_render"  # intermediate files, inside the staging folder
-_LINKS = {"pdf": ("manuscript.pdf", "PDF"), "docx": ("manuscript.docx", "Word")}
+_LINKS = {"pdf": "PDF", "docx": "Word"}
 
 
 def render_embedded(
-    staging: Path, formats: Sequence[str], project: dict[str, Any], project_root: Path
+    staging: Path,
+    formats: Sequence[str],
+    project: dict[str, Any],
+    project_root: Path,
+    stem: str = "manuscript",
 ) -> tuple[dict[str, Path], list[str]]:
-    """Render ``staging/manuscript.qmd`` to each format; return outputs and notes."""
-    document = prepare_document(staging, project)
+    """Render ``staging/<stem>.qmd`` to each format; return outputs and notes."""
+    document = prepare_document(staging, project, f"{stem}.qmd")
     options = document.options
     stage_named_files(staging, project_root, options)
     build = staging / BUILD
     build.mkdir(exist_ok=True)
-    (build / "manuscript.md").write_text(document.markdown, encoding="utf-8")
-    metadata = document.metadata | _format_links(formats, options)
-    (build / "metadata.yaml").write_text(
+    (build / f"{stem}.md").write_text(document.markdown, encoding="utf-8")
+    metadata = document.metadata | _format_links(formats, options, stem)
+    (build / f"{stem}.metadata.yaml").write_text(
         yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
     notes = [f"not used by the embedded engine: {key}" for key in options.ignored]
     # The formats are written side by side: the work is in pandoc's processes and in typst
     # (which releases the GIL), and each format writes only its own files (html, docx, and
-    # pdf with its _render/manuscript.typ). Results are taken in the order asked, so the
+    # pdf with its _render/<stem>.typ). Results are taken in the order asked, so the
     # outputs, the notes and the error raised (the first format's that failed) are those of
     # writing them one after the other.
     env = {"COHORTPRESS_FILES": "\n".join(staged_files(staging))}  # for filters/confine.lua
     with ThreadPoolExecutor(max_workers=len(formats) or 1) as pool:
-        written = [pool.submit(_WRITERS[fmt], staging, options, env) for fmt in formats]
+        written = [pool.submit(_WRITERS[fmt], staging, stem, options, env) for fmt in formats]
     outputs: dict[str, Path] = {}
     for fmt, future in zip(formats, written, strict=True):
         try:
@@ -67,15 +71,16 @@ def render_embedded(
     return outputs, list(dict.fromkeys(notes))  # each format repeats pandoc's warnings
 
 
-def _format_links(formats: Sequence[str], options: RenderOptions) -> dict[str, Any]:
+def _format_links(formats: Sequence[str], options: RenderOptions, stem: str) -> dict[str, Any]:
     if not options.html.format_links:
         return {}
-    links = [{"href": _LINKS[f][0], "text": _LINKS[f][1]} for f in formats if f in _LINKS]
+    links = [{"href": f"{stem}.{f}", "text": _LINKS[f]} for f in formats if f in _LINKS]
     return {"format-links": links} if links else {}
 
 
-def _common_args(fmt: str, options: RenderOptions) -> list[str]:
-    args = [f"{BUILD}/manuscript.md", "--from=markdown", f"--metadata-file={BUILD}/metadata.yaml"]
+def _common_args(fmt: str, stem: str, options: RenderOptions) -> list[str]:
+    metadata = f"--metadata-file={BUILD}/{stem}.metadata.yaml"
+    args = [f"{BUILD}/{stem}.md", "--from=markdown", metadata]
     args += ["--wrap=none", "--sandbox"]  # pandoc reads only the files named here
     args += ["--resource-path=.", f"--lua-filter={lua_filter('raw_html')}"]
     args += [f"--lua-filter={lua_filter('confine')}", f"--lua-filter={lua_filter('crossref')}"]
@@ -93,44 +98,42 @@ def _toc_args(toc: bool, title: str | None, depth: int) -> list[str]:
 
 
 def _write_html(
-    staging: Path, options: RenderOptions, env: dict[str, str]
+    staging: Path, stem: str, options: RenderOptions, env: dict[str, str]
 ) -> tuple[Path, list[str]]:
     html = options.html
     css = list(html.css) or [f"{STAGED}/manuscript.css"]  # confine.lua loads them
-    args = _common_args("html", options) + ["--to=html5", "--standalone", "--embed-resources"]
+    args = _common_args("html", stem, options) + ["--to=html5", "--standalone", "--embed-resources"]
     args += [f"--template={template('manuscript.html')}", "--mathml", "--section-divs"]
     args += [f"--css={path}" for path in css] + _toc_args(html.toc, html.toc_title, html.toc_depth)
-    warnings = run_pandoc([*args, "--output=manuscript.html"], cwd=staging, env=env)
-    return staging / "manuscript.html", warnings
+    warnings = run_pandoc([*args, f"--output={stem}.html"], cwd=staging, env=env)
+    return staging / f"{stem}.html", warnings
 
 
 def _write_docx(
-    staging: Path, options: RenderOptions, env: dict[str, str]
+    staging: Path, stem: str, options: RenderOptions, env: dict[str, str]
 ) -> tuple[Path, list[str]]:
     docx = options.docx
     reference = staging / docx.reference_doc if docx.reference_doc else resource("reference.docx")
-    args = _common_args("docx", options) + ["--to=docx", f"--reference-doc={reference}"]
+    args = _common_args("docx", stem, options) + ["--to=docx", f"--reference-doc={reference}"]
     args += ["--table-caption-position=above", "--figure-caption-position=below"]
     args += _toc_args(docx.toc, docx.toc_title, docx.toc_depth)
-    warnings = run_pandoc([*args, "--output=manuscript.docx"], cwd=staging, env=env)
-    apply_booktabs_rules(staging / "manuscript.docx")
-    return staging / "manuscript.docx", warnings
+    warnings = run_pandoc([*args, f"--output={stem}.docx"], cwd=staging, env=env)
+    apply_booktabs_rules(staging / f"{stem}.docx")
+    return staging / f"{stem}.docx", warnings
 
 
 def _write_pdf(
-    staging: Path, options: RenderOptions, env: dict[str, str]
+    staging: Path, stem: str, options: RenderOptions, env: dict[str, str]
 ) -> tuple[Path, list[str]]:
     typ = options.typst
-    args = _common_args("typst", options) + ["--to=typst", "--standalone"]
+    args = _common_args("typst", stem, options) + ["--to=typst", "--standalone"]
     args += [f"--template={template('manuscript.typ')}", f"--metadata=papersize:{typ.papersize}"]
     args += [f"--metadata=fontsize:{typ.fontsize}"]
     args += [f"--metadata=mainfont:{typ.mainfont}"] if typ.mainfont else []
     args += _toc_args(typ.toc, typ.toc_title, typ.toc_depth)
-    warnings = run_pandoc([*args, f"--output={BUILD}/manuscript.typ"], cwd=staging, env=env)
-    warnings += compile_typst(
-        staging / BUILD / "manuscript.typ", staging / "manuscript.pdf", staging
-    )
-    return staging / "manuscript.pdf", warnings
+    warnings = run_pandoc([*args, f"--output={BUILD}/{stem}.typ"], cwd=staging, env=env)
+    warnings += compile_typst(staging / BUILD / f"{stem}.typ", staging / f"{stem}.pdf", staging)
+    return staging / f"{stem}.pdf", warnings
 
 
 _WRITERS = {"html": _write_html, "docx": _write_docx, "pdf": _write_pdf}

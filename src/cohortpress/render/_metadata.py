@@ -39,28 +39,33 @@ def read_yaml_file(path: Path, name: str) -> dict[str, Any]:
 
 
 def merged_metadata(
-    staging: Path, front_matter: dict[str, Any], project: dict[str, Any]
+    staging: Path, front_matter: dict[str, Any], project: dict[str, Any], source: str = MANUSCRIPT
 ) -> dict[str, Any]:
     """Project configuration, metadata files and front matter merged into one mapping."""
     files = front_matter.get("metadata-files") or []
     merged = dict(project)
     for name in [files] if isinstance(files, str) else files:
-        where = f"{MANUSCRIPT} front matter, metadata-files: {name}"
+        where = f"{source} front matter, metadata-files: {name}"
         merged = deep_merge(merged, read_yaml_file(staging / name, where))
     return deep_merge(merged, front_matter)
 
 
 def expand_front_matter(
-    value: Any, metadata: dict[str, Any], variables: dict[str, Any], key: str
+    value: Any,
+    metadata: dict[str, Any],
+    variables: dict[str, Any],
+    key: str,
+    source: str = MANUSCRIPT,
 ) -> Any:
     """Shortcodes in front-matter text (an abstract quoting a median, say), expanded."""
     if isinstance(value, str):
-        return expand_text(value, f"{MANUSCRIPT} front matter ({key})", metadata, variables)
+        return expand_text(value, f"{source} front matter ({key})", metadata, variables)
     if isinstance(value, list):
-        return [expand_front_matter(v, metadata, variables, key) for v in value]
+        return [expand_front_matter(v, metadata, variables, key, source) for v in value]
     if isinstance(value, dict):
         return {
-            k: expand_front_matter(v, metadata, variables, f"{key}.{k}") for k, v in value.items()
+            k: expand_front_matter(v, metadata, variables, f"{key}.{k}", source)
+            for k, v in value.items()
         }
     return value
 
@@ -78,7 +83,7 @@ def template_metadata(merged: dict[str, Any], options: RenderOptions) -> dict[st
     meta["language"] = language  # Typst takes the language and the region apart
     if len(region) == 2:
         meta["region"] = region
-    meta["crossref"] = options.crossref.model_dump(by_alias=True)
+    meta["crossref"] = options.crossref.model_dump(by_alias=True, exclude_none=True)
     if options.bibliography:
         meta["bibliography"] = list(options.bibliography)
     if options.csl:

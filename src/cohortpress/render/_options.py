@@ -8,9 +8,17 @@ format option may also sit at the top level, where Quarto applies it to every fo
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from cohortpress._yaml import load_yaml
 from cohortpress.errors import StudyConfigError
@@ -19,6 +27,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 QUARTO_FILE = "_quarto.yml"
+_BUILT_IN_KINDS = {"fig", "tbl", "lst", "eq", "sec", "thm", "lem", "cor", "prp", "cnj", "def",
+                   "exm", "exr", "sol", "rem", "tip", "nte", "wrn", "imp", "cau"}  # fmt: skip
 
 
 def _as_tuple(value: Any) -> Any:
@@ -46,6 +56,28 @@ class _Options(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class CustomFloat(_Options):
+    """A Quarto 1.4 custom cross-reference kind (``crossref: custom:``), numbered on its own:
+    the supplement's "Table S1" (key ``supptbl``). Its floats are set as tables, or as figures
+    when they hold an image. LaTeX keys are accepted for Quarto and have no use here."""
+
+    kind: Literal["float"] = "float"
+    key: str = Field(pattern=r"^[a-z][a-z0-9]*$", description="label prefix: #supptbl-…")
+    reference_prefix: str = _key(..., "reference-prefix", description="'Table S' in @supptbl-")
+    caption_prefix: str | None = _key(None, "caption-prefix", description="default: reference")
+    space_before_numbering: bool = _key(True, "space-before-numbering")
+    latex_env: str | None = _key(None, "latex-env")
+    latex_list_of_description: str | None = _key(None, "latex-list-of-description")
+    latex_list_of_file_extension: str | None = _key(None, "latex-list-of-file-extension")
+
+    @field_validator("key")
+    @classmethod
+    def _not_built_in(cls, key: str) -> str:
+        if key in _BUILT_IN_KINDS:
+            raise ValueError(f"'{key}' is a built-in cross-reference kind")
+        return key
+
+
 class CrossrefOptions(_Options):
     """Quarto's ``crossref:`` keys for tables and figures (Quarto's defaults)."""
 
@@ -56,6 +88,7 @@ class CrossrefOptions(_Options):
     tbl_labels: LabelStyle = _key("arabic", "tbl-labels", description="arabic, roman, …")
     fig_labels: LabelStyle = _key("arabic", "fig-labels", description="arabic, roman, …")
     title_delim: str = _key(":", "title-delim", description="after the number: 'Table I.'")
+    custom: tuple[CustomFloat, ...] = Field(default=(), description="custom float kinds")
 
 
 class _FormatOptions(_Options):

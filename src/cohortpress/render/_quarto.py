@@ -7,7 +7,6 @@ import subprocess
 from typing import TYPE_CHECKING
 
 from cohortpress.errors import RenderError
-from cohortpress.render._source import MANUSCRIPT
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -22,8 +21,10 @@ def quarto_path() -> str | None:
     return shutil.which("quarto")
 
 
-def render_quarto(staging: Path, formats: Sequence[str], output_dir: str | None) -> dict[str, Path]:
-    """Run Quarto on ``staging/manuscript.qmd``; outputs end up next to it.
+def render_quarto(
+    staging: Path, formats: Sequence[str], output_dir: str | None, stem: str = "manuscript"
+) -> dict[str, Path]:
+    """Run Quarto on ``staging/<stem>.qmd``; outputs end up next to it.
 
     Raises
     ------
@@ -36,17 +37,18 @@ def render_quarto(staging: Path, formats: Sequence[str], output_dir: str | None)
             "the quarto engine was asked for, but quarto is not on PATH; "
             "install Quarto or use the embedded engine (--engine embedded)"
         )
-    command = [quarto, "render", MANUSCRIPT, "--to", ",".join(QUARTO_FORMATS[f] for f in formats)]
+    to = ",".join(QUARTO_FORMATS[f] for f in formats)
+    command = [quarto, "render", f"{stem}.qmd", "--to", to]
     done = subprocess.run(command, cwd=staging, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()[-_MAX_LINES:]
-        raise RenderError("Quarto could not render the manuscript:\n" + "\n".join(lines))
-    return {fmt: _collect(staging, output_dir, fmt) for fmt in formats}
+        raise RenderError(f"Quarto could not render {stem}.qmd:\n" + "\n".join(lines))
+    return {fmt: _collect(staging, output_dir, stem, fmt) for fmt in formats}
 
 
-def _collect(staging: Path, output_dir: str | None, fmt: str) -> Path:
+def _collect(staging: Path, output_dir: str | None, stem: str, fmt: str) -> Path:
     """The output for ``fmt``, moved from Quarto's output-dir (if set) to the staging folder."""
-    name = f"manuscript.{fmt}"
+    name = f"{stem}.{fmt}"
     target = staging / name
     produced = staging / output_dir / name if output_dir else target
     if not produced.is_file():

@@ -41,36 +41,37 @@ class Source:
     lines: tuple[SourceLine, ...]
 
 
-def read_source(staging: Path) -> Source:
-    """Read ``manuscript.qmd`` from the staging folder and expand its includes.
+def read_source(staging: Path, name: str = MANUSCRIPT) -> Source:
+    """Read ``name`` (``manuscript.qmd``, ``supplement.qmd``…) from the staging folder and
+    expand its includes.
 
     Includes follow Quarto: a ``{{< include path >}}`` line is replaced by the file's text;
     ``path`` is relative to the including file (``/path`` to the staging folder), and included
     files may include others.
     """
     staging = staging.resolve()
-    path = staging / MANUSCRIPT
+    path = staging / name
     if not path.is_file():
-        raise RenderError(f"the staging folder {staging} has no {MANUSCRIPT}")
+        raise RenderError(f"the staging folder {staging} has no {name}")
     lines = path.read_text(encoding="utf-8").splitlines()
-    front_matter, body_start = _front_matter(lines)
-    body = [SourceLine(text, MANUSCRIPT, n) for n, text in enumerate(lines, 1) if n >= body_start]
-    return Source(front_matter, tuple(_expand(body, staging, (MANUSCRIPT,))))
+    front_matter, body_start = _front_matter(lines, name)
+    body = [SourceLine(text, name, n) for n, text in enumerate(lines, 1) if n >= body_start]
+    return Source(front_matter, tuple(_expand(body, staging, (name,))))
 
 
-def _front_matter(lines: list[str]) -> tuple[dict[str, Any], int]:
+def _front_matter(lines: list[str], name: str) -> tuple[dict[str, Any], int]:
     """The YAML block between the first two ``---`` lines, and the body's first line number."""
     if not lines or lines[0].strip() != "---":
         return {}, 1
     end = next((i for i, line in enumerate(lines[1:], 1) if _FENCE.match(line)), None)
     if end is None:
-        raise RenderError(f"{MANUSCRIPT}, line 1: the front matter has no closing '---' line")
+        raise RenderError(f"{name}, line 1: the front matter has no closing '---' line")
     try:
-        data = load_yaml("\n".join(lines[1:end]), f"{MANUSCRIPT} front matter")
+        data = load_yaml("\n".join(lines[1:end]), f"{name} front matter")
     except ValueError as exc:
         raise RenderError(str(exc)) from None
     if data is not None and not isinstance(data, dict):
-        raise RenderError(f"{MANUSCRIPT}, line 1: the front matter must be a mapping of keys")
+        raise RenderError(f"{name}, line 1: the front matter must be a mapping of keys")
     return data or {}, end + 2
 
 

@@ -45,7 +45,6 @@ def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
         frame,
         column_labels={column: column},
         notes=tuple(n if n.endswith(".") else f"{n}." for n in notes),
-        sheet="Table I",
     )
 
 
@@ -154,7 +153,6 @@ def table_cox(results: StudyResults, config: StudyConfig) -> Table:
         column_labels=labels,
         spanners=tuple(spanners),
         notes=_cox_notes(results, config),
-        sheet="Table II",
     )
 
 
@@ -260,7 +258,6 @@ def table_adverse_events(results: StudyResults, config: StudyConfig) -> Table | 
         frame,
         column_labels=labels,
         notes=notes,
-        sheet="Table III",
     )
 
 
@@ -296,7 +293,6 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
         frame,
         column_labels={CI_LABEL: "95% CI (%)"},
         notes=notes,
-        sheet="Response",
     )
 
 
@@ -357,7 +353,6 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
         frame,
         column_labels={c: c for c in columns},
         notes=notes,
-        sheet="Table S1",
     )
 
 

@@ -60,7 +60,6 @@ class Table:
     column_labels: dict[str, str] = field(default_factory=dict)
     spanners: tuple[Spanner, ...] = ()
     notes: tuple[str, ...] = ()
-    sheet: str = ""
 
     def gt(self) -> GT:
         stub = str(self.frame.columns[0])
@@ -79,15 +78,16 @@ class Table:
             )
         return table.tab_options(**BOOKTABS)
 
-    def markdown(self) -> str:
-        """Quarto's cross-referenceable table: a div with the raw HTML and the caption.
+    def markdown(self, key: str = "tbl") -> str:
+        """Quarto's cross-referenceable table: a div with the raw HTML and the caption;
+        ``key`` is the cross-reference kind (``tbl``, or ``supptbl`` in the supplement).
 
         great_tables escapes every cell, label, spanner and note for HTML (and the DOCX and
         PDF read that HTML back as text); the caption is Markdown, escaped here.
         """
         raw = self.gt().as_raw_html(inline_css=False)
         caption = markdown_text(self.caption)
-        return f"::: {{#tbl-{self.id}}}\n\n```{{=html}}\n{raw}\n```\n\n{caption}\n\n:::\n"
+        return f"::: {{#{key}-{self.id}}}\n\n```{{=html}}\n{raw}\n```\n\n{caption}\n\n:::\n"
 
 
 def _is_heading(frame: pd.DataFrame, row: int) -> bool:

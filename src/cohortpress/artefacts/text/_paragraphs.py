@@ -10,13 +10,14 @@ from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
 from cohortpress.artefacts._numbers import flow_marks, landmark_key
-from cohortpress.present.escape import markdown_text
+from cohortpress.present.escape import Markdown, markdown_text
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._study import EndpointResult, GroupedSurvival
     from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
+    from cohortpress.present.placement import Placement
 
 PARAGRAPHS = (
     "abstract_results",
@@ -72,17 +73,30 @@ def write_paragraphs(
     results: StudyResults,
     config: StudyConfig,
     numbers: Numbers,
+    placement: Placement,
     *,
     normalisations: list[str],
     warnings: list[str],
 ) -> dict[str, str]:
-    """Render every paragraph; returns name -> Markdown."""
+    """Render every paragraph; returns name -> Markdown.
+
+    ``placement`` says where each table and figure is shown, so a sentence cites it as the
+    reader finds it: "(Table I)", "(Supplementary Table S1)", or not at all.
+    """
     env = _environment()
     context = _context(results, config, numbers, normalisations, warnings)
+    context["cite"] = lambda label: _citation(placement, label)
+    context["ref"] = lambda label: Markdown(placement.reference(label) or "")
     return {
         name: env.get_template(f"{name}.md.j2").render(**context).strip() + "\n"
         for name in PARAGRAPHS
     }
+
+
+def _citation(placement: Placement, label: str) -> Markdown:
+    """' (@tbl-x)', ' (Supplementary Table S1)', or nothing for a float shown nowhere."""
+    reference = placement.reference(label)
+    return Markdown(f" ({reference})" if reference else "")
 
 
 def _context(
@@ -100,7 +114,7 @@ def _context(
         "config": config,
         "r": r,
         "unit": results.time_unit,
-        "cutoff": config.data_cutoff.strftime("%B %-d, %Y"),
+        "cutoff": fmt.date(config.data_cutoff),
         "conf": round(config.statistics.conf_level * 100),
         "software": results.software,
         "key": numbers.key,

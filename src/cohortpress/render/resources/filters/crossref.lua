@@ -3,7 +3,9 @@ crossref.lua: Quarto's cross-references for tables and figures.
 
 Floats are numbered in document order, tables and figures separately, with Quarto's crossref
 options read from the `crossref` metadata (tbl-title, fig-title, tbl-prefix, fig-prefix,
-tbl-labels, fig-labels, title-delim). A caption reads "<title> <number><delim> <caption>", as
+tbl-labels, fig-labels, title-delim, and Quarto 1.4's `custom` float kinds: key,
+reference-prefix, caption-prefix, space-before-numbering; each custom kind is numbered on its
+own in arabic numerals and set as a figure when it holds an image, else as a table). A caption reads "<title> <number><delim> <caption>", as
 Quarto writes it ("Table I. Patients' characteristics"); a reference @tbl-x reads
 "<prefix> <number>" and links to the float ([-@tbl-x]: the number only; @Tbl-x: capitalised).
 
@@ -31,6 +33,21 @@ local NBSP = "\u{a0}"
 local options = {}
 local floats = {}
 local counts = { tbl = 0, fig = 0 }
+local custom = {} -- key -> { reference = "Table S", caption = "Table S", space = false }
+
+local function read_options(meta)
+  options = meta.crossref or {}
+  for _, item in ipairs(options.custom or {}) do
+    local key = pandoc.utils.stringify(item.key)
+    local reference = pandoc.utils.stringify(item["reference-prefix"])
+    local caption = item["caption-prefix"] and pandoc.utils.stringify(item["caption-prefix"]) or ""
+    if caption == "" then
+      caption = reference
+    end
+    custom[key] = { reference = reference, caption = caption, space = item["space-before-numbering"] ~= false }
+    counts[key] = 0
+  end
+end
 
 local function fail(message)
   error("[cohortpress] " .. message, 0)
@@ -60,14 +77,20 @@ local function register(kind, id)
     fail("the label #" .. id .. " is used by two " .. kind .. " elements")
   end
   counts[kind] = counts[kind] + 1
-  local number = format_number(counts[kind], option(kind .. "-labels", "arabic"))
+  local style = custom[kind] and "arabic" or option(kind .. "-labels", "arabic")
+  local number = format_number(counts[kind], style)
   floats[id] = { kind = kind, number = number }
   return number
 end
 
 local function captioned(kind, number, caption)
-  local title = option(kind .. "-title", DEFAULTS[kind].title)
-  local label = title .. NBSP .. number .. option("title-delim", ":")
+  local label
+  if custom[kind] then
+    label = custom[kind].caption .. (custom[kind].space and NBSP or "") .. number
+  else
+    label = option(kind .. "-title", DEFAULTS[kind].title) .. NBSP .. number
+  end
+  label = label .. option("title-delim", ":")
   local inlines = pandoc.Inlines({ pandoc.Span({ pandoc.Str(label) }, { class = "cp-label" }) })
   if #caption > 0 then
     inlines:insert(pandoc.Space())
@@ -86,9 +109,10 @@ local function split_caption(blocks)
   return pandoc.Blocks(blocks), pandoc.Inlines({})
 end
 
-local function table_float(id, content, caption)
-  local number = register("tbl", id)
-  local head = pandoc.Div({ pandoc.Plain(captioned("tbl", number, caption)) }, { class = "cp-caption" })
+local function table_float(id, content, caption, kind)
+  kind = kind or "tbl"
+  local number = register(kind, id)
+  local head = pandoc.Div({ pandoc.Plain(captioned(kind, number, caption)) }, { class = "cp-caption" })
   content:insert(1, head)
   return pandoc.Div(content, { id = id, class = "cp-float cp-tbl" })
 end
@@ -106,16 +130,30 @@ local function figure_content(blocks)
   return out
 end
 
-local function figure_float(id, content, caption)
-  local number = register("fig", id)
-  local long = { pandoc.Plain(captioned("fig", number, caption)) }
+local function figure_float(id, content, caption, kind)
+  kind = kind or "fig"
+  local number = register(kind, id)
+  local long = { pandoc.Plain(captioned(kind, number, caption)) }
   return pandoc.Figure(content, long, { id = id })
+end
+
+local function holds_image(blocks)
+  local found = false
+  pandoc.Blocks(blocks):walk({ Image = function() found = true end })
+  return found
 end
 
 local number_floats = {
   traverse = "topdown",
   Div = function(div)
     local kind = div.identifier:match("^(%a+)%-")
+    if custom[kind] then
+      local content, caption = split_caption(div.content)
+      if holds_image(content) then
+        return figure_float(div.identifier, figure_content(content), caption, kind), false
+      end
+      return table_float(div.identifier, content, caption, kind), false
+    end
     if kind == "tbl" or kind == "fig" then
       local content, caption = split_caption(div.content)
       if kind == "tbl" then
@@ -125,9 +163,10 @@ local number_floats = {
     end
   end,
   Figure = function(fig)
-    if fig.identifier:match("^fig%-") then
+    local kind = fig.identifier:match("^(%a+)%-")
+    if kind == "fig" or custom[kind] then
       local caption = pandoc.utils.blocks_to_inlines(fig.caption.long)
-      return figure_float(fig.identifier, fig.content, caption), false
+      return figure_float(fig.identifier, fig.content, caption, kind), false
     end
   end,
   Table = function(tbl)
@@ -143,7 +182,7 @@ local number_floats = {
 
 local function crossref_kind(id)
   local kind = id:match("^(%a+)%-")
-  if kind and (DEFAULTS[kind:lower()] or OTHER_KINDS[kind:lower()]) then
+  if kind and (DEFAULTS[kind:lower()] or OTHER_KINDS[kind:lower()] or custom[kind]) then
     return kind
   end
   return nil
@@ -161,7 +200,9 @@ local function reference(citation)
     fail("@" .. citation.id .. " refers to no table or figure: nothing has the label #" .. id)
   end
   local text = target.number
-  if citation.mode ~= "SuppressAuthor" then
+  if citation.mode ~= "SuppressAuthor" and custom[kind] then
+    text = custom[kind].reference .. (custom[kind].space and NBSP or "") .. text
+  elseif citation.mode ~= "SuppressAuthor" then
     local prefix = option(kind:lower() .. "-prefix", DEFAULTS[kind:lower()].prefix)
     if kind:sub(1, 1):match("%u") then
       prefix = prefix:sub(1, 1):upper() .. prefix:sub(2)
@@ -203,7 +244,7 @@ local resolve_references = {
 }
 
 return {
-  { Meta = function(meta) options = meta.crossref or {} end },
+  { Meta = read_options },
   number_floats,
   resolve_references,
 }
