@@ -11,13 +11,13 @@ from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
 from cohortpress.artefacts._numbers import flow_marks, landmark_key
 from cohortpress.present.escape import Markdown, markdown_text
+from cohortpress.present.placement import Placement
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._study import EndpointResult, GroupedSurvival
     from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
-    from cohortpress.present.placement import Placement
 
 PARAGRAPHS = (
     "abstract_results",
@@ -73,7 +73,7 @@ def write_paragraphs(
     results: StudyResults,
     config: StudyConfig,
     numbers: Numbers,
-    placement: Placement,
+    placement: Placement | None = None,
     *,
     normalisations: list[str],
     warnings: list[str],
@@ -81,8 +81,10 @@ def write_paragraphs(
     """Render every paragraph; returns name -> Markdown.
 
     ``placement`` says where each table and figure is shown, so a sentence cites it as the
-    reader finds it: "(Table I)", "(Supplementary Table S1)", or not at all.
+    reader finds it: "(Table I)", "(Supplementary Table S1)", or not at all (without a
+    placement, no table or figure is shown and none is cited).
     """
+    placement = placement or Placement()
     env = _environment()
     context = _context(results, config, numbers, normalisations, warnings)
     context["cite"] = lambda label: _citation(placement, label)
