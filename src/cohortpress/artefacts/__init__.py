@@ -65,7 +65,7 @@ def build_artefacts(
             results, config, numbers, normalisations=normalisations or [], warnings=warnings or []
         )
         written += [_write(generated / f"{name}.md", text) for name, text in paragraphs.items()]
-        tables = build_tables(results, config)
+        tables = build_tables(results, config, numbers)
         written += [_write(generated / f"table-{t.id}.md", t.markdown()) for t in tables]
         if results.adverse_events is None:  # the manuscript may still include the table
             written.append(_write(generated / "table-adverse-events.md", _no_events(config)))

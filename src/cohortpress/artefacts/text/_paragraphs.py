@@ -118,6 +118,7 @@ def _context(
             for e in results.endpoints
         },
         "group_name": lambda g, level: _group_name(g, level, config),
+        "group_phrase": lambda g, level: _group_phrase(g, level, config),
         "landmark_key": landmark_key,
         "all_markers": {
             e.kind: all(g.factor in config.markers for g in e.by) for e in results.endpoints
@@ -246,6 +247,13 @@ def _group_name(g: GroupedSurvival, level: str, config: StudyConfig) -> str:
     if g.factor in config.markers:
         return f"the {level.lower()} {g.factor} group"
     return f"patients with {g.label} {level}"
+
+
+def _group_phrase(g: GroupedSurvival, level: str, config: StudyConfig) -> str:
+    """ "the high LMR group" for a marker, "the Poor group" after "By IMDC risk, …"."""
+    if g.factor in config.markers:
+        return _group_name(g, level, config)
+    return f"the {level} group"
 
 
 def _factor_list(e: EndpointResult, config: StudyConfig) -> str:
