@@ -250,17 +250,21 @@ def _group_name(g: GroupedSurvival, level: str, config: StudyConfig) -> str:
 
 
 def _group_phrase(g: GroupedSurvival, level: str, config: StudyConfig) -> str:
-    """ "the high LMR group" for a marker, "the Poor group" after "By IMDC risk, …"."""
+    """How a level is named after "By <factor>, …": "the high LMR group" for a marker,
+    "patients with Child–Pugh class A" for a bare letter or number (a level that means
+    nothing alone), else "the Poor group", "the ≥50% group", "the Grade 1 group"."""
     if g.factor in config.markers:
         return _group_name(g, level, config)
+    if len(level) <= 2 and level.isalnum():
+        return f"patients with {g.label} {level}"
     return f"the {level} group"
 
 
 def _factor_list(e: EndpointResult, config: StudyConfig) -> str:
     """The factors of the curves "by", in the order of the figure's panels."""
     names = [_factor_name(g, config) for g in e.by]
-    if len(names) <= 1:
-        return "".join(names)
+    if len(names) <= 2:
+        return " and ".join(names)
     return ", ".join(names[:-1]) + ", and " + names[-1]
 
 
