@@ -214,10 +214,12 @@ def _grouped(
 
 
 def _curve_label(spec: CoxCovariate, level: str, config: StudyConfig) -> str:
-    """ "High LMR" for a marker; a bare number (an ECOG PS of 1) gets its variable's label."""
+    """ "High LMR" for a marker; a bare number or letter (an ECOG PS of 1, a Child–Pugh class
+    A, which beside panel letters would read as one) gets its variable's label."""
     if spec.name in config.markers:
         return f"{level} {spec.name}"
-    return f"{spec.label} {level}" if str(level).isdigit() else str(level)
+    bare = len(str(level)) <= 2 and str(level).isalnum()
+    return f"{spec.label} {level}" if str(level).isdigit() or bare else str(level)
 
 
 def _multivariate_choice(
