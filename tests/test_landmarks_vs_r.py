@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cohortpress.analyse._cox import CoxCovariate
 from cohortpress.analyse._km import km_estimate
@@ -94,3 +96,45 @@ def test_group_landmarks_reach_results_json_with_the_r_call() -> None:
     )
     assert "times = 90), stratum celltype=large" in large["value"]["method"]
     assert tree["adeno"]["landmarks"]["t365"]["text"]["text"] == "not estimable"
+
+
+def _product_limit(time: pd.Series, status: pd.Series, t: float) -> float:
+    """S(t) written out: the product over event times u <= t of 1 - d(u) / n(u)."""
+    s = 1.0
+    for u in sorted(set(time[status == 1])):
+        if u > t:
+            break
+        s *= 1 - ((time == u) & (status == 1)).sum() / (time >= u).sum()
+    return s
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(1, 40), st.integers(0, 1), st.sampled_from(["a", "b", "c"])),
+        min_size=1,
+        max_size=40,
+    ),
+    times=st.lists(st.floats(0.5, 45.0, allow_nan=False), min_size=1, max_size=4, unique=True),
+)
+def test_group_landmarks_are_each_groups_own_estimate(rows: list, times: list[float]) -> None:
+    """Per level: the number at risk is the level's patients with time >= t; beyond the
+    level's last time nothing is estimated; else S(t) is the level's own product-limit
+    estimate, inside its band. Levels without patients get no curve."""
+    data = pd.DataFrame(rows, columns=["time", "status", "group"])
+    levels = ("a", "b", "c")
+    spec = CoxCovariate("group", "group", "categorical", "Group", levels, "a")
+    grouped = _grouped(
+        data, "time", "status", spec, None, (0.0,), _thyroid_config("log-log"), tuple(times)
+    )  # type: ignore[arg-type]
+    assert grouped.levels == tuple(lvl for lvl in levels if (data["group"] == lvl).any())
+    for level, marks in zip(grouped.levels, grouped.landmarks, strict=True):
+        sub = data[data["group"] == level]
+        for mark in marks:
+            assert mark.n_risk == (sub["time"] >= mark.time).sum()
+            if mark.time > sub["time"].max():
+                assert mark.surv is None and mark.lower is None
+                continue
+            assert mark.surv == pytest.approx(_product_limit(sub["time"], sub["status"], mark.time))
+            if mark.lower is not None and mark.upper is not None:
+                assert mark.lower <= mark.surv + 1e-12 and mark.surv <= mark.upper + 1e-12
