@@ -90,3 +90,20 @@ def test_one_row_per_group_level(built: tuple[Table, dict, float]) -> None:
         "Intermediate",
         "Poor",
     ]
+
+
+def test_by_group_text_prints_the_study_confidence_level() -> None:
+    """The HR and landmark intervals of the by-group text say 90% when the study says 0.9."""
+    from cohortpress.artefacts.text import write_paragraphs
+
+    config = _renal(0.9)
+    book = read_workbook(config.data_path, config)
+    results = analyse(derive_cohort(book.patients, book.adverse_events, config), config)
+    numbers = collect_numbers(results, config)
+    text = write_paragraphs(results, config, numbers, normalisations=[], warnings=[])
+    by_factor = text["results_by_factor"]
+    assert "By IMDC risk classification, the OS rates at 12 months, 24 months and 200 months" in (
+        by_factor
+    )
+    assert "90% CI=" in by_factor and "(90% CI " in by_factor
+    assert "95%" not in by_factor
