@@ -182,12 +182,12 @@ def test_data_cleaning_log_is_a_separate_report(rendered: dict[str, Path], study
 
 
 def test_supplement_is_its_own_document_numbered_s1(rendered: dict[str, Path]) -> None:
-    """Thyroid: the comparison by LMR group and the response table, which the manuscript does
-    not show, make the supplement (S1, S2); the sheets of supplementary.xlsx and the text that
-    cites the comparison use the same numbers as the documents."""
+    """Thyroid: the comparison by LMR group, the response and the survival tables, which the
+    manuscript does not show, make the supplement (S1–S3); the sheets of supplementary.xlsx
+    and the text that cites the comparison use the same numbers as the documents."""
     folder = rendered["thyroid"]
     html = (folder / "supplement.html").read_text(encoding="utf-8")
-    assert _labels(html) == ["Table S1", "Table S2"]
+    assert _labels(html) == ["Table S1", "Table S2", "Table S3"]
     assert "by lymphocyte-to-monocyte ratio (LMR) group" in html
     pdf = " ".join(page.extract_text() for page in PdfReader(folder / "supplement.pdf").pages)
     assert "Table S1." in pdf and "Table S2." in pdf
@@ -200,17 +200,22 @@ def test_supplement_is_its_own_document_numbered_s1(rendered: dict[str, Path]) -
     for fmt_name, text in texts.items():
         assert "LMR groups (Supplementary Table S1)" in _squash(text), fmt_name
     sheets = pd.ExcelFile(folder / "supplementary.xlsx").sheet_names
-    assert sheets == ["Table I", "Table S1", "Table II", "Table III", "Table S2"]
+    expected = ["Table I", "Table II", "Table III", "Table S1", "Table S2", "Table S3"]
+    assert sorted(sheets) == expected
 
 
-def test_no_supplement_when_the_manuscript_shows_everything(rendered: dict[str, Path]) -> None:
-    """Renal: every generated table and figure is in the manuscript, so no supplement is
-    written, and the workbook's sheets carry the manuscript's numbers."""
+def test_renal_supplement_holds_what_the_manuscript_leaves_out(
+    rendered: dict[str, Path],
+) -> None:
+    """Renal: the manuscript shows the paper's tables and figures; the survival summary table
+    (medians per endpoint), which the paper does not print, is the supplement's Table S1, and
+    the workbook's sheets carry the documents' numbers."""
     folder = rendered["renal"]
-    assert not (folder / "supplement.html").exists()
-    labels = _labels((folder / "manuscript.html").read_text(encoding="utf-8"))
+    manuscript = _labels((folder / "manuscript.html").read_text(encoding="utf-8"))
+    supplement = _labels((folder / "supplement.html").read_text(encoding="utf-8"))
+    assert supplement == ["Table S1"]
     sheets = pd.ExcelFile(folder / "supplementary.xlsx").sheet_names
-    assert sheets == [label for label in labels if label.startswith("Table")]
+    assert sorted(sheets) == sorted(x for x in manuscript + supplement if x.startswith("Table"))
 
 
 def test_provenance_is_recorded_and_a_rerun_is_identical(

@@ -702,8 +702,10 @@ class Endpoint(_Model):
         default=(),
         description=(
             "Times (in the study's `time_unit`) at which to report survival from the "
-            "Kaplan–Meier estimate with its CI and number at risk, e.g. 12- and 24-month OS; "
-            "a time beyond the last follow-up is reported as not estimable."
+            "Kaplan–Meier estimate with its CI and number at risk, e.g. 12- and 24-month OS, "
+            "overall and in each group of `by`: in results.json, the Results text and the "
+            "survival table (`table-survival`); a time beyond the last follow-up (of the "
+            "group) is reported as not estimable."
         ),
         examples=[[12, 24]],
     )

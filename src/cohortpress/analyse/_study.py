@@ -86,6 +86,8 @@ class GroupedSurvival:
     risk: RiskTable
     logrank: LogRankResult | None
     cox: CoxResult | None
+    # survival at the endpoint's declared times, one tuple per level (in the order of levels)
+    landmarks: tuple[tuple[Landmark, ...], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

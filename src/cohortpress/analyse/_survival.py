@@ -170,7 +170,7 @@ def _by_groups(
     covariates (whose univariate fits are reused)."""
     if endpoint.by is None:
         return tuple(
-            _grouped(data, time, event, spec, uni, ticks, config)
+            _grouped(data, time, event, spec, uni, ticks, config, endpoint.landmarks)
             for spec, uni in zip(specs, univariate, strict=True)
             if spec.name in config.markers
         )
@@ -184,7 +184,7 @@ def _by_groups(
         uni = cox_fit(
             frame, time, event, [spec], ties=stats.ties_in_force, conf_level=stats.conf_level
         )
-        grouped.append(_grouped(frame, time, event, spec, uni, ticks, config))
+        grouped.append(_grouped(frame, time, event, spec, uni, ticks, config, endpoint.landmarks))
     return tuple(grouped)
 
 
@@ -196,7 +196,9 @@ def _grouped(
     cox: CoxResult,
     ticks: tuple[float, ...],
     config: StudyConfig,
+    times: tuple[float, ...] = (),
 ) -> GroupedSurvival:
+    """The curves of one factor's levels, tested, with survival at the landmark ``times``."""
     stats = config.statistics
     subset = data[data[spec.column].notna()]
     members = {lvl: (subset[spec.column] == lvl).to_numpy(bool) for lvl in spec.levels or ()}
@@ -217,14 +219,17 @@ def _grouped(
         else None
     )
     risk = risk_table(estimates, ticks)
-    return GroupedSurvival(spec.name, spec.label, levels, estimates, risk, logrank, cox)
+    marks = tuple(landmarks(km, times) for km in estimates)
+    return GroupedSurvival(spec.name, spec.label, levels, estimates, risk, logrank, cox, marks)
 
 
 def _curve_label(spec: CoxCovariate, level: str, config: StudyConfig) -> str:
-    """ "High LMR" for a marker; a bare number (an ECOG PS of 1) gets its variable's label."""
+    """ "High LMR" for a marker; a bare number or letter (an ECOG PS of 1, a Child–Pugh class
+    A, which beside panel letters would read as one) gets its variable's label."""
     if spec.name in config.markers:
         return f"{level} {spec.name}"
-    return f"{spec.label} {level}" if str(level).isdigit() else str(level)
+    bare = len(str(level)) <= 2 and str(level).isalnum()
+    return f"{spec.label} {level}" if str(level).isdigit() or bare else str(level)
 
 
 def _multivariate_choice(

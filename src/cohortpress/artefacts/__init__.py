@@ -75,7 +75,7 @@ def build_artefacts(
             add_provenance(numbers, provenance, results.software)
         written = [_write(staging / "results.json", numbers.to_json() + "\n")]
         written.append(_write(generated / "results.yml", _meta_yaml(numbers)))
-        tables = build_tables(results, config)
+        tables = build_tables(results, config, numbers)
         for t in tables:
             written.append(_write(generated / f"table-{t.id}.md", t.markdown()))
             written.append(_write(generated / "supplement" / f"table-{t.id}.md",

@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._results import CoxResult, KMEstimate, ProportionEstimate
-    from cohortpress.analyse._study import Distribution, EndpointResult, GroupedSurvival
+    from cohortpress.analyse._study import (
+        Distribution,
+        EndpointResult,
+        GroupedSurvival,
+        Landmark,
+    )
     from cohortpress.config import StudyConfig
 
 
@@ -287,28 +292,49 @@ def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str)
 
 def _landmarks(numbers: Numbers, endpoint: EndpointResult, unit: str) -> None:
     """Survival at each declared time: value, CI and number at risk, with the R call."""
-    km = endpoint.overall
+    _survival_at(numbers, endpoint.kind, endpoint.overall, endpoint.landmarks, unit, "1", None)
+
+
+def _survival_at(
+    numbers: Numbers,
+    key: str,
+    km: KMEstimate,
+    marks: tuple[Landmark, ...],
+    unit: str,
+    formula: str,
+    stratum: str | None,
+) -> None:
+    """The landmark entries under ``key``: ``landmarks.t<time>.{time, n_risk, value, ci,
+    text}``; ``formula`` is the right-hand side of the R call (``1``, or the factor whose
+    ``stratum`` these are)."""
     level = f"{round(km.conf_level * 100)}%"
-    for mark in endpoint.landmarks:
-        key = f"{endpoint.kind}.landmarks.{landmark_key(mark.time)}"
+    for mark in marks:
+        sub = f"{key}.landmarks.{landmark_key(mark.time)}"
         method = (
-            f"Kaplan–Meier, {km.ci_transform} CI; R summary(survfit(Surv(time, status) ~ 1, "
-            f'conf.type = "{km.ci_transform}", conf.int = {km.conf_level:g}), '
+            f"Kaplan–Meier, {km.ci_transform} CI; R summary(survfit(Surv(time, status) ~ "
+            f'{formula}, conf.type = "{km.ci_transform}", conf.int = {km.conf_level:g}), '
             f"times = {mark.time:g})"
         )
-        numbers.add(f"{key}.time", mark.time, f"{mark.time:g} {unit}", unit)
+        if stratum is not None:
+            method += f", stratum {formula}={stratum}"
+        numbers.add(f"{sub}.time", mark.time, f"{mark.time:g} {unit}", unit)
         numbers.add_count(
-            f"{key}.n_risk", mark.n_risk, sup.single(mark.n_risk, km.n, numbers.small_cell)
+            f"{sub}.n_risk", mark.n_risk, sup.single(mark.n_risk, km.n, numbers.small_cell)
         )
         if mark.surv is None:
-            numbers.add(f"{key}.value", None, "not estimable", "%", method)
-            numbers.add(f"{key}.text", None, "not estimable", "%", method)
+            numbers.add(f"{sub}.value", None, "not estimable", "%", method)
+            numbers.add(f"{sub}.text", None, "not estimable", "%", method)
             continue
         value = f"{mark.surv * 100:.1f}%"
-        ci = f"{_pct(mark.lower)}–{_pct(mark.upper)}%"
-        numbers.add(f"{key}.value", mark.surv, value, "%", method)
-        numbers.add(f"{key}.ci", [mark.lower, mark.upper], ci, "%", method)
-        numbers.add(f"{key}.text", mark.surv, f"{value} ({level} CI {ci})", "%", method)
+        # R gives no band where S = 1 after the first time (log-log): none is printed either
+        ci = (
+            "not estimable"
+            if mark.lower is None or mark.upper is None
+            else f"{_pct(mark.lower)}–{_pct(mark.upper)}%"
+        )
+        numbers.add(f"{sub}.value", mark.surv, value, "%", method)
+        numbers.add(f"{sub}.ci", [mark.lower, mark.upper], ci, "%", method)
+        numbers.add(f"{sub}.text", mark.surv, f"{value} ({level} CI {ci})", "%", method)
 
 
 def landmark_key(time: float) -> str:
@@ -360,6 +386,9 @@ def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: s
     keys = numbers.label_keys(key, g.levels)
     for level, km in zip(g.levels, g.estimates, strict=True):
         _km(numbers, f"{key}.{keys[level]}", km, unit)
+    if g.landmarks:  # one tuple per level when the endpoint declares landmarks
+        for level, km, marks in zip(g.levels, g.estimates, g.landmarks, strict=True):
+            _survival_at(numbers, f"{key}.{keys[level]}", km, marks, unit, g.factor, level)
     if g.logrank is not None:
         lr = g.logrank
         method = f"{lr.method}, chi-square {lr.chisq:.3f} on {lr.df} df"

@@ -8,6 +8,7 @@ from cohortpress.artefacts.tables._builders import (
     table_cox,
     table_response,
 )
+from cohortpress.artefacts.tables._survival import table_survival
 from cohortpress.artefacts.tables._table import Spanner, Table
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "table_comparison",
     "table_cox",
     "table_response",
+    "table_survival",
 ]

@@ -9,12 +9,14 @@ import pandas as pd
 from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
+from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._results import CoxResult, CoxTerm
     from cohortpress.analyse._study import Characteristic, Distribution, EndpointResult
+    from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
 
 CI_LABEL = "95% CI"
@@ -356,10 +358,18 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     )
 
 
-def build_tables(results: StudyResults, config: StudyConfig) -> list[Table]:
+def build_tables(
+    results: StudyResults, config: StudyConfig, numbers: Numbers | None = None
+) -> list[Table]:
+    """Every table of the study; ``numbers`` is the registry the survival table reads its
+    cells from (collected here when not given)."""
+    from cohortpress.artefacts.tables._survival import table_survival  # it reads this module
+
+    numbers = numbers or collect_numbers(results, config)
     tables = [
         table_characteristics(results, config),
         table_comparison(results, config),
+        table_survival(results, config, numbers),
         table_cox(results, config) if config.cox.covariates else None,
         table_adverse_events(results, config),
         table_response(results, config),

@@ -134,6 +134,7 @@ def _context(
             for e in results.endpoints
         },
         "group_name": lambda g, level: _group_name(g, level, config),
+        "group_phrase": lambda g, level: _group_phrase(g, level, config),
         "landmark_key": landmark_key,
         "all_markers": {
             e.kind: all(g.factor in config.markers for g in e.by) for e in results.endpoints
@@ -266,11 +267,22 @@ def _group_name(g: GroupedSurvival, level: str, config: StudyConfig) -> str:
     return f"patients with {g.label} {level}"
 
 
+def _group_phrase(g: GroupedSurvival, level: str, config: StudyConfig) -> str:
+    """How a level is named after "By <factor>, …": "the high LMR group" for a marker,
+    "patients with Child–Pugh class A" for a bare letter or number (a level that means
+    nothing alone), else "the Poor group", "the ≥50% group", "the Grade 1 group"."""
+    if g.factor in config.markers:
+        return _group_name(g, level, config)
+    if len(level) <= 2 and level.isalnum():
+        return f"patients with {g.label} {level}"
+    return f"the {level} group"
+
+
 def _factor_list(e: EndpointResult, config: StudyConfig) -> str:
     """The factors of the curves "by", in the order of the figure's panels."""
     names = [_factor_name(g, config) for g in e.by]
-    if len(names) <= 1:
-        return "".join(names)
+    if len(names) <= 2:
+        return " and ".join(names)
     return ", ".join(names[:-1]) + ", and " + names[-1]
 
 

@@ -1,0 +1,109 @@
+"""The survival table: rows per endpoint and per group, cells read from the Numbers registry,
+the CI label from the study's confidence level."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cohortpress.analyse import analyse
+from cohortpress.artefacts._numbers import collect_numbers
+from cohortpress.artefacts.tables import Table, table_survival
+from cohortpress.config import Endpoint, StudyConfig, load_study
+from cohortpress.derive import derive_cohort
+from cohortpress.intake import read_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _renal(conf_level: float) -> StudyConfig:
+    """The renal study with OS by IMDC risk at 12, 24 and 200 months (beyond follow-up)."""
+    config = load_study(ROOT / "reports/renal")
+    endpoints = (
+        Endpoint(kind="pfs"),
+        Endpoint(kind="os", by=("imdc",), landmarks=(12.0, 24.0, 200.0)),
+    )
+    stats = config.statistics.model_copy(update={"conf_level": conf_level})
+    return config.model_copy(update={"endpoints": endpoints, "statistics": stats})
+
+
+@pytest.fixture(scope="module", params=[0.9, 0.95])
+def built(request: pytest.FixtureRequest) -> tuple[Table, dict, float]:
+    config = _renal(request.param)
+    book = read_workbook(config.data_path, config)
+    results = analyse(derive_cohort(book.patients, book.adverse_events, config), config)
+    numbers = collect_numbers(results, config)
+    return table_survival(results, config, numbers), numbers.nested(), request.param
+
+
+def _row(table: Table, label: str, after: str) -> dict[str, str]:
+    """The first row named ``label`` below the row named ``after``."""
+    stub = [str(s).strip() for s in table.frame["Group"]]
+    start = stub.index(after)
+    return table.frame.iloc[stub.index(label, start)].to_dict()
+
+
+def test_ci_label_follows_conf_level(built: tuple[Table, dict, float]) -> None:
+    table, _, level = built
+    ci = f"{round(level * 100)}% CI"
+    labels = list(table.column_labels.values())
+    assert f"Median, months ({ci})" in labels
+    assert f"12-month OS ({ci})" in labels and f"200-month OS ({ci})" in labels
+    if level != 0.95:
+        everything = " ".join([*labels, *table.notes, *table.frame.astype(str).to_numpy().ravel()])
+        assert "95%" not in everything
+
+
+def test_cells_are_the_registry_texts(built: tuple[Table, dict, float]) -> None:
+    table, r, _ = built
+    overall = _row(table, "All patients", "Overall survival")
+    mark = r["os"]["landmarks"]["t12"]
+    assert overall["t12"] == f"{mark['value']} ({mark['ci']})"
+    assert overall["Median"] == f"{r['os']['median']} ({r['os']['ci']})"
+    assert (overall["n"], overall["Events"]) == (r["os"]["n"], r["os"]["events"])
+    poor = _row(table, "Poor", "IMDC risk classification")
+    mark = r["os"]["by"]["imdc"]["poor"]["landmarks"]["t24"]
+    assert poor["t24"] == f"{mark['value']} ({mark['ci']})"
+
+
+def test_beyond_follow_up_and_other_endpoints_times(built: tuple[Table, dict, float]) -> None:
+    table, r, _ = built
+    assert _row(table, "All patients", "Overall survival")["t200"] == "NE"
+    assert r["os"]["landmarks"]["t200"]["text"] == "not estimable"
+    pfs = _row(table, "All patients", "Progression-free survival")
+    assert pfs["t12"] == pfs["t200"] == "–"
+    assert any(n.startswith("NE: not estimable") for n in table.notes)
+    assert any(n.startswith("–: not a landmark time") for n in table.notes)
+
+
+def test_one_row_per_group_level(built: tuple[Table, dict, float]) -> None:
+    table, _, _ = built
+    stub = [str(s).strip() for s in table.frame["Group"]]
+    assert stub == [
+        "Progression-free survival",
+        "All patients",
+        "Overall survival",
+        "All patients",
+        "IMDC risk classification",
+        "Favorable",
+        "Intermediate",
+        "Poor",
+    ]
+
+
+def test_by_group_text_prints_the_study_confidence_level() -> None:
+    """The HR and landmark intervals of the by-group text say 90% when the study says 0.9."""
+    from cohortpress.artefacts.text import write_paragraphs
+
+    config = _renal(0.9)
+    book = read_workbook(config.data_path, config)
+    results = analyse(derive_cohort(book.patients, book.adverse_events, config), config)
+    numbers = collect_numbers(results, config)
+    text = write_paragraphs(results, config, numbers, normalisations=[], warnings=[])
+    by_factor = text["results_by_factor"]
+    assert "By IMDC risk classification, the OS rates at 12 months, 24 months and 200 months" in (
+        by_factor
+    )
+    assert "90% CI=" in by_factor and "(90% CI " in by_factor
+    assert "95%" not in by_factor
