@@ -10,7 +10,7 @@ from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
 from cohortpress.artefacts._numbers import flow_marks, landmark_key
-from cohortpress.present.escape import markdown_text
+from cohortpress.artefacts.text import _citations as cite
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
@@ -54,13 +54,14 @@ def _environment() -> Environment:
     """Templates whose every ``{{ value }}`` is printed as literal text: labels, levels, terms
     and units come from the workbook and study.yml, so ``finalize`` escapes each printed value
     for Markdown (HTML autoescaping would be the wrong language), and a template cannot
-    forget to."""
+    forget to. The one exception is a :class:`~._citations.Citation`, made from keys of the
+    methods bibliography only, which prints its ``[@key]`` markup."""
     env = Environment(
         loader=PackageLoader("cohortpress.artefacts.text", "templates"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
-        finalize=markdown_text,
+        finalize=cite.finalize,
     )
     env.filters["number_word"] = lambda n: _NUMBER_WORDS[n] if 0 <= n < 11 else fmt.integer(n)
     env.filters["count"] = fmt.integer
@@ -98,6 +99,7 @@ def _context(
     return {
         "results": results,
         "config": config,
+        "cite": _citations(config),
         "r": r,
         "unit": results.time_unit,
         "cutoff": config.data_cutoff.strftime("%B %-d, %Y"),
@@ -147,6 +149,22 @@ def _context(
         "exclusion_counts": _exclusion_counts(results, config.statistics.small_cell),
         "normalisations": normalisations,
         "warnings": warnings,
+    }
+
+
+def _citations(config: StudyConfig) -> dict[str, cite.Citation]:
+    """The references of the methods in force: ties, CI transform, criteria, grading."""
+    stats = config.statistics
+    return {
+        **cite.METHODS,
+        "ties": cite.TIES[stats.resolved("ties")],
+        "transform": cite.CI_TRANSFORMS.get(stats.resolved("ci_transform"), cite.NONE),
+        "criteria": cite.criteria_citation(config.response.criteria)
+        if config.response
+        else cite.NONE,
+        "grading": cite.grading_citation(config.adverse_events.grading)
+        if config.adverse_events
+        else cite.NONE,
     }
 
 
