@@ -157,7 +157,8 @@ def _stage_sources(config: StudyConfig, staging: Path) -> None:
     if not manuscript.is_file():
         raise StudyConfigError(f"{manuscript}: the study has no manuscript.qmd")
     shutil.copy2(manuscript, staging / "manuscript.qmd")
-    for extra in config.folder.glob("*.bib"):
+    extras = [*config.folder.glob("*.bib"), *config.folder.glob("*.csl")]  # references, style
+    for extra in extras:
         if not extra.resolve().is_relative_to(config.folder.resolve()):
             raise RenderError(f"{extra}: a link to a file outside the study folder")
         shutil.copy2(extra, staging / extra.name)
