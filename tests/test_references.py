@@ -386,3 +386,34 @@ def test_quarto_gets_the_bibliographies_and_style_in_its_project_file(tmp_path: 
     assert written["bibliography"] == [METHODS_BIB, "shared.bib"]
     assert written["csl"] == DEFAULT_CSL
     assert written["format"] == {"html": {"toc": True}}
+
+
+def test_a_study_folders_style_and_bibliographies_reach_the_staging_folder(tmp_path: Path) -> None:
+    from cohortpress.pipeline import _stage_sources
+
+    study = tmp_path / "study"
+    shutil.copytree(ROOT / "reports" / "thyroid", study)
+    (study / "journal.csl").write_text((RESOURCES / "vancouver.csl").read_text("utf-8"), "utf-8")
+    config = load_study(study)
+    _stage_sources(config, tmp_path / "staging")
+    staged = sorted(path.name for path in (tmp_path / "staging").iterdir())
+    assert staged == ["journal.csl", "manuscript.qmd", "references.bib"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("references.bib", "@article{broken,\n  title = {no closing brace\n", "cannot be read"),
+        ("references.txt", "Kaplan and Meier, 1958", "is in no format citeproc reads"),
+        ("references.json", "{not json", "is not valid CSL JSON"),
+    ],
+)
+def test_an_unreadable_bibliography_is_named(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    manuscript = (FIXTURE / "manuscript.qmd").read_text(encoding="utf-8")
+    manuscript = manuscript.replace("bibliography: references.bib", f"bibliography: {name}")
+    staging = _stage(tmp_path, manuscript=manuscript)
+    (staging / name).write_text(text, encoding="utf-8")
+    with pytest.raises(RenderError, match=rf"^bibliography: {re.escape(name)} {message}"):
+        render(staging, formats=("html",), engine="embedded", project_root=ROOT)
