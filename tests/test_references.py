@@ -379,7 +379,7 @@ def test_quarto_gets_the_bibliographies_and_style_in_its_project_file(tmp_path: 
     shutil.copy(RESOURCES / "methods.bib", staging / METHODS_BIB)
     project = {"format": {"html": {"toc": True}}, "bibliography": "shared.bib"}
     (staging / "shared.bib").write_text("", encoding="utf-8")
-    staged = stage_citations(staging, project)
+    staged = stage_citations(staging, project, ROOT)
     written = yaml.safe_load((staging / "_quarto.yml").read_text(encoding="utf-8"))
     assert written == staged
     # Quarto appends the front matter's references.bib to this list.
@@ -417,3 +417,26 @@ def test_an_unreadable_bibliography_is_named(
     (staging / name).write_text(text, encoding="utf-8")
     with pytest.raises(RenderError, match=rf"^bibliography: {re.escape(name)} {message}"):
         render(staging, formats=("html",), engine="embedded", project_root=ROOT)
+
+
+def test_a_project_bibliography_merges_with_the_studys(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    config = (ROOT / "_quarto.yml").read_text(encoding="utf-8")
+    (root / "_quarto.yml").write_text(config + "bibliography: shared.bib\n", encoding="utf-8")
+    (root / "shared.bib").write_text(
+        "@book{collett2015,\n  author = {Collett, David},\n  title = {Modelling survival data "
+        "in medical research},\n  edition = {3},\n  publisher = {CRC Press},\n"
+        "  location = {Boca Raton},\n  year = {2015}\n}\n",
+        encoding="utf-8",
+    )
+    manuscript = (FIXTURE / "manuscript.qmd").read_text(encoding="utf-8")
+    manuscript = manuscript.replace("[@brose2014]", "[@brose2014; @collett2015]")
+    staging = _stage(tmp_path, manuscript=manuscript)
+    outcome = render(staging, formats=("docx",), engine="embedded", project_root=root)
+    text = _texts_of(outcome.outputs["docx"])
+    assert "phase III trial (1,2)." in text
+    assert (
+        "2. Collett D. Modelling survival data in medical research. 3rd ed. Boca Raton: CRC" in text
+    )
+    assert "3. Eisenhauer EA" in text

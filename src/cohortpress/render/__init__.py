@@ -73,7 +73,7 @@ def render(
     project = load_quarto_config(root)
     stage_project(staging, root)
     check_sources(staging, project)
-    project = stage_citations(staging, project)
+    project = stage_citations(staging, project, root)
     if chosen == "quarto":
         output_dir = read_render_options(root).output_dir
         return RenderOutcome("quarto", render_quarto(staging, formats, output_dir))

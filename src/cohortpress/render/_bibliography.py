@@ -24,10 +24,11 @@ import yaml
 
 from cohortpress.errors import RenderError
 from cohortpress.render._metadata import bibliography_layers, read_yaml_file
-from cohortpress.render._options import QUARTO_FILE
+from cohortpress.render._options import QUARTO_FILE, RenderOptions
 from cohortpress.render._pandoc import pandoc_path
 from cohortpress.render._resources import STAGED
 from cohortpress.render._source import read_source
+from cohortpress.render._staging import stage_named_files
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,34 +40,27 @@ _READERS = {".bib": "biblatex", ".bibtex": "bibtex", ".ris": "ris", ".xml": "end
 _NOT_FOUND = re.compile(r"Citeproc: citation (?P<key>\S+) not found")
 
 
-def _named(staging: Path, project: dict[str, Any]) -> list[str]:
-    """The bibliography files named by ``_quarto.yml``, the metadata files and the front matter."""
-    front_matter = read_source(staging).front_matter
-    return list(dict.fromkeys(bibliography_layers(staging, front_matter, project)))
-
-
-def author_bibliographies(staging: Path, project: dict[str, Any]) -> list[str]:
-    """The author's bibliography files in force, in the order Quarto lists them."""
-    named = _named(staging, project)
-    return named or ([AUTHOR_BIB] if (staging / AUTHOR_BIB).is_file() else [])
-
-
-def stage_citations(staging: Path, project: dict[str, Any]) -> dict[str, Any]:
+def stage_citations(staging: Path, project: dict[str, Any], project_root: Path) -> dict[str, Any]:
     """The project configuration with the bibliographies and citation style in force, also
-    written to the staging folder's ``_quarto.yml`` for Quarto.
+    written to the staging folder's ``_quarto.yml`` for Quarto. Bibliographies and a style the
+    project names are copied from ``project_root`` when the staging folder lacks them.
 
     Raises
     ------
     RenderError
         A bibliography cannot be read, or two bibliographies define a key differently.
     """
-    named = _named(staging, project)
-    author = author_bibliographies(staging, project)
+    named = bibliography_layers(staging, read_source(staging).front_matter, project)
+    author = named or ([AUTHOR_BIB] if (staging / AUTHOR_BIB).is_file() else [])
+    csl = project.get("csl")
+    named_files = RenderOptions(
+        bibliography=tuple(author), csl=csl if isinstance(csl, str) else None
+    )
+    stage_named_files(staging, project_root, named_files)
     check_keys(staging, [METHODS_BIB, *author])
     own = bibliography_layers(staging, {}, project, files=False)  # _quarto.yml's own list
-    auto = [] if named else author
     staged = dict(project)
-    staged["bibliography"] = list(dict.fromkeys([METHODS_BIB, *own, *auto]))
+    staged["bibliography"] = list(dict.fromkeys([METHODS_BIB, *own, *([] if named else author)]))
     staged.setdefault("csl", DEFAULT_CSL)
     text = yaml.safe_dump(staged, allow_unicode=True, sort_keys=False)
     (staging / QUARTO_FILE).write_text(text, encoding="utf-8")
