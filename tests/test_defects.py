@@ -421,6 +421,7 @@ def test_cli_report_without_an_adverse_events_sheet(tmp_path: Path) -> None:
     study.mkdir()
     (study / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     shutil.copy(THYROID_STUDY / "manuscript.qmd", study)
+    shutil.copy(THYROID_STUDY / "references.bib", study)  # the manuscript cites it
     shutil.copy(ROOT / "_quarto.yml", tmp_path)
     book = openpyxl.load_workbook(ROOT / "data" / "thyroid_sorafenib.xlsx")
     del book["adverse_events"]

@@ -119,6 +119,9 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "manuscript.qmd").write_text(
         (ROOT / "reports/thyroid/manuscript.qmd").read_text(encoding="utf-8"), encoding="utf-8"
     )
+    (folder / "references.bib").write_text(  # the manuscript cites it
+        (ROOT / "reports/thyroid/references.bib").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     return folder
 
 

@@ -103,6 +103,7 @@ def _study(tmp_path: Path, change) -> Path:
     change(raw)
     (tmp_path / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     shutil.copy2(THYROID / "manuscript.qmd", tmp_path / "manuscript.qmd")
+    shutil.copy2(THYROID / "references.bib", tmp_path / "references.bib")
     return tmp_path
 
 

@@ -111,6 +111,40 @@ def test_numbers_in_every_format(
         assert not missing, f"{study} {fmt_name} lacks {missing}"
 
 
+# The References list: the study's literature (references.bib) cited first by the Introduction,
+# then the methods references the generated Methods cite (the CTCAE version each study declares).
+REFERENCES = {
+    "thyroid": [
+        "1. Haugen BR, Alexander EK, Bible KC, et al.",
+        "2. Durante C, Haddy N, Baudin E, et al.",
+        "3. Brose MS, Nutting CM, Jarzab B, et al.",
+        "4. Nishijima TF, Muss HB, Shachar SS, et al.",
+        "5. Eisenhauer EA, Therasse P, Bogaerts J,",
+        "6. National Cancer Institute. Common Terminology Criteria for Adverse Events (CTCAE), "
+        "version 5.0.",
+        "Efron B. The efficiency of Cox",
+    ],
+    "renal": [
+        "1. Escudier B, Eisen T, Stadler WM, et al.",
+        "6. Rini BI, Escudier B, Tomczak P, et al.",
+        "7. Heng DYC, Xie W, Regan MM, et al.",
+        "National Cancer Institute. Common Terminology Criteria for Adverse Events, version 3.0.",
+        "Efron B. The efficiency of Cox",
+        "Akaza H, Oya M, Iijima M, et al.",
+    ],
+}
+
+
+@pytest.mark.parametrize("study", ["thyroid", "renal"])
+def test_references_in_every_format(rendered: dict[str, Path], study: str) -> None:
+    for fmt_name, text in _texts(rendered[study]).items():
+        flat = _squash(re.sub(r"-\n", "", text))  # a word hyphenated at the end of a PDF line
+        listed = flat[flat.rindex("References") :]
+        missing = [entry for entry in REFERENCES[study] if entry not in listed]
+        assert not missing, f"{study} {fmt_name} lacks {missing}"
+        assert "?)" not in flat  # no citation left unresolved
+
+
 @pytest.mark.parametrize("study", ["thyroid", "renal"])
 def test_outputs_exist_and_are_complete(rendered: dict[str, Path], study: str) -> None:
     folder = rendered[study]

@@ -57,6 +57,8 @@ VARIABLE_LABEL = "Diagnosis <script>lab1()</script> [lab2](http://evil.example/l
 LEVEL = "Follicular <img src=x onerror=lev1()>"
 MARKER_LABEL = "Lymphocyte-to-monocyte ratio $m1$ @mark2"
 TITLE = "Sorafenib <script>tit1()</script> {{< meta results.n >}} [@tit2] `#tit3`{=typst}"
+# Keys of cohortpress's own methods bibliography: cited, they would resolve silently.
+CRITERIA = "RECIST 1.1 [@wen2010] @breslow1974"
 
 
 def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
@@ -69,6 +71,7 @@ def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
     study.mkdir(parents=True)
     shutil.copy(ROOT / "_quarto.yml", project / "_quarto.yml")
     shutil.copy(ROOT / "reports" / "thyroid" / "manuscript.qmd", study / "manuscript.qmd")
+    shutil.copy(ROOT / "reports" / "thyroid" / "references.bib", study / "references.bib")
     config = yaml.safe_load((ROOT / "reports" / "thyroid" / "study.yml").read_text("utf-8"))
     config["data"] = "thyroid.xlsx"
     config["treatment"]["drug"] = DRUG
@@ -81,6 +84,7 @@ def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
             covariate["groups"]["Others"] = [LEVEL, "Poorly differentiated"]
     config["markers"]["LMR"]["label"] = MARKER_LABEL
     config["title"] = TITLE  # the subtitle of the supplement and the data report
+    config["response"]["criteria"] = CRITERIA
     (study / "study.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
     workbook = openpyxl.load_workbook(ROOT / "data" / "thyroid_sorafenib.xlsx")
     sheet = workbook["adverse_events"]
@@ -88,7 +92,7 @@ def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
     for term in terms:
         sheet.append(["TH-010", term, 1, None])  # an analysed patient
     workbook.save(study / "thyroid.xlsx")
-    return project, [*terms, DRUG, VARIABLE_LABEL, LEVEL, MARKER_LABEL]
+    return project, [*terms, DRUG, VARIABLE_LABEL, LEVEL, MARKER_LABEL, CRITERIA]
 
 
 @pytest.fixture(scope="module")
@@ -209,11 +213,14 @@ def test_citations_and_shortcodes_are_not_expanded(
     report: tuple[Path, list[str]], texts: dict[str, str]
 ) -> None:
     source = (report[0] / "manuscript.html").read_text(encoding="utf-8")
-    assert "data-cites" not in source and 'class="citation"' not in source
+    cited = set(re.findall(r'data-cites="([^"]*)"', source))
+    assert cited and not cited & {"smith2020", "jones", "mark2", "wen2010", "breslow1974"}
     assert 'class="footnote' not in source
     for text in texts.values():
         assert "{{< meta results.n >}}" in text
-        assert "@smith2020" in text
+        assert "@smith2020" in text and "[@wen2010]" in text
+        assert "Eisenhauer" not in text  # the criteria label is not "RECIST 1.1": no citation
+        assert "Breslow N" not in text and "Wen PY" not in text
 
 
 def test_docx_has_no_injected_openxml_or_planted_file(report: tuple[Path, list[str]]) -> None:

@@ -835,7 +835,11 @@ class Response(_Model):
 
     criteria: str = Field(
         default="RECIST 1.1",
-        description="The response criteria named in the Methods and the table footnote.",
+        description=(
+            "The response criteria named in the Methods and the table footnote. RECIST 1.1, "
+            "RECIST 1.0, mRECIST, iRECIST, RANO and Lugano are cited in the Methods; another "
+            "label is printed without a citation."
+        ),
         examples=["mRECIST"],
     )
     sd_min_duration: Duration = Field(
@@ -855,7 +859,11 @@ class AdverseEvents(_Model):
 
     grading: str = Field(
         default="CTCAE v5.0",
-        description="The grading system named in the Methods and the table footnote.",
+        description=(
+            "The grading system named in the Methods and the table footnote. CTCAE v3.0, v4.0, "
+            "v4.03 and v5.0 are cited in the Methods; another label is printed without a "
+            "citation."
+        ),
         examples=["CTCAE v3.0"],
     )
     severe_grade: int = Field(

@@ -176,7 +176,8 @@ def _stage_sources(config: StudyConfig, staging: Path) -> None:
     supplement = config.folder / "supplement.qmd"
     if supplement.is_file():  # the author's own; otherwise cohortpress writes one
         shutil.copy2(supplement, staging / "supplement.qmd")
-    for extra in config.folder.glob("*.bib"):
+    extras = [*config.folder.glob("*.bib"), *config.folder.glob("*.csl")]  # references, style
+    for extra in extras:
         if not extra.resolve().is_relative_to(config.folder.resolve()):
             raise RenderError(f"{extra}: a link to a file outside the study folder")
         shutil.copy2(extra, staging / extra.name)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from cohortpress.errors import RenderError
+from cohortpress.render._bibliography import stage_citations
 from cohortpress.render._confine import check_sources
 from cohortpress.render._embedded import render_embedded
 from cohortpress.render._options import (
@@ -81,6 +82,7 @@ def render(
     project = load_quarto_config(root)
     stage_project(staging, root)
     check_sources(staging, project, f"{document}.qmd")
+    project = stage_citations(staging, project, root, f"{document}.qmd")
     if chosen == "quarto":
         output_dir = read_render_options(root).output_dir
         return RenderOutcome("quarto", render_quarto(staging, formats, output_dir, document))

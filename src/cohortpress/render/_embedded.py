@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from cohortpress.errors import RenderError
+from cohortpress.render._bibliography import missing_citations
 from cohortpress.render._confine import staged_files
 from cohortpress.render._document import prepare_document
 from cohortpress.render._docx_rules import apply_booktabs_rules
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from cohortpress.render._options import RenderOptions
+    from cohortpress.render._source import SourceLine
 
 BUILD = "_render"  # intermediate files, inside the staging folder
 _LINKS = {"pdf": "PDF", "docx": "Word"}
@@ -68,7 +70,26 @@ def render_embedded(
         except RenderError as exc:
             raise RenderError(locate(str(exc), document.lines)) from None
         notes += warnings
+    _check_citations(notes, options, document.lines)
     return outputs, list(dict.fromkeys(notes))  # each format repeats pandoc's warnings
+
+
+def _check_citations(
+    notes: list[str], options: RenderOptions, lines: tuple[SourceLine, ...]
+) -> None:
+    """A citation of a key no bibliography defines stops the render: the manuscript would
+    print "(key?)" where a reference number belongs."""
+    missing = list(dict.fromkeys(missing_citations(notes)))
+    if missing:
+        keys = ", ".join(f"@{key}" for key in missing)
+        raise RenderError(
+            locate(
+                f"{keys}: cited, but defined in none of the bibliographies "
+                f"({', '.join(options.bibliography)}); add the reference to your "
+                "references.bib or correct the key",
+                lines,
+            )
+        )
 
 
 def _format_links(formats: Sequence[str], options: RenderOptions, stem: str) -> dict[str, Any]:
@@ -85,7 +106,7 @@ def _common_args(fmt: str, stem: str, options: RenderOptions) -> list[str]:
     args += ["--resource-path=.", f"--lua-filter={lua_filter('raw_html')}"]
     args += [f"--lua-filter={lua_filter('confine')}", f"--lua-filter={lua_filter('crossref')}"]
     if options.bibliography:
-        args.append("--citeproc")
+        args += [f"--lua-filter={lua_filter('references')}", "--citeproc"]
     if fmt != "html":
         args.append(f"--lua-filter={lua_filter(fmt)}")
     return args

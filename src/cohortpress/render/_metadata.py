@@ -38,16 +38,54 @@ def read_yaml_file(path: Path, name: str) -> dict[str, Any]:
     return data or {}
 
 
+def _layers(
+    staging: Path,
+    front_matter: dict[str, Any],
+    project: dict[str, Any],
+    files: bool = True,
+    source: str = MANUSCRIPT,
+) -> list[dict[str, Any]]:
+    """The metadata layers, first to last: project, metadata files, front matter."""
+    names = (front_matter.get("metadata-files") or []) if files else []
+    layers = [project]
+    for name in [names] if isinstance(names, str) else names:
+        where = f"{source} front matter, metadata-files: {name}"
+        layers.append(read_yaml_file(staging / name, where))
+    return [*layers, front_matter]
+
+
 def merged_metadata(
     staging: Path, front_matter: dict[str, Any], project: dict[str, Any], source: str = MANUSCRIPT
 ) -> dict[str, Any]:
-    """Project configuration, metadata files and front matter merged into one mapping."""
-    files = front_matter.get("metadata-files") or []
-    merged = dict(project)
-    for name in [files] if isinstance(files, str) else files:
-        where = f"{source} front matter, metadata-files: {name}"
-        merged = deep_merge(merged, read_yaml_file(staging / name, where))
-    return deep_merge(merged, front_matter)
+    """Project configuration, metadata files and front matter merged into one mapping.
+
+    Later layers win, except ``bibliography``: Quarto concatenates lists across layers, so a
+    front matter naming ``references.bib`` adds it to the project's bibliographies.
+    """
+    layers = _layers(staging, front_matter, project, source=source)
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged = deep_merge(merged, layer)
+    bibliographies = _bibliographies(layers)
+    if bibliographies:
+        merged["bibliography"] = bibliographies
+    return merged
+
+
+def bibliography_layers(
+    staging: Path, front_matter: dict[str, Any], project: dict[str, Any], files: bool = True
+) -> list[str]:
+    """The bibliography files every layer names, concatenated (``files=False``: without the
+    front matter's metadata files)."""
+    return _bibliographies(_layers(staging, front_matter, project, files))
+
+
+def _bibliographies(layers: list[dict[str, Any]]) -> list[str]:
+    named: list[str] = []
+    for layer in layers:
+        value = layer.get("bibliography") or []
+        named += [value] if isinstance(value, str) else [str(v) for v in value]
+    return list(dict.fromkeys(named))
 
 
 def expand_front_matter(

@@ -10,7 +10,8 @@ from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
 from cohortpress.artefacts._numbers import flow_marks, landmark_key
-from cohortpress.present.escape import Markdown, markdown_text
+from cohortpress.artefacts.text import _citations as cite
+from cohortpress.present.escape import Markdown
 from cohortpress.present.placement import Placement
 
 if TYPE_CHECKING:
@@ -55,13 +56,14 @@ def _environment() -> Environment:
     """Templates whose every ``{{ value }}`` is printed as literal text: labels, levels, terms
     and units come from the workbook and study.yml, so ``finalize`` escapes each printed value
     for Markdown (HTML autoescaping would be the wrong language), and a template cannot
-    forget to."""
+    forget to. The one exception is a :class:`~._citations.Citation`, made from keys of the
+    methods bibliography only, which prints its ``[@key]`` markup."""
     env = Environment(
         loader=PackageLoader("cohortpress.artefacts.text", "templates"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
-        finalize=markdown_text,
+        finalize=cite.finalize,
     )
     env.filters["number_word"] = lambda n: _NUMBER_WORDS[n] if 0 <= n < 11 else fmt.integer(n)
     env.filters["count"] = fmt.integer
@@ -87,7 +89,7 @@ def write_paragraphs(
     placement = placement or Placement()
     env = _environment()
     context = _context(results, config, numbers, normalisations, warnings)
-    context["cite"] = lambda label: _citation(placement, label)
+    context["see"] = lambda label: _citation(placement, label)
     context["ref"] = lambda label: Markdown(placement.reference(label) or "")
     return {
         name: env.get_template(f"{name}.md.j2").render(**context).strip() + "\n"
@@ -114,6 +116,7 @@ def _context(
     return {
         "results": results,
         "config": config,
+        "cite": _citations(config),
         "r": r,
         "unit": results.time_unit,
         "cutoff": fmt.date(config.data_cutoff),
@@ -164,6 +167,22 @@ def _context(
         "exclusion_counts": _exclusion_counts(results, config.statistics.small_cell),
         "normalisations": normalisations,
         "warnings": warnings,
+    }
+
+
+def _citations(config: StudyConfig) -> dict[str, cite.Citation]:
+    """The references of the methods in force: ties, CI transform, criteria, grading."""
+    stats = config.statistics
+    return {
+        **cite.METHODS,
+        "ties": cite.TIES[stats.resolved("ties")],
+        "transform": cite.CI_TRANSFORMS.get(stats.resolved("ci_transform"), cite.NONE),
+        "criteria": cite.criteria_citation(config.response.criteria)
+        if config.response
+        else cite.NONE,
+        "grading": cite.grading_citation(config.adverse_events.grading)
+        if config.adverse_events
+        else cite.NONE,
     }
 
 

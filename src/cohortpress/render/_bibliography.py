@@ -1,0 +1,131 @@
+"""The bibliographies a manuscript cites from: cohortpress's methods references and the author's.
+
+The generated Methods cite the methods they used (``[@kaplan1958]``, ``[@efron1977]``, …) from
+``resources/methods.bib``, which every render is given. The author's own references come from
+``bibliography:`` (in ``_quarto.yml``, the front matter's metadata files or the front matter,
+concatenated as Quarto concatenates lists across these layers), or, when none is named, from
+the study's ``references.bib``. A key that two of these files define with different content
+stops the render, naming the key and both files: citeproc would otherwise print one of the two
+silently. The citation style is ``resources/vancouver.csl`` unless ``csl:`` names another.
+
+Both engines read the result from the staging folder's ``_quarto.yml``, rewritten here with the
+bibliography list and style in force (Quarto merges the front matter's ``bibliography`` into
+that list; the embedded engine does the same in :func:`merged_metadata`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from cohortpress.errors import RenderError
+from cohortpress.render._metadata import bibliography_layers, read_yaml_file
+from cohortpress.render._options import QUARTO_FILE, RenderOptions
+from cohortpress.render._pandoc import pandoc_path
+from cohortpress.render._resources import STAGED
+from cohortpress.render._source import MANUSCRIPT, read_source
+from cohortpress.render._staging import stage_named_files
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+METHODS_BIB = f"{STAGED}/methods.bib"
+DEFAULT_CSL = f"{STAGED}/vancouver.csl"
+AUTHOR_BIB = "references.bib"
+_READERS = {".bib": "biblatex", ".bibtex": "bibtex", ".ris": "ris", ".xml": "endnotexml"}
+_NOT_FOUND = re.compile(r"Citeproc: citation (?P<key>\S+) not found")
+
+
+def stage_citations(
+    staging: Path, project: dict[str, Any], project_root: Path, name: str = MANUSCRIPT
+) -> dict[str, Any]:
+    """The project configuration with the bibliographies and citation style in force, also
+    written to the staging folder's ``_quarto.yml`` for Quarto. Bibliographies and a style the
+    project names are copied from ``project_root`` when the staging folder lacks them.
+
+    Raises
+    ------
+    RenderError
+        A bibliography cannot be read, or two bibliographies define a key differently.
+    """
+    named = bibliography_layers(staging, read_source(staging, name).front_matter, project)
+    author = named or ([AUTHOR_BIB] if (staging / AUTHOR_BIB).is_file() else [])
+    csl = project.get("csl")
+    named_files = RenderOptions(
+        bibliography=tuple(author), csl=csl if isinstance(csl, str) else None
+    )
+    stage_named_files(staging, project_root, named_files)
+    check_keys(staging, [METHODS_BIB, *author])
+    own = bibliography_layers(staging, {}, project, files=False)  # _quarto.yml's own list
+    staged = dict(project)
+    staged["bibliography"] = list(dict.fromkeys([METHODS_BIB, *own, *([] if named else author)]))
+    staged.setdefault("csl", DEFAULT_CSL)
+    text = yaml.safe_dump(staged, allow_unicode=True, sort_keys=False)
+    (staging / QUARTO_FILE).write_text(text, encoding="utf-8")
+    return staged
+
+
+def check_keys(staging: Path, files: list[str]) -> None:
+    """Every key defined once, or with the same content wherever it is defined again."""
+    seen: dict[str, tuple[str, dict[str, Any]]] = {}
+    for name in files:
+        for entry in read_entries(staging, name):
+            key = str(entry.get("id"))
+            first = seen.setdefault(key, (name, entry))
+            if first[1] != entry:
+                raise RenderError(
+                    f"the reference key '{key}' is defined differently in {_label(first[0])} "
+                    f"and in {_label(name)}; delete one of the two entries (cite cohortpress's "
+                    "by its key), or give yours another key"
+                )
+
+
+def _label(name: str) -> str:
+    if name == METHODS_BIB:
+        return f"{name} (cohortpress's methods references)"
+    return name
+
+
+def read_entries(staging: Path, name: str) -> list[dict[str, Any]]:
+    """A bibliography file's entries as CSL JSON items, as citeproc reads them."""
+    path = staging / name
+    if not path.is_file():
+        raise RenderError(f"bibliography: the file {name} does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        items = _json_items(path, name)
+    elif suffix in (".yaml", ".yml"):
+        items = read_yaml_file(path, name).get("references", [])
+    elif suffix in _READERS:
+        items = _pandoc_items(staging, name, _READERS[suffix])
+    else:
+        known = ", ".join(sorted([*_READERS, ".json", ".yaml"]))
+        raise RenderError(f"bibliography: {name} is in no format citeproc reads ({known})")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise RenderError(f"bibliography: {name} holds no list of references")
+    return items
+
+
+def _json_items(path: Path, name: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RenderError(f"bibliography: {name} is not valid CSL JSON ({exc})") from None
+
+
+def _pandoc_items(staging: Path, name: str, reader: str) -> Any:
+    command = [str(pandoc_path()), name, f"--from={reader}", "--to=csljson", "--sandbox"]
+    done = subprocess.run(command, cwd=staging, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        message = done.stderr.strip().splitlines()[:5]
+        raise RenderError(f"bibliography: {name} cannot be read:\n" + "\n".join(message))
+    return json.loads(done.stdout) if done.stdout.strip() else []
+
+
+def missing_citations(warnings: list[str]) -> list[str]:
+    """The citation keys pandoc's citeproc found in no bibliography."""
+    return [m["key"] for line in warnings if (m := _NOT_FOUND.search(line))]
