@@ -251,7 +251,8 @@ def test_criteria_count_each_patient_once_in_order(missing: str) -> None:
             "treatment_days": [100, 100, 100, 100, 100, 10],
         }
     )
-    kept, lines = apply_inclusion(data, config)
+    kept, lines, reasons = apply_inclusion(data, config)
+    assert reasons.notna().sum() == (~kept).sum()  # each excluded patient has its reason
     counts = {line.reason: line.n for line in lines}
     assert list(counts)[:2] == ["younger than 18 years", "with ECOG PS 3 or 4"]
     assert counts["younger than 18 years"] == 1

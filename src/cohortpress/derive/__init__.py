@@ -36,7 +36,7 @@ def derive_cohort(
     """Compute the study's variables, apply its inclusion rules, derive the endpoints."""
     data, _ = compute_variables(_with_absent_fields(patients), config)
     data["treatment_days"] = treatment_days(data, config.data_cutoff)
-    included, exclusions = apply_inclusion(data, config)
+    included, exclusions, reasons = apply_inclusion(data, config)
     if not included.any():
         raise _nobody_left(config, exclusions)
     data = data.loc[included].copy()
@@ -62,7 +62,8 @@ def derive_cohort(
     if adverse_events is not None:
         events = adverse_events[adverse_events["patient_id"].isin(data["patient_id"])].copy()
     censored = touched_by_cutoff(data, config.data_cutoff)
-    return Cohort(data, events, flow, config.time_unit, censored, dated=dated)
+    excluded = reasons.dropna()
+    return Cohort(data, events, flow, config.time_unit, censored, dated=dated, excluded=excluded)
 
 
 def _endpoints_from_dates(config: StudyConfig, *, dated: bool) -> dict[str, CensorAt]:

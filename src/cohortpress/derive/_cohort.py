@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+
+import pandas as pd
 
 from cohortpress.config import DAYS_PER_UNIT
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,12 @@ class Cohort:
     time_unit: str
     censored_at_cutoff: int
     dated: bool = True  # False: the workbook has no treatment dates (endpoints read as recorded)
+    # Why each excluded patient was excluded, by Excel row (the analysed patients are absent).
+    excluded: pd.Series = field(default_factory=lambda: _no_exclusions())
 
     def to_unit(self, days: float) -> float:
         return days / DAYS_PER_UNIT[self.time_unit]
+
+
+def _no_exclusions() -> pd.Series:
+    return pd.Series(dtype="string")

@@ -23,11 +23,13 @@ INSUFFICIENT = "with insufficient data for the eligibility criteria"
 
 def apply_inclusion(
     data: pd.DataFrame, config: StudyConfig
-) -> tuple[pd.Series, tuple[Exclusion, ...]]:
-    """(kept, exclusions): who stays in, and the flow lines in the order the rules apply."""
+) -> tuple[pd.Series, tuple[Exclusion, ...], pd.Series]:
+    """(kept, exclusions, reasons): who stays in, the flow lines in the order the rules apply,
+    and each excluded patient's reason (missing for the patients kept)."""
     rules = config.inclusion
     kept = pd.Series(True, index=data.index)
     unknown = pd.Series(False, index=data.index)
+    reasons = pd.Series(pd.NA, index=data.index, dtype="string")
     exclusions = []
     for rule in rules.criteria:
         value, _ = parse_formula(rule.condition).evaluate(data)
@@ -37,12 +39,15 @@ def apply_inclusion(
             unknown |= kept & value.isna()
             kept &= value.notna()
         exclusions.append(Exclusion(rule.reason, int((kept & drop).sum())))
+        reasons[kept & drop] = rule.reason
         kept &= ~drop
     if unknown.any():
         exclusions.append(Exclusion(INSUFFICIENT, int(unknown.sum())))
+        reasons[unknown] = INSUFFICIENT
     if rules.min_treatment is not None:
         short = data["treatment_days"] < rules.min_treatment.days()
         reason = f"treated for less than {rules.min_treatment.text()}"
         exclusions.append(Exclusion(reason, int((kept & short).sum())))
+        reasons[kept & short] = reason
         kept &= ~short
-    return kept, tuple(exclusions)
+    return kept, tuple(exclusions), reasons

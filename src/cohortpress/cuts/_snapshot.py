@@ -1,0 +1,129 @@
+"""A data cut's patient-level snapshot: what the next cut is compared with.
+
+One row per patient of the extract (analysed or excluded, with the reason) and one row per
+adverse event, holding the dates, events, baseline values and grades a later extract may
+change. A patient is known by a keyed hash of the ID (HMAC-SHA-256 with the study's key,
+kept in the output folder), never by the ID: the snapshot can be archived with the reports,
+and two cuts still match the same patient.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cohortpress.config import StudyConfig
+    from cohortpress.derive import Cohort
+    from cohortpress.intake import Workbook
+
+DATE_FIELDS = (
+    "treatment_start",
+    "treatment_end",
+    "progression_date",
+    "death_date",
+    "last_contact",
+    "last_assessment",
+)
+CATEGORY_FIELDS = ("sex", "end_reason", "best_response")
+PATIENTS = "snapshot.parquet"
+EVENTS = "snapshot_ae.parquet"
+KEYS = ".keys"
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """``patients``: key, row (Excel row), included, excluded_reason, the date fields, the
+    category fields, ``baseline:<variable>`` (as text), ``<endpoint>_time``/``_event``;
+    ``adverse_events``: key, row, term, grade, onset_date."""
+
+    patients: pd.DataFrame
+    adverse_events: pd.DataFrame
+
+    def write(self, folder: Path) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.patients.to_parquet(folder / PATIENTS, index=False)
+        self.adverse_events.to_parquet(folder / EVENTS, index=False)
+        return [folder / PATIENTS, folder / EVENTS]
+
+    @classmethod
+    def read(cls, folder: Path) -> Snapshot:
+        return cls(pd.read_parquet(folder / PATIENTS), pd.read_parquet(folder / EVENTS))
+
+
+def study_key(output_root: Path, study: str) -> bytes:
+    """The study's HMAC key, made once (random, readable by the owner only) and kept with its
+    outputs: without it a hash cannot be tested against a guessed ID."""
+    folder = output_root / KEYS
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / study
+    if not path.is_file():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text().strip())
+
+
+def patient_keys(ids: pd.Series, key: bytes) -> pd.Series:
+    return ids.astype("string").map(
+        lambda value: hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()[:32]
+    )
+
+
+def take_snapshot(workbook: Workbook, cohort: Cohort, config: StudyConfig, key: bytes) -> Snapshot:
+    """The snapshot of one run: every patient row of the extract, every adverse event."""
+    source = workbook.patients
+    keys = patient_keys(source["patient_id"], key)
+    frame = pd.DataFrame({"key": keys.to_numpy(), "row": source.index.to_numpy()})
+    analysed = cohort.patients
+    frame["included"] = source.index.isin(analysed.index)
+    frame["excluded_reason"] = cohort.excluded.reindex(source.index).to_numpy()
+    for field in DATE_FIELDS:
+        if field in source:
+            frame[field] = pd.to_datetime(source[field]).to_numpy()
+    for field in CATEGORY_FIELDS:
+        if field in source:
+            frame[field] = source[field].astype("string").to_numpy()
+    for name, variable in config.variables.items():
+        if name in source and variable.formula is None:
+            frame[f"baseline:{name}"] = _as_text(source[name]).to_numpy()
+    for column in analysed.columns:
+        if column.endswith(("_time", "_event")):
+            frame[column] = analysed[column].reindex(source.index).to_numpy()
+    return Snapshot(frame, _events(workbook, key))
+
+
+def _events(workbook: Workbook, key: bytes) -> pd.DataFrame:
+    columns = ["key", "row", "term", "grade", "onset_date"]
+    events = workbook.adverse_events
+    if events is None or events.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    frame = pd.DataFrame(
+        {
+            "key": patient_keys(events["patient_id"], key).to_numpy(),
+            "row": events.index.to_numpy(),
+            "term": events["term"].astype("string").to_numpy(),
+            "grade": pd.to_numeric(events["grade"], errors="coerce").to_numpy(),
+        }
+    )
+    onset = (
+        events["onset_date"] if "onset_date" in events else pd.Series(pd.NaT, index=events.index)
+    )
+    frame["onset_date"] = pd.to_datetime(onset).to_numpy()
+    return frame
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Baseline values as text, so a number and a category compare alike (a missing value is
+    missing, not 'nan')."""
+    return values.map(
+        lambda v: None if pd.isna(v) else (f"{v:.12g}" if isinstance(v, float) else str(v))
+    )
