@@ -104,6 +104,9 @@ def build_report(
     config, workbook, report = check_workbook(study, data, stage)
     if not report.ok:
         raise InputDataError(list(report.problems))
+    from cohortpress.artefacts._manuscript import check_manuscript
+
+    check_manuscript(config)  # before the analysis: fail fast
     with open_slot(output_root, study.resolve().name, default=default) as slot:
         notes = _build(config, workbook, report, slot.staging, root, formats, engine, stage)
         published = [slot.staging / name for name in PUBLISHED]

@@ -53,6 +53,12 @@ def build_artefacts(
     with stage("tables"):
         # Imported here so that each stage is timed with the libraries it loads.
         from cohortpress.artefacts._figures import draw_figures
+        from cohortpress.artefacts._front_matter import (
+            DECLARATIONS,
+            FRONT_MATTER,
+            declarations_markdown,
+            front_matter_yaml,
+        )
         from cohortpress.artefacts._numbers import collect_numbers
         from cohortpress.artefacts._supplement import write_supplement
         from cohortpress.artefacts.tables import build_tables
@@ -61,6 +67,8 @@ def build_artefacts(
         numbers = collect_numbers(results, config)
         written = [_write(staging / "results.json", numbers.to_json() + "\n")]
         written.append(_write(generated / "results.yml", _meta_yaml(numbers)))
+        written.append(_write(generated / FRONT_MATTER, front_matter_yaml(config)))
+        written.append(_write(generated / DECLARATIONS, declarations_markdown(config)))
         paragraphs = write_paragraphs(
             results, config, numbers, normalisations=normalisations or [], warnings=warnings or []
         )

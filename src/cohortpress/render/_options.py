@@ -115,8 +115,8 @@ _FORMATS: dict[str, type[_FormatOptions]] = {
     "typst": TypstOptions,
 }
 _SHARED = {"fig-width", "fig-height", "fig-dpi", "lang", "bibliography", "csl"}
-_DOCUMENT = {"title", "subtitle", "author", "authors", "affiliations", "date", "abstract",
-             "abstract-title", "keywords", "metadata-files"}  # fmt: skip
+_DOCUMENT = {"title", "subtitle", "running-title", "author", "authors", "affiliations", "date",
+             "abstract", "abstract-title", "keywords", "metadata-files"}  # fmt: skip
 _NOTHING_TO_DO = {"execute"}  # the embedded engine refuses code cells, so there is nothing to run
 
 
