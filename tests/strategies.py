@@ -477,8 +477,7 @@ def manuscript(study: Study) -> str:
         parts += [f"figure-{e['kind']}-by" for e in config["endpoints"]]
     body = "\n\n".join(f"{{{{< include _generated/{part}.md >}}}}" for part in parts)
     head = (
-        "---\nmetadata-files:\n  - _generated/results.yml\n  - _generated/front-matter.yml\n"
-        "---\n\n"
+        "---\nmetadata-files:\n  - _generated/results.yml\n  - _generated/front-matter.yml\n---\n\n"
     )
     return f"{head}## Results\n\n{body}\n"
 

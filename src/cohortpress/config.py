@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -112,18 +111,13 @@ DateFormat = Annotated[str, AfterValidator(strptime_format)]
 _EMAIL = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 
 
-def _one_or_more(value: Any) -> Any:
-    """One affiliation as text, or several as a list."""
-    return (value,) if isinstance(value, str) else value
-
-
 class Author(_Model):
     """One author of the study, as printed in the byline of every format."""
 
     name: str = Field(
         min_length=1, description="The author's name as printed.", examples=["A. Investigator"]
     )
-    affiliation: Annotated[tuple[str, ...], BeforeValidator(_one_or_more)] = Field(
+    affiliation: str | tuple[str, ...] = Field(
         default=(),
         description=(
             "Department and institution, or a list of them. Affiliations are numbered in the "
@@ -150,6 +144,11 @@ class Author(_Model):
             "at most one author, and they need an `email`."
         ),
     )
+
+    @property
+    def affiliations(self) -> tuple[str, ...]:
+        """The affiliations in order, whether written as one text or as a list."""
+        return (self.affiliation,) if isinstance(self.affiliation, str) else self.affiliation
 
 
 class Declarations(_Model):
@@ -1162,7 +1161,9 @@ class StudyConfig(_Model):
 
     @field_validator("authors", mode="after")
     @classmethod
-    def _one_corresponding_author_with_email(cls, authors: tuple[Author, ...]) -> tuple[Author, ...]:
+    def _one_corresponding_author_with_email(
+        cls, authors: tuple[Author, ...]
+    ) -> tuple[Author, ...]:
         """The byline marks one corresponding author, and prints their address."""
         marked = [i for i, author in enumerate(authors) if author.corresponding]
         if len(marked) > 1:

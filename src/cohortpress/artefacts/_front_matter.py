@@ -49,8 +49,8 @@ def front_matter(config: StudyConfig, *, escape: bool = True) -> dict[str, Any]:
 
 def _author(author: Author, text: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": text(author.name)}
-    if author.affiliation:
-        entry["affiliations"] = [text(place) for place in author.affiliation]
+    if author.affiliations:
+        entry["affiliations"] = [text(place) for place in author.affiliations]
     if author.email:
         entry["email"] = author.email  # checked in config.py: nothing Markdown reads as markup
     if author.corresponding:

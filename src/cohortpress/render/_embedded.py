@@ -16,6 +16,7 @@ import yaml
 from cohortpress.errors import RenderError
 from cohortpress.render._confine import staged_files
 from cohortpress.render._document import prepare_document
+from cohortpress.render._docx_header import fill_running_title
 from cohortpress.render._docx_rules import apply_booktabs_rules
 from cohortpress.render._pandoc import run_pandoc
 from cohortpress.render._resources import STAGED, lua_filter, resource, template
@@ -114,6 +115,7 @@ def _write_docx(
     args += _toc_args(docx.toc, docx.toc_title, docx.toc_depth)
     warnings = run_pandoc([*args, "--output=manuscript.docx"], cwd=staging, env=env)
     apply_booktabs_rules(staging / "manuscript.docx")
+    fill_running_title(staging / "manuscript.docx")
     return staging / "manuscript.docx", warnings
 
 

@@ -8,6 +8,7 @@ Styles: a serif body (Times New Roman 11 pt, the font journals ask submissions i
 headings, a left-aligned title block with affiliation and keyword paragraphs, captions with
 their label in bold (set by docx.lua), small table text, and the "Table" table style with
 booktabs rules: heavy top and bottom rules, a light rule under the header, no vertical lines.
+From page 2 on, the header holds the running title (study.yml ``short_title``).
 """
 
 from __future__ import annotations
@@ -157,6 +158,29 @@ def page_setup(document) -> None:
         setattr(section, side, Cm(2.5))
 
 
+RUNNING_TITLE_FIELD = ' DOCPROPERTY "running-title" \\* MERGEFORMAT '
+
+
+def running_title_header(document) -> None:
+    """A header from page 2 on, holding the running title as a field on the document property
+    pandoc writes from the ``running-title`` metadata; its shown text is left empty here and
+    filled in after pandoc (``render/_docx_header.py``), so Word needs no field update."""
+    section = document.sections[0]
+    section.different_first_page_header_footer = True  # the title page has no running title
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = 2  # right
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), RUNNING_TITLE_FIELD)
+    run = OxmlElement("w:r")
+    props = child(run, "w:rPr")
+    child(props, "w:i")
+    size = child(props, "w:sz")
+    size.set(qn("w:val"), "18")  # half-points: 9 pt
+    run.append(OxmlElement("w:t"))
+    field.append(run)
+    paragraph._p.append(field)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "default.docx"
@@ -176,6 +200,7 @@ def main() -> None:
     bibliography.paragraph_format.first_line_indent = Cm(-0.6)
     booktabs_table_style(document)
     page_setup(document)
+    running_title_header(document)
     document.save(str(HERE / "reference.docx"))
 
 
