@@ -93,14 +93,20 @@ def build_report(
     engine: str = "auto",
     output_root: Path | None = None,
     hook: StageHook | None = None,
+    profile: str | None = None,
 ) -> BuiltReport:
-    """Build one study's manuscript and publish it to ``<output_root>/<study>/``."""
+    """Build one study's manuscript and publish it to ``<output_root>/<study>/``; ``profile``
+    names a Quarto profile (``_quarto-<profile>.yml``, e.g. ``submission``)."""
     stage = hook or StageTimes().stage
     study = Path(study)
     root = find_project_root(study)
     output_root = output_root or root / "_output"
     default = output_root.resolve() == (root / "_output").resolve()
     check_root(output_root, study, default=default)  # before the workbook: fail fast
+    if profile is not None:
+        from cohortpress.render import read_render_options
+
+        read_render_options(root, profile)  # the profile exists and its options are valid
     config, workbook, report = check_workbook(study, data, stage)
     if not report.ok:
         raise InputDataError(list(report.problems))
@@ -108,7 +114,9 @@ def build_report(
 
     check_manuscript(config)  # before the analysis: fail fast
     with open_slot(output_root, study.resolve().name, default=default) as slot:
-        notes = _build(config, workbook, report, slot.staging, root, formats, engine, stage)
+        notes = _build(
+            config, workbook, report, slot.staging, root, formats, engine, stage, profile
+        )
         published = [slot.staging / name for name in PUBLISHED]
         return BuiltReport(slot.publish(published), tuple(notes))
 
@@ -122,6 +130,7 @@ def _build(
     formats: Formats,
     engine: str,
     stage: StageHook,
+    profile: str | None = None,
 ) -> list[str]:
     """Derive, analyse, write the artefacts and render them inside ``staging``."""
     # Each stage imports what it uses, so a stage's time includes its libraries.
@@ -137,7 +146,7 @@ def _build(
     from cohortpress.render import read_render_options, render
 
     _stage_sources(config, staging)
-    options = read_render_options(root)
+    options = read_render_options(root, profile)
     size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
     build_artefacts(
         results, config, staging, figure_size=size,
@@ -150,6 +159,7 @@ def _build(
             formats=cast("tuple[Format, ...]", tuple(formats)),  # checked by the CLI
             engine=cast("Engine", engine),
             project_root=root,
+            profile=profile,
         )
     return list(outcome.notes)
 

@@ -45,6 +45,7 @@ def render(
     formats: Sequence[Format] = FORMATS,
     engine: Engine = "auto",
     project_root: Path | None = None,
+    profile: str | None = None,
 ) -> RenderOutcome:
     """Render ``staging/manuscript.qmd`` to ``staging/manuscript.{html,pdf,docx}``.
 
@@ -59,6 +60,10 @@ def render(
     project_root
         Where ``_quarto.yml`` lives; it is copied into the staging folder (default: the current
         folder).
+    profile
+        A Quarto profile: ``_quarto-<profile>.yml`` of the project root, merged over
+        ``_quarto.yml`` by both engines (``submission``: double spacing, line numbers, tables
+        and figures after the references).
 
     Raises
     ------
@@ -69,12 +74,12 @@ def render(
     root = Path(project_root) if project_root is not None else Path.cwd()
     formats = tuple(dict.fromkeys(formats))
     chosen = _check(formats, engine)
-    project = load_quarto_config(root)
-    stage_project(staging, root)
+    project = load_quarto_config(root, profile)
+    stage_project(staging, root, profile)
     check_sources(staging, project)
     if chosen == "quarto":
-        output_dir = read_render_options(root).output_dir
-        return RenderOutcome("quarto", render_quarto(staging, formats, output_dir))
+        output_dir = read_render_options(root, profile).output_dir
+        return RenderOutcome("quarto", render_quarto(staging, formats, output_dir, profile))
     outputs, notes = render_embedded(staging, formats, project, root)
     return RenderOutcome("embedded", outputs, tuple(notes))
 

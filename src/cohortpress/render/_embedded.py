@@ -82,6 +82,8 @@ def _common_args(fmt: str, options: RenderOptions) -> list[str]:
     args += [f"--lua-filter={lua_filter('confine')}", f"--lua-filter={lua_filter('crossref')}"]
     if options.bibliography:
         args.append("--citeproc")
+    if options.floats_after_references:  # after citeproc, which fills the #refs div
+        args.append(f"--lua-filter={lua_filter('floats')}")
     if fmt != "html":
         args.append(f"--lua-filter={lua_filter(fmt)}")
     return args
@@ -127,6 +129,7 @@ def _write_pdf(
     args += [f"--template={template('manuscript.typ')}", f"--metadata=papersize:{typ.papersize}"]
     args += [f"--metadata=fontsize:{typ.fontsize}"]
     args += [f"--metadata=mainfont:{typ.mainfont}"] if typ.mainfont else []
+    args += [f"--include-in-header={path}" for path in typ.include_in_header]
     args += _toc_args(typ.toc, typ.toc_title, typ.toc_depth)
     warnings = run_pandoc([*args, f"--output={BUILD}/manuscript.typ"], cwd=staging, env=env)
     warnings += compile_typst(

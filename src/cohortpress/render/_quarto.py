@@ -22,7 +22,9 @@ def quarto_path() -> str | None:
     return shutil.which("quarto")
 
 
-def render_quarto(staging: Path, formats: Sequence[str], output_dir: str | None) -> dict[str, Path]:
+def render_quarto(
+    staging: Path, formats: Sequence[str], output_dir: str | None, profile: str | None = None
+) -> dict[str, Path]:
     """Run Quarto on ``staging/manuscript.qmd``; outputs end up next to it.
 
     Raises
@@ -37,6 +39,7 @@ def render_quarto(staging: Path, formats: Sequence[str], output_dir: str | None)
             "install Quarto or use the embedded engine (--engine embedded)"
         )
     command = [quarto, "render", MANUSCRIPT, "--to", ",".join(QUARTO_FORMATS[f] for f in formats)]
+    command += ["--profile", profile] if profile else []
     done = subprocess.run(command, cwd=staging, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()[-_MAX_LINES:]

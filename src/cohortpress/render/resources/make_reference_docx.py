@@ -9,6 +9,8 @@ headings, a left-aligned title block with affiliation and keyword paragraphs, ca
 their label in bold (set by docx.lua), small table text, and the "Table" table style with
 booktabs rules: heavy top and bottom rules, a light rule under the header, no vertical lines.
 From page 2 on, the header holds the running title (study.yml ``short_title``).
+``reference-submission.docx`` (the submission profile, ``_quarto-submission.yml``) adds double
+spacing, continuous line numbers and page numbers in the footer.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from docx.shared import Cm, Pt, RGBColor
 from cohortpress.render._pandoc import pandoc_path
 
 if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
     from docx.oxml.xmlchemy import BaseOxmlElement
     from docx.styles.style import ParagraphStyle
 
@@ -181,7 +184,42 @@ def running_title_header(document) -> None:
     paragraph._p.append(field)
 
 
-def main() -> None:
+def page_number_footers(document) -> None:
+    """A centred page number (a PAGE field, which Word computes as it lays out) on every page,
+    the title page included."""
+    section = document.sections[0]
+    for footer in (section.footer, section.first_page_footer):
+        paragraph = footer.paragraphs[0]
+        paragraph.alignment = 1  # centre
+        field = OxmlElement("w:fldSimple")
+        field.set(qn("w:instr"), " PAGE ")
+        run = OxmlElement("w:r")
+        text = OxmlElement("w:t")
+        text.text = "1"
+        run.append(text)
+        field.append(run)
+        paragraph._p.append(field)
+
+
+def line_numbers(document) -> None:
+    """Continuous line numbers in the margin (Word leaves tables, headers and footers out)."""
+    section = document.sections[0]._sectPr
+    numbering = OxmlElement("w:lnNumType")
+    for key, value in (("w:countBy", "1"), ("w:distance", "340"), ("w:restart", "continuous")):
+        numbering.set(qn(key), value)  # distance: 0.6 cm from the text, in twentieths of a pt
+    section.find(qn("w:pgMar")).addnext(numbering)  # schema order: after pgMar
+
+
+def submission_layout(document) -> None:
+    """The submission profile: double-spaced text (tables, captions and notes stay single),
+    line numbers and page numbers."""
+    normal = cast("ParagraphStyle", document.styles["Normal"])
+    normal.paragraph_format.line_spacing = 2.0
+    line_numbers(document)
+    page_number_footers(document)
+
+
+def build(submission: bool) -> DocxDocument:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "default.docx"
         pandoc_default(source)
@@ -201,7 +239,14 @@ def main() -> None:
     booktabs_table_style(document)
     page_setup(document)
     running_title_header(document)
-    document.save(str(HERE / "reference.docx"))
+    if submission:
+        submission_layout(document)
+    return document
+
+
+def main() -> None:
+    build(submission=False).save(str(HERE / "reference.docx"))
+    build(submission=True).save(str(HERE / "reference-submission.docx"))
 
 
 if __name__ == "__main__":
