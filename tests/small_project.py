@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MARKERS = {"ALC", "NLR", "PLR", "LMR"}
 MANUSCRIPT = """\
 ---
-title: "Sorafenib in RR-DTC"
 metadata-files:
   - _generated/results.yml
+  - _generated/front-matter.yml
 ---
 
 We evaluated {{< meta results.n >}} patients.
@@ -31,6 +31,10 @@ We evaluated {{< meta results.n >}} patients.
 {{< include _generated/table-characteristics.md >}}
 
 {{< include _generated/figure-survival.md >}}
+
+{{< include _generated/methods_treatment.md >}}
+
+{{< include _generated/declarations.md >}}
 """
 
 

@@ -476,7 +476,9 @@ def manuscript(study: Study) -> str:
     if any(c["variable"] in config.get("markers", {}) for c in config["cox"]["covariates"]):
         parts += [f"figure-{e['kind']}-by" for e in config["endpoints"]]
     body = "\n\n".join(f"{{{{< include _generated/{part}.md >}}}}" for part in parts)
-    head = "---\ntitle: Generated study\nmetadata-files:\n  - _generated/results.yml\n---\n\n"
+    head = (
+        "---\nmetadata-files:\n  - _generated/results.yml\n  - _generated/front-matter.yml\n---\n\n"
+    )
     return f"{head}## Results\n\n{body}\n"
 
 

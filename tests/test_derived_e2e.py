@@ -137,7 +137,11 @@ def results(study: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def manuscript(study: Path, results: dict) -> str:
-    return (study.parent / "out/derived/manuscript.html").read_text(encoding="utf-8")
+    return (manuscript_folder(study) / "manuscript.html").read_text(encoding="utf-8")
+
+
+def manuscript_folder(study: Path) -> Path:
+    return study.parent / "out/derived"
 
 
 @pytest.fixture(scope="module")
@@ -213,13 +217,14 @@ def test_declared_reference_level_in_cox(results: dict) -> None:
 
 
 def test_undefined_value_is_missing_and_listed(
-    results: dict, expected: pd.DataFrame, manuscript: str
+    study: Path, results: dict, expected: pd.DataFrame, manuscript: str
 ) -> None:
-    """Row 9 has bilirubin 0: its ALBI is missing (Unknown in Table I), and the data appendix
+    """Row 9 has bilirubin 0: its ALBI is missing (Unknown in Table I), and the data report
     says so at its row."""
     analysed = _analysed(expected)
     assert analysed["Bilirubin"].eq(0).sum() == 1
     grades = results["characteristics"]["albi_grade"]
     assert sum(g["n"]["value"] for g in grades.values()) == len(analysed) - 1
     assert re.search(r"Grade 3</td>.*?Unknown</td>\s*<td[^>]*>1 \(", manuscript, re.DOTALL)
-    assert "patients, row 9: ALBI score cannot be computed from this row" in manuscript
+    report = manuscript_folder(study) / "data_report.html"
+    assert "patients, row 9: ALBI score cannot be computed from this row" in report.read_text()

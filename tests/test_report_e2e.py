@@ -296,3 +296,42 @@ def _html_text(path: Path) -> str:
     html = path.read_text(encoding="utf-8")
     text = pypandoc.convert_text(html, "plain", format="html", extra_args=["--wrap=none"])
     return re.sub(r"(?m)^Also as: .*\n+", "", text)
+
+
+FRONT_MATTER = {
+    "thyroid": [
+        "Efficacy and Safety of Sorafenib and Prognostic Value of Systemic Immunity Markers",
+        "A. Investigator",
+        "B. Coauthor",
+        "Department of Medical Oncology, Example City Hospital",
+        "Correspondence to: A. Investigator, a.investigator@example.org",
+        "sorafenib, thyroid cancer, lymphocyte-to-monocyte ratio, real-world data",
+        "Sorafenib was given at a starting dose of 400 mg twice a day.",
+    ],
+    "renal": [
+        "Second-line Sorafenib for Patients With Metastatic Renal Cell Carcinoma",
+        "C. Urologist",
+        "Department of Urology, Example University School of Medicine",
+        "Correspondence to: C. Urologist, c.urologist@example.org",
+        "lung metastasis, second-line therapy, prognostic factor",
+        "Sorafenib was given at 400 mg twice daily as second-line therapy.",
+    ],
+}
+
+
+@pytest.mark.parametrize("study", ["thyroid", "renal"])
+def test_front_matter_from_study_yml_in_every_format(rendered: dict[str, Path], study: str) -> None:
+    """Title, byline, correspondence, key words and regimen come from study.yml; the
+    Declarations follow the Conclusion and precede the appendices."""
+    folder = rendered[study]
+    texts = _texts(folder)
+    texts["docx"] = pypandoc.convert_file(  # with the title block, which is DOCX metadata
+        str(folder / "manuscript.docx"), "plain", extra_args=["--wrap=none", "--standalone"]
+    )
+    for fmt_name, text in texts.items():
+        flat = _squash(text)
+        missing = [value for value in FRONT_MATTER[study] if value not in flat]
+        assert not missing, f"{study} {fmt_name} lacks {missing}"
+        conclusion = flat.rindex("Conclusion")
+        ethics, conflicts = flat.index("Ethics approval."), flat.index("Conflicts of interest.")
+        assert conclusion < ethics < conflicts < flat.rindex("Data appendix"), fmt_name

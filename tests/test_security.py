@@ -56,7 +56,17 @@ DRUG = "sorafenib *drug1* <b>drug2</b> $d3$"
 VARIABLE_LABEL = "Diagnosis <script>lab1()</script> [lab2](http://evil.example/l)"
 LEVEL = "Follicular <img src=x onerror=lev1()>"
 MARKER_LABEL = "Lymphocyte-to-monocyte ratio $m1$ @mark2"
-TITLE = "Sorafenib <script>tit1()</script> {{< meta results.n >}} [@tit2] `#tit3`{=typst}"
+# The front matter and the sentences study.yml alone writes (title block, Declarations, Methods).
+FRONT_MATTER = {
+    "title": "Sorafenib <i>title1</i> *title2* $t3$ {{< meta results.n >}}",
+    "author": "A. <b>Name1</b> @author2",
+    "affiliation": "Oncology [aff1](http://evil.example/a) #aff2",
+    "keyword": "LMR `kw1` <u>kw2</u>",
+    "funding": "Funding <script>dec1()</script> **dec2** [^dec3]",
+    "regimen": "400 mg <sup>reg1</sup> $reg2$ \\textbf{reg3}",
+}
+RUNNING_TITLE = "Running <b>run1</b> & *run2* #run3"
+TITLE = FRONT_MATTER["title"]  # also the subtitle of the supplement and the data report
 # Keys of cohortpress's own methods bibliography: cited, they would resolve silently.
 CRITERIA = "RECIST 1.1 [@wen2010] @breslow1974"
 
@@ -83,7 +93,15 @@ def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
         if covariate["variable"] == "histology":
             covariate["groups"]["Others"] = [LEVEL, "Poorly differentiated"]
     config["markers"]["LMR"]["label"] = MARKER_LABEL
-    config["title"] = TITLE  # the subtitle of the supplement and the data report
+    config["title"] = FRONT_MATTER["title"]
+    config["short_title"] = RUNNING_TITLE
+    config["authors"][1] = {
+        "name": FRONT_MATTER["author"],
+        "affiliation": FRONT_MATTER["affiliation"],
+    }
+    config["keywords"].append(FRONT_MATTER["keyword"])
+    config["declarations"]["funding"] = FRONT_MATTER["funding"]
+    config["treatment"]["regimen"] = FRONT_MATTER["regimen"]
     config["response"]["criteria"] = CRITERIA
     (study / "study.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
     workbook = openpyxl.load_workbook(ROOT / "data" / "thyroid_sorafenib.xlsx")
@@ -92,7 +110,15 @@ def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
     for term in terms:
         sheet.append(["TH-010", term, 1, None])  # an analysed patient
     workbook.save(study / "thyroid.xlsx")
-    return project, [*terms, DRUG, VARIABLE_LABEL, LEVEL, MARKER_LABEL, CRITERIA]
+    return project, [
+        *terms,
+        DRUG,
+        VARIABLE_LABEL,
+        LEVEL,
+        MARKER_LABEL,
+        CRITERIA,
+        *FRONT_MATTER.values(),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +198,15 @@ def test_hostile_text_shows_literally(
     shown = _squeezed(texts[fmt])
     missing = [text for text in hostile if _squeezed(text) not in shown]
     assert not missing, f"not shown literally in {fmt}: {missing}"
+
+
+def test_hostile_running_title_shows_literally(report: tuple[Path, list[str]]) -> None:
+    """The running title heads the PDF's pages after the first and the DOCX's header."""
+    folder, _ = report
+    assert _squeezed(RUNNING_TITLE) in _squeezed(_pdf_text(folder))
+    with zipfile.ZipFile(folder / "manuscript.docx") as archive:
+        header = archive.read("word/header1.xml").decode("utf-8")
+    assert "Running &lt;b&gt;run1&lt;/b&gt; &amp; *run2* #run3</w:t>" in header
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -80,6 +80,14 @@ def report(
         Path | None, typer.Option("--output", help="Folder for <study>/ (default: _output).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="A Quarto profile, _quarto-<name>.yml: 'submission' for double spacing, line "
+            "numbers, and tables and figures after the references.",
+        ),
+    ] = None,
 ) -> None:
     """Validate the workbook, analyse it and render the manuscript to _output/<study>/."""
     formats = [f.strip() for f in to.split(",") if f.strip()]
@@ -91,8 +99,9 @@ def report(
 
         hook = None if quiet or not err.is_terminal else _progress_hook()
         folder = build_report(
-            study, data=data, formats=formats, engine=engine.value, output_root=output, hook=hook
-        )
+            study, data=data, formats=formats, engine=engine.value, output_root=output,
+            hook=hook, profile=profile,
+        )  # fmt: skip
     for note in folder.notes:
         err.print(f"[yellow]Note:[/yellow] {note}", highlight=False)
     if not quiet:

@@ -108,22 +108,83 @@ def _not_a_date_format(spelling: str) -> str:
 DateFormat = Annotated[str, AfterValidator(strptime_format)]
 
 
-class Author(_Model):
-    """One author of the study (the manuscript's byline is set in manuscript.qmd)."""
+_EMAIL = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 
-    name: str = Field(description="The author's name as printed.", examples=["A. Investigator"])
-    affiliation: str | None = Field(
-        default=None,
-        description="Department and institution.",
-        examples=["Department of Medical Oncology, Example City Hospital"],
+
+class Author(_Model):
+    """One author of the study, as printed in the byline of every format."""
+
+    name: str = Field(
+        min_length=1, description="The author's name as printed.", examples=["A. Investigator"]
+    )
+    affiliation: str | tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Department and institution, or a list of them. Affiliations are numbered in the "
+            "order of first mention; the same text under two authors is one affiliation."
+        ),
+        examples=[
+            "Department of Medical Oncology, Example City Hospital",
+            ["Department of Urology, Example University", "Cancer Centre, Example University"],
+        ],
     )
     email: str | None = Field(
         default=None,
-        description="Contact address of the author.",
+        pattern=_EMAIL,
+        description=(
+            "Contact address of the author, printed with the corresponding author's name "
+            "('*Correspondence to: …')."
+        ),
         examples=["a.investigator@example.org"],
     )
     corresponding: bool = Field(
-        default=False, description="Whether this is the corresponding author."
+        default=False,
+        description=(
+            "Whether this is the corresponding author, marked with an asterisk in the byline; "
+            "at most one author, and they need an `email`."
+        ),
+    )
+
+    @property
+    def affiliations(self) -> tuple[str, ...]:
+        """The affiliations in order, whether written as one text or as a list."""
+        return (self.affiliation,) if isinstance(self.affiliation, str) else self.affiliation
+
+
+class Declarations(_Model):
+    """The statements journals require, printed as the "Declarations" section (in this order)
+    by ``{{< include _generated/declarations.md >}}``: after the Conclusion, before the
+    references."""
+
+    ethics: str | None = Field(
+        default=None,
+        description="Ethics approval: the committee, its approval number, the date.",
+        examples=["Approved by the Example City Hospital ethics committee (No. 2021-042)."],
+    )
+    consent: str | None = Field(
+        default=None,
+        description="Consent to participate (and to publish), or why it was waived.",
+        examples=["Informed consent was obtained in the form of an opt-out."],
+    )
+    funding: str | None = Field(
+        default=None,
+        description="Funding sources, or that there were none.",
+        examples=["This study received no funding."],
+    )
+    conflicts: str | None = Field(
+        default=None,
+        description="Conflicts (competing interests) of the authors, or that there are none.",
+        examples=["The authors declare no conflicts of interest."],
+    )
+    data_availability: str | None = Field(
+        default=None,
+        description="Where and on what terms the data can be had.",
+        examples=["The data are available from the corresponding author on reasonable request."],
+    )
+    author_contributions: str | None = Field(
+        default=None,
+        description="Who did what (CRediT roles, say).",
+        examples=["AI designed the study and wrote the manuscript; BC collected the data."],
     )
 
 
@@ -972,13 +1033,19 @@ class Treatment(_Model):
     )
     regimen: str | None = Field(
         default=None,
-        description="Dose and schedule. Not used in the manuscript yet.",
+        description=(
+            "Dose and schedule, as the Methods print it: '<Drug> was given at <regimen>' "
+            "(in `_generated/methods_treatment.md`)."
+        ),
         examples=["400 mg twice a day"],
     )
     line: str | None = Field(
         default=None,
-        description="Line of therapy. Not used in the manuscript yet.",
-        examples=["second line"],
+        description=(
+            "Line of therapy, as the Methods print it: '… as <line> therapy' (in "
+            "`_generated/methods_treatment.md`)."
+        ),
+        examples=["second-line"],
     )
 
 
@@ -1008,24 +1075,55 @@ class StudyConfig(_Model):
     """Everything ``reports/<study>/study.yml`` says about one study."""
 
     title: str = Field(
+        min_length=1,
         description=(
-            "The study's title. Not printed: the manuscript takes its title from the front "
-            "matter of manuscript.qmd."
+            "The manuscript's title, printed in every format (through "
+            "`_generated/front-matter.yml`, which manuscript.qmd lists under `metadata-files`)."
         ),
         examples=["Second-line Sorafenib for Metastatic Renal Cell Carcinoma"],
     )
     short_title: str | None = Field(
         default=None,
-        description="A short title. Not used in the manuscript yet.",
+        description=(
+            "The running title: the page header of the PDF and the DOCX (from page 2 of the PDF)."
+        ),
         examples=["Second-line sorafenib for mRCC"],
     )
     authors: tuple[Author, ...] = Field(
         default=(),
         description=(
-            "The authors. Not printed: the byline comes from `author:` in the front matter of "
-            "manuscript.qmd."
+            "The authors, in byline order, with their affiliations (numbered by first mention) "
+            "and the corresponding author's e-mail."
         ),
-        examples=[[{"name": "A. Investigator", "corresponding": True}]],
+        examples=[
+            [
+                {
+                    "name": "A. Investigator",
+                    "affiliation": "Department of Medical Oncology, Example City Hospital",
+                    "email": "a.investigator@example.org",
+                    "corresponding": True,
+                }
+            ]
+        ],
+    )
+    keywords: tuple[str, ...] = Field(
+        default=(),
+        description="Key words, printed under the title block and in the documents' properties.",
+        examples=[["sorafenib", "thyroid cancer", "real-world data"]],
+    )
+    declarations: Declarations = Field(
+        default=Declarations(),
+        description=(
+            "Ethics approval, consent, funding, conflicts of interest, data availability and "
+            "author contributions: the Declarations section (`_generated/declarations.md`)."
+        ),
+        examples=[
+            {
+                "ethics": "Approved by the institutional review board (No. 2021-042).",
+                "funding": "None.",
+                "conflicts": "The authors declare no conflicts of interest.",
+            }
+        ],
     )
     disease: str = Field(
         description="The disease in words, used in generated sentences.",
@@ -1174,6 +1272,23 @@ class StudyConfig(_Model):
     def _every_sheet_named(cls, sheets: dict[str, str]) -> dict[str, str]:
         """``sheets: {patients: Patients}`` renames one sheet; the other keeps its name."""
         return {"patients": "patients", "adverse_events": "adverse_events", **sheets}
+
+    @field_validator("authors", mode="after")
+    @classmethod
+    def _one_corresponding_author_with_email(
+        cls, authors: tuple[Author, ...]
+    ) -> tuple[Author, ...]:
+        """The byline marks one corresponding author, and prints their address."""
+        marked = [i for i, author in enumerate(authors) if author.corresponding]
+        if len(marked) > 1:
+            names = ", ".join(f"{i} ({authors[i].name})" for i in marked)
+            raise ValueError(f"authors {names} are all marked corresponding; mark one")
+        if marked and authors[marked[0]].email is None:
+            raise ValueError(
+                f"author {marked[0]} ({authors[marked[0]].name}) is the corresponding author "
+                "and needs an `email`, printed in the byline"
+            )
+        return authors
 
     @model_validator(mode="after")
     def _synonyms_are_levels_and_not_missing(self) -> StudyConfig:

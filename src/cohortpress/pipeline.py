@@ -98,22 +98,32 @@ def build_report(
     engine: str = "auto",
     output_root: Path | None = None,
     hook: StageHook | None = None,
+    profile: str | None = None,
 ) -> BuiltReport:
-    """Build one study's manuscript and publish it to ``<output_root>/<study>/``."""
+    """Build one study's manuscript and publish it to ``<output_root>/<study>/``; ``profile``
+    names a Quarto profile (``_quarto-<profile>.yml``, e.g. ``submission``)."""
     stage = hook or StageTimes().stage
     study = Path(study)
     root = find_project_root(study)
     output_root = output_root or root / "_output"
     default = output_root.resolve() == (root / "_output").resolve()
     check_root(output_root, study, default=default)  # before the workbook: fail fast
+    if profile is not None:
+        from cohortpress.render import read_render_options
+
+        read_render_options(root, profile)  # the profile exists and its options are valid
     config, workbook, report = check_workbook(study, data, stage)
     if not report.ok:
         raise InputDataError(list(report.problems))
+    from cohortpress.artefacts._manuscript import check_manuscript
     from cohortpress.provenance import collect_provenance
 
+    check_manuscript(config)  # before the analysis: fail fast
     record = collect_provenance(config, Path(data) if data else config.data_path, workbook)
     with open_slot(output_root, study.resolve().name, default=default) as slot:
-        notes = _build(config, workbook, report, record, slot.staging, root, formats, engine, stage)
+        notes = _build(
+            config, workbook, report, record, slot.staging, root, formats, engine, stage, profile
+        )
         published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), tuple(notes))
 
@@ -128,6 +138,7 @@ def _build(
     formats: Formats,
     engine: str,
     stage: StageHook,
+    profile: str | None = None,
 ) -> list[str]:
     """Derive, analyse, write the artefacts and render them inside ``staging``."""
     # Each stage imports what it uses, so a stage's time includes its libraries.
@@ -143,7 +154,7 @@ def _build(
     from cohortpress.render import read_render_options, render
 
     _stage_sources(config, staging)
-    options = read_render_options(root)
+    options = read_render_options(root, profile)
     size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
     build_artefacts(
         results, config, staging, figure_size=size,
@@ -161,7 +172,7 @@ def _build(
         for document, document_formats in documents:
             outcome = render(
                 staging, formats=document_formats, engine=cast("Engine", engine),
-                project_root=root, document=document,
+                project_root=root, document=document, profile=profile,
             )  # fmt: skip
             notes += [n for n in outcome.notes if n not in notes]
     return notes

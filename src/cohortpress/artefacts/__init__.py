@@ -66,6 +66,12 @@ def build_artefacts(
     figures.mkdir(parents=True, exist_ok=True)
     with stage("tables"):
         # Imported here so that each stage is timed with the libraries it loads.
+        from cohortpress.artefacts._front_matter import (
+            DECLARATIONS,
+            FRONT_MATTER,
+            declarations_markdown,
+            front_matter_yaml,
+        )
         from cohortpress.artefacts._numbers import collect_numbers
         from cohortpress.artefacts._provenance import add_provenance, data_statement
         from cohortpress.artefacts.tables import build_tables
@@ -75,6 +81,8 @@ def build_artefacts(
             add_provenance(numbers, provenance, results.software)
         written = [_write(staging / "results.json", numbers.to_json() + "\n")]
         written.append(_write(generated / "results.yml", _meta_yaml(numbers)))
+        written.append(_write(generated / FRONT_MATTER, front_matter_yaml(config)))
+        written.append(_write(generated / DECLARATIONS, declarations_markdown(config)))
         tables = build_tables(results, config, numbers)
         for t in tables:
             written.append(_write(generated / f"table-{t.id}.md", t.markdown()))

@@ -52,6 +52,7 @@ def render(
     engine: Engine = "auto",
     project_root: Path | None = None,
     document: str = "manuscript",
+    profile: str | None = None,
 ) -> RenderOutcome:
     """Render ``staging/<document>.qmd`` to ``staging/<document>.{html,pdf,docx}``.
 
@@ -69,6 +70,10 @@ def render(
     document
         The document's name: "manuscript", or another ``.qmd`` of the staging folder
         ("supplement", "data_report").
+    profile
+        A Quarto profile: ``_quarto-<profile>.yml`` of the project root, merged over
+        ``_quarto.yml`` by both engines (``submission``: double spacing, line numbers, tables
+        and figures after the references).
 
     Raises
     ------
@@ -79,13 +84,14 @@ def render(
     root = Path(project_root) if project_root is not None else Path.cwd()
     formats = tuple(dict.fromkeys(formats))
     chosen = _check(formats, engine)
-    project = load_quarto_config(root)
-    stage_project(staging, root)
+    project = load_quarto_config(root, profile)
+    stage_project(staging, root, profile)
     check_sources(staging, project, f"{document}.qmd")
     project = stage_citations(staging, project, root, f"{document}.qmd")
     if chosen == "quarto":
-        output_dir = read_render_options(root).output_dir
-        return RenderOutcome("quarto", render_quarto(staging, formats, output_dir, document))
+        output_dir = read_render_options(root, profile).output_dir
+        outputs = render_quarto(staging, formats, output_dir, document, profile)
+        return RenderOutcome("quarto", outputs)
     outputs, notes = render_embedded(staging, formats, project, root, document)
     return RenderOutcome("embedded", outputs, tuple(notes))
 

@@ -17,6 +17,7 @@ from cohortpress.errors import RenderError
 from cohortpress.render._bibliography import missing_citations
 from cohortpress.render._confine import staged_files
 from cohortpress.render._document import prepare_document
+from cohortpress.render._docx_header import fill_running_title
 from cohortpress.render._docx_rules import apply_booktabs_rules
 from cohortpress.render._pandoc import run_pandoc
 from cohortpress.render._resources import STAGED, lua_filter, resource, template
@@ -107,6 +108,8 @@ def _common_args(fmt: str, stem: str, options: RenderOptions) -> list[str]:
     args += [f"--lua-filter={lua_filter('confine')}", f"--lua-filter={lua_filter('crossref')}"]
     if options.bibliography:
         args += [f"--lua-filter={lua_filter('references')}", "--citeproc"]
+    if options.floats_after_references:  # after citeproc, which fills the #refs div
+        args.append(f"--lua-filter={lua_filter('floats')}")
     if fmt != "html":
         args.append(f"--lua-filter={lua_filter(fmt)}")
     return args
@@ -140,6 +143,7 @@ def _write_docx(
     args += _toc_args(docx.toc, docx.toc_title, docx.toc_depth)
     warnings = run_pandoc([*args, f"--output={stem}.docx"], cwd=staging, env=env)
     apply_booktabs_rules(staging / f"{stem}.docx")
+    fill_running_title(staging / f"{stem}.docx")
     return staging / f"{stem}.docx", warnings
 
 
@@ -151,6 +155,7 @@ def _write_pdf(
     args += [f"--template={template('manuscript.typ')}", f"--metadata=papersize:{typ.papersize}"]
     args += [f"--metadata=fontsize:{typ.fontsize}"]
     args += [f"--metadata=mainfont:{typ.mainfont}"] if typ.mainfont else []
+    args += [f"--include-in-header={path}" for path in typ.include_in_header]
     args += _toc_args(typ.toc, typ.toc_title, typ.toc_depth)
     warnings = run_pandoc([*args, f"--output={BUILD}/{stem}.typ"], cwd=staging, env=env)
     warnings += compile_typst(staging / BUILD / f"{stem}.typ", staging / f"{stem}.pdf", staging)

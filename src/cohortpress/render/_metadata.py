@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from cohortpress.render._options import RenderOptions
 
-_TEXT_KEYS = ("title", "subtitle", "abstract", "abstract-title")
+_TEXT_KEYS = ("title", "subtitle", "running-title", "abstract", "abstract-title")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -115,7 +115,7 @@ def template_metadata(merged: dict[str, Any], options: RenderOptions) -> dict[st
     if merged.get("date"):
         meta["date"] = display_date(str(merged["date"]))
     if merged.get("keywords"):
-        meta["keywords"] = _keywords(merged["keywords"])
+        meta["keywords"] = keyword_list(merged["keywords"])
     meta["lang"] = options.lang
     language, _, region = options.lang.partition("-")
     meta["language"] = language  # Typst takes the language and the region apart
@@ -139,7 +139,8 @@ def display_date(value: str, today: dt.date | None = None) -> str:
     return f"{date:%B} {date.day}, {date.year}"
 
 
-def _keywords(value: Any) -> list[str]:
+def keyword_list(value: Any) -> list[str]:
+    """Key words as a list: Quarto takes a list or one comma-separated text."""
     if isinstance(value, str):
         return [word.strip() for word in value.split(",") if word.strip()]
     return [str(word) for word in value]

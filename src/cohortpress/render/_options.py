@@ -20,7 +20,7 @@ from pydantic import (
     field_validator,
 )
 
-from cohortpress._yaml import load_yaml
+from cohortpress._yaml import deep_merge, load_yaml
 from cohortpress.errors import StudyConfigError
 
 if TYPE_CHECKING:
@@ -115,6 +115,9 @@ class TypstOptions(_FormatOptions):
     """``format: typst:`` (the PDF)."""
 
     papersize: str = Field(default="a4", pattern=r"^[\w-]+$")
+    include_in_header: Paths = _key(
+        (), "include-in-header", description="Typst files set after the template's own rules"
+    )
     mainfont: str | None = Field(default=None, pattern=r'^[^"\\]+$')
     fontsize: str = Field(default="10pt", pattern=r"^\d+(\.\d+)?(pt|mm|cm|in|em)$")
 
@@ -139,6 +142,14 @@ class RenderOptions(_Options):
     html: HtmlOptions = HtmlOptions()
     docx: DocxOptions = DocxOptions()
     typst: TypstOptions = TypstOptions()
+    floats_after_references: bool = _key(
+        False,
+        "floats-after-references",
+        description=(
+            "tables and figures moved after the references (before any appendix), each on a "
+            "page of its own in PDF and DOCX; set by the submission profile"
+        ),
+    )
     ignored: tuple[str, ...] = Field(default=(), description="keys the embedded engine ignores")
 
 
@@ -147,9 +158,10 @@ _FORMATS: dict[str, type[_FormatOptions]] = {
     "docx": DocxOptions,
     "typst": TypstOptions,
 }
-_SHARED = {"fig-width", "fig-height", "fig-dpi", "lang", "bibliography", "csl"}
-_DOCUMENT = {"title", "subtitle", "author", "authors", "affiliations", "date", "abstract",
-             "abstract-title", "keywords", "metadata-files"}  # fmt: skip
+_SHARED = {"fig-width", "fig-height", "fig-dpi", "lang", "bibliography", "csl",
+           "floats-after-references"}  # fmt: skip
+_DOCUMENT = {"title", "subtitle", "running-title", "author", "authors", "affiliations", "date",
+             "abstract", "abstract-title", "keywords", "metadata-files"}  # fmt: skip
 _NOTHING_TO_DO = {"execute"}  # the embedded engine refuses code cells, so there is nothing to run
 
 
@@ -231,26 +243,51 @@ def _describe(exc: ValidationError, source: str) -> str:
     )
 
 
-def load_quarto_config(project_root: Path) -> dict[str, Any]:
-    """The project's ``_quarto.yml`` as a mapping (empty when the project has none)."""
-    path = project_root / QUARTO_FILE
+def profile_file(profile: str) -> str:
+    """The file of a Quarto profile, merged over ``_quarto.yml`` (``_quarto-submission.yml``)."""
+    return f"_quarto-{profile}.yml"
+
+
+def load_quarto_config(project_root: Path, profile: str | None = None) -> dict[str, Any]:
+    """The project's ``_quarto.yml`` as a mapping (empty when the project has none), with the
+    profile's ``_quarto-<profile>.yml`` merged over it as Quarto merges it.
+
+    Raises
+    ------
+    StudyConfigError
+        A file is not a mapping, or the profile has no file in the project root.
+    """
+    config = _read_config(project_root / QUARTO_FILE, QUARTO_FILE)
+    if profile is None:
+        return config
+    name = profile_file(profile)
+    if not re.fullmatch(r"[\w-]+", profile) or not (project_root / name).is_file():
+        raise StudyConfigError(
+            f"--profile {profile}: the project has no {name} (in {project_root}); the "
+            "profiles are the _quarto-<name>.yml files beside _quarto.yml"
+        )
+    return deep_merge(config, _read_config(project_root / name, name))
+
+
+def _read_config(path: Path, name: str) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        config = load_yaml(path.read_text(encoding="utf-8"), QUARTO_FILE)
+        config = load_yaml(path.read_text(encoding="utf-8"), name)
     except ValueError as exc:
         raise StudyConfigError(str(exc)) from None
     if config is None:
         return {}
     if not isinstance(config, dict):
-        raise StudyConfigError(f"{QUARTO_FILE}: expected a mapping of options at the top level")
+        raise StudyConfigError(f"{name}: expected a mapping of options at the top level")
     return config
 
 
-def read_render_options(project_root: Path) -> RenderOptions:
-    """The validated render options of the project at ``project_root`` (its ``_quarto.yml``).
+def read_render_options(project_root: Path, profile: str | None = None) -> RenderOptions:
+    """The validated render options of the project at ``project_root`` (its ``_quarto.yml``
+    and the profile's file).
 
     The pipeline reads figure size and resolution here before drawing figures, so both engines
     show the same figures.
     """
-    return options_from_config(load_quarto_config(project_root))
+    return options_from_config(load_quarto_config(project_root, profile))

@@ -22,9 +22,14 @@ def quarto_path() -> str | None:
 
 
 def render_quarto(
-    staging: Path, formats: Sequence[str], output_dir: str | None, stem: str = "manuscript"
+    staging: Path,
+    formats: Sequence[str],
+    output_dir: str | None,
+    stem: str = "manuscript",
+    profile: str | None = None,
 ) -> dict[str, Path]:
-    """Run Quarto on ``staging/<stem>.qmd``; outputs end up next to it.
+    """Run Quarto on ``staging/<stem>.qmd`` (with ``--profile``, if given); outputs end up
+    next to it.
 
     Raises
     ------
@@ -39,6 +44,7 @@ def render_quarto(
         )
     to = ",".join(QUARTO_FORMATS[f] for f in formats)
     command = [quarto, "render", f"{stem}.qmd", "--to", to]
+    command += ["--profile", profile] if profile else []
     done = subprocess.run(command, cwd=staging, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()[-_MAX_LINES:]

@@ -6,7 +6,14 @@ from pathlib import Path
 
 RESOURCES = Path(__file__).parent / "resources"
 STAGED = "_resources"  # where the staging folder gets the files _quarto.yml names
-STAGED_FILES = ("manuscript.css", "reference.docx", "methods.bib", "vancouver.csl")
+STAGED_FILES = (
+    "manuscript.css",
+    "reference.docx",
+    "reference-submission.docx",
+    "submission.typ",
+    "methods.bib",
+    "vancouver.csl",
+)
 
 
 def lua_filter(name: str) -> Path:

@@ -59,6 +59,12 @@ def read_source(staging: Path, name: str = MANUSCRIPT) -> Source:
     return Source(front_matter, tuple(_expand(body, staging, (name,))))
 
 
+def read_front_matter(path: Path) -> dict[str, Any]:
+    """The front matter of a manuscript file, without reading its body (an empty mapping when
+    it has none)."""
+    return _front_matter(path.read_text(encoding="utf-8").splitlines(), path.name)[0]
+
+
 def _front_matter(lines: list[str], name: str) -> tuple[dict[str, Any], int]:
     """The YAML block between the first two ``---`` lines, and the body's first line number."""
     if not lines or lines[0].strip() != "---":

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from cohortpress.errors import RenderError
 from cohortpress.render._document import VARIABLES
-from cohortpress.render._options import QUARTO_FILE
+from cohortpress.render._options import QUARTO_FILE, profile_file
 from cohortpress.render._resources import STAGED, STAGED_FILES, resource
 
 if TYPE_CHECKING:
@@ -22,11 +22,13 @@ if TYPE_CHECKING:
     from cohortpress.render._options import RenderOptions
 
 
-def stage_project(staging: Path, project_root: Path) -> None:
-    """Copy the project's configuration and cohortpress's resources into ``staging``."""
+def stage_project(staging: Path, project_root: Path, profile: str | None = None) -> None:
+    """Copy the project's configuration (with the profile's file, for Quarto) and
+    cohortpress's resources into ``staging``."""
     if not staging.is_dir():
         raise RenderError(f"the staging folder {staging} does not exist")
-    for name in (QUARTO_FILE, VARIABLES):
+    profiles = [profile_file(profile)] if profile else []
+    for name in (QUARTO_FILE, VARIABLES, *profiles):
         if (project_root / name).is_file():
             shutil.copy2(project_root / name, staging / name)
     (staging / STAGED).mkdir(exist_ok=True)
@@ -42,6 +44,7 @@ def named_files(options: RenderOptions) -> list[tuple[str, str]]:
         named.append(("format.docx.reference-doc", options.docx.reference_doc))
     if options.csl:
         named.append(("csl", options.csl))
+    named += [("format.typst.include-in-header", path) for path in options.typst.include_in_header]
     return named
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 PARAGRAPHS = (
     "abstract_results",
+    "methods_treatment",
     "methods_definitions",
     "methods_markers",
     "methods_statistics",

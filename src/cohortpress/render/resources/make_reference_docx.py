@@ -8,6 +8,9 @@ Styles: a serif body (Times New Roman 11 pt, the font journals ask submissions i
 headings, a left-aligned title block with affiliation and keyword paragraphs, captions with
 their label in bold (set by docx.lua), small table text, and the "Table" table style with
 booktabs rules: heavy top and bottom rules, a light rule under the header, no vertical lines.
+From page 2 on, the header holds the running title (study.yml ``short_title``).
+``reference-submission.docx`` (the submission profile, ``_quarto-submission.yml``) adds double
+spacing, continuous line numbers and page numbers in the footer.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from docx.shared import Cm, Pt, RGBColor
 from cohortpress.render._pandoc import pandoc_path
 
 if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
     from docx.oxml.xmlchemy import BaseOxmlElement
     from docx.styles.style import ParagraphStyle
 
@@ -157,7 +161,65 @@ def page_setup(document) -> None:
         setattr(section, side, Cm(2.5))
 
 
-def main() -> None:
+RUNNING_TITLE_FIELD = ' DOCPROPERTY "running-title" \\* MERGEFORMAT '
+
+
+def running_title_header(document) -> None:
+    """A header from page 2 on, holding the running title as a field on the document property
+    pandoc writes from the ``running-title`` metadata; its shown text is left empty here and
+    filled in after pandoc (``render/_docx_header.py``), so Word needs no field update."""
+    section = document.sections[0]
+    section.different_first_page_header_footer = True  # the title page has no running title
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = 2  # right
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), RUNNING_TITLE_FIELD)
+    run = OxmlElement("w:r")
+    props = child(run, "w:rPr")
+    child(props, "w:i")
+    size = child(props, "w:sz")
+    size.set(qn("w:val"), "18")  # half-points: 9 pt
+    run.append(OxmlElement("w:t"))
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def page_number_footers(document) -> None:
+    """A centred page number (a PAGE field, which Word computes as it lays out) on every page,
+    the title page included."""
+    section = document.sections[0]
+    for footer in (section.footer, section.first_page_footer):
+        paragraph = footer.paragraphs[0]
+        paragraph.alignment = 1  # centre
+        field = OxmlElement("w:fldSimple")
+        field.set(qn("w:instr"), " PAGE ")
+        run = OxmlElement("w:r")
+        text = OxmlElement("w:t")
+        text.text = "1"
+        run.append(text)
+        field.append(run)
+        paragraph._p.append(field)
+
+
+def line_numbers(document) -> None:
+    """Continuous line numbers in the margin (Word leaves tables, headers and footers out)."""
+    section = document.sections[0]._sectPr
+    numbering = OxmlElement("w:lnNumType")
+    for key, value in (("w:countBy", "1"), ("w:distance", "340"), ("w:restart", "continuous")):
+        numbering.set(qn(key), value)  # distance: 0.6 cm from the text, in twentieths of a pt
+    section.find(qn("w:pgMar")).addnext(numbering)  # schema order: after pgMar
+
+
+def submission_layout(document) -> None:
+    """The submission profile: double-spaced text (tables, captions and notes stay single),
+    line numbers and page numbers."""
+    normal = cast("ParagraphStyle", document.styles["Normal"])
+    normal.paragraph_format.line_spacing = 2.0
+    line_numbers(document)
+    page_number_footers(document)
+
+
+def build(submission: bool) -> DocxDocument:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "default.docx"
         pandoc_default(source)
@@ -176,7 +238,15 @@ def main() -> None:
     bibliography.paragraph_format.first_line_indent = Cm(-0.6)
     booktabs_table_style(document)
     page_setup(document)
-    document.save(str(HERE / "reference.docx"))
+    running_title_header(document)
+    if submission:
+        submission_layout(document)
+    return document
+
+
+def main() -> None:
+    build(submission=False).save(str(HERE / "reference.docx"))
+    build(submission=True).save(str(HERE / "reference-submission.docx"))
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ local function front_blocks(meta)
     out:insert(pandoc.Div(abstract, { ["custom-style"] = "Abstract" }))
   end
   if meta.keywords then
-    local words = pandoc.Inlines({ pandoc.Strong({ pandoc.Str("Keywords:") }), pandoc.Space() })
+    local words = pandoc.Inlines({ pandoc.Emph({ pandoc.Str("Key"), pandoc.Space(), pandoc.Str("Words:") }), pandoc.Space() })
     for i, word in ipairs(meta.keywords) do
       if i > 1 then
         words:extend({ pandoc.Str(","), pandoc.Space() })
