@@ -295,7 +295,7 @@ def test_declarations_after_conclusion_before_references(
     text = _text(rendered, fmt)
     conclusion = text.index("It works.")
     declarations = text.index("Declarations Ethics approval.")  # not the HTML contents
-    assert conclusion < declarations < text.index("European Journal of Cancer")  # a reference
+    assert conclusion < declarations < text.index("Eur J Cancer")  # a reference
     assert "Ethics approval. IRB No. 567." in text
     assert "Funding. None <i>at</i> all." in text
     assert text.index("Ethics approval") < text.index("Funding")

@@ -21,7 +21,7 @@ from cohortpress.render import RenderOutcome, read_render_options, render
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "render"
-REFERENCE = "European Journal of Cancer"  # in the reference list only
+REFERENCE = "Eur J Cancer"  # in the reference list only (Vancouver: abbreviated journal)
 
 
 def _render(tmp: Path, profile: str | None) -> tuple[Path, RenderOutcome]:
