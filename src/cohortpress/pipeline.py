@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING, cast
 
 from cohortpress.config import StudyConfig, load_study
 from cohortpress.errors import InputDataError, RenderError, StudyConfigError
-from cohortpress.publish import check_root, open_slot
+from cohortpress.publish import Slot, check_root, open_slot
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from cohortpress.derive import Cohort
     from cohortpress.intake import Normalisation, Workbook
     from cohortpress.provenance import Provenance
     from cohortpress.render import Engine, Format
@@ -36,9 +39,11 @@ PUBLISHED = (
     "supplement.pdf",
     "supplement.docx",
     "data_report.html",
+    "update_report.html",
     "results.json",
     "supplementary.xlsx",
     "figures",
+    "cuts",
 )
 
 
@@ -99,9 +104,14 @@ def build_report(
     output_root: Path | None = None,
     hook: StageHook | None = None,
     profile: str | None = None,
+    since: dt.date | None = None,
 ) -> BuiltReport:
     """Build one study's manuscript and publish it to ``<output_root>/<study>/``; ``profile``
-    names a Quarto profile (``_quarto-<profile>.yml``, e.g. ``submission``)."""
+    names a Quarto profile (``_quarto-<profile>.yml``, e.g. ``submission``).
+
+    The run is archived as the cut of its data cutoff (``<study>/cuts/<cutoff>/``) and, when
+    an earlier cut is archived, compared with it (or with the cut of ``since``) in
+    ``update_report.html``."""
     stage = hook or StageTimes().stage
     study = Path(study)
     root = find_project_root(study)
@@ -121,9 +131,11 @@ def build_report(
     check_manuscript(config)  # before the analysis: fail fast
     record = collect_provenance(config, Path(data) if data else config.data_path, workbook)
     with open_slot(output_root, study.resolve().name, default=default) as slot:
-        notes = _build(
+        notes, cohort = _build(
             config, workbook, report, record, slot.staging, root, formats, engine, stage, profile
         )
+        with stage("cuts"):
+            notes += _keep_cut(slot, config, workbook, cohort, since, engine, root, profile)
         published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), tuple(notes))
 
@@ -139,8 +151,9 @@ def _build(
     engine: str,
     stage: StageHook,
     profile: str | None = None,
-) -> list[str]:
-    """Derive, analyse, write the artefacts and render them inside ``staging``."""
+) -> tuple[list[str], Cohort]:
+    """Derive, analyse, write the artefacts and render them inside ``staging``; return the
+    render notes and the analysed cohort."""
     # Each stage imports what it uses, so a stage's time includes its libraries.
     with stage("derive"):
         from cohortpress.derive import derive_cohort
@@ -175,6 +188,47 @@ def _build(
                 project_root=root, document=document, profile=profile,
             )  # fmt: skip
             notes += [n for n in outcome.notes if n not in notes]
+    return notes, cohort
+
+
+def _keep_cut(
+    slot: Slot,
+    config: StudyConfig,
+    workbook: Workbook,
+    cohort: Cohort,
+    since: dt.date | None,
+    engine: str,
+    root: Path,
+    profile: str | None,
+) -> list[str]:
+    """Compare this run with the previous cut (update_report.html), then archive it."""
+    import json
+
+    from cohortpress import cuts
+    from cohortpress.cuts._report import write_update_report
+    from cohortpress.render import render
+
+    staging = slot.staging
+    snapshot = cuts.take_snapshot(workbook, cohort, config, cuts.study_key(slot.root, slot.study))
+    cuts.carry_forward(slot.root / slot.study, staging)
+    previous = cuts.previous_cut(staging / cuts.CUTS, config.data_cutoff, since)
+    notes: list[str] = []
+    if previous is not None:
+        folder = staging / cuts.CUTS / previous.isoformat()
+        before = cuts.Snapshot.read(folder)
+        changes = cuts.compare_cuts(
+            before, snapshot,
+            json.loads((folder / "results.json").read_text(encoding="utf-8")),
+            json.loads((staging / "results.json").read_text(encoding="utf-8")),
+            previous, config.data_cutoff,
+        )  # fmt: skip
+        write_update_report(staging, changes, before, snapshot, config)
+        outcome = render(
+            staging, formats=("html",), engine=cast("Engine", engine), project_root=root,
+            document="update_report", profile=profile,
+        )  # fmt: skip
+        notes += outcome.notes
+    cuts.archive_cut(staging, config.data_cutoff, snapshot)
     return notes
 
 

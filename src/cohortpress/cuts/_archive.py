@@ -30,6 +30,7 @@ ARCHIVED = (
     "supplement.pdf",
     "supplement.docx",
     "data_report.html",
+    "update_report.html",
     "supplementary.xlsx",
 )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -162,7 +162,8 @@ def _ae_changes(
     rows_new = new.groupby(["key", "term"])["row"].min() if not new.empty else pd.Series()
     patient_row = after.patients.drop_duplicates("key").set_index("key")["row"]
     found: dict[str, list[int]] = {}
-    for pair, grade in worst_old.items():
+    for index, grade in worst_old.items():
+        pair = cast("tuple[str, str]", index)
         if pair not in worst_new.index:
             found.setdefault("adverse event removed", []).append(int(patient_row[pair[0]]))
         elif not _same(grade, worst_new[pair]):
@@ -180,7 +181,7 @@ def _entry(results: dict[str, Any], key: str) -> dict[str, Any] | None:
         if not isinstance(node, dict) or part not in node:
             return None
         node = node[part]
-    return node if isinstance(node, dict) and "text" in node else None
+    return node if _is_leaf(node) else None
 
 
 def _text(results: dict[str, Any], key: str) -> str:
@@ -210,14 +211,18 @@ def _estimates(results: dict[str, Any], prefix: str = "") -> list[tuple[str, dic
         if name == "provenance" or not isinstance(node, dict):
             continue
         key = f"{prefix}{name}"
-        if "text" in node:
+        if isinstance(node.get("text"), str):  # a leaf: value, text, unit, method
             continue
         for leaf, ci in _ESTIMATES.items():
             entry = node.get(leaf)
-            if isinstance(entry, dict) and "text" in entry and isinstance(node.get(ci), dict):
+            if _is_leaf(entry) and _is_leaf(node.get(ci)):
                 found.append((f"{key}.{leaf}", entry, f"{key}.{ci}"))
         found += _estimates(node, f"{key}.")
     return found
+
+
+def _is_leaf(node: Any) -> bool:
+    return isinstance(node, dict) and isinstance(node.get("text"), str)
 
 
 def _beyond(old: Any, new: Any, old_ci: dict[str, Any] | None) -> bool:

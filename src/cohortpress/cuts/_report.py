@@ -81,19 +81,27 @@ def _rows(rows: tuple[int, ...], k: int | None) -> str:
         return ""
     shown = ", ".join(str(r) for r in rows[:_ROWS_SHOWN])
     more = f", … ({len(rows) - _ROWS_SHOWN:,} more)" if len(rows) > _ROWS_SHOWN else ""
-    return f" (rows {shown}{more})"
+    return f" ({'rows' if len(rows) > 1 else 'row'} {shown}{more})"
 
 
 def _headline_table(changes: Changes) -> list[str]:
+    """The medians, rates and HRs that changed (results.json keys), flagged when the move is
+    larger than half the earlier CI; the unchanged ones are counted."""
     if not changes.headlines:
         return ["No headline number is shared by the two cuts."]
+    moved = [h for h in changes.headlines if h.before != h.after]
+    same = len(changes.headlines) - len(moved)
+    tail = f"{same:,} other headline numbers are unchanged." if same else ""
+    if not moved:
+        return [f"All {same:,} headline numbers (medians, rates, hazard ratios) are unchanged."]
     rows = ["| Result | Previous cut | This cut | Moved beyond the earlier CI half-width |",
             "|---|---|---|---|"]  # fmt: skip
-    for h in changes.headlines:
+    for h in moved:
         flag = "**yes**" if h.beyond_ci else "no"
         cells = (markdown_text(h.key), markdown_text(h.before), markdown_text(h.after), flag)
         rows.append("| " + " | ".join(cells) + " |")
-    return [*rows, "", ": Headline numbers before and after {#tbl-update-headlines}"]
+    caption = ": Headline numbers that changed (results.json keys) {#tbl-update-headlines}"
+    return [*rows, "", caption, "", tail]
 
 
 def _overlays(
