@@ -231,3 +231,18 @@ def test_a_failed_run_keeps_every_cut_and_a_rerun_replaces_only_its_own(
     assert run(study, "--data", str(_extract(tmp / "again.xlsx", planted=False))).returncode == 0
     assert sorted(p.name for p in (published / "cuts").iterdir()) == before
     assert first.read_bytes() == kept
+
+
+def test_changes_command_prints_the_comparison(cuts: dict[str, Path]) -> None:
+    import subprocess
+    import sys
+
+    study = cuts["study"]
+    command = [sys.executable, "-m", "cohortpress", "changes", str(study),
+               "--since", FIRST.isoformat()]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert f"against {FIRST.isoformat()}" in done.stdout
+    assert "retroactive, death date changed: 1" in done.stdout
+    unknown = subprocess.run([*command[:-1], "2000-01-01"], capture_output=True, text=True)
+    assert unknown.returncode == 2 and "no such cut" in unknown.stderr

@@ -11,6 +11,7 @@ run of the study is publishing to the same output folder, 70 a bug in cohortpres
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import sys
@@ -62,6 +63,12 @@ class OutputFormat(StrEnum):
 StudyArg = Annotated[
     Path, typer.Argument(help="The study folder, e.g. reports/my_study.", show_default=False)
 ]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since", help="Compare with the data cut of this cutoff (YYYY-MM-DD).", show_default=False
+    ),
+]
 DataOpt = Annotated[
     Path | None,
     typer.Option("--data", help="Another workbook (xlsx, csv or parquet) for the same study."),
@@ -88,6 +95,7 @@ def report(
             "numbers, and tables and figures after the references.",
         ),
     ] = None,
+    since: SinceOpt = None,
 ) -> None:
     """Validate the workbook, analyse it and render the manuscript to _output/<study>/."""
     formats = [f.strip() for f in to.split(",") if f.strip()]
@@ -100,12 +108,39 @@ def report(
         hook = None if quiet or not err.is_terminal else _progress_hook()
         folder = build_report(
             study, data=data, formats=formats, engine=engine.value, output_root=output,
-            hook=hook, profile=profile,
+            hook=hook, profile=profile, since=_cutoff(since),
         )  # fmt: skip
     for note in folder.notes:
         err.print(f"[yellow]Note:[/yellow] {note}", highlight=False)
     if not quiet:
         err.print(f"[green]Done:[/green] {folder.folder}")
+
+
+@app.command()
+def changes(
+    study: StudyArg,
+    since: SinceOpt = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Folder holding <study>/ (default: _output).")
+    ] = None,
+) -> None:
+    """What changed between the latest data cut and the one before (or --since)."""
+    with _guard():
+        from cohortpress.pipeline import changes_since
+
+        found = changes_since(study, output_root=output, since=_cutoff(since))
+    for line in found:
+        out.print(line, highlight=False)
+
+
+def _cutoff(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        _fail(f"--since {text}: not a date; write it as YYYY-MM-DD", 2)
+        raise
 
 
 @app.command()

@@ -254,3 +254,34 @@ def _describe(normalisation: Normalisation) -> str:
     if normalisation.column is not None:
         where += f', "{normalisation.column}"'
     return f"{where}: {normalisation.rule} ({normalisation.count:,}×)"
+
+
+def changes_since(
+    study: Path | str, *, output_root: Path | None = None, since: dt.date | None = None
+) -> list[str]:
+    """The published study's latest cut compared with the one before it (or ``since``), as
+    lines of text for the terminal."""
+    import json
+
+    from cohortpress import cuts
+    from cohortpress.cuts._report import summary_lines
+
+    study = Path(study)
+    config = load_study(study)
+    root = output_root or find_project_root(study) / "_output"
+    archive = root / study.resolve().name / cuts.CUTS
+    dates = cuts.cut_dates(archive)
+    if not dates:
+        raise StudyConfigError(f"{archive}: no data cut is archived yet; run cohortpress report")
+    latest = dates[-1]
+    previous = cuts.previous_cut(archive, latest, since)
+    if previous is None:
+        return [f"Only one data cut is archived ({latest.isoformat()}): nothing to compare."]
+    before, after = archive / previous.isoformat(), archive / latest.isoformat()
+    changes = cuts.compare_cuts(
+        cuts.Snapshot.read(before), cuts.Snapshot.read(after),
+        json.loads((before / "results.json").read_text(encoding="utf-8")),
+        json.loads((after / "results.json").read_text(encoding="utf-8")),
+        previous, latest,
+    )  # fmt: skip
+    return summary_lines(changes, config.statistics.small_cell)

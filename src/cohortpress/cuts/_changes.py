@@ -215,7 +215,7 @@ def _estimates(results: dict[str, Any], prefix: str = "") -> list[tuple[str, dic
             continue
         for leaf, ci in _ESTIMATES.items():
             entry = node.get(leaf)
-            if _is_leaf(entry) and _is_leaf(node.get(ci)):
+            if isinstance(entry, dict) and _is_leaf(entry) and _is_leaf(node.get(ci)):
                 found.append((f"{key}.{leaf}", entry, f"{key}.{ci}"))
         found += _estimates(node, f"{key}.")
     return found

@@ -136,3 +136,29 @@ def _overlays(
         caption = f"{endpoint.kind.upper()} in the cut of {previous} (dashed) and of {now} (solid)."
         lines += [f"![{markdown_text(caption)}](figures/{name}.png){{#fig-{name}}}", ""]
     return lines
+
+
+def summary_lines(changes: Changes, k: int | None) -> list[str]:
+    """The changes in a few lines of plain text (``cohortpress changes``)."""
+    lines = [f"Cut of {changes.cutoff.isoformat()} against {changes.previous_cutoff.isoformat()}:"]
+    lines.append(f"  new patients {_count(len(changes.added), k)}, no longer in the extract "
+                 f"{_count(changes.removed, k)}")  # fmt: skip
+    for reason, rows in changes.newly_excluded.items():
+        lines.append(f"  newly excluded ({reason}): {_count(len(rows), k)}{_rows(rows, k)}")
+    if changes.newly_included:
+        lines.append(f"  newly included: {_count(len(changes.newly_included), k)}")
+    events = ", ".join(f"{name} {_count(n, k)}" for name, n in changes.new_events.items())
+    lines.append(f"  new events: {events or 'none recorded'}")
+    before, after = changes.followup
+    lines.append(f"  median follow-up: {before} -> {after}")
+    moved = [h for h in changes.headlines if h.before != h.after]
+    flagged = [h for h in moved if h.beyond_ci]
+    lines.append(f"  headline numbers changed: {len(moved):,} of {len(changes.headlines):,}, "
+                 f"{len(flagged):,} beyond the earlier CI half-width")  # fmt: skip
+    for h in flagged:
+        lines.append(f"    {h.key}: {h.before} -> {h.after}")
+    if not changes.retroactive:
+        lines.append("  retroactive changes: none")
+    for kind, rows in changes.retroactive.items():
+        lines.append(f"  retroactive, {kind}: {_count(len(rows), k)}{_rows(rows, k)}")
+    return lines
