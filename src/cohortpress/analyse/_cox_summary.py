@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import chdtrc, ndtr, ndtri
 
+from cohortpress.analyse._concordance import concordance
 from cohortpress.analyse._cox_newton import MAX_ITER
 from cohortpress.analyse._results import CoxResult, CoxTerm, TestResult
 
@@ -43,6 +44,7 @@ def cox_result(
         factor_tests=_factor_tests(design, usable, fit),
         events_per_variable=n_events / len(estimated) if len(estimated) else None,
         note=_model_note(fit),
+        concordance=concordance(design.time, design.event, design.x[:, usable] @ fit.beta),
     )
 
 
@@ -100,6 +102,7 @@ def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxT
         lower=float(lower),
         upper=float(upper),
         p=float(2 * ndtr(-abs(coef / se))),
+        per=column.covariate.per,
     )
 
 
@@ -116,6 +119,7 @@ def _empty_term(column: DesignColumn, note: str) -> CoxTerm:
         upper=None,
         p=None,
         note=note,
+        per=column.covariate.per,
     )
 
 
