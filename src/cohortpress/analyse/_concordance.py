@@ -56,8 +56,10 @@ def concordance(
     time, event, score = np.asarray(time, float), np.asarray(event, bool), np.asarray(score, float)
     if not event.any():
         return None
-    early = _as_earlier_member(time, event, score)
-    late = _as_later_member(time, event, score)
+    rank, m = _ranks(score)
+    t_rank, _ = _ranks(time)
+    early = _as_earlier_member(t_rank, event, rank, m)
+    late = _as_later_member(t_rank, event, rank, m)
     # Each pair has exactly one earlier member, an event: the totals are the events' own
     # pairs; a patient's influence counts the pairs it is in as either member.
     c, d, t = (int(v.sum()) for v in early)
@@ -86,8 +88,11 @@ def pair_counts(
 ) -> PairCounts:
     """For each patient, the comparable pairs it is in, as either member (R's influence
     matrix of ``concordancefit``, columns concordant, discordant, tied.x, with reverse)."""
-    early = _as_earlier_member(time, event, score)
-    late = _as_later_member(time, event, score)
+    rank, m = _ranks(np.asarray(score, float))
+    t_rank, _ = _ranks(np.asarray(time, float))
+    event = np.asarray(event, bool)
+    early = _as_earlier_member(t_rank, event, rank, m)
+    late = _as_later_member(t_rank, event, rank, m)
     return PairCounts(*(a + b for a, b in zip(early, late, strict=True)))
 
 
@@ -98,23 +103,23 @@ def _ranks(values: NDArray[np.float64]) -> tuple[NDArray[np.int64], int]:
 
 
 def _as_earlier_member(
-    time: NDArray[np.float64], event: NDArray[np.bool_], score: NDArray[np.float64]
+    t_rank: NDArray[np.int64], event: NDArray[np.bool_], rank: NDArray[np.int64], m: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Per patient, pairs in which it is the event: compared with those at risk after it.
 
     Patients ordered by (time, events before censored): an event's comparison set is the
-    suffix after its time's events, so its counts are suffix rank counts."""
-    n = len(time)
-    rank, m = _ranks(score)
-    t_rank, _ = _ranks(time)
+    suffix after its time's events, so its counts are all-patient counts less prefix counts.
+    """
+    n = len(t_rank)
     key = 2 * t_rank + (~event).astype(np.int64)
     order = np.argsort(key, kind="stable")
     matrix = WaveletMatrix(rank[order], m)
     ev = np.flatnonzero(event)
-    start = np.searchsorted(key[order], 2 * t_rank[ev], side="right")
+    start = np.cumsum(np.bincount(key, minlength=2 * int(t_rank.max()) + 2))[2 * t_rank[ev]]
+    below_all = np.concatenate(([0], np.cumsum(np.bincount(rank, minlength=m))))
     r = rank[ev]
-    below = matrix.count_less(np.full(len(ev), n), r) - matrix.count_less(start, r)
-    at_most = matrix.count_less(np.full(len(ev), n), r + 1) - matrix.count_less(start, r + 1)
+    below = below_all[r] - matrix.count_less(start, r)
+    at_most = below_all[r + 1] - matrix.count_less(start, r + 1)
     size = n - start
     out = [np.zeros(n, np.int64) for _ in range(3)]
     # The earlier member is the event: concordant when its score is the higher.
@@ -123,18 +128,15 @@ def _as_earlier_member(
 
 
 def _as_later_member(
-    time: NDArray[np.float64], event: NDArray[np.bool_], score: NDArray[np.float64]
+    t_rank: NDArray[np.int64], event: NDArray[np.bool_], rank: NDArray[np.int64], m: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Per patient, pairs in which it is the later member: the events before its time, and
     those at its time when it is censored."""
-    rank, m = _ranks(score)
-    t_rank, _ = _ranks(time)
     ev = np.flatnonzero(event)
     order = ev[np.argsort(t_rank[ev], kind="stable")]
     matrix = WaveletMatrix(rank[order], m)
-    side_left = np.searchsorted(t_rank[order], t_rank, side="left")
-    side_right = np.searchsorted(t_rank[order], t_rank, side="right")
-    end = np.where(event, side_left, side_right)
+    before = np.concatenate(([0], np.cumsum(np.bincount(t_rank[ev], minlength=len(t_rank)))))
+    end = np.where(event, before[t_rank], before[t_rank + 1])
     below = matrix.count_less(end, rank)
     at_most = matrix.count_less(end, rank + 1)
     # Concordant when the earlier event's score is higher than this patient's.
