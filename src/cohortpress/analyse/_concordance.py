@@ -71,7 +71,7 @@ def concordance(
     dfbeta = (pairs.concordant - pairs.discordant) / npair - somers / npair * (
         pairs.concordant + pairs.discordant + pairs.tied_x
     )
-    tied_y, tied_xy = _tied_in_time(time, event, score)
+    tied_y, tied_xy = _tied_in_time(t_rank[event], rank[event], m)
     return Concordance(
         value=(somers + 1.0) / 2.0,
         se=float(np.sqrt(np.sum(dfbeta * dfbeta) / 4.0)),
@@ -112,8 +112,8 @@ def _as_earlier_member(
     """
     n = len(t_rank)
     key = 2 * t_rank + (~event).astype(np.int64)
-    order = np.argsort(key, kind="stable")
-    matrix = WaveletMatrix(rank[order], m)
+    order = _stable_order(key)
+    matrix = rank_counter(rank[order], m)
     ev = np.flatnonzero(event)
     start = np.cumsum(np.bincount(key, minlength=2 * int(t_rank.max()) + 2))[2 * t_rank[ev]]
     below_all = np.concatenate(([0], np.cumsum(np.bincount(rank, minlength=m))))
@@ -133,8 +133,8 @@ def _as_later_member(
     """Per patient, pairs in which it is the later member: the events before its time, and
     those at its time when it is censored."""
     ev = np.flatnonzero(event)
-    order = ev[np.argsort(t_rank[ev], kind="stable")]
-    matrix = WaveletMatrix(rank[order], m)
+    order = ev[_stable_order(t_rank[ev])]
+    matrix = rank_counter(rank[order], m)
     before = np.concatenate(([0], np.cumsum(np.bincount(t_rank[ev], minlength=len(t_rank)))))
     end = np.where(event, before[t_rank], before[t_rank + 1])
     below = matrix.count_less(end, rank)
@@ -143,17 +143,46 @@ def _as_later_member(
     return end - at_most, below, at_most - below
 
 
-def _tied_in_time(
-    time: NDArray[np.float64], event: NDArray[np.bool_], score: NDArray[np.float64]
-) -> tuple[int, int]:
-    """Pairs of events at the same time (tied.y, scores differing) and with equal scores too
-    (tied.xy), as R counts them."""
-    t_rank, _ = _ranks(time[event])
-    rank, m = _ranks(score[event])
+def _tied_in_time(t_rank: NDArray[np.int64], rank: NDArray[np.int64], m: int) -> tuple[int, int]:
+    """Pairs of events (given by their time and score ranks) at the same time: tied.y when
+    their scores differ, tied.xy when they are equal too, as R counts them."""
     per_time = np.bincount(t_rank).astype(np.int64)
     _, per_cell = np.unique(t_rank * m + rank, return_counts=True)
     tied_xy = int((per_cell * (per_cell - 1) // 2).sum())
     return int((per_time * (per_time - 1) // 2).sum()) - tied_xy, tied_xy
+
+
+def _stable_order(keys: NDArray[np.int64]) -> NDArray[np.intp]:
+    """A stable argsort of non-negative integer keys: a radix sort when they fit 16 bits (a
+    few thousand distinct times, the usual case), else numpy's merge sort."""
+    if len(keys) and int(keys.max()) < 2**16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    return np.argsort(keys, kind="stable")
+
+
+FEW_SCORES = 8  # up to this many distinct scores, a table of running counts is cheaper
+
+
+def rank_counter(values: NDArray[np.int64], distinct: int) -> RunningCounts | WaveletMatrix:
+    """The cheaper counter for ``values`` (ranks below ``distinct``): most Cox models have one
+    binary or categorical covariate, hence a few distinct scores."""
+    if distinct <= FEW_SCORES:
+        return RunningCounts(values, distinct)
+    return WaveletMatrix(values, distinct)
+
+
+class RunningCounts:
+    """Counts of values below a bound among the first positions, from a table of running
+    counts per value (n + 1 rows, one column per bound): for a few distinct values."""
+
+    def __init__(self, values: NDArray[np.int64], distinct: int) -> None:
+        onehot = np.zeros((len(values) + 1, distinct + 1), dtype=np.int32)
+        onehot[np.arange(1, len(values) + 1), np.asarray(values, np.int64) + 1] = 1
+        self.table = np.cumsum(np.cumsum(onehot, axis=0, dtype=np.int32), axis=1, dtype=np.int32)
+
+    def count_less(self, end: NDArray[np.int64], bound: NDArray[np.int64]) -> NDArray[np.int64]:
+        """How many of the values at positions [0, end) are below ``bound`` (per query)."""
+        return self.table[np.asarray(end, np.int64), np.asarray(bound, np.int64)].astype(np.int64)
 
 
 class WaveletMatrix:
