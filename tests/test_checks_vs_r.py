@@ -18,7 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cohortpress.analyse._concordance import WaveletMatrix, concordance, pair_counts
+from cohortpress.analyse._concordance import (
+    RunningCounts,
+    WaveletMatrix,
+    concordance,
+    pair_counts,
+)
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse._km import km_estimate, risk_table
 from cohortpress.analyse._logrank import logrank_test
@@ -186,14 +191,15 @@ def test_pair_counts_follow_the_definition(rows: list[tuple[int, bool, int]]) ->
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(0, 40), min_size=1, max_size=60), st.data())
-def test_wavelet_counts_below_a_bound_in_a_prefix(values: list[int], draw: st.DataObject) -> None:
+def test_counts_below_a_bound_in_a_prefix(values: list[int], draw: st.DataObject) -> None:
+    """Both counters (wavelet matrix; running counts for a few distinct scores) count right."""
     distinct = max(values) + 1
-    matrix = WaveletMatrix(np.array(values), distinct)
     ends = draw.draw(st.lists(st.integers(0, len(values)), min_size=1, max_size=10))
     bounds = draw.draw(st.lists(st.integers(0, distinct), min_size=len(ends), max_size=len(ends)))
-    found = matrix.count_less(np.array(ends), np.array(bounds))
     expected = [sum(v < b for v in values[:e]) for e, b in zip(ends, bounds, strict=True)]
-    assert found.tolist() == expected
+    for counter in (WaveletMatrix, RunningCounts):
+        found = counter(np.array(values), distinct).count_less(np.array(ends), np.array(bounds))
+        assert found.tolist() == expected, counter
 
 
 def test_concordance_without_comparable_pairs_is_none() -> None:
