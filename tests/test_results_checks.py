@@ -183,6 +183,19 @@ def test_factor_test_names_its_r_computation() -> None:
     assert "I(karno/10)" in r_call(node["terms"]["karno"]["coef"])
 
 
+def test_r_calls_carry_the_confidence_level_and_quote_names() -> None:
+    data = pd.read_csv(REFERENCE / "data" / "veteran.csv").rename(columns={"karno": "karno score"})
+    odd = CoxCovariate("karno score", "karno score", "continuous", "Karnofsky score")
+    model = cox_fit(data, "time", "status", [CELLTYPE, odd], conf_level=0.9)
+    numbers = Numbers()
+    _cox(numbers, "m", model, "threshold")
+    terms = numbers.nested(leaf="all")["m"]["terms"]
+    ci = r_call(terms["celltype_large"]["ci"])
+    assert ci.startswith("summary(coxph(") and ", conf.int = 0.9)$conf.int[" in ci
+    assert "conf.int = " not in r_call(terms["celltype_large"]["hr"])  # the HR needs no level
+    assert r_call(terms["karno_score"]["coef"]).endswith('["`karno score`", "coef"]')
+
+
 def test_factor_without_a_test_says_why() -> None:
     """A level without events: its coefficient is infinite, the joint test void, and the
     entry says so instead of being left out."""

@@ -45,6 +45,7 @@ def cox_result(
         events_per_variable=n_events / len(estimated) if len(estimated) else None,
         note=_model_note(fit),
         concordance=concordance(design.time, design.event, design.x[:, usable] @ fit.beta),
+        conf_level=conf_level,
     )
 
 

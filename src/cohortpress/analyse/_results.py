@@ -128,6 +128,7 @@ class CoxResult:
     events_per_variable: float | None = None
     note: str | None = None  # why the model could not be estimated, if it could not
     concordance: Concordance | None = None  # Harrell's C of the linear predictor, as R's
+    conf_level: float = 0.95  # of the terms' Wald confidence intervals
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,6 +12,7 @@ codes it (levels, groups and cuts applied; complete cases, as coxph's ``na.omit`
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 from cohortpress.artefacts import _format as fmt
@@ -41,6 +42,19 @@ def r_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+R_RESERVED = frozenset((
+    "if", "else", "repeat", "while", "function", "for", "next", "break", "in", "TRUE", "FALSE",
+    "NULL", "Inf", "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_", "NA_complex_",
+))  # fmt: skip
+
+
+def r_name(name: str) -> str:
+    """A variable name in R code: as it is when syntactic, else in backticks."""
+    if re.fullmatch(r"(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*", name) and name not in R_RESERVED:
+        return name
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
 def stat(value: float) -> str:
     """The printed text of a statistic nobody prints in the manuscript: three decimals."""
     return fmt.decimal(value, 3)
@@ -55,14 +69,13 @@ def cox_terms(model: CoxResult) -> dict[str, str]:
     for t in model.terms:
         if t.covariate in terms:
             continue
+        name = r_name(t.covariate)
         if t.level is not None:
-            terms[t.covariate] = (
-                f"relevel(factor({t.covariate}), ref = {r_string(t.reference or '')})"
-            )
+            terms[t.covariate] = f"relevel(factor({name}), ref = {r_string(t.reference or '')})"
         elif t.per != 1:
-            terms[t.covariate] = f"I({t.covariate}/{t.per:g})"
+            terms[t.covariate] = f"I({name}/{t.per:g})"
         else:
-            terms[t.covariate] = t.covariate
+            terms[t.covariate] = name
     return terms
 
 
@@ -128,9 +141,10 @@ def term_methods(model: CoxResult, term: CoxTerm) -> tuple[str, str, str]:
     """The R calls of a term's HR, CI and Wald p, for the entries the text prints."""
     row = r_string(coefficient_name(model, term))
     summary = f"summary({cox_call(model)})"
+    level = "" if model.conf_level == 0.95 else f", conf.int = {model.conf_level:g}"
     return (
         f'R: {summary}$conf.int[{row}, "exp(coef)"]',
-        f"R: {summary}$conf.int[{row}, 3:4]",
+        f"R: summary({cox_call(model)}{level})$conf.int[{row}, 3:4]",
         f'R: {summary}$coefficients[{row}, "Pr(>|z|)"]',
     )
 
@@ -183,7 +197,7 @@ def logrank_table(
     """survdiff's table: per group observed and expected events, (O-E)^2/E and (O-E)^2/V;
     and the chi-square. A group whose event count is suppressed keeps its expected count only
     (the other columns would give the count away)."""
-    call = f"survdiff(Surv(time, status) ~ {factor})"
+    call = f"survdiff(Surv(time, status) ~ {r_name(factor)})"
     numbers.add(f"{key}.logrank_chisq", lr.chisq, stat(lr.chisq), None,
                 f"{lr.method} chi-square, {lr.df} df; R: {call}$chisq")  # fmt: skip
     for i, group in enumerate(lr.groups):

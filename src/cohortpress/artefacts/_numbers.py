@@ -385,13 +385,17 @@ def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: s
     for level, km in zip(g.levels, g.estimates, strict=True):
         _km(numbers, f"{key}.{keys[level]}", km, unit)
     curves = [
-        (f"{key}.{keys[level]}", km.label, f"{g.factor} == {_checks.r_string(level)}")
+        (
+            f"{key}.{keys[level]}",
+            km.label,
+            f"{_checks.r_name(g.factor)} == {_checks.r_string(level)}",
+        )
         for level, km in zip(g.levels, g.estimates, strict=True)
     ]
     _checks.at_risk(numbers, curves, g.risk, [landmark_key(t) for t in g.risk.times])
     if g.logrank is not None:
         lr = g.logrank
-        call = f"survdiff(Surv(time, status) ~ {g.factor})"
+        call = f"survdiff(Surv(time, status) ~ {_checks.r_name(g.factor)})"
         method = f"{lr.method}, chi-square {lr.chisq:.3f} on {lr.df} df"
         numbers.add(
             f"{key}.logrank_p",
