@@ -142,6 +142,19 @@ def test_continuous_summary_matches_r(case: dict) -> None:
         close(getattr(d, mine), case[theirs])
 
 
+def test_factor_test_without_declared_levels() -> None:
+    """A factor whose levels come from the data (R's sorted factor levels) is tested jointly
+    too, as with declared levels."""
+    case = next(c for c in FIXTURE["cox"] if c["id"].startswith("veteran | factor(celltype"))
+    d = data(case)
+    declared = covariates(case)[0]
+    observed = CoxCovariate("celltype", "celltype", "categorical", "celltype")
+    fits = [cox_fit(d, "time", "status", [cov]) for cov in (declared, observed)]
+    tests = [fit.factor_tests["celltype"] for fit in fits]
+    assert tests[1].df == tests[0].df == 3
+    close(tests[1].statistic, tests[0].statistic)  # another reference level, the same test
+
+
 # ---- the concordance's pair counts against their definition, pair by pair
 
 

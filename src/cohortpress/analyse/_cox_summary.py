@@ -142,11 +142,13 @@ def _chisq_test(statistic: float, index: NDArray[np.intp], method: str) -> TestR
 def _factor_tests(
     design: Design, usable: NDArray[np.intp], fit: NewtonFit
 ) -> dict[str, TestResult]:
-    """Joint Wald test of each categorical covariate with more than two levels, over its
-    estimated coefficients; left out when one of them is infinite (the test would be void)."""
+    """Joint Wald test of each categorical covariate with more than two levels (two or more
+    columns, declared levels or not), over its estimated coefficients; left out when one of
+    them is infinite (the test would be void)."""
     tests: dict[str, TestResult] = {}
     for cov in dict.fromkeys(c.covariate for c in design.columns):
-        if cov.kind != "categorical" or len(cov.levels or ()) <= 2:
+        columns = sum(1 for c in design.columns if c.covariate is cov)
+        if cov.kind != "categorical" or columns < 2:
             continue
         index = np.array(
             [i for i, j in enumerate(usable) if design.columns[j].covariate is cov], dtype=np.intp
