@@ -117,6 +117,20 @@ for (plan in cox_plan) for (ties in c("efron", "breslow")) {
     ))
 }
 
+# A level without events: its coefficient runs off to infinity (R warns), cohortpress reports
+# no HR for it, yet the concordance of the fit's linear predictor is still defined.
+monotone <- data.frame(time = 1:12, status = c(1, 1, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0),
+                       group = c("a", "a", "b", "b", "c", "c", "c", "b", "a", "a", "c", "b"),
+                       age = c(61, 70, 55, 48, 66, 59, 72, 50, 63, 68, 57, 45))
+monotone$status[monotone$group == "c"] <- 0
+monotone_expr <- quote(coxph(Surv(time, status) ~ factor(group) + age, data = monotone))
+monotone_fit <- suppressWarnings(eval(monotone_expr))
+monotone_case <- list(
+  id = "monotone", inputs = monotone, call = call_text(monotone_expr),
+  covariates = list(cov_spec("group", "categorical", c("a", "b", "c"), "a"), cov_spec("age", "continuous")),
+  concordance = unname(summary(monotone_fit)$concordance["C"]),
+  concordance_se = unname(summary(monotone_fit)$concordance["se(C)"]))
+
 # ---- concordance of a given score (survival::concordance, reverse = TRUE as coxph uses it) -------
 conc_plan <- list(c("veteran", "karno"), c("veteran", "age"), c("lung", "age"), c("pbc", "bili"),
                   c("colon", "nodes"), c("ties_both", "score"))
@@ -190,7 +204,7 @@ doc <- list(
   r_version = R.version.string,
   survival_version = as.character(packageVersion("survival")),
   generated_by = "tests/reference/make_checks.R",
-  cox = cox_cases, concordance = conc_cases, logrank = lr_cases, risk = risk_cases,
+  cox = cox_cases, cox_monotone = list(monotone_case), concordance = conc_cases, logrank = lr_cases, risk = risk_cases,
   summaries = summary_cases
 )
 writeLines(to_json(doc), file.path(out_dir, "checks.json"))
