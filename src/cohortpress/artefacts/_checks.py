@@ -138,14 +138,15 @@ def cox_term(numbers: Numbers, sub: str, model: CoxResult, term: CoxTerm) -> Non
 
 
 def term_methods(model: CoxResult, term: CoxTerm) -> tuple[str, str, str]:
-    """The R calls of a term's HR, CI and Wald p, for the entries the text prints."""
+    """The R calls of a term's HR, CI and Wald p, for the entries the text prints (each
+    as '; R: ...', to follow the method's words)."""
     row = r_string(coefficient_name(model, term))
     summary = f"summary({cox_call(model)})"
     level = "" if model.conf_level == 0.95 else f", conf.int = {model.conf_level:g}"
     return (
-        f'R: {summary}$conf.int[{row}, "exp(coef)"]',
-        f"R: summary({cox_call(model)}{level})$conf.int[{row}, 3:4]",
-        f'R: {summary}$coefficients[{row}, "Pr(>|z|)"]',
+        f'; R: {summary}$conf.int[{row}, "exp(coef)"]',
+        f"; R: summary({cox_call(model)}{level})$conf.int[{row}, 3:4]",
+        f'; R: {summary}$coefficients[{row}, "Pr(>|z|)"]',
     )
 
 
@@ -276,8 +277,9 @@ def categorical_counts(
                       method="R: sum(!is.na(x))")  # fmt: skip
     numbers.add_count(f"{key}.missing", c.missing, missing,
                       method="R: sum(is.na(x)) (the row's Unknown)")  # fmt: skip
-    numbers.add(f"{key}.denominator", denominator, fmt.integer(denominator), "patients",
-                "the percentages' denominator, unknown values included; R: length(x)")  # fmt: skip
+    numbers.add_count(f"{key}.denominator", denominator, sup.single(denominator, denominator, k),
+                      method="the percentages' denominator, unknown values included; "
+                      "R: length(x)")  # fmt: skip
 
 
 def distribution_methods() -> dict[str, str]:

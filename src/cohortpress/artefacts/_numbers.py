@@ -366,12 +366,13 @@ def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:
     keys = numbers.label_keys(f"{key}.terms", (_term_label(t) for t in model.terms))
     for term in model.terms:
         sub = f"{key}.terms.{keys[_term_label(term)]}"
-        r_hr, r_ci, r_p = _checks.term_methods(model, term)
+        # The R calls where there is a number; R's for a term without one would mislead.
+        r_hr, r_ci, r_p = _checks.term_methods(model, term) if term.hr is not None else 3 * ("",)
         hr = fmt.hazard_ratio(term.hr)
-        numbers.add(f"{sub}.hr", term.hr, hr, method=f"{method}; {r_hr}")
+        numbers.add(f"{sub}.hr", term.hr, hr, method=f"{method}{r_hr}")
         ci = fmt.hr_ci(term.lower, term.upper)
-        numbers.add(f"{sub}.ci", [term.lower, term.upper], ci, method=f"Wald CI; {r_ci}")
-        numbers.add(f"{sub}.p", term.p, fmt.p_value(term.p, style), method=f"Wald; {r_p}")
+        numbers.add(f"{sub}.ci", [term.lower, term.upper], ci, method=r_ci and f"Wald CI{r_ci}")
+        numbers.add(f"{sub}.p", term.p, fmt.p_value(term.p, style), method=f"Wald{r_p}")
         numbers.add(f"{sub}.label", term.label, term.label)
         _checks.cox_term(numbers, sub, model, term)
 
