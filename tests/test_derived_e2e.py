@@ -199,7 +199,8 @@ def test_classes_and_pooled_levels(results: dict, expected: pd.DataFrame) -> Non
         [(age < 70).sum(), ((age >= 70) & (age < 80)).sum(), (age >= 80).sum()], reverse=True
     )
     grades = pd.cut(analysed["albi"], [-np.inf, -2.6, -1.39, np.inf], right=True)
-    albi_counts = {k: v["n"]["value"] for k, v in results["characteristics"]["albi_grade"].items()}
+    albi_grade = results["characteristics"]["albi_grade"]
+    albi_counts = {k: v["n"]["value"] for k, v in albi_grade.items() if "n" in v}  # the levels
     assert albi_counts["grade_1"] == (grades.cat.codes == 0).sum()
     assert albi_counts["grade_3"] == (grades.cat.codes == 2).sum()
     ecog = results["characteristics"]["ecog_group"]
@@ -224,7 +225,9 @@ def test_undefined_value_is_missing_and_listed(
     analysed = _analysed(expected)
     assert analysed["Bilirubin"].eq(0).sum() == 1
     grades = results["characteristics"]["albi_grade"]
-    assert sum(g["n"]["value"] for g in grades.values()) == len(analysed) - 1
+    levels = [g for g in grades.values() if "n" in g]  # beside the row's n, missing, denominator
+    assert sum(g["n"]["value"] for g in levels) == grades["n"]["value"] == len(analysed) - 1
+    assert (grades["missing"]["value"], grades["denominator"]["value"]) == (1, len(analysed))
     assert re.search(r"Grade 3</td>.*?Unknown</td>\s*<td[^>]*>1 \(", manuscript, re.DOTALL)
     report = manuscript_folder(study) / "data_report.html"
     assert "patients, row 9: ALBI score cannot be computed from this row" in report.read_text()

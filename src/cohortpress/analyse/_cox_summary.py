@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import chdtrc, ndtr, ndtri
 
+from cohortpress.analyse._concordance import concordance
 from cohortpress.analyse._cox_newton import MAX_ITER
 from cohortpress.analyse._results import CoxResult, CoxTerm, TestResult
 
@@ -43,6 +44,8 @@ def cox_result(
         factor_tests=_factor_tests(design, usable, fit),
         events_per_variable=n_events / len(estimated) if len(estimated) else None,
         note=_model_note(fit),
+        concordance=concordance(design.time, design.event, design.x[:, usable] @ fit.beta),
+        conf_level=conf_level,
     )
 
 
@@ -100,6 +103,7 @@ def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxT
         lower=float(lower),
         upper=float(upper),
         p=float(2 * ndtr(-abs(coef / se))),
+        per=column.covariate.per,
     )
 
 
@@ -116,6 +120,7 @@ def _empty_term(column: DesignColumn, note: str) -> CoxTerm:
         upper=None,
         p=None,
         note=note,
+        per=column.covariate.per,
     )
 
 
@@ -137,11 +142,13 @@ def _chisq_test(statistic: float, index: NDArray[np.intp], method: str) -> TestR
 def _factor_tests(
     design: Design, usable: NDArray[np.intp], fit: NewtonFit
 ) -> dict[str, TestResult]:
-    """Joint Wald test of each categorical covariate with more than two levels, over its
-    estimated coefficients; left out when one of them is infinite (the test would be void)."""
+    """Joint Wald test of each categorical covariate with more than two levels (two or more
+    columns, declared levels or not), over its estimated coefficients; left out when one of
+    them is infinite (the test would be void)."""
     tests: dict[str, TestResult] = {}
     for cov in dict.fromkeys(c.covariate for c in design.columns):
-        if cov.kind != "categorical" or len(cov.levels or ()) <= 2:
+        columns = sum(1 for c in design.columns if c.covariate is cov)
+        if cov.kind != "categorical" or columns < 2:
             continue
         index = np.array(
             [i for i, j in enumerate(usable) if design.columns[j].covariate is cov], dtype=np.intp

@@ -50,6 +50,8 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank
         df=df,
         p=float(chdtrc(df, chisq)) if df > 0 else 1.0,
         note=note,
+        n=tuple(int(v) for v in np.bincount(codes, minlength=len(labels))),
+        variance=tuple(float(v) for v in np.diag(variance)),
     )
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cohortpress.analyse._concordance import Concordance
+
 CITransform = Literal["log-log", "log", "plain"]
 Ties = Literal["efron", "breslow"]
 
@@ -68,6 +70,8 @@ class LogRankResult:
     p: float
     method: str = "log-rank (Mantel–Haenszel)"
     note: str | None = None  # why there was nothing to compare (then chisq = 0, df = 0, p = 1)
+    n: tuple[int, ...] = ()  # patients per group, as survdiff's N
+    variance: tuple[float, ...] = ()  # diagonal of the (O - E) covariance: survdiff's var
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +90,14 @@ class CoxTerm:
     upper: float | None
     p: float | None  # Wald p
     note: str | None = None  # why a value is missing, in plain words
+    per: float = 1.0  # continuous: the coefficient is per `per` units (R: I(x / per))
+
+    @property
+    def z(self) -> float | None:
+        """The Wald statistic coef / se (R: ``summary(coxph)$coefficients[, "z"]``)."""
+        if self.coef is None or not self.se:
+            return None
+        return self.coef / self.se
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,6 +127,8 @@ class CoxResult:
     factor_tests: dict[str, TestResult] = field(default_factory=dict)  # covariate -> global p
     events_per_variable: float | None = None
     note: str | None = None  # why the model could not be estimated, if it could not
+    concordance: Concordance | None = None  # Harrell's C of the linear predictor, as R's
+    conf_level: float = 0.95  # of the terms' Wald confidence intervals
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from cohortpress.artefacts import _checks
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
 
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._results import CoxResult, KMEstimate, ProportionEstimate
@@ -46,19 +47,22 @@ def slug(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
 
 
-def label_keys(labels: Iterable[str]) -> dict[str, str]:
+def label_keys(labels: Iterable[str], reserved: Collection[str] = ()) -> dict[str, str]:
     """Label -> meta key, a different key for every different label of one group.
 
     An ASCII label keeps its readable :func:`slug`. A label whose slug would be shared with
-    another label of the group ("Rash", "Rash!", "rash"; "ALT < 40", "ALT ≥ 40"), be empty, or
-    drop letters or digits (発熱, Ödem) gets its slug followed by a short hash of the label
-    itself: the same label always gets the same key.
+    another label of the group ("Rash", "Rash!", "rash"; "ALT < 40", "ALT ≥ 40"), be empty,
+    drop letters or digits (発熱, Ödem), or be one of the ``reserved`` keys the group holds
+    beside its labels (a level named "Missing" next to the row's ``missing``) gets its slug
+    followed by a short hash of the label itself: the same label always gets the same key.
     """
     distinct = list(dict.fromkeys(labels))
     bases = {label: slug(label) for label in distinct}
     shared = Counter(bases.values())
     return {
-        label: base if base and shared[base] == 1 and not _drops_letters(label) else _hashed(label)
+        label: base
+        if base and shared[base] == 1 and not _drops_letters(label) and base not in reserved
+        else _hashed(label)
         for label, base in bases.items()
     }
 
@@ -85,10 +89,12 @@ class Numbers:
         self.small_cell = small_cell
         self._keys: dict[str, dict[str, str]] = {}
 
-    def label_keys(self, group: str, labels: Iterable[str]) -> dict[str, str]:
+    def label_keys(
+        self, group: str, labels: Iterable[str], reserved: Collection[str] = ()
+    ) -> dict[str, str]:
         """The keys of ``labels`` under ``group`` (see :func:`label_keys`), remembered for
         :meth:`key`, which the generated text uses to find the same entries."""
-        keys = self._keys[group] = label_keys(labels)
+        keys = self._keys[group] = label_keys(labels, reserved)
         return keys
 
     def key(self, group: str, label: str) -> str:
@@ -101,10 +107,16 @@ class Numbers:
         self._entries[key] = Number(value, text, unit, method)
 
     def add_count(
-        self, key: str, count: int, mark: sup.Mark, unit: str | None = "patients"
+        self,
+        key: str,
+        count: int,
+        mark: sup.Mark,
+        unit: str | None = "patients",
+        method: str | None = None,
     ) -> None:
         """A count, or (suppressed) value None with '<k' or '*' as text."""
-        self.add(key, None if mark else count, fmt.count(count, mark), unit, self.why(mark))
+        why = self.why(mark) or method
+        self.add(key, None if mark else count, fmt.count(count, mark), unit, why)
 
     def add_percent(
         self, key: str, count: int, n: int, mark: sup.Mark, value: Any, unit: str | None = "%"
@@ -211,27 +223,27 @@ def _flow(numbers: Numbers, results: StudyResults) -> None:
 
 
 def _distribution(numbers: Numbers, key: str, d: Distribution, unit: str | None, decimals: int):
-    numbers.add(
-        f"{key}.median", d.median, fmt.decimal(d.median, decimals), unit, "median (R type 7)"
-    )
-    numbers.add(f"{key}.min", d.minimum, fmt.decimal(d.minimum, decimals), unit)
-    numbers.add(f"{key}.max", d.maximum, fmt.decimal(d.maximum, decimals), unit)
+    how = _checks.distribution_methods()
+    numbers.add(f"{key}.median", d.median, fmt.decimal(d.median, decimals), unit, how["median"])
+    numbers.add(f"{key}.min", d.minimum, fmt.decimal(d.minimum, decimals), unit, how["min"])
+    numbers.add(f"{key}.max", d.maximum, fmt.decimal(d.maximum, decimals), unit, how["max"])
     text = f"{fmt.decimal(d.minimum, decimals)}{fmt.DASH}{fmt.decimal(d.maximum, decimals)}"
-    numbers.add(f"{key}.range", [d.minimum, d.maximum], text, unit)
+    numbers.add(f"{key}.range", [d.minimum, d.maximum], text, unit, how["range"])
 
 
 def _summary_numbers(
-    numbers: Numbers, key: str, d: Distribution, unit: str | None, decimals: int, summary: str
+    numbers: Numbers, key: str, d: Distribution, unit: str | None, decimals: int
 ) -> None:
-    """The quartiles or the mean and SD, for the rows of Table I that print them."""
-    if summary == "median_iqr":
-        low, high = fmt.decimal(d.q1, decimals), fmt.decimal(d.q3, decimals)
-        numbers.add(f"{key}.q1", d.q1, low, unit, "first quartile (R type 7)")
-        numbers.add(f"{key}.q3", d.q3, high, unit, "third quartile (R type 7)")
-        numbers.add(f"{key}.iqr", [d.q1, d.q3], f"{low}{fmt.DASH}{high}", unit)
-    elif summary == "mean_sd":
-        numbers.add(f"{key}.mean", d.mean, fmt.decimal(d.mean, decimals + 1), unit, "mean")
-        numbers.add(f"{key}.sd", d.sd, fmt.decimal(d.sd, decimals + 1), unit, "SD (n - 1)")
+    """The quartiles, mean and SD of every continuous row of Table I, whichever it prints
+    (what a statistician checks the row against), with the counts of values and missing."""
+    how = _checks.distribution_methods()
+    low, high = fmt.decimal(d.q1, decimals), fmt.decimal(d.q3, decimals)
+    numbers.add(f"{key}.q1", d.q1, low, unit, how["q1"])
+    numbers.add(f"{key}.q3", d.q3, high, unit, how["q3"])
+    numbers.add(f"{key}.iqr", [d.q1, d.q3], f"{low}{fmt.DASH}{high}", unit, how["iqr"])
+    numbers.add(f"{key}.mean", d.mean, fmt.decimal(d.mean, decimals + 1), unit, how["mean"])
+    numbers.add(f"{key}.sd", d.sd, fmt.decimal(d.sd, decimals + 1), unit, how["sd"])
+    _checks.continuous_counts(numbers, key, d)
 
 
 def _characteristics(numbers: Numbers, results: StudyResults) -> None:
@@ -240,16 +252,18 @@ def _characteristics(numbers: Numbers, results: StudyResults) -> None:
         if c.distribution is not None:
             decimals = 0 if c.variable == "age" else 1
             _distribution(numbers, key, c.distribution, c.unit, decimals)
-            _summary_numbers(numbers, key, c.distribution, c.unit, decimals, c.summary)
+            _summary_numbers(numbers, key, c.distribution, c.unit, decimals)
             continue
-        marks, _ = sup.characteristic_marks(c, numbers.small_cell)
-        keys = numbers.label_keys(key, (lvl.level for lvl in c.levels))
+        marks, missing = sup.characteristic_marks(c, numbers.small_cell)
+        reserved = _checks.CHARACTERISTIC_KEYS
+        keys = numbers.label_keys(key, (lvl.level for lvl in c.levels), reserved)
         for lvl, mark in zip(c.levels, marks, strict=True):
             sub = f"{key}.{keys[lvl.level]}"
             numbers.add_count(f"{sub}.n", lvl.count, mark)
             numbers.add_percent(f"{sub}.pct", lvl.count, lvl.n, mark, lvl.percent)
             text = fmt.n_percent(lvl.count, lvl.n, mark)
             numbers.add(f"{sub}.text", None if mark else lvl.count, text, None, numbers.why(mark))
+        _checks.categorical_counts(numbers, key, c, marks, missing)
 
 
 def _markers(numbers: Numbers, results: StudyResults) -> None:
@@ -281,6 +295,8 @@ def _km(numbers: Numbers, key: str, km: KMEstimate, unit: str) -> None:
 def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str) -> None:
     _km(numbers, endpoint.kind, endpoint.overall, unit)
     _landmarks(numbers, endpoint, unit)
+    curve = [(endpoint.kind, endpoint.overall.label, None)]
+    _checks.at_risk(numbers, curve, endpoint.risk, [landmark_key(t) for t in endpoint.risk.times])
     for grouped in endpoint.by:
         _grouped(numbers, f"{endpoint.kind}.by.{grouped.factor}", grouped, unit, style)
     for model in endpoint.univariate:
@@ -347,35 +363,44 @@ def _pct(x: float | None) -> str:
 
 
 def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:
-    """A Cox model: each term's HR, CI and Wald p; the model's n, events, global tests, EPV."""
+    """A Cox model: each term's HR, CI and Wald p; the model's n, events, global tests, EPV;
+    and what a statistician checks it against (see ``_checks``), each with its R call."""
     method = f"Cox proportional hazards, {model.ties} ties; Wald CI and p"
+    fit = _checks.cox_call(model)
+    summary = f"summary({fit})"
     k = numbers.small_cell
-    numbers.add_count(f"{key}.n", model.n, sup.single(model.n, model.n, k))
-    numbers.add_count(f"{key}.events", model.events, sup.single(model.events, model.n, k), "events")
-    for test, name in (
-        (model.likelihood_ratio, "lr"),
-        (model.score, "score"),
-        (model.wald, "wald"),
+    numbers.add_count(f"{key}.n", model.n, sup.single(model.n, model.n, k), method=f"R: {fit}$n")
+    numbers.add_count(f"{key}.events", model.events, sup.single(model.events, model.n, k),
+                      "events", f"R: {fit}$nevent")  # fmt: skip
+    wald_df = model.wald.df if model.wald is not None else 0
+    for test, name, call in (
+        (model.likelihood_ratio, "lr", f'{summary}$logtest["pvalue"]'),
+        (model.score, "score", f'{summary}$sctest["pvalue"]'),
+        (model.wald, "wald", f"pchisq({fit}$wald.test, {wald_df}, lower.tail = FALSE)"),
     ):
         if test is not None:
             numbers.add(f"{key}.{name}_p", test.p, fmt.p_value(test.p, style),
-                        method=f"{test.method}, {test.statistic:.3f} on {test.df} df")  # fmt: skip
-    for covariate, test in model.factor_tests.items():
-        numbers.add(
-            f"{key}.factor.{covariate}.p", test.p, fmt.p_value(test.p, style), method=test.method
-        )
+                        method=f"{test.method}, {test.statistic:.3f} on {test.df} df; "
+                        f"R: {call}")  # fmt: skip
+    _checks.cox_model(numbers, key, model, style)
     if model.events_per_variable is not None:
         epv = model.events_per_variable
-        numbers.add(f"{key}.epv", epv, f"{epv:.1f}", "events per variable")
+        numbers.add(f"{key}.epv", epv, f"{epv:.1f}", "events per variable",
+                    "events / number of estimated coefficients")  # fmt: skip
     if model.note:
         numbers.add(f"{key}.note", model.note, model.note)
     keys = numbers.label_keys(f"{key}.terms", (_term_label(t) for t in model.terms))
     for term in model.terms:
         sub = f"{key}.terms.{keys[_term_label(term)]}"
-        numbers.add(f"{sub}.hr", term.hr, fmt.hazard_ratio(term.hr), method=method)
-        numbers.add(f"{sub}.ci", [term.lower, term.upper], fmt.hr_ci(term.lower, term.upper))
-        numbers.add(f"{sub}.p", term.p, fmt.p_value(term.p, style), method="Wald")
+        # The R calls where there is a number; R's for a term without one would mislead.
+        r_hr, r_ci, r_p = _checks.term_methods(model, term) if term.hr is not None else 3 * ("",)
+        hr = fmt.hazard_ratio(term.hr)
+        numbers.add(f"{sub}.hr", term.hr, hr, method=f"{method}{r_hr}")
+        ci = fmt.hr_ci(term.lower, term.upper)
+        numbers.add(f"{sub}.ci", [term.lower, term.upper], ci, method=r_ci and f"Wald CI{r_ci}")
+        numbers.add(f"{sub}.p", term.p, fmt.p_value(term.p, style), method=f"Wald{r_p}")
         numbers.add(f"{sub}.label", term.label, term.label)
+        _checks.cox_term(numbers, sub, model, term)
 
 
 def _term_label(term: Any) -> str:
@@ -383,19 +408,38 @@ def _term_label(term: Any) -> str:
 
 
 def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: str) -> None:
-    keys = numbers.label_keys(key, g.levels)
+    keys = numbers.label_keys(key, g.levels, _checks.GROUPED_KEYS)
     for level, km in zip(g.levels, g.estimates, strict=True):
         _km(numbers, f"{key}.{keys[level]}", km, unit)
     if g.landmarks:  # one tuple per level when the endpoint declares landmarks
         for level, km, marks in zip(g.levels, g.estimates, g.landmarks, strict=True):
             _survival_at(numbers, f"{key}.{keys[level]}", km, marks, unit, g.factor, level)
+    curves = [
+        (
+            f"{key}.{keys[level]}",
+            km.label,
+            f"{_checks.r_name(g.factor)} == {_checks.r_string(level)}",
+        )
+        for level, km in zip(g.levels, g.estimates, strict=True)
+    ]
+    _checks.at_risk(numbers, curves, g.risk, [landmark_key(t) for t in g.risk.times])
     if g.logrank is not None:
         lr = g.logrank
+        call = f"survdiff(Surv(time, status) ~ {_checks.r_name(g.factor)})"
         method = f"{lr.method}, chi-square {lr.chisq:.3f} on {lr.df} df"
-        numbers.add(f"{key}.logrank_p", lr.p, fmt.p_value(lr.p, style), method=method)
-        numbers.add(f"{key}.logrank_df", lr.df, str(lr.df), "df", method=method)
+        numbers.add(
+            f"{key}.logrank_p",
+            lr.p,
+            fmt.p_value(lr.p, style),
+            method=f"{method}; R: pchisq({call}$chisq, {lr.df}, lower.tail = FALSE)",
+        )
+        numbers.add(f"{key}.logrank_df", lr.df, str(lr.df), "df",
+                    method=f"{method}; R: sum({call}$exp > 0) - 1")  # fmt: skip
+        estimates = dict(zip(g.levels, g.estimates, strict=True))
+        _checks.logrank_table(numbers, key, keys, estimates, lr, g.factor)
     if g.cox is None:
         return
+    _cox(numbers, f"{key}.cox", g.cox, style)
     method = f"Cox, {g.cox.ties} ties, Wald CI"
     term = g.cox.terms[0] if len(g.cox.terms) == 1 else None
     if term is not None:
