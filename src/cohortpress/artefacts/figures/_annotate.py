@@ -58,7 +58,7 @@ def step_segments(time: np.ndarray, surv: np.ndarray, weight: float = 1.0) -> Se
 
 
 def lines(
-    x0: list[float], y0: list[float], x1: list[float], y1: list[float], weight: float
+    x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, weight: float
 ) -> Segments:
     """Straight guides (median lines) as segments of one weight."""
     x0_, y0_, x1_, y1_ = (np.asarray(v, dtype=float) for v in (x0, y0, x1, y1))
@@ -102,7 +102,7 @@ def place(
     Returns the chosen box in display coordinates (left, bottom, right, top), padding
     included, and what it covers (0 where it covers nothing).
     """
-    dpi = ax.figure.dpi
+    dpi = ax.get_figure(root=True).dpi  # pyright: ignore[reportOptionalMemberAccess]
     pad, inset = PAD_POINTS * dpi / 72, INSET_POINTS * dpi / 72
     extent = text.get_window_extent(renderer)
     width, height = extent.width + 2 * pad, extent.height + 2 * pad

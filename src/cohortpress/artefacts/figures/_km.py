@@ -32,6 +32,7 @@ from cohortpress.artefacts.figures._theme import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import numpy as np
     import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -58,10 +59,10 @@ TABLE_TITLE = "Number at risk"
 class KMFigure:
     """Everything one Kaplan–Meier panel draws, already computed from the estimates."""
 
-    curves: pd.DataFrame
-    marks: pd.DataFrame | None
-    medians: pd.DataFrame
-    risk: pd.DataFrame
+    curves: dict[str, tuple[np.ndarray, np.ndarray]]  # group: (time, S(t)) of each vertex
+    marks: dict[str, tuple[np.ndarray, np.ndarray]] | None  # group: censoring marks
+    medians: np.ndarray  # one guide per row: x, y, xend, yend
+    risk: dict[str, list[tuple[float, str]]]  # group: (time, number at risk as printed)
     colours: dict[str, str]
     linestyles: dict[str, Any]
     breaks: list[float]
@@ -90,7 +91,7 @@ class KMFigure:
         table = self._label_gap(measure) + max(
             (measure.text(g, SMALL_SIZE)[0] for g in self.groups), default=0.0
         )
-        ends = [f"{self.breaks[-1]:g}" if self.breaks else "", *self.risk["text"]]
+        ends = [_tick(self.breaks[-1]) if self.breaks else "", *self._counts()]
         right = 0.5 * max(measure.text(t, SMALL_SIZE)[0] for t in ends)
         return Margins(PAD + max(curves, table), PAD + right, top, bottom)
 
@@ -131,7 +132,7 @@ class KMFigure:
     def _label_gap(self, measure: Measure) -> float:
         """Gap between the group labels and the axes: the numbers at time 0 are centred on
         the axis, so half the widest number must clear the labels."""
-        widest = max((measure.text(t, SMALL_SIZE)[0] for t in self.risk["text"]), default=0.0)
+        widest = max((measure.text(t, SMALL_SIZE)[0] for t in self._counts()), default=0.0)
         return 0.5 * widest + points(4)
 
     # --- drawing --------------------------------------------------------------------------
@@ -162,23 +163,23 @@ class KMFigure:
             self._draw_annotation(ax, figure)
 
     def _draw_curves(self, ax: Axes, limits: tuple[float, float]) -> None:
-        for _, row in self.medians.iterrows():
+        for x, y, xend, yend in self.medians:
             ax.plot(
-                [row["x"], row["xend"]], [row["y"], row["yend"]],
+                [x, xend], [y, yend],
                 color=REFERENCE_LINE, linestyle=(0, (4, 3)), linewidth=THEME.guide, zorder=1,
             )  # fmt: skip
         for group in self.groups:
-            curve = self.curves.loc[self.curves["group"] == group]
+            time, surv = self.curves[group]
             ax.plot(
-                curve["time"].to_numpy(), curve["surv"].to_numpy(), drawstyle="steps-post",
+                time, surv, drawstyle="steps-post",
                 color=self.colours[group], linestyle=self.linestyles[group],
                 linewidth=THEME.curve, zorder=3, label=group,
             )  # fmt: skip
         if self.marks is not None:
             for group in self.groups:
-                marks = self.marks.loc[self.marks["group"] == group]
+                time, surv = self.marks[group]
                 ax.scatter(
-                    marks["time"].to_numpy(), marks["surv"].to_numpy(), marker="+",
+                    time, surv, marker="+",
                     s=MARK_POINTS**2, linewidths=0.9, color=self.colours[group], zorder=4,
                 )  # fmt: skip
         ax.set_xlim(*limits)
@@ -216,10 +217,9 @@ class KMFigure:
         table.set_ylim(-0.5, n - 0.5)
         rows = range(n - 1, -1, -1)  # the first group on top
         for row, group in zip(rows, self.groups, strict=True):
-            part = self.risk.loc[self.risk["group"] == group]
-            for time, text in zip(part["time"], part["text"], strict=True):
+            for time, text in self.risk[group]:
                 table.text(
-                    float(time), row, text, ha="center", va="center", fontsize=SMALL_SIZE,
+                    time, row, text, ha="center", va="center", fontsize=SMALL_SIZE,
                     color=self.colours[group], clip_on=False,
                 )  # fmt: skip
         table.set_yticks(list(rows), self.groups)
@@ -258,22 +258,32 @@ class KMFigure:
 
     def segments(self, ax: Axes) -> ann.Segments:
         """What the annotation should not cover: curves, censoring marks, median guides."""
-        parts = []
-        for group in self.groups:
-            curve = self.curves.loc[self.curves["group"] == group]
-            parts.append(ann.step_segments(curve["time"].to_numpy(), curve["surv"].to_numpy()))
-        if self.marks is not None and len(self.marks):
-            width = ax.transData.inverted().transform(
-                [(0, 0), (MARK_POINTS / 72 * ax.figure.dpi, 0)]
+        parts = [ann.step_segments(*self.curves[group]) for group in self.groups]
+        if self.marks is not None:
+            ends = ax.transData.inverted().transform(
+                [(0, 0), (MARK_POINTS / 72 * self._dpi(ax), 0)]
             )
-            half = abs(width[1, 0] - width[0, 0]) / 2
-            parts.append(
-                ann.marks(self.marks["time"].to_numpy(), self.marks["surv"].to_numpy(), half)
-            )
+            half = abs(ends[1, 0] - ends[0, 0]) / 2
+            parts += [ann.marks(*self.marks[group], half) for group in self.groups]
         m = self.medians
-        parts.append(ann.lines(list(m["x"]), list(m["y"]), list(m["xend"]), list(m["yend"]),
-                               ann.GUIDE_WEIGHT))  # fmt: skip
+        parts.append(ann.lines(m[:, 0], m[:, 1], m[:, 2], m[:, 3], ann.GUIDE_WEIGHT))
         return ann.Segments.join(parts)
+
+    @staticmethod
+    def _dpi(ax: Axes) -> float:
+        return ax.get_figure(root=True).dpi  # pyright: ignore[reportOptionalMemberAccess]
+
+    def _counts(self) -> list[str]:
+        return [text for rows in self.risk.values() for _, text in rows]
+
+
+def _by_group(frame: pd.DataFrame, columns: list[str], labels: list[str]) -> dict[str, Any]:
+    """The columns of each group's rows as arrays, for every label (empty where it has none)."""
+    parts = dict(list(frame.groupby("group", observed=True, sort=False)))
+    empty = frame.iloc[:0]
+    return {
+        label: tuple(parts.get(label, empty)[c].to_numpy() for c in columns) for label in labels
+    }
 
 
 def figure_km(
@@ -333,11 +343,18 @@ def figure_km(
     breaks = shown if thinned else list(time_breaks if time_breaks is not None else risk.times)
     x_max = max([data.last_time(estimates), *breaks, *risk.times]) or 1.0
     marked = data.marks_readable(estimates) if censor_marks is None else censor_marks
+    curves = data.curve_frame(estimates, x_max)
+    table = data.risk_frame(risk, labels, shown, small_cell)
     return KMFigure(
-        curves=data.curve_frame(estimates, x_max),
-        marks=data.censor_frame(estimates, x_max) if marked else None,
-        medians=data.median_segments(estimates if median_lines else []),
-        risk=data.risk_frame(risk, labels, shown, small_cell),
+        curves=_by_group(curves, ["time", "surv"], labels),
+        marks=_by_group(data.censor_frame(estimates, x_max), ["time", "surv"], labels)
+        if marked
+        else None,
+        medians=data.median_segments(estimates if median_lines else []).to_numpy(),
+        risk={
+            group: [(float(t), str(text)) for t, text in zip(times, texts, strict=True)]
+            for group, (times, texts) in _by_group(table, ["time", "text"], labels).items()
+        },
         colours=group_colours(labels),
         linestyles=group_linestyles(labels),
         breaks=[float(b) for b in breaks],
