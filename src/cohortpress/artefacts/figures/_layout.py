@@ -72,16 +72,21 @@ class Measure:
         self._renderer = renderer
         self._dpi = dpi
         self._family = family
+        self._widths: dict[tuple[str, float, str], float] = {}  # panels repeat their labels
 
     def text(self, text: str, size: float, weight: str = "normal") -> tuple[float, float]:
         """Width and height of ``text`` (several lines: the widest, and all of them)."""
-        prop = FontProperties(family=self._family, size=size, weight=weight)
         lines = text.split("\n")
-        widths = [
-            self._renderer.get_text_width_height_descent(line or " ", prop, ismath=False)[0]
-            for line in lines
-        ]
-        return max(widths) / self._dpi, len(lines) * LINE_SPACING * size / 72
+        width = max(self._width(line or " ", size, weight) for line in lines)
+        return width, len(lines) * LINE_SPACING * size / 72
+
+    def _width(self, line: str, size: float, weight: str) -> float:
+        key = (line, size, weight)
+        if key not in self._widths:
+            prop = FontProperties(family=self._family, size=size, weight=weight)
+            pixels = self._renderer.get_text_width_height_descent(line, prop, ismath=False)[0]
+            self._widths[key] = pixels / self._dpi
+        return self._widths[key]
 
     def wrap(self, text: str, size: float, width: float) -> str:
         """``text`` on as few lines as fit ``width`` inches (a long word keeps its line)."""
