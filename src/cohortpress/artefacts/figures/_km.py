@@ -50,7 +50,7 @@ Y_EXPAND = 0.02
 # wider legends list one group per line. Widths are estimated at 0.6 em per character.
 TITLE_CHARACTERS = 34
 LEGEND_INCHES = 2.2
-MAX_TABLE_SHARE = 0.4  # never give the table more than this share of the panel's height
+TABLE_GAP, TITLE_GAP = 6.0, 2.0  # points above the table's title and between it and the rows
 MARK_POINTS = 5.5  # censoring mark width
 TABLE_TITLE = "Number at risk"
 
@@ -82,9 +82,8 @@ class KMFigure:
     def margins(self, measure: Measure, cell: Box) -> Margins:
         """Room for the legend and letter above, the axis titles and table to the left and
         below, and half the last tick label to the right."""
-        top = PAD + self._header(measure)
-        bottom = PAD + self._x_decoration(measure) + self._table_block(cell)
-        ylabel = self._ylabel(measure, cell.height - top - bottom)
+        top, bottom = self._top(measure), self._bottom(measure)
+        ylabel = self._ylabel(measure, cell)
         tick = max(measure.text(label, SMALL_SIZE)[0] for label in _survival_labels(self.percent))
         curves = axis_decoration(THEME) + tick + points(THEME.title_pad)
         curves += text_height(BASE_SIZE, ylabel.count("\n") + 1)
@@ -95,14 +94,19 @@ class KMFigure:
         right = 0.5 * max(measure.text(t, SMALL_SIZE)[0] for t in ends)
         return Margins(PAD + max(curves, table), PAD + right, top, bottom)
 
-    def _header(self, measure: Measure) -> float:
+    def _top(self, measure: Measure) -> float:
         """Height above the axes: the legend's rows, or the panel letter, whichever is taller."""
         rows = (
             0 if len(self.groups) == 1 else 1 if not self._vertical_legend() else len(self.groups)
         )
         legend = points(SMALL_SIZE * (1.3 * rows + 0.5 * (rows - 1) + 0.8)) if rows else 0.0
         letter = measure.text(self.panel, THEME.tag, "bold")[1] if self.panel else 0.0
-        return max(legend, letter, points(SMALL_SIZE * 0.6))
+        return PAD + max(legend, letter, points(SMALL_SIZE * 0.6))
+
+    def _bottom(self, measure: Measure) -> float:
+        """Height below the axes: tick labels, the time axis title, the table and its title.
+        The table is never squeezed (its rows would overlap): the curves take what is left."""
+        return PAD + self._x_decoration(measure) + self._table_title() + self._table_height()
 
     def _vertical_legend(self) -> bool:
         return _legend_width(self.groups) > LEGEND_INCHES
@@ -121,12 +125,14 @@ class KMFigure:
         """Inches of the table's rows: one text line per group, each 1.6 lines apart."""
         return len(self.groups) * points(1.6 * SMALL_SIZE)
 
-    def _table_block(self, cell: Box) -> float:
-        """The table and its title, as laid out under the time axis title."""
-        title = points(6) + text_height(SMALL_SIZE) + points(2)
-        return min(title + self._table_height(), MAX_TABLE_SHARE * cell.height)
+    @staticmethod
+    def _table_title() -> float:
+        """The table's title with the space above and below it."""
+        return points(TABLE_GAP) + text_height(SMALL_SIZE) + points(TITLE_GAP)
 
-    def _ylabel(self, measure: Measure, height: float) -> str:
+    def _ylabel(self, measure: Measure, cell: Box) -> str:
+        """The survival axis title, on two lines (or more) where one is taller than the axes."""
+        height = cell.height - self._top(measure) - self._bottom(measure)
         return measure.wrap(self.ylabel, BASE_SIZE, max(height, 0.5))
 
     def _label_gap(self, measure: Measure) -> float:
@@ -142,7 +148,7 @@ class KMFigure:
         ax = figure.add_axes(axes.fraction(figure))
         limits = (-X_EXPAND * self.x_max, (1 + X_EXPAND) * self.x_max)
         self._draw_curves(ax, limits)
-        self._draw_axes(ax, measure, axes.height)
+        self._draw_axes(ax, self._ylabel(measure, cell))
         if len(self.groups) > 1:
             self._draw_legend(ax)
         if self.panel:
@@ -153,8 +159,7 @@ class KMFigure:
             )  # fmt: skip
         table = Box(
             axes.left,
-            axes.bottom - self._x_decoration(measure) - points(8) - text_height(SMALL_SIZE)
-            - self._table_height(),
+            axes.bottom - self._x_decoration(measure) - self._table_title() - self._table_height(),
             axes.width,
             self._table_height(),
         )  # fmt: skip
@@ -185,12 +190,12 @@ class KMFigure:
         ax.set_xlim(*limits)
         ax.set_ylim(-Y_EXPAND, 1 + Y_EXPAND)
 
-    def _draw_axes(self, ax: Axes, measure: Measure, height: float) -> None:
+    def _draw_axes(self, ax: Axes, ylabel: str) -> None:
         ticks = [i / 5 for i in range(6)]
         ax.set_yticks(ticks, _survival_labels(self.percent))
         ax.set_xticks(self.breaks, [_tick(b) for b in self.breaks])
         ax.set_xlabel(self.time_label, fontsize=BASE_SIZE)
-        ax.set_ylabel(self._ylabel(measure, height), fontsize=BASE_SIZE)
+        ax.set_ylabel(ylabel, fontsize=BASE_SIZE)
 
     def _draw_legend(self, ax: Axes) -> None:
         handles = [
@@ -234,7 +239,7 @@ class KMFigure:
             spine.set_visible(False)
         figure.text(
             (cell.left + PAD) / figure.get_figwidth(),
-            (box.top + points(2)) / figure.get_figheight(),
+            (box.top + points(TITLE_GAP)) / figure.get_figheight(),
             TABLE_TITLE, size=SMALL_SIZE, weight="bold", ha="left", va="bottom",
         )  # fmt: skip
 
