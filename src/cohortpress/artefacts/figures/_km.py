@@ -390,7 +390,7 @@ def _survival_labels(percent: bool) -> list[str]:
 
 
 def _tick(value: float) -> str:
-    """A time tick as plotnine labelled it: whole numbers without a decimal point."""
+    """A time tick: whole numbers without a decimal point (500, not 500.0)."""
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 

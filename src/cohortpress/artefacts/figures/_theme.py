@@ -70,7 +70,7 @@ class theme_manuscript:  # noqa: N801 (named as the theme it replaces)
     for a figure printed at its saved size (about 17 cm wide for a full page width).
 
     Axis, legend and table text are 90% of ``base_size``, panel letters bold at 130%. Lines
-    are in points: the curve weight is ggplot2's 0.7 mm line as survminer draws it.
+    are in points, as the figures had them before (curves 1.24 pt, guides 0.71 pt).
     The legend sits above the panel so it never covers a curve or a bar.
     """
 
