@@ -18,9 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 from matplotlib.collections import PathCollection
 from matplotlib.path import Path as MplPath
 from matplotlib.testing.compare import compare_images
+from matplotlib.transforms import Bbox
 
 from cohortpress.analyse import analyse
 from cohortpress.analyse._km import km_estimate, risk_table
@@ -39,6 +42,7 @@ from cohortpress.artefacts.figures import (
     survival_axis_title,
     theme_manuscript,
 )
+from cohortpress.artefacts.figures import _annotate as annotate
 from cohortpress.artefacts.figures import _km as km_figure
 from cohortpress.artefacts.figures import _km_data as km_data
 from cohortpress.artefacts.figures._theme import group_colours
@@ -382,6 +386,58 @@ def test_annotation_covers_no_curve_on_generated_curves(seed: int) -> None:
     note = "Median (days)\nHigh: 1,077\nLow: 283\nHR 0.31 (95% CI 0.11–0.86)\nLog-rank p = 0.019"
     figure = _drawn(_km(*_groups(seed, "LMR"), annotation=note, panel="A"), 3.5, 5.0)
     _assert_annotation_covers_no_curve(figure)
+
+
+def _free_corner_exists(figure: Figure) -> bool:
+    """Whether the annotation's box, padded as the placement pads it, fits in a corner of the
+    axes clear of every drawn line (median guides included) and censoring mark."""
+    km_ax = figure.axes[0]
+    text, frame = km_ax.texts[0], km_ax.get_window_extent()
+    pad, inset = (points * figure.dpi / 72 for points in (annotate.PAD_POINTS,
+                                                            annotate.INSET_POINTS))  # fmt: skip
+    extent = text.get_window_extent()
+    width, height = extent.width + 2 * pad, extent.height + 2 * pad
+    lines = [MplPath(km_ax.transData.transform(np.c_[np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]]))
+             for x, y in (line.get_data() for line in km_ax.get_lines())]  # fmt: skip
+    offsets = [c.get_offsets() for c in km_ax.collections if isinstance(c, PathCollection)]
+    marks = km_ax.transData.transform(np.vstack(offsets)) if offsets else np.zeros((0, 2))
+    half = km_figure.MARK_POINTS * figure.dpi / 72 / 2
+    for cx, cy in annotate.CORNERS:
+        x0 = frame.x0 + inset if cx == 0 else frame.x1 - inset - width
+        y0 = frame.y0 + inset if cy == 0 else frame.y1 - inset - height
+        box = Bbox.from_bounds(x0, y0, width, height)
+        near = Bbox.from_extents(x0 - half, y0 - half, x0 + width + half, y0 + height + half)
+        if not any(p.intersects_bbox(box, filled=False) for p in lines) and not (
+            near.count_contains(marks)
+        ):
+            return True
+    return False
+
+
+@NO_DRAWING_WARNINGS
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    seeds=st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)),
+    scales=st.tuples(st.floats(100, 5000), st.floats(100, 5000)),
+    n=st.integers(5, 60),
+    lines=st.integers(1, 5),
+)
+def test_annotation_covers_no_curve_when_a_corner_is_free(
+    seeds: tuple[int, int], scales: tuple[float, float], n: int, lines: int
+) -> None:
+    """Whenever the annotation fits in a free corner, what is drawn covers no curve: the
+    placement never trades a free place for a cheaper-looking one over a curve."""
+    estimates = [
+        km_estimate(*_cohort(seed, n, scale), label=label)
+        for seed, scale, label in zip(seeds, scales, ("High", "Low"), strict=True)
+    ]
+    note = "\n".join(["Median (days)", "High: 1,077", "Low: 283",
+                      "HR 0.31 (95% CI 0.11–0.86)", "Log-rank p = 0.019"][:lines])  # fmt: skip
+    figure = _drawn(_km(estimates, risk_table(estimates, DAYS), annotation=note), 3.5, 4.0)
+    free = _free_corner_exists(figure)
+    event(f"a free corner: {free}")
+    if free:
+        _assert_annotation_covers_no_curve(figure)
 
 
 def test_annotation_prefers_a_free_corner() -> None:
