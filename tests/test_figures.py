@@ -1,6 +1,6 @@
 """Manuscript figures: baseline images plus checks of what each figure shows.
 
-Image tests follow plotnine's own: DejaVu Sans (shipped with matplotlib), a fixed 72 dpi,
+Image tests follow matplotlib's own: DejaVu Sans (shipped with matplotlib), a fixed 72 dpi,
 ``matplotlib.testing.compare.compare_images`` with a tolerance; the drawn image and a copy of
 the baseline go to ``tests/result_images/test_figures/`` for inspection. ``make test-update``
 (``--snapshot-update``) rewrites the baselines; look at them before committing.
@@ -8,46 +8,62 @@ the baseline go to ``tests/result_images/test_figures/`` for inspection. ``make 
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 from matplotlib.collections import PathCollection
+from matplotlib.path import Path as MplPath
 from matplotlib.testing.compare import compare_images
-from plotnine import theme_classic
+from matplotlib.transforms import Bbox
 
+from cohortpress.analyse import analyse
 from cohortpress.analyse._km import km_estimate, risk_table
 from cohortpress.analyse._results import KMEstimate, QuantileEstimate, RiskTable
 from cohortpress.artefacts import figures
+from cohortpress.artefacts._figures import _annotation
 from cohortpress.artefacts.figures import (
+    KMFigure,
     WaterfallFigure,
     _parallel,
+    draw_figure,
     figure_km,
     figure_panels,
     figure_waterfall,
     save_figure,
+    survival_axis_title,
     theme_manuscript,
 )
+from cohortpress.artefacts.figures import _annotate as annotate
 from cohortpress.artefacts.figures import _km as km_figure
 from cohortpress.artefacts.figures import _km_data as km_data
-from cohortpress.artefacts.figures._save import sized_plot
 from cohortpress.artefacts.figures._theme import group_colours
+from cohortpress.derive import derive_cohort
+from cohortpress.pipeline import check_workbook
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-    from plotnine.composition import Compose
+
+    from cohortpress.analyse import StudyResults
+    from cohortpress.config import StudyConfig
 
 HERE = Path(__file__).parent
+ROOT = HERE.parent
 BASELINES = HERE / "baseline_images" / "test_figures"
 RESULTS = HERE / "result_images" / "test_figures"
 TOLERANCE = 2
 DPI = 72
 DAYS = (0.0, 500.0, 1000.0, 1500.0, 2000.0)
-NO_PLOTNINE_WARNINGS = pytest.mark.filterwarnings("error::plotnine.exceptions.PlotnineWarning")
+NO_DRAWING_WARNINGS = pytest.mark.filterwarnings("error::UserWarning")  # matplotlib's kind
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -73,10 +89,9 @@ def _overall(seed: int = 3) -> tuple[list[KMEstimate], RiskTable]:
     return estimates, risk_table(estimates, DAYS)
 
 
-def _km(estimates: list[KMEstimate], risk: RiskTable, **kwargs: Any) -> Compose:
-    return figure_km(
-        estimates, risk=risk, time_label="Time (days)", ylabel="Overall survival", **kwargs
-    )
+def _km(estimates: list[KMEstimate], risk: RiskTable, **kwargs: Any) -> KMFigure:
+    options = {"time_label": "Time (days)", "ylabel": "Overall survival", **kwargs}
+    return figure_km(estimates, risk=risk, **options)
 
 
 def _responses(n: int, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
@@ -90,8 +105,8 @@ def _responses(n: int, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
 
 def _drawn(fig: object, width: float, height: float) -> Figure:
     """The laid-out matplotlib figure, as ``save_figure`` draws it."""
-    figure = sized_plot(fig, width, height, DPI).draw()
-    FigureCanvasAgg(figure).draw()
+    figure = draw_figure(fig, width, height, DPI)  # pyright: ignore[reportArgumentType]
+    figure.canvas.draw()
     return figure
 
 
@@ -102,7 +117,7 @@ def _assert_image(request: pytest.FixtureRequest, fig: object, name: str, size: 
     """Compare the PNG that ``save_figure`` would write (the SVG is left to its own test)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     actual = RESULTS / f"{name}.png"
-    sized_plot(fig, *size, DPI).draw().savefig(actual, dpi=DPI, metadata={"Software": None})
+    draw_figure(fig, *size, DPI).savefig(actual, dpi=DPI, metadata={"Software": None})
     expected = BASELINES / f"{name}.png"
     if request.config.getoption("--snapshot-update", default=False):
         BASELINES.mkdir(parents=True, exist_ok=True)
@@ -113,7 +128,7 @@ def _assert_image(request: pytest.FixtureRequest, fig: object, name: str, size: 
     assert error is None, error
 
 
-@NO_PLOTNINE_WARNINGS
+@NO_DRAWING_WARNINGS
 def test_km_two_groups_image(request: pytest.FixtureRequest) -> None:
     estimates, risk = _groups(1, "LMR")
     note = "Median 1,077 vs 283 days\nHR 0.31 (95% CI 0.11–0.86)\nLog-rank p = 0.019"
@@ -121,7 +136,7 @@ def test_km_two_groups_image(request: pytest.FixtureRequest) -> None:
     _assert_image(request, fig, "km_two_groups", (3.5, 3.6))
 
 
-@NO_PLOTNINE_WARNINGS
+@NO_DRAWING_WARNINGS
 def test_km_panels_2x2_image(request: pytest.FixtureRequest) -> None:
     panels = [
         _km(*_groups(seed, marker), annotation="Log-rank p = 0.42", panel=letter)
@@ -132,18 +147,18 @@ def test_km_panels_2x2_image(request: pytest.FixtureRequest) -> None:
     _assert_image(request, figure_panels(panels, ncol=2), "km_panels_2x2", (7.0, 7.2))
 
 
-@NO_PLOTNINE_WARNINGS
+@NO_DRAWING_WARNINGS
 def test_km_overall_image(request: pytest.FixtureRequest) -> None:
     fig = _km(*_overall(), annotation="Median 543 days\n(95% CI 355–1,882)", panel="B")
     _assert_image(request, fig, "km_overall", (3.5, 3.6))
 
 
-@NO_PLOTNINE_WARNINGS
+@NO_DRAWING_WARNINGS
 def test_waterfall_image(request: pytest.FixtureRequest) -> None:
     _assert_image(request, figure_waterfall(*_responses(42)), "waterfall", (7.0, 2.9))
 
 
-@NO_PLOTNINE_WARNINGS
+@NO_DRAWING_WARNINGS
 def test_waterfall_binned_image(request: pytest.FixtureRequest) -> None:
     fig = figure_waterfall(*_responses(1000), max_bars=100)
     _assert_image(request, fig, "waterfall_binned", (7.0, 2.9))
@@ -158,9 +173,11 @@ def test_public_names_resolve() -> None:
 
 def test_theme_is_classic_with_journal_text() -> None:
     th = theme_manuscript(base_size=10)
-    assert isinstance(th, theme_classic)
-    assert th.getp(("axis_text", "size")) == pytest.approx(9)
-    assert th.getp("legend_position") == "top"
+    rc = th.rc()
+    assert rc["xtick.labelsize"] == rc["ytick.labelsize"] == pytest.approx(9)
+    assert not rc["axes.spines.top"] and not rc["axes.spines.right"] and not rc["axes.grid"]
+    assert th.legend_position == "top"
+    assert th.tag == pytest.approx(13)
 
 
 def test_curve_starts_at_one_and_steps_at_each_event_time() -> None:
@@ -180,7 +197,7 @@ def _marks(figure: Figure) -> np.ndarray:
     return np.vstack([c.get_offsets() for c in km_ax.collections if isinstance(c, PathCollection)])
 
 
-@NO_PLOTNINE_WARNINGS
+@NO_DRAWING_WARNINGS
 def test_one_censor_mark_per_censored_time_at_the_curve() -> None:
     estimates, risk = _groups(2, "NLR")
     marks = _marks(_drawn(_km(estimates, risk), 3.5, 3.6))
@@ -203,7 +220,7 @@ def test_median_guides_reach_each_median() -> None:
     assert (segments["yend"].iloc[1:] == 0).all()
 
 
-@NO_PLOTNINE_WARNINGS
+@NO_DRAWING_WARNINGS
 def test_risk_table_prints_the_risk_table_under_the_ticks() -> None:
     estimates, risk = _groups(1, "LMR")
     figure = _drawn(_km(estimates, risk), 3.5, 3.6)
@@ -216,7 +233,7 @@ def test_risk_table_prints_the_risk_table_under_the_ticks() -> None:
     np.testing.assert_allclose(text_x, tick_x * len(risk.n_risk), atol=0.5)  # pixels
 
 
-@NO_PLOTNINE_WARNINGS
+@NO_DRAWING_WARNINGS
 def test_a_registry_panel_stays_readable() -> None:
     """Thousands of censored patients: no band of + marks; six-digit counts: every other
     tick, each count whole (not clipped by the panel) and clear of its neighbours."""
@@ -243,7 +260,7 @@ def test_a_paper_sized_panel_keeps_every_tick_and_mark() -> None:
     assert km_data.readable_times(risk.times, risk) == list(risk.times)
 
 
-@NO_PLOTNINE_WARNINGS
+@NO_DRAWING_WARNINGS
 def test_risk_table_keeps_its_height_while_the_curves_grow() -> None:
     fig = _km(*_groups(1, "LMR"))
 
@@ -257,19 +274,23 @@ def test_risk_table_keeps_its_height_while_the_curves_grow() -> None:
     assert km_tall - km_short == pytest.approx(2.4, abs=0.05)
 
 
-def test_panels_fill_an_incomplete_row_and_copy_the_panels() -> None:
+def test_panels_fill_an_incomplete_row_and_draw_a_panel_in_each_place() -> None:
     panel = _km(*_overall())
     grid = figure_panels([panel, panel, panel], ncol=2)
-    assert [len(row) for row in grid] == [2, 2]
-    assert grid[0][0] is not grid[0][1]
-    assert type(grid[1][1]).__name__ == "plot_spacer"
+    assert [len(row) for row in grid.rows] == [2, 2]
+    assert grid.rows[1][1] is None
+    figure = _drawn(grid, 7.0, 7.2)
+    assert len(figure.axes) == 3 * 2  # curves and table of each panel; none for the blank
+    lefts = sorted({round(ax.get_position().x0, 6) for ax in figure.axes})
+    assert len(lefts) == 2  # axes aligned in two columns
 
 
 def test_stacking_below_a_km_figure_keeps_curves_and_table_together() -> None:
     panel = _km(*_overall())
-    stacked = panel / figure_waterfall(*_responses(12)).plot
-    assert len(stacked) == 2
-    assert stacked[0] is panel
+    figure = _drawn(figure_panels([panel, figure_waterfall(*_responses(12))], ncol=1), 7, 7)
+    curves, table, bars = (ax.get_position() for ax in figure.axes)
+    assert curves.y0 > table.y1 > table.y0 > bars.y1
+    assert table.y1 > curves.y0 - 0.1  # the table right under its curves
 
 
 def test_registry_sized_estimate_draws_from_a_bounded_number_of_points() -> None:
@@ -306,6 +327,188 @@ def test_text_is_fitted_to_a_half_page_panel() -> None:
     assert km_figure._legend_width(["Favourable", "Intermediate", "Poor"]) > km_figure.LEGEND_INCHES
 
 
+def _curve_paths(ax: Axes) -> list[MplPath]:
+    """The drawn step curves (solid or not, but not the grey median guides) in pixels."""
+    paths = []
+    for line in ax.get_lines():
+        if line.get_color() == km_figure.REFERENCE_LINE:
+            continue
+        x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+        steps = np.c_[np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]]  # as drawstyle steps-post
+        paths.append(MplPath(ax.transData.transform(steps)))
+    return paths
+
+
+def _assert_annotation_covers_no_curve(figure: Figure) -> None:
+    km_ax = figure.axes[0]
+    (text,) = km_ax.texts
+    box = text.get_window_extent()
+    assert box.width > 0 and box.height > 0
+    paths = _curve_paths(km_ax)
+    assert paths
+    crossed = [i for i, path in enumerate(paths) if path.intersects_bbox(box, filled=False)]
+    assert not crossed, f"{text.get_text()!r} crosses curve {crossed}"
+    for marks in (c for c in km_ax.collections if isinstance(c, PathCollection)):
+        points = km_ax.transData.transform(marks.get_offsets())
+        assert not box.count_contains(points)
+    inside = km_ax.get_window_extent()
+    assert inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0
+    assert box.y1 <= inside.y1
+
+
+@pytest.fixture(scope="module")
+def thyroid() -> tuple[StudyConfig, StudyResults]:
+    config, workbook, report = check_workbook(ROOT / "reports" / "thyroid")
+    assert report.ok
+    cohort = derive_cohort(workbook.patients, workbook.adverse_events, config)
+    return config, analyse(cohort, config)
+
+
+@NO_DRAWING_WARNINGS
+def test_thyroid_os_by_lmr_annotation_covers_no_curve(thyroid: tuple) -> None:
+    """The key figure of the thyroid study: the HR label used to be printed over a curve."""
+    config, results = thyroid
+    (lmr,) = [g for g in results.endpoint("os").by if g.factor == "LMR"]
+    note = _annotation(lmr, results.time_unit, config.statistics.resolved("p_style"))
+    assert "HR 0.21" in note
+    panel = figure_km(
+        list(lmr.estimates), risk=lmr.risk, time_label="Time from the start of sorafenib (days)",
+        ylabel="Overall survival probability", annotation=note, panel="D",
+        time_breaks=lmr.risk.times,
+    )  # fmt: skip
+    for size in ((3.5, 5.0), (3.5, 3.6), (5.0, 5.0)):  # the cell in the paper, and others
+        _assert_annotation_covers_no_curve(_drawn(panel, *size))
+
+
+@NO_DRAWING_WARNINGS
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_annotation_covers_no_curve_on_generated_curves(seed: int) -> None:
+    note = "Median (days)\nHigh: 1,077\nLow: 283\nHR 0.31 (95% CI 0.11–0.86)\nLog-rank p = 0.019"
+    figure = _drawn(_km(*_groups(seed, "LMR"), annotation=note, panel="A"), 3.5, 5.0)
+    _assert_annotation_covers_no_curve(figure)
+
+
+def _free_corner_exists(figure: Figure) -> bool:
+    """Whether the annotation's box, padded as the placement pads it, fits in a corner of the
+    axes clear of every drawn line (median guides included) and censoring mark."""
+    km_ax = figure.axes[0]
+    text, frame = km_ax.texts[0], km_ax.get_window_extent()
+    pad, inset = (points * figure.dpi / 72 for points in (annotate.PAD_POINTS,
+                                                            annotate.INSET_POINTS))  # fmt: skip
+    extent = text.get_window_extent()
+    width, height = extent.width + 2 * pad, extent.height + 2 * pad
+    lines = [MplPath(km_ax.transData.transform(np.c_[np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]]))
+             for x, y in (line.get_data() for line in km_ax.get_lines())]  # fmt: skip
+    offsets = [c.get_offsets() for c in km_ax.collections if isinstance(c, PathCollection)]
+    marks = km_ax.transData.transform(np.vstack(offsets)) if offsets else np.zeros((0, 2))
+    half = km_figure.MARK_POINTS * figure.dpi / 72 / 2
+    for cx, cy in annotate.CORNERS:
+        x0 = frame.x0 + inset if cx == 0 else frame.x1 - inset - width
+        y0 = frame.y0 + inset if cy == 0 else frame.y1 - inset - height
+        box = Bbox.from_bounds(x0, y0, width, height)
+        near = Bbox.from_extents(x0 - half, y0 - half, x0 + width + half, y0 + height + half)
+        if not any(p.intersects_bbox(box, filled=False) for p in lines) and not (
+            near.count_contains(marks)
+        ):
+            return True
+    return False
+
+
+@NO_DRAWING_WARNINGS
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    seeds=st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)),
+    scales=st.tuples(st.floats(100, 5000), st.floats(100, 5000)),
+    n=st.integers(5, 60),
+    lines=st.integers(1, 5),
+)
+def test_annotation_covers_no_curve_when_a_corner_is_free(
+    seeds: tuple[int, int], scales: tuple[float, float], n: int, lines: int
+) -> None:
+    """Whenever the annotation fits in a free corner, what is drawn covers no curve: the
+    placement never trades a free place for a cheaper-looking one over a curve."""
+    estimates = [
+        km_estimate(*_cohort(seed, n, scale), label=label)
+        for seed, scale, label in zip(seeds, scales, ("High", "Low"), strict=True)
+    ]
+    note = "\n".join(["Median (days)", "High: 1,077", "Low: 283",
+                      "HR 0.31 (95% CI 0.11–0.86)", "Log-rank p = 0.019"][:lines])  # fmt: skip
+    figure = _drawn(_km(estimates, risk_table(estimates, DAYS), annotation=note), 3.5, 4.0)
+    free = _free_corner_exists(figure)
+    event(f"a free corner: {free}")
+    if free:
+        _assert_annotation_covers_no_curve(figure)
+
+
+def test_annotation_prefers_a_free_corner() -> None:
+    """A curve that stays high leaves the corners under it free: the text goes to one."""
+    (estimate,), risk = _overall()
+    table = estimate.table.assign(surv=1 - (1 - estimate.table["surv"]) * 0.3)
+    high = dataclasses.replace(estimate, table=table)
+    figure = _drawn(_km([high], risk, annotation="Median NR", median_lines=False), 3.5, 3.6)
+    box, frame = figure.axes[0].texts[0].get_window_extent(), figure.axes[0].get_window_extent()
+    assert min(box.y0 - frame.y0, frame.y1 - box.y1) < 0.1 * frame.height  # top or bottom
+    assert min(box.x0 - frame.x0, frame.x1 - box.x1) < 0.1 * frame.width  # at a side
+
+
+def test_groups_differ_in_line_type_as_well_as_colour() -> None:
+    """Curves must survive greyscale printing: no two groups share a line type, and the
+    legend shows each group's line type."""
+    labels = ["Favourable", "Intermediate", "Poor", "Very poor"]
+    estimates = [
+        km_estimate(*_cohort(seed, 20, 400 * (seed + 1)), label=label)
+        for seed, label in enumerate(labels)
+    ]
+    figure = _drawn(_km(estimates, risk_table(estimates, DAYS)), 3.5, 4.5)
+    km_ax = figure.axes[0]
+    curves = [line for line in km_ax.get_lines() if line.get_label() in labels]
+    assert [line.get_label() for line in curves] == labels
+    styles = [str(line._dash_pattern) for line in curves]  # noqa: SLF001
+    assert len(set(styles)) == len(labels)
+    assert len({line.get_color() for line in curves}) == len(labels)
+    legend = km_ax.get_legend()
+    assert legend is not None
+    keys = [str(h._dash_pattern) for h in legend.legend_handles]  # noqa: SLF001
+    assert keys == styles
+
+
+def test_y_axis_says_what_probability_it_shows() -> None:
+    assert survival_axis_title("Overall survival") == "Overall survival probability"
+    assert (
+        survival_axis_title("Progression-free survival") == "Progression-free survival probability"
+    )
+    assert survival_axis_title("Time to treatment failure") == (
+        "Probability of no treatment failure"
+    )
+    title = survival_axis_title("Overall survival")
+    estimates, risk = _overall()
+    figure = _drawn(_km(estimates, risk, ylabel=title), 3.5, 3.6)
+    assert figure.axes[0].get_ylabel() == "Overall survival probability"
+
+
+def test_figures_need_neither_pyplot_nor_plotnine(tmp_path: Path) -> None:
+    """Figures are drawn on matplotlib's object API: no pyplot state, no plotnine."""
+    code = (
+        "import sys\n"
+        "from cohortpress.artefacts import _figures\n"
+        "from cohortpress.artefacts.figures import _parallel, save_figure\n"
+        "print(sorted(m for m in ('plotnine', 'matplotlib.pyplot') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_km_grid_gives_the_same_bytes_each_time(tmp_path: Path) -> None:
+    grid = figure_panels([_km(*_groups(1, "LMR"), annotation="p = 0.02", panel="A"),
+                          _km(*_overall(), panel="B")])  # fmt: skip
+    first = save_figure(grid, tmp_path / "a" / "km", width=7, height=3.5, dpi=100)
+    second = save_figure(grid, tmp_path / "b" / "km", width=7, height=3.5, dpi=100)
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    svg = first[1].read_text(encoding="utf-8")
+    assert "<dc:date>" not in svg and "Matplotlib" not in svg.split("<svg", 1)[1][:2000]
+
+
 def test_more_groups_than_distinct_colours_are_refused() -> None:
     with pytest.raises(ValueError, match="at most 6 groups can be told apart; got 7"):
         group_colours([f"g{i}" for i in range(7)])
@@ -323,7 +526,7 @@ def test_risk_table_without_a_group_row_is_refused() -> None:
 def test_waterfall_one_bar_per_patient_sorted_down() -> None:
     change, response = _responses(42)
     fig = figure_waterfall(change, response)
-    bars = fig.plot.data
+    bars = fig.bars
     assert isinstance(fig, WaterfallFigure) and fig.note is None and fig.n_patients == 42
     assert bars["x"].tolist() == list(range(1, 43))
     heights = (bars["ymin"] + bars["ymax"]).tolist()
@@ -336,14 +539,14 @@ def test_waterfall_names_patients_without_a_change() -> None:
     change, response = _responses(10)
     change[[2, 5]] = np.nan
     fig = figure_waterfall(change, response)
-    assert len(fig.plot.data) == fig.n_patients == 8
+    assert len(fig.bars) == fig.n_patients == 8
     assert fig.note == "2 patients without a recorded change in target lesions are not shown."
 
 
 def test_waterfall_bins_large_cohorts_and_says_how() -> None:
     change, response = _responses(1000)
     fig = figure_waterfall(change, response, max_bars=100)
-    bars = fig.plot.data
+    bars = fig.bars
     assert bars["x"].nunique() == 100
     ordered = np.sort(change)[::-1].reshape(100, 10)
     length = (bars["ymax"] - bars["ymin"]).groupby(bars["x"]).sum()
@@ -358,7 +561,7 @@ def test_waterfall_refuses_unknown_responses() -> None:
 
 def test_waterfall_takes_missing_values_as_pandas_gives_them() -> None:
     fig = figure_waterfall(pd.Series([-40.0, None, 12.5], dtype="Float64"), ["PR", "NE", "SD"])
-    assert fig.plot.data["ymin"].tolist() == [0.0, -40.0]
+    assert fig.bars["ymin"].tolist() == [0.0, -40.0]
     with pytest.raises(ValueError, match="no patient has a recorded change"):
         figure_waterfall([None, np.nan], ["NE", "NE"])
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["StudyResults", "analyse"]
 
-_SOFTWARE = ("cohortpress", "scipy", "pandas", "numpy", "great-tables", "plotnine")
+_SOFTWARE = ("cohortpress", "scipy", "pandas", "numpy", "great-tables", "matplotlib")
 
 
 def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:

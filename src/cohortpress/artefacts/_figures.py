@@ -65,7 +65,12 @@ def draw_figures(
 
     The figures are built here, then drawn and written side by side (:func:`save_all`).
     """
-    from cohortpress.artefacts.figures import figure_km, figure_panels, figure_waterfall
+    from cohortpress.artefacts.figures import (
+        figure_km,
+        figure_panels,
+        figure_waterfall,
+        survival_axis_title,
+    )
     from cohortpress.artefacts.figures._km_data import MAX_MARKED_CENSORED, marks_readable
     from cohortpress.artefacts.figures._parallel import Drawing, save_all
 
@@ -93,7 +98,7 @@ def draw_figures(
             [e.overall],
             risk=e.risk,
             time_label=time_label,
-            ylabel=e.label,
+            ylabel=survival_axis_title(e.label),
             annotation=_overall_annotation(e, unit),
             time_breaks=e.risk.times,
             panel=PANEL_LETTERS[i] if len(results.endpoints) > 1 else None,
@@ -118,7 +123,7 @@ def draw_figures(
                 list(g.estimates),
                 risk=g.risk,
                 time_label=time_label,
-                ylabel=e.label,
+                ylabel=survival_axis_title(e.label),
                 annotation=_annotation(g, unit, style),
                 time_breaks=g.risk.times,
                 panel=PANEL_LETTERS[i],

@@ -1,48 +1,294 @@
-"""Kaplan–Meier figure: step curves with censoring marks over a numbers-at-risk table."""
+"""Kaplan–Meier figure: step curves with censoring marks over a numbers-at-risk table.
+
+``figure_km`` only prepares what is drawn (cheap, in the main process); ``KMFigure.draw``
+draws it with matplotlib's object API into a cell of a figure (in a worker, see _parallel.py).
+"""
 
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from plotnine import (
-    aes,
-    annotate,
-    element_blank,
-    element_text,
-    geom_point,
-    geom_segment,
-    geom_step,
-    geom_text,
-    ggplot,
-    guide_legend,
-    guides,
-    labs,
-    scale_colour_manual,
-    scale_x_continuous,
-    scale_y_continuous,
-    scale_y_discrete,
-    theme,
-)
+from matplotlib.lines import Line2D
 
+from cohortpress.artefacts.figures import _annotate as ann
 from cohortpress.artefacts.figures import _km_data as data
-from cohortpress.artefacts.figures._risk_stack import RiskStack, risk_stack
-from cohortpress.artefacts.figures._theme import REFERENCE_LINE, group_colours, theme_manuscript
+from cohortpress.artefacts.figures._layout import (
+    PAD,
+    Box,
+    Margins,
+    axis_decoration,
+    points,
+    text_height,
+)
+from cohortpress.artefacts.figures._theme import (
+    REFERENCE_LINE,
+    group_colours,
+    group_linestyles,
+    theme_manuscript,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import numpy as np
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
     from cohortpress.analyse._results import KMEstimate, RiskTable
+    from cohortpress.artefacts.figures._layout import Measure
 
-BASE_SIZE = 9.0
-SMALL_SIZE = BASE_SIZE * 0.9
-X_EXPAND = (0.03, 0)  # shared by the curves and the table so their x positions coincide
+THEME = theme_manuscript(9.0)
+BASE_SIZE = THEME.base_size
+SMALL_SIZE = THEME.small
+X_EXPAND = 0.03  # share of the time range left free on each side, for the curves and the table
+Y_EXPAND = 0.02
 # Text must fit a half-page-width panel (about 2.3 inches): longer axis titles are wrapped and
 # wider legends list one group per line. Widths are estimated at 0.6 em per character.
 TITLE_CHARACTERS = 34
 LEGEND_INCHES = 2.2
+TABLE_GAP, TITLE_GAP = 6.0, 2.0  # points above the table's title and between it and the rows
+MARK_POINTS = 5.5  # censoring mark width
+TABLE_TITLE = "Number at risk"
+
+
+@dataclass(frozen=True, eq=False)
+class KMFigure:
+    """Everything one Kaplan–Meier panel draws, already computed from the estimates."""
+
+    curves: dict[str, tuple[np.ndarray, np.ndarray]]  # group: (time, S(t)) of each vertex
+    marks: dict[str, tuple[np.ndarray, np.ndarray]] | None  # group: censoring marks
+    medians: np.ndarray  # one guide per row: x, y, xend, yend
+    risk: dict[str, list[tuple[float, str]]]  # group: (time, number at risk as printed)
+    colours: dict[str, str]
+    linestyles: dict[str, Any]
+    breaks: list[float]
+    x_max: float
+    time_label: str
+    ylabel: str
+    annotation: str | None
+    panel: str | None
+    percent: bool
+
+    @property
+    def groups(self) -> list[str]:
+        return list(self.colours)
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def margins(self, measure: Measure, cell: Box) -> Margins:
+        """Room for the legend and letter above, the axis titles and table to the left and
+        below, and half the last tick label to the right."""
+        top, bottom = self._top(measure), self._bottom(measure)
+        ylabel = self._ylabel(measure, cell)
+        tick = max(measure.text(label, SMALL_SIZE)[0] for label in _survival_labels(self.percent))
+        curves = axis_decoration(THEME) + tick + points(THEME.title_pad)
+        curves += text_height(BASE_SIZE, ylabel.count("\n") + 1)
+        table = self._label_gap(measure) + max(
+            (measure.text(g, SMALL_SIZE)[0] for g in self.groups), default=0.0
+        )
+        ends = [_tick(self.breaks[-1]) if self.breaks else "", *self._counts()]
+        right = 0.5 * max(measure.text(t, SMALL_SIZE)[0] for t in ends)
+        return Margins(PAD + max(curves, table), PAD + right, top, bottom)
+
+    def _top(self, measure: Measure) -> float:
+        """Height above the axes: the legend's rows, or the panel letter, whichever is taller."""
+        rows = (
+            0 if len(self.groups) == 1 else 1 if not self._vertical_legend() else len(self.groups)
+        )
+        legend = points(SMALL_SIZE * (1.3 * rows + 0.5 * (rows - 1) + 0.8)) if rows else 0.0
+        letter = measure.text(self.panel, THEME.tag, "bold")[1] if self.panel else 0.0
+        return PAD + max(legend, letter, points(SMALL_SIZE * 0.6))
+
+    def _bottom(self, measure: Measure) -> float:
+        """Height below the axes: tick labels, the time axis title, the table and its title.
+        The table is never squeezed (its rows would overlap): the curves take what is left."""
+        return PAD + self._x_decoration(measure) + self._table_title() + self._table_height()
+
+    def _vertical_legend(self) -> bool:
+        return _legend_width(self.groups) > LEGEND_INCHES
+
+    def _x_decoration(self, measure: Measure) -> float:
+        """From the time axis to the bottom of its title."""
+        lines = self.time_label.count("\n") + 1
+        return (
+            axis_decoration(THEME)
+            + text_height(SMALL_SIZE)
+            + points(THEME.title_pad)
+            + text_height(BASE_SIZE, lines)
+        )
+
+    def _table_height(self) -> float:
+        """Inches of the table's rows: one text line per group, each 1.6 lines apart."""
+        return len(self.groups) * points(1.6 * SMALL_SIZE)
+
+    @staticmethod
+    def _table_title() -> float:
+        """The table's title with the space above and below it."""
+        return points(TABLE_GAP) + text_height(SMALL_SIZE) + points(TITLE_GAP)
+
+    def _ylabel(self, measure: Measure, cell: Box) -> str:
+        """The survival axis title, on two lines (or more) where one is taller than the axes."""
+        height = cell.height - self._top(measure) - self._bottom(measure)
+        return measure.wrap(self.ylabel, BASE_SIZE, max(height, 0.5))
+
+    def _label_gap(self, measure: Measure) -> float:
+        """Gap between the group labels and the axes: the numbers at time 0 are centred on
+        the axis, so half the widest number must clear the labels."""
+        widest = max((measure.text(t, SMALL_SIZE)[0] for t in self._counts()), default=0.0)
+        return 0.5 * widest + points(4)
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def draw(self, figure: Figure, measure: Measure, cell: Box, axes: Box) -> None:
+        """Curves in ``axes`` (inches), the table under them, letter and legend above."""
+        ax = figure.add_axes(axes.fraction(figure))
+        limits = (-X_EXPAND * self.x_max, (1 + X_EXPAND) * self.x_max)
+        self._draw_curves(ax, limits)
+        self._draw_axes(ax, self._ylabel(measure, cell))
+        if len(self.groups) > 1:
+            self._draw_legend(ax)
+        if self.panel:
+            figure.text(
+                (cell.left + PAD) / figure.get_figwidth(),
+                (cell.top - PAD) / figure.get_figheight(),
+                self.panel, size=THEME.tag, weight="bold", ha="left", va="top",
+            )  # fmt: skip
+        table = Box(
+            axes.left,
+            axes.bottom - self._x_decoration(measure) - self._table_title() - self._table_height(),
+            axes.width,
+            self._table_height(),
+        )  # fmt: skip
+        self._draw_table(figure, measure, table, limits, cell)
+        if self.annotation:
+            self._draw_annotation(ax, figure)
+
+    def _draw_curves(self, ax: Axes, limits: tuple[float, float]) -> None:
+        for x, y, xend, yend in self.medians:
+            ax.plot(
+                [x, xend], [y, yend],
+                color=REFERENCE_LINE, linestyle=(0, (4, 3)), linewidth=THEME.guide, zorder=1,
+            )  # fmt: skip
+        for group in self.groups:
+            time, surv = self.curves[group]
+            ax.plot(
+                time, surv, drawstyle="steps-post",
+                color=self.colours[group], linestyle=self.linestyles[group],
+                linewidth=THEME.curve, zorder=3, label=group,
+            )  # fmt: skip
+        if self.marks is not None:
+            for group in self.groups:
+                time, surv = self.marks[group]
+                ax.scatter(
+                    time, surv, marker="+",
+                    s=MARK_POINTS**2, linewidths=0.9, color=self.colours[group], zorder=4,
+                )  # fmt: skip
+        ax.set_xlim(*limits)
+        ax.set_ylim(-Y_EXPAND, 1 + Y_EXPAND)
+
+    def _draw_axes(self, ax: Axes, ylabel: str) -> None:
+        ticks = [i / 5 for i in range(6)]
+        ax.set_yticks(ticks, _survival_labels(self.percent))
+        ax.set_xticks(self.breaks, [_tick(b) for b in self.breaks])
+        ax.set_xlabel(self.time_label, fontsize=BASE_SIZE)
+        ax.set_ylabel(ylabel, fontsize=BASE_SIZE)
+
+    def _draw_legend(self, ax: Axes) -> None:
+        handles = [
+            Line2D([], [], color=self.colours[g], linestyle=self.linestyles[g],
+                   linewidth=THEME.curve)
+            for g in self.groups
+        ]  # fmt: skip
+        ax.legend(
+            handles, self.groups, loc="lower left", bbox_to_anchor=(0.0, 1.0),
+            ncol=1 if self._vertical_legend() else len(self.groups), borderaxespad=0.5,
+            borderpad=0.0, handlelength=2.8, handletextpad=0.5, columnspacing=1.4,
+            labelspacing=0.5, fontsize=SMALL_SIZE,
+        )  # fmt: skip
+
+    def _draw_table(
+        self, figure: Figure, measure: Measure, box: Box, limits: tuple[float, float], cell: Box
+    ) -> None:
+        """Numbers at risk as text in the curves' colours, under the ticks (first group on
+        top); unclipped, as a count under time 0 is centred on the axis and a six-digit
+        registry count is wider than the panel's margin."""
+        table = figure.add_axes(box.fraction(figure))
+        n = len(self.groups)
+        table.set_xlim(*limits)
+        table.set_ylim(-0.5, n - 0.5)
+        rows = range(n - 1, -1, -1)  # the first group on top
+        for row, group in zip(rows, self.groups, strict=True):
+            for time, text in self.risk[group]:
+                table.text(
+                    time, row, text, ha="center", va="center", fontsize=SMALL_SIZE,
+                    color=self.colours[group], clip_on=False,
+                )  # fmt: skip
+        table.set_yticks(list(rows), self.groups)
+        for label, group in zip(table.get_yticklabels(), self.groups, strict=True):
+            label.set_color(self.colours[group])
+        table.tick_params(
+            axis="y", length=0, pad=self._label_gap(measure) * 72, labelsize=SMALL_SIZE
+        )
+        table.set_xticks([])
+        table.patch.set_visible(False)
+        for spine in table.spines.values():
+            spine.set_visible(False)
+        figure.text(
+            (cell.left + PAD) / figure.get_figwidth(),
+            (box.top + points(TITLE_GAP)) / figure.get_figheight(),
+            TABLE_TITLE, size=SMALL_SIZE, weight="bold", ha="left", va="bottom",
+        )  # fmt: skip
+
+    def _draw_annotation(self, ax: Axes, figure: Figure) -> None:
+        """The annotation where it covers the least curve; where its box fits nowhere free,
+        the same text with each parenthesis on a line of its own, if that fits better."""
+        renderer = figure.canvas.get_renderer()  # pyright: ignore[reportAttributeAccessIssue]
+        segments = self.segments(ax)
+        best: tuple[float, Text] | None = None
+        for variant in dict.fromkeys([self.annotation or "", ann.narrow(self.annotation or "")]):
+            text = ax.text(0, 0, variant, fontsize=SMALL_SIZE, transform=ax.transAxes, zorder=5)
+            _, cost = ann.place(ax, text, segments, renderer)
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, text)
+            else:
+                text.remove()
+            if cost == 0:
+                break
+
+    def segments(self, ax: Axes) -> ann.Segments:
+        """What the annotation should not cover: curves, censoring marks, median guides."""
+        parts = [ann.step_segments(*self.curves[group]) for group in self.groups]
+        if self.marks is not None:
+            ends = ax.transData.inverted().transform(
+                [(0, 0), (MARK_POINTS / 72 * self._dpi(ax), 0)]
+            )
+            half = abs(ends[1, 0] - ends[0, 0]) / 2
+            parts += [ann.marks(*self.marks[group], half) for group in self.groups]
+        m = self.medians
+        parts.append(ann.lines(m[:, 0], m[:, 1], m[:, 2], m[:, 3], ann.GUIDE_WEIGHT))
+        return ann.Segments.join(parts)
+
+    @staticmethod
+    def _dpi(ax: Axes) -> float:
+        return ax.get_figure(root=True).dpi  # pyright: ignore[reportOptionalMemberAccess]
+
+    def _counts(self) -> list[str]:
+        return [text for rows in self.risk.values() for _, text in rows]
+
+
+def _by_group(frame: pd.DataFrame, columns: list[str], labels: list[str]) -> dict[str, Any]:
+    """The columns of each group's rows as arrays, for every label (empty where it has none)."""
+    parts = dict(list(frame.groupby("group", observed=True, sort=False)))
+    empty = frame.iloc[:0]
+    return {
+        label: tuple(parts.get(label, empty)[c].to_numpy() for c in columns) for label in labels
+    }
 
 
 def figure_km(
@@ -58,13 +304,14 @@ def figure_km(
     censor_marks: bool | None = None,
     percent: bool = False,
     small_cell: int | None = None,
-) -> RiskStack:
+) -> KMFigure:
     """Kaplan–Meier curves of one or more groups with the numbers at risk underneath.
 
     Curves start at (0, 1), step down at each event time and end at the last observed time;
     ``+`` marks each distinct censoring time, as R's ``plot(survfit, mark.time = TRUE)``.
-    Numbers at risk are those at the start of each of ``risk.times`` (R ``summary(survfit,
-    times =)``), printed under the time axis, one row per group in the curve's colour.
+    Groups differ in colour and in line type. Numbers at risk are those at the start of each
+    of ``risk.times`` (R ``summary(survfit, times =)``), printed under the time axis, one row
+    per group in the curve's colour.
 
     Parameters
     ----------
@@ -73,10 +320,10 @@ def figure_km(
     risk
         Numbers at risk for every group label.
     time_label, ylabel
-        Axis titles, e.g. "Time (days)" and "Overall survival".
+        Axis titles, e.g. "Time (days)" and "Overall survival probability".
     annotation
-        Text already formatted by the caller (medians, HR, log-rank p), placed in a corner
-        that no curve crosses. Keep lines short (about 30 characters for a half-width panel).
+        Text already formatted by the caller (medians, HR, log-rank p), placed where it covers
+        the least of the curves (:mod:`._annotate`).
     time_breaks
         Tick positions; by default ``risk.times``, so that the numbers sit under the ticks.
         Where the counts are too wide to sit side by side (a registry), every other tick is
@@ -96,50 +343,40 @@ def figure_km(
     if not estimates:
         raise ValueError("figure_km needs at least one Kaplan–Meier estimate")
     labels = [e.label for e in estimates]
-    colours = group_colours(labels)
     shown = data.readable_times(risk.times, risk)
     thinned = len(shown) < len(risk.times)
     breaks = shown if thinned else list(time_breaks if time_breaks is not None else risk.times)
     x_max = max([data.last_time(estimates), *breaks, *risk.times]) or 1.0
-    x_scale = scale_x_continuous(breaks=breaks or None, limits=(0, x_max), expand=X_EXPAND)
+    marked = data.marks_readable(estimates) if censor_marks is None else censor_marks
     curves = data.curve_frame(estimates, x_max)
-    medians = data.median_segments(estimates if median_lines else [])
-    plot = _curve_plot(curves, medians, colours)
-    if data.marks_readable(estimates) if censor_marks is None else censor_marks:
-        plot += _censor_layer(data.censor_frame(estimates, x_max))
-    if annotation:
-        plot += _annotation_layer(annotation, data.free_corner(curves, medians, x_max, annotation))
-    plot += [x_scale, _survival_scale(percent), labs(x=_wrap(time_label), y=ylabel, tag=panel)]
-    table = _risk_plot(data.risk_frame(risk, labels, shown, small_cell), colours)
-    table += x_scale
-    return risk_stack(plot, table, _table_height(len(labels)))
-
-
-def _curve_plot(curves: pd.DataFrame, medians: pd.DataFrame, colours: dict[str, str]) -> ggplot:
-    """Median guides under the step curves, in the house theme; a legend only for groups.
-
-    Built with ``+=`` on the new plot: each ``+`` would deep-copy the plot so far.
-    """
-    plot = ggplot(curves, aes("time", "surv", colour="group"))
-    plot += [
-        _median_layer(medians),
-        geom_step(direction="hv", size=0.7),
-        scale_colour_manual(values=colours, limits=list(colours)),
-        theme_manuscript(BASE_SIZE),
-        theme(plot_margin_bottom=0),  # the table below brings its own spacing
-    ]
-    if len(colours) == 1:
-        plot += theme(legend_position="none")
-    elif _legend_width(list(colours)) > LEGEND_INCHES:
-        plot += [guides(colour=guide_legend(ncol=1)), theme(legend_direction="vertical")]
-    return plot
+    table = data.risk_frame(risk, labels, shown, small_cell)
+    return KMFigure(
+        curves=_by_group(curves, ["time", "surv"], labels),
+        marks=_by_group(data.censor_frame(estimates, x_max), ["time", "surv"], labels)
+        if marked
+        else None,
+        medians=data.median_segments(estimates if median_lines else []).to_numpy(),
+        risk={
+            group: [(float(t), str(text)) for t, text in zip(times, texts, strict=True)]
+            for group, (times, texts) in _by_group(table, ["time", "text"], labels).items()
+        },
+        colours=group_colours(labels),
+        linestyles=group_linestyles(labels),
+        breaks=[float(b) for b in breaks],
+        x_max=float(x_max),
+        time_label=_wrap(time_label),
+        ylabel=ylabel,
+        annotation=annotation or None,
+        panel=panel,
+        percent=percent,
+    )
 
 
 def _legend_width(labels: list[str]) -> float:
     """Estimated width in inches of a one-line legend: per entry a key, margins and text."""
-    key_and_margins = BASE_SIZE * 1.6 + 11  # legend_key_width and the text's side margins
-    points = sum(key_and_margins + 0.6 * SMALL_SIZE * len(label) for label in labels)
-    return points / 72
+    key_and_margins = SMALL_SIZE * (2.8 + 0.5 + 1.4)  # handle, gap to the text, column gap
+    points_ = sum(key_and_margins + 0.6 * SMALL_SIZE * len(label) for label in labels)
+    return points_ / 72
 
 
 def _wrap(title: str) -> str:
@@ -147,85 +384,20 @@ def _wrap(title: str) -> str:
     return "\n".join(textwrap.wrap(title, TITLE_CHARACTERS)) or title
 
 
-def _median_layer(medians: pd.DataFrame) -> geom_segment:
-    return geom_segment(
-        aes(x="x", y="y", xend="xend", yend="yend"),
-        data=medians,
-        inherit_aes=False,
-        colour=REFERENCE_LINE,
-        linetype="dashed",
-        size=0.4,
-    )
+def _survival_labels(percent: bool) -> list[str]:
+    """S(t) ticks every 0.2, labelled as proportions or percentages."""
+    return [f"{i * 20}" if percent else f"{i / 5:.1f}" for i in range(6)]
 
 
-def _censor_layer(marks: pd.DataFrame) -> geom_point:
-    return geom_point(data=marks, shape="+", size=2.6, stroke=0.5, show_legend=False)
+def _tick(value: float) -> str:
+    """A time tick: whole numbers without a decimal point (500, not 500.0)."""
+    return str(int(value)) if value == int(value) else f"{value:g}"
 
 
-def _annotation_layer(text: str, corner: data.Corner) -> annotate:
-    return annotate(
-        "text", x=corner.x, y=corner.y, label=text, ha=corner.ha, va=corner.va, size=SMALL_SIZE
-    )
-
-
-def _survival_scale(percent: bool) -> scale_y_continuous:
-    """S(t) from 0 to 1, ticks every 0.2, labelled as proportions or percentages."""
-    ticks = [i / 5 for i in range(6)]
-    labels = [f"{v * 100:.0f}" if percent else f"{v:.1f}" for v in ticks]
-    return scale_y_continuous(limits=(0, 1), breaks=ticks, labels=labels, expand=(0.02, 0))
-
-
-def _risk_plot(frame: pd.DataFrame, colours: dict[str, str]) -> ggplot:
-    """Numbers at risk as text, one row per group (first group on top), no axes of its own."""
-    rows = list(colours)[::-1]  # discrete y runs bottom-up
-    plot = ggplot(frame, aes("time", "group", label="text", colour="group"))
-    plot += [
-        _geom_text_unclipped(size=SMALL_SIZE),
-        scale_y_discrete(limits=rows),
-        scale_colour_manual(values=colours, limits=list(colours)),
-        labs(title="Number at risk", x=None, y=None),
-        theme_manuscript(BASE_SIZE),
-        theme(
-            legend_position="none",
-            axis_line=element_blank(),
-            axis_ticks=element_blank(),
-            axis_text_x=element_blank(),
-            axis_title=element_blank(),
-            axis_text_y=element_text(
-                color=[colours[row] for row in rows],
-                size=SMALL_SIZE,
-                margin={"r": _label_gap(frame), "unit": "pt"},
-            ),
-            plot_title=element_text(
-                size=SMALL_SIZE, weight="bold", ha="left", margin={"t": 6, "b": 2, "unit": "pt"}
-            ),
-            plot_title_position="plot",
-            plot_margin_top=0,
-        ),
-    ]
-    return plot
-
-
-class _geom_text_unclipped(geom_text):
-    """Text that may reach past the panel: the count under time 0 is centred on the axis,
-    and a five- or six-digit registry count is wider than the panel's margin."""
-
-    @staticmethod
-    def draw_group(data, panel_params, coord, ax, params) -> None:
-        before = len(ax.texts)
-        geom_text.draw_group(data, panel_params, coord, ax, params)
-        for text in ax.texts[before:]:
-            text.set_clip_on(False)
-
-
-def _label_gap(frame: pd.DataFrame) -> float:
-    """Gap in points between the group labels and the panel: the numbers at time 0 are
-    centred on the axis, so half the widest number must clear the labels."""
-    widest = max((len(text) for text in frame["text"]), default=1)
-    return 0.5 * widest * 0.6 * SMALL_SIZE + 4
-
-
-def _table_height(n_rows: int) -> float:
-    """Height in inches of the table: its title and one text line per group, plus margins."""
-    line = 1.6 * SMALL_SIZE / 72
-    return (n_rows + 1.6) * line + 0.05
+def survival_axis_title(label: str) -> str:
+    """What the y axis shows, from the endpoint's name: 'Overall survival probability',
+    'Progression-free survival probability'; a 'Time to X' endpoint shows the
+    'Probability of no X' (time to treatment failure: 'Probability of no treatment failure')."""
+    if label.lower().startswith("time to ") and len(label) > len("time to "):
+        return f"Probability of no {label[len('time to ') :]}"
+    return f"{label} probability"

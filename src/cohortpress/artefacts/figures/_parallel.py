@@ -16,25 +16,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from plotnine import ggplot
-    from plotnine.composition import Compose
-
-    from cohortpress.artefacts.figures._waterfall import WaterfallFigure
+    from cohortpress.artefacts.figures._layout import Panel
+    from cohortpress.artefacts.figures._panels import PanelGrid
 
 
 @dataclass(frozen=True)
 class Drawing:
     """A built figure waiting to be drawn and written by ``save_figure``."""
 
-    figure: ggplot | Compose | WaterfallFigure
+    figure: Panel | PanelGrid
     stem: Path
     width: float
     height: float
     panels: int  # how long it takes, roughly: the slowest are started first
 
 
-# Drawing is CPU-bound Python (plotnine, matplotlib) that threads cannot share, so figures are
-# drawn in worker processes, one per core. They are forked: a worker starts with plotnine
+# Drawing is CPU-bound Python (matplotlib) that threads cannot share, so figures are
+# drawn in worker processes, one per core. They are forked: a worker starts with matplotlib
 # imported and the figures built, and finds its figure in _QUEUED by index (nothing is
 # pickled but the index). Where fork is missing or unsafe (Windows; macOS, whose system
 # libraries do not survive it) or there is one core or one figure, they are drawn one by one.

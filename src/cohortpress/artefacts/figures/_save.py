@@ -5,34 +5,48 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
-from plotnine import theme
-from plotnine.composition import Compose
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-from cohortpress.artefacts.figures._waterfall import WaterfallFigure
+from cohortpress.artefacts.figures._layout import Box, Measure
+from cohortpress.artefacts.figures._panels import PanelGrid, figure_panels
+from cohortpress.artefacts.figures._theme import theme_manuscript
 from cohortpress.present.escape import MATPLOTLIB_LITERAL_TEXT
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from plotnine import ggplot
+    from cohortpress.artefacts.figures._layout import Panel
+
+# SVG element ids are hashed with a salt, random unless set: fixed here (and no date in the
+# metadata) so the same figure always gives the same bytes. Text is drawn as paths, so the
+# SVG looks the same where DejaVu Sans is not installed. Labels and legends hold study.yml
+# and workbook text: drawn literally, a $ never starts mathtext.
+_RC: dict[Any, Any] = {
+    **theme_manuscript().rc(),
+    "svg.hashsalt": "cohortpress",
+    "svg.fonttype": "path",
+    **MATPLOTLIB_LITERAL_TEXT,
+}
 
 
-def sized_plot(
-    fig: ggplot | Compose | WaterfallFigure, width: float, height: float, dpi: int
-) -> ggplot | Compose:
-    """The plot (or composition) set to its final size in inches and its dpi.
+def draw_figure(fig: Panel | PanelGrid, width: float, height: float, dpi: int) -> Figure:
+    """The figure drawn on a new matplotlib ``Figure`` of ``width`` x ``height`` inches.
 
-    Every plot of a composition gets the size, not only the last one: plotnine converts
-    margins given in points with each plot's own figure size.
+    No pyplot: the figure belongs to no global state and is freed with its last reference.
+    A single panel is drawn as a grid of one.
     """
-    plot = fig.plot if isinstance(fig, WaterfallFigure) else fig
-    size = theme(figure_size=(width, height), dpi=dpi)
-    return plot & size if isinstance(plot, Compose) else plot + size
+    grid = fig if isinstance(fig, PanelGrid) else figure_panels([fig], ncol=1)
+    with mpl.rc_context(_RC):
+        figure = Figure(figsize=(width, height), dpi=dpi)
+        canvas = FigureCanvasAgg(figure)
+        measure = Measure(canvas.get_renderer(), dpi, _RC["font.family"])
+        grid.draw(figure, measure, Box(0.0, 0.0, width, height))
+    return figure
 
 
 def save_figure(
-    fig: ggplot | Compose | WaterfallFigure,
+    fig: Panel | PanelGrid,
     stem: Path,
     *,
     width: float,
@@ -42,28 +56,12 @@ def save_figure(
     """Write ``stem.png`` at ``dpi`` and ``stem.svg``, both ``width`` x ``height`` inches.
 
     The files carry no timestamps, so rebuilding an unchanged figure changes no bytes.
-    A ``WaterfallFigure`` is saved by its plot. Returns the PNG and SVG paths.
+    Returns the PNG and SVG paths.
     """
-    sized = sized_plot(fig, width, height, dpi)
     png, svg = stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"
     stem.parent.mkdir(parents=True, exist_ok=True)
-    # SVG element ids are hashed with a salt, random unless set: fixed here (and no date in the
-    # metadata) so the same figure always gives the same bytes. Text is drawn as paths, so the
-    # SVG looks the same where DejaVu Sans is not installed. Labels and legends hold study.yml
-    # and workbook text: drawn literally, a $ never starts mathtext.
-    rc: dict[Any, Any] = {
-        "svg.hashsalt": "cohortpress", "svg.fonttype": "path", **MATPLOTLIB_LITERAL_TEXT
-    }  # fmt: skip
-    with mpl.rc_context(rc):
-        figure = sized.draw()
-        try:
-            figure.savefig(png, format="png", dpi=dpi, metadata={"Software": None})
-            # Each savefig re-runs plotnine's layout engine (about 0.4 s for four panels). The
-            # SVG reuses the layout the PNG has just done: the PNG is unchanged, the SVG's
-            # elements sit where the PNG's do (up to ~2 pt from a layout of their own, which
-            # measures text at 72 dpi). Not before the PNG: there would be no layout at all.
-            figure.set_layout_engine("none")
-            figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-        finally:
-            plt.close(figure)
+    figure = draw_figure(fig, width, height, dpi)
+    with mpl.rc_context(_RC):
+        figure.savefig(png, format="png", dpi=dpi, metadata={"Software": None})
+        figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     return png, svg

@@ -5,21 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from plotnine import (
-    aes,
-    element_blank,
-    geom_hline,
-    geom_rect,
-    ggplot,
-    labs,
-    scale_fill_manual,
-    scale_x_continuous,
-    scale_y_continuous,
-    theme,
-)
-
 from cohortpress.artefacts._suppress import single
 from cohortpress.artefacts.figures import _waterfall_data as data
+from cohortpress.artefacts.figures._layout import (
+    PAD,
+    Box,
+    Margins,
+    axis_decoration,
+    points,
+    text_height,
+)
 from cohortpress.artefacts.figures._theme import (
     GROUP_COLOURS,
     REFERENCE_LINE,
@@ -31,17 +26,59 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from cohortpress.artefacts.figures._layout import Measure
 
 RECIST_LINES = (20.0, -30.0)  # progression and partial-response thresholds of RECIST 1.1
+THEME = theme_manuscript()
+X_EXPAND, Y_EXPAND = 0.01, 0.03  # share of each range left free on either side
+XLABEL, YLABEL = "Patients (n = {n:,})", "Maximal change from baseline (%)"
 
 
 @dataclass(frozen=True)
 class WaterfallFigure:
     """The waterfall plot and, when it is not one bar per patient, the rule for its caption."""
 
-    plot: ggplot
+    bars: pd.DataFrame  # x, xmin, xmax, ymin, ymax, response (see _waterfall_data)
+    response_order: tuple[str, ...]
     n_patients: int  # patients with a bar (or a share of one)
     note: str | None  # e.g. how patients were grouped into bars, or who is not shown
+
+    def margins(self, measure: Measure, cell: Box) -> Margins:
+        """Room for the legend above, the change axis and its title left, the patients' title
+        below."""
+        ticks = max(measure.text(t, THEME.small)[0] for t in _signed(_change_breaks(self.bars)))
+        left = (
+            axis_decoration(THEME) + ticks + points(THEME.title_pad) + text_height(THEME.base_size)
+        )
+        top = points(THEME.small * 2.1)
+        bottom = points(THEME.title_pad + 2) + text_height(THEME.base_size)
+        return Margins(PAD + left, PAD + points(2), PAD + top, PAD + bottom)
+
+    def draw(self, figure: Figure, measure: Measure, cell: Box, axes: Box) -> None:
+        """Bars as rectangles (so a grouped bar can be divided by response), zero line, the
+        RECIST guides, the legend above."""
+        ax = figure.add_axes(axes.fraction(figure))
+        colours = _colours(self.response_order)
+        shown = [r for r in self.response_order if r in set(self.bars["response"])]
+        for response in shown:
+            part = self.bars.loc[self.bars["response"] == response]
+            ax.bar(
+                part["xmin"].to_numpy(), (part["ymax"] - part["ymin"]).to_numpy(),
+                width=(part["xmax"] - part["xmin"]).to_numpy(), bottom=part["ymin"].to_numpy(),
+                align="edge", color=colours[response], linewidth=0, label=response,
+            )  # fmt: skip
+        ax.axhline(0, color="black", linewidth=0.9, zorder=3)
+        for y in RECIST_LINES:
+            ax.axhline(y, color=REFERENCE_LINE, linestyle=(0, (4, 3)), linewidth=0.9, zorder=3)
+        _axes(ax, self.bars, self.n_patients)
+        ax.legend(
+            loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(shown), borderaxespad=0.3,
+            borderpad=0.0, handlelength=1.8, handleheight=1.2, handletextpad=0.4,
+            columnspacing=1.0, fontsize=THEME.small,
+        )  # fmt: skip
 
 
 def figure_waterfall(
@@ -71,32 +108,32 @@ def figure_waterfall(
     mark = single(missing, len(change_pct) + not_measured, small_cell)
     notes.append(data.missing_note(missing, mark))
     note = " ".join(n for n in notes if n) or None
-    return WaterfallFigure(_plot(bars, response_order, len(frame)), len(frame), note)
+    return WaterfallFigure(bars, tuple(response_order), len(frame), note)
 
 
-def _plot(bars: pd.DataFrame, response_order: Sequence[str], n: int) -> ggplot:
-    """Bars as rectangles (so a grouped bar can be divided by response), zero line, guides."""
-    shown = [r for r in response_order if r in set(bars["response"])]
-    colours = {
+def _colours(response_order: Sequence[str]) -> dict[str, str]:
+    return {
         r: RESPONSE_COLOURS.get(r, GROUP_COLOURS[i % len(GROUP_COLOURS)])
         for i, r in enumerate(response_order)
     }
+
+
+def _axes(ax: Axes, bars: pd.DataFrame, n: int) -> None:
+    """Limits as the data and RECIST lines need them; no patient axis, only its title."""
     n_bars = int(bars["x"].max()) if len(bars) else 1
-    breaks = _change_breaks(bars)
-    plot = ggplot(bars)
-    plot += [  # += on the new plot: each + would deep-copy the plot so far
-        geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="response")),
-        geom_hline(yintercept=0, colour="black", size=0.5),
-        geom_hline(yintercept=RECIST_LINES, colour=REFERENCE_LINE, linetype="dashed", size=0.5),
-        scale_fill_manual(values=colours, limits=shown),
-        scale_x_continuous(limits=(0.5, n_bars + 0.5), expand=(0.01, 0)),
-        scale_y_continuous(breaks=breaks, labels=_signed(breaks), expand=(0.03, 0)),
-        labs(x=f"Patients (n = {n:,})", y="Maximal change from baseline (%)"),
-        theme_manuscript(),
-        theme(axis_line_x=element_blank(), axis_ticks_x=element_blank(),
-              axis_text_x=element_blank()),
-    ]  # fmt: skip
-    return plot
+    x_span = n_bars
+    ax.set_xlim(0.5 - X_EXPAND * x_span, n_bars + 0.5 + X_EXPAND * x_span)
+    low = min(float(bars["ymin"].min()) if len(bars) else 0.0, *RECIST_LINES, 0.0)
+    high = max(float(bars["ymax"].max()) if len(bars) else 0.0, *RECIST_LINES, 0.0)
+    span = high - low
+    limits = (low - Y_EXPAND * span, high + Y_EXPAND * span)
+    breaks = [b for b in _change_breaks(bars) if limits[0] <= b <= limits[1]]
+    ax.set_yticks(breaks, _signed(breaks))
+    ax.set_ylim(*limits)
+    ax.set_xticks([])
+    ax.spines["bottom"].set_visible(False)
+    ax.set_xlabel(XLABEL.format(n=n), fontsize=THEME.base_size)
+    ax.set_ylabel(YLABEL, fontsize=THEME.base_size)
 
 
 def _signed(values: list[float]) -> list[str]:
