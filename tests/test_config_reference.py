@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from examples import EXAMPLE_FOLDERS
 from pydantic import BaseModel
 
 from cohortpress.config import StudyConfig
@@ -18,7 +19,7 @@ from cohortpress.config_reference import REFERENCE, REGENERATE, SCHEMA, _model_i
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "src/cohortpress/_templates/study.yml"
-STUDY_FILES = [*sorted((ROOT / "reports").glob("*/study.yml")), TEMPLATE]
+STUDY_FILES = [*(folder / "study.yml" for folder in EXAMPLE_FOLDERS), TEMPLATE]
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/study.schema.json"
 
 
