@@ -80,6 +80,7 @@ def draw_figures(
         waterfall = figure_waterfall(
             data.change_pct,
             data.best_response,
+            response_order=_response_order(config),
             not_measured=unmeasured,
             small_cell=config.statistics.small_cell,
         )
@@ -167,6 +168,12 @@ def _by_caption(e: EndpointResult, config: StudyConfig, unmarked: str | None) ->
         f"{e.label} according to baseline {factors} in patients who received "
         f"{config.treatment.drug}. {legend}." + (f" {unmarked}" if unmarked else "")
     )
+
+
+def _response_order(config: StudyConfig) -> tuple[str, ...]:
+    """The criteria's categories; a patient without a best response is drawn as NE."""
+    codes = config.response.scheme.codes if config.response else ("CR", "PR", "SD", "PD", "NE")
+    return codes if "NE" in codes else (*codes, "NE")
 
 
 def _waterfall_caption(drawn: int, config: StudyConfig) -> str:

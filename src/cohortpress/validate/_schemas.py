@@ -39,7 +39,19 @@ def patients_schema(config: StudyConfig) -> pa.DataFrameSchema:
     """The patients schema plus one column per study variable (levels, range, required)."""
     model = importlib.import_module(f"{schema_package().__name__}.patients").PatientsSchema
     extra = {name: variable_column(var) for name, var in config.workbook_variables.items()}
-    return model.to_schema().add_columns(extra)
+    return _response_categories(model.to_schema(), config).add_columns(extra)
+
+
+def _response_categories(schema: pa.DataFrameSchema, config: StudyConfig) -> pa.DataFrameSchema:
+    """Best response takes the categories of the study's criteria (RECIST 1.1 in the file)."""
+    if config.response is None or "best_response" not in schema.columns:
+        return schema
+    scheme = config.response.scheme
+    *first, last = scheme.codes
+    codes = f"{', '.join(first)} or {last}" if first else last
+    error = f"the best response must be one of {codes} ({scheme.name})"
+    check = pa.Check.isin(scheme.codes, error=error)
+    return schema.update_column("best_response", checks=[check])
 
 
 def adverse_events_schema() -> pa.DataFrameSchema:
