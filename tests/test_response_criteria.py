@@ -35,9 +35,9 @@ def _study(tmp_path: Path, response: dict[str, Any] | None, book: Book | None = 
     if book is None:
         book = valid_book()
         book.set("patients", 7, BEST, None)
-    raw["data"] = str(write_xlsx(book, tmp_path / "book.xlsx"))
     folder = tmp_path / "study"
-    folder.mkdir()
+    folder.mkdir(parents=True)
+    raw["data"] = str(write_xlsx(book, tmp_path / "book.xlsx"))
     (folder / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return folder
 
@@ -188,3 +188,13 @@ def test_every_built_in_criteria_has_a_reference_and_reads_its_own_names() -> No
     lugano = known_criteria("Lugano 2014")
     assert lugano is not None and lugano.spellings()["CMR"] == "CR"
     assert lugano.rate_name("orr") == "overall response rate"
+
+
+def test_waterfall_lines_follow_the_criteria(tmp_path: Path) -> None:
+    from cohortpress.artefacts._figures import _waterfall_caption
+
+    lugano = load_study(_study(tmp_path / "a", {"criteria": "Lugano", "waterfall": True}))
+    assert "Dashed lines: +50% and −50% (Lugano)." in _waterfall_caption(5, lugano)
+    categories = [{"code": "R", "label": "Responder", "counts_as": "response"}]
+    custom = {"criteria": "Local", "categories": categories, "rates": ["orr"]}
+    assert "Dashed" not in _waterfall_caption(5, load_study(_study(tmp_path / "b", custom)))

@@ -43,6 +43,9 @@ class Criteria:
     citation: str | None = None  # the publication, in words, for whoever writes references.bib
     aliases: tuple[str, ...] = ()
     rate_names: dict[str, str] = field(default_factory=dict)  # rate -> name when not standard
+    # % change of the tumour measure at which progression and (partial) response begin: the
+    # waterfall plot's dashed lines (None: none drawn, for criteria of a study's own)
+    thresholds: tuple[float, float] | None = None
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -75,7 +78,13 @@ RATE_ABBREVIATIONS: dict[str, str] = {"orr": "ORR", "dcr": "DCR", "cbr": "CBR"}
 _NE = Category("NE", "Not evaluable", "not_evaluable", ("not evaluated",))
 
 
-def _solid(name: str, reference: str, citation: str, aliases: tuple[str, ...]) -> Criteria:
+def _solid(
+    name: str,
+    reference: str,
+    citation: str,
+    aliases: tuple[str, ...],
+    thresholds: tuple[float, float] = (20.0, -30.0),
+) -> Criteria:
     """Criteria with the RECIST categories (CR, PR, SD, PD, NE)."""
     return Criteria(
         name,
@@ -89,6 +98,7 @@ def _solid(name: str, reference: str, citation: str, aliases: tuple[str, ...]) -
         reference,
         citation,
         aliases,
+        thresholds=thresholds,
     )
 
 
@@ -131,6 +141,7 @@ CRITERIA: tuple[Criteria, ...] = (
         "Seymour L, et al. iRECIST: guidelines for response criteria for use in trials testing "
         "immunotherapeutics. Lancet Oncol 2017;18:e143–52.",
         ("immune RECIST",),
+        thresholds=(20.0, -30.0),
     ),
     _solid(
         "RANO",
@@ -138,6 +149,7 @@ CRITERIA: tuple[Criteria, ...] = (
         "Wen PY, et al. Updated response assessment criteria for high-grade gliomas: Response "
         "Assessment in Neuro-Oncology Working Group. J Clin Oncol 2010;28:1963–72.",
         ("RANO criteria",),
+        (25.0, -50.0),  # product of perpendicular diameters
     ),
     Criteria(
         "Lugano",
@@ -174,6 +186,7 @@ CRITERIA: tuple[Criteria, ...] = (
         "Oncol 2014;32:3059–68.",
         ("Lugano 2014", "Lugano classification"),
         {"orr": "overall response rate"},
+        (50.0, -50.0),  # sum of the products of the diameters (SPD)
     ),
 )
 
