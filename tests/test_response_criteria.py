@@ -101,7 +101,7 @@ def test_sd_of_any_duration_makes_the_cbr_the_dcr_printed_once(tmp_path: Path) -
     assert "Disease control rate = clinical benefit rate (CR + PR + SD)" in labels
     assert not any(label.startswith("Clinical benefit") for label in labels)
     text = _text(results, config)
-    assert "the CBR equals the DCR" in text
+    assert "the clinical benefit rate equals the DCR and is reported once" in text
     registry = json.loads(collect_numbers(results, config).to_json())["response"]
     assert "equal to the DCR" in registry["cbr"]["pct"]["method"]
 

@@ -46,6 +46,12 @@ class Criteria:
     # % change of the tumour measure at which progression and (partial) response begin: the
     # waterfall plot's dashed lines (None: none drawn, for criteria of a study's own)
     thresholds: tuple[float, float] | None = None
+    text: str | None = None  # how sentences name it ("the Lugano classification"); default name
+
+    @property
+    def in_text(self) -> str:
+        """The criteria as a sentence names them: 'assessed according to …'."""
+        return self.text or self.name
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -84,6 +90,7 @@ def _solid(
     citation: str,
     aliases: tuple[str, ...],
     thresholds: tuple[float, float] = (20.0, -30.0),
+    text: str | None = None,
 ) -> Criteria:
     """Criteria with the RECIST categories (CR, PR, SD, PD, NE)."""
     return Criteria(
@@ -99,6 +106,7 @@ def _solid(
         citation,
         aliases,
         thresholds=thresholds,
+        text=text,
     )
 
 
@@ -150,6 +158,7 @@ CRITERIA: tuple[Criteria, ...] = (
         "Assessment in Neuro-Oncology Working Group. J Clin Oncol 2010;28:1963–72.",
         ("RANO criteria",),
         (25.0, -50.0),  # product of perpendicular diameters
+        "the RANO criteria",
     ),
     Criteria(
         "Lugano",
@@ -187,6 +196,7 @@ CRITERIA: tuple[Criteria, ...] = (
         ("Lugano 2014", "Lugano classification"),
         {"orr": "overall response rate"},
         (50.0, -50.0),  # sum of the products of the diameters (SPD)
+        "the Lugano classification",
     ),
 )
 

@@ -134,6 +134,7 @@ class ResponseSummary:
     """Best overall response by category (missing ones last, in the denominator) and the rates."""
 
     criteria: str
+    criteria_text: str  # as sentences name them: "the Lugano classification"
     reference: str | None  # citation key of the criteria
     counts: tuple[LevelCount, ...]  # each category of the criteria, then MISSING when any
     rates: tuple[ResponseRate, ...]  # every rate (orr, dcr, cbr), computed

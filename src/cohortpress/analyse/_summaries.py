@@ -227,6 +227,7 @@ def response(cohort: Cohort, config: StudyConfig) -> ResponseSummary | None:
     )
     return ResponseSummary(
         criteria=scheme.name,
+        criteria_text=scheme.in_text,
         reference=scheme.reference,
         counts=tuple(counts),
         rates=rates,

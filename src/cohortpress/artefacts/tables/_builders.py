@@ -289,7 +289,7 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
         rows.append((rate_row_label(r, rate), fmt.n_percent(p.k, p.n, marks[rate.rate]), ci))
     frame = pd.DataFrame(rows, columns=["Response", "n (%)", CI_LABEL])
     notes = (
-        f"Best overall response by {r.criteria}. {_rates_note(r)} "
+        f"Best overall response by {r.criteria_text}. {_rates_note(r)} "
         f"{round(config.statistics.conf_level * 100)}% CI: Clopper–Pearson (exact). "
         "Percentages of all analysed patients.",
         *_suppression_note(frame, small),

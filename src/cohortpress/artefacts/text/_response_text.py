@@ -40,10 +40,7 @@ def definitions(r: ResponseSummary) -> str:
 
     parts = []
     for i, rate in enumerate(rates):
-        name = rate.name
-        if rate.rate == "dcr" and r.sd_any and "cbr" in r.shown:
-            name = f"{rate.name}, which equals the {r.rate('cbr').name} (CBR) here,"
-        lead = f"the {name} ({rate.abbreviation})" + (" was defined as" if i == 0 else " as")
+        lead = f"the {rate.name} ({rate.abbreviation})" + (" was defined as" if i == 0 else " as")
         sd = ""
         if rate.rate == "dcr" or (rate.rate == "cbr" and r.sd_any):
             sd = " of any duration" if len(rate.codes) > len(r.rate("orr").codes) else ""
@@ -55,10 +52,17 @@ def definitions(r: ResponseSummary) -> str:
     if any(rate.rate == "cbr" and not r.sd_any for rate in rates):
         sentence += " The duration of stable disease was read from the progression-free time."
     if r.sd_any and "cbr" in r.shown:
-        sentence += (
-            " As stable disease of any duration counted as clinical benefit, the CBR equals "
-            "the DCR."
-        )
+        cbr, dcr = r.rate("cbr"), r.rate("dcr")
+        if "dcr" in r.shown:  # the CBR row is left out of the table: say why
+            sentence += (
+                f" As stable disease of any duration counted as clinical benefit, the {cbr.name} "
+                f"equals the {dcr.abbreviation} and is reported once."
+            )
+        else:
+            sentence += (
+                f" As stable disease of any duration counted as clinical benefit, the "
+                f"{cbr.abbreviation} equals the {dcr.name}."
+            )
     return sentence + (
         " Every analysed patient is in the denominator, including those not evaluable or "
         "without a recorded best response."
