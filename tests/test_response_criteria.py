@@ -166,6 +166,20 @@ def test_custom_criteria_declare_their_categories(tmp_path: Path) -> None:
             {"criteria": "X", "categories": [{"code": "A", "label": "a", "counts_as": "stable"}]},
             "no category counts_as: response",
         ),
+        (
+            {
+                "criteria": "X",
+                "categories": [{"code": "missing", "label": "m", "counts_as": "response"}],
+            },
+            "`missing` is the row of patients without a response",
+        ),
+        (
+            {
+                "criteria": "X",
+                "categories": [{"code": "a.b", "label": "a", "counts_as": "response"}],
+            },
+            "response.categories.0.code",
+        ),
         ({"rates": ["orr", "orr"]}, "each rate once"),
         ({"rates": ["ordr"]}, "rates.0"),
         ({"sd_min_duration": {"value": -1}}, "sd_min_duration.value"),

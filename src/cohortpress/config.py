@@ -742,8 +742,12 @@ class ResponseCategory(_Model):
     """A best-response category of custom criteria: its code, its name and what it counts as."""
 
     code: str = Field(
-        min_length=1,
-        description="The value in the workbook's best response column (after `synonyms`).",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_+-]*$",
+        description=(
+            "The value in the workbook's best response column (after `synonyms`): letters, "
+            "digits, _, + or -; also its key in results.json (`missing` is taken: the patients "
+            "without a best response)."
+        ),
         examples=["CMR"],
     )
     label: str = Field(
@@ -852,6 +856,8 @@ class Response(_Model):
             codes = [c.code for c in self.categories]
             if len({fold_token(c) for c in codes}) != len(codes):
                 raise ValueError("categories: each code once")
+            if "missing" in {fold_token(c) for c in codes}:
+                raise ValueError("categories: `missing` is the row of patients without a response")
             if not any(c.counts_as == "response" for c in self.categories):
                 raise ValueError("categories: no category counts_as: response (the ORR needs one)")
             if {"dcr", "cbr"} & set(self.rates) and not any(
