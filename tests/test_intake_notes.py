@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from defects import Book, thyroid_config, valid_book, write_csv_folder, write_xlsx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cohortpress.intake import read_workbook
+from cohortpress.intake._table import Table, locate_table
 from cohortpress.validate import validate_workbook
 
 ID = "Patient ID"
@@ -104,3 +108,30 @@ def test_csv_notes_end_the_table(tmp_path, config) -> None:
     report = validate_workbook(workbook, config)
     assert report.ok, report.problems
     assert len(workbook.patients) == 6
+
+
+_WORDS = st.text(alphabet=st.characters(categories=("L", "N")), min_size=1, max_size=8)
+_RECORD = st.lists(st.one_of(st.integers(0, 99), _WORDS), min_size=3, max_size=3)
+
+
+@given(
+    records=st.lists(_RECORD, min_size=1, max_size=6),
+    note_lines=st.lists(st.lists(_WORDS, min_size=2, max_size=5).map(" ".join), max_size=3),
+    marked=st.booleans(),
+    column=st.integers(0, 2),
+)
+@settings(max_examples=60, deadline=None)
+def test_records_are_kept_and_only_the_note_lines_dropped(
+    records: list[list[object]], note_lines: list[str], marked: bool, column: int
+) -> None:
+    """Whatever the records and the notes, every record is read and every note line is not."""
+    header = ["Patient ID", "Sex", "Age"]
+    notes = [f"Note: {line}" if marked else line for line in note_lines]
+    rows = [[f"P{i}", *record[1:]] for i, record in enumerate(records)]
+    gap = [[None, None, None]] if notes and not marked else []
+    tail = [[text if c == column else None for c in range(3)] for text in notes]
+    grid = pd.DataFrame([header, *rows, *gap, *tail], dtype=object)
+    table = locate_table(grid, header, "patients")
+    assert isinstance(table, Table)
+    assert list(table.frame["Patient ID"]) == [row[0] for row in rows]
+    assert [p.severity for p in table.problems] == (["warning"] if notes else [])

@@ -135,7 +135,7 @@ def _notes_among_records(
         return []
     first = frame.iloc[:, 0]
     text = first.where(first.map(lambda v: isinstance(v, str)).astype(bool))
-    candidates = text.str.match(NOTE_START.pattern, case=False).fillna(False).astype(bool)
+    candidates = text.str.match(NOTE_START.pattern, case=False).eq(True)
     candidates &= ~notes & ~blank
     problems = []
     for row in frame.index[candidates.to_numpy()]:
