@@ -58,8 +58,8 @@ def validate_workbook(workbook: Workbook, config: StudyConfig) -> ValidationRepo
         header = events.header("patient_id")
         found += unknown_patients(events.frame, contexts["patients"].frame, events.sheet, header)
     if "adverse_events" in contexts:
-        found += _screen_terms(workbook, config, contexts)
-        found += _duplicate_terms(contexts["adverse_events"])
+        screened = _screen_terms(workbook, config, contexts)
+        found += screened + _duplicate_terms(contexts["adverse_events"], screened)
     order = [workbook.sheet_name(key) for key in ("patients", "adverse_events")]
     columns = {c.sheet: list(c.headers.values()) for c in contexts.values()}
     return ValidationReport(sort_problems(found, order, columns))
@@ -135,11 +135,14 @@ def _screen_terms(
     return list(screening.problems)
 
 
-def _duplicate_terms(events: SheetContext) -> list[Problem]:
-    """Warnings for terms that look like another term of the sheet (after the synonyms)."""
+def _duplicate_terms(events: SheetContext, screened: list[Problem]) -> list[Problem]:
+    """Warnings for terms that look like another term of the sheet (after the synonyms); a
+    term holding an identifier is left out, so no warning repeats what screening masked."""
     if "term" not in events.frame:
         return []
-    return duplicate_term_warnings(events.frame["term"], events.sheet, events.header("term"))
+    held = {p.row for p in screened}
+    terms = events.frame["term"].loc[~events.frame.index.isin(list(held))]
+    return duplicate_term_warnings(terms, events.sheet, events.header("term"))
 
 
 def _not_yet_reported(problems: list[Problem], found: list[Problem]) -> list[Problem]:
