@@ -101,7 +101,11 @@ class PatientsSchema(pa.DataFrameModel):
             "error": "the best response must be one of CR, PR, SD, PD or NE (RECIST 1.1)",
         },
         title="Best response",
-        description="Best overall response by RECIST 1.1: CR, PR, SD, PD or NE (not evaluable).",
+        description=(
+            "Best overall response by RECIST 1.1: CR, PR, SD, PD or NE (not evaluable). A study "
+            "with other `response.criteria` (iRECIST, Lugano, its own categories) gets their "
+            "categories instead, at run time; empty: no best response recorded."
+        ),
     )
     best_change_pct: Series[float] | None = pa.Field(
         nullable=True,

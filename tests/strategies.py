@@ -426,8 +426,10 @@ def _response(draw: st.DrawFn, no_responses: bool, no_changes: bool) -> Any:
     if no_responses or draw(st.booleans()):
         return draw(st.sampled_from(("default", None)))
     return {
+        "criteria": draw(st.sampled_from(("RECIST 1.1", "mRECIST", "RANO", "Lugano"))),
+        "rates": draw(st.lists(st.sampled_from(("orr", "dcr", "cbr")), min_size=1, unique=True)),
         "sd_min_duration": {
-            "value": draw(st.sampled_from((6, 12))),
+            "value": draw(st.sampled_from((0, 6, 12))),
             "unit": draw(st.sampled_from(("weeks", "months"))),
         },
         "sd_strict": draw(st.booleans()),

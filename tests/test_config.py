@@ -7,12 +7,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from examples import EXAMPLE_FOLDERS
 
 from cohortpress.config import load_study
 from cohortpress.errors import StudyConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDIES = sorted(p.parent for p in (ROOT / "reports").glob("*/study.yml"))
+STUDIES = list(EXAMPLE_FOLDERS)
 
 
 @pytest.mark.parametrize("folder", STUDIES, ids=lambda p: p.name)

@@ -11,14 +11,21 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from examples import EXAMPLE_FOLDERS
 from pydantic import BaseModel
 
 from cohortpress.config import StudyConfig
-from cohortpress.config_reference import REFERENCE, REGENERATE, SCHEMA, _model_in
+from cohortpress.config_reference import (
+    REFERENCE,
+    REGENERATE,
+    SCHEMA,
+    _container_suffix,
+    _model_in,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "src/cohortpress/_templates/study.yml"
-STUDY_FILES = [*sorted((ROOT / "reports").glob("*/study.yml")), TEMPLATE]
+STUDY_FILES = [*(folder / "study.yml" for folder in EXAMPLE_FOLDERS), TEMPLATE]
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/study.schema.json"
 
 
@@ -57,9 +64,7 @@ def _documented_keys(model: type[BaseModel], path: str = "") -> list[str]:
         keys.append(key)
         sub = _model_in(field.annotation)
         if sub is not None:
-            origin = getattr(field.annotation, "__origin__", None)
-            suffix = {tuple: "[]", dict: ".<name>"}.get(origin, "")
-            keys += _documented_keys(sub, key + suffix)
+            keys += _documented_keys(sub, key + _container_suffix(field.annotation))
     return keys
 
 

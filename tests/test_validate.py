@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 from defects import DEFECTS, ROOT, thyroid_config, valid_book, write_xlsx
+from examples import EXAMPLE_FOLDERS
 
 from cohortpress.config import load_study
 from cohortpress.errors import Problem
@@ -21,7 +22,7 @@ from cohortpress.validate._report import Synonym, group_problems
 from cohortpress.validate._schemas import patients_schema
 from cohortpress.validate._synonyms import declared_spelling, synonyms_line
 
-STUDIES = sorted(p.parent for p in (ROOT / "reports").glob("*/study.yml"))
+STUDIES = list(EXAMPLE_FOLDERS)
 
 
 @pytest.fixture(scope="module")

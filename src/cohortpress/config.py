@@ -25,6 +25,9 @@ from pydantic import (
 
 from cohortpress._yaml import MAX_YAML_BYTES, load_yaml
 from cohortpress.errors import StudyConfigError
+from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
+from cohortpress.response_criteria import KNOWN_NAMES, CountsAs, Criteria, RateName, known_criteria
+from cohortpress.response_criteria import Category as CriteriaCategory
 
 TimeUnit = Literal["days", "weeks", "months", "years"]
 DAYS_PER_UNIT: dict[str, float] = {
@@ -891,21 +894,93 @@ class Endpoint(_Model):
         return self
 
 
+class SdDuration(Duration):
+    """How long stable disease must last to count as clinical benefit; 0 means any duration."""
+
+    value: float = Field(
+        ge=0,
+        description="How long, in `unit`s (0: SD of any duration, so the CBR equals the DCR).",
+        examples=[6],
+    )
+
+
+class ResponseCategory(_Model):
+    """A best-response category of custom criteria: its code, its name and what it counts as."""
+
+    code: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_+-]*$",
+        description=(
+            "The value in the workbook's best response column (after `synonyms`): letters, "
+            "digits, _, + or -; also its key in results.json (`missing` is taken: the patients "
+            "without a best response)."
+        ),
+        examples=["CMR"],
+    )
+    label: str = Field(
+        description="Its name in the response table.",
+        examples=["Complete metabolic response"],
+    )
+    counts_as: CountsAs = Field(
+        description=(
+            "`response` (counted in the ORR, DCR and CBR), `stable` (in the DCR; in the CBR when "
+            "it lasts `sd_min_duration`), `progression` or `not_evaluable` (in the denominator "
+            "only)."
+        ),
+        examples=["response"],
+    )
+
+
 class Response(_Model):
-    """Tumour response: the response table, ORR and CBR, and the waterfall plot."""
+    """Tumour response: the response table, its rates (ORR, DCR, CBR) and the waterfall plot."""
 
     criteria: str = Field(
         default="RECIST 1.1",
         description=(
-            "The response criteria named in the Methods and the table footnote. RECIST 1.1, "
-            "RECIST 1.0, mRECIST, iRECIST, RANO and Lugano are cited in the Methods; another "
-            "label is printed without a citation."
+            "The response criteria: `RECIST 1.1`, `mRECIST`, `iRECIST` (iCR, iPR, iSD, iUPD, "
+            "iCPD, NE), `RANO` or `Lugano` (CR/CMR, PR/PMR, SD/NMR, PD/PMD, NE) decide the best "
+            "response categories the workbook may hold and their names; named in the Methods "
+            "and the table footnote, cited in the Methods (as is RECIST 1.0). Any other label "
+            "needs `categories` and is printed without a citation."
         ),
         examples=["mRECIST"],
     )
-    sd_min_duration: Duration = Field(
-        default=Duration(value=6, unit="months"),
-        description="How long stable disease must last to count as clinical benefit (CBR).",
+    categories: tuple[ResponseCategory, ...] | None = Field(
+        default=None,
+        description=(
+            "For criteria of your own (a `criteria` label not built in): the best response "
+            "categories in table order, each with what it counts as. Not allowed with built-in "
+            "criteria."
+        ),
+        examples=[
+            [
+                {"code": "CMR", "label": "Complete metabolic response", "counts_as": "response"},
+                {"code": "PMR", "label": "Partial metabolic response", "counts_as": "response"},
+                {"code": "SMD", "label": "Stable metabolic disease", "counts_as": "stable"},
+                {
+                    "code": "PMD",
+                    "label": "Progressive metabolic disease",
+                    "counts_as": "progression",
+                },
+            ]
+        ],
+    )
+    rates: tuple[RateName, ...] = Field(
+        default=("orr", "cbr"),
+        min_length=1,
+        description=(
+            "The rates reported, in order, each with its exact (Clopper–Pearson) CI: `orr` "
+            "(objective response rate: responses), `dcr` (disease control rate: responses and "
+            "stable disease of any duration), `cbr` (clinical benefit rate: responses and stable "
+            "disease lasting `sd_min_duration`)."
+        ),
+        examples=[["orr", "dcr", "cbr"]],
+    )
+    sd_min_duration: SdDuration = Field(
+        default=SdDuration(value=6, unit="months"),
+        description=(
+            "How long stable disease must last to count as clinical benefit (CBR); 0 counts SD "
+            "of any duration, and the CBR is then reported as the DCR."
+        ),
         examples=[{"value": 6, "unit": "weeks"}],
     )
     sd_strict: bool = Field(
@@ -913,6 +988,65 @@ class Response(_Model):
         description="SD must last longer than (true) or at least (false) `sd_min_duration`.",
     )
     waterfall: bool = Field(default=False, description="Draw the waterfall plot of best change.")
+
+    @field_validator("criteria", mode="after")
+    @classmethod
+    def _criteria_name(cls, name: str) -> str:
+        """A built-in criteria set is kept under its own spelling ('recist v1.1' -> RECIST 1.1)."""
+        known = known_criteria(name)
+        return known.name if known is not None else name.strip()
+
+    @field_validator("rates", mode="after")
+    @classmethod
+    def _rates_once(cls, rates: tuple[RateName, ...]) -> tuple[RateName, ...]:
+        if len(set(rates)) != len(rates):
+            raise ValueError("each rate once")
+        return rates
+
+    @model_validator(mode="after")
+    def _categories_for_custom_criteria(self) -> Response:
+        known = known_criteria(self.criteria)
+        if known is not None and self.categories is not None:
+            raise ValueError(
+                f"categories: {known.name} has its own categories ({', '.join(known.codes)}); "
+                "remove `categories`, or name your own criteria differently"
+            )
+        if known is None and self.categories is None:
+            close = difflib.get_close_matches(self.criteria, KNOWN_NAMES, n=1, cutoff=0.5)
+            hint = f"did you mean '{close[0]}'? Or " if close else ""
+            raise ValueError(
+                f"criteria: '{self.criteria}' is not one of {', '.join(KNOWN_NAMES)}; "
+                f"{hint}declare its `categories` (code, label, counts_as)"
+            )
+        if self.categories is not None:
+            codes = [c.code for c in self.categories]
+            if len({fold_token(c) for c in codes}) != len(codes):
+                raise ValueError("categories: each code once")
+            if "missing" in {fold_token(c) for c in codes}:
+                raise ValueError("categories: `missing` is the row of patients without a response")
+            if not any(c.counts_as == "response" for c in self.categories):
+                raise ValueError("categories: no category counts_as: response (the ORR needs one)")
+            if {"dcr", "cbr"} & set(self.rates) and not any(
+                c.counts_as == "stable" for c in self.categories
+            ):
+                raise ValueError("rates: dcr and cbr need a category with counts_as: stable")
+        return self
+
+    @property
+    def scheme(self) -> Criteria:
+        """The criteria in force: the built-in set, or the one the categories declare."""
+        known = known_criteria(self.criteria)
+        if known is not None:
+            return known
+        categories = tuple(
+            CriteriaCategory(c.code, c.label, c.counts_as) for c in self.categories or ()
+        )
+        return Criteria(self.criteria, categories)
+
+    @property
+    def any_sd_duration(self) -> bool:
+        """With ``sd_min_duration`` 0 every SD counts, so the CBR is the DCR."""
+        return self.sd_min_duration.value == 0
 
 
 class AdverseEvents(_Model):
@@ -1306,7 +1440,7 @@ class StudyConfig(_Model):
     def _declared_synonyms(self) -> list[tuple[str, str, object, tuple[str, ...]]]:
         """(where, input value, level, allowed levels) for every synonym study.yml declares."""
         found: list[tuple[str, str, object, tuple[str, ...]]] = [
-            (f"synonyms.{name}", spelling, level, BUILT_IN_CATEGORIES[name])
+            (f"synonyms.{name}", spelling, level, self.category_levels(name))
             for name, table in self.synonyms.items()
             for spelling, level in table.items()
         ]
@@ -1481,6 +1615,12 @@ class StudyConfig(_Model):
         for i, endpoint in enumerate(self.endpoints):
             refs += [(f"endpoints[{i}].by", name) for name in endpoint.by or ()]
         return refs
+
+    def category_levels(self, field: str) -> tuple[str, ...]:
+        """The levels of a built-in category field; best response's are the criteria's codes."""
+        if field == "best_response":
+            return (self.response.scheme if self.response else DEFAULT_CRITERIA).codes
+        return BUILT_IN_CATEGORIES[field]
 
     @property
     def workbook_variables(self) -> dict[str, Variable]:

@@ -121,13 +121,49 @@ class Landmark:
 
 
 @dataclass(frozen=True)
+class ResponseRate:
+    """One rate of the response table: its name as the field writes it, and k of n."""
+
+    rate: str  # orr, dcr or cbr
+    abbreviation: str  # ORR
+    name: str  # objective response rate
+    codes: tuple[str, ...]  # the categories it counts (SD only when lasting, for the CBR)
+    estimate: ProportionEstimate
+    equals: str | None = None  # "dcr": the CBR is the DCR by definition (SD of any duration)
+
+
+@dataclass(frozen=True)
 class ResponseSummary:
-    counts: tuple[LevelCount, ...]  # CR, PR, SD, PD, NE
-    orr: ProportionEstimate
-    cbr: ProportionEstimate
+    """Best overall response by category (missing ones last, in the denominator) and the rates."""
+
+    criteria: str
+    criteria_text: str  # as sentences name them: "the Lugano classification"
+    reference: str | None  # citation key of the criteria
+    counts: tuple[LevelCount, ...]  # each category of the criteria, then MISSING when any
+    rates: tuple[ResponseRate, ...]  # every rate (orr, dcr, cbr), computed
+    shown: tuple[str, ...]  # the rates the report gives, in study.yml order
     sd_threshold_text: str
     sd_strict: bool
+    sd_any: bool  # sd_min_duration 0: every SD counts for the CBR
     sd_short: int  # SD patients whose SD did not last long enough to count for CBR
+
+    def rate(self, name: str) -> ResponseRate:
+        return next(r for r in self.rates if r.rate == name)
+
+    @property
+    def shown_rates(self) -> tuple[ResponseRate, ...]:
+        return tuple(self.rate(name) for name in self.shown)
+
+    @property
+    def orr(self) -> ProportionEstimate:
+        return self.rate("orr").estimate
+
+    @property
+    def cbr(self) -> ProportionEstimate:
+        return self.rate("cbr").estimate
+
+
+MISSING_RESPONSE = "missing"  # the level of patients without a recorded best response
 
 
 @dataclass(frozen=True)

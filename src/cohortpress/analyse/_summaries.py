@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 from cohortpress.analyse._compare import compare_groups
 from cohortpress.analyse._proportions import proportion_ci
 from cohortpress.analyse._study import (
+    MISSING_RESPONSE,
     AdverseEventRow,
     AdverseEventSummary,
     Characteristic,
@@ -17,24 +19,19 @@ from cohortpress.analyse._study import (
     GroupComparison,
     LevelCount,
     MarkerSummary,
+    ResponseRate,
     ResponseSummary,
     TreatmentSummary,
     WaterfallData,
 )
 from cohortpress.errors import StudyConfigError
+from cohortpress.response_criteria import RATE_ABBREVIATIONS
 
 if TYPE_CHECKING:
-    from cohortpress.config import StudyConfig, Table1Row
+    from cohortpress.analyse._results import ProportionEstimate
+    from cohortpress.config import Response, StudyConfig, Table1Row
     from cohortpress.derive import Cohort
 
-RESPONSES = ("CR", "PR", "SD", "PD", "NE")
-RESPONSE_LABELS = {
-    "CR": "Complete response",
-    "PR": "Partial response",
-    "SD": "Stable disease",
-    "PD": "Progressive disease",
-    "NE": "Not evaluable",
-}
 END_REASON_LABELS = {
     "progression": "Disease progression",
     "adverse_event": "Adverse events",
@@ -165,6 +162,12 @@ def markers(cohort: Cohort, config: StudyConfig) -> tuple[MarkerSummary, ...]:
 
 
 def response(cohort: Cohort, config: StudyConfig) -> ResponseSummary | None:
+    """Best response counts by the criteria's categories, and ORR, DCR and CBR with exact CIs.
+
+    Every analysed patient is in the denominator: a blank best response is a row of its own
+    (never dropped), like NE. The CBR counts SD lasting ``sd_min_duration``, read from the
+    progression-free time; with a minimum of 0 any SD counts and the CBR is the DCR.
+    """
     settings = config.response
     if settings is None:
         return None
@@ -177,31 +180,96 @@ def response(cohort: Cohort, config: StudyConfig) -> ResponseSummary | None:
             f"'{config.header('best_response')}' (best response); add it, or set "
             "`response: null` to leave the response analysis out"
         )
+    scheme = settings.scheme
     n = len(data)
     best = data["best_response"]
-    counts = tuple(LevelCount(r, RESPONSE_LABELS[r], int((best == r).sum()), n) for r in RESPONSES)
-    if "pfs_days" not in data.columns:
-        raise StudyConfigError(
-            "study.yml: response: the clinical benefit rate needs how long stable disease "
-            "lasted, read from the progression-free time, and this study has neither treatment "
-            "dates nor a pfs endpoint; add a pfs endpoint (`time` and `status` columns), or set "
-            "`response: null`"
+    counts = [
+        LevelCount(c.code, c.label, int((best == c.code).sum()), n) for c in scheme.categories
+    ]
+    missing = int(best.isna().sum())
+    if missing:
+        counts.append(
+            LevelCount(MISSING_RESPONSE, "Not assessed (no best response recorded)", missing, n)
         )
-    threshold = settings.sd_min_duration.days()
-    pf_days = data["pfs_days"]
-    lasting = pf_days > threshold if settings.sd_strict else pf_days >= threshold
-    sd = best == "SD"
-    responders = int(best.isin(["CR", "PR"]).sum())
-    benefit = responders + int((sd & lasting).sum())
+    if sum(c.count for c in counts) != n:  # validation admits only the categories
+        raise AssertionError("best responses outside the criteria's categories reached analysis")
+    stable = best.isin(scheme.codes_counting_as("stable"))
+    if settings.any_sd_duration:
+        lasting = pd.Series(True, index=data.index)
+    else:
+        if "pfs_days" not in data.columns:
+            raise StudyConfigError(
+                "study.yml: response: the clinical benefit rate needs how long stable disease "
+                "lasted, read from the progression-free time, and this study has neither "
+                "treatment dates nor a pfs endpoint; add a pfs endpoint (`time` and `status` "
+                "columns), set `sd_min_duration` to 0, or set `response: null`"
+            )
+        threshold = settings.sd_min_duration.days()
+        pf_days = data["pfs_days"]
+        lasting = pf_days > threshold if settings.sd_strict else pf_days >= threshold
+    responders = best.isin(scheme.codes_counting_as("response"))
+    counted = {
+        "orr": responders,
+        "dcr": responders | stable,
+        "cbr": responders | (stable & lasting),
+    }
+    codes = {
+        "orr": scheme.codes_counting_as("response"),
+        "dcr": scheme.codes_counting_as("response", "stable"),
+        "cbr": scheme.codes_counting_as("response", "stable"),
+    }
     conf = config.statistics.conf_level
+    rates = tuple(
+        ResponseRate(
+            rate=name,
+            abbreviation=RATE_ABBREVIATIONS[name],
+            name=scheme.rate_name(name),  # type: ignore[arg-type]
+            codes=codes[name],
+            estimate=_rate_estimate(
+                int(counted[name].sum()), n, conf, codes[name], _sd_rule(name, settings)
+            ),
+            equals="dcr" if name == "cbr" and settings.any_sd_duration else None,
+        )
+        for name in ("orr", "dcr", "cbr")
+    )
     return ResponseSummary(
-        counts=counts,
-        orr=proportion_ci(responders, n, conf_level=conf),
-        cbr=proportion_ci(benefit, n, conf_level=conf),
+        criteria=scheme.name,
+        criteria_text=scheme.in_text,
+        reference=scheme.reference,
+        counts=tuple(counts),
+        rates=rates,
+        shown=tuple(settings.rates),
         sd_threshold_text=settings.sd_min_duration.text(),
         sd_strict=settings.sd_strict,
-        sd_short=int((sd & ~lasting).sum()),
+        sd_any=settings.any_sd_duration,
+        sd_short=int((stable & ~lasting).sum()),
     )
+
+
+def _sd_rule(rate: str, settings: Response) -> str:
+    """How stable disease is counted in a rate, in words for its method."""
+    if rate == "orr":
+        return ""
+    if rate == "dcr" or settings.any_sd_duration:
+        return " (stable disease of any duration" + (
+            ", so equal to the DCR)" if rate == "cbr" else ")"
+        )
+    comparison = "longer than" if settings.sd_strict else "at least"
+    return f" (stable disease lasting {comparison} {settings.sd_min_duration.text()})"
+
+
+def _rate_estimate(
+    k: int, n: int, conf: float, codes: tuple[str, ...], sd_rule: str
+) -> ProportionEstimate:
+    """k of n with its Clopper–Pearson CI; the method names what was counted and the R call."""
+    estimate = proportion_ci(k, n, conf_level=conf)
+    counted = " + ".join(codes) + sd_rule
+    level = f", conf.level = {conf:g}" if conf != 0.95 else ""
+    method = (
+        f"{counted} of all analysed patients; Clopper–Pearson (exact) CI as R "
+        f"binom.test({k}, {n}{level})$conf.int"
+    )
+    return replace(estimate, method=method)
 
 
 def treatment(cohort: Cohort, config: StudyConfig) -> TreatmentSummary | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cohortpress.artefacts import _format as fmt
+from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -73,6 +74,7 @@ def draw_figures(
     )
     from cohortpress.artefacts.figures._km_data import MAX_MARKED_CENSORED, marks_readable
     from cohortpress.artefacts.figures._parallel import Drawing, save_all
+    from cohortpress.artefacts.figures._waterfall import RECIST_LINES
 
     unit = results.time_unit
     style = config.statistics.resolved("p_style")
@@ -85,6 +87,8 @@ def draw_figures(
         waterfall = figure_waterfall(
             data.change_pct,
             data.best_response,
+            response_order=_response_order(config),
+            thresholds=config.response.scheme.thresholds if config.response else RECIST_LINES,
             not_measured=unmeasured,
             small_cell=config.statistics.small_cell,
         )
@@ -174,11 +178,21 @@ def _by_caption(e: EndpointResult, config: StudyConfig, unmarked: str | None) ->
     )
 
 
+def _response_order(config: StudyConfig) -> tuple[str, ...]:
+    """The criteria's categories; a patient without a best response is drawn as NE."""
+    codes = config.response.scheme.codes if config.response else ("CR", "PR", "SD", "PD", "NE")
+    return codes if "NE" in codes else (*codes, "NE")
+
+
 def _waterfall_caption(drawn: int, config: StudyConfig) -> str:
     """The caption counts the patients the figure shows; its note names those it does not."""
-    criteria = config.response.criteria if config.response else "RECIST 1.1"
+    scheme = config.response.scheme if config.response else DEFAULT_CRITERIA
+    lines = ""
+    if scheme.thresholds is not None:
+        up, down = (f"{value:+g}%".replace("-", "−") for value in scheme.thresholds)
+        lines = f" Dashed lines: {up} and {down} ({scheme.name})."
     return (
         f"Maximal percent change in the sum of target lesions from baseline in the "
         f"{fmt.integer(drawn)} "
-        f"patients treated with {config.treatment.drug}. Dashed lines: +20% and −30% ({criteria})."
+        f"patients treated with {config.treatment.drug}.{lines}"
     )

@@ -479,8 +479,11 @@ def _response(numbers: Numbers, results: StudyResults) -> None:
         numbers.add_percent(
             f"response.{lvl.level}.pct", lvl.count, lvl.n, marks[lvl.level], lvl.percent, None
         )
-    _proportion(numbers, "response.orr", r.orr, marks["orr"])
-    _proportion(numbers, "response.cbr", r.cbr, marks["cbr"])
+    numbers.add("response.criteria.name", r.criteria, r.criteria)
+    if r.reference:
+        numbers.add("response.criteria.reference", r.reference, r.reference, method="citation key")
+    for rate in r.shown_rates:
+        _proportion(numbers, f"response.{rate.rate}", rate.estimate, marks[rate.rate])
 
 
 def _treatment(numbers: Numbers, results: StudyResults) -> None:

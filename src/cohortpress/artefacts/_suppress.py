@@ -127,21 +127,29 @@ def comparison_marks(
 
 
 def response_marks(r: ResponseSummary, k: int | None) -> dict[str, Mark]:
-    """Marks for each best response, ORR (CR + PR) and CBR (ORR + lasting SD).
+    """Marks for each best response category and each rate (ORR, DCR, CBR).
 
-    ORR is withheld when only one of CR and PR is hidden (it would give the other away), and
-    CBR when it would give away a small number of patients with lasting SD.
+    The categories (with the not-assessed row) are one group of all patients. A rate is
+    withheld when exactly one of the categories it adds up is hidden (it would give that one
+    away), the CBR when the ORR it contains or the DCR that contains it is shown and the
+    difference (patients with lasting, or with short, SD) is a small number.
     """
     n = r.orr.n
     levels = suppressed([lvl.count for lvl in r.counts], n, k)
-    marks = {lvl.level: mark for lvl, mark in zip(r.counts, levels, strict=True)}
-    orr = single(r.orr.k, n, k)
-    if orr is None and (marks.get("CR") is None) != (marks.get("PR") is None):
-        orr = WITHHELD
-    cbr = single(r.cbr.k, n, k)
-    if cbr is None and orr is None and k is not None and 0 < r.cbr.k - r.orr.k < k:
-        cbr = WITHHELD
-    return {**marks, "orr": orr, "cbr": cbr}
+    marks: dict[str, Mark] = {lvl.level: mark for lvl, mark in zip(r.counts, levels, strict=True)}
+    out: dict[str, Mark] = dict(marks)
+    for rate in r.rates:
+        mark = single(rate.estimate.k, n, k)
+        hidden = [code for code in rate.codes if marks.get(code) is not None]
+        if mark is None and rate.rate != "cbr" and len(hidden) == 1:
+            mark = WITHHELD
+        out[rate.rate] = mark
+    cbr = r.rate("cbr").estimate.k
+    for other in (name for name in ("orr", "dcr") if name in r.shown):
+        gap = abs(r.rate(other).estimate.k - cbr)
+        if out["cbr"] is None and out[other] is None and k is not None and 0 < gap < k:
+            out["cbr"] = WITHHELD
+    return out
 
 
 def risk_marks(columns: Sequence[Sequence[int]], k: int | None) -> list[list[Mark]]:

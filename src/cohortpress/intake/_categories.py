@@ -10,7 +10,7 @@ import difflib
 import re
 from typing import TYPE_CHECKING
 
-from cohortpress.intake._fields import END_REASONS, RESPONSES, SEXES
+from cohortpress.intake._fields import END_REASONS, SEXES
 from cohortpress.intake._reading import Reading, cell_text, fold, is_datetime, is_number
 
 if TYPE_CHECKING:
@@ -18,14 +18,6 @@ if TYPE_CHECKING:
 
 _BUILT_IN: dict[tuple[str, ...], dict[str, str]] = {
     SEXES: {"m": "Male", "f": "Female", "man": "Male", "woman": "Female"},
-    RESPONSES: {
-        "complete response": "CR",
-        "partial response": "PR",
-        "stable disease": "SD",
-        "progressive disease": "PD",
-        "not evaluable": "NE",
-        "not evaluated": "NE",
-    },
     END_REASONS: {
         "pd": "progression",
         "disease progression": "progression",
@@ -53,7 +45,7 @@ def key(text: str) -> str:
 def lookup_for(spec: FieldSpec) -> dict[str, str]:
     """Every accepted spelling (as a key) of the field's levels."""
     table = {key(level): level for level in spec.levels}
-    for spelling, level in _built_ins(spec.levels).items():
+    for spelling, level in (*_built_ins(spec.levels).items(), *spec.spellings.items()):
         table.setdefault(key(spelling), level)
     table.update({key(spelling): level for spelling, level in spec.synonyms.items()})
     return table

@@ -11,6 +11,7 @@ from cohortpress.config import (
     CANONICAL_PATIENT_FIELDS,
     fold_token,
 )
+from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
 
 if TYPE_CHECKING:
     from cohortpress.config import StudyConfig, Variable
@@ -60,6 +61,7 @@ class FieldSpec:
     percent: bool = False  # a trailing % sign is allowed
     missing: frozenset[str] = frozenset()  # study.yml's missing_values, folded
     hint: str | None = None  # what to add to study.yml when a cell is not one of the values
+    spellings: dict[str, str] = field(default_factory=dict)  # built-in: full names -> level
 
 
 def patient_fields(config: StudyConfig) -> list[FieldSpec]:
@@ -132,12 +134,18 @@ def adverse_event_fields(config: StudyConfig) -> list[FieldSpec]:
 
 
 def _canonical(config: StudyConfig, name: str, kind: Kind) -> FieldSpec:
+    spellings: dict[str, str] = {}
+    levels = _LEVELS.get(name, ())
+    if name == "best_response":  # the categories of the study's response criteria
+        scheme = config.response.scheme if config.response else DEFAULT_CRITERIA
+        levels, spellings = scheme.codes, scheme.spellings()
     return FieldSpec(
         name=name,
         header=config.header(name),
         kind=kind,
         declared=name in config.columns,
-        levels=_LEVELS.get(name, ()),
+        levels=levels,
+        spellings=spellings,
         synonyms={k: str(v) for k, v in config.synonyms.get(name, {}).items()},  # type: ignore[call-overload]
         percent=name == "best_change_pct",
         missing=_missing(config),

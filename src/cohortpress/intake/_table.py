@@ -1,8 +1,8 @@
 """Find the table in a sheet: the header row (below any title block) and its data rows.
 
 The header row is the row, among the first rows of the sheet, that holds the most of the
-headers the study expects. Rows above it (a title block) and blank rows are skipped; the
-data keep their Excel row numbers as the index.
+headers the study expects. Rows above it (a title block), blank rows and note lines under the
+table (see ``_notes``) are skipped; the data keep their Excel row numbers as the index.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cohortpress.errors import Problem
+from cohortpress.intake._notes import trailing_notes
 from cohortpress.intake._reading import fold, is_blank
 from cohortpress.intake._workbook import Normalisation
 
@@ -114,7 +115,10 @@ def _table(
     if blank.any():
         notes.append(Normalisation(sheet, None, "blank rows skipped", int(blank.sum())))
     problems = _duplicate_headers(names, expected, sheet)
-    frame = frame.loc[~blank, ~pd.Index([header_key(n) for n in names]).duplicated()]
+    not_records, note_problems = trailing_notes(frame, blank, sheet)
+    problems += note_problems
+    keep_rows = ~blank & ~not_records
+    frame = frame.loc[keep_rows, ~pd.Index([header_key(n) for n in names]).duplicated()]
     return Table(frame, header_row, tuple(notes), tuple(problems))
 
 

@@ -8,7 +8,8 @@ reported is not reported again by a schema rule.
 Free text is screened for identifiers (``_identifiers``). With ``adverse_events.identifiers:
 redact`` the identifying parts of the terms are replaced in the workbook itself, here, before
 anything else reads it, and each replacement is counted among the workbook's normalisations
-(the data appendix).
+(the data appendix). Terms that look like one event written two ways are warnings, each with
+the ``adverse_events: synonyms:`` line that would merge them (``_ae_terms``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 import pandera.pandas as pa
 
 from cohortpress.errors import Problem
+from cohortpress.validate._ae_terms import duplicate_term_warnings
 from cohortpress.validate._computed import dates_out_of_order, undefined_values
 from cohortpress.validate._cross_sheet import unknown_patients
 from cohortpress.validate._identifiers import IdentifierFinder, redacted, screen_column
@@ -56,7 +58,8 @@ def validate_workbook(workbook: Workbook, config: StudyConfig) -> ValidationRepo
         header = events.header("patient_id")
         found += unknown_patients(events.frame, contexts["patients"].frame, events.sheet, header)
     if "adverse_events" in contexts:
-        found += _screen_terms(workbook, config, contexts)
+        screened = _screen_terms(workbook, config, contexts)
+        found += screened + _duplicate_terms(contexts["adverse_events"], screened)
     order = [workbook.sheet_name(key) for key in ("patients", "adverse_events")]
     columns = {c.sheet: list(c.headers.values()) for c in contexts.values()}
     return ValidationReport(sort_problems(found, order, columns))
@@ -130,6 +133,16 @@ def _screen_terms(
         # step that rewrites it, before any of them runs.
         object.__setattr__(workbook, "normalisations", (*notes, *screening.notes))
     return list(screening.problems)
+
+
+def _duplicate_terms(events: SheetContext, screened: list[Problem]) -> list[Problem]:
+    """Warnings for terms that look like another term of the sheet (after the synonyms); a
+    term holding an identifier is left out, so no warning repeats what screening masked."""
+    if "term" not in events.frame:
+        return []
+    held = {p.row for p in screened}
+    terms = events.frame["term"].loc[~events.frame.index.isin(list(held))]
+    return duplicate_term_warnings(terms, events.sheet, events.header("term"))
 
 
 def _not_yet_reported(problems: list[Problem], found: list[Problem]) -> list[Problem]:

@@ -40,7 +40,7 @@ def patients_schema(config: StudyConfig) -> pa.DataFrameSchema:
     model = importlib.import_module(f"{schema_package().__name__}.patients").PatientsSchema
     extra = {name: variable_column(var) for name, var in config.workbook_variables.items()}
     extra |= endpoint_columns(config)
-    schema = model.to_schema().add_columns(extra)
+    schema = _response_categories(model.to_schema(), config).add_columns(extra)
     if not config.dates_needed:  # every endpoint read from time and status columns
         schema = schema.update_columns(
             {field: {"required": False} for field in _DATES_FOR_ENDPOINTS}
@@ -76,6 +76,18 @@ def endpoint_columns(config: StudyConfig) -> dict[str, pa.Column]:
             description=f"{name}: whether the event happened (event or censored), from study.yml",
         )
     return columns
+
+
+def _response_categories(schema: pa.DataFrameSchema, config: StudyConfig) -> pa.DataFrameSchema:
+    """Best response takes the categories of the study's criteria (RECIST 1.1 in the file)."""
+    if config.response is None or "best_response" not in schema.columns:
+        return schema
+    scheme = config.response.scheme
+    *first, last = scheme.codes
+    codes = f"{', '.join(first)} or {last}" if first else last
+    error = f"the best response must be one of {codes} ({scheme.name})"
+    check = pa.Check.isin(scheme.codes, error=error)
+    return schema.update_column("best_response", checks=[check])
 
 
 def adverse_events_schema() -> pa.DataFrameSchema:

@@ -36,13 +36,19 @@ GROUP_LINESTYLES: tuple[Any, ...] = (
     (0, (5.0, 1.5, 1.0, 1.5, 1.0, 1.5)),
 )
 
-# Best overall response (RECIST 1.1) in the waterfall: responses blue, progression vermillion.
+# Best overall response (RECIST 1.1, iRECIST) in the waterfall: responses blue, progression
+# vermillion.
 RESPONSE_COLOURS = {
     "CR": OKABE_ITO["blue"],
     "PR": OKABE_ITO["sky blue"],
     "SD": OKABE_ITO["orange"],
     "PD": OKABE_ITO["vermillion"],
     "NE": "#999999",
+    "iCR": OKABE_ITO["blue"],
+    "iPR": OKABE_ITO["sky blue"],
+    "iSD": OKABE_ITO["orange"],
+    "iUPD": OKABE_ITO["reddish purple"],
+    "iCPD": OKABE_ITO["vermillion"],
 }
 
 REFERENCE_LINE = "#7F7F7F"  # dashed guides: median drop lines, RECIST thresholds

@@ -45,11 +45,13 @@ class WaterfallFigure:
     response_order: tuple[str, ...]
     n_patients: int  # patients with a bar (or a share of one)
     note: str | None  # e.g. how patients were grouped into bars, or who is not shown
+    thresholds: tuple[float, ...] = RECIST_LINES  # the criteria's dashed lines; () for none
 
     def margins(self, measure: Measure, cell: Box) -> Margins:
         """Room for the legend above, the change axis and its title left, the patients' title
         below."""
-        ticks = max(measure.text(t, THEME.small)[0] for t in _signed(_change_breaks(self.bars)))
+        breaks = _change_breaks(self.bars, self.thresholds)
+        ticks = max(measure.text(t, THEME.small)[0] for t in _signed(breaks))
         left = (
             axis_decoration(THEME) + ticks + points(THEME.title_pad) + text_height(THEME.base_size)
         )
@@ -59,7 +61,7 @@ class WaterfallFigure:
 
     def draw(self, figure: Figure, measure: Measure, cell: Box, axes: Box) -> None:
         """Bars as rectangles (so a grouped bar can be divided by response), zero line, the
-        RECIST guides, the legend above."""
+        criteria's guides, the legend above."""
         ax = figure.add_axes(axes.fraction(figure))
         colours = _colours(self.response_order)
         shown = [r for r in self.response_order if r in set(self.bars["response"])]
@@ -71,9 +73,9 @@ class WaterfallFigure:
                 align="edge", color=colours[response], linewidth=0, label=response,
             )  # fmt: skip
         ax.axhline(0, color="black", linewidth=0.9, zorder=3)
-        for y in RECIST_LINES:
+        for y in self.thresholds:
             ax.axhline(y, color=REFERENCE_LINE, linestyle=(0, (4, 3)), linewidth=0.9, zorder=3)
-        _axes(ax, self.bars, self.n_patients)
+        _axes(ax, self.bars, self.n_patients, self.thresholds)
         ax.legend(
             loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(shown), borderaxespad=0.3,
             borderpad=0.0, handlelength=1.8, handleheight=1.2, handletextpad=0.4,
@@ -89,16 +91,18 @@ def figure_waterfall(
     max_bars: int = 300,
     small_cell: int | None = None,
     not_measured: int = 0,
+    thresholds: tuple[float, float] | None = RECIST_LINES,
 ) -> WaterfallFigure:
     """One bar per patient, sorted from largest growth to largest shrinkage.
 
-    Bars are coloured by best overall response; dashed lines mark +20% and −30%, the RECIST
-    1.1 thresholds for progression and partial response. Above ``max_bars`` patients, single
-    bars would be thinner than a printed line, so patients are grouped, in rank order, into
-    ``max_bars`` bars of equal size: each bar is its group's median change, divided in
-    colour by the share of each response. ``note`` says so for the caption, and names the
-    patients left out for having no recorded change: those among ``change_pct`` and the
-    ``not_measured`` ones the caller left out before (suppressed below ``small_cell``).
+    Bars are coloured by best overall response; dashed lines mark ``thresholds`` (default +20%
+    and −30%, the RECIST 1.1 thresholds for progression and partial response; None: no lines).
+    Above ``max_bars`` patients, single bars would be thinner than a printed line, so patients
+    are grouped, in rank order, into ``max_bars`` bars of equal size: each bar is its group's
+    median change, divided in colour by the share of each response. ``note`` says so for the
+    caption, and names the patients left out for having no recorded change: those among
+    ``change_pct`` and the ``not_measured`` ones the caller left out before (suppressed below
+    ``small_cell``).
     """
     frame = data.waterfall_frame(change_pct, best_response, response_order)
     binned = len(frame) > max_bars
@@ -108,7 +112,8 @@ def figure_waterfall(
     mark = single(missing, len(change_pct) + not_measured, small_cell)
     notes.append(data.missing_note(missing, mark))
     note = " ".join(n for n in notes if n) or None
-    return WaterfallFigure(bars, tuple(response_order), len(frame), note)
+    lines = tuple(thresholds or ())
+    return WaterfallFigure(bars, tuple(response_order), len(frame), note, lines)
 
 
 def _colours(response_order: Sequence[str]) -> dict[str, str]:
@@ -118,16 +123,16 @@ def _colours(response_order: Sequence[str]) -> dict[str, str]:
     }
 
 
-def _axes(ax: Axes, bars: pd.DataFrame, n: int) -> None:
-    """Limits as the data and RECIST lines need them; no patient axis, only its title."""
+def _axes(ax: Axes, bars: pd.DataFrame, n: int, thresholds: tuple[float, ...]) -> None:
+    """Limits as the data and the guides need them; no patient axis, only its title."""
     n_bars = int(bars["x"].max()) if len(bars) else 1
     x_span = n_bars
     ax.set_xlim(0.5 - X_EXPAND * x_span, n_bars + 0.5 + X_EXPAND * x_span)
-    low = min(float(bars["ymin"].min()) if len(bars) else 0.0, *RECIST_LINES, 0.0)
-    high = max(float(bars["ymax"].max()) if len(bars) else 0.0, *RECIST_LINES, 0.0)
+    low = min(float(bars["ymin"].min()) if len(bars) else 0.0, *thresholds, 0.0)
+    high = max(float(bars["ymax"].max()) if len(bars) else 0.0, *thresholds, 0.0)
     span = high - low
     limits = (low - Y_EXPAND * span, high + Y_EXPAND * span)
-    breaks = [b for b in _change_breaks(bars) if limits[0] <= b <= limits[1]]
+    breaks = [b for b in _change_breaks(bars, thresholds) if limits[0] <= b <= limits[1]]
     ax.set_yticks(breaks, _signed(breaks))
     ax.set_ylim(*limits)
     ax.set_xticks([])
@@ -141,8 +146,8 @@ def _signed(values: list[float]) -> list[str]:
     return [f"{v:g}".replace("-", "\u2212") for v in values]
 
 
-def _change_breaks(bars: pd.DataFrame) -> list[float]:
+def _change_breaks(bars: pd.DataFrame, thresholds: tuple[float, ...]) -> list[float]:
     """Ticks every 20 points from −100 to the largest growth (every 50 above 200%)."""
-    top = max(float(bars["ymax"].max()) if len(bars) else 0.0, RECIST_LINES[0])
+    top = max(float(bars["ymax"].max()) if len(bars) else 0.0, *thresholds, 0.0)
     step = 20 if top <= 200 else 50
     return [float(v) for v in range(-100, int(top) + step, step)]

@@ -15,7 +15,13 @@ from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._results import CoxResult, CoxTerm
-    from cohortpress.analyse._study import Characteristic, Distribution, EndpointResult
+    from cohortpress.analyse._study import (
+        Characteristic,
+        Distribution,
+        EndpointResult,
+        ResponseRate,
+        ResponseSummary,
+    )
     from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
 
@@ -264,7 +270,8 @@ def table_adverse_events(results: StudyResults, config: StudyConfig) -> Table | 
 
 
 def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
-    """Best overall response with ORR and CBR and their exact confidence intervals."""
+    """Best overall response by the criteria's categories, then the rates the study reports
+    (ORR, DCR, CBR), each with its exact confidence interval."""
     r = results.response
     if r is None or config.response is None:
         return None
@@ -275,27 +282,57 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
         for lvl in r.counts
         if lvl.count or lvl.level != "NE"
     ]
-    for label, key, p in (
-        ("Objective response rate (CR + PR)", "orr", r.orr),
-        ("Clinical benefit rate", "cbr", r.cbr),
-    ):
-        ci = fmt.DASH if marks[key] else fmt.percent_ci(p.lower, p.upper)  # the CI reveals k
-        rows.append((label, fmt.n_percent(p.k, p.n, marks[key]), ci))
+    for rate in response_rows(r):
+        p = rate.estimate
+        ci = fmt.DASH if marks[rate.rate] else fmt.percent_ci(p.lower, p.upper)  # CI reveals k
+        rows.append((rate_row_label(r, rate), fmt.n_percent(p.k, p.n, marks[rate.rate]), ci))
     frame = pd.DataFrame(rows, columns=["Response", "n (%)", CI_LABEL])
-    comparison = ">" if r.sd_strict else "≥"
     notes = (
-        f"Best overall response by {config.response.criteria}. Clinical benefit: CR, PR or SD "
-        "lasting "
-        f"{comparison} {r.sd_threshold_text}. 95% CI: Clopper–Pearson (exact).",
+        f"Best overall response by {r.criteria_text}. {_rates_note(r)} "
+        f"{round(config.statistics.conf_level * 100)}% CI: Clopper–Pearson (exact). "
+        "Percentages of all analysed patients.",
         *_suppression_note(frame, small),
     )
     return Table(
         "response",
         "Best overall response.",
         frame,
-        column_labels={CI_LABEL: "95% CI (%)"},
+        column_labels={CI_LABEL: f"{round(config.statistics.conf_level * 100)}% CI (%)"},
         notes=notes,
     )
+
+
+def response_rows(r: ResponseSummary) -> tuple[ResponseRate, ...]:
+    """The rates printed: those study.yml lists, the CBR once when it equals a listed DCR."""
+    both = {"dcr", "cbr"} <= set(r.shown)
+    return tuple(rate for rate in r.shown_rates if not (both and rate.equals))
+
+
+def rate_row_label(r: ResponseSummary, rate: ResponseRate) -> str:
+    """'Objective response rate (CR + PR)'; a DCR that is also the CBR says so."""
+    name = rate.name[0].upper() + rate.name[1:]
+    if rate.rate == "dcr" and r.sd_any and "cbr" in r.shown:
+        name = f"{name} = {r.rate('cbr').name}"
+    codes = " + ".join(rate.codes)
+    if rate.rate == "cbr" and not r.sd_any:
+        codes += f" {'>' if r.sd_strict else '≥'} {r.sd_threshold_text}"
+    return f"{name} ({codes})"
+
+
+def _rates_note(r: ResponseSummary) -> str:
+    """How stable disease is counted in the rates shown."""
+    shown = {rate.rate for rate in response_rows(r)}
+    if "cbr" in shown and r.sd_any:
+        return "Clinical benefit: any response or stable disease of any duration (= DCR)."
+    if "cbr" in shown:
+        comparison = ">" if r.sd_strict else "≥"
+        lasting = f"{comparison} {r.sd_threshold_text}"
+        return f"Clinical benefit: stable disease counted when lasting {lasting}."
+    if "dcr" in shown and r.sd_any and "cbr" in r.shown:
+        return "Stable disease of any duration counts, so the CBR equals the DCR."
+    if "dcr" in shown:
+        return "Disease control: stable disease of any duration."
+    return ""
 
 
 SUPERSCRIPTS = "ᵃᵇᶜᵈᵉᶠ"

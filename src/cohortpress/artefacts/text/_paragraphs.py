@@ -11,6 +11,7 @@ from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
 from cohortpress.artefacts._numbers import flow_marks, landmark_key
 from cohortpress.artefacts.text import _citations as cite
+from cohortpress.artefacts.text import _response_text as response_text
 from cohortpress.present.escape import Markdown
 from cohortpress.present.placement import Placement
 
@@ -168,6 +169,23 @@ def _context(
         "exclusion_counts": _exclusion_counts(results, config.statistics.small_cell),
         "normalisations": normalisations,
         "warnings": warnings,
+        **_response_sentences(results, r),
+    }
+
+
+def _response_sentences(results: StudyResults, r: dict[str, Any]) -> dict[str, str]:
+    """The response definitions, values and abstract phrase (empty without a response analysis)."""
+    resp = results.response
+    if resp is None:
+        keys = ("response_definitions", "response_values", "response_abstract")
+        return {**dict.fromkeys(keys, ""), "response_abbreviations": ""}
+    numbers = r["response"]
+    conf = round(resp.orr.conf_level * 100)
+    return {
+        "response_definitions": response_text.definitions(resp),
+        "response_values": response_text.values(resp, numbers, conf),
+        "response_abstract": response_text.abstract(resp, numbers),
+        "response_abbreviations": response_text.abbreviations(resp),
     }
 
 

@@ -1,0 +1,102 @@
+"""Sentences about tumour response: definitions of the rates for the Methods, their values for
+the Results and the abstract.
+
+They are plain text (labels of custom criteria come from study.yml): the templates print them
+through ``finalize``, which escapes them for Markdown. Numbers are the registry's printed texts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cohortpress.analyse._study import MISSING_RESPONSE
+from cohortpress.artefacts.tables._builders import response_rows
+
+if TYPE_CHECKING:
+    from cohortpress.analyse._study import ResponseRate, ResponseSummary
+
+
+def join(items: list[str], word: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _named(r: ResponseSummary, code: str) -> str:
+    """A category spelled out with its code, at its first mention: 'partial response (PR)'."""
+    label = next(lvl.label for lvl in r.counts if lvl.level == code)
+    label = label if label.endswith(f"({code})") else f"{label} ({code})"
+    return label[0].lower() + label[1:] if not label[:2].isupper() else label
+
+
+def definitions(r: ResponseSummary) -> str:
+    """'The objective response rate (ORR) was defined as …', each rate printed defined once."""
+    rates = response_rows(r)
+    defined: set[str] = set()
+
+    def codes(rate: ResponseRate) -> str:
+        words = [code if code in defined else _named(r, code) for code in rate.codes]
+        defined.update(rate.codes)
+        return join(words, "or")
+
+    parts = []
+    for i, rate in enumerate(rates):
+        lead = f"the {rate.name} ({rate.abbreviation})" + (" was defined as" if i == 0 else " as")
+        sd = ""
+        if rate.rate == "dcr" or (rate.rate == "cbr" and r.sd_any):
+            sd = " of any duration" if len(rate.codes) > len(r.rate("orr").codes) else ""
+        elif rate.rate == "cbr":
+            sd = f" lasting {'more than' if r.sd_strict else 'at least'} {r.sd_threshold_text}"
+        parts.append(f"{lead} the percentage of patients with {codes(rate)}{sd}")
+    sentence = join(parts) if len(parts) < 3 else "; ".join(parts[:-1]) + "; and " + parts[-1]
+    sentence = sentence[0].upper() + sentence[1:] + "."
+    if any(rate.rate == "cbr" and not r.sd_any for rate in rates):
+        sentence += " The duration of stable disease was read from the progression-free time."
+    if r.sd_any and "cbr" in r.shown:
+        cbr, dcr = r.rate("cbr"), r.rate("dcr")
+        if "dcr" in r.shown:  # the CBR row is left out of the table: say why
+            sentence += (
+                f" As stable disease of any duration counted as clinical benefit, the {cbr.name} "
+                f"equals the {dcr.abbreviation} and is reported once."
+            )
+        else:
+            sentence += (
+                f" As stable disease of any duration counted as clinical benefit, the "
+                f"{cbr.abbreviation} equals the {dcr.name}."
+            )
+    return sentence + (
+        " Every analysed patient is in the denominator, including those not evaluable or "
+        "without a recorded best response."
+    )
+
+
+def abbreviations(r: ResponseSummary) -> str:
+    """'ORR, CBR' for the statistics paragraph."""
+    return ", ".join(rate.abbreviation for rate in response_rows(r))
+
+
+def values(r: ResponseSummary, numbers: dict[str, Any], conf: int) -> str:
+    """'The ORR and CBR were 10.0% (95% CI …) and …, respectively; the best response was …'."""
+    rates = response_rows(r)
+    names = join([rate.abbreviation for rate in rates])
+    texts = [
+        f"{numbers[rate.rate]['pct']} ({conf}% CI {numbers[rate.rate]['ci']})" for rate in rates
+    ]
+    verb = "was" if len(rates) == 1 else "were"
+    sentence = f"The {names} {verb} {join(texts)}" + (", respectively" if len(rates) > 1 else "")
+    best = [
+        f"{'not assessed' if lvl.level == MISSING_RESPONSE else lvl.level} in "
+        f"{numbers[lvl.level]['n']} ({numbers[lvl.level]['pct']})"
+        for lvl in r.counts
+        if lvl.count
+    ]
+    return f"{sentence}; the best response was {join(best)}." if best else f"{sentence}."
+
+
+def abstract(r: ResponseSummary, numbers: dict[str, Any]) -> str:
+    """', and the objective response rate was 10.0%' (spelled out: the abstract stands alone)."""
+    rates = response_rows(r)
+    if len(rates) == 1:
+        return f", and the {rates[0].name} was {numbers[rates[0].rate]['pct']}"
+    names = join([rate.name for rate in rates])
+    values = join([numbers[rate.rate]["pct"] for rate in rates])
+    return f", and the {names} were {values}, respectively"
