@@ -14,6 +14,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cohortpress.analyse._compare import EXACT_BELOW
+from cohortpress.config import DAYS_PER_UNIT
+
 if TYPE_CHECKING:
     import datetime as dt
 
@@ -58,6 +61,8 @@ def collect_provenance(config: StudyConfig, data: Path, workbook: Workbook) -> P
         "conf_level": s.conf_level,
         "alpha": s.alpha,
         "small_cell": s.small_cell,
+        "days_per_month": DAYS_PER_UNIT["months"],
+        "wilcoxon_exact_below": EXACT_BELOW,
     }
     return Provenance(
         data_cutoff=config.data_cutoff,

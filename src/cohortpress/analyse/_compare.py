@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
 WILCOXON_EXACT = "Wilcoxon rank-sum, exact"
+EXACT_BELOW = 50  # both groups smaller and no ties: the exact test, as R's wilcox.test
 WILCOXON_NORMAL = "Wilcoxon rank-sum, normal approximation with continuity correction"
 KRUSKAL = "Kruskal–Wallis"
 FISHER = "Fisher's exact"
@@ -45,7 +46,7 @@ def wilcoxon_test(x: ArrayLike, y: ArrayLike) -> ComparisonResult:
         return ComparisonResult(WILCOXON_NORMAL, None, None, note="a group has no values")
     combined = np.concatenate([xs, ys])
     ties = len(np.unique(combined)) < len(combined)
-    if len(xs) < 50 and len(ys) < 50 and not ties:
+    if len(xs) < EXACT_BELOW and len(ys) < EXACT_BELOW and not ties:
         result = mannwhitneyu(xs, ys, alternative="two-sided", method="exact")
         return ComparisonResult(WILCOXON_EXACT, float(result.statistic), float(result.pvalue))
     statistic = float(mannwhitneyu(xs, ys, method="asymptotic").statistic)

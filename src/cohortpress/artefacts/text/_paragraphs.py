@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from cohortpress.analyse._compare import CHISQ
+from cohortpress.analyse._compare import CHISQ, EXACT_BELOW
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
 from cohortpress.artefacts._numbers import flow_marks, landmark_key
 from cohortpress.artefacts.text import _citations as cite
 from cohortpress.artefacts.text import _response_text as response_text
+from cohortpress.config import DAYS_PER_UNIT
 from cohortpress.present.escape import Markdown
 from cohortpress.present.placement import Placement
 
@@ -47,10 +48,10 @@ _NUMBER_WORDS = [
     "nine",
     "ten",
 ]
-P_STYLE_TEXT = {
-    "threshold": "with three decimals (below 0.001 as <0.001)",
-    "two_significant": "with two significant digits (below 0.0001 as <0.0001)",
-    "sas": "with four decimals (below 0.0001 as <.0001)",
+TRANSFORM_WORDS = {
+    "log-log": "a log(−log) transformation",
+    "log": "a log transformation",
+    "plain": "no transformation (linear intervals)",
 }
 
 
@@ -159,7 +160,9 @@ def _context(
         "formula_text": {name: _formula_text(m.formula) for name, m in config.markers.items()},
         "endpoint_sentence": _endpoint_sentence(results),
         "multivariate_sentence": _multivariate_sentence(config),
-        "p_style_text": P_STYLE_TEXT[style],
+        "transform_words": TRANSFORM_WORDS[config.statistics.resolved("ci_transform")],
+        "days_per_month": f"{DAYS_PER_UNIT['months']:g}",
+        "exact_below": EXACT_BELOW,
         "comparisons": results.comparison,
         "chi_squared_used": results.comparison is not None
         and any(test.test == CHISQ for _, test in results.comparison.rows),
@@ -353,12 +356,35 @@ def _multivariate_sentence(config: StudyConfig) -> str:
         reason = rule.reason or "the study design"
         return f"A multivariate analysis was not performed because of {reason}."
     if rule.rule == "fixed":
-        return (
-            "The multivariate model included a prespecified set of factors: "
-            + ", ".join(rule.covariates)
-            + "."
-        )
+        labels = [_mid_sentence(_covariate_label(name, config)) for name in rule.covariates]
+        return f"The multivariate model included the prespecified factors {_joined(labels)}."
     return (
-        f"Factors with a univariate p-value <{rule.threshold:g} entered a multivariate Cox model; "
-        "events per variable are reported and fewer than 10 is flagged."
+        f"Factors with a univariate p-value <{rule.threshold:g} entered a multivariate Cox "
+        "model; models with fewer than 10 events per variable are flagged."
     )
+
+
+def _covariate_label(name: str, config: StudyConfig) -> str:
+    """How the Methods name a covariate: its Cox label, else its variable's or marker's."""
+    for covariate in config.cox.covariates:
+        if covariate.variable == name and covariate.label:
+            return covariate.label
+    if name in config.variables:
+        return config.variables[name].label
+    if name in config.markers:
+        return config.markers[name].label
+    return name
+
+
+def _mid_sentence(label: str) -> str:
+    """A label inside a sentence: "Disease status" reads "disease status"; an acronym or a
+    capitalised word kept as written ("ECOG PS", "IMDC risk", "Child–Pugh class")."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first[1:].islower() and "–" not in first and "-" not in first:
+        return label[:1].lower() + label[1:]
+    return label
+
+
+def _joined(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
