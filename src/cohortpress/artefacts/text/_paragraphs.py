@@ -140,6 +140,8 @@ def _context(
             for e in results.endpoints
         },
         "group_name": lambda g, level: _group_name(g, level, config),
+        "abstract_groups": lambda g: _abstract_groups(g, config),
+        "mid_sentence": _mid_sentence,
         "group_phrase": lambda g, level: _group_phrase(g, level, config),
         "landmark_key": landmark_key,
         "all_markers": {
@@ -278,10 +280,18 @@ def _significant_terms(
     for model in models:
         for term in model.terms:
             if term.p is not None and term.p < alpha:
-                name = names.get(term.covariate, term.covariate)
-                text = f"{name} ({term.level} vs {term.reference})" if term.level else name
+                name = _mid_sentence(names.get(term.covariate, term.covariate))
+                contrast = (
+                    f"{_mid_sentence(term.level)} vs {_mid_sentence(str(term.reference))}; "
+                    if term.level
+                    else ""
+                )
+                hr, p = fmt.hazard_ratio(term.hr), fmt.p_text(term.p, style)
                 out.append(
-                    {"text": text, "hr": fmt.hazard_ratio(term.hr), "p": fmt.p_text(term.p, style)}
+                    {
+                        "phrase": f"{name} ({contrast}HR={hr}, {p})",
+                        "spelled": f"{name} ({contrast}hazard ratio {hr}, {p})",
+                    }
                 )
     return out
 
@@ -306,6 +316,29 @@ def _group_name(g: GroupedSurvival, level: str, config: StudyConfig) -> str:
     if g.factor in config.markers:
         return f"the {level.lower()} {g.factor} group"
     return f"patients with {g.label} {level}"
+
+
+def _abstract_groups(g: GroupedSurvival, config: StudyConfig) -> tuple[str, str, str]:
+    """The two groups of a two-level comparison, named for an abstract that stands alone,
+    and the direction of its hazard ratio: "patients with a high lymphocyte-to-monocyte ratio
+    (LMR)", "those with a low LMR", "high vs low LMR"."""
+    first, second = g.levels[0], g.levels[1]
+    term = g.cox.terms[0] if g.cox is not None and len(g.cox.terms) == 1 else None
+    level, reference = (term.level, term.reference) if term is not None else (second, first)
+    marker = config.markers.get(g.factor)
+    if marker is not None:
+        name = _mid_sentence(marker.label)
+        return (
+            f"patients with a {first.lower()} {name} ({g.factor})",
+            f"those with a {second.lower()} {g.factor}",
+            f"{str(level).lower()} vs {str(reference).lower()} {g.factor}",
+        )
+    label = _mid_sentence(g.label)
+    return (
+        f"patients with {label} {first}",
+        f"those with {label} {second}",
+        f"{label} {level} vs {reference}",
+    )
 
 
 def _group_phrase(g: GroupedSurvival, level: str, config: StudyConfig) -> str:
@@ -377,10 +410,12 @@ def _covariate_label(name: str, config: StudyConfig) -> str:
 
 
 def _mid_sentence(label: str) -> str:
-    """A label inside a sentence: "Disease status" reads "disease status"; an acronym or a
-    capitalised word kept as written ("ECOG PS", "IMDC risk", "Child–Pugh class")."""
+    """A label inside a sentence: "Disease status" reads "disease status"; an acronym, a
+    capitalised word or an initial kept as written ("ECOG PS", "IMDC risk", "Child–Pugh
+    class", "C-reactive protein")."""
     first = label.split(" ", 1)[0]
-    if len(first) > 1 and first[1:].islower() and "–" not in first and "-" not in first:
+    initial = len(first) > 1 and first[1] in "-–"  # "C-reactive protein", "T-cell count"
+    if len(first) > 1 and first[1:].islower() and not initial:  # "Progression-free survival"
         return label[:1].lower() + label[1:]
     return label
 

@@ -93,10 +93,10 @@ def values(r: ResponseSummary, numbers: dict[str, Any], conf: int) -> str:
 
 
 def abstract(r: ResponseSummary, numbers: dict[str, Any]) -> str:
-    """', and the objective response rate was 10.0%' (spelled out: the abstract stands alone)."""
+    """'; the objective response rate was 10.0%' (spelled out: the abstract stands alone)."""
     rates = response_rows(r)
     if len(rates) == 1:
-        return f", and the {rates[0].name} was {numbers[rates[0].rate]['pct']}"
+        return f"; the {rates[0].name} was {numbers[rates[0].rate]['pct']}"
     names = join([rate.name for rate in rates])
     values = join([numbers[rate.rate]["pct"] for rate in rates])
-    return f", and the {names} were {values}, respectively"
+    return f"; the {names} were {values}, respectively"
