@@ -274,8 +274,9 @@ def test_provenance_is_recorded_and_a_rerun_is_identical(
     assert record["conventions"]["ties"]["value"] == "efron"
     assert entry["sha256"]["value"] in (folder / "data_report.html").read_text(encoding="utf-8")
     statement = f"data/renal_sorafenib.xlsx (SHA-256 {entry['sha256']['value'][:12]}…)"
-    for fmt_name, text in _texts(folder).items():
-        assert statement in _squash(text), fmt_name
+    for fmt_name, text in _texts(folder).items():  # the PDF may break the line anywhere
+        unbroken = re.sub(r"\s+", "", re.sub(r"-\n", "-", text.replace("\xad", "")))
+        assert re.sub(r"\s+", "", statement) in unbroken, fmt_name
     again = _render_to(tmp_path, "renal", "html")
     assert (again / "results.json").read_bytes() == (folder / "results.json").read_bytes()
     assert _html_text(again / "manuscript.html") == _html_text(folder / "manuscript.html")

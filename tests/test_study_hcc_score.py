@@ -90,7 +90,7 @@ def test_by_group_text_reads(documents: dict[str, str]) -> None:
     text = documents["html"]
     assert "We compared OS according to ALBI grade and Child–Pugh class" in text
     assert (
-        "Patients with Child–Pugh class A had longer OS than patients with Child–Pugh class B"
+        "Patients with Child–Pugh class A had longer OS than those with Child–Pugh class B"
         in (text)
     )
     a12 = _pct(value_of(R, "os.by.child_pugh.a.landmarks.t12.value"))

@@ -65,7 +65,7 @@ def test_the_footnote_lists_every_summary_used_and_cut_numbers_are_counts(tmp_pa
         {"variable": "sex"},
     ]
     rows, notes = _rows(tmp_path, table1)
-    assert rows["Change"] == "-5 (-10–0)"  # -35, -10, -5, 0, 25
+    assert rows["Change"] == "−5.0 (−10.0 to 0.0)"  # -35, -10, -5, 0, 25: a minus sign, "to"
     assert (rows[f"{INDENT}<-30"], rows[f"{INDENT}≥-30"]) == ("1 (20.0)", "4 (80.0)")
     assert "Values are median (range), median (IQR) or n (%)." in notes
     assert not any(n.startswith("Percentages are of") for n in notes)
@@ -91,7 +91,7 @@ def test_the_numbers_hold_what_the_summary_prints(tmp_path: Path) -> None:
     assert (age["mean"]["value"], age["mean"]["text"]) == (pytest.approx(67.2), "67.2")
     assert (age["sd"]["value"], age["sd"]["text"]) == (pytest.approx(8.871302046), "8.9")
     assert (change["q1"]["value"], change["q3"]["value"]) == (-10, 0)
-    assert change["iqr"]["text"] == "-10.0–0.0"
+    assert change["iqr"]["text"] == "−10.0 to 0.0"  # a minus sign and "to" around a negative end
     # Whatever the row prints, a statistician finds every summary, each with its R call.
     for row in (age, change):
         for name in ("n", "missing", "mean", "sd", "median", "q1", "q3", "min", "max"):

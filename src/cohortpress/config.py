@@ -373,6 +373,17 @@ class Variable(_Model):
         description="Explained in the Table I footnote.",
         examples=["ECOG PS: Eastern Cooperative Oncology Group performance status"],
     )
+    decimals: int | None = Field(
+        default=None,
+        ge=0,
+        le=6,
+        description=(
+            "Decimals of a continuous variable's median, range and quartiles, in Table I, the "
+            "text and results.json alike (mean and SD get one more). Default: 0 for age and "
+            "counts, 1 for other measurements."
+        ),
+        examples=[2],
+    )
 
     formula: Formula | None = Field(
         default=None,

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import datetime as dt
 
+    from cohortpress.config import Variable
+
 NOT_REACHED = "not reached"
 NOT_REACHED_SHORT = "NR"
 NOT_ESTIMABLE = "NE"
@@ -37,10 +39,29 @@ def time_ci(lower: float | None, upper: float | None, unit: str, *, short: bool 
     return f"{time(lower, unit, short=short)}{DASH}{time(upper, unit, short=short)}"
 
 
+MINUS = "\u2212"
+
+
 def decimal(value: float | None, decimals: int = 2) -> str:
+    """A number with ``decimals`` places and a typographic minus sign: −2.41."""
     if value is None or math.isnan(value):
         return DASH
-    return f"{value:,.{decimals}f}"
+    return f"{value:,.{decimals}f}".replace("-", MINUS)
+
+
+def span(low: float | None, high: float | None, decimals: int) -> str:
+    """A range or interval: '53–86'; with a negative end 'to', which a dash would garble:
+    '−3.4 to −1.4'."""
+    joiner = " to " if any(v is not None and v < 0 for v in (low, high)) else DASH
+    return f"{decimal(low, decimals)}{joiner}{decimal(high, decimals)}"
+
+
+def characteristic_decimals(name: str, variable: Variable | None) -> int:
+    """Decimals of a continuous characteristic, in Table I and the text alike: the variable's
+    own ``decimals``, else whole numbers for age and counts and one decimal for measurements."""
+    if variable is not None and variable.decimals is not None:
+        return variable.decimals
+    return 0 if name == "age" or (variable is not None and variable.type == "count") else 1
 
 
 def percent(count: int, n: int) -> str:

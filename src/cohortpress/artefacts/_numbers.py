@@ -173,7 +173,7 @@ def collect_numbers(results: StudyResults, config: StudyConfig) -> Numbers:
     numbers = Numbers(small)
     style = config.statistics.resolved("p_style")
     _flow(numbers, results)
-    _characteristics(numbers, results)
+    _characteristics(numbers, results, config)
     _markers(numbers, results)
     unit = results.time_unit
     f = results.followup
@@ -227,7 +227,7 @@ def _distribution(numbers: Numbers, key: str, d: Distribution, unit: str | None,
     numbers.add(f"{key}.median", d.median, fmt.decimal(d.median, decimals), unit, how["median"])
     numbers.add(f"{key}.min", d.minimum, fmt.decimal(d.minimum, decimals), unit, how["min"])
     numbers.add(f"{key}.max", d.maximum, fmt.decimal(d.maximum, decimals), unit, how["max"])
-    text = f"{fmt.decimal(d.minimum, decimals)}{fmt.DASH}{fmt.decimal(d.maximum, decimals)}"
+    text = fmt.span(d.minimum, d.maximum, decimals)
     numbers.add(f"{key}.range", [d.minimum, d.maximum], text, unit, how["range"])
 
 
@@ -240,17 +240,18 @@ def _summary_numbers(
     low, high = fmt.decimal(d.q1, decimals), fmt.decimal(d.q3, decimals)
     numbers.add(f"{key}.q1", d.q1, low, unit, how["q1"])
     numbers.add(f"{key}.q3", d.q3, high, unit, how["q3"])
-    numbers.add(f"{key}.iqr", [d.q1, d.q3], f"{low}{fmt.DASH}{high}", unit, how["iqr"])
+    numbers.add(f"{key}.iqr", [d.q1, d.q3], fmt.span(d.q1, d.q3, decimals), unit, how["iqr"])
     numbers.add(f"{key}.mean", d.mean, fmt.decimal(d.mean, decimals + 1), unit, how["mean"])
     numbers.add(f"{key}.sd", d.sd, fmt.decimal(d.sd, decimals + 1), unit, how["sd"])
     _checks.continuous_counts(numbers, key, d)
 
 
-def _characteristics(numbers: Numbers, results: StudyResults) -> None:
+def _characteristics(numbers: Numbers, results: StudyResults, config: StudyConfig) -> None:
     for c in results.characteristics:
         key = f"characteristics.{c.variable}"
         if c.distribution is not None:
-            decimals = 0 if c.variable == "age" else 1
+            variable = config.variables.get(c.variable)
+            decimals = fmt.characteristic_decimals(c.variable, variable)
             _distribution(numbers, key, c.distribution, c.unit, decimals)
             _summary_numbers(numbers, key, c.distribution, c.unit, decimals)
             continue

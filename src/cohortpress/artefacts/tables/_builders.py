@@ -41,7 +41,7 @@ def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
             rows.append((c.group, ""))
         current_group = c.group
         indent = INDENT if c.group else ""
-        rows.extend(_characteristic_rows(c, indent, small))
+        rows.extend(_characteristic_rows(c, indent, small, config))
     column = f"Total n={fmt.count(results.n, sup.single(results.n, results.n, small))} (%)"
     frame = pd.DataFrame(rows, columns=["Variable", column])
     notes = tuple(dict.fromkeys(c.abbreviation for c in results.characteristics if c.abbreviation))
@@ -60,6 +60,7 @@ def _characteristic_rows(
     c: Characteristic,
     indent: str,
     small: int | None,
+    config: StudyConfig,
     marks: tuple[list[sup.Mark], sup.Mark] | None = None,
     unknown: bool | None = None,
 ) -> list[tuple[str, str]]:
@@ -67,7 +68,9 @@ def _characteristic_rows(
     values are missing), so the counts add up to the column's n."""
     unknown = bool(c.missing) if unknown is None else unknown
     if c.distribution is not None:
-        return [(f"{indent}{c.label}", _continuous_value(c.distribution, c.summary))]
+        variable = config.variables.get(c.variable)
+        decimals = fmt.characteristic_decimals(c.variable, variable)
+        return [(f"{indent}{c.label}", _continuous_value(c.distribution, c.summary, decimals))]
     levels, missing = marks or sup.characteristic_marks(c, small)
     if len(c.levels) == 1:
         lvl = c.levels[0]
@@ -91,15 +94,13 @@ _SUMMARY_WORDS = {
 }
 
 
-def _continuous_value(d: Distribution, summary: str) -> str:
-    """'62 (45–80)', '62 (55–70)' or '61.8 (9.4)': decimals follow the median, as before;
-    a mean and SD get one more than the median would."""
-    decimals = 0 if d.median is not None and float(d.median).is_integer() else 1
+def _continuous_value(d: Distribution, summary: str, decimals: int) -> str:
+    """'62 (45–80)', '62 (55–70)' or '61.8 (9.4)', with the decimals the text and
+    results.json use (``fmt.characteristic_decimals``); a mean and SD get one more."""
     if summary == "mean_sd":
         return f"{fmt.decimal(d.mean, decimals + 1)} ({fmt.decimal(d.sd, decimals + 1)})"
     low, high = (d.q1, d.q3) if summary == "median_iqr" else (d.minimum, d.maximum)
-    low_text, high_text = fmt.decimal(low, decimals), fmt.decimal(high, decimals)
-    return f"{fmt.decimal(d.median, decimals)} ({low_text}{fmt.DASH}{high_text})"
+    return f"{fmt.decimal(d.median, decimals)} ({fmt.span(low, high, decimals)})"
 
 
 def _summaries_note(characteristics: tuple[Characteristic, ...]) -> str:
@@ -362,7 +363,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
         marks = sup.comparison_marks(per_level, overall, small) if first.levels else None
         unknown = any(c.missing for c in per_level)  # every column has the row, or none
         blocks = [
-            _characteristic_rows(c, indent, small, marks[i] if marks else None, unknown)
+            _characteristic_rows(c, indent, small, config, marks[i] if marks else None, unknown)
             for i, c in enumerate(per_level)
         ]
         mark = SUPERSCRIPTS[list(tests).index(test.test)] if test.test in tests else None

@@ -70,6 +70,7 @@ def _environment() -> Environment:
     )
     env.filters["number_word"] = lambda n: _NUMBER_WORDS[n] if 0 <= n < 11 else fmt.integer(n)
     env.filters["count"] = fmt.integer
+    env.filters["patients"] = lambda count: f"{count} {'patient' if count == '1' else 'patients'}"
     env.filters["cutoff"] = lambda x: f"{x:,g}"
     return env
 
@@ -280,7 +281,7 @@ def _significant_terms(
     for model in models:
         for term in model.terms:
             if term.p is not None and term.p < alpha:
-                name = _mid_sentence(names.get(term.covariate, term.covariate))
+                name = _mid_sentence(names.get(term.covariate) or term.covariate)
                 contrast = (
                     f"{_mid_sentence(term.level)} vs {_mid_sentence(str(term.reference))}; "
                     if term.level
