@@ -89,9 +89,8 @@ def test_flow_lines_of_the_criteria(documents: dict[str, str]) -> None:
 def test_by_group_text_reads(documents: dict[str, str]) -> None:
     text = documents["html"]
     assert "We compared OS according to ALBI grade and Child–Pugh class" in text
-    assert (
-        "Patients with Child–Pugh class A had longer OS than those with Child–Pugh class B"
-        in (text)
+    assert "Patients with Child–Pugh class A had longer OS than those with Child–Pugh class B" in (
+        text
     )
     a12 = _pct(value_of(R, "os.by.child_pugh.a.landmarks.t12.value"))
     assert f"By Child–Pugh class, the OS rates at 12 months and 24 months were {a12}" in text
