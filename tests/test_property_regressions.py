@@ -163,9 +163,10 @@ def test_comparison_with_blanks_in_one_group_lines_up(tmp_path: Path) -> None:
         row["arm"], row["site"] = group, place
     done = report(study, tmp_path)
     assert done.returncode == 0, done.stderr
-    table = pd.read_excel(
-        tmp_path / "out" / "study" / "supplementary.xlsx", sheet_name="Table S1", header=None
+    sheets = pd.read_excel(
+        tmp_path / "out" / "study" / "supplementary.xlsx", sheet_name=None, header=None
     )
+    (table,) = [t for t in sheets.values() if t.astype(str).stack().str.contains("by arm").any()]
     unknown = table[table[0].astype(str).str.strip() == "Unknown"]
     assert unknown.iloc[0, 1:3].tolist() == ["0 (0)", "1 (50.0)"]
 
