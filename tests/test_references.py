@@ -202,8 +202,8 @@ def test_thyroid_methods_cite_what_the_analysis_used(thyroid_methods: dict[str, 
     for cited in ("reverse Kaplan–Meier method [@schemper1996]",
                   "Kaplan–Meier method [@kaplan1958]", "log-rank test [@mantel1966; @peto1972]",
                   "Greenwood's variance [@greenwood1926]",
-                  "log-log transformation [@kalbfleisch1980]",
-                  "Brookmeyer–Crowley method [@brookmeyer1982]",
+                  "log(−log) transformation [@kalbfleisch1980]",
+                  "method of Brookmeyer and Crowley [@brookmeyer1982]",
                   "Cox proportional hazards regression [@cox1972]",
                   "tied event times [@efron1977]", "Wilcoxon rank-sum test [@wilcoxon1945]",
                   "Fisher's exact test [@fisher1934]", "CIs [@clopper1934]",
@@ -222,16 +222,27 @@ def test_the_ties_reference_follows_the_ties_setting() -> None:
     assert "@efron1977" not in stats
 
 
+OWN_CATEGORIES = [
+    {"code": "CR", "label": "Complete response", "counts_as": "response"},
+    {"code": "PR", "label": "Partial response", "counts_as": "response"},
+    {"code": "SD", "label": "Stable disease", "counts_as": "stable"},
+    {"code": "PD", "label": "Progressive disease", "counts_as": "progression"},
+    {"code": "NE", "label": "Not evaluable", "counts_as": "not_evaluable"},
+]
+
+
 def test_other_conventions_cite_their_own_methods() -> None:
     text = _paragraphs(
         _thyroid(
             statistics__conventions="r",
             response__criteria="Our own criteria",
+            response__categories=OWN_CATEGORIES,
             adverse_events__grading="CTCAE v6.0",
         )
     )
     stats, definitions = text["methods_statistics"], text["methods_definitions"]
-    assert "log transformation, R survfit's default" in stats
+    assert "with a log transformation, and CIs" in stats
+    assert "survfit" not in stats and "EZR" not in stats  # methods, not software defaults
     assert "@kalbfleisch1980" not in stats  # no reference for the log interval
     assert "according to Our own criteria. " in definitions
     assert "according to CTCAE v6.0; " in definitions

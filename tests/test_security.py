@@ -102,7 +102,15 @@ def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
     config["keywords"].append(FRONT_MATTER["keyword"])
     config["declarations"]["funding"] = FRONT_MATTER["funding"]
     config["treatment"]["regimen"] = FRONT_MATTER["regimen"]
-    config["response"]["criteria"] = CRITERIA
+    config["response"]["criteria"] = CRITERIA  # its own criteria: their categories declared
+    config["response"]["categories"] = [
+        {"code": code, "label": label, "counts_as": counts}
+        for code, label, counts in (
+            ("CR", "Complete response", "response"), ("PR", "Partial response", "response"),
+            ("SD", "Stable disease", "stable"), ("PD", "Progressive disease", "progression"),
+            ("NE", "Not evaluable", "not_evaluable"),
+        )
+    ]  # fmt: skip
     (study / "study.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
     workbook = openpyxl.load_workbook(ROOT / "data" / "thyroid_sorafenib.xlsx")
     sheet = workbook["adverse_events"]

@@ -48,6 +48,7 @@ MARKER = ".cohortpress-output"
 VERSIONS = ".versions"
 STAGING = ".staging"
 LOCKS = ".locks"
+KEYS = ".keys"  # each study's key for the patient hashes of its data cuts (cuts/_snapshot.py)
 _MARKER_TEXT = (
     "This folder holds manuscripts published by cohortpress. Each <study> entry is a link into\n"
     ".versions/ that cohortpress replaces on every run: keep no other files here.\n"

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cohortpress.publish import KEYS
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -36,7 +38,6 @@ DATE_FIELDS = (
 CATEGORY_FIELDS = ("sex", "end_reason", "best_response")
 PATIENTS = "snapshot.parquet"
 EVENTS = "snapshot_ae.parquet"
-KEYS = ".keys"
 
 
 @dataclass(frozen=True, eq=False)
