@@ -25,14 +25,14 @@ class FigureSpec:
     stem: str  # file name without extension under figures/
 
 
-def _annotation(g: GroupedSurvival, unit: str, style: str) -> str:
+def _annotation(g: GroupedSurvival, unit: str, style: str, ci: str) -> str:
     lines = [f"Median ({unit})"]
     lines += [f"{km.label}: {fmt.time(km.median.estimate, unit, short=True)}" for km in g.estimates]
     term = g.cox.terms[0] if g.cox is not None and len(g.cox.terms) == 1 else None
     if term is not None and term.hr is not None:
-        lines.append(f"HR {fmt.hazard_ratio(term.hr)} (95% CI {fmt.hr_ci(term.lower, term.upper)})")
+        lines.append(f"HR {fmt.hazard_ratio(term.hr)} ({ci} {fmt.hr_ci(term.lower, term.upper)})")
     elif g.cox is not None and g.cox.terms:  # more groups: each level against the reference
-        lines.append(f"HR (95% CI) vs {g.cox.terms[0].reference}")
+        lines.append(f"HR ({ci}) vs {g.cox.terms[0].reference}")
         lines += [
             f"{t.level}: {fmt.hazard_ratio(t.hr)} ({fmt.hr_ci(t.lower, t.upper)})"
             for t in g.cox.terms
@@ -47,9 +47,10 @@ def _annotation(g: GroupedSurvival, unit: str, style: str) -> str:
 
 def _overall_annotation(e: EndpointResult, unit: str) -> str:
     med = e.overall.median
+    ci = fmt.ci_label(e.overall.conf_level)
     return (
         f"Median {fmt.time(med.estimate, unit, short=True)} {unit}\n"
-        f"(95% CI {fmt.time_ci(med.lower, med.upper, unit, short=True)})"
+        f"({ci} {fmt.time_ci(med.lower, med.upper, unit, short=True)})"
     )
 
 
@@ -128,7 +129,7 @@ def draw_figures(
                 risk=g.risk,
                 time_label=time_label,
                 ylabel=survival_axis_title(e.label),
-                annotation=_annotation(g, unit, style),
+                annotation=_annotation(g, unit, style, fmt.ci_label(config.statistics.conf_level)),
                 time_breaks=g.risk.times,
                 panel=PANEL_LETTERS[i],
                 small_cell=config.statistics.small_cell,

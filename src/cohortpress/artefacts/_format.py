@@ -21,6 +21,16 @@ def date(value: dt.date) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
+def level(conf_level: float) -> str:
+    """A confidence level as printed: 0.95 -> '95%', 0.975 -> '97.5%'."""
+    return f"{conf_level * 100:g}%"
+
+
+def ci_label(conf_level: float) -> str:
+    """The label of an interval at ``conf_level``: '95% CI' (never typed as '95%')."""
+    return f"{level(conf_level)} CI"
+
+
 def integer(value: float | int) -> str:
     """Thousands separated, as journals print counts and days: 2,002."""
     return f"{round(value):,}"

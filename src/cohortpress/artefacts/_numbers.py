@@ -283,7 +283,7 @@ def _km(numbers: Numbers, key: str, km: KMEstimate, unit: str) -> None:
     numbers.add(f"{key}.median", med.estimate, fmt.time(med.estimate, unit), unit, method)
     ci = fmt.time_ci(med.lower, med.upper, unit)
     numbers.add(f"{key}.ci", [med.lower, med.upper], ci, unit, method)
-    level = f"{round(km.conf_level * 100)}%"
+    level = fmt.level(km.conf_level)
     text = f"{fmt.time(med.estimate, unit)} {unit} ({level} CI {ci})"
     if med.estimate is None:
         text = f"not reached ({level} CI {ci})"
@@ -324,7 +324,7 @@ def _survival_at(
     """The landmark entries under ``key``: ``landmarks.t<time>.{time, n_risk, value, ci,
     text}``; ``formula`` is the right-hand side of the R call (``1``, or the factor whose
     ``stratum`` these are)."""
-    level = f"{round(km.conf_level * 100)}%"
+    level = fmt.level(km.conf_level)
     for mark in marks:
         sub = f"{key}.landmarks.{landmark_key(mark.time)}"
         method = (

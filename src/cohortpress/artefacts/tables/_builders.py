@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
 
-CI_LABEL = "95% CI"
-
 
 _WHY_THIS_TEST = {CHISQ: ", where the table was too large for Fisher's exact test"}
 
@@ -148,7 +146,10 @@ def table_cox(results: StudyResults, config: StudyConfig) -> Table:
         for model, (hr, p) in models:
             hr_col, p_col = f"{e.kind}_{model}_hr", f"{e.kind}_{model}_p"
             frame[hr_col], frame[p_col] = hr, p
-            labels |= {hr_col: f"HR ({CI_LABEL})", p_col: "p-Value"}
+            labels |= {
+                hr_col: f"HR ({fmt.ci_label(config.statistics.conf_level)})",
+                p_col: "p-Value",
+            }
             if multi:
                 spanners.append(
                     Spanner(f"{model} analysis", (hr_col, p_col), level=0, id=f"{e.kind}-{model}")
@@ -287,10 +288,11 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
         p = rate.estimate
         ci = fmt.DASH if marks[rate.rate] else fmt.percent_ci(p.lower, p.upper)  # CI reveals k
         rows.append((rate_row_label(r, rate), fmt.n_percent(p.k, p.n, marks[rate.rate]), ci))
-    frame = pd.DataFrame(rows, columns=["Response", "n (%)", CI_LABEL])
+    ci = fmt.ci_label(config.statistics.conf_level)
+    frame = pd.DataFrame(rows, columns=["Response", "n (%)", ci])
     notes = (
         f"Best overall response by {r.criteria_text}. {_rates_note(r)} "
-        f"{round(config.statistics.conf_level * 100)}% CI: Clopper–Pearson (exact). "
+        f"{ci}: Clopper–Pearson (exact). "
         "Percentages of all analysed patients.",
         *_suppression_note(frame, small),
     )
@@ -298,7 +300,7 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
         "response",
         "Best overall response.",
         frame,
-        column_labels={CI_LABEL: f"{round(config.statistics.conf_level * 100)}% CI (%)"},
+        column_labels={ci: f"{ci} (%)"},
         notes=notes,
     )
 

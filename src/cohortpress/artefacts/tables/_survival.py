@@ -26,7 +26,7 @@ N, EVENTS, MEDIAN = "n", "Events", "Median"
 
 def table_survival(results: StudyResults, config: StudyConfig, numbers: Numbers) -> Table:
     """'Survival outcomes': a row per endpoint and per level of each of its ``by`` factors."""
-    level = f"{round(config.statistics.conf_level * 100)}% CI"
+    level = fmt.ci_label(config.statistics.conf_level)
     times = _landmark_times(results.endpoints)
     columns = [N, EVENTS, MEDIAN, *(landmark_key(t) for t in times)]
     rows: list[list[str]] = []

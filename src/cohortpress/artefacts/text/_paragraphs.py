@@ -124,7 +124,7 @@ def _context(
         "r": r,
         "unit": results.time_unit,
         "cutoff": fmt.date(config.data_cutoff),
-        "conf": round(config.statistics.conf_level * 100),
+        "conf": fmt.level(config.statistics.conf_level).removesuffix("%"),  # "{{ conf }}% CI"
         "software": results.software,
         "key": numbers.key,
         "p_text": lambda p: fmt.p_text(p, style),
@@ -186,7 +186,7 @@ def _response_sentences(results: StudyResults, r: dict[str, Any]) -> dict[str, s
         keys = ("response_definitions", "response_values", "response_abstract")
         return {**dict.fromkeys(keys, ""), "response_abbreviations": ""}
     numbers = r["response"]
-    conf = round(resp.orr.conf_level * 100)
+    conf = fmt.level(resp.orr.conf_level).removesuffix("%")
     return {
         "response_definitions": response_text.definitions(resp),
         "response_values": response_text.values(resp, numbers, conf),

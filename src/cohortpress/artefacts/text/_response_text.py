@@ -74,7 +74,7 @@ def abbreviations(r: ResponseSummary) -> str:
     return ", ".join(rate.abbreviation for rate in response_rows(r))
 
 
-def values(r: ResponseSummary, numbers: dict[str, Any], conf: int) -> str:
+def values(r: ResponseSummary, numbers: dict[str, Any], conf: str) -> str:
     """'The ORR and CBR were 10.0% (95% CI …) and …, respectively; the best response was …'."""
     rates = response_rows(r)
     names = join([rate.abbreviation for rate in rates])
