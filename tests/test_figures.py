@@ -369,7 +369,7 @@ def test_thyroid_os_by_lmr_annotation_covers_no_curve(thyroid: tuple) -> None:
     """The key figure of the thyroid study: the HR label used to be printed over a curve."""
     config, results = thyroid
     (lmr,) = [g for g in results.endpoint("os").by if g.factor == "LMR"]
-    note = _annotation(lmr, results.time_unit, config.statistics.resolved("p_style"))
+    note = _annotation(lmr, results.time_unit, config.statistics.resolved("p_style"), "95% CI")
     assert "HR 0.21" in note
     panel = figure_km(
         list(lmr.estimates), risk=lmr.risk, time_label="Time from the start of sorafenib (days)",
