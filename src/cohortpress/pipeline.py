@@ -228,7 +228,8 @@ def _keep_cut(
             document="update_report", profile=profile,
         )  # fmt: skip
         notes += outcome.notes
-    cuts.archive_cut(staging, config.data_cutoff, snapshot)
+    documents = [name for name in PUBLISHED if (staging / name).is_file()]
+    cuts.archive_cut(staging, config.data_cutoff, snapshot, documents)
     return notes
 
 

@@ -16,23 +16,12 @@ from typing import TYPE_CHECKING
 from cohortpress.errors import StudyConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
     from cohortpress.cuts._snapshot import Snapshot
 
 CUTS = "cuts"
-ARCHIVED = (
-    "results.json",
-    "manuscript.html",
-    "manuscript.pdf",
-    "manuscript.docx",
-    "supplement.html",
-    "supplement.pdf",
-    "supplement.docx",
-    "data_report.html",
-    "update_report.html",
-    "supplementary.xlsx",
-)
 
 
 def carry_forward(published: Path, staging: Path) -> None:
@@ -42,13 +31,14 @@ def carry_forward(published: Path, staging: Path) -> None:
         shutil.copytree(cuts, staging / CUTS, copy_function=_link, dirs_exist_ok=True)
 
 
-def archive_cut(staging: Path, cutoff: dt.date, snapshot: Snapshot) -> Path:
-    """This run's cut: its documents, results.json and the patient-level snapshot."""
+def archive_cut(staging: Path, cutoff: dt.date, snapshot: Snapshot, files: Iterable[str]) -> Path:
+    """This run's cut: its ``files`` (documents, results.json) and the patient-level
+    snapshot."""
     folder = staging / CUTS / cutoff.isoformat()
     if folder.exists():
         shutil.rmtree(folder)  # a rerun of the same cut replaces it, and only it
     folder.mkdir(parents=True)
-    for name in ARCHIVED:
+    for name in files:
         if (staging / name).is_file():
             _link(staging / name, folder / name)
     snapshot.write(folder)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cohortpress.derive._derived import DATE_FIELDS as KNOWN_DATES
 from cohortpress.publish import KEYS
 
 if TYPE_CHECKING:
@@ -27,14 +28,8 @@ if TYPE_CHECKING:
     from cohortpress.derive import Cohort
     from cohortpress.intake import Workbook
 
-DATE_FIELDS = (
-    "treatment_start",
-    "treatment_end",
-    "progression_date",
-    "death_date",
-    "last_contact",
-    "last_assessment",
-)
+# The dates a later extract may change; never the birth date, which identifies a patient.
+DATE_FIELDS = tuple(sorted(KNOWN_DATES - {"birth_date"}))
 CATEGORY_FIELDS = ("sex", "end_reason", "best_response")
 PATIENTS = "snapshot.parquet"
 EVENTS = "snapshot_ae.parquet"
