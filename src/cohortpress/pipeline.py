@@ -40,6 +40,7 @@ PUBLISHED = (
     "supplement.docx",
     "data_report.html",
     "update_report.html",
+    "update_report.pdf",
     "results.json",
     "supplementary.xlsx",
     "figures",
@@ -135,7 +136,9 @@ def build_report(
             config, workbook, report, record, slot.staging, root, formats, engine, stage, profile
         )
         with stage("cuts"):
-            notes += _keep_cut(slot, config, workbook, cohort, since, engine, root, profile)
+            notes += _keep_cut(
+                slot, config, workbook, cohort, since, formats, engine, root, profile
+            )
         published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), tuple(notes))
 
@@ -197,6 +200,7 @@ def _keep_cut(
     workbook: Workbook,
     cohort: Cohort,
     since: dt.date | None,
+    formats: Formats,
     engine: str,
     root: Path,
     profile: str | None,
@@ -223,9 +227,10 @@ def _keep_cut(
             previous, config.data_cutoff,
         )  # fmt: skip
         write_update_report(staging, changes, before, snapshot, config)
+        shown = ("html", "pdf") if "pdf" in formats else ("html",)  # PDF to circulate
         outcome = render(
-            staging, formats=("html",), engine=cast("Engine", engine), project_root=root,
-            document="update_report", profile=profile,
+            staging, formats=cast("tuple[Format, ...]", shown), engine=cast("Engine", engine),
+            project_root=root, document="update_report", profile=profile,
         )  # fmt: skip
         notes += outcome.notes
     documents = [name for name in PUBLISHED if (staging / name).is_file()]
