@@ -404,7 +404,7 @@ def test_small_cell_suppresses_tables_sentences_and_results() -> None:
         "unit": "patients",
         "method": "suppressed: counts below 5 are not reported (value null, text '<5')",
     }
-    assert "Counts below 5 are suppressed" in text
+    assert "counts below 5 are not reported (shown as <5)" in text  # the Methods say the rule
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from cohortpress.analyse import StudyResults
+    from cohortpress.analyse._results import KMEstimate
     from cohortpress.analyse._study import EndpointResult, GroupedSurvival
     from cohortpress.config import StudyConfig
 
@@ -152,31 +153,71 @@ def _survival_caption(results: StudyResults, config: StudyConfig, unmarked: str 
         for i, e in enumerate(results.endpoints)
     ]
     text = " and ".join(parts)
+    not_reached = any(_not_reached(e.overall) for e in results.endpoints)
     return (
         f"{text[0].upper()}{text[1:]} in the {fmt.integer(results.n)} patients treated with "
         f"{config.treatment.drug}. "
         + ("Kaplan–Meier estimates; " if unmarked else "Kaplan–Meier estimates; + censored; ")
-        + "numbers at risk below each panel."
+        + "numbers at risk below each panel. CI: confidence interval"
+        + ("; NR: not reached." if not_reached else ".")
         + (f" {unmarked}" if unmarked else "")
     )
 
 
 def _by_caption(e: EndpointResult, config: StudyConfig, unmarked: str | None) -> str:
+    """The panels, then what a reader needs to read them: the abbreviations, each marker's
+    cutoff (high: at or above it), the direction of each hazard ratio, NR."""
     factors = ", ".join(
         f"({PANEL_LETTERS[i]}) {g.factor if g.factor in config.markers else g.label}"
         for i, g in enumerate(e.by)
     )
-    abbreviations = "; ".join(
-        config.markers[g.factor].abbreviation or g.factor
-        for g in e.by
-        if g.factor in config.markers
+    markers = [config.markers[g.factor] for g in e.by if g.factor in config.markers]
+    abbreviations = "; ".join(m.abbreviation or "" for m in markers if m.abbreviation)
+    cutoffs = ", ".join(
+        f"{g.factor} {m.cutoff:,g}{_unit_suffix(m.unit)}"
+        for g, m in ((g, config.markers[g.factor]) for g in e.by if g.factor in config.markers)
     )
-    legend = "; ".join(x for x in ("HR: hazard ratio (Cox)", "CI: confidence interval",
-                                     abbreviations) if x)  # fmt: skip
+    directions = list(dict.fromkeys(_direction(g) for g in e.by if _direction(g)))
+    hr = "HR: hazard ratio (Cox)"
+    if directions:
+        hr += (
+            f", {directions[0]}"
+            if len(directions) == 1
+            else ", "
+            + "; ".join(
+                f"({PANEL_LETTERS[i]}) {_direction(g)}" for i, g in enumerate(e.by) if _direction(g)
+            )
+        )
+    not_reached = any(_not_reached(km) for g in e.by for km in g.estimates)
+    legend = [hr, "CI: confidence interval"]
+    legend += ["NR: not reached"] if not_reached else []
+    legend += [f"high: at or above the cutoff ({cutoffs})"] if cutoffs else []
+    legend += [abbreviations] if abbreviations else []
     return (
         f"{e.label} according to baseline {factors} in patients who received "
-        f"{config.treatment.drug}. {legend}." + (f" {unmarked}" if unmarked else "")
+        f"{config.treatment.drug}. {'; '.join(legend)}." + (f" {unmarked}" if unmarked else "")
     )
+
+
+def _not_reached(km: KMEstimate) -> bool:
+    """Whether a median or a bound of its CI prints as NR."""
+    m = km.median
+    return m.estimate is None or m.lower is None or m.upper is None
+
+
+def _unit_suffix(unit: str | None) -> str:
+    """'/µl' follows the number; a word unit gets a space: '0.8 mg/dL'."""
+    if not unit:
+        return ""
+    return unit if unit.startswith("/") else f" {unit}"
+
+
+def _direction(g: GroupedSurvival) -> str:
+    """'high vs low': which group a two-group hazard ratio compares with which."""
+    if g.cox is None or len(g.cox.terms) != 1 or g.cox.terms[0].level is None:
+        return ""
+    term = g.cox.terms[0]
+    return f"{term.level} vs {term.reference}".lower() if len(g.levels) == 2 else ""
 
 
 def _response_order(config: StudyConfig) -> tuple[str, ...]:
