@@ -106,8 +106,8 @@ def test_headline_moves_are_flagged_against_the_earlier_interval() -> None:
     large = compare_cuts(_snapshot(rows), _snapshot(rows), results(20, 16, 24),
                          results(25, 20, 30), FIRST, SECOND)  # fmt: skip
     assert [h.beyond_ci for h in small.headlines] == [False]
-    assert [(h.key, h.before, h.after, h.beyond_ci) for h in large.headlines] == [
-        ("os.median", "20", "25", True)
+    assert [(h.key, h.before_text, h.after_text, h.beyond_ci) for h in large.headlines] == [
+        ("os.median", "20 (16–24)", "25 (20–30)", True)
     ]
 
 

@@ -46,6 +46,16 @@ class Headline:
     before: str
     after: str
     beyond_ci: bool
+    before_ci: str = ""  # the printed interval, e.g. "355–1,882"
+    after_ci: str = ""
+
+    @property
+    def before_text(self) -> str:
+        return f"{self.before} ({self.before_ci})" if self.before_ci else self.before
+
+    @property
+    def after_text(self) -> str:
+        return f"{self.after} ({self.after_ci})" if self.after_ci else self.after
 
 
 @dataclass(frozen=True)
@@ -196,9 +206,14 @@ def _headlines(before: dict[str, Any], after: dict[str, Any]) -> list[Headline]:
         old = _entry(before, key)
         if old is None:
             continue
-        old_ci = _entry(before, ci_key)
-        out.append(Headline(key, str(old["text"]), str(entry["text"]),
-                            _beyond(old["value"], entry["value"], old_ci)))  # fmt: skip
+        old_ci, new_ci = _entry(before, ci_key), _entry(after, ci_key)
+        out.append(
+            Headline(
+                key, str(old["text"]), str(entry["text"]),
+                _beyond(old["value"], entry["value"], old_ci),
+                str(old_ci["text"]) if old_ci else "", str(new_ci["text"]) if new_ci else "",
+            )
+        )  # fmt: skip
     return out
 
 

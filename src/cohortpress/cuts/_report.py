@@ -89,16 +89,17 @@ def _headline_table(changes: Changes) -> list[str]:
     larger than half the earlier CI; the unchanged ones are counted."""
     if not changes.headlines:
         return ["No headline number is shared by the two cuts."]
-    moved = [h for h in changes.headlines if h.before != h.after]
+    moved = [h for h in changes.headlines if h.before_text != h.after_text]
     same = len(changes.headlines) - len(moved)
     tail = f"{same:,} other headline numbers are unchanged." if same else ""
     if not moved:
         return [f"All {same:,} headline numbers (medians, rates, hazard ratios) are unchanged."]
-    rows = ["| Result | Previous cut | This cut | Moved beyond the earlier CI half-width |",
+    rows = ["| Result | Previous cut (CI) | This cut (CI) | Moved beyond half the earlier CI |",
             "|---|---|---|---|"]  # fmt: skip
     for h in moved:
         flag = "**yes**" if h.beyond_ci else "no"
-        cells = (markdown_text(h.key), markdown_text(h.before), markdown_text(h.after), flag)
+        cells = (markdown_text(h.key), markdown_text(h.before_text), markdown_text(h.after_text),
+                 flag)  # fmt: skip
         rows.append("| " + " | ".join(cells) + " |")
     caption = ": Headline numbers that changed (results.json keys) {#tbl-update-headlines}"
     return [*rows, "", caption, "", tail]
@@ -151,12 +152,12 @@ def summary_lines(changes: Changes, k: int | None) -> list[str]:
     lines.append(f"  new events: {events or 'none recorded'}")
     before, after = changes.followup
     lines.append(f"  median follow-up: {before} -> {after}")
-    moved = [h for h in changes.headlines if h.before != h.after]
+    moved = [h for h in changes.headlines if h.before_text != h.after_text]
     flagged = [h for h in moved if h.beyond_ci]
     lines.append(f"  headline numbers changed: {len(moved):,} of {len(changes.headlines):,}, "
                  f"{len(flagged):,} beyond the earlier CI half-width")  # fmt: skip
     for h in flagged:
-        lines.append(f"    {h.key}: {h.before} -> {h.after}")
+        lines.append(f"    {h.key}: {h.before_text} -> {h.after_text}")
     if not changes.retroactive:
         lines.append("  retroactive changes: none")
     for kind, rows in changes.retroactive.items():
