@@ -56,11 +56,18 @@ def expected(name: str) -> list[dict[str, Any]]:
 
 
 def lookup(results: dict[str, Any], key: str) -> Any:
-    """The value of a results.json entry by its dotted key."""
+    """The value of a results.json entry by its dotted key, in R's scale: a percentage
+    (unit "%") back to the proportion R reports."""
     node = results
     for part in key.split("."):
         node = node[part]
-    return node["value"]
+    return as_proportion(node["value"]) if node.get("unit") == "%" else node["value"]
+
+
+def as_proportion(value: Any) -> Any:
+    if isinstance(value, list):
+        return [as_proportion(v) for v in value]
+    return None if value is None else value / 100
 
 
 def mismatches(results: dict[str, Any], entries: list[dict[str, Any]], rel: float) -> list[str]:

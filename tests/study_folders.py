@@ -58,7 +58,14 @@ def mismatches(results: dict[str, Any], expected: dict[str, Any], rel: float = 1
     """Every expected number results.json does not hold within ``rel`` (None: not estimable)."""
     wrong = []
     for key, want in expected.items():
-        got = entry(results, key)["value"]
+        found = entry(results, key)
+        got = found["value"]
+        if found.get("unit") == "%":  # a percentage; R reports the proportion
+            got = (
+                [None if g is None else g / 100 for g in got]
+                if isinstance(got, list)
+                else (None if got is None else got / 100)
+            )
         if not _close(got, want, rel):
             wrong.append(f"{key}: results.json {got!r}, expected {want!r}")
     return wrong

@@ -63,3 +63,39 @@ def test_every_number_in_the_text_is_in_results_json(study: Path) -> None:
         if name not in NOT_RESULTS
     }
     assert {name: found for name, found in strays.items() if found} == {}
+
+
+def _leaves(node: Any, key: str = "") -> list[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict) and isinstance(node.get("text"), str):
+        return [(key, node)]
+    if isinstance(node, dict):
+        return [leaf for name, value in node.items() for leaf in _leaves(value, f"{key}.{name}")]
+    return []
+
+
+def _printed(text: str) -> list[tuple[float, int]]:
+    """The numbers of a text with their decimals: '2.4–30.2%' -> [(2.4, 1), (30.2, 1)]."""
+    found = NUMBER.findall(text.replace("−", "-"))
+    return [(float(n.replace(",", "")), len(n.partition(".")[2])) for n in found]
+
+
+@pytest.mark.parametrize("study", STUDIES, ids=lambda p: p.name)
+def test_a_percentage_is_a_percentage(study: Path) -> None:
+    """Each ``%`` value is in the scale of its text: '11.5%' has the value 11.538…, and an
+    interval '2.4–30.2%' the values [2.44…, 30.15…] (not fractions, not counts)."""
+    config = load_study(study)
+    workbook = read_workbook(config.data_path, config)
+    results = analyse(derive_cohort(workbook.patients, workbook.adverse_events, config), config)
+    registry = json.loads(collect_numbers(results, config).to_json())
+    checked = 0
+    for key, leaf in _leaves(registry):
+        value = leaf["value"]
+        if leaf.get("unit") != "%" or value is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        printed = _printed(leaf["text"])[: len(values)]
+        for v, (shown, decimals) in zip(values, printed, strict=False):
+            if v is not None:
+                assert round(v, decimals) == pytest.approx(shown, abs=10**-decimals), key
+                checked += 1
+    assert checked > 5

@@ -118,14 +118,14 @@ class Numbers:
         why = self.why(mark) or method
         self.add(key, None if mark else count, fmt.count(count, mark), unit, why)
 
-    def add_percent(
-        self, key: str, count: int, n: int, mark: sup.Mark, value: Any, unit: str | None = "%"
-    ) -> None:
-        """The percentage of a count out of ``n``; suppressed (value None) with the count."""
+    def add_percent(self, key: str, count: int, n: int, mark: sup.Mark) -> None:
+        """The percentage of a count out of ``n``, its value in percent as its text (100·k/n);
+        suppressed (value None) with the count."""
         if mark:
-            self.add(key, None, fmt.DASH, unit, self.why(mark))
+            self.add(key, None, fmt.DASH, "%", self.why(mark))
         else:
-            self.add(key, value, f"{fmt.percent(count, n)}%", unit)
+            value = 100 * count / n if n else None
+            self.add(key, value, f"{fmt.percent(count, n)}%", "%", "100 × count / n")
 
     def why(self, mark: sup.Mark) -> str | None:
         if not mark:
@@ -261,7 +261,7 @@ def _characteristics(numbers: Numbers, results: StudyResults, config: StudyConfi
         for lvl, mark in zip(c.levels, marks, strict=True):
             sub = f"{key}.{keys[lvl.level]}"
             numbers.add_count(f"{sub}.n", lvl.count, mark)
-            numbers.add_percent(f"{sub}.pct", lvl.count, lvl.n, mark, lvl.percent)
+            numbers.add_percent(f"{sub}.pct", lvl.count, lvl.n, mark)
             text = fmt.n_percent(lvl.count, lvl.n, mark)
             numbers.add(f"{sub}.text", None if mark else lvl.count, text, None, numbers.why(mark))
         _checks.categorical_counts(numbers, key, c, marks, missing)
@@ -349,9 +349,15 @@ def _survival_at(
             if mark.lower is None or mark.upper is None
             else f"{_pct(mark.lower)}–{_pct(mark.upper)}%"
         )
-        numbers.add(f"{sub}.value", mark.surv, value, "%", method)
-        numbers.add(f"{sub}.ci", [mark.lower, mark.upper], ci, "%", method)
-        numbers.add(f"{sub}.text", mark.surv, f"{value} ({level} CI {ci})", "%", method)
+        percent = 100 * mark.surv  # in the scale of the text; R's surv × 100
+        bounds = [_times_100(mark.lower), _times_100(mark.upper)]
+        numbers.add(f"{sub}.value", percent, value, "%", method)
+        numbers.add(f"{sub}.ci", bounds, ci, "%", method)
+        numbers.add(f"{sub}.text", percent, f"{value} ({level} CI {ci})", "%", method)
+
+
+def _times_100(x: float | None) -> float | None:
+    return None if x is None else 100 * x
 
 
 def landmark_key(time: float) -> str:
@@ -462,12 +468,14 @@ def _proportion(numbers: Numbers, key: str, p: ProportionEstimate, mark: sup.Mar
     would give k away)."""
     numbers.add_count(f"{key}.n", p.k, mark)
     if mark:
-        numbers.add_percent(f"{key}.pct", p.k, p.n, mark, None)
+        numbers.add_percent(f"{key}.pct", p.k, p.n, mark)
         numbers.add(f"{key}.ci", None, fmt.DASH, "%", numbers.why(mark))
         return
-    numbers.add(f"{key}.pct", p.estimate, f"{fmt.percent(p.k, p.n)}%", "%", p.method)
+    percent = _times_100(p.estimate)  # in the scale of the text: R's estimate × 100
+    numbers.add(f"{key}.pct", percent, f"{fmt.percent(p.k, p.n)}%", "%", p.method)
     ci = f"{fmt.percent_ci(p.lower, p.upper)}%"
-    numbers.add(f"{key}.ci", [p.lower, p.upper], ci, "%", p.method)
+    bounds = [_times_100(p.lower), _times_100(p.upper)]
+    numbers.add(f"{key}.ci", bounds, ci, "%", p.method)
 
 
 def _response(numbers: Numbers, results: StudyResults) -> None:
@@ -477,9 +485,7 @@ def _response(numbers: Numbers, results: StudyResults) -> None:
     marks = sup.response_marks(r, numbers.small_cell)
     for lvl in r.counts:
         numbers.add_count(f"response.{lvl.level}.n", lvl.count, marks[lvl.level])
-        numbers.add_percent(
-            f"response.{lvl.level}.pct", lvl.count, lvl.n, marks[lvl.level], lvl.percent, None
-        )
+        numbers.add_percent(f"response.{lvl.level}.pct", lvl.count, lvl.n, marks[lvl.level])
     numbers.add("response.criteria.name", r.criteria, r.criteria)
     if r.reference:
         numbers.add("response.criteria.reference", r.reference, r.reference, method="citation key")
@@ -498,9 +504,9 @@ def _treatment(numbers: Numbers, results: StudyResults) -> None:
     for lvl, mark in zip(t.reasons, marks, strict=True):
         key = f"treatment.stopped.{lvl.level}"
         numbers.add_count(f"{key}.n", lvl.count, mark)
-        numbers.add_percent(f"{key}.pct", lvl.count, lvl.n, mark, lvl.percent)
+        numbers.add_percent(f"{key}.pct", lvl.count, lvl.n, mark)
     numbers.add_count("treatment.ongoing.n", t.ongoing, ongoing)
-    numbers.add_percent("treatment.ongoing.pct", t.ongoing, results.n, ongoing, t.ongoing)
+    numbers.add_percent("treatment.ongoing.pct", t.ongoing, results.n, ongoing)
     if t.dose_reduction is not None:
         d = t.dose_reduction
         mark = sup.single(d.k, d.n, numbers.small_cell)
@@ -523,11 +529,11 @@ def _adverse_events(numbers: Numbers, results: StudyResults) -> None:
     for key, count in (("ae.any", ae.any_grade), ("ae.severe", ae.severe)):
         mark = sup.single(count, ae.n, k)
         numbers.add_count(f"{key}.n", count, mark)
-        numbers.add_percent(f"{key}.pct", count, ae.n, mark, count)
+        numbers.add_percent(f"{key}.pct", count, ae.n, mark)
     keys = numbers.label_keys("ae.terms", (row.term for row in ae.rows))
     for row in ae.rows:
         key = f"ae.terms.{keys[row.term]}"
         mark = sup.single(row.any_grade, ae.n, k)
         numbers.add_count(f"{key}.n", row.any_grade, mark)
-        numbers.add_percent(f"{key}.pct", row.any_grade, ae.n, mark, row.any_grade)
+        numbers.add_percent(f"{key}.pct", row.any_grade, ae.n, mark)
         numbers.add_count(f"{key}.severe", row.severe, sup.single(row.severe, ae.n, k))
