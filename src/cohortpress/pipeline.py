@@ -176,7 +176,7 @@ def _build(
         results, config, staging, figure_size=size,
         normalisations=[_describe(n) for n in workbook.normalisations],
         warnings=report.warning_summary(), crossref=options.crossref, provenance=record,
-        stage=stage,
+        lang=options.lang, stage=stage,
     )  # fmt: skip
     asked = cast("tuple[Format, ...]", tuple(formats))  # checked by the CLI
     documents: list[tuple[str, tuple[Format, ...]]] = [("manuscript", asked)]

@@ -43,6 +43,7 @@ def build_artefacts(
     warnings: list[str] | None = None,
     crossref: CrossrefOptions | None = None,
     provenance: Provenance | None = None,
+    lang: str = "en",
     stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
 ) -> list[Path]:
     """Write results.json, the meta file, tables, figures, paragraphs, the supplementary
@@ -50,7 +51,8 @@ def build_artefacts(
 
     ``staging`` holds the author's manuscript.qmd (and supplement.qmd, if written): where they
     show each table and figure decides its number and how the text refers to it, so the
-    paragraphs are written once the floats are placed. ``provenance`` (the extract, cutoff,
+    paragraphs are written once the floats are placed; ``lang`` (the document's) chooses their
+    US or UK spelling. ``provenance`` (the extract, cutoff,
     settings and software) goes to results.json, the data report and ``data_statement.md``.
     ``stage`` (as in
     :func:`cohortpress.pipeline.build_report`) times "tables", "figures" and "documents".
@@ -119,7 +121,7 @@ def build_artefacts(
         )  # fmt: skip
         paragraphs = write_paragraphs(
             results, config, numbers, placement,
-            normalisations=normalisations or [], warnings=warnings or [],
+            normalisations=normalisations or [], warnings=warnings or [], lang=lang,
         )  # fmt: skip
         written += [_write(generated / f"{name}.md", text) for name, text in paragraphs.items()]
         sheets = {t.id: placement.name(f"tbl-{t.id}") or t.id for t in tables}

@@ -293,7 +293,7 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
     notes = (
         f"Best overall response by {r.criteria_text}. {_rates_note(r)} "
         f"{ci}: Clopper–Pearson (exact). "
-        "Percentages of all analysed patients.",
+        "Percentages of all patients in the analysis.",
         *_suppression_note(frame, small),
     )
     return Table(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined
 
 from cohortpress.analyse._compare import CHISQ, EXACT_BELOW
 from cohortpress.artefacts import _format as fmt
@@ -15,6 +16,7 @@ from cohortpress.artefacts.text import _response_text as response_text
 from cohortpress.config import DAYS_PER_UNIT
 from cohortpress.present.escape import Markdown
 from cohortpress.present.placement import Placement
+from cohortpress.present.spelling import spell
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
@@ -55,14 +57,33 @@ TRANSFORM_WORDS = {
 }
 
 
-def _environment() -> Environment:
+_TAGS = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.DOTALL)
+
+
+class _SpelledLoader(BaseLoader):
+    """The templates with their own words in the spelling of the document's ``lang``: the
+    template text is respelled before it is compiled, so no value printed into it is."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.inner = PackageLoader("cohortpress.artefacts.text", "templates")
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, Any, Any]:
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        parts = _TAGS.split(source)  # text, tag, text, …: tags (keys, code) stay as written
+        spelled = [part if i % 2 else spell(part, self.lang) for i, part in enumerate(parts)]
+        return "".join(spelled), filename, uptodate
+
+
+def _environment(lang: str = "en") -> Environment:
     """Templates whose every ``{{ value }}`` is printed as literal text: labels, levels, terms
     and units come from the workbook and study.yml, so ``finalize`` escapes each printed value
     for Markdown (HTML autoescaping would be the wrong language), and a template cannot
     forget to. The one exception is a :class:`~._citations.Citation`, made from keys of the
-    methods bibliography only, which prints its ``[@key]`` markup."""
+    methods bibliography only, which prints its ``[@key]`` markup. ``| spell`` respells a
+    phrase cohortpress made in code (an endpoint's definition), never data."""
     env = Environment(
-        loader=PackageLoader("cohortpress.artefacts.text", "templates"),
+        loader=_SpelledLoader(lang),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
@@ -72,6 +93,7 @@ def _environment() -> Environment:
     env.filters["count"] = fmt.integer
     env.filters["patients"] = lambda count: f"{count} {'patient' if count == '1' else 'patients'}"
     env.filters["cutoff"] = lambda x: f"{x:,g}"
+    env.filters["spell"] = lambda text: spell(str(text), lang)
     return env
 
 
@@ -83,15 +105,17 @@ def write_paragraphs(
     *,
     normalisations: list[str],
     warnings: list[str],
+    lang: str = "en",
 ) -> dict[str, str]:
     """Render every paragraph; returns name -> Markdown.
 
     ``placement`` says where each table and figure is shown, so a sentence cites it as the
     reader finds it: "(Table I)", "(Supplementary Table S1)", or not at all (without a
-    placement, no table or figure is shown and none is cited).
+    placement, no table or figure is shown and none is cited). ``lang`` (the document's)
+    chooses US or UK spelling (``present/spelling.py``).
     """
     placement = placement or Placement()
-    env = _environment()
+    env = _environment(lang)
     context = _context(results, config, numbers, normalisations, warnings)
     context["see"] = lambda label: _citation(placement, label)
     context["ref"] = lambda label: Markdown(placement.reference(label) or "")
@@ -370,10 +394,10 @@ def _endpoint_sentence(results: StudyResults) -> str:
     recorded = [e.abbreviation for e in results.endpoints if e.recorded]
     parts = []
     if dated:
-        parts.append(f"{_joined_verb(dated)} analysed from the start of treatment")
+        parts.append(f"{_joined_verb(dated)} measured from the start of treatment")
     if recorded:
         parts.append(
-            f"{_joined_verb(recorded)} analysed with the times and event statuses as recorded "
+            f"{_joined_verb(recorded)} taken with the times and event statuses as recorded "
             "in the data"
         )
     return "; ".join(parts) + "."

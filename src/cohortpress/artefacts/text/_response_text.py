@@ -64,7 +64,7 @@ def definitions(r: ResponseSummary) -> str:
                 f"{cbr.abbreviation} equals the {dcr.name}."
             )
     return sentence + (
-        " Every analysed patient is in the denominator, including those not evaluable or "
+        " Every patient in the analysis is in the denominator, including those not evaluable or "
         "without a recorded best response."
     )
 
