@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from cohortpress.errors import StudyConfigError
 from cohortpress.preview._builds import Build, Latest, build_once
 from cohortpress.preview._server import LOOPBACK, START_PAGE, PreviewServer
-from cohortpress.preview._watch import Sources
+from cohortpress.preview._watch import Fingerprint, Sources
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -79,7 +79,7 @@ class Preview:
     def watch(self, on_build: Callable[[Build], None], stop: threading.Event | None = None) -> None:
         """Build now, then again after every change, until ``stop`` is set (or Ctrl-C)."""
         stop = stop or threading.Event()
-        seen = None
+        seen: Fingerprint | None = None
         while not stop.is_set():
             now = self.sources.fingerprint()
             if now == seen:
@@ -98,7 +98,7 @@ class Preview:
             self._serving = None
         self.server.server_close()
 
-    def _settle(self, now: object, stop: threading.Event) -> object | None:
+    def _settle(self, now: Fingerprint, stop: threading.Event) -> Fingerprint | None:
         """The fingerprint once the files have stopped changing (a save in several writes);
         None when stopped meanwhile."""
         while not stop.wait(self.settle_seconds):
