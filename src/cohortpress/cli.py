@@ -1,4 +1,4 @@
-"""The command line: ``cohortpress report``, ``validate`` and ``new``.
+"""The command line: ``cohortpress report``, ``validate``, ``new``, ``changes`` and ``preview``.
 
 Errors a user can cause are printed in plain words with a documented exit code, and the CLI never
 shows a traceback: a bug gets a one-line message and its traceback goes to a log file. Exit
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from cohortpress.config import StudyConfig
     from cohortpress.errors import Problem
+    from cohortpress.preview import Build
 
 app = typer.Typer(
     help="Turn a retrospective cohort workbook into a manuscript (HTML, PDF, DOCX).",
@@ -131,6 +132,52 @@ def changes(
         found = changes_since(study, output_root=output, since=_cutoff(since))
     for line in found:
         out.print(line, highlight=False)
+
+
+@app.command()
+def preview(
+    study: StudyArg,
+    data: DataOpt = None,
+    port: Annotated[
+        int,
+        typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
+    ] = 0,
+    browser: Annotated[
+        bool, typer.Option("--browser/--no-browser", help="Open the manuscript in the browser.")
+    ] = True,
+) -> None:
+    """Rebuild the HTML whenever the study's files change and show it live (Ctrl-C stops)."""
+    with _guard():
+        from cohortpress.preview import Preview
+
+        session = Preview(study, data=data, port=port)
+    session.serve()
+    err.print(f"Preview of {escape(str(study))} at {session.url} (Ctrl-C to stop)", highlight=False)
+    if browser:
+        import webbrowser
+
+        webbrowser.open(session.url)
+    try:
+        session.watch(_print_build)
+    except KeyboardInterrupt:
+        pass  # the way to stop a preview: exit 0
+    finally:
+        session.close()
+    err.print("Preview stopped.")
+
+
+def _print_build(build: Build) -> None:
+    """One line per build in the terminal; invalid data lists its problems as ``report`` does."""
+    when = dt.datetime.now().strftime("%H:%M:%S")
+    if build.ok:
+        err.print(f"[green]{when} Built[/green] (version {build.version})", highlight=False)
+        for note in build.notes:
+            err.print(f"[yellow]Note:[/yellow] {escape(note)}", highlight=False)
+        return
+    if build.problems:
+        _print_problems(list(build.problems))
+    message = escape(build.message or "")
+    err.print(f"[red]{when} Not built:[/red] {message}", highlight=False, soft_wrap=True)
 
 
 def _cutoff(text: str | None) -> dt.date | None:
@@ -250,6 +297,12 @@ def main() -> None:
 
 def _report_bug(exc: Exception) -> None:
     """One line for the user, the traceback in a log file they can attach to a bug report."""
+    err.print(f"[red]Error:[/red] {bug_message(exc)}", highlight=False, soft_wrap=True)
+    sys.exit(BUG_EXIT_CODE)
+
+
+def bug_message(exc: Exception) -> str:
+    """The one line telling a bug, after writing its traceback to a log file."""
     summary = f"{type(exc).__name__}: {exc}".splitlines()[0]
     try:
         fd, log = tempfile.mkstemp(prefix="cohortpress-bug-", suffix=".log")
@@ -258,9 +311,7 @@ def _report_bug(exc: Exception) -> None:
         details = f"the details are in {log}"
     except OSError:
         details = "the details could not be written to a log file"
-    message = f"this is a bug in cohortpress ({summary}); please report it, {details}."
-    err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
-    sys.exit(BUG_EXIT_CODE)
+    return f"this is a bug in cohortpress ({summary}); please report it, {details}."
 
 
 if __name__ == "__main__":

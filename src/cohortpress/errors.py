@@ -4,7 +4,8 @@ The CLI turns a :class:`CohortpressError` into its message and exit code. Exit c
 
 - 0 success
 - 1 invalid data (every problem is listed)
-- 2 unreadable input, invalid study.yml, or an ``--output`` folder that is refused
+- 2 unreadable input, invalid study.yml, an ``--output`` folder that is refused, or a preview
+  ``--port`` that cannot be served
 - 3 rendering failed
 - 4 the output folder cannot be written (read-only, full, no permission)
 - 5 another run of the same study is publishing to the same output folder
@@ -89,6 +90,12 @@ class OutputBusyError(CohortpressError):
     """Another run is publishing the same study to the same output folder."""
 
     exit_code = 5
+
+
+class PreviewPortError(CohortpressError):
+    """``cohortpress preview --port`` names a port that cannot be served (in use, reserved)."""
+
+    exit_code = 2
 
 
 BUG_EXIT_CODE = 70  # EX_SOFTWARE in sysexits.h: an internal error, not the user's

@@ -9,6 +9,7 @@ escape the parsed text for HTML, Typst and OpenXML themselves (tests/test_securi
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -67,3 +68,9 @@ def markdown_tree(node: Any) -> Any:
 # matplotlib reads text between two $ as mathtext; cohortpress never writes math in figures, so
 # every label, legend and annotation is drawn as the characters it holds.
 MATPLOTLIB_LITERAL_TEXT = {"text.parse_math": False}
+
+
+def html_text(value: Any) -> str:
+    """``value`` as HTML text and attribute content that reads back as exactly its text (the
+    preview's own pages; the published HTML is written by pandoc)."""
+    return html.escape(str(value), quote=True)
