@@ -73,9 +73,7 @@ def km_estimate_from_counts(
     return _estimate(km_table_from_counts(t, d, c, transform, level), label, transform, level)
 
 
-def _estimate(
-    table: pd.DataFrame, label: str, transform: CITransform, level: float
-) -> KMEstimate:
+def _estimate(table: pd.DataFrame, label: str, transform: CITransform, level: float) -> KMEstimate:
     return KMEstimate(
         label=label,
         n=int(table["n_event"].sum() + table["n_censor"].sum()),
@@ -101,6 +99,7 @@ def _counts(
     if np.any(counts < 0) or np.any(counts != np.round(counts)) or np.any(d + c == 0):
         raise ValueError("counts must be whole numbers >= 0, at least one patient per time")
     return t, d, c
+
 
 def survival_at(estimate: KMEstimate, times: Sequence[float]) -> pd.DataFrame:
     """S(t) with its standard error and band at each time, as R ``summary(fit, times =,

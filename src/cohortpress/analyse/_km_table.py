@@ -57,6 +57,7 @@ def km_table_from_counts(
     table = pd.DataFrame(dict(zip(KM_COLUMNS, columns, strict=True)))
     return table.astype({"n_risk": int, "n_event": int, "n_censor": int})
 
+
 def greenwood_log_se(
     n_risk: NDArray[np.float64], n_event: NDArray[np.float64]
 ) -> NDArray[np.float64]:

@@ -96,7 +96,7 @@ def _counts_by_time(
     size = len(times) * k
     at_time = np.bincount(cell, minlength=size).reshape(len(times), k).astype(float)
     deaths = np.bincount(cell, weights=event, minlength=size).reshape(len(times), k)
-    return at_time, deaths
+    return at_time, np.asarray(deaths, dtype=np.float64)
 
 
 def _survdiff_sums(
@@ -111,6 +111,7 @@ def _survdiff_sums(
         weight = np.where(n > 1, d * (n - d) / (n * n * (n - 1)), 0.0)
     variance = np.diag((weight * n) @ at_risk) - (at_risk * weight[:, None]).T @ at_risk
     return deaths.sum(axis=0), expected, variance
+
 
 def _chisq(
     observed: NDArray[np.float64], expected: NDArray[np.float64], variance: NDArray[np.float64]

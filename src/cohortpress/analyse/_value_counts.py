@@ -26,16 +26,20 @@ QUARTILES = (0.25, 0.5, 0.75)
 def distribution_from_counts(values: ArrayLike, counts: ArrayLike, missing: int) -> Distribution:
     """``Distribution`` of the values present ``counts`` times each, with ``missing`` blanks.
 
-    ``values`` must be distinct finite numbers (any order); ``counts`` whole numbers > 0.
+    ``values`` must be finite numbers (any order); ``counts`` whole numbers > 0. Equal values
+    are merged: -0.0 and 0.0 are one value (pandas' value_counts keeps them apart), as they
+    are one in a sort, and the summary shows 0.0.
     """
     x = np.asarray(values, dtype=np.float64).ravel()
     k = np.asarray(counts).ravel()
-    if len(x) != len(k) or not np.all(np.isfinite(x)) or len(np.unique(x)) != len(x):
-        raise ValueError("values must be distinct finite numbers, one count each")
+    if len(x) != len(k) or not np.all(np.isfinite(x)):
+        raise ValueError("values must be finite numbers, one count each")
     if not np.issubdtype(k.dtype, np.integer) or np.any(k <= 0):
         raise ValueError("counts must be whole numbers > 0")
-    order = np.argsort(x, kind="stable")
-    x, k = x[order], k[order].astype(np.int64)
+    x, position = np.unique(x + 0.0, return_inverse=True)  # sorted; + 0.0 turns -0.0 into 0.0
+    merged = np.zeros(len(x), dtype=np.int64)
+    np.add.at(merged, position, k.astype(np.int64))
+    k = merged
     n = int(k.sum())
     if n == 0:
         return Distribution(0, missing, None, None, None, None, None)

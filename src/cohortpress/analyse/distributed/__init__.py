@@ -16,6 +16,14 @@ slice takes the derived time, event and group columns as given), figures and the
 
 from __future__ import annotations
 
+try:
+    import dask.dataframe  # noqa: F401
+    import distributed  # noqa: F401
+except ImportError as missing:  # the optional extra is not installed
+    raise ImportError(
+        "the distributed statistics need Dask: pip install 'cohortpress[dask]'"
+    ) from missing
+
 from cohortpress.analyse.distributed._extract import read_extract
 from cohortpress.analyse.distributed._survival import SurvivalCounts, survival_counts
 from cohortpress.analyse.distributed._table1 import category_counts, continuous_distribution

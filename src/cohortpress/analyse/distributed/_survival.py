@@ -60,9 +60,13 @@ class SurvivalCounts:
         """One curve per group present, labelled with the group's text."""
         return tuple(
             km_estimate_from_counts(
-                rows[TIME], rows[EVENTS], rows[CENSORED], label=level_text(level),
-                ci_transform=ci_transform, conf_level=conf_level,
-            )  # fmt: skip
+                rows[TIME],
+                rows[EVENTS],
+                rows[CENSORED],
+                label=level_text(level),
+                ci_transform=ci_transform,
+                conf_level=conf_level,
+            )
             for level, rows in self._groups()
         )
 
@@ -71,10 +75,12 @@ class SurvivalCounts:
         if not self.levels:
             raise ValueError("the counts were not taken by group")
         grouped = self.counts[self.counts[GROUP].notna()]
-        table = grouped.set_index([TIME, GROUP])[[EVENTS, CENSORED]].unstack(GROUP, fill_value=0)
-        table = table.sort_index()
-        events = table[EVENTS].reindex(columns=list(self.levels), fill_value=0)
-        censored = table[CENSORED].reindex(columns=list(self.levels), fill_value=0)
+        times, row = np.unique(grouped[TIME].to_numpy(dtype=np.float64), return_inverse=True)
+        column = pd.Index(list(self.levels)).get_indexer(pd.Index(grouped[GROUP]))
+        events = np.zeros((len(times), len(self.levels)), dtype=np.int64)
+        censored = np.zeros_like(events)
+        np.add.at(events, (row, column), grouped[EVENTS].to_numpy(dtype=np.int64))
+        np.add.at(censored, (row, column), grouped[CENSORED].to_numpy(dtype=np.int64))
         return logrank_from_counts([level_text(v) for v in self.levels], events, censored)
 
     def median_followup(
@@ -139,16 +145,14 @@ def survival_counts(
     return SurvivalCounts(counts, _levels(counts[GROUP]) if group else ())
 
 
-def _partition_counts(
-    part: pd.DataFrame, time: str, event: str, group: str | None
-) -> pd.DataFrame:
+def _partition_counts(part: pd.DataFrame, time: str, event: str, group: str | None) -> pd.DataFrame:
     """Events and censorings at each (group, time) of one partition."""
     check_survival(part, time, event)
     kept = part[part[time].notna() & part[event].notna()]
     events = kept[event].astype("int64")
     counted = pd.DataFrame({
         **({GROUP: kept[group]} if group else {}),
-        TIME: kept[time].astype("float64"),
+        TIME: kept[time].astype("float64") + 0.0,  # -0.0 is 0.0, one time (as np.unique)
         EVENTS: events,
         CENSORED: 1 - events,
     })  # fmt: skip

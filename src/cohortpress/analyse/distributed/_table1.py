@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import dask
 import numpy as np
-import pandas as pd
+from dask.base import compute
 from pandas.api.types import is_numeric_dtype
 
 from cohortpress.analyse._value_counts import distribution_from_counts
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
+    import pandas as pd
 
     from cohortpress.analyse._study import Distribution
 
@@ -49,7 +49,7 @@ def _value_counts(frame: dd.DataFrame, columns: list[str]) -> list[tuple[pd.Seri
     """All the columns' value counts and missing counts in one pass over the extract."""
     counts = [frame[column].dropna().value_counts() for column in columns]
     missing = frame[columns].isna().sum()
-    *computed, blanks = dask.compute(*counts, missing)
+    *computed, blanks = compute(*counts, missing)
     return [
         (c.astype("int64"), int(blanks[column]))
         for c, column in zip(computed, columns, strict=True)
