@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from dask.base import compute
 from pandas.api.types import is_numeric_dtype
 
@@ -17,7 +18,6 @@ from cohortpress.analyse._value_counts import distribution_from_counts
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
-    import pandas as pd
 
     from cohortpress.analyse._study import Distribution
 
@@ -46,11 +46,39 @@ def continuous_distribution(frame: dd.DataFrame, columns: list[str]) -> dict[str
 
 
 def _value_counts(frame: dd.DataFrame, columns: list[str]) -> list[tuple[pd.Series, int]]:
-    """All the columns' value counts and missing counts in one pass over the extract."""
-    counts = [frame[column].dropna().value_counts() for column in columns]
+    """All the columns' value counts and missing counts in one pass over the extract.
+
+    A tree reduction of per-partition counts (as the survival counts), not Dask's own
+    ``value_counts``, which shuffles the values between workers to count them.
+    """
+    counts = [
+        frame[[column]].reduction(
+            chunk=_partition_value_counts,
+            combine=_sum_value_counts,
+            aggregate=_sum_value_counts,
+            meta=pd.DataFrame(
+                {
+                    "value": pd.Series(dtype=frame[column].dtype),
+                    "count": pd.Series(dtype="int64"),
+                }
+            ),
+        )
+        for column in columns
+    ]
     missing = frame[columns].isna().sum()
     *computed, blanks = compute(*counts, missing)
     return [
-        (c.astype("int64"), int(blanks[column]))
+        (c.set_index("value")["count"].rename_axis(None).astype("int64"), int(blanks[column]))
         for c, column in zip(computed, columns, strict=True)
     ]
+
+
+def _partition_value_counts(part: pd.DataFrame) -> pd.DataFrame:
+    """Each value of the partition's one column with its count (blanks left out)."""
+    values = part.iloc[:, 0].dropna()
+    return values.value_counts(sort=False).rename_axis("value").reset_index(name="count")
+
+
+def _sum_value_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """Counts of the same value added up (integers: exact in any order)."""
+    return counts.groupby("value", sort=True, observed=True)["count"].sum().reset_index()
