@@ -20,13 +20,13 @@ import pandas as pd
 
 from cohortpress.analyse._inputs import check_ci_transform, check_conf_level, survival_arrays
 from cohortpress.analyse._km_quantile import quantile_estimate
-from cohortpress.analyse._km_table import km_table
+from cohortpress.analyse._km_table import km_table, km_table_from_counts
 from cohortpress.analyse._results import KMEstimate, QuantileEstimate, RiskTable
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from numpy.typing import ArrayLike
+    from numpy.typing import ArrayLike, NDArray
 
     from cohortpress.analyse._results import CITransform
 
@@ -50,17 +50,55 @@ def km_estimate(
     transform = check_ci_transform(ci_transform)
     level = check_conf_level(conf_level)
     t, e = survival_arrays(time, event)
-    table = km_table(t, e, transform, level)
+    return _estimate(km_table(t, e, transform, level), label, transform, level)
+
+
+def km_estimate_from_counts(
+    times: ArrayLike,
+    n_event: ArrayLike,
+    n_censor: ArrayLike,
+    *,
+    label: str = "All patients",
+    ci_transform: CITransform = "log-log",
+    conf_level: float = 0.95,
+) -> KMEstimate:
+    """The estimate of ``km_estimate`` from the events and censorings at each distinct time.
+
+    For counts gathered elsewhere (summed over the partitions of an extract): the same
+    patients give the same estimate to the last bit. Times must be distinct and increasing.
+    """
+    transform = check_ci_transform(ci_transform)
+    level = check_conf_level(conf_level)
+    t, d, c = _counts(times, n_event, n_censor)
+    return _estimate(km_table_from_counts(t, d, c, transform, level), label, transform, level)
+
+
+def _estimate(table: pd.DataFrame, label: str, transform: CITransform, level: float) -> KMEstimate:
     return KMEstimate(
         label=label,
-        n=len(t),
-        events=int(e.sum()),
+        n=int(table["n_event"].sum() + table["n_censor"].sum()),
+        events=int(table["n_event"].sum()),
         table=table,
         median=quantile_estimate(table, 0.5),
         quartiles=(quantile_estimate(table, 0.75), quantile_estimate(table, 0.25)),
         ci_transform=transform,
         conf_level=level,
     )
+
+
+def _counts(
+    times: ArrayLike, n_event: ArrayLike, n_censor: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Counts as floats (as ``km_table`` holds them), checked: the counting went right."""
+    t, d, c = (np.asarray(v, dtype=np.float64).ravel() for v in (times, n_event, n_censor))
+    if not len(t) == len(d) == len(c):
+        raise ValueError("times, n_event and n_censor differ in length")
+    if not np.all(np.isfinite(t)) or np.any(t < 0) or np.any(np.diff(t) <= 0):
+        raise ValueError("times must be finite, >= 0, distinct and increasing")
+    counts = np.concatenate((d, c))
+    if np.any(counts < 0) or np.any(counts != np.round(counts)) or np.any(d + c == 0):
+        raise ValueError("counts must be whole numbers >= 0, at least one patient per time")
+    return t, d, c
 
 
 def survival_at(estimate: KMEstimate, times: Sequence[float]) -> pd.DataFrame:
@@ -115,3 +153,18 @@ def median_followup(
     t, e = survival_arrays(time, event)
     table = km_table(t, ~e, check_ci_transform(ci_transform), check_conf_level(conf_level))
     return quantile_estimate(table, 0.5)
+
+
+def median_followup_from_counts(
+    times: ArrayLike,
+    n_event: ArrayLike,
+    n_censor: ArrayLike,
+    *,
+    ci_transform: CITransform = "log-log",
+    conf_level: float = 0.95,
+) -> QuantileEstimate:
+    """``median_followup`` from the counts at each distinct time: the reverse Kaplan–Meier
+    is the same table with events and censorings swapped."""
+    t, d, c = _counts(times, n_event, n_censor)
+    transform, level = check_ci_transform(ci_transform), check_conf_level(conf_level)
+    return quantile_estimate(km_table_from_counts(t, c, d, transform, level), 0.5)

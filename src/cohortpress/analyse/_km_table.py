@@ -30,13 +30,30 @@ def km_table(
     times, index = np.unique(time, return_inverse=True)
     n_event = np.bincount(index, weights=event, minlength=len(times)).astype(np.float64)
     n_total = np.bincount(index, minlength=len(times)).astype(np.float64)
+    return km_table_from_counts(times, n_event, n_total - n_event, ci_transform, conf_level)
+
+
+def km_table_from_counts(
+    times: NDArray[np.float64],
+    n_event: NDArray[np.float64],
+    n_censor: NDArray[np.float64],
+    ci_transform: CITransform,
+    conf_level: float,
+) -> pd.DataFrame:
+    """The same table from the events and censorings at each distinct time, in time order.
+
+    These counts are sufficient statistics: summed over any split of the patients they give
+    the counts of the whole, so a table built from counts combined across partitions equals
+    the one built from the patients in one process, to the last bit.
+    """
+    n_total = n_event + n_censor
     n_risk = np.cumsum(n_total[::-1])[::-1]
     surv = np.asarray(np.cumprod(1.0 - n_event / n_risk), dtype=np.float64)
     se_log = greenwood_log_se(n_risk, n_event)
     lower, upper = pointwise_band(surv, se_log, ci_transform, conf_level)
     with np.errstate(invalid="ignore"):
         std_err = se_log * surv
-    columns = (times, n_risk, n_event, n_total - n_event, surv, std_err, lower, upper)
+    columns = (times, n_risk, n_event, n_censor, surv, std_err, lower, upper)
     table = pd.DataFrame(dict(zip(KM_COLUMNS, columns, strict=True)))
     return table.astype({"n_risk": int, "n_event": int, "n_censor": int})
 

@@ -17,6 +17,8 @@ from cohortpress.analyse._inputs import (
 from cohortpress.analyse._results import LogRankResult
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from numpy.typing import ArrayLike, NDArray
 
 
@@ -40,7 +42,37 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank
     labels, codes = group_labels(groups[keep])
     if len(labels) < 2:
         raise ValueError(f"the log-rank test needs at least two groups, got {labels}")
-    observed, expected, variance = _survdiff_sums(times, events, codes, len(labels))
+    at_time, deaths = _counts_by_time(times, events, codes, len(labels))
+    n = tuple(int(v) for v in np.bincount(codes, minlength=len(labels)))
+    return _result(labels, n, at_time, deaths)
+
+
+def logrank_from_counts(
+    labels: Sequence[str], n_event: ArrayLike, n_censor: ArrayLike
+) -> LogRankResult:
+    """``logrank_test`` from the events and censorings of each group at each distinct time.
+
+    ``n_event`` and ``n_censor`` are (distinct times, in increasing order) x (groups, in the
+    order of ``labels``) arrays, zero where a group has nobody at that time: sufficient
+    statistics, so counts summed over the partitions of an extract give the test of the
+    whole to the last bit.
+    """
+    # C order, as the in-memory path's arrays: numpy's sums run in an order set by the memory
+    # layout, and a table read from a DataFrame is often in Fortran order (1 ulp apart).
+    deaths = np.ascontiguousarray(n_event, dtype=np.float64)
+    at_time = np.ascontiguousarray(deaths + np.asarray(n_censor, dtype=np.float64))
+    if at_time.ndim != 2 or at_time.shape[1] != len(labels) or deaths.shape != at_time.shape:
+        raise ValueError("the counts must be (times x groups), one column per label")
+    if len(labels) < 2:
+        raise ValueError(f"the log-rank test needs at least two groups, got {list(labels)}")
+    n = tuple(int(v) for v in at_time.sum(axis=0))
+    return _result(list(labels), n, at_time, deaths)
+
+
+def _result(
+    labels: list[str], n: tuple[int, ...], at_time: NDArray[np.float64], deaths: NDArray[np.float64]
+) -> LogRankResult:
+    observed, expected, variance = _survdiff_sums(at_time, deaths)
     chisq, df, note = _chisq(observed, expected, variance)
     return LogRankResult(
         groups=tuple(labels),
@@ -50,20 +82,27 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank
         df=df,
         p=float(chdtrc(df, chisq)) if df > 0 else 1.0,
         note=note,
-        n=tuple(int(v) for v in np.bincount(codes, minlength=len(labels))),
+        n=n,
         variance=tuple(float(v) for v in np.diag(variance)),
     )
 
 
-def _survdiff_sums(
+def _counts_by_time(
     time: NDArray[np.float64], event: NDArray[np.bool_], codes: NDArray[np.intp], k: int
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Observed and expected events per group and the hypergeometric covariance matrix."""
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Patients and events of each group at each distinct time: (times x groups) arrays."""
     times, index = np.unique(time, return_inverse=True)
     cell = index * k + codes
     size = len(times) * k
     at_time = np.bincount(cell, minlength=size).reshape(len(times), k).astype(float)
     deaths = np.bincount(cell, weights=event, minlength=size).reshape(len(times), k)
+    return at_time, np.asarray(deaths, dtype=np.float64)
+
+
+def _survdiff_sums(
+    at_time: NDArray[np.float64], deaths: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Observed and expected events per group and the hypergeometric covariance matrix."""
     at_risk = np.cumsum(at_time[::-1], axis=0)[::-1]
     n = at_risk.sum(axis=1)
     d = deaths.sum(axis=1)

@@ -1,0 +1,37 @@
+"""Statistics of an extract too large for one process, on a Dask cluster (issue 15).
+
+The workers reduce their partitions to exact sufficient statistics; the client sums them and
+hands the sums to the in-memory estimators, so the numbers equal the in-memory path's:
+
+- Kaplan–Meier, numbers at risk, log-rank (k groups) and reverse-KM follow-up from the events
+  and censorings at each distinct (group, time): ``survival_counts`` -> ``SurvivalCounts``;
+- Table I from value counts: the levels of a categorical column, and for a continuous column
+  the median, quartiles (R type 7) and range read exactly from its distinct values with their
+  counts, the mean and SD from exact sums: ``category_counts``, ``continuous_distribution``.
+
+Not yet here (later slices of the issue): the Cox model (Newton–Raphson with one map-reduce
+per iteration over time-ordered partitions), validation and derivation on the workers (this
+slice takes the derived time, event and group columns as given), figures and the report.
+"""
+
+from __future__ import annotations
+
+try:
+    import dask.dataframe  # noqa: F401
+    import distributed  # noqa: F401
+except ImportError as missing:  # the optional extra is not installed
+    raise ImportError(
+        "the distributed statistics need Dask: pip install 'cohortpress[dask]'"
+    ) from missing
+
+from cohortpress.analyse.distributed._extract import read_extract
+from cohortpress.analyse.distributed._survival import SurvivalCounts, survival_counts
+from cohortpress.analyse.distributed._table1 import category_counts, continuous_distribution
+
+__all__ = [
+    "SurvivalCounts",
+    "category_counts",
+    "continuous_distribution",
+    "read_extract",
+    "survival_counts",
+]
