@@ -372,6 +372,16 @@ def _is_page_break(element: ET.Element) -> bool:
     return bool(breaks) and all(b.get(_w("type")) == "page" for b in breaks)
 
 
+def _holds_content(block: ET.Element) -> bool:
+    """Whether a body block shows anything: not a bookmark end, the section properties, or
+    an empty paragraph."""
+    if block.tag in (_w("bookmarkEnd"), _w("sectPr")):
+        return False
+    if block.tag == _w("p"):
+        return any(child.tag != _w("pPr") for child in block) and not _is_page_break(block)
+    return True
+
+
 def _float_extent(body: list[ET.Element], index: int) -> tuple[int, int]:
     """The first and last body element of the float around the table at ``index``: its
     caption above and notes below, with their bookmarks."""
@@ -443,9 +453,13 @@ def landscape_section(body: ET.Element, table: ET.Element, final: ET.Element) ->
     after = children[end + 1] if end + 1 < len(children) else None
     if after is not None and _is_page_break(after):
         body.remove(after)
+        children.remove(after)
     last = children[end]
     turned = _section_copy(final, landscape=True, first=False)
-    if last.tag == _w("p") and last.find(f"{_w('pPr')}/{_w('sectPr')}") is None:
+    if not any(_holds_content(block) for block in children[end + 1 :]):
+        final[:] = list(turned)  # the float ends the document: the last section is landscape
+        final.attrib.update(turned.attrib)
+    elif last.tag == _w("p") and last.find(f"{_w('pPr')}/{_w('sectPr')}") is None:
         _end_section(last, turned)
     else:
         paragraph = ET.Element(_w("p"))
