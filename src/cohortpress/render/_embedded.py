@@ -19,6 +19,7 @@ from cohortpress.render._confine import staged_files
 from cohortpress.render._document import prepare_document
 from cohortpress.render._docx_header import fill_running_title
 from cohortpress.render._docx_rules import apply_booktabs_rules
+from cohortpress.render._docx_widths import set_table_widths
 from cohortpress.render._pandoc import run_pandoc
 from cohortpress.render._resources import STAGED, lua_filter, resource, template
 from cohortpress.render._source import locate
@@ -143,6 +144,7 @@ def _write_docx(
     args += _toc_args(docx.toc, docx.toc_title, docx.toc_depth)
     warnings = run_pandoc([*args, f"--output={stem}.docx"], cwd=staging, env=env)
     apply_booktabs_rules(staging / f"{stem}.docx")
+    set_table_widths(staging / f"{stem}.docx")
     fill_running_title(staging / f"{stem}.docx")
     return staging / f"{stem}.docx", warnings
 

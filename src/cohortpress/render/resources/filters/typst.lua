@@ -4,7 +4,10 @@ typst.lua: the manuscript's shape in Typst, for the PDF.
   * Table floats (and tables outside floats) are written as Typst tables with booktabs rules:
     a heavy rule above the header and below the body, a light rule under the header and a short
     light rule under each spanner. They are wrapped in `cp-table` (defined in the template),
-    which sets the caption above and the notes in small text under the table.
+    which sets the caption above and the notes in small text under the table. A table at the
+    top level of the document may be turned to a landscape page of its own when it is too wide
+    for the text (`may-turn: true`); one inside a div, list or quote may not, since Typst
+    allows no page inside a container, and is set in smaller type instead.
   * Caption labels ("Table I.", "Figure 1.") are bold; figures are set full width.
   * Image paths are made relative to the Typst root (the staging folder), since the .typ file
     is written in a build folder.
@@ -127,8 +130,11 @@ local function table_code(tbl)
   return "cp-booktabs(\n" .. table.concat(parts, "\n") .. "\n)"
 end
 
-local function float_code(tbl, caption, notes, id)
+local function float_code(tbl, caption, notes, id, landscape)
   local args = {}
+  if landscape then
+    table.insert(args, "may-turn: true")
+  end
   if caption then
     table.insert(args, "caption: [" .. typst_inlines(caption) .. "]")
   end
@@ -143,7 +149,7 @@ local function float_code(tbl, caption, notes, id)
 end
 
 --- A table float's parts: the caption inlines, the table, the notes, other content.
-local function table_float(div)
+local function table_float(div, landscape)
   local caption = pandoc.utils.blocks_to_inlines(div.content[1].content)
   local tbl, notes, rest = nil, pandoc.Blocks({}), pandoc.Blocks({})
   for i = 2, #div.content do
@@ -160,7 +166,7 @@ local function table_float(div)
     rest:insert(1, pandoc.Para(caption))
     return rest
   end
-  rest:insert(1, float_code(tbl, caption, notes, div.identifier))
+  rest:insert(1, float_code(tbl, caption, notes, div.identifier, landscape))
   return rest
 end
 
@@ -172,7 +178,28 @@ local function root_relative(image)
   return image
 end
 
+local TOP_LEVEL = "cp-top-level"
+
+--- Marks the tables and table floats that are blocks of the document itself, not of a div.
+local function mark_top_level(doc)
+  for _, block in ipairs(doc.blocks) do
+    if block.t == "Div" and block.classes:includes("cp-tbl") then
+      block.attributes[TOP_LEVEL] = "1"
+    elseif block.t == "Table" then
+      block.attr.attributes[TOP_LEVEL] = "1"
+    end
+  end
+  return doc
+end
+
+local function top_level(attributes)
+  local marked = attributes[TOP_LEVEL] == "1"
+  attributes[TOP_LEVEL] = nil
+  return marked
+end
+
 return {
+  { Pandoc = mark_top_level },
   {
     Span = function(span)
       if span.classes:includes("cp-label") then
@@ -185,14 +212,14 @@ return {
     traverse = "topdown",
     Div = function(div)
       if div.classes:includes("cp-tbl") then
-        return table_float(div), false
+        return table_float(div, top_level(div.attributes)), false
       end
       if div.classes:includes("cp-table-notes") then
         return pandoc.Div(div.content, { ["typst:text:size"] = "0.8em" }), false
       end
     end,
     Table = function(tbl)
-      return float_code(tbl, nil, nil, nil), false
+      return float_code(tbl, nil, nil, nil, top_level(tbl.attr.attributes)), false
     end,
     Figure = function(fig)
       fig.content = fig.content:walk({
