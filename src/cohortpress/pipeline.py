@@ -8,6 +8,7 @@ the previous output untouched (see :mod:`cohortpress.publish`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from cohortpress.analyse import StudyResults
-    from cohortpress.artefacts import Floats
-    from cohortpress.cache import BuildCache, Entry, Hit
+    from cohortpress.artefacts import FigureSize, Floats
+    from cohortpress.cache import Entry, Hit
     from cohortpress.cuts import Snapshot
     from cohortpress.derive import Cohort
     from cohortpress.intake import Normalisation, Workbook
@@ -131,9 +132,11 @@ def build_report(
 
         read_render_options(root, profile)  # the profile exists and its options are valid
     with stage("cache"):  # the key hashes the extract: its time counts here
-        store = _cache(study, data, root, profile, output_root, read=cache)
+        from cohortpress.cache import BuildCache
+
+        store = BuildCache.prepare(output_root, study, data, root, profile, read=cache)
         hit = store.load()
-    analysed = _analysed(study, data, stage, hit)
+    analysed = _analysed(study, data, stage, hit, store.config)
     config = analysed.config
     from cohortpress.artefacts._manuscript import check_manuscript
     from cohortpress.provenance import input_files, make_provenance
@@ -141,10 +144,12 @@ def build_report(
     check_manuscript(config)  # before the analysis: fail fast
     inputs = store.inputs if hit else input_files(config, analysed.data)
     record = make_provenance(config, inputs, analysed.rows)
+    if hit is not None:  # the study.yml of the key, even if it was saved again meanwhile
+        record = dataclasses.replace(record, study_yml_sha256=store.study_yml)
     with open_slot(output_root, study.resolve().name, default=default) as slot:
         from cohortpress import cuts
 
-        notes, results, floats = _build(
+        notes, results, floats, size = _build(
             analysed, hit, record, slot.staging, root, formats, engine, stage, profile
         )
         with stage("cuts"):
@@ -154,30 +159,10 @@ def build_report(
                 workbook, cohort = analysed.cohort(stage)
                 snapshot = cuts.take_snapshot(workbook, cohort, config, key)
             notes += _keep_cut(slot, config, snapshot, since, formats, engine, root, profile)
-        if hit is None:
-            store.save(analysed.entry(results, floats, slot.staging, snapshot, key), inputs)
+        if hit is None and store.fits(record, size):
+            store.save(analysed.entry(results, floats, slot.staging, snapshot, key))
         published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), tuple(notes))
-
-
-def _cache(
-    study: Path, data: Path | None, root: Path, profile: str | None, output_root: Path, *,
-    read: bool,
-) -> BuildCache:  # fmt: skip
-    """The study's build cache for this run's inputs; a cache that finds nothing when study.yml
-    or _quarto.yml cannot be read (the run then reports the problem where it always has)."""
-    from cohortpress.artefacts import FigureSize
-    from cohortpress.cache import BuildCache
-    from cohortpress.errors import CohortpressError
-    from cohortpress.render import read_render_options
-
-    try:
-        config = load_study(study)
-        options = read_render_options(root, profile)
-    except CohortpressError:
-        return BuildCache(output_root, read=read)
-    size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
-    return BuildCache.prepare(output_root, config, Path(data) if data else None, size, read=read)
 
 
 @dataclass
@@ -196,10 +181,9 @@ class _Analysed:
     def cohort(self, stage: StageHook) -> tuple[Workbook, Cohort]:
         """The workbook and derived cohort, read again on a cached run that needs them."""
         if self.workbook is None:
-            config, self.workbook, report = check_workbook(self.config.folder, self.data, stage)
+            _, self.workbook, report = check_workbook(self.config.folder, self.data, stage)
             if not report.ok:  # the extract was changed during the run
                 raise InputDataError(list(report.problems))
-            self.config = config
         if self._cohort is None:
             self._cohort = _derive(self.workbook, self.config, stage)
         return self.workbook, self._cohort
@@ -224,10 +208,13 @@ class _Analysed:
         )  # fmt: skip
 
 
-def _analysed(study: Path, data: Path | None, stage: StageHook, hit: Hit | None) -> _Analysed:
-    """Read and validate the extract; on a cached run, what the entry kept of it."""
-    if hit is not None:
-        config = load_study(study)
+def _analysed(
+    study: Path, data: Path | None, stage: StageHook, hit: Hit | None, cached: StudyConfig | None
+) -> _Analysed:
+    """Read and validate the extract; on a cached run, what the entry kept of it, with the
+    study.yml the key was made of (``cached``)."""
+    if hit is not None and cached is not None:
+        config = cached
         entry = hit.entry
         return _Analysed(
             config, Path(data) if data else config.data_path, dict(entry.rows),
@@ -261,16 +248,17 @@ def _build(
     engine: str,
     stage: StageHook,
     profile: str | None = None,
-) -> tuple[list[str], StudyResults, Floats]:
+) -> tuple[list[str], StudyResults, Floats, FigureSize]:
     """Derive, analyse, write the artefacts and render them inside ``staging`` (the analysis,
-    tables and figures from the cache on a cached run); return the render notes, the results
-    and the tables and figures."""
+    tables and figures from the cache on a cached run); return the render notes, the results,
+    the tables and figures, and the figure size of _quarto.yml."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
     from cohortpress.render import read_render_options, render
 
     config = analysed.config
     _stage_sources(config, staging)
     options = read_render_options(root, profile)
+    size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
     if hit is None:
         assert analysed.workbook is not None  # read by _analysed
         cohort = _derive(analysed.workbook, config, stage)
@@ -279,7 +267,6 @@ def _build(
             from cohortpress.analyse import analyse
 
             results = analyse(cohort, config)
-        size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
         floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
                              stage=stage)  # fmt: skip
         analysed.keep(cohort, results, floats)
@@ -304,7 +291,7 @@ def _build(
                 project_root=root, document=document, profile=profile,
             )  # fmt: skip
             notes += [n for n in outcome.notes if n not in notes]
-    return notes, results, floats
+    return notes, results, floats, size
 
 
 def _keep_cut(

@@ -26,7 +26,7 @@ from cohortpress.publish import CACHE
 if TYPE_CHECKING:
     from cohortpress.artefacts import FigureSize
     from cohortpress.config import StudyConfig
-    from cohortpress.provenance import InputFile
+    from cohortpress.provenance import InputFile, Provenance
 
 __all__ = ["KEEP", "BuildCache", "Entry", "Hit", "fingerprint"]
 
@@ -38,38 +38,60 @@ SUFFIX = ".pickle"
 class BuildCache:
     """One run's view of its study's cache: the key of its inputs, and where entries live.
 
-    ``key`` is None when the inputs could not be read to compute it: the run then goes the
-    uncached way and reports the problem where it always has.
+    ``key`` is None when the inputs could not be read to compute it (or changed while they
+    were): the run then goes the uncached way and reports any problem where it always has.
+    ``config`` is study.yml as loaded for the key, the one a cached run uses.
     """
 
     folder: Path
     key: str | None = None
+    config: StudyConfig | None = None
     inputs: tuple[InputFile, ...] = ()
+    study_yml: str = ""  # SHA-256 of the study.yml bytes in the key
+    figure_size: FigureSize | None = None
     read: bool = True  # False: --no-cache, recompute (and refresh the entry)
 
     @classmethod
     def prepare(
         cls,
         output_root: Path,
-        config: StudyConfig | None,
+        study: Path,
         data: Path | None,
-        figure_size: FigureSize | None,
+        project_root: Path,
+        profile: str | None,
         *,
         read: bool = True,
     ) -> BuildCache:
-        """The cache of ``config``'s study for this run's inputs."""
-        if config is None or figure_size is None:
-            return cls(output_root / CACHE, read=read)
-        from cohortpress.provenance import input_files
+        """The cache of ``study`` for this run's extract, study.yml and render options."""
+        from cohortpress.artefacts import FigureSize
+        from cohortpress.config import load_study
+        from cohortpress.provenance import input_files, sha256
+        from cohortpress.render import read_render_options
 
-        folder = output_root / CACHE / config.folder.resolve().name
-        path = data or config.data_path
+        folder = output_root / CACHE / study.resolve().name
         try:
+            study_yml = sha256(study / "study.yml")
+            config = load_study(study)
+            options = read_render_options(project_root, profile)
+            path = data or config.data_path
             inputs = input_files(config, path)
-            key = cache_key(config, path, inputs, figure_size)
+            if sha256(study / "study.yml") != study_yml:  # edited while it was read
+                return cls(folder, read=read)
         except (OSError, CohortpressError):
             return cls(folder, read=read)
-        return cls(folder, key, inputs, read)
+        size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
+        key = cache_key(config, path, inputs, study_yml, size)
+        return cls(folder, key, config, inputs, study_yml, size, read)
+
+    def fits(self, record: Provenance, figure_size: FigureSize) -> bool:
+        """Whether an uncached run computed from the inputs of the key: the extract and
+        study.yml it read (hashed again after reading) and the figure size it drew at."""
+        return (
+            self.key is not None
+            and record.inputs == self.inputs
+            and record.study_yml_sha256 == self.study_yml
+            and figure_size == self.figure_size
+        )
 
     @property
     def path(self) -> Path | None:
@@ -90,14 +112,11 @@ class BuildCache:
             os.utime(self.path)  # used last: kept longest
         return hit
 
-    def save(self, entry: Entry, inputs: tuple[InputFile, ...]) -> bool:
-        """Store ``entry`` under this run's key; call only with the study's lock held.
-
-        ``inputs`` are the extract's hashes taken after it was read: if the files changed
-        between the key's hashes and the read, nothing is stored (the entry would not be what
-        the key says). A cache that cannot be written is left as it is: it only saves time.
-        """
-        if self.path is None or inputs != self.inputs:
+    def save(self, entry: Entry) -> bool:
+        """Store ``entry`` under this run's key; call only with the study's lock held, and only
+        when the run :meth:`fits` the key. A cache that cannot be written is left as it is: it
+        only saves time."""
+        if self.path is None:
             return False
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)

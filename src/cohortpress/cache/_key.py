@@ -30,7 +30,11 @@ FORMAT = 1  # of the cache entries: raised when Entry changes
 
 
 def cache_key(
-    config: StudyConfig, data: Path, inputs: tuple[InputFile, ...], figure_size: FigureSize
+    config: StudyConfig,
+    data: Path,
+    inputs: tuple[InputFile, ...],
+    study_yml: str,
+    figure_size: FigureSize,
 ) -> str:
     """The entry's name: hex SHA-256 over the parts below, written as canonical JSON."""
     parts = {
@@ -40,7 +44,7 @@ def cache_key(
         "machine": [sys.platform, platform.machine()],
         "libraries": libraries(),
         "study": str(config.folder.resolve()),
-        "study_yml": sha256(config.folder / "study.yml"),
+        "study_yml": study_yml,
         "data": str(data.resolve()),
         "inputs": [[i.name, i.sha256, i.size] for i in inputs],
         "figure": [figure_size.width, figure_size.height, figure_size.dpi],
