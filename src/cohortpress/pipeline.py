@@ -149,7 +149,7 @@ def build_report(
     with open_slot(output_root, study.resolve().name, default=default) as slot:
         from cohortpress import cuts
 
-        notes, results, floats, size = _build(
+        notes, size = _build(
             analysed, hit, record, slot.staging, root, formats, engine, stage, profile
         )
         with stage("cuts"):
@@ -160,7 +160,7 @@ def build_report(
                 snapshot = cuts.take_snapshot(workbook, cohort, config, key)
             notes += _keep_cut(slot, config, snapshot, since, formats, engine, root, profile)
         if hit is None and store.fits(record, size):
-            store.save(analysed.entry(results, floats, slot.staging, snapshot, key))
+            store.save(analysed.entry(snapshot, key))
         published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), tuple(notes))
 
@@ -177,6 +177,7 @@ class _Analysed:
     workbook: Workbook | None = None  # None on a cached run
     _cohort: Cohort | None = None
     _pickled: bytes = b""
+    _files: dict[str, bytes] = field(default_factory=dict)
 
     def cohort(self, stage: StageHook) -> tuple[Workbook, Cohort]:
         """The workbook and derived cohort, read again on a cached run that needs them."""
@@ -188,22 +189,22 @@ class _Analysed:
             self._cohort = _derive(self.workbook, self.config, stage)
         return self.workbook, self._cohort
 
-    def keep(self, cohort: Cohort, results: StudyResults, floats: Floats) -> None:
-        """Note the derived cohort, and the analysis as it was before the documents used it."""
+    def keep(self, cohort: Cohort, results: StudyResults, floats: Floats, staging: Path) -> None:
+        """Note the derived cohort, and the analysis, tables and figures as they were made,
+        before the documents and the renderer used them."""
         import pickle
 
         self._cohort = cohort
         self._pickled = pickle.dumps((results, floats), protocol=pickle.HIGHEST_PROTOCOL)
+        self._files = {name: (staging / name).read_bytes() for name in floats.files}
 
-    def entry(
-        self, results: StudyResults, floats: Floats, staging: Path, snapshot: Snapshot, key: bytes
-    ) -> Entry:
+    def entry(self, snapshot: Snapshot, key: bytes) -> Entry:
+        """The cache entry of this uncached run; ``key`` is the study's key of the snapshot."""
         from cohortpress.cache import Entry, fingerprint
 
-        files = {name: (staging / name).read_bytes() for name in floats.files}
         return Entry(
             rows=self.rows, normalisations=tuple(self.normalisations),
-            warnings=tuple(self.warnings), analysis=self._pickled, files=files,
+            warnings=tuple(self.warnings), analysis=self._pickled, files=self._files,
             snapshot=snapshot, study_key=fingerprint(key),
         )  # fmt: skip
 
@@ -248,10 +249,10 @@ def _build(
     engine: str,
     stage: StageHook,
     profile: str | None = None,
-) -> tuple[list[str], StudyResults, Floats, FigureSize]:
+) -> tuple[list[str], FigureSize]:
     """Derive, analyse, write the artefacts and render them inside ``staging`` (the analysis,
-    tables and figures from the cache on a cached run); return the render notes, the results,
-    the tables and figures, and the figure size of _quarto.yml."""
+    tables and figures from the cache on a cached run); return the render notes and the figure
+    size of _quarto.yml."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
     from cohortpress.render import read_render_options, render
 
@@ -269,7 +270,7 @@ def _build(
             results = analyse(cohort, config)
         floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
                              stage=stage)  # fmt: skip
-        analysed.keep(cohort, results, floats)
+        analysed.keep(cohort, results, floats, staging)
     else:
         results, floats = hit.results, hit.floats
         hit.restore(staging)
@@ -291,7 +292,7 @@ def _build(
                 project_root=root, document=document, profile=profile,
             )  # fmt: skip
             notes += [n for n in outcome.notes if n not in notes]
-    return notes, results, floats, size
+    return notes, size
 
 
 def _keep_cut(
