@@ -236,3 +236,19 @@ def test_only_the_newest_entries_are_kept(tmp_path: Path) -> None:
     assert [p.name for p in sorted(folder.iterdir())] == [
         f"{age:064x}.pickle" for age in range(KEEP)
     ]
+
+
+def test_crossref_labels_act_after_the_cache(study: Path, tmp_path: Path) -> None:
+    """Table numbering is a render option the key leaves out: it only acts where the floats
+    are placed, which every run redoes."""
+    out = tmp_path / "out"
+    _build(study, out)
+    quarto = study.parents[1] / "_quarto.yml"
+    text = quarto.read_text(encoding="utf-8")
+    assert "tbl-labels: roman" in text
+    quarto.write_text(text.replace("tbl-labels: roman", "tbl-labels: arabic"), encoding="utf-8")
+    assert not _build(study, out) & COMPUTED
+    cached = _files(out / "thyroid")
+    assert "Table\xa01" in cached["manuscript.html"].decode()  # was "Table I"
+    assert _build(study, out, cache=False) >= COMPUTED
+    assert _files(out / "thyroid") == cached
