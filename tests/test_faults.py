@@ -171,7 +171,7 @@ def test_ctrl_c_keeps_the_previous_output_and_leaves_nothing(study: Path) -> Non
     """Ctrl-C while the figure workers draw (the terminal signals the whole process group)."""
     published = _output(study) / "thyroid"
     before = patients_shown(published) if published.exists() else None
-    started = _start(study)
+    started = _start(study, "--no-cache")  # the figures are drawn, not taken from the cache
     while started.process.poll() is None and not _workers(started.pid):
         time.sleep(0.05)
     os.killpg(started.pid, signal.SIGINT)
@@ -187,7 +187,7 @@ def test_ctrl_c_keeps_the_previous_output_and_leaves_nothing(study: Path) -> Non
 
 def test_figure_workers_end_with_a_killed_run(study: Path) -> None:
     """kill -9 while the figures are drawn in forked workers: they exit by themselves."""
-    started = _start(study)
+    started = _start(study, "--no-cache")  # the figures are drawn, not taken from the cache
     while started.process.poll() is None and not _workers(started.pid):
         time.sleep(0.05)
     workers = _workers(started.pid)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from small_project import command, make_project, patients_shown, run
 
-from cohortpress.publish import KEYS, LOCKS, MARKER, STAGING, VERSIONS
+from cohortpress.publish import CACHE, KEYS, LOCKS, MARKER, STAGING, VERSIONS
 
 REFUSED = "choose a new or empty folder, or leave --output out to use _output"
 
@@ -153,7 +153,7 @@ def test_default_output_of_earlier_versions_keeps_working(study: Path) -> None:
     assert (output / MARKER).is_file()
     assert (output / "renal" / "results.json").read_text(encoding="utf-8") == "{}"
     assert sorted(p.name for p in output.iterdir()) == sorted(
-        [MARKER, KEYS, LOCKS, STAGING, VERSIONS, "renal", "thyroid"]
+        [MARKER, CACHE, KEYS, LOCKS, STAGING, VERSIONS, "renal", "thyroid"]
     )
     assert list((output / STAGING / "thyroid").iterdir()) == []
     assert len(list((output / VERSIONS / "thyroid").iterdir())) == 1

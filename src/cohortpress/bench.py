@@ -33,7 +33,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-STAGES = ("read", "validate", "derive", "analyse", "tables", "figures", "documents", "render")
+STAGES = (
+    "cache",
+    "read",
+    "validate",
+    "derive",
+    "analyse",
+    "tables",
+    "figures",
+    "documents",
+    "render",
+)
 SIZES = (26, 1_000, 10_000, 100_000, 1_000_000)
 PAPER_SIZE = 26
 STUDY = Path("reports/thyroid")

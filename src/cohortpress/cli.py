@@ -97,6 +97,15 @@ def report(
         ),
     ] = None,
     since: SinceOpt = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Read, validate, analyse and draw anew instead of reusing the build cache "
+            "(_output/.cache) of an earlier run with the same workbook, study.yml and figure "
+            "size.",
+        ),
+    ] = False,
 ) -> None:
     """Validate the workbook, analyse it and render the manuscript to _output/<study>/."""
     formats = [f.strip() for f in to.split(",") if f.strip()]
@@ -109,7 +118,7 @@ def report(
         hook = None if quiet or not err.is_terminal else _progress_hook()
         folder = build_report(
             study, data=data, formats=formats, engine=engine.value, output_root=output,
-            hook=hook, profile=profile, since=_cutoff(since),
+            hook=hook, profile=profile, since=_cutoff(since), cache=not no_cache,
         )  # fmt: skip
     for note in folder.notes:
         err.print(f"[yellow]Note:[/yellow] {note}", highlight=False)

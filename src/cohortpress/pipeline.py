@@ -8,6 +8,7 @@ the previous output untouched (see :mod:`cohortpress.publish`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +23,10 @@ from cohortpress.publish import Slot, check_root, open_slot
 if TYPE_CHECKING:
     import datetime as dt
 
+    from cohortpress.analyse import StudyResults
+    from cohortpress.artefacts import FigureSize, Floats
+    from cohortpress.cache import Entry, Hit
+    from cohortpress.cuts import Snapshot
     from cohortpress.derive import Cohort
     from cohortpress.intake import Normalisation, Workbook
     from cohortpress.provenance import Provenance
@@ -106,13 +111,16 @@ def build_report(
     hook: StageHook | None = None,
     profile: str | None = None,
     since: dt.date | None = None,
+    cache: bool = True,
 ) -> BuiltReport:
     """Build one study's manuscript and publish it to ``<output_root>/<study>/``; ``profile``
     names a Quarto profile (``_quarto-<profile>.yml``, e.g. ``submission``).
 
     The run is archived as the cut of its data cutoff (``<study>/cuts/<cutoff>/``) and, when
     an earlier cut is archived, compared with it (or with the cut of ``since``) in
-    ``update_report.html``."""
+    ``update_report.html``. With the same extract, study.yml, figure size and software as a
+    run before, the stages up to the figures come from the build cache (the hook then sees
+    "cache" instead of "read" … "figures"); ``cache=False`` computes them anew."""
     stage = hook or StageTimes().stage
     study = Path(study)
     root = find_project_root(study)
@@ -123,30 +131,117 @@ def build_report(
         from cohortpress.render import read_render_options
 
         read_render_options(root, profile)  # the profile exists and its options are valid
-    config, workbook, report = check_workbook(study, data, stage)
-    if not report.ok:
-        raise InputDataError(list(report.problems))
+    with stage("cache"):  # the key hashes the extract: its time counts here
+        from cohortpress.cache import BuildCache
+
+        store = BuildCache.prepare(output_root, study, data, root, profile, read=cache)
+        hit = store.load()
+    analysed = _analysed(study, data, stage, hit, store.config)
+    config = analysed.config
     from cohortpress.artefacts._manuscript import check_manuscript
-    from cohortpress.provenance import collect_provenance
+    from cohortpress.provenance import input_files, make_provenance
 
     check_manuscript(config)  # before the analysis: fail fast
-    record = collect_provenance(config, Path(data) if data else config.data_path, workbook)
+    inputs = store.inputs if hit else input_files(config, analysed.data)
+    record = make_provenance(config, inputs, analysed.rows)
+    if hit is not None:  # the study.yml of the key, even if it was saved again meanwhile
+        record = dataclasses.replace(record, study_yml_sha256=store.study_yml)
     with open_slot(output_root, study.resolve().name, default=default) as slot:
-        notes, cohort = _build(
-            config, workbook, report, record, slot.staging, root, formats, engine, stage, profile
+        from cohortpress import cuts
+
+        notes, size = _build(
+            analysed, hit, record, slot.staging, root, formats, engine, stage, profile
         )
         with stage("cuts"):
-            notes += _keep_cut(
-                slot, config, workbook, cohort, since, formats, engine, root, profile
-            )
+            key = cuts.study_key(slot.root, slot.study)
+            snapshot = hit.snapshot(key) if hit else None
+            if snapshot is None:  # uncached, or the study's key changed since the entry was kept
+                workbook, cohort = analysed.cohort(stage)
+                snapshot = cuts.take_snapshot(workbook, cohort, config, key)
+            notes += _keep_cut(slot, config, snapshot, since, formats, engine, root, profile)
+        if hit is None and store.fits(record, size):
+            store.save(analysed.entry(snapshot, key))
         published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), tuple(notes))
 
 
+@dataclass
+class _Analysed:
+    """What reading and validating the extract (or the build cache) gives the later stages."""
+
+    config: StudyConfig
+    data: Path
+    rows: dict[str, int]
+    normalisations: list[str]
+    warnings: list[str]
+    workbook: Workbook | None = None  # None on a cached run
+    _cohort: Cohort | None = None
+    _pickled: bytes = b""
+    _files: dict[str, bytes] = field(default_factory=dict)
+
+    def cohort(self, stage: StageHook) -> tuple[Workbook, Cohort]:
+        """The workbook and derived cohort, read again on a cached run that needs them."""
+        if self.workbook is None:
+            _, self.workbook, report = check_workbook(self.config.folder, self.data, stage)
+            if not report.ok:  # the extract was changed during the run
+                raise InputDataError(list(report.problems))
+        if self._cohort is None:
+            self._cohort = _derive(self.workbook, self.config, stage)
+        return self.workbook, self._cohort
+
+    def keep(self, cohort: Cohort, results: StudyResults, floats: Floats, staging: Path) -> None:
+        """Note the derived cohort, and the analysis, tables and figures as they were made,
+        before the documents and the renderer used them."""
+        import pickle
+
+        self._cohort = cohort
+        self._pickled = pickle.dumps((results, floats), protocol=pickle.HIGHEST_PROTOCOL)
+        self._files = {name: (staging / name).read_bytes() for name in floats.files}
+
+    def entry(self, snapshot: Snapshot, key: bytes) -> Entry:
+        """The cache entry of this uncached run; ``key`` is the study's key of the snapshot."""
+        from cohortpress.cache import Entry, fingerprint
+
+        return Entry(
+            rows=self.rows, normalisations=tuple(self.normalisations),
+            warnings=tuple(self.warnings), analysis=self._pickled, files=self._files,
+            snapshot=snapshot, study_key=fingerprint(key),
+        )  # fmt: skip
+
+
+def _analysed(
+    study: Path, data: Path | None, stage: StageHook, hit: Hit | None, cached: StudyConfig | None
+) -> _Analysed:
+    """Read and validate the extract; on a cached run, what the entry kept of it, with the
+    study.yml the key was made of (``cached``)."""
+    if hit is not None and cached is not None:
+        config = cached
+        entry = hit.entry
+        return _Analysed(
+            config, Path(data) if data else config.data_path, dict(entry.rows),
+            list(entry.normalisations), list(entry.warnings),
+        )  # fmt: skip
+    from cohortpress.provenance import sheet_rows
+
+    config, workbook, report = check_workbook(study, data, stage)
+    if not report.ok:
+        raise InputDataError(list(report.problems))
+    return _Analysed(
+        config, Path(data) if data else config.data_path, sheet_rows(workbook),
+        [_describe(n) for n in workbook.normalisations], report.warning_summary(), workbook,
+    )  # fmt: skip
+
+
+def _derive(workbook: Workbook, config: StudyConfig, stage: StageHook) -> Cohort:
+    with stage("derive"):
+        from cohortpress.derive import derive_cohort
+
+        return derive_cohort(workbook.patients, workbook.adverse_events, config)
+
+
 def _build(
-    config: StudyConfig,
-    workbook: Workbook,
-    report: ValidationReport,
+    analysed: _Analysed,
+    hit: Hit | None,
     record: Provenance,
     staging: Path,
     root: Path,
@@ -154,29 +249,35 @@ def _build(
     engine: str,
     stage: StageHook,
     profile: str | None = None,
-) -> tuple[list[str], Cohort]:
-    """Derive, analyse, write the artefacts and render them inside ``staging``; return the
-    render notes and the analysed cohort."""
-    # Each stage imports what it uses, so a stage's time includes its libraries.
-    with stage("derive"):
-        from cohortpress.derive import derive_cohort
-
-        cohort = derive_cohort(workbook.patients, workbook.adverse_events, config)
-    with stage("analyse"):
-        from cohortpress.analyse import analyse
-
-        results = analyse(cohort, config)
-    from cohortpress.artefacts import FigureSize, build_artefacts
+) -> tuple[list[str], FigureSize]:
+    """Derive, analyse, write the artefacts and render them inside ``staging`` (the analysis,
+    tables and figures from the cache on a cached run); return the render notes and the figure
+    size of _quarto.yml."""
+    from cohortpress.artefacts import FigureSize, draw_floats, write_documents
     from cohortpress.render import read_render_options, render
 
+    config = analysed.config
     _stage_sources(config, staging)
     options = read_render_options(root, profile)
     size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
-    build_artefacts(
-        results, config, staging, figure_size=size,
-        normalisations=[_describe(n) for n in workbook.normalisations],
-        warnings=report.warning_summary(), crossref=options.crossref, provenance=record,
-        lang=options.lang, stage=stage,
+    if hit is None:
+        assert analysed.workbook is not None  # read by _analysed
+        cohort = _derive(analysed.workbook, config, stage)
+        # Each stage imports what it uses, so a stage's time includes its libraries.
+        with stage("analyse"):
+            from cohortpress.analyse import analyse
+
+            results = analyse(cohort, config)
+        floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
+                             stage=stage)  # fmt: skip
+        analysed.keep(cohort, results, floats, staging)
+    else:
+        results, floats = hit.results, hit.floats
+        hit.restore(staging)
+    write_documents(
+        results, config, staging, floats,
+        normalisations=analysed.normalisations, warnings=analysed.warnings,
+        crossref=options.crossref, provenance=record, lang=options.lang, stage=stage,
     )  # fmt: skip
     asked = cast("tuple[Format, ...]", tuple(formats))  # checked by the CLI
     documents: list[tuple[str, tuple[Format, ...]]] = [("manuscript", asked)]
@@ -191,14 +292,13 @@ def _build(
                 project_root=root, document=document, profile=profile,
             )  # fmt: skip
             notes += [n for n in outcome.notes if n not in notes]
-    return notes, cohort
+    return notes, size
 
 
 def _keep_cut(
     slot: Slot,
     config: StudyConfig,
-    workbook: Workbook,
-    cohort: Cohort,
+    snapshot: Snapshot,
     since: dt.date | None,
     formats: Formats,
     engine: str,
@@ -213,7 +313,6 @@ def _keep_cut(
     from cohortpress.render import render
 
     staging = slot.staging
-    snapshot = cuts.take_snapshot(workbook, cohort, config, cuts.study_key(slot.root, slot.study))
     cuts.carry_forward(slot.root / slot.study, staging)
     previous = cuts.previous_cut(staging / cuts.CUTS, config.data_cutoff, since)
     notes: list[str] = []

@@ -47,11 +47,28 @@ class Provenance:
 
 def collect_provenance(config: StudyConfig, data: Path, workbook: Workbook) -> Provenance:
     """The record of one run on ``data`` (the workbook, or a folder of CSV/Parquet files)."""
+    return make_provenance(config, input_files(config, data), sheet_rows(workbook))
+
+
+def input_files(config: StudyConfig, data: Path) -> tuple[InputFile, ...]:
+    """Every file read from ``data`` with its content hash: the extract's part of the record,
+    and of the build cache's key."""
     files = sorted(p for p in data.rglob("*") if p.is_file()) if data.is_dir() else [data]
-    inputs = tuple(InputFile(_name(p, config.folder), sha256(p), p.stat().st_size) for p in files)
+    return tuple(InputFile(_name(p, config.folder), sha256(p), p.stat().st_size) for p in files)
+
+
+def sheet_rows(workbook: Workbook) -> dict[str, int]:
+    """Data rows read per sheet, by the sheet's name as the user knows it."""
     rows = {workbook.sheet_name("patients"): len(workbook.patients)}
     if workbook.adverse_events is not None:
         rows[workbook.sheet_name("adverse_events")] = len(workbook.adverse_events)
+    return rows
+
+
+def make_provenance(
+    config: StudyConfig, inputs: tuple[InputFile, ...], rows: dict[str, int]
+) -> Provenance:
+    """The record from its parts (a cached run has the rows without the workbook)."""
     s = config.statistics
     conventions: dict[str, str | float | int | None] = {
         "preset": s.conventions,

@@ -7,6 +7,8 @@ An output root (``_output/`` unless ``--output`` names another) looks like this:
     .versions/<study>/<id>/              one complete published output
     .staging/<study>/<run>/              the working folder of a run
     .locks/<study>                       the study's lock
+    .keys/<study>                        the study's key for the patient hashes of its cuts
+    .cache/<study>/<key>.pickle          the build cache: analysis, tables and figures
 
 A run holds its study's lock (``fcntl.flock``) from its first write in the root to its last; a
 second run of the same study into the same root stops at once with :class:`OutputBusyError`
@@ -49,6 +51,7 @@ VERSIONS = ".versions"
 STAGING = ".staging"
 LOCKS = ".locks"
 KEYS = ".keys"  # each study's key for the patient hashes of its data cuts (cuts/_snapshot.py)
+CACHE = ".cache"  # each study's build cache (cohortpress/cache)
 _MARKER_TEXT = (
     "This folder holds manuscripts published by cohortpress. Each <study> entry is a link into\n"
     ".versions/ that cohortpress replaces on every run: keep no other files here.\n"

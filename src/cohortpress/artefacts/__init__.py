@@ -16,12 +16,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from cohortpress.analyse import StudyResults
+    from cohortpress.artefacts._figures import FigureSpec
     from cohortpress.artefacts._numbers import Numbers
+    from cohortpress.artefacts.tables import Table
     from cohortpress.config import StudyConfig
     from cohortpress.provenance import Provenance
     from cohortpress.render import CrossrefOptions
 
-__all__ = ["FigureSize", "build_artefacts"]
+__all__ = ["FigureSize", "Floats", "build_artefacts", "draw_floats", "write_documents"]
 
 GENERATED = "_generated"
 
@@ -31,6 +33,21 @@ class FigureSize:
     width: float = 7.0  # inches
     height: float = 3.6
     dpi: int = 300
+
+
+@dataclass(frozen=True)
+class Floats:
+    """What the "tables" and "figures" stages made: the numbers registry, the tables, the
+    figure specs and the files written (relative to the staging folder).
+
+    It depends on the analysis results, study.yml and the figure size only, not on the author's
+    text, so the build cache (:mod:`cohortpress.cache`) can keep it and a text edit redoes only
+    :func:`write_documents`."""
+
+    numbers: Numbers
+    tables: tuple[Table, ...]
+    specs: tuple[FigureSpec, ...]
+    files: tuple[str, ...]
 
 
 def build_artefacts(
@@ -52,16 +69,33 @@ def build_artefacts(
     ``staging`` holds the author's manuscript.qmd (and supplement.qmd, if written): where they
     show each table and figure decides its number and how the text refers to it, so the
     paragraphs are written once the floats are placed; ``lang`` (the document's) chooses their
-    US or UK spelling. ``provenance`` (the extract, cutoff,
-    settings and software) goes to results.json, the data report and ``data_statement.md``.
-    ``stage`` (as in
+    US or UK spelling. ``provenance`` (the extract, cutoff, settings and software) goes to
+    results.json, the data report and ``data_statement.md``. ``stage`` (as in
     :func:`cohortpress.pipeline.build_report`) times "tables", "figures" and "documents".
     """
-    stage = stage or (lambda _name: contextlib.nullcontext())
-    if crossref is None:
-        from cohortpress.render import CrossrefOptions
+    floats = draw_floats(
+        results, config, staging, figure_size=figure_size, provenance=provenance, stage=stage
+    )
+    written = [staging / name for name in floats.files]
+    return written + write_documents(
+        results, config, staging, floats,
+        normalisations=normalisations, warnings=warnings, crossref=crossref,
+        provenance=provenance, lang=lang, stage=stage,
+    )  # fmt: skip
 
-        crossref = CrossrefOptions()
+
+def draw_floats(
+    results: StudyResults,
+    config: StudyConfig,
+    staging: Path,
+    *,
+    figure_size: FigureSize = FigureSize(),
+    provenance: Provenance | None = None,
+    stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
+) -> Floats:
+    """The "tables" and "figures" stages: results.json, the meta and front-matter files, the
+    tables and the figures, written into ``staging``."""
+    stage = stage or (lambda _name: contextlib.nullcontext())
     generated = staging / GENERATED
     figures = staging / "figures"
     (generated / "supplement").mkdir(parents=True, exist_ok=True)
@@ -75,7 +109,7 @@ def build_artefacts(
             front_matter_yaml,
         )
         from cohortpress.artefacts._numbers import collect_numbers
-        from cohortpress.artefacts._provenance import add_provenance, data_statement
+        from cohortpress.artefacts._provenance import add_provenance
         from cohortpress.artefacts.tables import build_tables
 
         numbers = collect_numbers(results, config)
@@ -99,6 +133,7 @@ def build_artefacts(
             results, config, figures,
             width=figure_size.width, height=figure_size.height, dpi=figure_size.dpi,
         )  # fmt: skip
+        written += sorted(figures.iterdir())  # each figure as PNG and SVG
         for spec in specs:
             caption = markdown_text(spec.caption)
             image = f"![{caption}](figures/{spec.stem}.png)"
@@ -108,8 +143,37 @@ def build_artefacts(
             ):
                 snippet = f"{image}{{#{key}-{spec.id}}}\n"
                 written.append(_write(folder / f"figure-{spec.id}.md", snippet))
+    files = tuple(path.relative_to(staging).as_posix() for path in written)
+    return Floats(numbers, tuple(tables), tuple(specs), files)
+
+
+def write_documents(
+    results: StudyResults,
+    config: StudyConfig,
+    staging: Path,
+    floats: Floats,
+    *,
+    normalisations: list[str] | None = None,
+    warnings: list[str] | None = None,
+    crossref: CrossrefOptions | None = None,
+    provenance: Provenance | None = None,
+    lang: str = "en",
+    stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
+) -> list[Path]:
+    """The "documents" stage: place the floats where the author's text shows them, then write
+    the paragraphs (in the spelling of ``lang``), the supplementary workbook, the supplement
+    and the data report."""
+    stage = stage or (lambda _name: contextlib.nullcontext())
+    if crossref is None:
+        from cohortpress.render import CrossrefOptions
+
+        crossref = CrossrefOptions()
+    generated = staging / GENERATED
+    numbers, tables, specs = floats.numbers, floats.tables, floats.specs
+    written: list[Path] = []
     with stage("documents"):
         from cohortpress.artefacts._documents import write_data_report, write_supplement_document
+        from cohortpress.artefacts._provenance import data_statement
         from cohortpress.artefacts._supplement import write_supplement
         from cohortpress.artefacts.text import write_paragraphs
 
@@ -125,7 +189,7 @@ def build_artefacts(
         )  # fmt: skip
         written += [_write(generated / f"{name}.md", text) for name, text in paragraphs.items()]
         sheets = {t.id: placement.name(f"tbl-{t.id}") or t.id for t in tables}
-        written.append(write_supplement(tables, staging / "supplementary.xlsx", sheets))
+        written.append(write_supplement(list(tables), staging / "supplementary.xlsx", sheets))
         captions = {f"tbl-{t.id}": t.caption for t in tables}
         captions |= {f"fig-{spec.id}": spec.caption for spec in specs}
         written += write_supplement_document(staging, config, placement, captions)

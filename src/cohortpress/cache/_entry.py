@@ -1,0 +1,66 @@
+"""What one cache entry holds, and the cached run it gives back."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cohortpress.analyse import StudyResults
+    from cohortpress.artefacts import Floats
+    from cohortpress.cuts import Snapshot
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The cached stages' output for one key.
+
+    Nothing in it names a patient: the results and files are what the published output shows,
+    and the snapshot is the data cut's (patients known by a keyed hash of their ID, no birth
+    date). Neither the workbook nor the derived cohort is kept.
+    """
+
+    rows: dict[str, int]  # data rows per sheet, for the provenance record
+    normalisations: tuple[str, ...]  # lines of the data appendix
+    warnings: tuple[str, ...]  # validation's warnings, for the data report
+    analysis: bytes  # pickled (StudyResults, Floats), taken before the documents stage ran
+    files: dict[str, bytes]  # what the tables and figures stages wrote, by staging path
+    snapshot: Snapshot
+    study_key: str  # fingerprint of the HMAC key the snapshot's patient hashes were made with
+
+    def open(self) -> Hit:
+        """Unpickle the analysis; a failure here is a corrupt entry, as any other."""
+        results, floats = pickle.loads(self.analysis)  # noqa: S301 - our own cache folder
+        for name in self.files:
+            path = PurePosixPath(name)
+            if path.is_absolute() or ".." in path.parts:
+                raise ValueError(f"{name}: not a path inside the staging folder")
+        return Hit(self, results, floats)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A cached run: the entry with its analysis unpickled."""
+
+    entry: Entry
+    results: StudyResults
+    floats: Floats
+
+    def restore(self, staging: Path) -> None:
+        """Write the cached tables, figures and meta files into ``staging``."""
+        for name, content in self.entry.files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+
+    def snapshot(self, key: bytes) -> Snapshot | None:
+        """The cached snapshot, if it was made with the study's current key."""
+        return self.entry.snapshot if self.entry.study_key == fingerprint(key) else None
+
+
+def fingerprint(key: bytes) -> str:
+    """Tells two study keys apart without giving the key away."""
+    return hashlib.sha256(b"cohortpress build cache\0" + key).hexdigest()
