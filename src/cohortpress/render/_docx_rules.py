@@ -9,43 +9,27 @@ under the last header row instead, and each spanner gets a light rule under it
 
 from __future__ import annotations
 
-import re
-import zipfile
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
+from cohortpress.render._docx_xml import edit_document
+from cohortpress.render._docx_xml import w as _w
+
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_DOCUMENT = "word/document.xml"
 _LIGHT_RULE = {"val": "single", "sz": "6", "space": "0", "color": "000000"}  # 0.75 pt
 _NONE = {"val": "nil"}
 
 
-def _w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
-
-
 def apply_booktabs_rules(docx: Path) -> None:
     """Rewrite ``word/document.xml`` of ``docx`` in place when a table has a multi-row header."""
-    with zipfile.ZipFile(docx) as archive:
-        xml = archive.read(_DOCUMENT)
-        entries = [(info, archive.read(info)) for info in archive.infolist()]
-    _register_namespaces(xml.decode("utf-8"))
-    root = ET.fromstring(xml)
-    if not any([_rule_header(table) for table in root.iter(_w("tbl"))]):
-        return
-    updated = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
-    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info, data in entries:
-            archive.writestr(info, updated if info.filename == _DOCUMENT else data)
+    edit_document(docx, _rule_headers)
 
 
-def _register_namespaces(xml: str) -> None:
-    """Keep the document's own prefixes (w:, r:, …) when it is written back."""
-    for prefix, uri in re.findall(r'xmlns:(\w+)="([^"]+)"', xml[:4000]):
-        ET.register_namespace(prefix, uri)
+def _rule_headers(root: ET.Element, _parts: Mapping[str, bytes]) -> bool:
+    return any([_rule_header(table) for table in root.iter(_w("tbl"))])
 
 
 def _header_rows(table: ET.Element) -> list[ET.Element]:

@@ -17,20 +17,19 @@ words are never split.
 from __future__ import annotations
 
 import copy
-import re
-import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
+from cohortpress.render._docx_xml import W, edit_document
+from cohortpress.render._docx_xml import w as _w
 from cohortpress.render._font_metrics import text_width
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from pathlib import Path
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_DOCUMENT, _STYLES = "word/document.xml", "word/styles.xml"
+_STYLES = "word/styles.xml"
 TABLE_STYLES = ("TableText", "TableHeading", "TableGroup")
 _TWIPS_PER_PT = 20
 _SMALLEST = 14  # half-points: 7 pt, the smallest type a table is set in
@@ -39,10 +38,6 @@ _CELL_MARGIN = 108  # twips each side: Word's default when the table style sets 
 _AFTER_LAYOUT = {"tblCellMar", "tblLook", "tblCaption", "tblDescription"}
 _AFTER_SIZE = {"szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
                "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath"}  # fmt: skip
-
-
-def _w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
 
 
 @dataclass(frozen=True)
@@ -79,15 +74,15 @@ class Plan:
 
 def set_table_widths(docx: Path) -> None:
     """Rewrite ``word/document.xml`` of ``docx`` in place: widths for every table float."""
-    with zipfile.ZipFile(docx) as archive:
-        xml, styles = archive.read(_DOCUMENT), archive.read(_STYLES)
-        entries = [(info, archive.read(info)) for info in archive.infolist()]
-    _register_namespaces(xml.decode("utf-8"))
-    root = ET.fromstring(xml)
+    edit_document(docx, _fit_tables)
+
+
+def _fit_tables(root: ET.Element, parts: Mapping[str, bytes]) -> bool:
+    styles = parts[_STYLES]
     body = root.find(_w("body"))
     section = body.find(_w("sectPr")) if body is not None else None
     if body is None or section is None or text_width_of(section) is None:
-        return  # no page size to fit: Word's automatic layout stays
+        return False  # no page size to fit: Word's automatic layout stays
     fonts, margin = style_fonts(styles), 2 * cell_margin(ET.fromstring(styles))
     turned: list[ET.Element] = []
     for table in [t for t in root.iter(_w("tbl")) if _is_float(t)]:
@@ -103,16 +98,7 @@ def set_table_widths(docx: Path) -> None:
             turned.append(table)
     for table in turned:
         landscape_section(body, table, section)
-    updated = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
-    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info, data in entries:
-            archive.writestr(info, updated if info.filename == _DOCUMENT else data)
-
-
-def _register_namespaces(xml: str) -> None:
-    """Keep the document's own prefixes (w:, r:, …) when it is written back."""
-    for prefix, uri in re.findall(r'xmlns:(\w+)="([^"]+)"', xml[:4000]):
-        ET.register_namespace(prefix, uri)
+    return True
 
 
 # --- reading the styles and the page ---------------------------------------------------------
