@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from cohortpress.provenance import Provenance
     from cohortpress.render import CrossrefOptions
 
-__all__ = ["FigureSize", "Floats", "build_artefacts", "draw_floats", "write_documents"]
+__all__ = ["FigureSize", "Floats", "draw_floats", "write_documents"]
 
 GENERATED = "_generated"
 
@@ -48,40 +48,6 @@ class Floats:
     tables: tuple[Table, ...]
     specs: tuple[FigureSpec, ...]
     files: tuple[str, ...]
-
-
-def build_artefacts(
-    results: StudyResults,
-    config: StudyConfig,
-    staging: Path,
-    *,
-    figure_size: FigureSize = FigureSize(),
-    normalisations: list[str] | None = None,
-    warnings: list[str] | None = None,
-    crossref: CrossrefOptions | None = None,
-    provenance: Provenance | None = None,
-    lang: str = "en",
-    stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
-) -> list[Path]:
-    """Write results.json, the meta file, tables, figures, paragraphs, the supplementary
-    workbook and the documents that show them (supplement.qmd, data_report.qmd).
-
-    ``staging`` holds the author's manuscript.qmd (and supplement.qmd, if written): where they
-    show each table and figure decides its number and how the text refers to it, so the
-    paragraphs are written once the floats are placed; ``lang`` (the document's) chooses their
-    US or UK spelling. ``provenance`` (the extract, cutoff, settings and software) goes to
-    results.json, the data report and ``data_statement.md``. ``stage`` (as in
-    :func:`cohortpress.pipeline.build_report`) times "tables", "figures" and "documents".
-    """
-    floats = draw_floats(
-        results, config, staging, figure_size=figure_size, provenance=provenance, stage=stage
-    )
-    written = [staging / name for name in floats.files]
-    return written + write_documents(
-        results, config, staging, floats,
-        normalisations=normalisations, warnings=warnings, crossref=crossref,
-        provenance=provenance, lang=lang, stage=stage,
-    )  # fmt: skip
 
 
 def draw_floats(
