@@ -89,6 +89,8 @@ def test_flow_lines_of_the_criteria(documents: dict[str, str]) -> None:
 def test_by_group_text_reads(documents: dict[str, str]) -> None:
     text = documents["html"]
     assert "We compared OS according to ALBI grade and Child–Pugh class" in text
+    # The caption says which group each hazard ratio compares with which.
+    assert "(A) each ALBI grade vs Grade 1, (B) Child–Pugh class B vs A" in text
     assert "Patients with Child–Pugh class A had longer OS than those with Child–Pugh class B" in (
         text
     )

@@ -177,17 +177,11 @@ def _by_caption(e: EndpointResult, config: StudyConfig, unmarked: str | None) ->
         f"{g.factor} {m.cutoff:,g}{_unit_suffix(m.unit)}"
         for g, m in ((g, config.markers[g.factor]) for g in e.by if g.factor in config.markers)
     )
-    directions = list(dict.fromkeys(_direction(g) for g in e.by if _direction(g)))
-    hr = "HR: hazard ratio (Cox)"
-    if directions:
-        hr += (
-            f", {directions[0]}"
-            if len(directions) == 1
-            else ", "
-            + "; ".join(
-                f"({PANEL_LETTERS[i]}) {_direction(g)}" for i, g in enumerate(e.by) if _direction(g)
-            )
-        )
+    directions = [(PANEL_LETTERS[i], _direction(g, config)) for i, g in enumerate(e.by)]
+    named = [f"({letter}) {d}" if len(e.by) > 1 else d for letter, d in directions if d]
+    if len(e.by) > 1 and all(g.factor in config.markers and len(g.levels) == 2 for g in e.by):
+        named = ["the high vs the low group of each marker"]  # one rule for every panel
+    hr = "HR: hazard ratio (Cox)" + (f", {', '.join(named)}" if named else "")
     not_reached = any(_not_reached(km) for g in e.by for km in g.estimates)
     legend = [hr, "CI: confidence interval"]
     legend += ["NR: not reached"] if not_reached else []
@@ -212,12 +206,17 @@ def _unit_suffix(unit: str | None) -> str:
     return unit if unit.startswith("/") else f" {unit}"
 
 
-def _direction(g: GroupedSurvival) -> str:
-    """'high vs low': which group a two-group hazard ratio compares with which."""
-    if g.cox is None or len(g.cox.terms) != 1 or g.cox.terms[0].level is None:
+def _direction(g: GroupedSurvival, config: StudyConfig) -> str:
+    """Which group a panel's hazard ratios compare with which: "high vs low LMR",
+    "Child–Pugh class B vs A", "each ALBI grade vs Grade 1"."""
+    if g.cox is None or not g.cox.terms or g.cox.terms[0].level is None:
         return ""
     term = g.cox.terms[0]
-    return f"{term.level} vs {term.reference}".lower() if len(g.levels) == 2 else ""
+    if len(g.levels) > 2:
+        return f"each {g.label} vs {term.reference}"
+    if g.factor in config.markers:
+        return f"{str(term.level).lower()} vs {str(term.reference).lower()} {g.factor}"
+    return f"{g.label} {term.level} vs {term.reference}"
 
 
 def _response_order(config: StudyConfig) -> tuple[str, ...]:
