@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cohortpress.config import DAYS_PER_UNIT
-from cohortpress.derive._cohort import Cohort, Exclusion, PatientFlow
+from cohortpress.derive._cohort import Cohort, Exclusion, PartitionedCohort, PatientFlow
 from cohortpress.derive._derived import compute_variables
 from cohortpress.derive._endpoints import CensorAt, endpoint, touched_by_cutoff, treatment_days
 from cohortpress.derive._inclusion import apply_inclusion
@@ -17,7 +17,7 @@ from cohortpress.errors import CohortpressError, InputDataError, Problem, StudyC
 if TYPE_CHECKING:
     from cohortpress.config import StudyConfig
 
-__all__ = ["Cohort", "Exclusion", "PatientFlow", "derive_cohort"]
+__all__ = ["Cohort", "Exclusion", "PartitionedCohort", "PatientFlow", "derive_cohort"]
 
 _OPTIONAL_DATES = (
     "treatment_start",  # absent only when every endpoint is read from time/status columns

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from cohortpress.config import DAYS_PER_UNIT
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,27 @@ class Cohort:
     dated: bool = True  # False: the workbook has no treatment dates (endpoints read as recorded)
     # Why each excluded patient was excluded, by Excel row (the analysed patients are absent).
     excluded: pd.Series = field(default_factory=lambda: _no_exclusions())
+
+    def to_unit(self, days: float) -> float:
+        return days / DAYS_PER_UNIT[self.time_unit]
+
+
+@dataclass(frozen=True, eq=False)
+class PartitionedCohort:
+    """The analysed population of an extract read partition by partition on a Dask cluster.
+
+    ``patients`` has the columns of :attr:`Cohort.patients` (input fields, ``treatment_days``,
+    ``<endpoint>_time``/``_event``, markers and ``<marker>_group``), lazily, one partition per
+    file or part of a file; ``adverse_events`` keeps the analysed patients' rows. The flow and
+    the count censored at the cutoff are summed over the partitions when the cohort is made.
+    """
+
+    patients: dd.DataFrame
+    adverse_events: dd.DataFrame | None
+    flow: PatientFlow
+    time_unit: str
+    censored_at_cutoff: int
+    dated: bool = True
 
     def to_unit(self, days: float) -> float:
         return days / DAYS_PER_UNIT[self.time_unit]
