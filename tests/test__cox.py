@@ -12,6 +12,8 @@ from lifelines import CoxPHFitter
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse._cox_likelihood import partial_likelihood, risk_sets
 from cohortpress.analyse._cox_newton import cholesky_solve
+from cohortpress.analyse._status import ModelStatus
+from cohortpress.present.notes import model_note, term_note
 
 AGE = CoxCovariate("age", "age", "continuous", "Age", per=10, unit="years")
 ARM = CoxCovariate("arm", "arm", "categorical", "Arm", levels=("a", "b", "c"), reference="a")
@@ -81,7 +83,7 @@ def test_terms_labels_per_units_and_global_tests(cohort) -> None:
     assert set(result.factor_tests) == {"arm"} and result.factor_tests["arm"].df == 2
     assert result.likelihood_ratio.df == result.wald.df == result.score.df == 3
     assert result.events_per_variable == pytest.approx(result.events / 3)
-    assert result.converged and result.note is None
+    assert result.converged and result.status is None
 
 
 def test_one_factor_model_global_wald_is_the_factor_test(cohort) -> None:
@@ -102,27 +104,29 @@ def test_level_without_events_is_not_estimable(cohort) -> None:
     d.loc[d["arm"] == "b", "event"] = 0
     result = cox_fit(d, "time", "event", [ARM, AGE])
     b, c, age = result.terms
-    assert b.hr is None and b.coef is None and "no events" in b.note
+    assert b.hr is None and b.coef is None and "no events" in (term_note(b, result) or "")
     assert c.hr is not None and age.hr is not None
     assert result.wald is None and "arm" not in result.factor_tests
-    assert result.likelihood_ratio is not None and result.note
+    assert result.likelihood_ratio is not None and result.status is ModelStatus.MONOTONE
 
 
 def test_level_without_patients_and_single_level(cohort) -> None:
     d = cohort[cohort["arm"] != "b"]
     result = cox_fit(d, "time", "event", [ARM])
-    assert result.terms[0].hr is None and "no patients" in result.terms[0].note
+    assert result.terms[0].hr is None and "no patients" in (
+        term_note(result.terms[0], result) or ""
+    )
     assert result.terms[1].hr is not None
     only_a = cohort[cohort["arm"] == "a"]
     single = cox_fit(only_a, "time", "event", [ARM])
-    assert all(t.hr is None for t in single.terms) and single.note
+    assert all(t.hr is None for t in single.terms) and single.status
     assert single.loglik is None and single.wald is None
 
 
 def test_no_events(cohort) -> None:
     result = cox_fit(cohort.assign(event=0), "time", "event", [AGE])
     assert result.events == 0 and result.terms[0].hr is None
-    assert "no events" in result.note and not result.converged
+    assert "no events" in (model_note(result) or "") and not result.converged
 
 
 def test_collinear_covariate_is_not_estimable(cohort) -> None:
@@ -130,7 +134,7 @@ def test_collinear_covariate_is_not_estimable(cohort) -> None:
     twin = CoxCovariate("age2", "age2", "continuous", "Age again")
     result = cox_fit(d, "time", "event", [CoxCovariate("age", "age", "continuous", "Age"), twin])
     assert result.terms[0].hr is not None
-    assert result.terms[1].hr is None and "collinear" in result.terms[1].note
+    assert result.terms[1].hr is None and "collinear" in (term_note(result.terms[1], result) or "")
     assert result.likelihood_ratio.df == 1
 
 

@@ -8,6 +8,7 @@ import pytest
 from lifelines.statistics import multivariate_logrank_test
 
 from cohortpress.analyse._logrank import logrank_test
+from cohortpress.analyse._status import LogRankStatus
 
 
 def test_agrees_with_lifelines_for_three_groups() -> None:
@@ -38,13 +39,13 @@ def test_numeric_groups_read_as_r_levels() -> None:
 def test_group_without_events_and_single_patient_group() -> None:
     result = logrank_test([1, 2, 3, 4, 5, 9], [1, 1, 0, 1, 0, 0], ["a", "a", "b", "a", "b", "c"])
     assert result.observed == (3.0, 0.0, 0.0)
-    assert result.df == 2 and 0 < result.p < 1 and result.note is None
+    assert result.df == 2 and 0 < result.p < 1 and result.status is None
 
 
 def test_no_events_means_nothing_to_compare() -> None:
     result = logrank_test([1, 2, 3, 4], [0, 0, 0, 0], ["a", "b", "a", "b"])
     assert (result.chisq, result.df, result.p) == (0.0, 0, 1.0)
-    assert result.note
+    assert result.status is LogRankStatus.FEWER_THAN_TWO_AT_RISK
 
 
 def test_rows_with_missing_values_are_left_out() -> None:

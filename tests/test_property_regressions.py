@@ -18,6 +18,7 @@ from strategies import Study, write_study
 
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse._logrank import logrank_test
+from cohortpress.present.notes import logrank_note, term_note
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,7 +36,7 @@ def test_cox_fit_that_runs_out_of_iterations_reports_no_infinite_bound() -> None
     result = cox_fit(data, "time", "event", [ARM], ties="breslow", conf_level=0.9)
     term = result.terms[0]
     assert (term.hr, term.lower, term.upper, term.p) == (None, None, None, None)
-    assert "monotone likelihood" in (term.note or "")
+    assert "monotone likelihood" in (term_note(term, result) or "")
     assert not result.converged
     numbers = [result.likelihood_ratio.statistic, result.score.statistic]
     assert all(math.isfinite(x) for x in numbers)
@@ -49,7 +50,9 @@ def test_cox_fit_with_a_loglik_of_zero_is_not_estimable() -> None:
     result = cox_fit(data, "time", "event", [ARM])
     term = result.terms[0]
     assert term.hr is None and not result.converged and result.iterations == 20
-    assert "no event occurred while patients with different values were at risk" in term.note
+    assert "no event occurred while patients with different values were at risk" in (
+        term_note(term, result) or ""
+    )
 
 
 def test_logrank_with_zero_variance_has_nothing_to_test() -> None:
@@ -59,7 +62,7 @@ def test_logrank_with_zero_variance_has_nothing_to_test() -> None:
     """
     result = logrank_test([0.0, 0.0], [1, 1], ["High", "Low"])
     assert (result.chisq, result.df, result.p) == (0.0, 0, 1.0)
-    assert "all the patients at risk had the event" in (result.note or "")
+    assert "all the patients at risk had the event" in (logrank_note(result) or "")
 
 
 def small_study(**config: Any) -> Study:

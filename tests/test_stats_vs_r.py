@@ -174,18 +174,18 @@ def test_cox_matches_coxph(case: dict) -> None:
     terms = case["terms"]
     for i, term in enumerate(result.terms):
         if terms["coef"][i] is None or i in infinite:
-            assert term.coef is None and term.hr is None and term.note
+            assert term.coef is None and term.hr is None and term.status
             continue
         for field in ("coef", "se", "hr", "lower", "upper", "p"):
             same(getattr(term, field), terms[field][i])
     if result.loglik is None:  # R fits nothing either: no events or no covariate varying
-        assert case["logtest"]["df"] == 0 and result.note
+        assert case["logtest"]["df"] == 0 and result.status
         return
     assert result.iterations == case["iter"]  # same algorithm, same iterates
     same(result.loglik, case["loglik"])
     tests = [(result.likelihood_ratio, case["logtest"]), (result.score, case["sctest"])]
     if infinite:
-        assert result.wald is None and result.note
+        assert result.wald is None and result.status
     else:
         tests.append((result.wald, case["waldtest"]))
     for mine, theirs in tests:
@@ -221,7 +221,7 @@ def test_fisher_matches_fisher_test(case: dict) -> None:
 @pytest.mark.parametrize("case", cases("compare", "chisq"))
 def test_fallback_matches_chisq_test(case: dict) -> None:
     result = fisher_test(case["table"])
-    assert result.test == CHISQ and result.note
+    assert result.test == CHISQ and result.status
     same((result.statistic, result.p), (case["statistic"], case["p"]))
 
 

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from cohortpress import vocabulary
 from cohortpress._yaml import MAX_YAML_BYTES, load_yaml
 from cohortpress.errors import StudyConfigError
 from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
@@ -1195,18 +1196,11 @@ class Treatment(_Model):
 
 
 BUILT_IN_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "sex": ("Male", "Female"),
-    "end_reason": (
-        "progression",
-        "adverse_event",
-        "death",
-        "patient_decision",
-        "physician_decision",
-        "other",
-    ),
-    "best_response": ("CR", "PR", "SD", "PD", "NE"),
-    "serious": ("Yes", "No"),
-    "grade": ("1", "2", "3", "4", "5"),
+    "sex": vocabulary.SEXES,
+    "end_reason": vocabulary.END_REASONS,
+    "best_response": vocabulary.BEST_RESPONSES,
+    "serious": vocabulary.YES_NO,
+    "grade": vocabulary.GRADES,
 }
 SynonymField = Literal["sex", "end_reason", "best_response", "serious", "grade"]
 

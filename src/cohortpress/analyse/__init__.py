@@ -7,6 +7,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING
 
 from cohortpress.analyse import _summaries
+from cohortpress.analyse._conventions import Conventions
 from cohortpress.analyse._km import median_followup
 from cohortpress.analyse._study import StudyResults
 from cohortpress.analyse._survival import endpoint_results
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from cohortpress.config import StudyConfig
     from cohortpress.derive import Cohort
 
-__all__ = ["StudyResults", "analyse"]
+__all__ = ["Conventions", "StudyResults", "analyse"]
 
 _SOFTWARE = ("cohortpress", "scipy", "pandas", "numpy", "great-tables", "matplotlib")
 
@@ -44,6 +45,7 @@ def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
         waterfall=_summaries.waterfall(cohort, config),
         comparison=_summaries.comparison(cohort, config),
         software=software_versions(),
+        conventions=Conventions.resolve(stats),
     )
 
 

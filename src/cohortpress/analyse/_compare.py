@@ -8,7 +8,7 @@ Each follows R's defaults, which EZR (used by the source papers) calls:
 - ``kruskal.test`` for more than two groups (tie-corrected; SciPy's ``kruskal`` is the same).
 - ``fisher.test``: exact for 2 x 2 and r x c tables (never SciPy's Monte Carlo r x c default);
   Pearson's chi-squared without continuity correction only where exact enumeration is
-  infeasible, and then ``test`` and ``note`` say so.
+  infeasible, and then ``test`` and ``status`` say so.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pandas as pd
 from cohortpress.analyse._fisher_exact import TooLarge, fisher_exact_pvalue
 from cohortpress.analyse._inputs import as_series, group_labels, numbers
 from cohortpress.analyse._results import ComparisonResult
+from cohortpress.analyse._status import ComparisonStatus
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -43,7 +44,9 @@ def wilcoxon_test(x: ArrayLike, y: ArrayLike) -> ComparisonResult:
 
     xs, ys = _finite(x), _finite(y)
     if len(xs) == 0 or len(ys) == 0:
-        return ComparisonResult(WILCOXON_NORMAL, None, None, note="a group has no values")
+        return ComparisonResult(
+            WILCOXON_NORMAL, None, None, status=ComparisonStatus.GROUP_WITHOUT_VALUES
+        )
     combined = np.concatenate([xs, ys])
     ties = len(np.unique(combined)) < len(combined)
     if len(xs) < EXACT_BELOW and len(ys) < EXACT_BELOW and not ties:
@@ -51,7 +54,7 @@ def wilcoxon_test(x: ArrayLike, y: ArrayLike) -> ComparisonResult:
         return ComparisonResult(WILCOXON_EXACT, float(result.statistic), float(result.pvalue))
     statistic = float(mannwhitneyu(xs, ys, method="asymptotic").statistic)
     if np.all(combined == combined[0]):
-        return ComparisonResult(WILCOXON_NORMAL, statistic, None, note="all values are equal")
+        return ComparisonResult(WILCOXON_NORMAL, statistic, None, status=ComparisonStatus.ALL_EQUAL)
     result = mannwhitneyu(xs, ys, alternative="two-sided", method="asymptotic", use_continuity=True)
     return ComparisonResult(WILCOXON_NORMAL, statistic, float(result.pvalue))
 
@@ -65,9 +68,9 @@ def kruskal_test(values: ArrayLike, group: ArrayLike) -> ComparisonResult:
     values = numbers(frame["value"])
     samples = [values[codes == i] for i in range(len(labels))]
     if len(samples) < 2:
-        return ComparisonResult(KRUSKAL, None, None, note="fewer than two groups have values")
+        return ComparisonResult(KRUSKAL, None, None, status=ComparisonStatus.FEWER_THAN_TWO_GROUPS)
     if np.ptp(values) == 0:
-        return ComparisonResult(KRUSKAL, None, None, note="all values are equal")
+        return ComparisonResult(KRUSKAL, None, None, status=ComparisonStatus.ALL_EQUAL)
     result = kruskal(*samples)
     return ComparisonResult(KRUSKAL, float(result.statistic), float(result.pvalue))
 
@@ -84,16 +87,15 @@ def fisher_test(table: ArrayLike) -> ComparisonResult:
     counts = counts.astype(np.int64)
     used = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
     if min(used.shape) < 2:
-        return ComparisonResult(FISHER, None, None, note="only one category or group observed")
+        return ComparisonResult(FISHER, None, None, status=ComparisonStatus.ONE_CATEGORY)
     try:
         return ComparisonResult(FISHER, None, fisher_exact_pvalue(used))
     except TooLarge:
         from scipy.stats import chi2_contingency
 
         statistic, p, *_ = chi2_contingency(used, correction=False)
-        note = "the table is too large for Fisher's exact test; Pearson's chi-squared was used"
         statistic, p = float(np.asarray(statistic)), float(np.asarray(p))
-        return ComparisonResult(CHISQ, statistic, p, note=note)
+        return ComparisonResult(CHISQ, statistic, p, status=ComparisonStatus.CHI_SQUARED_FALLBACK)
 
 
 def compare_groups(

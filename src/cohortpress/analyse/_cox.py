@@ -20,6 +20,7 @@ from cohortpress.analyse._cox_design import build_design
 from cohortpress.analyse._cox_newton import newton_raphson
 from cohortpress.analyse._cox_summary import cox_result, not_estimable
 from cohortpress.analyse._inputs import check_conf_level, level_text
+from cohortpress.analyse._status import ModelStatus
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -72,7 +73,7 @@ def cox_fit(
     """Fit a Cox model of ``time``/``event`` on ``covariates`` (complete cases only).
 
     What cannot be estimated is reported, not raised: no events, a covariate with a single
-    value or a level without patients (``None`` values with a note), and a coefficient that
+    value or a level without patients (``None`` values with a status), and a coefficient that
     runs off to infinity because a level has no events (R warns "Loglik converged before
     variable ...; coefficient may be infinite"): its hazard ratio is reported as not estimable.
     """
@@ -86,11 +87,9 @@ def cox_fit(
     n_events = int(design.event.sum())
     varies = np.ptp(design.x, axis=0) > 0 if len(design.time) else np.zeros(design.x.shape[1], bool)
     if n_events == 0:
-        reason = f"no events among the {len(design.time)} patients analysed"
-        return not_estimable(design, varies, ties, f"The model cannot be estimated: {reason}.")
+        return not_estimable(design, varies, ties, ModelStatus.NO_EVENTS)
     if not varies.any():
-        reason = "no covariate varies among the patients analysed"
-        return not_estimable(design, varies, ties, f"The model cannot be estimated: {reason}.")
+        return not_estimable(design, varies, ties, ModelStatus.NO_COVARIATE_VARIES)
     usable = np.flatnonzero(varies)
     fit = newton_raphson(design.x[:, usable], design.time, design.event, ties)
     return cox_result(design, usable, fit, ties, level)

@@ -1,4 +1,4 @@
-"""From a Newton–Raphson fit to a ``CoxResult``: terms, global tests, factor tests, notes."""
+"""From a Newton–Raphson fit to a ``CoxResult``: terms, global tests, factor tests, statuses."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 from scipy.special import chdtrc, ndtr, ndtri
 
 from cohortpress.analyse._concordance import concordance
-from cohortpress.analyse._cox_newton import MAX_ITER
 from cohortpress.analyse._results import CoxResult, CoxTerm, TestResult
+from cohortpress.analyse._status import ModelStatus, TermStatus
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def cox_result(
     design: Design, usable: NDArray[np.intp], fit: NewtonFit, ties: Ties, conf_level: float
 ) -> CoxResult:
-    """Assemble the result; coefficients that are singular or infinite get a note, no numbers."""
+    """Assemble the result; coefficients that are singular or infinite get a status, no numbers."""
     z = float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
     position = {int(j): i for i, j in enumerate(usable)}
     terms = tuple(_term(column, fit, position.get(j), z) for j, column in enumerate(design.columns))
@@ -43,16 +43,18 @@ def cox_result(
         score=_chisq_test(fit.score_test, estimated, "score (log-rank)"),
         factor_tests=_factor_tests(design, usable, fit),
         events_per_variable=n_events / len(estimated) if len(estimated) else None,
-        note=_model_note(fit),
+        status=_model_status(fit),
         concordance=concordance(design.time, design.event, design.x[:, usable] @ fit.beta),
         conf_level=conf_level,
     )
 
 
-def not_estimable(design: Design, varies: NDArray[np.bool_], ties: Ties, reason: str) -> CoxResult:
+def not_estimable(
+    design: Design, varies: NDArray[np.bool_], ties: Ties, status: ModelStatus
+) -> CoxResult:
     """A model with nothing to fit (no events, or no covariate that varies)."""
     terms = tuple(
-        _empty_term(c, _constant_note(c) if not varies[j] else reason)
+        _empty_term(c, _constant_status(c) if not varies[j] else TermStatus.MODEL_NOT_ESTIMABLE)
         for j, c in enumerate(design.columns)
     )
     return CoxResult(
@@ -66,32 +68,26 @@ def not_estimable(design: Design, varies: NDArray[np.bool_], ties: Ties, reason:
         wald=None,
         likelihood_ratio=None,
         score=None,
-        note=reason,
+        status=status,
     )
 
 
 def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxTerm:
     """Coefficient, Wald CI and p of one column, or the reason it has none."""
     if i is None:
-        return _empty_term(column, _constant_note(column))
+        return _empty_term(column, _constant_status(column))
     if fit.singular[i]:
-        why = (
-            "no event occurred while patients with different values were at risk"
-            if len(fit.singular) == 1
-            else "collinear with other covariates"
-        )
-        return _empty_term(
-            column, f"{_name(column)}: {why}, so its hazard ratio cannot be estimated."
-        )
+        single = len(fit.singular) == 1
+        return _empty_term(column, TermStatus.NO_EVENT_CONTRAST if single else TermStatus.COLLINEAR)
     if fit.infinite[i]:
-        return _empty_term(column, _infinite_note(column))
+        return _empty_term(column, _infinite_status(column))
     coef, se = float(fit.beta[i]), float(np.sqrt(fit.variance[i, i]))
     with np.errstate(over="ignore"):
         hr, lower, upper = np.exp([coef, coef - z * se, coef + z * se])
     if not np.all(np.isfinite([hr, lower, upper])):
         # A fit stopped on its way to infinity (R: "Ran out of iterations and did not
         # converge") leaves a CI bound beyond any float: no hazard ratio to report.
-        return _empty_term(column, _infinite_note(column))
+        return _empty_term(column, _infinite_status(column))
     return CoxTerm(
         covariate=column.covariate.name,
         label=_label(column),
@@ -104,10 +100,11 @@ def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxT
         upper=float(upper),
         p=float(2 * ndtr(-abs(coef / se))),
         per=column.covariate.per,
+        covariate_label=column.covariate.label,
     )
 
 
-def _empty_term(column: DesignColumn, note: str) -> CoxTerm:
+def _empty_term(column: DesignColumn, status: TermStatus) -> CoxTerm:
     return CoxTerm(
         covariate=column.covariate.name,
         label=_label(column),
@@ -119,8 +116,9 @@ def _empty_term(column: DesignColumn, note: str) -> CoxTerm:
         lower=None,
         upper=None,
         p=None,
-        note=note,
+        status=status,
         per=column.covariate.per,
+        covariate_label=column.covariate.label,
     )
 
 
@@ -161,45 +159,26 @@ def _factor_tests(
     return tests
 
 
-def _model_note(fit: NewtonFit) -> str | None:
+def _model_status(fit: NewtonFit) -> ModelStatus | None:
     if not fit.converged:
-        return f"The fit did not converge in {MAX_ITER} iterations; the estimates are unreliable."
+        return ModelStatus.NOT_CONVERGED
     if fit.infinite.any():
-        return (
-            "Some hazard ratios are not estimable (monotone likelihood, see their notes); "
-            "Wald tests involving them are not reported."
-        )
+        return ModelStatus.MONOTONE
     return None
 
 
-def _name(column: DesignColumn) -> str:
-    label = column.covariate.label
-    return f"{label}, {column.level}" if column.level is not None else label
-
-
-def _constant_note(column: DesignColumn) -> str:
+def _constant_status(column: DesignColumn) -> TermStatus:
     if column.level is None:
-        return (
-            f"{_name(column)}: the same value in every patient analysed, so its hazard ratio "
-            "cannot be estimated."
-        )
+        return TermStatus.CONSTANT
     if column.patients == 0:
-        return (
-            f"{_name(column)}: no patients in this level, so its hazard ratio cannot be estimated."
-        )
-    return f"{_name(column)}: every patient analysed is in this level, so there is no comparison."
+        return TermStatus.EMPTY_LEVEL
+    return TermStatus.ONLY_LEVEL
 
 
-def _infinite_note(column: DesignColumn) -> str:
+def _infinite_status(column: DesignColumn) -> TermStatus:
     if column.level is not None and column.events == 0:
-        return (
-            f"{_name(column)}: no events in this level, so the hazard ratio is zero "
-            "(monotone likelihood) and is not estimated."
-        )
-    return (
-        f"{_name(column)}: the likelihood keeps increasing along this coefficient "
-        "(monotone likelihood), so its hazard ratio is not estimated."
-    )
+        return TermStatus.NO_EVENTS_IN_LEVEL
+    return TermStatus.MONOTONE
 
 
 def _label(column: DesignColumn) -> str:

@@ -15,6 +15,7 @@ from cohortpress.analyse._inputs import (
     survival_arrays,
 )
 from cohortpress.analyse._results import LogRankResult
+from cohortpress.analyse._status import LogRankStatus
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,7 +32,7 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank
     positive expected count enter the statistic, on (their number - 1) degrees of freedom;
     a group without events or with one patient is an ordinary group. With fewer than two
     such groups (for instance no events at all) there is nothing to compare: the statistic is
-    0 on 0 degrees of freedom and p = 1, as R gives for 0 degrees of freedom, with a note.
+    0 on 0 degrees of freedom and p = 1, as R gives for 0 degrees of freedom, with a status.
     """
     groups = as_series(group)
     t, e = numbers(time), event_codes(event)
@@ -73,7 +74,7 @@ def _result(
     labels: list[str], n: tuple[int, ...], at_time: NDArray[np.float64], deaths: NDArray[np.float64]
 ) -> LogRankResult:
     observed, expected, variance = _survdiff_sums(at_time, deaths)
-    chisq, df, note = _chisq(observed, expected, variance)
+    chisq, df, status = _chisq(observed, expected, variance)
     return LogRankResult(
         groups=tuple(labels),
         observed=tuple(float(v) for v in observed),
@@ -81,7 +82,7 @@ def _result(
         chisq=chisq,
         df=df,
         p=float(chdtrc(df, chisq)) if df > 0 else 1.0,
-        note=note,
+        status=status,
         n=n,
         variance=tuple(float(v) for v in np.diag(variance)),
     )
@@ -115,19 +116,19 @@ def _survdiff_sums(
 
 def _chisq(
     observed: NDArray[np.float64], expected: NDArray[np.float64], variance: NDArray[np.float64]
-) -> tuple[float, int, str | None]:
+) -> tuple[float, int, LogRankStatus | None]:
     """R's statistic: groups with expected > 0, the first of them dropped, (O-E)' V^-1 (O-E).
 
     Where V is 0 (at every event time all the patients at risk had the event, so no group can
     differ from the others) R's ``solve`` stops with "system is exactly singular"; here the
-    statistic is 0 on 0 degrees of freedom, p = 1, with a note, as when there is one group.
+    statistic is 0 on 0 degrees of freedom, p = 1, with a status, as when there is one group.
     """
     used = np.flatnonzero(expected > 0)
     if len(used) < 2:
-        return 0.0, 0, "fewer than two groups had patients at risk at an event time"
+        return 0.0, 0, LogRankStatus.FEWER_THAN_TWO_AT_RISK
     rest = used[1:]
     diff = (observed - expected)[rest]
     v = variance[np.ix_(rest, rest)]
     if not np.any(v):
-        return 0.0, 0, "at every event time, all the patients at risk had the event"
+        return 0.0, 0, LogRankStatus.ALL_AT_RISK_HAD_EVENT
     return float(diff @ np.linalg.solve(v, diff)), len(used) - 1, None

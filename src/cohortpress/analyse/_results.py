@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from cohortpress.analyse._concordance import Concordance
+    from cohortpress.analyse._status import (
+        ComparisonStatus,
+        LogRankStatus,
+        ModelStatus,
+        TermStatus,
+    )
 
 CITransform = Literal["log-log", "log", "plain"]
 Ties = Literal["efron", "breslow"]
@@ -69,7 +75,7 @@ class LogRankResult:
     df: int
     p: float
     method: str = "log-rank (Mantel–Haenszel)"
-    note: str | None = None  # why there was nothing to compare (then chisq = 0, df = 0, p = 1)
+    status: LogRankStatus | None = None  # why nothing was compared (chisq = 0, df = 0, p = 1)
     n: tuple[int, ...] = ()  # patients per group, as survdiff's N
     variance: tuple[float, ...] = ()  # diagonal of the (O - E) covariance: survdiff's var
 
@@ -85,12 +91,13 @@ class CoxTerm:
     reference: str | None
     coef: float | None
     se: float | None
-    hr: float | None  # None when not estimable (see ``note``)
+    hr: float | None  # None when not estimable (see ``status``)
     lower: float | None
     upper: float | None
     p: float | None  # Wald p
-    note: str | None = None  # why a value is missing, in plain words
+    status: TermStatus | None = None  # why a value is missing
     per: float = 1.0  # continuous: the coefficient is per `per` units (R: I(x / per))
+    covariate_label: str = ""  # the covariate's label in study.yml (for the status's sentence)
 
     @property
     def z(self) -> float | None:
@@ -126,7 +133,7 @@ class CoxResult:
     score: TestResult | None
     factor_tests: dict[str, TestResult] = field(default_factory=dict)  # covariate -> global p
     events_per_variable: float | None = None
-    note: str | None = None  # why the model could not be estimated, if it could not
+    status: ModelStatus | None = None  # why the model could not be estimated, if it could not
     concordance: Concordance | None = None  # Harrell's C of the linear predictor, as R's
     conf_level: float = 0.95  # of the terms' Wald confidence intervals
 
@@ -138,7 +145,7 @@ class ComparisonResult:
     test: str  # e.g. "Wilcoxon rank-sum, exact", "Fisher's exact"
     statistic: float | None
     p: float | None
-    note: str | None = None
+    status: ComparisonStatus | None = None
 
 
 @dataclass(frozen=True, eq=False)

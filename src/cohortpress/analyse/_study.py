@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cohortpress.analyse._conventions import Conventions
+
 if TYPE_CHECKING:
     from cohortpress.analyse._results import (
         ComparisonResult,
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
         QuantileEstimate,
         RiskTable,
     )
+    from cohortpress.analyse._status import MultivariateStatus
     from cohortpress.derive import PatientFlow
 
 
@@ -90,6 +93,16 @@ class GroupedSurvival:
     landmarks: tuple[tuple[Landmark, ...], ...] = ()
 
 
+@dataclass(frozen=True)
+class MultivariateSkipped:
+    """Why an endpoint has no multivariable model: the status, with the author's reason
+    (``rule: none``) or the entry threshold no two factors met."""
+
+    status: MultivariateStatus
+    reason: str | None = None
+    threshold: float | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class EndpointResult:
     kind: str
@@ -102,7 +115,7 @@ class EndpointResult:
     univariate: tuple[CoxResult, ...]  # one per covariate, in the order of study.yml
     multivariate: CoxResult | None
     multivariate_covariates: tuple[str, ...]
-    multivariate_note: str | None
+    multivariate_skipped: MultivariateSkipped | None
     covariate_labels: dict[str, str] = field(default_factory=dict)  # covariate name -> label
     landmarks: tuple[Landmark, ...] = ()  # survival at the declared times
     recorded: bool = False  # read from time/status columns: ``definition`` names them
@@ -230,6 +243,7 @@ class StudyResults:
     waterfall: WaterfallData | None = None
     comparison: GroupComparison | None = None
     software: dict[str, str] = field(default_factory=dict)
+    conventions: Conventions = field(default_factory=Conventions)  # as the analysis applied them
 
     def endpoint(self, kind: str) -> EndpointResult:
         return next(e for e in self.endpoints if e.kind == kind)

@@ -26,24 +26,17 @@ from cohortpress.analyse._study import (
 )
 from cohortpress.errors import StudyConfigError
 from cohortpress.response_criteria import RATE_ABBREVIATIONS
+from cohortpress.vocabulary import END_REASON_LABELS, SEXES
 
 if TYPE_CHECKING:
     from cohortpress.analyse._results import ProportionEstimate
     from cohortpress.config import Response, StudyConfig, Table1Row
     from cohortpress.derive import Cohort
 
-END_REASON_LABELS = {
-    "progression": "Disease progression",
-    "adverse_event": "Adverse events",
-    "death": "Death",
-    "patient_decision": "Patient decision",
-    "physician_decision": "Physician decision",
-    "other": "Other reasons",
-}
 CONTINUOUS_SUMMARIES = ("median_range", "median_iqr", "mean_sd")
 BUILTIN_VARIABLES = {
     "age": ("Age", "continuous", "years", None),
-    "sex": ("Sex", "categorical", None, ("Male", "Female")),
+    "sex": ("Sex", "categorical", None, SEXES),
     "best_change_pct": ("Maximal change of target lesions", "continuous", "%", None),
 }
 

@@ -10,22 +10,23 @@ import pandas as pd
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse._km import km_estimate, risk_table, survival_at
 from cohortpress.analyse._logrank import logrank_test
-from cohortpress.analyse._study import EndpointResult, GroupedSurvival, Landmark
+from cohortpress.analyse._status import MultivariateStatus
+from cohortpress.analyse._study import (
+    EndpointResult,
+    GroupedSurvival,
+    Landmark,
+    MultivariateSkipped,
+)
 from cohortpress.analyse._summaries import variable_info
 from cohortpress.config import Covariate
 from cohortpress.derive._endpoints import endpoint_definition
 from cohortpress.derive._recorded import recorded_definition
+from cohortpress.vocabulary import ENDPOINT_NAMES
 
 if TYPE_CHECKING:
     from cohortpress.analyse._results import CoxResult, KMEstimate
     from cohortpress.config import Endpoint, StudyConfig
     from cohortpress.derive import Cohort
-
-ENDPOINT_NAMES = {
-    "os": ("Overall survival", "OS"),
-    "pfs": ("Progression-free survival", "PFS"),
-    "ttf": ("Time to treatment failure", "TTF"),
-}
 
 
 def risk_times(max_time: float, time_unit: str) -> tuple[float, ...]:
@@ -102,7 +103,7 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         cox_fit(data, time, event, [spec], ties=ties, conf_level=stats.conf_level) for spec in specs
     )
     grouped = _by_groups(data, time, event, endpoint, specs, univariate, ticks, config)
-    chosen, note = _multivariate_choice(specs, univariate, config)
+    chosen, skipped = _multivariate_choice(specs, univariate, config)
     multivariate = (
         cox_fit(data, time, event, chosen, ties=ties, conf_level=stats.conf_level)
         if chosen
@@ -120,7 +121,7 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         univariate=univariate,
         multivariate=multivariate,
         multivariate_covariates=tuple(s.name for s in chosen),
-        multivariate_note=note,
+        multivariate_skipped=skipped,
         covariate_labels={s.name: s.label for s in specs},
         landmarks=landmarks(overall, endpoint.landmarks),
     )
@@ -234,10 +235,10 @@ def _curve_label(spec: CoxCovariate, level: str, config: StudyConfig) -> str:
 
 def _multivariate_choice(
     specs: list[CoxCovariate], univariate: tuple[CoxResult, ...], config: StudyConfig
-) -> tuple[list[CoxCovariate], str | None]:
+) -> tuple[list[CoxCovariate], MultivariateSkipped | None]:
     rule = config.cox.multivariate
     if rule.rule == "none":
-        return [], rule.reason or "no multivariable model was requested"
+        return [], MultivariateSkipped(MultivariateStatus.NOT_REQUESTED, rule.reason)
     if rule.rule == "fixed":
         return [s for s in specs if s.name in rule.covariates], None
     chosen = [
@@ -246,7 +247,9 @@ def _multivariate_choice(
         if _model_p(uni) is not None and _model_p(uni) < rule.threshold  # type: ignore[operator]
     ]
     if len(chosen) < 2:
-        return [], f"fewer than two factors had a univariate p < {rule.threshold:g}"
+        return [], MultivariateSkipped(
+            MultivariateStatus.TOO_FEW_SELECTED, threshold=rule.threshold
+        )
     return chosen, None
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
+from cohortpress.present.notes import term_note
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -132,7 +133,7 @@ def cox_term(numbers: Numbers, sub: str, model: CoxResult, term: CoxTerm) -> Non
         ("z", term.z, '"z"'),
     ):
         if value is None:
-            numbers.add(f"{sub}.{name}", None, fmt.DASH, None, term.note)
+            numbers.add(f"{sub}.{name}", None, fmt.DASH, None, term_note(term, model))
         else:
             numbers.add(f"{sub}.{name}", value, stat(value), None, f"R: {summary}{column}]")
 

@@ -79,7 +79,7 @@ def draw_figures(
     from cohortpress.artefacts.figures._waterfall import RECIST_LINES
 
     unit = results.time_unit
-    style = config.statistics.resolved("p_style")
+    style = results.conventions.p_style
     time_label = f"Time from the start of {config.treatment.drug} ({unit})"
     specs: list[FigureSpec] = []
     drawings: list[Drawing] = []

@@ -19,6 +19,7 @@ import yaml
 from cohortpress.artefacts import _checks
 from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
+from cohortpress.present.notes import model_note
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable
@@ -169,9 +170,8 @@ def _leaf(number: Number) -> dict[str, Any]:
 
 def collect_numbers(results: StudyResults, config: StudyConfig) -> Numbers:
     """Fill the registry from the analysis results."""
-    small = config.statistics.small_cell
-    numbers = Numbers(small)
-    style = config.statistics.resolved("p_style")
+    numbers = Numbers(results.conventions.small_cell)
+    style = results.conventions.p_style
     _flow(numbers, results)
     _characteristics(numbers, results, config)
     _markers(numbers, results)
@@ -394,8 +394,9 @@ def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:
         epv = model.events_per_variable
         numbers.add(f"{key}.epv", epv, f"{epv:.1f}", "events per variable",
                     "events / number of estimated coefficients")  # fmt: skip
-    if model.note:
-        numbers.add(f"{key}.note", model.note, model.note)
+    note = model_note(model)
+    if note:
+        numbers.add(f"{key}.note", note, note)
     keys = numbers.label_keys(f"{key}.terms", (_term_label(t) for t in model.terms))
     for term in model.terms:
         sub = f"{key}.terms.{keys[_term_label(term)]}"

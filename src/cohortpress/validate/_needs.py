@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cohortpress.errors import Problem
+from cohortpress.vocabulary import ENDPOINT_NAMES
 
 if TYPE_CHECKING:
     from cohortpress.config import StudyConfig
     from cohortpress.validate._translate import SheetContext
-
-_ENDPOINT_NAMES = {"os": "OS", "pfs": "PFS", "ttf": "TTF"}
 
 
 def needed_by(config: StudyConfig, present: frozenset[str] = frozenset()) -> dict[str, list[str]]:
@@ -26,7 +25,7 @@ def needed_by(config: StudyConfig, present: frozenset[str] = frozenset()) -> dic
     """
     kinds = {e.kind for e in config.endpoints if not e.recorded}  # derived from dates
     recorded = {e.kind for e in config.endpoints if e.recorded}
-    survival = [f"the {_ENDPOINT_NAMES[k]} endpoint" for k in sorted(kinds)]
+    survival = [f"the {ENDPOINT_NAMES[k][1]} endpoint" for k in sorted(kinds)]
     # Without treatment dates, and nothing derived from them, the treatment summary is left out.
     treated = config.dates_needed or "treatment_start" in present
     needs: dict[str, list[str]] = {

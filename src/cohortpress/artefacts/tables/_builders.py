@@ -11,6 +11,7 @@ from cohortpress.artefacts import _format as fmt
 from cohortpress.artefacts import _suppress as sup
 from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
+from cohortpress.present.notes import term_note
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
@@ -133,7 +134,7 @@ def _suppression_note(frame: pd.DataFrame, small: int | None) -> tuple[str, ...]
 
 def table_cox(results: StudyResults, config: StudyConfig) -> Table:
     """Table II: univariate (and multivariable) Cox models, endpoints side by side."""
-    style = config.statistics.resolved("p_style")
+    style = results.conventions.p_style
     multi = any(e.multivariate is not None for e in results.endpoints)
     first = results.endpoints[0]
     frame = pd.DataFrame({"Variable": _term_labels(first.univariate, first.covariate_labels)})
@@ -208,7 +209,7 @@ def _multivariate_cells(e: EndpointResult, style: str) -> tuple[list[str], list[
 
 
 def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
-    ties = config.statistics.resolved("ties").capitalize()
+    ties = results.conventions.ties.capitalize()
     small = config.statistics.small_cell
     notes = [
         f"HR: hazard ratio; CI: confidence interval (Wald). Cox proportional hazards regression, "
@@ -224,9 +225,9 @@ def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
                 f"{fmt.DASH} not entered in the multivariate model."
             )
     unestimable = {
-        t.note for e in results.endpoints for r in e.univariate for t in r.terms if t.note
+        term_note(t, r) for e in results.endpoints for r in e.univariate for t in r.terms
     }
-    notes += sorted(f"NE: {note}" for note in unestimable)
+    notes += sorted(f"NE: {note}" for note in unestimable if note)
     return tuple(notes)
 
 
@@ -346,7 +347,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     comp = results.comparison
     if comp is None:
         return None
-    style = config.statistics.resolved("p_style")
+    style = results.conventions.p_style
     small = config.statistics.small_cell
     sizes = sup.suppressed(list(comp.sizes), results.n, small)
     columns = [

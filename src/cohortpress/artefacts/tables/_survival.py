@@ -87,7 +87,7 @@ def _row(
 def _notes(
     results: StudyResults, frame: pd.DataFrame, config: StudyConfig, level: str
 ) -> tuple[str, ...]:
-    transform = config.statistics.ci_transform_in_force
+    transform = results.conventions.ci_transform
     notes = [
         f"Kaplan–Meier estimates. CI: {level.removesuffix(' CI')} confidence interval "
         f"({transform} transform; for the median, Brookmeyer–Crowley)."

@@ -15,6 +15,7 @@ from cohortpress.artefacts.text import _citations as cite
 from cohortpress.artefacts.text import _response_text as response_text
 from cohortpress.config import DAYS_PER_UNIT
 from cohortpress.present.escape import Markdown
+from cohortpress.present.notes import multivariate_note
 from cohortpress.present.placement import Placement
 from cohortpress.present.spelling import spell
 
@@ -138,8 +139,8 @@ def _context(
     normalisations: list[str],
     warnings: list[str],
 ) -> dict[str, Any]:
-    style = config.statistics.resolved("p_style")
-    alpha = config.statistics.alpha
+    style = results.conventions.p_style
+    alpha = results.conventions.alpha
     r = numbers.nested()
     return {
         "results": results,
@@ -148,7 +149,7 @@ def _context(
         "r": r,
         "unit": results.time_unit,
         "cutoff": fmt.date(config.data_cutoff),
-        "conf": fmt.level(config.statistics.conf_level).removesuffix("%"),  # "{{ conf }}% CI"
+        "conf": fmt.level(results.conventions.conf_level).removesuffix("%"),  # "{{ conf }}% CI"
         "software": results.software,
         "key": numbers.key,
         "p_text": lambda p: fmt.p_text(p, style),
@@ -183,11 +184,14 @@ def _context(
             for e in results.endpoints
         },
         "epv": {e.kind: _epv_warning(e) for e in results.endpoints},
+        "multivariate_note": {
+            e.kind: multivariate_note(e.multivariate_skipped) for e in results.endpoints
+        },
         "factor_list": {e.kind: _factor_list(e, config) for e in results.endpoints},
         "formula_text": {name: _formula_text(m.formula) for name, m in config.markers.items()},
         "endpoint_sentence": _endpoint_sentence(results),
         "multivariate_sentence": _multivariate_sentence(config),
-        "transform_words": TRANSFORM_WORDS[config.statistics.resolved("ci_transform")],
+        "transform_words": TRANSFORM_WORDS[results.conventions.ci_transform],
         "days_per_month": f"{DAYS_PER_UNIT['months']:g}",
         "exact_below": EXACT_BELOW,
         "comparisons": results.comparison,

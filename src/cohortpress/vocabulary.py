@@ -1,0 +1,40 @@
+"""The fixed vocabularies cohortpress knows without study.yml: one place, imported everywhere.
+
+The built-in categories of the workbook's fields (sex, the reasons treatment ended, best
+overall response, yes/no, CTCAE grades), the printed labels of the end reasons, and the
+default names of the endpoints. Intake reads cells into these codes, config lists them as the
+levels study.yml may add synonyms to, analyse counts them, and the presentation step prints
+their labels.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+SEXES: Final = ("Male", "Female")
+END_REASONS: Final = (
+    "progression",
+    "adverse_event",
+    "death",
+    "patient_decision",
+    "physician_decision",
+    "other",
+)
+END_REASON_LABELS: Final[dict[str, str]] = {
+    "progression": "Disease progression",
+    "adverse_event": "Adverse events",
+    "death": "Death",
+    "patient_decision": "Patient decision",
+    "physician_decision": "Physician decision",
+    "other": "Other reasons",
+}
+BEST_RESPONSES: Final = ("CR", "PR", "SD", "PD", "NE")
+YES_NO: Final = ("Yes", "No")
+GRADES: Final = ("1", "2", "3", "4", "5")
+
+# Endpoint kind -> (label, abbreviation), unless study.yml names it.
+ENDPOINT_NAMES: Final[dict[str, tuple[str, str]]] = {
+    "os": ("Overall survival", "OS"),
+    "pfs": ("Progression-free survival", "PFS"),
+    "ttf": ("Time to treatment failure", "TTF"),
+}
