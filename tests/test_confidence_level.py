@@ -10,12 +10,12 @@ from pathlib import Path
 
 from cohortpress.analyse import analyse
 from cohortpress.artefacts import _figures
-from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.artefacts.tables import build_tables
 from cohortpress.artefacts.text import write_paragraphs
 from cohortpress.config import StudyConfig, load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.intake import read_workbook
+from cohortpress.present.numbers import collect_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 

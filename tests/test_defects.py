@@ -35,7 +35,6 @@ from defects import (
 
 from cohortpress.analyse import analyse
 from cohortpress.artefacts._figures import _waterfall_caption
-from cohortpress.artefacts._numbers import collect_numbers, label_keys
 from cohortpress.artefacts.figures import figure_waterfall
 from cohortpress.artefacts.tables import table_comparison
 from cohortpress.artefacts.text import write_paragraphs
@@ -43,6 +42,7 @@ from cohortpress.config import StudyConfig, load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.intake import read_workbook
 from cohortpress.present.escape import markdown_text
+from cohortpress.present.numbers import collect_numbers, label_keys
 from cohortpress.present.placement import Placement
 from cohortpress.validate import validate_workbook
 

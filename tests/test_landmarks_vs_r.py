@@ -15,9 +15,9 @@ from cohortpress.analyse._cox import CoxCovariate
 from cohortpress.analyse._km import km_estimate
 from cohortpress.analyse._logrank import logrank_test
 from cohortpress.analyse._survival import _grouped, landmarks
-from cohortpress.artefacts._numbers import Numbers
-from cohortpress.artefacts._numbers import _grouped as _grouped_numbers
 from cohortpress.config import StudyConfig, load_study
+from cohortpress.present.numbers import Numbers
+from cohortpress.present.numbers import _grouped as _grouped_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = Path(__file__).parent / "reference"

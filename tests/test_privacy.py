@@ -29,8 +29,6 @@ from pypdf import PdfReader
 
 from cohortpress.analyse import analyse
 from cohortpress.analyse._results import RiskTable
-from cohortpress.artefacts._numbers import collect_numbers
-from cohortpress.artefacts._suppress import WITHHELD, crossed, suppressed
 from cohortpress.artefacts.figures._km_data import risk_frame
 from cohortpress.artefacts.tables import build_tables
 from cohortpress.artefacts.text import write_paragraphs
@@ -38,7 +36,9 @@ from cohortpress.config import StudyConfig, load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.errors import StudyConfigError
 from cohortpress.intake import read_workbook
+from cohortpress.present.numbers import collect_numbers
 from cohortpress.present.placement import Placement
+from cohortpress.present.suppress import WITHHELD, crossed, suppressed
 from cohortpress.validate import validate_workbook
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,13 +21,13 @@ import yaml
 from hypothesis import given
 
 from cohortpress.analyse import analyse
-from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.artefacts.text._paragraphs import write_paragraphs
 from cohortpress.config import DAYS_PER_UNIT, Endpoint, load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.derive._recorded import recorded_endpoint
 from cohortpress.errors import StudyConfigError
 from cohortpress.intake import read_workbook
+from cohortpress.present.numbers import collect_numbers
 from cohortpress.validate import validate_workbook
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,13 +17,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cohortpress.analyse import analyse
-from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.artefacts.text import _citations as cite
 from cohortpress.artefacts.text import write_paragraphs
 from cohortpress.config import StudyConfig, load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.errors import RenderError
 from cohortpress.intake import read_workbook
+from cohortpress.present.numbers import collect_numbers
 from cohortpress.render import render
 from cohortpress.render._bibliography import (
     DEFAULT_CSL,

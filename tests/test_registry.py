@@ -12,11 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from cohortpress.analyse import analyse
-from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.derive import derive_cohort
 from cohortpress.errors import Problem
 from cohortpress.intake import _parse, _table
 from cohortpress.pipeline import check_workbook
+from cohortpress.present.numbers import collect_numbers
 from cohortpress.validate._report import ValidationReport
 
 ROOT = Path(__file__).resolve().parents[1]

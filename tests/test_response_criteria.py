@@ -12,13 +12,13 @@ import yaml
 from defects import ROOT, THYROID, Book, valid_book, write_xlsx
 
 from cohortpress.analyse import analyse
-from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.artefacts.tables import table_response
 from cohortpress.artefacts.text import write_paragraphs
 from cohortpress.config import Response, load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.errors import StudyConfigError
 from cohortpress.intake import read_workbook
+from cohortpress.present.numbers import collect_numbers
 from cohortpress.response_criteria import CRITERIA, known_criteria
 from cohortpress.validate import validate_workbook
 

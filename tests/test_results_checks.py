@@ -1,5 +1,5 @@
 """results.json of the example studies holds what a statistician checks a report against,
-each entry's method naming the R call that gives the same number (see artefacts/_checks.py)."""
+each entry's method naming the R call that gives the same number (see present/_checks.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import pytest
 from cohortpress.analyse import StudyResults, analyse
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse._results import CoxResult
-from cohortpress.artefacts._numbers import Numbers, _cox, collect_numbers, label_keys
 from cohortpress.config import load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.intake import read_workbook
+from cohortpress.present.numbers import Numbers, _cox, collect_numbers, label_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference"

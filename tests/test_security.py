@@ -27,9 +27,9 @@ import pytest
 import yaml
 
 from cohortpress.artefacts import _meta_yaml
-from cohortpress.artefacts._numbers import Numbers
 from cohortpress.errors import RenderError
 from cohortpress.present.escape import markdown_text
+from cohortpress.present.numbers import Numbers
 from cohortpress.render import _typst as typst_step
 from cohortpress.render import render
 from cohortpress.render._pandoc import pandoc_path

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from cohortpress.analyse import analyse
-from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.artefacts.text import write_paragraphs
 from cohortpress.config import StudyConfig, load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.intake import read_workbook
+from cohortpress.present.numbers import collect_numbers
 from cohortpress.present.spelling import is_uk, spell
 
 ROOT = Path(__file__).resolve().parents[1]

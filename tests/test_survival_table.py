@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from cohortpress.analyse import analyse
-from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.artefacts.tables import Table, table_survival
 from cohortpress.config import Endpoint, StudyConfig, load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.intake import read_workbook
+from cohortpress.present.numbers import collect_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,13 +13,13 @@ import yaml
 from defects import ROOT, valid_book, write_xlsx
 
 from cohortpress.analyse import analyse
-from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.artefacts.tables._builders import table_characteristics
 from cohortpress.artefacts.tables._table import INDENT
 from cohortpress.config import load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.errors import StudyConfigError
 from cohortpress.intake import read_workbook
+from cohortpress.present.numbers import collect_numbers
 
 
 def _results(tmp_path: Path, table1: list[dict], sex_missing: bool = False):

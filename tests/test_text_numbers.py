@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from cohortpress.analyse import analyse
-from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.artefacts._provenance import add_provenance
 from cohortpress.artefacts.text import write_paragraphs
 from cohortpress.config import load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.intake import read_workbook
+from cohortpress.present.numbers import collect_numbers
 from cohortpress.provenance import collect_provenance
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,7 +25,7 @@ from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse._km import km_estimate, risk_table
 from cohortpress.analyse._logrank import logrank_test
 from cohortpress.analyse._study import GroupedSurvival
-from cohortpress.artefacts._numbers import Numbers, _cox, _grouped
+from cohortpress.present.numbers import Numbers, _cox, _grouped
 
 DATA = Path(__file__).parent / "data" / "veteran.csv"
 

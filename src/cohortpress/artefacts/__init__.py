@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts._figures import FigureSpec
-    from cohortpress.artefacts._numbers import Numbers
     from cohortpress.artefacts.tables import Table
     from cohortpress.config import StudyConfig
+    from cohortpress.present.numbers import Numbers
     from cohortpress.provenance import Provenance
     from cohortpress.render import CrossrefOptions
 
@@ -74,9 +74,9 @@ def draw_floats(
             declarations_markdown,
             front_matter_yaml,
         )
-        from cohortpress.artefacts._numbers import collect_numbers
         from cohortpress.artefacts._provenance import add_provenance
         from cohortpress.artefacts.tables import build_tables
+        from cohortpress.present.numbers import collect_numbers
 
         numbers = collect_numbers(results, config)
         if provenance is not None:

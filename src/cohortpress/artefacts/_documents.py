@@ -25,8 +25,8 @@ from cohortpress.present.placement import SUPPLEMENT, SUPPLEMENT_KEYS, SUPPLEMEN
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
+    from cohortpress.present.numbers import Numbers
     from cohortpress.present.placement import Placement
 
 DATA_REPORT = "data_report.qmd"

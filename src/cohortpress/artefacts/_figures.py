@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cohortpress.artefacts import _format as fmt
+from cohortpress.present import format as fmt
 from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ def draw_figures(
 
     unit = results.time_unit
     style = results.conventions.p_style
+    ci = fmt.ci_label(results.conventions.conf_level)
     time_label = f"Time from the start of {config.treatment.drug} ({unit})"
     specs: list[FigureSpec] = []
     drawings: list[Drawing] = []
@@ -92,7 +93,7 @@ def draw_figures(
             response_order=_response_order(config),
             thresholds=config.response.scheme.thresholds if config.response else RECIST_LINES,
             not_measured=unmeasured,
-            small_cell=config.statistics.small_cell,
+            small_cell=results.conventions.small_cell,
         )
         drawings.append(Drawing(waterfall, folder / "waterfall", width, height * 0.8, 1))
         caption = _waterfall_caption(waterfall.n_patients, config)
@@ -108,7 +109,7 @@ def draw_figures(
             annotation=_overall_annotation(e, unit),
             time_breaks=e.risk.times,
             panel=PANEL_LETTERS[i] if len(results.endpoints) > 1 else None,
-            small_cell=config.statistics.small_cell,
+            small_cell=results.conventions.small_cell,
         )
         for i, e in enumerate(results.endpoints)
     ]
@@ -130,10 +131,10 @@ def draw_figures(
                 risk=g.risk,
                 time_label=time_label,
                 ylabel=survival_axis_title(e.label),
-                annotation=_annotation(g, unit, style, fmt.ci_label(config.statistics.conf_level)),
+                annotation=_annotation(g, unit, style, ci),
                 time_breaks=g.risk.times,
                 panel=PANEL_LETTERS[i],
-                small_cell=config.statistics.small_cell,
+                small_cell=results.conventions.small_cell,
             )
             for i, g in enumerate(e.by)
         ]
@@ -174,7 +175,7 @@ def _by_caption(e: EndpointResult, config: StudyConfig, unmarked: str | None) ->
     markers = [config.markers[g.factor] for g in e.by if g.factor in config.markers]
     abbreviations = "; ".join(m.abbreviation or "" for m in markers if m.abbreviation)
     cutoffs = ", ".join(
-        f"{g.factor} {m.cutoff:,g}{_unit_suffix(m.unit)}"
+        f"{g.factor} {fmt.plain(m.cutoff)}{_unit_suffix(m.unit)}"
         for g, m in ((g, config.markers[g.factor]) for g in e.by if g.factor in config.markers)
     )
     directions = [(PANEL_LETTERS[i], _direction(g, config)) for i, g in enumerate(e.by)]
@@ -230,7 +231,7 @@ def _waterfall_caption(drawn: int, config: StudyConfig) -> str:
     scheme = config.response.scheme if config.response else DEFAULT_CRITERIA
     lines = ""
     if scheme.thresholds is not None:
-        up, down = (f"{value:+g}%".replace("-", "−") for value in scheme.thresholds)
+        up, down = (fmt.signed_percent(value) for value in scheme.thresholds)
         lines = f" Dashed lines: {up} and {down} ({scheme.name})."
     return (
         f"Maximal percent change in the sum of target lesions from baseline in the "

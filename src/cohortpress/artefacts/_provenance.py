@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cohortpress.artefacts import _format as fmt
+from cohortpress.present import format as fmt
 
 if TYPE_CHECKING:
-    from cohortpress.artefacts._numbers import Numbers
+    from cohortpress.present.numbers import Numbers
     from cohortpress.provenance import Provenance
 
 
@@ -38,7 +38,7 @@ def _convention_text(name: str, value: str | float | int | None) -> str:
     if value is None:
         return "none"
     if name == "conf_level" and isinstance(value, float):
-        return f"{value * 100:g}%"
+        return fmt.level(value)
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from cohortpress.analyse._km import km_estimate
-from cohortpress.artefacts import _format as fmt
+from cohortpress.present import format as fmt
 from cohortpress.present.escape import markdown_text
 
 if TYPE_CHECKING:

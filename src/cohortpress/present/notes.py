@@ -16,6 +16,7 @@ from cohortpress.analyse._status import (
     MultivariateStatus,
     TermStatus,
 )
+from cohortpress.present import format as fmt
 
 if TYPE_CHECKING:
     from cohortpress.analyse._results import ComparisonResult, CoxResult, CoxTerm, LogRankResult
@@ -108,4 +109,4 @@ def multivariate_note(skipped: MultivariateSkipped | None) -> str | None:
         return None
     if skipped.status is MultivariateStatus.NOT_REQUESTED:
         return skipped.reason or "no multivariable model was requested"
-    return f"fewer than two factors had a univariate p < {skipped.threshold:g}"
+    return f"fewer than two factors had a univariate p < {fmt.plain(skipped.threshold or 0)}"

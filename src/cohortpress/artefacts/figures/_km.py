@@ -338,7 +338,7 @@ def figure_km(
     percent
         Label the survival axis 0–100 instead of 0–1.
     small_cell
-        The study's threshold: numbers at risk below it print as '<k' (see ``_suppress``).
+        The study's threshold: numbers at risk below it print as '<k' (see ``present.suppress``).
     """
     if not estimates:
         raise ValueError("figure_km needs at least one Kaplan–Meier estimate")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cohortpress.artefacts import _suppress as sup
+from cohortpress.present import suppress as sup
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

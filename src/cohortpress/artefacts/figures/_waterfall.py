@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cohortpress.artefacts._suppress import single
 from cohortpress.artefacts.figures import _waterfall_data as data
 from cohortpress.artefacts.figures._layout import (
     PAD,
@@ -21,6 +20,7 @@ from cohortpress.artefacts.figures._theme import (
     RESPONSE_COLOURS,
     theme_manuscript,
 )
+from cohortpress.present.suppress import single
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cohortpress.analyse._compare import CHISQ
-from cohortpress.artefacts import _format as fmt
-from cohortpress.artefacts import _suppress as sup
-from cohortpress.artefacts._numbers import collect_numbers
 from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
+from cohortpress.present import format as fmt
+from cohortpress.present import suppress as sup
 from cohortpress.present.notes import term_note
+from cohortpress.present.numbers import collect_numbers
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
         ResponseRate,
         ResponseSummary,
     )
-    from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
+    from cohortpress.present.numbers import Numbers
 
 
 _WHY_THIS_TEST = {CHISQ: ", where the table was too large for Fisher's exact test"}
@@ -32,7 +32,7 @@ _WHY_THIS_TEST = {CHISQ: ", where the table was too large for Fisher's exact tes
 
 def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
     """Table I: median (range) for continuous values, n (%) for levels, grouped as in the paper."""
-    small = config.statistics.small_cell
+    small = results.conventions.small_cell
     rows: list[tuple[str, str]] = []
     current_group = None
     for c in results.characteristics:
@@ -148,7 +148,7 @@ def table_cox(results: StudyResults, config: StudyConfig) -> Table:
             hr_col, p_col = f"{e.kind}_{model}_hr", f"{e.kind}_{model}_p"
             frame[hr_col], frame[p_col] = hr, p
             labels |= {
-                hr_col: f"HR ({fmt.ci_label(config.statistics.conf_level)})",
+                hr_col: f"HR ({fmt.ci_label(results.conventions.conf_level)})",
                 p_col: "p-Value",
             }
             if multi:
@@ -210,7 +210,7 @@ def _multivariate_cells(e: EndpointResult, style: str) -> tuple[list[str], list[
 
 def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
     ties = results.conventions.ties.capitalize()
-    small = config.statistics.small_cell
+    small = results.conventions.small_cell
     notes = [
         f"HR: hazard ratio; CI: confidence interval (Wald). Cox proportional hazards regression, "
         f"{ties} method for tied times; p-values are Wald tests."
@@ -242,7 +242,7 @@ def table_adverse_events(results: StudyResults, config: StudyConfig) -> Table | 
     ae = results.adverse_events
     if ae is None:
         return None
-    small = config.statistics.small_cell
+    small = results.conventions.small_cell
     severe = f"Grade {ae.severe_grade}≤"
     counts = [("All adverse events", ae.any_grade, ae.severe)]
     counts += [(r.term, r.any_grade, r.severe) for r in ae.rows]
@@ -278,7 +278,7 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
     r = results.response
     if r is None or config.response is None:
         return None
-    small = config.statistics.small_cell
+    small = results.conventions.small_cell
     marks = sup.response_marks(r, small)
     rows = [
         (lvl.label, fmt.n_percent(lvl.count, lvl.n, marks[lvl.level]), "")
@@ -289,7 +289,7 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
         p = rate.estimate
         ci = fmt.DASH if marks[rate.rate] else fmt.percent_ci(p.lower, p.upper)  # CI reveals k
         rows.append((rate_row_label(r, rate), fmt.n_percent(p.k, p.n, marks[rate.rate]), ci))
-    ci = fmt.ci_label(config.statistics.conf_level)
+    ci = fmt.ci_label(results.conventions.conf_level)
     frame = pd.DataFrame(rows, columns=["Response", "n (%)", ci])
     notes = (
         f"Best overall response by {r.criteria_text}. {_rates_note(r)} "
@@ -348,7 +348,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     if comp is None:
         return None
     style = results.conventions.p_style
-    small = config.statistics.small_cell
+    small = results.conventions.small_cell
     sizes = sup.suppressed(list(comp.sizes), results.n, small)
     columns = [
         f"{label} n={fmt.count(n, mark)}"

@@ -10,23 +10,23 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cohortpress.artefacts import _format as fmt
-from cohortpress.artefacts._numbers import landmark_key
 from cohortpress.artefacts.tables._builders import _suppression_note
 from cohortpress.artefacts.tables._table import INDENT, Table
+from cohortpress.present import format as fmt
+from cohortpress.present.numbers import landmark_key
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._study import EndpointResult
-    from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
+    from cohortpress.present.numbers import Numbers
 
 N, EVENTS, MEDIAN = "n", "Events", "Median"
 
 
 def table_survival(results: StudyResults, config: StudyConfig, numbers: Numbers) -> Table:
     """'Survival outcomes': a row per endpoint and per level of each of its ``by`` factors."""
-    level = fmt.ci_label(config.statistics.conf_level)
+    level = fmt.ci_label(results.conventions.conf_level)
     times = _landmark_times(results.endpoints)
     columns = [N, EVENTS, MEDIAN, *(landmark_key(t) for t in times)]
     rows: list[list[str]] = []
@@ -64,7 +64,7 @@ def _landmark_label(time: float, results: StudyResults, level: str) -> str:
     unit = results.time_unit.removesuffix("s")
     with_marks = [e for e in results.endpoints if e.landmarks]
     name = with_marks[0].abbreviation if len(with_marks) == 1 else "rate"
-    return f"{time:g}-{unit} {name} ({level})"
+    return f"{fmt.plain(time)}-{unit} {name} ({level})"
 
 
 def _row(
@@ -98,5 +98,5 @@ def _notes(
                      "follow-up).")  # fmt: skip
     if fmt.DASH in cells and len(_landmark_times(results.endpoints)) > 0:
         notes.append(f"{fmt.DASH}: not a landmark time of this endpoint.")
-    notes += _suppression_note(frame, config.statistics.small_cell)
+    notes += _suppression_note(frame, results.conventions.small_cell)
     return tuple(notes)

@@ -8,22 +8,22 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined
 
 from cohortpress.analyse._compare import CHISQ, EXACT_BELOW
-from cohortpress.artefacts import _format as fmt
-from cohortpress.artefacts import _suppress as sup
-from cohortpress.artefacts._numbers import flow_marks, landmark_key
 from cohortpress.artefacts.text import _citations as cite
 from cohortpress.artefacts.text import _response_text as response_text
 from cohortpress.config import DAYS_PER_UNIT
+from cohortpress.present import format as fmt
+from cohortpress.present import suppress as sup
 from cohortpress.present.escape import Markdown
 from cohortpress.present.notes import multivariate_note
+from cohortpress.present.numbers import flow_marks, landmark_key
 from cohortpress.present.placement import Placement
 from cohortpress.present.spelling import spell
 
 if TYPE_CHECKING:
-    from cohortpress.analyse import StudyResults
+    from cohortpress.analyse import Conventions, StudyResults
     from cohortpress.analyse._study import EndpointResult, GroupedSurvival
-    from cohortpress.artefacts._numbers import Numbers
     from cohortpress.config import StudyConfig
+    from cohortpress.present.numbers import Numbers
 
 PARAGRAPHS = (
     "abstract_results",
@@ -93,7 +93,7 @@ def _environment(lang: str = "en") -> Environment:
     env.filters["number_word"] = lambda n: _NUMBER_WORDS[n] if 0 <= n < 11 else fmt.integer(n)
     env.filters["count"] = fmt.integer
     env.filters["patients"] = lambda count: f"{count} {'patient' if count == '1' else 'patients'}"
-    env.filters["cutoff"] = lambda x: f"{x:,g}"
+    env.filters["cutoff"] = fmt.plain
     env.filters["spell"] = lambda text: spell(str(text), lang)
     return env
 
@@ -145,11 +145,12 @@ def _context(
     return {
         "results": results,
         "config": config,
-        "cite": _citations(config),
+        "cite": _citations(config, results.conventions),
         "r": r,
         "unit": results.time_unit,
         "cutoff": fmt.date(config.data_cutoff),
-        "conf": fmt.level(results.conventions.conf_level).removesuffix("%"),  # "{{ conf }}% CI"
+        "level": fmt.level(results.conventions.conf_level),  # "95%"
+        "ci": fmt.ci_label(results.conventions.conf_level),  # "95% CI"
         "software": results.software,
         "key": numbers.key,
         "p_text": lambda p: fmt.p_text(p, style),
@@ -183,7 +184,7 @@ def _context(
             )
             for e in results.endpoints
         },
-        "epv": {e.kind: _epv_warning(e) for e in results.endpoints},
+        "epv": {e.kind: _epv_warning(e, numbers) for e in results.endpoints},
         "multivariate_note": {
             e.kind: multivariate_note(e.multivariate_skipped) for e in results.endpoints
         },
@@ -192,15 +193,15 @@ def _context(
         "endpoint_sentence": _endpoint_sentence(results),
         "multivariate_sentence": _multivariate_sentence(config),
         "transform_words": TRANSFORM_WORDS[results.conventions.ci_transform],
-        "days_per_month": f"{DAYS_PER_UNIT['months']:g}",
+        "days_per_month": fmt.plain(DAYS_PER_UNIT["months"]),
         "exact_below": EXACT_BELOW,
         "comparisons": results.comparison,
         "chi_squared_used": results.comparison is not None
         and any(test.test == CHISQ for _, test in results.comparison.rows),
         "common": _common_events(results),
-        **_rare_events(results, config.statistics.small_cell),
+        **_rare_events(results, results.conventions.small_cell),
         "ongoing": _ongoing_text(results, r),
-        "exclusion_counts": _exclusion_counts(results, config.statistics.small_cell),
+        "exclusion_counts": _exclusion_counts(results, results.conventions.small_cell),
         "normalisations": normalisations,
         "warnings": warnings,
         **_response_sentences(results, r),
@@ -214,22 +215,21 @@ def _response_sentences(results: StudyResults, r: dict[str, Any]) -> dict[str, s
         keys = ("response_definitions", "response_values", "response_abstract")
         return {**dict.fromkeys(keys, ""), "response_abbreviations": ""}
     numbers = r["response"]
-    conf = fmt.level(resp.orr.conf_level).removesuffix("%")
+    ci = fmt.ci_label(resp.orr.conf_level)
     return {
         "response_definitions": response_text.definitions(resp),
-        "response_values": response_text.values(resp, numbers, conf),
+        "response_values": response_text.values(resp, numbers, ci),
         "response_abstract": response_text.abstract(resp, numbers),
         "response_abbreviations": response_text.abbreviations(resp),
     }
 
 
-def _citations(config: StudyConfig) -> dict[str, cite.Citation]:
+def _citations(config: StudyConfig, conventions: Conventions) -> dict[str, cite.Citation]:
     """The references of the methods in force: ties, CI transform, criteria, grading."""
-    stats = config.statistics
     return {
         **cite.METHODS,
-        "ties": cite.TIES[stats.resolved("ties")],
-        "transform": cite.CI_TRANSFORMS.get(stats.resolved("ci_transform"), cite.NONE),
+        "ties": cite.TIES[conventions.ties],
+        "transform": cite.CI_TRANSFORMS.get(conventions.ci_transform, cite.NONE),
         "criteria": cite.criteria_citation(config.response.criteria)
         if config.response
         else cite.NONE,
@@ -325,12 +325,13 @@ def _significant_terms(
     return out
 
 
-def _epv_warning(endpoint: Any) -> str | None:
+def _epv_warning(endpoint: Any, numbers: Numbers) -> str | None:
     m = endpoint.multivariate
     if m is None or m.events_per_variable is None or m.events_per_variable >= 10:
         return None
+    epv = numbers.text(f"{endpoint.kind}.multivariate.epv")
     return (
-        f"With {m.events_per_variable:.1f} events per variable (fewer than 10), the multivariate "
+        f"With {epv} events per variable (fewer than 10), the multivariate "
         "estimates may be unstable and should be read with caution."
     )
 
@@ -421,8 +422,8 @@ def _multivariate_sentence(config: StudyConfig) -> str:
         labels = [_mid_sentence(_covariate_label(name, config)) for name in rule.covariates]
         return f"The multivariate model included the prespecified factors {_joined(labels)}."
     return (
-        f"Factors with a univariate p-value <{rule.threshold:g} entered a multivariate Cox "
-        "model; models with fewer than 10 events per variable are flagged."
+        f"Factors with a univariate p-value <{fmt.plain(rule.threshold)} entered a multivariate "
+        "Cox model; models with fewer than 10 events per variable are flagged."
     )
 
 

@@ -74,13 +74,11 @@ def abbreviations(r: ResponseSummary) -> str:
     return ", ".join(rate.abbreviation for rate in response_rows(r))
 
 
-def values(r: ResponseSummary, numbers: dict[str, Any], conf: str) -> str:
+def values(r: ResponseSummary, numbers: dict[str, Any], ci: str) -> str:
     """'The ORR and CBR were 10.0% (95% CI …) and …, respectively; the best response was …'."""
     rates = response_rows(r)
     names = join([rate.abbreviation for rate in rates])
-    texts = [
-        f"{numbers[rate.rate]['pct']} ({conf}% CI {numbers[rate.rate]['ci']})" for rate in rates
-    ]
+    texts = [f"{numbers[rate.rate]['pct']} ({ci} {numbers[rate.rate]['ci']})" for rate in rates]
     verb = "was" if len(rates) == 1 else "were"
     sentence = f"The {names} {verb} {join(texts)}" + (", respectively" if len(rates) > 1 else "")
     best = [

@@ -1,8 +1,14 @@
-"""Every number the manuscript shows, keyed, with its printed text, unit and method.
+"""The numbers registry: every number the manuscript shows, keyed, with its printed text,
+unit and method (the public result of the presentation step).
 
-``results.json`` is this registry serialised; ``_generated/results.yml`` holds the printed texts for
-Quarto's ``{{< meta results.KEY >}}``; the generated paragraphs read the same texts. One entry, one
-computation: text, tables and the JSON cannot disagree.
+``results.json`` is this registry serialised; ``_generated/results.yml`` holds the printed texts
+for Quarto's ``{{< meta results.KEY >}}``; the generated paragraphs, the tables and the captions
+read the same texts. One entry, one computation: text, tables and the JSON cannot disagree.
+
+Contract of each :class:`Number`: ``value`` is in the scale of ``text`` (a percentage as a
+percentage, a CI as ``[lower, upper]``), ``None`` when it does not exist (not reached, not
+estimable) or is suppressed; ``text`` is what is printed; ``method`` names how the value was
+computed (for a statistic, the R call giving the same number). Keys are unique dotted paths.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cohortpress.artefacts import _checks
-from cohortpress.artefacts import _format as fmt
-from cohortpress.artefacts import _suppress as sup
+from cohortpress.present import _checks
+from cohortpress.present import format as fmt
+from cohortpress.present import suppress as sup
 from cohortpress.present.notes import model_note
 
 if TYPE_CHECKING:
@@ -37,6 +43,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Number:
+    """One printed number: its value, the text printed, its unit and how it was computed."""
+
     value: Any
     text: str
     unit: str | None = None
@@ -80,9 +88,9 @@ def _hashed(label: str) -> str:
 class Numbers:
     """A flat registry of dotted keys, written out as nested mappings.
 
-    ``small_cell`` is the study's threshold: a suppressed count (see ``_suppress``) is entered
-    with value None and its mark as text, and its percentage likewise, so results.json and the
-    meta file never hold what the tables hide.
+    ``small_cell`` is the study's threshold: a suppressed count (see ``present.suppress``) is
+    entered with value None and its mark as text, and its percentage likewise, so results.json
+    and the meta file never hold what the tables hide.
     """
 
     def __init__(self, small_cell: int | None = None) -> None:
@@ -271,7 +279,7 @@ def _markers(numbers: Numbers, results: StudyResults) -> None:
     for m in results.markers:
         key = f"markers.{m.name}"
         _distribution(numbers, key, m.distribution, m.unit, m.decimals)
-        numbers.add(f"{key}.cutoff", m.cutoff, f"{m.cutoff:,g}", m.unit)
+        numbers.add(f"{key}.cutoff", m.cutoff, fmt.plain(m.cutoff), m.unit)
         high, low = sup.suppressed([m.high, m.low], m.distribution.n, numbers.small_cell)
         numbers.add_count(f"{key}.high", m.high, high)
         numbers.add_count(f"{key}.low", m.low, low)
@@ -334,7 +342,7 @@ def _survival_at(
         )
         if stratum is not None:
             method += f", stratum {formula}={stratum}"
-        numbers.add(f"{sub}.time", mark.time, f"{mark.time:g} {unit}", unit)
+        numbers.add(f"{sub}.time", mark.time, f"{fmt.plain(mark.time)} {unit}", unit)
         numbers.add_count(
             f"{sub}.n_risk", mark.n_risk, sup.single(mark.n_risk, km.n, numbers.small_cell)
         )
@@ -342,12 +350,12 @@ def _survival_at(
             numbers.add(f"{sub}.value", None, "not estimable", "%", method)
             numbers.add(f"{sub}.text", None, "not estimable", "%", method)
             continue
-        value = f"{mark.surv * 100:.1f}%"
+        value = f"{fmt.survival_percent(mark.surv)}%"
         # R gives no band where S = 1 after the first time (log-log): none is printed either
         ci = (
             "not estimable"
             if mark.lower is None or mark.upper is None
-            else f"{_pct(mark.lower)}–{_pct(mark.upper)}%"
+            else f"{fmt.survival_percent(mark.lower)}{fmt.DASH}{fmt.survival_percent(mark.upper)}%"
         )
         percent = 100 * mark.surv  # in the scale of the text; R's surv × 100
         bounds = [_times_100(mark.lower), _times_100(mark.upper)]
@@ -363,10 +371,6 @@ def _times_100(x: float | None) -> float | None:
 def landmark_key(time: float) -> str:
     """The results key of a landmark time: 12 -> "t12", 1.5 -> "t1_5"."""
     return "t" + f"{time:g}".replace(".", "_")
-
-
-def _pct(x: float | None) -> str:
-    return fmt.DASH if x is None else f"{x * 100:.1f}"
 
 
 def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:
@@ -392,7 +396,7 @@ def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:
     _checks.cox_model(numbers, key, model, style)
     if model.events_per_variable is not None:
         epv = model.events_per_variable
-        numbers.add(f"{key}.epv", epv, f"{epv:.1f}", "events per variable",
+        numbers.add(f"{key}.epv", epv, fmt.decimal(epv, 1), "events per variable",
                     "events / number of estimated coefficients")  # fmt: skip
     note = model_note(model)
     if note:

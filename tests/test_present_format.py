@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cohortpress.artefacts import _format as fmt
+from cohortpress.present import format as fmt
 
 
 @pytest.mark.parametrize(

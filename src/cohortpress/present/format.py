@@ -14,6 +14,7 @@ NOT_REACHED = "not reached"
 NOT_REACHED_SHORT = "NR"
 NOT_ESTIMABLE = "NE"
 DASH = "–"
+MINUS = "\u2212"
 
 
 def date(value: dt.date) -> str:
@@ -29,6 +30,22 @@ def level(conf_level: float) -> str:
 def ci_label(conf_level: float) -> str:
     """The label of an interval at ``conf_level``: '95% CI' (never typed as '95%')."""
     return f"{level(conf_level)} CI"
+
+
+def plain(value: float) -> str:
+    """A value as study.yml gives it, without trailing zeros: a cutoff (2.8, 1,000), a
+    threshold (0.05), a landmark time (12); a typographic minus sign."""
+    return f"{value:,g}".replace("-", MINUS)
+
+
+def signed_percent(value: float) -> str:
+    """A percent change with its sign: '+20%', '−30%'."""
+    return f"{value:+g}%".replace("-", MINUS)
+
+
+def survival_percent(value: float | None) -> str:
+    """A survival probability (0–1) in percent with one decimal: 0.723 -> '72.3'."""
+    return DASH if value is None else f"{value * 100:.1f}"
 
 
 def integer(value: float | int) -> str:
@@ -47,9 +64,6 @@ def time(value: float | None, unit: str, *, short: bool = False) -> str:
 
 def time_ci(lower: float | None, upper: float | None, unit: str, *, short: bool = False) -> str:
     return f"{time(lower, unit, short=short)}{DASH}{time(upper, unit, short=short)}"
-
-
-MINUS = "\u2212"
 
 
 def decimal(value: float | None, decimals: int = 2) -> str:
@@ -92,7 +106,7 @@ def percent_ci(lower: float | None, upper: float | None) -> str:
 
 
 def n_percent(count: int, n: int, mark: str | None = None) -> str:
-    """'10 (38.5)'; a suppressed count (``mark`` from ``_suppress``) prints as its mark alone."""
+    """'10 (38.5)'; a suppressed count (``mark`` from ``suppress``) prints as its mark alone."""
     if mark:
         return mark
     return f"{integer(count)} ({percent(count, n)})"

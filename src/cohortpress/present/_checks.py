@@ -15,8 +15,8 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from cohortpress.artefacts import _format as fmt
-from cohortpress.artefacts import _suppress as sup
+from cohortpress.present import format as fmt
+from cohortpress.present import suppress as sup
 from cohortpress.present.notes import term_note
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         RiskTable,
     )
     from cohortpress.analyse._study import Characteristic, Distribution
-    from cohortpress.artefacts._numbers import Numbers
+    from cohortpress.present.numbers import Numbers
 
 # Keys that the functions below add beside the level keys of one group; a level whose key
 # would be one of them gets a hashed key instead (see ``label_keys``).
