@@ -291,3 +291,21 @@ def test_quarto_engine_renders_the_same_manuscript(tmp_path: Path) -> None:
         assert outcome.outputs[fmt].is_file()
     html = plain(outcome.outputs["html"].read_text(encoding="utf-8"))
     assert "2,002 days" in html and "Table I" in html
+
+
+def test_floats_are_numbered_by_first_citation(tmp_path: Path) -> None:
+    """The text cites the Cox table (shown second) before the characteristics: the embedded
+    engine numbers it Table I, as journals do, and every reference agrees."""
+    staging = stage(tmp_path)
+    manuscript = staging / "manuscript.qmd"
+    text = manuscript.read_text(encoding="utf-8").replace(
+        "The patients' characteristics are shown in @tbl-characteristics.",
+        "Hazard ratios are given in @tbl-cox, the characteristics in @tbl-characteristics.",
+    )
+    manuscript.write_text(text, encoding="utf-8")
+    outcome = render(staging, formats=["html"], engine="embedded", project_root=ROOT)
+    source = outcome.outputs["html"].read_text(encoding="utf-8")
+    html = plain(unescape(re.sub(r"<style.*?</style>|<[^>]+>", " ", source, flags=re.S)))
+    assert "Hazard ratios are given in Table I, the characteristics in Table II." in html
+    assert "Table I. Univariate Cox" in html and "Table II. Patients" in html
+    assert html.index("Table II. Patients") < html.index("Table I. Univariate Cox")

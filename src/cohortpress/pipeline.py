@@ -274,17 +274,19 @@ def _build(
     else:
         results, floats = hit.results, hit.floats
         hit.restore(staging)
-    write_documents(
+    placement = write_documents(
         results, config, staging, floats,
         normalisations=analysed.normalisations, warnings=analysed.warnings,
         crossref=options.crossref, provenance=record, lang=options.lang, stage=stage,
-    )  # fmt: skip
+    ).placement  # fmt: skip
+    if placement.out_of_order is not None and _numbers_in_document_order(engine):
+        raise RenderError(placement.out_of_order)
     asked = cast("tuple[Format, ...]", tuple(formats))  # checked by the CLI
     documents: list[tuple[str, tuple[Format, ...]]] = [("manuscript", asked)]
     if (staging / "supplement.qmd").is_file():
         documents.append(("supplement", asked))
     documents.append(("data_report", ("html",)))
-    notes: list[str] = []
+    notes: list[str] = placement.uncited_warnings()
     with stage("render"):
         for document, document_formats in documents:
             outcome = render(
@@ -293,6 +295,14 @@ def _build(
             )  # fmt: skip
             notes += [n for n in outcome.notes if n not in notes]
     return notes, size
+
+
+def _numbers_in_document_order(engine: str) -> bool:
+    """Whether the engine that will render numbers floats in document order (Quarto does; the
+    embedded engine numbers them by first citation, as placement does)."""
+    from cohortpress.render._quarto import quarto_path
+
+    return engine == "quarto" or (engine == "auto" and quarto_path() is not None)
 
 
 def _keep_cut(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,10 +21,11 @@ if TYPE_CHECKING:
     from cohortpress.artefacts.tables import Table
     from cohortpress.config import StudyConfig
     from cohortpress.present.numbers import Numbers
+    from cohortpress.present.placement import Placement
     from cohortpress.provenance import Provenance
     from cohortpress.render import CrossrefOptions
 
-__all__ = ["FigureSize", "Floats", "draw_floats", "write_documents"]
+__all__ = ["Documents", "FigureSize", "Floats", "draw_floats", "write_documents"]
 
 GENERATED = "_generated"
 
@@ -48,6 +50,14 @@ class Floats:
     tables: tuple[Table, ...]
     specs: tuple[FigureSpec, ...]
     files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Documents:
+    """What the "documents" stage wrote, and where it placed and numbered each float."""
+
+    files: list[Path]
+    placement: Placement
 
 
 def draw_floats(
@@ -125,10 +135,11 @@ def write_documents(
     provenance: Provenance | None = None,
     lang: str = "en",
     stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
-) -> list[Path]:
-    """The "documents" stage: place the floats where the author's text shows them, then write
-    the paragraphs (in the spelling of ``lang``), the supplementary workbook, the supplement
-    and the data report."""
+) -> Documents:
+    """The "documents" stage: place the floats where the author's text shows them, write the
+    paragraphs (in the spelling of ``lang``), number the floats by their first citation in the
+    manuscript and the paragraphs, then write the supplementary workbook, the supplement and
+    the data report."""
     stage = stage or (lambda _name: contextlib.nullcontext())
     if crossref is None:
         from cohortpress.render import CrossrefOptions
@@ -144,15 +155,18 @@ def write_documents(
         from cohortpress.artefacts.text import write_paragraphs
 
         made = [Float("tbl", t.id) for t in tables] + [Float("fig", s.id) for s in specs]
-        placement = place_floats(
-            staging, made,
+        place = functools.partial(
+            place_floats, staging, made,
             titles={"tbl": crossref.tbl_title, "fig": crossref.fig_title},
             label_styles={"tbl": crossref.tbl_labels, "fig": crossref.fig_labels},
         )  # fmt: skip
+        # Which document shows each float decides how the paragraphs cite it; the numbers
+        # then follow from the citations, the paragraphs' included (see present.placement).
         paragraphs = write_paragraphs(
-            results, config, numbers, placement,
+            results, config, numbers, place(),
             normalisations=normalisations or [], warnings=warnings or [], lang=lang,
         )  # fmt: skip
+        placement = place(generated=paragraphs)
         written += [_write(generated / f"{name}.md", text) for name, text in paragraphs.items()]
         sheets = {t.id: placement.name(f"tbl-{t.id}") or t.id for t in tables}
         written.append(write_supplement(list(tables), staging / "supplementary.xlsx", sheets))
@@ -162,7 +176,7 @@ def write_documents(
         statement = data_statement(numbers, provenance) if provenance is not None else ""
         written.append(_write(generated / "data_statement.md", markdown_text(statement) + "\n"))
         written.append(write_data_report(staging, config, numbers))
-    return written
+    return Documents(written, placement)
 
 
 def _meta_yaml(numbers: Numbers) -> str:

@@ -1,7 +1,11 @@
 --[[
 crossref.lua: Quarto's cross-references for tables and figures.
 
-Floats are numbered in document order, tables and figures separately, with Quarto's crossref
+Tables and figures are numbered separately, each by the order in which the text first cites it
+(@tbl-…, @fig-…), as journals number them; floats never cited follow, in document order (the
+numbers cohortpress's placement gives the supplement and supplementary.xlsx; Quarto, which
+numbers in document order, is stopped beforehand when the two orders differ). Custom kinds
+are numbered in document order. Numbering uses Quarto's crossref
 options read from the `crossref` metadata (tbl-title, fig-title, tbl-prefix, fig-prefix,
 tbl-labels, fig-labels, title-delim, and Quarto 1.4's `custom` float kinds: key,
 reference-prefix, caption-prefix, space-before-numbering; each custom kind is numbered on its
@@ -72,13 +76,58 @@ local function format_number(n, style)
   return tostring(n)
 end
 
+local planned = {} -- tbl/fig id -> its number by first citation
+
+--- Number tables and figures by first citation, then the uncited ones in document order.
+local function plan(doc)
+  local shown, cited, is_float = { tbl = {}, fig = {} }, {}, {}
+  local function float(kind, id)
+    if (kind == "tbl" or kind == "fig") and not is_float[id] then
+      is_float[id] = kind
+      table.insert(shown[kind], id)
+    end
+  end
+  local function labelled(el)
+    float(el.identifier:match("^(%a+)%-"), el.identifier)
+  end
+  doc.blocks:walk({
+    traverse = "topdown",
+    Div = labelled,
+    Figure = labelled,
+    Table = labelled,
+    Cite = function(cite)
+      for _, citation in ipairs(cite.citations) do
+        local kind, rest = citation.id:match("^(%a+)(%-.+)$")
+        if kind then
+          table.insert(cited, kind:lower() .. rest)
+        end
+      end
+    end,
+  })
+  for kind, ids in pairs(shown) do
+    local n = 0
+    for _, id in ipairs(cited) do
+      if is_float[id] == kind and not planned[id] then
+        n = n + 1
+        planned[id] = n
+      end
+    end
+    for _, id in ipairs(ids) do
+      if not planned[id] then
+        n = n + 1
+        planned[id] = n
+      end
+    end
+  end
+end
+
 local function register(kind, id)
   if floats[id] then
     fail("the label #" .. id .. " is used by two " .. kind .. " elements")
   end
   counts[kind] = counts[kind] + 1
   local style = custom[kind] and "arabic" or option(kind .. "-labels", "arabic")
-  local number = format_number(counts[kind], style)
+  local number = format_number(custom[kind] and counts[kind] or planned[id] or counts[kind], style)
   floats[id] = { kind = kind, number = number }
   return number
 end
@@ -245,6 +294,7 @@ local resolve_references = {
 
 return {
   { Meta = read_options },
+  { Pandoc = plan },
   number_floats,
   resolve_references,
 }
