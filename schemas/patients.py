@@ -13,18 +13,10 @@ import pandas as pd  # noqa: TC002 - pandera reads the annotations at run time
 import pandera.pandas as pa
 from pandera.typing import Series  # noqa: TC002
 
-from ._rules import both_or_neither, column, not_before
+from cohortpress.vocabulary import BEST_RESPONSES as RESPONSES
+from cohortpress.vocabulary import END_REASONS, SEXES
 
-SEXES = ("Male", "Female")
-END_REASONS = (
-    "progression",
-    "adverse_event",
-    "death",
-    "patient_decision",
-    "physician_decision",
-    "other",
-)
-RESPONSES = ("CR", "PR", "SD", "PD", "NE")
+from ._rules import both_or_neither, column, not_before
 
 
 class PatientsSchema(pa.DataFrameModel):

@@ -78,7 +78,7 @@ def _term(
 ) -> CoxTerm:
     estimated = hr is not None
     return CoxTerm(
-        covariate="arm", label=f"{level} vs {reference} (ref)", level=level,
+        covariate="arm", level=level,
         reference=reference if level is not None else None,
         coef=0.5 if estimated else None, se=0.2 if estimated else None, hr=hr,
         lower=hr * 0.5 if hr else None, upper=hr * 2 if hr else None,
@@ -253,3 +253,16 @@ def _comparison(status: ComparisonStatus) -> Any:
     from cohortpress.analyse._results import ComparisonResult
 
     return ComparisonResult("Fisher's exact", None, None, status=status)
+
+
+def test_term_labels_are_made_in_the_presentation_step() -> None:
+    from dataclasses import replace
+
+    from cohortpress.present.labels import term_label
+
+    level = _term("B", 2.5)
+    continuous = replace(level, level=None, reference=None, per=10.0, unit="years")
+    assert term_label(level) == "B vs A (ref)"
+    assert term_label(continuous) == "per 10 years"
+    assert term_label(replace(continuous, unit=None, per=1000.0)) == "per 1,000 units"
+    assert term_label(replace(continuous, unit=None, per=1.0)) == "per unit"

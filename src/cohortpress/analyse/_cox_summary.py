@@ -90,7 +90,6 @@ def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxT
         return _empty_term(column, _infinite_status(column))
     return CoxTerm(
         covariate=column.covariate.name,
-        label=_label(column),
         level=column.level,
         reference=column.reference,
         coef=coef,
@@ -101,13 +100,13 @@ def _term(column: DesignColumn, fit: NewtonFit, i: int | None, z: float) -> CoxT
         p=float(2 * ndtr(-abs(coef / se))),
         per=column.covariate.per,
         covariate_label=column.covariate.label,
+        unit=column.covariate.unit,
     )
 
 
 def _empty_term(column: DesignColumn, status: TermStatus) -> CoxTerm:
     return CoxTerm(
         covariate=column.covariate.name,
-        label=_label(column),
         level=column.level,
         reference=column.reference,
         coef=None,
@@ -119,6 +118,7 @@ def _empty_term(column: DesignColumn, status: TermStatus) -> CoxTerm:
         status=status,
         per=column.covariate.per,
         covariate_label=column.covariate.label,
+        unit=column.covariate.unit,
     )
 
 
@@ -179,12 +179,3 @@ def _infinite_status(column: DesignColumn) -> TermStatus:
     if column.level is not None and column.events == 0:
         return TermStatus.NO_EVENTS_IN_LEVEL
     return TermStatus.MONOTONE
-
-
-def _label(column: DesignColumn) -> str:
-    cov = column.covariate
-    if column.level is not None:
-        return f"{column.level} vs {column.reference} (ref)"
-    if cov.unit:
-        return f"per {cov.per:g} {cov.unit}"
-    return "per unit" if cov.per == 1 else f"per {cov.per:g} units"

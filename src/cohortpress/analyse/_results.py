@@ -86,7 +86,6 @@ class CoxTerm:
     continuous covariate per ``per`` units."""
 
     covariate: str  # the covariate's name in study.yml
-    label: str  # e.g. "Poor vs favourable/intermediate (ref)" or "per 10 years"
     level: str | None
     reference: str | None
     coef: float | None
@@ -97,7 +96,8 @@ class CoxTerm:
     p: float | None  # Wald p
     status: TermStatus | None = None  # why a value is missing
     per: float = 1.0  # continuous: the coefficient is per `per` units (R: I(x / per))
-    covariate_label: str = ""  # the covariate's label in study.yml (for the status's sentence)
+    covariate_label: str = ""  # the covariate's label in study.yml
+    unit: str | None = None  # continuous: the covariate's unit (the label says "per 10 years")
 
     @property
     def z(self) -> float | None:

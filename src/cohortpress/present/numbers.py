@@ -25,6 +25,7 @@ import yaml
 from cohortpress.present import _checks
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
+from cohortpress.present.labels import term_label
 from cohortpress.present.notes import model_note
 
 if TYPE_CHECKING:
@@ -411,7 +412,8 @@ def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:
         ci = fmt.hr_ci(term.lower, term.upper)
         numbers.add(f"{sub}.ci", [term.lower, term.upper], ci, method=r_ci and f"Wald CI{r_ci}")
         numbers.add(f"{sub}.p", term.p, fmt.p_value(term.p, style), method=f"Wald{r_p}")
-        numbers.add(f"{sub}.label", term.label, term.label)
+        label = term_label(term)
+        numbers.add(f"{sub}.label", label, label)
         _checks.cox_term(numbers, sub, model, term)
 
 

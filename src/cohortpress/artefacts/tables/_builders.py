@@ -10,6 +10,7 @@ from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
+from cohortpress.present.labels import term_label
 from cohortpress.present.notes import term_note
 from cohortpress.present.numbers import collect_numbers
 
@@ -179,7 +180,8 @@ def _term_labels(univariate: tuple[CoxResult, ...], names: dict[str, str]) -> li
     for result in univariate:
         for i, term in enumerate(result.terms):
             name = names.get(term.covariate, term.covariate)
-            labels.append(f"{name}: {term.label}" if i == 0 else f"{INDENT}{term.label}")
+            label = term_label(term)
+            labels.append(f"{name}: {label}" if i == 0 else f"{INDENT}{label}")
     return labels
 
 
