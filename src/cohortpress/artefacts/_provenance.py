@@ -39,7 +39,7 @@ def _convention_text(name: str, value: str | float | int | None) -> str:
         return "none"
     if name == "conf_level" and isinstance(value, float):
         return fmt.level(value)
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return fmt.plain(value) if isinstance(value, float) else str(value)
 
 
 def data_statement(numbers: Numbers, record: Provenance) -> str:

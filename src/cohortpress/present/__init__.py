@@ -23,6 +23,7 @@ Result types (the contract):
 - ``format`` — how a single value prints (:mod:`cohortpress.present.format`): CI labels from
   the confidence level, decimals, p-value styles, percentages, ranges, times, "NR"/"NE".
 - ``notes`` — the sentences that say why a result has no number, from analyse's status codes.
+- ``labels`` — the labels of results: a Cox term's "B vs A (ref)", "per 10 years".
 - ``suppress`` — the small-cell rule: which counts print as "<k" and which are withheld.
 - ``escape`` — text from a workbook or study.yml made literal for each output format.
 - ``spelling`` — cohortpress's own words in US or UK spelling per ``lang``.
@@ -33,7 +34,7 @@ print it from a template as ``{{ r.<key> }}`` or in a table from the same entry.
 ``docs/presentation.md``.
 """
 
-from cohortpress.present import format, notes, suppress
+from cohortpress.present import format, labels, notes, suppress
 from cohortpress.present.escape import MATPLOTLIB_LITERAL_TEXT, markdown_text, markdown_tree
 from cohortpress.present.numbers import Number, Numbers, collect_numbers, label_keys
 from cohortpress.present.placement import Float, Placed, Placement, place_floats
@@ -48,6 +49,7 @@ __all__ = [
     "collect_numbers",
     "format",
     "label_keys",
+    "labels",
     "markdown_text",
     "markdown_tree",
     "notes",

@@ -20,6 +20,7 @@ from cohortpress.artefacts.figures._theme import (
     RESPONSE_COLOURS,
     theme_manuscript,
 )
+from cohortpress.present import format as fmt
 from cohortpress.present.suppress import single
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ def _axes(ax: Axes, bars: pd.DataFrame, n: int, thresholds: tuple[float, ...]) -
 
 def _signed(values: list[float]) -> list[str]:
     """Tick labels with a typographic minus sign, as journals print them."""
-    return [f"{v:g}".replace("-", "\u2212") for v in values]
+    return [fmt.plain(v) for v in values]
 
 
 def _change_breaks(bars: pd.DataFrame, thresholds: tuple[float, ...]) -> list[float]:
