@@ -34,10 +34,25 @@ print it from a template as ``{{ r.<key> }}`` or in a table from the same entry.
 ``docs/presentation.md``.
 """
 
-from cohortpress.present import format, labels, notes, suppress
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from cohortpress.present.escape import MATPLOTLIB_LITERAL_TEXT, markdown_text, markdown_tree
-from cohortpress.present.numbers import Number, Numbers, collect_numbers, label_keys
-from cohortpress.present.placement import Float, Placed, Placement, place_floats
+
+if TYPE_CHECKING:
+    from cohortpress.present import format, labels, notes, suppress
+    from cohortpress.present.numbers import Number, Numbers, collect_numbers, label_keys
+    from cohortpress.present.placement import Float, Placed, Placement, place_floats
+
+# Loaded on first use: escaping is needed from intake to rendering, the rest (which reads the
+# analysis results) only after the analysis, so importing the escaping stays cheap.
+_LAZY = {
+    **dict.fromkeys(("Number", "Numbers", "collect_numbers", "label_keys"), "numbers"),
+    **dict.fromkeys(("Float", "Placed", "Placement", "place_floats"), "placement"),
+}
+_MODULES = ("format", "labels", "notes", "suppress")
 
 __all__ = [
     "MATPLOTLIB_LITERAL_TEXT",
@@ -56,3 +71,11 @@ __all__ = [
     "place_floats",
     "suppress",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
