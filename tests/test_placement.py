@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cohortpress.present.placement import Float, format_number, place_floats
+from cohortpress.present.placement import Float, Placement, format_number, place_floats
 
 MADE = [Float("tbl", "characteristics"), Float("tbl", "cox"), Float("tbl", "comparison"),
         Float("fig", "survival"), Float("fig", "os-by")]  # fmt: skip
@@ -74,7 +74,13 @@ def test_label_styles_match_quartos(n: int, style: str, shown: str) -> None:
     assert format_number(n, style) == shown
 
 
-def _numbers(placement) -> dict[str, str | None]:
+def _cited(tmp_path: Path, text: str, generated: dict[str, str] | None = None) -> Placement:
+    """Placement once the generated paragraphs are written (their citations counted)."""
+    study = _study(tmp_path, text)
+    return place_floats(study, MADE, titles=TITLES, label_styles=ROMAN, generated=generated or {})
+
+
+def _numbers(placement: Placement) -> dict[str, str | None]:
     return {f.label: placement.name(f.label) for f in MADE}
 
 
@@ -88,9 +94,7 @@ def test_floats_are_numbered_by_first_citation(tmp_path: Path) -> None:
         + _include("table-characteristics")
         + _include("table-cox")
     )
-    placement = place_floats(
-        _study(tmp_path, text), MADE, titles=TITLES, label_styles=ROMAN, generated={}
-    )
+    placement = _cited(tmp_path, text)
     assert placement.name("tbl-cox") == "Table I"
     assert placement.name("tbl-characteristics") == "Table II"
     assert placement.uncited == ()
@@ -115,9 +119,7 @@ def test_generated_paragraphs_cite_where_they_are_included(tmp_path: Path) -> No
         + _include("table-cox")
     )
     generated = {"results_efficacy": "Survival is shown in @fig-survival (see also \\@fig-os-by)."}
-    placement = place_floats(
-        _study(tmp_path, text), MADE, titles=TITLES, label_styles=ROMAN, generated=generated
-    )
+    placement = _cited(tmp_path, text, generated)
     assert _numbers(placement) == {
         "tbl-characteristics": "Table II",
         "tbl-cox": "Table I",
@@ -139,9 +141,7 @@ def test_citations_in_code_comments_and_front_matter_do_not_count(tmp_path: Path
         + _include("table-cox")
         + _include("table-characteristics")
     )
-    placement = place_floats(
-        _study(tmp_path, text), MADE, titles=TITLES, label_styles=ROMAN, generated={}
-    )
+    placement = _cited(tmp_path, text)
     assert placement.name("tbl-characteristics") == "Table I"
     assert placement.name("tbl-cox") == "Table II"
     assert placement.out_of_order is not None
@@ -155,8 +155,6 @@ def test_citations_in_document_order_agree_with_quarto(tmp_path: Path) -> None:
         + _include("figure-survival")
         + _include("table-cox")
     )
-    placement = place_floats(
-        _study(tmp_path, text), MADE, titles=TITLES, label_styles=ROMAN, generated={}
-    )
+    placement = _cited(tmp_path, text)
     assert placement.out_of_order is None and placement.uncited == ()
     assert placement.name("tbl-cox") == "Table II"
