@@ -124,7 +124,7 @@ def test_km_by_group_and_logrank_equal_in_memory(client, cohort, group) -> None:
         same_estimate(curve, km_estimate(rows["os_time"], rows["os_event"], label=str(level)))
     got = counts.logrank()
     want = logrank_test(patients["os_time"], patients["os_event"], values)
-    for field in ("groups", "observed", "expected", "chisq", "df", "p", "note", "n", "variance"):
+    for field in ("groups", "observed", "expected", "chisq", "df", "p", "status", "n", "variance"):
         assert getattr(got, field) == getattr(want, field), field
     assert got.df == len(levels) - 1
 

@@ -63,7 +63,7 @@ def test_logrank_from_split_counts_is_bit_identical(rows) -> None:
     from_counts = logrank_from_counts([str(g) for g in groups], counts["n_event"],
                                       counts["n_censor"])  # fmt: skip
     direct = logrank_test([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
-    for field in ("groups", "observed", "expected", "chisq", "df", "p", "note", "n", "variance"):
+    for field in ("groups", "observed", "expected", "chisq", "df", "p", "status", "n", "variance"):
         assert getattr(from_counts, field) == getattr(direct, field), field
 
 
