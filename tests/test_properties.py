@@ -95,7 +95,10 @@ def check_outputs(study: Study, out: Path) -> None:
         assert screened == len(study.patients)
         assert screened == excluded + included
     assert results["n"]["value"] == included
-    header = pd.read_excel(out / "supplementary.xlsx", sheet_name="Table I", header=None).iloc[0]
+    # The characteristics table is the workbook's first sheet; its name is the number the
+    # manuscript gives it by first citation (not always "Table I": the Methods may cite the
+    # comparison table first).
+    header = pd.read_excel(out / "supplementary.xlsx", sheet_name=0, header=None).iloc[0]
     counts = [
         int(m.replace(",", "")) for m in re.findall(r"n=([\d,]+)", " ".join(map(str, header)))
     ]
