@@ -81,19 +81,19 @@ def _section(width: int = 11906, height: int = 16838, margin: int = 1417) -> ET.
     return section
 
 
-def test_a_table_turns_only_when_its_cells_do_not_fit_on_one_line() -> None:
-    narrow = [Column(3000, 900, MARGINS), Column(1200, 600, MARGINS)]
+def test_a_turned_table_takes_the_landscape_width() -> None:
+    """Whether a table turns is decided before pandoc (render/_landscape.py); the DOCX plan
+    follows it."""
     wide = [Column(3000, 900, MARGINS)] + [Column(1200, 600, MARGINS)] * 8
-    assert not plan_widths(narrow, _section(), 18, can_turn=True).landscape
-    turned = plan_widths(wide, _section(), 18, can_turn=True)
+    turned = plan_widths(wide, _section(), 18, turn=True)
     assert turned.landscape and sum(turned.widths) == 16838 - 2 * 1417
-    kept = plan_widths(wide, _section(), 18, can_turn=False)
+    kept = plan_widths(wide, _section(), 18, turn=False)
     assert not kept.landscape and sum(kept.widths) == 11906 - 2 * 1417
 
 
 def test_smaller_type_when_even_landscape_is_too_narrow() -> None:
     crowded = [Column(3000, 2000, MARGINS)] + [Column(1200, 1200, MARGINS)] * 10
-    plan = plan_widths(crowded, _section(), 18, can_turn=True)
+    plan = plan_widths(crowded, _section(), 18, turn=True)
     assert plan.landscape and plan.size is not None and plan.size < 18
     assert sum(plan.widths) == 16838 - 2 * 1417
 
@@ -101,7 +101,7 @@ def test_smaller_type_when_even_landscape_is_too_narrow() -> None:
 def test_a_table_too_wide_for_any_page_keeps_its_words_whole() -> None:
     """At 7 pt and still too wide: wider than the text, but no word is split."""
     crowded = [Column(3000, 2000, MARGINS)] + [Column(1500, 1500, MARGINS)] * 10
-    plan = plan_widths(crowded, _section(), 18, can_turn=True)
+    plan = plan_widths(crowded, _section(), 18, turn=True)
     assert plan.size == 14
     pairs = zip(plan.widths, crowded, strict=True)
     assert all(w >= c.need(14 / 18, wrapped=True) - 1 for w, c in pairs)
@@ -156,15 +156,21 @@ def test_html_numeric_column_labels_do_not_wrap(wide: dict[str, Path]) -> None:
     assert ".gt_table td.gt_row.gt_center" in selectors
 
 
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
 def _pages_with(pdf: Path, text: str) -> list[tuple[bool, str]]:
-    """(landscape, page text) of each page whose text holds ``text``."""
+    """(sideways, page text) of each page whose text holds ``text``; sideways: a landscape
+    page, or ``text`` set rotated by a quarter turn on a portrait one."""
     pages = []
     for page in PdfReader(pdf).pages:
-        content = re.sub(r"\s+", " ", page.extract_text())
+        content = _flat(page.extract_text())
         if text in content:
             box = page.mediabox
             turned = (float(box.width) > float(box.height)) != (page.rotation % 180 == 90)
-            pages.append((turned, content))
+            rotated = text in _flat(page.extract_text(orientations=(90, 270)))
+            pages.append((turned or rotated, content))
     return pages
 
 
@@ -175,8 +181,15 @@ def test_pdf_wide_table_on_a_landscape_page_with_caption_and_notes(wide: dict[st
     assert re.search(r"Table\s+\w+\. wide table\.", text)
 
 
+def test_pdf_wide_table_is_a_float_page_the_text_runs_around(wide: dict[str, Path]) -> None:
+    """The turned table is rotated on a page of its own: no line of the text is on it."""
+    [(_landscape, text)] = _pages_with(wide["pdf"], "wide table.")
+    assert "Text after." not in text and "Tumour response" not in text
+
+
 def test_pdf_table_inside_a_div_stays_portrait(wide: dict[str, Path]) -> None:
-    """Typst allows no page inside a container: the nested table is set in smaller type."""
+    """Only a table float at the top level is marked to turn (render/_landscape.py): the
+    nested one is set upright in smaller type, in the PDF as in the DOCX."""
     [(landscape, _text)] = _pages_with(wide["pdf"], "nested table.")
     assert not landscape
 
@@ -230,7 +243,7 @@ def _landscape(section: ET.Element) -> bool:
 def test_docx_wide_table_in_a_landscape_section(wide: dict[str, Path]) -> None:
     turned = {caption for _table, section, caption in _tables(wide["docx"]) if _landscape(section)}
     assert any(caption.endswith("wide table.") for caption in turned)
-    assert any(caption.endswith("nested table.") for caption in turned)  # Word has no containers
+    assert not any(caption.endswith("nested table.") for caption in turned)  # as in the PDF
     portrait = [
         caption for _t, section, caption in _tables(wide["docx"]) if not _landscape(section)
     ]
@@ -262,6 +275,9 @@ def _check_docx_widths(path: Path) -> None:
                     for paragraph in cell.iter(_w("p")):
                         style = paragraph.find(f"{_w('pPr')}/{_w('pStyle')}")
                         size = sizes.get(style.get(_w("val"), "") if style is not None else "", 9)
+                        run_size = paragraph.find(f"{_w('r')}/{_w('rPr')}/{_w('sz')}")
+                        if run_size is not None:  # the type made smaller to fit
+                            size = int(run_size.get(_w("val"), "18")) / 2
                         text = "".join(t.text or "" for t in paragraph.iter(_w("t")))
                         for word in text.split(" "):
                             need = text_width(word, size) * 20 + MARGINS
