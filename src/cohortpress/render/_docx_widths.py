@@ -223,8 +223,15 @@ def measure_columns(table: ET.Element, fonts: dict[str, Font], margin: float) ->
 
 
 def _text_size(table: ET.Element, fonts: dict[str, Font]) -> int:
-    """The largest type size (half-points) of the table's paragraphs."""
-    sizes = [_paragraph_font(p, fonts).size for p in table.iter(_w("p"))]
+    """The largest type size (half-points) of the table's cell paragraphs (those in the table
+    styles: another paragraph, such as an empty one in Normal, would make a smaller type
+    larger than the table's own)."""
+    sizes = [
+        _paragraph_font(p, fonts).size
+        for p in table.iter(_w("p"))
+        if (style := p.find(f"{_w('pPr')}/{_w('pStyle')}")) is not None
+        and style.get(_w("val")) in TABLE_STYLES
+    ]
     return max(sizes, default=18)
 
 
