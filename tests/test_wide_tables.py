@@ -334,3 +334,66 @@ def test_example_docx_column_widths(studies: dict[str, Path], study: str) -> Non
     assert turned == (["Table\u00a0II. Univariate and multivariate Cox regression analyses of "
                        "factors associated with progression-free survival and overall survival."]
                       if study == "renal" else [])  # fmt: skip
+
+
+# --- one landscape decision for every format -------------------------------------------------
+
+
+def _typst_turned(typ: str) -> set[str]:
+    """Labels of the tables the Typst source sets sideways."""
+    turned = set()
+    for start in re.finditer(r"#cp-table\((?P<args>[^\n]*)", typ):
+        label = re.compile(r"\]\s*<(tbl-[\w-]+)>").search(typ, start.end())
+        if label is not None and start["args"].startswith("landscape: true"):
+            turned.add(label[1])
+    return turned
+
+
+def _docx_turned(path: Path) -> set[str]:
+    """Bookmarks (pandoc writes the float's identifier) of the tables in landscape sections."""
+    turned = set()
+    for section, blocks in _sections(_document(path)):
+        if _landscape(section):
+            turned |= {
+                name
+                for b in blocks
+                if b.tag == _w("bookmarkStart")
+                and (name := b.get(_w("name"), "")).startswith("tbl-")
+            }
+    return turned
+
+
+def test_pdf_and_docx_turn_the_same_tables(wide: dict[str, Path]) -> None:
+    """The decision is made once (render/_landscape.py, a class on the float's div); the
+    Typst source and the DOCX sections follow it."""
+    from cohortpress.render._landscape import landscape_tables
+
+    build = wide["pdf"].parent / "_render"
+    decided = landscape_tables((build / "manuscript.md").read_text(encoding="utf-8"))
+    typ = (build / "manuscript.typ").read_text(encoding="utf-8")
+    assert "tbl-wide" in decided and "tbl-nested" not in decided  # nested: not at the top
+    assert _typst_turned(typ) == decided
+    assert _docx_turned(wide["docx"]) == decided
+
+
+def test_floats_stand_between_paragraphs_in_the_typst_source(wide: dict[str, Path]) -> None:
+    """Every table and figure is a block of its own, never inside a paragraph; floats go to
+    the top of a page only."""
+    typ = (wide["pdf"].parent / "_render" / "manuscript.typ").read_text(encoding="utf-8")
+    body = typ[typ.index("// Title block.") :]
+    lines = body.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith(("#cp-table(", "#figure("))]
+    assert starts
+    # before a float: a blank line, another float's label, or the opening of a container
+    assert all(re.fullmatch(r"\s*|.*<[\w-]+>\s*|.*\[\s*", lines[i - 1]) for i in starts)
+    assert "placement: top" in typ and "place(auto" not in typ
+
+
+@pytest.mark.slow
+def test_renal_turns_the_cox_table_in_both_formats(studies: dict[str, Path]) -> None:
+    turned = _docx_turned(studies["renal"] / "manuscript.docx")
+    assert turned == {"tbl-cox"}
+    [(sideways, _text)] = _pages_with(
+        studies["renal"] / "manuscript.pdf", "Univariate and multivariate Cox"
+    )
+    assert sideways
