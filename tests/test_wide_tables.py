@@ -397,3 +397,28 @@ def test_renal_turns_the_cox_table_in_both_formats(studies: dict[str, Path]) -> 
         studies["renal"] / "manuscript.pdf", "Univariate and multivariate Cox"
     )
     assert sideways
+
+
+def test_docx_figures_and_short_tables_stay_whole(wide: dict[str, Path]) -> None:
+    """Each figure leaves room for its caption on the page; each short table float has
+    every row but the last kept with the next, so Word moves it whole."""
+    from cohortpress.render._docx_pages import SHARE, SHORT_TABLE, text_height
+
+    document = _document(wide["docx"])
+    body = document.find(_w("body"))
+    assert body is not None
+    section = body.find(_w("sectPr"))
+    assert section is not None
+    height = text_height(section)
+    assert height is not None
+    extents = document.iter(
+        "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
+    )
+    heights = [int(e.get("cy", "0")) for e in extents]
+    assert heights and max(heights) <= SHARE * height * 635 + 1
+    for table, _section, caption in _tables(wide["docx"]):
+        rows = table.findall(_w("tr"))
+        if len(rows) <= SHORT_TABLE:
+            for row in rows[:-1]:
+                for paragraph in row.iter(_w("p")):
+                    assert paragraph.find(f"{_w('pPr')}/{_w('keepNext')}") is not None, caption

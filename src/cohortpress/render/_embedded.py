@@ -18,6 +18,7 @@ from cohortpress.render._bibliography import missing_citations
 from cohortpress.render._confine import staged_files
 from cohortpress.render._document import prepare_document
 from cohortpress.render._docx_header import fill_running_title
+from cohortpress.render._docx_pages import keep_floats_whole
 from cohortpress.render._docx_rules import apply_booktabs_rules
 from cohortpress.render._docx_widths import set_table_widths
 from cohortpress.render._landscape import landscape_tables, mark_landscape
@@ -150,6 +151,7 @@ def _write_docx(
     warnings = run_pandoc([*args, f"--output={stem}.docx"], cwd=staging, env=env)
     apply_booktabs_rules(staging / f"{stem}.docx")
     set_table_widths(staging / f"{stem}.docx", turned)
+    keep_floats_whole(staging / f"{stem}.docx")
     fill_running_title(staging / f"{stem}.docx")
     return staging / f"{stem}.docx", warnings
 
