@@ -3,8 +3,9 @@
 The PDF (typst.lua and the Typst template) and the DOCX (``_docx_widths``) used to decide each
 by its own measure, so a table could turn in one and not in the other. Here the decision is
 made on the Markdown before pandoc runs: a table float (a ``::: {#tbl-…}`` div) at the top level
-of the document whose table does not fit the portrait text width with every cell on one line
-gets the class ``landscape`` (Quarto's class for a landscape page). crossref.lua keeps it on
+of the document (``#tbl-…``, or a custom float kind's such as the supplement's ``#supptbl-…``)
+whose HTML table does not fit the portrait text width with every cell on one line gets the
+class ``landscape`` (Quarto's class for a landscape page). crossref.lua keeps it on
 the float, typst.lua sets such a table on a page of its own, rotated, and the DOCX gets a
 landscape section for it. An author may write ``.landscape`` on a table div to turn it anyway.
 
@@ -37,8 +38,9 @@ PORTRAIT_TEXT_PT = 9072 / 20
 
 _FENCE = re.compile(r"^(?P<colons>:{3,})\s*(?P<rest>.*?)\s*$")
 _CODE = re.compile(r"^\s*(```|~~~)")
-_TABLE_DIV = re.compile(r"^\{(?P<attrs>[^}]*#tbl-[^}]*)\}$")
-_ID = re.compile(r"#(?P<id>tbl-[\w:.-]+)")
+# A float's div: its identifier names the kind, "tbl-" or a custom kind's ("supptbl-").
+_TABLE_DIV = re.compile(r"^\{(?P<attrs>[^}]*#[A-Za-z]+-[^}]*)\}$")
+_ID = re.compile(r"#(?P<id>[A-Za-z]+-[\w:.-]+)")
 
 
 def mark_landscape(markdown: str) -> str:
@@ -57,7 +59,7 @@ def mark_landscape(markdown: str) -> str:
 
 
 def landscape_tables(markdown: str) -> frozenset[str]:
-    """The identifiers of the table floats marked ``landscape`` at the top level."""
+    """The identifiers of the floats marked ``landscape`` at the top level."""
     found = set()
     lines = markdown.split("\n")
     for start, _end in _top_level_table_divs(lines):
@@ -74,7 +76,7 @@ def _has_class(attrs: str, name: str) -> bool:
 
 
 def _top_level_table_divs(lines: list[str]) -> Iterator[tuple[int, int]]:
-    """(opening line, closing line) of each fenced div at depth 0 that names a #tbl- id;
+    """(opening line, closing line) of each fenced div at depth 0 with a float's identifier;
     code blocks (raw HTML among them) are skipped."""
     depth, in_code, opened = 0, False, None
     for i, line in enumerate(lines):
