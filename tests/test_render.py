@@ -130,7 +130,7 @@ def test_html_is_self_contained(rendered: cohortpress.render.RenderOutcome) -> N
 
 def test_html_keeps_great_tables_html(rendered: cohortpress.render.RenderOutcome) -> None:
     html = rendered.outputs["html"].read_text(encoding="utf-8")
-    floats = re.findall(r'<div id="(tbl-[\w-]+)" class="cp-float cp-tbl">', html)
+    floats = re.findall(r'<div id="(tbl-[\w-]+)" class="cp-float cp-tbl(?: landscape)?">', html)
     assert floats == ["tbl-characteristics", "tbl-cox"]
     assert html.count('<table class="gt_table"') == 2
     assert "#table2 .gt_col_heading" in html  # great_tables' own CSS, kept

@@ -81,19 +81,19 @@ def _section(width: int = 11906, height: int = 16838, margin: int = 1417) -> ET.
     return section
 
 
-def test_a_table_turns_only_when_its_cells_do_not_fit_on_one_line() -> None:
-    narrow = [Column(3000, 900, MARGINS), Column(1200, 600, MARGINS)]
+def test_a_turned_table_takes_the_landscape_width() -> None:
+    """Whether a table turns is decided before pandoc (render/_landscape.py); the DOCX plan
+    follows it."""
     wide = [Column(3000, 900, MARGINS)] + [Column(1200, 600, MARGINS)] * 8
-    assert not plan_widths(narrow, _section(), 18, can_turn=True).landscape
-    turned = plan_widths(wide, _section(), 18, can_turn=True)
+    turned = plan_widths(wide, _section(), 18, turn=True)
     assert turned.landscape and sum(turned.widths) == 16838 - 2 * 1417
-    kept = plan_widths(wide, _section(), 18, can_turn=False)
+    kept = plan_widths(wide, _section(), 18, turn=False)
     assert not kept.landscape and sum(kept.widths) == 11906 - 2 * 1417
 
 
 def test_smaller_type_when_even_landscape_is_too_narrow() -> None:
     crowded = [Column(3000, 2000, MARGINS)] + [Column(1200, 1200, MARGINS)] * 10
-    plan = plan_widths(crowded, _section(), 18, can_turn=True)
+    plan = plan_widths(crowded, _section(), 18, turn=True)
     assert plan.landscape and plan.size is not None and plan.size < 18
     assert sum(plan.widths) == 16838 - 2 * 1417
 
@@ -101,7 +101,7 @@ def test_smaller_type_when_even_landscape_is_too_narrow() -> None:
 def test_a_table_too_wide_for_any_page_keeps_its_words_whole() -> None:
     """At 7 pt and still too wide: wider than the text, but no word is split."""
     crowded = [Column(3000, 2000, MARGINS)] + [Column(1500, 1500, MARGINS)] * 10
-    plan = plan_widths(crowded, _section(), 18, can_turn=True)
+    plan = plan_widths(crowded, _section(), 18, turn=True)
     assert plan.size == 14
     pairs = zip(plan.widths, crowded, strict=True)
     assert all(w >= c.need(14 / 18, wrapped=True) - 1 for w, c in pairs)
@@ -156,15 +156,21 @@ def test_html_numeric_column_labels_do_not_wrap(wide: dict[str, Path]) -> None:
     assert ".gt_table td.gt_row.gt_center" in selectors
 
 
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
 def _pages_with(pdf: Path, text: str) -> list[tuple[bool, str]]:
-    """(landscape, page text) of each page whose text holds ``text``."""
+    """(sideways, page text) of each page whose text holds ``text``; sideways: a landscape
+    page, or ``text`` set rotated by a quarter turn on a portrait one."""
     pages = []
     for page in PdfReader(pdf).pages:
-        content = re.sub(r"\s+", " ", page.extract_text())
+        content = _flat(page.extract_text())
         if text in content:
             box = page.mediabox
             turned = (float(box.width) > float(box.height)) != (page.rotation % 180 == 90)
-            pages.append((turned, content))
+            rotated = text in _flat(page.extract_text(orientations=(90, 270)))
+            pages.append((turned or rotated, content))
     return pages
 
 
@@ -175,8 +181,15 @@ def test_pdf_wide_table_on_a_landscape_page_with_caption_and_notes(wide: dict[st
     assert re.search(r"Table\s+\w+\. wide table\.", text)
 
 
+def test_pdf_wide_table_is_a_float_page_the_text_runs_around(wide: dict[str, Path]) -> None:
+    """The turned table is rotated on a page of its own: no line of the text is on it."""
+    [(_landscape, text)] = _pages_with(wide["pdf"], "wide table.")
+    assert "Text after." not in text and "Tumour response" not in text
+
+
 def test_pdf_table_inside_a_div_stays_portrait(wide: dict[str, Path]) -> None:
-    """Typst allows no page inside a container: the nested table is set in smaller type."""
+    """Only a table float at the top level is marked to turn (render/_landscape.py): the
+    nested one is set upright in smaller type, in the PDF as in the DOCX."""
     [(landscape, _text)] = _pages_with(wide["pdf"], "nested table.")
     assert not landscape
 
@@ -230,7 +243,7 @@ def _landscape(section: ET.Element) -> bool:
 def test_docx_wide_table_in_a_landscape_section(wide: dict[str, Path]) -> None:
     turned = {caption for _table, section, caption in _tables(wide["docx"]) if _landscape(section)}
     assert any(caption.endswith("wide table.") for caption in turned)
-    assert any(caption.endswith("nested table.") for caption in turned)  # Word has no containers
+    assert not any(caption.endswith("nested table.") for caption in turned)  # as in the PDF
     portrait = [
         caption for _t, section, caption in _tables(wide["docx"]) if not _landscape(section)
     ]
@@ -262,6 +275,9 @@ def _check_docx_widths(path: Path) -> None:
                     for paragraph in cell.iter(_w("p")):
                         style = paragraph.find(f"{_w('pPr')}/{_w('pStyle')}")
                         size = sizes.get(style.get(_w("val"), "") if style is not None else "", 9)
+                        run_size = paragraph.find(f"{_w('r')}/{_w('rPr')}/{_w('sz')}")
+                        if run_size is not None:  # the type made smaller to fit
+                            size = int(run_size.get(_w("val"), "18")) / 2
                         text = "".join(t.text or "" for t in paragraph.iter(_w("t")))
                         for word in text.split(" "):
                             need = text_width(word, size) * 20 + MARGINS
@@ -318,3 +334,91 @@ def test_example_docx_column_widths(studies: dict[str, Path], study: str) -> Non
     assert turned == (["Table\u00a0II. Univariate and multivariate Cox regression analyses of "
                        "factors associated with progression-free survival and overall survival."]
                       if study == "renal" else [])  # fmt: skip
+
+
+# --- one landscape decision for every format -------------------------------------------------
+
+
+def _typst_turned(typ: str) -> set[str]:
+    """Labels of the tables the Typst source sets sideways."""
+    turned = set()
+    for start in re.finditer(r"#cp-table\((?P<args>[^\n]*)", typ):
+        label = re.compile(r"\]\s*<(tbl-[\w-]+)>").search(typ, start.end())
+        if label is not None and start["args"].startswith("landscape: true"):
+            turned.add(label[1])
+    return turned
+
+
+def _docx_turned(path: Path) -> set[str]:
+    """Bookmarks (pandoc writes the float's identifier) of the tables in landscape sections."""
+    turned = set()
+    for section, blocks in _sections(_document(path)):
+        if _landscape(section):
+            turned |= {
+                name
+                for b in blocks
+                if b.tag == _w("bookmarkStart")
+                and (name := b.get(_w("name"), "")).startswith("tbl-")
+            }
+    return turned
+
+
+def test_pdf_and_docx_turn_the_same_tables(wide: dict[str, Path]) -> None:
+    """The decision is made once (render/_landscape.py, a class on the float's div); the
+    Typst source and the DOCX sections follow it."""
+    from cohortpress.render._landscape import landscape_tables
+
+    build = wide["pdf"].parent / "_render"
+    decided = landscape_tables((build / "manuscript.md").read_text(encoding="utf-8"))
+    typ = (build / "manuscript.typ").read_text(encoding="utf-8")
+    assert "tbl-wide" in decided and "tbl-nested" not in decided  # nested: not at the top
+    assert _typst_turned(typ) == decided
+    assert _docx_turned(wide["docx"]) == decided
+
+
+def test_floats_stand_between_paragraphs_in_the_typst_source(wide: dict[str, Path]) -> None:
+    """Every table and figure is a block of its own, never inside a paragraph; floats go to
+    the top of a page only."""
+    typ = (wide["pdf"].parent / "_render" / "manuscript.typ").read_text(encoding="utf-8")
+    body = typ[typ.index("// Title block.") :]
+    lines = body.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith(("#cp-table(", "#figure("))]
+    assert starts
+    # before a float: a blank line, another float's label, or the opening of a container
+    assert all(re.fullmatch(r"\s*|.*<[\w-]+>\s*|.*\[\s*", lines[i - 1]) for i in starts)
+    assert "placement: top" in typ and "place(auto" not in typ
+
+
+@pytest.mark.slow
+def test_renal_turns_the_cox_table_in_both_formats(studies: dict[str, Path]) -> None:
+    turned = _docx_turned(studies["renal"] / "manuscript.docx")
+    assert turned == {"tbl-cox"}
+    [(sideways, _text)] = _pages_with(
+        studies["renal"] / "manuscript.pdf", "Univariate and multivariate Cox"
+    )
+    assert sideways
+
+
+def test_docx_figures_and_short_tables_stay_whole(wide: dict[str, Path]) -> None:
+    """Each figure leaves room for its caption on the page; each short table float has
+    every row but the last kept with the next, so Word moves it whole."""
+    from cohortpress.render._docx_pages import SHARE, SHORT_TABLE, text_height
+
+    document = _document(wide["docx"])
+    body = document.find(_w("body"))
+    assert body is not None
+    section = body.find(_w("sectPr"))
+    assert section is not None
+    height = text_height(section)
+    assert height is not None
+    extents = document.iter(
+        "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
+    )
+    heights = [int(e.get("cy", "0")) for e in extents]
+    assert heights and max(heights) <= SHARE * height * 635 + 1
+    for table, _section, caption in _tables(wide["docx"]):
+        rows = table.findall(_w("tr"))
+        if len(rows) <= SHORT_TABLE:
+            for row in rows[:-1]:
+                for paragraph in row.iter(_w("p")):
+                    assert paragraph.find(f"{_w('pPr')}/{_w('keepNext')}") is not None, caption

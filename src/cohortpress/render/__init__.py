@@ -22,6 +22,7 @@ from cohortpress.render._options import (
     load_quarto_config,
     read_render_options,
 )
+from cohortpress.render._placeholders import SUBMISSION, placeholder_notes
 from cohortpress.render._quarto import quarto_path, render_quarto
 from cohortpress.render._staging import stage_project
 
@@ -88,12 +89,13 @@ def render(
     stage_project(staging, root, profile)
     check_sources(staging, project, f"{document}.qmd")
     project = stage_citations(staging, project, root, f"{document}.qmd")
+    left = placeholder_notes(staging, document) if profile == SUBMISSION else []
     if chosen == "quarto":
         output_dir = read_render_options(root, profile).output_dir
         outputs = render_quarto(staging, formats, output_dir, document, profile)
-        return RenderOutcome("quarto", outputs)
+        return RenderOutcome("quarto", outputs, tuple(left))
     outputs, notes = render_embedded(staging, formats, project, root, document)
-    return RenderOutcome("embedded", outputs, tuple(notes))
+    return RenderOutcome("embedded", outputs, tuple(left + notes))
 
 
 def _check(formats: Sequence[str], engine: str) -> str:

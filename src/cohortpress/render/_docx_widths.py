@@ -7,9 +7,9 @@ column widths that add up to the text width: the stub column (the first) as wide
 need, the other columns equal when that fits, each at least as wide as its longest word.
 
 Widths are estimated from font metrics (``_font_metrics``) at the sizes of the cells' paragraph
-styles, plus the table style's cell margins. The width test is the PDF's: a table whose cells
-do not all fit on one line within the portrait text width is set in a landscape section of its
-own (caption, table and notes), when it is a block of the document's body. If even there a
+styles, plus the table style's cell margins. Which tables turn is not decided here but once for
+every format (``_landscape``): a table float marked ``landscape`` that is a block of the
+document's body is set in a landscape section of its own (caption, table and notes). If a
 column would be narrower than its longest word, the table's type is made smaller, down to 7 pt;
 words are never split.
 """
@@ -72,12 +72,13 @@ class Plan:
     landscape: bool = False
 
 
-def set_table_widths(docx: Path) -> None:
-    """Rewrite ``word/document.xml`` of ``docx`` in place: widths for every table float."""
-    edit_document(docx, _fit_tables)
+def set_table_widths(docx: Path, turned: frozenset[str] = frozenset()) -> None:
+    """Rewrite ``word/document.xml`` of ``docx`` in place: widths for every table float, and a
+    landscape section for each of ``turned`` (the identifiers ``_landscape`` marked)."""
+    edit_document(docx, lambda root, parts: _fit_tables(root, parts, turned))
 
 
-def _fit_tables(root: ET.Element, parts: Mapping[str, bytes]) -> bool:
+def _fit_tables(root: ET.Element, parts: Mapping[str, bytes], turned_ids: frozenset[str]) -> bool:
     styles = parts[_STYLES]
     body = root.find(_w("body"))
     section = body.find(_w("sectPr")) if body is not None else None
@@ -89,8 +90,10 @@ def _fit_tables(root: ET.Element, parts: Mapping[str, bytes]) -> bool:
         columns = measure_columns(table, fonts, margin)
         if not columns:
             continue
-        can_turn = any(child is table for child in body)
-        plan = plan_widths(columns, section, _text_size(table, fonts), can_turn=can_turn)
+        turn = any(child is table for child in body) and bool(
+            float_ids(list(body), table) & turned_ids
+        )
+        plan = plan_widths(columns, section, _text_size(table, fonts), turn=turn)
         write_widths(table, plan.widths)
         if plan.size is not None:
             set_type_size(table, plan.size)
@@ -220,8 +223,15 @@ def measure_columns(table: ET.Element, fonts: dict[str, Font], margin: float) ->
 
 
 def _text_size(table: ET.Element, fonts: dict[str, Font]) -> int:
-    """The largest type size (half-points) of the table's paragraphs."""
-    sizes = [_paragraph_font(p, fonts).size for p in table.iter(_w("p"))]
+    """The largest type size (half-points) of the table's cell paragraphs (those in the table
+    styles: another paragraph, such as an empty one in Normal, would make a smaller type
+    larger than the table's own)."""
+    sizes = [
+        _paragraph_font(p, fonts).size
+        for p in table.iter(_w("p"))
+        if (style := p.find(f"{_w('pPr')}/{_w('pStyle')}")) is not None
+        and style.get(_w("val")) in TABLE_STYLES
+    ]
     return max(sizes, default=18)
 
 
@@ -253,17 +263,14 @@ def fit_columns(columns: Sequence[Column], width: float, scale: float = 1.0) -> 
     return [width - sum(others), *others]
 
 
-def plan_widths(
-    columns: Sequence[Column], section: ET.Element, size: int, *, can_turn: bool
-) -> Plan:
-    """Portrait when every cell fits on one line there (or the table may not turn), else
-    landscape; at the table's own size when the columns fit, else at the largest smaller size
-    (half a point at a time, down to 7 pt) at which they do."""
+def plan_widths(columns: Sequence[Column], section: ET.Element, size: int, *, turn: bool) -> Plan:
+    """Landscape when the table turns (``_landscape``'s decision), else portrait; at the
+    table's own size when the columns fit, else at the largest smaller size (half a point at
+    a time, down to 7 pt) at which they do."""
     portrait = text_width_of(section) or 0
-    landscape = text_width_of(section, landscape=True) if can_turn else None
-    one_line = sum(c.need() for c in columns) <= portrait
-    turn = landscape is not None and not one_line
-    width = landscape if turn and landscape is not None else portrait
+    landscape = text_width_of(section, landscape=True) if turn else None
+    turn = landscape is not None
+    width = landscape if landscape is not None else portrait
     for smaller in range(size, _SMALLEST - 1, -1):
         widths = fit_columns(columns, width, smaller / size)
         if widths is not None:
@@ -366,6 +373,13 @@ def _holds_content(block: ET.Element) -> bool:
     if block.tag == _w("p"):
         return any(child.tag != _w("pPr") for child in block) and not _is_page_break(block)
     return True
+
+
+def float_ids(body: list[ET.Element], table: ET.Element) -> set[str]:
+    """The bookmarks pandoc writes above a table float's caption: its identifier."""
+    index = body.index(table)
+    start, _end = _float_extent(body, index)
+    return {e.get(_w("name"), "") for e in body[start:index] if e.tag == _w("bookmarkStart")}
 
 
 def _float_extent(body: list[ET.Element], index: int) -> tuple[int, int]:

@@ -18,8 +18,10 @@ from cohortpress.render._bibliography import missing_citations
 from cohortpress.render._confine import staged_files
 from cohortpress.render._document import prepare_document
 from cohortpress.render._docx_header import fill_running_title
+from cohortpress.render._docx_pages import keep_floats_whole
 from cohortpress.render._docx_rules import apply_booktabs_rules
 from cohortpress.render._docx_widths import set_table_widths
+from cohortpress.render._landscape import landscape_tables, mark_landscape
 from cohortpress.render._pandoc import run_pandoc
 from cohortpress.render._resources import STAGED, lua_filter, resource, template
 from cohortpress.render._source import locate
@@ -51,7 +53,9 @@ def render_embedded(
     stage_named_files(staging, project_root, options)
     build = staging / BUILD
     build.mkdir(exist_ok=True)
-    (build / f"{stem}.md").write_text(document.markdown, encoding="utf-8")
+    markdown = mark_landscape(document.markdown)  # which tables turn: one decision for all
+    (build / f"{stem}.md").write_text(markdown, encoding="utf-8")
+    turned = landscape_tables(markdown)
     metadata = document.metadata | _format_links(formats, options, stem)
     (build / f"{stem}.metadata.yaml").write_text(
         yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False), encoding="utf-8"
@@ -64,7 +68,9 @@ def render_embedded(
     # writing them one after the other.
     env = {"COHORTPRESS_FILES": "\n".join(staged_files(staging))}  # for filters/confine.lua
     with ThreadPoolExecutor(max_workers=len(formats) or 1) as pool:
-        written = [pool.submit(_WRITERS[fmt], staging, stem, options, env) for fmt in formats]
+        written = [
+            pool.submit(_WRITERS[fmt], staging, stem, options, env, turned) for fmt in formats
+        ]
     outputs: dict[str, Path] = {}
     for fmt, future in zip(formats, written, strict=True):
         try:
@@ -123,7 +129,7 @@ def _toc_args(toc: bool, title: str | None, depth: int) -> list[str]:
 
 
 def _write_html(
-    staging: Path, stem: str, options: RenderOptions, env: dict[str, str]
+    staging: Path, stem: str, options: RenderOptions, env: dict[str, str], _turned: frozenset[str]
 ) -> tuple[Path, list[str]]:
     html = options.html
     css = list(html.css) or [f"{STAGED}/manuscript.css"]  # confine.lua loads them
@@ -135,7 +141,7 @@ def _write_html(
 
 
 def _write_docx(
-    staging: Path, stem: str, options: RenderOptions, env: dict[str, str]
+    staging: Path, stem: str, options: RenderOptions, env: dict[str, str], turned: frozenset[str]
 ) -> tuple[Path, list[str]]:
     docx = options.docx
     reference = staging / docx.reference_doc if docx.reference_doc else resource("reference.docx")
@@ -144,13 +150,14 @@ def _write_docx(
     args += _toc_args(docx.toc, docx.toc_title, docx.toc_depth)
     warnings = run_pandoc([*args, f"--output={stem}.docx"], cwd=staging, env=env)
     apply_booktabs_rules(staging / f"{stem}.docx")
-    set_table_widths(staging / f"{stem}.docx")
+    set_table_widths(staging / f"{stem}.docx", turned)
+    keep_floats_whole(staging / f"{stem}.docx")
     fill_running_title(staging / f"{stem}.docx")
     return staging / f"{stem}.docx", warnings
 
 
 def _write_pdf(
-    staging: Path, stem: str, options: RenderOptions, env: dict[str, str]
+    staging: Path, stem: str, options: RenderOptions, env: dict[str, str], _turned: frozenset[str]
 ) -> tuple[Path, list[str]]:
     typ = options.typst
     args = _common_args("typst", stem, options) + ["--to=typst", "--standalone"]

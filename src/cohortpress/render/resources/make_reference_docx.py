@@ -55,6 +55,7 @@ PARAGRAPHS: dict[str, tuple[float, bool, bool, float, float, bool]] = {
     "Heading 3": (11, False, True, 10, 3, True),
     "Caption": (10, False, False, 0, 6, False),
     "Table Caption": (10, False, False, 12, 4, True),
+    "Captioned Figure": (11, False, False, 6, 0, True),  # the image: kept with its caption
     "Image Caption": (10, False, False, 3, 12, False),
     "Table Heading": (9, False, False, 1, 1, True),
     "Table Text": (9, False, False, 1, 1, False),
@@ -62,6 +63,7 @@ PARAGRAPHS: dict[str, tuple[float, bool, bool, float, float, bool]] = {
     "Table Note": (8, False, False, 2, 0, False),
     "Bibliography": (10, False, False, 0, 4, False),
 }
+KEPT_WHOLE = ("Table Caption", "Image Caption", "Captioned Figure")
 LEFT_ALIGNED = ("Title", "Subtitle", "Author", "Date", "Abstract Title")
 
 
@@ -106,6 +108,8 @@ def paragraph_style(document, name: str, spec: tuple[float, bool, bool, float, f
     fmt.space_before, fmt.space_after, fmt.keep_with_next = Pt(before), Pt(after), keep
     if name.startswith("Table") or name in ("Affiliation", "Caption", "Image Caption"):
         fmt.line_spacing = 1.0
+    if name in KEPT_WHOLE:
+        fmt.keep_together = True  # a caption is not split across pages
     if name in LEFT_ALIGNED:
         fmt.alignment = 0  # left
     return style

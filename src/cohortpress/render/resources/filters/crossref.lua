@@ -158,12 +158,18 @@ local function split_caption(blocks)
   return pandoc.Blocks(blocks), pandoc.Inlines({})
 end
 
-local function table_float(id, content, caption, kind)
+--- The table float's div; `landscape` (the one decision every format reads, made by
+--- cohortpress.render._landscape or written by the author) is kept as a class.
+local function table_float(id, content, caption, kind, classes)
   kind = kind or "tbl"
   local number = register(kind, id)
   local head = pandoc.Div({ pandoc.Plain(captioned(kind, number, caption)) }, { class = "cp-caption" })
   content:insert(1, head)
-  return pandoc.Div(content, { id = id, class = "cp-float cp-tbl" })
+  local class = "cp-float cp-tbl"
+  if classes and classes:includes("landscape") then
+    class = class .. " landscape"
+  end
+  return pandoc.Div(content, { id = id, class = class })
 end
 
 --- A figure div's content, with an inner Pandoc figure unwrapped to its image.
@@ -201,12 +207,12 @@ local number_floats = {
       if holds_image(content) then
         return figure_float(div.identifier, figure_content(content), caption, kind), false
       end
-      return table_float(div.identifier, content, caption, kind), false
+      return table_float(div.identifier, content, caption, kind, div.classes), false
     end
     if kind == "tbl" or kind == "fig" then
       local content, caption = split_caption(div.content)
       if kind == "tbl" then
-        return table_float(div.identifier, content, caption), false
+        return table_float(div.identifier, content, caption, nil, div.classes), false
       end
       return figure_float(div.identifier, figure_content(content), caption), false
     end

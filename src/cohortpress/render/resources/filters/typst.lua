@@ -5,9 +5,12 @@ typst.lua: the manuscript's shape in Typst, for the PDF.
     a heavy rule above the header and below the body, a light rule under the header and a short
     light rule under each spanner. They are wrapped in `cp-table` (defined in the template),
     which sets the caption above and the notes in small text under the table. A table at the
-    top level of the document may be turned to a landscape page of its own when it is too wide
-    for the text (`may-turn: true`); one inside a div, list or quote may not, since Typst
-    allows no page inside a container, and is set in smaller type instead.
+    float marked `landscape` (the one decision every format reads: render/_landscape.py) is
+    set sideways (`landscape: true`): at the top level of the document on a float page of its
+    own, so the text runs on before and after it; inside a div, list or quote in the text.
+  * Floats go to the top of a page, never into the text of one; `#place.flush()` sets every
+    float still waiting before the last section of the text (the Conclusion) and before the
+    back matter (declarations, references, appendices), so none lands after the Conclusion.
   * Caption labels ("Table I.", "Figure 1.") are bold; figures are set full width.
   * Image paths are made relative to the Typst root (the staging folder), since the .typ file
     is written in a build folder.
@@ -130,10 +133,13 @@ local function table_code(tbl)
   return "cp-booktabs(\n" .. table.concat(parts, "\n") .. "\n)"
 end
 
-local function float_code(tbl, caption, notes, id, landscape)
+local function float_code(tbl, caption, notes, id, landscape, top)
   local args = {}
   if landscape then
-    table.insert(args, "may-turn: true")
+    table.insert(args, "landscape: true")
+  end
+  if not top then
+    table.insert(args, "in-text: true")
   end
   if caption then
     table.insert(args, "caption: [" .. typst_inlines(caption) .. "]")
@@ -149,7 +155,8 @@ local function float_code(tbl, caption, notes, id, landscape)
 end
 
 --- A table float's parts: the caption inlines, the table, the notes, other content.
-local function table_float(div, landscape)
+local function table_float(div, top)
+  local landscape = div.classes:includes("landscape")
   local caption = pandoc.utils.blocks_to_inlines(div.content[1].content)
   local tbl, notes, rest = nil, pandoc.Blocks({}), pandoc.Blocks({})
   for i = 2, #div.content do
@@ -166,7 +173,7 @@ local function table_float(div, landscape)
     rest:insert(1, pandoc.Para(caption))
     return rest
   end
-  rest:insert(1, float_code(tbl, caption, notes, div.identifier, landscape))
+  rest:insert(1, float_code(tbl, caption, notes, div.identifier, landscape, top))
   return rest
 end
 
@@ -198,8 +205,52 @@ local function top_level(attributes)
   return marked
 end
 
+local FLUSH = pandoc.RawBlock("typst", "#place.flush()")
+
+--- Where the back matter starts: the declarations, the references (or their heading), the
+--- first appendix; nil when there is none.
+local function back_matter(blocks)
+  for i, block in ipairs(blocks) do
+    if block.t == "Header" and (block.identifier == "declarations" or block.classes:includes("appendix")) then
+      return i
+    end
+    if block.t == "Div" and block.identifier == "refs" then
+      local before = blocks[i - 1]
+      return (before and before.t == "Header") and i - 1 or i
+    end
+  end
+  return nil
+end
+
+--- Floats wait no longer than the last section of the text: the pending ones are set before
+--- its heading (the Conclusion) and before the back matter.
+local function flush_floats(doc)
+  local back = back_matter(doc.blocks)
+  if back == nil then
+    return doc
+  end
+  local level = math.huge
+  for i = 1, back - 1 do
+    if doc.blocks[i].t == "Header" then
+      level = math.min(level, doc.blocks[i].level)
+    end
+  end
+  local last = nil
+  for i = 1, back - 1 do
+    if doc.blocks[i].t == "Header" and doc.blocks[i].level == level then
+      last = i
+    end
+  end
+  doc.blocks:insert(back, FLUSH)
+  if last ~= nil then
+    doc.blocks:insert(last, FLUSH)
+  end
+  return doc
+end
+
 return {
   { Pandoc = mark_top_level },
+  { Pandoc = flush_floats },
   {
     Span = function(span)
       if span.classes:includes("cp-label") then
@@ -219,7 +270,7 @@ return {
       end
     end,
     Table = function(tbl)
-      return float_code(tbl, nil, nil, nil, top_level(tbl.attr.attributes)), false
+      return float_code(tbl, nil, nil, nil, false, top_level(tbl.attr.attributes)), false
     end,
     Figure = function(fig)
       fig.content = fig.content:walk({
