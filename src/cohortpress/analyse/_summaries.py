@@ -28,6 +28,7 @@ from cohortpress.errors import StudyConfigError
 from cohortpress.response_criteria import RATE_ABBREVIATIONS
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Callable, Collection
 
     from cohortpress.analyse._results import ProportionEstimate
@@ -366,7 +367,7 @@ def treatment(cohort: Cohort, config: StudyConfig) -> TreatmentSummary | None:
     if not cohort.dated:
         return None
     data = cohort.patients
-    counts = treatment_counts(data, config)
+    counts = treatment_counts(data, config.data_cutoff)
     dose = None
     if config.dose_reduction:
         dose = ColumnValues(data[config.dose_reduction])
@@ -374,10 +375,10 @@ def treatment(cohort: Cohort, config: StudyConfig) -> TreatmentSummary | None:
     return treatment_summary(duration, counts, dose, len(data), config)
 
 
-def treatment_counts(data: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
+def treatment_counts(data: pd.DataFrame, data_cutoff: dt.date) -> pd.DataFrame:
     """Patients by whether they had stopped by the data cutoff and the reason recorded:
     columns ``stopped``, ``end_reason`` and ``count`` (parts of the patients add up)."""
-    cutoff = pd.Timestamp(config.data_cutoff)
+    cutoff = pd.Timestamp(data_cutoff)
     stopped = data["treatment_end"].notna() & (data["treatment_end"] <= cutoff)
     pairs = pd.DataFrame({"stopped": stopped.astype(bool), "end_reason": data["end_reason"]})
     counts = pairs.groupby(["stopped", "end_reason"], dropna=False, observed=True).size()
