@@ -32,8 +32,10 @@ def differences(a: object, b: object, *, rel: float = 1e-9, path: str = "results
         if not isinstance(b, pd.DataFrame):
             return [f"{path}: DataFrame vs {type(b).__name__}"]
         if list(a.columns) != list(b.columns) or a.shape != b.shape:
-            return [f"{path}: columns/shape {list(a.columns)} {a.shape} vs {list(b.columns)} {b.shape}"]
-        out = []
+            return [
+                f"{path}: columns/shape {list(a.columns)} {a.shape} vs {list(b.columns)} {b.shape}"
+            ]
+        out = differences(a.index.tolist(), b.index.tolist(), rel=rel, path=f"{path}.index")
         for column in a.columns:
             out += differences(
                 a[column].tolist(), b[column].tolist(), rel=rel, path=f"{path}[{column}]"
