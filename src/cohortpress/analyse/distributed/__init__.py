@@ -7,7 +7,10 @@ hands the sums to the in-memory estimators, so the numbers equal the in-memory p
   and censorings at each distinct (group, time): ``survival_counts`` -> ``SurvivalCounts``;
 - Table I from value counts: the levels of a categorical column, and for a continuous column
   the median, quartiles (R type 7) and range read exactly from its distinct values with their
-  counts, the mean and SD from exact sums: ``category_counts``, ``continuous_distribution``.
+  counts, the mean and SD from exact sums: ``category_counts``, ``continuous_distribution``;
+- the whole ``StudyResults`` of a partitioned cohort (``analyse_partitioned``): every count in
+  one pass over the persisted partitions, fed to the in-memory estimators (``_analyse`` says
+  which passes it makes and what the client holds).
 
 Not yet here (later slices of the issue): the Cox model (Newton–Raphson with one map-reduce
 per iteration over time-ordered partitions), validation and derivation on the workers (this
