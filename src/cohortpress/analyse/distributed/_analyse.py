@@ -25,6 +25,7 @@ patient, as the figure draws) and, for a continuous row of the group comparison,
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from dask.base import compute
@@ -170,10 +171,10 @@ def _adverse_summary(events: EventCounts, n: int, config: StudyConfig) -> Advers
 def _cox_fit_partitioned() -> CoxFit:
     """The distributed Cox fit, or an error naming the part of the analysis that is missing."""
     try:
-        from cohortpress.analyse.distributed._cox import cox_fit_partitioned
-    except ImportError as missing:
+        module = importlib.import_module("cohortpress.analyse.distributed._cox")
+        return module.cox_fit_partitioned
+    except (ImportError, AttributeError) as missing:
         raise NotImplementedError(
             "the Cox models of a partitioned cohort need cox_fit_partitioned "
             "(cohortpress.analyse.distributed._cox), which is not in this build"
         ) from missing
-    return cox_fit_partitioned
