@@ -28,6 +28,7 @@ except ImportError as missing:  # the optional extra is not installed
     ) from missing
 
 from cohortpress.analyse.distributed._analyse import analyse_partitioned
+from cohortpress.analyse.distributed._cox import cox_fit_partitioned
 from cohortpress.analyse.distributed._extract import read_extract
 from cohortpress.analyse.distributed._survival import SurvivalCounts, survival_counts
 from cohortpress.analyse.distributed._table1 import category_counts, continuous_distribution
@@ -37,6 +38,7 @@ __all__ = [
     "analyse_partitioned",
     "category_counts",
     "continuous_distribution",
+    "cox_fit_partitioned",
     "read_extract",
     "survival_counts",
 ]
