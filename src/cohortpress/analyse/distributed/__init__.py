@@ -10,10 +10,10 @@ hands the sums to the in-memory estimators, so the numbers equal the in-memory p
   counts, the mean and SD from exact sums: ``category_counts``, ``continuous_distribution``;
 - the whole ``StudyResults`` of a partitioned cohort (``analyse_partitioned``): every count in
   one pass over the persisted partitions, fed to the in-memory estimators (``_analyse`` says
-  which passes it makes and what the client holds).
+  which passes it makes and what the client holds);
+- the Cox model by Newton–Raphson, one map-reduce per iteration (``cox_fit_partitioned``).
 
-Not yet here (later slices of the issue): the Cox model (Newton–Raphson with one map-reduce
-per iteration over time-ordered partitions), validation and derivation on the workers (this
+Not yet here (later slices of the issue): validation and derivation on the workers (this
 slice takes the derived time, event and group columns as given), figures and the report.
 """
 

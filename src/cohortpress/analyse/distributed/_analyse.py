@@ -25,7 +25,6 @@ patient, as the figure draws) and, for a continuous row of the group comparison,
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from dask.base import compute
@@ -36,6 +35,7 @@ from cohortpress.analyse._summaries import adverse_event_summary, response_setti
 from cohortpress.analyse.distributed import _describe as describe
 from cohortpress.analyse.distributed._adverse import EventCounts, event_counts
 from cohortpress.analyse.distributed._checks import PartitionValueError
+from cohortpress.analyse.distributed._cox import cox_fit_partitioned
 from cohortpress.analyse.distributed._endpoints import (
     codings,
     endpoint_columns,
@@ -73,7 +73,7 @@ def analyse_partitioned(
     frame = _prepare(cohort.patients, _needed(plan, coded, config, columns), coded).persist()
     try:
         summary, events = _count(frame, plan, cohort, config)
-        fit = cox_fit or _cox_fit_partitioned()
+        fit = cox_fit or cox_fit_partitioned
         endpoints = tuple(
             endpoint_result(summary, frame, e, config, cohort.time_unit, fit)
             for e in config.endpoints
@@ -166,15 +166,3 @@ def _count(
 
 def _adverse_summary(events: EventCounts, n: int, config: StudyConfig) -> AdverseEventSummary:
     return adverse_event_summary(events.table, n, events.any_grade, events.severe, config)
-
-
-def _cox_fit_partitioned() -> CoxFit:
-    """The distributed Cox fit, or an error naming the part of the analysis that is missing."""
-    try:
-        module = importlib.import_module("cohortpress.analyse.distributed._cox")
-        return module.cox_fit_partitioned
-    except (ImportError, AttributeError) as missing:
-        raise NotImplementedError(
-            "the Cox models of a partitioned cohort need cox_fit_partitioned "
-            "(cohortpress.analyse.distributed._cox), which is not in this build"
-        ) from missing
