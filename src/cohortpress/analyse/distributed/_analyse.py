@@ -51,20 +51,16 @@ if TYPE_CHECKING:
 
     from cohortpress.analyse._study import AdverseEventSummary
     from cohortpress.analyse._survival import Coding
-    from cohortpress.analyse.distributed._endpoints import CoxFit
     from cohortpress.config import Response, StudyConfig
     from cohortpress.derive import PartitionedCohort
 
 
-def analyse_partitioned(
-    cohort: PartitionedCohort, config: StudyConfig, *, cox_fit: CoxFit | None = None
-) -> StudyResults:
+def analyse_partitioned(cohort: PartitionedCohort, config: StudyConfig) -> StudyResults:
     """Every number the manuscript shows, from a cohort partitioned on a Dask cluster.
 
-    Equal to ``analyse`` on the same patients in memory: integers exactly, the means and SDs
-    of Table I to a few units in the last place (exact sums here, pairwise float sums there),
-    the rest to the last bit or as the Cox fits on the cluster give it. ``cox_fit`` replaces
-    the distributed Cox fit (default ``cox_fit_partitioned``).
+    Equal to ``analyse`` on the same patients in memory: counts, order statistics, curves and
+    tests to the last bit; the means and SDs to rounding (exact sums here, float sums in
+    memory); the Cox models as ``cox_fit_partitioned`` matches ``cox_fit`` (relative 1e-9).
     """
     columns = list(cohort.patients.columns)
     response = response_settings(config, columns)
@@ -73,9 +69,8 @@ def analyse_partitioned(
     frame = _prepare(cohort.patients, _needed(plan, coded, config, columns), coded).persist()
     try:
         summary, events = _count(frame, plan, cohort, config)
-        fit = cox_fit or cox_fit_partitioned
         endpoints = tuple(
-            endpoint_result(summary, frame, e, config, cohort.time_unit, fit)
+            endpoint_result(summary, frame, e, config, cohort.time_unit, cox_fit_partitioned)
             for e in config.endpoints
         )
     except PartitionValueError as error:
