@@ -23,6 +23,7 @@ from distributed import Client, LocalCluster
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cohortpress.analyse._concordance import concordance, concordance_from_counts
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse.distributed import cox_fit_partitioned, read_extract
 from cohortpress.analyse.distributed._cox import partition_sums
@@ -241,3 +242,28 @@ def test_partition_sums_add_up_to_the_whole(seed: int, parts: int, ties) -> None
         else:
             np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12 * np.abs(w).max(initial=1))
     assert whole.events.sum() == data.loc[data["score"].notna(), "event"].sum()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(st.integers(0, 5), st.booleans(), st.integers(0, 12), st.integers(0, 4)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_concordance_from_counts_is_that_of_the_patients(cells) -> None:
+    """Rows standing for ``count`` patients each (repeats and zeros allowed; up to 13 scores,
+    past the few-scores table into the wavelet matrix) give the C, pair counts and standard
+    error of one row per patient."""
+    time, event, score, count = (np.array(v) for v in zip(*cells, strict=True))
+    got = concordance_from_counts(time.astype(float), event, score / 3, count)
+    want = concordance(*(np.repeat(v, count) for v in (time.astype(float), event, score / 3)))
+    if want is None:
+        assert got is None
+        return
+    assert got is not None
+    counts = ("concordant", "discordant", "tied_x", "tied_y", "tied_xy")
+    assert [getattr(got, f) for f in counts] == [getattr(want, f) for f in counts]
+    assert got.value == want.value
+    assert math.isclose(got.se, want.se, rel_tol=1e-12, abs_tol=1e-15)

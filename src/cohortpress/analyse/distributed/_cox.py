@@ -28,7 +28,7 @@ import numpy as np
 from dask.base import persist
 from dask.delayed import delayed
 
-from cohortpress.analyse._concordance import concordance
+from cohortpress.analyse._concordance import concordance_from_counts
 from cohortpress.analyse._cox_newton import centres, maximise, scales
 from cohortpress.analyse._cox_summary import fitted_result, not_estimable_result
 from cohortpress.analyse._inputs import check_conf_level
@@ -99,8 +99,7 @@ def cox_fit_partitioned(
     model = PartitionModel(**{**vars(model), "scale": scales(indicator, spread)})
     fit = maximise(lambda beta: likelihood(_sums(parts, model, beta), beta, ties), model.scale)
     cells = _reduce(parts, cell_counts, combine_cells, model, fit.beta)
-    t, e, score, count = cell_arrays(cells)
-    c = concordance(np.repeat(t, count), np.repeat(e, count), np.repeat(score, count))
+    c = concordance_from_counts(*cell_arrays(cells))
     return fitted_result(design.columns, design.n, design.events, usable, fit, ties, level, c)
 
 
