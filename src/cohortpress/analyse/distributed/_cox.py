@@ -35,11 +35,12 @@ from cohortpress.analyse._inputs import check_conf_level
 from cohortpress.analyse.distributed._cox_concordance import cell_arrays, cell_counts, combine_cells
 from cohortpress.analyse.distributed._cox_design import (
     PartitionModel,
+    Rows,
     global_design,
     merge_facts,
     partition_facts,
     partition_rows,
-    partition_spread,
+    rows_spread,
 )
 from cohortpress.analyse.distributed._cox_sums import combine, likelihood, time_sums
 
@@ -78,7 +79,7 @@ def cox_fit_partitioned(
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise ValueError(f"columns not in the data: {', '.join(missing)}")
-    parts = list(persist(*frame[needed].to_delayed()))  # read once, kept for every pass
+    parts = frame[needed].to_delayed()
     facts = _reduce(parts, partition_facts, merge_facts, time, event, tuple(covariates))
     design = global_design(facts, covariates)
     if design.events == 0:
@@ -93,12 +94,14 @@ def cox_fit_partitioned(
         time, event, design.covariates, usable, centres(indicator, design.mean[usable]),
         np.ones(len(usable)), ties,
     )  # fmt: skip
+    # coded once and kept on the workers for the passes that follow
+    blocks = list(persist(*(delayed(partition_rows)(part, model) for part in parts)))
     spread = np.zeros(len(usable))
     if not indicator.all():
-        spread = _reduce(parts, partition_spread, _add, model) / design.n
+        spread = _reduce(blocks, rows_spread, _add, model.centre) / design.n
     model = PartitionModel(**{**vars(model), "scale": scales(indicator, spread)})
-    fit = maximise(lambda beta: likelihood(_sums(parts, model, beta), beta, ties), model.scale)
-    cells = _reduce(parts, cell_counts, combine_cells, model, fit.beta)
+    fit = maximise(lambda beta: likelihood(_sums(blocks, model, beta), beta, ties), model.scale)
+    cells = _reduce(blocks, cell_counts, combine_cells, fit.beta)
     c = concordance_from_counts(*cell_arrays(cells))
     return fitted_result(design.columns, design.n, design.events, usable, fit, ties, level, c)
 
@@ -107,12 +110,17 @@ def partition_sums(
     part: pd.DataFrame, model: PartitionModel, beta: NDArray[np.float64]
 ) -> TimeSums:
     """The per-time sums of one partition at ``beta`` (on the centred, scaled columns)."""
-    t, e, x = partition_rows(part, model)
-    return time_sums((x - model.centre) * model.scale, t, e, beta, model.ties)
+    return rows_sums(partition_rows(part, model), model, beta)
 
 
-def _sums(parts: list[Any], model: PartitionModel, beta: NDArray[np.float64]) -> TimeSums:
-    return _reduce(parts, partition_sums, combine, model, beta)
+def rows_sums(rows: Rows, model: PartitionModel, beta: NDArray[np.float64]) -> TimeSums:
+    """``partition_sums`` of a partition's coded rows."""
+    x = (rows.x - model.centre) * model.scale
+    return time_sums(x, rows.time, rows.event, beta, model.ties)
+
+
+def _sums(blocks: list[Any], model: PartitionModel, beta: NDArray[np.float64]) -> TimeSums:
+    return _reduce(blocks, rows_sums, combine, model, beta)
 
 
 def _reduce(
