@@ -200,17 +200,25 @@ def test_edge_cases_equal_in_memory(client, case: str, ties) -> None:
     assert says in notes
 
 
-def test_errors_are_the_in_memory_errors(client) -> None:
-    data = ties_frame().assign(arm=lambda d: d["arm"].replace("c", "z"))
-    frame = dd.from_pandas(data, npartitions=3)
-    for covariates, message in (
-        ([ARM], r"values \['z'\] are not among the levels"),
-        ([CoxCovariate("x", "nope", "continuous", "X")], "columns not in the data: nope"),
-    ):
-        with pytest.raises(ValueError, match=message):
-            cox_fit(data, "time", "event", covariates)
-        with pytest.raises(ValueError, match=message):
-            cox_fit_partitioned(frame, "time", "event", covariates)
+def _bad_event(d: pd.DataFrame) -> pd.DataFrame:
+    return d.assign(event=d["event"].where(d.index != 100, 2))
+
+
+@pytest.mark.parametrize(
+    ("change", "covariates", "message"),
+    [
+        (lambda d: d.assign(arm=d["arm"].replace("c", "z")), [ARM], r"values \['z'\] are not"),
+        (_unchanged, [CoxCovariate("x", "nope", "continuous", "X")], "columns not in the data"),
+        (_bad_event, [ARM], "event indicators must be 0/1"),  # raised on a worker
+        (_unchanged, [ARM, ARM], "covariate names must be distinct"),
+    ],
+)
+def test_errors_are_the_in_memory_errors(client, change, covariates, message) -> None:
+    data = change(ties_frame())
+    with pytest.raises(ValueError, match=message):
+        cox_fit(data, "time", "event", covariates)
+    with pytest.raises(ValueError, match=message):
+        cox_fit_partitioned(dd.from_pandas(data, npartitions=3), "time", "event", covariates)
 
 
 @settings(max_examples=40, deadline=None)

@@ -1,23 +1,27 @@
 """The Cox model of a partitioned extract, equal to ``analyse._cox.cox_fit`` on the same rows.
 
-Map-reduce passes, each a tree reduction of per-partition results summed on the client:
+Map-reduce passes, each a tree reduction of per-partition results combined on the client:
 
-1. facts (``_cox_design``): complete cases, events, the categorical levels present with their
-   patients and events, each continuous covariate's sum and range: the design's columns,
-   which of them vary, and the centres R's ``coxph`` subtracts;
-2. when a continuous covariate varies and is not a -1/0/1 indicator: the sum of |x - centre|
-   per column, whose mean is the scale R divides by;
-3. one pass per Newton–Raphson step (R's ``coxfit6`` iterations, ``_cox_newton.maximise``):
-   given beta, each partition's sums per distinct time (``_cox_sums``), combined by time; the
-   client's reverse cumulative sums over time make the risk sets, from which the
-   log-likelihood, score and information follow;
-4. Harrell's concordance of the final linear predictor from the count of patients per
-   (time, event, linear predictor) (``_cox_concordance``).
+1. facts (``_cox_design``): complete cases and events, the categorical levels present with
+   their patients and events, each continuous covariate's sum, range and whether it is a
+   -1/0/1 indicator: the design's columns, which vary, and the centres R's ``coxph`` uses;
+2. coding: each partition's complete cases become the design's usable columns, sorted by
+   time, kept in the workers' memory (``persist``) for the passes below: rows x (p + 2)
+   floats in all, p the number of coefficients estimated;
+3. when a continuous covariate is not an indicator: the sum of |x - centre| per column,
+   whose mean is the scale R divides by;
+4. one pass per evaluation of the likelihood in R's Newton–Raphson (``coxfit6``; the null
+   model, then one per iteration, ``_cox_newton.maximise``): given beta, each partition's
+   sums per distinct time (``_cox_sums``), added by time up the tree; the client's reverse
+   cumulative sums over time give the risk sets, then the log-likelihood, score and
+   information. Each partial result holds distinct times x (2 + 2p + p²) floats (about
+   twice that under Efron), whatever the number of rows, on the workers and the client;
+5. Harrell's concordance of the final linear predictor from the number of patients per
+   distinct (time, event, linear predictor) (``_cox_concordance``), whose cost grows with
+   the number of distinct linear predictor values.
 
-Memory: the selected columns are persisted on the workers for the passes; every per-time
-result, on a worker or the client, holds distinct times x (2 + 2p + p²) floats (about twice
-under Efron), p the number of estimated coefficients; the concordance holds one row per
-distinct (time, event, linear predictor).
+Only the order of floating-point additions differs from the in-memory fit, so the numbers
+agree to rounding (about 1e-12 relative on a million patients); counts are exact.
 """
 
 from __future__ import annotations
