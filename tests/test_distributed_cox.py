@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import cloudpickle
@@ -275,3 +279,38 @@ def test_concordance_from_counts_is_that_of_the_patients(cells) -> None:
     assert [getattr(got, f) for f in counts] == [getattr(want, f) for f in counts]
     assert got.value == want.value
     assert math.isclose(got.se, want.se, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_a_worker_lost_with_kept_rows_changes_nothing(client, cohort) -> None:
+    """A worker process holding coded rows kept for the Newton passes is killed (SIGKILL)
+    during the fit: the scheduler codes the lost partitions again from the extract and the
+    result is the same."""
+    patients, extract = cohort
+    pids = client.run(os.getpid)
+    killed: list[int] = []
+    fitting = threading.Event()
+
+    def kill_a_keeper() -> None:
+        while fitting.is_set() and not killed:
+            held = client.who_has()
+            keepers = sorted(
+                w for key, ws in held.items() if str(key).startswith("partition_rows") for w in ws
+            )
+            if keepers and keepers[0] in pids:
+                os.kill(pids[keepers[0]], signal.SIGKILL)
+                killed.append(pids[keepers[0]])
+            time.sleep(0.01)
+
+    covariates = MODELS["multivariable"]
+    fitting.set()
+    killer = threading.Thread(target=kill_a_keeper)
+    killer.start()
+    try:
+        got = cox_fit_partitioned(read_extract(extract), "os_time", "os_event", covariates)
+    finally:
+        fitting.clear()
+        killer.join()
+    assert killed, "no worker was killed"
+    client.wait_for_workers(2, timeout=60)
+    assert killed[0] not in set(client.run(os.getpid).values())
+    same_result(got, cox_fit(patients, "os_time", "os_event", covariates))
