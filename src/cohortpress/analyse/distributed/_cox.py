@@ -26,6 +26,7 @@ agree to rounding (about 1e-12 relative on a million patients); counts are exact
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 
     from cohortpress.analyse._cox import CoxCovariate
     from cohortpress.analyse._results import CoxResult, Ties
+    from cohortpress.analyse.distributed._cox_design import GlobalDesign
     from cohortpress.analyse.distributed._cox_sums import TimeSums
 
 SPLIT_EVERY = 8  # partial results combined at a time in the reduction tree
@@ -94,16 +96,15 @@ def cox_fit_partitioned(
         return _not_estimable(design, ties, f"The model cannot be estimated: {reason}.")
     usable = np.flatnonzero(design.varies)
     indicator = design.indicator[usable]
-    model = PartitionModel(
-        time, event, design.covariates, usable, centres(indicator, design.mean[usable]),
-        np.ones(len(usable)), ties,
-    )  # fmt: skip
+    centre = centres(indicator, design.mean[usable])
+    unscaled = np.ones(len(usable))  # until the spread is known (coding does not use it)
+    model = PartitionModel(time, event, design.covariates, usable, centre, unscaled, ties)
     # coded once and kept on the workers for the passes that follow
     blocks = list(persist(*(delayed(partition_rows)(part, model) for part in parts)))
     spread = np.zeros(len(usable))
     if not indicator.all():
         spread = _reduce(blocks, rows_spread, _add, model.centre) / design.n
-    model = PartitionModel(**{**vars(model), "scale": scales(indicator, spread)})
+    model = dataclasses.replace(model, scale=scales(indicator, spread))
     fit = maximise(lambda beta: likelihood(_sums(blocks, model, beta), beta, ties), model.scale)
     cells = _reduce(blocks, cell_counts, combine_cells, fit.beta)
     c = concordance_from_counts(*cell_arrays(cells))
@@ -144,7 +145,7 @@ def _add(parts: list[NDArray[np.float64]]) -> NDArray[np.float64]:
     return np.sum(parts, axis=0)
 
 
-def _not_estimable(design: Any, ties: Ties, reason: str) -> CoxResult:
+def _not_estimable(design: GlobalDesign, ties: Ties, reason: str) -> CoxResult:
     return not_estimable_result(
         design.columns, design.n, design.events, design.varies, ties, reason
     )
