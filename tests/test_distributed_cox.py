@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import cloudpickle
@@ -23,6 +27,7 @@ from distributed import Client, LocalCluster
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cohortpress.analyse._concordance import concordance, concordance_from_counts
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse.distributed import cox_fit_partitioned, read_extract
 from cohortpress.analyse.distributed._cox import partition_sums
@@ -199,17 +204,25 @@ def test_edge_cases_equal_in_memory(client, case: str, ties) -> None:
     assert says in notes
 
 
-def test_errors_are_the_in_memory_errors(client) -> None:
-    data = ties_frame().assign(arm=lambda d: d["arm"].replace("c", "z"))
-    frame = dd.from_pandas(data, npartitions=3)
-    for covariates, message in (
-        ([ARM], r"values \['z'\] are not among the levels"),
-        ([CoxCovariate("x", "nope", "continuous", "X")], "columns not in the data: nope"),
-    ):
-        with pytest.raises(ValueError, match=message):
-            cox_fit(data, "time", "event", covariates)
-        with pytest.raises(ValueError, match=message):
-            cox_fit_partitioned(frame, "time", "event", covariates)
+def _bad_event(d: pd.DataFrame) -> pd.DataFrame:
+    return d.assign(event=d["event"].where(d.index != 100, 2))
+
+
+@pytest.mark.parametrize(
+    ("change", "covariates", "message"),
+    [
+        (lambda d: d.assign(arm=d["arm"].replace("c", "z")), [ARM], r"values \['z'\] are not"),
+        (_unchanged, [CoxCovariate("x", "nope", "continuous", "X")], "columns not in the data"),
+        (_bad_event, [ARM], "event indicators must be 0/1"),  # raised on a worker
+        (_unchanged, [ARM, ARM], "covariate names must be distinct"),
+    ],
+)
+def test_errors_are_the_in_memory_errors(client, change, covariates, message) -> None:
+    data = change(ties_frame())
+    with pytest.raises(ValueError, match=message):
+        cox_fit(data, "time", "event", covariates)
+    with pytest.raises(ValueError, match=message):
+        cox_fit_partitioned(dd.from_pandas(data, npartitions=3), "time", "event", covariates)
 
 
 @settings(max_examples=40, deadline=None)
@@ -241,3 +254,63 @@ def test_partition_sums_add_up_to_the_whole(seed: int, parts: int, ties) -> None
         else:
             np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12 * np.abs(w).max(initial=1))
     assert whole.events.sum() == data.loc[data["score"].notna(), "event"].sum()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(st.integers(0, 5), st.booleans(), st.integers(0, 12), st.integers(0, 4)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_concordance_from_counts_is_that_of_the_patients(cells) -> None:
+    """Rows standing for ``count`` patients each (repeats and zeros allowed; up to 13 scores,
+    past the few-scores table into the wavelet matrix) give the C, pair counts and standard
+    error of one row per patient."""
+    time, event, score, count = (np.array(v) for v in zip(*cells, strict=True))
+    got = concordance_from_counts(time.astype(float), event, score / 3, count)
+    want = concordance(*(np.repeat(v, count) for v in (time.astype(float), event, score / 3)))
+    if want is None:
+        assert got is None
+        return
+    assert got is not None
+    counts = ("concordant", "discordant", "tied_x", "tied_y", "tied_xy")
+    assert [getattr(got, f) for f in counts] == [getattr(want, f) for f in counts]
+    assert got.value == want.value
+    assert math.isclose(got.se, want.se, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_a_worker_lost_with_kept_rows_changes_nothing(client, cohort) -> None:
+    """A worker process holding coded rows kept for the Newton passes is killed (SIGKILL)
+    during the fit: the scheduler codes the lost partitions again from the extract and the
+    result is the same."""
+    patients, extract = cohort
+    pids = client.run(os.getpid)
+    killed: list[int] = []
+    fitting = threading.Event()
+
+    def kill_a_keeper() -> None:
+        while fitting.is_set() and not killed:
+            held = client.who_has()
+            keepers = sorted(
+                w for key, ws in held.items() if str(key).startswith("partition_rows") for w in ws
+            )
+            if keepers and keepers[0] in pids:
+                os.kill(pids[keepers[0]], signal.SIGKILL)
+                killed.append(pids[keepers[0]])
+            time.sleep(0.01)
+
+    covariates = MODELS["multivariable"]
+    fitting.set()
+    killer = threading.Thread(target=kill_a_keeper)
+    killer.start()
+    try:
+        got = cox_fit_partitioned(read_extract(extract), "os_time", "os_event", covariates)
+    finally:
+        fitting.clear()
+        killer.join()
+    assert killed, "no worker was killed"
+    client.wait_for_workers(2, timeout=60)
+    assert killed[0] not in set(client.run(os.getpid).values())
+    same_result(got, cox_fit(patients, "os_time", "os_event", covariates))

@@ -8,13 +8,17 @@ hands the sums to the in-memory estimators, so the numbers equal the in-memory p
 - Table I from value counts: the levels of a categorical column, and for a continuous column
   the median, quartiles (R type 7) and range read exactly from its distinct values with their
   counts, the mean and SD from exact sums: ``category_counts``, ``continuous_distribution``;
+- the Cox model, Efron or Breslow, with every field of ``cox_fit``'s result (tests, notes,
+  concordance): ``cox_fit_partitioned``, R's Newton–Raphson with one map-reduce per step of
+  the sums per distinct time, which give the risk sets across partitions by reverse
+  cumulative sums on the client (float results equal to rounding, not bit for bit);
 - the whole ``StudyResults`` of a partitioned cohort (``analyse_partitioned``): every count in
   one pass over the persisted partitions, fed to the in-memory estimators (``_analyse`` says
-  which passes it makes and what the client holds);
-- the Cox model by Newton–Raphson, one map-reduce per iteration (``cox_fit_partitioned``).
+  which passes it makes and what the client holds).
 
 Not yet here (later slices of the issue): validation and derivation on the workers (this
-slice takes the derived time, event and group columns as given), figures and the report.
+slice takes the derived time, event, group and covariate columns as given), figures and the
+report.
 """
 
 from __future__ import annotations

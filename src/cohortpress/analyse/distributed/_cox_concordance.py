@@ -16,25 +16,22 @@ import numpy as np
 import pandas as pd
 
 from cohortpress.analyse._cox_design import linear_predictor
-from cohortpress.analyse.distributed._cox_design import partition_rows
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from numpy.typing import NDArray
 
-    from cohortpress.analyse.distributed._cox_design import PartitionModel
+    from cohortpress.analyse.distributed._cox_design import Rows
 
 KEYS = ["time", "event", "score"]
 
 
-def cell_counts(
-    part: pd.DataFrame, model: PartitionModel, beta: NDArray[np.float64]
-) -> pd.DataFrame:
+def cell_counts(rows: Rows, beta: NDArray[np.float64]) -> pd.DataFrame:
     """Patients per (time, event, x'beta) of a partition; ``beta`` in the covariates' units,
     the linear predictor computed as the in-memory fit computes it."""
-    t, e, x = partition_rows(part, model)
-    cells = pd.DataFrame({"time": t + 0.0, "event": e, "score": linear_predictor(x, beta) + 0.0})
+    score = linear_predictor(rows.x, beta) + 0.0
+    cells = pd.DataFrame({"time": rows.time + 0.0, "event": rows.event, "score": score})
     return cells.groupby(KEYS, sort=False).size().rename("count").reset_index()
 
 

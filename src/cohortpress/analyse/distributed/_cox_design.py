@@ -154,19 +154,27 @@ def global_design(facts: Facts, covariates: Sequence[CoxCovariate]) -> GlobalDes
     )
 
 
-def partition_rows(
-    part: pd.DataFrame, model: PartitionModel
-) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
-    """Times, events and the usable columns (in the covariates' units) of a partition's
-    complete cases, coded by ``build_design`` with the global levels."""
+@dataclass(frozen=True)
+class Rows:
+    """A partition's complete cases as the model sees them, sorted by time: what the
+    workers keep in memory between the passes (rows x (p + 2) numbers)."""
+
+    time: NDArray[np.float64]
+    event: NDArray[np.bool_]
+    x: NDArray[np.float64]  # the usable columns, in the covariates' units (x / per)
+
+
+def partition_rows(part: pd.DataFrame, model: PartitionModel) -> Rows:
+    """The complete cases of a partition coded by ``build_design`` with the global levels
+    (so its columns are the in-memory design's), the usable columns only."""
     design = build_design(part, model.time, model.event, model.covariates)
-    return design.time, design.event, design.x[:, model.usable]
+    order = np.argsort(design.time, kind="stable")
+    return Rows(design.time[order], design.event[order], design.x[order][:, model.usable])
 
 
-def partition_spread(part: pd.DataFrame, model: PartitionModel) -> NDArray[np.float64]:
+def rows_spread(rows: Rows, centre: NDArray[np.float64]) -> NDArray[np.float64]:
     """Sum of |x - centre| per usable column: the mean absolute deviation R scales by."""
-    _, _, x = partition_rows(part, model)
-    return np.abs(x - model.centre).sum(axis=0)
+    return np.abs(rows.x - centre).sum(axis=0)
 
 
 def _facts(
