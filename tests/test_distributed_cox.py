@@ -55,6 +55,7 @@ ECOG = CoxCovariate(
 HISTOLOGY = CoxCovariate("histology", "histology", "categorical", "Histology")
 SEX = CoxCovariate("sex", "sex", "categorical", "Sex", levels=("Male", "Female"))
 AGE = CoxCovariate("age", "age", "continuous", "Age", per=10, unit="years")
+YEAR = CoxCovariate("year", "year", "categorical", "Year of treatment start")
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,8 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path
     config, workbook, report = check_workbook(ROOT / "reports" / "thyroid", registry)
     assert report.ok
     patients = derive_cohort(workbook.patients, workbook.adverse_events, config).patients
-    frame = patients[list(COLUMNS)].copy()
-    frame["year"] = patients["treatment_start"].dt.year
+    patients["year"] = patients["treatment_start"].dt.year
+    frame = patients[[*COLUMNS, "year"]]
     extract = folder / "extract"
     frame.to_parquet(extract, partition_cols=["year"], index=False)
     return patients, extract
@@ -111,6 +112,7 @@ MODELS = {
     "three levels by default": [HISTOLOGY],
     "continuous per 10": [AGE],
     "multivariable": [LMR, ECOG, HISTOLOGY, SEX, AGE],
+    "the hive folders' years (a Dask categorical; integers in memory)": [YEAR, LMR],
 }
 
 
