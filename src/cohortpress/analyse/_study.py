@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cohortpress.analyse._conventions import Conventions
-
 if TYPE_CHECKING:
+    from cohortpress.analyse._conventions import Conventions
     from cohortpress.analyse._results import (
         ComparisonResult,
         CoxResult,
@@ -240,10 +239,10 @@ class StudyResults:
     response: ResponseSummary | None
     treatment: TreatmentSummary | None  # None: no treatment dates in the workbook
     adverse_events: AdverseEventSummary | None
+    conventions: Conventions  # as the analysis applied them: required, never a silent default
     waterfall: WaterfallData | None = None
     comparison: GroupComparison | None = None
     software: dict[str, str] = field(default_factory=dict)
-    conventions: Conventions = field(default_factory=Conventions)  # as the analysis applied them
 
     def endpoint(self, kind: str) -> EndpointResult:
         return next(e for e in self.endpoints if e.kind == kind)
