@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,9 @@ from cohortpress.errors import StudyConfigError
 from cohortpress.response_criteria import RATE_ABBREVIATIONS
 
 if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable, Collection
+
     from cohortpress.analyse._results import ProportionEstimate
     from cohortpress.config import Response, StudyConfig, Table1Row
     from cohortpress.derive import Cohort
@@ -83,15 +86,62 @@ def characteristics(cohort: Cohort, config: StudyConfig) -> tuple[Characteristic
     return tuple(_characteristic(cohort.patients, row, config) for row in config.table1)
 
 
+class LevelValues(Protocol):
+    """One variable's values in some patients, as Table I reads them: a column in memory, or
+    value counts summed over the partitions of an extract (``_value_counts.CountedValues``)."""
+
+    def __len__(self) -> int: ...
+
+    def missing(self) -> int: ...
+
+    def distribution(self) -> Distribution: ...
+
+    def cut(self, cut: float, below: str, above: str) -> LevelValues: ...
+
+    def count(self, level: object) -> int: ...
+
+
+@dataclass(frozen=True)
+class ColumnValues:
+    """A column of the patients in memory."""
+
+    values: pd.Series
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def missing(self) -> int:
+        return int(self.values.isna().sum())
+
+    def distribution(self) -> Distribution:
+        return distribution(self.values)
+
+    def cut(self, cut: float, below: str, above: str) -> ColumnValues:
+        values = self.values
+        labels = pd.Series(np.where(values < cut, below, above), index=values.index)
+        return ColumnValues(labels.where(values.notna()))
+
+    def count(self, level: object) -> int:
+        return int((self.values == level).sum())
+
+
 def _characteristic(
     data: pd.DataFrame, row: Table1Row, config: StudyConfig, cohort: pd.DataFrame | None = None
 ) -> Characteristic:
     """One row of Table I for ``data``; the levels listed are decided on ``cohort`` (default:
     ``data``), so every group of a comparison lists the same levels."""
+    everyone = None if cohort is None else ColumnValues(cohort[row.variable])
+    return characteristic_of(ColumnValues(data[row.variable]), row, config, everyone)
+
+
+def characteristic_of(
+    values: LevelValues, row: Table1Row, config: StudyConfig, everyone: LevelValues | None = None
+) -> Characteristic:
+    """One row of Table I from the variable's ``values``; the levels listed are decided on
+    ``everyone`` (default: ``values``), so every group of a comparison lists the same levels."""
     label, kind, unit, levels = variable_info(row.variable, config)
     label = row.label or label
-    values = data[row.variable]
-    missing = int(values.isna().sum())
+    missing = values.missing()
     abbreviation = (
         config.variables[row.variable].abbreviation if row.variable in config.variables else None
     )
@@ -118,32 +168,39 @@ def _characteristic(
         return Characteristic(
             kind="continuous",
             unit=unit,
-            distribution=distribution(values),
+            distribution=values.distribution(),
             summary=summary,
             **common,
         )
     if row.cut is not None:
         below, above = row.cut_labels or (f"<{row.cut:g}", f"≥{row.cut:g}")
-        values = pd.Series(np.where(values < row.cut, below, above), index=values.index).where(
-            values.notna()
-        )
+        values = values.cut(row.cut, below, above)
+        everyone = None if everyone is None else everyone.cut(row.cut, below, above)
         levels = (below, above)
     shown = row.levels_shown or (levels[:1] if kind == "binary" else levels)
     if row.levels_shown:  # listed even when empty; a level that has patients is never hidden
-        everyone = values if cohort is None else _grouped_values(cohort, row, config)
-        extra = {lvl for lvl in levels if lvl not in shown and (everyone == lvl).any()}
+        pool = values if everyone is None else everyone
+        extra = {lvl for lvl in levels if lvl not in shown and pool.count(lvl) > 0}
         shown = tuple(lvl for lvl in levels if lvl in shown or lvl in extra) + tuple(
             lvl for lvl in shown if lvl not in levels
         )
     n = len(values)
-    counts = tuple(LevelCount(level, level, int((values == level).sum()), n) for level in shown)
+    counts = tuple(LevelCount(level, level, values.count(level), n) for level in shown)
     return Characteristic(kind="counts", levels=counts, **common)
 
 
 def markers(cohort: Cohort, config: StudyConfig) -> tuple[MarkerSummary, ...]:
+    return markers_of(config, lambda column: ColumnValues(cohort.patients[column]))
+
+
+def markers_of(
+    config: StudyConfig, column: Callable[[str], LevelValues]
+) -> tuple[MarkerSummary, ...]:
+    """Each marker's distribution and the patients above and below its cutoff, from the
+    values of the marker's columns (``column(name)``)."""
     out = []
     for name, marker in config.markers.items():
-        groups = cohort.patients[f"{name}_group"]
+        groups = column(f"{name}_group")
         out.append(
             MarkerSummary(
                 name=name,
@@ -151,9 +208,9 @@ def markers(cohort: Cohort, config: StudyConfig) -> tuple[MarkerSummary, ...]:
                 unit=marker.unit,
                 cutoff=marker.cutoff,
                 decimals=marker.decimals,
-                distribution=distribution(cohort.patients[name]),
-                high=int((groups == marker.high_label).sum()),
-                low=int((groups == marker.low_label).sum()),
+                distribution=column(name).distribution(),
+                high=groups.count(marker.high_label),
+                low=groups.count(marker.low_label),
                 high_label=marker.high_label,
                 low_label=marker.low_label,
             )
@@ -168,11 +225,20 @@ def response(cohort: Cohort, config: StudyConfig) -> ResponseSummary | None:
     (never dropped), like NE. The CBR counts SD lasting ``sd_min_duration``, read from the
     progression-free time; with a minimum of 0 any SD counts and the CBR is the DCR.
     """
+    settings = response_settings(config, cohort.patients.columns)
+    if settings is None:
+        return None
+    counts = response_counts(cohort.patients, settings)
+    return response_summary(counts, len(cohort.patients), config)
+
+
+def response_settings(config: StudyConfig, columns: Collection[str]) -> Response | None:
+    """The response settings, when the patients (with ``columns``) can be analysed by them;
+    None when the study leaves the response analysis out."""
     settings = config.response
     if settings is None:
         return None
-    data = cohort.patients
-    if "best_response" not in data.columns:
+    if "best_response" not in columns:
         if "response" not in config.model_fields_set:
             return None  # the default analysis, and a workbook without responses: left out
         raise StudyConfigError(
@@ -180,41 +246,66 @@ def response(cohort: Cohort, config: StudyConfig) -> ResponseSummary | None:
             f"'{config.header('best_response')}' (best response); add it, or set "
             "`response: null` to leave the response analysis out"
         )
-    scheme = settings.scheme
-    n = len(data)
-    best = data["best_response"]
-    counts = [
-        LevelCount(c.code, c.label, int((best == c.code).sum()), n) for c in scheme.categories
-    ]
-    missing = int(best.isna().sum())
-    if missing:
-        counts.append(
-            LevelCount(MISSING_RESPONSE, "Not assessed (no best response recorded)", missing, n)
+    if not settings.any_sd_duration and "pfs_days" not in columns:
+        raise StudyConfigError(
+            "study.yml: response: the clinical benefit rate needs how long stable disease "
+            "lasted, read from the progression-free time, and this study has neither "
+            "treatment dates nor a pfs endpoint; add a pfs endpoint (`time` and `status` "
+            "columns), set `sd_min_duration` to 0, or set `response: null`"
         )
-    if sum(c.count for c in counts) != n:  # validation admits only the categories
-        raise AssertionError("best responses outside the criteria's categories reached analysis")
-    stable = best.isin(scheme.codes_counting_as("stable"))
+    return settings
+
+
+def response_counts(data: pd.DataFrame, settings: Response) -> pd.DataFrame:
+    """Patients by best response (blank kept) and whether a stable disease would have lasted
+    long enough for the CBR: columns ``best_response``, ``lasting`` and ``count``. Counts of
+    parts of the patients add up to those of the whole."""
     if settings.any_sd_duration:
         lasting = pd.Series(True, index=data.index)
     else:
-        if "pfs_days" not in data.columns:
-            raise StudyConfigError(
-                "study.yml: response: the clinical benefit rate needs how long stable disease "
-                "lasted, read from the progression-free time, and this study has neither "
-                "treatment dates nor a pfs endpoint; add a pfs endpoint (`time` and `status` "
-                "columns), set `sd_min_duration` to 0, or set `response: null`"
-            )
         threshold = settings.sd_min_duration.days()
         pf_days = data["pfs_days"]
         lasting = pf_days > threshold if settings.sd_strict else pf_days >= threshold
-    responders = best.isin(scheme.codes_counting_as("response"))
+    pairs = pd.DataFrame({"best_response": data["best_response"], "lasting": lasting.astype(bool)})
+    counts = pairs.groupby(["best_response", "lasting"], dropna=False, observed=True).size()
+    return counts.rename("count").reset_index()
+
+
+def response_summary(counts: pd.DataFrame, n: int, config: StudyConfig) -> ResponseSummary:
+    """The response table and rates from ``response_counts`` of all ``n`` analysed patients."""
+    settings = config.response
+    if settings is None:
+        raise ValueError("the study has no response settings")
+    scheme = settings.scheme
+    best = [None if pd.isna(v) else v for v in counts["best_response"]]
+    lasting = [bool(v) for v in counts["lasting"]]
+    k = [int(v) for v in counts["count"]]
+
+    def patients(codes: Collection[str], *, stable_lasting: bool | None = None) -> int:
+        return sum(
+            c
+            for b, last, c in zip(best, lasting, k, strict=True)
+            if b in codes and (stable_lasting is None or last == stable_lasting)
+        )
+
+    levels = [LevelCount(c.code, c.label, patients((c.code,)), n) for c in scheme.categories]
+    missing = sum(c for b, c in zip(best, k, strict=True) if b is None)
+    if missing:
+        levels.append(
+            LevelCount(MISSING_RESPONSE, "Not assessed (no best response recorded)", missing, n)
+        )
+    if sum(c.count for c in levels) != n:  # validation admits only the categories
+        raise AssertionError("best responses outside the criteria's categories reached analysis")
+    response_codes = scheme.codes_counting_as("response")
+    stable_codes = scheme.codes_counting_as("stable")
+    responders = patients(response_codes)
     counted = {
         "orr": responders,
-        "dcr": responders | stable,
-        "cbr": responders | (stable & lasting),
+        "dcr": responders + patients(stable_codes),
+        "cbr": responders + patients(stable_codes, stable_lasting=True),
     }
     codes = {
-        "orr": scheme.codes_counting_as("response"),
+        "orr": response_codes,
         "dcr": scheme.codes_counting_as("response", "stable"),
         "cbr": scheme.codes_counting_as("response", "stable"),
     }
@@ -225,9 +316,7 @@ def response(cohort: Cohort, config: StudyConfig) -> ResponseSummary | None:
             abbreviation=RATE_ABBREVIATIONS[name],
             name=scheme.rate_name(name),  # type: ignore[arg-type]
             codes=codes[name],
-            estimate=_rate_estimate(
-                int(counted[name].sum()), n, conf, codes[name], _sd_rule(name, settings)
-            ),
+            estimate=_rate_estimate(counted[name], n, conf, codes[name], _sd_rule(name, settings)),
             equals="dcr" if name == "cbr" and settings.any_sd_duration else None,
         )
         for name in ("orr", "dcr", "cbr")
@@ -236,13 +325,13 @@ def response(cohort: Cohort, config: StudyConfig) -> ResponseSummary | None:
         criteria=scheme.name,
         criteria_text=scheme.in_text,
         reference=scheme.reference,
-        counts=tuple(counts),
+        counts=tuple(levels),
         rates=rates,
         shown=tuple(settings.rates),
         sd_threshold_text=settings.sd_min_duration.text(),
         sd_strict=settings.sd_strict,
         sd_any=settings.any_sd_duration,
-        sd_short=int((stable & ~lasting).sum()),
+        sd_short=patients(stable_codes, stable_lasting=False),
     )
 
 
@@ -278,34 +367,81 @@ def treatment(cohort: Cohort, config: StudyConfig) -> TreatmentSummary | None:
     if not cohort.dated:
         return None
     data = cohort.patients
-    n = len(data)
-    cutoff = pd.Timestamp(config.data_cutoff)
-    stopped = data["treatment_end"].notna() & (data["treatment_end"] <= cutoff)
-    reasons = data.loc[stopped, "end_reason"]
-    present = [r for r in END_REASON_LABELS if (reasons == r).any()]
-    counts = tuple(
-        LevelCount(r, END_REASON_LABELS[r], int((reasons == r).sum()), n) for r in present
-    )
+    counts = treatment_counts(data, config.data_cutoff)
     dose = None
     if config.dose_reduction:
-        level = config.variables[config.dose_reduction].levels or ("Yes",)
-        reduced = int((data[config.dose_reduction] == level[0]).sum())
-        dose = proportion_ci(reduced, n, conf_level=config.statistics.conf_level)
+        dose = ColumnValues(data[config.dose_reduction])
     duration = distribution(data["treatment_days"].map(cohort.to_unit))
-    return TreatmentSummary(duration, counts, int((~stopped).sum()), dose)
+    return treatment_summary(duration, counts, dose, len(data), config)
+
+
+def treatment_counts(data: pd.DataFrame, data_cutoff: dt.date) -> pd.DataFrame:
+    """Patients by whether they had stopped by the data cutoff and the reason recorded:
+    columns ``stopped``, ``end_reason`` and ``count`` (parts of the patients add up)."""
+    cutoff = pd.Timestamp(data_cutoff)
+    stopped = data["treatment_end"].notna() & (data["treatment_end"] <= cutoff)
+    pairs = pd.DataFrame({"stopped": stopped.astype(bool), "end_reason": data["end_reason"]})
+    counts = pairs.groupby(["stopped", "end_reason"], dropna=False, observed=True).size()
+    return counts.rename("count").reset_index()
+
+
+def treatment_summary(
+    duration: Distribution,
+    counts: pd.DataFrame,
+    dose_reduction: LevelValues | None,
+    n: int,
+    config: StudyConfig,
+) -> TreatmentSummary:
+    """The treatment summary from ``treatment_counts`` of all ``n`` analysed patients and the
+    values of the dose-reduction variable (when the study names one)."""
+    stopped = counts["stopped"].astype(bool).to_numpy()
+    reasons = [None if pd.isna(r) else r for r in counts["end_reason"]]
+    k = counts["count"].to_numpy(dtype=np.int64)
+    by_reason = {
+        r: int(sum(c for s, rr, c in zip(stopped, reasons, k, strict=True) if s and rr == r))
+        for r in END_REASON_LABELS
+    }
+    levels = tuple(
+        LevelCount(r, END_REASON_LABELS[r], by_reason[r], n)
+        for r in END_REASON_LABELS
+        if by_reason[r]
+    )
+    dose = None
+    if config.dose_reduction and dose_reduction is not None:
+        level = config.variables[config.dose_reduction].levels or ("Yes",)
+        reduced = dose_reduction.count(level[0])
+        dose = proportion_ci(reduced, n, conf_level=config.statistics.conf_level)
+    ongoing = int(k[~stopped].sum())
+    return TreatmentSummary(duration, levels, ongoing, dose)
 
 
 def adverse_events(cohort: Cohort, config: StudyConfig) -> AdverseEventSummary | None:
     settings = config.adverse_events
     if settings is None or cohort.adverse_events is None:
         return None
-    n = len(cohort.patients)
     events = cohort.adverse_events
     worst = events.groupby(["term", "patient_id"])["grade"].max().reset_index()
     severe = worst[worst["grade"] >= settings.severe_grade]
     any_grade = worst.groupby("term")["patient_id"].nunique()
     any_severe = severe.groupby("term")["patient_id"].nunique()
     table = pd.DataFrame({"any": any_grade, "severe": any_severe}).fillna(0).astype(int)
+    return adverse_event_summary(
+        table,
+        len(cohort.patients),
+        int(events["patient_id"].nunique()),
+        int(severe["patient_id"].nunique()),
+        config,
+    )
+
+
+def adverse_event_summary(
+    table: pd.DataFrame, n: int, any_grade: int, severe: int, config: StudyConfig
+) -> AdverseEventSummary:
+    """The adverse-event table from the patients with each term (``table``: index term,
+    columns ``any`` and ``severe``), and the patients with any and any severe event."""
+    settings = config.adverse_events
+    if settings is None:
+        raise ValueError("the study has no adverse-event settings")
     table = table[table["any"] >= settings.min_patients]
     table = table.reset_index(names="term").sort_values(
         ["any", "severe", "term"], ascending=[False, False, True]
@@ -318,8 +454,8 @@ def adverse_events(cohort: Cohort, config: StudyConfig) -> AdverseEventSummary |
         n=n,
         grading=settings.grading,
         severe_grade=settings.severe_grade,
-        any_grade=int(events["patient_id"].nunique()),
-        severe=int(severe["patient_id"].nunique()),
+        any_grade=any_grade,
+        severe=severe,
         rows=rows,
     )
 
@@ -328,19 +464,29 @@ def waterfall(cohort: Cohort, config: StudyConfig) -> WaterfallData | None:
     if config.response is None or not config.response.waterfall:
         return None
     data = cohort.patients.reindex(columns=["best_change_pct", "best_response"])
-    measured = data.dropna(subset=["best_change_pct"]).sort_values(
-        "best_change_pct", ascending=False
-    )
+    measured = data.dropna(subset=["best_change_pct"])
+    return waterfall_of(measured, len(data) - len(measured), config)
+
+
+def waterfall_of(measured: pd.DataFrame, not_measured: int, config: StudyConfig) -> WaterfallData:
+    """The bars from the patients with a change (columns ``best_change_pct`` and
+    ``best_response``), largest first; equal changes by response, so the order depends on the
+    patients alone, not on the order of their rows."""
     if measured.empty:
         raise StudyConfigError(
             "study.yml: response.waterfall: no analysed patient has a value in "
             f"'{config.header('best_change_pct')}' (maximal change of target lesions) to plot; "
             "record it, or set `waterfall: false`"
         )
+    bars = pd.DataFrame({
+        "change": measured["best_change_pct"].astype("float64").to_numpy(),
+        "response": [str(x) for x in measured["best_response"].astype(object).fillna("NE")],
+    })  # fmt: skip
+    bars = bars.sort_values(["change", "response"], ascending=[False, True], kind="stable")
     return WaterfallData(
-        tuple(float(x) for x in measured["best_change_pct"]),
-        tuple(str(x) for x in measured["best_response"].fillna("NE")),
-        int(len(data) - len(measured)),
+        tuple(float(x) for x in bars["change"]),
+        tuple(bars["response"]),
+        not_measured,
     )
 
 
@@ -350,13 +496,7 @@ def comparison(cohort: Cohort, config: StudyConfig) -> GroupComparison | None:
     if factor is None:
         return None
     data = cohort.patients
-    if factor in config.markers:
-        marker = config.markers[factor]
-        column, levels = f"{factor}_group", (marker.high_label, marker.low_label)
-        labels = tuple(f"{lvl} {factor}" for lvl in levels)
-    else:
-        column, levels = factor, variable_info(factor, config)[3]
-        labels = levels
+    column, levels, labels = comparison_groups(factor, config)
     members = {lvl: (data[column] == lvl).fillna(False).to_numpy(bool) for lvl in levels}
     present = tuple(lvl for lvl in levels if members[lvl].any())
     groups = {lvl: data[members[lvl]] for lvl in present}  # each group taken once, not per row
@@ -370,6 +510,18 @@ def comparison(cohort: Cohort, config: StudyConfig) -> GroupComparison | None:
     shown = tuple(lab for lvl, lab in zip(levels, labels, strict=True) if lvl in present)
     label = variable_info(factor, config)[0]
     return GroupComparison(factor, label, shown, sizes, tuple(rows), len(data) - sum(sizes))
+
+
+def comparison_groups(
+    factor: str, config: StudyConfig
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The column that holds the groups of ``compare_by``, its levels and their labels."""
+    if factor in config.markers:
+        marker = config.markers[factor]
+        levels = (marker.high_label, marker.low_label)
+        return f"{factor}_group", levels, tuple(f"{lvl} {factor}" for lvl in levels)
+    levels = variable_info(factor, config)[3]
+    return factor, levels, levels
 
 
 def _grouped_values(data: pd.DataFrame, row: Table1Row, config: StudyConfig) -> pd.Series:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from cohortpress.derive._endpoints import endpoint_definition
 from cohortpress.derive._recorded import recorded_definition
 
 if TYPE_CHECKING:
-    from cohortpress.analyse._results import CoxResult, KMEstimate
+    from cohortpress.analyse._results import CoxResult, KMEstimate, LogRankResult
     from cohortpress.config import Endpoint, StudyConfig
     from cohortpress.derive import Cohort
 
@@ -40,36 +41,66 @@ def risk_times(max_time: float, time_unit: str) -> tuple[float, ...]:
 
 def covariate_column(data: pd.DataFrame, cov: Covariate, config: StudyConfig) -> CoxCovariate:
     """Add the coded column of one covariate to ``data`` and describe it for the Cox fit."""
+    spec, coding = covariate_coding(cov, config)
+    data[spec.column] = coding.apply(data)
+    return spec
+
+
+@dataclass(frozen=True)
+class Coding:
+    """How a covariate's column is made from one column of the patients: plain data, so it
+    travels to the workers that code their partitions (``apply`` reads that column only)."""
+
+    source: str
+    how: Literal["copy", "groups", "cut", "float"]
+    lookup: dict[str, str] = field(default_factory=dict)  # groups: level -> group
+    cut: float = 0.0  # cut: values below it take the first label
+    labels: tuple[str, str] = ("", "")  # cut: (below, above)
+
+    def apply(self, data: pd.DataFrame) -> pd.Series:
+        """The coded column, index aligned with ``data``."""
+        values = data[self.source]
+        if self.how == "groups":
+            return values.map(self.lookup)
+        if self.how == "cut":
+            below, above = self.labels
+            return pd.Series(np.where(values < self.cut, below, above), index=data.index).where(
+                values.notna()
+            )
+        if self.how == "float":
+            return values.astype("float64")
+        return values
+
+
+def covariate_coding(cov: Covariate, config: StudyConfig) -> tuple[CoxCovariate, Coding]:
+    """The Cox covariate of ``cov`` and how its column is coded: both from study.yml alone
+    (levels, groups, cuts), never from the data, so a partitioned cohort codes the same way."""
     name = cov.variable
     column = f"_cov_{name}"
     if name in config.markers:
         marker = config.markers[name]
-        data[column] = data[f"{name}_group"]
         levels = (marker.high_label, marker.low_label)
         reference = cov.reference or marker.low_label
-        return _categorical(cov, column, levels, reference, config)
+        spec = _categorical(cov, column, levels, reference, config)
+        return spec, Coding(f"{name}_group", "copy")
     label, kind, unit, levels = variable_info(name, config)
-    values = data[name]
     if cov.groups:
         lookup = {lvl: grp for grp, lvls in cov.groups.items() for lvl in lvls}
-        data[column] = values.map(lookup)
         reference = cov.reference or list(cov.groups)[-1]
-        return _categorical(cov, column, tuple(cov.groups), reference, config)
+        spec = _categorical(cov, column, tuple(cov.groups), reference, config)
+        return spec, Coding(name, "groups", lookup=lookup)
     if kind in ("continuous", "count") and cov.cut is not None:
         below, above = cov.cut_labels or (f"<{cov.cut:g}", f"≥{cov.cut:g}")
-        data[column] = pd.Series(np.where(values < cov.cut, below, above), index=data.index).where(
-            values.notna()
-        )
-        return _categorical(cov, column, (above, below), cov.reference or below, config)
+        spec = _categorical(cov, column, (above, below), cov.reference or below, config)
+        return spec, Coding(name, "cut", cut=cov.cut, labels=(below, above))
     if kind in ("continuous", "count"):
-        data[column] = values.astype("float64")
-        return CoxCovariate(
+        spec = CoxCovariate(
             name, column, "continuous", cov.label or label, per=cov.per or 1.0, unit=unit
         )
-    data[column] = values
+        return spec, Coding(name, "float")
     declared = config.variables[name].reference if name in config.variables else None
     reference = cov.reference or declared or (levels[-1] if kind == "binary" else levels[0])
-    return _categorical(cov, column, tuple(levels), reference, config)
+    return _categorical(cov, column, tuple(levels), reference, config), Coding(name, "copy")
 
 
 def _categorical(
@@ -218,6 +249,19 @@ def _grouped(
         if len(estimates) > 1
         else None
     )
+    return grouped_survival(spec, levels, estimates, logrank, cox, ticks, times)
+
+
+def grouped_survival(
+    spec: CoxCovariate,
+    levels: tuple[str, ...],
+    estimates: tuple[KMEstimate, ...],
+    logrank: LogRankResult | None,
+    cox: CoxResult | None,
+    ticks: tuple[float, ...],
+    times: tuple[float, ...],
+) -> GroupedSurvival:
+    """The curves of one factor with their numbers at risk and landmarks, however estimated."""
     risk = risk_table(estimates, ticks)
     marks = tuple(landmarks(km, times) for km in estimates)
     return GroupedSurvival(spec.name, spec.label, levels, estimates, risk, logrank, cox, marks)

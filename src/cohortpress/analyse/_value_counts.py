@@ -10,10 +10,12 @@ pairwise in row order, so the two agree to a few units in the last place, not bi
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from cohortpress.analyse._study import Distribution
 
@@ -83,3 +85,37 @@ def exact_mean_sd(x: NDArray[np.float64], k: NDArray[np.int64]) -> tuple[float, 
         return mean, None
     variance = (s2 - s1 * s1 / n) / (n - 1)
     return mean, math.sqrt(float(variance))
+
+
+@dataclass(frozen=True)
+class CountedValues:
+    """One variable's values as counts: each value present (``counts``: value -> patients) and
+    the blanks. What Table I reads of a column (``_summaries.LevelValues``), from counts
+    summed over the partitions of an extract."""
+
+    counts: pd.Series  # index: the distinct values present; values: their counts (> 0)
+    blanks: int
+
+    def __len__(self) -> int:
+        return int(self.counts.sum()) + self.blanks
+
+    def missing(self) -> int:
+        return self.blanks
+
+    def distribution(self) -> Distribution:
+        """Order statistics exactly, the mean and SD from exact sums."""
+        return distribution_from_counts(
+            self.counts.index.to_numpy(dtype=np.float64),
+            self.counts.to_numpy(dtype=np.int64),
+            self.blanks,
+        )
+
+    def cut(self, cut: float, below: str, above: str) -> CountedValues:
+        """The patients below ``cut`` and the others, as ``below`` and ``above``."""
+        low = self.counts.index.to_numpy(dtype=np.float64) < cut
+        k = self.counts.to_numpy(dtype=np.int64)
+        counts = pd.Series([int(k[low].sum()), int(k[~low].sum())], index=[below, above])
+        return CountedValues(counts[counts > 0], self.blanks)
+
+    def count(self, level: object) -> int:
+        return int(sum(int(c) for v, c in self.counts.items() if v == level))

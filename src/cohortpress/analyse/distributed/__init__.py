@@ -24,12 +24,14 @@ except ImportError as missing:  # the optional extra is not installed
         "the distributed statistics need Dask: pip install 'cohortpress[dask]'"
     ) from missing
 
+from cohortpress.analyse.distributed._analyse import analyse_partitioned
 from cohortpress.analyse.distributed._extract import read_extract
 from cohortpress.analyse.distributed._survival import SurvivalCounts, survival_counts
 from cohortpress.analyse.distributed._table1 import category_counts, continuous_distribution
 
 __all__ = [
     "SurvivalCounts",
+    "analyse_partitioned",
     "category_counts",
     "continuous_distribution",
     "read_extract",

@@ -1,0 +1,179 @@
+"""The whole ``StudyResults`` of a partitioned cohort, equal to the in-memory ``analyse``.
+
+Passes over the data, in order:
+
+1. Prepare and persist: the columns the analysis reads are selected, each Cox covariate and
+   curve factor is coded on the workers (``Coding.apply``, the in-memory coding), and the
+   result is kept in the workers' memory (``persist``): everything below reads it there.
+2. One ``dask.compute`` for every count: a map over the persisted partitions and a tree of
+   additions (``_summary``: value counts for Table I, markers, the comparison, treatment,
+   dose reduction and the waterfall; events and censorings per (group, time) for every
+   endpoint, curve factor and the follow-up; response and treatment tables; the largest
+   times) and, in the same call, the adverse events shuffled by patient and counted
+   (``_adverse``).
+3. The Cox models: each fit makes its own passes over the persisted frame
+   (``cox_fit_partitioned``: one map-reduce per Newton–Raphson iteration), one fit per
+   covariate and endpoint, one per ``by`` factor, and the multivariable model.
+
+Everything else runs on the client from the summed counts, with the in-memory estimators.
+What the client holds: the distinct values of each counted column with their counts (a
+continuous variable with a value per patient costs a row per patient), events per distinct
+time and group, and two arrays rebuilt from counts — the waterfall's bars (one per measured
+patient, as the figure draws) and, for a continuous row of the group comparison, its values
+(eight bytes per patient, for the Wilcoxon / Kruskal–Wallis tests).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dask.base import compute
+
+from cohortpress.analyse import software_versions
+from cohortpress.analyse._study import StudyResults
+from cohortpress.analyse._summaries import adverse_event_summary, response_settings
+from cohortpress.analyse.distributed import _describe as describe
+from cohortpress.analyse.distributed._adverse import EventCounts, event_counts
+from cohortpress.analyse.distributed._checks import PartitionValueError
+from cohortpress.analyse.distributed._endpoints import (
+    codings,
+    endpoint_columns,
+    endpoint_result,
+    survival_keys,
+)
+from cohortpress.analyse.distributed._summary import Plan, Summary, summarise
+from cohortpress.analyse.distributed._survival import SurvivalCounts
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from cohortpress.analyse._study import AdverseEventSummary
+    from cohortpress.analyse._survival import Coding
+    from cohortpress.analyse.distributed._endpoints import CoxFit
+    from cohortpress.config import Response, StudyConfig
+    from cohortpress.derive import PartitionedCohort
+
+
+def analyse_partitioned(
+    cohort: PartitionedCohort, config: StudyConfig, *, cox_fit: CoxFit | None = None
+) -> StudyResults:
+    """Every number the manuscript shows, from a cohort partitioned on a Dask cluster.
+
+    Equal to ``analyse`` on the same patients in memory: integers exactly, the means and SDs
+    of Table I to a few units in the last place (exact sums here, pairwise float sums there),
+    the rest to the last bit or as the Cox fits on the cluster give it. ``cox_fit`` replaces
+    the distributed Cox fit (default ``cox_fit_partitioned``).
+    """
+    columns = list(cohort.patients.columns)
+    response = response_settings(config, columns)
+    plan = _plan(cohort, config, columns, response)
+    coded = codings(config)
+    frame = _prepare(cohort.patients, _needed(plan, coded, config, columns), coded).persist()
+    try:
+        summary, events = _count(frame, plan, cohort, config)
+        fit = cox_fit or _cox_fit_partitioned()
+        endpoints = tuple(
+            endpoint_result(summary, frame, e, config, cohort.time_unit, fit)
+            for e in config.endpoints
+        )
+    except PartitionValueError as error:
+        raise error.as_input_error("the analysed cohort") from None
+    stats = config.statistics
+    followup = SurvivalCounts(summary.survival[("os_time", "os_event", None)], ()).median_followup(
+        ci_transform=stats.ci_transform_in_force, conf_level=stats.conf_level
+    )
+    adverse = None
+    if events is not None and config.adverse_events is not None:
+        adverse = _adverse_summary(events, summary.rows, config)
+    return StudyResults(
+        flow=cohort.flow,
+        n=summary.rows,
+        time_unit=cohort.time_unit,
+        censored_at_cutoff=cohort.censored_at_cutoff,
+        characteristics=describe.characteristics(summary, config),
+        markers=describe.markers(summary, config),
+        followup=followup,
+        endpoints=endpoints,
+        response=describe.response(summary, config),
+        treatment=describe.treatment(summary, cohort, config),
+        adverse_events=adverse,
+        waterfall=describe.waterfall(summary, config),
+        comparison=describe.comparison(summary, config),
+        software=software_versions(),
+    )
+
+
+def _plan(
+    cohort: PartitionedCohort, config: StudyConfig, columns: list[str], response: Response | None
+) -> Plan:
+    """What the one counting pass counts."""
+    keys = [
+        *describe.table1_keys(config),
+        *describe.marker_keys(config),
+        *(describe.treatment_keys(config) if cohort.dated else []),
+        *describe.waterfall_keys(config, columns),
+    ]
+    return Plan(
+        counts=tuple(dict.fromkeys(keys)),
+        survival=tuple(survival_keys(config)),
+        maxima=tuple(f"{e.kind}_time" for e in config.endpoints),
+        response=response,
+        cutoff=config.data_cutoff if cohort.dated else None,
+    )
+
+
+def _needed(
+    plan: Plan, coded: dict[str, Coding], config: StudyConfig, columns: list[str]
+) -> list[str]:
+    """The columns of the patients the analysis reads (the rest is not kept in memory)."""
+    wanted = [k for keys in plan.counts for k in keys] + endpoint_columns(config)
+    wanted += [c.source for c in coded.values()]
+    if plan.response is not None:
+        wanted += ["best_response", *([] if plan.response.any_sd_duration else ["pfs_days"])]
+    if plan.cutoff is not None:
+        wanted += ["treatment_end", "end_reason"]
+    return [c for c in dict.fromkeys(wanted) if c in columns and c not in coded]
+
+
+def _prepare(patients: dd.DataFrame, needed: list[str], coded: dict[str, Coding]) -> dd.DataFrame:
+    """The needed columns with the coded ones added, partition by partition."""
+    meta = _coded(patients._meta, needed, coded)
+    return patients.map_partitions(_coded, needed, coded, meta=meta)
+
+
+def _coded(part: pd.DataFrame, needed: list[str], coded: dict[str, Coding]) -> pd.DataFrame:
+    out = part[needed].copy()
+    for column, coding in coded.items():
+        out[column] = coding.apply(part)
+    return out
+
+
+def _count(
+    frame: dd.DataFrame, plan: Plan, cohort: PartitionedCohort, config: StudyConfig
+) -> tuple[Summary, EventCounts | None]:
+    """Every count, in one ``dask.compute``: the patients' and the adverse events'."""
+    settings = config.adverse_events
+    if settings is None or cohort.adverse_events is None:
+        (summary,) = compute(summarise(frame, plan))
+        return summary, None
+    summary, events = compute(
+        summarise(frame, plan), event_counts(cohort.adverse_events, settings.severe_grade)
+    )
+    return summary, events
+
+
+def _adverse_summary(events: EventCounts, n: int, config: StudyConfig) -> AdverseEventSummary:
+    return adverse_event_summary(events.table, n, events.any_grade, events.severe, config)
+
+
+def _cox_fit_partitioned() -> CoxFit:
+    """The distributed Cox fit, or an error naming the part of the analysis that is missing."""
+    try:
+        from cohortpress.analyse.distributed._cox import cox_fit_partitioned
+    except ImportError as missing:
+        raise NotImplementedError(
+            "the Cox models of a partitioned cohort need cox_fit_partitioned "
+            "(cohortpress.analyse.distributed._cox), which is not in this build"
+        ) from missing
+    return cox_fit_partitioned

@@ -1,0 +1,200 @@
+"""Each endpoint's survival analysis from the summed counts, and its Cox models on the cluster.
+
+Kaplan–Meier curves, numbers at risk, landmarks and log-rank tests come from the events and
+censorings per (group, time) of ``Summary``; the Cox models are fitted by
+``cox_fit_partitioned`` (one map-reduce per Newton–Raphson iteration) on the persisted frame,
+whose covariate columns are coded on the workers by the ``Coding`` of each covariate — the
+in-memory path's coding, described by study.yml alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+from cohortpress.analyse._km import km_estimate_from_counts, risk_table
+from cohortpress.analyse._study import EndpointResult
+from cohortpress.analyse._survival import (
+    ENDPOINT_NAMES,
+    Coding,
+    _curve_label,
+    _definition,
+    _multivariate_choice,
+    covariate_coding,
+    grouped_survival,
+    landmarks,
+    risk_times,
+)
+from cohortpress.analyse.distributed._survival import (
+    CENSORED,
+    EVENTS,
+    GROUP,
+    TIME,
+    SurvivalCounts,
+    _levels,
+)
+from cohortpress.config import Covariate
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import dask.dataframe as dd
+
+    from cohortpress.analyse._cox import CoxCovariate
+    from cohortpress.analyse._results import CoxResult, Ties
+    from cohortpress.analyse._study import GroupedSurvival
+    from cohortpress.analyse.distributed._summary import Summary
+    from cohortpress.config import Endpoint, StudyConfig
+
+
+class CoxFit(Protocol):
+    """``cox_fit``'s signature, on a Dask frame."""
+
+    def __call__(
+        self,
+        frame: dd.DataFrame,
+        time: str,
+        event: str,
+        covariates: Sequence[CoxCovariate],
+        *,
+        ties: Ties = "efron",
+        conf_level: float = 0.95,
+    ) -> CoxResult: ...
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A covariate of a model or a curve: what the estimators read, and how it is coded."""
+
+    spec: CoxCovariate
+    coding: Coding
+
+
+def cox_factors(config: StudyConfig) -> list[Factor]:
+    """The Cox covariates of study.yml, in order (columns ``_cov_<name>``)."""
+    return [Factor(*covariate_coding(cov, config)) for cov in config.cox.covariates]
+
+
+def curve_factors(endpoint: Endpoint, config: StudyConfig) -> list[Factor]:
+    """The factors the endpoint's curves are drawn by: its ``by`` variables (columns
+    ``_by_<name>``: a Cox covariate of the same name may pool its levels differently), else
+    the markers among the Cox covariates."""
+    if endpoint.by is None:
+        return [f for f in cox_factors(config) if f.spec.name in config.markers]
+    out = []
+    for name in endpoint.by:
+        spec, coding = covariate_coding(Covariate(variable=name), config)
+        out.append(Factor(replace(spec, column=f"_by_{name}"), coding))
+    return out
+
+
+def codings(config: StudyConfig) -> dict[str, Coding]:
+    """Every coded column the endpoints read, by column name."""
+    factors = cox_factors(config) + [f for e in config.endpoints for f in curve_factors(e, config)]
+    return {f.spec.column: f.coding for f in factors}
+
+
+def survival_keys(config: StudyConfig) -> list[tuple[str, str, str | None]]:
+    """The (time, event, group) whose counts the endpoints and the follow-up read."""
+    keys: list[tuple[str, str, str | None]] = [("os_time", "os_event", None)]
+    for e in config.endpoints:
+        time, event = f"{e.kind}_time", f"{e.kind}_event"
+        keys += [(time, event, None)] + [
+            (time, event, f.spec.column) for f in curve_factors(e, config)
+        ]
+    return list(dict.fromkeys(keys))
+
+
+def endpoint_result(
+    summary: Summary,
+    frame: dd.DataFrame,
+    endpoint: Endpoint,
+    config: StudyConfig,
+    time_unit: str,
+    cox_fit: CoxFit,
+) -> EndpointResult:
+    """As the in-memory ``endpoint_result``: the curves from counts, the models on the cluster."""
+    stats = config.statistics
+    transform, ties, level = stats.ci_transform_in_force, stats.ties_in_force, stats.conf_level
+    time, event = f"{endpoint.kind}_time", f"{endpoint.kind}_event"
+    label, abbreviation = ENDPOINT_NAMES[endpoint.kind]
+    label, abbreviation = endpoint.label or label, endpoint.abbreviation or abbreviation
+    overall = SurvivalCounts(summary.survival[(time, event, None)], ()).km_estimate(
+        label="All patients", ci_transform=transform, conf_level=level
+    )
+    ticks = risk_times(summary.maxima[time], time_unit)
+    specs = [f.spec for f in cox_factors(config)]
+    univariate = tuple(
+        cox_fit(frame, time, event, [spec], ties=ties, conf_level=level) for spec in specs
+    )
+    if endpoint.by is None:
+        fits = dict(zip((s.name for s in specs), univariate, strict=True))
+    else:
+        fits = {
+            f.spec.name: cox_fit(frame, time, event, [f.spec], ties=ties, conf_level=level)
+            for f in curve_factors(endpoint, config)
+        }
+    grouped = tuple(
+        _grouped(summary, time, event, f.spec, fits[f.spec.name], ticks, config, endpoint.landmarks)
+        for f in curve_factors(endpoint, config)
+    )
+    chosen, note = _multivariate_choice(specs, univariate, config)
+    multivariate = (
+        cox_fit(frame, time, event, chosen, ties=ties, conf_level=level) if chosen else None
+    )
+    return EndpointResult(
+        kind=endpoint.kind,
+        label=label,
+        abbreviation=abbreviation,
+        definition=_definition(endpoint, config),
+        recorded=endpoint.recorded,
+        overall=overall,
+        risk=risk_table([overall], ticks),
+        by=grouped,
+        univariate=univariate,
+        multivariate=multivariate,
+        multivariate_covariates=tuple(s.name for s in chosen),
+        multivariate_note=note,
+        covariate_labels={s.name: s.label for s in specs},
+        landmarks=landmarks(overall, endpoint.landmarks),
+    )
+
+
+def _grouped(
+    summary: Summary,
+    time: str,
+    event: str,
+    spec: CoxCovariate,
+    cox: CoxResult,
+    ticks: tuple[float, ...],
+    config: StudyConfig,
+    times: tuple[float, ...],
+) -> GroupedSurvival:
+    """One factor's curves from the counts per (level, time); the log-rank test from the same
+    counts, its groups ordered as the in-memory test orders them (sorted)."""
+    stats = config.statistics
+    counts = summary.survival[(time, event, spec.column)]
+    counts = counts[counts[GROUP].notna()]
+    rows = {lvl: counts[(counts[GROUP] == lvl).to_numpy(dtype=bool)] for lvl in spec.levels or ()}
+    levels = tuple(lvl for lvl, part in rows.items() if len(part))
+    estimates = tuple(
+        km_estimate_from_counts(
+            rows[lvl][TIME],
+            rows[lvl][EVENTS],
+            rows[lvl][CENSORED],
+            label=_curve_label(spec, lvl, config),
+            ci_transform=stats.ci_transform_in_force,
+            conf_level=stats.conf_level,
+        )
+        for lvl in levels
+    )
+    logrank = None
+    if len(estimates) > 1:
+        logrank = SurvivalCounts(counts.reset_index(drop=True), _levels(counts[GROUP])).logrank()
+    return grouped_survival(spec, levels, estimates, logrank, cox, ticks, times)
+
+
+def endpoint_columns(config: StudyConfig) -> list[str]:
+    """The time and event columns of every endpoint and of the follow-up."""
+    kinds = ["os", *(e.kind for e in config.endpoints)]
+    return [c for kind in dict.fromkeys(kinds) for c in (f"{kind}_time", f"{kind}_event")]
