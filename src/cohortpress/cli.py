@@ -117,9 +117,10 @@ def report(
         typer.Option(
             "--engine-data",
             help="Where the data are held: pandas (in this process), dask (read, validated, "
-            "derived and analysed on a Dask cluster, partition by partition), or auto: dask "
-            "for a partitioned extract (a patients/ folder of Parquet files) above 256 MiB of "
-            "Parquet when Dask is installed, else pandas.",
+            "derived and analysed on a Dask cluster, partition by partition), or auto: dask, "
+            "when installed, for a partitioned extract (a patients/ folder of Parquet files, "
+            "which only dask reads), for a folder of Parquet files above 256 MiB, or with "
+            "--scheduler; else pandas.",
         ),
     ] = EngineData.auto,
     scheduler: Annotated[

@@ -4,9 +4,10 @@
 ``dask`` reads, validates and derives it piece by piece on the workers of a Dask cluster and
 analyses it from sufficient statistics summed on the client: a ``distributed.LocalCluster``
 of :data:`LOCAL_WORKERS` worker processes started for the run (and closed after it), or an
-existing cluster given by its scheduler's address. ``auto`` picks Dask for a partitioned
-extract folder (a ``patients/`` sub-folder of Parquet files) of more than
-:data:`AUTO_BYTES` bytes of Parquet when Dask is installed, and pandas otherwise.
+existing cluster given by its scheduler's address. ``auto`` picks Dask, when it is installed, for
+a partitioned extract (a ``patients/`` sub-folder of Parquet files, which only Dask reads)
+and for a folder of one Parquet file per sheet of more than :data:`AUTO_BYTES` bytes (both
+engines read it; in memory it would take about 25 times its size), and pandas otherwise.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from cohortpress.errors import StudyConfigError
 
@@ -40,8 +41,8 @@ def choose_engine(requested: EngineData, data: Path, scheduler: str | None) -> E
 
     partitioned = is_partitioned(data)
     if requested == "auto":
-        large = partitioned and extract_size(data) > AUTO_BYTES
-        requested = "dask" if (large or scheduler is not None) and dask_installed() else "pandas"
+        large = partitioned or extract_size(data) > AUTO_BYTES or scheduler is not None
+        requested = "dask" if large and dask_installed() else "pandas"
     if requested == "pandas" and partitioned:
         raise StudyConfigError(
             f"{data}: a partitioned extract (a patients/ folder of Parquet files) is read by "
@@ -90,10 +91,12 @@ def partition_progress(hook: object) -> Callable[[str, list[Future]], None]:
     callable that advances it); a failed partition raises its error here."""
     from distributed import as_completed
 
-    shown = cast("Any", getattr(hook, "partitions", None))
+    shown = cast(
+        "Callable[[str, int], Callable[[], None]] | None", getattr(hook, "partitions", None)
+    )
 
     def follow(label: str, futures: list[Future]) -> None:
-        advance = shown(label, len(futures)) if callable(shown) else None
+        advance = None if shown is None else shown(label, len(futures))
         for future in as_completed(futures):
             if future.status == "error":
                 future.result()  # raises the worker's error
