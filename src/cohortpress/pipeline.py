@@ -282,6 +282,9 @@ def _build_distributed(
     progress = partition_progress(hook)
     with dask_client(scheduler) as client:
         quiet_shuffles()
+        watch = getattr(hook, "cluster", None)  # make bench reads the workers' memory
+        if callable(watch):
+            watch(client)
         with stage("read"):
             from cohortpress.intake import _declares_adverse_events
             from cohortpress.intake._partitioned import open_extract
