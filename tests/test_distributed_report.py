@@ -3,9 +3,10 @@
 ``cohortpress report --engine-data dask`` on a synthetic extract (hive partitions by year,
 ``data/make_registry.py --partitioned-by year``) must write the results.json of the in-memory
 run on the same rows (``--engine-data pandas`` on the single-file layout): every number equal,
-floats within 1e-9 relative. Once on the local cluster the CLI starts itself, once on a
-2-worker ``LocalCluster`` of the test (``--scheduler``) with one worker SIGKILLed after the
-first partitions finished: Dask recomputes what the worker held and the numbers are the same.
+floats within 1e-9 relative. Both runs use a 2-worker ``LocalCluster`` of the test
+(``--scheduler``; the cluster the CLI starts itself is used by the broken-extract test of
+``test_partitioned_stages.py``), the second with one worker SIGKILLed after the first
+partitions finished: Dask recomputes what the worker held and the numbers are the same.
 (Validation and derivation on the workers, and a broken extract through the CLI, are tested
 in ``test_partitioned_stages.py``.)
 
@@ -42,8 +43,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "data"))
 from make_registry import write_registry  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 PATIENTS = 20_000
-ROWS_PER_FILE = 1_000  # about 27 files of patients: partitions enough to kill a worker among
+ROWS_PER_FILE = 1_000  # 27 files of patients: partitions enough to kill a worker among them
 REL = 1e-9
 
 
@@ -98,10 +101,21 @@ def in_memory(extracts: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     return _numbers(out / "thyroid")
 
 
+@pytest.fixture(scope="module")
+def cluster():
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        yield cluster
+
+
 def test_dask_run_equals_the_in_memory_run(
-    extracts: dict[str, Path], in_memory: dict, tmp_path: Path
+    extracts: dict[str, Path], in_memory: dict, cluster: LocalCluster, tmp_path: Path
 ) -> None:
-    done = _report(extracts["partitioned"], tmp_path, "--engine-data", "dask")
+    address = str(cluster.scheduler_address)
+    done = _report(
+        extracts["partitioned"], tmp_path, "--engine-data", "dask", "--scheduler", address
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert "keeps no build cache" in done.stderr and "data cut" in done.stderr
@@ -117,14 +131,9 @@ def _pieces_done(dask_scheduler: Any) -> int:  # noqa: ANN401 - the scheduler, i
 
 
 def test_a_worker_killed_mid_run_changes_nothing(
-    extracts: dict[str, Path], in_memory: dict, tmp_path: Path
+    extracts: dict[str, Path], in_memory: dict, cluster: LocalCluster, tmp_path: Path
 ) -> None:
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with Client(cluster) as client:
         killed: list[int] = []
 
         def kill_one_worker() -> None:

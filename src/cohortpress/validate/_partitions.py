@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 LISTED_PER_RULE = 100  # problems listed per column, rule and severity (per piece and in all)
 ID_RULE = "this patient ID appears in more than one row"
+UNKNOWN_RULE = "no patient with this ID in the patients sheet"
+Unlisted = tuple[str, "str | None", str, str]  # sheet (folder or file), column, rule, severity
 
 
 @dataclass
@@ -48,7 +50,7 @@ class CheckedPiece:
     headers: dict[str, str]
     notes: list[Normalisation]
     problems: list[Problem]
-    unlisted: Counter[tuple[str | None, str, str]] = field(default_factory=Counter)
+    unlisted: Counter[Unlisted] = field(default_factory=Counter)
     identifiers: pd.DataFrame | None = None
 
     @property
@@ -131,16 +133,22 @@ def _unreadable(problems: list[Problem]) -> bool:
 def _bounded(problems: Iterable[Problem]) -> tuple[list[Problem], Counter]:
     """At most LISTED_PER_RULE problems per (column, rule, severity); the rest counted."""
     listed: list[Problem] = []
-    seen: Counter[tuple[str | None, str, str]] = Counter()
-    unlisted: Counter[tuple[str | None, str, str]] = Counter()
+    seen: Counter[Unlisted] = Counter()
+    unlisted: Counter[Unlisted] = Counter()
     for p in problems:
-        key = (p.column, p.rule, p.severity)
+        key = (_sheet_of(p.sheet), p.column, p.rule, p.severity)
         seen[key] += 1
         if seen[key] > LISTED_PER_RULE:
             unlisted[key] += 1
         else:
             listed.append(p)
     return listed, unlisted
+
+
+def _sheet_of(name: str) -> str:
+    """The sheet a file belongs to, as the extract names it: ``patients/`` for
+    ``patients/year=2020/part-0.parquet``; a single file is its own sheet."""
+    return name.split("/")[0] + "/" if "/" in name else name
 
 
 def _ids(checked: CheckedPiece) -> pd.DataFrame:
@@ -248,17 +256,21 @@ def validate_extract(
     screened = _rows(client, patients)
     if screened == 0:
         found.append(Problem(patients_name, None, None, None, "the sheet has no patients"))
-    found += _duplicate_ids(client, patients, found)
+    duplicates, more = _duplicate_ids(client, patients, found)
+    found += duplicates
+    unlisted[(patients_name, _id_header(found), ID_RULE, "error")] += more
     if events is not None:
         header = _header(event_summaries, "patient_id")
-        found += _unknown_patients(client, events, patients, header)
+        unknown, more = _unknown_patients(client, events, patients, header)
+        found += unknown
+        unlisted[(extract.sheet_name("adverse_events"), header, UNKNOWN_RULE, "error")] += more
         events, notes, held = _screen_terms(client, events, patients, event_summaries, config)
         found += held
     else:
         notes = []
     found, more = _listed(found)
     unlisted.update(more)
-    found += _unlisted_lines(unlisted, patients_name)
+    found += _unlisted_lines(unlisted)
     order = [s.name for s in (*summaries, *event_summaries)]
     columns = {s.name: list(s.headers.values()) for s in (*summaries, *event_summaries)}
     from cohortpress.validate._report import ValidationReport, sort_problems
@@ -287,24 +299,31 @@ def _header(summaries: list[CheckedPiece], name: str) -> str:
     return name
 
 
-def _duplicate_ids(client: Client, patients: list[Future], found: list[Problem]) -> list[Problem]:
+def _duplicate_ids(
+    client: Client, patients: list[Future], found: list[Problem]
+) -> tuple[list[Problem], int]:
     """IDs in more than one row of the extract, counted over all pieces (a distributed value
-    count); the rows a piece's own schema check reported are not listed twice."""
+    count): the rows of the first LISTED_PER_RULE such IDs, and how many rows are not listed.
+    A row a piece's own schema check reported is not listed twice."""
     import dask.dataframe as dd
+    from dask.base import compute
 
     ids = client.map(_ids, patients)
     frame = dd.from_delayed(ids, meta=_no_ids(), verify_meta=False)
     counts = frame["patient_id"].value_counts()
-    repeated = set(counts[counts > 1].index.compute().tolist())
-    if not repeated:
-        return []
-    rows = pd.concat(gather(client, client.map(_rows_of, ids, wanted=repeated)))
+    repeated = counts[counts > 1]
+    first, rows_repeated = compute(repeated.head(LISTED_PER_RULE, npartitions=-1), repeated.sum())
+    if first.empty:
+        return [], 0
+    rows = pd.concat(gather(client, client.map(_rows_of, ids, wanted=set(first.index))))
     seen = {(p.sheet, p.row) for p in found if p.rule == ID_RULE}
-    return [
-        Problem(sheet, int(row), _id_header(found), pid, ID_RULE)
+    header = _id_header(found)
+    listed = [
+        Problem(sheet, int(row), header, pid, ID_RULE)
         for pid, sheet, row in rows.itertuples(index=False)
         if (sheet, row) not in seen
     ]
+    return listed, max(int(rows_repeated) - len(rows), 0)
 
 
 def _id_header(found: list[Problem]) -> str | None:
@@ -316,9 +335,11 @@ def _id_header(found: list[Problem]) -> str | None:
 
 def _unknown_patients(
     client: Client, events: list[Future], patients: list[Future], header: str
-) -> list[Problem]:
-    """Adverse event rows whose patient is in no piece of the patients sheet (a join)."""
+) -> tuple[list[Problem], int]:
+    """Adverse event rows whose patient is in no piece of the patients sheet (a join): the
+    first LISTED_PER_RULE of each piece, and how many rows are not listed."""
     import dask.dataframe as dd
+    from dask.base import compute
 
     from cohortpress.validate._cross_sheet import _suggestions
 
@@ -326,19 +347,22 @@ def _unknown_patients(
     asked = dd.from_delayed(client.map(_ids, events), meta=_no_ids(), verify_meta=False)
     ids = known[["patient_id"]].drop_duplicates().assign(known=True)
     joined = asked.merge(ids, on="patient_id", how="left")
-    unknown = joined.loc[joined["known"].isna(), ["patient_id", "sheet", "row"]].compute()
+    missing = joined.loc[joined["known"].isna(), ["patient_id", "sheet", "row"]]
+    heads = missing.map_partitions(lambda part: part.head(LISTED_PER_RULE), meta=missing._meta)
+    unknown, total = compute(heads, missing.shape[0])
     if unknown.empty:
-        return []
+        return [], 0
+    unknown = unknown.sort_values(["sheet", "row"])
     from cohortpress.intake._reading import fold
 
     folded = frozenset(fold(str(pid)) for pid in unknown["patient_id"].unique())
     close = gather(client, client.map(_folded_ids, client.map(_ids, patients), folded=folded))
     suggestions = _suggestions(unknown["patient_id"].unique(), pd.concat(close, ignore_index=True))
-    return [
-        Problem(sheet, int(row), header, pid, "no patient with this ID in the patients sheet",
-                suggestions.get(pid))
+    listed = [
+        Problem(sheet, int(row), header, pid, UNKNOWN_RULE, suggestions.get(pid))
         for pid, sheet, row in unknown.itertuples(index=False)
-    ]  # fmt: skip
+    ]
+    return listed, int(total) - len(listed)
 
 
 def _folded_ids(ids: pd.DataFrame, folded: frozenset[str]) -> pd.Series:
@@ -419,12 +443,13 @@ def _listed(problems: list[Problem]) -> tuple[list[Problem], Counter]:
     return _bounded(problems)
 
 
-def _unlisted_lines(unlisted: Counter, sheet: str) -> list[Problem]:
-    """One line per column and rule whose rows were not all listed."""
+def _unlisted_lines(unlisted: Counter[Unlisted]) -> list[Problem]:
+    """One line per sheet, column and rule whose rows were not all listed."""
     return [
         Problem(sheet, None, column, None, f"{rule} (and {n:,} more rows, not listed)",
                 severity=severity)
-        for (column, rule, severity), n in unlisted.items()
+        for (sheet, column, rule, severity), n in unlisted.items()
+        if n > 0
     ]  # fmt: skip
 
 
