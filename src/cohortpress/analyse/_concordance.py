@@ -12,7 +12,10 @@ C = (concordant + tied.x / 2) / (concordant + discordant + tied.x). The standard
 infinitesimal jackknife: each patient's influence on Somers' d from the pairs it is in.
 
 Counting uses two wavelet matrices over the ranks of the scores, so each patient's pair counts
-take O(log n) vectorised steps and a million patients stay cheap (no pairwise loop).
+take O(log n) vectorised steps and a million patients stay cheap (no pairwise loop). The same
+counting takes rows that stand for several patients each (``concordance_from_counts``): the
+patients with the same time, event and score are in the same pairs, so a partitioned extract
+needs only their number per (time, event, score).
 """
 
 from __future__ import annotations
@@ -53,16 +56,47 @@ def concordance(
 ) -> Concordance | None:
     """C of ``score`` (higher = shorter survival) for ``time``/``event``; None without any
     comparable pair (no events, or only events tied in time), where R gives NA."""
+    return _concordance(time, event, score, None)
+
+
+def concordance_from_counts(
+    time: NDArray[np.float64],
+    event: NDArray[np.bool_],
+    score: NDArray[np.float64],
+    count: NDArray[np.int64],
+) -> Concordance | None:
+    """``concordance`` of ``count[i]`` patients with ``time[i]``, ``event[i]``, ``score[i]``
+    each: the same C, pair counts and standard error as with one row per patient, at the
+    cost of the number of distinct rows (each row's counts are each of its patients')."""
+    count = np.asarray(count, np.int64)
+    if np.any(count < 0):
+        raise ValueError("patient counts must be >= 0")
+    keep = count > 0
+    return _concordance(
+        np.asarray(time, float)[keep],
+        np.asarray(event, bool)[keep],
+        np.asarray(score, float)[keep],
+        count[keep],
+    )
+
+
+def _concordance(
+    time: NDArray[np.float64],
+    event: NDArray[np.bool_],
+    score: NDArray[np.float64],
+    weight: NDArray[np.int64] | None,
+) -> Concordance | None:
+    """Rows of one patient each (``weight`` None) or of ``weight`` patients each."""
     time, event, score = np.asarray(time, float), np.asarray(event, bool), np.asarray(score, float)
     if not event.any():
         return None
     rank, m = _ranks(score)
     t_rank, _ = _ranks(time)
-    early = _as_earlier_member(t_rank, event, rank, m)
-    late = _as_later_member(t_rank, event, rank, m)
+    early = _as_earlier_member(t_rank, event, rank, m, weight)
+    late = _as_later_member(t_rank, event, rank, m, weight)
     # Each pair has exactly one earlier member, an event: the totals are the events' own
     # pairs; a patient's influence counts the pairs it is in as either member.
-    c, d, t = (int(v.sum()) for v in early)
+    c, d, t = (int(v.sum() if weight is None else v @ weight) for v in early)
     pairs = PairCounts(*(a + b for a, b in zip(early, late, strict=True)))
     npair = c + d + t
     if npair == 0:
@@ -71,10 +105,12 @@ def concordance(
     dfbeta = (pairs.concordant - pairs.discordant) / npair - somers / npair * (
         pairs.concordant + pairs.discordant + pairs.tied_x
     )
-    tied_y, tied_xy = _tied_in_time(t_rank[event], rank[event], m)
+    squares = dfbeta * dfbeta if weight is None else dfbeta * dfbeta * weight
+    w_event = None if weight is None else weight[event]
+    tied_y, tied_xy = _tied_in_time(t_rank[event], rank[event], m, w_event)
     return Concordance(
         value=(somers + 1.0) / 2.0,
-        se=float(np.sqrt(np.sum(dfbeta * dfbeta) / 4.0)),
+        se=float(np.sqrt(np.sum(squares) / 4.0)),
         concordant=c,
         discordant=d,
         tied_x=t,
@@ -103,9 +139,14 @@ def _ranks(values: NDArray[np.float64]) -> tuple[NDArray[np.int64], int]:
 
 
 def _as_earlier_member(
-    t_rank: NDArray[np.int64], event: NDArray[np.bool_], rank: NDArray[np.int64], m: int
+    t_rank: NDArray[np.int64],
+    event: NDArray[np.bool_],
+    rank: NDArray[np.int64],
+    m: int,
+    weight: NDArray[np.int64] | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Per patient, pairs in which it is the event: compared with those at risk after it.
+    """Per patient (or per row of ``weight`` patients), pairs in which it is the event:
+    compared with those at risk after it.
 
     Patients ordered by (time, events before censored): an event's comparison set is the
     suffix after its time's events, so its counts are all-patient counts less prefix counts.
@@ -113,14 +154,14 @@ def _as_earlier_member(
     n = len(t_rank)
     key = 2 * t_rank + (~event).astype(np.int64)
     order = _stable_order(key)
-    matrix = rank_counter(rank[order], m)
+    matrix = rank_counter(rank[order], m, None if weight is None else weight[order])
     ev = np.flatnonzero(event)
     start = np.cumsum(np.bincount(key, minlength=2 * int(t_rank.max()) + 2))[2 * t_rank[ev]]
-    below_all = np.concatenate(([0], np.cumsum(np.bincount(rank, minlength=m))))
+    below_all = np.concatenate(([0], np.cumsum(_counts(rank, m, weight))))
     r = rank[ev]
     below = below_all[r] - matrix.count_less(start, r)
     at_most = below_all[r + 1] - matrix.count_less(start, r + 1)
-    size = n - start
+    size = n - start if weight is None else int(weight.sum()) - _prefix(weight[order])[start]
     out = [np.zeros(n, np.int64) for _ in range(3)]
     # The earlier member is the event: concordant when its score is the higher.
     out[0][ev], out[1][ev], out[2][ev] = below, size - at_most, at_most - below
@@ -128,28 +169,59 @@ def _as_earlier_member(
 
 
 def _as_later_member(
-    t_rank: NDArray[np.int64], event: NDArray[np.bool_], rank: NDArray[np.int64], m: int
+    t_rank: NDArray[np.int64],
+    event: NDArray[np.bool_],
+    rank: NDArray[np.int64],
+    m: int,
+    weight: NDArray[np.int64] | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Per patient, pairs in which it is the later member: the events before its time, and
-    those at its time when it is censored."""
+    """Per patient (or row), pairs in which it is the later member: the events before its
+    time, and those at its time when it is censored."""
     ev = np.flatnonzero(event)
     order = ev[_stable_order(t_rank[ev])]
-    matrix = rank_counter(rank[order], m)
+    matrix = rank_counter(rank[order], m, None if weight is None else weight[order])
     before = np.concatenate(([0], np.cumsum(np.bincount(t_rank[ev], minlength=len(t_rank)))))
     end = np.where(event, before[t_rank], before[t_rank + 1])
     below = matrix.count_less(end, rank)
     at_most = matrix.count_less(end, rank + 1)
+    if weight is not None:  # the events' patients before ``end``, not the events' rows
+        events_before = _prefix(weight[order])
+        end = events_before[end]
     # Concordant when the earlier event's score is higher than this patient's.
     return end - at_most, below, at_most - below
 
 
-def _tied_in_time(t_rank: NDArray[np.int64], rank: NDArray[np.int64], m: int) -> tuple[int, int]:
+def _tied_in_time(
+    t_rank: NDArray[np.int64],
+    rank: NDArray[np.int64],
+    m: int,
+    weight: NDArray[np.int64] | None = None,
+) -> tuple[int, int]:
     """Pairs of events (given by their time and score ranks) at the same time: tied.y when
     their scores differ, tied.xy when they are equal too, as R counts them."""
-    per_time = np.bincount(t_rank).astype(np.int64)
-    _, per_cell = np.unique(t_rank * m + rank, return_counts=True)
+    per_time = _counts(t_rank, 0, weight)
+    if weight is None:
+        _, per_cell = np.unique(t_rank * m + rank, return_counts=True)
+    else:
+        _, cell = np.unique(t_rank * m + rank, return_inverse=True)
+        per_cell = _counts(cell.ravel(), 0, weight)
     tied_xy = int((per_cell * (per_cell - 1) // 2).sum())
     return int((per_time * (per_time - 1) // 2).sum()) - tied_xy, tied_xy
+
+
+def _counts(
+    values: NDArray[np.int64], m: int, weight: NDArray[np.int64] | None
+) -> NDArray[np.int64]:
+    """How many rows (or patients, with ``weight``) have each value 0, 1, ..."""
+    if weight is None:
+        return np.bincount(values, minlength=m).astype(np.int64)
+    # float sums of integers are exact below 2**53 patients
+    return np.bincount(values, weights=weight, minlength=m).astype(np.int64)
+
+
+def _prefix(weight: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Patients in the first 0, 1, ..., n rows."""
+    return np.concatenate(([0], np.cumsum(weight, dtype=np.int64)))
 
 
 def _stable_order(keys: NDArray[np.int64]) -> NDArray[np.intp]:
@@ -163,22 +235,30 @@ def _stable_order(keys: NDArray[np.int64]) -> NDArray[np.intp]:
 FEW_SCORES = 8  # up to this many distinct scores, a table of running counts is cheaper
 
 
-def rank_counter(values: NDArray[np.int64], distinct: int) -> RunningCounts | WaveletMatrix:
+def rank_counter(
+    values: NDArray[np.int64], distinct: int, weight: NDArray[np.int64] | None = None
+) -> RunningCounts | WaveletMatrix:
     """The cheaper counter for ``values`` (ranks below ``distinct``): most Cox models have one
-    binary or categorical covariate, hence a few distinct scores."""
+    binary or categorical covariate, hence a few distinct scores. With ``weight``, a position
+    counts as that many."""
     if distinct <= FEW_SCORES:
-        return RunningCounts(values, distinct)
-    return WaveletMatrix(values, distinct)
+        return RunningCounts(values, distinct, weight)
+    return WaveletMatrix(values, distinct, weight)
 
 
 class RunningCounts:
     """Counts of values below a bound among the first positions, from a table of running
     counts per value (n + 1 rows, one column per bound): for a few distinct values."""
 
-    def __init__(self, values: NDArray[np.int64], distinct: int) -> None:
-        onehot = np.zeros((len(values) + 1, distinct + 1), dtype=np.int32)
-        onehot[np.arange(1, len(values) + 1), np.asarray(values, np.int64) + 1] = 1
-        self.table = np.cumsum(np.cumsum(onehot, axis=0, dtype=np.int32), axis=1, dtype=np.int32)
+    def __init__(
+        self, values: NDArray[np.int64], distinct: int, weight: NDArray[np.int64] | None = None
+    ) -> None:
+        kind = np.int32 if weight is None else np.int64  # a count of patients may pass 2**31
+        onehot = np.zeros((len(values) + 1, distinct + 1), dtype=kind)
+        onehot[np.arange(1, len(values) + 1), np.asarray(values, np.int64) + 1] = (
+            1 if weight is None else weight
+        )
+        self.table = np.cumsum(np.cumsum(onehot, axis=0, dtype=kind), axis=1, dtype=kind)
 
     def count_less(self, end: NDArray[np.int64], bound: NDArray[np.int64]) -> NDArray[np.int64]:
         """How many of the values at positions [0, end) are below ``bound`` (per query)."""
@@ -189,14 +269,22 @@ class WaveletMatrix:
     """Counts of values below a bound among the first positions of a sequence of small
     non-negative integers, for many queries at once (one vectorised pass per bit)."""
 
-    def __init__(self, values: NDArray[np.int64], distinct: int) -> None:
+    def __init__(
+        self, values: NDArray[np.int64], distinct: int, weight: NDArray[np.int64] | None = None
+    ) -> None:
         self.bits = max(1, int(distinct).bit_length())
         self.zeros: list[NDArray[np.int64]] = []
+        # with weights: per level, the weight of the zero-bit positions before each position
+        self.weighted: list[NDArray[np.int64]] | None = None if weight is None else []
         current = np.asarray(values, np.int64)
         for b in range(self.bits - 1, -1, -1):
             bit = (current >> b) & 1
             self.zeros.append(np.concatenate(([0], np.cumsum(bit == 0))).astype(np.int64))
-            current = current[np.argsort(bit, kind="stable")]
+            moved = np.argsort(bit, kind="stable")
+            if weight is not None and self.weighted is not None:
+                self.weighted.append(_prefix(np.where(bit == 0, weight, 0)))
+                weight = weight[moved]
+            current = current[moved]
 
     def count_less(self, end: NDArray[np.int64], bound: NDArray[np.int64]) -> NDArray[np.int64]:
         """How many of the values at positions [0, end) are below ``bound`` (per query)."""
@@ -204,11 +292,14 @@ class WaveletMatrix:
         bound = np.asarray(bound, np.int64)
         start = np.zeros_like(end)
         found = np.zeros_like(end)
-        for level, b in zip(self.zeros, range(self.bits - 1, -1, -1), strict=True):
+        for i, (level, b) in enumerate(zip(self.zeros, range(self.bits - 1, -1, -1), strict=True)):
             total = level[-1]
             one = ((bound >> b) & 1) == 1
             zs, ze = level[start], level[end]
-            found += np.where(one, ze - zs, 0)
+            if self.weighted is None:
+                found += np.where(one, ze - zs, 0)
+            else:
+                found += np.where(one, self.weighted[i][end] - self.weighted[i][start], 0)
             start = np.where(one, total + start - zs, zs)
             end = np.where(one, total + end - ze, ze)
         return found

@@ -95,3 +95,14 @@ def _level_codes(values: pd.Series) -> tuple[NDArray[np.intp], list[str]]:
     distinct = list(dict.fromkeys(texts))
     remap = np.array([distinct.index(t) for t in texts], dtype=np.intp)
     return remap[codes], distinct
+
+
+def linear_predictor(x: NDArray[np.float64], beta: NDArray[np.float64]) -> NDArray[np.float64]:
+    """x'beta of every row, one column at a time: a row's value depends on its own values
+    only. A BLAS product may round a row differently by its position in the matrix (its
+    vectorised body and tail differ), which would part patients with equal covariates into
+    different scores for the concordance, and differently in each partition of an extract."""
+    score = np.zeros(x.shape[0])
+    for j, b in enumerate(beta):
+        score = score + x[:, j] * b
+    return score

@@ -18,9 +18,16 @@ import numpy as np
 from cohortpress.analyse._cox_likelihood import partial_likelihood, risk_sets
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from numpy.typing import NDArray
 
     from cohortpress.analyse._results import Ties
+
+    # beta (on the centred and scaled covariates) -> log-likelihood, score, information
+    Likelihood = Callable[
+        [NDArray[np.float64]], tuple[float, NDArray[np.float64], NDArray[np.float64]]
+    ]
 
 EPS = 1e-9
 TOLER_CHOL = float(np.finfo(float).eps) ** 0.75
@@ -49,14 +56,21 @@ def newton_raphson(
     """Maximise the partial likelihood from beta = 0, as R's coxfit6."""
     centre, scale = _centre_and_scale(x)
     rs = risk_sets((x - centre) * scale, time, event, ties)
-    beta = np.zeros(x.shape[1])
-    loglik, score, info = partial_likelihood(rs, beta)
+    return maximise(lambda beta: partial_likelihood(rs, beta), scale)
+
+
+def maximise(likelihood: Likelihood, scale: NDArray[np.float64]) -> NewtonFit:
+    """R's coxfit6 iterations on any evaluation of the likelihood (in memory, or one
+    map-reduce per call on a cluster); ``scale`` maps the coefficients back to the
+    covariates' own units."""
+    beta = np.zeros(len(scale))
+    loglik, score, info = likelihood(beta)
     loglik_null = loglik
     step = cholesky_solve(info, score)
     score_test = float(score @ step)
     new_beta, new_loglik, halving, iterations, converged = beta + step, loglik, False, 0, False
     for iterations in range(1, MAX_ITER + 1):
-        new_loglik, score, info = partial_likelihood(rs, new_beta)
+        new_loglik, score, info = likelihood(new_beta)
         if _relative_change(loglik, new_loglik) <= EPS and not halving:
             converged = True
             break
@@ -92,10 +106,18 @@ def _centre_and_scale(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDAr
     """R's coxph: centre each column and scale it by 1 / mean absolute deviation, except
     columns whose values are all -1, 0 or 1 (indicators), which are left as they are."""
     indicator = np.all(np.isin(x, (-1.0, 0.0, 1.0)), axis=0)
-    centre = np.where(indicator, 0.0, x.mean(axis=0))
-    spread = np.abs(x - centre).mean(axis=0)
-    scale = np.where(indicator | (spread == 0), 1.0, 1.0 / np.where(spread == 0, 1.0, spread))
-    return centre, scale
+    centre = centres(indicator, x.mean(axis=0))
+    return centre, scales(indicator, np.abs(x - centre).mean(axis=0))
+
+
+def centres(indicator: NDArray[np.bool_], mean: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The columns' means, 0 for indicator columns (R's coxph centring)."""
+    return np.where(indicator, 0.0, mean)
+
+
+def scales(indicator: NDArray[np.bool_], spread: NDArray[np.float64]) -> NDArray[np.float64]:
+    """1 / mean absolute deviation from the centre, 1 for indicators and constant columns."""
+    return np.where(indicator | (spread == 0), 1.0, 1.0 / np.where(spread == 0, 1.0, spread))
 
 
 def _on_original_scale(

@@ -8,12 +8,14 @@ import numpy as np
 from scipy.special import chdtrc, ndtr, ndtri
 
 from cohortpress.analyse._concordance import concordance
+from cohortpress.analyse._cox_design import linear_predictor
 from cohortpress.analyse._cox_newton import MAX_ITER
 from cohortpress.analyse._results import CoxResult, CoxTerm, TestResult
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from cohortpress.analyse._concordance import Concordance
     from cohortpress.analyse._cox_design import Design, DesignColumn
     from cohortpress.analyse._cox_newton import NewtonFit
     from cohortpress.analyse._results import Ties
@@ -23,14 +25,29 @@ def cox_result(
     design: Design, usable: NDArray[np.intp], fit: NewtonFit, ties: Ties, conf_level: float
 ) -> CoxResult:
     """Assemble the result; coefficients that are singular or infinite get a note, no numbers."""
+    c = concordance(design.time, design.event, linear_predictor(design.x[:, usable], fit.beta))
+    n, events = len(design.time), int(design.event.sum())
+    return fitted_result(design.columns, n, events, usable, fit, ties, conf_level, c)
+
+
+def fitted_result(
+    columns: tuple[DesignColumn, ...],
+    n: int,
+    n_events: int,
+    usable: NDArray[np.intp],
+    fit: NewtonFit,
+    ties: Ties,
+    conf_level: float,
+    c: Concordance | None,
+) -> CoxResult:
+    """The result from the design's columns and counts, whichever engine fitted it."""
     z = float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
     position = {int(j): i for i, j in enumerate(usable)}
-    terms = tuple(_term(column, fit, position.get(j), z) for j, column in enumerate(design.columns))
+    terms = tuple(_term(column, fit, position.get(j), z) for j, column in enumerate(columns))
     estimated = np.flatnonzero(~fit.singular)
-    n_events = int(design.event.sum())
     return CoxResult(
         terms=terms,
-        n=len(design.time),
+        n=n,
         events=n_events,
         ties=ties,
         converged=fit.converged,
@@ -41,24 +58,37 @@ def cox_result(
             2 * (fit.loglik - fit.loglik_null), estimated, "likelihood ratio"
         ),
         score=_chisq_test(fit.score_test, estimated, "score (log-rank)"),
-        factor_tests=_factor_tests(design, usable, fit),
+        factor_tests=_factor_tests(columns, usable, fit),
         events_per_variable=n_events / len(estimated) if len(estimated) else None,
         note=_model_note(fit),
-        concordance=concordance(design.time, design.event, design.x[:, usable] @ fit.beta),
+        concordance=c,
         conf_level=conf_level,
     )
 
 
 def not_estimable(design: Design, varies: NDArray[np.bool_], ties: Ties, reason: str) -> CoxResult:
     """A model with nothing to fit (no events, or no covariate that varies)."""
+    n, events = len(design.time), int(design.event.sum())
+    return not_estimable_result(design.columns, n, events, varies, ties, reason)
+
+
+def not_estimable_result(
+    columns: tuple[DesignColumn, ...],
+    n: int,
+    n_events: int,
+    varies: NDArray[np.bool_],
+    ties: Ties,
+    reason: str,
+) -> CoxResult:
+    """``not_estimable`` from the design's columns and counts, whichever engine read them."""
     terms = tuple(
         _empty_term(c, _constant_note(c) if not varies[j] else reason)
-        for j, c in enumerate(design.columns)
+        for j, c in enumerate(columns)
     )
     return CoxResult(
         terms=terms,
-        n=len(design.time),
-        events=int(design.event.sum()),
+        n=n,
+        events=n_events,
         ties=ties,
         converged=False,
         iterations=0,
@@ -140,18 +170,18 @@ def _chisq_test(statistic: float, index: NDArray[np.intp], method: str) -> TestR
 
 
 def _factor_tests(
-    design: Design, usable: NDArray[np.intp], fit: NewtonFit
+    columns: tuple[DesignColumn, ...], usable: NDArray[np.intp], fit: NewtonFit
 ) -> dict[str, TestResult]:
     """Joint Wald test of each categorical covariate with more than two levels (two or more
     columns, declared levels or not), over its estimated coefficients; left out when one of
     them is infinite (the test would be void)."""
     tests: dict[str, TestResult] = {}
-    for cov in dict.fromkeys(c.covariate for c in design.columns):
-        columns = sum(1 for c in design.columns if c.covariate is cov)
-        if cov.kind != "categorical" or columns < 2:
+    for cov in dict.fromkeys(c.covariate for c in columns):
+        count = sum(1 for c in columns if c.covariate is cov)
+        if cov.kind != "categorical" or count < 2:
             continue
         index = np.array(
-            [i for i, j in enumerate(usable) if design.columns[j].covariate is cov], dtype=np.intp
+            [i for i, j in enumerate(usable) if columns[j].covariate is cov], dtype=np.intp
         )
         if fit.infinite[index].any():
             continue

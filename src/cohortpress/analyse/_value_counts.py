@@ -74,17 +74,62 @@ def _order_statistic(x: NDArray[np.float64], ends: NDArray[np.int64], position: 
 def exact_mean_sd(x: NDArray[np.float64], k: NDArray[np.int64]) -> tuple[float, float | None]:
     """Mean and sample SD (n - 1) from exact sums of the values and their squares.
 
-    Fractions hold each float exactly, so the sums do not depend on how the counts were split
-    or ordered; the mean is rounded once, the SD is the square root of the rounded variance.
+    The sums are exact rationals (``exact_sums``), so they do not depend on how the counts
+    were split or ordered; the mean is rounded once, the SD is the square root of the
+    rounded variance.
     """
     n = int(k.sum())
-    s1 = sum((Fraction(float(v)) * int(c) for v, c in zip(x, k, strict=True)), Fraction(0))
-    s2 = sum((Fraction(float(v)) ** 2 * int(c) for v, c in zip(x, k, strict=True)), Fraction(0))
+    s1, s2 = exact_sums(x, k)
     mean = float(s1 / n)
     if n < 2:
         return mean, None
     variance = (s2 - s1 * s1 / n) / (n - 1)
     return mean, math.sqrt(float(variance))
+
+
+LIMB = 14  # bits per piece of a mantissa: products of two pieces times a count stay in int64
+LIMBS = 4  # 4 x 14 >= 53 bits
+
+
+def exact_sums(x: NDArray[np.float64], k: NDArray[np.int64]) -> tuple[Fraction, Fraction]:
+    """Σ k·x and Σ k·x² exactly, in vectorised integer arithmetic.
+
+    Each value is M·2^E with M a whole number of at most 53 bits (``frexp``); M is cut into
+    four 14-bit pieces, so every product of two pieces is below 2^30 and its sum weighted by
+    the counts fits in int64 for up to 2^33 patients. The sums are taken per exponent E
+    (numpy, exact) and joined as rationals on a few dozen exponents: the result is
+    ``Σ Fraction(v) * c`` without a Python loop over the values.
+    """
+    if int(k.sum()) >= 2**33:
+        raise ValueError("more than 2^33 values: the exact sums would overflow")
+    fraction, exponent = np.frexp(x)
+    mantissa = np.ldexp(fraction, 53).astype(np.int64)  # exact: |mantissa| < 2^53
+    exponent = exponent.astype(np.int64) - 53
+    order = np.argsort(exponent, kind="stable")
+    exponent, mantissa, counts = exponent[order], mantissa[order], k[order].astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, np.diff(exponent) != 0])
+    size = np.abs(mantissa)
+    pieces = [(size >> (LIMB * i)) & ((1 << LIMB) - 1) for i in range(LIMBS)]
+    signed = counts * np.sign(mantissa)
+    linear = [np.add.reduceat(signed * d, starts) for d in pieces]
+    square = [
+        np.add.reduceat(
+            counts * sum(pieces[i] * pieces[p - i] for i in range(LIMBS) if 0 <= p - i < LIMBS),
+            starts,
+        )
+        for p in range(2 * LIMBS - 1)
+    ]
+    s1, s2 = Fraction(0), Fraction(0)
+    for g, e in enumerate(exponent[starts].tolist()):
+        a1 = sum(int(linear[i][g]) << (LIMB * i) for i in range(LIMBS))
+        a2 = sum(int(square[p][g]) << (LIMB * p) for p in range(2 * LIMBS - 1))
+        s1 += _times_power_of_two(a1, e)
+        s2 += _times_power_of_two(a2, 2 * e)
+    return s1, s2
+
+
+def _times_power_of_two(value: int, exponent: int) -> Fraction:
+    return Fraction(value << exponent) if exponent >= 0 else Fraction(value, 1 << -exponent)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from cohortpress.analyse._summaries import adverse_event_summary, response_setti
 from cohortpress.analyse.distributed import _describe as describe
 from cohortpress.analyse.distributed._adverse import EventCounts, event_counts
 from cohortpress.analyse.distributed._checks import PartitionValueError
+from cohortpress.analyse.distributed._cox import cox_fit_partitioned
 from cohortpress.analyse.distributed._endpoints import (
     codings,
     endpoint_columns,
@@ -50,20 +51,16 @@ if TYPE_CHECKING:
 
     from cohortpress.analyse._study import AdverseEventSummary
     from cohortpress.analyse._survival import Coding
-    from cohortpress.analyse.distributed._endpoints import CoxFit
     from cohortpress.config import Response, StudyConfig
     from cohortpress.derive import PartitionedCohort
 
 
-def analyse_partitioned(
-    cohort: PartitionedCohort, config: StudyConfig, *, cox_fit: CoxFit | None = None
-) -> StudyResults:
+def analyse_partitioned(cohort: PartitionedCohort, config: StudyConfig) -> StudyResults:
     """Every number the manuscript shows, from a cohort partitioned on a Dask cluster.
 
-    Equal to ``analyse`` on the same patients in memory: integers exactly, the means and SDs
-    of Table I to a few units in the last place (exact sums here, pairwise float sums there),
-    the rest to the last bit or as the Cox fits on the cluster give it. ``cox_fit`` replaces
-    the distributed Cox fit (default ``cox_fit_partitioned``).
+    Equal to ``analyse`` on the same patients in memory: counts, order statistics, curves and
+    tests to the last bit; the means and SDs to rounding (exact sums here, float sums in
+    memory); the Cox models as ``cox_fit_partitioned`` matches ``cox_fit`` (relative 1e-9).
     """
     columns = list(cohort.patients.columns)
     response = response_settings(config, columns)
@@ -72,9 +69,8 @@ def analyse_partitioned(
     frame = _prepare(cohort.patients, _needed(plan, coded, config, columns), coded).persist()
     try:
         summary, events = _count(frame, plan, cohort, config)
-        fit = cox_fit or _cox_fit_partitioned()
         endpoints = tuple(
-            endpoint_result(summary, frame, e, config, cohort.time_unit, fit)
+            endpoint_result(summary, frame, e, config, cohort.time_unit, cox_fit_partitioned)
             for e in config.endpoints
         )
     except PartitionValueError as error:
@@ -165,15 +161,3 @@ def _count(
 
 def _adverse_summary(events: EventCounts, n: int, config: StudyConfig) -> AdverseEventSummary:
     return adverse_event_summary(events.table, n, events.any_grade, events.severe, config)
-
-
-def _cox_fit_partitioned() -> CoxFit:
-    """The distributed Cox fit, or an error naming the part of the analysis that is missing."""
-    try:
-        from cohortpress.analyse.distributed._cox import cox_fit_partitioned
-    except ImportError as missing:
-        raise NotImplementedError(
-            "the Cox models of a partitioned cohort need cox_fit_partitioned "
-            "(cohortpress.analyse.distributed._cox), which is not in this build"
-        ) from missing
-    return cox_fit_partitioned
