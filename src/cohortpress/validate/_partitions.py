@@ -28,12 +28,15 @@ from cohortpress.errors import Problem
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    import pandera.pandas as pa
     from distributed import Client, Future
 
     from cohortpress.config import StudyConfig
     from cohortpress.intake import Normalisation
     from cohortpress.intake._partitioned import Extract, Piece
+    from cohortpress.validate._identifiers import IdentifierFinder
     from cohortpress.validate._report import ValidationReport
+    from cohortpress.validate._translate import SheetContext
 
 LISTED_PER_RULE = 100  # problems listed per column, rule and severity (per piece and in all)
 ID_RULE = "this patient ID appears in more than one row"
@@ -117,7 +120,14 @@ def check_events_piece(piece: Piece, config: StudyConfig) -> CheckedPiece:
     return CheckedPiece(piece.name, sheet.frame, sheet.headers, sheet.notes, listed, unlisted)
 
 
-def _context(name: str, frame: pd.DataFrame, read: dict[str, str], schema, config: StudyConfig):  # noqa: ANN001, ANN202
+def _context(
+    name: str,
+    frame: pd.DataFrame,
+    read: dict[str, str],
+    schema: pa.DataFrameSchema,
+    config: StudyConfig,
+) -> SheetContext:
+    """The sheet's context as validate_workbook makes it, the file standing for the sheet."""
     from cohortpress.validate._translate import SheetContext
 
     headers = {f: config.header(f) for f in schema.columns}
@@ -208,7 +218,9 @@ def _matching_identifiers(checked: CheckedPiece, words: frozenset[str]) -> pd.Da
     )
 
 
-def _screened(checked: CheckedPiece, finder, redact: bool, header: str) -> CheckedPiece:  # noqa: ANN001
+def _screened(
+    checked: CheckedPiece, finder: IdentifierFinder, redact: bool, header: str
+) -> CheckedPiece:
     """The piece's terms screened: problems, or the terms redacted and the redaction noted."""
     from cohortpress.validate._identifiers import screen_column
 
@@ -268,14 +280,14 @@ def validate_extract(
         found += held
     else:
         notes = []
-    found, more = _listed(found)
+    found, more = _bounded(found)
     unlisted.update(more)
     found += _unlisted_lines(unlisted)
     order = [s.name for s in (*summaries, *event_summaries)]
     columns = {s.name: list(s.headers.values()) for s in (*summaries, *event_summaries)}
     from cohortpress.validate._report import ValidationReport, sort_problems
 
-    report = ValidationReport(sort_problems(_once_per_extract(found, extract), order, columns))
+    report = ValidationReport(sort_problems(_once_per_extract(found), order, columns))
     headers = _headers(summaries, event_summaries)
     normalisations = _merged_notes(extract, summaries, event_summaries, notes, config)
     rows = {patients_name: screened}
@@ -439,10 +451,6 @@ def _words_of(terms: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def _listed(problems: list[Problem]) -> tuple[list[Problem], Counter]:
-    return _bounded(problems)
-
-
 def _unlisted_lines(unlisted: Counter[Unlisted]) -> list[Problem]:
     """One line per sheet, column and rule whose rows were not all listed."""
     return [
@@ -453,7 +461,7 @@ def _unlisted_lines(unlisted: Counter[Unlisted]) -> list[Problem]:
     ]  # fmt: skip
 
 
-def _once_per_extract(problems: list[Problem], extract: Extract) -> list[Problem]:
+def _once_per_extract(problems: list[Problem]) -> list[Problem]:
     """A problem of a whole file (a missing column) said once for the extract, not per file."""
     files: dict[tuple, list[Problem]] = {}
     kept: list[Problem] = []
@@ -466,10 +474,9 @@ def _once_per_extract(problems: list[Problem], extract: Extract) -> list[Problem
         if len(same) == 1:
             kept.append(same[0])
             continue
-        folder = same[0].sheet.split("/")[0] + "/"
+        folder = _sheet_of(same[0].sheet)
         rule = f"{same[0].rule} (in {len(same):,} files)"
         kept.append(replace(same[0], sheet=folder, rule=rule))
-    del extract
     return kept
 
 
