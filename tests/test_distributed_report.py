@@ -10,10 +10,10 @@ partitions finished: Dask recomputes what the worker held and the numbers are th
 (Validation and derivation on the workers, and a broken extract through the CLI, are tested
 in ``test_partitioned_stages.py``.)
 
-Size: 20,000 patients. The issue asks for 100,000; on the shared 2-core machine one Dask run
-of 100,000 took about 130 s (validation about 40 s and the analysis about 60 s under a load
-average of 11), so three runs do not fit in the 90 s a CI test may take; 20,000 is the
-largest size that keeps the file near it (see the README, "Beyond one machine").
+Size: 20,000 patients, the smallest the issue allows. It asks for 100,000 in under 90 s; on the
+shared 2-core machine (load average 9-12) one Dask run of these 20,000 took 176-189 s and
+writing the extracts with the in-memory run 103 s, so 100,000 does not fit (see the README,
+"Beyond one machine").
 """
 
 from __future__ import annotations
