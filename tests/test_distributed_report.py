@@ -32,10 +32,6 @@ from typing import Any
 import pytest
 
 pytest.importorskip("distributed")
-pytest.importorskip(
-    "cohortpress.analyse.distributed._cox",
-    reason="the distributed Cox fit (cox_fit_partitioned) is not in this build yet",
-)
 
 from distributed import Client, LocalCluster  # noqa: E402
 
