@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STUDY ?=
 ENGINE ?= auto
+ENGINE_DATA ?= auto
+SCHEDULER ?=
 SIZES ?=
 
 .DEFAULT_GOAL := help
@@ -21,9 +23,10 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## create the virtual environment and install everything
 
-report: $(STAMP) ## render every study under reports/ (or STUDY=name) to _output/
+report: $(STAMP) ## render every study under reports/ (or STUDY=name) to _output/ (ENGINE_DATA=dask, SCHEDULER=tcp://host:port)
 	@if [ -n "$(STUDY)" ]; then studies="reports/$(STUDY)"; else studies=$$(ls -d reports/*/); fi; \
-	for s in $$studies; do $(BIN)/cohortpress report $$s --engine $(ENGINE) || exit $$?; done
+	for s in $$studies; do $(BIN)/cohortpress report $$s --engine $(ENGINE) \
+	  --engine-data $(ENGINE_DATA) $(if $(SCHEDULER),--scheduler $(SCHEDULER),) || exit $$?; done
 
 validate: $(STAMP) ## validate every study's workbook (or STUDY=name)
 	@if [ -n "$(STUDY)" ]; then studies="reports/$(STUDY)"; else studies=$$(ls -d reports/*/); fi; \
@@ -51,8 +54,9 @@ fix: $(STAMP) ## let ruff fix what it can
 typecheck: $(STAMP) ## pyright on src/
 	$(BIN)/pyright src
 
-bench: $(STAMP) ## time and measure every stage (SIZES="26 1000" for a subset)
-	$(BIN)/python -m cohortpress.bench $(if $(SIZES),--sizes "$(SIZES)",)
+bench: $(STAMP) ## time and measure every stage (SIZES="26 1000" for a subset, ENGINE_DATA=dask)
+	$(BIN)/python -m cohortpress.bench $(if $(SIZES),--sizes "$(SIZES)",) \
+	  --engine-data $(ENGINE_DATA) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
 docs: $(STAMP) ## regenerate docs/study-yml.md and schemas/study.schema.json from config.py
 	$(BIN)/python -m cohortpress.config_reference

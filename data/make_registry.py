@@ -16,6 +16,14 @@ Optional fields are missing as often as in real extracts (1-8%), and about three
 rows are written per patient (Poisson), terms weighted as in Table III, grades mostly 1-2.
 
     python data/make_registry.py 100000 bench/data/registry-100000 --format parquet
+
+With ``--partitioned-by year`` the extract is written as a registry keeps it for the Dask
+engine: a ``patients/`` and an ``adverse_events/`` folder of Parquet files, hive-partitioned by
+the year of the treatment start (``patients/year=2015/part-0.parquet``), each year in files of
+at most ``--rows-per-file`` patients (their adverse events beside them). The rows are the same
+as in the single-file layout of the same size and seed, so both layouts give the same study.
+
+    python data/make_registry.py 100000 bench/data/registry-100000-parts --partitioned-by year
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ CUTOFF = np.datetime64("2021-05-31")  # data_cutoff of reports/thyroid/study.yml
 FIRST_START = np.datetime64("2008-01-01")
 LAST_START = np.datetime64("2021-03-31")
 AE_PER_PATIENT = 3.0
+ROWS_PER_FILE = 100_000  # patients per Parquet file of a partitioned extract
 MISSING = {  # share of blank cells in optional fields
     "Age (years)": 0.01, "ECOG PS": 0.02, "Anti-Tg antibody": 0.08,
     "Neutrophils (/µl)": 0.03, "Lymphocytes (/µl)": 0.03, "Monocytes (/µl)": 0.03,
@@ -185,20 +194,53 @@ def adverse_events_frame(rng: np.random.Generator, patients: pd.DataFrame) -> pd
     })  # fmt: skip
 
 
-def write_registry(n: int, folder: Path, fmt: str = "parquet", seed: int = SEED) -> Path:
-    """Write ``folder/patients.<fmt>`` and ``folder/adverse_events.<fmt>``; return the folder."""
+def write_registry(
+    n: int,
+    folder: Path,
+    fmt: str = "parquet",
+    seed: int = SEED,
+    *,
+    partitioned_by: str | None = None,
+    rows_per_file: int = ROWS_PER_FILE,
+) -> Path:
+    """Write ``folder/patients.<fmt>`` and ``folder/adverse_events.<fmt>`` (or, partitioned,
+    the ``patients/`` and ``adverse_events/`` folders); return the folder."""
     rng = np.random.default_rng([seed, n])
     patients = patients_frame(rng, n)
     events = adverse_events_frame(rng, patients)
     folder.mkdir(parents=True, exist_ok=True)
+    if partitioned_by is not None:
+        write_partitioned(patients, events, folder, rows_per_file)
+        return folder
     for name, frame in (("patients", patients), ("adverse_events", events)):
         if fmt == "parquet":
-            dates = frame.select_dtypes("datetime").columns
-            frame = frame.astype({c: "date32[pyarrow]" for c in dates})
-            frame.to_parquet(folder / f"{name}.parquet", index=False)
+            _stored(frame).to_parquet(folder / f"{name}.parquet", index=False)
         else:
             frame.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
     return folder
+
+
+def write_partitioned(
+    patients: pd.DataFrame, events: pd.DataFrame, folder: Path, rows_per_file: int
+) -> None:
+    """Hive partitions by the year of the treatment start, files of at most ``rows_per_file``
+    patients; each file of adverse events holds the events of one file of patients."""
+    year = patients["Sorafenib start"].dt.year
+    patients, events = _stored(patients), _stored(events)
+    for value, rows in patients.groupby(year, sort=True):
+        for number, first in enumerate(range(0, len(rows), rows_per_file)):
+            chunk = rows.iloc[first : first + rows_per_file]
+            mine = events[events[AE_HEADERS[0]].isin(chunk["Patient ID"])]
+            for name, frame in (("patients", chunk), ("adverse_events", mine)):
+                part = folder / name / f"year={value}"
+                part.mkdir(parents=True, exist_ok=True)
+                frame.to_parquet(part / f"part-{number}.parquet", index=False)
+
+
+def _stored(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as Parquet dates (no time of day), as a registry exports them."""
+    dates = frame.select_dtypes("datetime").columns
+    return frame.astype({c: "date32[pyarrow]" for c in dates})
 
 
 def main() -> None:
@@ -207,9 +249,28 @@ def main() -> None:
     parser.add_argument("folder", type=Path, help="where to write the files")
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--partitioned-by",
+        choices=("year",),
+        help="write patients/ and adverse_events/ folders of Parquet files, hive-partitioned "
+        "by the year of the treatment start (the Dask engine's layout)",
+    )
+    parser.add_argument(
+        "--rows-per-file",
+        type=int,
+        default=ROWS_PER_FILE,
+        help="patients per Parquet file when partitioned (default: %(default)s)",
+    )
     args = parser.parse_args()
+    if args.partitioned_by and args.format != "parquet":
+        parser.error("--partitioned-by writes Parquet files; leave out --format csv")
+    if args.rows_per_file < 1:
+        parser.error("--rows-per-file: at least 1")
     started = dt.datetime.now()
-    folder = write_registry(args.patients, args.folder, args.format, args.seed)
+    folder = write_registry(
+        args.patients, args.folder, args.format, args.seed,
+        partitioned_by=args.partitioned_by, rows_per_file=args.rows_per_file,
+    )  # fmt: skip
     seconds = (dt.datetime.now() - started).total_seconds()
     print(f"wrote {folder} ({args.patients:,} patients, {args.format}, {seconds:.1f} s)")
 

@@ -28,10 +28,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from distributed import Client
+
+    from cohortpress.pipeline import EngineData
 
 STAGES = (
     "cache",
@@ -69,40 +73,80 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_once(study: Path, data: Path | None, formats: str) -> dict[str, object]:
-    """Build one report in this process and measure each stage."""
-    stages: dict[str, dict[str, float]] = {}
+class _Hook:
+    """Times each stage and its peak memory; on the Dask engine also each worker's peak."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, dict[str, float]] = {}
+        self.workers: dict[str, float] = {}  # worker address -> peak resident MiB so far
+        self.client: Client | None = None
 
     @contextlib.contextmanager
-    def hook(name: str) -> Iterator[None]:
+    def __call__(self, name: str) -> Iterator[None]:
         _reset_peak()
         start = time.perf_counter()
         yield
-        stages[name] = {"seconds": time.perf_counter() - start, "peak_mib": _peak_mib()}
+        self.stages[name] = {"seconds": time.perf_counter() - start, "peak_mib": _peak_mib()}
+        self._read_workers(name)
 
+    def cluster(self, client: Client) -> None:
+        """Called by the Dask engine with its client, while the cluster runs."""
+        self.client = client
+
+    def _read_workers(self, name: str) -> None:
+        """Each worker's resident high-water mark (``getrusage``, since the worker started),
+        read at the end of a stage that ran on the cluster."""
+        if self.client is None or self.client.status != "running":
+            return
+        peaks = cast("dict[str, float]", self.client.run(_worker_peak_mib))
+        for worker, mib in peaks.items():
+            self.workers[worker] = max(self.workers.get(worker, 0.0), mib)
+        self.stages[name]["workers_peak_mib"] = max(peaks.values(), default=0.0)
+
+
+def _worker_peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_once(
+    study: Path, data: Path | None, formats: str, engine_data: str = "auto",
+    scheduler: str | None = None,
+) -> dict[str, object]:  # fmt: skip
+    """Build one report in this process and measure each stage."""
+    hook = _Hook()
     with hook("start-up"):
         from cohortpress.pipeline import build_report
     with tempfile.TemporaryDirectory() as out:
-        build_report(study, data=data, formats=formats.split(","), hook=hook, output_root=Path(out))
-    return {"stages": stages}
+        build_report(
+            study, data=data, formats=formats.split(","), hook=hook, output_root=Path(out),
+            engine_data=cast("EngineData", engine_data), scheduler=scheduler,
+        )  # fmt: skip
+    return {"stages": hook.stages, "workers_peak_mib": hook.workers}
 
 
-def registry_data(size: int, fmt: str) -> Path:
-    """The synthetic registry extract of ``size`` patients, written on first use."""
-    folder = DATA / f"registry-{size}-{fmt}"
+def registry_data(size: int, fmt: str, *, partitioned: bool = False) -> Path:
+    """The synthetic registry extract of ``size`` patients, written on first use (for the
+    Dask engine, hive-partitioned by year: ``--partitioned-by year``)."""
+    folder = DATA / (f"registry-{size}-parts" if partitioned else f"registry-{size}-{fmt}")
     stamp = folder / ".complete"
     if not stamp.exists() or stamp.stat().st_mtime < GENERATOR.stat().st_mtime:
         command = [sys.executable, str(GENERATOR), str(size), str(folder), "--format", fmt]
+        command += ["--partitioned-by", "year"] if partitioned else []
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         stamp.touch()
     return folder
 
 
-def measure(size: int, fmt: str, formats: str) -> dict[str, object]:
+def measure(
+    size: int, fmt: str, formats: str, engine_data: str = "auto", scheduler: str | None = None
+) -> dict[str, object]:
     """Run one size in a child process; its stages, peaks and end-to-end wall time."""
-    data = None if size == PAPER_SIZE else registry_data(size, fmt)
+    dask = engine_data == "dask" and size != PAPER_SIZE
+    data = None if size == PAPER_SIZE else registry_data(size, fmt, partitioned=dask)
     command = [sys.executable, "-m", "cohortpress.bench", "--child", "--to", formats]
     command += ["--data", str(data)] if data else []
+    command += ["--engine-data", engine_data if size != PAPER_SIZE else "pandas"]
+    command += ["--scheduler", scheduler] if scheduler else []
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
@@ -112,7 +156,8 @@ def measure(size: int, fmt: str, formats: str) -> dict[str, object]:
     stages = result["stages"]
     return {
         "patients": size,
-        "input": "xlsx" if data is None else fmt,
+        "input": "xlsx" if data is None else ("parquet, partitioned" if dask else fmt),
+        "engine_data": "dask" if dask else "pandas",
         "end_to_end_seconds": wall,
         "peak_mib": max(s["peak_mib"] for s in stages.values()),
         **result,
@@ -130,13 +175,22 @@ def markdown_table(runs: list[dict]) -> str:
     lines.append(f"| **end to end** | {total} |")
     peak = " | ".join(f"**{r['peak_mib']:,.0f} MiB**" for r in runs)
     lines.append(f"| **peak memory** | {peak} |")
+    if any(r.get("workers_peak_mib") for r in runs):
+        workers = " | ".join(_workers(r.get("workers_peak_mib") or {}) for r in runs)
+        lines.append(f"| **peak memory, each Dask worker** | {workers} |")
     return "\n".join(lines)
+
+
+def _workers(peaks: dict[str, float]) -> str:
+    return " / ".join(f"{mib:,.0f} MiB" for _, mib in sorted(peaks.items())) or "–"
 
 
 def _cell(stage: dict[str, float] | None) -> str:
     if stage is None:
         return "–"
-    return f"{stage['seconds']:.2f} s · {stage['peak_mib']:,.0f} MiB"
+    workers = stage.get("workers_peak_mib")
+    on_workers = f" (workers ≤ {workers:,.0f} MiB)" if workers else ""
+    return f"{stage['seconds']:.2f} s · {stage['peak_mib']:,.0f} MiB{on_workers}"
 
 
 def _ram() -> str:
@@ -147,7 +201,8 @@ def _ram() -> str:
 
 
 def _child(args: argparse.Namespace) -> None:
-    print(json.dumps(run_once(STUDY, Path(args.data) if args.data else None, args.to)))
+    data = Path(args.data) if args.data else None
+    print(json.dumps(run_once(STUDY, data, args.to, args.engine_data, args.scheduler)))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -159,6 +214,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     parser.add_argument("--to", default="html,pdf,docx", help="formats rendered")
+    parser.add_argument(
+        "--engine-data",
+        choices=("auto", "pandas", "dask"),
+        default="auto",
+        help="the data engine of the registry sizes; dask writes and reads the extract "
+        "partitioned by year (default: %(default)s)",
+    )
+    parser.add_argument("--scheduler", help="a Dask scheduler's address (default: a local one)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -172,13 +235,16 @@ def main(argv: list[str] | None = None) -> None:
     runs = []
     for size in sizes:
         print(f"bench: {size:,} patients …", file=sys.stderr, flush=True)
-        runs.append(measure(size, args.format, args.to))
+        runs.append(measure(size, args.format, args.to, args.engine_data, args.scheduler))
     table = markdown_table(runs)
     print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "ram": _ram()}
-    record = {"when": stamp, "formats": args.to, "machine": machine, "runs": runs}
+    record = {
+        "when": stamp, "formats": args.to, "engine_data": args.engine_data, "machine": machine,
+        "runs": runs,
+    }  # fmt: skip
     (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     (RESULTS / f"{stamp}.md").write_text(table + "\n", encoding="utf-8")
     print(f"\nwritten to {RESULTS}/{stamp}.json", file=sys.stderr)

@@ -34,7 +34,7 @@ from cohortpress.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from cohortpress.config import StudyConfig
     from cohortpress.errors import Problem
@@ -54,6 +54,12 @@ class Engine(StrEnum):
     auto = "auto"
     quarto = "quarto"
     embedded = "embedded"
+
+
+class EngineData(StrEnum):
+    auto = "auto"
+    pandas = "pandas"
+    dask = "dask"
 
 
 class OutputFormat(StrEnum):
@@ -106,6 +112,27 @@ def report(
             "size.",
         ),
     ] = False,
+    engine_data: Annotated[
+        EngineData,
+        typer.Option(
+            "--engine-data",
+            help="Where the data are held: pandas (in this process), dask (read, validated, "
+            "derived and analysed on a Dask cluster, partition by partition), or auto: dask, "
+            "when installed, for a partitioned extract (a patients/ folder of Parquet files, "
+            "which only dask reads), for a folder of Parquet files above 256 MiB, or with "
+            "--scheduler; else pandas.",
+        ),
+    ] = EngineData.auto,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="The Dask scheduler of an existing cluster, e.g. tcp://10.0.0.5:8786 (default: "
+            "a local cluster of 2 worker processes, closed at the end). Its workers need "
+            "cohortpress installed and the extract at the same path.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Validate the workbook, analyse it and render the manuscript to _output/<study>/."""
     formats = [f.strip() for f in to.split(",") if f.strip()]
@@ -119,6 +146,7 @@ def report(
         folder = build_report(
             study, data=data, formats=formats, engine=engine.value, output_root=output,
             hook=hook, profile=profile, since=_cutoff(since), cache=not no_cache,
+            engine_data=engine_data.value, scheduler=scheduler,
         )  # fmt: skip
     for note in folder.notes:
         err.print(f"[yellow]Note:[/yellow] {note}", highlight=False)
@@ -280,21 +308,39 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _progress_hook():
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+class _StageProgress:
+    """The stages as spinners, and (Dask engine) the partitions of a stage as a bar."""
 
-    progress = Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err
-    )
+    def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+            MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+        )  # fmt: skip
 
     @contextlib.contextmanager
-    def stage(name: str) -> Iterator[None]:
-        with progress:
-            task = progress.add_task(name.capitalize(), total=None)
+    def __call__(self, name: str) -> Iterator[None]:
+        with self.progress:
+            task = self.progress.add_task(name.capitalize(), total=None)
             yield
-            progress.update(task, completed=1, total=1)
+            self.progress.update(task, completed=1, total=1)
 
-    return stage
+    def partitions(self, label: str, total: int) -> Callable[[], None]:
+        """A bar of ``total`` partitions; the returned callable marks one done."""
+        task = self.progress.add_task(f"  {label}: partitions", total=total)
+        return lambda: self.progress.advance(task)
+
+
+def _progress_hook() -> _StageProgress:
+    return _StageProgress()
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from cohortpress.config import StudyConfig, load_study
 from cohortpress.errors import InputDataError, RenderError, StudyConfigError
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from cohortpress.validate import ValidationReport
 
 Formats = Sequence[str]
+EngineData = Literal["auto", "pandas", "dask"]
 StageHook = Callable[[str], contextlib.AbstractContextManager[None]]
 
 PUBLISHED = (
@@ -112,6 +113,8 @@ def build_report(
     profile: str | None = None,
     since: dt.date | None = None,
     cache: bool = True,
+    engine_data: EngineData = "auto",
+    scheduler: str | None = None,
 ) -> BuiltReport:
     """Build one study's manuscript and publish it to ``<output_root>/<study>/``; ``profile``
     names a Quarto profile (``_quarto-<profile>.yml``, e.g. ``submission``).
@@ -120,7 +123,12 @@ def build_report(
     an earlier cut is archived, compared with it (or with the cut of ``since``) in
     ``update_report.html``. With the same extract, study.yml, figure size and software as a
     run before, the stages up to the figures come from the build cache (the hook then sees
-    "cache" instead of "read" … "figures"); ``cache=False`` computes them anew."""
+    "cache" instead of "read" … "figures"); ``cache=False`` computes them anew.
+
+    ``engine_data`` says where the data are held (see :mod:`cohortpress.engine_data`): with
+    ``dask`` the extract is read, validated, derived and analysed on a Dask cluster (a local
+    one, or the one at ``scheduler``); the build cache and the data cuts are not used then
+    (each run says so in a note)."""
     stage = hook or StageTimes().stage
     study = Path(study)
     root = find_project_root(study)
@@ -131,6 +139,16 @@ def build_report(
         from cohortpress.render import read_render_options
 
         read_render_options(root, profile)  # the profile exists and its options are valid
+    if engine_data != "pandas" or scheduler is not None:
+        from cohortpress.engine_data import choose_engine
+
+        config = load_study(study)
+        extract = Path(data) if data else config.data_path
+        if choose_engine(engine_data, extract, scheduler) == "dask":
+            return _build_distributed(
+                config, extract, scheduler, stage, hook, root, output_root, formats, engine,
+                profile, default=default,
+            )  # fmt: skip
     with stage("cache"):  # the key hashes the extract: its time counts here
         from cohortpress.cache import BuildCache
 
@@ -232,6 +250,78 @@ def _analysed(
     )  # fmt: skip
 
 
+DASK_NOTES = (
+    "the Dask engine keeps no build cache: each run reads, validates and analyses the extract anew",
+    "the Dask engine does not archive this run as a data cut (its patient-level snapshot "
+    "would gather every row on one machine), so no update report compares it with an earlier "
+    "cut",
+)
+
+
+def _build_distributed(
+    config: StudyConfig,
+    extract: Path,
+    scheduler: str | None,
+    stage: StageHook,
+    hook: StageHook | None,
+    root: Path,
+    output_root: Path,
+    formats: Formats,
+    engine: str,
+    profile: str | None,
+    *,
+    default: bool,
+) -> BuiltReport:
+    """Read, validate, derive and analyse the extract on a Dask cluster, then write and
+    render the documents here, as an in-memory run does from its results."""
+    from cohortpress.artefacts._manuscript import check_manuscript
+    from cohortpress.engine_data import dask_client, partition_progress, quiet_shuffles
+    from cohortpress.provenance import input_files, make_provenance
+
+    check_manuscript(config)  # before the analysis: fail fast
+    progress = partition_progress(hook)
+    with dask_client(scheduler) as client:
+        quiet_shuffles()
+        watch = getattr(hook, "cluster", None)  # make bench reads the workers' memory
+        if callable(watch):
+            watch(client)
+        with stage("read"):
+            from cohortpress.intake import _declares_adverse_events
+            from cohortpress.intake._partitioned import open_extract
+
+            required = _declares_adverse_events(config)
+            pieces = open_extract(extract, config, events_required=required)
+        with stage("validate"):
+            from cohortpress.validate._partitions import validate_extract
+
+            validated = validate_extract(client, pieces, config, progress)
+            if not validated.report.ok:
+                raise InputDataError(list(validated.report.problems))
+        analysed = _Analysed(
+            config, extract, validated.rows,
+            [_describe(n) for n in validated.normalisations],
+            validated.report.warning_summary(),
+        )  # fmt: skip
+        with stage("derive"):
+            from cohortpress.derive._partitions import derive_extract
+
+            cohort = derive_extract(client, validated, config, progress)
+            del validated  # the typed pieces: the derived ones hold what is analysed
+        with stage("analyse"):
+            from cohortpress.analyse.distributed import analyse_partitioned
+
+            results = analyse_partitioned(cohort, config)
+        del cohort
+    record = make_provenance(config, input_files(config, extract), analysed.rows)
+    with open_slot(output_root, config.folder.resolve().name, default=default) as slot:
+        notes, _ = _build(
+            analysed, None, record, slot.staging, root, formats, engine, stage, profile,
+            results=results,
+        )  # fmt: skip
+        published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
+        return BuiltReport(slot.publish(published), (*DASK_NOTES, *notes))
+
+
 def _derive(workbook: Workbook, config: StudyConfig, stage: StageHook) -> Cohort:
     with stage("derive"):
         from cohortpress.derive import derive_cohort
@@ -249,10 +339,11 @@ def _build(
     engine: str,
     stage: StageHook,
     profile: str | None = None,
+    results: StudyResults | None = None,
 ) -> tuple[list[str], FigureSize]:
     """Derive, analyse, write the artefacts and render them inside ``staging`` (the analysis,
-    tables and figures from the cache on a cached run); return the render notes and the figure
-    size of _quarto.yml."""
+    tables and figures from the cache on a cached run; the analysis as given, ``results``, on a
+    run of the Dask engine); return the render notes and the figure size of _quarto.yml."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
     from cohortpress.render import read_render_options, render
 
@@ -260,7 +351,10 @@ def _build(
     _stage_sources(config, staging)
     options = read_render_options(root, profile)
     size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
-    if hit is None:
+    if results is not None:
+        floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
+                             stage=stage)  # fmt: skip
+    elif hit is None:
         assert analysed.workbook is not None  # read by _analysed
         cohort = _derive(analysed.workbook, config, stage)
         # Each stage imports what it uses, so a stage's time includes its libraries.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -17,7 +18,16 @@ from cohortpress.errors import CohortpressError, InputDataError, Problem, StudyC
 if TYPE_CHECKING:
     from cohortpress.config import StudyConfig
 
-__all__ = ["Cohort", "Exclusion", "PartitionedCohort", "PatientFlow", "derive_cohort"]
+__all__ = [
+    "Cohort",
+    "DerivedRows",
+    "Exclusion",
+    "PartitionedCohort",
+    "PatientFlow",
+    "derive_cohort",
+    "derive_rows",
+    "nobody_left",
+]
 
 _OPTIONAL_DATES = (
     "treatment_start",  # absent only when every endpoint is read from time/status columns
@@ -34,11 +44,42 @@ def derive_cohort(
     patients: pd.DataFrame, adverse_events: pd.DataFrame | None, config: StudyConfig
 ) -> Cohort:
     """Compute the study's variables, apply its inclusion rules, derive the endpoints."""
+    rows = derive_rows(patients, config)
+    if rows.data.empty:
+        raise nobody_left(config, rows.exclusions)
+    data = rows.data
+    flow = PatientFlow(len(patients), rows.exclusions, len(data))
+    events = None
+    if adverse_events is not None:
+        events = adverse_events[adverse_events["patient_id"].isin(data["patient_id"])].copy()
+    excluded = rows.reasons.dropna()
+    return Cohort(
+        data, events, flow, config.time_unit, rows.censored, dated=rows.dated, excluded=excluded
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class DerivedRows:
+    """What derivation makes of some rows of the patients sheet (all of them, or one
+    partition of an extract): each step reads one row only, so the flow counts add up over
+    partitions."""
+
+    data: pd.DataFrame  # the analysed patients with their variables, markers and endpoints
+    exclusions: tuple[Exclusion, ...]  # the flow lines, in the order the rules apply
+    reasons: pd.Series  # why each excluded row was excluded (missing for those kept)
+    censored: int  # analysed patients with a recorded date after the data cutoff
+    dated: bool  # the sheet has treatment dates
+
+
+def derive_rows(patients: pd.DataFrame, config: StudyConfig) -> DerivedRows:
+    """Computed variables and markers, inclusion, endpoint times and events, row by row.
+
+    Rows may be none at all, or all excluded: whether anyone is left to analyse is a question
+    about the whole sheet, asked by the caller (:func:`nobody_left`).
+    """
     data, _ = compute_variables(_with_absent_fields(patients), config)
     data["treatment_days"] = treatment_days(data, config.data_cutoff)
     included, exclusions, reasons = apply_inclusion(data, config)
-    if not included.any():
-        raise _nobody_left(config, exclusions)
     data = data.loc[included].copy()
     per_unit = DAYS_PER_UNIT[config.time_unit]
     dated = "treatment_start" in patients.columns
@@ -57,13 +98,8 @@ def derive_cohort(
         data[f"{kind}_event"] = event
         if kind == "pfs":
             data["pfs_days"] = days
-    flow = PatientFlow(len(patients), exclusions, len(data))
-    events = None
-    if adverse_events is not None:
-        events = adverse_events[adverse_events["patient_id"].isin(data["patient_id"])].copy()
     censored = touched_by_cutoff(data, config.data_cutoff)
-    excluded = reasons.dropna()
-    return Cohort(data, events, flow, config.time_unit, censored, dated=dated, excluded=excluded)
+    return DerivedRows(data, exclusions, reasons, censored, dated)
 
 
 def _endpoints_from_dates(config: StudyConfig, *, dated: bool) -> dict[str, CensorAt]:
@@ -101,7 +137,7 @@ def _with_absent_fields(patients: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def _nobody_left(config: StudyConfig, exclusions: tuple[Exclusion, ...]) -> CohortpressError:
+def nobody_left(config: StudyConfig, exclusions: tuple[Exclusion, ...]) -> CohortpressError:
     """Why there is no patient to analyse: the inclusion rule excluded all, or none was given."""
     if exclusions:
         why = "; ".join(f"{e.n:,} {e.reason}" for e in exclusions if e.n)

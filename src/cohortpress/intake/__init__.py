@@ -65,17 +65,8 @@ def read_workbook(path: Path, config: StudyConfig) -> Workbook:
         for key in SHEET_KEYS
     }
     _add_age(sheets["patients"], names["patients"])
-    undeclared = config.response is not None and "response" not in config.model_fields_set
-    if undeclared and "best_response" not in sheets["patients"].frame.columns:
-        rule = "no best response column, and study.yml does not ask for one: response not reported"
-        raw.notes.append(Normalisation(names["patients"], None, rule, 1))
-    if not config.dates_needed and "treatment_start" not in sheets["patients"].frame.columns:
-        rule = (
-            "no treatment start column: every endpoint is read from its time and status "
-            "columns, and the treatment duration, reasons for stopping and ongoing treatment, "
-            "which need the treatment dates, are not reported"
-        )
-        raw.notes.append(Normalisation(names["patients"], None, rule, 1))
+    columns = frozenset(sheets["patients"].frame.columns)
+    raw.notes += patients_sheet_notes(config, columns, names["patients"])
     identifiers = _split_identifiers(sheets["patients"])
     return Workbook(
         patients=sheets["patients"].frame,
@@ -87,6 +78,25 @@ def read_workbook(path: Path, config: StudyConfig) -> Workbook:
         sheet_names=names,
         identifiers=identifiers,
     )
+
+
+def patients_sheet_notes(
+    config: StudyConfig, columns: frozenset[str], sheet: str
+) -> list[Normalisation]:
+    """What the data appendix says about analyses left out for want of a column."""
+    notes = []
+    undeclared = config.response is not None and "response" not in config.model_fields_set
+    if undeclared and "best_response" not in columns:
+        rule = "no best response column, and study.yml does not ask for one: response not reported"
+        notes.append(Normalisation(sheet, None, rule, 1))
+    if not config.dates_needed and "treatment_start" not in columns:
+        rule = (
+            "no treatment start column: every endpoint is read from its time and status "
+            "columns, and the treatment duration, reasons for stopping and ongoing treatment, "
+            "which need the treatment dates, are not reported"
+        )
+        notes.append(Normalisation(sheet, None, rule, 1))
+    return notes
 
 
 def _split_identifiers(sheet: SheetResult) -> pd.DataFrame:

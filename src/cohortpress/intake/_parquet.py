@@ -22,10 +22,22 @@ def read_parquet_table(path: Path) -> pd.DataFrame:
     are read column-wide; the first data row is row 2, as in the sheet it was exported from.
     """
     try:
-        table = pq.read_table(path)
-        # pandas metadata would restore Arrow-backed columns, slow to read cell by cell
-        return table.to_pandas(
-            date_as_object=False, coerce_temporal_nanoseconds=True, ignore_metadata=True
-        )
+        return _to_pandas(pq.read_table(path))
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise UnreadableInputError(f"{path}: not a readable parquet file ({exc})") from None
+
+
+def read_parquet_row_groups(path: Path, row_groups: list[int]) -> pd.DataFrame:
+    """Some row groups of one file, typed as :func:`read_parquet_table` types the whole file
+    (one partition of an extract read by the Dask engine)."""
+    try:
+        return _to_pandas(pq.ParquetFile(path).read_row_groups(row_groups))
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise UnreadableInputError(f"{path}: not a readable parquet file ({exc})") from None
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    # pandas metadata would restore Arrow-backed columns, slow to read cell by cell
+    return table.to_pandas(
+        date_as_object=False, coerce_temporal_nanoseconds=True, ignore_metadata=True
+    )

@@ -253,6 +253,12 @@ def near_duplicates(terms: pd.Series) -> list[Duplicate]:
     counts = present.value_counts(sort=False)
     firsts = present[~present.duplicated()]
     first_row = {str(t): int(r) for t, r in zip(firsts.tolist(), firsts.index, strict=True)}
+    return near_duplicates_counted(counts, first_row)
+
+
+def near_duplicates_counted(counts: pd.Series, first_row: dict[str, int]) -> list[Duplicate]:
+    """:func:`near_duplicates` from the rows per distinct term and the row of its first
+    appearance (summed over the pieces of an extract by the Dask engine)."""
     names = [str(term) for term in counts.index]
     groups = _Groups(len(names))
     keys = _link_equal_keys(names, groups)
@@ -280,15 +286,28 @@ def _preference(term: str, count: int) -> tuple[bool, bool, int, str]:
 
 def duplicate_term_warnings(terms: pd.Series, sheet: str, header: str) -> list[Problem]:
     """One warning per term that looks like another, with the synonyms line that merges it."""
-    return [
-        Problem(
-            sheet,
-            d.first_row,
-            header,
-            d.term,
-            f"looks like '{d.target}' ({d.reason}; {d.rows} row{'s' if d.rows != 1 else ''}); "
-            f"if it is the same event, add under adverse_events: synonyms: {d.synonym_line}",
-            severity="warning",
-        )
-        for d in near_duplicates(terms)
-    ]
+    return [_warning(d, sheet, header) for d in near_duplicates(terms)]
+
+
+def duplicate_term_warnings_counted(
+    counts: dict[str, int], first: dict[str, tuple[str, int]], header: str
+) -> list[Problem]:
+    """:func:`duplicate_term_warnings` from the rows per term and the file and row of its
+    first appearance (an extract read in pieces)."""
+    import pandas as pd
+
+    rows = {term: row for term, (_, row) in first.items()}
+    found = near_duplicates_counted(pd.Series(counts, dtype="int64"), rows)
+    return [_warning(d, first[d.term][0], header) for d in found]
+
+
+def _warning(d: Duplicate, sheet: str, header: str) -> Problem:
+    return Problem(
+        sheet,
+        d.first_row,
+        header,
+        d.term,
+        f"looks like '{d.target}' ({d.reason}; {d.rows} row{'s' if d.rows != 1 else ''}); "
+        f"if it is the same event, add under adverse_events: synonyms: {d.synonym_line}",
+        severity="warning",
+    )

@@ -1,0 +1,524 @@
+"""Validate an extract piece by piece on the Dask workers, with the in-memory rules.
+
+Each worker types its piece with intake and checks it with the functions
+:func:`cohortpress.validate.validate_workbook` uses (the pandera schemas, the row rules, the
+study's computed variables), so a problem reads as it would in memory, located at the file and
+the row within the file. The rules that span pieces run as distributed reductions: patient IDs
+in more than one row (a value count over the whole extract), adverse events of unknown patients
+(a join), identifiers in the adverse event terms (the distinct terms, searched once on the
+client for the few IDs and names the workers find among their words) and terms that look
+alike (term counts summed over the pieces).
+
+A piece lists at most :data:`LISTED_PER_RULE` problems per column and rule, and so does the
+whole extract; the rest are counted in one line per column and rule, so a systematic error in a
+registry gives a readable list rather than millions of lines.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, cast
+
+import pandas as pd
+
+from cohortpress.errors import Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    import pandera.pandas as pa
+    from distributed import Client, Future
+
+    from cohortpress.config import StudyConfig
+    from cohortpress.intake import Normalisation
+    from cohortpress.intake._partitioned import Extract, Piece
+    from cohortpress.validate._identifiers import IdentifierFinder
+    from cohortpress.validate._report import ValidationReport
+    from cohortpress.validate._translate import SheetContext
+
+LISTED_PER_RULE = 100  # problems listed per column, rule and severity (per piece and in all)
+ID_RULE = "this patient ID appears in more than one row"
+UNKNOWN_RULE = "no patient with this ID in the patients sheet"
+Unlisted = tuple[str, "str | None", str, str]  # sheet (folder or file), column, rule, severity
+
+
+@dataclass
+class CheckedPiece:
+    """A piece typed and checked on a worker; only its summary travels to the client."""
+
+    name: str
+    frame: pd.DataFrame
+    headers: dict[str, str]
+    notes: list[Normalisation]
+    problems: list[Problem]
+    unlisted: Counter[Unlisted] = field(default_factory=Counter)
+    identifiers: pd.DataFrame | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    def summary(self) -> CheckedPiece:
+        """Everything but the rows."""
+        return replace(self, frame=self.frame.iloc[:0], identifiers=None)
+
+
+@dataclass(frozen=True)
+class ValidatedExtract:
+    """The checked pieces (kept on the workers) and what the data appendix needs."""
+
+    patients: list[Future]  # CheckedPiece per piece of the patients sheet
+    adverse_events: list[Future] | None
+    headers: dict[tuple[str, str], str]  # (sheet key, field) -> header, as Workbook.headers
+    normalisations: tuple[Normalisation, ...]
+    report: ValidationReport
+    rows: dict[str, int]  # sheet name -> rows
+
+
+# --- on the workers ---------------------------------------------------------------------
+
+
+def check_patients_piece(piece: Piece, config: StudyConfig) -> CheckedPiece:
+    """Type one piece of the patients sheet and check it as validate_workbook checks a sheet."""
+    from cohortpress.intake import _add_age, _split_identifiers
+    from cohortpress.intake._fields import identifier_fields, patient_fields
+    from cohortpress.intake._partitioned import read_piece
+    from cohortpress.validate import _not_yet_reported, _patient_checks, _schema_problems
+    from cohortpress.validate._needs import missing_needed_columns
+    from cohortpress.validate._schemas import patients_schema
+
+    sheet = read_piece(piece, patient_fields(config) + identifier_fields(config), config)
+    _add_age(sheet, piece.name)
+    identifiers = _split_identifiers(sheet)
+    found = list(sheet.problems)
+    if not _unreadable(found):
+        context = _context(piece.name, sheet.frame, sheet.headers, patients_schema(config), config)
+        found += _not_yet_reported(_schema_problems(context), found)
+        found += missing_needed_columns(context, config)
+        found += _patient_checks(context, config)
+    listed, unlisted = _bounded(found)
+    return CheckedPiece(
+        piece.name, sheet.frame, sheet.headers, sheet.notes, listed, unlisted, identifiers
+    )
+
+
+def check_events_piece(piece: Piece, config: StudyConfig) -> CheckedPiece:
+    """Type one piece of the adverse events sheet and check it against its schema."""
+    from cohortpress.intake._fields import adverse_event_fields
+    from cohortpress.intake._partitioned import read_piece
+    from cohortpress.validate import _not_yet_reported, _schema_problems
+    from cohortpress.validate._schemas import adverse_events_schema
+
+    sheet = read_piece(piece, adverse_event_fields(config), config)
+    found = list(sheet.problems)
+    if not _unreadable(found):
+        context = _context(piece.name, sheet.frame, sheet.headers, adverse_events_schema(), config)
+        found += _not_yet_reported(_schema_problems(context), found)
+    listed, unlisted = _bounded(found)
+    return CheckedPiece(piece.name, sheet.frame, sheet.headers, sheet.notes, listed, unlisted)
+
+
+def _context(
+    name: str,
+    frame: pd.DataFrame,
+    read: dict[str, str],
+    schema: pa.DataFrameSchema,
+    config: StudyConfig,
+) -> SheetContext:
+    """The sheet's context as validate_workbook makes it, the file standing for the sheet."""
+    from cohortpress.validate._translate import SheetContext
+
+    headers = {f: config.header(f) for f in schema.columns}
+    headers.update(read)
+    return SheetContext(name, headers, frame, schema)
+
+
+def _unreadable(problems: list[Problem]) -> bool:
+    """The file has no table to check (no header found): its problem says so."""
+    return any(p.row is None and p.column is None for p in problems)
+
+
+def _bounded(problems: Iterable[Problem]) -> tuple[list[Problem], Counter]:
+    """At most LISTED_PER_RULE problems per (column, rule, severity); the rest counted."""
+    listed: list[Problem] = []
+    seen: Counter[Unlisted] = Counter()
+    unlisted: Counter[Unlisted] = Counter()
+    for p in problems:
+        key = (_sheet_of(p.sheet), p.column, p.rule, p.severity)
+        seen[key] += 1
+        if seen[key] > LISTED_PER_RULE:
+            unlisted[key] += 1
+        else:
+            listed.append(p)
+    return listed, unlisted
+
+
+def _sheet_of(name: str) -> str:
+    """The sheet a file belongs to, as the extract names it: ``patients/`` for
+    ``patients/year=2020/part-0.parquet``; a single file is its own sheet."""
+    return name.split("/")[0] + "/" if "/" in name else name
+
+
+def _ids(checked: CheckedPiece) -> pd.DataFrame:
+    """The piece's patient IDs with their file and row."""
+    frame = checked.frame
+    if "patient_id" not in frame:
+        return _no_ids()
+    ids = frame["patient_id"].dropna().astype(str)
+    return pd.DataFrame(
+        {"patient_id": ids.to_numpy(), "sheet": checked.name, "row": ids.index.to_numpy("int64")}
+    )
+
+
+def _no_ids() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "patient_id": pd.Series(dtype=object),
+            "sheet": pd.Series(dtype=object),
+            "row": pd.Series(dtype="int64"),
+        }
+    )
+
+
+def _rows_of(ids: pd.DataFrame, wanted: set[str]) -> pd.DataFrame:
+    return ids.loc[ids["patient_id"].isin(wanted)]
+
+
+def _term_counts(checked: CheckedPiece) -> pd.DataFrame:
+    """Rows per distinct term, and the row of its first appearance."""
+    if "term" not in checked.frame:
+        return pd.DataFrame({"rows": [], "first_row": []})
+    terms = checked.frame["term"].dropna().astype(str)
+    firsts = terms[~terms.duplicated()]
+    return pd.DataFrame(
+        {
+            "rows": terms.value_counts(sort=False),
+            "first_row": pd.Series(firsts.index.to_numpy(), index=firsts.to_numpy()),
+        }
+    )
+
+
+def _matching_identifiers(checked: CheckedPiece, words: frozenset[str]) -> pd.DataFrame:
+    """The IDs (column ``patient_id``) and identifier column words of the piece that are
+    among ``words`` (case folded): the only ones that can be found in a term."""
+    from cohortpress.validate._identifiers import _words
+
+    found: dict[str, list[str]] = {}
+    if "patient_id" in checked.frame:
+        ids = checked.frame["patient_id"].dropna().astype(str).drop_duplicates()
+        found["patient_id"] = ids.loc[ids.str.casefold().isin(words)].tolist()
+    if checked.identifiers is not None:
+        for header, column in checked.identifiers.items():
+            some = _words(column.dropna().astype(str))
+            found[f"identifier:{header}"] = some.loc[some.str.casefold().isin(words)].tolist()
+    return pd.DataFrame(
+        [(k, v) for k, values in found.items() for v in values], columns=["kind", "value"]
+    )
+
+
+def _screened(
+    checked: CheckedPiece, finder: IdentifierFinder, redact: bool, header: str
+) -> CheckedPiece:
+    """The piece's terms screened: problems, or the terms redacted and the redaction noted."""
+    from cohortpress.validate._identifiers import screen_column
+
+    if "term" not in checked.frame:
+        return checked
+    screening = screen_column(checked.frame["term"], finder, checked.name, header, redact=redact)
+    if screening.values is not None:
+        frame = checked.frame.copy()
+        frame["term"] = screening.values
+        return replace(checked, frame=frame, notes=[*checked.notes, *screening.notes])
+    listed, unlisted = _bounded([*checked.problems, *screening.problems])
+    return replace(checked, problems=listed, unlisted=checked.unlisted + unlisted)
+
+
+# --- on the client ----------------------------------------------------------------------
+
+
+def gather(client: Client, futures: list[Future]) -> list[Any]:
+    """The results of ``futures``, on a synchronous client."""
+    return cast("list[Any]", client.gather(futures))
+
+
+def validate_extract(
+    client: Client,
+    extract: Extract,
+    config: StudyConfig,
+    progress: Callable[[str, list[Future]], None],
+) -> ValidatedExtract:
+    """Every piece typed and checked on the workers; the rules spanning pieces as reductions.
+
+    ``progress`` is shown each batch of futures (a label and the futures) as they complete.
+    """
+    patients = client.map(check_patients_piece, extract.pieces["patients"], config=config)
+    events = None
+    if "adverse_events" in extract.pieces:
+        events = client.map(check_events_piece, extract.pieces["adverse_events"], config=config)
+    progress("Read and check patients", patients)
+    if events is not None:
+        progress("Read and check adverse events", events)
+    summaries = gather(client, client.map(CheckedPiece.summary, patients))
+    event_summaries = gather(client, client.map(CheckedPiece.summary, events)) if events else []
+    found = [p for s in (*summaries, *event_summaries) for p in s.problems]
+    unlisted = sum((s.unlisted for s in (*summaries, *event_summaries)), Counter())
+    patients_name = extract.sheet_name("patients")
+    screened = _rows(client, patients)
+    if screened == 0:
+        found.append(Problem(patients_name, None, None, None, "the sheet has no patients"))
+    duplicates, more = _duplicate_ids(client, patients, found)
+    found += duplicates
+    unlisted[(patients_name, _id_header(found), ID_RULE, "error")] += more
+    if events is not None:
+        header = _header(event_summaries, "patient_id")
+        unknown, more = _unknown_patients(client, events, patients, header)
+        found += unknown
+        unlisted[(extract.sheet_name("adverse_events"), header, UNKNOWN_RULE, "error")] += more
+        events, notes, held = _screen_terms(client, events, patients, event_summaries, config)
+        found += held
+    else:
+        notes = []
+    found, more = _bounded(found)
+    unlisted.update(more)
+    found += _unlisted_lines(unlisted)
+    order = [s.name for s in (*summaries, *event_summaries)]
+    columns = {s.name: list(s.headers.values()) for s in (*summaries, *event_summaries)}
+    from cohortpress.validate._report import ValidationReport, sort_problems
+
+    report = ValidationReport(sort_problems(_once_per_extract(found), order, columns))
+    headers = _headers(summaries, event_summaries)
+    normalisations = _merged_notes(extract, summaries, event_summaries, notes, config)
+    rows = {patients_name: screened}
+    if events is not None:
+        rows[extract.sheet_name("adverse_events")] = _rows(client, events)
+    return ValidatedExtract(patients, events, headers, normalisations, report, rows)
+
+
+def _rows(client: Client, futures: list[Future]) -> int:
+    return sum(gather(client, client.map(_length, futures)))
+
+
+def _length(checked: CheckedPiece) -> int:
+    return len(checked.frame)
+
+
+def _header(summaries: list[CheckedPiece], name: str) -> str:
+    for s in summaries:
+        if name in s.headers:
+            return s.headers[name]
+    return name
+
+
+def _duplicate_ids(
+    client: Client, patients: list[Future], found: list[Problem]
+) -> tuple[list[Problem], int]:
+    """IDs in more than one row of the extract, counted over all pieces (a distributed value
+    count): the rows of the first LISTED_PER_RULE such IDs, and how many rows are not listed.
+    A row a piece's own schema check reported is not listed twice."""
+    import dask.dataframe as dd
+    from dask.base import compute
+
+    ids = client.map(_ids, patients)
+    frame = dd.from_delayed(ids, meta=_no_ids(), verify_meta=False)
+    counts = frame["patient_id"].value_counts()
+    repeated = counts[counts > 1]
+    first, rows_repeated = compute(repeated.head(LISTED_PER_RULE, npartitions=-1), repeated.sum())
+    if first.empty:
+        return [], 0
+    rows = pd.concat(gather(client, client.map(_rows_of, ids, wanted=set(first.index))))
+    seen = {(p.sheet, p.row) for p in found if p.rule == ID_RULE}
+    header = _id_header(found)
+    listed = [
+        Problem(sheet, int(row), header, pid, ID_RULE)
+        for pid, sheet, row in rows.itertuples(index=False)
+        if (sheet, row) not in seen
+    ]
+    return listed, max(int(rows_repeated) - len(rows), 0)
+
+
+def _id_header(found: list[Problem]) -> str | None:
+    for p in found:
+        if p.rule == ID_RULE:
+            return p.column
+    return None
+
+
+def _unknown_patients(
+    client: Client, events: list[Future], patients: list[Future], header: str
+) -> tuple[list[Problem], int]:
+    """Adverse event rows whose patient is in no piece of the patients sheet (a join): the
+    first LISTED_PER_RULE of each piece, and how many rows are not listed."""
+    import dask.dataframe as dd
+    from dask.base import compute
+
+    from cohortpress.validate._cross_sheet import _suggestions
+
+    known = dd.from_delayed(client.map(_ids, patients), meta=_no_ids(), verify_meta=False)
+    asked = dd.from_delayed(client.map(_ids, events), meta=_no_ids(), verify_meta=False)
+    ids = known[["patient_id"]].drop_duplicates().assign(known=True)
+    joined = asked.merge(ids, on="patient_id", how="left")
+    missing = joined.loc[joined["known"].isna(), ["patient_id", "sheet", "row"]]
+    heads = missing.map_partitions(lambda part: part.head(LISTED_PER_RULE), meta=missing._meta)
+    unknown, total = compute(heads, missing.shape[0])
+    if unknown.empty:
+        return [], 0
+    unknown = unknown.sort_values(["sheet", "row"])
+    from cohortpress.intake._reading import fold
+
+    folded = frozenset(fold(str(pid)) for pid in unknown["patient_id"].unique())
+    close = gather(client, client.map(_folded_ids, client.map(_ids, patients), folded=folded))
+    suggestions = _suggestions(unknown["patient_id"].unique(), pd.concat(close, ignore_index=True))
+    listed = [
+        Problem(sheet, int(row), header, pid, UNKNOWN_RULE, suggestions.get(pid))
+        for pid, sheet, row in unknown.itertuples(index=False)
+    ]
+    return listed, int(total) - len(listed)
+
+
+def _folded_ids(ids: pd.DataFrame, folded: frozenset[str]) -> pd.Series:
+    """The IDs equal to one of ``folded`` but for case, spacing or width: "did you mean"."""
+    from cohortpress.intake._reading import fold
+
+    values = ids["patient_id"]
+    return values.loc[values.map(fold).isin(folded)]
+
+
+def _screen_terms(
+    client: Client,
+    events: list[Future],
+    patients: list[Future],
+    summaries: list[CheckedPiece],
+    config: StudyConfig,
+) -> tuple[list[Future], list[Normalisation], list[Problem]]:
+    """Identifiers in the terms, and terms that look alike, from the distinct terms."""
+    from cohortpress.validate._ae_terms import duplicate_term_warnings_counted
+    from cohortpress.validate._identifiers import IdentifierFinder
+
+    counts = gather(client, client.map(_term_counts, events))
+    per_term: dict[str, int] = Counter()
+    first: dict[str, tuple[str, int]] = {}
+    for summary, c in zip(summaries, counts, strict=True):
+        for term, n, row in zip(c.index, c["rows"], c["first_row"], strict=True):
+            per_term[term] += int(n)
+            first.setdefault(term, (summary.name, int(row)))
+    if not per_term:
+        return events, [], []
+    header = _header(summaries, "term")
+    words = _words_of(per_term)
+    matches = pd.concat(
+        gather(client, client.map(_matching_identifiers, patients, words=words)), ignore_index=True
+    )
+    ids = pd.DataFrame({"patient_id": matches.loc[matches["kind"] == "patient_id", "value"]})
+    named = matches.loc[matches["kind"] != "patient_id"]
+    identifiers = None
+    if not named.empty:
+        identifiers = pd.DataFrame(
+            {
+                kind.removeprefix("identifier:"): pd.Series(group["value"].to_numpy())
+                for kind, group in named.groupby("kind")
+            }
+        )
+    finder = IdentifierFinder(ids, identifiers)
+    redact = config.adverse_events is not None and config.adverse_events.identifiers == "redact"
+    held = {t for t in per_term if finder.hits(t)}
+    notes: list[Normalisation] = []
+    problems: list[Problem] = []
+    if held:
+        events = client.map(_screened, events, finder=finder, redact=redact, header=header)
+        screened = gather(client, client.map(CheckedPiece.summary, events))
+        if redact:
+            notes = _summed_notes([n for s in screened for n in s.notes if "redacted" in n.rule])
+        else:
+            problems = [p for s in screened for p in s.problems if "free text holds" in p.rule]
+    clean = {t: n for t, n in per_term.items() if t not in held}
+    problems += duplicate_term_warnings_counted(clean, {t: first[t] for t in clean}, header)
+    return events, notes, problems
+
+
+def _words_of(terms: Iterable[str]) -> frozenset[str]:
+    """Every run of the parts of every word of the terms, case folded: what an ID or name
+    must equal to be found in a term."""
+    from cohortpress.validate._identifiers import PART, WORD
+
+    found: set[str] = set()
+    for term in terms:
+        for word in WORD.finditer(term):
+            parts = [m.span() for m in PART.finditer(word.group())]
+            for (start, _), (_, end) in itertools.combinations_with_replacement(parts, 2):
+                found.add(word.group()[start:end].casefold())
+    return frozenset(found)
+
+
+def _unlisted_lines(unlisted: Counter[Unlisted]) -> list[Problem]:
+    """One line per sheet, column and rule whose rows were not all listed."""
+    return [
+        Problem(sheet, None, column, None, f"{rule} (and {n:,} more rows, not listed)",
+                severity=severity)
+        for (sheet, column, rule, severity), n in unlisted.items()
+        if n > 0
+    ]  # fmt: skip
+
+
+def _once_per_extract(problems: list[Problem]) -> list[Problem]:
+    """A problem of a whole file (a missing column) said once for the extract, not per file."""
+    files: dict[tuple, list[Problem]] = {}
+    kept: list[Problem] = []
+    for p in problems:
+        if p.row is None and p.column is not None and p.value is None:
+            files.setdefault((p.column, p.rule, p.suggestion, p.severity), []).append(p)
+        else:
+            kept.append(p)
+    for same in files.values():
+        if len(same) == 1:
+            kept.append(same[0])
+            continue
+        folder = _sheet_of(same[0].sheet)
+        rule = f"{same[0].rule} (in {len(same):,} files)"
+        kept.append(replace(same[0], sheet=folder, rule=rule))
+    return kept
+
+
+def _headers(
+    patients: list[CheckedPiece], events: list[CheckedPiece]
+) -> dict[tuple[str, str], str]:
+    headers: dict[tuple[str, str], str] = {}
+    for key, summaries in (("patients", patients), ("adverse_events", events)):
+        for s in summaries:
+            for name, header in s.headers.items():
+                headers.setdefault((key, name), header)
+    return headers
+
+
+def _merged_notes(
+    extract: Extract,
+    patients: list[CheckedPiece],
+    events: list[CheckedPiece],
+    screening: list[Normalisation],
+    config: StudyConfig,
+) -> tuple[Normalisation, ...]:
+    """The normalisations of all pieces of a sheet summed under the sheet's name."""
+    from cohortpress.intake import Normalisation, patients_sheet_notes
+
+    notes: list[Normalisation] = []
+    for key, summaries in (("patients", patients), ("adverse_events", events)):
+        name = extract.sheet_name(key)
+        notes += _summed_notes([replace(n, sheet=name) for s in summaries for n in s.notes])
+    columns = frozenset(patients[0].frame.columns) if patients else frozenset()
+    notes += patients_sheet_notes(config, columns, extract.sheet_name("patients"))
+    if config.adverse_events is not None and "adverse_events" not in extract.pieces:
+        rule = "no adverse events sheet, and study.yml does not ask for one: AEs are not reported"
+        sheet = config.sheets.get("adverse_events", "adverse_events")
+        notes.append(Normalisation(sheet, None, rule, 1))
+    return (*notes, *_summed_notes(screening))
+
+
+def _summed_notes(notes: list[Normalisation]) -> list[Normalisation]:
+    counts: dict[tuple[str, str | None, str], int] = {}
+    for n in notes:
+        key = (n.sheet, n.column, n.rule)
+        counts[key] = counts.get(key, 0) + n.count
+    from cohortpress.intake import Normalisation
+
+    return [Normalisation(s, c, r, n) for (s, c, r), n in counts.items()]
