@@ -112,6 +112,7 @@ def build_report(
     profile: str | None = None,
     since: dt.date | None = None,
     cache: bool = True,
+    archive: bool = True,
 ) -> BuiltReport:
     """Build one study's manuscript and publish it to ``<output_root>/<study>/``; ``profile``
     names a Quarto profile (``_quarto-<profile>.yml``, e.g. ``submission``).
@@ -120,7 +121,9 @@ def build_report(
     an earlier cut is archived, compared with it (or with the cut of ``since``) in
     ``update_report.html``. With the same extract, study.yml, figure size and software as a
     run before, the stages up to the figures come from the build cache (the hook then sees
-    "cache" instead of "read" … "figures"); ``cache=False`` computes them anew."""
+    "cache" instead of "read" … "figures"); ``cache=False`` computes them anew.
+    ``archive=False`` (a preview, which is not a release): no cut is archived and no update
+    report written; the snapshot is still taken when the build cache keeps it."""
     stage = hook or StageTimes().stage
     study = Path(study)
     root = find_project_root(study)
@@ -152,14 +155,16 @@ def build_report(
         notes, size = _build(
             analysed, hit, record, slot.staging, root, formats, engine, stage, profile
         )
+        saving = hit is None and store.fits(record, size)
         with stage("cuts"):
             key = cuts.study_key(slot.root, slot.study)
             snapshot = hit.snapshot(key) if hit else None
-            if snapshot is None:  # uncached, or the study's key changed since the entry was kept
+            if snapshot is None and (archive or saving):  # uncached, or a new study key
                 workbook, cohort = analysed.cohort(stage)
                 snapshot = cuts.take_snapshot(workbook, cohort, config, key)
-            notes += _keep_cut(slot, config, snapshot, since, formats, engine, root, profile)
-        if hit is None and store.fits(record, size):
+            if archive and snapshot is not None:
+                notes += _keep_cut(slot, config, snapshot, since, formats, engine, root, profile)
+        if saving and snapshot is not None:
             store.save(analysed.entry(snapshot, key))
         published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), tuple(notes))
@@ -309,7 +314,6 @@ def _keep_cut(
     import json
 
     from cohortpress import cuts
-    from cohortpress.cuts._report import write_update_report
     from cohortpress.render import render
 
     staging = slot.staging
@@ -317,6 +321,8 @@ def _keep_cut(
     previous = cuts.previous_cut(staging / cuts.CUTS, config.data_cutoff, since)
     notes: list[str] = []
     if previous is not None:
+        from cohortpress.cuts._report import write_update_report  # with SciPy: only when used
+
         folder = staging / cuts.CUTS / previous.isoformat()
         before = cuts.Snapshot.read(folder)
         changes = cuts.compare_cuts(
