@@ -259,7 +259,7 @@ def _build(
     tables and figures from the cache on a cached run); return the render notes and the figure
     size of _quarto.yml."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
-    from cohortpress.render import read_render_options, render
+    from cohortpress.render import read_render_options, render_documents
 
     config = analysed.config
     _stage_sources(config, staging)
@@ -290,12 +290,12 @@ def _build(
         documents.append(("supplement", asked))
     documents.append(("data_report", ("html",)))
     notes: list[str] = []
-    with stage("render"):
-        for document, document_formats in documents:
-            outcome = render(
-                staging, formats=document_formats, engine=cast("Engine", engine),
-                project_root=root, document=document, profile=profile,
-            )  # fmt: skip
+    with stage("render"):  # the documents side by side where the engine allows
+        outcomes = render_documents(
+            staging, documents, engine=cast("Engine", engine), project_root=root,
+            profile=profile,
+        )  # fmt: skip
+        for outcome in outcomes:
             notes += [n for n in outcome.notes if n not in notes]
     return notes, size
 
