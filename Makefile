@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 STUDY ?=
 ENGINE ?= auto
 SIZES ?=
+LOOP ?=
+REPEATS ?=
 
 .DEFAULT_GOAL := help
 
@@ -51,8 +53,9 @@ fix: $(STAMP) ## let ruff fix what it can
 typecheck: $(STAMP) ## pyright on src/
 	$(BIN)/pyright src
 
-bench: $(STAMP) ## time and measure every stage (SIZES="26 1000" for a subset)
-	$(BIN)/python -m cohortpress.bench $(if $(SIZES),--sizes "$(SIZES)",)
+bench: $(STAMP) ## time every stage (SIZES="26 1000" for a subset); LOOP=1: the author's loop
+	$(BIN)/python -m cohortpress.bench $(if $(SIZES),--sizes "$(SIZES)",) $(if $(LOOP),--loop,) \
+		$(if $(REPEATS),--repeats $(REPEATS),)
 
 docs: $(STAMP) ## regenerate docs/study-yml.md and schemas/study.schema.json from config.py
 	$(BIN)/python -m cohortpress.config_reference
