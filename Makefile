@@ -9,6 +9,8 @@ ENGINE ?= auto
 ENGINE_DATA ?= auto
 SCHEDULER ?=
 SIZES ?=
+LOOP ?=
+REPEATS ?=
 
 .DEFAULT_GOAL := help
 
@@ -54,9 +56,10 @@ fix: $(STAMP) ## let ruff fix what it can
 typecheck: $(STAMP) ## pyright on src/
 	$(BIN)/pyright src
 
-bench: $(STAMP) ## time and measure every stage (SIZES="26 1000" for a subset, ENGINE_DATA=dask)
-	$(BIN)/python -m cohortpress.bench $(if $(SIZES),--sizes "$(SIZES)",) \
-	  --engine-data $(ENGINE_DATA) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
+bench: $(STAMP) ## time every stage (SIZES="26 1000", ENGINE_DATA=dask); LOOP=1: the author's loop
+	$(BIN)/python -m cohortpress.bench $(if $(SIZES),--sizes "$(SIZES)",) $(if $(LOOP),--loop,) \
+		$(if $(REPEATS),--repeats $(REPEATS),) --engine-data $(ENGINE_DATA) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
 docs: $(STAMP) ## regenerate docs/study-yml.md and schemas/study.schema.json from config.py
 	$(BIN)/python -m cohortpress.config_reference

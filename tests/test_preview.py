@@ -361,3 +361,26 @@ def test_injection_only_adds_the_snippet(before: str, after: str) -> None:
     end = re.match(rb"</body\s*>", rest, re.IGNORECASE)  # right before the last </body>
     assert end is not None
     assert not re.search(rb"</body\s*>", rest[end.end() :], re.IGNORECASE)
+
+
+def test_a_preview_is_not_a_release(study: Path) -> None:
+    """A preview build archives no data cut and writes no update report, even when the data
+    cutoff moves on (where ``report`` would archive a second cut and compare the two)."""
+    preview = Preview(study)
+    try:
+        first = preview.build()
+        assert first.ok, first.message
+        path = study / "study.yml"
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        config["data_cutoff"] = "2021-06-30"
+        path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
+        second = preview.build()
+        assert second.ok, second.message
+    finally:
+        preview.close()
+    assert second.folder is not None
+    published = sorted(p.name for p in second.folder.iterdir())
+    assert "manuscript.html" in published
+    assert "cuts" not in published and "update_report.html" not in published
+    output = study.parents[1] / "_output"
+    assert not [p for p in output.rglob("cuts") if p.is_dir()]  # nowhere under _output

@@ -4,10 +4,17 @@ Dates stay text, so ``date: 2021-06-30`` reaches the page as written. A document
 before it is parsed when it is larger than :data:`MAX_YAML_BYTES`, and before it is built into
 Python objects when its aliases would expand it beyond :data:`MAX_YAML_NODES` values (the
 "billion laughs" document: a few hundred bytes that stand for a billion strings).
+
+A run reads the same documents many times (``_generated/results.yml`` once per document and
+format step), so what a text parses to is remembered, keyed by the text itself: the same text
+always gives the same value, so a remembered value is never stale. Callers get a copy of their
+own.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -19,6 +26,9 @@ if TYPE_CHECKING:
 
 MAX_YAML_BYTES = 1_000_000  # a study.yml or a front matter is a few kilobytes
 MAX_YAML_NODES = 100_000  # keys and values, each alias counted as everything it stands for
+_REMEMBERED = 16  # distinct texts kept: a study's YAML files and front matters
+_parsed: dict[tuple[str, bool], Any] = {}
+_parsed_lock = threading.Lock()
 
 
 class _TextDatesLoader(yaml.SafeLoader):
@@ -49,6 +59,21 @@ def load_yaml(text: str, source: str, *, text_dates: bool = True) -> Any:
             f"{source}: {len(text):,} characters of YAML, more than the {MAX_YAML_BYTES:,} "
             "this tool reads"
         )
+    key = (text, text_dates)
+    with _parsed_lock:
+        known = key in _parsed
+        value = _parsed.get(key)
+    if not known:
+        value = _parse(text, source, text_dates=text_dates)
+        with _parsed_lock:
+            while len(_parsed) >= _REMEMBERED:
+                del _parsed[next(iter(_parsed))]  # the oldest first
+            _parsed[key] = value
+    return copy.deepcopy(value)  # the caller may change it
+
+
+def _parse(text: str, source: str, *, text_dates: bool) -> Any:
+    """What :func:`load_yaml` returns, parsed anew; the same errors."""
     loader = (_TextDatesLoader if text_dates else yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()

@@ -12,6 +12,11 @@ included (Linux resets the high-water mark at each stage through ``/proc/self/cl
 elsewhere the peak so far is shown); the figure workers and pandoc are not counted. Results
 are printed as a Markdown table, the one in the README, and written to
 ``bench/results/<timestamp>.json`` (and ``.md``) for comparison between runs.
+
+``--loop`` times the author's loop at paper size instead (:mod:`cohortpress.bench_loop`): a
+first run, a re-render after a text edit and a preview refresh, several times each. Both modes
+time the R Markdown peer (:mod:`cohortpress.bench_peer`) in the same run when R can render it,
+and print cohortpress's time over R's.
 """
 
 from __future__ import annotations
@@ -205,6 +210,83 @@ def _child(args: argparse.Namespace) -> None:
     print(json.dumps(run_once(STUDY, data, args.to, args.engine_data, args.scheduler)))
 
 
+def _peer_reason(args: argparse.Namespace) -> str | None:
+    """Why the R peer is not timed in this run, or None when it is."""
+    from cohortpress.bench_peer import missing_peer
+
+    return "--no-peer" if args.no_peer else missing_peer()
+
+
+def _paper_data() -> Path:
+    """What the R peer reads at paper size: the workbook (readxl) or its sheets as CSV."""
+    from cohortpress.bench_peer import has_readxl, workbook_as_csv
+    from cohortpress.config import load_study
+
+    workbook = load_study(STUDY).data_path
+    return workbook if has_readxl() else workbook_as_csv(workbook, DATA / f"{STUDY.name}-csv")
+
+
+def _peer_size(size: int, formats: tuple[str, ...]) -> float:
+    from cohortpress.bench_peer import render_peer
+
+    data = _paper_data() if size == PAPER_SIZE else registry_data(size, "csv")
+    return render_peer(data, formats, f"{size} patients")
+
+
+def run_loop(args: argparse.Namespace) -> dict[str, object]:
+    """The author's loop: every case in fresh processes, ``--repeats`` times; the R peer."""
+    from cohortpress.bench_loop import cases_for, load_average, summary, time_case
+    from cohortpress.bench_peer import peer_formats, render_peer
+
+    asked = tuple(f.strip() for f in args.to.split(",") if f.strip())
+    load = {"before": load_average()}
+    cases = []
+    for case in cases_for(asked):
+        seconds = []
+        for repeat in range(args.repeats):
+            print(f"bench: {case.label} ({repeat + 1}/{args.repeats}) …", file=sys.stderr)
+            seconds.append(time_case(case, Path.cwd(), STUDY, repeat))
+        cases.append({"kind": case.kind, "formats": list(case.formats), "label": case.label,
+                      "seconds": seconds, **summary(seconds)})  # fmt: skip
+    reason = _peer_reason(args)
+    peer: dict[str, object] = {"skipped": reason} if reason else {}
+    if reason is None:
+        data = _paper_data()
+        for formats in dict.fromkeys(tuple(c["formats"]) for c in cases if c["kind"] != "preview"):
+            shown = peer_formats(formats)
+            seconds = []
+            for repeat in range(args.repeats):
+                print(f"bench: R peer, {', '.join(shown)} ({repeat + 1}/{args.repeats}) …",
+                      file=sys.stderr)  # fmt: skip
+                seconds.append(render_peer(data, shown, f"edit {repeat}"))
+            peer[",".join(formats)] = {"rendered": list(shown), "seconds": seconds,
+                                       **summary(seconds)}  # fmt: skip
+    load["after"] = load_average()
+    return {"loop": cases, "peer": peer, "load_average": load, "repeats": args.repeats}
+
+
+def loop_table(record: dict) -> str:
+    """One row per case: cohortpress's median and range, the R peer's, and their ratio."""
+    from cohortpress.bench_loop import timed_range
+
+    peer = record["peer"]
+    lines = ["| case | cohortpress | R Markdown peer | cohortpress / R |", "|---|---:|---:|---:|"]
+    for case in record["loop"]:
+        theirs = peer.get(",".join(case["formats"])) if case["kind"] != "preview" else None
+        ratio = f"{case['median'] / theirs['median']:.2f}" if theirs else "–"
+        rendered = f" ({', '.join(theirs['rendered']).upper()})" if theirs else ""
+        lines.append(
+            f"| {case['label']} | {timed_range(case)} | {timed_range(theirs)}{rendered} | {ratio} |"
+        )
+    load = record["load_average"]
+    lines.append("")
+    lines.append(f"Median (range) of {record['repeats']} runs, each in a fresh process. Load "
+                 f"average before: {load['before']}; after: {load['after']}.")  # fmt: skip
+    if "skipped" in peer:
+        lines.append(f"R Markdown peer skipped: {peer['skipped']}.")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m cohortpress.bench", description=__doc__)
     parser.add_argument(
@@ -222,32 +304,91 @@ def main(argv: list[str] | None = None) -> None:
         "partitioned by year (default: %(default)s)",
     )
     parser.add_argument("--scheduler", help="a Dask scheduler's address (default: a local one)")
+    parser.add_argument(
+        "--loop",
+        action="store_true",
+        help="time the author's loop at paper size: first run, text edit, preview refresh",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs per --loop case (default: %(default)s)"
+    )
+    parser.add_argument("--no-peer", action="store_true", help="do not time the R peer")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--preview-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(args)
+        return
+    if args.preview_child:
+        from cohortpress.bench_loop import preview_refresh
+
+        print(json.dumps(preview_refresh(Path(args.preview_child))))
+        return
+    if args.repeats < 1:
+        parser.error(f"--repeats: at least 1; got {args.repeats}")
+    if args.loop:
+        _write_loop(run_loop(args))
         return
     try:
         sizes = [int(s.replace(",", "").replace("_", "")) for s in args.sizes.split()]
     except ValueError:
         parser.error(f"--sizes: whole numbers of patients, e.g. '26 1000'; got {args.sizes!r}")
+    from cohortpress.bench_loop import load_average
+    from cohortpress.bench_peer import peer_formats
+
+    reason = _peer_reason(args)
+    load = {"before": load_average()}
     runs = []
     for size in sizes:
         print(f"bench: {size:,} patients …", file=sys.stderr, flush=True)
-        runs.append(measure(size, args.format, args.to, args.engine_data, args.scheduler))
+        run = measure(size, args.format, args.to, args.engine_data, args.scheduler)
+        if reason is None:
+            shown = peer_formats(tuple(args.to.split(",")))
+            print(f"bench: {size:,} patients, R peer ({', '.join(shown)}) …", file=sys.stderr)
+            run["peer"] = {"rendered": list(shown), "seconds": _peer_size(size, shown)}
+        runs.append(run)
+    load["after"] = load_average()
     table = markdown_table(runs)
+    if reason is None:
+        table += "\n" + peer_row(runs)
+    table += f"\n\nLoad average before: {load['before']}; after: {load['after']}."
+    if reason is not None:
+        table += f" R Markdown peer skipped: {reason}."
     print(table)
+    record = {
+        "formats": args.to,
+        "engine_data": args.engine_data,
+        "runs": runs,
+        "load_average": load,
+    }
+    _write(record, table, "")
+
+
+def peer_row(runs: list[dict]) -> str:
+    """The R peer's end-to-end time per size, and cohortpress's over it."""
+    rendered = ", ".join(runs[0]["peer"]["rendered"]).upper()
+    cells = " | ".join(f"{r['peer']['seconds']:.1f} s" for r in runs)
+    ratios = " | ".join(f"{r['end_to_end_seconds'] / r['peer']['seconds']:.2f}" for r in runs)
+    return f"| R Markdown peer ({rendered}) | {cells} |\n| cohortpress / R | {ratios} |"
+
+
+def _write_loop(record: dict[str, object]) -> None:
+    table = loop_table(record)
+    print(table)
+    _write(record, table, "-loop")
+
+
+def _write(record: dict[str, object], table: str, suffix: str) -> None:
+    """``bench/results/<time><suffix>.json`` and ``.md``."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "ram": _ram()}
-    record = {
-        "when": stamp, "formats": args.to, "engine_data": args.engine_data, "machine": machine,
-        "runs": runs,
-    }  # fmt: skip
-    (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / f"{stamp}.md").write_text(table + "\n", encoding="utf-8")
-    print(f"\nwritten to {RESULTS}/{stamp}.json", file=sys.stderr)
+    record = {"when": stamp, "machine": machine, **record}
+    name = f"{stamp}{suffix}"
+    (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{name}.md").write_text(table + "\n", encoding="utf-8")
+    print(f"\nwritten to {RESULTS}/{name}.json", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -115,6 +115,7 @@ def build_report(
     cache: bool = True,
     engine_data: EngineData = "auto",
     scheduler: str | None = None,
+    archive: bool = True,
 ) -> BuiltReport:
     """Build one study's manuscript and publish it to ``<output_root>/<study>/``; ``profile``
     names a Quarto profile (``_quarto-<profile>.yml``, e.g. ``submission``).
@@ -128,7 +129,9 @@ def build_report(
     ``engine_data`` says where the data are held (see :mod:`cohortpress.engine_data`): with
     ``dask`` the extract is read, validated, derived and analysed on a Dask cluster (a local
     one, or the one at ``scheduler``); the build cache and the data cuts are not used then
-    (each run says so in a note)."""
+    (each run says so in a note). ``archive=False`` (a preview, which is not a release): no
+    cut is archived and no update report written; the snapshot is still taken when the build
+    cache keeps it."""
     stage = hook or StageTimes().stage
     study = Path(study)
     root = find_project_root(study)
@@ -170,14 +173,16 @@ def build_report(
         notes, size = _build(
             analysed, hit, record, slot.staging, root, formats, engine, stage, profile
         )
+        saving = hit is None and store.fits(record, size)
         with stage("cuts"):
             key = cuts.study_key(slot.root, slot.study)
             snapshot = hit.snapshot(key) if hit else None
-            if snapshot is None:  # uncached, or the study's key changed since the entry was kept
+            if snapshot is None and (archive or saving):  # uncached, or a new study key
                 workbook, cohort = analysed.cohort(stage)
                 snapshot = cuts.take_snapshot(workbook, cohort, config, key)
-            notes += _keep_cut(slot, config, snapshot, since, formats, engine, root, profile)
-        if hit is None and store.fits(record, size):
+            if archive and snapshot is not None:
+                notes += _keep_cut(slot, config, snapshot, since, formats, engine, root, profile)
+        if saving and snapshot is not None:
             store.save(analysed.entry(snapshot, key))
         published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), tuple(notes))
@@ -345,7 +350,7 @@ def _build(
     tables and figures from the cache on a cached run; the analysis as given, ``results``, on a
     run of the Dask engine); return the render notes and the figure size of _quarto.yml."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
-    from cohortpress.render import read_render_options, render
+    from cohortpress.render import read_render_options, render_documents
 
     config = analysed.config
     _stage_sources(config, staging)
@@ -381,12 +386,12 @@ def _build(
         documents.append(("supplement", asked))
     documents.append(("data_report", ("html",)))
     notes: list[str] = placement.uncited_warnings()
-    with stage("render"):
-        for document, document_formats in documents:
-            outcome = render(
-                staging, formats=document_formats, engine=cast("Engine", engine),
-                project_root=root, document=document, profile=profile,
-            )  # fmt: skip
+    with stage("render"):  # the documents side by side where the engine allows
+        outcomes = render_documents(
+            staging, documents, engine=cast("Engine", engine), project_root=root,
+            profile=profile,
+        )  # fmt: skip
+        for outcome in outcomes:
             notes += [n for n in outcome.notes if n not in notes]
     return notes, size
 
@@ -413,7 +418,6 @@ def _keep_cut(
     import json
 
     from cohortpress import cuts
-    from cohortpress.cuts._report import write_update_report
     from cohortpress.render import render
 
     staging = slot.staging
@@ -421,6 +425,8 @@ def _keep_cut(
     previous = cuts.previous_cut(staging / cuts.CUTS, config.data_cutoff, since)
     notes: list[str] = []
     if previous is not None:
+        from cohortpress.cuts._report import write_update_report  # with SciPy: only when used
+
         folder = staging / cuts.CUTS / previous.isoformat()
         before = cuts.Snapshot.read(folder)
         changes = cuts.compare_cuts(

@@ -14,7 +14,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cohortpress.analyse._compare import EXACT_BELOW
 from cohortpress.config import DAYS_PER_UNIT
 
 if TYPE_CHECKING:
@@ -69,6 +68,8 @@ def make_provenance(
     config: StudyConfig, inputs: tuple[InputFile, ...], rows: dict[str, int]
 ) -> Provenance:
     """The record from its parts (a cached run has the rows without the workbook)."""
+    from cohortpress.analyse._compare import EXACT_BELOW  # with SciPy: not on a cache lookup
+
     s = config.statistics
     conventions: dict[str, str | float | int | None] = {
         "preset": s.conventions,

@@ -1,4 +1,8 @@
-"""Analyse: plain numbers from the derived cohort. No formatting happens here."""
+"""Analyse: plain numbers from the derived cohort. No formatting happens here.
+
+The estimators (and SciPy) are imported when :func:`analyse` runs, not with the package: a
+cached run unpickles :class:`StudyResults` without them.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,8 @@ import platform
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from cohortpress.analyse import _summaries
 from cohortpress.analyse._conventions import Conventions
-from cohortpress.analyse._km import median_followup
 from cohortpress.analyse._study import StudyResults
-from cohortpress.analyse._survival import endpoint_results
 
 if TYPE_CHECKING:
     from cohortpress.config import StudyConfig
@@ -23,6 +24,10 @@ _SOFTWARE = ("cohortpress", "scipy", "pandas", "numpy", "great-tables", "matplot
 
 def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
     """Compute every number the manuscript shows, once."""
+    from cohortpress.analyse import _summaries
+    from cohortpress.analyse._km import median_followup
+    from cohortpress.analyse._survival import endpoint_results
+
     stats = config.statistics
     data = cohort.patients
     return StudyResults(

@@ -16,7 +16,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import gammaln
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -48,6 +47,8 @@ def fisher_exact_pvalue(table: NDArray[np.int64]) -> float:
 
 class _Network:
     def __init__(self, table: NDArray[np.int64]) -> None:
+        from scipy.special import gammaln  # here: the tables import this module on cached runs
+
         n = int(table.sum())
         self.log_fact = gammaln(np.arange(n + 2) + 1.0)
         rows = np.sort(table.sum(axis=1))[::-1]

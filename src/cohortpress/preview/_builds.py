@@ -1,6 +1,7 @@
 """One preview build, and the latest finished one shared by the builder and the server.
 
-A build publishes HTML only into the preview's own output root, never ``_output/<study>``.
+A build publishes HTML only into the preview's own output root, never ``_output/<study>``,
+and archives no data cut (nor compares with one): a preview is not a release.
 Whatever stops it (invalid data, study.yml, rendering, a bug) becomes a page naming it; the
 last good output stays published there, so its figures still load.
 """
@@ -74,8 +75,9 @@ def build_once(
     name = study.resolve().name
     try:
         built = build_report(
-            study, data=data, formats=("html",), engine=engine, output_root=output_root
-        )
+            study, data=data, formats=("html",), engine=engine, output_root=output_root,
+            archive=False,  # a preview is not a release: no data cut, no update report
+        )  # fmt: skip
     except InputDataError as exc:
         problems = tuple(exc.problems)
         page = error_page(name, str(exc), problems)

@@ -8,6 +8,7 @@ anything outside it.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from cohortpress.errors import RenderError
 from cohortpress.render._bibliography import stage_citations
 from cohortpress.render._confine import check_sources
-from cohortpress.render._embedded import render_embedded
+from cohortpress.render._embedded import stage_embedded
 from cohortpress.render._options import (
     CrossrefOptions,
     RenderOptions,
@@ -27,9 +28,16 @@ from cohortpress.render._quarto import quarto_path, render_quarto
 from cohortpress.render._staging import stage_project
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
-__all__ = ["CrossrefOptions", "RenderOptions", "RenderOutcome", "read_render_options", "render"]
+__all__ = [
+    "CrossrefOptions",
+    "RenderOptions",
+    "RenderOutcome",
+    "read_render_options",
+    "render",
+    "render_documents",
+]
 
 Format = Literal["html", "pdf", "docx"]
 Engine = Literal["auto", "quarto", "embedded"]
@@ -81,6 +89,57 @@ def render(
     RenderError
         An unsupported feature, a missing file or key, or an engine failure, in plain words.
     """
+    return _stage(staging, formats, engine, project_root, document, profile)()
+
+
+def render_documents(
+    staging: Path,
+    documents: Sequence[tuple[str, Sequence[Format]]],
+    *,
+    engine: Engine = "auto",
+    project_root: Path | None = None,
+    profile: str | None = None,
+) -> list[RenderOutcome]:
+    """Render several documents of one staging folder, as :func:`render` renders each.
+
+    The documents are staged one after the other (they share the staging folder's
+    configuration and resources); the embedded engine then writes them side by side (the work
+    is in pandoc's and typst's processes). Quarto, which reads the configuration each document
+    stages, renders them one after the other. Outcomes and errors are
+    those of rendering the documents one by one, in order: a document that cannot be staged
+    stops the run after the documents before it were written.
+    """
+    if _chosen(engine) != "embedded":  # Quarto reads the _quarto.yml each document stages
+        return [
+            render(staging, formats=formats, engine=engine, project_root=project_root,
+                   document=document, profile=profile)
+            for document, formats in documents
+        ]  # fmt: skip
+    jobs: list[Callable[[], RenderOutcome]] = []
+    stopped: RenderError | None = None
+    for document, formats in documents:
+        try:
+            jobs.append(_stage(staging, formats, engine, project_root, document, profile))
+        except RenderError as exc:
+            stopped = exc
+            break
+    with ThreadPoolExecutor(max_workers=max(len(jobs), 1)) as pool:
+        futures = [pool.submit(job) for job in jobs]
+    outcomes = [future.result() for future in futures]  # the first document's error first
+    if stopped is not None:
+        raise stopped
+    return outcomes
+
+
+def _stage(
+    staging: Path,
+    formats: Sequence[Format],
+    engine: Engine,
+    project_root: Path | None,
+    document: str,
+    profile: str | None,
+) -> Callable[[], RenderOutcome]:
+    """Stage and check ``document``; return what writes it."""
     staging = Path(staging)
     root = Path(project_root) if project_root is not None else Path.cwd()
     formats = tuple(dict.fromkeys(formats))
@@ -92,10 +151,19 @@ def render(
     left = placeholder_notes(staging, document) if profile == SUBMISSION else []
     if chosen == "quarto":
         output_dir = read_render_options(root, profile).output_dir
-        outputs = render_quarto(staging, formats, output_dir, document, profile)
-        return RenderOutcome("quarto", outputs, tuple(left))
-    outputs, notes = render_embedded(staging, formats, project, root, document)
-    return RenderOutcome("embedded", outputs, tuple(left + notes))
+
+        def quarto() -> RenderOutcome:
+            outputs = render_quarto(staging, formats, output_dir, document, profile)
+            return RenderOutcome("quarto", outputs, tuple(left))
+
+        return quarto
+    job = stage_embedded(staging, formats, project, root, document)
+
+    def embedded() -> RenderOutcome:
+        outputs, notes = job.write()
+        return RenderOutcome("embedded", outputs, tuple(left + notes))
+
+    return embedded
 
 
 def _check(formats: Sequence[str], engine: str) -> str:
@@ -107,6 +175,11 @@ def _check(formats: Sequence[str], engine: str) -> str:
         )
     if engine not in ("auto", "quarto", "embedded"):
         raise RenderError(f"unknown engine '{engine}'; choose auto, quarto or embedded")
+    return _chosen(engine)
+
+
+def _chosen(engine: str) -> str:
+    """The engine "auto" stands for: Quarto when it is on PATH, else the embedded one."""
     if engine == "auto":
         return "quarto" if quarto_path() else "embedded"
     return engine

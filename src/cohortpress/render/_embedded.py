@@ -9,6 +9,7 @@ captions alike. pandoc runs with ``--sandbox``: see ``_confine.py`` and ``filter
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import yaml
@@ -16,7 +17,7 @@ import yaml
 from cohortpress.errors import RenderError
 from cohortpress.render._bibliography import missing_citations
 from cohortpress.render._confine import staged_files
-from cohortpress.render._document import prepare_document
+from cohortpress.render._document import PreparedDocument, prepare_document
 from cohortpress.render._docx_header import fill_running_title
 from cohortpress.render._docx_pages import keep_floats_whole
 from cohortpress.render._docx_rules import apply_booktabs_rules
@@ -48,6 +49,56 @@ def render_embedded(
     stem: str = "manuscript",
 ) -> tuple[dict[str, Path], list[str]]:
     """Render ``staging/<stem>.qmd`` to each format; return outputs and notes."""
+    return stage_embedded(staging, formats, project, project_root, stem).write()
+
+
+@dataclass(frozen=True)
+class EmbeddedJob:
+    """A document staged for the embedded engine: its pandoc input is written to
+    ``_render/<stem>.*`` and nothing shared in the staging folder is written any more, so
+    several documents' jobs can :meth:`write` side by side."""
+
+    staging: Path
+    formats: tuple[str, ...]
+    stem: str
+    document: PreparedDocument
+    notes: tuple[str, ...]
+    env: dict[str, str]
+    turned: frozenset[str]  # the tables that turn landscape, in every format
+
+    def write(self) -> tuple[dict[str, Path], list[str]]:
+        """Write every format; return outputs and notes."""
+        staging, stem, options = self.staging, self.stem, self.document.options
+        notes = list(self.notes)
+        # The formats are written side by side: the work is in pandoc's processes and in
+        # typst (which releases the GIL), and each format writes only its own files (html,
+        # docx, and pdf with its _render/<stem>.typ). Results are taken in the order asked,
+        # so the outputs, the notes and the error raised (the first format's that failed)
+        # are those of writing them one after the other.
+        with ThreadPoolExecutor(max_workers=len(self.formats) or 1) as pool:
+            written = [
+                pool.submit(_WRITERS[fmt], staging, stem, options, self.env, self.turned)
+                for fmt in self.formats
+            ]
+        outputs: dict[str, Path] = {}
+        for fmt, future in zip(self.formats, written, strict=True):
+            try:
+                outputs[fmt], warnings = future.result()
+            except RenderError as exc:
+                raise RenderError(locate(str(exc), self.document.lines)) from None
+            notes += warnings
+        _check_citations(notes, options, self.document.lines)
+        return outputs, list(dict.fromkeys(notes))  # each format repeats pandoc's warnings
+
+
+def stage_embedded(
+    staging: Path,
+    formats: Sequence[str],
+    project: dict[str, Any],
+    project_root: Path,
+    stem: str = "manuscript",
+) -> EmbeddedJob:
+    """Prepare ``staging/<stem>.qmd`` and write pandoc's input for it, ready to write."""
     document = prepare_document(staging, project, f"{stem}.qmd")
     options = document.options
     stage_named_files(staging, project_root, options)
@@ -60,26 +111,9 @@ def render_embedded(
     (build / f"{stem}.metadata.yaml").write_text(
         yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
-    notes = [f"not used by the embedded engine: {key}" for key in options.ignored]
-    # The formats are written side by side: the work is in pandoc's processes and in typst
-    # (which releases the GIL), and each format writes only its own files (html, docx, and
-    # pdf with its _render/<stem>.typ). Results are taken in the order asked, so the
-    # outputs, the notes and the error raised (the first format's that failed) are those of
-    # writing them one after the other.
+    notes = tuple(f"not used by the embedded engine: {key}" for key in options.ignored)
     env = {"COHORTPRESS_FILES": "\n".join(staged_files(staging))}  # for filters/confine.lua
-    with ThreadPoolExecutor(max_workers=len(formats) or 1) as pool:
-        written = [
-            pool.submit(_WRITERS[fmt], staging, stem, options, env, turned) for fmt in formats
-        ]
-    outputs: dict[str, Path] = {}
-    for fmt, future in zip(formats, written, strict=True):
-        try:
-            outputs[fmt], warnings = future.result()
-        except RenderError as exc:
-            raise RenderError(locate(str(exc), document.lines)) from None
-        notes += warnings
-    _check_citations(notes, options, document.lines)
-    return outputs, list(dict.fromkeys(notes))  # each format repeats pandoc's warnings
+    return EmbeddedJob(staging, tuple(formats), stem, document, notes, env, turned)
 
 
 def _check_citations(

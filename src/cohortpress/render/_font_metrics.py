@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
-from fontTools import afmLib, agl
+from fontTools import agl
+
+if TYPE_CHECKING:
+    from fontTools import afmLib
 
 _SANS = ("arial", "helvetica", "calibri", "sans", "verdana", "tahoma", "segoe")
 _UNITS = 1000  # AFM widths are thousandths of an em
@@ -32,6 +35,9 @@ _SPACES = {"\u2002": 500, "\u2003": 1000, "\u2009": 200, "\u202f": 200}
 
 @cache
 def _metrics(sans: bool, bold: bool) -> afmLib.AFM:
+    import matplotlib  # for its data folder: imported by the DOCX writer only, not every run
+    from fontTools import afmLib
+
     folder = Path(matplotlib.get_data_path()) / "fonts" / "pdfcorefonts"
     return afmLib.AFM(str(folder / f"{_FACES[sans, bold]}.afm"))
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from great_tables import GT, loc, style
-
 from cohortpress.present.escape import markdown_text
 
 if TYPE_CHECKING:
     import pandas as pd
+    from great_tables import GT
     from great_tables._text import BaseText
 
 INDENT = "\u2003"
@@ -62,6 +61,9 @@ class Table:
     notes: tuple[str, ...] = ()
 
     def gt(self) -> GT:
+        # Imported here: the tables stage uses it, a cached run unpickles tables without it.
+        from great_tables import GT, loc, style
+
         stub = str(self.frame.columns[0])
         labels: dict[str, str | BaseText] = {stub: "", **self.column_labels}
         table = GT(self.frame, id=self.id.replace("-", "_")).cols_label(cases=labels)

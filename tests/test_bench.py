@@ -1,0 +1,89 @@
+"""``make bench``: the author's loop cases, the copy of the project they run on, and finding
+the R peer. No timing is asserted; the timed runs themselves are ``make bench``'s."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from small_project import ROOT, make_project
+
+from cohortpress.bench_loop import (
+    ALL_FORMATS,
+    CASES,
+    cache_entries,
+    cases_for,
+    copy_project,
+    edit_manuscript,
+    preview_refresh,
+    run_report,
+)
+from cohortpress.bench_peer import PEER, missing_peer, peer_formats
+from cohortpress.config import load_study
+
+STUDY = Path("reports/thyroid")
+
+
+def test_the_loop_has_every_case_of_the_issue() -> None:
+    kinds = [(case.kind, case.formats) for case in CASES]
+    assert kinds == [
+        ("cold", ALL_FORMATS),
+        ("cold", ("html",)),
+        ("edit", ALL_FORMATS),
+        ("edit", ("html",)),
+        ("preview", ("html",)),
+    ]
+    assert cases_for(ALL_FORMATS) == CASES
+    assert [c.kind for c in cases_for(("html",))] == ["cold", "edit", "preview"]
+    assert all(c.formats == ("html",) for c in cases_for(("html",)))
+
+
+def test_the_project_is_copied_with_its_workbook(tmp_path: Path) -> None:
+    before = (ROOT / STUDY / "manuscript.qmd").read_bytes()
+    study = copy_project(ROOT, STUDY, tmp_path)
+    assert study == tmp_path / STUDY
+    assert (tmp_path / "_quarto.yml").is_file()
+    config = load_study(study)
+    assert config.data_path.resolve().is_relative_to(tmp_path.resolve())
+    assert config.data_path.read_bytes() == load_study(ROOT / STUDY).data_path.read_bytes()
+    edit_manuscript(study, "marker 1")
+    assert "marker 1" in (study / "manuscript.qmd").read_text(encoding="utf-8")
+    assert (ROOT / STUDY / "manuscript.qmd").read_bytes() == before  # never reports/
+
+
+def test_a_workbook_outside_the_project_stops_the_bench(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    make_project(project)  # its study.yml names the repository's workbook by absolute path
+    (tmp_path / "copy").mkdir()
+    with pytest.raises(SystemExit, match="outside"):
+        copy_project(project, STUDY, tmp_path / "copy")
+
+
+def test_peer_is_skipped_with_a_reason_without_r(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no Rscript, no LaTeX
+    assert missing_peer(ROOT / PEER) == "Rscript is not on PATH"
+    assert missing_peer(tmp_path / "nothing.Rmd") == f"{tmp_path / 'nothing.Rmd'} is missing"
+    assert peer_formats(ALL_FORMATS) == ("html", "docx")  # no PDF without LaTeX
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
+def test_peer_is_found_where_r_renders_it() -> None:
+    reason = missing_peer(ROOT / PEER)
+    assert reason is None or reason.startswith("R cannot render the peer")
+
+
+@pytest.mark.slow
+def test_text_edit_and_preview_refresh_end_to_end(tmp_path: Path) -> None:
+    """The machinery the loop times, once each at paper size on the small project: a text edit
+    served by the build cache, and a preview refresh that publishes the edit."""
+    project = tmp_path / "project"
+    study = make_project(project).relative_to(project)
+    run_report(project, study, ("html",))
+    entries = cache_entries(project, study)
+    assert entries
+    edit_manuscript(project / study, "edit 1")
+    run_report(project, study, ("html",))
+    assert cache_entries(project, study) == entries  # the same entry file: a cache hit
+    timing = preview_refresh(project / study)
+    assert timing["refresh_seconds"] > 0
