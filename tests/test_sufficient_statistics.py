@@ -101,6 +101,13 @@ def test_distribution_from_value_counts(values) -> None:
             assert a == pytest.approx(b, rel=1e-12, abs=1e-12 * scale)
 
 
+def test_exact_sums_refuse_more_values_than_they_can_sum() -> None:
+    from cohortpress.analyse._value_counts import exact_sums
+
+    with pytest.raises(ValueError, match="2\\^33"):
+        exact_sums(np.array([1.0, 2.0]), np.array([2**32, 2**32], dtype=np.int64))
+
+
 def test_counts_that_cannot_be_counts_are_refused() -> None:
     with pytest.raises(ValueError, match="distinct and increasing"):
         km_estimate_from_counts([2.0, 1.0], [1, 0], [0, 1])
@@ -115,7 +122,8 @@ def test_counts_that_cannot_be_counts_are_refused() -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.floats(allow_nan=False, allow_infinity=False), st.integers(1, 2**31 - 1)),
+        # counts up to 2^27 each, 40 values: within the 2^33 patients the sums are exact for
+        st.tuples(st.floats(allow_nan=False, allow_infinity=False), st.integers(1, 2**27)),
         min_size=1,
         max_size=40,
     )
