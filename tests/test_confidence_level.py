@@ -16,6 +16,7 @@ from cohortpress.config import StudyConfig, load_study
 from cohortpress.derive import derive_cohort
 from cohortpress.intake import read_workbook
 from cohortpress.present.numbers import collect_numbers
+from cohortpress.present.wording import curve_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,7 +39,10 @@ def _printed(study: str, conf_level: float) -> list[str]:
     ci = f"{conf_level * 100:g}% CI"
     for e in results.endpoints:
         texts.append(_figures._overall_annotation(e, results.time_unit))
-        texts += [_figures._annotation(g, results.time_unit, "threshold", ci) for g in e.by]
+        texts += [
+            _figures._annotation(g, results.time_unit, "threshold", ci, curve_names(g, config))
+            for g in e.by
+        ]
     return texts
 
 

@@ -39,7 +39,6 @@ from cohortpress.artefacts.figures import (
     figure_panels,
     figure_waterfall,
     save_figure,
-    survival_axis_title,
     theme_manuscript,
 )
 from cohortpress.artefacts.figures import _annotate as annotate
@@ -48,6 +47,7 @@ from cohortpress.artefacts.figures import _km_data as km_data
 from cohortpress.artefacts.figures._theme import group_colours
 from cohortpress.derive import derive_cohort
 from cohortpress.pipeline import check_workbook
+from cohortpress.present.wording import curve_names, survival_axis_title
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -369,11 +369,14 @@ def test_thyroid_os_by_lmr_annotation_covers_no_curve(thyroid: tuple) -> None:
     """The key figure of the thyroid study: the HR label used to be printed over a curve."""
     config, results = thyroid
     (lmr,) = [g for g in results.endpoint("os").by if g.factor == "LMR"]
-    note = _annotation(lmr, results.time_unit, config.statistics.resolved("p_style"), "95% CI")
+    names = curve_names(lmr, config)
+    style = config.statistics.resolved("p_style")
+    note = _annotation(lmr, results.time_unit, style, "95% CI", names)
     assert "HR 0.21" in note
+    assert "High LMR: " in note
     panel = figure_km(
         list(lmr.estimates), risk=lmr.risk, time_label="Time from the start of sorafenib (days)",
-        ylabel="Overall survival probability", annotation=note, panel="D",
+        ylabel="Overall survival probability", names=names, annotation=note, panel="D",
         time_breaks=lmr.risk.times,
     )  # fmt: skip
     for size in ((3.5, 5.0), (3.5, 3.6), (5.0, 5.0)):  # the cell in the paper, and others

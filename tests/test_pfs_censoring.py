@@ -14,6 +14,7 @@ from cohortpress.config import DAYS_PER_UNIT, load_study
 from cohortpress.derive._endpoints import endpoint
 from cohortpress.errors import StudyConfigError
 from cohortpress.intake import read_workbook
+from cohortpress.present.wording import endpoint_definition
 from cohortpress.validate import validate_workbook
 
 START = pd.Timestamp("2020-01-01")
@@ -119,7 +120,8 @@ def test_the_methods_and_the_times_follow_the_rule(tmp_path: Path) -> None:
         [pfs] = analyse(cohort, config).endpoints
         data = cohort.patients
         times[rule] = dict(zip(data["patient_id"], data["pfs_time"], strict=True))
-        said = "censored at their last tumour assessment" in pfs.definition
+        definition = endpoint_definition(pfs, config)
+        said = "censored at their last tumour assessment" in definition
         assert said is (rule == "last_assessment")
     assert times["last_contact"] != times["last_assessment"]
     per_unit = DAYS_PER_UNIT[config.time_unit]

@@ -121,7 +121,7 @@ def _results(
 ) -> StudyResults:
     overall = _km("All patients", *median, level)
     endpoint = EndpointResult(
-        kind="os", label="Overall survival", abbreviation="OS", definition="to death",
+        kind="os", label="Overall survival", abbreviation="OS",
         overall=overall, risk=RiskTable((0.0,), {"All patients": (20,)}), by=by,
         univariate=univariate, multivariate=None, multivariate_covariates=(),
         multivariate_skipped=MultivariateSkipped(MultivariateStatus.TOO_FEW_SELECTED,

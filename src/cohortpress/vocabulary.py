@@ -3,8 +3,8 @@
 The built-in categories of the workbook's fields (sex, the reasons treatment ended, best
 overall response, yes/no, CTCAE grades), the printed labels of the end reasons, and the
 default names of the endpoints. Intake reads cells into these codes, config lists them as the
-levels study.yml may add synonyms to, analyse counts them, and the presentation step prints
-their labels.
+levels study.yml may add synonyms to, analyse counts them by code, and the presentation step
+prints their labels (``present.wording``).
 """
 
 from __future__ import annotations

@@ -31,13 +31,14 @@ if TYPE_CHECKING:
     from cohortpress.analyse._results import CITransform
 
 AT_COLUMNS = ("time", "n_risk", "surv", "std_err", "lower", "upper")
+OVERALL = "all"  # the label of the curve of all patients (the presentation step names it)
 
 
 def km_estimate(
     time: ArrayLike,
     event: ArrayLike,
     *,
-    label: str = "All patients",
+    label: str = OVERALL,
     ci_transform: CITransform = "log-log",
     conf_level: float = 0.95,
 ) -> KMEstimate:
@@ -58,7 +59,7 @@ def km_estimate_from_counts(
     n_event: ArrayLike,
     n_censor: ArrayLike,
     *,
-    label: str = "All patients",
+    label: str = OVERALL,
     ci_transform: CITransform = "log-log",
     conf_level: float = 0.95,
 ) -> KMEstimate:

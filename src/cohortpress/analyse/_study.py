@@ -48,6 +48,20 @@ class LevelCount:
 
 
 @dataclass(frozen=True)
+class CodeCount:
+    """Patients in one category of a fixed vocabulary, by its code (an end reason, a best
+    response): the presentation step names it."""
+
+    level: str
+    count: int
+    n: int  # denominator
+
+    @property
+    def percent(self) -> float | None:
+        return 100.0 * self.count / self.n if self.n else None
+
+
+@dataclass(frozen=True)
 class Characteristic:
     """One block of Table I: a continuous summary or the counts of some levels."""
 
@@ -107,7 +121,6 @@ class EndpointResult:
     kind: str
     label: str
     abbreviation: str
-    definition: str
     overall: KMEstimate
     risk: RiskTable
     by: tuple[GroupedSurvival, ...]
@@ -117,7 +130,7 @@ class EndpointResult:
     multivariate_skipped: MultivariateSkipped | None
     covariate_labels: dict[str, str] = field(default_factory=dict)  # covariate name -> label
     landmarks: tuple[Landmark, ...] = ()  # survival at the declared times
-    recorded: bool = False  # read from time/status columns: ``definition`` names them
+    recorded: bool = False  # read from time/status columns (present words the definition)
 
 
 @dataclass(frozen=True)
@@ -134,11 +147,10 @@ class Landmark:
 
 @dataclass(frozen=True)
 class ResponseRate:
-    """One rate of the response table: its name as the field writes it, and k of n."""
+    """One rate of the response table: its code and k of n (``present.wording`` names it)."""
 
     rate: str  # orr, dcr or cbr
     abbreviation: str  # ORR
-    name: str  # objective response rate
     codes: tuple[str, ...]  # the categories it counts (SD only when lasting, for the CBR)
     estimate: ProportionEstimate
     equals: str | None = None  # "dcr": the CBR is the DCR by definition (SD of any duration)
@@ -148,13 +160,13 @@ class ResponseRate:
 class ResponseSummary:
     """Best overall response by category (missing ones last, in the denominator) and the rates."""
 
-    criteria: str
-    criteria_text: str  # as sentences name them: "the Lugano classification"
+    criteria: str  # the name in study.yml (a built-in set's own spelling)
     reference: str | None  # citation key of the criteria
-    counts: tuple[LevelCount, ...]  # each category of the criteria, then MISSING when any
+    counts: tuple[CodeCount, ...]  # each category of the criteria, then MISSING when any
     rates: tuple[ResponseRate, ...]  # every rate (orr, dcr, cbr), computed
     shown: tuple[str, ...]  # the rates the report gives, in study.yml order
-    sd_threshold_text: str
+    sd_min_value: float  # how long SD must last for the CBR, in sd_min_unit
+    sd_min_unit: str
     sd_strict: bool
     sd_any: bool  # sd_min_duration 0: every SD counts for the CBR
     sd_short: int  # SD patients whose SD did not last long enough to count for CBR
@@ -190,7 +202,7 @@ class WaterfallData:
 @dataclass(frozen=True)
 class TreatmentSummary:
     duration: Distribution  # in the study's time unit
-    reasons: tuple[LevelCount, ...]  # discontinued by reason, then ongoing
+    reasons: tuple[CodeCount, ...]  # discontinued, by reason code (vocabulary.END_REASONS)
     ongoing: int
     dose_reduction: ProportionEstimate | None
 

@@ -15,6 +15,7 @@ from cohortpress.analyse._study import (
     AdverseEventRow,
     AdverseEventSummary,
     Characteristic,
+    CodeCount,
     Distribution,
     GroupComparison,
     LevelCount,
@@ -26,7 +27,7 @@ from cohortpress.analyse._study import (
 )
 from cohortpress.errors import StudyConfigError
 from cohortpress.response_criteria import RATE_ABBREVIATIONS
-from cohortpress.vocabulary import END_REASON_LABELS, SEXES
+from cohortpress.vocabulary import END_REASONS, SEXES
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -281,12 +282,10 @@ def response_summary(counts: pd.DataFrame, n: int, config: StudyConfig) -> Respo
             if b in codes and (stable_lasting is None or last == stable_lasting)
         )
 
-    levels = [LevelCount(c.code, c.label, patients((c.code,)), n) for c in scheme.categories]
+    levels = [CodeCount(c.code, patients((c.code,)), n) for c in scheme.categories]
     missing = sum(c for b, c in zip(best, k, strict=True) if b is None)
     if missing:
-        levels.append(
-            LevelCount(MISSING_RESPONSE, "Not assessed (no best response recorded)", missing, n)
-        )
+        levels.append(CodeCount(MISSING_RESPONSE, missing, n))
     if sum(c.count for c in levels) != n:  # validation admits only the categories
         raise AssertionError("best responses outside the criteria's categories reached analysis")
     response_codes = scheme.codes_counting_as("response")
@@ -307,7 +306,6 @@ def response_summary(counts: pd.DataFrame, n: int, config: StudyConfig) -> Respo
         ResponseRate(
             rate=name,
             abbreviation=RATE_ABBREVIATIONS[name],
-            name=scheme.rate_name(name),  # type: ignore[arg-type]
             codes=codes[name],
             estimate=_rate_estimate(counted[name], n, conf, codes[name], _sd_rule(name, settings)),
             equals="dcr" if name == "cbr" and settings.any_sd_duration else None,
@@ -316,12 +314,12 @@ def response_summary(counts: pd.DataFrame, n: int, config: StudyConfig) -> Respo
     )
     return ResponseSummary(
         criteria=scheme.name,
-        criteria_text=scheme.in_text,
         reference=scheme.reference,
         counts=tuple(levels),
         rates=rates,
         shown=tuple(settings.rates),
-        sd_threshold_text=settings.sd_min_duration.text(),
+        sd_min_value=settings.sd_min_duration.value,
+        sd_min_unit=settings.sd_min_duration.unit,
         sd_strict=settings.sd_strict,
         sd_any=settings.any_sd_duration,
         sd_short=patients(stable_codes, stable_lasting=False),
@@ -392,13 +390,9 @@ def treatment_summary(
     k = counts["count"].to_numpy(dtype=np.int64)
     by_reason = {
         r: int(sum(c for s, rr, c in zip(stopped, reasons, k, strict=True) if s and rr == r))
-        for r in END_REASON_LABELS
+        for r in END_REASONS
     }
-    levels = tuple(
-        LevelCount(r, END_REASON_LABELS[r], by_reason[r], n)
-        for r in END_REASON_LABELS
-        if by_reason[r]
-    )
+    levels = tuple(CodeCount(r, by_reason[r], n) for r in END_REASONS if by_reason[r])
     dose = None
     if config.dose_reduction and dose_reduction is not None:
         level = config.variables[config.dose_reduction].levels or ("Yes",)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
-from cohortpress.analyse._km import km_estimate, risk_table, survival_at
+from cohortpress.analyse._km import OVERALL, km_estimate, risk_table, survival_at
 from cohortpress.analyse._logrank import logrank_test
 from cohortpress.analyse._status import MultivariateStatus
 from cohortpress.analyse._study import (
@@ -20,8 +20,6 @@ from cohortpress.analyse._study import (
 )
 from cohortpress.analyse._summaries import variable_info
 from cohortpress.config import Covariate
-from cohortpress.derive._endpoints import endpoint_definition
-from cohortpress.derive._recorded import recorded_definition
 from cohortpress.vocabulary import ENDPOINT_NAMES
 
 if TYPE_CHECKING:
@@ -125,7 +123,7 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
     label, abbreviation = ENDPOINT_NAMES[endpoint.kind]
     label, abbreviation = endpoint.label or label, endpoint.abbreviation or abbreviation
     overall = km_estimate(
-        data[time], data[event], label="All patients", ci_transform=transform,
+        data[time], data[event], label=OVERALL, ci_transform=transform,
         conf_level=stats.conf_level,
     )  # fmt: skip
     ticks = risk_times(float(data[time].max()), cohort.time_unit)
@@ -144,7 +142,6 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         kind=endpoint.kind,
         label=label,
         abbreviation=abbreviation,
-        definition=_definition(endpoint, config),
         recorded=endpoint.recorded,
         overall=overall,
         risk=risk_table([overall], ticks),
@@ -156,14 +153,6 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         covariate_labels={s.name: s.label for s in specs},
         landmarks=landmarks(overall, endpoint.landmarks),
     )
-
-
-def _definition(endpoint: Endpoint, config: StudyConfig) -> str:
-    """How the Methods define the endpoint: from the dates, or the columns read as recorded."""
-    if endpoint.time is None or endpoint.status is None:
-        return endpoint_definition(endpoint.kind, endpoint.censor_at)
-    headers = (config.header(endpoint.time), config.header(endpoint.status))
-    return recorded_definition(endpoint, headers, config.time_unit)
 
 
 def landmarks(estimate: KMEstimate, times: tuple[float, ...]) -> tuple[Landmark, ...]:
@@ -239,7 +228,7 @@ def _grouped(
         km_estimate(
             subset.loc[members[level], time],
             subset.loc[members[level], event],
-            label=_curve_label(spec, level, config),
+            label=str(level),  # the level's code: the presentation step names the curve
             ci_transform=stats.ci_transform_in_force,
             conf_level=stats.conf_level,
         )
@@ -266,15 +255,6 @@ def grouped_survival(
     risk = risk_table(estimates, ticks)
     marks = tuple(landmarks(km, times) for km in estimates)
     return GroupedSurvival(spec.name, spec.label, levels, estimates, risk, logrank, cox, marks)
-
-
-def _curve_label(spec: CoxCovariate, level: str, config: StudyConfig) -> str:
-    """ "High LMR" for a marker; a bare number or letter (an ECOG PS of 1, a Child–Pugh class
-    A, which beside panel letters would read as one) gets its variable's label."""
-    if spec.name in config.markers:
-        return f"{level} {spec.name}"
-    bare = len(str(level)) <= 2 and str(level).isalnum()
-    return f"{spec.label} {level}" if str(level).isdigit() or bare else str(level)
 
 
 def _multivariate_choice(

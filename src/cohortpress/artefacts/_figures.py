@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cohortpress.present import format as fmt
+from cohortpress.present import wording
 from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
 
 if TYPE_CHECKING:
@@ -26,9 +27,12 @@ class FigureSpec:
     stem: str  # file name without extension under figures/
 
 
-def _annotation(g: GroupedSurvival, unit: str, style: str, ci: str) -> str:
+def _annotation(g: GroupedSurvival, unit: str, style: str, ci: str, names: list[str]) -> str:
     lines = [f"Median ({unit})"]
-    lines += [f"{km.label}: {fmt.time(km.median.estimate, unit, short=True)}" for km in g.estimates]
+    lines += [
+        f"{name}: {fmt.time(km.median.estimate, unit, short=True)}"
+        for name, km in zip(names, g.estimates, strict=True)
+    ]
     term = g.cox.terms[0] if g.cox is not None and len(g.cox.terms) == 1 else None
     if term is not None and term.hr is not None:
         lines.append(f"HR {fmt.hazard_ratio(term.hr)} ({ci} {fmt.hr_ci(term.lower, term.upper)})")
@@ -72,7 +76,6 @@ def draw_figures(
         figure_km,
         figure_panels,
         figure_waterfall,
-        survival_axis_title,
     )
     from cohortpress.artefacts.figures._km_data import MAX_MARKED_CENSORED, marks_readable
     from cohortpress.artefacts.figures._parallel import Drawing, save_all
@@ -81,7 +84,7 @@ def draw_figures(
     unit = results.time_unit
     style = results.conventions.p_style
     ci = fmt.ci_label(results.conventions.conf_level)
-    time_label = f"Time from the start of {config.treatment.drug} ({unit})"
+    time_label = wording.time_axis_title(config.treatment.drug, unit)
     specs: list[FigureSpec] = []
     drawings: list[Drawing] = []
     data = results.waterfall
@@ -105,7 +108,8 @@ def draw_figures(
             [e.overall],
             risk=e.risk,
             time_label=time_label,
-            ylabel=survival_axis_title(e.label),
+            ylabel=wording.survival_axis_title(e.label),
+            names=[wording.OVERALL_CURVE],
             annotation=_overall_annotation(e, unit),
             time_breaks=e.risk.times,
             panel=PANEL_LETTERS[i] if len(results.endpoints) > 1 else None,
@@ -130,8 +134,9 @@ def draw_figures(
                 list(g.estimates),
                 risk=g.risk,
                 time_label=time_label,
-                ylabel=survival_axis_title(e.label),
-                annotation=_annotation(g, unit, style, ci),
+                ylabel=wording.survival_axis_title(e.label),
+                names=wording.curve_names(g, config),
+                annotation=_annotation(g, unit, style, ci, wording.curve_names(g, config)),
                 time_breaks=g.risk.times,
                 panel=PANEL_LETTERS[i],
                 small_cell=results.conventions.small_cell,

@@ -18,28 +18,6 @@ if TYPE_CHECKING:
 
 CensorAt = Literal["last_contact", "last_assessment"]
 
-ENDPOINT_DEFINITIONS = {
-    "os": "from the start of treatment to death from any cause; patients alive were censored "
-    "at the last date known alive",
-    "pfs": "from the start of treatment to progression or death, whichever came first; patients "
-    "without either were censored at the last date known alive",
-    "ttf": "from the start of treatment to its discontinuation for any reason, including "
-    "progression, toxicity, patient or physician decision and death; patients still on "
-    "treatment were censored at the last date known alive",
-}
-_PFS_AT_ASSESSMENT = (
-    "from the start of treatment to progression or death, whichever came first; patients "
-    "without either were censored at their last tumour assessment, or at the start of "
-    "treatment when no assessment was recorded"
-)
-
-
-def endpoint_definition(kind: str, censor_at: CensorAt = "last_contact") -> str:
-    """The endpoint's definition for the Methods, following its censoring rule."""
-    if kind == "pfs" and censor_at == "last_assessment":
-        return _PFS_AT_ASSESSMENT
-    return ENDPOINT_DEFINITIONS[kind]
-
 
 def last_known_date(patients: pd.DataFrame) -> pd.Series:
     """Last contact, or the latest recorded date when last contact is missing."""

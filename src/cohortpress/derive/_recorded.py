@@ -39,18 +39,3 @@ def recorded_endpoint(
         time = recorded * (DAYS_PER_UNIT[unit] / DAYS_PER_UNIT[study_unit])
     event = patients[endpoint.status].eq(EVENT).fillna(False).astype("int64")
     return time, recorded * DAYS_PER_UNIT[unit], event
-
-
-def recorded_definition(endpoint: Endpoint, headers: tuple[str, str], study_unit: str) -> str:
-    """The Methods' definition of an endpoint read as recorded, naming the columns it used.
-
-    Completes "<label> (<abbreviation>) was taken as recorded: …".
-    """
-    time, status = headers
-    unit = endpoint.time_unit or study_unit
-    events = ", ".join(endpoint.event_values)
-    censored = ", ".join(endpoint.censored_values)
-    return (
-        f"the time in the column “{time}” (in {unit}) and the event from the column "
-        f"“{status}” ({events}: event; {censored}: censored), not derived from dates"
-    )

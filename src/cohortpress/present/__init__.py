@@ -27,6 +27,8 @@ Result types (the contract):
 - ``suppress`` — the small-cell rule: which counts print as "<k" and which are withheld.
 - ``escape`` — text from a workbook or study.yml made literal for each output format.
 - ``spelling`` — cohortpress's own words in US or UK spelling per ``lang``.
+- ``wording`` — the words for analyse's codes and settings: endpoint definitions, the response
+  criteria and rate names, the stable-disease duration, end reasons, Kaplan–Meier axis titles.
 
 To add a number: compute it in analyse (a plain value), add it in :mod:`numbers` with
 ``Numbers.add(key, value, text, unit, method)`` using a ``format`` helper for ``text``, then
@@ -42,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from cohortpress.present.escape import MATPLOTLIB_LITERAL_TEXT, markdown_text, markdown_tree
 
 if TYPE_CHECKING:
-    from cohortpress.present import format, labels, notes, suppress
+    from cohortpress.present import format, labels, notes, suppress, wording
     from cohortpress.present.numbers import Number, Numbers, collect_numbers, label_keys
     from cohortpress.present.placement import Float, Placed, Placement, place_floats
 
@@ -52,7 +54,7 @@ _LAZY = {
     **dict.fromkeys(("Number", "Numbers", "collect_numbers", "label_keys"), "numbers"),
     **dict.fromkeys(("Float", "Placed", "Placement", "place_floats"), "placement"),
 }
-_MODULES = ("format", "labels", "notes", "suppress")
+_MODULES = ("format", "labels", "notes", "suppress", "wording")
 
 __all__ = [
     "MATPLOTLIB_LITERAL_TEXT",
@@ -70,6 +72,7 @@ __all__ = [
     "notes",
     "place_floats",
     "suppress",
+    "wording",
 ]
 
 

@@ -12,13 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from cohortpress.analyse._km import km_estimate_from_counts, risk_table
+from cohortpress.analyse._km import OVERALL, km_estimate_from_counts, risk_table
 from cohortpress.analyse._study import EndpointResult
 from cohortpress.analyse._survival import (
     ENDPOINT_NAMES,
     Coding,
-    _curve_label,
-    _definition,
     _multivariate_choice,
     covariate_coding,
     grouped_survival,
@@ -120,7 +118,7 @@ def endpoint_result(
     label, abbreviation = ENDPOINT_NAMES[endpoint.kind]
     label, abbreviation = endpoint.label or label, endpoint.abbreviation or abbreviation
     overall = SurvivalCounts(summary.survival[(time, event, None)], ()).km_estimate(
-        label="All patients", ci_transform=transform, conf_level=level
+        label=OVERALL, ci_transform=transform, conf_level=level
     )
     ticks = risk_times(summary.maxima[time], time_unit)
     specs = [f.spec for f in cox_factors(config)]
@@ -146,7 +144,6 @@ def endpoint_result(
         kind=endpoint.kind,
         label=label,
         abbreviation=abbreviation,
-        definition=_definition(endpoint, config),
         recorded=endpoint.recorded,
         overall=overall,
         risk=risk_table([overall], ticks),
@@ -182,7 +179,7 @@ def _grouped(
             rows[lvl][TIME],
             rows[lvl][EVENTS],
             rows[lvl][CENSORED],
-            label=_curve_label(spec, lvl, config),
+            label=str(lvl),
             ci_transform=stats.ci_transform_in_force,
             conf_level=stats.conf_level,
         )

@@ -15,7 +15,7 @@ import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from cohortpress.analyse._inputs import level_text
-from cohortpress.analyse._km import km_estimate_from_counts, median_followup_from_counts
+from cohortpress.analyse._km import OVERALL, km_estimate_from_counts, median_followup_from_counts
 from cohortpress.analyse._logrank import logrank_from_counts
 from cohortpress.analyse.distributed._checks import PartitionValueError, check_survival
 
@@ -44,7 +44,7 @@ class SurvivalCounts:
     def km_estimate(
         self,
         *,
-        label: str = "All patients",
+        label: str = OVERALL,
         ci_transform: CITransform = "log-log",
         conf_level: float = 0.95,
     ) -> KMEstimate:

@@ -6,7 +6,7 @@ house theme; ``save_figure`` draws it with matplotlib's object API and writes PN
 
 from __future__ import annotations
 
-from cohortpress.artefacts.figures._km import KMFigure, figure_km, survival_axis_title
+from cohortpress.artefacts.figures._km import KMFigure, figure_km
 from cohortpress.artefacts.figures._panels import PanelGrid, figure_panels
 from cohortpress.artefacts.figures._save import draw_figure, save_figure
 from cohortpress.artefacts.figures._theme import theme_manuscript
@@ -21,6 +21,5 @@ __all__ = [
     "figure_panels",
     "figure_waterfall",
     "save_figure",
-    "survival_axis_title",
     "theme_manuscript",
 ]

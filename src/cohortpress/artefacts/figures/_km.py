@@ -28,6 +28,7 @@ from cohortpress.artefacts.figures._theme import (
     group_linestyles,
     theme_manuscript,
 )
+from cohortpress.present.wording import AT_RISK_TITLE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -52,7 +53,6 @@ TITLE_CHARACTERS = 34
 LEGEND_INCHES = 2.2
 TABLE_GAP, TITLE_GAP = 6.0, 2.0  # points above the table's title and between it and the rows
 MARK_POINTS = 5.5  # censoring mark width
-TABLE_TITLE = "Number at risk"
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +69,7 @@ class KMFigure:
     x_max: float
     time_label: str
     ylabel: str
+    table_title: str
     annotation: str | None
     panel: str | None
     percent: bool
@@ -240,7 +241,7 @@ class KMFigure:
         figure.text(
             (cell.left + PAD) / figure.get_figwidth(),
             (box.top + points(TITLE_GAP)) / figure.get_figheight(),
-            TABLE_TITLE, size=SMALL_SIZE, weight="bold", ha="left", va="bottom",
+            self.table_title, size=SMALL_SIZE, weight="bold", ha="left", va="bottom",
         )  # fmt: skip
 
     def _draw_annotation(self, ax: Axes, figure: Figure) -> None:
@@ -297,6 +298,8 @@ def figure_km(
     risk: RiskTable,
     time_label: str,
     ylabel: str,
+    names: Sequence[str] | None = None,
+    table_title: str = AT_RISK_TITLE,
     annotation: str | None = None,
     time_breaks: Sequence[float] | None = None,
     panel: str | None = None,
@@ -320,7 +323,13 @@ def figure_km(
     risk
         Numbers at risk for every group label.
     time_label, ylabel
-        Axis titles, e.g. "Time (days)" and "Overall survival probability".
+        Axis titles, e.g. "Time (days)" and "Overall survival probability"
+        (``present.wording``).
+    names
+        The curves' names in the legend and the table, one per estimate (``present.wording``;
+        by default the estimates' labels).
+    table_title
+        The title of the numbers-at-risk table.
     annotation
         Text already formatted by the caller (medians, HR, log-rank p), placed where it covers
         the least of the curves (:mod:`._annotate`).
@@ -350,22 +359,33 @@ def figure_km(
     marked = data.marks_readable(estimates) if censor_marks is None else censor_marks
     curves = data.curve_frame(estimates, x_max)
     table = data.risk_frame(risk, labels, shown, small_cell)
+    shown_as = dict(zip(labels, names if names is not None else labels, strict=True))
+    if len(set(shown_as.values())) != len(labels):
+        raise ValueError(f"the curves' names must be distinct, got {list(shown_as.values())}")
+
+    def named(by_label: dict[str, Any]) -> dict[str, Any]:
+        return {shown_as[label]: value for label, value in by_label.items()}
+
+    groups = list(shown_as.values())
     return KMFigure(
-        curves=_by_group(curves, ["time", "surv"], labels),
-        marks=_by_group(data.censor_frame(estimates, x_max), ["time", "surv"], labels)
+        curves=named(_by_group(curves, ["time", "surv"], labels)),
+        marks=named(_by_group(data.censor_frame(estimates, x_max), ["time", "surv"], labels))
         if marked
         else None,
         medians=data.median_segments(estimates if median_lines else []).to_numpy(),
-        risk={
-            group: [(float(t), str(text)) for t, text in zip(times, texts, strict=True)]
-            for group, (times, texts) in _by_group(table, ["time", "text"], labels).items()
-        },
-        colours=group_colours(labels),
-        linestyles=group_linestyles(labels),
+        risk=named(
+            {
+                group: [(float(t), str(text)) for t, text in zip(times, texts, strict=True)]
+                for group, (times, texts) in _by_group(table, ["time", "text"], labels).items()
+            }
+        ),
+        colours=group_colours(groups),
+        linestyles=group_linestyles(groups),
         breaks=[float(b) for b in breaks],
         x_max=float(x_max),
         time_label=_wrap(time_label),
         ylabel=ylabel,
+        table_title=table_title,
         annotation=annotation or None,
         panel=panel,
         percent=percent,
@@ -392,12 +412,3 @@ def _survival_labels(percent: bool) -> list[str]:
 def _tick(value: float) -> str:
     """A time tick: whole numbers without a decimal point (500, not 500.0)."""
     return str(int(value)) if value == int(value) else f"{value:g}"
-
-
-def survival_axis_title(label: str) -> str:
-    """What the y axis shows, from the endpoint's name: 'Overall survival probability',
-    'Progression-free survival probability'; a 'Time to X' endpoint shows the
-    'Probability of no X' (time to treatment failure: 'Probability of no treatment failure')."""
-    if label.lower().startswith("time to ") and len(label) > len("time to "):
-        return f"Probability of no {label[len('time to ') :]}"
-    return f"{label} probability"

@@ -10,6 +10,7 @@ from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
+from cohortpress.present import wording
 from cohortpress.present.labels import term_label
 from cohortpress.present.notes import term_note
 from cohortpress.present.numbers import collect_numbers
@@ -283,7 +284,11 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
     small = results.conventions.small_cell
     marks = sup.response_marks(r, small)
     rows = [
-        (lvl.label, fmt.n_percent(lvl.count, lvl.n, marks[lvl.level]), "")
+        (
+            wording.response_label(lvl.level, config),
+            fmt.n_percent(lvl.count, lvl.n, marks[lvl.level]),
+            "",
+        )
         for lvl in r.counts
         if lvl.count or lvl.level != "NE"
     ]
@@ -294,7 +299,7 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
     ci = fmt.ci_label(results.conventions.conf_level)
     frame = pd.DataFrame(rows, columns=["Response", "n (%)", ci])
     notes = (
-        f"Best overall response by {r.criteria_text}. {_rates_note(r)} "
+        f"Best overall response by {wording.criteria_text(r)}. {_rates_note(r)} "
         f"{ci}: Clopper–Pearson (exact). "
         "Percentages of all patients in the analysis.",
         *_suppression_note(frame, small),
@@ -316,12 +321,13 @@ def response_rows(r: ResponseSummary) -> tuple[ResponseRate, ...]:
 
 def rate_row_label(r: ResponseSummary, rate: ResponseRate) -> str:
     """'Objective response rate (CR + PR)'; a DCR that is also the CBR says so."""
-    name = rate.name[0].upper() + rate.name[1:]
+    name = wording.rate_name(r, rate)
+    name = name[0].upper() + name[1:]
     if rate.rate == "dcr" and r.sd_any and "cbr" in r.shown:
-        name = f"{name} = {r.rate('cbr').name}"
+        name = f"{name} = {wording.rate_name(r, 'cbr')}"
     codes = " + ".join(rate.codes)
     if rate.rate == "cbr" and not r.sd_any:
-        codes += f" {'>' if r.sd_strict else '≥'} {r.sd_threshold_text}"
+        codes += f" {'>' if r.sd_strict else '≥'} {wording.sd_threshold(r)}"
     return f"{name} ({codes})"
 
 
@@ -332,7 +338,7 @@ def _rates_note(r: ResponseSummary) -> str:
         return "Clinical benefit: any response or stable disease of any duration (= DCR)."
     if "cbr" in shown:
         comparison = ">" if r.sd_strict else "≥"
-        lasting = f"{comparison} {r.sd_threshold_text}"
+        lasting = f"{comparison} {wording.sd_threshold(r)}"
         return f"Clinical benefit: stable disease counted when lasting {lasting}."
     if "dcr" in shown and r.sd_any and "cbr" in r.shown:
         return "Stable disease of any duration counts, so the CBR equals the DCR."

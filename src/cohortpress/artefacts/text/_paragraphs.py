@@ -13,6 +13,7 @@ from cohortpress.artefacts.text import _response_text as response_text
 from cohortpress.config import DAYS_PER_UNIT
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
+from cohortpress.present import wording
 from cohortpress.present.escape import Markdown
 from cohortpress.present.notes import multivariate_note
 from cohortpress.present.numbers import flow_marks, landmark_key
@@ -190,6 +191,7 @@ def _context(
         },
         "factor_list": {e.kind: _factor_list(e, config) for e in results.endpoints},
         "formula_text": {name: _formula_text(m.formula) for name, m in config.markers.items()},
+        "definitions": {e.kind: wording.endpoint_definition(e, config) for e in results.endpoints},
         "endpoint_sentence": _endpoint_sentence(results),
         "multivariate_sentence": _multivariate_sentence(config),
         "transform_words": TRANSFORM_WORDS[results.conventions.ci_transform],
@@ -204,23 +206,26 @@ def _context(
         "exclusion_counts": _exclusion_counts(results, results.conventions.small_cell),
         "normalisations": normalisations,
         "warnings": warnings,
-        **_response_sentences(results, r),
+        **_response_sentences(results, config, r),
     }
 
 
-def _response_sentences(results: StudyResults, r: dict[str, Any]) -> dict[str, str]:
+def _response_sentences(
+    results: StudyResults, config: StudyConfig, r: dict[str, Any]
+) -> dict[str, str]:
     """The response definitions, values and abstract phrase (empty without a response analysis)."""
     resp = results.response
     if resp is None:
         keys = ("response_definitions", "response_values", "response_abstract")
-        return {**dict.fromkeys(keys, ""), "response_abbreviations": ""}
+        return {**dict.fromkeys(keys, ""), "response_abbreviations": "", "criteria_text": ""}
     numbers = r["response"]
     ci = fmt.ci_label(resp.orr.conf_level)
     return {
-        "response_definitions": response_text.definitions(resp),
+        "response_definitions": response_text.definitions(resp, config),
         "response_values": response_text.values(resp, numbers, ci),
         "response_abstract": response_text.abstract(resp, numbers),
         "response_abbreviations": response_text.abbreviations(resp),
+        "criteria_text": wording.criteria_text(resp),
     }
 
 
@@ -296,7 +301,8 @@ def _stopped_sentence(results: StudyResults, r: dict[str, Any]) -> str:
     for lvl in results.treatment.reasons if results.treatment else ():
         entry = r["treatment"]["stopped"][lvl.level]
         noun = "patient" if entry["n"] == "1" else "patients"
-        parts.append(f"{lvl.label.lower()} in {entry['n']} {noun} ({entry['pct']})")
+        label = wording.end_reason_label(lvl.level).lower()
+        parts.append(f"{label} in {entry['n']} {noun} ({entry['pct']})")
     if len(parts) > 1:
         return ", ".join(parts[:-1]) + ", and " + parts[-1]
     return parts[0] if parts else ""

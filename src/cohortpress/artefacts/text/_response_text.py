@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from cohortpress.analyse._study import MISSING_RESPONSE
 from cohortpress.artefacts.tables._builders import response_rows
+from cohortpress.present.wording import rate_name, response_label, sd_threshold
 
 if TYPE_CHECKING:
     from cohortpress.analyse._study import ResponseRate, ResponseSummary
+    from cohortpress.config import StudyConfig
 
 
 def join(items: list[str], word: str = "and") -> str:
@@ -21,31 +23,33 @@ def join(items: list[str], word: str = "and") -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
-def _named(r: ResponseSummary, code: str) -> str:
+def _named(code: str, config: StudyConfig) -> str:
     """A category spelled out with its code, at its first mention: 'partial response (PR)'."""
-    label = next(lvl.label for lvl in r.counts if lvl.level == code)
+    label = response_label(code, config)
     label = label if label.endswith(f"({code})") else f"{label} ({code})"
     return label[0].lower() + label[1:] if not label[:2].isupper() else label
 
 
-def definitions(r: ResponseSummary) -> str:
+def definitions(r: ResponseSummary, config: StudyConfig) -> str:
     """'The objective response rate (ORR) was defined as …', each rate printed defined once."""
     rates = response_rows(r)
     defined: set[str] = set()
 
     def codes(rate: ResponseRate) -> str:
-        words = [code if code in defined else _named(r, code) for code in rate.codes]
+        words = [code if code in defined else _named(code, config) for code in rate.codes]
         defined.update(rate.codes)
         return join(words, "or")
 
     parts = []
     for i, rate in enumerate(rates):
-        lead = f"the {rate.name} ({rate.abbreviation})" + (" was defined as" if i == 0 else " as")
+        lead = f"the {rate_name(r, rate)} ({rate.abbreviation})" + (
+            " was defined as" if i == 0 else " as"
+        )
         sd = ""
         if rate.rate == "dcr" or (rate.rate == "cbr" and r.sd_any):
             sd = " of any duration" if len(rate.codes) > len(r.rate("orr").codes) else ""
         elif rate.rate == "cbr":
-            sd = f" lasting {'more than' if r.sd_strict else 'at least'} {r.sd_threshold_text}"
+            sd = f" lasting {'more than' if r.sd_strict else 'at least'} {sd_threshold(r)}"
         parts.append(f"{lead} the percentage of patients with {codes(rate)}{sd}")
     sentence = join(parts) if len(parts) < 3 else "; ".join(parts[:-1]) + "; and " + parts[-1]
     sentence = sentence[0].upper() + sentence[1:] + "."
@@ -55,13 +59,13 @@ def definitions(r: ResponseSummary) -> str:
         cbr, dcr = r.rate("cbr"), r.rate("dcr")
         if "dcr" in r.shown:  # the CBR row is left out of the table: say why
             sentence += (
-                f" As stable disease of any duration counted as clinical benefit, the {cbr.name} "
-                f"equals the {dcr.abbreviation} and is reported once."
+                " As stable disease of any duration counted as clinical benefit, the "
+                f"{rate_name(r, cbr)} equals the {dcr.abbreviation} and is reported once."
             )
         else:
             sentence += (
                 f" As stable disease of any duration counted as clinical benefit, the "
-                f"{cbr.abbreviation} equals the {dcr.name}."
+                f"{cbr.abbreviation} equals the {rate_name(r, dcr)}."
             )
     return sentence + (
         " Every patient in the analysis is in the denominator, including those not evaluable or "
@@ -94,7 +98,7 @@ def abstract(r: ResponseSummary, numbers: dict[str, Any]) -> str:
     """'; the objective response rate was 10.0%' (spelled out: the abstract stands alone)."""
     rates = response_rows(r)
     if len(rates) == 1:
-        return f"; the {rates[0].name} was {numbers[rates[0].rate]['pct']}"
-    names = join([rate.name for rate in rates])
+        return f"; the {rate_name(r, rates[0])} was {numbers[rates[0].rate]['pct']}"
+    names = join([rate_name(r, rate) for rate in rates])
     values = join([numbers[rate.rate]["pct"] for rate in rates])
     return f"; the {names} were {values}, respectively"

@@ -1,0 +1,156 @@
+"""The words for what analyse gives as codes and settings: endpoint definitions, the response
+criteria and the names of their rates, the stable-disease duration, the reasons treatment
+ended, and the titles of a Kaplan–Meier figure's axes and table.
+
+analyse and derive give an endpoint's kind and censoring rule, the criteria's name, the rate's
+code (``orr``), the SD threshold as a value and unit, an end reason's code; the sentences,
+names and titles are made here, once, and the Methods, tables and figures read them.
+
+The ``method`` of each number in results.json (the R call that gives it) stays where the number
+is computed: it documents the computation, it is not display.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cohortpress.present import format as fmt
+from cohortpress.response_criteria import RATE_NAMES, known_criteria
+from cohortpress.vocabulary import END_REASON_LABELS
+
+if TYPE_CHECKING:
+    from cohortpress.analyse._study import (
+        EndpointResult,
+        GroupedSurvival,
+        ResponseRate,
+        ResponseSummary,
+    )
+    from cohortpress.config import Endpoint, StudyConfig
+
+# How the Methods define an endpoint derived from dates; completes "… was defined as the time …".
+ENDPOINT_DEFINITIONS = {
+    "os": "from the start of treatment to death from any cause; patients alive were censored "
+    "at the last date known alive",
+    "pfs": "from the start of treatment to progression or death, whichever came first; patients "
+    "without either were censored at the last date known alive",
+    "ttf": "from the start of treatment to its discontinuation for any reason, including "
+    "progression, toxicity, patient or physician decision and death; patients still on "
+    "treatment were censored at the last date known alive",
+}
+_PFS_AT_ASSESSMENT = (
+    "from the start of treatment to progression or death, whichever came first; patients "
+    "without either were censored at their last tumour assessment, or at the start of "
+    "treatment when no assessment was recorded"
+)
+AT_RISK_TITLE = "Number at risk"  # the title of the table under a Kaplan–Meier plot
+OVERALL_CURVE = "All patients"  # the name of the curve of all patients
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+def endpoint_definition(result: EndpointResult, config: StudyConfig) -> str:
+    """How the Methods define an endpoint: from the dates, following its censoring rule, or
+    from the columns it was read from as recorded (named by the workbook's headers)."""
+    endpoint = _endpoint(result.kind, config)
+    if endpoint.time is None or endpoint.status is None:
+        if endpoint.kind == "pfs" and endpoint.censor_at == "last_assessment":
+            return _PFS_AT_ASSESSMENT
+        return ENDPOINT_DEFINITIONS[endpoint.kind]
+    return _recorded_definition(endpoint, config)
+
+
+def _endpoint(kind: str, config: StudyConfig) -> Endpoint:
+    for endpoint in config.endpoints:
+        if endpoint.kind == kind:
+            return endpoint
+    raise ValueError(f"study.yml declares no {kind} endpoint, yet it has a result")
+
+
+def _recorded_definition(endpoint: Endpoint, config: StudyConfig) -> str:
+    """Completes "<label> (<abbreviation>) was taken as recorded: …"."""
+    time, status = config.header(endpoint.time or ""), config.header(endpoint.status or "")
+    unit = endpoint.time_unit or config.time_unit
+    events = ", ".join(endpoint.event_values)
+    censored = ", ".join(endpoint.censored_values)
+    return (
+        f"the time in the column “{time}” (in {unit}) and the event from the column "
+        f"“{status}” ({events}: event; {censored}: censored), not derived from dates"
+    )
+
+
+def survival_axis_title(label: str) -> str:
+    """What the y axis shows, from the endpoint's name: 'Overall survival probability',
+    'Progression-free survival probability'; a 'Time to X' endpoint shows the
+    'Probability of no X' (time to treatment failure: 'Probability of no treatment failure')."""
+    if label.lower().startswith("time to ") and len(label) > len("time to "):
+        return f"Probability of no {label[len('time to ') :]}"
+    return f"{label} probability"
+
+
+def curve_names(g: GroupedSurvival, config: StudyConfig) -> list[str]:
+    """The names of a factor's curves in the legend, the numbers-at-risk table and the
+    annotation, one per level: "High LMR" for a marker; a bare number or letter (an ECOG PS
+    of 1, a Child–Pugh class A, which beside panel letters would read as one) with its
+    variable's label ("ECOG PS 1"); any other level as it is ("Papillary")."""
+    if g.factor in config.markers:
+        return [f"{level} {g.factor}" for level in g.levels]
+    return [
+        f"{g.label} {level}" if level.isdigit() or (len(level) <= 2 and level.isalnum()) else level
+        for level in g.levels
+    ]
+
+
+def time_axis_title(drug: str, unit: str) -> str:
+    """The time axis of a Kaplan–Meier plot: 'Time from the start of lenvatinib (months)'."""
+    return f"Time from the start of {drug} ({unit})"
+
+
+# --- response -------------------------------------------------------------------------------
+
+
+def criteria_text(r: ResponseSummary) -> str:
+    """The criteria as a sentence names them ("the Lugano classification", "RECIST 1.1"); a
+    set of the study's own by the name study.yml gives it."""
+    known = known_criteria(r.criteria)
+    return known.in_text if known is not None else r.criteria
+
+
+def rate_name(r: ResponseSummary, rate: ResponseRate | str) -> str:
+    """A rate's name as the field writes it, lower case: 'objective response rate' (the
+    Lugano classification: 'overall response rate')."""
+    code = rate if isinstance(rate, str) else rate.rate
+    known = known_criteria(r.criteria)
+    names = known.rate_names if known is not None else {}
+    return names.get(code, RATE_NAMES[code])
+
+
+def response_label(code: str, config: StudyConfig) -> str:
+    """A best-response category as the response table names it, from the criteria in force
+    (built in, or the categories study.yml declares); patients without one are 'Not assessed'."""
+    # Imported here: the figures' workers read this module's titles without the analysis.
+    from cohortpress.analyse._study import MISSING_RESPONSE
+
+    if code == MISSING_RESPONSE:
+        return "Not assessed (no best response recorded)"
+    if config.response is None:
+        raise ValueError("the study has no response settings")
+    return config.response.scheme.label(code)
+
+
+def duration(value: float, unit: str) -> str:
+    """A length of time: '6 months', '1 month', '42 days'."""
+    return f"{fmt.plain(value)} {unit[:-1] if value == 1 else unit}"
+
+
+def sd_threshold(r: ResponseSummary) -> str:
+    """How long stable disease must last for the CBR: '6 months'."""
+    return duration(r.sd_min_value, r.sd_min_unit)
+
+
+# --- treatment ------------------------------------------------------------------------------
+
+
+def end_reason_label(code: str) -> str:
+    """The printed label of a reason treatment ended ('Disease progression')."""
+    return END_REASON_LABELS[code]
