@@ -4,8 +4,8 @@ Each worker types its piece with intake and checks it with the functions
 :func:`cohortpress.validate.validate_workbook` uses (the pandera schemas, the row rules, the
 study's computed variables), so a problem reads as it would in memory, located at the file and
 the row within the file. The rules that span pieces run as distributed reductions: patient IDs
-in more than one row (a value count over the whole extract), adverse events of unknown patients
-(a join), identifiers in the adverse event terms (the distinct terms, searched once on the
+in more than one row and adverse events of unknown patients (together, one pass over buckets
+of hashed IDs, ``_id_buckets``), identifiers in the adverse event terms (the distinct terms, searched once on the
 client for the few IDs and names the workers find among their words) and terms that look
 alike (term counts summed over the pieces).
 
