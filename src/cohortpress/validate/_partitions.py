@@ -5,9 +5,9 @@ Each worker types its piece with intake and checks it with the functions
 study's computed variables), so a problem reads as it would in memory, located at the file and
 the row within the file. The rules that span pieces run as distributed reductions: patient IDs
 in more than one row and adverse events of unknown patients (together, one pass over buckets
-of hashed IDs, ``_id_buckets``), identifiers in the adverse event terms (the distinct terms, searched once on the
-client for the few IDs and names the workers find among their words) and terms that look
-alike (term counts summed over the pieces).
+of hashed IDs, ``_id_buckets``), identifiers in the adverse event terms (the distinct terms,
+searched once on the client for the few IDs and names the workers find among their words)
+and terms that look alike (term counts summed over the pieces).
 
 A piece lists at most :data:`LISTED_PER_RULE` problems per column and rule, and so does the
 whole extract; the rest are counted in one line per column and rule, so a systematic error in a

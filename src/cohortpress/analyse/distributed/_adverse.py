@@ -10,7 +10,7 @@ counts add up to those of the whole.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -61,7 +61,7 @@ def event_counts(events: dd.DataFrame, severe_grade: int) -> Delayed:
     bucket, then a tree of additions."""
     parts = events[[PATIENT, "term", "grade"]].to_delayed()
     count = max(1, min(len(parts), MAX_BUCKETS))
-    split = [delayed(by_patient, nout=count)(part, count) for part in parts]
+    split: list[Any] = [delayed(by_patient, nout=count)(part, count) for part in parts]
     level = [delayed(count_bucket)([s[b] for s in split], severe_grade) for b in range(count)]
     while len(level) > 1:
         level = [delayed(add_events)(level[i : i + WIDTH]) for i in range(0, len(level), WIDTH)]

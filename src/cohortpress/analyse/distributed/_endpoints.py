@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from cohortpress.config import Endpoint, StudyConfig
 
 
-MAX_FITS = 16  # Cox fits sent to the cluster side by side
+MAX_FITS = 8  # Cox fits of an endpoint sent to the cluster side by side (client memory)
 T = TypeVar("T")
 R = TypeVar("R")
 
