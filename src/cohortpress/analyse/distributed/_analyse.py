@@ -9,7 +9,7 @@ Passes over the data, in order:
    additions (``_summary``: value counts for Table I, markers, the comparison, treatment,
    dose reduction and the waterfall; events and censorings per (group, time) for every
    endpoint, curve factor and the follow-up; response and treatment tables; the largest
-   times) and, in the same call, the adverse events shuffled by patient and counted
+   times) and, in the same call, the adverse events split by hashed patient ID and counted
    (``_adverse``).
 3. The Cox models: each fit makes its own passes over the persisted frame
    (``cox_fit_partitioned``: one map-reduce per Newton–Raphson iteration), one fit per
