@@ -252,7 +252,8 @@ def validate_extract(
         client, patients, events, names, found, (id_header, event_header)
     )
     found += duplicates
-    unlisted[(patients_name, id_header, ID_RULE, "error")] += more
+    # every repeated row neither listed here nor by its piece: the pieces' own unlisted included
+    unlisted[(patients_name, id_header, ID_RULE, "error")] = more
     if events is not None:
         found += unknown
         unlisted[(extract.sheet_name("adverse_events"), event_header, UNKNOWN_RULE, "error")] += (
