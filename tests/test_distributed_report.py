@@ -10,10 +10,13 @@ partitions finished: Dask recomputes what the worker held and the numbers are th
 (Validation and derivation on the workers, and a broken extract through the CLI, are tested
 in ``test_partitioned_stages.py``.)
 
-Size: 20,000 patients, the smallest the issue allows. It asks for 100,000 in under 90 s; on the
-shared 2-core machine (load average 9-12) one Dask run of these 20,000 took 176-189 s and
-writing the extracts with the in-memory run 103 s, so 100,000 does not fit (see the README,
-"Beyond one machine").
+Size: 100,000 patients, as the issue asks, in files of 5,000 (28 files of patients, 28 of
+adverse events). On the shared 2-core machine at a load average of 6-7 the two Dask runs took
+113 s and 135 s and writing the extracts with the in-memory run 31 s (287 s in all); a quiet
+machine, which gives each process two to three times the CPU share, should run both in under
+the three minutes allowed (not measured quiet; see the README, "Beyond one machine"). A Cox
+model's likelihood-ratio chi-square is compared to a tolerance of its log-likelihoods' size
+(``_tolerance``); every other float to REL.
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ from make_registry import write_registry  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-PATIENTS = 20_000
-ROWS_PER_FILE = 1_000  # 27 files of patients: partitions enough to kill a worker among them
+PATIENTS = 100_000
+ROWS_PER_FILE = 5_000  # 28 files of patients: partitions enough to kill a worker among them
 REL = 1e-9
+LOGLIK_REL = 1e-13  # of a log-likelihood, for the chi-square made from two (_tolerance)
 
 
 @pytest.fixture(scope="module")
@@ -73,20 +77,39 @@ def _numbers(folder: Path) -> dict[str, Any]:
     return results
 
 
-def _differences(a: object, b: object, path: str = "") -> list[str]:
+def _differences(a: object, b: object, path: str = "", abs_tol: float = 0.0) -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
         if a.keys() != b.keys():
             return [f"{path}: keys {sorted(a.keys() ^ b.keys())}"]
-        return [d for k in a for d in _differences(a[k], b[k], f"{path}.{k}")]
+        return [
+            d
+            for k in a
+            for d in _differences(a[k], b[k], f"{path}.{k}", _tolerance(b, k) or abs_tol)
+        ]
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return [f"{path}: {len(a)} vs {len(b)} items"]
         pairs = enumerate(zip(a, b, strict=True))
         return [d for i, (x, y) in pairs for d in _differences(x, y, f"{path}[{i}]")]
     if isinstance(a, float) and isinstance(b, int | float) and not isinstance(b, bool):
-        same = math.isclose(a, b, rel_tol=REL, abs_tol=0) or (math.isnan(a) and math.isnan(b))
+        close = math.isclose(a, b, rel_tol=REL, abs_tol=abs_tol)
+        same = close or (math.isnan(a) and math.isnan(b))
         return [] if same else [f"{path}: {a!r} vs {b!r}"]
     return [] if a == b else [f"{path}: {a!r} vs {b!r}"]
+
+
+def _tolerance(model: dict, key: str) -> float:
+    """The absolute tolerance of a Cox model's likelihood-ratio chi-square, 0 for any other
+    number (relative REL only). 2 (loglik - loglik null) cancels two large numbers whose
+    partial sums are added in another order on the cluster, so a small chi-square of a large
+    cohort differs in its tenth digit when both log-likelihoods agree to their last bits
+    (0.0476 from two log-likelihoods of -485,347 at 100,000 patients: 1.2e-10 apart, one
+    unit in the last place of the log-likelihood). Allowed: LOGLIK_REL of the
+    log-likelihood, some hundreds of units in its last place and 10,000 times less than
+    the chi-square's last printed digit."""
+    if key != "lr_chisq" or not isinstance(model.get("loglik"), dict):
+        return 0.0
+    return 2 * LOGLIK_REL * abs(model["loglik"]["value"])
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,10 @@ Each worker types its piece with intake and checks it with the functions
 :func:`cohortpress.validate.validate_workbook` uses (the pandera schemas, the row rules, the
 study's computed variables), so a problem reads as it would in memory, located at the file and
 the row within the file. The rules that span pieces run as distributed reductions: patient IDs
-in more than one row (a value count over the whole extract), adverse events of unknown patients
-(a join), identifiers in the adverse event terms (the distinct terms, searched once on the
-client for the few IDs and names the workers find among their words) and terms that look
-alike (term counts summed over the pieces).
+in more than one row and adverse events of unknown patients (together, one pass over buckets
+of hashed IDs, ``_id_buckets``), identifiers in the adverse event terms (the distinct terms,
+searched once on the client for the few IDs and names the workers find among their words)
+and terms that look alike (term counts summed over the pieces).
 
 A piece lists at most :data:`LISTED_PER_RULE` problems per column and rule, and so does the
 whole extract; the rest are counted in one line per column and rule, so a systematic error in a
@@ -161,31 +161,6 @@ def _sheet_of(name: str) -> str:
     return name.split("/")[0] + "/" if "/" in name else name
 
 
-def _ids(checked: CheckedPiece) -> pd.DataFrame:
-    """The piece's patient IDs with their file and row."""
-    frame = checked.frame
-    if "patient_id" not in frame:
-        return _no_ids()
-    ids = frame["patient_id"].dropna().astype(str)
-    return pd.DataFrame(
-        {"patient_id": ids.to_numpy(), "sheet": checked.name, "row": ids.index.to_numpy("int64")}
-    )
-
-
-def _no_ids() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "patient_id": pd.Series(dtype=object),
-            "sheet": pd.Series(dtype=object),
-            "row": pd.Series(dtype="int64"),
-        }
-    )
-
-
-def _rows_of(ids: pd.DataFrame, wanted: set[str]) -> pd.DataFrame:
-    return ids.loc[ids["patient_id"].isin(wanted)]
-
-
 def _term_counts(checked: CheckedPiece) -> pd.DataFrame:
     """Rows per distinct term, and the row of its first appearance."""
     if "term" not in checked.frame:
@@ -268,14 +243,22 @@ def validate_extract(
     screened = _rows(client, patients)
     if screened == 0:
         found.append(Problem(patients_name, None, None, None, "the sheet has no patients"))
-    duplicates, more = _duplicate_ids(client, patients, found)
+    names = {
+        key: [p.name for p in extract.pieces.get(key, ())] for key in ("patients", "adverse_events")
+    }
+    id_header = _id_header(found) or _header(summaries, "patient_id")
+    event_header = _header(event_summaries, "patient_id")
+    duplicates, more, unknown, unknown_more = _id_rules(
+        client, patients, events, names, found, (id_header, event_header)
+    )
     found += duplicates
-    unlisted[(patients_name, _id_header(found), ID_RULE, "error")] += more
+    # every repeated row neither listed here nor by its piece: the pieces' own unlisted included
+    unlisted[(patients_name, id_header, ID_RULE, "error")] = more
     if events is not None:
-        header = _header(event_summaries, "patient_id")
-        unknown, more = _unknown_patients(client, events, patients, header)
         found += unknown
-        unlisted[(extract.sheet_name("adverse_events"), header, UNKNOWN_RULE, "error")] += more
+        unlisted[(extract.sheet_name("adverse_events"), event_header, UNKNOWN_RULE, "error")] += (
+            unknown_more
+        )
         events, notes, held = _screen_terms(client, events, patients, event_summaries, config)
         found += held
     else:
@@ -311,31 +294,43 @@ def _header(summaries: list[CheckedPiece], name: str) -> str:
     return name
 
 
-def _duplicate_ids(
-    client: Client, patients: list[Future], found: list[Problem]
-) -> tuple[list[Problem], int]:
-    """IDs in more than one row of the extract, counted over all pieces (a distributed value
-    count): the rows of the first LISTED_PER_RULE such IDs, and how many rows are not listed.
-    A row a piece's own schema check reported is not listed twice."""
-    import dask.dataframe as dd
-    from dask.base import compute
+def _frame(checked: CheckedPiece) -> pd.DataFrame:
+    return checked.frame
 
-    ids = client.map(_ids, patients)
-    frame = dd.from_delayed(ids, meta=_no_ids(), verify_meta=False)
-    counts = frame["patient_id"].value_counts()
-    repeated = counts[counts > 1]
-    first, rows_repeated = compute(repeated.head(LISTED_PER_RULE, npartitions=-1), repeated.sum())
-    if first.empty:
-        return [], 0
-    rows = pd.concat(gather(client, client.map(_rows_of, ids, wanted=set(first.index))))
+
+def _id_rules(
+    client: Client,
+    patients: list[Future],
+    events: list[Future] | None,
+    names: dict[str, list[str]],
+    found: list[Problem],
+    headers: tuple[str, str],
+) -> tuple[list[Problem], int, list[Problem], int]:
+    """Patient IDs in more than one row and adverse events of unknown patients, in one pass
+    over buckets of hashed IDs (``_id_buckets``): the problems listed and, per rule, how
+    many rows are not listed. A row a piece's own schema check reported is not listed twice.
+    ``names`` holds the file of each piece of the patients and adverse events, in order;
+    ``headers`` the patient ID's header in each sheet."""
+    from cohortpress.validate._id_buckets import find_id_problems
+
     seen = {(p.sheet, p.row) for p in found if p.rule == ID_RULE}
-    header = _id_header(found)
-    listed = [
-        Problem(sheet, int(row), header, pid, ID_RULE)
-        for pid, sheet, row in rows.itertuples(index=False)
-        if (sheet, row) not in seen
+    keep = LISTED_PER_RULE + len(seen)
+    frames = client.map(_frame, patients)
+    event_frames = client.map(_frame, events) if events is not None else None
+    findings = find_id_problems(client, frames, event_frames, keep)
+    header, event_header = headers
+    repeated = [
+        (names["patients"][piece], int(row), pid)
+        for pid, piece, row in findings.repeated.itertuples(index=False)
     ]
-    return listed, max(int(rows_repeated) - len(rows), 0)
+    duplicates = [
+        Problem(sheet, row, header, pid, ID_RULE)
+        for sheet, row, pid in repeated
+        if (sheet, row) not in seen
+    ][:LISTED_PER_RULE]
+    more = findings.repeated_rows - len(duplicates) - len(seen)
+    unknown = _unknown_listed(client, frames, findings.unknown, names, event_header)
+    return duplicates, max(more, 0), unknown, findings.unknown_rows - len(unknown)
 
 
 def _id_header(found: list[Problem]) -> str | None:
@@ -345,36 +340,37 @@ def _id_header(found: list[Problem]) -> str | None:
     return None
 
 
-def _unknown_patients(
-    client: Client, events: list[Future], patients: list[Future], header: str
-) -> tuple[list[Problem], int]:
-    """Adverse event rows whose patient is in no piece of the patients sheet (a join): the
-    first LISTED_PER_RULE of each piece, and how many rows are not listed."""
-    import dask.dataframe as dd
-    from dask.base import compute
-
+def _unknown_listed(
+    client: Client,
+    frames: list[Future],
+    unknown: pd.DataFrame,
+    names: dict[str, list[str]],
+    header: str,
+) -> list[Problem]:
+    """The first adverse event rows of unknown patients, with "did you mean" for IDs that
+    differ from a known one in case, spacing or width."""
+    if unknown.empty:
+        return []
+    from cohortpress.intake._reading import fold
     from cohortpress.validate._cross_sheet import _suggestions
 
-    known = dd.from_delayed(client.map(_ids, patients), meta=_no_ids(), verify_meta=False)
-    asked = dd.from_delayed(client.map(_ids, events), meta=_no_ids(), verify_meta=False)
-    ids = known[["patient_id"]].drop_duplicates().assign(known=True)
-    joined = asked.merge(ids, on="patient_id", how="left")
-    missing = joined.loc[joined["known"].isna(), ["patient_id", "sheet", "row"]]
-    heads = missing.map_partitions(lambda part: part.head(LISTED_PER_RULE), meta=missing._meta)
-    unknown, total = compute(heads, missing.shape[0])
-    if unknown.empty:
-        return [], 0
-    unknown = unknown.sort_values(["sheet", "row"])
-    from cohortpress.intake._reading import fold
+    unknown = unknown.head(LISTED_PER_RULE)
+    asked = unknown["patient_id"].unique()
+    folded = frozenset(fold(str(pid)) for pid in asked)
+    close = gather(client, client.map(_folded_ids, client.map(_ids, frames), folded=folded))
+    suggestions = _suggestions(asked, pd.concat(close, ignore_index=True))
+    return [
+        Problem(names["adverse_events"][piece], int(row), header, pid, UNKNOWN_RULE,
+                suggestions.get(pid))
+        for pid, piece, row in unknown.itertuples(index=False)
+    ]  # fmt: skip
 
-    folded = frozenset(fold(str(pid)) for pid in unknown["patient_id"].unique())
-    close = gather(client, client.map(_folded_ids, client.map(_ids, patients), folded=folded))
-    suggestions = _suggestions(unknown["patient_id"].unique(), pd.concat(close, ignore_index=True))
-    listed = [
-        Problem(sheet, int(row), header, pid, UNKNOWN_RULE, suggestions.get(pid))
-        for pid, sheet, row in unknown.itertuples(index=False)
-    ]
-    return listed, int(total) - len(listed)
+
+def _ids(frame: pd.DataFrame) -> pd.DataFrame:
+    """The piece's patient IDs."""
+    if "patient_id" not in frame:
+        return pd.DataFrame({"patient_id": pd.Series(dtype=object)})
+    return pd.DataFrame({"patient_id": frame["patient_id"].dropna().astype(str).to_numpy()})
 
 
 def _folded_ids(ids: pd.DataFrame, folded: frozenset[str]) -> pd.Series:

@@ -1,17 +1,18 @@
 """Adverse events per term: the worst grade of each patient, with a patient's rows anywhere.
 
-The events are shuffled by patient (Dask moves each row to the partition its patient id
-hashes to: one pass over the events, through the network), so every patient's rows meet in
-one partition; each partition then counts, per term, its patients with the term and with a
-severe grade, and its patients with any and any severe event. Patients are disjoint across
-the shuffled partitions, so the counts add up to those of the whole.
+Each partition splits its events into buckets by a hash of the patient ID (pandas' hash, the
+same in every process), so every patient's rows meet in one bucket without a Dask shuffle;
+each bucket then counts, per term, its patients with the term and with a severe grade, and
+its patients with any and any severe event. Patients are disjoint across the buckets, so the
+counts add up to those of the whole.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from dask.delayed import delayed
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
 
 PATIENT = "patient_id"
+MAX_BUCKETS = 64  # buckets at most: each holds the events of about 1/buckets of the patients
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,23 @@ def add_events(counts: Sequence[EventCounts]) -> EventCounts:
 
 
 def event_counts(events: dd.DataFrame, severe_grade: int) -> Delayed:
-    """The lazy counts of all the events: a shuffle by patient, then one map-reduce."""
-    by_patient = events[[PATIENT, "term", "grade"]].shuffle(on=PATIENT)
-    level = [delayed(count_events)(part, severe_grade) for part in by_patient.to_delayed()]
+    """The lazy counts of all the events: a split by patient per partition, a count per
+    bucket, then a tree of additions."""
+    parts = events[[PATIENT, "term", "grade"]].to_delayed()
+    count = max(1, min(len(parts), MAX_BUCKETS))
+    split: list[Any] = [delayed(by_patient, nout=count)(part, count) for part in parts]
+    level = [delayed(count_bucket)([s[b] for s in split], severe_grade) for b in range(count)]
     while len(level) > 1:
         level = [delayed(add_events)(level[i : i + WIDTH]) for i in range(0, len(level), WIDTH)]
     return level[0]
+
+
+def by_patient(part: pd.DataFrame, count: int) -> list[pd.DataFrame]:
+    """The rows of one partition in ``count`` buckets by a hash of the patient ID."""
+    bucket = pd.util.hash_array(part[PATIENT].astype(str).to_numpy(object)) % np.uint64(count)
+    return [part.loc[bucket == b] for b in range(count)]
+
+
+def count_bucket(parts: list[pd.DataFrame], severe_grade: int) -> EventCounts:
+    """The counts of one bucket: all the rows of its patients, from every partition."""
+    return count_events(pd.concat(parts, ignore_index=True), severe_grade)

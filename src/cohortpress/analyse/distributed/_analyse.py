@@ -9,11 +9,13 @@ Passes over the data, in order:
    additions (``_summary``: value counts for Table I, markers, the comparison, treatment,
    dose reduction and the waterfall; events and censorings per (group, time) for every
    endpoint, curve factor and the follow-up; response and treatment tables; the largest
-   times) and, in the same call, the adverse events shuffled by patient and counted
+   times) and, in the same call, the adverse events split by hashed patient ID and counted
    (``_adverse``).
 3. The Cox models: each fit makes its own passes over the persisted frame
    (``cox_fit_partitioned``: one map-reduce per Newton–Raphson iteration), one fit per
-   covariate and endpoint, one per ``by`` factor, and the multivariable model.
+   covariate and endpoint, one per ``by`` factor, and the multivariable model. The endpoints,
+   and the univariate and ``by`` fits of each, run side by side in threads of the client
+   (``side_by_side``), so their rounds of tasks reach the workers together.
 
 Everything else runs on the client from the summed counts, with the in-memory estimators.
 What the client holds: the distinct values of each counted column with their counts (a
@@ -41,6 +43,7 @@ from cohortpress.analyse.distributed._endpoints import (
     codings,
     endpoint_columns,
     endpoint_result,
+    side_by_side,
     survival_keys,
 )
 from cohortpress.analyse.distributed._summary import Plan, Summary, summarise
@@ -71,8 +74,12 @@ def analyse_partitioned(cohort: PartitionedCohort, config: StudyConfig) -> Study
     try:
         summary, events = _count(frame, plan, cohort, config)
         endpoints = tuple(
-            endpoint_result(summary, frame, e, config, cohort.time_unit, cox_fit_partitioned)
-            for e in config.endpoints
+            side_by_side(
+                lambda e: endpoint_result(
+                    summary, frame, e, config, cohort.time_unit, cox_fit_partitioned
+                ),
+                config.endpoints,
+            )
         )
     except PartitionValueError as error:
         raise error.as_input_error("the analysed cohort") from None
