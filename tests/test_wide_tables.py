@@ -384,8 +384,10 @@ def test_floats_stand_between_paragraphs_in_the_typst_source(wide: dict[str, Pat
     lines = body.split("\n")
     starts = [i for i, line in enumerate(lines) if line.startswith(("#cp-table(", "#figure("))]
     assert starts
-    # before a float: a blank line, another float's label, or the opening of a container
-    assert all(re.fullmatch(r"\s*|.*<[\w-]+>\s*|.*\[\s*", lines[i - 1]) for i in starts)
+    # before a float: a blank line, another float's label, the opening of a container, or the
+    # close of one alone on its line (a turned table set after a div, at its section's end)
+    block_end = r"\s*|.*<[\w-]+>\s*|.*\[\s*|\]\s*"
+    assert all(re.fullmatch(block_end, lines[i - 1]) for i in starts)
     assert "placement: top" in typ and "place(auto" not in typ
 
 
