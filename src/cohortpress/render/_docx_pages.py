@@ -5,10 +5,10 @@ pandoc sets every figure as wide as the text, so a figure of four Kaplan–Meier
 LibreOffice then set the caption on the next page, away from its figure. Here each figure
 image (a "Captioned Figure" paragraph, which the reference document keeps with its caption) is
 made smaller, keeping its proportions, until it and its caption fit the text height: the
-caption's lines are estimated from its text in Times metrics at the "Image Caption" size, with a
-line to spare. A fixed share of the page (three quarters, before) shrank a four-panel figure
-with a short caption to half the text width; this way it stays as large as the page allows,
-as in the PDF.
+caption's lines are estimated from its text in Times metrics at the "Image Caption" size, with
+a line and a half to spare. A fixed share of the page (three quarters, before) shrank a
+four-panel figure with a short caption to about 60% of the text width; this way it stays as
+large as the page allows, as in the PDF.
 
 A table float of at most ``SHORT_TABLE`` rows (far less than a page) has every row kept with
 the next (``w:keepNext`` on its paragraphs but the last row's), so Word moves it whole to the
@@ -40,6 +40,7 @@ _EMU_PER_TWIP = 635
 _WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _FIGURE_STYLE = "CaptionedFigure"
+_CAPTION_STYLE = "ImageCaption"
 
 
 def keep_floats_whole(docx: Path) -> None:
@@ -71,7 +72,7 @@ def _fit(root: ET.Element, _parts: Mapping[str, bytes]) -> bool:
         if style is None or style.get(w("val")) != _FIGURE_STYLE:
             continue
         following = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
-        caption = _text(following) if following is not None else ""
+        caption = _text(following) if following is not None and _is_caption(following) else ""
         limit = figure_limit(height, width, caption)
         for inline in paragraph.iter(f"{{{_WP}}}inline"):
             changed |= _shrink(inline, limit)
@@ -84,6 +85,11 @@ def figure_limit(height: int, width: int, caption: str) -> int:
     lines = math.ceil(text_width(caption, _CAPTION_PT) * _TWIPS_PER_PT / width) if caption else 0
     room = ((lines + _SPARE_LINES) * _CAPTION_LINE_PT + _SPACING_PT) * _TWIPS_PER_PT
     return int((height - room) * _EMU_PER_TWIP)
+
+
+def _is_caption(paragraph: ET.Element) -> bool:
+    style = paragraph.find(f"{w('pPr')}/{w('pStyle')}")
+    return style is not None and style.get(w("val")) == _CAPTION_STYLE
 
 
 def _text(paragraph: ET.Element) -> str:
