@@ -384,8 +384,10 @@ def test_floats_stand_between_paragraphs_in_the_typst_source(wide: dict[str, Pat
     lines = body.split("\n")
     starts = [i for i, line in enumerate(lines) if line.startswith(("#cp-table(", "#figure("))]
     assert starts
-    # before a float: a blank line, another float's label, or the opening of a container
-    assert all(re.fullmatch(r"\s*|.*<[\w-]+>\s*|.*\[\s*", lines[i - 1]) for i in starts)
+    # before a float: a blank line, another float's label, the opening of a container, or the
+    # close of one alone on its line (a turned table set after a div, at its section's end)
+    block_end = r"\s*|.*<[\w-]+>\s*|.*\[\s*|\]\s*"
+    assert all(re.fullmatch(block_end, lines[i - 1]) for i in starts)
     assert "placement: top" in typ and "place(auto" not in typ
 
 
@@ -402,7 +404,8 @@ def test_renal_turns_the_cox_table_in_both_formats(studies: dict[str, Path]) -> 
 def test_docx_figures_and_short_tables_stay_whole(wide: dict[str, Path]) -> None:
     """Each figure leaves room for its caption on the page; each short table float has
     every row but the last kept with the next, so Word moves it whole."""
-    from cohortpress.render._docx_pages import SHARE, SHORT_TABLE, text_height
+    from cohortpress.render._docx_pages import SHORT_TABLE, figure_limit, text_height
+    from cohortpress.render._docx_widths import text_width_of
 
     document = _document(wide["docx"])
     body = document.find(_w("body"))
@@ -415,7 +418,9 @@ def test_docx_figures_and_short_tables_stay_whole(wide: dict[str, Path]) -> None
         "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
     )
     heights = [int(e.get("cy", "0")) for e in extents]
-    assert heights and max(heights) <= SHARE * height * 635 + 1
+    width = text_width_of(section)
+    assert width is not None
+    assert heights and max(heights) <= figure_limit(height, width, "") < height * 635
     for table, _section, caption in _tables(wide["docx"]):
         rows = table.findall(_w("tr"))
         if len(rows) <= SHORT_TABLE:

@@ -151,6 +151,8 @@ def _common_args(fmt: str, stem: str, options: RenderOptions) -> list[str]:
         args += [f"--lua-filter={lua_filter('references')}", "--citeproc"]
     if options.floats_after_references:  # after citeproc, which fills the #refs div
         args.append(f"--lua-filter={lua_filter('floats')}")
+    if fmt != "html" and not options.floats_after_references:  # the moved floats stay apart
+        args.append(f"--lua-filter={lua_filter('landscape')}")
     if fmt != "html":
         args.append(f"--lua-filter={lua_filter(fmt)}")
     return args
