@@ -23,6 +23,8 @@ from cohortpress.config import Covariate
 from cohortpress.vocabulary import ENDPOINT_NAMES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from cohortpress.analyse._results import CoxResult, KMEstimate, LogRankResult
     from cohortpress.config import Endpoint, StudyConfig
     from cohortpress.derive import Cohort
@@ -120,8 +122,6 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
     # and sorting rows that are already in order is nearly free. The fits see the same rows in
     # the same order as without this, so their results are identical to the last bit.
     data = cohort.patients.sort_values(time, kind="stable")
-    label, abbreviation = ENDPOINT_NAMES[endpoint.kind]
-    label, abbreviation = endpoint.label or label, endpoint.abbreviation or abbreviation
     overall = km_estimate(
         data[time], data[event], label=OVERALL, ci_transform=transform,
         conf_level=stats.conf_level,
@@ -132,22 +132,36 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         cox_fit(data, time, event, [spec], ties=ties, conf_level=stats.conf_level) for spec in specs
     )
     grouped = _by_groups(data, time, event, endpoint, specs, univariate, ticks, config)
-    chosen, skipped = _multivariate_choice(specs, univariate, config)
-    multivariate = (
-        cox_fit(data, time, event, chosen, ties=ties, conf_level=stats.conf_level)
-        if chosen
-        else None
-    )
+    return endpoint_from_parts(
+        endpoint, overall, ticks, grouped, specs, univariate, config,
+        lambda chosen: cox_fit(data, time, event, chosen, ties=ties, conf_level=stats.conf_level),
+    )  # fmt: skip
+
+
+def endpoint_from_parts(
+    endpoint: Endpoint,
+    overall: KMEstimate,
+    ticks: tuple[float, ...],
+    grouped: tuple[GroupedSurvival, ...],
+    specs: Sequence[CoxCovariate],
+    univariate: tuple[CoxResult, ...],
+    config: StudyConfig,
+    fit: Callable[[list[CoxCovariate]], CoxResult],
+) -> EndpointResult:
+    """The endpoint's result from its curves and univariate fits, whichever engine made them:
+    the multivariable model is chosen by the study's rule and fitted with ``fit``."""
+    chosen, skipped = _multivariate_choice(list(specs), univariate, config)
+    label, abbreviation = ENDPOINT_NAMES[endpoint.kind]
     return EndpointResult(
         kind=endpoint.kind,
-        label=label,
-        abbreviation=abbreviation,
+        label=endpoint.label or label,
+        abbreviation=endpoint.abbreviation or abbreviation,
         recorded=endpoint.recorded,
         overall=overall,
         risk=risk_table([overall], ticks),
         by=grouped,
         univariate=univariate,
-        multivariate=multivariate,
+        multivariate=fit(chosen) if chosen else None,
         multivariate_covariates=tuple(s.name for s in chosen),
         multivariate_skipped=skipped,
         covariate_labels={s.name: s.label for s in specs},

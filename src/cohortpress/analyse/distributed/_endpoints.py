@@ -13,15 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from cohortpress.analyse._km import OVERALL, km_estimate_from_counts, risk_table
-from cohortpress.analyse._study import EndpointResult
+from cohortpress.analyse._km import OVERALL, km_estimate_from_counts
 from cohortpress.analyse._survival import (
-    ENDPOINT_NAMES,
     Coding,
-    _multivariate_choice,
     covariate_coding,
+    endpoint_from_parts,
     grouped_survival,
-    landmarks,
     risk_times,
 )
 from cohortpress.analyse.distributed._survival import (
@@ -41,7 +38,7 @@ if TYPE_CHECKING:
 
     from cohortpress.analyse._cox import CoxCovariate
     from cohortpress.analyse._results import CoxResult, Ties
-    from cohortpress.analyse._study import GroupedSurvival
+    from cohortpress.analyse._study import EndpointResult, GroupedSurvival
     from cohortpress.analyse.distributed._summary import Summary
     from cohortpress.config import Endpoint, StudyConfig
 
@@ -121,8 +118,6 @@ def endpoint_result(
     stats = config.statistics
     transform, ties, level = stats.ci_transform_in_force, stats.ties_in_force, stats.conf_level
     time, event = f"{endpoint.kind}_time", f"{endpoint.kind}_event"
-    label, abbreviation = ENDPOINT_NAMES[endpoint.kind]
-    label, abbreviation = endpoint.label or label, endpoint.abbreviation or abbreviation
     overall = SurvivalCounts(summary.survival[(time, event, None)], ()).km_estimate(
         label=OVERALL, ci_transform=transform, conf_level=level
     )
@@ -142,25 +137,10 @@ def endpoint_result(
         _grouped(summary, time, event, f.spec, fits[f.spec.name], ticks, config, endpoint.landmarks)
         for f in curve_factors(endpoint, config)
     )
-    chosen, skipped = _multivariate_choice(specs, univariate, config)
-    multivariate = (
-        cox_fit(frame, time, event, chosen, ties=ties, conf_level=level) if chosen else None
-    )
-    return EndpointResult(
-        kind=endpoint.kind,
-        label=label,
-        abbreviation=abbreviation,
-        recorded=endpoint.recorded,
-        overall=overall,
-        risk=risk_table([overall], ticks),
-        by=grouped,
-        univariate=univariate,
-        multivariate=multivariate,
-        multivariate_covariates=tuple(s.name for s in chosen),
-        multivariate_skipped=skipped,
-        covariate_labels={s.name: s.label for s in specs},
-        landmarks=landmarks(overall, endpoint.landmarks),
-    )
+    return endpoint_from_parts(
+        endpoint, overall, ticks, grouped, specs, univariate, config,
+        lambda chosen: cox_fit(frame, time, event, chosen, ties=ties, conf_level=level),
+    )  # fmt: skip
 
 
 def side_by_side(fit: Callable[[T], R], items: Sequence[T]) -> list[R]:
