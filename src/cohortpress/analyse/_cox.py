@@ -61,6 +61,16 @@ class CoxCovariate:
             object.__setattr__(self, "reference", level_text(self.reference))
 
 
+def check_arguments(covariates: Sequence[CoxCovariate], ties: Ties, conf_level: float) -> float:
+    """What either engine's fit asks of its arguments; the confidence level as checked."""
+    if ties not in ("efron", "breslow"):
+        raise ValueError(f"ties must be efron or breslow, got {ties!r}")
+    names = [c.name for c in covariates]
+    if len(set(names)) != len(names):
+        raise ValueError(f"covariate names must be distinct, got {names}")
+    return check_conf_level(conf_level)
+
+
 def cox_fit(
     data: pd.DataFrame,
     time: str,
@@ -77,12 +87,7 @@ def cox_fit(
     runs off to infinity because a level has no events (R warns "Loglik converged before
     variable ...; coefficient may be infinite"): its hazard ratio is reported as not estimable.
     """
-    if ties not in ("efron", "breslow"):
-        raise ValueError(f"ties must be efron or breslow, got {ties!r}")
-    names = [c.name for c in covariates]
-    if len(set(names)) != len(names):
-        raise ValueError(f"covariate names must be distinct, got {names}")
-    level = check_conf_level(conf_level)
+    level = check_arguments(covariates, ties, conf_level)
     design = build_design(data, time, event, covariates)
     n_events = int(design.event.sum())
     varies = np.ptp(design.x, axis=0) > 0 if len(design.time) else np.zeros(design.x.shape[1], bool)

@@ -34,9 +34,9 @@ from dask.base import persist
 from dask.delayed import delayed
 
 from cohortpress.analyse._concordance import concordance_from_counts
+from cohortpress.analyse._cox import check_arguments
 from cohortpress.analyse._cox_newton import centres, maximise, scales
 from cohortpress.analyse._cox_summary import fitted_result, not_estimable_result
-from cohortpress.analyse._inputs import check_conf_level
 from cohortpress.analyse._status import ModelStatus
 from cohortpress.analyse.distributed._cox_concordance import cell_arrays, cell_counts, combine_cells
 from cohortpress.analyse.distributed._cox_design import (
@@ -76,12 +76,7 @@ def cox_fit_partitioned(
 ) -> CoxResult:
     """``cox_fit`` of a Dask frame: the same result, computed by map-reduce passes over its
     partitions (see the module docstring), each Newton step one pass."""
-    if ties not in ("efron", "breslow"):
-        raise ValueError(f"ties must be efron or breslow, got {ties!r}")
-    names = [c.name for c in covariates]
-    if len(set(names)) != len(names):
-        raise ValueError(f"covariate names must be distinct, got {names}")
-    level = check_conf_level(conf_level)
+    level = check_arguments(covariates, ties, conf_level)
     needed = list(dict.fromkeys([time, event, *(c.column for c in covariates)]))
     missing = [c for c in needed if c not in frame.columns]
     if missing:
