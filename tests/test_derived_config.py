@@ -235,6 +235,7 @@ def test_validate_reports_dates_out_of_order(tmp_path: Path) -> None:
 def test_criteria_count_each_patient_once_in_order(missing: str) -> None:
     from cohortpress.config import Criterion, Duration, Inclusion
     from cohortpress.derive._inclusion import INSUFFICIENT, apply_inclusion
+    from cohortpress.present.wording import exclusion_reason
 
     criteria = (
         Criterion(exclude="age < 18", reason="younger than 18 years"),
@@ -253,15 +254,16 @@ def test_criteria_count_each_patient_once_in_order(missing: str) -> None:
     )
     kept, lines, reasons = apply_inclusion(data, config)
     assert reasons.notna().sum() == (~kept).sum()  # each excluded patient has its reason
-    counts = {line.reason: line.n for line in lines}
+    assert set(reasons.dropna()) == {line.rule for line in lines if line.n}
+    counts = {exclusion_reason(line.rule): line.n for line in lines}
     assert list(counts)[:2] == ["younger than 18 years", "with ECOG PS 3 or 4"]
     assert counts["younger than 18 years"] == 1
     assert counts["with ECOG PS 3 or 4"] == 1
     assert counts["treated for less than 30 days"] == 1
     if missing == "exclude":
-        assert counts[INSUFFICIENT] == 2
+        assert counts[exclusion_reason(INSUFFICIENT)] == 2
         assert kept.tolist() == [False, False, True, False, False, False]
     else:
-        assert INSUFFICIENT not in counts
+        assert INSUFFICIENT not in {line.rule for line in lines}
         assert kept.tolist() == [False, False, True, True, True, False]
     assert sum(counts.values()) == len(data) - kept.sum()

@@ -20,18 +20,19 @@ import pandas as pd
 
 from cohortpress.analyse._fisher_exact import TooLarge, fisher_exact_pvalue
 from cohortpress.analyse._inputs import as_series, group_labels, numbers
-from cohortpress.analyse._results import ComparisonResult
+from cohortpress.analyse._results import ComparisonResult, ComparisonTest
 from cohortpress.analyse._status import ComparisonStatus
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
-WILCOXON_EXACT = "Wilcoxon rank-sum, exact"
+# The tests as codes; their names are the presentation step's (present.wording).
+WILCOXON_EXACT = ComparisonTest.WILCOXON_EXACT
 EXACT_BELOW = 50  # both groups smaller and no ties: the exact test, as R's wilcox.test
-WILCOXON_NORMAL = "Wilcoxon rank-sum, normal approximation with continuity correction"
-KRUSKAL = "Kruskal–Wallis"
-FISHER = "Fisher's exact"
-CHISQ = "Pearson's chi-squared (no continuity correction)"
+WILCOXON_NORMAL = ComparisonTest.WILCOXON_NORMAL
+KRUSKAL = ComparisonTest.KRUSKAL
+FISHER = ComparisonTest.FISHER
+CHISQ = ComparisonTest.CHISQ
 
 
 def wilcoxon_test(x: ArrayLike, y: ArrayLike) -> ComparisonResult:

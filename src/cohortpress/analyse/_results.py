@@ -8,6 +8,7 @@ exist (a median not reached, an infinite hazard ratio) are ``None``, never ``inf
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -138,11 +139,21 @@ class CoxResult:
     conf_level: float = 0.95  # of the terms' Wald confidence intervals
 
 
+class ComparisonTest(StrEnum):
+    """Which test compared a variable between groups (the words: ``present.wording``)."""
+
+    WILCOXON_EXACT = "wilcoxon_exact"  # R wilcox.test, exact p
+    WILCOXON_NORMAL = "wilcoxon_normal"  # normal approximation with continuity correction
+    KRUSKAL = "kruskal"  # R kruskal.test
+    FISHER = "fisher"  # R fisher.test
+    CHISQ = "chisq"  # R chisq.test(correct = FALSE), where Fisher's is infeasible
+
+
 @dataclass(frozen=True, eq=False)
 class ComparisonResult:
     """A two-or-more group comparison of one variable."""
 
-    test: str  # e.g. "Wilcoxon rank-sum, exact", "Fisher's exact"
+    test: ComparisonTest  # which test; present.wording names it
     statistic: float | None
     p: float | None
     status: ComparisonStatus | None = None

@@ -230,7 +230,7 @@ class GroupComparison:
 
     factor: str
     label: str
-    levels: tuple[str, ...]
+    levels: tuple[str, ...]  # the levels with patients (a marker's high and low labels)
     sizes: tuple[int, ...]
     rows: tuple[tuple[tuple[Characteristic, ...], ComparisonResult], ...]  # per level, test
     ungrouped: int = 0  # patients whose group is missing: in no column and in no test

@@ -483,7 +483,7 @@ def comparison(cohort: Cohort, config: StudyConfig) -> GroupComparison | None:
     if factor is None:
         return None
     data = cohort.patients
-    column, levels, labels = comparison_groups(factor, config)
+    column, levels = comparison_groups(factor, config)
     members = {lvl: (data[column] == lvl).fillna(False).to_numpy(bool) for lvl in levels}
     present = tuple(lvl for lvl in levels if members[lvl].any())
     groups = {lvl: data[members[lvl]] for lvl in present}  # each group taken once, not per row
@@ -494,21 +494,18 @@ def comparison(cohort: Cohort, config: StudyConfig) -> GroupComparison | None:
         kind = "continuous" if per_level[0].distribution is not None else "categorical"
         rows.append((per_level, compare_groups(values, data[column], kind)))
     sizes = tuple(int(members[lvl].sum()) for lvl in present)
-    shown = tuple(lab for lvl, lab in zip(levels, labels, strict=True) if lvl in present)
     label = variable_info(factor, config)[0]
-    return GroupComparison(factor, label, shown, sizes, tuple(rows), len(data) - sum(sizes))
+    return GroupComparison(factor, label, present, sizes, tuple(rows), len(data) - sum(sizes))
 
 
-def comparison_groups(
-    factor: str, config: StudyConfig
-) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    """The column that holds the groups of ``compare_by``, its levels and their labels."""
+def comparison_groups(factor: str, config: StudyConfig) -> tuple[str, tuple[str, ...]]:
+    """The column that holds the groups of ``compare_by`` and its levels (a marker's: its
+    high and low labels); the groups' names are the presentation's."""
     if factor in config.markers:
         marker = config.markers[factor]
-        levels = (marker.high_label, marker.low_label)
-        return f"{factor}_group", levels, tuple(f"{lvl} {factor}" for lvl in levels)
+        return f"{factor}_group", (marker.high_label, marker.low_label)
     levels = variable_info(factor, config)[3]
-    return factor, levels, levels
+    return factor, levels
 
 
 def _grouped_values(data: pd.DataFrame, row: Table1Row, config: StudyConfig) -> pd.Series:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cohortpress.derive._derived import DATE_FIELDS as KNOWN_DATES
+from cohortpress.present import wording
 from cohortpress.publish import KEYS
 
 if TYPE_CHECKING:
@@ -81,7 +82,8 @@ def take_snapshot(workbook: Workbook, cohort: Cohort, config: StudyConfig, key: 
     frame = pd.DataFrame({"key": keys.to_numpy(), "row": source.index.to_numpy()})
     analysed = cohort.patients
     frame["included"] = source.index.isin(analysed.index)
-    frame["excluded_reason"] = cohort.excluded.reindex(source.index).to_numpy()
+    reasons = cohort.excluded.map(wording.exclusion_reason)  # the words the changes report prints
+    frame["excluded_reason"] = reasons.reindex(source.index).astype("string").to_numpy()
     for field in DATE_FIELDS:
         if field in source:
             frame[field] = pd.to_datetime(source[field]).to_numpy()

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cohortpress.config import DAYS_PER_UNIT
-from cohortpress.derive._cohort import Cohort, Exclusion, PartitionedCohort, PatientFlow
+from cohortpress.derive._cohort import (
+    Cohort,
+    Exclusion,
+    ExclusionKind,
+    ExclusionRule,
+    PartitionedCohort,
+    PatientFlow,
+)
 from cohortpress.derive._derived import compute_variables
 from cohortpress.derive._endpoints import CensorAt, endpoint, touched_by_cutoff, treatment_days
 from cohortpress.derive._inclusion import apply_inclusion
@@ -22,6 +29,8 @@ __all__ = [
     "Cohort",
     "DerivedRows",
     "Exclusion",
+    "ExclusionKind",
+    "ExclusionRule",
     "PartitionedCohort",
     "PatientFlow",
     "derive_cohort",
@@ -66,7 +75,7 @@ class DerivedRows:
 
     data: pd.DataFrame  # the analysed patients with their variables, markers and endpoints
     exclusions: tuple[Exclusion, ...]  # the flow lines, in the order the rules apply
-    reasons: pd.Series  # why each excluded row was excluded (missing for those kept)
+    reasons: pd.Series  # the ExclusionRule that excluded each row (None for those kept)
     censored: int  # analysed patients with a recorded date after the data cutoff
     dated: bool  # the sheet has treatment dates
 
@@ -140,7 +149,9 @@ def _with_absent_fields(patients: pd.DataFrame) -> pd.DataFrame:
 def nobody_left(config: StudyConfig, exclusions: tuple[Exclusion, ...]) -> CohortpressError:
     """Why there is no patient to analyse: the inclusion rule excluded all, or none was given."""
     if exclusions:
-        why = "; ".join(f"{e.n:,} {e.reason}" for e in exclusions if e.n)
+        from cohortpress.present.wording import exclusion_reason
+
+        why = "; ".join(f"{e.n:,} {exclusion_reason(e.rule)}" for e in exclusions if e.n)
         rules = config.inclusion.model_fields_set & {"criteria", "min_treatment"}
         keys = ", ".join(f"inclusion.{key}" for key in sorted(rules)) or "inclusion"
         return StudyConfigError(f"study.yml: {keys}: no patient is left to analyse ({why})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -12,10 +13,33 @@ from cohortpress.config import DAYS_PER_UNIT
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
+    from cohortpress.config import Duration
+
+
+class ExclusionKind(StrEnum):
+    """Which kind of rule excluded a patient; the presentation step words it."""
+
+    CRITERION = "criterion"  # one of study.yml's `inclusion.criteria`
+    INSUFFICIENT_DATA = "insufficient_data"  # a criterion read a missing value (missing: exclude)
+    SHORT_TREATMENT = "short_treatment"  # treated for less than `inclusion.min_treatment`
+
+
+@dataclass(frozen=True)
+class ExclusionRule:
+    """The identity of a line of the patient flow: the rule's kind and its parameters, no
+    words of cohortpress's own (``present.wording.exclusion_reason`` makes them). Equal rules
+    are one line, so the flow lines of partitions add up by rule."""
+
+    kind: ExclusionKind
+    reason: str | None = None  # CRITERION: the author's words from study.yml, kept as data
+    minimum: Duration | None = None  # SHORT_TREATMENT: the minimum treatment duration
+
 
 @dataclass(frozen=True)
 class Exclusion:
-    reason: str
+    """One line of the patient flow: the rule and the patients it excluded."""
+
+    rule: ExclusionRule
     n: int
 
 
@@ -47,7 +71,8 @@ class Cohort:
     time_unit: str
     censored_at_cutoff: int
     dated: bool = True  # False: the workbook has no treatment dates (endpoints read as recorded)
-    # Why each excluded patient was excluded, by Excel row (the analysed patients are absent).
+    # The rule (an ExclusionRule) that excluded each excluded patient, by Excel row (the
+    # analysed patients are absent).
     excluded: pd.Series = field(default_factory=lambda: _no_exclusions())
 
     def to_unit(self, days: float) -> float:
@@ -76,4 +101,4 @@ class PartitionedCohort:
 
 
 def _no_exclusions() -> pd.Series:
-    return pd.Series(dtype="string")
+    return pd.Series(dtype=object)

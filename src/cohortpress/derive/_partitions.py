@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-from cohortpress.derive._cohort import Exclusion, PartitionedCohort, PatientFlow
+from cohortpress.derive._cohort import Exclusion, ExclusionRule, PartitionedCohort, PatientFlow
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -87,22 +87,22 @@ def derive_extract(
 
 
 def summed_exclusions(per_piece: list[tuple[Exclusion, ...]]) -> tuple[Exclusion, ...]:
-    """The flow lines of all pieces, each reason once, in the order the rules apply.
+    """The flow lines of all pieces, each rule once, in the order the rules apply.
 
     A piece lists the "insufficient data" line only when it has such a patient; the lines of
-    every piece are in rule order, so each new reason goes after the reason before it.
+    every piece are in rule order, so each new rule goes after the rule before it.
     """
-    order: list[str] = []
-    counts: dict[str, int] = {}
+    order: list[ExclusionRule] = []
+    counts: dict[ExclusionRule, int] = {}
     for lines in per_piece:
         before = -1
         for line in lines:
-            if line.reason not in counts:
-                order.insert(before + 1, line.reason)
-                counts[line.reason] = 0
-            counts[line.reason] += line.n
-            before = order.index(line.reason)
-    return tuple(Exclusion(reason, counts[reason]) for reason in order)
+            if line.rule not in counts:
+                order.insert(before + 1, line.rule)
+                counts[line.rule] = 0
+            counts[line.rule] += line.n
+            before = order.index(line.rule)
+    return tuple(Exclusion(rule, counts[rule]) for rule in order)
 
 
 def _meta(summaries: list[DerivedPiece]) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cohortpress.present import _checks
+from cohortpress.present import _checks, wording
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
 from cohortpress.present.labels import term_label
@@ -217,15 +217,16 @@ def _flow(numbers: Numbers, results: StudyResults) -> None:
     numbers.add_count("flow.screened", flow.screened, marks["screened"])
     numbers.add_count("flow.excluded", flow.excluded, marks["excluded"])
     numbers.add_count("flow.analysed", flow.analysed, marks["analysed"])
+    words = [wording.exclusion_reason(e.rule) for e in flow.exclusions]
     reasons = "; ".join(
-        f"{fmt.count(e.n, marks[f'reason{i}'])} patients {e.reason}"
+        f"{fmt.count(e.n, marks[f'reason{i}'])} patients {words[i]}"
         for i, e in enumerate(flow.exclusions)
         if e.n
     )
     numbers.add("flow.exclusions", reasons, reasons or "none")
-    keys = numbers.label_keys("flow.excluded_by", (e.reason for e in flow.exclusions))
+    keys = numbers.label_keys("flow.excluded_by", words)
     for i, e in enumerate(flow.exclusions):  # one line per rule, in the order the rules apply
-        numbers.add_count(f"flow.excluded_by.{keys[e.reason]}", e.n, marks[f"reason{i}"])
+        numbers.add_count(f"flow.excluded_by.{keys[words[i]]}", e.n, marks[f"reason{i}"])
     numbers.add_count("n", results.n, marks["analysed"])
     numbers.add_count("censored_at_cutoff", results.censored_at_cutoff,
                       marks["censored_at_cutoff"], None)  # fmt: skip

@@ -1,10 +1,12 @@
 """The words for what analyse gives as codes and settings: endpoint definitions, the response
 criteria and the names of their rates, the stable-disease duration, the reasons treatment
-ended, and the titles of a Kaplan–Meier figure's axes and table.
+ended, why patients were excluded, the names of the tests comparing groups and of the groups,
+and the titles of a Kaplan–Meier figure's axes and table.
 
 analyse and derive give an endpoint's kind and censoring rule, the criteria's name, the rate's
-code (``orr``), the SD threshold as a value and unit, an end reason's code; the sentences,
-names and titles are made here, once, and the Methods, tables and figures read them.
+code (``orr``), the SD threshold as a value and unit, an end reason's code, an exclusion rule's
+kind and parameters, a comparison test's code and a group's level; the sentences, names and
+titles are made here, once, and the Methods, tables and figures read them.
 
 The ``method`` of each number in results.json (the R call that gives it) stays where the number
 is computed: it documents the computation, it is not display.
@@ -19,13 +21,16 @@ from cohortpress.response_criteria import RATE_NAMES, known_criteria
 from cohortpress.vocabulary import END_REASON_LABELS
 
 if TYPE_CHECKING:
+    from cohortpress.analyse._results import ComparisonTest
     from cohortpress.analyse._study import (
         EndpointResult,
+        GroupComparison,
         GroupedSurvival,
         ResponseRate,
         ResponseSummary,
     )
     from cohortpress.config import Endpoint, StudyConfig
+    from cohortpress.derive import ExclusionRule
 
 # How the Methods define an endpoint derived from dates; completes "… was defined as the time …".
 ENDPOINT_DEFINITIONS = {
@@ -154,3 +159,57 @@ def sd_threshold(r: ResponseSummary) -> str:
 def end_reason_label(code: str) -> str:
     """The printed label of a reason treatment ended ('Disease progression')."""
     return END_REASON_LABELS[code]
+
+
+# --- patient flow ---------------------------------------------------------------------------
+
+# Completes "n patients …" in the patient flow.
+INSUFFICIENT_DATA = "with insufficient data for the eligibility criteria"
+
+
+def exclusion_reason(rule: ExclusionRule) -> str:
+    """Why a flow line's patients were excluded, completing "n patients …": an eligibility
+    criterion in its author's words from study.yml (data: escaped where it is printed),
+    'with insufficient data for the eligibility criteria', 'treated for less than 1 month'."""
+    # The kinds by value: importing derive here would load it into the figures' workers.
+    if rule.kind == "criterion" and rule.reason is not None:
+        return rule.reason
+    if rule.kind == "insufficient_data":
+        return INSUFFICIENT_DATA
+    if rule.kind == "short_treatment" and rule.minimum is not None:
+        return f"treated for less than {duration(rule.minimum.value, rule.minimum.unit)}"
+    raise ValueError(f"an exclusion rule without what its words need: {rule!r}")
+
+
+# --- comparison of groups -------------------------------------------------------------------
+
+# A comparison test (``ComparisonTest``, by value) as a table's note names it.
+TEST_NAMES = {
+    "wilcoxon_exact": "Wilcoxon rank-sum, exact",
+    "wilcoxon_normal": "Wilcoxon rank-sum, normal approximation with continuity correction",
+    "kruskal": "Kruskal–Wallis",
+    "fisher": "Fisher's exact",
+    "chisq": "Pearson's chi-squared (no continuity correction)",
+}
+# Why a test other than the one the Methods name was used, completing the test's note.
+_WHY_THIS_TEST = {"chisq": ", where the table was too large for Fisher's exact test"}
+
+
+def comparison_test_name(test: ComparisonTest) -> str:
+    """A comparison test's name: "Fisher's exact", "Wilcoxon rank-sum, exact"."""
+    return TEST_NAMES[test]
+
+
+def comparison_test_note(test: ComparisonTest) -> str:
+    """A comparison test's name with why it was used where that is not the rule: "Pearson's
+    chi-squared (no continuity correction), where the table was too large for Fisher's exact
+    test"."""
+    return f"{TEST_NAMES[test]}{_WHY_THIS_TEST.get(test, '')}"
+
+
+def comparison_group_names(comp: GroupComparison, config: StudyConfig) -> list[str]:
+    """The names of the groups compared, one per level shown: a marker's "High LMR", "Low
+    LMR"; a variable's level as it is ("Papillary")."""
+    if comp.factor in config.markers:
+        return [f"{level} {comp.factor}" for level in comp.levels]
+    return list(comp.levels)

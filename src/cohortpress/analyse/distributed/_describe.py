@@ -93,7 +93,7 @@ def comparison(summary: Summary, config: StudyConfig) -> GroupComparison | None:
     factor = config.compare_by
     if factor is None:
         return None
-    column, levels, labels = comparison_groups(factor, config)
+    column, levels = comparison_groups(factor, config)
     groups = counted(summary.counts[(column,)], column)
     present = tuple(lvl for lvl in levels if groups.count(lvl) > 0)
     rows = []
@@ -112,9 +112,8 @@ def comparison(summary: Summary, config: StudyConfig) -> GroupComparison | None:
         kind = "continuous" if per_level[0].distribution is not None else "categorical"
         rows.append((per_level, _test(counts, column, row, kind)))
     sizes = tuple(groups.count(lvl) for lvl in present)
-    shown = tuple(lab for lvl, lab in zip(levels, labels, strict=True) if lvl in present)
     label = variable_info(factor, config)[0]
-    return GroupComparison(factor, label, shown, sizes, tuple(rows), summary.rows - sum(sizes))
+    return GroupComparison(factor, label, present, sizes, tuple(rows), summary.rows - sum(sizes))
 
 
 def _test(counts: pd.DataFrame, group: str, row: Table1Row, kind: str) -> ComparisonResult:

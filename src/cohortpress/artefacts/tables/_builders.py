@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cohortpress.analyse._compare import CHISQ
 from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
@@ -17,7 +16,7 @@ from cohortpress.present.numbers import collect_numbers
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
-    from cohortpress.analyse._results import CoxResult, CoxTerm
+    from cohortpress.analyse._results import ComparisonTest, CoxResult, CoxTerm
     from cohortpress.analyse._study import (
         Characteristic,
         Distribution,
@@ -27,9 +26,6 @@ if TYPE_CHECKING:
     )
     from cohortpress.config import StudyConfig
     from cohortpress.present.numbers import Numbers
-
-
-_WHY_THIS_TEST = {CHISQ: ", where the table was too large for Fisher's exact test"}
 
 
 def table_characteristics(results: StudyResults, config: StudyConfig) -> Table:
@@ -360,9 +356,11 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     sizes = sup.suppressed(list(comp.sizes), results.n, small)
     columns = [
         f"{label} n={fmt.count(n, mark)}"
-        for label, n, mark in zip(comp.levels, comp.sizes, sizes, strict=True)
+        for label, n, mark in zip(
+            wording.comparison_group_names(comp, config), comp.sizes, sizes, strict=True
+        )
     ]
-    tests: dict[str, str] = {}
+    tests: dict[ComparisonTest, str] = {}
     rows: list[list[str]] = []
     current_group = None
     for (per_level, test), overall in zip(comp.rows, results.characteristics, strict=True):
@@ -388,7 +386,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
         for i, label in enumerate(labels):
             rows.append([label, *[c.get(label, "0") for c in cells], p if i == 0 else ""])
     frame = pd.DataFrame(rows, columns=["Variable", *columns, "p-Value"])
-    notes = tuple(f"{mark} {name}{_WHY_THIS_TEST.get(name, '')}." for name, mark in tests.items())
+    notes = tuple(f"{mark} {wording.comparison_test_note(t)}." for t, mark in tests.items())
     notes += (_summaries_note(results.characteristics), *_suppression_note(frame, small))
     if comp.ungrouped:
         noun = "patient has" if comp.ungrouped == 1 else "patients have"

@@ -204,6 +204,7 @@ def _context(
         **_rare_events(results, results.conventions.small_cell),
         "ongoing": _ongoing_text(results, r),
         "exclusion_counts": _exclusion_counts(results, results.conventions.small_cell),
+        "exclusion_reasons": [wording.exclusion_reason(e.rule) for e in results.flow.exclusions],
         "normalisations": normalisations,
         "warnings": warnings,
         **_response_sentences(results, config, r),
