@@ -66,6 +66,8 @@ FRONT_MATTER = {
     "regimen": "400 mg <sup>reg1</sup> $reg2$ \\textbf{reg3}",
 }
 RUNNING_TITLE = "Running <b>run1</b> & *run2* #run3"
+# An eligibility rule's reason, printed in the patient flow of the Results ("1 patients …").
+EXCLUSION_REASON = "aged over 85 <i>ex1</i> *ex2* $ex3$ [ex4](http://evil.example/e) @ex5"
 TITLE = FRONT_MATTER["title"]  # also the subtitle of the supplement and the data report
 # Keys of cohortpress's own methods bibliography: cited, they would resolve silently.
 CRITERIA = "RECIST 1.1 [@wen2010] @breslow1974"
@@ -102,6 +104,7 @@ def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
     config["keywords"].append(FRONT_MATTER["keyword"])
     config["declarations"]["funding"] = FRONT_MATTER["funding"]
     config["treatment"]["regimen"] = FRONT_MATTER["regimen"]
+    config["inclusion"]["criteria"] = [{"exclude": "age > 85", "reason": EXCLUSION_REASON}]
     config["response"]["criteria"] = CRITERIA  # its own criteria: their categories declared
     config["response"]["categories"] = [
         {"code": code, "label": label, "counts_as": counts}
@@ -125,6 +128,7 @@ def _hostile_study(tmp: Path) -> tuple[Path, list[str]]:
         LEVEL,
         MARKER_LABEL,
         CRITERIA,
+        EXCLUSION_REASON,
         *FRONT_MATTER.values(),
     ]
 

@@ -1,8 +1,9 @@
 """The fixed vocabularies cohortpress knows without study.yml: one place, imported everywhere.
 
 The built-in categories of the workbook's fields (sex, the reasons treatment ended, best
-overall response, yes/no, CTCAE grades), the printed labels of the end reasons, and the
-default names of the endpoints. Intake reads cells into these codes, config lists them as the
+overall response, yes/no, CTCAE grades), the printed labels of the end reasons, the labels of
+the built-in fields a study may summarise without declaring them, and the default names of
+the endpoints. Intake reads cells into these codes, config lists them as the
 levels study.yml may add synonyms to, analyse counts them by code, and the presentation step
 prints their labels (``present.wording``).
 """
@@ -31,6 +32,13 @@ END_REASON_LABELS: Final[dict[str, str]] = {
 BEST_RESPONSES: Final = ("CR", "PR", "SD", "PD", "NE")
 YES_NO: Final = ("Yes", "No")
 GRADES: Final = ("1", "2", "3", "4", "5")
+
+# A built-in field's label, unless study.yml gives one (a table1 row's or a covariate's label).
+VARIABLE_LABELS: Final[dict[str, str]] = {
+    "age": "Age",
+    "sex": "Sex",
+    "best_change_pct": "Maximal change of target lesions",
+}
 
 # Endpoint kind -> (label, abbreviation), unless study.yml names it.
 ENDPOINT_NAMES: Final[dict[str, tuple[str, str]]] = {

@@ -66,7 +66,7 @@ class Characteristic:
     """One block of Table I: a continuous summary or the counts of some levels."""
 
     variable: str
-    label: str
+    label: str | None  # study.yml's (the table1 row's or the variable's); None: a built-in field
     group: str | None
     kind: str  # "continuous" or "counts"
     unit: str | None = None
@@ -229,7 +229,7 @@ class GroupComparison:
     """Table I split by the levels of one factor, each characteristic tested between them."""
 
     factor: str
-    label: str
+    label: str | None  # study.yml's label of the factor; None: a built-in field
     levels: tuple[str, ...]  # the levels with patients (a marker's high and low labels)
     sizes: tuple[int, ...]
     rows: tuple[tuple[tuple[Characteristic, ...], ComparisonResult], ...]  # per level, test

@@ -27,7 +27,7 @@ from cohortpress.analyse._study import (
 )
 from cohortpress.errors import StudyConfigError
 from cohortpress.response_criteria import RATE_ABBREVIATIONS
-from cohortpress.vocabulary import END_REASONS, SEXES
+from cohortpress.vocabulary import END_REASONS, SEXES, VARIABLE_LABELS
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -38,10 +38,11 @@ if TYPE_CHECKING:
     from cohortpress.derive import Cohort
 
 CONTINUOUS_SUMMARIES = ("median_range", "median_iqr", "mean_sd")
+# A built-in field's type, unit and levels; its label is vocabulary.VARIABLE_LABELS.
 BUILTIN_VARIABLES = {
-    "age": ("Age", "continuous", "years", None),
-    "sex": ("Sex", "categorical", None, SEXES),
-    "best_change_pct": ("Maximal change of target lesions", "continuous", "%", None),
+    "age": ("continuous", "years", None),
+    "sex": ("categorical", None, SEXES),
+    "best_change_pct": ("continuous", "%", None),
 }
 
 
@@ -64,16 +65,25 @@ def distribution(values: pd.Series) -> Distribution:
     )
 
 
-def variable_info(name: str, config: StudyConfig) -> tuple[str, str, str | None, tuple[str, ...]]:
-    """(label, type, unit, levels) of a canonical field, study variable or marker."""
+def variable_info(
+    name: str, config: StudyConfig
+) -> tuple[str | None, str, str | None, tuple[str, ...]]:
+    """(label, type, unit, levels) of a canonical field, study variable or marker: the label
+    study.yml gives, None for a built-in field (``present.labels.variable_label`` names it)."""
     if name in config.variables:
         v = config.variables[name]
         return v.label, v.type, v.unit, v.levels or ()
     if name in config.markers:
         m = config.markers[name]
         return m.label, "continuous", m.unit, ()
-    label, kind, unit, levels = BUILTIN_VARIABLES.get(name, (name, "continuous", None, None))
-    return label, kind, unit, levels or ()
+    kind, unit, levels = BUILTIN_VARIABLES.get(name, ("continuous", None, None))
+    return None, kind, unit, levels or ()
+
+
+def builtin_label(name: str) -> str:
+    """A built-in field's label, for a Cox covariate study.yml does not label: the covariates'
+    labels are still resolved here (see docs/presentation.md)."""
+    return VARIABLE_LABELS.get(name, name)
 
 
 def characteristics(cohort: Cohort, config: StudyConfig) -> tuple[Characteristic, ...]:

@@ -18,7 +18,7 @@ from cohortpress.analyse._study import (
     Landmark,
     MultivariateSkipped,
 )
-from cohortpress.analyse._summaries import variable_info
+from cohortpress.analyse._summaries import builtin_label, variable_info
 from cohortpress.config import Covariate
 from cohortpress.vocabulary import ENDPOINT_NAMES
 
@@ -96,7 +96,12 @@ def covariate_coding(cov: Covariate, config: StudyConfig) -> tuple[CoxCovariate,
         return spec, Coding(name, "cut", cut=cov.cut, labels=(below, above))
     if kind in ("continuous", "count"):
         spec = CoxCovariate(
-            name, column, "continuous", cov.label or label, per=cov.per or 1.0, unit=unit
+            name,
+            column,
+            "continuous",
+            cov.label or label or builtin_label(name),
+            per=cov.per or 1.0,
+            unit=unit,
         )
         return spec, Coding(name, "float")
     declared = config.variables[name].reference if name in config.variables else None
@@ -107,7 +112,7 @@ def covariate_coding(cov: Covariate, config: StudyConfig) -> tuple[CoxCovariate,
 def _categorical(
     cov: Covariate, column: str, levels: tuple[str, ...], reference: str, config: StudyConfig
 ) -> CoxCovariate:
-    label = cov.label or variable_info(cov.variable, config)[0]
+    label = cov.label or variable_info(cov.variable, config)[0] or builtin_label(cov.variable)
     return CoxCovariate(
         cov.variable, column, "categorical", label, levels=levels, reference=reference
     )

@@ -10,7 +10,7 @@ from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
 from cohortpress.present import wording
-from cohortpress.present.labels import term_label
+from cohortpress.present.labels import term_label, variable_label
 from cohortpress.present.notes import term_note
 from cohortpress.present.numbers import collect_numbers
 
@@ -64,16 +64,17 @@ def _characteristic_rows(
     """The table rows of one characteristic; an "Unknown" row when ``unknown`` (default: when
     values are missing), so the counts add up to the column's n."""
     unknown = bool(c.missing) if unknown is None else unknown
+    label = variable_label(c.variable, c.label)
     if c.distribution is not None:
         variable = config.variables.get(c.variable)
         decimals = fmt.characteristic_decimals(c.variable, variable)
-        return [(f"{indent}{c.label}", _continuous_value(c.distribution, c.summary, decimals))]
+        return [(f"{indent}{label}", _continuous_value(c.distribution, c.summary, decimals))]
     levels, missing = marks or sup.characteristic_marks(c, small)
     if len(c.levels) == 1:
         lvl = c.levels[0]
-        rows = [(f"{indent}{c.label}", fmt.n_percent(lvl.count, lvl.n, levels[0]))]
+        rows = [(f"{indent}{label}", fmt.n_percent(lvl.count, lvl.n, levels[0]))]
     else:
-        rows = [(f"{indent}{c.label}", "")]
+        rows = [(f"{indent}{label}", "")]
         rows += [
             (f"{indent}{INDENT}{lvl.label}", fmt.n_percent(lvl.count, lvl.n, mark))
             for lvl, mark in zip(c.levels, levels, strict=True)
@@ -361,6 +362,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
         )
     ]
     tests: dict[ComparisonTest, str] = {}
+    factor_label = variable_label(comp.factor, comp.label)
     rows: list[list[str]] = []
     current_group = None
     for (per_level, test), overall in zip(comp.rows, results.characteristics, strict=True):
@@ -390,14 +392,14 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     notes += (_summaries_note(results.characteristics), *_suppression_note(frame, small))
     if comp.ungrouped:
         noun = "patient has" if comp.ungrouped == 1 else "patients have"
-        group = f"{comp.label[:1].lower()}{comp.label[1:]}"
+        group = f"{factor_label[:1].lower()}{factor_label[1:]}"
         notes += (
             f"{fmt.integer(comp.ungrouped)} {noun} no {group} group (missing value) and "
             "are not included in this table or its tests.",
         )
     return Table(
         "comparison",
-        f"Patients' characteristics by {comp.label[:1].lower()}{comp.label[1:]} "
+        f"Patients' characteristics by {factor_label[:1].lower()}{factor_label[1:]} "
         f"({comp.factor}) group.",
         frame,
         column_labels={c: c for c in columns},
