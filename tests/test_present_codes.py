@@ -148,3 +148,13 @@ def test_table_one_names_a_built_in_field_without_a_study_label() -> None:
     assert table.frame.iloc[:, 0].str.strip().tolist() == [
         "Sex", "Male", "Female", "Gender", "Male", "Female",
     ]  # fmt: skip
+
+
+def test_an_endpoint_is_named_by_study_yml_before_its_kind() -> None:
+    (endpoint,) = _results().endpoints
+    unnamed = replace(endpoint, kind="ttf", label=None, abbreviation=None)
+    assert wording.endpoint_label(unnamed) == "Time to treatment failure"
+    assert wording.endpoint_abbreviation(unnamed) == "TTF"
+    named = replace(unnamed, label="Time to next treatment", abbreviation="TTNT")
+    assert wording.endpoint_label(named) == "Time to next treatment"
+    assert wording.endpoint_abbreviation(named) == "TTNT"

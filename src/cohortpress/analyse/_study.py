@@ -119,8 +119,8 @@ class MultivariateSkipped:
 @dataclass(frozen=True, eq=False)
 class EndpointResult:
     kind: str
-    label: str
-    abbreviation: str
+    label: str | None  # the name study.yml gives; None: the kind's (present.wording names it)
+    abbreviation: str | None  # likewise
     overall: KMEstimate
     risk: RiskTable
     by: tuple[GroupedSurvival, ...]

@@ -20,7 +20,6 @@ from cohortpress.analyse._study import (
 )
 from cohortpress.analyse._summaries import builtin_label, variable_info
 from cohortpress.config import Covariate
-from cohortpress.vocabulary import ENDPOINT_NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -156,11 +155,10 @@ def endpoint_from_parts(
     """The endpoint's result from its curves and univariate fits, whichever engine made them:
     the multivariable model is chosen by the study's rule and fitted with ``fit``."""
     chosen, skipped = _multivariate_choice(list(specs), univariate, config)
-    label, abbreviation = ENDPOINT_NAMES[endpoint.kind]
     return EndpointResult(
         kind=endpoint.kind,
-        label=endpoint.label or label,
-        abbreviation=endpoint.abbreviation or abbreviation,
+        label=endpoint.label,
+        abbreviation=endpoint.abbreviation,
         recorded=endpoint.recorded,
         overall=overall,
         risk=risk_table([overall], ticks),

@@ -108,7 +108,7 @@ def draw_figures(
             [e.overall],
             risk=e.risk,
             time_label=time_label,
-            ylabel=wording.survival_axis_title(e.label),
+            ylabel=wording.survival_axis_title(wording.endpoint_label(e)),
             names=[wording.OVERALL_CURVE],
             annotation=_overall_annotation(e, unit),
             time_breaks=e.risk.times,
@@ -134,7 +134,7 @@ def draw_figures(
                 list(g.estimates),
                 risk=g.risk,
                 time_label=time_label,
-                ylabel=wording.survival_axis_title(e.label),
+                ylabel=wording.survival_axis_title(wording.endpoint_label(e)),
                 names=wording.curve_names(g, config),
                 annotation=_annotation(g, unit, style, ci, wording.curve_names(g, config)),
                 time_breaks=g.risk.times,
@@ -154,9 +154,9 @@ def draw_figures(
 
 
 def _survival_caption(results: StudyResults, config: StudyConfig, unmarked: str | None) -> str:
+    names = [wording.endpoint_label(e).lower() for e in results.endpoints]
     parts = [
-        f"{e.label.lower()} ({PANEL_LETTERS[i]})" if len(results.endpoints) > 1 else e.label.lower()
-        for i, e in enumerate(results.endpoints)
+        f"{name} ({PANEL_LETTERS[i]})" if len(names) > 1 else name for i, name in enumerate(names)
     ]
     text = " and ".join(parts)
     not_reached = any(_not_reached(e.overall) for e in results.endpoints)
@@ -194,7 +194,7 @@ def _by_caption(e: EndpointResult, config: StudyConfig, unmarked: str | None) ->
     legend += [f"high: at or above the cutoff ({cutoffs})"] if cutoffs else []
     legend += [abbreviations] if abbreviations else []
     return (
-        f"{e.label} according to baseline {factors} in patients who received "
+        f"{wording.endpoint_label(e)} according to baseline {factors} in patients who received "
         f"{config.treatment.drug}. {'; '.join(legend)}." + (f" {unmarked}" if unmarked else "")
     )
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from cohortpress.present import format as fmt
 from cohortpress.response_criteria import RATE_NAMES, known_criteria
-from cohortpress.vocabulary import END_REASON_LABELS
+from cohortpress.vocabulary import END_REASON_LABELS, ENDPOINT_NAMES
 
 if TYPE_CHECKING:
     from cohortpress.analyse._results import ComparisonTest
@@ -52,6 +52,16 @@ OVERALL_CURVE = "All patients"  # the name of the curve of all patients
 
 
 # --- endpoints ------------------------------------------------------------------------------
+
+
+def endpoint_label(result: EndpointResult) -> str:
+    """An endpoint's name: study.yml's, else its kind's ("Overall survival")."""
+    return result.label or ENDPOINT_NAMES[result.kind][0]
+
+
+def endpoint_abbreviation(result: EndpointResult) -> str:
+    """An endpoint's abbreviation: study.yml's, else its kind's ("OS")."""
+    return result.abbreviation or ENDPOINT_NAMES[result.kind][1]
 
 
 def endpoint_definition(result: EndpointResult, config: StudyConfig) -> str:

@@ -155,7 +155,8 @@ def table_cox(results: StudyResults, config: StudyConfig) -> Table:
                     Spanner(f"{model} analysis", (hr_col, p_col), level=0, id=f"{e.kind}-{model}")
                 )
         cols = tuple(c for c in frame.columns if c.startswith(f"{e.kind}_"))
-        spanners.append(Spanner(e.label, cols, level=1 if multi else 0, id=e.kind))
+        name = wording.endpoint_label(e)
+        spanners.append(Spanner(name, cols, level=1 if multi else 0, id=e.kind))
     return Table(
         "cox",
         _cox_caption(results, multi),
@@ -168,7 +169,7 @@ def table_cox(results: StudyResults, config: StudyConfig) -> Table:
 
 def _cox_caption(results: StudyResults, multi: bool) -> str:
     kind = "Univariate and multivariate" if multi else "Univariate"
-    endpoints = " and ".join(e.label.lower() for e in results.endpoints)
+    endpoints = " and ".join(wording.endpoint_label(e).lower() for e in results.endpoints)
     return f"{kind} Cox regression analyses of factors associated with {endpoints}."
 
 
@@ -216,11 +217,12 @@ def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
         f"{ties} method for tied times; p-values are Wald tests."
     ]
     for e in results.endpoints:
-        notes.append(f"{e.label}: {_patients_events(e.overall.n, e.overall.events, small)}.")
+        counts = _patients_events(e.overall.n, e.overall.events, small)
+        notes.append(f"{wording.endpoint_label(e)}: {counts}.")
         if e.multivariate is not None:
             m = e.multivariate
             notes.append(
-                f"Multivariate model for {e.abbreviation}: "
+                f"Multivariate model for {wording.endpoint_abbreviation(e)}: "
                 f"{_patients_events(m.n, m.events, small)}; "
                 f"{fmt.DASH} not entered in the multivariate model."
             )

@@ -13,6 +13,7 @@ import pandas as pd
 from cohortpress.artefacts.tables._builders import _suppression_note
 from cohortpress.artefacts.tables._table import INDENT, Table
 from cohortpress.present import format as fmt
+from cohortpress.present import wording
 from cohortpress.present.numbers import landmark_key
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def table_survival(results: StudyResults, config: StudyConfig, numbers: Numbers)
     columns = [N, EVENTS, MEDIAN, *(landmark_key(t) for t in times)]
     rows: list[list[str]] = []
     for e in results.endpoints:
-        rows.append([e.label, *[""] * len(columns)])
+        rows.append([wording.endpoint_label(e), *[""] * len(columns)])
         rows.append(_row(f"{INDENT}All patients", e.kind, e, times, numbers))
         for g in e.by:
             rows.append([f"{INDENT}{g.label}", *[""] * len(columns)])
@@ -63,7 +64,7 @@ def _landmark_label(time: float, results: StudyResults, level: str) -> str:
     """'12-month OS (95% CI)' when one endpoint declares landmarks, else '12-month rate (…)'."""
     unit = results.time_unit.removesuffix("s")
     with_marks = [e for e in results.endpoints if e.landmarks]
-    name = with_marks[0].abbreviation if len(with_marks) == 1 else "rate"
+    name = wording.endpoint_abbreviation(with_marks[0]) if len(with_marks) == 1 else "rate"
     return f"{fmt.plain(time)}-{unit} {name} ({level})"
 
 

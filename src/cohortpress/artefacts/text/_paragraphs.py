@@ -170,6 +170,8 @@ def _context(
         "group_name": lambda g, level: _group_name(g, level, config),
         "abstract_groups": lambda g: _abstract_groups(g, config),
         "mid_sentence": _mid_sentence,
+        "endpoint_label": wording.endpoint_label,
+        "abbreviation": wording.endpoint_abbreviation,
         "group_phrase": lambda g, level: _group_phrase(g, level, config),
         "landmark_key": landmark_key,
         "all_markers": {
@@ -402,8 +404,8 @@ def _formula_text(formula: str) -> str:
 
 
 def _endpoint_sentence(results: StudyResults) -> str:
-    dated = [e.abbreviation for e in results.endpoints if not e.recorded]
-    recorded = [e.abbreviation for e in results.endpoints if e.recorded]
+    dated = [wording.endpoint_abbreviation(e) for e in results.endpoints if not e.recorded]
+    recorded = [wording.endpoint_abbreviation(e) for e in results.endpoints if e.recorded]
     parts = []
     if dated:
         parts.append(f"{_joined_verb(dated)} measured from the start of treatment")
