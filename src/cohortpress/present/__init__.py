@@ -23,12 +23,14 @@ Result types (the contract):
 - ``format`` — how a single value prints (:mod:`cohortpress.present.format`): CI labels from
   the confidence level, decimals, p-value styles, percentages, ranges, times, "NR"/"NE".
 - ``notes`` — the sentences that say why a result has no number, from analyse's status codes.
-- ``labels`` — the labels of results: a Cox term's "B vs A (ref)", "per 10 years".
+- ``labels`` — the labels of results: a Cox term's "B vs A (ref)", "per 10 years"; a
+  variable's label (study.yml's, else a built-in field's).
 - ``suppress`` — the small-cell rule: which counts print as "<k" and which are withheld.
 - ``escape`` — text from a workbook or study.yml made literal for each output format.
 - ``spelling`` — cohortpress's own words in US or UK spelling per ``lang``.
-- ``wording`` — the words for analyse's codes and settings: endpoint definitions, the response
-  criteria and rate names, the stable-disease duration, end reasons, Kaplan–Meier axis titles.
+- ``wording`` — the words for analyse's and derive's codes and settings: endpoint names and
+  definitions, the response criteria and rate names, the stable-disease duration, end
+  reasons, exclusion reasons, comparison tests and groups, Kaplan–Meier axis titles.
 
 To add a number: compute it in analyse (a plain value), add it in :mod:`numbers` with
 ``Numbers.add(key, value, text, unit, method)`` using a ``format`` helper for ``text``, then
