@@ -12,6 +12,7 @@ is computed: it documents the computation, it is not display.
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
 from cohortpress.present import format as fmt
@@ -154,3 +155,28 @@ def sd_threshold(r: ResponseSummary) -> str:
 def end_reason_label(code: str) -> str:
     """The printed label of a reason treatment ended ('Disease progression')."""
     return END_REASON_LABELS[code]
+
+
+def marker_formula(formula: str) -> str | None:
+    """How a marker is calculated, as words after its name: a ratio of two columns reads "the
+    ratio of neutrophils to lymphocytes"; a single column needs no words (its label says it);
+    any other formula is given with its operators as printed in a paper (÷, ×)."""
+    try:
+        tree = ast.parse(formula.strip(), mode="eval").body
+    except SyntaxError:  # study.yml formulas are checked before; keep the text as a fallback
+        tree = None
+    if isinstance(tree, ast.Name):
+        return None
+    if (
+        isinstance(tree, ast.BinOp)
+        and isinstance(tree.op, ast.Div)
+        and isinstance(tree.left, ast.Name)
+        and isinstance(tree.right, ast.Name)
+    ):
+        return f"the ratio of {_column_words(tree.left.id)} to {_column_words(tree.right.id)}"
+    text = formula.replace("/", "÷").replace("*", "×")
+    return f"calculated as {_column_words(text)}"
+
+
+def _column_words(name: str) -> str:
+    return name.replace("_", " ")

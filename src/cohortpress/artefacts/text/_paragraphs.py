@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined
 
 from cohortpress.analyse._compare import CHISQ, EXACT_BELOW
+from cohortpress.analyse._status import MultivariateStatus
 from cohortpress.artefacts.text import _citations as cite
 from cohortpress.artefacts.text import _response_text as response_text
 from cohortpress.config import DAYS_PER_UNIT
@@ -186,11 +187,17 @@ def _context(
             for e in results.endpoints
         },
         "epv": {e.kind: _epv_warning(e, numbers) for e in results.endpoints},
-        "multivariate_note": {
-            e.kind: multivariate_note(e.multivariate_skipped) for e in results.endpoints
+        "multivariate_note": {  # a reason the Methods already give is not repeated
+            e.kind: None
+            if e.multivariate_skipped is None
+            or e.multivariate_skipped.status is MultivariateStatus.NOT_REQUESTED
+            else multivariate_note(e.multivariate_skipped)
+            for e in results.endpoints
         },
         "factor_list": {e.kind: _factor_list(e, config) for e in results.endpoints},
-        "formula_text": {name: _formula_text(m.formula) for name, m in config.markers.items()},
+        "formula_text": {
+            name: wording.marker_formula(m.formula) for name, m in config.markers.items()
+        },
         "definitions": {e.kind: wording.endpoint_definition(e, config) for e in results.endpoints},
         "endpoint_sentence": _endpoint_sentence(results),
         "multivariate_sentence": _multivariate_sentence(config),
@@ -394,10 +401,6 @@ def _factor_list(e: EndpointResult, config: StudyConfig) -> str:
     if len(names) <= 2:
         return " and ".join(names)
     return ", ".join(names[:-1]) + ", and " + names[-1]
-
-
-def _formula_text(formula: str) -> str:
-    return formula.replace("/", "÷").replace("_", " ")
 
 
 def _endpoint_sentence(results: StudyResults) -> str:
