@@ -13,6 +13,7 @@ is computed: it documents the computation, it is not display.
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from cohortpress.present import format as fmt
@@ -20,6 +21,8 @@ from cohortpress.response_criteria import RATE_NAMES, known_criteria
 from cohortpress.vocabulary import END_REASON_LABELS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from cohortpress.analyse._study import (
         EndpointResult,
         GroupedSurvival,
@@ -180,3 +183,28 @@ def marker_formula(formula: str) -> str | None:
 
 def _column_words(name: str) -> str:
     return name.replace("_", " ")
+
+
+def abbreviation_pairs(notes: Iterable[str | None]) -> dict[str, str]:
+    """The abbreviations a study explains ("IMDC: International Metastatic …"), as
+    abbreviation -> expansion; a note not in that form explains nothing to expand."""
+    pairs: dict[str, str] = {}
+    for note in notes:
+        short, sep, long = (note or "").partition(": ")
+        if sep and short.strip() and len(short.strip()) < len(long.strip()):
+            pairs.setdefault(short.strip(), long.strip())
+    return pairs
+
+
+def spelled_out(text: str, pairs: dict[str, str], defined: set[str]) -> str:
+    """``text`` with each abbreviation not yet in ``defined`` spelled out at its first use
+    ("International Metastatic Renal Cell Carcinoma Database Consortium (IMDC) risk"), for an
+    abstract, which must stand alone; ``defined`` gains what was spelled out."""
+    for short, long in pairs.items():
+        if short in defined:
+            continue
+        found = re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text)
+        if found and f"({short})" not in text:
+            text = f"{text[: found.start()]}{long} ({short}){text[found.end() :]}"
+            defined.add(short)
+    return text

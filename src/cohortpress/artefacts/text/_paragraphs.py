@@ -186,6 +186,7 @@ def _context(
             )
             for e in results.endpoints
         },
+        "abstract_multi": _abstract_terms(results, config, alpha, style),
         "epv": {e.kind: _epv_warning(e, numbers) for e in results.endpoints},
         "multivariate_note": {  # a reason the Methods already give is not repeated
             e.kind: None
@@ -336,6 +337,27 @@ def _significant_terms(
                     }
                 )
     return out
+
+
+def _abstract_terms(
+    results: StudyResults, config: StudyConfig, alpha: float, style: str
+) -> dict[str, list[str]]:
+    """The multivariable results as the abstract words them, endpoint by endpoint: hazard
+    ratio spelled out, and each abbreviation the study explains spelled out at its first use."""
+    pairs = wording.abbreviation_pairs(
+        [v.abbreviation for v in config.variables.values()]
+        + [m.abbreviation for m in config.markers.values()]
+    )
+    defined: set[str] = set()
+    return {
+        e.kind: [
+            wording.spelled_out(t["spelled"], pairs, defined)
+            for t in _significant_terms(
+                (e.multivariate,) if e.multivariate else (), e.covariate_labels, alpha, style
+            )
+        ]
+        for e in results.endpoints
+    }
 
 
 def _epv_warning(endpoint: Any, numbers: Numbers) -> str | None:
