@@ -52,3 +52,12 @@ def test_us_english_respells_cohortpress_words_not_the_study_s() -> None:
     assert "normalized before analysis" in us and "normalised before analysis" in uk
     # A label written in study.yml is the author's: printed as written in either spelling.
     assert "sarcomatoid tumour feature" in us and "sarcomatoid tumour feature" in uk
+
+
+@pytest.mark.parametrize("study", ["thyroid", "renal"])
+def test_an_example_manuscript_is_spelled_as_its_generated_text(study: str) -> None:
+    """The authors' prose of each example (lang: en) uses the US spelling that cohortpress's
+    own sentences print in, so the manuscript does not mix "tumour" and "tumor"."""
+    root = Path(__file__).parents[1]
+    text = (root / "reports" / study / "manuscript.qmd").read_text(encoding="utf-8")
+    assert spell(text, "en") == text

@@ -105,5 +105,5 @@ def test_by_group_text_prints_the_study_confidence_level() -> None:
     assert "By IMDC risk classification, the OS rates at 12 months, 24 months and 200 months" in (
         by_factor
     )
-    assert "90% CI=" in by_factor and "(90% CI " in by_factor
+    assert "(90% CI " in by_factor and "CI=" not in by_factor
     assert "95%" not in by_factor

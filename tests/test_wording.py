@@ -210,3 +210,32 @@ def test_best_responses_are_named_by_the_criteria_in_force() -> None:
     without = _study("reports/thyroid", response=None)
     with pytest.raises(ValueError, match="no response settings"):
         wording.response_label("PR", without)
+
+
+@pytest.mark.parametrize(
+    ("formula", "words"),
+    [
+        ("lymphocytes", None),  # the label says what it is
+        ("neutrophils / lymphocytes", "the ratio of neutrophils to lymphocytes"),
+        ("neutrophil_count/lymphocyte_count", "the ratio of neutrophil count to lymphocyte count"),
+        ("albumin * 10 + 5 / lymphocytes", "calculated as albumin × 10 + 5 ÷ lymphocytes"),
+    ],
+)
+def test_a_marker_formula_reads_as_words(formula: str, words: str | None) -> None:
+    assert wording.marker_formula(formula) == words
+
+
+def test_an_abstract_spells_out_each_explained_abbreviation_once() -> None:
+    pairs = wording.abbreviation_pairs(
+        ["IMDC: International Metastatic RCC Database Consortium", "no colon here", None]
+    )
+    assert pairs == {"IMDC": "International Metastatic RCC Database Consortium"}
+    defined: set[str] = set()
+    first = wording.spelled_out("IMDC risk (poor vs favorable)", pairs, defined)
+    again = wording.spelled_out("IMDC risk (poor vs favorable)", pairs, defined)
+    assert (
+        first == "International Metastatic RCC Database Consortium (IMDC) risk (poor vs favorable)"
+    )
+    assert again == "IMDC risk (poor vs favorable)"
+    # a word that only contains the abbreviation is left alone
+    assert wording.spelled_out("IMDCX score", pairs, set()) == "IMDCX score"

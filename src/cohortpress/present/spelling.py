@@ -28,6 +28,15 @@ UK_TO_US = {
     "haemoglobin": "hemoglobin",
     "behaviour": "behavior",
     "colour": "color",
+    "programme": "program",
+    "programmes": "programs",
+    "judgement": "judgment",
+    "favourably": "favorably",
+    "haematological": "hematological",
+    "anaemia": "anemia",
+    "diarrhoea": "diarrhea",
+    "oesophageal": "esophageal",
+    "paediatric": "pediatric",
 }
 UK_REGIONS = {"GB", "UK", "AU", "NZ", "IE", "ZA", "IN"}
 _WORD = re.compile(r"\b(" + "|".join(sorted(UK_TO_US, key=len, reverse=True)) + r")\b", re.I)

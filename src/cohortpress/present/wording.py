@@ -14,6 +14,8 @@ is computed: it documents the computation, it is not display.
 
 from __future__ import annotations
 
+import ast
+import re
 from typing import TYPE_CHECKING
 
 from cohortpress.present import format as fmt
@@ -21,6 +23,8 @@ from cohortpress.response_criteria import RATE_NAMES, known_criteria
 from cohortpress.vocabulary import END_REASON_LABELS, ENDPOINT_NAMES
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from cohortpress.analyse._results import ComparisonTest
     from cohortpress.analyse._study import (
         EndpointResult,
@@ -223,3 +227,53 @@ def comparison_group_names(comp: GroupComparison, config: StudyConfig) -> list[s
     if comp.factor in config.markers:
         return [f"{level} {comp.factor}" for level in comp.levels]
     return list(comp.levels)
+
+
+def marker_formula(formula: str) -> str | None:
+    """How a marker is calculated, as words after its name: a ratio of two columns reads "the
+    ratio of neutrophils to lymphocytes"; a single column needs no words (its label says it);
+    any other formula is given with its operators as printed in a paper (÷, ×)."""
+    try:
+        tree = ast.parse(formula.strip(), mode="eval").body
+    except SyntaxError:  # study.yml formulas are checked before; keep the text as a fallback
+        tree = None
+    if isinstance(tree, ast.Name):
+        return None
+    if (
+        isinstance(tree, ast.BinOp)
+        and isinstance(tree.op, ast.Div)
+        and isinstance(tree.left, ast.Name)
+        and isinstance(tree.right, ast.Name)
+    ):
+        return f"the ratio of {_column_words(tree.left.id)} to {_column_words(tree.right.id)}"
+    text = formula.replace("/", "÷").replace("*", "×")
+    return f"calculated as {_column_words(text)}"
+
+
+def _column_words(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def abbreviation_pairs(notes: Iterable[str | None]) -> dict[str, str]:
+    """The abbreviations a study explains ("IMDC: International Metastatic …"), as
+    abbreviation -> expansion; a note not in that form explains nothing to expand."""
+    pairs: dict[str, str] = {}
+    for note in notes:
+        short, sep, long = (note or "").partition(": ")
+        if sep and short.strip() and len(short.strip()) < len(long.strip()):
+            pairs.setdefault(short.strip(), long.strip())
+    return pairs
+
+
+def spelled_out(text: str, pairs: dict[str, str], defined: set[str]) -> str:
+    """``text`` with each abbreviation not yet in ``defined`` spelled out at its first use
+    ("International Metastatic Renal Cell Carcinoma Database Consortium (IMDC) risk"), for an
+    abstract, which must stand alone; ``defined`` gains what was spelled out."""
+    for short, long in pairs.items():
+        if short in defined:
+            continue
+        found = re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text)
+        if found and f"({short})" not in text:
+            text = f"{text[: found.start()]}{long} ({short}){text[found.end() :]}"
+            defined.add(short)
+    return text

@@ -218,14 +218,12 @@ def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
     ]
     for e in results.endpoints:
         counts = _patients_events(e.overall.n, e.overall.events, small)
+        m = e.multivariate
+        if m is not None and (m.n, m.events) != (e.overall.n, e.overall.events):
+            counts += f" ({_patients_events(m.n, m.events, small)} in the multivariate model)"
         notes.append(f"{wording.endpoint_label(e)}: {counts}.")
-        if e.multivariate is not None:
-            m = e.multivariate
-            notes.append(
-                f"Multivariate model for {wording.endpoint_abbreviation(e)}: "
-                f"{_patients_events(m.n, m.events, small)}; "
-                f"{fmt.DASH} not entered in the multivariate model."
-            )
+    if any(e.multivariate is not None for e in results.endpoints):
+        notes.append(f"{fmt.DASH}: not entered in the multivariate model.")
     unestimable = {
         term_note(t, r) for e in results.endpoints for r in e.univariate for t in r.terms
     }

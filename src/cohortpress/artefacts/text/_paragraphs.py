@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined
 
 from cohortpress.analyse._compare import CHISQ, EXACT_BELOW
+from cohortpress.analyse._status import MultivariateStatus
 from cohortpress.artefacts.text import _citations as cite
 from cohortpress.artefacts.text import _response_text as response_text
 from cohortpress.config import DAYS_PER_UNIT
@@ -187,12 +188,19 @@ def _context(
             )
             for e in results.endpoints
         },
+        "abstract_multi": _abstract_terms(results, config, alpha, style),
         "epv": {e.kind: _epv_warning(e, numbers) for e in results.endpoints},
-        "multivariate_note": {
-            e.kind: multivariate_note(e.multivariate_skipped) for e in results.endpoints
+        "multivariate_note": {  # a reason the Methods already give is not repeated
+            e.kind: None
+            if e.multivariate_skipped is None
+            or e.multivariate_skipped.status is MultivariateStatus.NOT_REQUESTED
+            else multivariate_note(e.multivariate_skipped)
+            for e in results.endpoints
         },
         "factor_list": {e.kind: _factor_list(e, config) for e in results.endpoints},
-        "formula_text": {name: _formula_text(m.formula) for name, m in config.markers.items()},
+        "formula_text": {
+            name: wording.marker_formula(m.formula) for name, m in config.markers.items()
+        },
         "definitions": {e.kind: wording.endpoint_definition(e, config) for e in results.endpoints},
         "endpoint_sentence": _endpoint_sentence(results),
         "multivariate_sentence": _multivariate_sentence(config),
@@ -334,6 +342,27 @@ def _significant_terms(
     return out
 
 
+def _abstract_terms(
+    results: StudyResults, config: StudyConfig, alpha: float, style: str
+) -> dict[str, list[str]]:
+    """The multivariable results as the abstract words them, endpoint by endpoint: hazard
+    ratio spelled out, and each abbreviation the study explains spelled out at its first use."""
+    pairs = wording.abbreviation_pairs(
+        [v.abbreviation for v in config.variables.values()]
+        + [m.abbreviation for m in config.markers.values()]
+    )
+    defined: set[str] = set()
+    return {
+        e.kind: [
+            wording.spelled_out(t["spelled"], pairs, defined)
+            for t in _significant_terms(
+                (e.multivariate,) if e.multivariate else (), e.covariate_labels, alpha, style
+            )
+        ]
+        for e in results.endpoints
+    }
+
+
 def _epv_warning(endpoint: Any, numbers: Numbers) -> str | None:
     m = endpoint.multivariate
     if m is None or m.events_per_variable is None or m.events_per_variable >= 10:
@@ -397,10 +426,6 @@ def _factor_list(e: EndpointResult, config: StudyConfig) -> str:
     if len(names) <= 2:
         return " and ".join(names)
     return ", ".join(names[:-1]) + ", and " + names[-1]
-
-
-def _formula_text(formula: str) -> str:
-    return formula.replace("/", "÷").replace("_", " ")
 
 
 def _endpoint_sentence(results: StudyResults) -> str:
