@@ -55,8 +55,21 @@ def concordance(
     time: NDArray[np.float64], event: NDArray[np.bool_], score: NDArray[np.float64]
 ) -> Concordance | None:
     """C of ``score`` (higher = shorter survival) for ``time``/``event``; None without any
-    comparable pair (no events, or only events tied in time), where R gives NA."""
-    return _concordance(time, event, score, None)
+    comparable pair (no events, or only events tied in time), where R gives NA.
+
+    Patients alike in time, event and score are in the same pairs: they are counted as one
+    row each, with their number (:func:`concordance_from_counts`) when that makes far fewer
+    rows, as a model of one categorical covariate does for a registry."""
+    time, event, score = np.asarray(time, float), np.asarray(event, bool), np.asarray(score, float)
+    if len(time) < COLLAPSE_FROM:
+        return _concordance(time, event, score, None)
+    rank, m = _ranks(score)
+    t_rank, _ = _ranks(time)
+    cell = (2 * t_rank + event) * m + rank  # < 2 n^2: fits int64 for any cohort in memory
+    _, first, count = np.unique(cell, return_index=True, return_counts=True)
+    if len(first) > len(time) // 2:
+        return _concordance(time, event, score, None)
+    return _concordance(time[first], event[first], score[first], count.astype(np.int64))
 
 
 def concordance_from_counts(
@@ -232,6 +245,7 @@ def _stable_order(keys: NDArray[np.int64]) -> NDArray[np.intp]:
     return np.argsort(keys, kind="stable")
 
 
+COLLAPSE_FROM = 10_000  # patients; below, counting rows as they are is cheap enough
 FEW_SCORES = 8  # up to this many distinct scores, a table of running counts is cheaper
 
 
