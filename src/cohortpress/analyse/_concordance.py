@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -66,7 +67,9 @@ def concordance(
     rank, m = _ranks(score)
     t_rank, _ = _ranks(time)
     cell = (2 * t_rank + event) * m + rank  # < 2 n^2: fits int64 for any cohort in memory
-    _, first, count = np.unique(cell, return_index=True, return_counts=True)
+    codes, cells = pd.factorize(cell)  # in order of first appearance
+    first = np.searchsorted(np.maximum.accumulate(codes), np.arange(len(cells)))
+    count = np.bincount(codes)
     if len(first) > len(time) // 2:
         return _concordance(time, event, score, None)
     return _concordance(time[first], event[first], score[first], count.astype(np.int64))
@@ -146,9 +149,17 @@ def pair_counts(
 
 
 def _ranks(values: NDArray[np.float64]) -> tuple[NDArray[np.int64], int]:
-    """Dense ranks (equal values share one: ties as R sees them) and how many there are."""
-    unique, inverse = np.unique(values, return_inverse=True)
-    return inverse.astype(np.int64).ravel(), len(unique)
+    """Dense ranks (equal values share one: ties as R sees them) and how many there are.
+
+    The distinct values are found by hashing (-0.0 and 0.0 are one, as in a sort) and only
+    they are sorted: a million scores of a few distinct values cost one pass, not a sort."""
+    codes, distinct = pd.factorize(values)
+    if len(codes) and codes.min() < 0:  # NaN: np.unique ranks it last
+        unique, inverse = np.unique(values, return_inverse=True)
+        return inverse.astype(np.int64).ravel(), len(unique)
+    rank = np.empty(len(distinct), np.int64)
+    rank[np.argsort(distinct, kind="stable")] = np.arange(len(distinct))
+    return rank[codes], len(distinct)
 
 
 def _as_earlier_member(
