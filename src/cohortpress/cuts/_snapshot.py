@@ -103,17 +103,30 @@ def take_snapshot(workbook: Workbook, cohort: Cohort, config: StudyConfig, key: 
     for column in analysed.columns:
         if column.endswith(("_time", "_event")):
             frame[column] = analysed[column].reindex(source.index).to_numpy()
-    return Snapshot(frame, _events(workbook, key))
+    return Snapshot(frame, _events(workbook, key, source["patient_id"], keys))
 
 
-def _events(workbook: Workbook, key: bytes) -> pd.DataFrame:
+def _keys_like(ids: pd.Series, known: pd.Series, keys: pd.Series, key: bytes) -> pd.Series:
+    """The keys of ``ids``: those of the ``known`` IDs (with their ``keys``) looked up, the
+    others hashed; the events' patients are nearly all on the patients sheet."""
+    text = known.astype("string")
+    first = ~text.duplicated().to_numpy()
+    at = pd.Index(text[first]).get_indexer(ids.astype("string"))
+    found = keys.to_numpy(dtype=object)[first][at]
+    other = at < 0
+    if other.any():
+        found[other] = patient_keys(ids[other], key).to_numpy()
+    return pd.Series(found, index=ids.index, dtype=object)
+
+
+def _events(workbook: Workbook, key: bytes, ids: pd.Series, keys: pd.Series) -> pd.DataFrame:
     columns = ["key", "row", "term", "grade", "onset_date"]
     events = workbook.adverse_events
     if events is None or events.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     frame = pd.DataFrame(
         {
-            "key": patient_keys(events["patient_id"], key).to_numpy(),
+            "key": _keys_like(events["patient_id"], ids, keys, key).to_numpy(),
             "row": events.index.to_numpy(),
             "term": events["term"].astype("string").to_numpy(),
             "grade": pd.to_numeric(events["grade"], errors="coerce").to_numpy(),
