@@ -111,7 +111,7 @@ def _keys_like(ids: pd.Series, known: pd.Series, keys: pd.Series, key: bytes) ->
     others hashed; the events' patients are nearly all on the patients sheet."""
     text = known.astype("string")
     first = ~text.duplicated().to_numpy()
-    at = pd.Index(text[first]).get_indexer(ids.astype("string"))
+    at = pd.Index(text[first]).get_indexer(pd.Index(ids.astype("string")))
     found = keys.to_numpy(dtype=object)[first][at]
     other = at < 0
     if other.any():
