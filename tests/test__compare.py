@@ -16,6 +16,7 @@ from cohortpress.analyse._compare import (
     KRUSKAL,
     WILCOXON_EXACT,
     WILCOXON_NORMAL,
+    _cross_counts,
     compare_groups,
     fisher_test,
     wilcoxon_test,
@@ -148,3 +149,15 @@ def test_compare_groups_keeps_category_order_of_groups() -> None:
     group = pd.Series(pd.Categorical(["low", "high"] * 3, categories=["low", "high"]))
     values = [1.0, 5.0, 2.0, 6.0, 3.0, 7.0]
     assert compare_groups(values, group, "continuous").statistic == 0.0  # W of "low"
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_counts_of_text_values_are_those_of_crosstab(dtype: object) -> None:
+    """Fisher's table counted from integer codes: crosstab's counts, rows and columns in the
+    same (sorted) order."""
+    rng = np.random.default_rng(3)
+    values = pd.Series(rng.choice(["b", "a", "Z", "c"], 500)).astype(dtype)
+    groups = pd.Series(rng.choice(["y", "x"], 500)).astype(dtype)
+    np.testing.assert_array_equal(
+        _cross_counts(values, groups), pd.crosstab(values, groups).to_numpy()
+    )

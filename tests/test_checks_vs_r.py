@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from cohortpress.analyse._concordance import (
     RunningCounts,
     WaveletMatrix,
+    _concordance,
     concordance,
     pair_counts,
 )
@@ -243,3 +244,21 @@ def test_concordance_of_a_large_cohort_is_vectorised() -> None:
     assert c.value + reverse.value == pytest.approx(1.0, abs=1e-12)
     assert c.se == pytest.approx(reverse.se, rel=1e-9)
     assert (c.concordant, c.tied_x) == (reverse.discordant, reverse.tied_x)
+
+
+@pytest.mark.parametrize("scores", [2, 3, 40])
+def test_concordance_of_patients_alike_counted_once_is_that_of_every_row(scores: int) -> None:
+    """A registry's univariable model has a few distinct scores and a few thousand times:
+    ``concordance`` counts the patients alike in time, event and score once, with their
+    number, and gives the pair counts and C of one row per patient exactly, the standard
+    error to rounding."""
+    rng = np.random.default_rng(scores)
+    n = 60_000
+    time = rng.integers(1, 900, n) / 30.4375
+    event = rng.random(n) < 0.55
+    score = rng.integers(0, scores, n) * 0.37 - 0.2
+    got, want = concordance(time, event, score), _concordance(time, event, score, None)
+    assert got is not None and want is not None
+    counts = ("concordant", "discordant", "tied_x", "tied_y", "tied_xy", "value")
+    assert [getattr(got, f) for f in counts] == [getattr(want, f) for f in counts]
+    assert got.se == pytest.approx(want.se, rel=1e-12)

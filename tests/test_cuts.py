@@ -18,7 +18,8 @@ import yaml
 from small_project import make_project, run
 
 from cohortpress.cuts import Snapshot, compare_cuts
-from cohortpress.cuts._snapshot import patient_keys
+from cohortpress.cuts._snapshot import _as_text, _keys_like, patient_keys
+from cohortpress.cuts._snapshot import _text as value_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST = dt.date(2021, 5, 31)  # the study's cutoff
@@ -116,6 +117,42 @@ def test_patients_are_known_by_a_keyed_hash_only() -> None:
     one, other = patient_keys(ids, b"k" * 32), patient_keys(ids, b"j" * 32)
     assert one.nunique() == 2 and not one.str.contains("TH").any()
     assert (one != other).all()  # without the study's key, a hash cannot be recomputed
+
+
+def test_each_id_is_hashed_as_on_its_own() -> None:
+    """One hash per distinct ID, a missing ID as "<NA>", the events' IDs looked up from the
+    patients' (and hashed where a patient is not there): each key is the ID's own HMAC."""
+    import hashlib
+    import hmac
+
+    key = b"k" * 32
+    ids = pd.Series(["TH-001", None, "TH-002", "TH-001"], dtype="string")
+    events = pd.Series(["TH-002", "TH-009", None, "TH-001"], dtype="string", index=[7, 8, 9, 10])
+
+    def own(value: object) -> str:
+        return hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()[:32]
+
+    keys = patient_keys(ids, key)
+    assert keys.tolist() == [own(v) for v in ids]
+    looked_up = _keys_like(events, ids, keys, key)
+    assert looked_up.tolist() == [own(v) for v in events]
+    assert looked_up.index.tolist() == [7, 8, 9, 10]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series([1.5, None, 2.0, 1.5, 1e20, 0.1 + 0.2]),
+        pd.Series([0.0, -0.0, None]),  # one distinct value, two texts
+        pd.Series(["a", None, "b", "a"], dtype="string"),
+        pd.Series([1, 1.0, True, "a", None], dtype=object),  # equal as values, not as text
+        pd.Series(pd.Categorical(["x", None, "y", "x"])),
+        pd.Series([1, None, 3], dtype="Int64"),
+    ],
+)
+def test_baseline_values_are_written_as_each_reads(values: pd.Series) -> None:
+    """Each distinct value is written once; every value reads as it would on its own."""
+    assert _as_text(values).tolist() == [value_text(v) for v in values]
 
 
 # --- successive extracts through the command line -----------------------------------------

@@ -107,7 +107,7 @@ def compare_groups(
     one. Rows with a missing value or group are left out."""
     frame = _complete(values, group)
     if kind == "categorical":
-        return fisher_test(pd.crosstab(frame["value"], frame["group"]).to_numpy())
+        return fisher_test(_cross_counts(frame["value"], frame["group"]))
     if kind != "continuous":
         raise ValueError(f"kind must be continuous or categorical, got {kind!r}")
     labels, codes = group_labels(frame["group"])
@@ -115,6 +115,22 @@ def compare_groups(
         return kruskal_test(frame["value"], frame["group"])
     x = numbers(frame["value"])
     return wilcoxon_test(x[codes == 0], x[codes == 1])
+
+
+def _cross_counts(values: pd.Series, groups: pd.Series) -> NDArray[np.int64]:
+    """``pd.crosstab(values, groups)``'s counts (rows and columns in sorted order), counted
+    from integer codes when both are text: a registry's rows are not grouped twice."""
+    if not (_all_text(values) and _all_text(groups)):
+        return pd.crosstab(values, groups).to_numpy()
+    rows, row_levels = pd.factorize(values, sort=True)
+    columns, column_levels = pd.factorize(groups, sort=True)
+    shape = (len(row_levels), len(column_levels))
+    cells = np.bincount(rows * shape[1] + columns, minlength=shape[0] * shape[1])
+    return cells.astype(np.int64).reshape(shape)
+
+
+def _all_text(values: pd.Series) -> bool:
+    return pd.api.types.infer_dtype(values, skipna=True) == "string"
 
 
 def _finite(values: ArrayLike) -> NDArray[np.float64]:

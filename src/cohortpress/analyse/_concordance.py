@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -55,8 +56,23 @@ def concordance(
     time: NDArray[np.float64], event: NDArray[np.bool_], score: NDArray[np.float64]
 ) -> Concordance | None:
     """C of ``score`` (higher = shorter survival) for ``time``/``event``; None without any
-    comparable pair (no events, or only events tied in time), where R gives NA."""
-    return _concordance(time, event, score, None)
+    comparable pair (no events, or only events tied in time), where R gives NA.
+
+    Patients alike in time, event and score are in the same pairs: they are counted as one
+    row each, with their number (:func:`concordance_from_counts`) when that makes far fewer
+    rows, as a model of one categorical covariate does for a registry."""
+    time, event, score = np.asarray(time, float), np.asarray(event, bool), np.asarray(score, float)
+    if len(time) < COLLAPSE_FROM:
+        return _concordance(time, event, score, None)
+    rank, m = _ranks(score)
+    t_rank, _ = _ranks(time)
+    cell = (2 * t_rank + event) * m + rank  # < 2 n^2: fits int64 for any cohort in memory
+    codes, cells = pd.factorize(cell)  # in order of first appearance
+    first = np.searchsorted(np.maximum.accumulate(codes), np.arange(len(cells)))
+    count = np.bincount(codes)
+    if len(first) > len(time) // 2:
+        return _concordance(time, event, score, None)
+    return _concordance(time[first], event[first], score[first], count.astype(np.int64))
 
 
 def concordance_from_counts(
@@ -133,9 +149,17 @@ def pair_counts(
 
 
 def _ranks(values: NDArray[np.float64]) -> tuple[NDArray[np.int64], int]:
-    """Dense ranks (equal values share one: ties as R sees them) and how many there are."""
-    unique, inverse = np.unique(values, return_inverse=True)
-    return inverse.astype(np.int64).ravel(), len(unique)
+    """Dense ranks (equal values share one: ties as R sees them) and how many there are.
+
+    The distinct values are found by hashing (-0.0 and 0.0 are one, as in a sort) and only
+    they are sorted: a million scores of a few distinct values cost one pass, not a sort."""
+    codes, distinct = pd.factorize(values)
+    if len(codes) and codes.min() < 0:  # NaN: np.unique ranks it last
+        unique, inverse = np.unique(values, return_inverse=True)
+        return inverse.astype(np.int64).ravel(), len(unique)
+    rank = np.empty(len(distinct), np.int64)
+    rank[np.argsort(distinct, kind="stable")] = np.arange(len(distinct))
+    return rank[codes], len(distinct)
 
 
 def _as_earlier_member(
@@ -232,6 +256,7 @@ def _stable_order(keys: NDArray[np.int64]) -> NDArray[np.intp]:
     return np.argsort(keys, kind="stable")
 
 
+COLLAPSE_FROM = 10_000  # patients; below, counting rows as they are is cheap enough
 FEW_SCORES = 8  # up to this many distinct scores, a table of running counts is cheaper
 
 

@@ -417,16 +417,22 @@ def adverse_events(cohort: Cohort, config: StudyConfig) -> AdverseEventSummary |
     if settings is None or cohort.adverse_events is None:
         return None
     events = cohort.adverse_events
-    worst = events.groupby(["term", "patient_id"])["grade"].max().reset_index()
+    # Terms and patients as integer codes, each text hashed once (a registry has millions of
+    # event rows); a missing term or patient is left out, as groupby leaves out missing keys.
+    term, terms = pd.factorize(events["term"])
+    patient, patients = pd.factorize(events["patient_id"])
+    coded = pd.DataFrame({"term": term, "patient": patient, "grade": events["grade"].to_numpy()})
+    coded = coded[(term >= 0) & (patient >= 0)]
+    worst = coded.groupby(["term", "patient"])["grade"].max().reset_index()  # one row a pair
     severe = worst[worst["grade"] >= settings.severe_grade]
-    any_grade = worst.groupby("term")["patient_id"].nunique()
-    any_severe = severe.groupby("term")["patient_id"].nunique()
+    any_grade, any_severe = worst.groupby("term").size(), severe.groupby("term").size()
     table = pd.DataFrame({"any": any_grade, "severe": any_severe}).fillna(0).astype(int)
+    table.index = pd.Index(np.asarray(terms, dtype=object)[table.index.to_numpy()])
     return adverse_event_summary(
         table,
         len(cohort.patients),
-        int(events["patient_id"].nunique()),
-        int(severe["patient_id"].nunique()),
+        len(patients),
+        int(severe["patient"].nunique()),
         config,
     )
 

@@ -125,7 +125,9 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
     # In time order (stable, so ties keep their order): each Cox fit sorts its rows by time,
     # and sorting rows that are already in order is nearly free. The fits see the same rows in
     # the same order as without this, so their results are identical to the last bit.
-    data = cohort.patients.sort_values(time, kind="stable")
+    # Only the columns the fits and curves read: sorting and subsetting the whole patients
+    # frame would copy every column of a registry for each endpoint.
+    data = cohort.patients.loc[:, _columns_read(endpoint, config)].sort_values(time, kind="stable")
     overall = km_estimate(
         data[time], data[event], label=OVERALL, ci_transform=transform,
         conf_level=stats.conf_level,
@@ -140,6 +142,14 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         endpoint, overall, ticks, grouped, specs, univariate, config,
         lambda chosen: cox_fit(data, time, event, chosen, ties=ties, conf_level=stats.conf_level),
     )  # fmt: skip
+
+
+def _columns_read(endpoint: Endpoint, config: StudyConfig) -> list[str]:
+    """The endpoint's time and event, and the column each of its covariates and ``by``
+    factors is coded from."""
+    covariates = [*config.cox.covariates, *(Covariate(variable=v) for v in endpoint.by or ())]
+    sources = [covariate_coding(cov, config)[1].source for cov in covariates]
+    return list(dict.fromkeys([f"{endpoint.kind}_time", f"{endpoint.kind}_event", *sources]))
 
 
 def endpoint_from_parts(
@@ -238,7 +248,8 @@ def _grouped(
 ) -> GroupedSurvival:
     """The curves of one factor's levels, tested, with survival at the landmark ``times``."""
     stats = config.statistics
-    subset = data[data[spec.column].notna()]
+    frame = data.loc[:, [time, event, spec.column]]
+    subset = frame[frame[spec.column].notna()]
     members = {lvl: (subset[spec.column] == lvl).to_numpy(bool) for lvl in spec.levels or ()}
     levels = tuple(lvl for lvl, rows in members.items() if rows.any())
     estimates = tuple(

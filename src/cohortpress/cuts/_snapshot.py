@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from cohortpress.derive._derived import DATE_FIELDS as KNOWN_DATES
@@ -70,9 +71,17 @@ def study_key(output_root: Path, study: str) -> bytes:
 
 
 def patient_keys(ids: pd.Series, key: bytes) -> pd.Series:
-    return ids.astype("string").map(
-        lambda value: hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()[:32]
-    )
+    """The keyed hash of each ID (a missing ID hashes as "<NA>"), one hash per distinct ID:
+    a registry's events repeat their patients' IDs, and each key is one shared string."""
+    codes, distinct = pd.factorize(ids.astype("string"))
+    hashes = [_hash(key, str(value)) for value in distinct]
+    if (codes < 0).any():
+        hashes.append(_hash(key, str(pd.NA)))  # code -1 takes the last entry
+    return pd.Series(np.array(hashes, dtype=object)[codes], index=ids.index, dtype=object)
+
+
+def _hash(key: bytes, text: str) -> str:
+    return hmac.digest(key, text.encode(), hashlib.sha256).hex()[:32]
 
 
 def take_snapshot(workbook: Workbook, cohort: Cohort, config: StudyConfig, key: bytes) -> Snapshot:
@@ -96,17 +105,30 @@ def take_snapshot(workbook: Workbook, cohort: Cohort, config: StudyConfig, key: 
     for column in analysed.columns:
         if column.endswith(("_time", "_event")):
             frame[column] = analysed[column].reindex(source.index).to_numpy()
-    return Snapshot(frame, _events(workbook, key))
+    return Snapshot(frame, _events(workbook, key, source["patient_id"], keys))
 
 
-def _events(workbook: Workbook, key: bytes) -> pd.DataFrame:
+def _keys_like(ids: pd.Series, known: pd.Series, keys: pd.Series, key: bytes) -> pd.Series:
+    """The keys of ``ids``: those of the ``known`` IDs (with their ``keys``) looked up, the
+    others hashed; the events' patients are nearly all on the patients sheet."""
+    text = known.astype("string")
+    first = ~text.duplicated().to_numpy()
+    at = pd.Index(text[first]).get_indexer(pd.Index(ids.astype("string")))
+    found = keys.to_numpy(dtype=object)[first][at]
+    other = at < 0
+    if other.any():
+        found[other] = patient_keys(ids[other], key).to_numpy()
+    return pd.Series(found, index=ids.index, dtype=object)
+
+
+def _events(workbook: Workbook, key: bytes, ids: pd.Series, keys: pd.Series) -> pd.DataFrame:
     columns = ["key", "row", "term", "grade", "onset_date"]
     events = workbook.adverse_events
     if events is None or events.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     frame = pd.DataFrame(
         {
-            "key": patient_keys(events["patient_id"], key).to_numpy(),
+            "key": _keys_like(events["patient_id"], ids, keys, key).to_numpy(),
             "row": events.index.to_numpy(),
             "term": events["term"].astype("string").to_numpy(),
             "grade": pd.to_numeric(events["grade"], errors="coerce").to_numpy(),
@@ -121,7 +143,26 @@ def _events(workbook: Workbook, key: bytes) -> pd.DataFrame:
 
 def _as_text(values: pd.Series) -> pd.Series:
     """Baseline values as text, so a number and a category compare alike (a missing value is
-    missing, not 'nan')."""
-    return values.map(
-        lambda v: None if pd.isna(v) else (f"{v:.12g}" if isinstance(v, float) else str(v))
-    )
+    missing, not 'nan'); each distinct value is written once."""
+    if not _distinct_alike(values):
+        return values.map(_text)
+    codes, distinct = pd.factorize(values)
+    texts = np.array([*(_text(v) for v in distinct), None], dtype=object)
+    return pd.Series(texts[codes], index=values.index, dtype=object)
+
+
+def _distinct_alike(values: pd.Series) -> bool:
+    """Whether values equal as distinct values also read alike: not so for -0.0 and 0.0 ("-0",
+    "0"), nor for 1, 1.0 and True mixed in one column of Python objects."""
+    if values.dtype == object:
+        return pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    if values.dtype.kind == "f":
+        numbers = values.to_numpy()
+        return not bool(np.any((numbers == 0) & np.signbit(numbers)))
+    return True
+
+
+def _text(value: object) -> str | None:
+    if pd.isna(value):  # type: ignore[call-overload]
+        return None
+    return f"{value:.12g}" if isinstance(value, float) else str(value)

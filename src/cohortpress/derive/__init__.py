@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from cohortpress.config import DAYS_PER_UNIT
@@ -89,7 +90,8 @@ def derive_rows(patients: pd.DataFrame, config: StudyConfig) -> DerivedRows:
     data, _ = compute_variables(_with_absent_fields(patients), config)
     data["treatment_days"] = treatment_days(data, config.data_cutoff)
     included, exclusions, reasons = apply_inclusion(data, config)
-    data = data.loc[included].copy()
+    # The kept rows, taken once (``take`` gives a frame of its own, as ``loc`` and a copy did)
+    data = data.take(np.flatnonzero(included.to_numpy(dtype=bool)))
     per_unit = DAYS_PER_UNIT[config.time_unit]
     dated = "treatment_start" in patients.columns
     derived = _endpoints_from_dates(config, dated=dated)
@@ -135,8 +137,10 @@ def _no_followup(config: StudyConfig) -> StudyConfigError:
 
 def _with_absent_fields(patients: pd.DataFrame) -> pd.DataFrame:
     """The patients with every optional date and the end reason present, empty where the
-    workbook has no such column (validation has stopped the run if the study needs it)."""
-    data = patients.copy()
+    workbook has no such column (validation has stopped the run if the study needs it).
+    Columns are only added, to a new frame over the same columns: ``compute_variables``
+    copies it next."""
+    data = patients.copy(deep=False)
     for field in _OPTIONAL_DATES:
         if field not in data:
             data[field] = pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")

@@ -49,7 +49,8 @@ def select_columns(frame: pd.DataFrame, specs: list[FieldSpec], sheet: str) -> S
         if found != spec.header:
             rule = f"header matched to '{spec.header}' in study.yml (case, spacing or width differ)"
             notes.append(Normalisation(sheet, found, rule, 1))
-    cells = frame.loc[:, list(headers.values())].set_axis(list(headers), axis="columns")
+    cells = frame.loc[:, list(headers.values())]
+    cells.columns = list(headers)  # in place: a registry's cells are copied once
     return Selection(cells, headers, tuple(notes), tuple(problems))
 
 

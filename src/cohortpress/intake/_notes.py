@@ -134,7 +134,10 @@ def _notes_among_records(
     if frame.empty or not pd.api.types.is_object_dtype(frame.dtypes.iloc[0]):
         return []
     first = frame.iloc[:, 0]
-    text = first.where(first.map(lambda v: isinstance(v, str)).astype(bool))
+    if pd.api.types.infer_dtype(first, skipna=True) == "string":  # one pass in C: IDs
+        text = first
+    else:
+        text = first.where(first.map(lambda v: isinstance(v, str)).astype(bool))
     candidates = text.str.match(NOTE_START.pattern, case=False).eq(True)
     candidates &= ~notes & ~blank
     problems = []

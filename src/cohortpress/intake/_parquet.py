@@ -38,6 +38,9 @@ def read_parquet_row_groups(path: Path, row_groups: list[int]) -> pd.DataFrame:
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
     # pandas metadata would restore Arrow-backed columns, slow to read cell by cell
+    # split_blocks and self_destruct: each column converted on its own and its Arrow memory
+    # freed as it goes, so a registry is not held twice (the table is not used again)
     return table.to_pandas(
-        date_as_object=False, coerce_temporal_nanoseconds=True, ignore_metadata=True
-    )
+        date_as_object=False, coerce_temporal_nanoseconds=True, ignore_metadata=True,
+        split_blocks=True, self_destruct=True,
+    )  # fmt: skip

@@ -54,7 +54,8 @@ def locate_table(
     """
     expected_keys = {header_key(h) for h in expected}
     if headed:
-        body = grid.set_axis(range(grid.shape[1]), axis="columns")
+        body = grid.copy(deep=False)  # new labels on the same columns: a registry is not copied
+        body.columns = pd.RangeIndex(grid.shape[1])
         body.index = pd.RangeIndex(2, len(grid) + 2)
         return _table(body, [header_text(c) for c in grid.columns], 1, sheet, expected_keys)
     if grid.empty:
@@ -104,7 +105,7 @@ def _table(
     body: pd.DataFrame, headers: list[str | None], header_row: int, sheet: str, expected: set[str]
 ) -> Table:
     keep = [i for i, h in enumerate(headers) if h is not None]
-    frame = body.iloc[:, keep]
+    frame = body.iloc[:, keep] if len(keep) < body.shape[1] else body.copy(deep=False)
     frame.columns = names = [str(headers[i]) for i in keep]
     blank = _blank_rows(frame)
     notes = []
@@ -118,7 +119,11 @@ def _table(
     not_records, note_problems = trailing_notes(frame, blank, sheet)
     problems += note_problems
     keep_rows = ~blank & ~not_records
-    frame = frame.loc[keep_rows, ~pd.Index([header_key(n) for n in names]).duplicated()]
+    first_of_header = ~pd.Index([header_key(n) for n in names]).duplicated()
+    if not first_of_header.all():
+        frame = frame.loc[:, first_of_header]
+    if not keep_rows.all():  # else every row is a record: no copy of the table
+        frame = frame.loc[keep_rows]
     return Table(frame, header_row, tuple(notes), tuple(problems))
 
 
