@@ -174,9 +174,11 @@ _BEFORE_SUPPRESS = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore"
 
 
 def no_line_numbers(paragraph) -> None:
-    """Leave a header or footer paragraph out of the line numbers: Word does by itself,
-    LibreOffice numbers header and footer lines unless the paragraph says not to."""
-    properties = paragraph._p.get_or_add_pPr()
+    """Leave a paragraph (or a paragraph style) out of the line numbers. Word leaves headers
+    and footers out by itself; LibreOffice numbers their lines unless the paragraph says not
+    to."""
+    element = paragraph.element if hasattr(paragraph, "style_id") else paragraph._p
+    properties = element.get_or_add_pPr()
     index = sum(1 for c in properties if c.tag in {qn(t) for t in _BEFORE_SUPPRESS})
     properties.insert(index, OxmlElement("w:suppressLineNumbers"))
 
@@ -229,12 +231,18 @@ def line_numbers(document) -> None:
     section.find(qn("w:pgMar")).addnext(numbering)  # schema order: after pgMar
 
 
+# The floats' paragraphs: unnumbered, as the PDF's float pages (Word leaves table cells out).
+FLOAT_STYLES = ("Table Caption", "Table Note", "Image Caption", "Captioned Figure")
+
+
 def submission_layout(document) -> None:
     """The submission profile: double-spaced text (tables, captions and notes stay single),
-    line numbers and page numbers."""
+    line numbers (not on the floats' captions and notes) and page numbers."""
     normal = cast("ParagraphStyle", document.styles["Normal"])
     normal.paragraph_format.line_spacing = 2.0
     line_numbers(document)
+    for name in FLOAT_STYLES:
+        no_line_numbers(document.styles[name])
     page_number_footers(document)
 
 
