@@ -102,7 +102,7 @@ def test_vancouver_style_lists_six_authors_then_et_al_and_reports() -> None:
     assert (
         "1. Eisenhauer EA, Therasse P, Bogaerts J, Schwartz LH, Sargent D, Ford R, et al. New "
         "response evaluation criteria in solid tumours: revised RECIST guideline (version 1.1). "
-        "Eur J Cancer. 2009;45(2):228–47."
+        "Eur J Cancer. 2009;45:228–47."
     ) in out
     assert (
         "2. National Cancer Institute. Common Terminology Criteria for Adverse Events (CTCAE), "

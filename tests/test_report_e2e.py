@@ -116,21 +116,20 @@ def test_numbers_in_every_format(
 REFERENCES = {
     "thyroid": [
         "1. Haugen BR, Alexander EK, Bible KC, et al.",
-        "2. Durante C, Haddy N, Baudin E, et al.",
-        "3. Brose MS, Nutting CM, Jarzab B, et al.",
-        "4. Nishijima TF, Muss HB, Shachar SS, et al.",
-        "5. Eisenhauer EA, Therasse P, Bogaerts J,",
-        "6. National Cancer Institute. Common Terminology Criteria for Adverse Events (CTCAE), "
+        "2. Brose MS, Nutting CM, Jarzab B, et al.",
+        "3. Nishijima TF, Muss H, Shachar S, et al.",
+        "4. Eisenhauer EA, Therasse P, Bogaerts J,",
+        "5. National Cancer Institute. Common Terminology Criteria for Adverse Events (CTCAE), "
         "version 5.0.",
         "Efron B. The efficiency of Cox",
     ],
     "renal": [
         "1. Escudier B, Eisen T, Stadler WM, et al.",
-        "6. Rini BI, Escudier B, Tomczak P, et al.",
-        "7. Heng DYC, Xie W, Regan MM, et al.",
+        "2. Beck J, Procopio G, Bajetta E, et al.",
+        "5. Hutson TE, Escudier B, Esteban E, et al.",
+        "6. Heng DY, Xie W, Regan MM, et al.",
         "National Cancer Institute. Common Terminology Criteria for Adverse Events, version 3.0.",
         "Efron B. The efficiency of Cox",
-        "Akaza H, Oya M, Iijima M, et al.",
     ],
 }
 

@@ -24,7 +24,7 @@ from cohortpress.render._options import (
     read_render_options,
 )
 from cohortpress.render._placeholders import SUBMISSION, placeholder_notes
-from cohortpress.render._quarto import quarto_path, render_quarto
+from cohortpress.render._quarto import quarto_path, render_quarto, stage_quarto
 from cohortpress.render._staging import stage_project
 
 if TYPE_CHECKING:
@@ -151,6 +151,7 @@ def _stage(
     left = placeholder_notes(staging, document) if profile == SUBMISSION else []
     if chosen == "quarto":
         output_dir = read_render_options(root, profile).output_dir
+        stage_quarto(staging, document)  # the embedded engine's landscape tables, for Quarto
 
         def quarto() -> RenderOutcome:
             outputs = render_quarto(staging, formats, output_dir, document, profile)

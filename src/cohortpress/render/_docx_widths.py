@@ -87,6 +87,7 @@ def _fit_tables(root: ET.Element, parts: Mapping[str, bytes], turned_ids: frozen
     fonts, margin = style_fonts(styles), 2 * cell_margin(ET.fromstring(styles))
     turned: list[ET.Element] = []
     for table in [t for t in root.iter(_w("tbl")) if _is_float(t)]:
+        style_empty_cells(table)
         columns = measure_columns(table, fonts, margin)
         if not columns:
             continue
@@ -102,6 +103,24 @@ def _fit_tables(root: ET.Element, parts: Mapping[str, bytes], turned_ids: frozen
     for table in turned:
         landscape_section(body, table, section)
     return True
+
+
+def style_empty_cells(table: ET.Element) -> None:
+    """Give an empty cell's paragraph its row's table style: pandoc writes an empty cell (the
+    value column of a row-group label) as a paragraph of no style, so it takes "Normal", which
+    the submission layout double-spaces; the row would then stand out as a blank line."""
+    for row in table.iter(_w("tr")):
+        paragraphs = [p for cell in row.findall(_w("tc")) for p in cell.findall(_w("p"))]
+        styled = [p.find(f"{_w('pPr')}/{_w('pStyle')}") for p in paragraphs]
+        style = next((s.get(_w("val")) for s in styled if s is not None), "TableText")
+        for paragraph, found in zip(paragraphs, styled, strict=True):
+            if found is not None:
+                continue
+            properties = paragraph.find(_w("pPr"))
+            if properties is None:
+                properties = ET.Element(_w("pPr"))
+                paragraph.insert(0, properties)
+            properties.insert(0, ET.Element(_w("pStyle"), {_w("val"): style or "TableText"}))
 
 
 # --- reading the styles and the page ---------------------------------------------------------

@@ -9,6 +9,12 @@ class ``landscape`` (Quarto's class for a landscape page). crossref.lua keeps it
 the float, typst.lua sets such a table on a page of its own, rotated, and the DOCX gets a
 landscape section for it. An author may write ``.landscape`` on a table div to turn it anyway.
 
+Quarto (1.6 and later) has a landscape page of its own: a Div of class ``landscape``, whose
+content it sets on landscape pages (Typst) or in a landscape section (DOCX).
+:func:`quarto_landscape` gives the Quarto engine the same tables in that shape, a Div of
+classes ``landscape`` and ``cp-landscape`` around each float this module turns, which
+``filters/landscape.lua`` then moves to the end of its section.
+
 The width is estimated from Times metrics (``_font_metrics``) at the tables' type size with
 the cell margins of the DOCX table style, against the narrower of the two formats' portrait
 text widths, so a table that turns does so because it would not fit in either.
@@ -29,6 +35,9 @@ if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
 LANDSCAPE = "landscape"
+QUARTO_WRAPPER = "cp-landscape"  # a turned float's landscape Div for Quarto (landscape.lua)
+# The landscape page of Quarto's DOCX section: A4 turned, as the reference document's A4.
+QUARTO_PAGE = 'width="29.7cm" height="21cm"'
 TABLE_PT = 9.0  # the tables' type: 0.9em of the PDF's 10 pt text; "Table Text" in the DOCX
 CELL_MARGINS_PT = 2 * 108 / 20  # both sides of a cell: the DOCX "Table" style's margins
 INDENT_PT = TABLE_PT  # one em per indent level of the stub
@@ -55,6 +64,26 @@ def mark_landscape(markdown: str) -> str:
         if width is not None and width > PORTRAIT_TEXT_PT:
             colons = _FENCE.match(lines[start])["colons"]  # type: ignore[index]
             lines[start] = f"{colons} {{{match['attrs'].strip()} .{LANDSCAPE}}}"
+    return "\n".join(lines)
+
+
+def quarto_landscape(markdown: str) -> str:
+    """``markdown`` for the Quarto engine: each top-level table float :func:`mark_landscape`
+    turns (or the author marked) is wrapped in a Div of classes ``landscape`` (Quarto's) and
+    ``cp-landscape``, with the page size of its DOCX section; the float itself loses the class,
+    so Quarto turns it once. Wrapped floats are no longer top-level, so a second pass leaves
+    the text as it is."""
+    lines = mark_landscape(markdown).split("\n")
+    for start, end in reversed(list(_top_level_table_divs(lines))):
+        fence = _FENCE.match(lines[start])
+        match = _TABLE_DIV.match(fence["rest"]) if fence else None
+        if fence is None or match is None or not _has_class(match["attrs"], LANDSCAPE):
+            continue
+        attrs = " ".join(a for a in match["attrs"].split() if a != f".{LANDSCAPE}")
+        outer = fence["colons"] + ":"
+        lines[end] = f"{lines[end]}\n{outer}"
+        wrapper = f"{outer} {{.{LANDSCAPE} .{QUARTO_WRAPPER} {QUARTO_PAGE}}}"
+        lines[start] = f"{wrapper}\n{fence['colons']} {{{attrs}}}"
     return "\n".join(lines)
 
 

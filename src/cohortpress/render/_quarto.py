@@ -1,19 +1,109 @@
-"""The Quarto engine: ``quarto render`` in the staging folder, PDF through Quarto's typst format."""
+"""The Quarto engine: ``quarto render`` in the staging folder, PDF through Quarto's typst format.
+
+Before Quarto runs, :func:`stage_quarto` gives it the embedded engine's layout decisions: the
+tables ``_landscape`` turns are wrapped in Quarto's landscape Div in the staged sources, and
+``filters/landscape.lua`` is listed in the staged ``_quarto.yml`` for the typst and docx
+formats at Quarto's ``post-quarto`` entry point: after Quarto's cross-references are
+numbered (so the numbers stay where the author placed the tables, as in the embedded engine)
+and before Quarto's own landscape filter turns the Div into landscape pages.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import yaml
+
+from cohortpress._yaml import load_yaml
 from cohortpress.errors import RenderError
+from cohortpress.render._landscape import quarto_landscape
+from cohortpress.render._options import QUARTO_FILE
+from cohortpress.render._resources import STAGED, lua_filter
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
     from pathlib import Path
 
 QUARTO_FORMATS = {"html": "html", "pdf": "typst", "docx": "docx"}
 _MAX_LINES = 15
+# landscape.lua in the staging folder, and where Quarto runs it (Quarto's filter entry points).
+LANDSCAPE_FILTER = f"{STAGED}/filters/landscape.lua"
+LANDSCAPE_ENTRY = {"path": LANDSCAPE_FILTER, "at": "post-quarto"}
+_TURNING_FORMATS = ("typst", "docx")  # HTML pages have no orientation
+_INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+(?P<path>\"[^\"]+\"|'[^']+'|\S+)\s*>\}\}\s*$")
+
+
+def stage_quarto(staging: Path, stem: str = "manuscript") -> None:
+    """Prepare ``staging/<stem>.qmd`` for Quarto: the wide tables wrapped in Quarto's landscape
+    Div in the document and the files it includes, and landscape.lua staged and listed in
+    ``_quarto.yml`` under ``format: typst:`` and ``format: docx:`` (see the module docstring).
+
+    Raises
+    ------
+    RenderError
+        The staged ``_quarto.yml`` cannot be read, or its typst or docx format is not a
+        mapping of options.
+    """
+    for path in _sources(staging, staging / f"{stem}.qmd", ()):
+        text = path.read_text(encoding="utf-8")
+        turned = quarto_landscape(text)
+        if turned != text:
+            path.write_text(turned, encoding="utf-8")
+    target = staging / LANDSCAPE_FILTER
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(lua_filter("landscape"), target)
+    config_path = staging / QUARTO_FILE
+    config = _read(config_path)
+    formats = config.setdefault("format", {})
+    if not isinstance(formats, dict):
+        raise RenderError(f"{QUARTO_FILE}: format: must be a mapping of formats")
+    for name in _TURNING_FORMATS:
+        block = formats.get(name)
+        block = {} if block in (None, "default") else block
+        if not isinstance(block, dict):
+            raise RenderError(f"{QUARTO_FILE}: format.{name}: must be a mapping of options")
+        filters = block.get("filters") or []
+        filters = filters if isinstance(filters, list) else [filters]
+        if LANDSCAPE_ENTRY not in filters:
+            filters.append(dict(LANDSCAPE_ENTRY))
+        block["filters"] = filters
+        formats[name] = block
+    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    config_path.write_text(text, encoding="utf-8")
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        config = load_yaml(path.read_text(encoding="utf-8"), QUARTO_FILE)
+    except ValueError as exc:
+        raise RenderError(str(exc)) from None
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise RenderError(f"{QUARTO_FILE}: must be a mapping of options")
+    return config
+
+
+def _sources(staging: Path, path: Path, seen: tuple[Path, ...]) -> Iterator[Path]:
+    """``path`` and the files it includes, each once (Quarto's include rules: relative to the
+    including file, ``/path`` to the staging folder); files outside the folder or missing are
+    left to Quarto's own message."""
+    if path in seen or not path.is_file() or not path.resolve().is_relative_to(staging.resolve()):
+        return
+    yield path
+    seen = (*seen, path)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _INCLUDE.match(line)
+        if match is None:
+            continue
+        written = match["path"].strip("\"'")
+        base = staging if written.startswith("/") else path.parent
+        yield from _sources(staging, (base / written.lstrip("/")).resolve(), seen)
 
 
 def quarto_path() -> str | None:

@@ -168,6 +168,21 @@ def page_setup(document) -> None:
 RUNNING_TITLE_FIELD = ' DOCPROPERTY "running-title" \\* MERGEFORMAT '
 
 
+# pPr children that come before suppressLineNumbers in the schema's order.
+_BEFORE_SUPPRESS = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
+                    "w:widowControl", "w:numPr")  # fmt: skip
+
+
+def no_line_numbers(paragraph) -> None:
+    """Leave a paragraph (or a paragraph style) out of the line numbers. Word leaves headers
+    and footers out by itself; LibreOffice numbers their lines unless the paragraph says not
+    to."""
+    element = paragraph.element if hasattr(paragraph, "style_id") else paragraph._p
+    properties = element.get_or_add_pPr()
+    index = sum(1 for c in properties if c.tag in {qn(t) for t in _BEFORE_SUPPRESS})
+    properties.insert(index, OxmlElement("w:suppressLineNumbers"))
+
+
 def running_title_header(document) -> None:
     """A header from page 2 on, holding the running title as a field on the document property
     pandoc writes from the ``running-title`` metadata; its shown text is left empty here and
@@ -176,6 +191,7 @@ def running_title_header(document) -> None:
     section.different_first_page_header_footer = True  # the title page has no running title
     paragraph = section.header.paragraphs[0]
     paragraph.alignment = 2  # right
+    no_line_numbers(paragraph)
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), RUNNING_TITLE_FIELD)
     run = OxmlElement("w:r")
@@ -195,6 +211,7 @@ def page_number_footers(document) -> None:
     for footer in (section.footer, section.first_page_footer):
         paragraph = footer.paragraphs[0]
         paragraph.alignment = 1  # centre
+        no_line_numbers(paragraph)
         field = OxmlElement("w:fldSimple")
         field.set(qn("w:instr"), " PAGE ")
         run = OxmlElement("w:r")
@@ -214,12 +231,18 @@ def line_numbers(document) -> None:
     section.find(qn("w:pgMar")).addnext(numbering)  # schema order: after pgMar
 
 
+# The floats' paragraphs: unnumbered, as the PDF's float pages (Word leaves table cells out).
+FLOAT_STYLES = ("Table Caption", "Table Note", "Image Caption", "Captioned Figure")
+
+
 def submission_layout(document) -> None:
     """The submission profile: double-spaced text (tables, captions and notes stay single),
-    line numbers and page numbers."""
+    line numbers (not on the floats' captions and notes) and page numbers."""
     normal = cast("ParagraphStyle", document.styles["Normal"])
     normal.paragraph_format.line_spacing = 2.0
     line_numbers(document)
+    for name in FLOAT_STYLES:
+        no_line_numbers(document.styles[name])
     page_number_footers(document)
 
 

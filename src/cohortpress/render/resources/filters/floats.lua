@@ -11,7 +11,9 @@ else before the first appendix section, else to the end. Floats already after th
 
 local PAGE_BREAK = {
   typst = pandoc.RawBlock("typst", "#pagebreak()"),
-  docx = pandoc.RawBlock("openxml", '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'),
+  -- no line number for the break's own empty line (submission layout)
+  docx = pandoc.RawBlock("openxml",
+    '<w:p><w:pPr><w:suppressLineNumbers/></w:pPr><w:r><w:br w:type="page"/></w:r></w:p>'),
 }
 -- In the PDF the floats' pages carry no line numbers (submission.typ numbers the text's lines).
 local OPEN = { typst = pandoc.RawBlock("typst", "#[\n#set par.line(numbering: none)") }

@@ -10,10 +10,21 @@ landscape section, which ends the page before it wherever the text stops; in the
 page, which holds back every float after it. Set at the end of its section (before the next
 heading of the same or a higher level), the text and the upright floats of the section fill
 the pages before it. Several landscape tables of one section keep their order.
+
+Under Quarto (1.6 and later) the same filter runs for typst and docx at Quarto's `post-quarto`
+entry point (render/_quarto.py lists it in the staged _quarto.yml): after Quarto numbered the
+floats, before Quarto's own landscape filter. There each turned table float is wrapped in a
+Div of classes `landscape` (Quarto's landscape page, with its DOCX page size as `width` and
+`height`) and `cp-landscape` (render/_landscape.py's quarto_landscape); that Div is what moves.
 ]]
 
 local function is_landscape(block)
-  return block.t == "Div" and block.classes:includes("cp-tbl") and block.classes:includes("landscape")
+  if block.t ~= "Div" then
+    return false
+  end
+  local classes = block.classes
+  return classes:includes("cp-landscape") -- Quarto: the landscape Div around the float
+    or (classes:includes("cp-tbl") and classes:includes("landscape")) -- crossref.lua's float
 end
 
 --- Moves each top-level landscape table float before the next heading of at most the level of
