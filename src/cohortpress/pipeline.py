@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from cohortpress.derive import Cohort
     from cohortpress.intake import Normalisation, Workbook
     from cohortpress.provenance import Provenance
-    from cohortpress.render import Engine, Format
+    from cohortpress.render import Engine, Format, KeptRenders
     from cohortpress.validate import ValidationReport
 
 Formats = Sequence[str]
@@ -171,8 +171,9 @@ def build_report(
         from cohortpress import cuts
 
         notes, size = _build(
-            analysed, hit, record, slot.staging, root, formats, engine, stage, profile
-        )
+            analysed, hit, record, slot.staging, root, formats, engine, stage, profile,
+            kept=store.renders(),
+        )  # fmt: skip
         saving = hit is None and store.fits(record, size)
         with stage("cuts"):
             key = cuts.study_key(slot.root, slot.study)
@@ -345,10 +346,12 @@ def _build(
     stage: StageHook,
     profile: str | None = None,
     results: StudyResults | None = None,
+    kept: KeptRenders | None = None,
 ) -> tuple[list[str], FigureSize]:
     """Derive, analyse, write the artefacts and render them inside ``staging`` (the analysis,
     tables and figures from the cache on a cached run; the analysis as given, ``results``, on a
-    run of the Dask engine); return the render notes and the figure size of _quarto.yml."""
+    run of the Dask engine; documents whose staged input was rendered before from ``kept``);
+    return the render notes and the figure size of _quarto.yml."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
     from cohortpress.render import read_render_options, render_documents
 
@@ -389,7 +392,7 @@ def _build(
     with stage("render"):  # the documents side by side where the engine allows
         outcomes = render_documents(
             staging, documents, engine=cast("Engine", engine), project_root=root,
-            profile=profile,
+            profile=profile, kept=kept,
         )  # fmt: skip
         for outcome in outcomes:
             notes += [n for n in outcome.notes if n not in notes]

@@ -27,11 +27,13 @@ if TYPE_CHECKING:
     from cohortpress.artefacts import FigureSize
     from cohortpress.config import StudyConfig
     from cohortpress.provenance import InputFile, Provenance
+    from cohortpress.render import KeptRenders
 
 __all__ = ["KEEP", "BuildCache", "Entry", "Hit", "fingerprint"]
 
 KEEP = 4  # entries per study: the current inputs and a few to go back to
 SUFFIX = ".pickle"
+RENDERED = "rendered"  # the kept renders' folder, inside the study's
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,13 @@ class BuildCache:
             and record.study_yml_sha256 == self.study_yml
             and figure_size == self.figure_size
         )
+
+    def renders(self) -> KeptRenders:
+        """Where this study's rendered documents are kept (see ``render._kept``): beside the
+        entries, taken from unless ``--no-cache``."""
+        from cohortpress.render import KeptRenders
+
+        return KeptRenders(self.folder / RENDERED, read=self.read)
 
     @property
     def path(self) -> Path | None:

@@ -15,9 +15,11 @@ that list; the embedded engine does the same in :func:`merged_metadata`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
+import threading
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -38,6 +40,9 @@ DEFAULT_CSL = f"{STAGED}/vancouver.csl"
 AUTHOR_BIB = "references.bib"
 _READERS = {".bib": "biblatex", ".bibtex": "bibtex", ".ris": "ris", ".xml": "endnotexml"}
 _NOT_FOUND = re.compile(r"Citeproc: citation (?P<key>\S+) not found")
+_converted: dict[tuple[str, str], str] = {}  # (reader, SHA-256 of the file) -> CSL JSON
+_converted_lock = threading.Lock()
+_REMEMBERED = 8
 
 
 def stage_citations(
@@ -118,12 +123,25 @@ def _json_items(path: Path, name: str) -> Any:
 
 
 def _pandoc_items(staging: Path, name: str, reader: str) -> Any:
-    command = [str(pandoc_path()), name, f"--from={reader}", "--to=csljson", "--sandbox"]
-    done = subprocess.run(command, cwd=staging, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        message = done.stderr.strip().splitlines()[:5]
-        raise RenderError(f"bibliography: {name} cannot be read:\n" + "\n".join(message))
-    return json.loads(done.stdout) if done.stdout.strip() else []
+    """The file's entries as pandoc reads them. Every document of a run reads the same
+    bibliographies: what pandoc made of a file's bytes is remembered for the process, keyed
+    by those bytes (so never stale)."""
+    content = (staging / name).read_bytes()
+    key = (reader, hashlib.sha256(content).hexdigest())
+    with _converted_lock:
+        text = _converted.get(key)
+    if text is None:
+        command = [str(pandoc_path()), name, f"--from={reader}", "--to=csljson", "--sandbox"]
+        done = subprocess.run(command, cwd=staging, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            message = done.stderr.strip().splitlines()[:5]
+            raise RenderError(f"bibliography: {name} cannot be read:\n" + "\n".join(message))
+        text = done.stdout
+        with _converted_lock:
+            while len(_converted) >= _REMEMBERED:  # a preview runs for hours: the oldest go
+                del _converted[next(iter(_converted))]
+            _converted[key] = text
+    return json.loads(text) if text.strip() else []
 
 
 def missing_citations(warnings: list[str]) -> list[str]:
