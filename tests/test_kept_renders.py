@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import pickle
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ import pytest
 from small_project import make_project
 
 import cohortpress.cache._key as cache_key
+from cohortpress.artefacts._supplement import KEPT_WORKBOOKS, KeptWorkbook
 from cohortpress.cache import RENDERED
 from cohortpress.pipeline import build_report
 from cohortpress.publish import CACHE
@@ -195,6 +197,7 @@ def test_a_sentence_edit_renders_the_manuscript_only(tmp_path: Path) -> None:
     folder = out / CACHE / "thyroid" / RENDERED
     first = {p.name for p in folder.glob("*.rendered")}
     assert len(first) == 3
+    [workbook] = folder.glob("*.xlsx")  # kept: the tables were made under the cache's key
     with manuscript.open("a", encoding="utf-8") as stream:
         stream.write("\nA sentence added in an edit.\n")
     stages = Stages()
@@ -202,8 +205,29 @@ def test_a_sentence_edit_renders_the_manuscript_only(tmp_path: Path) -> None:
     assert "analyse" not in stages.seen
     second = {p.name for p in folder.glob("*.rendered")}
     assert len(second - first) == 1  # the manuscript's
+    assert list(folder.glob("*.xlsx")) == [workbook]  # the same tables and sheet names
     published = _files(out / "thyroid")
     assert "A sentence added in an edit." in published["manuscript.html"].decode()
     assert "supplement.pdf" in published
     build_report(study, formats=formats, engine="embedded", output_root=out, cache=False)
     assert _files(out / "thyroid") == published
+
+
+def test_a_kept_workbook_is_found_by_its_key_and_sheet_names(tmp_path: Path) -> None:
+    kept = KeptWorkbook(tmp_path, "a" * 64)
+    sheets = {"characteristics": "Table I", "safety": "Table S1"}
+    assert kept.find(sheets) is None
+    zipped = tmp_path / "made.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("x", "y")
+    kept.made = (kept.name(sheets), zipped.read_bytes())
+    kept.keep()
+    assert kept.find(sheets) == zipped.read_bytes()
+    assert kept.find({**sheets, "safety": "Table II"}) is None  # renumbered by an edit
+    assert KeptWorkbook(tmp_path, "b" * 64).find(sheets) is None  # other tables
+    assert KeptWorkbook(tmp_path, "a" * 64, read=False).find(sheets) is None  # --no-cache
+    (tmp_path / kept.name(sheets)).write_bytes(b"half a zip")
+    assert kept.find(sheets) is None
+    for n in range(KEPT_WORKBOOKS + 2):
+        KeptWorkbook(tmp_path, "a" * 64, made=(f"{n}.xlsx", b"PK")).keep()
+    assert len(list(tmp_path.glob("*.xlsx"))) == KEPT_WORKBOOKS

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts import FigureSize, Floats
+    from cohortpress.artefacts._supplement import KeptWorkbook
     from cohortpress.cache import Entry, Hit
     from cohortpress.cuts import Snapshot
     from cohortpress.derive import Cohort
@@ -170,11 +171,14 @@ def build_report(
     with open_slot(output_root, study.resolve().name, default=default) as slot:
         from cohortpress import cuts
 
+        workbook = store.workbook()
         notes, size = _build(
             analysed, hit, record, slot.staging, root, formats, engine, stage, profile,
-            kept=store.renders(),
+            kept=store.renders(), workbook=workbook,
         )  # fmt: skip
         saving = hit is None and store.fits(record, size)
+        if workbook is not None and (hit is not None or saving):  # tables made under the key
+            workbook.keep()
         with stage("cuts"):
             key = cuts.study_key(slot.root, slot.study)
             snapshot = hit.snapshot(key) if hit else None
@@ -347,11 +351,13 @@ def _build(
     profile: str | None = None,
     results: StudyResults | None = None,
     kept: KeptRenders | None = None,
+    workbook: KeptWorkbook | None = None,
 ) -> tuple[list[str], FigureSize]:
     """Derive, analyse, write the artefacts and render them inside ``staging`` (the analysis,
     tables and figures from the cache on a cached run; the analysis as given, ``results``, on a
-    run of the Dask engine; documents whose staged input was rendered before from ``kept``);
-    return the render notes and the figure size of _quarto.yml."""
+    run of the Dask engine; documents whose staged input was rendered before from ``kept``, and
+    the supplementary workbook from ``workbook`` when it was written before); return the render
+    notes and the figure size of _quarto.yml."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
     from cohortpress.render import read_render_options, render_documents
 
@@ -380,6 +386,7 @@ def _build(
         results, config, staging, floats,
         normalisations=analysed.normalisations, warnings=analysed.warnings,
         crossref=options.crossref, provenance=record, lang=options.lang, stage=stage,
+        kept_workbook=workbook,
     ).placement  # fmt: skip
     if placement.out_of_order is not None and _numbers_in_document_order(engine):
         raise RenderError(placement.out_of_order)

@@ -25,6 +25,7 @@ from cohortpress.publish import CACHE
 
 if TYPE_CHECKING:
     from cohortpress.artefacts import FigureSize
+    from cohortpress.artefacts._supplement import KeptWorkbook
     from cohortpress.config import StudyConfig
     from cohortpress.provenance import InputFile, Provenance
     from cohortpress.render import KeptRenders
@@ -101,6 +102,15 @@ class BuildCache:
         from cohortpress.render import KeptRenders
 
         return KeptRenders(self.folder / RENDERED, read=self.read)
+
+    def workbook(self) -> KeptWorkbook | None:
+        """Where this key's supplementary workbooks are kept, by their sheet names; None
+        without a key."""
+        from cohortpress.artefacts._supplement import KeptWorkbook
+
+        if self.key is None:
+            return None
+        return KeptWorkbook(self.folder / RENDERED, self.key, read=self.read)
 
     @property
     def path(self) -> Path | None:

@@ -25,8 +25,9 @@ DOCUMENTS = (
     ("update_report.html", "Update report"),
 )
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
-# Polls the build version four times a second (a few bytes from 127.0.0.1) and reloads the page when a newer build has finished
-# (a published manuscript or an error page); a stopped server is retried quietly.
+# Polls the build version four times a second (a few bytes from 127.0.0.1) and reloads the page
+# when a newer build has finished (a published manuscript or an error page); a stopped server is
+# retried quietly.
 _SCRIPT = """\
 <div id="cohortpress-preview" style="position:fixed;right:.5em;bottom:.5em;z-index:2147483647;\
 font:12px/1.4 system-ui,sans-serif;background:#fff;color:#333;border:1px solid #bbb;\
