@@ -198,6 +198,8 @@ def test_a_sentence_edit_renders_the_manuscript_only(tmp_path: Path) -> None:
     first = {p.name for p in folder.glob("*.rendered")}
     assert len(first) == 3
     [workbook] = folder.glob("*.xlsx")  # kept: the tables were made under the cache's key
+    assert folder.stat().st_mode & 0o077 == 0
+    assert folder.parent.stat().st_mode & 0o077 == 0
     with manuscript.open("a", encoding="utf-8") as stream:
         stream.write("\nA sentence added in an edit.\n")
     stages = Stages()

@@ -75,7 +75,8 @@ class KeptWorkbook:
             return
         name, content = self.made
         with contextlib.suppress(OSError):
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the study's
+            self.folder.mkdir(exist_ok=True, mode=0o700)
             fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
             with os.fdopen(fd, "wb") as stream:
                 stream.write(content)

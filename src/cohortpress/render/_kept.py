@@ -101,7 +101,8 @@ class KeptRenders:
         """Keep ``rendered`` under ``key``; a folder that cannot be written is left as it is
         (it only saves time)."""
         with contextlib.suppress(OSError):
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the study's
+            self.folder.mkdir(exist_ok=True, mode=0o700)
             content = pickle.dumps(rendered, protocol=pickle.HIGHEST_PROTOCOL)
             _write_atomically(self.folder / f"{key}{SUFFIX}", content)
             self.prune()
