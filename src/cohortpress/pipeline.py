@@ -171,7 +171,7 @@ def build_report(
     with open_slot(output_root, study.resolve().name, default=default) as slot:
         from cohortpress import cuts
 
-        workbook = store.workbook()
+        workbook = store.workbook(hit=hit is not None)
         notes, size = _build(
             analysed, hit, record, slot.staging, root, formats, engine, stage, profile,
             kept=store.renders(), workbook=workbook,

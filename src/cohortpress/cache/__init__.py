@@ -103,14 +103,16 @@ class BuildCache:
 
         return KeptRenders(self.folder / RENDERED, read=self.read)
 
-    def workbook(self) -> KeptWorkbook | None:
+    def workbook(self, *, hit: bool) -> KeptWorkbook | None:
         """Where this key's supplementary workbooks are kept, by their sheet names; None
-        without a key."""
+        without a key. Only a run whose tables came from the entry (``hit``) takes a kept
+        workbook: an uncached run's tables are the key's only if its inputs did not change
+        while it read them (:meth:`fits`, known after the run)."""
         from cohortpress.artefacts._supplement import KeptWorkbook
 
         if self.key is None:
             return None
-        return KeptWorkbook(self.folder / RENDERED, self.key, read=self.read)
+        return KeptWorkbook(self.folder / RENDERED, self.key, read=self.read and hit)
 
     @property
     def path(self) -> Path | None:
