@@ -20,7 +20,7 @@ from small_project import make_project
 
 import cohortpress.cache._key as cache_key
 from cohortpress.artefacts._supplement import KEPT_WORKBOOKS, KeptWorkbook
-from cohortpress.cache import RENDERED
+from cohortpress.cache import RENDERED, BuildCache
 from cohortpress.pipeline import build_report
 from cohortpress.publish import CACHE
 from cohortpress.render import KeptRenders
@@ -233,3 +233,14 @@ def test_a_kept_workbook_is_found_by_its_key_and_sheet_names(tmp_path: Path) -> 
     for n in range(KEPT_WORKBOOKS + 2):
         KeptWorkbook(tmp_path, "a" * 64, made=(f"{n}.xlsx", b"PK")).keep()
     assert len(list(tmp_path.glob("*.xlsx"))) == KEPT_WORKBOOKS
+
+
+def test_only_a_cached_run_takes_a_kept_workbook(tmp_path: Path) -> None:
+    """An uncached run's tables are the key's only if its inputs stayed as they were read,
+    which is known after the run: it writes the workbook (and keeps it then), never copies."""
+    store = BuildCache(tmp_path, key="c" * 64)
+    cached, uncached = store.workbook(hit=True), store.workbook(hit=False)
+    assert cached is not None and cached.read
+    assert uncached is not None and not uncached.read
+    assert BuildCache(tmp_path).workbook(hit=True) is None  # no key: nothing kept
+    assert not BuildCache(tmp_path, key="c" * 64, read=False).workbook(hit=True).read
