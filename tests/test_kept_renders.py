@@ -9,6 +9,7 @@ rendered again and that the published bytes are those of an uncached run.
 from __future__ import annotations
 
 import contextlib
+import json
 import pickle
 import zipfile
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from cohortpress.cache import RENDERED, BuildCache
 from cohortpress.pipeline import build_report
 from cohortpress.publish import CACHE
 from cohortpress.render import KeptRenders
+from cohortpress.render import _bibliography as bibliography
 from cohortpress.render._kept import Rendered, kept, restore
 
 if TYPE_CHECKING:
@@ -244,3 +246,33 @@ def test_only_a_cached_run_takes_a_kept_workbook(tmp_path: Path) -> None:
     assert uncached is not None and not uncached.read
     assert BuildCache(tmp_path).workbook(hit=True) is None  # no key: nothing kept
     assert not BuildCache(tmp_path, key="c" * 64, read=False).workbook(hit=True).read
+
+
+def test_a_bibliography_is_converted_once_for_its_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pandoc's CSL JSON of a .bib is kept by the file's bytes (and pandoc's identity): the next
+    run reads it instead of running pandoc, and other bytes are converted anew."""
+    monkeypatch.setattr(bibliography, "_converted", {})  # as in a fresh process
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    bib = staging / "references.bib"
+    bib.write_text("@book{doe2020, title={A Book}, author={Doe, Jane}, year={2020}}\n", "utf-8")
+    kept_renders = KeptRenders(tmp_path / "kept")
+    [entry] = bibliography.read_entries(staging, "references.bib", kept_renders)
+    assert entry["id"] == "doe2020"
+    [converted] = (tmp_path / "kept").glob("*.csljson")
+    assert json.loads(converted.read_text(encoding="utf-8"))[0]["id"] == "doe2020"
+    monkeypatch.setattr(bibliography, "_converted", {})
+    converted.write_text('[{"id": "kept"}]', encoding="utf-8")  # what pandoc would not write
+    assert bibliography.read_entries(staging, "references.bib", kept_renders) == [{"id": "kept"}]
+    no_cache = KeptRenders(tmp_path / "kept", read=False)
+    monkeypatch.setattr(bibliography, "_converted", {})
+    assert bibliography.read_entries(staging, "references.bib", no_cache)[0]["id"] == "doe2020"
+    bib.write_text("@book{roe2021, title={B}, author={Roe, R}, year={2021}}\n", "utf-8")
+    [entry] = bibliography.read_entries(staging, "references.bib", kept_renders)
+    assert entry["id"] == "roe2021"
+    converted.write_text("[{half", encoding="utf-8")  # damaged: converted anew
+    monkeypatch.setattr(bibliography, "_converted", {})
+    bib.write_text("@book{doe2020, title={A Book}, author={Doe, Jane}, year={2020}}\n", "utf-8")
+    assert bibliography.read_entries(staging, "references.bib", kept_renders)[0]["id"] == "doe2020"

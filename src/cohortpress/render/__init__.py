@@ -127,7 +127,7 @@ def render_documents(
     stopped: RenderError | None = None
     for document, formats in documents:
         try:
-            jobs.append(_stage(staging, formats, engine, project_root, document, profile))
+            jobs.append(_stage(staging, formats, engine, project_root, document, profile, kept))
         except RenderError as exc:
             stopped = exc
             break
@@ -152,8 +152,10 @@ def _stage(
     project_root: Path | None,
     document: str,
     profile: str | None,
+    kept: KeptRenders | None = None,
 ) -> Callable[[], RenderOutcome]:
-    """Stage and check ``document``; return what writes it."""
+    """Stage and check ``document``; return what writes it (``kept``: where the bibliographies'
+    conversions are kept between runs)."""
     staging = Path(staging)
     root = Path(project_root) if project_root is not None else Path.cwd()
     formats = tuple(dict.fromkeys(formats))
@@ -161,7 +163,7 @@ def _stage(
     project = load_quarto_config(root, profile)
     stage_project(staging, root, profile)
     check_sources(staging, project, f"{document}.qmd")
-    project = stage_citations(staging, project, root, f"{document}.qmd")
+    project = stage_citations(staging, project, root, f"{document}.qmd", kept)
     left = placeholder_notes(staging, document) if profile == SUBMISSION else []
     if chosen == "quarto":
         output_dir = read_render_options(root, profile).output_dir

@@ -35,6 +35,8 @@ from cohortpress.render._staging import stage_named_files
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from cohortpress.render._kept import KeptRenders
+
 METHODS_BIB = f"{STAGED}/methods.bib"
 DEFAULT_CSL = f"{STAGED}/vancouver.csl"
 AUTHOR_BIB = "references.bib"
@@ -46,7 +48,11 @@ _REMEMBERED = 8
 
 
 def stage_citations(
-    staging: Path, project: dict[str, Any], project_root: Path, name: str = MANUSCRIPT
+    staging: Path,
+    project: dict[str, Any],
+    project_root: Path,
+    name: str = MANUSCRIPT,
+    kept: KeptRenders | None = None,
 ) -> dict[str, Any]:
     """The project configuration with the bibliographies and citation style in force, also
     written to the staging folder's ``_quarto.yml`` for Quarto. Bibliographies and a style the
@@ -64,7 +70,7 @@ def stage_citations(
         bibliography=tuple(author), csl=csl if isinstance(csl, str) else None
     )
     stage_named_files(staging, project_root, named_files)
-    check_keys(staging, [METHODS_BIB, *author])
+    check_keys(staging, [METHODS_BIB, *author], kept)
     own = bibliography_layers(staging, {}, project, files=False)  # _quarto.yml's own list
     staged = dict(project)
     staged["bibliography"] = list(dict.fromkeys([METHODS_BIB, *own, *([] if named else author)]))
@@ -74,11 +80,12 @@ def stage_citations(
     return staged
 
 
-def check_keys(staging: Path, files: list[str]) -> None:
-    """Every key defined once, or with the same content wherever it is defined again."""
+def check_keys(staging: Path, files: list[str], kept: KeptRenders | None = None) -> None:
+    """Every key defined once, or with the same content wherever it is defined again
+    (``kept``: where pandoc's conversions of the files are kept between runs)."""
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
     for name in files:
-        for entry in read_entries(staging, name):
+        for entry in read_entries(staging, name, kept):
             key = str(entry.get("id"))
             first = seen.setdefault(key, (name, entry))
             if first[1] != entry:
@@ -95,7 +102,7 @@ def _label(name: str) -> str:
     return name
 
 
-def read_entries(staging: Path, name: str) -> list[dict[str, Any]]:
+def read_entries(staging: Path, name: str, kept: KeptRenders | None = None) -> list[dict[str, Any]]:
     """A bibliography file's entries as CSL JSON items, as citeproc reads them."""
     path = staging / name
     if not path.is_file():
@@ -106,7 +113,7 @@ def read_entries(staging: Path, name: str) -> list[dict[str, Any]]:
     elif suffix in (".yaml", ".yml"):
         items = read_yaml_file(path, name).get("references", [])
     elif suffix in _READERS:
-        items = _pandoc_items(staging, name, _READERS[suffix])
+        items = _pandoc_items(staging, name, _READERS[suffix], kept)
     else:
         known = ", ".join(sorted([*_READERS, ".json", ".yaml"]))
         raise RenderError(f"bibliography: {name} is in no format citeproc reads ({known})")
@@ -122,14 +129,16 @@ def _json_items(path: Path, name: str) -> Any:
         raise RenderError(f"bibliography: {name} is not valid CSL JSON ({exc})") from None
 
 
-def _pandoc_items(staging: Path, name: str, reader: str) -> Any:
+def _pandoc_items(staging: Path, name: str, reader: str, kept: KeptRenders | None = None) -> Any:
     """The file's entries as pandoc reads them. Every document of a run reads the same
-    bibliographies: what pandoc made of a file's bytes is remembered for the process, keyed
-    by those bytes (so never stale)."""
+    bibliographies: what pandoc made of a file's bytes is remembered for the process, and in
+    ``kept`` between runs, keyed by those bytes (so never stale)."""
     content = (staging / name).read_bytes()
     key = (reader, hashlib.sha256(content).hexdigest())
     with _converted_lock:
         text = _converted.get(key)
+    if text is None and kept is not None:
+        text = kept.converted(reader, content)
     if text is None:
         command = [str(pandoc_path()), name, f"--from={reader}", "--to=csljson", "--sandbox"]
         done = subprocess.run(command, cwd=staging, capture_output=True, text=True, check=False)
@@ -137,7 +146,10 @@ def _pandoc_items(staging: Path, name: str, reader: str) -> Any:
             message = done.stderr.strip().splitlines()[:5]
             raise RenderError(f"bibliography: {name} cannot be read:\n" + "\n".join(message))
         text = done.stdout
-        with _converted_lock:
+        if kept is not None:
+            kept.keep_converted(reader, content, text)
+    with _converted_lock:
+        if key not in _converted:
             while len(_converted) >= _REMEMBERED:  # a preview runs for hours: the oldest go
                 del _converted[next(iter(_converted))]
             _converted[key] = text

@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 FORMAT = 1  # of the entries: raised when what they hold changes
 KEEP = 12  # entries: the three documents of the last few distinct renders
 SUFFIX = ".rendered"
+CONVERTED = ".csljson"  # a bibliography as pandoc converted it (``_bibliography``)
+KEEP_CONVERTED = 8
 _ENVIRONMENT = ("PANDOC", "LUA_", "TYPST", "SOURCE_DATE_EPOCH", "XDG_DATA", "HOME")
 _FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
 
@@ -107,12 +109,42 @@ class KeptRenders:
             _write_atomically(self.folder / f"{key}{SUFFIX}", content)
             self.prune()
 
-    def prune(self, keep: int = KEEP) -> None:
+    def prune(self, keep: int = KEEP, suffix: str = SUFFIX) -> None:
         """Remove all but the ``keep`` newest entries (and what a killed run left)."""
-        entries = sorted(self.folder.glob(f"*{SUFFIX}"), key=_mtime, reverse=True)
+        entries = sorted(self.folder.glob(f"*{suffix}"), key=_mtime, reverse=True)
         for stale in entries[keep:] + list(self.folder.glob(".*.tmp")):
             with contextlib.suppress(OSError):
                 stale.unlink()
+
+    def converted(self, reader: str, content: bytes) -> str | None:
+        """A bibliography's CSL JSON as this pandoc converted the same bytes before, or None."""
+        if not self.read:
+            return None
+        try:
+            text = (self.folder / _converted_name(reader, content)).read_text(encoding="utf-8")
+            json.loads(text or "[]")  # damaged: converted anew
+        except (OSError, ValueError):
+            return None
+        return text
+
+    def keep_converted(self, reader: str, content: bytes, text: str) -> None:
+        """Keep what pandoc made of a bibliography's bytes."""
+        with contextlib.suppress(OSError):
+            self.folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the study's
+            self.folder.mkdir(exist_ok=True, mode=0o700)
+            path = self.folder / _converted_name(reader, content)
+            _write_atomically(path, text.encode("utf-8"))
+            self.prune(KEEP_CONVERTED, CONVERTED)
+
+
+def _converted_name(reader: str, content: bytes) -> str:
+    """Named by the bytes, the reader and the pandoc binary that converts them."""
+    from cohortpress.render._pandoc import pandoc_path
+
+    pandoc = pandoc_path().stat()
+    parts = [reader, hashlib.sha256(content).hexdigest(), str(pandoc_path()), pandoc.st_size,
+             pandoc.st_mtime_ns]  # fmt: skip
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest() + CONVERTED
 
 
 def restore(staging: Path, rendered: Rendered) -> dict[str, Path]:
