@@ -13,6 +13,7 @@ own.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from typing import TYPE_CHECKING, Any
@@ -35,10 +36,23 @@ class _TextDatesLoader(yaml.SafeLoader):
     """A safe loader without the timestamp resolver (YAML 1.1 would turn dates into objects)."""
 
 
-_TextDatesLoader.yaml_implicit_resolvers = {
+_TEXT_DATES = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_TextDatesLoader.yaml_implicit_resolvers = _TEXT_DATES
+# libyaml's parser, where PyYAML was built with it, reads a document about ten times faster
+# (``_generated/results.yml`` is read on every run); the same resolvers and constructors make
+# the same values of it. Its error messages are worded differently, so a document it refuses
+# is read again by the Python parser for the message.
+_FAST: dict[bool, type] = {}
+if yaml.__with_libyaml__:
+
+    class _FastTextDatesLoader(yaml.CSafeLoader):
+        """:class:`_TextDatesLoader` on libyaml's parser."""
+
+    _FastTextDatesLoader.yaml_implicit_resolvers = _TEXT_DATES
+    _FAST = {True: _FastTextDatesLoader, False: yaml.CSafeLoader}
 
 
 def load_yaml(text: str, source: str, *, text_dates: bool = True) -> Any:
@@ -74,7 +88,15 @@ def load_yaml(text: str, source: str, *, text_dates: bool = True) -> Any:
 
 def _parse(text: str, source: str, *, text_dates: bool) -> Any:
     """What :func:`load_yaml` returns, parsed anew; the same errors."""
-    loader = (_TextDatesLoader if text_dates else yaml.SafeLoader)(text)
+    fast = _FAST.get(text_dates)
+    if fast is not None:
+        with contextlib.suppress(ValueError):  # refused: the Python parser words it
+            return _construct(fast(text), source)
+    return _construct((_TextDatesLoader if text_dates else yaml.SafeLoader)(text), source)
+
+
+def _construct(loader: Any, source: str) -> Any:
+    """The document's value, after checking its expanded size; errors as :func:`load_yaml`."""
     try:
         node = loader.get_single_node()
         if node is not None:

@@ -25,12 +25,13 @@ if TYPE_CHECKING:
 
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts import FigureSize, Floats
+    from cohortpress.artefacts._supplement import KeptWorkbook
     from cohortpress.cache import Entry, Hit
     from cohortpress.cuts import Snapshot
     from cohortpress.derive import Cohort
     from cohortpress.intake import Normalisation, Workbook
     from cohortpress.provenance import Provenance
-    from cohortpress.render import Engine, Format
+    from cohortpress.render import Engine, Format, KeptRenders
     from cohortpress.validate import ValidationReport
 
 Formats = Sequence[str]
@@ -170,10 +171,14 @@ def build_report(
     with open_slot(output_root, study.resolve().name, default=default) as slot:
         from cohortpress import cuts
 
+        workbook = store.workbook(hit=hit is not None)
         notes, size = _build(
-            analysed, hit, record, slot.staging, root, formats, engine, stage, profile
-        )
+            analysed, hit, record, slot.staging, root, formats, engine, stage, profile,
+            kept=store.renders(), workbook=workbook,
+        )  # fmt: skip
         saving = hit is None and store.fits(record, size)
+        if workbook is not None and (hit is not None or saving):  # tables made under the key
+            workbook.keep()
         with stage("cuts"):
             key = cuts.study_key(slot.root, slot.study)
             snapshot = hit.snapshot(key) if hit else None
@@ -345,10 +350,14 @@ def _build(
     stage: StageHook,
     profile: str | None = None,
     results: StudyResults | None = None,
+    kept: KeptRenders | None = None,
+    workbook: KeptWorkbook | None = None,
 ) -> tuple[list[str], FigureSize]:
     """Derive, analyse, write the artefacts and render them inside ``staging`` (the analysis,
     tables and figures from the cache on a cached run; the analysis as given, ``results``, on a
-    run of the Dask engine); return the render notes and the figure size of _quarto.yml."""
+    run of the Dask engine; documents whose staged input was rendered before from ``kept``, and
+    the supplementary workbook from ``workbook`` when it was written before); return the render
+    notes and the figure size of _quarto.yml."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
     from cohortpress.render import read_render_options, render_documents
 
@@ -377,6 +386,7 @@ def _build(
         results, config, staging, floats,
         normalisations=analysed.normalisations, warnings=analysed.warnings,
         crossref=options.crossref, provenance=record, lang=options.lang, stage=stage,
+        kept_workbook=workbook,
     ).placement  # fmt: skip
     if placement.out_of_order is not None and _numbers_in_document_order(engine):
         raise RenderError(placement.out_of_order)
@@ -389,7 +399,7 @@ def _build(
     with stage("render"):  # the documents side by side where the engine allows
         outcomes = render_documents(
             staging, documents, engine=cast("Engine", engine), project_root=root,
-            profile=profile,
+            profile=profile, kept=kept,
         )  # fmt: skip
         for outcome in outcomes:
             notes += [n for n in outcome.notes if n not in notes]

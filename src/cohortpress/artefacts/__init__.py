@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts._figures import FigureSpec
+    from cohortpress.artefacts._supplement import KeptWorkbook
     from cohortpress.artefacts.tables import Table
     from cohortpress.config import StudyConfig
     from cohortpress.present.numbers import Numbers
@@ -135,11 +136,13 @@ def write_documents(
     provenance: Provenance | None = None,
     lang: str = "en",
     stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
+    kept_workbook: KeptWorkbook | None = None,
 ) -> Documents:
     """The "documents" stage: place the floats where the author's text shows them, write the
     paragraphs (in the spelling of ``lang``), number the floats by their first citation in the
-    manuscript and the paragraphs, then write the supplementary workbook, the supplement and
-    the data report."""
+    manuscript and the paragraphs, then write the supplementary workbook (copied from
+    ``kept_workbook`` when an earlier run wrote the same), the supplement and the data
+    report."""
     stage = stage or (lambda _name: contextlib.nullcontext())
     if crossref is None:
         from cohortpress.render import CrossrefOptions
@@ -169,7 +172,8 @@ def write_documents(
         placement = place(generated=paragraphs)
         written += [_write(generated / f"{name}.md", text) for name, text in paragraphs.items()]
         sheets = {t.id: placement.name(f"tbl-{t.id}") or t.id for t in tables}
-        written.append(write_supplement(list(tables), staging / "supplementary.xlsx", sheets))
+        workbook = staging / "supplementary.xlsx"
+        written.append(write_supplement(list(tables), workbook, sheets, kept_workbook))
         captions = {f"tbl-{t.id}": t.caption for t in tables}
         captions |= {f"fig-{spec.id}": spec.caption for spec in specs}
         written += write_supplement_document(staging, config, placement, captions)

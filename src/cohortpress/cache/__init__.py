@@ -25,13 +25,16 @@ from cohortpress.publish import CACHE
 
 if TYPE_CHECKING:
     from cohortpress.artefacts import FigureSize
+    from cohortpress.artefacts._supplement import KeptWorkbook
     from cohortpress.config import StudyConfig
     from cohortpress.provenance import InputFile, Provenance
+    from cohortpress.render import KeptRenders
 
 __all__ = ["KEEP", "BuildCache", "Entry", "Hit", "fingerprint"]
 
 KEEP = 4  # entries per study: the current inputs and a few to go back to
 SUFFIX = ".pickle"
+RENDERED = "rendered"  # the kept renders' folder, inside the study's
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,24 @@ class BuildCache:
             and record.study_yml_sha256 == self.study_yml
             and figure_size == self.figure_size
         )
+
+    def renders(self) -> KeptRenders:
+        """Where this study's rendered documents are kept (see ``render._kept``): beside the
+        entries, taken from unless ``--no-cache``."""
+        from cohortpress.render import KeptRenders
+
+        return KeptRenders(self.folder / RENDERED, read=self.read)
+
+    def workbook(self, *, hit: bool) -> KeptWorkbook | None:
+        """Where this key's supplementary workbooks are kept, by their sheet names; None
+        without a key. Only a run whose tables came from the entry (``hit``) takes a kept
+        workbook: an uncached run's tables are the key's only if its inputs did not change
+        while it read them (:meth:`fits`, known after the run)."""
+        from cohortpress.artefacts._supplement import KeptWorkbook
+
+        if self.key is None:
+            return None
+        return KeptWorkbook(self.folder / RENDERED, self.key, read=self.read and hit)
 
     @property
     def path(self) -> Path | None:

@@ -36,8 +36,8 @@ class Preview:
         data: Path | None = None,
         port: int = 0,
         engine: str = "auto",
-        poll_seconds: float = 0.5,
-        settle_seconds: float = 0.3,
+        poll_seconds: float = 0.1,  # a dozen stat calls: waiting is what the author sees
+        settle_seconds: float = 0.15,  # an editor's save is written within milliseconds
     ) -> None:
         from cohortpress.pipeline import find_project_root
         from cohortpress.publish import check_root

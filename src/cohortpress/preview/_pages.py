@@ -25,8 +25,9 @@ DOCUMENTS = (
     ("update_report.html", "Update report"),
 )
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
-# Polls the build version once a second and reloads the page when a newer build has finished
-# (a published manuscript or an error page); a stopped server is retried quietly.
+# Polls the build version four times a second (a few bytes from 127.0.0.1) and reloads the page
+# when a newer build has finished (a published manuscript or an error page); a stopped server is
+# retried quietly.
 _SCRIPT = """\
 <div id="cohortpress-preview" style="position:fixed;right:.5em;bottom:.5em;z-index:2147483647;\
 font:12px/1.4 system-ui,sans-serif;background:#fff;color:#333;border:1px solid #bbb;\
@@ -39,9 +40,9 @@ border-radius:4px;padding:.2em .6em;opacity:.9">cohortpress preview{links}</div>
       const answer = await fetch("{path}", {{cache: "no-store"}});
       if (answer.ok && (await answer.text()).trim() !== built) {{ location.reload(); return; }}
     }} catch (stopped) {{}}
-    setTimeout(poll, 1000);
+    setTimeout(poll, 250);
   }};
-  setTimeout(poll, 1000);
+  setTimeout(poll, 250);
 }})();
 </script>
 """

@@ -9,14 +9,16 @@ anything outside it.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from cohortpress.errors import RenderError
 from cohortpress.render._bibliography import stage_citations
 from cohortpress.render._confine import check_sources
-from cohortpress.render._embedded import stage_embedded
+from cohortpress.render._embedded import EmbeddedJob, stage_embedded
+from cohortpress.render._kept import KeptRenders, restore
+from cohortpress.render._kept import kept as kept_render
 from cohortpress.render._options import (
     CrossrefOptions,
     RenderOptions,
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CrossrefOptions",
+    "KeptRenders",
     "RenderOptions",
     "RenderOutcome",
     "read_render_options",
@@ -99,6 +102,7 @@ def render_documents(
     engine: Engine = "auto",
     project_root: Path | None = None,
     profile: str | None = None,
+    kept: KeptRenders | None = None,
 ) -> list[RenderOutcome]:
     """Render several documents of one staging folder, as :func:`render` renders each.
 
@@ -108,6 +112,10 @@ def render_documents(
     stages, renders them one after the other. Outcomes and errors are
     those of rendering the documents one by one, in order: a document that cannot be staged
     stops the run after the documents before it were written.
+
+    With ``kept``, the embedded engine takes a document whose staged input and tools are
+    those of a kept render from there instead of rendering it (see :mod:`._kept`), and keeps
+    what it renders.
     """
     if _chosen(engine) != "embedded":  # Quarto reads the _quarto.yml each document stages
         return [
@@ -119,10 +127,16 @@ def render_documents(
     stopped: RenderError | None = None
     for document, formats in documents:
         try:
-            jobs.append(_stage(staging, formats, engine, project_root, document, profile))
+            jobs.append(_stage(staging, formats, engine, project_root, document, profile, kept))
         except RenderError as exc:
             stopped = exc
             break
+    if kept is not None:
+        keys = iter(kept.keys(job.job for job in jobs if isinstance(job, _Embedded)))
+        jobs = [
+            replace(job, kept=(kept, next(keys))) if isinstance(job, _Embedded) else job
+            for job in jobs
+        ]
     with ThreadPoolExecutor(max_workers=max(len(jobs), 1)) as pool:
         futures = [pool.submit(job) for job in jobs]
     outcomes = [future.result() for future in futures]  # the first document's error first
@@ -138,8 +152,10 @@ def _stage(
     project_root: Path | None,
     document: str,
     profile: str | None,
+    kept: KeptRenders | None = None,
 ) -> Callable[[], RenderOutcome]:
-    """Stage and check ``document``; return what writes it."""
+    """Stage and check ``document``; return what writes it (``kept``: where the bibliographies'
+    conversions are kept between runs)."""
     staging = Path(staging)
     root = Path(project_root) if project_root is not None else Path.cwd()
     formats = tuple(dict.fromkeys(formats))
@@ -147,7 +163,7 @@ def _stage(
     project = load_quarto_config(root, profile)
     stage_project(staging, root, profile)
     check_sources(staging, project, f"{document}.qmd")
-    project = stage_citations(staging, project, root, f"{document}.qmd")
+    project = stage_citations(staging, project, root, f"{document}.qmd", kept)
     left = placeholder_notes(staging, document) if profile == SUBMISSION else []
     if chosen == "quarto":
         output_dir = read_render_options(root, profile).output_dir
@@ -158,13 +174,30 @@ def _stage(
             return RenderOutcome("quarto", outputs, tuple(left))
 
         return quarto
-    job = stage_embedded(staging, formats, project, root, document)
+    return _Embedded(stage_embedded(staging, formats, project, root, document), tuple(left))
 
-    def embedded() -> RenderOutcome:
-        outputs, notes = job.write()
-        return RenderOutcome("embedded", outputs, tuple(left + notes))
 
-    return embedded
+@dataclass(frozen=True)
+class _Embedded:
+    """A document staged for the embedded engine; ``kept``: where its render may be taken
+    from and kept, and under which key."""
+
+    job: EmbeddedJob
+    left: tuple[str, ...]  # the submission's placeholders left in the text
+    kept: tuple[KeptRenders, str] | None = None
+
+    def __call__(self) -> RenderOutcome:
+        if self.kept is None:
+            outputs, notes = self.job.write()
+        else:
+            store, key = self.kept
+            rendered = store.load(key)
+            if rendered is None:
+                outputs, notes = self.job.write()
+                store.save(key, kept_render(self.job.staging, outputs, notes))
+            else:
+                outputs, notes = restore(self.job.staging, rendered), list(rendered.notes)
+        return RenderOutcome("embedded", outputs, self.left + tuple(notes))
 
 
 def _check(formats: Sequence[str], engine: str) -> str:

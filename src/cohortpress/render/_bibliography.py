@@ -15,9 +15,11 @@ that list; the embedded engine does the same in :func:`merged_metadata`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
+import threading
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -33,15 +35,24 @@ from cohortpress.render._staging import stage_named_files
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from cohortpress.render._kept import KeptRenders
+
 METHODS_BIB = f"{STAGED}/methods.bib"
 DEFAULT_CSL = f"{STAGED}/vancouver.csl"
 AUTHOR_BIB = "references.bib"
 _READERS = {".bib": "biblatex", ".bibtex": "bibtex", ".ris": "ris", ".xml": "endnotexml"}
 _NOT_FOUND = re.compile(r"Citeproc: citation (?P<key>\S+) not found")
+_converted: dict[tuple[str, str], str] = {}  # (reader, SHA-256 of the file) -> CSL JSON
+_converted_lock = threading.Lock()
+_REMEMBERED = 8
 
 
 def stage_citations(
-    staging: Path, project: dict[str, Any], project_root: Path, name: str = MANUSCRIPT
+    staging: Path,
+    project: dict[str, Any],
+    project_root: Path,
+    name: str = MANUSCRIPT,
+    kept: KeptRenders | None = None,
 ) -> dict[str, Any]:
     """The project configuration with the bibliographies and citation style in force, also
     written to the staging folder's ``_quarto.yml`` for Quarto. Bibliographies and a style the
@@ -59,7 +70,7 @@ def stage_citations(
         bibliography=tuple(author), csl=csl if isinstance(csl, str) else None
     )
     stage_named_files(staging, project_root, named_files)
-    check_keys(staging, [METHODS_BIB, *author])
+    check_keys(staging, [METHODS_BIB, *author], kept)
     own = bibliography_layers(staging, {}, project, files=False)  # _quarto.yml's own list
     staged = dict(project)
     staged["bibliography"] = list(dict.fromkeys([METHODS_BIB, *own, *([] if named else author)]))
@@ -69,11 +80,12 @@ def stage_citations(
     return staged
 
 
-def check_keys(staging: Path, files: list[str]) -> None:
-    """Every key defined once, or with the same content wherever it is defined again."""
+def check_keys(staging: Path, files: list[str], kept: KeptRenders | None = None) -> None:
+    """Every key defined once, or with the same content wherever it is defined again
+    (``kept``: where pandoc's conversions of the files are kept between runs)."""
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
     for name in files:
-        for entry in read_entries(staging, name):
+        for entry in read_entries(staging, name, kept):
             key = str(entry.get("id"))
             first = seen.setdefault(key, (name, entry))
             if first[1] != entry:
@@ -90,7 +102,7 @@ def _label(name: str) -> str:
     return name
 
 
-def read_entries(staging: Path, name: str) -> list[dict[str, Any]]:
+def read_entries(staging: Path, name: str, kept: KeptRenders | None = None) -> list[dict[str, Any]]:
     """A bibliography file's entries as CSL JSON items, as citeproc reads them."""
     path = staging / name
     if not path.is_file():
@@ -101,7 +113,7 @@ def read_entries(staging: Path, name: str) -> list[dict[str, Any]]:
     elif suffix in (".yaml", ".yml"):
         items = read_yaml_file(path, name).get("references", [])
     elif suffix in _READERS:
-        items = _pandoc_items(staging, name, _READERS[suffix])
+        items = _pandoc_items(staging, name, _READERS[suffix], kept)
     else:
         known = ", ".join(sorted([*_READERS, ".json", ".yaml"]))
         raise RenderError(f"bibliography: {name} is in no format citeproc reads ({known})")
@@ -117,13 +129,31 @@ def _json_items(path: Path, name: str) -> Any:
         raise RenderError(f"bibliography: {name} is not valid CSL JSON ({exc})") from None
 
 
-def _pandoc_items(staging: Path, name: str, reader: str) -> Any:
-    command = [str(pandoc_path()), name, f"--from={reader}", "--to=csljson", "--sandbox"]
-    done = subprocess.run(command, cwd=staging, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        message = done.stderr.strip().splitlines()[:5]
-        raise RenderError(f"bibliography: {name} cannot be read:\n" + "\n".join(message))
-    return json.loads(done.stdout) if done.stdout.strip() else []
+def _pandoc_items(staging: Path, name: str, reader: str, kept: KeptRenders | None = None) -> Any:
+    """The file's entries as pandoc reads them. Every document of a run reads the same
+    bibliographies: what pandoc made of a file's bytes is remembered for the process, and in
+    ``kept`` between runs, keyed by those bytes (so never stale)."""
+    content = (staging / name).read_bytes()
+    key = (reader, hashlib.sha256(content).hexdigest())
+    with _converted_lock:
+        text = _converted.get(key)
+    if text is None and kept is not None:
+        text = kept.converted(reader, content)
+    if text is None:
+        command = [str(pandoc_path()), name, f"--from={reader}", "--to=csljson", "--sandbox"]
+        done = subprocess.run(command, cwd=staging, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            message = done.stderr.strip().splitlines()[:5]
+            raise RenderError(f"bibliography: {name} cannot be read:\n" + "\n".join(message))
+        text = done.stdout
+        if kept is not None:
+            kept.keep_converted(reader, content, text)
+    with _converted_lock:
+        if key not in _converted:
+            while len(_converted) >= _REMEMBERED:  # a preview runs for hours: the oldest go
+                del _converted[next(iter(_converted))]
+            _converted[key] = text
+    return json.loads(text) if text.strip() else []
 
 
 def missing_citations(warnings: list[str]) -> list[str]:

@@ -9,6 +9,7 @@ A character the metrics lack counts as a full em, so an estimate errs on the wid
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,11 +36,19 @@ _SPACES = {"\u2002": 500, "\u2003": 1000, "\u2009": 200, "\u202f": 200}
 
 @cache
 def _metrics(sans: bool, bold: bool) -> afmLib.AFM:
-    import matplotlib  # for its data folder: imported by the DOCX writer only, not every run
     from fontTools import afmLib
 
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "pdfcorefonts"
+    folder = _matplotlib_data() / "fonts" / "pdfcorefonts"
     return afmLib.AFM(str(folder / f"{_FACES[sans, bold]}.afm"))
+
+
+def _matplotlib_data() -> Path:
+    """matplotlib's data folder (``matplotlib.get_data_path()``), found without importing
+    matplotlib: every run measures its tables, and a cached one draws nothing."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("matplotlib (its font metrics size the tables) is missing")
+    return Path(spec.origin).with_name("mpl-data")
 
 
 def text_width(
