@@ -70,6 +70,9 @@ class PartitionedCohort:
     time_unit: str
     censored_at_cutoff: int
     dated: bool = True
+    # each partition of adverse_events holds every row of its patients (split by a hash of
+    # the ID when the cohort was derived), so the counts need not split them again
+    events_by_patient: bool = False
 
     def to_unit(self, days: float) -> float:
         return days / DAYS_PER_UNIT[self.time_unit]

@@ -39,14 +39,17 @@ class EventCounts:
 
 
 def count_events(part: pd.DataFrame, severe_grade: int) -> EventCounts:
-    """The counts of one partition holding all the rows of its patients."""
-    worst = part.groupby(["term", PATIENT])["grade"].max().reset_index()
+    """The counts of one partition holding all the rows of its patients (each patient ID
+    read once, as a number: the groupings below compare numbers, not text)."""
+    patient = pd.factorize(part[PATIENT])[0]  # -1: no ID, left out as groupby leaves it
+    rows = part[["term", "grade"]].assign(**{PATIENT: patient})[patient >= 0]
+    worst = rows.groupby(["term", PATIENT])["grade"].max().reset_index()
     severe = worst[worst["grade"] >= severe_grade]
     table = pd.DataFrame({
         "any": worst.groupby("term")[PATIENT].nunique(),
         "severe": severe.groupby("term")[PATIENT].nunique(),
     }).fillna(0).astype("int64")  # fmt: skip
-    return EventCounts(table, int(part[PATIENT].nunique()), int(severe[PATIENT].nunique()))
+    return EventCounts(table, int(rows[PATIENT].nunique()), int(severe[PATIENT].nunique()))
 
 
 def add_events(counts: Sequence[EventCounts]) -> EventCounts:
@@ -56,10 +59,16 @@ def add_events(counts: Sequence[EventCounts]) -> EventCounts:
     return EventCounts(table, sum(c.any_grade for c in counts), sum(c.severe for c in counts))
 
 
-def event_counts(events: dd.DataFrame, severe_grade: int) -> Delayed:
+def event_counts(events: dd.DataFrame, severe_grade: int, *, grouped: bool = False) -> Delayed:
     """The lazy counts of all the events: a split by patient per partition, a count per
-    bucket, then a tree of additions."""
+    bucket, then a tree of additions. With ``grouped`` each partition already holds all
+    the rows of its patients, and is counted as it is."""
     parts = events[[PATIENT, "term", "grade"]].to_delayed()
+    if grouped:
+        level = [delayed(count_events)(part, severe_grade) for part in parts]
+        while len(level) > 1:
+            level = [delayed(add_events)(level[i : i + WIDTH]) for i in range(0, len(level), WIDTH)]
+        return level[0]
     count = max(1, min(len(parts), MAX_BUCKETS))
     split: list[Any] = [delayed(by_patient, nout=count)(part, count) for part in parts]
     level = [delayed(count_bucket)([s[b] for s in split], severe_grade) for b in range(count)]

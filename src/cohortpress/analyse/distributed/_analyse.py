@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from dask.base import compute
 
+from cohortpress._packed import pack
 from cohortpress.analyse import software_versions
 from cohortpress.analyse._conventions import Conventions
 from cohortpress.analyse._study import StudyResults
@@ -70,9 +71,12 @@ def analyse_partitioned(cohort: PartitionedCohort, config: StudyConfig) -> Study
     response = response_settings(config, columns)
     plan = _plan(cohort, config, columns, response)
     coded = codings(config)
-    frame = _prepare(cohort.patients, _needed(plan, coded, config, columns), coded).persist()
+    needed = _needed(plan, coded, config, columns)
+    dtypes = dict(_coded(cohort.patients._meta, needed, coded).dtypes)
+    frame = _prepare(cohort.patients, needed, coded).persist()
     try:
-        summary, events = _count(frame, plan, cohort, config)
+        text = frame.map_partitions(_unpacked, dtypes, meta=_unpacked(frame._meta, dtypes))
+        summary, events = _count(text, plan, cohort, config)
         endpoints = tuple(
             side_by_side(
                 lambda e: endpoint_result(
@@ -142,15 +146,30 @@ def _needed(
 
 
 def _prepare(patients: dd.DataFrame, needed: list[str], coded: dict[str, Coding]) -> dd.DataFrame:
-    """The needed columns with the coded ones added, partition by partition."""
-    meta = _coded(patients._meta, needed, coded)
-    return patients.map_partitions(_coded, needed, coded, meta=meta)
+    """The needed columns with the coded ones added, partition by partition, their text as
+    categoricals (``_packed``): what the workers keep for every pass of the analysis."""
+    meta = pack(_coded(patients._meta, needed, coded)).data
+    return patients.map_partitions(_coded_packed, needed, coded, meta=meta)
 
 
 def _coded(part: pd.DataFrame, needed: list[str], coded: dict[str, Coding]) -> pd.DataFrame:
     out = part[needed].copy()
     for column, coding in coded.items():
         out[column] = coding.apply(part)
+    return out
+
+
+def _coded_packed(part: pd.DataFrame, needed: list[str], coded: dict[str, Coding]) -> pd.DataFrame:
+    return pack(_coded(part, needed, coded)).data
+
+
+def _unpacked(part: pd.DataFrame, dtypes: dict[str, object]) -> pd.DataFrame:
+    """A kept partition with its text columns as the coding made them (the counts read text
+    as the in-memory path does; the Cox design reads the categoricals, to the same codes)."""
+    out = part.copy(deep=False)
+    for column, dtype in dtypes.items():
+        if out[column].dtype != dtype:
+            out[column] = out[column].astype(dtype)  # pyright: ignore[reportArgumentType, reportCallIssue]
     return out
 
 
@@ -163,7 +182,10 @@ def _count(
         (summary,) = compute(summarise(frame, plan))
         return summary, None
     summary, events = compute(
-        summarise(frame, plan), event_counts(cohort.adverse_events, settings.severe_grade)
+        summarise(frame, plan),
+        event_counts(
+            cohort.adverse_events, settings.severe_grade, grouped=cohort.events_by_patient
+        ),
     )
     return summary, events
 
