@@ -96,3 +96,13 @@ def _packable(values: pd.Series) -> object:
     if all(isinstance(v, float) and np.isnan(v) for v in blanks):
         return np.nan
     return False
+
+
+def unpacked(part: pd.DataFrame, dtypes: Mapping[str, object]) -> pd.DataFrame:
+    """A frame of categoricals or Arrow strings with those columns back in ``dtypes`` (the
+    dtypes before packing; NaN for a blank of an object column)."""
+    out = part.copy(deep=False)
+    for column, dtype in dtypes.items():
+        if column in out and out[column].dtype != dtype:
+            out[column] = out[column].astype(dtype)  # pyright: ignore[reportArgumentType, reportCallIssue]
+    return out

@@ -88,7 +88,7 @@ def derive_extract(
     meta = _meta(summaries)
     # unpacked by each pass that reads them: the workers keep the packed rows only
     patients = dd.from_delayed([delayed(_data)(d) for d in derived], meta=meta, verify_meta=False)
-    events = None
+    events, kept = None, []
     if validated.adverse_events is not None:
         kept = kept_events(client, derived, validated.adverse_events)
         first = client.submit(_empty, validated.adverse_events[0]).result()
@@ -96,7 +96,7 @@ def derive_extract(
     censored = sum(s.censored for s in summaries)
     return PartitionedCohort(
         patients, events, flow, config.time_unit, censored, dated=summaries[0].dated,
-        events_by_patient=True,
+        pieces=tuple(derived), event_pieces=tuple(kept),
     )  # fmt: skip
 
 
@@ -174,12 +174,23 @@ def _events_split(checked: CheckedPiece, count: int) -> list[Packed]:
     present = ids.notna().to_numpy(dtype=bool)
     rows, ids = packed.data[present], ids[present]
     bucket = _hashed(ids, count)
-    return [Packed(rows[bucket == b], packed.restore) for b in range(count)]
+    return [Packed(_trimmed(rows[bucket == b]), packed.restore) for b in range(count)]
+
+
+def _trimmed(rows: pd.DataFrame) -> pd.DataFrame:
+    """A slice of packed rows with only the categories it uses: a bucket sent to another
+    worker would otherwise carry every distinct patient ID of its piece."""
+    out = rows.copy(deep=False)
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].cat.remove_unused_categories()
+    return out
 
 
 def _kept_bucket(parts: list[Packed], analysed: list[pd.Series]) -> Packed:
     """The bucket's events of analysed patients, in file order, packed."""
-    ids = pd.Index(pd.concat([pd.Series(dtype=object), *analysed]).astype(object))
+    present = [a.astype(object) for a in analysed if len(a)]
+    ids = pd.Index(pd.concat(present) if present else [], dtype=object)
     kept = [Packed(p.data[_among(p.data["patient_id"], ids)], p.restore).frame() for p in parts]
     return pack(pd.concat(kept, ignore_index=True))
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import dask.dataframe as dd
     from dask.delayed import Delayed
 
+    from cohortpress._packed import Packed
+
 PATIENT = "patient_id"
 MAX_BUCKETS = 64  # buckets at most: each holds the events of about 1/buckets of the patients
 
@@ -59,16 +61,24 @@ def add_events(counts: Sequence[EventCounts]) -> EventCounts:
     return EventCounts(table, sum(c.any_grade for c in counts), sum(c.severe for c in counts))
 
 
-def event_counts(events: dd.DataFrame, severe_grade: int, *, grouped: bool = False) -> Delayed:
+def event_counts_of(buckets: list[Any], severe_grade: int) -> Delayed:
+    """The lazy counts of events already split by patient (futures of ``Packed`` buckets,
+    each holding every row of its patients): a count per bucket, unpacked in its task, then
+    a tree of additions."""
+    level = [delayed(_count_packed)(bucket, severe_grade) for bucket in buckets]
+    while len(level) > 1:
+        level = [delayed(add_events)(level[i : i + WIDTH]) for i in range(0, len(level), WIDTH)]
+    return level[0]
+
+
+def _count_packed(bucket: Packed, severe_grade: int) -> EventCounts:
+    return count_events(bucket.frame(), severe_grade)
+
+
+def event_counts(events: dd.DataFrame, severe_grade: int) -> Delayed:
     """The lazy counts of all the events: a split by patient per partition, a count per
-    bucket, then a tree of additions. With ``grouped`` each partition already holds all
-    the rows of its patients, and is counted as it is."""
+    bucket, then a tree of additions."""
     parts = events[[PATIENT, "term", "grade"]].to_delayed()
-    if grouped:
-        level = [delayed(count_events)(part, severe_grade) for part in parts]
-        while len(level) > 1:
-            level = [delayed(add_events)(level[i : i + WIDTH]) for i in range(0, len(level), WIDTH)]
-        return level[0]
     count = max(1, min(len(parts), MAX_BUCKETS))
     split: list[Any] = [delayed(by_patient, nout=count)(part, count) for part in parts]
     level = [delayed(count_bucket)([s[b] for s in split], severe_grade) for b in range(count)]
