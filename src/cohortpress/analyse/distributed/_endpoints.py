@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from cohortpress.config import Endpoint, StudyConfig
 
 
-MAX_FITS = 8  # Cox fits of an endpoint sent to the cluster side by side (client memory)
+MAX_FITS = 8  # Cox fits sent to the cluster side by side (client and worker memory)
 # Cox fits in flight at once over all endpoints: each keeps its coded rows on the workers
 # (rows x (2 + p) values) until it ends, so this bounds the workers' memory for the models
 IN_FLIGHT = threading.BoundedSemaphore(MAX_FITS)
