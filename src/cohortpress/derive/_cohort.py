@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -95,6 +95,12 @@ class PartitionedCohort:
     time_unit: str
     censored_at_cutoff: int
     dated: bool = True
+    # on the Dask engine, what the workers keep (futures): the derived pieces (with ``.data``,
+    # the rows of one partition of ``patients``) and the adverse events in packed buckets of
+    # patients (each holding every row of its patients), read by the analysis in the task
+    # that uses them
+    pieces: tuple[Any, ...] = ()
+    event_pieces: tuple[Any, ...] = ()
 
     def to_unit(self, days: float) -> float:
         return days / DAYS_PER_UNIT[self.time_unit]

@@ -13,7 +13,9 @@ the reader the in-memory engine uses for a Parquet file and types every cell wit
 intake functions, so the values are the ones an in-memory run would see. Each row keeps its
 place in its file: the file (relative to the extract) is the "sheet" of every message and the
 row is the row within the file, the header counted as row 1, as for a single Parquet file.
-The hive folder names locate the file; their values are not read as columns.
+The hive folder names locate the file; their values are not read as columns: a study must give
+the same numbers from one file per sheet on the in-memory engine, which has no folder values,
+and every column is typed by its header in ``columns:``, which a folder name does not have.
 
 ``dask.dataframe.read_parquet`` is not used for the sheets themselves: it may merge several
 files into one partition or split one over several, and it types columns its own way, so

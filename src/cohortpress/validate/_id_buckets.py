@@ -59,33 +59,46 @@ def split_ids(frame: pd.DataFrame, piece: int, count: int) -> list[pd.DataFrame]
     if "patient_id" not in frame:
         return [no_ids() for _ in range(count)]
     ids = frame["patient_id"].dropna().astype(str)
-    table = pd.DataFrame(
-        {"patient_id": ids.to_numpy(object), "piece": piece, "row": ids.index.to_numpy("int64")}
+    text = ids.to_numpy(object)
+    bucket = pd.util.hash_array(text) % np.uint64(count)
+    table = pd.DataFrame(  # Arrow strings: a few bytes per ID while the buckets wait
+        {
+            "patient_id": pd.array(text, dtype="string[pyarrow]"),
+            "piece": piece,
+            "row": ids.index.to_numpy("int64"),
+        }
     )
-    bucket = pd.util.hash_array(table["patient_id"].to_numpy(object)) % np.uint64(count)
     return [table.loc[bucket == b].reset_index(drop=True) for b in range(count)]
 
 
 def check_bucket(patients: list[pd.DataFrame], events: list[pd.DataFrame], keep: int) -> IdFindings:
     """One bucket's repeated patient IDs and adverse events of unknown patients: the first
     ``keep`` rows of each in file order, and how many rows each rule found."""
-    ids = pd.concat([no_ids(), *patients], ignore_index=True)
+    # as Python strings: pandas' isin of Arrow strings is many times slower
+    ids = _stacked(patients).astype({"patient_id": object})
     repeated = ids.loc[ids["patient_id"].duplicated(keep=False)]
-    asked = pd.concat([no_ids(), *events], ignore_index=True)
+    asked = _stacked(events).astype({"patient_id": object})
     unknown = asked.loc[~asked["patient_id"].isin(ids["patient_id"])]
     return IdFindings(_first(repeated, keep), len(repeated), _first(unknown, keep), len(unknown))
 
 
+def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of the parts one after another (none: no rows, with the columns)."""
+    present = [p for p in parts if len(p)]
+    return pd.concat(present, ignore_index=True) if present else no_ids()
+
+
 def _first(rows: pd.DataFrame, keep: int) -> pd.DataFrame:
-    return rows.sort_values(ORDER, kind="stable").head(keep).reset_index(drop=True)
+    first = rows.sort_values(ORDER, kind="stable").head(keep).reset_index(drop=True)
+    return first.astype({"patient_id": object})
 
 
 def merged(findings: list[IdFindings], keep: int) -> IdFindings:
     """The buckets' findings together: the first ``keep`` rows of the extract per rule."""
     return IdFindings(
-        _first(pd.concat([no_ids(), *(f.repeated for f in findings)], ignore_index=True), keep),
+        _first(_stacked([f.repeated for f in findings]), keep),
         sum(f.repeated_rows for f in findings),
-        _first(pd.concat([no_ids(), *(f.unknown for f in findings)], ignore_index=True), keep),
+        _first(_stacked([f.unknown for f in findings]), keep),
         sum(f.unknown_rows for f in findings),
     )
 

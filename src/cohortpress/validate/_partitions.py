@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
+from cohortpress._packed import Packed, pack
 from cohortpress.errors import Problem
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class CheckedPiece:
     """A piece typed and checked on a worker; only its summary travels to the client."""
 
     name: str
-    frame: pd.DataFrame
+    rows: Packed  # the typed rows, kept on the worker with their text packed
     headers: dict[str, str]
     notes: list[Normalisation]
     problems: list[Problem]
@@ -57,12 +58,17 @@ class CheckedPiece:
     identifiers: pd.DataFrame | None = None
 
     @property
+    def frame(self) -> pd.DataFrame:
+        """The typed rows as intake made them."""
+        return self.rows.frame()
+
+    @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
 
     def summary(self) -> CheckedPiece:
         """Everything but the rows."""
-        return replace(self, frame=self.frame.iloc[:0], identifiers=None)
+        return replace(self, rows=pack(self.frame.iloc[:0]), identifiers=None)
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,7 @@ def check_patients_piece(piece: Piece, config: StudyConfig) -> CheckedPiece:
         found += _patient_checks(context, config)
     listed, unlisted = _bounded(found)
     return CheckedPiece(
-        piece.name, sheet.frame, sheet.headers, sheet.notes, listed, unlisted, identifiers
+        piece.name, pack(sheet.frame), sheet.headers, sheet.notes, listed, unlisted, identifiers
     )
 
 
@@ -117,7 +123,7 @@ def check_events_piece(piece: Piece, config: StudyConfig) -> CheckedPiece:
         context = _context(piece.name, sheet.frame, sheet.headers, adverse_events_schema(), config)
         found += _not_yet_reported(_schema_problems(context), found)
     listed, unlisted = _bounded(found)
-    return CheckedPiece(piece.name, sheet.frame, sheet.headers, sheet.notes, listed, unlisted)
+    return CheckedPiece(piece.name, pack(sheet.frame), sheet.headers, sheet.notes, listed, unlisted)
 
 
 def _context(
@@ -163,9 +169,9 @@ def _sheet_of(name: str) -> str:
 
 def _term_counts(checked: CheckedPiece) -> pd.DataFrame:
     """Rows per distinct term, and the row of its first appearance."""
-    if "term" not in checked.frame:
+    if "term" not in checked.rows.columns:
         return pd.DataFrame({"rows": [], "first_row": []})
-    terms = checked.frame["term"].dropna().astype(str)
+    terms = checked.rows.column("term").dropna().astype(str)
     firsts = terms[~terms.duplicated()]
     return pd.DataFrame(
         {
@@ -181,8 +187,8 @@ def _matching_identifiers(checked: CheckedPiece, words: frozenset[str]) -> pd.Da
     from cohortpress.validate._identifiers import _words
 
     found: dict[str, list[str]] = {}
-    if "patient_id" in checked.frame:
-        ids = checked.frame["patient_id"].dropna().astype(str).drop_duplicates()
+    if "patient_id" in checked.rows.columns:
+        ids = checked.rows.column("patient_id").dropna().astype(str).drop_duplicates()
         found["patient_id"] = ids.loc[ids.str.casefold().isin(words)].tolist()
     if checked.identifiers is not None:
         for header, column in checked.identifiers.items():
@@ -199,13 +205,14 @@ def _screened(
     """The piece's terms screened: problems, or the terms redacted and the redaction noted."""
     from cohortpress.validate._identifiers import screen_column
 
-    if "term" not in checked.frame:
+    if "term" not in checked.rows.columns:
         return checked
-    screening = screen_column(checked.frame["term"], finder, checked.name, header, redact=redact)
+    terms = checked.rows.column("term")
+    screening = screen_column(terms, finder, checked.name, header, redact=redact)
     if screening.values is not None:
         frame = checked.frame.copy()
         frame["term"] = screening.values
-        return replace(checked, frame=frame, notes=[*checked.notes, *screening.notes])
+        return replace(checked, rows=pack(frame), notes=[*checked.notes, *screening.notes])
     listed, unlisted = _bounded([*checked.problems, *screening.problems])
     return replace(checked, problems=listed, unlisted=checked.unlisted + unlisted)
 
@@ -284,7 +291,7 @@ def _rows(client: Client, futures: list[Future]) -> int:
 
 
 def _length(checked: CheckedPiece) -> int:
-    return len(checked.frame)
+    return len(checked.rows)
 
 
 def _header(summaries: list[CheckedPiece], name: str) -> str:
@@ -294,8 +301,11 @@ def _header(summaries: list[CheckedPiece], name: str) -> str:
     return name
 
 
-def _frame(checked: CheckedPiece) -> pd.DataFrame:
-    return checked.frame
+def _id_frame(checked: CheckedPiece) -> pd.DataFrame:
+    """The piece's patient IDs (column ``patient_id``, indexed by row), if it has the column."""
+    if "patient_id" not in checked.rows.columns:
+        return pd.DataFrame(index=checked.rows.data.index)
+    return checked.rows.column("patient_id").astype("string[pyarrow]").to_frame()
 
 
 def _id_rules(
@@ -315,8 +325,8 @@ def _id_rules(
 
     seen = {(p.sheet, p.row) for p in found if p.rule == ID_RULE}
     keep = LISTED_PER_RULE + len(seen)
-    frames = client.map(_frame, patients)
-    event_frames = client.map(_frame, events) if events is not None else None
+    frames = client.map(_id_frame, patients)
+    event_frames = client.map(_id_frame, events) if events is not None else None
     findings = find_id_problems(client, frames, event_frames, keep)
     header, event_header = headers
     repeated = [

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import dask.dataframe as dd
     from dask.delayed import Delayed
 
+    from cohortpress._packed import Packed
+
 PATIENT = "patient_id"
 MAX_BUCKETS = 64  # buckets at most: each holds the events of about 1/buckets of the patients
 
@@ -39,14 +41,17 @@ class EventCounts:
 
 
 def count_events(part: pd.DataFrame, severe_grade: int) -> EventCounts:
-    """The counts of one partition holding all the rows of its patients."""
-    worst = part.groupby(["term", PATIENT])["grade"].max().reset_index()
+    """The counts of one partition holding all the rows of its patients (each patient ID
+    read once, as a number: the groupings below compare numbers, not text)."""
+    patient = pd.factorize(part[PATIENT])[0]  # -1: no ID, left out as groupby leaves it
+    rows = part[["term", "grade"]].assign(**{PATIENT: patient})[patient >= 0]
+    worst = rows.groupby(["term", PATIENT])["grade"].max().reset_index()
     severe = worst[worst["grade"] >= severe_grade]
     table = pd.DataFrame({
         "any": worst.groupby("term")[PATIENT].nunique(),
         "severe": severe.groupby("term")[PATIENT].nunique(),
     }).fillna(0).astype("int64")  # fmt: skip
-    return EventCounts(table, int(part[PATIENT].nunique()), int(severe[PATIENT].nunique()))
+    return EventCounts(table, int(rows[PATIENT].nunique()), int(severe[PATIENT].nunique()))
 
 
 def add_events(counts: Sequence[EventCounts]) -> EventCounts:
@@ -54,6 +59,20 @@ def add_events(counts: Sequence[EventCounts]) -> EventCounts:
     tables = [c.table for c in counts]
     table = pd.concat(tables).groupby(level=0, sort=True).sum().astype("int64")
     return EventCounts(table, sum(c.any_grade for c in counts), sum(c.severe for c in counts))
+
+
+def event_counts_of(buckets: list[Any], severe_grade: int) -> Delayed:
+    """The lazy counts of events already split by patient (futures of ``Packed`` buckets,
+    each holding every row of its patients): a count per bucket, unpacked in its task, then
+    a tree of additions."""
+    level = [delayed(_count_packed)(bucket, severe_grade) for bucket in buckets]
+    while len(level) > 1:
+        level = [delayed(add_events)(level[i : i + WIDTH]) for i in range(0, len(level), WIDTH)]
+    return level[0]
+
+
+def _count_packed(bucket: Packed, severe_grade: int) -> EventCounts:
+    return count_events(bucket.frame(), severe_grade)
 
 
 def event_counts(events: dd.DataFrame, severe_grade: int) -> Delayed:

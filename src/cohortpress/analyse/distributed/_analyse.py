@@ -27,16 +27,18 @@ patient, as the figure draws) and, for a continuous row of the group comparison,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dask.base import compute
+from dask.delayed import delayed
 
+from cohortpress._packed import pack
 from cohortpress.analyse import software_versions
 from cohortpress.analyse._conventions import Conventions
 from cohortpress.analyse._study import StudyResults
 from cohortpress.analyse._summaries import adverse_event_summary, response_settings
 from cohortpress.analyse.distributed import _describe as describe
-from cohortpress.analyse.distributed._adverse import EventCounts, event_counts
+from cohortpress.analyse.distributed._adverse import EventCounts, event_counts, event_counts_of
 from cohortpress.analyse.distributed._checks import PartitionValueError
 from cohortpress.analyse.distributed._cox import cox_fit_partitioned
 from cohortpress.analyse.distributed._endpoints import (
@@ -70,9 +72,11 @@ def analyse_partitioned(cohort: PartitionedCohort, config: StudyConfig) -> Study
     response = response_settings(config, columns)
     plan = _plan(cohort, config, columns, response)
     coded = codings(config)
-    frame = _prepare(cohort.patients, _needed(plan, coded, config, columns), coded).persist()
+    needed = _needed(plan, coded, config, columns)
+    dtypes = dict(_coded(cohort.patients._meta, needed, coded).dtypes)
+    frame = _prepare(cohort, needed, coded).persist()
     try:
-        summary, events = _count(frame, plan, cohort, config)
+        summary, events = _count(frame, dtypes, plan, cohort, config)
         endpoints = tuple(
             side_by_side(
                 lambda e: endpoint_result(
@@ -141,10 +145,25 @@ def _needed(
     return [c for c in dict.fromkeys(wanted) if c in columns and c not in coded]
 
 
-def _prepare(patients: dd.DataFrame, needed: list[str], coded: dict[str, Coding]) -> dd.DataFrame:
-    """The needed columns with the coded ones added, partition by partition."""
-    meta = _coded(patients._meta, needed, coded)
-    return patients.map_partitions(_coded, needed, coded, meta=meta)
+def _prepare(
+    cohort: PartitionedCohort, needed: list[str], coded: dict[str, Coding]
+) -> dd.DataFrame:
+    """The needed columns with the coded ones added, partition by partition, their text as
+    categoricals (``_packed``): what the workers keep for every pass of the analysis. From
+    the derived pieces themselves when the cohort has them, each unpacked in the task that
+    codes it (a task of its own would hold every unpacked piece at once)."""
+    patients = cohort.patients
+    meta = pack(_coded(patients._meta, needed, coded)).data
+    if cohort.pieces:
+        import dask.dataframe as dd
+
+        parts = [delayed(_piece_coded)(piece, needed, coded) for piece in cohort.pieces]
+        return dd.from_delayed(parts, meta=meta, verify_meta=False)
+    return patients.map_partitions(_coded_packed, needed, coded, meta=meta)
+
+
+def _piece_coded(piece: Any, needed: list[str], coded: dict[str, Coding]) -> pd.DataFrame:
+    return _coded_packed(piece.data, needed, coded)
 
 
 def _coded(part: pd.DataFrame, needed: list[str], coded: dict[str, Coding]) -> pd.DataFrame:
@@ -154,17 +173,29 @@ def _coded(part: pd.DataFrame, needed: list[str], coded: dict[str, Coding]) -> p
     return out
 
 
+def _coded_packed(part: pd.DataFrame, needed: list[str], coded: dict[str, Coding]) -> pd.DataFrame:
+    return pack(_coded(part, needed, coded)).data
+
+
 def _count(
-    frame: dd.DataFrame, plan: Plan, cohort: PartitionedCohort, config: StudyConfig
+    frame: dd.DataFrame,
+    dtypes: dict[str, object],
+    plan: Plan,
+    cohort: PartitionedCohort,
+    config: StudyConfig,
 ) -> tuple[Summary, EventCounts | None]:
-    """Every count, in one ``dask.compute``: the patients' and the adverse events'."""
+    """Every count, in one ``dask.compute``: the patients' (the counts read text as the
+    in-memory path does, each task unpacking its partition; the Cox design reads the
+    categoricals, to the same codes) and the adverse events'."""
     settings = config.adverse_events
     if settings is None or cohort.adverse_events is None:
-        (summary,) = compute(summarise(frame, plan))
+        (summary,) = compute(summarise(frame, plan, dtypes))
         return summary, None
-    summary, events = compute(
-        summarise(frame, plan), event_counts(cohort.adverse_events, settings.severe_grade)
-    )
+    if cohort.event_pieces:  # packed buckets of patients: counted as they are
+        counts = event_counts_of(list(cohort.event_pieces), settings.severe_grade)
+    else:
+        counts = event_counts(cohort.adverse_events, settings.severe_grade)
+    summary, events = compute(summarise(frame, plan, dtypes), counts)
     return summary, events
 
 

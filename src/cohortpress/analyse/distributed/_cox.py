@@ -81,7 +81,7 @@ def cox_fit_partitioned(
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise ValueError(f"columns not in the data: {', '.join(missing)}")
-    parts = frame[needed].to_delayed()
+    parts = frame.to_delayed()  # each pass reads the needed columns only: no copy of them
     facts = _reduce(parts, partition_facts, merge_facts, time, event, tuple(covariates))
     design = global_design(facts, covariates)
     if design.events == 0:

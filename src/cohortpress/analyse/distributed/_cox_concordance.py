@@ -30,7 +30,7 @@ KEYS = ["time", "event", "score"]
 def cell_counts(rows: Rows, beta: NDArray[np.float64]) -> pd.DataFrame:
     """Patients per (time, event, x'beta) of a partition; ``beta`` in the covariates' units,
     the linear predictor computed as the in-memory fit computes it."""
-    score = linear_predictor(rows.x, beta) + 0.0
+    score = linear_predictor(rows.x.astype(np.float64, copy=False), beta) + 0.0
     cells = pd.DataFrame({"time": rows.time + 0.0, "event": rows.event, "score": score})
     return cells.groupby(KEYS, sort=False).size().rename("count").reset_index()
 

@@ -161,7 +161,10 @@ class Rows:
 
     time: NDArray[np.float64]
     event: NDArray[np.bool_]
-    x: NDArray[np.float64]  # the usable columns, in the covariates' units (x / per)
+    # the usable columns, in the covariates' units (x / per); one byte a value when every
+    # value is a small whole number (the indicators of categorical covariates), which
+    # arithmetic with floats turns back into the same float64 values
+    x: NDArray[np.float64] | NDArray[np.int8]
 
 
 def partition_rows(part: pd.DataFrame, model: PartitionModel) -> Rows:
@@ -169,7 +172,9 @@ def partition_rows(part: pd.DataFrame, model: PartitionModel) -> Rows:
     (so its columns are the in-memory design's), the usable columns only."""
     design = build_design(part, model.time, model.event, model.covariates)
     order = np.argsort(design.time, kind="stable")
-    return Rows(design.time[order], design.event[order], design.x[order][:, model.usable])
+    x = design.x[order][:, model.usable]
+    small = x.astype(np.int8)
+    return Rows(design.time[order], design.event[order], small if np.array_equal(small, x) else x)
 
 
 def rows_spread(rows: Rows, centre: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -136,14 +136,18 @@ def likelihood(
 def _weighted_sums(
     x: NDArray[np.float64], weight: NDArray[np.float64], start: NDArray[np.intp]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Per time: sum of w, of w·x and of w·x x' (one column pair at a time: O(rows) memory)."""
+    """Per time: sum of w, of w·x and of w·x x' (one column pair at a time: O(rows) memory).
+
+    The columns are laid out one after another (Fortran order) so that each product reads
+    contiguous memory: the same additions in the same order, some times faster."""
     p = x.shape[1]
-    wx = weight[:, None] * x
-    s2 = np.empty((len(start), p, p))
+    columns = np.asfortranarray(x)
+    wx = weight[:, None] * columns
+    s2 = np.empty((p, p, len(start)))
     for j in range(p):
         for k in range(j, p):
-            s2[:, j, k] = s2[:, k, j] = _sums_at(wx[:, j] * x[:, k], start, 0)
-    return _sums_at(weight, start, 0), _sums_at(wx, start, p), s2
+            s2[j, k] = s2[k, j] = _sums_at(wx[:, j] * columns[:, k], start, 0)
+    return _sums_at(weight, start, 0), _sums_at(wx, start, p), np.moveaxis(s2, 2, 0).copy()
 
 
 def _sums_at(values: NDArray[np.float64], start: NDArray[np.intp], p: int) -> NDArray[np.float64]:

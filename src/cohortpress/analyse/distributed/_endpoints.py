@@ -9,6 +9,7 @@ in-memory path's coding, described by study.yml alone.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -43,7 +44,10 @@ if TYPE_CHECKING:
     from cohortpress.config import Endpoint, StudyConfig
 
 
-MAX_FITS = 8  # Cox fits of an endpoint sent to the cluster side by side (client memory)
+MAX_FITS = 8  # Cox fits sent to the cluster side by side (client and worker memory)
+# Cox fits in flight at once over all endpoints: each keeps its coded rows on the workers
+# (rows x (2 + p) values) until it ends, so this bounds the workers' memory for the models
+IN_FLIGHT = threading.BoundedSemaphore(MAX_FITS)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -124,10 +128,12 @@ def endpoint_result(
     ticks = risk_times(summary.maxima[time], time_unit)
     specs = [f.spec for f in cox_factors(config)]
     by = [] if endpoint.by is None else [f.spec for f in curve_factors(endpoint, config)]
-    models = side_by_side(
-        lambda spec: cox_fit(frame, time, event, [spec], ties=ties, conf_level=level),
-        [*specs, *by],
-    )
+
+    def fit(chosen: Sequence[CoxCovariate]) -> CoxResult:
+        with IN_FLIGHT:
+            return cox_fit(frame, time, event, chosen, ties=ties, conf_level=level)
+
+    models = side_by_side(lambda spec: fit([spec]), [*specs, *by])
     univariate = tuple(models[: len(specs)])
     if endpoint.by is None:
         fits = dict(zip((s.name for s in specs), univariate, strict=True))
@@ -137,10 +143,7 @@ def endpoint_result(
         _grouped(summary, time, event, f.spec, fits[f.spec.name], ticks, config, endpoint.landmarks)
         for f in curve_factors(endpoint, config)
     )
-    return endpoint_from_parts(
-        endpoint, overall, ticks, grouped, specs, univariate, config,
-        lambda chosen: cox_fit(frame, time, event, chosen, ties=ties, conf_level=level),
-    )  # fmt: skip
+    return endpoint_from_parts(endpoint, overall, ticks, grouped, specs, univariate, config, fit)
 
 
 def side_by_side(fit: Callable[[T], R], items: Sequence[T]) -> list[R]:

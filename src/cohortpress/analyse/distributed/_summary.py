@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from dask.delayed import delayed
 
+from cohortpress._packed import unpacked
 from cohortpress.analyse._summaries import response_counts, treatment_counts
 from cohortpress.analyse.distributed._survival import CENSORED, EVENTS, GROUP, TIME
 from cohortpress.analyse.distributed._survival import _partition_counts as survival_part
@@ -98,13 +99,19 @@ def combine(summaries: Sequence[Summary]) -> Summary:
     )
 
 
-def summarise(frame: dd.DataFrame, plan: Plan) -> Delayed:
-    """The lazy summary of every partition of ``frame``, added up in a tree."""
+def summarise(frame: dd.DataFrame, plan: Plan, dtypes: dict[str, object] | None = None) -> Delayed:
+    """The lazy summary of every partition of ``frame``, added up in a tree. With ``dtypes``
+    the partitions are packed (``_packed``) and each task unpacks its own: no task holds an
+    unpacked partition for another."""
     shared = delayed(plan, pure=True)  # one task holds the plan; every partition reads it
-    level = [delayed(summarise_partition)(part, shared) for part in frame.to_delayed()]
+    level = [delayed(_summarised)(part, shared, dtypes) for part in frame.to_delayed()]
     while len(level) > 1:
         level = [delayed(combine)(level[i : i + WIDTH]) for i in range(0, len(level), WIDTH)]
     return level[0]
+
+
+def _summarised(part: pd.DataFrame, plan: Plan, dtypes: dict[str, object] | None) -> Summary:
+    return summarise_partition(part if dtypes is None else unpacked(part, dtypes), plan)
 
 
 def _add(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:

@@ -147,6 +147,7 @@ def survival_counts(
 
 def _partition_counts(part: pd.DataFrame, time: str, event: str, group: str | None) -> pd.DataFrame:
     """Events and censorings at each (group, time) of one partition."""
+    part = part[[time, event, *([group] if group else [])]]  # not a copy of every column
     check_survival(part, time, event)
     kept = part[part[time].notna() & part[event].notna()]
     events = kept[event].astype("int64")
