@@ -499,3 +499,33 @@ def test_markdown_text_reads_back_as_plain_text(placement: str) -> None:
     words = " ".join(e["c"] for e in _inlines(blocks) if e["t"] == "Str")
     for value in values:
         assert " ".join(value.split()) in words
+
+
+@pytest.mark.slow
+def test_hostile_text_through_the_dask_engine(tmp_path: Path) -> None:
+    """The same hostile study read as a Parquet extract by the Dask engine (a local cluster
+    the command starts): its cell and study.yml text shows literally, and nothing runs."""
+    pytest.importorskip("distributed")
+    import pandas as pd
+
+    project, hostile = _hostile_study(tmp_path)
+    workbook = project / "reports" / "thyroid" / "thyroid.xlsx"
+    extract = tmp_path / "extract"
+    for sheet, frame in pd.read_excel(workbook, sheet_name=None).items():
+        (extract / sheet).mkdir(parents=True)
+        frame.to_parquet(extract / sheet / "part-0.parquet", index=False)
+    command = [
+        sys.executable, "-m", "cohortpress", "report", "reports/thyroid", "--data", str(extract),
+        "--engine-data", "dask", "--to", "html", "--engine", "embedded",
+        "--output", str(tmp_path / "out"), "-q",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(command, cwd=project, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "out" / "thyroid"
+    assert not (folder / "cuts").exists()  # the Dask engine ran: it archives no data cut
+    page = _html(folder)
+    shown = _squeezed("".join(page.text))
+    assert [text for text in hostile if _squeezed(text) not in shown] == []
+    assert [tag for tag, _ in page.tags if tag in ("script", "iframe", "object", "embed")] == []
+    assert [name for _, attrs in page.tags for name, _ in attrs if name.startswith("on")] == []
