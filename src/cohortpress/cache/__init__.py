@@ -13,17 +13,18 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cohortpress.cache._entry import Entry, Hit, fingerprint
+from cohortpress.cache._files import modified, write_atomically
 from cohortpress.cache._key import cache_key
 from cohortpress.errors import CohortpressError
 from cohortpress.publish import CACHE
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cohortpress.artefacts import FigureSize
     from cohortpress.artefacts._supplement import KeptWorkbook
     from cohortpress.config import StudyConfig
@@ -141,7 +142,7 @@ class BuildCache:
             return False
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _write_atomically(self.path, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomically(self.path, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
             self.prune()
         except OSError:
             return False
@@ -149,27 +150,7 @@ class BuildCache:
 
     def prune(self, keep: int = KEEP) -> None:
         """Remove all but the ``keep`` newest entries (and what a killed run left)."""
-        entries = sorted(self.folder.glob(f"*{SUFFIX}"), key=_mtime, reverse=True)
+        entries = sorted(self.folder.glob(f"*{SUFFIX}"), key=modified, reverse=True)
         for stale in entries[keep:] + list(self.folder.glob(".*.tmp")):
             with contextlib.suppress(OSError):
                 stale.unlink()
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Readers see the old entry or the whole new one, never a part."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(content)
-        Path(temporary).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink()
-        raise
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0

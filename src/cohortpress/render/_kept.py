@@ -34,11 +34,11 @@ import os
 import pickle
 import platform
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from cohortpress.cache._files import modified, write_atomically
 from cohortpress.render._confine import staged_files
 from cohortpress.render._embedded import BUILD
 
@@ -106,12 +106,12 @@ class KeptRenders:
             self.folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the study's
             self.folder.mkdir(exist_ok=True, mode=0o700)
             content = pickle.dumps(rendered, protocol=pickle.HIGHEST_PROTOCOL)
-            _write_atomically(self.folder / f"{key}{SUFFIX}", content)
+            write_atomically(self.folder / f"{key}{SUFFIX}", content)
             self.prune()
 
     def prune(self, keep: int = KEEP, suffix: str = SUFFIX) -> None:
         """Remove all but the ``keep`` newest entries (and what a killed run left)."""
-        entries = sorted(self.folder.glob(f"*{suffix}"), key=_mtime, reverse=True)
+        entries = sorted(self.folder.glob(f"*{suffix}"), key=modified, reverse=True)
         for stale in entries[keep:] + list(self.folder.glob(".*.tmp")):
             with contextlib.suppress(OSError):
                 stale.unlink()
@@ -133,7 +133,7 @@ class KeptRenders:
             self.folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the study's
             self.folder.mkdir(exist_ok=True, mode=0o700)
             path = self.folder / _converted_name(reader, content)
-            _write_atomically(path, text.encode("utf-8"))
+            write_atomically(path, text.encode("utf-8"))
             self.prune(KEEP_CONVERTED, CONVERTED)
 
 
@@ -254,23 +254,3 @@ def _fonts() -> list[list[object]]:
 def _inside(name: str) -> bool:
     path = PurePosixPath(name)
     return not path.is_absolute() and ".." not in path.parts
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Readers see the old entry or the whole new one, never a part."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(content)
-        Path(temporary).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink()
-        raise
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
