@@ -17,7 +17,6 @@ from pathlib import Path
 import dask.dataframe as dd
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from same_results import differences
@@ -58,17 +57,6 @@ def _partitioned(cohort: Cohort, partitions: int) -> PartitionedCohort:
         censored_at_cutoff=cohort.censored_at_cutoff,
         dated=cohort.dated,
     )
-
-
-@pytest.fixture(scope="module")
-def client():
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
 
 
 @pytest.fixture(scope="module")

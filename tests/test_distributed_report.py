@@ -120,18 +120,10 @@ def in_memory(extracts: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     return _numbers(out / "thyroid")
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as cluster:
-        yield cluster
-
-
 def test_dask_run_equals_the_in_memory_run(
-    extracts: dict[str, Path], in_memory: dict, cluster: LocalCluster, tmp_path: Path
+    extracts: dict[str, Path], in_memory: dict, dask_cluster: LocalCluster, tmp_path: Path
 ) -> None:
-    address = str(cluster.scheduler_address)
+    address = str(dask_cluster.scheduler_address)
     done = _report(
         extracts["partitioned"], tmp_path, "--engine-data", "dask", "--scheduler", address
     )
@@ -150,9 +142,9 @@ def _pieces_done(dask_scheduler: Any) -> int:  # noqa: ANN401 - the scheduler, i
 
 
 def test_a_worker_killed_mid_run_changes_nothing(
-    extracts: dict[str, Path], in_memory: dict, cluster: LocalCluster, tmp_path: Path
+    extracts: dict[str, Path], in_memory: dict, dask_cluster: LocalCluster, tmp_path: Path
 ) -> None:
-    with Client(cluster) as client:
+    with Client(dask_cluster) as client:
         killed: list[int] = []
 
         def kill_one_worker() -> None:
@@ -172,7 +164,7 @@ def test_a_worker_killed_mid_run_changes_nothing(
         killer.start()
         done = _report(
             extracts["partitioned"], tmp_path, "--engine-data", "dask",
-            "--scheduler", str(cluster.scheduler_address),
+            "--scheduler", str(dask_cluster.scheduler_address),
         )  # fmt: skip
         killer.join()
         assert killed, "no worker was killed: the run ended before three partitions were done"

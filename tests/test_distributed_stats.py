@@ -21,7 +21,6 @@ import cloudpickle
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
 from km_checks import quantile, same_estimate
 
 from cohortpress.analyse._km import km_estimate, median_followup, risk_table
@@ -68,17 +67,6 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path
     extract = folder / "extract"
     frame.to_parquet(extract, partition_cols=["year"], index=False)
     return patients, extract
-
-
-@pytest.fixture(scope="module")
-def client():
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
 
 
 def test_the_extract_is_partitioned_and_read_lazily(cohort) -> None:

@@ -22,7 +22,7 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from distributed import Client, LocalCluster, wait  # noqa: E402
+from distributed import wait  # noqa: E402
 
 from cohortpress.config import load_study  # noqa: E402
 from cohortpress.derive import Exclusion, derive_cohort  # noqa: E402
@@ -59,17 +59,6 @@ def extracts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             PATIENTS, folder / "partitioned", partitioned_by="year", rows_per_file=ROWS_PER_FILE
         ),
     }
-
-
-@pytest.fixture(scope="module")
-def client():
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
 
 
 def _wait(_label: str, futures: list) -> None:
