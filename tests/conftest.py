@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -27,3 +30,19 @@ def client(dask_cluster: Any) -> Iterator[Any]:
     distributed = pytest.importorskip("distributed")
     with distributed.Client(dask_cluster) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The two example manuscripts as PDF and DOCX, rendered once by the command line for the
+    tests that read their pages (page fill, wide tables)."""
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("examples")
+    for study in ("renal", "thyroid"):
+        command = [
+            sys.executable, "-m", "cohortpress", "report", f"reports/{study}",
+            "--engine", "embedded", "--to", "pdf,docx", "--output", str(out), "-q",
+        ]  # fmt: skip
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    return {study: out / study for study in ("renal", "thyroid")}

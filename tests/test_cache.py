@@ -8,41 +8,25 @@ which stages ran: a cached run enters "cache" and never "read", "validate", "ana
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import openpyxl
 import pytest
 import yaml
 from small_project import ROOT, fewer_patients, make_project, patients_shown, run
+from stage_hook import Stages
 
 from cohortpress.cache import KEEP, BuildCache
 from cohortpress.pipeline import build_report
 from cohortpress.publish import CACHE, KEYS
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
 pytestmark = pytest.mark.slow
 
 COMPUTED = {"read", "validate", "derive", "analyse", "tables", "figures"}
 ALWAYS = {"cache", "documents", "render", "cuts"}
-
-
-class Stages:
-    """A stage hook that remembers the stages of the last run."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    @contextlib.contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        self.seen.append(name)
-        yield
 
 
 def _build(study: Path, out: Path, *, formats: tuple[str, ...] = ("html",), **kw) -> set[str]:

@@ -8,16 +8,15 @@ rendered again and that the published bytes are those of an uncached run.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import pickle
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from small_project import make_project
+from stage_hook import Stages
 
 import cohortpress.cache._key as cache_key
 from cohortpress.artefacts._supplement import KEPT_WORKBOOKS, KeptWorkbook
@@ -27,9 +26,6 @@ from cohortpress.publish import CACHE
 from cohortpress.render import KeptRenders
 from cohortpress.render import _bibliography as bibliography
 from cohortpress.render._kept import Rendered, kept, restore
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 DOCUMENTS = ("manuscript", "supplement", "data_report")
 
@@ -161,16 +157,6 @@ def test_a_damaged_kept_render_is_a_miss(tmp_path: Path, content: bytes) -> None
     store = KeptRenders(tmp_path)
     (tmp_path / f"{'d' * 64}.rendered").write_bytes(content)
     assert store.load("d" * 64) is None
-
-
-class Stages:
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    @contextlib.contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        self.seen.append(name)
-        yield
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -68,19 +67,6 @@ def content_bottoms(pdf: Path, tmp: Path) -> list[float]:
                      if page.crop((0, y, width, y + 1)).getextrema()[0] < 200]  # fmt: skip
             bottoms.append((max(inked) - top) / (bottom - top) if inked else 0.0)
     return bottoms
-
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("examples")
-    for study in ("renal", "thyroid"):
-        command = [
-            sys.executable, "-m", "cohortpress", "report", f"reports/{study}",
-            "--engine", "embedded", "--to", "pdf,docx", "--output", str(out), "-q",
-        ]  # fmt: skip
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stderr
-    return {study: out / study for study in ("renal", "thyroid")}
 
 
 def _docx_as_pdf(docx: Path, tmp: Path) -> Path:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -294,22 +292,9 @@ def test_docx_column_widths(wide: dict[str, Path]) -> None:
 # --- the example studies ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def studies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("studies")
-    for study in ("renal", "thyroid"):
-        command = [
-            sys.executable, "-m", "cohortpress", "report", f"reports/{study}",
-            "--engine", "embedded", "--to", "pdf,docx", "--output", str(out), "-q",
-        ]  # fmt: skip
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stderr
-    return {study: out / study for study in ("renal", "thyroid")}
-
-
 @pytest.mark.slow
-def test_renal_cox_table_is_on_a_landscape_page(studies: dict[str, Path]) -> None:
-    pdf = studies["renal"] / "manuscript.pdf"
+def test_renal_cox_table_is_on_a_landscape_page(examples: dict[str, Path]) -> None:
+    pdf = examples["renal"] / "manuscript.pdf"
     [(landscape, text)] = _pages_with(pdf, "Univariate and multivariate Cox regression")
     assert landscape
     assert "Table II." in text and "not entered in the multivariate model" in text  # caption, notes
@@ -319,16 +304,16 @@ def test_renal_cox_table_is_on_a_landscape_page(studies: dict[str, Path]) -> Non
 
 
 @pytest.mark.slow
-def test_thyroid_table_one_is_portrait(studies: dict[str, Path]) -> None:
-    pages = _pages_with(studies["thyroid"] / "manuscript.pdf", "Patients' characteristics")
-    pages += _pages_with(studies["thyroid"] / "manuscript.pdf", "Patients’ characteristics")
+def test_thyroid_table_one_is_portrait(examples: dict[str, Path]) -> None:
+    pages = _pages_with(examples["thyroid"] / "manuscript.pdf", "Patients' characteristics")
+    pages += _pages_with(examples["thyroid"] / "manuscript.pdf", "Patients’ characteristics")
     assert pages and not any(landscape for landscape, _ in pages)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("study", ["renal", "thyroid"])
-def test_example_docx_column_widths(studies: dict[str, Path], study: str) -> None:
-    path = studies[study] / "manuscript.docx"
+def test_example_docx_column_widths(examples: dict[str, Path], study: str) -> None:
+    path = examples[study] / "manuscript.docx"
     _check_docx_widths(path)
     turned = [caption for _t, section, caption in _tables(path) if _landscape(section)]
     assert turned == (["Table\u00a0II. Univariate and multivariate Cox regression analyses of "
@@ -392,11 +377,11 @@ def test_floats_stand_between_paragraphs_in_the_typst_source(wide: dict[str, Pat
 
 
 @pytest.mark.slow
-def test_renal_turns_the_cox_table_in_both_formats(studies: dict[str, Path]) -> None:
-    turned = _docx_turned(studies["renal"] / "manuscript.docx")
+def test_renal_turns_the_cox_table_in_both_formats(examples: dict[str, Path]) -> None:
+    turned = _docx_turned(examples["renal"] / "manuscript.docx")
     assert turned == {"tbl-cox"}
     [(sideways, _text)] = _pages_with(
-        studies["renal"] / "manuscript.pdf", "Univariate and multivariate Cox"
+        examples["renal"] / "manuscript.pdf", "Univariate and multivariate Cox"
     )
     assert sideways
 

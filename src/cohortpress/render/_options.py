@@ -257,7 +257,7 @@ def load_quarto_config(project_root: Path, profile: str | None = None) -> dict[s
     StudyConfigError
         A file is not a mapping, or the profile has no file in the project root.
     """
-    config = _read_config(project_root / QUARTO_FILE, QUARTO_FILE)
+    config = read_config(project_root / QUARTO_FILE, QUARTO_FILE)
     if profile is None:
         return config
     name = profile_file(profile)
@@ -266,10 +266,10 @@ def load_quarto_config(project_root: Path, profile: str | None = None) -> dict[s
             f"--profile {profile}: the project has no {name} (in {project_root}); the "
             "profiles are the _quarto-<name>.yml files beside _quarto.yml"
         )
-    return deep_merge(config, _read_config(project_root / name, name))
+    return deep_merge(config, read_config(project_root / name, name))
 
 
-def _read_config(path: Path, name: str) -> dict[str, Any]:
+def read_config(path: Path, name: str) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:

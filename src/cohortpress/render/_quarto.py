@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cohortpress._yaml import load_yaml
-from cohortpress.errors import RenderError
+from cohortpress.errors import RenderError, StudyConfigError
 from cohortpress.render._landscape import quarto_landscape
-from cohortpress.render._options import QUARTO_FILE
+from cohortpress.render._options import QUARTO_FILE, read_config
 from cohortpress.render._resources import STAGED, lua_filter
 
 if TYPE_CHECKING:
@@ -76,17 +75,12 @@ def stage_quarto(staging: Path, stem: str = "manuscript") -> None:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
+    """The staged ``_quarto.yml``, read as the render options read it (a problem at this
+    stage is the render's)."""
     try:
-        config = load_yaml(path.read_text(encoding="utf-8"), QUARTO_FILE)
-    except ValueError as exc:
+        return read_config(path, QUARTO_FILE)
+    except StudyConfigError as exc:
         raise RenderError(str(exc)) from None
-    if config is None:
-        return {}
-    if not isinstance(config, dict):
-        raise RenderError(f"{QUARTO_FILE}: must be a mapping of options")
-    return config
 
 
 def _sources(staging: Path, path: Path, seen: tuple[Path, ...]) -> Iterator[Path]:
