@@ -237,5 +237,9 @@ def test_an_abstract_spells_out_each_explained_abbreviation_once() -> None:
         first == "International Metastatic RCC Database Consortium (IMDC) risk (poor vs favorable)"
     )
     assert again == "IMDC risk (poor vs favorable)"
+    ecog = {"ECOG PS": "ECOG performance status"}
+    assert wording.spelled_out("ECOG PS (1–2 vs 0; HR 1.62)", ecog, set()) == (
+        "ECOG performance status (ECOG PS; 1–2 vs 0; HR 1.62)"
+    )
     # a word that only contains the abbreviation is left alone
     assert wording.spelled_out("IMDCX score", pairs, set()) == "IMDCX score"

@@ -275,5 +275,6 @@ def spelled_out(text: str, pairs: dict[str, str], defined: set[str]) -> str:
         found = re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text)
         if found and f"({short})" not in text:
             text = f"{text[: found.start()]}{long} ({short}){text[found.end() :]}"
+            text = text.replace(f"({short}) (", f"({short}; ", 1)  # not "(ECOG PS) (1–2 vs 0"
             defined.add(short)
     return text
