@@ -210,8 +210,8 @@ class Duration(_Model):
 
 
 def _checked_formula(text: str) -> str:
-    """A formula in the formula language (see derive/_formula.py), read once at load time."""
-    from cohortpress.derive._formula import parse_formula  # derive imports config
+    """A formula in the formula language (see formula_syntax.py), read once at load time."""
+    from cohortpress.formula_syntax import parse_formula  # without pandas: see its docstring
 
     return parse_formula(text).text
 
@@ -1530,7 +1530,7 @@ class StudyConfig(_Model):
 
     def _check_computed(self, known: set[str]) -> None:
         """Computed variables and markers read existing names of the right kind, in no circle."""
-        from cohortpress.derive._derived import computation_order, computed_inputs
+        from cohortpress.computed import computation_order, computed_inputs
 
         for name, names in computed_inputs(self).items():
             where = f"markers.{name}" if name in self.markers else f"variables.{name}"
@@ -1546,7 +1546,7 @@ class StudyConfig(_Model):
 
     def _kind_problem(self, name: str, used: str) -> str | None:
         """Why ``name`` cannot read ``used`` (a number, a category or a date), or None."""
-        from cohortpress.derive._derived import DATE_FIELDS, NUMERIC_FIELDS
+        from cohortpress.computed import DATE_FIELDS, NUMERIC_FIELDS
 
         var = self.variables.get(used)
         is_date = used in DATE_FIELDS or (var is not None and var.type == "date")
@@ -1599,7 +1599,7 @@ class StudyConfig(_Model):
 
     def _referenced_names(self, *, leaf: bool = False) -> list[tuple[str, str]]:
         """(key path, variable) of every use of a variable; ``leaf`` gives the full path."""
-        from cohortpress.derive._formula import parse_formula  # derive imports config
+        from cohortpress.formula_syntax import parse_formula
 
         var = ".variable" if leaf else ""
         refs = [(f"table1[{i}]{var}", row.variable) for i, row in enumerate(self.table1)]

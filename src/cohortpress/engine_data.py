@@ -37,8 +37,6 @@ def dask_installed() -> bool:
 
 def choose_engine(requested: EngineData, data: Path, scheduler: str | None) -> EngineData:
     """The engine for ``data``: as asked, or by the layout and size of the extract (auto)."""
-    from cohortpress.intake._partitioned import extract_size, is_partitioned
-
     partitioned = is_partitioned(data)
     if requested == "auto":
         large = partitioned or extract_size(data) > AUTO_BYTES or scheduler is not None
@@ -55,6 +53,20 @@ def choose_engine(requested: EngineData, data: Path, scheduler: str | None) -> E
             "--engine-data dask: Dask is not installed; pip install 'cohortpress[dask]'"
         )
     return requested
+
+
+def is_partitioned(path: Path) -> bool:
+    """True for a folder with a ``patients/`` sub-folder (the layout only Dask reads)."""
+    if not path.is_dir():
+        return False
+    return any(p.is_dir() and p.name.casefold() == "patients" for p in path.iterdir())
+
+
+def extract_size(path: Path) -> int:
+    """Bytes of the Parquet files of an extract folder (0 for anything else)."""
+    if not path.is_dir():
+        return 0
+    return sum(f.stat().st_size for f in path.rglob("*.parquet") if f.is_file())
 
 
 @contextlib.contextmanager

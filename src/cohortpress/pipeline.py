@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from cohortpress.artefacts import FigureSize, Floats
     from cohortpress.artefacts._supplement import KeptWorkbook
     from cohortpress.cache import Entry, Hit
-    from cohortpress.cuts import Snapshot
+    from cohortpress.cuts import StoredSnapshot
     from cohortpress.derive import Cohort
     from cohortpress.intake import Normalisation, Workbook
     from cohortpress.provenance import Provenance
@@ -184,7 +184,7 @@ def build_report(
             snapshot = hit.snapshot(key) if hit else None
             if snapshot is None and (archive or saving):  # uncached, or a new study key
                 workbook, cohort = analysed.cohort(stage)
-                snapshot = cuts.take_snapshot(workbook, cohort, config, key)
+                snapshot = cuts.take_snapshot(workbook, cohort, config, key).stored()
             if archive and snapshot is not None:
                 notes += _keep_cut(slot, config, snapshot, since, formats, engine, root, profile)
         if saving and snapshot is not None:
@@ -220,13 +220,13 @@ class _Analysed:
     def keep(self, cohort: Cohort, results: StudyResults, floats: Floats, staging: Path) -> None:
         """Note the derived cohort, and the analysis, tables and figures as they were made,
         before the documents and the renderer used them."""
-        import pickle
+        from cohortpress.cache._analysis import dump_analysis
 
         self._cohort = cohort
-        self._pickled = pickle.dumps((results, floats), protocol=pickle.HIGHEST_PROTOCOL)
+        self._pickled = dump_analysis(results, floats)
         self._files = {name: (staging / name).read_bytes() for name in floats.files}
 
-    def entry(self, snapshot: Snapshot, key: bytes) -> Entry:
+    def entry(self, snapshot: StoredSnapshot, key: bytes) -> Entry:
         """The cache entry of this uncached run; ``key`` is the study's key of the snapshot."""
         from cohortpress.cache import Entry, fingerprint
 
@@ -417,7 +417,7 @@ def _numbers_in_document_order(engine: str) -> bool:
 def _keep_cut(
     slot: Slot,
     config: StudyConfig,
-    snapshot: Snapshot,
+    snapshot: StoredSnapshot,
     since: dt.date | None,
     formats: Formats,
     engine: str,
@@ -439,13 +439,14 @@ def _keep_cut(
 
         folder = staging / cuts.CUTS / previous.isoformat()
         before = cuts.Snapshot.read(folder)
+        after = snapshot.load()  # read from its Parquet files, as ``before`` is
         changes = cuts.compare_cuts(
-            before, snapshot,
+            before, after,
             json.loads((folder / "results.json").read_text(encoding="utf-8")),
             json.loads((staging / "results.json").read_text(encoding="utf-8")),
             previous, config.data_cutoff,
         )  # fmt: skip
-        write_update_report(staging, changes, before, snapshot, config)
+        write_update_report(staging, changes, before, after, config)
         shown = ("html", "pdf") if "pdf" in formats else ("html",)  # PDF to circulate
         outcome = render(
             staging, formats=cast("tuple[Format, ...]", shown), engine=cast("Engine", engine),

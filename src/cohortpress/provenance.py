@@ -68,7 +68,7 @@ def make_provenance(
     config: StudyConfig, inputs: tuple[InputFile, ...], rows: dict[str, int]
 ) -> Provenance:
     """The record from its parts (a cached run has the rows without the workbook)."""
-    from cohortpress.analyse._compare import EXACT_BELOW  # with SciPy: not on a cache lookup
+    from cohortpress.exact_tests import EXACT_BELOW
 
     s = config.statistics
     conventions: dict[str, str | float | int | None] = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import pickle
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts import Floats
-    from cohortpress.cuts import Snapshot
+    from cohortpress.cuts import StoredSnapshot
 
 
 @dataclass(frozen=True)
@@ -26,14 +25,16 @@ class Entry:
     rows: dict[str, int]  # data rows per sheet, for the provenance record
     normalisations: tuple[str, ...]  # lines of the data appendix
     warnings: tuple[str, ...]  # validation's warnings, for the data report
-    analysis: bytes  # pickled (StudyResults, Floats), taken before the documents stage ran
+    analysis: bytes  # (StudyResults, Floats) by dump_analysis, before the documents stage ran
     files: dict[str, bytes]  # what the tables and figures stages wrote, by staging path
-    snapshot: Snapshot
+    snapshot: StoredSnapshot  # the cut's Parquet files, archived without pandas
     study_key: str  # fingerprint of the HMAC key the snapshot's patient hashes were made with
 
     def open(self) -> Hit:
         """Unpickle the analysis; a failure here is a corrupt entry, as any other."""
-        results, floats = pickle.loads(self.analysis)  # noqa: S301 - our own cache folder
+        from cohortpress.cache._analysis import load_analysis
+
+        results, floats = load_analysis(self.analysis)
         for name in self.files:
             path = PurePosixPath(name)
             if path.is_absolute() or ".." in path.parts:
@@ -56,7 +57,7 @@ class Hit:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
 
-    def snapshot(self, key: bytes) -> Snapshot | None:
+    def snapshot(self, key: bytes) -> StoredSnapshot | None:
         """The cached snapshot, if it was made with the study's current key."""
         return self.entry.snapshot if self.entry.study_key == fingerprint(key) else None
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from cohortpress.config import StudyConfig
     from cohortpress.provenance import InputFile
 
-FORMAT = 1  # of the cache entries: raised when Entry changes
+FORMAT = 2  # of the cache entries: raised when Entry changes
 
 
 def cache_key(

@@ -4,7 +4,16 @@
 adverse events; ``archive_cut`` keeps the cut under ``<study>/cuts/<cutoff>/``;
 ``compare_cuts`` classifies what changed since an earlier cut (flow, new events, headline
 numbers, retroactive changes); ``write_update_report`` writes it for the registry team.
+
+Taking and comparing snapshots needs pandas; archiving a snapshot kept by the build cache (a
+:class:`StoredSnapshot`) does not. The names of the modules that import pandas are therefore
+loaded on first use, so that a cached run, which only archives, does not import it.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from cohortpress.cuts._archive import (
     CUTS,
@@ -13,14 +22,19 @@ from cohortpress.cuts._archive import (
     cut_dates,
     previous_cut,
 )
-from cohortpress.cuts._changes import Changes, Headline, compare_cuts
-from cohortpress.cuts._snapshot import Snapshot, study_key, take_snapshot
+from cohortpress.cuts._key import study_key
+from cohortpress.cuts._stored import StoredSnapshot
+
+if TYPE_CHECKING:
+    from cohortpress.cuts._changes import Changes, Headline, compare_cuts
+    from cohortpress.cuts._snapshot import Snapshot, take_snapshot
 
 __all__ = [
     "CUTS",
     "Changes",
     "Headline",
     "Snapshot",
+    "StoredSnapshot",
     "archive_cut",
     "carry_forward",
     "compare_cuts",
@@ -29,3 +43,19 @@ __all__ = [
     "study_key",
     "take_snapshot",
 ]
+
+_WITH_PANDAS = {
+    "Changes": "_changes",
+    "Headline": "_changes",
+    "compare_cuts": "_changes",
+    "Snapshot": "_snapshot",
+    "take_snapshot": "_snapshot",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The names whose modules import pandas, imported when first asked for."""
+    module = _WITH_PANDAS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

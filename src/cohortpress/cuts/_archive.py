@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-    from cohortpress.cuts._snapshot import Snapshot
+    from cohortpress.cuts._stored import StoredSnapshot
 
 CUTS = "cuts"
 
@@ -31,7 +31,9 @@ def carry_forward(published: Path, staging: Path) -> None:
         shutil.copytree(cuts, staging / CUTS, copy_function=_link, dirs_exist_ok=True)
 
 
-def archive_cut(staging: Path, cutoff: dt.date, snapshot: Snapshot, files: Iterable[str]) -> Path:
+def archive_cut(
+    staging: Path, cutoff: dt.date, snapshot: StoredSnapshot, files: Iterable[str]
+) -> Path:
     """This run's cut: its ``files`` (documents, results.json) and the patient-level
     snapshot."""
     folder = staging / CUTS / cutoff.isoformat()

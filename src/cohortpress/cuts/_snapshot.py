@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
+import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from cohortpress.derive._derived import DATE_FIELDS as KNOWN_DATES
+from cohortpress.computed import DATE_FIELDS as KNOWN_DATES
+from cohortpress.cuts._stored import EVENTS, PATIENTS, StoredSnapshot
 from cohortpress.present import wording
-from cohortpress.publish import KEYS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
 # The dates a later extract may change; never the birth date, which identifies a patient.
 DATE_FIELDS = tuple(sorted(KNOWN_DATES - {"birth_date"}))
 CATEGORY_FIELDS = ("sex", "end_reason", "best_response")
-PATIENTS = "snapshot.parquet"
-EVENTS = "snapshot_ae.parquet"
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,28 +43,22 @@ class Snapshot:
     patients: pd.DataFrame
     adverse_events: pd.DataFrame
 
+    def stored(self) -> StoredSnapshot:
+        """The snapshot's Parquet files, as the archive and the build cache keep them."""
+        return StoredSnapshot(_parquet(self.patients), _parquet(self.adverse_events))
+
     def write(self, folder: Path) -> list[Path]:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.patients.to_parquet(folder / PATIENTS, index=False)
-        self.adverse_events.to_parquet(folder / EVENTS, index=False)
-        return [folder / PATIENTS, folder / EVENTS]
+        return self.stored().write(folder)
 
     @classmethod
     def read(cls, folder: Path) -> Snapshot:
         return cls(pd.read_parquet(folder / PATIENTS), pd.read_parquet(folder / EVENTS))
 
 
-def study_key(output_root: Path, study: str) -> bytes:
-    """The study's HMAC key, made once (random, readable by the owner only) and kept with its
-    outputs: without it a hash cannot be tested against a guessed ID."""
-    folder = output_root / KEYS
-    folder.mkdir(mode=0o700, exist_ok=True)
-    path = folder / study
-    if not path.is_file():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as stream:
-            stream.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
+def _parquet(frame: pd.DataFrame) -> bytes:
+    stream = io.BytesIO()
+    frame.to_parquet(stream, index=False)
+    return stream.getvalue()
 
 
 def patient_keys(ids: pd.Series, key: bytes) -> pd.Series:

@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from cohortpress.config import DAYS_PER_UNIT
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
+    import pandas as pd
 
     from cohortpress.config import Duration
 
@@ -107,4 +106,6 @@ class PartitionedCohort:
 
 
 def _no_exclusions() -> pd.Series:
+    import pandas as pd  # here: the flow above is unpickled by cached runs without pandas
+
     return pd.Series(dtype=object)

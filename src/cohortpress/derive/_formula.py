@@ -1,8 +1,7 @@
-"""The formula language of study.yml: derived variables, markers and inclusion conditions.
+"""Formulas of study.yml evaluated over the patients' columns.
 
-A formula is a Python-like expression read with :mod:`ast` and walked over a whitelist (never
-``eval``): numbers, names of columns, ``+ - * / **``, comparisons, ``and``/``or``/``not``,
-``a if cond else b`` and the functions in :data:`FUNCTIONS`. It is evaluated column-wise with
+The language is read and checked by :mod:`cohortpress.formula_syntax` (without pandas, so that
+loading study.yml does not import it); here a checked formula is evaluated column-wise with
 numpy. Conditions are numbers too: 1 for true, 0 for false, missing when unknown (``and``/``or``
 follow three-valued logic, as SQL and R do: ``false and missing`` is false).
 
@@ -19,6 +18,11 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
+
+from cohortpress import formula_syntax
+from cohortpress.formula_syntax import ARITY, FormulaError
+
+__all__ = ["FUNCTIONS", "Formula", "FormulaError", "parse_formula"]
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,18 +46,21 @@ def _extreme(pick: Callable[..., Values]) -> Callable[..., Values]:
     return extreme
 
 
+_COLUMNWISE: dict[str, Callable[..., Values]] = {
+    "log": np.log,
+    "ln": np.log,
+    "log10": np.log10,
+    "exp": np.exp,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "round": _round,
+    "min": _extreme(np.min),
+    "max": _extreme(np.max),
+    "ifelse": _if,
+}
 #: Functions a formula may call: name -> (function, fewest arguments, most arguments).
 FUNCTIONS: dict[str, tuple[Callable[..., Values], int, int]] = {
-    "log": (np.log, 1, 1),
-    "ln": (np.log, 1, 1),
-    "log10": (np.log10, 1, 1),
-    "exp": (np.exp, 1, 1),
-    "sqrt": (np.sqrt, 1, 1),
-    "abs": (np.abs, 1, 1),
-    "round": (_round, 1, 2),
-    "min": (_extreme(np.min), 2, 99),
-    "max": (_extreme(np.max), 2, 99),
-    "ifelse": (_if, 3, 3),
+    name: (_COLUMNWISE[name], *ARITY[name]) for name in ARITY
 }
 
 _ARITHMETIC = {
@@ -71,32 +78,11 @@ _COMPARISONS = {
     ast.Eq: np.equal,
     ast.NotEq: np.not_equal,
 }
-_SYMBOLS = {
-    ast.BitXor: "^ (write a power as **)",
-    ast.Mod: "%",
-    ast.FloorDiv: "//",
-    ast.BitAnd: "& (write and)",
-    ast.BitOr: "| (write or)",
-    ast.Invert: "~ (write not)",
-}
-
-
-class FormulaError(ValueError):
-    """A formula that cannot be read: the message, with the formula and a caret at ``column``."""
-
-    def __init__(self, formula: str, column: int, problem: str) -> None:
-        self.formula, self.column, self.problem = formula, column, problem
-        pointer = " " * column + "^"
-        super().__init__(f"{problem} (column {column + 1})\n    {formula}\n    {pointer}")
 
 
 @dataclass(frozen=True)
-class Formula:
+class Formula(formula_syntax.Formula):
     """A checked formula and the names it reads, ready to evaluate."""
-
-    text: str
-    tree: ast.expr
-    names: frozenset[str]
 
     def evaluate(self, data: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         """(values, undefined): the values as floats, and the rows where a value could not be
@@ -114,75 +100,8 @@ class Formula:
 
 def parse_formula(text: str) -> Formula:
     """Read ``text`` and check it uses only the formula language; raise :class:`FormulaError`."""
-    text = " ".join(text.split())  # one line, so the caret points at the right place
-    try:
-        tree = ast.parse(text, mode="eval").body
-    except SyntaxError as exc:
-        column = exc.offset - 1 if exc.offset and exc.offset > 0 else len(text)
-        reason = "incomplete" if column >= len(text) else (exc.msg or "invalid syntax")
-        raise FormulaError(text, column, f"cannot read the formula: {reason}") from None
-    names: set[str] = set()
-    _check(tree, text, names)
-    return Formula(text, tree, frozenset(names))
-
-
-def _column(text: str, node: ast.AST) -> int:
-    """The character column of ``node`` (ast counts UTF-8 bytes)."""
-    offset = getattr(node, "col_offset", 0)
-    return len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
-
-
-def _check(node: ast.AST, text: str, names: set[str]) -> None:
-    if isinstance(node, ast.Name):
-        if node.id in FUNCTIONS:
-            raise FormulaError(text, _column(text, node), f"{node.id} is a function: {node.id}(…)")
-        names.add(node.id)
-        return
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-            raise FormulaError(text, _column(text, node), f"{node.value!r} is not a number")
-        return
-    if isinstance(node, ast.Call):
-        _check_call(node, text)
-        children: list[ast.AST] = list(node.args)
-    elif isinstance(node, ast.BinOp | ast.UnaryOp | ast.BoolOp | ast.Compare | ast.IfExp):
-        _check_operator(node, text)
-        children = list(ast.iter_child_nodes(node))
-    else:
-        raise FormulaError(text, _column(text, node), "not allowed in a formula")
-    for child in children:
-        if not isinstance(child, ast.operator | ast.unaryop | ast.boolop | ast.cmpop):
-            _check(child, text, names)
-
-
-def _check_call(node: ast.Call, text: str) -> None:
-    where = _column(text, node)
-    if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-        known = ", ".join(FUNCTIONS)
-        name = node.func.id if isinstance(node.func, ast.Name) else "this"
-        raise FormulaError(text, where, f"unknown function {name} (known: {known})")
-    name = node.func.id
-    _, fewest, most = FUNCTIONS[name]
-    if node.keywords or not fewest <= len(node.args) <= most:
-        count = str(fewest) if fewest == most else f"{fewest} or more"
-        count = "1 or 2" if name == "round" else count
-        raise FormulaError(text, where, f"{name} takes {count} argument(s)")
-
-
-def _check_operator(node: ast.AST, text: str) -> None:
-    op = getattr(node, "op", None)
-    if isinstance(node, ast.BinOp) and type(op) not in _ARITHMETIC:
-        symbol = _SYMBOLS.get(type(op), type(op).__name__)
-        after_left = _column(text, node.left) + len(ast.get_source_segment(text, node.left) or "")
-        column = after_left + len(text[after_left:]) - len(text[after_left:].lstrip(" )"))
-        raise FormulaError(text, column, f"operator {symbol} not allowed")
-    if isinstance(node, ast.UnaryOp) and not isinstance(op, ast.USub | ast.UAdd | ast.Not):
-        symbol = _SYMBOLS.get(type(op), type(op).__name__)
-        raise FormulaError(text, _column(text, node), f"operator {symbol} not allowed")
-    if isinstance(node, ast.Compare):
-        for cmp in node.ops:
-            if type(cmp) not in _COMPARISONS:
-                raise FormulaError(text, _column(text, node), "use < <= > >= == != to compare")
+    checked = formula_syntax.parse_formula(text)
+    return Formula(checked.text, checked.tree, checked.names)
 
 
 class _Evaluator:

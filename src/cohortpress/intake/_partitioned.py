@@ -63,20 +63,6 @@ class Extract:
         return self.names.get(key, key)
 
 
-def is_partitioned(path: Path) -> bool:
-    """True for a folder with a ``patients/`` sub-folder (the layout only Dask reads)."""
-    if not path.is_dir():
-        return False
-    return any(p.is_dir() and p.name.casefold() == "patients" for p in path.iterdir())
-
-
-def extract_size(path: Path) -> int:
-    """Bytes of the Parquet files of an extract folder (0 for anything else)."""
-    if not path.is_dir():
-        return 0
-    return sum(f.stat().st_size for f in path.rglob("*.parquet") if f.is_file())
-
-
 def open_extract(folder: Path, config: StudyConfig, *, events_required: bool) -> Extract:
     """The pieces of the study's sheets; a missing or unreadable file is an error naming it."""
     if not folder.is_dir():

@@ -144,6 +144,13 @@ def rate_name(r: ResponseSummary, rate: ResponseRate | str) -> str:
     return names.get(code, RATE_NAMES[code])
 
 
+def response_rows(r: ResponseSummary) -> tuple[ResponseRate, ...]:
+    """The rates printed (the response table and the text): those study.yml lists, the CBR
+    once when it equals a listed DCR."""
+    both = {"dcr", "cbr"} <= set(r.shown)
+    return tuple(rate for rate in r.shown_rates if not (both and rate.equals))
+
+
 def response_label(code: str, config: StudyConfig) -> str:
     """A best-response category as the response table names it, from the criteria in force
     (built in, or the categories study.yml declares); patients without one are 'Not assessed'."""

@@ -13,6 +13,7 @@ from cohortpress.present import wording
 from cohortpress.present.labels import term_label, variable_label
 from cohortpress.present.notes import term_note
 from cohortpress.present.numbers import collect_numbers
+from cohortpress.present.wording import response_rows
 
 if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
@@ -308,12 +309,6 @@ def table_response(results: StudyResults, config: StudyConfig) -> Table | None:
         column_labels={ci: f"{ci} (%)"},
         notes=notes,
     )
-
-
-def response_rows(r: ResponseSummary) -> tuple[ResponseRate, ...]:
-    """The rates printed: those study.yml lists, the CBR once when it equals a listed DCR."""
-    both = {"dcr", "cbr"} <= set(r.shown)
-    return tuple(rate for rate in r.shown_rates if not (both and rate.equals))
 
 
 def rate_row_label(r: ResponseSummary, rate: ResponseRate) -> str:

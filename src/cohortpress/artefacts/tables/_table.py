@@ -60,6 +60,32 @@ class Table:
     spanners: tuple[Spanner, ...] = ()
     notes: tuple[str, ...] = ()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (by the build cache) with its cells as plain strings where they are all
+        strings, so a cached run unpickles the table without pandas; the frame is made again
+        on first use (the supplementary workbook, when it is not kept)."""
+        state = {name: value for name, value in self.__dict__.items() if name != "_cells"}
+        cells = _Cells.of(self.frame)
+        if cells is not None:
+            state["frame"] = cells
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        cells = state.get("frame")
+        if isinstance(cells, _Cells):
+            state = {name: value for name, value in state.items() if name != "frame"}
+            state["_cells"] = cells
+        self.__dict__.update(state)
+
+    if not TYPE_CHECKING:  # ``frame`` is a field to the type checker; this only fills it in
+
+        def __getattr__(self, name: str) -> object:
+            cells = self.__dict__.get("_cells")
+            if name != "frame" or cells is None:
+                raise AttributeError(name)
+            frame = self.__dict__["frame"] = cells.frame()
+            return frame
+
     def gt(self) -> GT:
         # Imported here: the tables stage uses it, a cached run unpickles tables without it.
         from great_tables import GT, loc, style
@@ -94,3 +120,40 @@ class Table:
 
 def _is_heading(frame: pd.DataFrame, row: int) -> bool:
     return all(str(v) == "" for v in frame.iloc[row, 1:])
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """A table's frame as plain Python: its column names and rows of strings."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Cells | None:
+        """The cells of ``frame`` when :meth:`frame` gives it back exactly: string column
+        names (an object index), string cells (object columns) and rows numbered from 0;
+        None otherwise (the frame is then pickled as it is)."""
+        import pandas as pd
+
+        index, columns = frame.index, frame.columns
+        plain = (
+            isinstance(index, pd.RangeIndex)
+            and index.start == 0
+            and index.step == 1
+            and type(columns) is pd.Index
+            and columns.dtype.kind == "O"
+            and columns.is_unique
+            and all(type(name) is str for name in columns)
+            and all(dtype.kind == "O" for dtype in frame.dtypes)
+        )
+        rows = tuple(tuple(row) for row in frame.itertuples(index=False, name=None))
+        if not plain or not all(type(cell) is str for row in rows for cell in row):
+            return None
+        return cls(tuple(columns), rows)
+
+    def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        columns = pd.Index(list(self.columns), dtype=object)
+        return pd.DataFrame(list(self.rows), columns=columns, dtype=object)

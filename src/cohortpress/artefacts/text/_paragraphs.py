@@ -15,11 +15,12 @@ from jinja2 import (
     StrictUndefined,
 )
 
-from cohortpress.analyse._compare import CHISQ, EXACT_BELOW
+from cohortpress.analyse._results import ComparisonTest
 from cohortpress.analyse._status import MultivariateStatus
 from cohortpress.artefacts.text import _citations as cite
 from cohortpress.artefacts.text import _response_text as response_text
 from cohortpress.config import DAYS_PER_UNIT
+from cohortpress.exact_tests import EXACT_BELOW
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
 from cohortpress.present import wording
@@ -229,7 +230,7 @@ def _context(
         "exact_below": EXACT_BELOW,
         "comparisons": results.comparison,
         "chi_squared_used": results.comparison is not None
-        and any(test.test == CHISQ for _, test in results.comparison.rows),
+        and any(test.test == ComparisonTest.CHISQ for _, test in results.comparison.rows),
         "common": _common_events(results),
         **_rare_events(results, results.conventions.small_cell),
         "ongoing": _ongoing_text(results, r),

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cohortpress.analyse._study import MISSING_RESPONSE
-from cohortpress.artefacts.tables._builders import response_rows
-from cohortpress.present.wording import rate_name, response_label, sd_threshold
+from cohortpress.present.wording import rate_name, response_label, response_rows, sd_threshold
 
 if TYPE_CHECKING:
     from cohortpress.analyse._study import ResponseRate, ResponseSummary
