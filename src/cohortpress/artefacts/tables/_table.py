@@ -135,6 +135,7 @@ class _Cells:
         names (an object index), string cells (object columns) and rows numbered from 0;
         None otherwise (the frame is then pickled as it is)."""
         import pandas as pd
+        from pandas.api.types import is_object_dtype
 
         index, columns = frame.index, frame.columns
         plain = (
@@ -142,10 +143,10 @@ class _Cells:
             and index.start == 0
             and index.step == 1
             and type(columns) is pd.Index
-            and columns.dtype.kind == "O"
+            and is_object_dtype(columns.dtype)
             and columns.is_unique
             and all(type(name) is str for name in columns)
-            and all(dtype.kind == "O" for dtype in frame.dtypes)
+            and all(is_object_dtype(dtype) for dtype in frame.dtypes)
         )
         rows = tuple(tuple(row) for row in frame.itertuples(index=False, name=None))
         if not plain or not all(type(cell) is str for row in rows for cell in row):

@@ -1,0 +1,77 @@
+"""A text edit re-renders from the build cache without the data libraries.
+
+A cached run writes the documents from what the entry keeps; it reads no workbook, validates,
+analyses and draws nothing, so it has no use for pandas, NumPy, pandera, SciPy, matplotlib,
+great_tables or openpyxl, whose imports were most of its time. Each run here is a fresh
+process on a copy of the thyroid study, as an author's run is, and reports what it imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from small_project import ROOT
+
+from cohortpress.bench_loop import copy_project, edit_manuscript
+
+pytestmark = pytest.mark.slow
+
+STUDY = Path("reports/thyroid")
+UNUSED = ("pandas", "numpy", "pandera", "scipy", "matplotlib", "great_tables", "openpyxl")
+COMPUTED = {"read", "validate", "derive", "analyse", "tables", "figures"}
+
+# Runs the report in this fresh process; prints its stages and which of the libraries it loaded.
+SCRIPT = """
+import contextlib, json, sys
+from pathlib import Path
+from cohortpress.pipeline import build_report
+
+stages = []
+
+@contextlib.contextmanager
+def hook(name):
+    stages.append(name)
+    yield
+
+study, formats, unused = sys.argv[1], tuple(sys.argv[2].split(",")), sys.argv[3].split(",")
+build_report(Path(study), formats=formats, engine="embedded", hook=hook)
+print(json.dumps({"stages": stages, "imported": [m for m in unused if m in sys.modules]}))
+"""
+
+
+def _run(study: Path, formats: tuple[str, ...]) -> dict[str, list[str]]:
+    source = str(ROOT / "src")
+    paths = [source, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(study), ",".join(formats), ",".join(UNUSED)],
+        cwd=study.parents[1],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the thyroid study whose build cache holds its entry (a first run's)."""
+    study = copy_project(ROOT, STUDY, tmp_path_factory.mktemp("project"))
+    first = _run(study, ("html", "pdf", "docx"))
+    assert set(first["stages"]) >= COMPUTED
+    assert "pandas" in first["imported"]  # the check below can tell
+    return study
+
+
+@pytest.mark.parametrize("formats", [("html",), ("html", "pdf", "docx")], ids=["html", "all"])
+def test_a_cached_run_imports_no_data_library(study: Path, formats: tuple[str, ...]) -> None:
+    edit_manuscript(study, f"an edit rendered as {', '.join(formats)}")
+    run = _run(study, formats)
+    assert not COMPUTED & set(run["stages"]), run["stages"]  # served by the cache
+    assert run["imported"] == []
