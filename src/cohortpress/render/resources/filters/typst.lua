@@ -28,9 +28,39 @@ local function typst_blocks(blocks)
   return (pandoc.write(pandoc.Pandoc(blocks), "typst", OPTIONS):gsub("%s+$", ""))
 end
 
---- One cell; `wrapper` names a template function that styles its content (cp-group).
-local function cell_code(cell, wrapper)
-  local body = typst_inlines(pandoc.utils.blocks_to_inlines(cell.contents))
+local SEPARATOR = "cohortpress-typst-cell-separator"
+
+--- The Typst text of each cell, as typst_inlines writes it, in one pandoc.write: each call
+--- of the writer has a fixed cost, and a table has a hundred cells.
+local function typst_cells(cells)
+  if #cells == 0 then
+    return {}
+  end
+  local blocks = {}
+  for i, cell in ipairs(cells) do
+    if i > 1 then
+      table.insert(blocks, pandoc.Plain({ pandoc.Str(SEPARATOR) }))
+    end
+    table.insert(blocks, pandoc.Plain(pandoc.utils.blocks_to_inlines(cell.contents)))
+  end
+  local text = pandoc.write(pandoc.Pandoc(blocks), "typst", OPTIONS)
+  local texts, start = {}, 1
+  while true do
+    local from, to = text:find(SEPARATOR, start, true)
+    local piece = text:sub(start, (from or 0) - 1)
+    table.insert(texts, (piece:gsub("^\n", ""):gsub("%s+$", "")))
+    if from == nil then
+      break
+    end
+    start = to + 1
+  end
+  assert(#texts == #cells, "typst.lua: a table cell holds the cell separator")
+  return texts
+end
+
+--- One cell, its content written as `body`; `wrapper` names a template function that styles
+--- its content (cp-group).
+local function cell_code(cell, body, wrapper)
   local level = tonumber(cell.attr.attributes["cp-indent"] or "0")
   if level > 0 then
     body = "#h(" .. level .. "em)" .. body
@@ -79,13 +109,13 @@ end
 --- Header rows between a heavy and a light rule; a spanner (a cell over several columns,
 --- above the last header row) gets a light rule under its columns, as booktabs' \cmidrule,
 --- kept apart from its neighbours' by the column gutter.
-local function header_code(rows)
+local function header_code(rows, text)
   occupied_columns(rows)
   local lines = { "table.hline(stroke: cp-rule-heavy)," }
   for r, row in ipairs(rows) do
     local cells, rules = {}, {}
     for _, cell in ipairs(row.cells) do
-      table.insert(cells, cell_code(cell))
+      table.insert(cells, cell_code(cell, text()))
       if cell.col_span > 1 and r < #rows then
         local start = tonumber(cell.attr.attributes["cp-column"])
         table.insert(rules, string.format(
@@ -101,17 +131,28 @@ local function header_code(rows)
   return "table.header(\n" .. table.concat(lines, "\n") .. "\n),"
 end
 
-local function body_code(rows)
+local function body_code(rows, text)
   local lines = {}
   for _, row in ipairs(rows) do
     local cells = {}
     local group = row.attr.classes:includes("cp-group")
     for _, cell in ipairs(row.cells) do
-      table.insert(cells, cell_code(cell, group and "cp-group" or nil))
+      table.insert(cells, cell_code(cell, text(), group and "cp-group" or nil))
     end
     table.insert(lines, table.concat(cells, ", ") .. ",")
   end
   return table.concat(lines, "\n")
+end
+
+--- The table's rows in the order they are written: header, each body's head and body, foot.
+local function written_rows(tbl)
+  local groups = { tbl.head.rows }
+  for _, body in ipairs(tbl.bodies) do
+    table.insert(groups, body.head)
+    table.insert(groups, body.body)
+  end
+  table.insert(groups, tbl.foot.rows)
+  return groups
 end
 
 local function table_code(tbl)
@@ -119,16 +160,29 @@ local function table_code(tbl)
   for _, spec in ipairs(tbl.colspecs) do
     table.insert(aligns, ALIGN[spec[1]])
   end
+  local cells = {}
+  for _, rows in ipairs(written_rows(tbl)) do
+    for _, row in ipairs(rows) do
+      for _, cell in ipairs(row.cells) do
+        table.insert(cells, cell)
+      end
+    end
+  end
+  local texts, written = typst_cells(cells), 0
+  local function text()
+    written = written + 1
+    return texts[written]
+  end
   local parts = {
     "columns: " .. #tbl.colspecs .. ",",
     "align: (" .. table.concat(aligns, ", ") .. ",),",
-    header_code(tbl.head.rows),
+    header_code(tbl.head.rows, text),
   }
   for _, body in ipairs(tbl.bodies) do
-    table.insert(parts, body_code(body.head))
-    table.insert(parts, body_code(body.body))
+    table.insert(parts, body_code(body.head, text))
+    table.insert(parts, body_code(body.body, text))
   end
-  table.insert(parts, body_code(tbl.foot.rows))
+  table.insert(parts, body_code(tbl.foot.rows, text))
   table.insert(parts, "table.hline(stroke: cp-rule-heavy),")
   return "cp-booktabs(\n" .. table.concat(parts, "\n") .. "\n)"
 end
