@@ -46,7 +46,12 @@ _CAPTION_STYLE = "ImageCaption"
 def keep_floats_whole(docx: Path) -> None:
     """Rewrite ``word/document.xml`` of ``docx`` in place: figures that fit with a caption,
     short tables kept on one page."""
-    edit_document(docx, lambda root, parts: _fit(root, parts) | _keep_tables(root))
+    edit_document(docx, fit_pages)
+
+
+def fit_pages(root: ET.Element, parts: Mapping[str, bytes]) -> bool:
+    """The edit of :func:`keep_floats_whole` (see ``_docx_xml.edit_document``)."""
+    return _fit(root, parts) | _keep_tables(root)
 
 
 def text_height(section: ET.Element) -> int | None:

@@ -25,10 +25,11 @@ _NONE = {"val": "nil"}
 
 def apply_booktabs_rules(docx: Path) -> None:
     """Rewrite ``word/document.xml`` of ``docx`` in place when a table has a multi-row header."""
-    edit_document(docx, _rule_headers)
+    edit_document(docx, rule_headers)
 
 
-def _rule_headers(root: ET.Element, _parts: Mapping[str, bytes]) -> bool:
+def rule_headers(root: ET.Element, _parts: Mapping[str, bytes]) -> bool:
+    """The edit of :func:`apply_booktabs_rules` (see ``_docx_xml.edit_document``)."""
     return any([_rule_header(table) for table in root.iter(_w("tbl"))])
 
 

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from pathlib import Path
 
+    from cohortpress.render._docx_xml import Edit
+
 _STYLES = "word/styles.xml"
 TABLE_STYLES = ("TableText", "TableHeading", "TableGroup")
 _TWIPS_PER_PT = 20
@@ -75,7 +77,12 @@ class Plan:
 def set_table_widths(docx: Path, turned: frozenset[str] = frozenset()) -> None:
     """Rewrite ``word/document.xml`` of ``docx`` in place: widths for every table float, and a
     landscape section for each of ``turned`` (the identifiers ``_landscape`` marked)."""
-    edit_document(docx, lambda root, parts: _fit_tables(root, parts, turned))
+    edit_document(docx, table_widths(turned))
+
+
+def table_widths(turned: frozenset[str] = frozenset()) -> Edit:
+    """The edit of :func:`set_table_widths` (see ``_docx_xml.edit_document``)."""
+    return lambda root, parts: _fit_tables(root, parts, turned)
 
 
 def _fit_tables(root: ET.Element, parts: Mapping[str, bytes], turned_ids: frozenset[str]) -> bool:

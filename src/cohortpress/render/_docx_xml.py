@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
     from pathlib import Path
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -25,10 +25,14 @@ def w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
-def edit_document(docx: Path, edit: Callable[[ET.Element, Mapping[str, bytes]], bool]) -> None:
-    """Apply ``edit`` to the parsed document of ``docx``; rewrite the file if it returns True.
+Edit = Callable[[ET.Element, Mapping[str, bytes]], bool]
 
-    ``edit`` receives the document's root element and every part of the package by name (for
+
+def edit_document(docx: Path, *edits: Edit) -> None:
+    """Apply ``edits``, in order, to the parsed document of ``docx``; rewrite the file once if
+    any of them returns True (each step after pandoc used to read and write the package).
+
+    An edit receives the document's root element and every part of the package by name (for
     the styles, say); it changes the element in place.
     """
     with zipfile.ZipFile(docx) as archive:
@@ -37,7 +41,8 @@ def edit_document(docx: Path, edit: Callable[[ET.Element, Mapping[str, bytes]], 
     xml = parts[DOCUMENT]
     _register_namespaces(xml.decode("utf-8"))
     root = ET.fromstring(xml)
-    if not edit(root, parts):
+    changed = [edit(root, parts) for edit in edits]  # every edit, even after a change
+    if not any(changed):
         return
     updated = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
     with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as archive:
