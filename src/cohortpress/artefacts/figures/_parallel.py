@@ -44,9 +44,10 @@ class Drawing:
 # Drawing is CPU-bound Python (matplotlib) that threads cannot share, so figures are
 # drawn in worker processes, one per core. They are forked: a worker starts with matplotlib
 # imported and the figures built, and finds its figure in _QUEUED by index (nothing is
-# pickled but the index). Where fork is missing or unsafe (Windows; macOS, whose system
-# libraries do not survive it) or there is one core or one figure, they are drawn one by one.
-# A figure's bytes do not depend on the process that draws it.
+# pickled but the index; the built figures reach a Drawer's process pickled, some kB). Where
+# fork is missing or unsafe (Windows; macOS, whose system libraries do not survive it) or
+# there is one core or one figure, they are drawn one by one. A figure's bytes do not depend
+# on the process that draws it.
 _FORK = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
 _QUEUED: list[Drawing] = []
 
