@@ -616,3 +616,91 @@ def test_an_error_drawing_a_figure_is_raised_as_it_was(
     with pytest.raises(ValueError, match="^cannot draw waterfall$"):  # the first in order
         _parallel.save_all(drawings, dpi=50)
     assert _parallel._QUEUED == []
+
+
+def _fail(fig: object, stem: Path, **size: Any) -> None:
+    raise ValueError(f"cannot draw {stem.name}")
+
+
+@pytest.mark.parametrize("cores", [1, 2])  # one core: no process, drawn when waited for
+def test_figures_drawn_while_the_run_goes_on_are_those_drawn_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int
+) -> None:
+    monkeypatch.setattr(_parallel, "_cores", lambda: cores)
+    drawings = _drawings(tmp_path / "drawer")
+    with _parallel.start_drawer() as drawer:
+        drawer.draw(drawings, dpi=50)
+        drawer.wait()
+    for d in drawings:
+        alone = save_figure(d.figure, tmp_path / "alone" / d.stem.name, width=d.width,
+                            height=d.height, dpi=50)  # fmt: skip
+        assert [p.read_bytes() for p in alone] == [
+            d.stem.with_suffix(suffix).read_bytes() for suffix in (".png", ".svg")
+        ]
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_figure_error_is_raised_when_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int
+) -> None:
+    monkeypatch.setattr(_parallel, "_cores", lambda: cores)
+    monkeypatch.setattr(figures, "save_figure", _fail)  # inherited by the forked processes
+    with _parallel.start_drawer() as drawer:
+        drawer.draw(_drawings(tmp_path), dpi=50)
+        with pytest.raises(ValueError, match="^cannot draw waterfall$"):  # the first in order
+            drawer.wait()
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_figure_error_comes_before_an_error_of_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int
+) -> None:
+    """The figures used to be drawn before the documents were written: when both fail, the
+    figure's error is the one raised, as it was."""
+    monkeypatch.setattr(_parallel, "_cores", lambda: cores)
+    monkeypatch.setattr(figures, "save_figure", _fail)
+    raised = pytest.raises(ValueError, match="^cannot draw waterfall$")
+    with raised, _parallel.start_drawer() as drawer:
+        drawer.draw(_drawings(tmp_path), dpi=50)
+        raise RuntimeError("the documents could not be written")
+
+
+def test_an_error_of_the_run_is_raised_once_the_figures_are_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_parallel, "_cores", lambda: 2)
+    drawings = _drawings(tmp_path)
+    raised = pytest.raises(RuntimeError, match="^the documents could not be written$")
+    with raised, _parallel.start_drawer() as drawer:
+        drawer.draw(drawings, dpi=50)
+        raise RuntimeError("the documents could not be written")
+    assert all(d.stem.with_suffix(".svg").is_file() for d in drawings)
+
+
+@pytest.mark.skipif(
+    not _parallel._FORK or _parallel._cores() < 2,  # noqa: SLF001
+    reason="without fork or a second core the run draws its figures itself",
+)
+def test_the_run_draws_its_figures_without_matplotlib_in_its_own_process(
+    tmp_path: Path,
+) -> None:
+    """matplotlib is imported by the drawing process, while the run analyses (and never by a
+    cached run): the run builds its figures without it and writes the files drawn elsewhere."""
+    from small_project import make_project
+
+    study = make_project(tmp_path)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from cohortpress.pipeline import build_report\n"
+        f"build_report(Path({str(study)!r}), formats=('html',), engine='embedded')\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+    published = tmp_path / "_output" / "thyroid" / "figures"
+    assert sorted(p.name for p in published.iterdir()) == [
+        "survival.png", "survival.svg", "waterfall.png", "waterfall.svg",
+    ]  # fmt: skip

@@ -92,7 +92,11 @@ class _Hook:
         _reset_peak()
         start = time.perf_counter()
         yield
-        self.stages[name] = {"seconds": time.perf_counter() - start, "peak_mib": _peak_mib()}
+        seconds, peak = time.perf_counter() - start, _peak_mib()
+        if name in self.stages:  # a stage in two parts (the figures: built, then waited for)
+            seconds += self.stages[name]["seconds"]
+            peak = max(peak, self.stages[name]["peak_mib"])
+        self.stages[name] = {"seconds": seconds, "peak_mib": peak}
         self._read_workers(name)
 
     def cluster(self, client: Client) -> None:

@@ -38,6 +38,8 @@ from cohortpress.errors import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from rich.progress import TaskID
+
     from cohortpress.config import StudyConfig
     from cohortpress.errors import Problem
     from cohortpress.preview import Build
@@ -345,11 +347,17 @@ class _StageProgress:
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
             MofNCompleteColumn(), TimeElapsedColumn(), console=err,
         )  # fmt: skip
+        self.tasks: dict[str, TaskID] = {}
 
     @contextlib.contextmanager
     def __call__(self, name: str) -> Iterator[None]:
         with self.progress:
-            task = self.progress.add_task(name.capitalize(), total=None)
+            # A stage in two parts (the figures: built, then waited for) keeps its one line.
+            task = self.tasks.get(name)
+            if task is None:
+                task = self.tasks[name] = self.progress.add_task(name.capitalize(), total=None)
+            else:
+                self.progress.update(task, completed=0, total=None)
             yield
             self.progress.update(task, completed=1, total=1)
 

@@ -218,13 +218,23 @@ class _Analysed:
         return self.workbook, self._cohort
 
     def keep(self, cohort: Cohort, results: StudyResults, floats: Floats, staging: Path) -> None:
-        """Note the derived cohort, and the analysis, tables and figures as they were made,
-        before the documents and the renderer used them."""
+        """Note the derived cohort, and the analysis and tables as they were made, before the
+        documents and the renderer used them; the figures, still being drawn, follow
+        (:meth:`keep_figures`)."""
         from cohortpress.cache._analysis import dump_analysis
 
         self._cohort = cohort
         self._pickled = dump_analysis(results, floats)
-        self._files = {name: (staging / name).read_bytes() for name in floats.files}
+        self._files = {
+            name: (staging / name).read_bytes() for name in floats.files if not _drawn(name)
+        }
+
+    def keep_figures(self, floats: Floats, staging: Path) -> None:
+        """Note the figures' files once drawn, before the renderer used them."""
+        self._files = {
+            name: self._files[name] if name in self._files else (staging / name).read_bytes()
+            for name in floats.files
+        }
 
     def entry(self, snapshot: StoredSnapshot, key: bytes) -> Entry:
         """The cache entry of this uncached run; ``key`` is the study's key of the snapshot."""
@@ -235,6 +245,11 @@ class _Analysed:
             warnings=tuple(self.warnings), analysis=self._pickled, files=self._files,
             snapshot=snapshot, study_key=fingerprint(key),
         )  # fmt: skip
+
+
+def _drawn(name: str) -> bool:
+    """Whether a file of the floats is a figure (drawn while the documents are written)."""
+    return name.startswith("figures/")
 
 
 def _analysed(
@@ -359,35 +374,45 @@ def _build(
     the supplementary workbook from ``workbook`` when it was written before); return the render
     notes and the figure size of _quarto.yml."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
+    from cohortpress.artefacts.figures._parallel import start_drawer
     from cohortpress.render import read_render_options, render_documents
 
     config = analysed.config
     _stage_sources(config, staging)
     options = read_render_options(root, profile)
     size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
-    if results is not None:
-        floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
-                             stage=stage)  # fmt: skip
-    elif hit is None:
-        assert analysed.workbook is not None  # read by _analysed
-        cohort = _derive(analysed.workbook, config, stage)
-        # Each stage imports what it uses, so a stage's time includes its libraries.
-        with stage("analyse"):
-            from cohortpress.analyse import analyse
+    cohort: Cohort | None = None
+    # The figures are drawn by another process while the tables and documents are written;
+    # it starts before the analysis, which leaves it a core to import matplotlib on.
+    with start_drawer() if hit is None else contextlib.nullcontext() as drawer:
+        if results is not None:
+            floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
+                                 stage=stage, drawer=drawer)  # fmt: skip
+        elif hit is None:
+            assert analysed.workbook is not None  # read by _analysed
+            cohort = _derive(analysed.workbook, config, stage)
+            # Each stage imports what it uses, so a stage's time includes its libraries.
+            with stage("analyse"):
+                from cohortpress.analyse import analyse
 
-            results = analyse(cohort, config)
-        floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
-                             stage=stage)  # fmt: skip
-        analysed.keep(cohort, results, floats, staging)
-    else:
-        results, floats = hit.results, hit.floats
-        hit.restore(staging)
-    placement = write_documents(
-        results, config, staging, floats,
-        normalisations=analysed.normalisations, warnings=analysed.warnings,
-        crossref=options.crossref, provenance=record, lang=options.lang, stage=stage,
-        kept_workbook=workbook,
-    ).placement  # fmt: skip
+                results = analyse(cohort, config)
+            floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
+                                 stage=stage, drawer=drawer)  # fmt: skip
+            analysed.keep(cohort, results, floats, staging)
+        else:
+            results, floats = hit.results, hit.floats
+            hit.restore(staging)
+        placement = write_documents(
+            results, config, staging, floats,
+            normalisations=analysed.normalisations, warnings=analysed.warnings,
+            crossref=options.crossref, provenance=record, lang=options.lang, stage=stage,
+            kept_workbook=workbook,
+        ).placement  # fmt: skip
+        if drawer is not None:
+            with stage("figures"):  # what is left of the drawing once the documents are written
+                drawer.wait()
+    if cohort is not None:
+        analysed.keep_figures(floats, staging)
     if placement.out_of_order is not None and _numbers_in_document_order(engine):
         raise RenderError(placement.out_of_order)
     asked = cast("tuple[Format, ...]", tuple(formats))  # checked by the CLI

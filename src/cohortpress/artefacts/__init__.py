@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts._figures import FigureSpec
     from cohortpress.artefacts._supplement import KeptWorkbook
+    from cohortpress.artefacts.figures._parallel import Drawer
     from cohortpress.artefacts.tables import Table
     from cohortpress.config import StudyConfig
     from cohortpress.present.numbers import Numbers
@@ -69,14 +70,51 @@ def draw_floats(
     figure_size: FigureSize = FigureSize(),
     provenance: Provenance | None = None,
     stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
+    drawer: Drawer | None = None,
 ) -> Floats:
     """The "tables" and "figures" stages: results.json, the meta and front-matter files, the
-    tables and the figures, written into ``staging``."""
+    tables and the figures, written into ``staging``.
+
+    The figures are built first and handed to ``drawer``, which draws them while the tables
+    (and, after this returns, the documents) are written; the caller waits for them
+    (:meth:`~cohortpress.artefacts.figures._parallel.Drawer.wait`) before their files are
+    read. Without a drawer they are drawn here, after the tables. An error building a figure
+    is raised after the tables, as it always was."""
+    from cohortpress.artefacts.figures._parallel import Drawer
+
     stage = stage or (lambda _name: contextlib.nullcontext())
+    own = drawer is None
+    drawer = drawer or Drawer(None)
     generated = staging / GENERATED
     figures = staging / "figures"
     (generated / "supplement").mkdir(parents=True, exist_ok=True)
     figures.mkdir(parents=True, exist_ok=True)
+    built: Exception | None = None
+    specs: list[FigureSpec] = []
+    drawn: list[Path] = []
+    with stage("figures"):
+        from cohortpress.artefacts._figures import build_figures
+
+        try:
+            specs, drawings = build_figures(
+                results, config, figures, width=figure_size.width, height=figure_size.height
+            )
+        except Exception as exc:  # noqa: BLE001 - raised after the tables, where it was
+            built = exc
+        else:
+            drawer.draw(drawings, figure_size.dpi)
+            # Each figure as PNG and SVG, as they will be when the drawer is done.
+            drawn += sorted(d.stem.with_name(f"{d.stem.name}{suffix}")
+                            for d in drawings for suffix in (".png", ".svg"))  # fmt: skip
+            for spec in specs:
+                caption = markdown_text(spec.caption)
+                image = f"![{caption}](figures/{spec.stem}.png)"
+                for folder, key in (
+                    (generated, "fig"),
+                    (generated / "supplement", SUPPLEMENT_KEYS["fig"]),
+                ):
+                    snippet = f"{image}{{#{key}-{spec.id}}}\n"
+                    drawn.append(_write(folder / f"figure-{spec.id}.md", snippet))
     with stage("tables"):
         # Imported here so that each stage is timed with the libraries it loads.
         from cohortpress.artefacts._front_matter import (
@@ -103,23 +141,12 @@ def draw_floats(
                                   t.markdown(SUPPLEMENT_KEYS["tbl"])))  # fmt: skip
         if results.adverse_events is None:  # the manuscript may still include the table
             written.append(_write(generated / "table-adverse-events.md", _no_events(config)))
-    with stage("figures"):
-        from cohortpress.artefacts._figures import draw_figures
-
-        specs = draw_figures(
-            results, config, figures,
-            width=figure_size.width, height=figure_size.height, dpi=figure_size.dpi,
-        )  # fmt: skip
-        written += sorted(figures.iterdir())  # each figure as PNG and SVG
-        for spec in specs:
-            caption = markdown_text(spec.caption)
-            image = f"![{caption}](figures/{spec.stem}.png)"
-            for folder, key in (
-                (generated, "fig"),
-                (generated / "supplement", SUPPLEMENT_KEYS["fig"]),
-            ):
-                snippet = f"{image}{{#{key}-{spec.id}}}\n"
-                written.append(_write(folder / f"figure-{spec.id}.md", snippet))
+    if built is not None:
+        raise built
+    if own:
+        with stage("figures"):
+            drawer.wait()
+    written += drawn
     files = tuple(path.relative_to(staging).as_posix() for path in written)
     return Floats(numbers, tuple(tables), tuple(specs), files)
 

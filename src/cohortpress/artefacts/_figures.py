@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._results import KMEstimate
     from cohortpress.analyse._study import EndpointResult, GroupedSurvival
+    from cohortpress.artefacts.figures._parallel import Drawing
     from cohortpress.config import StudyConfig
 
 PANEL_LETTERS = "ABCDEFGH"
@@ -59,18 +60,19 @@ def _overall_annotation(e: EndpointResult, unit: str) -> str:
     )
 
 
-def draw_figures(
+def build_figures(
     results: StudyResults,
     config: StudyConfig,
     folder: Path,
     *,
     width: float,
     height: float,
-    dpi: int,
-) -> list[FigureSpec]:
-    """Draw and save every figure (PNG and SVG); return their specs for the Markdown snippets.
+) -> tuple[list[FigureSpec], list[Drawing]]:
+    """Every figure's spec, for the Markdown snippets, and what is to be drawn into
+    ``folder`` (PNG and SVG, ``width`` x ``height`` inches).
 
-    The figures are built here, then drawn and written side by side (:func:`save_all`).
+    Building needs no matplotlib: the figures are drawn in other processes while the run goes
+    on (:class:`~cohortpress.artefacts.figures._parallel.Drawer`).
     """
     from cohortpress.artefacts.figures import (
         figure_km,
@@ -78,7 +80,7 @@ def draw_figures(
         figure_waterfall,
     )
     from cohortpress.artefacts.figures._km_data import MAX_MARKED_CENSORED, marks_readable
-    from cohortpress.artefacts.figures._parallel import Drawing, save_all
+    from cohortpress.artefacts.figures._parallel import Drawing
     from cohortpress.artefacts.figures._waterfall import RECIST_LINES
 
     unit = results.time_unit
@@ -149,8 +151,7 @@ def draw_figures(
         marked = all(marks_readable(g.estimates) for g in e.by)
         caption = _by_caption(e, config, None if marked else unmarked)
         specs.append(FigureSpec(stem, caption, stem))
-    save_all(drawings, dpi)
-    return specs
+    return specs, drawings
 
 
 def _survival_caption(results: StudyResults, config: StudyConfig, unmarked: str | None) -> str:

@@ -1,7 +1,8 @@
 """Kaplan–Meier figure: step curves with censoring marks over a numbers-at-risk table.
 
-``figure_km`` only prepares what is drawn (cheap, in the main process); ``KMFigure.draw``
-draws it with matplotlib's object API into a cell of a figure (in a worker, see _parallel.py).
+``figure_km`` only prepares what is drawn (cheap, in the main process, without matplotlib);
+``KMFigure.draw`` draws it with matplotlib's object API into a cell of a figure (in a worker,
+see _parallel.py).
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from matplotlib.lines import Line2D
 
 from cohortpress.artefacts.figures import _annotate as ann
 from cohortpress.artefacts.figures import _km_data as data
@@ -199,6 +198,8 @@ class KMFigure:
         ax.set_ylabel(ylabel, fontsize=BASE_SIZE)
 
     def _draw_legend(self, ax: Axes) -> None:
+        from matplotlib.lines import Line2D
+
         handles = [
             Line2D([], [], color=self.colours[g], linestyle=self.linestyles[g],
                    linewidth=THEME.curve)

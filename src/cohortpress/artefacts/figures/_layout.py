@@ -12,8 +12,6 @@ import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from matplotlib.font_manager import FontProperties
-
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -83,6 +81,8 @@ class Measure:
     def _width(self, line: str, size: float, weight: str) -> float:
         key = (line, size, weight)
         if key not in self._widths:
+            from matplotlib.font_manager import FontProperties  # drawing only (_parallel.py)
+
             prop = FontProperties(family=self._family, size=size, weight=weight)
             pixels = self._renderer.get_text_width_height_descent(line, prop, ismath=False)[0]
             self._widths[key] = pixels / self._dpi
