@@ -15,10 +15,12 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from small_project import make_project, run
 
 from cohortpress.cuts import Snapshot, compare_cuts
-from cohortpress.cuts._snapshot import _as_text, _keys_like, patient_keys
+from cohortpress.cuts._snapshot import _as_text, _KeyedHash, _keys_like, patient_keys
 from cohortpress.cuts._snapshot import _text as value_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,6 +139,17 @@ def test_each_id_is_hashed_as_on_its_own() -> None:
     looked_up = _keys_like(events, ids, keys, key)
     assert looked_up.tolist() == [own(v) for v in events]
     assert looked_up.index.tolist() == [7, 8, 9, 10]
+
+
+@given(key=st.binary(max_size=200), texts=st.lists(st.text(), max_size=5))
+def test_the_keyed_hash_is_hmac_sha256(key: bytes, texts: list[str]) -> None:
+    """The pads hashed once give hmac's digest, for keys shorter and longer than a block."""
+    import hashlib
+    import hmac
+
+    keyed = _KeyedHash(key)
+    for text in texts:
+        assert keyed(text) == hmac.digest(key, text.encode(), hashlib.sha256).hex()[:32]
 
 
 @pytest.mark.parametrize(
