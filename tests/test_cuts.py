@@ -296,3 +296,32 @@ def test_changes_command_prints_the_comparison(cuts: dict[str, Path]) -> None:
     assert "retroactive, death date changed: 1" in done.stdout
     unknown = subprocess.run([*command[:-1], "2000-01-01"], capture_output=True, text=True)
     assert unknown.returncode == 2 and "no such cut" in unknown.stderr
+
+
+def test_the_snapshot_is_taken_alongside_the_render_and_fails_in_the_cuts_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot is taken on a thread while the documents render; taking it fails as it
+    failed when taken in the "cuts" stage: the error is raised there, after the render, and
+    nothing is published."""
+    import threading
+
+    from stage_hook import Stages
+
+    from cohortpress import cuts
+    from cohortpress.pipeline import build_report
+
+    study = make_project(tmp_path / "project")
+    threads: list[str] = []
+
+    def failing(*_: object) -> Snapshot:
+        threads.append(threading.current_thread().name)
+        raise RuntimeError("the snapshot failed")
+
+    monkeypatch.setattr(cuts, "take_snapshot", failing)
+    stages, out = Stages(), tmp_path / "out"
+    with pytest.raises(RuntimeError, match="the snapshot failed"):
+        build_report(study, formats=("html",), engine="embedded", output_root=out, hook=stages)
+    assert threads and threads[0] != threading.main_thread().name
+    assert stages.seen[-2:] == ["render", "cuts"]
+    assert not (out / "thyroid").exists()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,8 @@ def level_codes_frame(
         values = frame[cov.column]
         if cov.kind == "categorical" and not isinstance(values.dtype, pd.CategoricalDtype):
             codes, distinct = pd.factorize(values)
-            frame[cov.column] = pd.Categorical.from_codes(codes, categories=distinct)
+            as_codes = cast("Sequence[int]", codes)  # an integer array, as pandas takes it
+            frame[cov.column] = pd.Categorical.from_codes(as_codes, categories=distinct)
     return frame
 
 
