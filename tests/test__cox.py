@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lifelines import CoxPHFitter
 
+from cohortpress.analyse._concordance import _ranks
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
+from cohortpress.analyse._cox_design import build_design, level_codes_frame
 from cohortpress.analyse._cox_likelihood import partial_likelihood, risk_sets
 from cohortpress.analyse._cox_newton import cholesky_solve
 from cohortpress.analyse._status import ModelStatus
@@ -154,6 +159,51 @@ def test_numeric_codes_match_text_levels(cohort) -> None:
     assert cox_fit(d, "time", "event", [coded]).terms[1].coef == pytest.approx(
         cox_fit(d, "time", "event", [ARM]).terms[1].coef, rel=1e-12
     )
+
+
+@given(
+    levels=st.lists(
+        st.one_of(st.none(), st.sampled_from(["a", "b", "c", "1", 1.0, 2.0, 1, True, -0.0, 0.0])),
+        min_size=1, max_size=40,
+    ),
+    missing_time=st.sets(st.integers(0, 39), max_size=5),
+)  # fmt: skip
+def test_a_design_from_level_codes_is_the_design_from_values(
+    levels: list[object], missing_time: set[int]
+) -> None:
+    """Complete cases, columns, counts and every value of the matrix are the same when the
+    categorical covariates are held as integer codes (as each endpoint's fits read them)."""
+    n = len(levels)
+    data = pd.DataFrame({"x": pd.Series(levels, dtype=object), "age": np.arange(n) % 7 * 1.5})
+    data["time"] = [np.nan if i in missing_time else float(i % 5) for i in range(n)]
+    data["event"] = np.arange(n) % 2
+    specs = [
+        CoxCovariate("x", "x", "categorical", "X"),
+        CoxCovariate("age", "age", "continuous", "Age"),
+    ]
+    coded = level_codes_frame(data, "time", "event", specs)
+    assert isinstance(coded["x"].dtype, pd.CategoricalDtype)
+    try:
+        plain = build_design(data, "time", "event", specs)
+    except (ValueError, IndexError) as error:  # IndexError: no level among complete cases
+        with pytest.raises(type(error), match=re.escape(str(error))):
+            build_design(coded, "time", "event", specs)
+        return
+    design = build_design(coded, "time", "event", specs)
+    assert design.columns == plain.columns
+    for got, want in ((design.x, plain.x), (design.time, plain.time), (design.event, plain.event)):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=60))
+def test_ranks_of_sorted_values_are_dense_ranks(values: list[float]) -> None:
+    """Values in order (times of rows sorted by time) rank as by hashing: equal values (0.0
+    and -0.0 too) share a rank, ranks count the distinct values below."""
+    ordered = np.sort(np.array(values + values[:3], dtype=float))
+    unique, inverse = np.unique(ordered, return_inverse=True)
+    rank, m = _ranks(ordered)
+    assert m == len(unique)
+    assert rank.dtype == np.int64 and rank.tolist() == inverse.ravel().tolist()
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,12 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from small_project import make_project, run
 
 from cohortpress.cuts import Snapshot, compare_cuts
-from cohortpress.cuts._snapshot import _as_text, _keys_like, patient_keys
+from cohortpress.cuts._snapshot import _as_text, _KeyedHash, _keys_like, patient_keys
 from cohortpress.cuts._snapshot import _text as value_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,6 +139,17 @@ def test_each_id_is_hashed_as_on_its_own() -> None:
     looked_up = _keys_like(events, ids, keys, key)
     assert looked_up.tolist() == [own(v) for v in events]
     assert looked_up.index.tolist() == [7, 8, 9, 10]
+
+
+@given(key=st.binary(max_size=200), texts=st.lists(st.text(), max_size=5))
+def test_the_keyed_hash_is_hmac_sha256(key: bytes, texts: list[str]) -> None:
+    """The pads hashed once give hmac's digest, for keys shorter and longer than a block."""
+    import hashlib
+    import hmac
+
+    keyed = _KeyedHash(key)
+    for text in texts:
+        assert keyed(text) == hmac.digest(key, text.encode(), hashlib.sha256).hex()[:32]
 
 
 @pytest.mark.parametrize(
@@ -283,3 +296,32 @@ def test_changes_command_prints_the_comparison(cuts: dict[str, Path]) -> None:
     assert "retroactive, death date changed: 1" in done.stdout
     unknown = subprocess.run([*command[:-1], "2000-01-01"], capture_output=True, text=True)
     assert unknown.returncode == 2 and "no such cut" in unknown.stderr
+
+
+def test_the_snapshot_is_taken_alongside_the_render_and_fails_in_the_cuts_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot is taken on a thread while the documents render; taking it fails as it
+    failed when taken in the "cuts" stage: the error is raised there, after the render, and
+    nothing is published."""
+    import threading
+
+    from stage_hook import Stages
+
+    from cohortpress import cuts
+    from cohortpress.pipeline import build_report
+
+    study = make_project(tmp_path / "project")
+    threads: list[str] = []
+
+    def failing(*_: object) -> Snapshot:
+        threads.append(threading.current_thread().name)
+        raise RuntimeError("the snapshot failed")
+
+    monkeypatch.setattr(cuts, "take_snapshot", failing)
+    stages, out = Stages(), tmp_path / "out"
+    with pytest.raises(RuntimeError, match="the snapshot failed"):
+        build_report(study, formats=("html",), engine="embedded", output_root=out, hook=stages)
+    assert threads and threads[0] != threading.main_thread().name
+    assert stages.seen[-2:] == ["render", "cuts"]
+    assert not (out / "thyroid").exists()

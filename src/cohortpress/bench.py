@@ -52,7 +52,7 @@ STAGES = (
     "figures",
     "documents",
     "render",
-    "cuts",  # the patient-level snapshot of the data cut, archived with the documents
+    "cuts",  # the data cut: its snapshot (begun while the documents render), then archived
 )
 SIZES = (26, 1_000, 10_000, 100_000, 1_000_000)
 PAPER_SIZE = 26

@@ -22,6 +22,7 @@ from cohortpress.publish import Slot, check_root, open_slot
 
 if TYPE_CHECKING:
     import datetime as dt
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts import FigureSize, Floats
@@ -168,20 +169,25 @@ def build_report(
     record = make_provenance(config, inputs, analysed.rows)
     if hit is not None:  # the study.yml of the key, even if it was saved again meanwhile
         record = dataclasses.replace(record, study_yml_sha256=store.study_yml)
-    with open_slot(output_root, study.resolve().name, default=default) as slot:
+    with (
+        open_slot(output_root, study.resolve().name, default=default) as slot,
+        _Alongside() as alongside,
+    ):
         from cohortpress import cuts
 
+        key = cuts.study_key(slot.root, slot.study)
+        if hit is None and (archive or store.key is not None):  # a cut, or a new cache entry
+            alongside.snapshot = lambda: cuts.take_snapshot(*analysed.kept(), config, key).stored()
         workbook = store.workbook(hit=hit is not None)
         notes, size = _build(
             analysed, hit, record, slot.staging, root, formats, engine, stage, profile,
-            kept=store.renders(), workbook=workbook,
+            kept=store.renders(), workbook=workbook, alongside=alongside,
         )  # fmt: skip
         saving = hit is None and store.fits(record, size)
         if workbook is not None and (hit is not None or saving):  # tables made under the key
             workbook.keep()
         with stage("cuts"):
-            key = cuts.study_key(slot.root, slot.study)
-            snapshot = hit.snapshot(key) if hit else None
+            snapshot = hit.snapshot(key) if hit else alongside.result()
             if snapshot is None and (archive or saving):  # uncached, or a new study key
                 workbook, cohort = analysed.cohort(stage)
                 snapshot = cuts.take_snapshot(workbook, cohort, config, key).stored()
@@ -215,6 +221,11 @@ class _Analysed:
                 raise InputDataError(list(report.problems))
         if self._cohort is None:
             self._cohort = _derive(self.workbook, self.config, stage)
+        return self.workbook, self._cohort
+
+    def kept(self) -> tuple[Workbook, Cohort]:
+        """The workbook and derived cohort of an uncached run, as it analysed them."""
+        assert self.workbook is not None and self._cohort is not None  # read, then kept
         return self.workbook, self._cohort
 
     def keep(self, cohort: Cohort, results: StudyResults, floats: Floats, staging: Path) -> None:
@@ -367,12 +378,14 @@ def _build(
     results: StudyResults | None = None,
     kept: KeptRenders | None = None,
     workbook: KeptWorkbook | None = None,
+    alongside: _Alongside | None = None,
 ) -> tuple[list[str], FigureSize]:
     """Derive, analyse, write the artefacts and render them inside ``staging`` (the analysis,
     tables and figures from the cache on a cached run; the analysis as given, ``results``, on a
     run of the Dask engine; documents whose staged input was rendered before from ``kept``, and
     the supplementary workbook from ``workbook`` when it was written before); return the render
-    notes and the figure size of _quarto.yml."""
+    notes and the figure size of _quarto.yml. An uncached run starts ``alongside``'s snapshot
+    once the figures are drawn, so it is taken while the documents are written and rendered."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
     from cohortpress.artefacts.figures._parallel import start_drawer
     from cohortpress.render import read_render_options, render_documents
@@ -399,6 +412,8 @@ def _build(
             floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
                                  stage=stage, drawer=drawer)  # fmt: skip
             analysed.keep(cohort, results, floats, staging)
+            if alongside is not None:  # the drawing process is forked already: a thread is safe
+                alongside.start()
         else:
             results, floats = hit.results, hit.floats
             hit.restore(staging)
@@ -429,6 +444,39 @@ def _build(
         for outcome in outcomes:
             notes += [n for n in outcome.notes if n not in notes]
     return notes, size
+
+
+class _Alongside:
+    """The data cut's snapshot, taken on a thread while the documents render.
+
+    The snapshot reads the workbook and the derived cohort only, and the main process mostly
+    waits for pandoc and typst then. Its result, or its error, is the same as when taken in the
+    "cuts" stage, and is raised there (:meth:`result`); leaving the block waits for the
+    thread, so a run that failed before ends with nothing still running."""
+
+    def __init__(self) -> None:
+        self.snapshot: Callable[[], Snapshot] | None = None  # what to take, if anything
+        self._pool: ThreadPoolExecutor | None = None
+        self._future: Future[Snapshot] | None = None
+
+    def __enter__(self) -> _Alongside:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def start(self) -> None:
+        """Start taking the snapshot, if one is to be taken."""
+        if self.snapshot is not None and self._future is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot")
+            self._future = self._pool.submit(self.snapshot)
+
+    def result(self) -> Snapshot | None:
+        """The snapshot (None if none was started); its error, if taking it failed."""
+        return None if self._future is None else self._future.result()
 
 
 def _numbers_in_document_order(engine: str) -> bool:

@@ -152,7 +152,12 @@ def _ranks(values: NDArray[np.float64]) -> tuple[NDArray[np.int64], int]:
     """Dense ranks (equal values share one: ties as R sees them) and how many there are.
 
     The distinct values are found by hashing (-0.0 and 0.0 are one, as in a sort) and only
-    they are sorted: a million scores of a few distinct values cost one pass, not a sort."""
+    they are sorted: a million scores of a few distinct values cost one pass, not a sort.
+    Values already in order (the times of a model's rows, sorted by time) are ranked by
+    counting where they change, without hashing."""
+    if len(values) > 1 and bool(np.all(values[1:] >= values[:-1])):  # sorted, no NaN
+        changes = np.cumsum(values[1:] != values[:-1], dtype=np.int64)
+        return np.concatenate(([0], changes)), int(changes[-1]) + 1
     codes, distinct = pd.factorize(values)
     if len(codes) and codes.min() < 0:  # NaN: np.unique ranks it last
         unique, inverse = np.unique(values, return_inverse=True)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
+from cohortpress.analyse._cox_design import level_codes_frame
 from cohortpress.analyse._km import OVERALL, km_estimate, risk_table, survival_at
 from cohortpress.analyse._logrank import logrank_test
 from cohortpress.analyse._status import MultivariateStatus
@@ -134,13 +135,15 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
     )  # fmt: skip
     ticks = risk_times(float(data[time].max()), cohort.time_unit)
     specs = [covariate_column(data, cov, config) for cov in config.cox.covariates]
+    coded = level_codes_frame(data, time, event, specs)  # the same designs, from integer codes
     univariate = tuple(
-        cox_fit(data, time, event, [spec], ties=ties, conf_level=stats.conf_level) for spec in specs
+        cox_fit(coded, time, event, [spec], ties=ties, conf_level=stats.conf_level)
+        for spec in specs
     )
     grouped = _by_groups(data, time, event, endpoint, specs, univariate, ticks, config)
     return endpoint_from_parts(
         endpoint, overall, ticks, grouped, specs, univariate, config,
-        lambda chosen: cox_fit(data, time, event, chosen, ties=ties, conf_level=stats.conf_level),
+        lambda chosen: cox_fit(coded, time, event, chosen, ties=ties, conf_level=stats.conf_level),
     )  # fmt: skip
 
 
