@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from small_project import make_project, run
 
 from cohortpress.cuts import Snapshot, compare_cuts
-from cohortpress.cuts._snapshot import _as_text, _KeyedHash, _keys_like, patient_keys
+from cohortpress.cuts._snapshot import _as_text, _keyed_hash, _keys_like, patient_keys
 from cohortpress.cuts._snapshot import _text as value_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,11 +143,12 @@ def test_each_id_is_hashed_as_on_its_own() -> None:
 
 @given(key=st.binary(max_size=200), texts=st.lists(st.text(), max_size=5))
 def test_the_keyed_hash_is_hmac_sha256(key: bytes, texts: list[str]) -> None:
-    """The pads hashed once give hmac's digest, for keys shorter and longer than a block."""
+    """The keyed state copied per text gives hmac's digest, for keys shorter and longer than a
+    block."""
     import hashlib
     import hmac
 
-    keyed = _KeyedHash(key)
+    keyed = _keyed_hash(key)
     for text in texts:
         assert keyed(text) == hmac.digest(key, text.encode(), hashlib.sha256).hex()[:32]
 

@@ -455,9 +455,9 @@ class _Alongside:
     thread, so a run that failed before ends with nothing still running."""
 
     def __init__(self) -> None:
-        self.snapshot: Callable[[], Snapshot] | None = None  # what to take, if anything
+        self.snapshot: Callable[[], StoredSnapshot] | None = None  # what to take, if anything
         self._pool: ThreadPoolExecutor | None = None
-        self._future: Future[Snapshot] | None = None
+        self._future: Future[StoredSnapshot] | None = None
 
     def __enter__(self) -> _Alongside:
         return self
@@ -474,7 +474,7 @@ class _Alongside:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot")
             self._future = self._pool.submit(self.snapshot)
 
-    def result(self) -> Snapshot | None:
+    def result(self) -> StoredSnapshot | None:
         """The snapshot (None if none was started); its error, if taking it failed."""
         return None if self._future is None else self._future.result()
 
