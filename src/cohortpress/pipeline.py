@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts import FigureSize, Floats
     from cohortpress.artefacts._supplement import KeptWorkbook
+    from cohortpress.artefacts.figures._parallel import Drawer
     from cohortpress.cache import Entry, Hit
     from cohortpress.cuts import StoredSnapshot
     from cohortpress.derive import Cohort
@@ -387,7 +388,6 @@ def _build(
     notes and the figure size of _quarto.yml. An uncached run starts ``alongside``'s snapshot
     once the figures are drawn, so it is taken while the documents are written and rendered."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
-    from cohortpress.artefacts.figures._parallel import start_drawer
     from cohortpress.render import read_render_options, render_documents
 
     config = analysed.config
@@ -397,7 +397,7 @@ def _build(
     cohort: Cohort | None = None
     # The figures are drawn by another process while the tables and documents are written;
     # it starts before the analysis, which leaves it a core to import matplotlib on.
-    with start_drawer() if hit is None else contextlib.nullcontext() as drawer:
+    with _drawer(computed=hit is None) as drawer:
         if results is not None:
             floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
                                  stage=stage, drawer=drawer)  # fmt: skip
@@ -477,6 +477,16 @@ class _Alongside:
     def result(self) -> StoredSnapshot | None:
         """The snapshot (None if none was started); its error, if taking it failed."""
         return None if self._future is None else self._future.result()
+
+
+def _drawer(*, computed: bool) -> contextlib.AbstractContextManager[Drawer | None]:
+    """The process drawing the figures of a run that computes them; none on a cached run,
+    which imports nothing of the figures (their package needs pandas)."""
+    if not computed:
+        return contextlib.nullcontext()
+    from cohortpress.artefacts.figures._parallel import start_drawer
+
+    return start_drawer()
 
 
 def _numbers_in_document_order(engine: str) -> bool:
