@@ -149,15 +149,12 @@ class PartitionedCox:
         if self._plan is not None and self._plan.covers(plan):
             return
         if self._plan is not None:
-            plan = RowsPlan(
-                tuple(dict.fromkeys(self._plan.survival + plan.survival)),
-                tuple(dict.fromkeys(self._plan.columns + plan.columns)),
-            )
+            plan = self._plan.with_(plan)
         self._blocks = list(persist(*(delayed(partition_rows)(p, plan) for p in self._parts)))
         self._plan = plan
 
     def _run(self, steps: list[Generator[Request, Any, CoxResult]]) -> list[CoxResult]:
-        """Drive every model's steps: one round a time for the requests of all the models
+        """Drive every model's steps: one round at a time for the requests of all the models
         still in flight."""
         results: dict[int, CoxResult] = {}
         pending: dict[int, Request] = {}
@@ -180,9 +177,10 @@ def _advance(
     pending: dict[int, Request],
     results: dict[int, CoxResult],
 ) -> None:
-    """Send a model its answer (None to start it): its next request, or its result."""
+    """Send a model its answer (None to start it, as a generator starts): its next request,
+    or its result."""
     try:
-        pending[i] = next(step) if answer is None else step.send(answer)
+        pending[i] = step.send(answer)
     except StopIteration as done:
         pending.pop(i, None)
         results[i] = done.value

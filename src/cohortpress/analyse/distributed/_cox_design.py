@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -24,7 +25,7 @@ from cohortpress.analyse._cox_design import DesignColumn, _level_codes
 from cohortpress.analyse._inputs import as_events, numbers
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from numpy.typing import NDArray
 
@@ -173,7 +174,15 @@ class RowsPlan:
 
     def covers(self, other: RowsPlan) -> bool:
         """Whether every pair and column of ``other`` is kept by this plan."""
-        return set(other.survival) <= set(self.survival) and set(other.columns) <= set(self.columns)
+        pairs, columns = set(self.survival), set(self.columns)
+        return set(other.survival) <= pairs and set(other.columns) <= columns
+
+    def with_(self, other: RowsPlan) -> RowsPlan:
+        """This plan's pairs and columns and then those of ``other``."""
+        return RowsPlan(
+            tuple(dict.fromkeys(self.survival + other.survival)),
+            tuple(dict.fromkeys(self.columns + other.columns)),
+        )
 
 
 class ModelRows(Protocol):
@@ -188,24 +197,43 @@ class ModelRows(Protocol):
 
 
 @dataclass(frozen=True)
-class CodedColumn:
-    """A covariate column of a partition: a categorical one as codes into the texts of its
-    values (-1 where missing; one byte a value for up to 127 distinct texts), a continuous
-    one as its values (NaN where missing)."""
+class Categories:
+    """A categorical covariate column of a partition: each row's index into the texts of
+    the values seen (-1 where missing; one byte a row for up to 127 distinct texts)."""
 
-    codes: NDArray[np.signedinteger] | None
+    codes: NDArray[np.signedinteger]
     texts: tuple[str, ...]
-    values: NDArray[np.float64] | None
 
     def present(self) -> NDArray[np.bool_]:
         """The rows with a value."""
-        return self.codes >= 0 if self.codes is not None else ~np.isnan(self.values)  # type: ignore[operator]
+        return self.codes >= 0
 
-    def take(self, order: NDArray[np.intp]) -> CodedColumn:
+    def take(self, order: NDArray[np.intp]) -> Categories:
         """The column's rows in ``order``."""
-        if self.codes is not None:
-            return CodedColumn(self.codes[order], self.texts, None)
-        return CodedColumn(None, (), self.values[order])  # type: ignore[index]
+        return Categories(self.codes[order], self.texts)
+
+    def indicator(self, rows: NDArray[np.bool_], level: str) -> NDArray[np.bool_]:
+        """Whether each of ``rows`` has the level (none when no row has its text)."""
+        return self.codes[rows] == (self.texts.index(level) if level in self.texts else -1)
+
+
+@dataclass(frozen=True)
+class Values:
+    """A continuous covariate column of a partition: its numbers (NaN where missing)."""
+
+    values: NDArray[np.float64]
+
+    def present(self) -> NDArray[np.bool_]:
+        """The rows with a value."""
+        return ~np.isnan(self.values)
+
+    def take(self, order: NDArray[np.intp]) -> Values:
+        """The column's rows in ``order``."""
+        return Values(self.values[order])
+
+    def divided(self, rows: NDArray[np.bool_], per: float) -> NDArray[np.float64]:
+        """The values of ``rows`` divided by ``per``, as the in-memory design divides them."""
+        return self.values[rows] / per
 
 
 @dataclass(frozen=True)
@@ -215,7 +243,7 @@ class SurvivalRows:
 
     time: NDArray[np.float64]
     event: NDArray[np.bool_]
-    columns: dict[tuple[str, str], CodedColumn]
+    columns: dict[tuple[str, str], Categories | Values]
 
 
 @dataclass(frozen=True)
@@ -268,22 +296,17 @@ def model_rows(block: Block, model: PartitionModel) -> Rows:
     keep = np.ones(len(rows.time), dtype=bool)
     for column in coded:
         keep &= column.present()
-    design: list[tuple[CodedColumn, CoxCovariate, str | None]] = []
+    design: list[Callable[[NDArray[np.bool_]], NDArray[np.float64] | NDArray[np.bool_]]] = []
     for cov, column in zip(model.covariates, coded, strict=True):
-        if cov.kind == "continuous":
-            design.append((column, cov, None))
-            continue
-        levels = cov.levels or ()
-        design += [(column, cov, level) for level in levels if level != cov.reference]
+        if isinstance(column, Values):
+            design.append(partial(column.divided, per=cov.per))
+        else:
+            levels = [level for level in cov.levels or () if level != cov.reference]
+            design += [partial(column.indicator, level=level) for level in levels]
     # column by column (Fortran order), as the design's usable columns were taken before
     x = np.empty((int(keep.sum()), len(model.usable)), order="F")
     for k, j in enumerate(model.usable):
-        column, cov, level = design[j]
-        if level is None:
-            x[:, k] = column.values[keep] / cov.per  # type: ignore[index]
-        else:
-            code = column.texts.index(level) if level in column.texts else -1
-            x[:, k] = column.codes[keep] == code  # type: ignore[index]
+        x[:, k] = design[j](keep)
     return Rows(rows.time[keep], rows.event[keep], x)
 
 
@@ -292,15 +315,14 @@ def rows_spread(rows: Rows, centre: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.abs(rows.x - centre).sum(axis=0)
 
 
-def _coded_column(values: pd.Series, kind: str) -> CodedColumn:
+def _coded_column(values: pd.Series, kind: str) -> Categories | Values:
     if kind == "continuous":
-        return CodedColumn(None, (), _coerced(values))
+        return Values(_coerced(values))
     present = values.notna().to_numpy()
     codes = np.full(len(values), -1, dtype=np.int64)
     inside, texts = _level_codes(values[present])
     codes[present] = inside
-    small = np.int8 if len(texts) < 127 else np.int32
-    return CodedColumn(codes.astype(small), tuple(texts), None)
+    return Categories(codes.astype(np.int8 if len(texts) < 127 else np.int32), tuple(texts))
 
 
 def _coerced(values: pd.Series) -> NDArray[np.float64]:

@@ -101,24 +101,23 @@ def endpoint_results(
     singles = [[*specs, *_by_specs(e, config)] for e in endpoints]
     cox = PartitionedCox(frame)
     try:
-        fitted = iter(
-            cox.fit([
-                CoxModel(f"{e.kind}_time", f"{e.kind}_event", (spec,), ties, level)
-                for e, covariates in zip(endpoints, singles, strict=True)
-                for spec in covariates
-            ])
-        )  # fmt: skip
+        one_each = [
+            CoxModel(f"{e.kind}_time", f"{e.kind}_event", (spec,), ties, level)
+            for e, covariates in zip(endpoints, singles, strict=True)
+            for spec in covariates
+        ]
+        fitted = iter(cox.fit(one_each))
         models = [[next(fitted) for _ in covariates] for covariates in singles]
         univariate = [tuple(m[: len(specs)]) for m in models]
         chosen = [tuple(_multivariate_choice(specs, uni, config)[0]) for uni in univariate]
-        asked = {
+        together = {
             (e.kind, covariates): CoxModel(
                 f"{e.kind}_time", f"{e.kind}_event", covariates, ties, level
             )
             for e, covariates in zip(endpoints, chosen, strict=True)
             if covariates
         }
-        multivariable = dict(zip(asked, cox.fit(list(asked.values())), strict=True))
+        multivariable = dict(zip(together, cox.fit(list(together.values())), strict=True))
     finally:
         cox.release()
     return tuple(
