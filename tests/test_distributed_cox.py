@@ -23,15 +23,24 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from distributed.diagnostics.plugin import SchedulerPlugin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cohortpress.analyse._concordance import concordance, concordance_from_counts
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
+from cohortpress.analyse._cox_design import build_design
 from cohortpress.analyse._status import ModelStatus, TermStatus
 from cohortpress.analyse.distributed import cox_fit_partitioned, read_extract
-from cohortpress.analyse.distributed._cox import partition_sums
-from cohortpress.analyse.distributed._cox_design import PartitionModel
+from cohortpress.analyse.distributed._cox import CoxModel, PartitionedCox, partition_sums
+from cohortpress.analyse.distributed._cox_design import (
+    PartitionModel,
+    RowsPlan,
+    global_design,
+    model_rows,
+    partition_facts,
+    partition_rows,
+)
 from cohortpress.analyse.distributed._cox_sums import combine
 from cohortpress.derive import derive_cohort
 from cohortpress.pipeline import check_workbook
@@ -73,24 +82,24 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path
     return patients, extract
 
 
-def same_result(got: object, want: object, path: str = "result") -> None:
-    """Field by field: floats to RELATIVE, everything else exactly."""
+def same_result(got: object, want: object, path: str = "result", rel_tol: float = RELATIVE) -> None:
+    """Field by field: floats to ``rel_tol`` (0: the same float), everything else exactly."""
     if dataclasses.is_dataclass(want) and not isinstance(want, type):
         assert type(got) is type(want), path
         for field in dataclasses.fields(want):
             name = field.name
-            same_result(getattr(got, name), getattr(want, name), f"{path}.{name}")
+            same_result(getattr(got, name), getattr(want, name), f"{path}.{name}", rel_tol)
     elif isinstance(want, dict):
         assert isinstance(got, dict) and got.keys() == want.keys(), path
         for key in want:
-            same_result(got[key], want[key], f"{path}[{key!r}]")
+            same_result(got[key], want[key], f"{path}[{key!r}]", rel_tol)
     elif isinstance(want, tuple):
         assert isinstance(got, tuple) and len(got) == len(want), path
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            same_result(g, w, f"{path}[{i}]")
+            same_result(g, w, f"{path}[{i}]", rel_tol)
     elif isinstance(want, float) and not isinstance(got, bool):
         assert isinstance(got, float), path
-        assert math.isclose(got, want, rel_tol=RELATIVE, abs_tol=0.0), (path, got, want)
+        assert math.isclose(got, want, rel_tol=rel_tol, abs_tol=0.0), (path, got, want)
     else:
         assert type(got) is type(want) and got == want, (path, got, want)
 
@@ -305,3 +314,108 @@ def test_a_worker_lost_with_kept_rows_changes_nothing(client, cohort) -> None:
     client.wait_for_workers(2, timeout=60)
     assert killed[0] not in set(client.run(os.getpid).values())
     same_result(got, cox_fit(patients, "os_time", "os_event", covariates))
+
+
+def together_frame(seed: int = 11, n: int = 300) -> pd.DataFrame:
+    """``ties_frame`` with blanks in the arm too (so models of the arm and of the score have
+    different complete cases), a second time (distinct times) and two more event columns:
+    none at all, and one event only, the patient last in time — alone in its risk set, so the
+    log-likelihood is 0 at every beta and R's iterations never converge."""
+    d = ties_frame(seed, n)
+    d["time2"] = d["time"] + np.arange(len(d)) / 1000
+    d["lone"] = (d["time2"] == d["time2"].max()).astype(int)
+    d["none"] = 0
+    d.loc[d.index % 17 == 0, "arm"] = None
+    return d
+
+
+TOGETHER = (  # time, event, covariates
+    ("time", "event", (ARM,)),
+    ("time", "event", (SCORE,)),
+    ("time", "event", (ARM, SCORE, FLAG)),
+    ("time2", "lone", (ARM, SCORE)),  # not converged after 20 iterations
+    ("time", "none", (ARM,)),  # no events: not estimable, no round of its own
+    ("time2", "event", (ARM_D, FLAG)),  # a declared level without patients
+    ("time", "event", (FLAG,)),
+)
+
+
+class GraphCount(SchedulerPlugin):
+    """The graphs the scheduler is sent: one per round of tasks (and one for the kept rows)."""
+
+    name = "graph-count"
+
+    def __init__(self) -> None:
+        self.graphs = 0
+
+    def update_graph(self, scheduler: object, **kwargs: object) -> None:
+        self.graphs += 1
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_models_fitted_together_are_each_fitted_alone(client, dask_cluster, ties) -> None:
+    """Several models of two times, three event columns and different complete cases, fitted
+    together: each result is the one fitted alone to the last bit, and the in-memory one;
+    the rounds of tasks are those of the slowest model alone (one per Newton step for all)."""
+    data = together_frame()
+    frame = dd.from_pandas(data, npartitions=4)
+    models = [CoxModel(time, event, covariates, ties) for time, event, covariates in TOGETHER]
+    counter = GraphCount()
+    dask_cluster.scheduler.add_plugin(counter)
+    try:
+        together = PartitionedCox(frame).fit(models)
+        rounds_together = counter.graphs
+        rounds_alone = []
+        for model, got in zip(models, together, strict=True):
+            counter.graphs = 0
+            alone = cox_fit_partitioned(frame, model.time, model.event, model.covariates, ties=ties)
+            rounds_alone.append(counter.graphs)
+            same_result(got, alone, rel_tol=0.0)
+            same_result(got, cox_fit(data, model.time, model.event, model.covariates, ties=ties))
+    finally:
+        dask_cluster.scheduler.remove_plugin(name=counter.name)
+    assert rounds_together == max(rounds_alone)
+    cox = PartitionedCox(frame)  # rows kept for the first call, kept again with more for the next
+    for got, want in zip(cox.fit(models[:3]) + cox.fit(models[3:]), together, strict=True):
+        same_result(got, want, rel_tol=0.0)
+    never = together[3]
+    assert (never.status, never.converged, never.iterations) == (
+        ModelStatus.NOT_CONVERGED,
+        False,
+        20,
+    )
+    assert together[4].status == ModelStatus.NO_EVENTS and rounds_alone[4] == 2  # rows, facts
+    assert TermStatus.EMPTY_LEVEL in {t.status for t in together[5].terms}
+    assert len({r.n for r in together[:3]}) == 3  # three different sets of complete cases
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 80),
+    chosen=st.lists(st.integers(0, len(TOGETHER) - 1), min_size=1, max_size=5, unique=True),
+)
+def test_a_models_rows_kept_with_others_are_its_own(seed: int, n: int, chosen: list[int]) -> None:
+    """The rows a partition keeps for several models give each model the rows it would keep
+    alone, and those of the in-memory design: its complete cases sorted by time, its usable
+    columns, the same values."""
+    data = together_frame(seed, n)
+    models = []
+    for i in chosen:
+        time, event, covariates = TOGETHER[i]
+        design = global_design(partition_facts(data, time, event, covariates), covariates)
+        usable = np.flatnonzero(design.varies)
+        centre, scale = np.zeros(len(usable)), np.ones(len(usable))
+        models.append(
+            PartitionModel(time, event, design.covariates, usable, centre, scale, "efron")
+        )
+    shared = partition_rows(data, RowsPlan.of(models))
+    for model in models:
+        got = model_rows(shared, model)
+        alone = model_rows(partition_rows(data, RowsPlan.of([model])), model)
+        want = build_design(data, model.time, model.event, model.covariates)
+        order = np.argsort(want.time, kind="stable")
+        for rows in (got, alone):
+            np.testing.assert_array_equal(rows.time, want.time[order])
+            np.testing.assert_array_equal(rows.event, want.event[order])
+            np.testing.assert_array_equal(rows.x, want.x[order][:, model.usable])

@@ -18,16 +18,16 @@ import numpy as np
 from cohortpress.analyse._cox_likelihood import partial_likelihood, risk_sets
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Generator
 
     from numpy.typing import NDArray
 
     from cohortpress.analyse._results import Ties
 
-    # beta (on the centred and scaled covariates) -> log-likelihood, score, information
-    Likelihood = Callable[
-        [NDArray[np.float64]], tuple[float, NDArray[np.float64], NDArray[np.float64]]
-    ]
+    # the log-likelihood, score and information at some beta
+    Evaluation = tuple[float, NDArray[np.float64], NDArray[np.float64]]
+    # beta (on the centred and scaled covariates) -> its evaluation
+    Likelihood = Callable[[NDArray[np.float64]], Evaluation]
 
 EPS = 1e-9
 TOLER_CHOL = float(np.finfo(float).eps) ** 0.75
@@ -63,14 +63,31 @@ def maximise(likelihood: Likelihood, scale: NDArray[np.float64]) -> NewtonFit:
     """R's coxfit6 iterations on any evaluation of the likelihood (in memory, or one
     map-reduce per call on a cluster); ``scale`` maps the coefficients back to the
     covariates' own units."""
+    steps = newton_steps(scale)
+    beta = next(steps)
+    while True:
+        try:
+            beta = steps.send(likelihood(beta))
+        except StopIteration as done:
+            return done.value
+
+
+def newton_steps(
+    scale: NDArray[np.float64],
+) -> Generator[NDArray[np.float64], Evaluation, NewtonFit]:
+    """``maximise`` one step at a time: yields each beta whose log-likelihood, score and
+    information it needs next and is sent them back; returns the fit. So a caller can
+    evaluate the steps of many models together (one map-reduce on a cluster for every model
+    in flight), each model still following R's rules on its own: step halving, the
+    convergence test, the iteration limit."""
     beta = np.zeros(len(scale))
-    loglik, score, info = likelihood(beta)
+    loglik, score, info = yield beta
     loglik_null = loglik
     step = cholesky_solve(info, score)
     score_test = float(score @ step)
     new_beta, new_loglik, halving, iterations, converged = beta + step, loglik, False, 0, False
     for iterations in range(1, MAX_ITER + 1):
-        new_loglik, score, info = likelihood(new_beta)
+        new_loglik, score, info = yield new_beta
         if _relative_change(loglik, new_loglik) <= EPS and not halving:
             converged = True
             break

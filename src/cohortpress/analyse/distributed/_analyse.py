@@ -11,11 +11,11 @@ Passes over the data, in order:
    endpoint, curve factor and the follow-up; response and treatment tables; the largest
    times) and, in the same call, the adverse events split by hashed patient ID and counted
    (``_adverse``).
-3. The Cox models: each fit makes its own passes over the persisted frame
-   (``cox_fit_partitioned``: one map-reduce per Newton–Raphson iteration), one fit per
-   covariate and endpoint, one per ``by`` factor, and the multivariable model. The endpoints,
-   and the univariate and ``by`` fits of each, run side by side in threads of the client
-   (``side_by_side``), so their rounds of tasks reach the workers together.
+3. The Cox models, fitted together over the persisted frame (``PartitionedCox``): one fit
+   per covariate and endpoint and one per ``by`` factor, then the multivariable models. Each
+   partition's rows are kept once for all of them, and each round of tasks (one map-reduce:
+   the facts, a Newton–Raphson step, the concordance) serves every model in flight, so the
+   rounds are those of the slowest model.
 
 Everything else runs on the client from the summed counts, with the in-memory estimators.
 What the client holds: the distinct values of each counted column with their counts (a
@@ -40,12 +40,10 @@ from cohortpress.analyse._summaries import adverse_event_summary, response_setti
 from cohortpress.analyse.distributed import _describe as describe
 from cohortpress.analyse.distributed._adverse import EventCounts, event_counts, event_counts_of
 from cohortpress.analyse.distributed._checks import PartitionValueError
-from cohortpress.analyse.distributed._cox import cox_fit_partitioned
 from cohortpress.analyse.distributed._endpoints import (
     codings,
     endpoint_columns,
-    endpoint_result,
-    side_by_side,
+    endpoint_results,
     survival_keys,
 )
 from cohortpress.analyse.distributed._summary import Plan, Summary, summarise
@@ -77,14 +75,7 @@ def analyse_partitioned(cohort: PartitionedCohort, config: StudyConfig) -> Study
     frame = _prepare(cohort, needed, coded).persist()
     try:
         summary, events = _count(frame, dtypes, plan, cohort, config)
-        endpoints = tuple(
-            side_by_side(
-                lambda e: endpoint_result(
-                    summary, frame, e, config, cohort.time_unit, cox_fit_partitioned
-                ),
-                config.endpoints,
-            )
-        )
+        endpoints = endpoint_results(summary, frame, config, cohort.time_unit)
     except PartitionValueError as error:
         raise error.as_input_error("the analysed cohort") from None
     stats = config.statistics

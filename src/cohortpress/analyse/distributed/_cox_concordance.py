@@ -29,10 +29,26 @@ KEYS = ["time", "event", "score"]
 
 def cell_counts(rows: Rows, beta: NDArray[np.float64]) -> pd.DataFrame:
     """Patients per (time, event, x'beta) of a partition; ``beta`` in the covariates' units,
-    the linear predictor computed as the in-memory fit computes it."""
+    the linear predictor computed as the in-memory fit computes it.
+
+    The cells come in the order of their first row, as a pandas ``groupby(sort=False)``
+    gives them, from one integer key per row (factorised, then counted): several times
+    faster than grouping by three columns."""
     score = linear_predictor(rows.x.astype(np.float64, copy=False), beta) + 0.0
-    cells = pd.DataFrame({"time": rows.time + 0.0, "event": rows.event, "score": score})
-    return cells.groupby(KEYS, sort=False).size().rename("count").reset_index()
+    time, event = rows.time + 0.0, np.asarray(rows.event, dtype=bool)
+    time_code, times = pd.factorize(time)
+    score_code, scores = pd.factorize(score)
+    key = (time_code.astype(np.int64) * 2 + event) * max(len(scores), 1) + score_code
+    cell, _ = pd.factorize(key)
+    # a cell's code is new where the running largest code grows: its first row
+    running = np.maximum.accumulate(cell)
+    first = np.flatnonzero(np.r_[True, running[1:] != running[:-1]][: len(cell)])
+    return pd.DataFrame({
+        "time": time[first],
+        "event": event[first],
+        "score": score[first],
+        "count": np.bincount(cell, minlength=len(first)).astype(np.int64),
+    })  # fmt: skip
 
 
 def combine_cells(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:

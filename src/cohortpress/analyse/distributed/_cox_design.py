@@ -4,26 +4,29 @@ partition as ``analyse._cox_design.build_design`` makes them in memory.
 One reduction finds what the design depends on across every partition: the complete cases
 and their events, each categorical covariate's levels present (with patients and events per
 level) and each continuous covariate's sum, range and whether its values are all -1, 0 or 1
-(R's test for an indicator, left unscaled). With the levels fixed, every partition codes its
-rows with the in-memory ``build_design``, so the columns, their order and the reference are
-the in-memory ones.
+(R's test for an indicator, left unscaled). Every partition keeps its rows once for all the
+models fitted together (``Block``: per (time, event) pair the rows sorted by time, each
+covariate column coded once), and each model's rows are taken from them as ``build_design``
+would code them with the levels fixed, so the columns, their order, the reference and every
+value are the in-memory ones.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+import pandas as pd
 
-from cohortpress.analyse._cox_design import DesignColumn, _level_codes, build_design
+from cohortpress.analyse._cox_design import DesignColumn, _level_codes
 from cohortpress.analyse._inputs import as_events, numbers
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
-    import pandas as pd
     from numpy.typing import NDArray
 
     from cohortpress.analyse._cox import CoxCovariate
@@ -155,31 +158,177 @@ def global_design(facts: Facts, covariates: Sequence[CoxCovariate]) -> GlobalDes
 
 
 @dataclass(frozen=True)
-class Rows:
-    """A partition's complete cases as the model sees them, sorted by time: what the
-    workers keep in memory between the passes (rows x (p + 2) numbers)."""
+class RowsPlan:
+    """What a partition codes and keeps for the Cox models fitted together: every (time,
+    event) pair they model and every covariate column they read, by (column, kind)."""
+
+    survival: tuple[tuple[str, str], ...]
+    columns: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, models: Sequence[ModelRows]) -> RowsPlan:
+        """The plan covering ``models``."""
+        survival = dict.fromkeys((m.time, m.event) for m in models)
+        columns = dict.fromkeys((c.column, c.kind) for m in models for c in m.covariates)
+        return cls(tuple(survival), tuple(columns))
+
+    def covers(self, other: RowsPlan) -> bool:
+        """Whether every pair and column of ``other`` is kept by this plan."""
+        pairs, columns = set(self.survival), set(self.columns)
+        return set(other.survival) <= pairs and set(other.columns) <= columns
+
+    def with_(self, other: RowsPlan) -> RowsPlan:
+        """This plan's pairs and columns and then those of ``other``."""
+        return RowsPlan(
+            tuple(dict.fromkeys(self.survival + other.survival)),
+            tuple(dict.fromkeys(self.columns + other.columns)),
+        )
+
+
+class ModelRows(Protocol):
+    """What ``RowsPlan.of`` reads of a model."""
+
+    @property
+    def time(self) -> str: ...
+    @property
+    def event(self) -> str: ...
+    @property
+    def covariates(self) -> Sequence[CoxCovariate]: ...
+
+
+@dataclass(frozen=True)
+class Categories:
+    """A categorical covariate column of a partition: each row's index into the texts of
+    the values seen (-1 where missing; one byte a row for up to 127 distinct texts)."""
+
+    codes: NDArray[np.signedinteger]
+    texts: tuple[str, ...]
+
+    def present(self) -> NDArray[np.bool_]:
+        """The rows with a value."""
+        return self.codes >= 0
+
+    def take(self, order: NDArray[np.intp]) -> Categories:
+        """The column's rows in ``order``."""
+        return Categories(self.codes[order], self.texts)
+
+    def indicator(self, rows: NDArray[np.bool_], level: str) -> NDArray[np.bool_]:
+        """Whether each of ``rows`` has the level (none when no row has its text)."""
+        return self.codes[rows] == (self.texts.index(level) if level in self.texts else -1)
+
+
+@dataclass(frozen=True)
+class Values:
+    """A continuous covariate column of a partition: its numbers (NaN where missing)."""
+
+    values: NDArray[np.float64]
+
+    def present(self) -> NDArray[np.bool_]:
+        """The rows with a value."""
+        return ~np.isnan(self.values)
+
+    def take(self, order: NDArray[np.intp]) -> Values:
+        """The column's rows in ``order``."""
+        return Values(self.values[order])
+
+    def divided(self, rows: NDArray[np.bool_], per: float) -> NDArray[np.float64]:
+        """The values of ``rows`` divided by ``per``, as the in-memory design divides them."""
+        return self.values[rows] / per
+
+
+@dataclass(frozen=True)
+class SurvivalRows:
+    """A partition's rows with a time and an event of one pair, sorted by time (stable), with
+    every covariate column of the plan in the same order."""
 
     time: NDArray[np.float64]
     event: NDArray[np.bool_]
-    # the usable columns, in the covariates' units (x / per); one byte a value when every
-    # value is a small whole number (the indicators of categorical covariates), which
-    # arithmetic with floats turns back into the same float64 values
-    x: NDArray[np.float64] | NDArray[np.int8]
+    columns: dict[tuple[str, str], Categories | Values]
 
 
-def partition_rows(part: pd.DataFrame, model: PartitionModel) -> Rows:
-    """The complete cases of a partition coded by ``build_design`` with the global levels
-    (so its columns are the in-memory design's), the usable columns only."""
-    design = build_design(part, model.time, model.event, model.covariates)
-    order = np.argsort(design.time, kind="stable")
-    x = design.x[order][:, model.usable]
-    small = x.astype(np.int8)
-    return Rows(design.time[order], design.event[order], small if np.array_equal(small, x) else x)
+@dataclass(frozen=True)
+class Block:
+    """A partition's rows as every Cox model fitted together reads them, kept in the workers'
+    memory between the passes: per (time, event) pair 9 bytes a row for the time and the
+    event and, per covariate column, a byte a row (categorical) or eight (continuous).
+
+    A model's rows are those with every one of its columns present (its complete cases),
+    still in time order: the rows ``build_design`` keeps, sorted as each fit sorts them."""
+
+    survival: dict[tuple[str, str], SurvivalRows]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """One model's complete cases in a partition, sorted by time: its usable columns in the
+    covariates' units (x / per)."""
+
+    time: NDArray[np.float64]
+    event: NDArray[np.bool_]
+    x: NDArray[np.float64]
+
+
+def partition_rows(part: pd.DataFrame, plan: RowsPlan) -> Block:
+    """The rows a partition keeps for the models of ``plan``.
+
+    Values the fits would refuse (a time that is not a number, an event not 0/1) are left
+    out here rather than raised: the facts pass (``partition_facts``, run before any fit
+    reads these rows) raises the in-memory error for the rows a model would use, and rows
+    no model uses raise nothing, as in memory."""
+    columns = {key: _coded_column(part[key[0]], key[1]) for key in plan.columns}
+    survival: dict[tuple[str, str], SurvivalRows] = {}
+    for time, event in plan.survival:
+        t, e = _coerced(part[time]), _coerced(part[event])
+        keep = np.flatnonzero(~np.isnan(t) & np.isin(e, (0.0, 1.0)))
+        order = keep[np.argsort(t[keep], kind="stable")]
+        taken = {key: column.take(order) for key, column in columns.items()}
+        survival[(time, event)] = SurvivalRows(t[order], e[order] == 1.0, taken)
+    return Block(survival)
+
+
+def model_rows(block: Block, model: PartitionModel) -> Rows:
+    """The model's complete cases of a partition, coded as ``build_design`` codes them with
+    the global levels (so its columns are the in-memory design's), the usable columns only.
+    The values are the in-memory ones: a level's indicator is 0.0 or 1.0, a continuous
+    covariate its number divided by ``per``."""
+    rows = block.survival[(model.time, model.event)]
+    coded = [rows.columns[(c.column, c.kind)] for c in model.covariates]
+    keep = np.ones(len(rows.time), dtype=bool)
+    for column in coded:
+        keep &= column.present()
+    design: list[Callable[[NDArray[np.bool_]], NDArray[np.float64] | NDArray[np.bool_]]] = []
+    for cov, column in zip(model.covariates, coded, strict=True):
+        if isinstance(column, Values):
+            design.append(partial(column.divided, per=cov.per))
+        else:
+            levels = [level for level in cov.levels or () if level != cov.reference]
+            design += [partial(column.indicator, level=level) for level in levels]
+    # column by column (Fortran order), as the design's usable columns were taken before
+    x = np.empty((int(keep.sum()), len(model.usable)), order="F")
+    for k, j in enumerate(model.usable):
+        x[:, k] = design[j](keep)
+    return Rows(rows.time[keep], rows.event[keep], x)
 
 
 def rows_spread(rows: Rows, centre: NDArray[np.float64]) -> NDArray[np.float64]:
     """Sum of |x - centre| per usable column: the mean absolute deviation R scales by."""
     return np.abs(rows.x - centre).sum(axis=0)
+
+
+def _coded_column(values: pd.Series, kind: str) -> Categories | Values:
+    if kind == "continuous":
+        return Values(_coerced(values))
+    present = values.notna().to_numpy()
+    codes = np.full(len(values), -1, dtype=np.int64)
+    inside, texts = _level_codes(values[present])
+    codes[present] = inside
+    return Categories(codes.astype(np.int8 if len(texts) < 127 else np.int32), tuple(texts))
+
+
+def _coerced(values: pd.Series) -> NDArray[np.float64]:
+    """``numbers`` with NaN for what is not a number (see ``partition_rows``)."""
+    series = pd.to_numeric(pd.Series(np.asarray(values).ravel()), errors="coerce")
+    return np.asarray(pd.Series(series).to_numpy(dtype=np.float64, na_value=np.nan))
 
 
 def _facts(

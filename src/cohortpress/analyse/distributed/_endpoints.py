@@ -1,27 +1,27 @@
 """Each endpoint's survival analysis from the summed counts, and its Cox models on the cluster.
 
 Kaplan–Meier curves, numbers at risk, landmarks and log-rank tests come from the events and
-censorings per (group, time) of ``Summary``; the Cox models are fitted by
-``cox_fit_partitioned`` (one map-reduce per Newton–Raphson iteration) on the persisted frame,
-whose covariate columns are coded on the workers by the ``Coding`` of each covariate — the
-in-memory path's coding, described by study.yml alone.
+censorings per (group, time) of ``Summary``; the Cox models of every endpoint are fitted
+together by ``PartitionedCox`` (one map-reduce per Newton–Raphson iteration for all the models
+in flight) on the persisted frame, whose covariate columns are coded on the workers by the
+``Coding`` of each covariate — the in-memory path's coding, described by study.yml alone.
 """
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING
 
 from cohortpress.analyse._km import OVERALL, km_estimate_from_counts
 from cohortpress.analyse._survival import (
     Coding,
+    _multivariate_choice,
     covariate_coding,
     endpoint_from_parts,
     grouped_survival,
     risk_times,
 )
+from cohortpress.analyse.distributed._cox import CoxModel, PartitionedCox
 from cohortpress.analyse.distributed._survival import (
     CENSORED,
     EVENTS,
@@ -33,38 +33,15 @@ from cohortpress.analyse.distributed._survival import (
 from cohortpress.config import Covariate
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     import dask.dataframe as dd
 
     from cohortpress.analyse._cox import CoxCovariate
-    from cohortpress.analyse._results import CoxResult, Ties
+    from cohortpress.analyse._results import CoxResult
     from cohortpress.analyse._study import EndpointResult, GroupedSurvival
     from cohortpress.analyse.distributed._summary import Summary
     from cohortpress.config import Endpoint, StudyConfig
-
-
-MAX_FITS = 8  # Cox fits sent to the cluster side by side (client and worker memory)
-# Cox fits in flight at once over all endpoints: each keeps its coded rows on the workers
-# (rows x (2 + p) values) until it ends, so this bounds the workers' memory for the models
-IN_FLIGHT = threading.BoundedSemaphore(MAX_FITS)
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-class CoxFit(Protocol):
-    """``cox_fit``'s signature, on a Dask frame."""
-
-    def __call__(
-        self,
-        frame: dd.DataFrame,
-        time: str,
-        event: str,
-        covariates: Sequence[CoxCovariate],
-        *,
-        ties: Ties = "efron",
-        conf_level: float = 0.95,
-    ) -> CoxResult: ...
 
 
 @dataclass(frozen=True)
@@ -110,55 +87,82 @@ def survival_keys(config: StudyConfig) -> list[tuple[str, str, str | None]]:
     return list(dict.fromkeys(keys))
 
 
-def endpoint_result(
+def endpoint_results(
+    summary: Summary, frame: dd.DataFrame, config: StudyConfig, time_unit: str
+) -> tuple[EndpointResult, ...]:
+    """As the in-memory ``endpoint_result`` of every endpoint: the curves from counts, the
+    models on the cluster, all fitted together in two calls (``PartitionedCox.fit``: a round
+    of tasks per step for every model in flight) — first the univariate and ``by`` models of
+    every endpoint, then the multivariable models, which the univariate ones choose."""
+    stats = config.statistics
+    ties, level = stats.ties_in_force, stats.conf_level
+    endpoints = config.endpoints
+    specs = [f.spec for f in cox_factors(config)]
+    singles = [[*specs, *_by_specs(e, config)] for e in endpoints]
+    cox = PartitionedCox(frame)
+    try:
+        one_each = [
+            CoxModel(f"{e.kind}_time", f"{e.kind}_event", (spec,), ties, level)
+            for e, covariates in zip(endpoints, singles, strict=True)
+            for spec in covariates
+        ]
+        fitted = iter(cox.fit(one_each))
+        models = [[next(fitted) for _ in covariates] for covariates in singles]
+        univariate = [tuple(m[: len(specs)]) for m in models]
+        chosen = [tuple(_multivariate_choice(specs, uni, config)[0]) for uni in univariate]
+        together = {
+            (e.kind, covariates): CoxModel(
+                f"{e.kind}_time", f"{e.kind}_event", covariates, ties, level
+            )
+            for e, covariates in zip(endpoints, chosen, strict=True)
+            if covariates
+        }
+        multivariable = dict(zip(together, cox.fit(list(together.values())), strict=True))
+    finally:
+        cox.release()
+    return tuple(
+        _endpoint(summary, e, config, time_unit, specs, m, multivariable)
+        for e, m in zip(endpoints, models, strict=True)
+    )
+
+
+def _by_specs(endpoint: Endpoint, config: StudyConfig) -> list[CoxCovariate]:
+    return [] if endpoint.by is None else [f.spec for f in curve_factors(endpoint, config)]
+
+
+def _endpoint(
     summary: Summary,
-    frame: dd.DataFrame,
     endpoint: Endpoint,
     config: StudyConfig,
     time_unit: str,
-    cox_fit: CoxFit,
+    specs: list[CoxCovariate],
+    models: list[CoxResult],
+    multivariable: dict[tuple[str, tuple[CoxCovariate, ...]], CoxResult],
 ) -> EndpointResult:
-    """As the in-memory ``endpoint_result``: the curves from counts, the models on the cluster."""
+    """One endpoint's result from its counts and its fitted models: the univariate ones of
+    ``specs``, then those of its ``by`` factors."""
     stats = config.statistics
-    transform, ties, level = stats.ci_transform_in_force, stats.ties_in_force, stats.conf_level
+    transform, level = stats.ci_transform_in_force, stats.conf_level
     time, event = f"{endpoint.kind}_time", f"{endpoint.kind}_event"
     overall = SurvivalCounts(summary.survival[(time, event, None)], ()).km_estimate(
         label=OVERALL, ci_transform=transform, conf_level=level
     )
     ticks = risk_times(summary.maxima[time], time_unit)
-    specs = [f.spec for f in cox_factors(config)]
-    by = [] if endpoint.by is None else [f.spec for f in curve_factors(endpoint, config)]
-
-    def fit(chosen: Sequence[CoxCovariate]) -> CoxResult:
-        with IN_FLIGHT:
-            return cox_fit(frame, time, event, chosen, ties=ties, conf_level=level)
-
-    models = side_by_side(lambda spec: fit([spec]), [*specs, *by])
     univariate = tuple(models[: len(specs)])
     if endpoint.by is None:
         fits = dict(zip((s.name for s in specs), univariate, strict=True))
     else:
+        by = _by_specs(endpoint, config)
         fits = dict(zip((s.name for s in by), models[len(specs) :], strict=True))
     grouped = tuple(
         _grouped(summary, time, event, f.spec, fits[f.spec.name], ticks, config, endpoint.landmarks)
         for f in curve_factors(endpoint, config)
     )
-    return endpoint_from_parts(endpoint, overall, ticks, grouped, specs, univariate, config, fit)
 
+    def fitted(chosen: Sequence[CoxCovariate]) -> CoxResult:
+        return multivariable[(endpoint.kind, tuple(chosen))]
 
-def side_by_side(fit: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """``fit`` of every item, each in its own thread of the client, results in order.
-
-    A fit on the cluster is a series of rounds (one map-reduce per Newton–Raphson step), each
-    a few small tasks and a wait for their result; fits side by side send their rounds
-    together, so the workers are kept busy while the client waits, and the wall time is about
-    that of the longest fit rather than the sum. Each fit's numbers are its own (the same sums
-    in the same order as alone); an error of a fit is raised as it would be alone.
-    """
-    if len(items) <= 1:
-        return [fit(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(len(items), MAX_FITS)) as pool:
-        return list(pool.map(fit, items))
+    return endpoint_from_parts(endpoint, overall, ticks, grouped, specs, univariate, config, fitted)
 
 
 def _grouped(
