@@ -151,6 +151,15 @@ def test_levels_default_to_sorted_values_with_the_first_as_reference(cohort) -> 
     assert [term_label(t) for t in result.terms] == ["b vs a (ref)", "c vs a (ref)"]
 
 
+def test_undeclared_levels_without_a_complete_case_are_refused_with_a_message(cohort) -> None:
+    """No declared levels and no patient with a value: the same message as the distributed
+    fit (``global_design``), not an IndexError."""
+    empty = cohort.assign(arm=None)
+    free = CoxCovariate("arm", "arm", "categorical", "Arm")
+    with pytest.raises(ValueError, match="Arm: no value among the patients analysed"):
+        cox_fit(empty, "time", "event", [free])
+
+
 def test_numeric_codes_match_text_levels(cohort) -> None:
     d = cohort.assign(code=cohort["arm"].map({"a": 0.0, "b": 1.0, "c": 2.0}))
     coded = CoxCovariate(

@@ -95,6 +95,8 @@ def _covariate_columns(
     unknown = sorted(set(observed) - set(levels))
     if unknown:
         raise ValueError(f"{cov.label}: values {unknown} are not among the levels {list(levels)}")
+    if not levels:  # nothing declared and no complete case: no reference to take
+        raise ValueError(f"{cov.label}: no value among the patients analysed")
     reference = cov.reference or levels[0]
     text_codes = {text: k for k, text in enumerate(observed)}
     return [
