@@ -2,8 +2,7 @@
 the provenance record print.
 
 It is here, in a module without NumPy, because a cached run writes the documents and the
-record without importing the analysis' modules; ``analyse/_compare.py``, which applies the
-rule, keeps its own ``EXACT_BELOW`` (a test checks that the two agree).
+record without importing the analysis' modules; ``analyse/_compare.py`` applies it.
 """
 
 from __future__ import annotations

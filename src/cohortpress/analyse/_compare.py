@@ -22,13 +22,13 @@ from cohortpress.analyse._fisher_exact import TooLarge, fisher_exact_pvalue
 from cohortpress.analyse._inputs import as_series, group_labels, numbers
 from cohortpress.analyse._results import ComparisonResult, ComparisonTest
 from cohortpress.analyse._status import ComparisonStatus
+from cohortpress.exact_tests import EXACT_BELOW
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
 # The tests as codes; their names are the presentation step's (present.wording).
 WILCOXON_EXACT = ComparisonTest.WILCOXON_EXACT
-EXACT_BELOW = 50  # both groups smaller and no ties: the exact test, as R's wilcox.test
 WILCOXON_NORMAL = ComparisonTest.WILCOXON_NORMAL
 KRUSKAL = ComparisonTest.KRUSKAL
 FISHER = ComparisonTest.FISHER

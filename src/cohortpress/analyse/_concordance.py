@@ -26,21 +26,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cohortpress.analyse._results import Concordance
+
 if TYPE_CHECKING:
     from numpy.typing import NDArray
-
-
-@dataclass(frozen=True)
-class Concordance:
-    """Harrell's C with its infinitesimal-jackknife standard error and the pair counts."""
-
-    value: float
-    se: float
-    concordant: int
-    discordant: int
-    tied_x: int
-    tied_y: int
-    tied_xy: int
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,9 @@ from cohortpress.analyse._status import ModelStatus, TermStatus
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from cohortpress.analyse._concordance import Concordance
     from cohortpress.analyse._cox_design import Design, DesignColumn
     from cohortpress.analyse._cox_newton import NewtonFit
-    from cohortpress.analyse._results import Ties
+    from cohortpress.analyse._results import Concordance, Ties
 
 
 def cox_result(

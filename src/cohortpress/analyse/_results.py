@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cohortpress.analyse._concordance import Concordance
     from cohortpress.analyse._status import (
         ComparisonStatus,
         LogRankStatus,
@@ -24,6 +23,20 @@ if TYPE_CHECKING:
 
 CITransform = Literal["log-log", "log", "plain"]
 Ties = Literal["efron", "breslow"]
+
+
+@dataclass(frozen=True)
+class Concordance:
+    """Harrell's C with its infinitesimal-jackknife standard error and the pair counts
+    (computed in ``_concordance``)."""
+
+    value: float
+    se: float
+    concordant: int
+    discordant: int
+    tied_x: int
+    tied_y: int
+    tied_xy: int
 
 
 @dataclass(frozen=True, eq=False)

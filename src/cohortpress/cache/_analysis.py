@@ -3,9 +3,7 @@
 A cached run writes the documents from the results and the floats, and takes the tables and
 figures as files from the entry. The Kaplan–Meier step tables of the results (data frames) are
 read by the figures stage alone, so the entry leaves them out: each becomes :data:`NOT_KEPT`,
-which fails loudly where it is used. A Cox model's concordance is kept as
-:class:`KeptConcordance`, the same numbers in a class whose module imports no NumPy (the
-analysis' own class is defined beside its NumPy computation). The manuscript tables keep their
+which fails loudly where it is used. The manuscript tables keep their
 cells as plain strings (see ``Table.__getstate__``). Unpickling the analysis therefore imports
 neither pandas nor NumPy, which were a third of a cached run's time.
 """
@@ -15,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import pickle
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from cohortpress.analyse._results import KMEstimate
@@ -54,20 +51,6 @@ class NotKept:
 NOT_KEPT = NotKept()
 
 
-@dataclass(frozen=True)
-class KeptConcordance:
-    """Harrell's C as an entry keeps it: the fields of ``analyse._concordance.Concordance``
-    (a test checks they stay the same), which the documents read as they read that class."""
-
-    value: float
-    se: float
-    concordant: int
-    discordant: int
-    tied_x: int
-    tied_y: int
-    tied_xy: int
-
-
 def dump_analysis(results: StudyResults, floats: Floats) -> bytes:
     """Pickle the analysis for an entry, each Kaplan–Meier estimate without its step table."""
     stream = io.BytesIO()
@@ -81,19 +64,11 @@ def load_analysis(pickled: bytes) -> tuple[StudyResults, Floats]:
 
 
 class _Pickler(pickle.Pickler):
-    def __init__(self, stream: io.BytesIO, protocol: int) -> None:
-        from cohortpress.analyse._concordance import Concordance  # NumPy: only when saving
-
-        super().__init__(stream, protocol=protocol)
-        self._concordance = Concordance
-
     def reducer_override(self, obj: object) -> Any:  # noqa: ANN401 - pickle's protocol
         if type(obj) is KMEstimate:
             kept = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
             del kept["table"]
             return _without_table, (kept,)
-        if type(obj) is self._concordance:
-            return KeptConcordance, dataclasses.astuple(cast("KeptConcordance", obj))
         return NotImplemented
 
 
