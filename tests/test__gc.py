@@ -1,5 +1,6 @@
-"""The collector around a run: garbage collected and the living frozen when a stage starts,
-everything handed back when the run ends, also when it fails."""
+"""The collector around a run: in a process that ends with its run, garbage collected and the
+living frozen when a stage starts, everything handed back when the run ends, also when it
+fails; in any other process, left as it is."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import weakref
 
 import pytest
 
+from cohortpress import _gc
 from cohortpress._gc import freezing, unfrozen_after
+
+
+@pytest.fixture
+def ending(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test stands for a process that ends with its run (``cohortpress report``)."""
+    monkeypatch.setitem(_gc._process, "freezes", True)
 
 
 class _Node:
@@ -26,6 +34,7 @@ def _recording(seen: list[str]):
     return stage
 
 
+@pytest.mark.usefixtures("ending")
 def test_a_stage_starts_with_the_garbage_collected_and_the_living_frozen() -> None:
     seen: list[str] = []
     garbage, alive = _Node(), _Node()
@@ -41,6 +50,7 @@ def test_a_stage_starts_with_the_garbage_collected_and_the_living_frozen() -> No
     assert seen == ["validate"]
 
 
+@pytest.mark.usefixtures("ending")
 def test_the_run_unfreezes_whether_it_returns_or_fails() -> None:
     @unfrozen_after
     def run(fail: bool) -> str:
@@ -58,6 +68,7 @@ def test_the_run_unfreezes_whether_it_returns_or_fails() -> None:
     assert run.__name__ == "run"
 
 
+@pytest.mark.usefixtures("ending")
 def test_a_cycle_dying_after_its_freeze_is_collected_once_the_run_ends() -> None:
     @unfrozen_after
     def run() -> weakref.ref:
@@ -72,3 +83,12 @@ def test_a_cycle_dying_after_its_freeze_is_collected_once_the_run_ends() -> None
     ref = run()
     gc.collect()
     assert ref() is None
+
+
+def test_a_process_that_goes_on_freezes_nothing() -> None:
+    seen: list[str] = []
+    stage = _recording(seen)
+    assert freezing(stage) is stage
+    with freezing(stage)("tables"):
+        assert gc.get_freeze_count() == 0
+    assert seen == ["tables"]

@@ -15,6 +15,11 @@ run of 100,000 patients held 60 MB more). Frozen objects are still freed when no
 them; a cycle that becomes garbage after its freeze waits until the run ends and
 ``gc.unfreeze`` hands it back to the collector. Peak memory at 100,000 and 1,000,000 patients
 was unchanged.
+
+Only a process that ends with its run freezes (:func:`for_this_process`: ``cohortpress
+report`` and the bench's runs). In a process that goes on (the preview, the tests, a library
+caller), the objects handed back after a run would cost a full collection soon after, in
+whatever runs next, so nothing is frozen there and the collector works as usual.
 """
 
 from __future__ import annotations
@@ -32,9 +37,19 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
+_process = {"freezes": False}
+
+
+def for_this_process() -> None:
+    """Freeze as stages start from now on: the process ends when its run does."""
+    _process["freezes"] = True
+
 
 def freezing(stage: StageHook) -> StageHook:
-    """``stage``, collecting the garbage and freezing what is alive when each stage starts."""
+    """``stage``, collecting the garbage and freezing what is alive when each stage starts
+    (in a process that asked for it, else ``stage`` as it is)."""
+    if not _process["freezes"]:
+        return stage
 
     @contextlib.contextmanager
     def frozen(name: str) -> Iterator[None]:
@@ -48,7 +63,7 @@ def freezing(stage: StageHook) -> StageHook:
 
 def unfrozen_after(run: Callable[P, R]) -> Callable[P, R]:
     """``run``, handing every frozen object back to the collector when it returns or fails,
-    so that a process building report after report (the preview, tests) keeps no garbage."""
+    so that no garbage is kept should the process build another report."""
 
     @functools.wraps(run)
     def unfreezing(*args: P.args, **kwargs: P.kwargs) -> R:
