@@ -129,6 +129,43 @@ def test_the_in_memory_engine_does_not_import_dask() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_an_in_memory_report_run_does_not_import_dask(tmp_path: Path) -> None:
+    # A whole first run (validation's schemas built and checked, the analysis, tables,
+    # figures and HTML), then a workbook whose column and row rules fail: pandera reports
+    # failures without Dask too.
+    code = f"""
+import sys
+from pathlib import Path
+from cohortpress.intake import Workbook
+from cohortpress.pipeline import build_report, check_workbook
+from cohortpress.validate import validate_workbook
+
+study = {str(STUDY)!r}
+build_report(study, formats=["html"], engine="embedded", output_root=Path({str(tmp_path)!r}),
+             cache=False, engine_data="pandas")
+config, workbook, report = check_workbook(study)
+assert report.ok, report.as_lines()
+patients = workbook.patients.copy()
+patients.loc[patients.index[0], "age"] = 150.0
+patients.loc[patients.index[1], "last_contact"] = patients["treatment_start"].iloc[1] - (
+    patients["last_contact"].iloc[1] - patients["treatment_start"].iloc[1]
+)
+events = workbook.adverse_events.copy()
+events.loc[events.index[0], "grade"] = 2.5
+broken = Workbook(**{{**workbook.__dict__, "patients": patients, "adverse_events": events}})
+rules = {{p.rule for p in validate_workbook(broken, config).problems}}
+assert "age must be between 0 and 120" in rules, rules
+assert any(r.startswith("the last contact is before") for r in rules), rules
+assert "the grade must be a whole number (1, 2, 3, 4 or 5)" in rules, rules
+print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_cohort_derived_on_workers_equals_the_in_memory_cohort(
     client, config, extracts: dict[str, Path]
 ) -> None:

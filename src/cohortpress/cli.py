@@ -147,6 +147,10 @@ def report(
     with _guard():
         from cohortpress.pipeline import build_report
 
+        if _process["exit_at_once"]:
+            from cohortpress import _gc
+
+            _gc.for_this_process()  # the process ends with the run: see cohortpress._gc
         hook = None if quiet or not err.is_terminal else _progress_hook()
         folder = build_report(
             study, data=data, formats=formats, engine=engine.value, output_root=output,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
+from cohortpress._gc import freezing, unfrozen_after
 from cohortpress.config import StudyConfig, load_study
 from cohortpress.errors import InputDataError, RenderError, StudyConfigError
 from cohortpress.publish import Slot, check_root, open_slot
@@ -105,6 +106,7 @@ def check_workbook(
     return config, workbook, report
 
 
+@unfrozen_after
 def build_report(
     study: Path | str,
     *,
@@ -135,7 +137,7 @@ def build_report(
     (each run says so in a note). ``archive=False`` (a preview, which is not a release): no
     cut is archived and no update report written; the snapshot is still taken when the build
     cache keeps it."""
-    stage = hook or StageTimes().stage
+    stage = freezing(hook or StageTimes().stage)  # see cohortpress._gc
     study = Path(study)
     root = find_project_root(study)
     output_root = output_root or root / "_output"

@@ -136,9 +136,10 @@ def draw_floats(
         written.append(_write(generated / DECLARATIONS, declarations_markdown(config)))
         tables = build_tables(results, config, numbers)
         for t in tables:
-            written.append(_write(generated / f"table-{t.id}.md", t.markdown()))
+            html = t.html()  # the same for the manuscript and the supplement: rendered once
+            written.append(_write(generated / f"table-{t.id}.md", t.markdown(html=html)))
             written.append(_write(generated / "supplement" / f"table-{t.id}.md",
-                                  t.markdown(SUPPLEMENT_KEYS["tbl"])))  # fmt: skip
+                                  t.markdown(SUPPLEMENT_KEYS["tbl"], html=html)))  # fmt: skip
         if results.adverse_events is None:  # the manuscript may still include the table
             written.append(_write(generated / "table-adverse-events.md", _no_events(config)))
     if built is not None:

@@ -37,10 +37,10 @@ def schema_package(folder: Path = REPOSITORY_SCHEMAS) -> ModuleType:
 
 def patients_schema(config: StudyConfig) -> pa.DataFrameSchema:
     """The patients schema plus one column per study variable (levels, range, required)."""
-    model = importlib.import_module(f"{schema_package().__name__}.patients").PatientsSchema
+    module = importlib.import_module(f"{schema_package().__name__}.patients")
     extra = {name: variable_column(var) for name, var in config.workbook_variables.items()}
     extra |= endpoint_columns(config)
-    schema = _response_categories(model.to_schema(), config).add_columns(extra)
+    schema = _response_categories(module.PatientsSchema, config).add_columns(extra)
     if not config.dates_needed:  # every endpoint read from time and status columns
         schema = schema.update_columns(
             {field: {"required": False} for field in _DATES_FOR_ENDPOINTS}
@@ -91,8 +91,10 @@ def _response_categories(schema: pa.DataFrameSchema, config: StudyConfig) -> pa.
 
 
 def adverse_events_schema() -> pa.DataFrameSchema:
+    """The adverse events schema as written in ``schemas/`` (one object, shared: pandera's
+    ``add_columns``, ``update_column`` and the like return changed copies)."""
     module = importlib.import_module(f"{schema_package().__name__}.adverse_events")
-    return module.AdverseEventsSchema.to_schema()
+    return module.AdverseEventsSchema
 
 
 def variable_column(variable: Variable) -> pa.Column:

@@ -106,14 +106,20 @@ class Table:
             )
         return table.tab_options(**BOOKTABS)
 
-    def markdown(self, key: str = "tbl") -> str:
+    def html(self) -> str:
+        """The table as great_tables writes it, styled by class (no inline CSS)."""
+        return self.gt().as_raw_html(inline_css=False)
+
+    def markdown(self, key: str = "tbl", html: str | None = None) -> str:
         """Quarto's cross-referenceable table: a div with the raw HTML and the caption;
         ``key`` is the cross-reference kind (``tbl``, or ``supptbl`` in the supplement).
+        ``html`` is :meth:`html` when the caller has it already (writing the table for the
+        manuscript and for the supplement renders it once).
 
         great_tables escapes every cell, label, spanner and note for HTML (and the DOCX and
         PDF read that HTML back as text); the caption is Markdown, escaped here.
         """
-        raw = self.gt().as_raw_html(inline_css=False)
+        raw = self.html() if html is None else html
         caption = markdown_text(self.caption)
         return f"::: {{#{key}-{self.id}}}\n\n```{{=html}}\n{raw}\n```\n\n{caption}\n\n:::\n"
 
