@@ -23,8 +23,10 @@ def column(df: pd.DataFrame, name: str) -> pd.Series:
 
 def not_before(df: pd.DataFrame, later: str, earlier: str) -> pd.Series:
     """True where ``later`` is on or after ``earlier``, or where either date is missing."""
-    later_dates = pd.to_datetime(column(df, later))
-    earlier_dates = pd.to_datetime(column(df, earlier))
+    # cache=False: the columns are typed dates already, and pandas' cache check alone would
+    # walk their values as Timestamp objects (a sixth of a registry piece's validation)
+    later_dates = pd.to_datetime(column(df, later), cache=False)
+    earlier_dates = pd.to_datetime(column(df, earlier), cache=False)
     return ~(later_dates < earlier_dates)
 
 
