@@ -12,9 +12,9 @@ loaded on first use, so that a cached run, which only archives, does not import 
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from cohortpress._lazy import lazy_names
 from cohortpress.cuts._archive import (
     CUTS,
     archive_cut,
@@ -52,10 +52,4 @@ _WITH_PANDAS = {
     "take_snapshot": "_snapshot",
 }
 
-
-def __getattr__(name: str) -> object:
-    """The names whose modules import pandas, imported when first asked for."""
-    module = _WITH_PANDAS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_names(__name__, _WITH_PANDAS)  # the names whose modules import pandas

@@ -8,9 +8,9 @@ when one of its names is first asked for.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from cohortpress._lazy import lazy_names
 from cohortpress.derive._cohort import (
     Cohort,
     Exclusion,
@@ -36,11 +36,8 @@ __all__ = [
     "nobody_left",
 ]
 
-_WITH_PANDAS = frozenset({"DerivedRows", "derive_cohort", "derive_rows", "nobody_left"})
+_WITH_PANDAS: dict[str, str] = {
+    name: "_rows" for name in ("DerivedRows", "derive_cohort", "derive_rows", "nobody_left")
+}
 
-
-def __getattr__(name: str) -> object:
-    """The derivation's names, imported (with pandas) when first asked for."""
-    if name not in _WITH_PANDAS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}._rows"), name)
+__getattr__ = lazy_names(__name__, _WITH_PANDAS)  # the derivation's names, with pandas

@@ -7,9 +7,9 @@ names is first asked for.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from cohortpress._lazy import lazy_names
 from cohortpress.artefacts.tables._table import Spanner, Table
 
 if TYPE_CHECKING:
@@ -45,10 +45,4 @@ _BUILDERS = {
     "table_survival": "_survival",
 }
 
-
-def __getattr__(name: str) -> object:
-    """The builders, imported (with pandas) when first asked for."""
-    module = _BUILDERS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_names(__name__, _BUILDERS)  # the builders, with pandas
