@@ -388,7 +388,7 @@ def _build(
     run of the Dask engine; documents whose staged input was rendered before from ``kept``, and
     the supplementary workbook from ``workbook`` when it was written before); return the render
     notes and the figure size of _quarto.yml. An uncached run starts ``alongside``'s snapshot
-    once the figures are drawn, so it is taken while the documents are written and rendered."""
+    once its analysis is kept, so it is taken while the documents are written and rendered."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
     from cohortpress.render import read_render_options, render_documents
 
