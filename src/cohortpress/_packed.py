@@ -69,15 +69,26 @@ def pack(frame: pd.DataFrame) -> Packed:
         missing = _packable(values)
         if missing is False:
             continue
-        few = values.nunique(dropna=True) <= FEW * max(len(values), 1)
-        if few:
-            data[column] = values.astype("category")
+        codes, uniques = pd.factorize(values)  # one pass: the distinct values, and each row's
+        if len(uniques) <= FEW * max(len(values), 1):
+            data[column] = _categorical(codes, uniques, values.index)
         elif isinstance(values.dtype, pd.StringDtype):
             data[column] = values.astype("string[pyarrow]")
         else:
             continue  # object text of many values: kept as it is
         restore[column] = (values.dtype, missing)
     return Packed(data, restore)
+
+
+def _categorical(codes: np.ndarray, uniques: pd.Index, index: pd.Index) -> pd.Series:
+    """The categorical ``astype("category")`` makes (categories sorted), from a factorization
+    in order of appearance: the few distinct values are sorted, not the rows again."""
+    order = uniques.argsort()
+    rank = np.empty(len(order), dtype=codes.dtype)
+    rank[order] = np.arange(len(order), dtype=codes.dtype)
+    sorted_codes = np.where(codes < 0, codes, rank[np.maximum(codes, 0)]) if len(order) else codes
+    dtype = pd.CategoricalDtype(uniques.take(order))
+    return pd.Series(pd.Categorical.from_codes(sorted_codes, dtype=dtype), index=index)
 
 
 def _packable(values: pd.Series) -> object:
