@@ -24,7 +24,12 @@ from cohortpress.errors import Problem
 from cohortpress.validate._ae_terms import duplicate_term_warnings
 from cohortpress.validate._computed import dates_out_of_order, undefined_values
 from cohortpress.validate._cross_sheet import unknown_patients
-from cohortpress.validate._identifiers import IdentifierFinder, redacted, screen_column
+from cohortpress.validate._identifiers import (
+    IdentifierFinder,
+    redacted,
+    screen_column,
+    term_words,
+)
 from cohortpress.validate._needs import missing_needed_columns
 from cohortpress.validate._report import ValidationReport, sort_problems
 from cohortpress.validate._schemas import adverse_events_schema, patients_schema
@@ -117,9 +122,13 @@ def _screen_terms(
     if "term" not in events.frame:
         return []
     patients = contexts["patients"].frame if "patients" in contexts else workbook.patients
-    finder = IdentifierFinder(patients, workbook.identifiers)
-    redact = config.adverse_events is not None and config.adverse_events.identifiers == "redact"
     header = events.header("term")
+    # What is screened: the distinct terms, and the notes intake wrote about them (redacted too)
+    texts = [str(t) for t in events.frame["term"].dropna().unique()]
+    noted = [n for n in workbook.normalisations if (n.sheet, n.column) == (events.sheet, header)]
+    texts += [n.rule for n in noted]
+    finder = IdentifierFinder(patients, workbook.identifiers, among=term_words(texts))
+    redact = config.adverse_events is not None and config.adverse_events.identifiers == "redact"
     screening = screen_column(events.frame["term"], finder, events.sheet, header, redact=redact)
     if screening.values is not None:
         events.frame["term"] = screening.values

@@ -11,11 +11,14 @@ text, results.json keys, the supplementary workbook). Each distinct term is sear
   dashes or brackets; a date such as 2021-05-31 is not a phone number).
 
 IDs and names are looked up in a set, one lookup per word of a term, so the cost grows with
-the size of the data, not with the number of patients times the number of terms.
+the size of the data, not with the number of patients times the number of terms. When the
+terms are known first (:func:`term_words`), only the IDs and names equal to one of their words
+are indexed: a registry's million IDs are compared with a few dozen words once, column-wide.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
@@ -26,7 +29,7 @@ from cohortpress.errors import Problem
 from cohortpress.intake import Normalisation
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     import numpy as np
 
@@ -54,9 +57,20 @@ class Hit:
 class IdentifierFinder:
     """Finds identifying stretches in free text, given the patients' IDs and names."""
 
-    def __init__(self, patients: pd.DataFrame, identifiers: pd.DataFrame | None) -> None:
+    def __init__(
+        self,
+        patients: pd.DataFrame,
+        identifiers: pd.DataFrame | None,
+        among: frozenset[str] | None = None,
+    ) -> None:
+        """Index the IDs and the words of the identifier columns; with ``among`` (the case
+        folded :func:`term_words` of the texts to screen), only those equal to one of them:
+        no other can be found in those texts."""
         self.words: dict[str, str] = {}
-        self.longest = 1  # most parts in any ID or name word, so lookups stay bounded
+        # Most parts in any ID or name word, so lookups stay bounded; unbounded when the texts
+        # are known (their words are few, and any run of their parts may be an indexed word).
+        self.longest: int | None = None if among is not None else 1
+        self.among = among
         if identifiers is not None:
             for header, column in identifiers.items():
                 words = _words(column.dropna().astype(str))
@@ -67,11 +81,17 @@ class IdentifierFinder:
 
     def _add(self, values: pd.Series, kind: str) -> None:
         """Index the values (column-wide string operations: a registry has millions)."""
-        values = values.loc[values.str.len() >= MIN_LENGTH]
+        folded = values.str.casefold()
+        if self.among is not None:
+            keep = folded.isin(self.among).to_numpy(dtype=bool)
+            values, folded = values.loc[keep], folded.loc[keep]
+        long_enough = (values.str.len() >= MIN_LENGTH).to_numpy(dtype=bool)
+        values, folded = values.loc[long_enough], folded.loc[long_enough]
         if values.empty:
             return
-        self.words.update(dict.fromkeys(values.str.casefold(), kind))
-        self.longest = max(self.longest, int(values.str.count(PART.pattern).max()))
+        self.words.update(dict.fromkeys(folded, kind))
+        if self.longest is not None:
+            self.longest = max(self.longest, int(values.str.count(PART.pattern).max()))
 
     def hits(self, text: str) -> list[Hit]:
         """Every identifying stretch of ``text``, in order, not overlapping."""
@@ -91,12 +111,24 @@ class IdentifierFinder:
         for word in WORD.finditer(text):
             parts = list(PART.finditer(word.group()))
             for i, first in enumerate(parts):
-                for last in parts[i : i + self.longest]:
+                for last in parts[i:] if self.longest is None else parts[i : i + self.longest]:
                     start, end = word.start() + first.start(), word.start() + last.end()
                     kind = self.words.get(text[start:end].casefold())
                     if kind is not None:
                         hits.append(Hit(start, end, kind))
         return hits
+
+
+def term_words(texts: Iterable[str]) -> frozenset[str]:
+    """Every run of the parts of every word of the texts, case folded: what an ID or name
+    must equal to be found in one of them."""
+    found: set[str] = set()
+    for text in texts:
+        for word in WORD.finditer(text):
+            parts = [m.span() for m in PART.finditer(word.group())]
+            for (start, _), (_, end) in itertools.combinations_with_replacement(parts, 2):
+                found.add(word.group()[start:end].casefold())
+    return frozenset(found)
 
 
 def _words(names: pd.Series) -> pd.Series:

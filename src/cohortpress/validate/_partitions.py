@@ -16,7 +16,6 @@ registry gives a readable list rather than millions of lines.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
@@ -400,7 +399,7 @@ def _screen_terms(
 ) -> tuple[list[Future], list[Normalisation], list[Problem]]:
     """Identifiers in the terms, and terms that look alike, from the distinct terms."""
     from cohortpress.validate._ae_terms import duplicate_term_warnings_counted
-    from cohortpress.validate._identifiers import IdentifierFinder
+    from cohortpress.validate._identifiers import IdentifierFinder, term_words
 
     counts = gather(client, client.map(_term_counts, events))
     per_term: dict[str, int] = Counter()
@@ -412,7 +411,7 @@ def _screen_terms(
     if not per_term:
         return events, [], []
     header = _header(summaries, "term")
-    words = _words_of(per_term)
+    words = term_words(per_term)
     matches = pd.concat(
         gather(client, client.map(_matching_identifiers, patients, words=words)), ignore_index=True
     )
@@ -426,7 +425,7 @@ def _screen_terms(
                 for kind, group in named.groupby("kind")
             }
         )
-    finder = IdentifierFinder(ids, identifiers)
+    finder = IdentifierFinder(ids, identifiers, among=words)
     redact = config.adverse_events is not None and config.adverse_events.identifiers == "redact"
     held = {t for t in per_term if finder.hits(t)}
     notes: list[Normalisation] = []
@@ -441,20 +440,6 @@ def _screen_terms(
     clean = {t: n for t, n in per_term.items() if t not in held}
     problems += duplicate_term_warnings_counted(clean, {t: first[t] for t in clean}, header)
     return events, notes, problems
-
-
-def _words_of(terms: Iterable[str]) -> frozenset[str]:
-    """Every run of the parts of every word of the terms, case folded: what an ID or name
-    must equal to be found in a term."""
-    from cohortpress.validate._identifiers import PART, WORD
-
-    found: set[str] = set()
-    for term in terms:
-        for word in WORD.finditer(term):
-            parts = [m.span() for m in PART.finditer(word.group())]
-            for (start, _), (_, end) in itertools.combinations_with_replacement(parts, 2):
-                found.add(word.group()[start:end].casefold())
-    return frozenset(found)
 
 
 def _unlisted_lines(unlisted: Counter[Unlisted]) -> list[Problem]:
