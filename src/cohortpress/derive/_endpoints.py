@@ -21,8 +21,8 @@ CensorAt = Literal["last_contact", "last_assessment"]
 
 def last_known_date(patients: pd.DataFrame) -> pd.Series:
     """Last contact, or the latest recorded date when last contact is missing."""
-    dates = patients[["treatment_start", "treatment_end", "progression_date", "death_date"]]
-    return patients["last_contact"].fillna(dates.max(axis=1))
+    columns = ["treatment_start", "treatment_end", "progression_date", "death_date"]
+    return patients["last_contact"].fillna(_latest(patients, columns))
 
 
 def endpoint(
@@ -55,7 +55,7 @@ def _event_date(patients: pd.DataFrame, kind: str) -> pd.Series:
     if kind == "os":
         return patients["death_date"]
     if kind == "pfs":
-        return patients[["progression_date", "death_date"]].min(axis=1)
+        return _earliest(patients, ["progression_date", "death_date"])
     if kind == "ttf":
         return patients["treatment_end"]
     raise ValueError(f"unknown endpoint {kind!r}")
@@ -74,3 +74,35 @@ def touched_by_cutoff(patients: pd.DataFrame, cutoff: dt.date) -> int:
     cols = ["treatment_end", "progression_date", "death_date", "last_contact"]
     after = patients[cols] > pd.Timestamp(cutoff)
     return int(np.count_nonzero(after.any(axis=1)))
+
+
+def _latest(patients: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Each row's latest date among ``columns``, ignoring missing ones (NaT when all are):
+    ``max(axis=1)`` computed on the dates' integer form, where NaT is the smallest value."""
+    dtype = _one_date_dtype(patients, columns)
+    if dtype is None:
+        return patients[columns].max(axis=1)
+    ticks = np.column_stack([patients[c].to_numpy().view("int64") for c in columns])
+    return pd.Series(ticks.max(axis=1).view(dtype), index=patients.index)
+
+
+def _earliest(patients: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Each row's earliest date among ``columns``, ignoring missing ones (NaT when all are)."""
+    dtype = _one_date_dtype(patients, columns)
+    if dtype is None:
+        return patients[columns].min(axis=1)
+    ticks = np.column_stack([patients[c].to_numpy().view("int64") for c in columns])
+    missing = ticks == np.iinfo("int64").min  # NaT
+    earliest = np.where(missing, np.iinfo("int64").max, ticks).min(axis=1)
+    earliest[missing.all(axis=1)] = np.iinfo("int64").min
+    return pd.Series(earliest.view(dtype), index=patients.index)
+
+
+def _one_date_dtype(patients: pd.DataFrame, columns: list[str]) -> np.dtype | None:
+    """The dtype all ``columns`` share when it is a NumPy datetime (no time zone), else None:
+    the integer form then orders the dates as ``min``/``max`` do."""
+    dtypes = {patients[c].dtype for c in columns}
+    if len(dtypes) != 1 or not columns:
+        return None
+    (dtype,) = dtypes
+    return dtype if isinstance(dtype, np.dtype) and dtype.kind == "M" else None
