@@ -18,10 +18,12 @@ import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
 import pandera.pandas as pa
 
 from cohortpress.errors import Problem
-from cohortpress.validate._ae_terms import duplicate_term_warnings
+from cohortpress.validate._ae_terms import duplicate_term_warnings, duplicate_term_warnings_coded
 from cohortpress.validate._computed import dates_out_of_order, undefined_values
 from cohortpress.validate._cross_sheet import unknown_patients
 from cohortpress.validate._identifiers import (
@@ -37,8 +39,6 @@ from cohortpress.validate._translate import SheetContext, problems_from_failures
 from cohortpress.validate._warnings import dates_after_cutoff, implausible_values
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from cohortpress.config import StudyConfig
     from cohortpress.intake import Workbook
 
@@ -62,9 +62,13 @@ def validate_workbook(workbook: Workbook, config: StudyConfig) -> ValidationRepo
         events = contexts["adverse_events"]
         header = events.header("patient_id")
         found += unknown_patients(events.frame, contexts["patients"].frame, events.sheet, header)
-    if "adverse_events" in contexts:
-        screened = _screen_terms(workbook, config, contexts)
-        found += screened + _duplicate_terms(contexts["adverse_events"], screened)
+    if "adverse_events" in contexts and "term" in contexts["adverse_events"].frame:
+        terms = pd.factorize(contexts["adverse_events"].frame["term"])  # once, for both rules
+        screened, rewritten = _screen_terms(workbook, config, contexts, terms)
+        found += screened
+        found += _duplicate_terms(
+            contexts["adverse_events"], screened, None if rewritten else terms
+        )
     order = [workbook.sheet_name(key) for key in ("patients", "adverse_events")]
     columns = {c.sheet: list(c.headers.values()) for c in contexts.values()}
     return ValidationReport(sort_problems(found, order, columns))
@@ -96,7 +100,9 @@ def _schema_problems(context: SheetContext) -> list[Problem]:
     try:
         with warnings.catch_warnings():  # pandera's own pandas deprecation notices
             warnings.simplefilter("ignore", FutureWarning)
-            context.schema.validate(context.frame, lazy=True)
+            # inplace: the schemas only check (no coercion, no columns added or filtered), so
+            # pandera's deep copy of the sheet (a registry's every cell) is not needed
+            context.schema.validate(context.frame, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as exc:
         return problems_from_failures(exc.failure_cases, context)
     return []
@@ -114,22 +120,26 @@ def _patient_checks(context: SheetContext, config: StudyConfig) -> list[Problem]
 
 
 def _screen_terms(
-    workbook: Workbook, config: StudyConfig, contexts: dict[str, SheetContext]
-) -> list[Problem]:
+    workbook: Workbook,
+    config: StudyConfig,
+    contexts: dict[str, SheetContext],
+    terms: tuple[np.ndarray, pd.Index],
+) -> tuple[list[Problem], bool]:
     """Problems for terms that hold an identifier; or, when the study redacts, none: the
-    terms (and the notes intake wrote about them) are rewritten and the rewrite recorded."""
+    terms (and the notes intake wrote about them) are rewritten and the rewrite recorded.
+    Whether the terms were rewritten comes second; ``terms`` is their factorization."""
     events = contexts["adverse_events"]
-    if "term" not in events.frame:
-        return []
     patients = contexts["patients"].frame if "patients" in contexts else workbook.patients
     header = events.header("term")
     # What is screened: the distinct terms, and the notes intake wrote about them (redacted too)
-    texts = [str(t) for t in events.frame["term"].dropna().unique()]
+    texts = [str(t) for t in terms[1]]
     noted = [n for n in workbook.normalisations if (n.sheet, n.column) == (events.sheet, header)]
     texts += [n.rule for n in noted]
     finder = IdentifierFinder(patients, workbook.identifiers, among=term_words(texts))
     redact = config.adverse_events is not None and config.adverse_events.identifiers == "redact"
-    screening = screen_column(events.frame["term"], finder, events.sheet, header, redact=redact)
+    screening = screen_column(
+        events.frame["term"], finder, events.sheet, header, redact=redact, factorized=terms
+    )
     if screening.values is not None:
         events.frame["term"] = screening.values
         notes = tuple(
@@ -141,17 +151,26 @@ def _screen_terms(
         # The workbook is frozen so that later stages cannot change it; screening is the one
         # step that rewrites it, before any of them runs.
         object.__setattr__(workbook, "normalisations", (*notes, *screening.notes))
-    return list(screening.problems)
+        return list(screening.problems), True
+    return list(screening.problems), False
 
 
-def _duplicate_terms(events: SheetContext, screened: list[Problem]) -> list[Problem]:
+def _duplicate_terms(
+    events: SheetContext, screened: list[Problem], terms: tuple[np.ndarray, pd.Index] | None
+) -> list[Problem]:
     """Warnings for terms that look like another term of the sheet (after the synonyms); a
-    term holding an identifier is left out, so no warning repeats what screening masked."""
-    if "term" not in events.frame:
-        return []
+    term holding an identifier is left out, so no warning repeats what screening masked.
+    ``terms`` is the factorization of the terms when screening left them as they were."""
     held = {p.row for p in screened}
-    terms = events.frame["term"].loc[~events.frame.index.isin(list(held))]
-    return duplicate_term_warnings(terms, events.sheet, events.header("term"))
+    if terms is not None:
+        codes, uniques = terms
+        rows = events.frame.index
+        held_codes = set(np.unique(codes[rows.isin(list(held))]).tolist()) if held else set()
+        return duplicate_term_warnings_coded(
+            codes, uniques, rows, held_codes, events.sheet, events.header("term")
+        )
+    terms_kept = events.frame["term"].loc[~events.frame.index.isin(list(held))]
+    return duplicate_term_warnings(terms_kept, events.sheet, events.header("term"))
 
 
 def _not_yet_reported(problems: list[Problem], found: list[Problem]) -> list[Problem]:

@@ -31,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import yaml
 
 from cohortpress.errors import Problem
@@ -45,6 +46,8 @@ from cohortpress.validate._ctcae import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pandas as pd
 
 _BRITISH = (
@@ -287,6 +290,29 @@ def _preference(term: str, count: int) -> tuple[bool, bool, int, str]:
 def duplicate_term_warnings(terms: pd.Series, sheet: str, header: str) -> list[Problem]:
     """One warning per term that looks like another, with the synonyms line that merges it."""
     return [_warning(d, sheet, header) for d in near_duplicates(terms)]
+
+
+def duplicate_term_warnings_coded(
+    codes: np.ndarray,
+    uniques: Sequence[object],
+    rows: pd.Index,
+    held: set[int],
+    sheet: str,
+    header: str,
+) -> list[Problem]:
+    """:func:`duplicate_term_warnings` from the column's factorization (``pd.factorize``:
+    codes in order of first appearance, -1 for a blank) and its Excel ``rows``, leaving out
+    the terms whose code is ``held``: counted on the codes, the rows not read again."""
+    import pandas as pd
+
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    # a code first appears where the running maximum of the codes grows
+    firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+    kept = [k for k in range(len(uniques)) if k not in held]
+    names = [str(uniques[k]) for k in kept]
+    per_term = pd.Series(counts[kept], index=pd.Index(names, dtype=object), dtype="int64")
+    first_row = {name: int(rows[firsts[k]]) for name, k in zip(names, kept, strict=True)}
+    return [_warning(d, sheet, header) for d in near_duplicates_counted(per_term, first_row)]
 
 
 def duplicate_term_warnings_counted(

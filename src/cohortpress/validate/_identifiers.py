@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+import numpy as np
 import pandas as pd
 
 from cohortpress.errors import Problem
@@ -30,8 +31,6 @@ from cohortpress.intake import Normalisation
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-
-    import numpy as np
 
 MIN_LENGTH = 3
 REDACTED = "[redacted]"
@@ -173,10 +172,18 @@ class Screening:
 
 
 def screen_column(
-    values: pd.Series, finder: IdentifierFinder, sheet: str, header: str, *, redact: bool
+    values: pd.Series,
+    finder: IdentifierFinder,
+    sheet: str,
+    header: str,
+    *,
+    redact: bool,
+    factorized: tuple[np.ndarray, object] | None = None,
 ) -> Screening:
-    """Screen every distinct value of a free-text column once; locate each hit by Excel row."""
-    codes, uniques = pd.factorize(values)
+    """Screen every distinct value of a free-text column once; locate each hit by Excel row.
+
+    ``factorized`` is ``pd.factorize(values)`` when the caller has it already."""
+    codes, uniques = pd.factorize(values) if factorized is None else factorized
     distinct = pd.Index(uniques)
     hits = {code: h for code, text in enumerate(distinct) if (h := finder.hits(str(text)))}
     if not hits:
@@ -184,7 +191,8 @@ def screen_column(
     if redact:
         return _redaction(values, codes, distinct, hits, sheet, header)
     problems = []
-    rows = pd.Series(values.index, dtype=object).groupby(codes).agg(list)
+    held = np.flatnonzero(np.isin(codes, list(hits)))  # the rows of the terms with a hit
+    rows = pd.Series(values.index[held], dtype=object).groupby(codes[held]).agg(list)
     for code, found in hits.items():
         what = " and ".join(dict.fromkeys(h.kind for h in found))
         rule = f"free text holds {what}, which must not reach the report"
