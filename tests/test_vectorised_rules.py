@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
@@ -9,6 +11,9 @@ from hypothesis import strategies as st
 
 from cohortpress._packed import pack
 from cohortpress.derive._endpoints import _earliest, _latest
+from cohortpress.intake._reading import fold
+from cohortpress.validate._closest import ClosestText
+from cohortpress.validate._cross_sheet import _suggestions
 from cohortpress.validate._identifiers import IdentifierFinder, term_words
 
 DATES = ["a", "b", "c", "d"]
@@ -89,3 +94,33 @@ def test_finder_for_the_terms_finds_what_the_full_index_finds(
     some = IdentifierFinder(patients, identifiers, among=term_words(terms))
     for term in terms:
         assert some.hits(term) == full.hits(term), term
+
+
+short_ids = st.text(alphabet="RG-0159aé\x00 ", max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    known=st.lists(short_ids, max_size=30),
+    word=short_ids,
+    cutoff=st.sampled_from([0.0, 0.3, 0.6, 0.75, 1.0]),
+)
+def test_closest_text_is_difflibs_closest_match(known: list[str], word: str, cutoff: float) -> None:
+    """The bound computed on character arrays prunes nothing difflib would pick."""
+    expected = difflib.get_close_matches(word, known, n=1, cutoff=cutoff)
+    assert ClosestText(known).closest(word, cutoff) == (expected[0] if expected else None)
+
+
+def test_unknown_ids_get_difflibs_suggestion() -> None:
+    known = pd.Series([f"RG-{i:07d}" for i in range(2000)] + ["rg-0000007 "], dtype="string")
+    unknown = ["RG-9999999", "rg-0000004", "RG-0000007", "XX", "RG-00000１２"]
+    folded = {fold(pid): pid for pid in sorted(set(known.astype(str)))}
+    expected = {}
+    for pid in unknown:
+        close = folded.get(fold(pid))
+        if close is None:
+            matches = difflib.get_close_matches(pid, sorted(set(known)), n=1, cutoff=0.6)
+            close = matches[0] if matches else None
+        if close is not None:
+            expected[pid] = f"did you mean '{close}'?"
+    assert _suggestions(unknown, known) == expected

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING
 
 from cohortpress.errors import Problem
 from cohortpress.intake._reading import fold
+from cohortpress.validate._closest import ClosestText
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,17 +42,24 @@ def unknown_patients(
 
 
 def _suggestions(unknown: object, known_ids: pd.Series) -> dict[str, str]:
-    """Unknown ID -> "did you mean …?" for those with a likely known ID."""
-    known = sorted(set(known_ids.astype(str)))
-    folded = {fold(pid): pid for pid in known}
+    """Unknown ID -> "did you mean …?" for those with a likely known ID: one that folds alike
+    (the greatest, if several do), else, for the first unknown IDs, difflib's closest."""
+    known = list(dict.fromkeys(known_ids.astype(str)))
+    asked = {fold(pid) for pid in unknown}  # type: ignore[attr-defined]
+    folded: dict[str, str] = {}
+    for pid in known:
+        key = fold(pid)
+        if key in asked and (key not in folded or pid > folded[key]):
+            folded[key] = pid
+    closest: ClosestText | None = None
     found: dict[str, str] = {}
     fuzzy_left = FUZZY_SUGGESTIONS
     for pid in unknown:  # type: ignore[attr-defined]
         close = folded.get(fold(pid))
         if close is None and fuzzy_left:
             fuzzy_left -= 1
-            matches = difflib.get_close_matches(pid, known, n=1, cutoff=0.6)
-            close = matches[0] if matches else None
+            closest = closest or ClosestText(known)
+            close = closest.closest(pid, cutoff=0.6)
         if close is not None:
             found[pid] = f"did you mean '{close}'?"
     return found
