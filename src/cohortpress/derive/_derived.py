@@ -41,14 +41,16 @@ __all__ = [
 def compute_variables(
     data: pd.DataFrame, config: StudyConfig
 ) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """Add every computed variable (markers excluded) to a copy of ``data``.
+    """Add every computed variable (markers excluded) to a copy of ``data``: a new frame over
+    the same columns, each computed one added (assigned, never written into), so ``data`` and
+    its cells are left as they were without copying a registry's every cell.
 
     Returns the data and, per formula variable, the rows where the value could not be computed
     although its inputs were there (log of 0, division by zero…): those values are missing.
     """
     from cohortpress.derive._markers import marker_groups  # markers read computed variables
 
-    data = data.copy()
+    data = data.copy(deep=False)
     undefined: dict[str, pd.Series] = {}
     for name in computation_order(config):
         if name in config.markers:

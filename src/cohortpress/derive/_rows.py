@@ -41,7 +41,8 @@ def derive_cohort(
     flow = PatientFlow(len(patients), rows.exclusions, len(data))
     events = None
     if adverse_events is not None:
-        events = adverse_events[adverse_events["patient_id"].isin(data["patient_id"])].copy()
+        analysed = adverse_events["patient_id"].isin(data["patient_id"]).to_numpy(dtype=bool)
+        events = adverse_events.take(np.flatnonzero(analysed))  # a frame of its own, copied once
     excluded = rows.reasons.dropna()
     return Cohort(
         data, events, flow, config.time_unit, rows.censored, dated=rows.dated, excluded=excluded
@@ -118,8 +119,8 @@ def _no_followup(config: StudyConfig) -> StudyConfigError:
 def _with_absent_fields(patients: pd.DataFrame) -> pd.DataFrame:
     """The patients with every optional date and the end reason present, empty where the
     workbook has no such column (validation has stopped the run if the study needs it).
-    Columns are only added, to a new frame over the same columns: ``compute_variables``
-    copies it next."""
+    Columns are only added, to a new frame over the same columns, as ``compute_variables``
+    adds its own; the kept rows are taken (copied) once, after inclusion."""
     data = patients.copy(deep=False)
     for field in _OPTIONAL_DATES:
         if field not in data:
