@@ -88,7 +88,8 @@ def _categorical(codes: np.ndarray, uniques: pd.Index, index: pd.Index) -> pd.Se
     rank[order] = np.arange(len(order), dtype=codes.dtype)
     sorted_codes = np.where(codes < 0, codes, rank[np.maximum(codes, 0)]) if len(order) else codes
     dtype = pd.CategoricalDtype(uniques.take(order))
-    return pd.Series(pd.Categorical.from_codes(sorted_codes, dtype=dtype), index=index)
+    categorical = pd.Categorical.from_codes(sorted_codes, dtype=dtype)  # pyright: ignore[reportArgumentType]
+    return pd.Series(categorical, index=index)
 
 
 def _packable(values: pd.Series) -> object:

@@ -46,8 +46,6 @@ from cohortpress.validate._ctcae import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     import pandas as pd
 
 _BRITISH = (
@@ -294,7 +292,7 @@ def duplicate_term_warnings(terms: pd.Series, sheet: str, header: str) -> list[P
 
 def duplicate_term_warnings_coded(
     codes: np.ndarray,
-    uniques: Sequence[object],
+    uniques: pd.Index,
     rows: pd.Index,
     held: set[int],
     sheet: str,
@@ -311,7 +309,8 @@ def duplicate_term_warnings_coded(
     kept = [k for k in range(len(uniques)) if k not in held]
     names = [str(uniques[k]) for k in kept]
     per_term = pd.Series(counts[kept], index=pd.Index(names, dtype=object), dtype="int64")
-    first_row = {name: int(rows[firsts[k]]) for name, k in zip(names, kept, strict=True)}
+    excel_rows = rows.to_numpy()
+    first_row = {name: int(excel_rows[firsts[k]]) for name, k in zip(names, kept, strict=True)}
     return [_warning(d, sheet, header) for d in near_duplicates_counted(per_term, first_row)]
 
 

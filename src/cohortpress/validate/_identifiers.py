@@ -178,7 +178,7 @@ def screen_column(
     header: str,
     *,
     redact: bool,
-    factorized: tuple[np.ndarray, object] | None = None,
+    factorized: tuple[np.ndarray, pd.Index] | None = None,
 ) -> Screening:
     """Screen every distinct value of a free-text column once; locate each hit by Excel row.
 
