@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from cohortpress._packed import pack
 from cohortpress.analyse._survival import Coding
+from cohortpress.analyse.distributed._adverse import _count_packed, count_events
 from cohortpress.analyse.distributed._analyse import _coded_packed, _piece_coded
 from cohortpress.derive._partitions import DerivedPiece
 
@@ -59,3 +60,27 @@ def test_coding_a_packed_piece_is_coding_it_unpacked(seed: int, n: int) -> None:
             categories = got[column].cat.categories
             assert categories.equals(want[column].cat.categories)
             assert categories.dtype == want[column].cat.categories.dtype
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1), n=st.integers(0, 400), text=st.sampled_from([object, "string"])
+)
+def test_events_counted_from_a_packed_bucket_are_those_of_the_unpacked(
+    seed: int, n: int, text: object
+) -> None:
+    """A bucket of adverse events counted from its packed patient IDs (categorical or Arrow
+    strings) and its three counted columns: the counts of the whole unpacked bucket."""
+    rng = np.random.default_rng(seed)
+    ids = pd.Series([f"P{i}" for i in rng.integers(0, max(n // 3, 1), n)], dtype=object)
+    ids[rng.random(n) < 0.05] = None
+    events = pd.DataFrame({
+        "patient_id": ids.astype(text),  # pyright: ignore[reportArgumentType, reportCallIssue]
+        "term": pd.Series(rng.choice(["Rash", "HFS", "Diarrhoea"], n), dtype=text),  # pyright: ignore[reportArgumentType]
+        "grade": rng.integers(1, 5, n),
+        "onset_date": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D"),
+    })  # fmt: skip
+    bucket = pack(events)
+    want, got = count_events(bucket.frame(), 3), _count_packed(bucket, 3)
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
+    assert (got.any_grade, got.severe) == (want.any_grade, want.severe)
