@@ -31,7 +31,7 @@ from cohortpress.analyse.distributed._cox_design import (
 from cohortpress.analyse.distributed._cox_rounds import rows_sums
 
 ARM = CoxCovariate("arm", "arm", "categorical", "Arm", levels=("a", "b", "c", "d"))
-SEX = CoxCovariate("sex", "sex", "categorical", "Sex", reference="M")
+SEX = CoxCovariate("sex", "sex", "categorical", "Sex", levels=("F", "M"), reference="M")
 STAGE = CoxCovariate("stage", "stage", "categorical", "Stage")
 SCORE = CoxCovariate("score", "score", "continuous", "Score")
 MODELS = ((ARM,), (SEX,), (ARM, SEX), (STAGE, ARM, SEX))
