@@ -5,7 +5,8 @@ counts of combinations of columns (blanks kept as a value of their own), events 
 censorings per distinct (group, time), the response and treatment tables, the largest value
 of some columns and the number of rows. Summaries of parts add up to the summary of the whole
 (integers, so exactly and in any order); ``combine`` adds them, and ``summarise`` builds the
-tree of additions (``WIDTH`` at a time) for one ``dask.compute``.
+tree of additions (``WIDTH`` at a time) for one ``dask.compute``. A packed partition's
+counts are taken from its categoricals' codes where they give the same frames (``_cells``).
 """
 
 from __future__ import annotations
