@@ -72,7 +72,11 @@ def event_counts_of(buckets: list[Any], severe_grade: int) -> Delayed:
 
 
 def _count_packed(bucket: Packed, severe_grade: int) -> EventCounts:
-    return count_events(bucket.frame(), severe_grade)
+    """``count_events`` of a bucket reading the three columns it counts, the patient ID as
+    packed (its codes group the rows as the text would: only equality is read)."""
+    columns = {PATIENT: bucket.data[PATIENT], "term": bucket.column("term")}
+    part = pd.DataFrame({**columns, "grade": bucket.column("grade")}, index=bucket.data.index)
+    return count_events(part, severe_grade)
 
 
 def event_counts(events: dd.DataFrame, severe_grade: int) -> Delayed:

@@ -27,8 +27,9 @@ patient, as the figure draws) and, for a continuous row of the group comparison,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+import pandas as pd
 from dask.base import compute
 from dask.delayed import delayed
 
@@ -51,12 +52,12 @@ from cohortpress.analyse.distributed._survival import SurvivalCounts
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
-    import pandas as pd
 
     from cohortpress.analyse._study import AdverseEventSummary
     from cohortpress.analyse._survival import Coding
     from cohortpress.config import Response, StudyConfig
     from cohortpress.derive import PartitionedCohort
+    from cohortpress.derive._partitions import DerivedPiece
 
 
 def analyse_partitioned(cohort: PartitionedCohort, config: StudyConfig) -> StudyResults:
@@ -153,8 +154,22 @@ def _prepare(
     return patients.map_partitions(_coded_packed, needed, coded, meta=meta)
 
 
-def _piece_coded(piece: Any, needed: list[str], coded: dict[str, Coding]) -> pd.DataFrame:
-    return _coded_packed(piece.data, needed, coded)
+def _piece_coded(piece: DerivedPiece, needed: list[str], coded: dict[str, Coding]) -> pd.DataFrame:
+    """``_coded_packed`` of a derived piece without unpacking it: ``pack`` packs column by
+    column and the piece's rows are packed already, so a needed column, and a coded column
+    that copies its source, is the piece's packed column as it is; the other coded columns
+    are made from their sources (unpacked) and packed."""
+    rows = piece.rows
+    made = {c: coding for c, coding in coded.items() if coding.how != "copy"}
+    sources = {coding.source for coding in made.values()}
+    source = pd.DataFrame({c: rows.column(c) for c in sources}, index=rows.data.index)
+    packed = pack(
+        pd.DataFrame({c: coding.apply(source) for c, coding in made.items()}, index=source.index)
+    ).data
+    out = rows.data[needed].copy(deep=False)
+    for column, coding in coded.items():
+        out[column] = packed[column] if column in made else rows.data[coding.source]
+    return out
 
 
 def _coded(part: pd.DataFrame, needed: list[str], coded: dict[str, Coding]) -> pd.DataFrame:

@@ -12,7 +12,9 @@ out when it is done; its numbers are the same as fitted alone.
    it is a -1/0/1 indicator: the design's columns, which vary, and the centres R's ``coxph``
    uses. In the same round, each partition's rows are kept in the workers' memory
    (``persist``) for the passes below, once for every model (``Block``: per (time, event)
-   pair, sorted by time, each covariate column coded once), and kept between calls;
+   pair, sorted by time, each covariate column coded once), and kept between calls; a model
+   with categorical covariates only has its rows counted there too, per (time, pattern of
+   codes) (``_cox_counted``), and the passes below read its counts instead of its rows;
 2. when a model has a continuous covariate that is not an indicator: the sum of
    |x - centre| per column, whose mean is the scale R divides by;
 3. one pass per evaluation of the likelihood in R's Newton–Raphson (``coxfit6``; the null

@@ -23,6 +23,7 @@ import pandas as pd
 
 from cohortpress.analyse._cox_design import DesignColumn, _level_codes
 from cohortpress.analyse._inputs import as_events, numbers
+from cohortpress.analyse.distributed._cox_counted import Counted, count_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -160,29 +161,48 @@ def global_design(facts: Facts, covariates: Sequence[CoxCovariate]) -> GlobalDes
 @dataclass(frozen=True)
 class RowsPlan:
     """What a partition codes and keeps for the Cox models fitted together: every (time,
-    event) pair they model and every covariate column they read, by (column, kind)."""
+    event) pair they model and every covariate column they read, by (column, kind); and the
+    models with categorical covariates only, by ``counted_key``, whose rows it also counts
+    (``_cox_counted``)."""
 
     survival: tuple[tuple[str, str], ...]
     columns: tuple[tuple[str, str], ...]
+    counted: tuple[CountedKey, ...] = ()
 
     @classmethod
     def of(cls, models: Sequence[ModelRows]) -> RowsPlan:
         """The plan covering ``models``."""
         survival = dict.fromkeys((m.time, m.event) for m in models)
         columns = dict.fromkeys((c.column, c.kind) for m in models for c in m.covariates)
-        return cls(tuple(survival), tuple(columns))
+        counted = dict.fromkeys(
+            counted_key(m) for m in models if all(c.kind != "continuous" for c in m.covariates)
+        )
+        return cls(tuple(survival), tuple(columns), tuple(counted))
 
     def covers(self, other: RowsPlan) -> bool:
-        """Whether every pair and column of ``other`` is kept by this plan."""
+        """Whether every pair, column and count of ``other`` is kept by this plan."""
         pairs, columns = set(self.survival), set(self.columns)
-        return set(other.survival) <= pairs and set(other.columns) <= columns
+        return (
+            set(other.survival) <= pairs
+            and set(other.columns) <= columns
+            and set(other.counted) <= set(self.counted)
+        )
 
     def with_(self, other: RowsPlan) -> RowsPlan:
-        """This plan's pairs and columns and then those of ``other``."""
+        """This plan's pairs, columns and counts and then those of ``other``."""
         return RowsPlan(
             tuple(dict.fromkeys(self.survival + other.survival)),
             tuple(dict.fromkeys(self.columns + other.columns)),
+            tuple(dict.fromkeys(self.counted + other.counted)),
         )
+
+
+CountedKey = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+def counted_key(model: ModelRows) -> CountedKey:
+    """A model's (time, event, covariate columns by (column, kind)): what its counts depend on."""
+    return (model.time, model.event, tuple((c.column, c.kind) for c in model.covariates))
 
 
 class ModelRows(Protocol):
@@ -253,9 +273,12 @@ class Block:
     event and, per covariate column, a byte a row (categorical) or eight (continuous).
 
     A model's rows are those with every one of its columns present (its complete cases),
-    still in time order: the rows ``build_design`` keeps, sorted as each fit sorts them."""
+    still in time order: the rows ``build_design`` keeps, sorted as each fit sorts them.
+    ``counted``: those of a categorical-only model as patients per (time, pattern), by
+    ``counted_key`` (absent when too many cells to key: its rows serve then)."""
 
     survival: dict[tuple[str, str], SurvivalRows]
+    counted: dict[CountedKey, Counted] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -283,7 +306,15 @@ def partition_rows(part: pd.DataFrame, plan: RowsPlan) -> Block:
         order = keep[np.argsort(t[keep], kind="stable")]
         taken = {key: column.take(order) for key, column in columns.items()}
         survival[(time, event)] = SurvivalRows(t[order], e[order] == 1.0, taken)
-    return Block(survival)
+    counted: dict[CountedKey, Counted] = {}
+    for key in plan.counted:
+        rows = survival[key[:2]]
+        coded = [rows.columns[column] for column in key[2]]
+        categories = [column for column in coded if isinstance(column, Categories)]
+        cells = count_rows(rows.time, rows.event, categories) if coded == categories else None
+        if cells is not None:
+            counted[key] = cells
+    return Block(survival, counted)
 
 
 def model_rows(block: Block, model: PartitionModel) -> Rows:

@@ -18,7 +18,9 @@ import pandas as pd
 from dask.delayed import delayed
 
 from cohortpress.analyse.distributed._cox_concordance import cell_counts, combine_cells
+from cohortpress.analyse.distributed._cox_counted import counted_cells, counted_sums
 from cohortpress.analyse.distributed._cox_design import (
+    counted_key,
     merge_facts,
     model_rows,
     partition_facts,
@@ -64,8 +66,9 @@ Request = Sums | Spread | Cells
 
 
 def partition_round(block: Block, requests: Sequence[Request]) -> list[Any]:
-    """One partition's answer to every request, in order (one model's rows at a time)."""
-    return [_answer(model_rows(block, r.model), r) for r in requests]
+    """One partition's answer to every request, in order (one model's rows at a time; a
+    categorical-only model's from its counts when the block has them)."""
+    return [_answer(block, r) for r in requests]
 
 
 def merge_round(parts: Sequence[Sequence[Any]]) -> list[Any]:
@@ -106,7 +109,13 @@ def tree_reduce(
     return level[0].compute()
 
 
-def _answer(rows: Rows, request: Request) -> Any:
+def _answer(block: Block, request: Request) -> Any:
+    counted = block.counted.get(counted_key(request.model))
+    if counted is not None and isinstance(request, Sums):
+        return counted_sums(counted, request.model, request.beta)
+    if counted is not None and isinstance(request, Cells):
+        return counted_cells(counted, request.beta, request.model)
+    rows = model_rows(block, request.model)
     if isinstance(request, Sums):
         return rows_sums(rows, request.model, request.beta)
     if isinstance(request, Spread):

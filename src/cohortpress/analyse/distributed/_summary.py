@@ -5,13 +5,14 @@ counts of combinations of columns (blanks kept as a value of their own), events 
 censorings per distinct (group, time), the response and treatment tables, the largest value
 of some columns and the number of rows. Summaries of parts add up to the summary of the whole
 (integers, so exactly and in any order); ``combine`` adds them, and ``summarise`` builds the
-tree of additions (``WIDTH`` at a time) for one ``dask.compute``.
+tree of additions (``WIDTH`` at a time) for one ``dask.compute``. A packed partition's
+counts are taken from its categoricals' codes where they give the same frames (``_cells``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,8 @@ from dask.delayed import delayed
 
 from cohortpress._packed import unpacked
 from cohortpress.analyse._summaries import response_counts, treatment_counts
+from cohortpress.analyse.distributed._cells import cell_counts, column_codes
+from cohortpress.analyse.distributed._checks import check_survival
 from cohortpress.analyse.distributed._survival import CENSORED, EVENTS, GROUP, TIME
 from cohortpress.analyse.distributed._survival import _partition_counts as survival_part
 from cohortpress.analyse.distributed._survival import _sum_counts as sum_survival
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 
     import dask.dataframe as dd
     from dask.delayed import Delayed
+    from numpy.typing import NDArray
 
     from cohortpress.config import Response
 
@@ -59,25 +63,75 @@ class Summary:
     treatment: pd.DataFrame | None = None  # stopped, end_reason, count
 
 
-def summarise_partition(part: pd.DataFrame, plan: Plan) -> Summary:
-    """The summary of one partition."""
+def summarise_partition(
+    part: pd.DataFrame, plan: Plan, packed: pd.DataFrame | None = None
+) -> Summary:
+    """The summary of one partition; ``packed``, the same rows as the partition is kept
+    (``_packed``), lets the counts read its categoricals' codes (``_cells``)."""
+    timed: dict[tuple[str, str], Any] = {}
+    coded = None if packed is None else _Codes(part, packed)
     return Summary(
         rows=len(part),
-        counts={keys: value_counts(part, keys) for keys in plan.counts},
-        survival={
-            spec: survival_part(part, time=spec[0], event=spec[1], group=spec[2])
-            for spec in plan.survival
-        },
+        counts={keys: value_counts(part, keys, coded) for keys in plan.counts},
+        survival={spec: _survival(part, spec, coded, timed) for spec in plan.survival},
         maxima={column: float(part[column].max()) for column in plan.maxima},
         response=None if plan.response is None else response_counts(part, plan.response),
         treatment=None if plan.cutoff is None else treatment_counts(part, plan.cutoff),
     )
 
 
-def value_counts(part: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """The patients with each combination of values of ``keys`` (blanks are a value)."""
+class _Codes:
+    """``column_codes`` of a partition's columns, each coded once."""
+
+    def __init__(self, part: pd.DataFrame, packed: pd.DataFrame) -> None:
+        self._part, self._packed = part, packed
+        self._codes: dict[str, tuple[NDArray[np.int64], pd.Series] | None] = {}
+
+    def __call__(self, column: str) -> tuple[NDArray[np.int64], pd.Series] | None:
+        if column not in self._codes:
+            self._codes[column] = column_codes(self._part[column], self._packed[column])
+        return self._codes[column]
+
+
+def value_counts(
+    part: pd.DataFrame, keys: Sequence[str], coded: _Codes | None = None
+) -> pd.DataFrame:
+    """The patients with each combination of values of ``keys`` (blanks are a value);
+    from the columns' codes when every key has them (the same frame)."""
+    if coded is not None:
+        codes = [coded(key) for key in keys]
+        if all(c is not None for c in codes):
+            ones = np.ones(len(part), dtype=np.int64)
+            return cell_counts([c for c in codes if c is not None], keys, {COUNT: ones})
     counts = part.groupby(list(keys), dropna=False, observed=True, sort=True).size()
     return counts.rename(COUNT).reset_index()
+
+
+def _survival(
+    part: pd.DataFrame,
+    spec: tuple[str, str, str | None],
+    coded: _Codes | None,
+    timed: dict[tuple[str, str], Any],
+) -> pd.DataFrame:
+    """``survival_part`` of the spec; from codes (``_cells``) when the partition's are known
+    and the group has them, the rows kept and the times coded once per (time, event)."""
+    time, event, group = spec
+    grouped = None
+    if coded is not None and group is not None:
+        grouped = coded(group)
+    if coded is None or (group is not None and grouped is None):
+        return survival_part(part, time=time, event=event, group=group)
+    if (time, event) not in timed:
+        check_survival(part, time, event)
+        keep = (part[time].notna() & part[event].notna()).to_numpy()
+        times = part.loc[keep, time].astype("float64") + 0.0  # -0.0 is 0.0, one time
+        events = part.loc[keep, event].astype("int64").to_numpy()
+        timed[(time, event)] = (keep, column_codes(times, times), events)
+    keep, times, events = timed[(time, event)]
+    weights = {EVENTS: events, CENSORED: 1 - events}
+    if grouped is None:
+        return cell_counts([times], [TIME], weights)
+    return cell_counts([(grouped[0][keep], grouped[1]), times], [GROUP, TIME], weights)
 
 
 def combine(summaries: Sequence[Summary]) -> Summary:
@@ -111,7 +165,9 @@ def summarise(frame: dd.DataFrame, plan: Plan, dtypes: dict[str, object] | None 
 
 
 def _summarised(part: pd.DataFrame, plan: Plan, dtypes: dict[str, object] | None) -> Summary:
-    return summarise_partition(part if dtypes is None else unpacked(part, dtypes), plan)
+    if dtypes is None:
+        return summarise_partition(part, plan)
+    return summarise_partition(unpacked(part, dtypes), plan, part)
 
 
 def _add(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
