@@ -12,8 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import yaml
-
+from cohortpress._yaml import dump_yaml
 from cohortpress.errors import RenderError
 from cohortpress.render._bibliography import missing_citations
 from cohortpress.render._confine import staged_files
@@ -109,9 +108,7 @@ def stage_embedded(
     (build / f"{stem}.md").write_text(markdown, encoding="utf-8")
     turned = landscape_tables(markdown)
     metadata = document.metadata | _format_links(formats, options, stem)
-    (build / f"{stem}.metadata.yaml").write_text(
-        yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+    (build / f"{stem}.metadata.yaml").write_text(dump_yaml(metadata), encoding="utf-8")
     notes = tuple(f"not used by the embedded engine: {key}" for key in options.ignored)
     env = {"COHORTPRESS_FILES": "\n".join(staged_files(staging))}  # for filters/confine.lua
     return EmbeddedJob(staging, tuple(formats), stem, document, notes, env, turned)
