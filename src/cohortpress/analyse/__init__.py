@@ -7,6 +7,7 @@ cached run unpickles :class:`StudyResults` without them.
 from __future__ import annotations
 
 import platform
+import sys
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,9 @@ from cohortpress.analyse._conventions import Conventions
 from cohortpress.analyse._study import StudyResults
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cohortpress.analyse._study import GroupComparison
     from cohortpress.config import StudyConfig
     from cohortpress.derive import Cohort
 
@@ -23,7 +27,27 @@ _SOFTWARE = ("cohortpress", "scipy", "pandas", "numpy", "great-tables", "matplot
 
 
 def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
-    """Compute every number the manuscript shows, once."""
+    """Compute every number the manuscript shows, once.
+
+    The comparison by ``compare_by`` groups is computed in a forked process meanwhile, where
+    ``scipy.stats`` is not yet imported here: importing it is most of the comparison's time at
+    paper size, and a registry's tests take seconds, both on the core the analysis leaves
+    idle. It is taken (or its error raised) where it was computed before, after the rest.
+    """
+    from cohortpress._forked import forked
+    from cohortpress.analyse import _summaries
+
+    def comparison() -> GroupComparison | None:
+        return _summaries.comparison(cohort, config)
+
+    fork = config.compare_by is not None and "scipy.stats" not in sys.modules
+    with forked(comparison, fork=fork) as compared:
+        return _study_results(cohort, config, compared.result)
+
+
+def _study_results(
+    cohort: Cohort, config: StudyConfig, comparison: Callable[[], GroupComparison | None]
+) -> StudyResults:
     from cohortpress.analyse import _summaries
     from cohortpress.analyse._km import median_followup
     from cohortpress.analyse._survival import endpoint_results
@@ -48,7 +72,7 @@ def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
         treatment=_summaries.treatment(cohort, config),
         adverse_events=_summaries.adverse_events(cohort, config),
         waterfall=_summaries.waterfall(cohort, config),
-        comparison=_summaries.comparison(cohort, config),
+        comparison=comparison(),  # in this order: an earlier error is raised first
         software=software_versions(),
         conventions=Conventions.resolve(stats),
     )

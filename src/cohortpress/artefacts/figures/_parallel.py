@@ -9,17 +9,17 @@ only before they are rendered, and the process that runs it never imports matplo
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import gc
 import multiprocessing
 import os
 import signal
-import sys
-import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from cohortpress._forked import FORK as _FORK
+from cohortpress._forked import cores as _cores
+from cohortpress._forked import follow_parent as _follow_parent
+from cohortpress._forked import sigint_blocked as _sigint_blocked
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -48,7 +48,6 @@ class Drawing:
 # fork is missing or unsafe (Windows; macOS, whose system libraries do not survive it) or
 # there is one core or one figure, they are drawn one by one. A figure's bytes do not depend
 # on the process that draws it.
-_FORK = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
 _QUEUED: list[Drawing] = []
 
 
@@ -159,50 +158,6 @@ def _prepare() -> None:
     import cohortpress.artefacts.figures._save  # noqa: F401 - matplotlib, Agg, the figure code
 
 
-@contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Ctrl-C waits until the block is left: a pool interrupted while it forks its workers
-    could neither finish nor shut down, and the run would hang on exit. Forked workers inherit
-    the blocked signal and ignore it (:func:`_follow_parent`): Ctrl-C is the run's to handle."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def _follow_parent(parent: int) -> None:
-    """In a worker: end with the run that forked it, even one killed with ``kill -9``.
-
-    Linux kills the worker when its parent dies (``PR_SET_PDEATHSIG``); elsewhere a thread
-    watches the parent's pid. Either way no worker outlives its run or holds the output lock.
-    Ctrl-C is left to the run, which stops the pool and cleans up.
-
-    What the worker inherited is frozen out of the garbage collector's sight: collecting
-    would visit every object of the run, copying each page it touched (fork shares them).
-    """
-    gc.freeze()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not _die_with_parent():
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # the parent died before the worker could ask
-        os._exit(1)
-
-
-def _die_with_parent() -> bool:
-    if sys.platform != "linux":
-        return False
-    pr_set_pdeathsig = 1
-    libc = ctypes.CDLL(None, use_errno=True)
-    return libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(1)
-    os._exit(1)
-
-
 def _save_queued(index: int, dpi: int) -> None:
     """In a worker: draw and write the figure it inherited at ``index``."""
     _save_one(_QUEUED, index, dpi)
@@ -213,10 +168,3 @@ def _save_one(drawings: list[Drawing], index: int, dpi: int) -> None:
 
     d = drawings[index]
     save_figure(d.figure, d.stem, width=d.width, height=d.height, dpi=dpi)
-
-
-def _cores() -> int:
-    """Cores this process may run on (its affinity where the OS tells it)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
