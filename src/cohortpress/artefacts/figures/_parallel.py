@@ -116,10 +116,55 @@ class Drawer:
             drawing.result()
 
 
+def fork_drawer() -> ProcessPoolExecutor | None:
+    """The drawer's process (see :func:`start_drawer`), forked now to import matplotlib; None
+    where fork is missing or unsafe, or there is one core."""
+    if not (_FORK and _cores() > 1):
+        return None
+    with _sigint_blocked():  # see save_all
+        pool = ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_follow_parent,
+            initargs=(os.getpid(),),
+        )
+        pool.submit(_prepare)  # forks the process
+    return pool
+
+
 @contextlib.contextmanager
-def start_drawer() -> Iterator[Drawer]:
-    """A :class:`Drawer` whose process is forked now and imports matplotlib while this one
-    goes on: started before the analysis, it uses the core the analysis leaves idle.
+def drawing_process() -> Iterator[ProcessPoolExecutor | None]:
+    """:func:`fork_drawer` for a block that hands the process to :func:`start_drawer`: a run
+    forks it before it reads its extract, whose imports and parsing leave the other core idle.
+
+    Leaving the block with an error or Ctrl-C before :func:`start_drawer` ended the process
+    (a validation error, say) ends it at once: it has drawn nothing, and the error is not kept
+    waiting for matplotlib's import.
+    """
+    pool = fork_drawer()
+    try:
+        yield pool
+    except BaseException:
+        if pool is not None:
+            _end_now(pool)
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _end_now(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's process, if it still runs (once shut down, the pool has none)."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.terminate()
+
+
+@contextlib.contextmanager
+def start_drawer(forked: ProcessPoolExecutor | None = None) -> Iterator[Drawer]:
+    """A :class:`Drawer` whose process is ``forked`` (by :func:`drawing_process`), or forked
+    now, and imports matplotlib while this one goes on: started before the analysis, it uses
+    the core the analysis leaves idle.
 
     Where fork is missing or unsafe, or there is one core, no process is started and the
     figures are drawn one by one by :meth:`Drawer.wait`. Leaving with an error of the run, the
@@ -127,17 +172,10 @@ def start_drawer() -> Iterator[Drawer]:
     figures were drawn before the documents were written. Ctrl-C: the figures not started are
     dropped, those being drawn are finished (as in :func:`save_all`), then it is raised.
     """
-    pool: ProcessPoolExecutor | None = None
+    pool: ProcessPoolExecutor | None = forked
     try:
-        if _FORK and _cores() > 1:
-            with _sigint_blocked():  # see save_all
-                pool = ProcessPoolExecutor(
-                    1,
-                    mp_context=multiprocessing.get_context("fork"),
-                    initializer=_follow_parent,
-                    initargs=(os.getpid(),),
-                )
-                pool.submit(_prepare)  # forks the process
+        if pool is None:
+            pool = fork_drawer()
         drawer = Drawer(pool)
         try:
             yield drawer
