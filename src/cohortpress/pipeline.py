@@ -420,8 +420,9 @@ def _build(
             # Each stage imports what it uses, so a stage's time includes its libraries.
             with stage("analyse"):
                 from cohortpress.analyse import analyse
+                from cohortpress.artefacts.tables._table import import_great_tables
 
-                results = analyse(cohort, config)
+                results = analyse(cohort, config, meanwhile=import_great_tables)
             floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
                                  stage=stage, drawer=drawer)  # fmt: skip
             analysed.keep(cohort, results, floats, staging)

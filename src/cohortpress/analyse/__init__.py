@@ -26,13 +26,17 @@ __all__ = ["Conventions", "StudyResults", "analyse"]
 _SOFTWARE = ("cohortpress", "scipy", "pandas", "numpy", "great-tables", "matplotlib")
 
 
-def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
+def analyse(
+    cohort: Cohort, config: StudyConfig, *, meanwhile: Callable[[], object] | None = None
+) -> StudyResults:
     """Compute every number the manuscript shows, once.
 
     The comparison by ``compare_by`` groups is computed in a forked process meanwhile, where
     ``scipy.stats`` is not yet imported here: importing it is most of the comparison's time at
     paper size, and a registry's tests take seconds, both on the core the analysis leaves
-    idle. It is taken (or its error raised) where it was computed before, after the rest.
+    idle. It is taken (or its error raised) where it was computed before, after the rest;
+    ``meanwhile`` is called just before, while the comparison may still be running (the run
+    imports what its next stage needs).
     """
     from cohortpress._forked import forked
     from cohortpress.analyse import _summaries
@@ -42,7 +46,13 @@ def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
 
     fork = config.compare_by is not None and "scipy.stats" not in sys.modules
     with forked(comparison, fork=fork) as compared:
-        return _study_results(cohort, config, compared.result)
+
+        def taken() -> GroupComparison | None:
+            if meanwhile is not None:
+                meanwhile()
+            return compared.result()
+
+        return _study_results(cohort, config, taken)
 
 
 def _study_results(
