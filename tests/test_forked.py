@@ -71,16 +71,19 @@ def test_leaving_before_the_value_is_asked_for_ends_the_process() -> None:
 
 @needs_fork
 def test_the_analysis_compares_groups_without_scipy_stats_in_the_run() -> None:
-    """scipy.stats is imported by the forked process only, and the comparison of Table I by
-    groups is the one computed in the run's own process."""
+    """In a process that ends with its run, scipy.stats is imported by the forked process
+    only, and the comparison of Table I by groups is the one computed in the run's own
+    process."""
     code = (
         "import pickle, sys\n"
+        "from cohortpress import _gc\n"
         "from cohortpress.analyse import analyse\n"
         "from cohortpress.analyse._summaries import comparison\n"
         "from cohortpress.derive import derive_cohort\n"
         "from cohortpress.pipeline import check_workbook\n"
         f"config, workbook, _ = check_workbook({str(ROOT / 'reports/thyroid')!r})\n"
         "cohort = derive_cohort(workbook.patients, workbook.adverse_events, config)\n"
+        "_gc.for_this_process()\n"  # as cohortpress report: the process ends with the run
         "results = analyse(cohort, config)\n"
         "print('scipy.stats' in sys.modules)\n"
         "assert results.comparison is not None\n"
@@ -105,3 +108,22 @@ def test_ctrl_c_while_waiting_ends_the_process_and_is_raised() -> None:
         interrupt.start()
         value.result()
     assert multiprocessing.active_children() == []
+
+
+def test_a_process_that_goes_on_compares_groups_itself() -> None:
+    """The preview, a library caller: scipy.stats stays imported for the next runs."""
+    code = (
+        "import sys\n"
+        "from cohortpress.analyse import analyse\n"
+        "from cohortpress.derive import derive_cohort\n"
+        "from cohortpress.pipeline import check_workbook\n"
+        f"config, workbook, _ = check_workbook({str(ROOT / 'reports/thyroid')!r})\n"
+        "cohort = derive_cohort(workbook.patients, workbook.adverse_events, config)\n"
+        "results = analyse(cohort, config)\n"
+        "print('scipy.stats' in sys.modules, results.comparison is not None)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]

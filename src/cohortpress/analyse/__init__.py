@@ -31,20 +31,27 @@ def analyse(
 ) -> StudyResults:
     """Compute every number the manuscript shows, once.
 
-    The comparison by ``compare_by`` groups is computed in a forked process meanwhile, where
-    ``scipy.stats`` is not yet imported here: importing it is most of the comparison's time at
-    paper size, and a registry's tests take seconds, both on the core the analysis leaves
-    idle. It is taken (or its error raised) where it was computed before, after the rest;
-    ``meanwhile`` is called just before, while the comparison may still be running (the run
-    imports what its next stage needs).
+    In a process that ends with its run (``cohortpress report``), the comparison by
+    ``compare_by`` groups is computed in a forked process meanwhile: importing ``scipy.stats``
+    is most of its time at paper size, and a registry's tests take seconds, both on the core
+    the analysis leaves idle. A process that goes on (the preview, a library caller) computes
+    it here, as before: it keeps ``scipy.stats`` for its next runs, where a forked process
+    would import it again each time. The comparison is taken (or its error raised) where it
+    was computed before, after the rest; ``meanwhile`` is called just before, while it may
+    still be computed (the run imports what its next stage needs).
     """
+    from cohortpress import _gc
     from cohortpress._forked import forked
     from cohortpress.analyse import _summaries
 
     def comparison() -> GroupComparison | None:
         return _summaries.comparison(cohort, config)
 
-    fork = config.compare_by is not None and "scipy.stats" not in sys.modules
+    fork = (
+        config.compare_by is not None
+        and _gc.ends_with_its_run()
+        and "scipy.stats" not in sys.modules
+    )
     with forked(comparison, fork=fork) as compared:
 
         def taken() -> GroupComparison | None:
