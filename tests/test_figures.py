@@ -9,6 +9,7 @@ the baseline go to ``tests/result_images/test_figures/`` for inspection. ``make 
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import shutil
 import subprocess
 import sys
@@ -637,6 +638,36 @@ def test_figures_drawn_while_the_run_goes_on_are_those_drawn_one_by_one(
         assert [p.read_bytes() for p in alone] == [
             d.stem.with_suffix(suffix).read_bytes() for suffix in (".png", ".svg")
         ]
+
+
+def test_figures_drawn_by_a_process_forked_before_are_those_drawn_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run forks the drawing process before it reads its extract and hands it over later."""
+    monkeypatch.setattr(_parallel, "_cores", lambda: 2)
+    drawings = _drawings(tmp_path / "drawer")
+    with _parallel.drawing_process() as forked, _parallel.start_drawer(forked) as drawer:
+        drawer.draw(drawings, dpi=50)
+        drawer.wait()
+    assert multiprocessing.active_children() == []
+    for d in drawings:
+        alone = save_figure(d.figure, tmp_path / "alone" / d.stem.name, width=d.width,
+                            height=d.height, dpi=50)  # fmt: skip
+        assert [p.read_bytes() for p in alone] == [
+            d.stem.with_suffix(suffix).read_bytes() for suffix in (".png", ".svg")
+        ]
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_an_error_before_the_figures_are_handed_over_ends_the_drawing_process(
+    monkeypatch: pytest.MonkeyPatch, error: type[BaseException]
+) -> None:
+    """A validation error (or Ctrl-C) while the process imports matplotlib: it is ended, and
+    the error raised as it was."""
+    monkeypatch.setattr(_parallel, "_cores", lambda: 2)
+    with pytest.raises(error, match="^patients, row 3$"), _parallel.drawing_process():
+        raise error("patients, row 3")
+    assert multiprocessing.active_children() == []
 
 
 @pytest.mark.parametrize("cores", [1, 2])

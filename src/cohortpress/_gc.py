@@ -45,6 +45,11 @@ def for_this_process() -> None:
     _process["freezes"] = True
 
 
+def ends_with_its_run() -> bool:
+    """Whether this process ends when its run does (it called :func:`for_this_process`)."""
+    return _process["freezes"]
+
+
 def freezing(stage: StageHook) -> StageHook:
     """``stage``, collecting the garbage and freezing what is alive when each stage starts
     (in a process that asked for it, else ``stage`` as it is)."""

@@ -23,7 +23,7 @@ from cohortpress.publish import Slot, check_root, open_slot
 
 if TYPE_CHECKING:
     import datetime as dt
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts import FigureSize, Floats
@@ -162,44 +162,52 @@ def build_report(
 
         store = BuildCache.prepare(output_root, study, data, root, profile, read=cache)
         hit = store.load()
-    analysed = _analysed(study, data, stage, hit, store.config)
-    config = analysed.config
-    from cohortpress.artefacts._manuscript import check_manuscript
-    from cohortpress.provenance import input_files, make_provenance
+    # The figures' drawing process is forked now, when a run computes them: it imports
+    # matplotlib on the core that reading and validating the extract leave idle.
+    with _drawing_process(computed=hit is None) as drawing:
+        analysed = _analysed(study, data, stage, hit, store.config)
+        config = analysed.config
+        from cohortpress.artefacts._manuscript import check_manuscript
+        from cohortpress.provenance import input_files, make_provenance
 
-    check_manuscript(config)  # before the analysis: fail fast
-    inputs = store.inputs if hit else input_files(config, analysed.data)
-    record = make_provenance(config, inputs, analysed.rows)
-    if hit is not None:  # the study.yml of the key, even if it was saved again meanwhile
-        record = dataclasses.replace(record, study_yml_sha256=store.study_yml)
-    with (
-        open_slot(output_root, study.resolve().name, default=default) as slot,
-        _Alongside() as alongside,
-    ):
-        from cohortpress import cuts
+        check_manuscript(config)  # before the analysis: fail fast
+        inputs = store.inputs if hit else input_files(config, analysed.data)
+        record = make_provenance(config, inputs, analysed.rows)
+        if hit is not None:  # the study.yml of the key, even if it was saved again meanwhile
+            record = dataclasses.replace(record, study_yml_sha256=store.study_yml)
+        with (
+            open_slot(output_root, study.resolve().name, default=default) as slot,
+            _Alongside() as alongside,
+        ):
+            from cohortpress import cuts
 
-        key = cuts.study_key(slot.root, slot.study)
-        if hit is None and (archive or store.key is not None):  # a cut, or a new cache entry
-            alongside.snapshot = lambda: cuts.take_snapshot(*analysed.kept(), config, key).stored()
-        workbook = store.workbook(hit=hit is not None)
-        notes, size = _build(
-            analysed, hit, record, slot.staging, root, formats, engine, stage, profile,
-            kept=store.renders(), workbook=workbook, alongside=alongside,
-        )  # fmt: skip
-        saving = hit is None and store.fits(record, size)
-        if workbook is not None and (hit is not None or saving):  # tables made under the key
-            workbook.keep()
-        with stage("cuts"):
-            snapshot = hit.snapshot(key) if hit else alongside.result()
-            if snapshot is None and (archive or saving):  # uncached, or a new study key
-                workbook, cohort = analysed.cohort(stage)
-                snapshot = cuts.take_snapshot(workbook, cohort, config, key).stored()
-            if archive and snapshot is not None:
-                notes += _keep_cut(slot, config, snapshot, since, formats, engine, root, profile)
-        if saving and snapshot is not None:
-            store.save(analysed.entry(snapshot, key))
-        published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
-        return BuiltReport(slot.publish(published), tuple(notes))
+            key = cuts.study_key(slot.root, slot.study)
+            if hit is None and (archive or store.key is not None):  # a cut, or a new cache entry
+                alongside.snapshot = lambda: cuts.take_snapshot(
+                    *analysed.kept(), config, key
+                ).stored()
+            workbook = store.workbook(hit=hit is not None)
+            notes, size = _build(
+                analysed, hit, record, slot.staging, root, formats, engine, stage, profile,
+                kept=store.renders(), workbook=workbook, alongside=alongside, drawing=drawing,
+            )  # fmt: skip
+            saving = hit is None and store.fits(record, size)
+            if workbook is not None and (hit is not None or saving):  # tables made under the key
+                workbook.keep()
+            with stage("cuts"):
+                snapshot = hit.snapshot(key) if hit else alongside.result()
+                if snapshot is None and (archive or saving):  # uncached, or a new study key
+                    workbook, cohort = analysed.cohort(stage)
+                    snapshot = cuts.take_snapshot(workbook, cohort, config, key).stored()
+                if archive and snapshot is not None:
+                    notes += _keep_cut(
+                        slot, config, snapshot, since, formats, engine, root, profile
+                    )
+            if saving and snapshot is not None:
+                store.save(analysed.entry(snapshot, key))
+            staged = slot.staging
+            published = [staged / name for name in PUBLISHED if (staged / name).exists()]
+            return BuiltReport(slot.publish(published), tuple(notes))
 
 
 @dataclass
@@ -382,13 +390,16 @@ def _build(
     kept: KeptRenders | None = None,
     workbook: KeptWorkbook | None = None,
     alongside: _Alongside | None = None,
+    drawing: ProcessPoolExecutor | None = None,
 ) -> tuple[list[str], FigureSize]:
     """Derive, analyse, write the artefacts and render them inside ``staging`` (the analysis,
     tables and figures from the cache on a cached run; the analysis as given, ``results``, on a
     run of the Dask engine; documents whose staged input was rendered before from ``kept``, and
     the supplementary workbook from ``workbook`` when it was written before); return the render
     notes and the figure size of _quarto.yml. An uncached run starts ``alongside``'s snapshot
-    once its analysis is kept, so it is taken while the documents are written and rendered."""
+    once its analysis is kept, so it is taken while the documents are written and rendered.
+    The figures are drawn by ``drawing`` (the process :func:`_drawing_process` forked), or
+    by a process forked here."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
     from cohortpress.render import read_render_options, render_documents
 
@@ -399,7 +410,7 @@ def _build(
     cohort: Cohort | None = None
     # The figures are drawn by another process while the tables and documents are written;
     # it starts before the analysis, which leaves it a core to import matplotlib on.
-    with _drawer(computed=hit is None) as drawer:
+    with _drawer(computed=hit is None, forked=drawing) as drawer:
         if results is not None:
             floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
                                  stage=stage, drawer=drawer)  # fmt: skip
@@ -409,8 +420,9 @@ def _build(
             # Each stage imports what it uses, so a stage's time includes its libraries.
             with stage("analyse"):
                 from cohortpress.analyse import analyse
+                from cohortpress.artefacts.tables._table import import_great_tables
 
-                results = analyse(cohort, config)
+                results = analyse(cohort, config, meanwhile=import_great_tables)
             floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
                                  stage=stage, drawer=drawer)  # fmt: skip
             analysed.keep(cohort, results, floats, staging)
@@ -481,14 +493,29 @@ class _Alongside:
         return None if self._future is None else self._future.result()
 
 
-def _drawer(*, computed: bool) -> contextlib.AbstractContextManager[Drawer | None]:
-    """The process drawing the figures of a run that computes them; none on a cached run,
-    which imports nothing of the figures (their package needs pandas)."""
+def _drawer(
+    *, computed: bool, forked: ProcessPoolExecutor | None = None
+) -> contextlib.AbstractContextManager[Drawer | None]:
+    """The process drawing the figures of a run that computes them (``forked`` before, or
+    forked now); none on a cached run, which imports nothing of the figures (their package
+    needs pandas)."""
     if not computed:
         return contextlib.nullcontext()
     from cohortpress.artefacts.figures._parallel import start_drawer
 
-    return start_drawer()
+    return start_drawer(forked)
+
+
+def _drawing_process(
+    *, computed: bool
+) -> contextlib.AbstractContextManager[ProcessPoolExecutor | None]:
+    """The figures' drawing process of a run that computes them, forked now (see
+    :func:`~cohortpress.artefacts.figures._parallel.drawing_process`); none on a cached run."""
+    if not computed:
+        return contextlib.nullcontext()
+    from cohortpress.artefacts.figures._parallel import drawing_process
+
+    return drawing_process()
 
 
 def _numbers_in_document_order(engine: str) -> bool:

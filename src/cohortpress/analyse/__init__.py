@@ -7,6 +7,7 @@ cached run unpickles :class:`StudyResults` without them.
 from __future__ import annotations
 
 import platform
+import sys
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,9 @@ from cohortpress.analyse._conventions import Conventions
 from cohortpress.analyse._study import StudyResults
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cohortpress.analyse._study import GroupComparison
     from cohortpress.config import StudyConfig
     from cohortpress.derive import Cohort
 
@@ -22,8 +26,45 @@ __all__ = ["Conventions", "StudyResults", "analyse"]
 _SOFTWARE = ("cohortpress", "scipy", "pandas", "numpy", "great-tables", "matplotlib")
 
 
-def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
-    """Compute every number the manuscript shows, once."""
+def analyse(
+    cohort: Cohort, config: StudyConfig, *, meanwhile: Callable[[], object] | None = None
+) -> StudyResults:
+    """Compute every number the manuscript shows, once.
+
+    In a process that ends with its run (``cohortpress report``), the comparison by
+    ``compare_by`` groups is computed in a forked process meanwhile: importing ``scipy.stats``
+    is most of its time at paper size, and a registry's tests take seconds, both on the core
+    the analysis leaves idle. A process that goes on (the preview, a library caller) computes
+    it here, as before: it keeps ``scipy.stats`` for its next runs, where a forked process
+    would import it again each time. The comparison is taken (or its error raised) where it
+    was computed before, after the rest; ``meanwhile`` is called just before, while it may
+    still be computed (the run imports what its next stage needs).
+    """
+    from cohortpress import _gc
+    from cohortpress._forked import forked
+    from cohortpress.analyse import _summaries
+
+    def comparison() -> GroupComparison | None:
+        return _summaries.comparison(cohort, config)
+
+    fork = (
+        config.compare_by is not None
+        and _gc.ends_with_its_run()
+        and "scipy.stats" not in sys.modules
+    )
+    with forked(comparison, fork=fork) as compared:
+
+        def taken() -> GroupComparison | None:
+            if meanwhile is not None:
+                meanwhile()
+            return compared.result()
+
+        return _study_results(cohort, config, taken)
+
+
+def _study_results(
+    cohort: Cohort, config: StudyConfig, comparison: Callable[[], GroupComparison | None]
+) -> StudyResults:
     from cohortpress.analyse import _summaries
     from cohortpress.analyse._km import median_followup
     from cohortpress.analyse._survival import endpoint_results
@@ -48,7 +89,7 @@ def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
         treatment=_summaries.treatment(cohort, config),
         adverse_events=_summaries.adverse_events(cohort, config),
         waterfall=_summaries.waterfall(cohort, config),
-        comparison=_summaries.comparison(cohort, config),
+        comparison=comparison(),  # in this order: an earlier error is raised first
         software=software_versions(),
         conventions=Conventions.resolve(stats),
     )

@@ -7,8 +7,7 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import yaml
-
+from cohortpress._yaml import dump_yaml
 from cohortpress.present.escape import markdown_text, markdown_tree
 from cohortpress.present.placement import SUPPLEMENT_KEYS, Float, place_floats
 
@@ -215,7 +214,7 @@ def _meta_yaml(numbers: Numbers) -> str:
     """The texts for ``{{< meta results.KEY >}}``, escaped: Quarto reads metadata strings as
     Markdown (results.json keeps them plain)."""
     tree = {"results": markdown_tree(numbers.nested())}
-    return yaml.safe_dump(tree, allow_unicode=True, sort_keys=False)
+    return dump_yaml(tree)
 
 
 def _no_events(config: StudyConfig) -> str:

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from cohortpress._yaml import dump_yaml
 from cohortpress.present.escape import markdown_text
 from cohortpress.present.placement import SUPPLEMENT, SUPPLEMENT_KEYS, SUPPLEMENT_PREFIX
 
@@ -118,4 +117,4 @@ def _provenance_section(numbers: Numbers) -> str:
 
 
 def _yaml(data: dict[str, Any]) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+    return dump_yaml(data, width=1000)

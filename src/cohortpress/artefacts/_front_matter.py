@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from cohortpress._yaml import dump_yaml
 from cohortpress.present.escape import markdown_text
 
 if TYPE_CHECKING:
@@ -60,7 +59,7 @@ def _author(author: Author, text: Any) -> dict[str, Any]:
 
 def front_matter_yaml(config: StudyConfig) -> str:
     """``_generated/front-matter.yml``."""
-    return yaml.safe_dump(front_matter(config), allow_unicode=True, sort_keys=False)
+    return dump_yaml(front_matter(config))
 
 
 def declarations_markdown(config: StudyConfig) -> str:

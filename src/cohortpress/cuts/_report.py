@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import yaml
-
+from cohortpress._yaml import dump_yaml
 from cohortpress.analyse._km import km_estimate
 from cohortpress.present import format as fmt
 from cohortpress.present.escape import markdown_text
@@ -65,7 +64,7 @@ def write_update_report(
     lines += ["", "## Survival curves of the two cuts", ""]
     lines += _overlays(staging, before, after, config, previous, now)
     front = {"title": "Registry update", "subtitle": markdown_text(config.title)}
-    text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n"
+    text = "---\n" + dump_yaml(front) + "---\n\n"
     path = staging / UPDATE_REPORT
     path.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -20,8 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from cohortpress._yaml import dump_yaml
 from cohortpress.present import _checks, wording
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
@@ -165,7 +164,7 @@ class Numbers:
         return json.dumps(self.nested(leaf="all"), indent=2, ensure_ascii=False, allow_nan=False)
 
     def to_meta_yaml(self) -> str:
-        return yaml.safe_dump({"results": self.nested()}, allow_unicode=True, sort_keys=False)
+        return dump_yaml({"results": self.nested()})
 
 
 def _leaf(number: Number) -> dict[str, Any]:

@@ -22,8 +22,7 @@ import subprocess
 import threading
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from cohortpress._yaml import dump_yaml
 from cohortpress.errors import RenderError
 from cohortpress.render._metadata import bibliography_layers, read_yaml_file
 from cohortpress.render._options import QUARTO_FILE, RenderOptions
@@ -75,7 +74,7 @@ def stage_citations(
     staged = dict(project)
     staged["bibliography"] = list(dict.fromkeys([METHODS_BIB, *own, *([] if named else author)]))
     staged.setdefault("csl", DEFAULT_CSL)
-    text = yaml.safe_dump(staged, allow_unicode=True, sort_keys=False)
+    text = dump_yaml(staged)
     (staging / QUARTO_FILE).write_text(text, encoding="utf-8")
     return staged
 

@@ -12,17 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import yaml
-
+from cohortpress._yaml import dump_yaml
 from cohortpress.errors import RenderError
 from cohortpress.render._bibliography import missing_citations
 from cohortpress.render._confine import staged_files
 from cohortpress.render._document import PreparedDocument, prepare_document
-from cohortpress.render._docx_header import fill_running_title
-from cohortpress.render._docx_pages import fit_pages
-from cohortpress.render._docx_rules import rule_headers
-from cohortpress.render._docx_widths import table_widths
-from cohortpress.render._docx_xml import edit_document
 from cohortpress.render._landscape import landscape_tables, mark_landscape
 from cohortpress.render._pandoc import run_pandoc
 from cohortpress.render._resources import STAGED, lua_filter, resource, template
@@ -109,9 +103,7 @@ def stage_embedded(
     (build / f"{stem}.md").write_text(markdown, encoding="utf-8")
     turned = landscape_tables(markdown)
     metadata = document.metadata | _format_links(formats, options, stem)
-    (build / f"{stem}.metadata.yaml").write_text(
-        yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+    (build / f"{stem}.metadata.yaml").write_text(dump_yaml(metadata), encoding="utf-8")
     notes = tuple(f"not used by the embedded engine: {key}" for key in options.ignored)
     env = {"COHORTPRESS_FILES": "\n".join(staged_files(staging))}  # for filters/confine.lua
     return EmbeddedJob(staging, tuple(formats), stem, document, notes, env, turned)
@@ -186,6 +178,14 @@ def _write_docx(
     args += ["--table-caption-position=above", "--figure-caption-position=below"]
     args += _toc_args(docx.toc, docx.toc_title, docx.toc_depth)
     warnings = run_pandoc([*args, f"--output={stem}.docx"], cwd=staging, env=env)
+    # Imported here: an HTML run has no use for them (xml.sax.saxutils alone brings urllib,
+    # http.client and ssl), and a text edit's HTML run is mostly imports.
+    from cohortpress.render._docx_header import fill_running_title
+    from cohortpress.render._docx_pages import fit_pages
+    from cohortpress.render._docx_rules import rule_headers
+    from cohortpress.render._docx_widths import table_widths
+    from cohortpress.render._docx_xml import edit_document
+
     # booktabs rules, table widths, floats kept whole: one read and one write of the package
     edit_document(staging / f"{stem}.docx", rule_headers, table_widths(turned), fit_pages)
     fill_running_title(staging / f"{stem}.docx")

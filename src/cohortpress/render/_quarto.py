@@ -15,8 +15,7 @@ import shutil
 import subprocess
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from cohortpress._yaml import dump_yaml
 from cohortpress.errors import RenderError, StudyConfigError
 from cohortpress.render._landscape import quarto_landscape
 from cohortpress.render._options import QUARTO_FILE, read_config
@@ -70,7 +69,7 @@ def stage_quarto(staging: Path, stem: str = "manuscript") -> None:
             filters.append(dict(LANDSCAPE_ENTRY))
         block["filters"] = filters
         formats[name] = block
-    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    text = dump_yaml(config)
     config_path.write_text(text, encoding="utf-8")
 
 

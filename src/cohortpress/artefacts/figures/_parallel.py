@@ -9,17 +9,17 @@ only before they are rendered, and the process that runs it never imports matplo
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import gc
 import multiprocessing
 import os
 import signal
-import sys
-import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from cohortpress._forked import FORK as _FORK
+from cohortpress._forked import cores as _cores
+from cohortpress._forked import follow_parent as _follow_parent
+from cohortpress._forked import sigint_blocked as _sigint_blocked
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -48,7 +48,6 @@ class Drawing:
 # fork is missing or unsafe (Windows; macOS, whose system libraries do not survive it) or
 # there is one core or one figure, they are drawn one by one. A figure's bytes do not depend
 # on the process that draws it.
-_FORK = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
 _QUEUED: list[Drawing] = []
 
 
@@ -117,10 +116,55 @@ class Drawer:
             drawing.result()
 
 
+def fork_drawer() -> ProcessPoolExecutor | None:
+    """The drawer's process (see :func:`start_drawer`), forked now to import matplotlib; None
+    where fork is missing or unsafe, or there is one core."""
+    if not (_FORK and _cores() > 1):
+        return None
+    with _sigint_blocked():  # see save_all
+        pool = ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_follow_parent,
+            initargs=(os.getpid(),),
+        )
+        pool.submit(_prepare)  # forks the process
+    return pool
+
+
 @contextlib.contextmanager
-def start_drawer() -> Iterator[Drawer]:
-    """A :class:`Drawer` whose process is forked now and imports matplotlib while this one
-    goes on: started before the analysis, it uses the core the analysis leaves idle.
+def drawing_process() -> Iterator[ProcessPoolExecutor | None]:
+    """:func:`fork_drawer` for a block that hands the process to :func:`start_drawer`: a run
+    forks it before it reads its extract, whose imports and parsing leave the other core idle.
+
+    Leaving the block with an error or Ctrl-C before :func:`start_drawer` ended the process
+    (a validation error, say) ends it at once: it has drawn nothing, and the error is not kept
+    waiting for matplotlib's import.
+    """
+    pool = fork_drawer()
+    try:
+        yield pool
+    except BaseException:
+        if pool is not None:
+            _end_now(pool)
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _end_now(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's process, if it still runs (once shut down, the pool has none)."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.terminate()
+
+
+@contextlib.contextmanager
+def start_drawer(forked: ProcessPoolExecutor | None = None) -> Iterator[Drawer]:
+    """A :class:`Drawer` whose process is ``forked`` (by :func:`drawing_process`), or forked
+    now, and imports matplotlib while this one goes on: started before the analysis, it uses
+    the core the analysis leaves idle.
 
     Where fork is missing or unsafe, or there is one core, no process is started and the
     figures are drawn one by one by :meth:`Drawer.wait`. Leaving with an error of the run, the
@@ -128,17 +172,10 @@ def start_drawer() -> Iterator[Drawer]:
     figures were drawn before the documents were written. Ctrl-C: the figures not started are
     dropped, those being drawn are finished (as in :func:`save_all`), then it is raised.
     """
-    pool: ProcessPoolExecutor | None = None
+    pool: ProcessPoolExecutor | None = forked
     try:
-        if _FORK and _cores() > 1:
-            with _sigint_blocked():  # see save_all
-                pool = ProcessPoolExecutor(
-                    1,
-                    mp_context=multiprocessing.get_context("fork"),
-                    initializer=_follow_parent,
-                    initargs=(os.getpid(),),
-                )
-                pool.submit(_prepare)  # forks the process
+        if pool is None:
+            pool = fork_drawer()
         drawer = Drawer(pool)
         try:
             yield drawer
@@ -159,50 +196,6 @@ def _prepare() -> None:
     import cohortpress.artefacts.figures._save  # noqa: F401 - matplotlib, Agg, the figure code
 
 
-@contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Ctrl-C waits until the block is left: a pool interrupted while it forks its workers
-    could neither finish nor shut down, and the run would hang on exit. Forked workers inherit
-    the blocked signal and ignore it (:func:`_follow_parent`): Ctrl-C is the run's to handle."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def _follow_parent(parent: int) -> None:
-    """In a worker: end with the run that forked it, even one killed with ``kill -9``.
-
-    Linux kills the worker when its parent dies (``PR_SET_PDEATHSIG``); elsewhere a thread
-    watches the parent's pid. Either way no worker outlives its run or holds the output lock.
-    Ctrl-C is left to the run, which stops the pool and cleans up.
-
-    What the worker inherited is frozen out of the garbage collector's sight: collecting
-    would visit every object of the run, copying each page it touched (fork shares them).
-    """
-    gc.freeze()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not _die_with_parent():
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # the parent died before the worker could ask
-        os._exit(1)
-
-
-def _die_with_parent() -> bool:
-    if sys.platform != "linux":
-        return False
-    pr_set_pdeathsig = 1
-    libc = ctypes.CDLL(None, use_errno=True)
-    return libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(1)
-    os._exit(1)
-
-
 def _save_queued(index: int, dpi: int) -> None:
     """In a worker: draw and write the figure it inherited at ``index``."""
     _save_one(_QUEUED, index, dpi)
@@ -213,10 +206,3 @@ def _save_one(drawings: list[Drawing], index: int, dpi: int) -> None:
 
     d = drawings[index]
     save_figure(d.figure, d.stem, width=d.width, height=d.height, dpi=dpi)
-
-
-def _cores() -> int:
-    """Cores this process may run on (its affinity where the OS tells it)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
