@@ -7,6 +7,7 @@ cached run unpickles :class:`StudyResults` without them.
 from __future__ import annotations
 
 import platform
+from dataclasses import replace
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ from cohortpress.analyse._conventions import Conventions
 from cohortpress.analyse._study import StudyResults
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cohortpress.config import StudyConfig
     from cohortpress.derive import Cohort
 
@@ -30,28 +33,46 @@ def analyse(cohort: Cohort, config: StudyConfig) -> StudyResults:
 
     stats = config.statistics
     data = cohort.patients
+    # The columns grouped and counted by, as level codes (the same values): see _levels.
+    coded = replace(cohort, patients=_with_level_codes(data, config))
     return StudyResults(
         flow=cohort.flow,
         n=len(data),
         time_unit=cohort.time_unit,
         censored_at_cutoff=cohort.censored_at_cutoff,
-        characteristics=_summaries.characteristics(cohort, config),
-        markers=_summaries.markers(cohort, config),
+        characteristics=_summaries.characteristics(coded, config),
+        markers=_summaries.markers(coded, config),
         followup=median_followup(
             data["os_time"],
             data["os_event"],
             ci_transform=stats.ci_transform_in_force,
             conf_level=stats.conf_level,
         ),  # fmt: skip
-        endpoints=endpoint_results(cohort, config),
+        endpoints=endpoint_results(coded, config),
         response=_summaries.response(cohort, config),
         treatment=_summaries.treatment(cohort, config),
         adverse_events=_summaries.adverse_events(cohort, config),
         waterfall=_summaries.waterfall(cohort, config),
-        comparison=_summaries.comparison(cohort, config),
+        comparison=_summaries.comparison(coded, config),
         software=software_versions(),
         conventions=Conventions.resolve(stats),
     )
+
+
+def _with_level_codes(patients: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
+    """The patients with the text columns that Table I, the markers, the comparison, the
+    curves by factor and the Cox models group by held as level codes."""
+    from cohortpress.analyse._levels import with_level_codes
+    from cohortpress.analyse._summaries import comparison_groups
+    from cohortpress.analyse._survival import covariate_coding
+
+    columns = [row.variable for row in config.table1]
+    columns += [f"{name}_group" for name in config.markers]
+    columns += [covariate_coding(cov, config)[1].source for cov in config.cox.covariates]
+    columns += [name for endpoint in config.endpoints for name in endpoint.by or ()]
+    if config.compare_by is not None:
+        columns.append(comparison_groups(config.compare_by, config)[0])
+    return with_level_codes(patients, columns)
 
 
 def software_versions() -> dict[str, str]:

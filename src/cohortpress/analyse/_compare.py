@@ -118,9 +118,11 @@ def compare_groups(
 
 
 def _cross_counts(values: pd.Series, groups: pd.Series) -> NDArray[np.int64]:
-    """``pd.crosstab(values, groups)``'s counts (rows and columns in sorted order), counted
-    from integer codes when both are text: a registry's rows are not grouped twice."""
-    if not (_all_text(values) and _all_text(groups)):
+    """``pd.crosstab(values, groups)``'s counts (rows and columns in sorted order, a
+    categorical's in the order of its categories, those without patients left out as the
+    test leaves them out), counted from integer codes when both are text or categorical: a
+    registry's rows are not grouped twice."""
+    if not (_text_or_levels(values) and _text_or_levels(groups)):
         return pd.crosstab(values, groups).to_numpy()
     rows, row_levels = pd.factorize(values, sort=True)
     columns, column_levels = pd.factorize(groups, sort=True)
@@ -129,7 +131,10 @@ def _cross_counts(values: pd.Series, groups: pd.Series) -> NDArray[np.int64]:
     return cells.astype(np.int64).reshape(shape)
 
 
-def _all_text(values: pd.Series) -> bool:
+def _text_or_levels(values: pd.Series) -> bool:
+    """Text, or a categorical (of text, as the analysis codes it: ``_levels``)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return True
     return pd.api.types.infer_dtype(values, skipna=True) == "string"
 
 

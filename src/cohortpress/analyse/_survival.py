@@ -11,6 +11,7 @@ import pandas as pd
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse._cox_design import level_codes_frame
 from cohortpress.analyse._km import OVERALL, km_estimate, risk_table, survival_at
+from cohortpress.analyse._levels import mapped_levels
 from cohortpress.analyse._logrank import logrank_test
 from cohortpress.analyse._status import MultivariateStatus
 from cohortpress.analyse._study import (
@@ -62,6 +63,8 @@ class Coding:
         """The coded column, index aligned with ``data``."""
         values = data[self.source]
         if self.how == "groups":
+            if isinstance(values.dtype, pd.CategoricalDtype):  # coded once (see _levels)
+                return mapped_levels(values, self.lookup)
             return values.map(self.lookup)
         if self.how == "cut":
             below, above = self.labels
