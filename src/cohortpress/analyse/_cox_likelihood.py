@@ -118,9 +118,11 @@ def _second_moments(
     sum of ``alpha`` = sum of 1/den) and D2 of its own time when it is an event (``beta`` =
     sum of (k/d)/den), so the sum is X' diag(w) X with one weight per patient.
     """
-    start_weight = np.zeros(len(risk))
-    start_weight[rs.group_start] = alpha
-    weight = risk * np.cumsum(start_weight)
+    # The running sum of alpha over the event times, each held from its time's first row to
+    # the next time's: the same additions, in the same order, as a running sum over every row
+    # (the rows between add 0), on a few thousand times instead of a million rows.
+    span = np.diff(np.r_[0, rs.group_start, len(risk)])
+    weight = risk * np.repeat(np.r_[0.0, np.cumsum(alpha)], span)
     weight[rs.event_rows] -= risk[rs.event_rows] * beta[rs.event_group]
     return (rs.x * weight[:, None]).T @ rs.x
 
