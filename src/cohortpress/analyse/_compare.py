@@ -49,14 +49,16 @@ def wilcoxon_test(x: ArrayLike, y: ArrayLike) -> ComparisonResult:
             WILCOXON_NORMAL, None, None, status=ComparisonStatus.GROUP_WITHOUT_VALUES
         )
     combined = np.concatenate([xs, ys])
-    ties = len(np.unique(combined)) < len(combined)
-    if len(xs) < EXACT_BELOW and len(ys) < EXACT_BELOW and not ties:
+    small = len(xs) < EXACT_BELOW and len(ys) < EXACT_BELOW  # ties looked for only then
+    if small and len(np.unique(combined)) == len(combined):
         result = mannwhitneyu(xs, ys, alternative="two-sided", method="exact")
         return ComparisonResult(WILCOXON_EXACT, float(result.statistic), float(result.pvalue))
-    statistic = float(mannwhitneyu(xs, ys, method="asymptotic").statistic)
+    # One ranking of a registry's values gives the statistic and, unless every value is the
+    # same (no variance: R gives no p), the p-value.
+    result = mannwhitneyu(xs, ys, alternative="two-sided", method="asymptotic", use_continuity=True)
+    statistic = float(result.statistic)
     if np.all(combined == combined[0]):
         return ComparisonResult(WILCOXON_NORMAL, statistic, None, status=ComparisonStatus.ALL_EQUAL)
-    result = mannwhitneyu(xs, ys, alternative="two-sided", method="asymptotic", use_continuity=True)
     return ComparisonResult(WILCOXON_NORMAL, statistic, float(result.pvalue))
 
 

@@ -510,7 +510,9 @@ def comparison(cohort: Cohort, config: StudyConfig) -> GroupComparison | None:
     column, levels = comparison_groups(factor, config)
     members = {lvl: (data[column] == lvl).fillna(False).to_numpy(bool) for lvl in levels}
     present = tuple(lvl for lvl in levels if members[lvl].any())
-    groups = {lvl: data[members[lvl]] for lvl in present}  # each group taken once, not per row
+    # Each group taken once, not per row, with only the columns Table I reads.
+    read = list(dict.fromkeys(row.variable for row in config.table1))
+    groups = {lvl: data.loc[members[lvl], read] for lvl in present}
     rows = []
     for row in config.table1:
         per_level = tuple(_characteristic(groups[lvl], row, config, data) for lvl in present)
