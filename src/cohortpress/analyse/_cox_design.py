@@ -63,13 +63,13 @@ def build_design(
     return Design(times, events, x.astype(float), tuple(columns))
 
 
-def _complete_cases(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The rows of ``columns`` with every value present, in their order (as
-    ``data.loc[data[columns].notna().all(axis=1), columns]``, without its index: each column's
-    values are taken by one mask, not by pandas' row alignment, a fit's largest cost after
-    the likelihood)."""
+def _complete_cases(data: pd.DataFrame, columns: list[str]) -> dict[str, pd.Series]:
+    """Each of ``columns`` in the rows with every value present, in their order (the columns
+    of ``data.loc[data[columns].notna().all(axis=1), columns]``, without its index): taken by
+    one mask each, neither aligned nor gathered into a frame, which for a registry were a
+    fit's largest cost after the likelihood."""
     complete = np.logical_and.reduce([data[c].notna().to_numpy() for c in columns])
-    return pd.DataFrame({c: data[c].array[complete] for c in dict.fromkeys(columns)})
+    return {c: pd.Series(data[c].array[complete]) for c in dict.fromkeys(columns)}
 
 
 def level_codes_frame(
