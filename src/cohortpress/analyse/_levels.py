@@ -11,13 +11,13 @@ and so every number computed from them, are the same.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
 
 def with_level_codes(patients: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
@@ -40,7 +40,8 @@ def with_level_codes(patients: pd.DataFrame, columns: Iterable[str]) -> pd.DataF
 def coded_text(values: pd.Series) -> pd.Series:
     """One text column as a ``Categorical`` of its sorted distinct values (missing: code -1)."""
     codes, distinct = pd.factorize(values, sort=True)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=distinct), index=values.index)
+    as_codes = cast("Sequence[int]", codes)  # an integer array, as pandas takes it
+    return pd.Series(pd.Categorical.from_codes(as_codes, categories=distinct), index=values.index)
 
 
 def mapped_levels(values: pd.Series, lookup: Mapping[str, str]) -> pd.Series:
@@ -51,6 +52,9 @@ def mapped_levels(values: pd.Series, lookup: Mapping[str, str]) -> pd.Series:
     mapped = [lookup.get(c) for c in categories]
     groups = sorted({m for m in mapped if m is not None})
     position = {g: k for k, g in enumerate(groups)}
-    remap = np.array([position.get(m, -1) if m is not None else -1 for m in mapped] + [-1])
+    remap = np.array([-1 if m is None else position[m] for m in mapped] + [-1])
     codes = remap[values.cat.codes.to_numpy()]  # code -1 (missing) takes the last entry: -1
-    return pd.Series(pd.Categorical.from_codes(codes, categories=groups), index=values.index)
+    as_codes = cast("Sequence[int]", codes)
+    return pd.Series(
+        pd.Categorical.from_codes(as_codes, categories=pd.Index(groups)), index=values.index
+    )
