@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import platform
 import sys
+from dataclasses import replace
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,8 @@ from cohortpress.analyse._study import StudyResults
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    import pandas as pd
 
     from cohortpress.analyse._study import GroupComparison
     from cohortpress.config import StudyConfig
@@ -44,8 +47,11 @@ def analyse(
     from cohortpress._forked import forked
     from cohortpress.analyse import _summaries
 
+    # The columns grouped and counted by, as level codes (the same values): see _levels.
+    coded = replace(cohort, patients=_with_level_codes(cohort.patients, config))
+
     def comparison() -> GroupComparison | None:
-        return _summaries.comparison(cohort, config)
+        return _summaries.comparison(coded, config)
 
     fork = (
         config.compare_by is not None
@@ -59,11 +65,14 @@ def analyse(
                 meanwhile()
             return compared.result()
 
-        return _study_results(cohort, config, taken)
+        return _study_results(cohort, coded, config, taken)
 
 
 def _study_results(
-    cohort: Cohort, config: StudyConfig, comparison: Callable[[], GroupComparison | None]
+    cohort: Cohort,
+    coded: Cohort,
+    config: StudyConfig,
+    comparison: Callable[[], GroupComparison | None],
 ) -> StudyResults:
     from cohortpress.analyse import _summaries
     from cohortpress.analyse._km import median_followup
@@ -76,15 +85,15 @@ def _study_results(
         n=len(data),
         time_unit=cohort.time_unit,
         censored_at_cutoff=cohort.censored_at_cutoff,
-        characteristics=_summaries.characteristics(cohort, config),
-        markers=_summaries.markers(cohort, config),
+        characteristics=_summaries.characteristics(coded, config),
+        markers=_summaries.markers(coded, config),
         followup=median_followup(
             data["os_time"],
             data["os_event"],
             ci_transform=stats.ci_transform_in_force,
             conf_level=stats.conf_level,
         ),  # fmt: skip
-        endpoints=endpoint_results(cohort, config),
+        endpoints=endpoint_results(coded, config),
         response=_summaries.response(cohort, config),
         treatment=_summaries.treatment(cohort, config),
         adverse_events=_summaries.adverse_events(cohort, config),
@@ -93,6 +102,22 @@ def _study_results(
         software=software_versions(),
         conventions=Conventions.resolve(stats),
     )
+
+
+def _with_level_codes(patients: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
+    """The patients with the text columns that Table I, the markers, the comparison, the
+    curves by factor and the Cox models group by held as level codes."""
+    from cohortpress.analyse._levels import with_level_codes
+    from cohortpress.analyse._summaries import comparison_groups
+    from cohortpress.analyse._survival import covariate_coding
+
+    columns = [row.variable for row in config.table1]
+    columns += [f"{name}_group" for name in config.markers]
+    columns += [covariate_coding(cov, config)[1].source for cov in config.cox.covariates]
+    columns += [name for endpoint in config.endpoints for name in endpoint.by or ()]
+    if config.compare_by is not None:
+        columns.append(comparison_groups(config.compare_by, config)[0])
+    return with_level_codes(patients, columns)
 
 
 def software_versions() -> dict[str, str]:

@@ -49,14 +49,16 @@ def wilcoxon_test(x: ArrayLike, y: ArrayLike) -> ComparisonResult:
             WILCOXON_NORMAL, None, None, status=ComparisonStatus.GROUP_WITHOUT_VALUES
         )
     combined = np.concatenate([xs, ys])
-    ties = len(np.unique(combined)) < len(combined)
-    if len(xs) < EXACT_BELOW and len(ys) < EXACT_BELOW and not ties:
+    small = len(xs) < EXACT_BELOW and len(ys) < EXACT_BELOW  # ties looked for only then
+    if small and len(np.unique(combined)) == len(combined):
         result = mannwhitneyu(xs, ys, alternative="two-sided", method="exact")
         return ComparisonResult(WILCOXON_EXACT, float(result.statistic), float(result.pvalue))
-    statistic = float(mannwhitneyu(xs, ys, method="asymptotic").statistic)
+    # One ranking of a registry's values gives the statistic and, unless every value is the
+    # same (no variance: R gives no p), the p-value.
+    result = mannwhitneyu(xs, ys, alternative="two-sided", method="asymptotic", use_continuity=True)
+    statistic = float(result.statistic)
     if np.all(combined == combined[0]):
         return ComparisonResult(WILCOXON_NORMAL, statistic, None, status=ComparisonStatus.ALL_EQUAL)
-    result = mannwhitneyu(xs, ys, alternative="two-sided", method="asymptotic", use_continuity=True)
     return ComparisonResult(WILCOXON_NORMAL, statistic, float(result.pvalue))
 
 
@@ -118,9 +120,11 @@ def compare_groups(
 
 
 def _cross_counts(values: pd.Series, groups: pd.Series) -> NDArray[np.int64]:
-    """``pd.crosstab(values, groups)``'s counts (rows and columns in sorted order), counted
-    from integer codes when both are text: a registry's rows are not grouped twice."""
-    if not (_all_text(values) and _all_text(groups)):
+    """``pd.crosstab(values, groups)``'s counts (rows and columns in sorted order, a
+    categorical's in the order of its categories, those without patients left out as the
+    test leaves them out), counted from integer codes when both are text or categorical: a
+    registry's rows are not grouped twice."""
+    if not (_text_or_levels(values) and _text_or_levels(groups)):
         return pd.crosstab(values, groups).to_numpy()
     rows, row_levels = pd.factorize(values, sort=True)
     columns, column_levels = pd.factorize(groups, sort=True)
@@ -129,7 +133,10 @@ def _cross_counts(values: pd.Series, groups: pd.Series) -> NDArray[np.int64]:
     return cells.astype(np.int64).reshape(shape)
 
 
-def _all_text(values: pd.Series) -> bool:
+def _text_or_levels(values: pd.Series) -> bool:
+    """Text, or a categorical (of text, as the analysis codes it: ``_levels``)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return True
     return pd.api.types.infer_dtype(values, skipna=True) == "string"
 
 

@@ -48,7 +48,7 @@ def build_design(
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise ValueError(f"columns not in the data: {', '.join(missing)}")
-    frame = data.loc[data[needed].notna().all(axis=1), needed]
+    frame = _complete_cases(data, needed)
     times = numbers(frame[time])
     events = as_events(frame[event])
     columns: list[DesignColumn] = []
@@ -61,6 +61,15 @@ def build_design(
             columns.append(DesignColumn(cov, level, reference, count, in_events))
     x = np.column_stack(blocks) if blocks else np.empty((len(times), 0))
     return Design(times, events, x.astype(float), tuple(columns))
+
+
+def _complete_cases(data: pd.DataFrame, columns: list[str]) -> dict[str, pd.Series]:
+    """Each of ``columns`` in the rows with every value present, in their order (the columns
+    of ``data.loc[data[columns].notna().all(axis=1), columns]``, without its index): taken by
+    one mask each, neither aligned nor gathered into a frame, which for a registry were a
+    fit's largest cost after the likelihood."""
+    complete = np.logical_and.reduce([data[c].notna().to_numpy() for c in columns])
+    return {c: pd.Series(data[c].array[complete]) for c in dict.fromkeys(columns)}
 
 
 def level_codes_frame(

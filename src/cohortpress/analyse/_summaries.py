@@ -25,6 +25,7 @@ from cohortpress.analyse._study import (
     TreatmentSummary,
     WaterfallData,
 )
+from cohortpress.config import DAYS_PER_UNIT
 from cohortpress.errors import StudyConfigError
 from cohortpress.response_criteria import RATE_ABBREVIATIONS
 from cohortpress.vocabulary import END_REASONS, SEXES, VARIABLE_LABELS
@@ -372,7 +373,8 @@ def treatment(cohort: Cohort, config: StudyConfig) -> TreatmentSummary | None:
     dose = None
     if config.dose_reduction:
         dose = ColumnValues(data[config.dose_reduction])
-    duration = distribution(data["treatment_days"].map(cohort.to_unit))
+    # Cohort.to_unit on the column at once: the same division, not a Python call a patient.
+    duration = distribution(data["treatment_days"] / DAYS_PER_UNIT[cohort.time_unit])
     return treatment_summary(duration, counts, dose, len(data), config)
 
 
@@ -421,18 +423,24 @@ def adverse_events(cohort: Cohort, config: StudyConfig) -> AdverseEventSummary |
     # event rows); a missing term or patient is left out, as groupby leaves out missing keys.
     term, terms = pd.factorize(events["term"])
     patient, patients = pd.factorize(events["patient_id"])
-    coded = pd.DataFrame({"term": term, "patient": patient, "grade": events["grade"].to_numpy()})
-    coded = coded[(term >= 0) & (patient >= 0)]
-    worst = coded.groupby(["term", "patient"])["grade"].max().reset_index()  # one row a pair
-    severe = worst[worst["grade"] >= settings.severe_grade]
-    any_grade, any_severe = worst.groupby("term").size(), severe.groupby("term").size()
-    table = pd.DataFrame({"any": any_grade, "severe": any_severe}).fillna(0).astype(int)
-    table.index = pd.Index(np.asarray(terms, dtype=object)[table.index.to_numpy()])
+    # Each (term, patient) pair as one integer: a patient counts once for a term, and for its
+    # severe column when any of the pair's events (its worst grade) reaches the severe grade.
+    known = (term >= 0) & (patient >= 0)
+    pair = term[known].astype(np.int64) * max(len(patients), 1) + patient[known]
+    grade = events["grade"].to_numpy(dtype=np.float64, na_value=np.nan)[known]
+    severe_pairs = pd.unique(pair[grade >= settings.severe_grade])
+    patients_with = np.bincount(pd.unique(pair) // max(len(patients), 1), minlength=len(terms))
+    severe_with = np.bincount(severe_pairs // max(len(patients), 1), minlength=len(terms))
+    listed = np.flatnonzero(patients_with)
+    table = pd.DataFrame(
+        {"any": patients_with[listed], "severe": severe_with[listed]},
+        index=pd.Index(np.asarray(terms, dtype=object)[listed]),
+    ).astype(int)
     return adverse_event_summary(
         table,
         len(cohort.patients),
         len(patients),
-        int(severe["patient"].nunique()),
+        len(pd.unique(severe_pairs % max(len(patients), 1))),
         config,
     )
 
@@ -502,7 +510,9 @@ def comparison(cohort: Cohort, config: StudyConfig) -> GroupComparison | None:
     column, levels = comparison_groups(factor, config)
     members = {lvl: (data[column] == lvl).fillna(False).to_numpy(bool) for lvl in levels}
     present = tuple(lvl for lvl in levels if members[lvl].any())
-    groups = {lvl: data[members[lvl]] for lvl in present}  # each group taken once, not per row
+    # Each group taken once, not per row, with only the columns Table I reads.
+    read = list(dict.fromkeys(row.variable for row in config.table1))
+    groups = {lvl: data.loc[members[lvl], read] for lvl in present}
     rows = []
     for row in config.table1:
         per_level = tuple(_characteristic(groups[lvl], row, config, data) for lvl in present)

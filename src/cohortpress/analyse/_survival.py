@@ -11,6 +11,7 @@ import pandas as pd
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse._cox_design import level_codes_frame
 from cohortpress.analyse._km import OVERALL, km_estimate, risk_table, survival_at
+from cohortpress.analyse._levels import mapped_levels
 from cohortpress.analyse._logrank import logrank_test
 from cohortpress.analyse._status import MultivariateStatus
 from cohortpress.analyse._study import (
@@ -62,6 +63,8 @@ class Coding:
         """The coded column, index aligned with ``data``."""
         values = data[self.source]
         if self.how == "groups":
+            if isinstance(values.dtype, pd.CategoricalDtype):  # coded once (see _levels)
+                return mapped_levels(values, self.lookup)
             return values.map(self.lookup)
         if self.how == "cut":
             below, above = self.labels
@@ -251,25 +254,23 @@ def _grouped(
 ) -> GroupedSurvival:
     """The curves of one factor's levels, tested, with survival at the landmark ``times``."""
     stats = config.statistics
-    frame = data.loc[:, [time, event, spec.column]]
-    subset = frame[frame[spec.column].notna()]
-    members = {lvl: (subset[spec.column] == lvl).to_numpy(bool) for lvl in spec.levels or ()}
+    # The patients with a level, as arrays: the curves and the test read values, not rows.
+    present = data[spec.column].notna().to_numpy()
+    group = data[spec.column][present]
+    followed, ended = data[time].to_numpy()[present], data[event].to_numpy()[present]
+    members = {lvl: (group == lvl).to_numpy(bool) for lvl in spec.levels or ()}
     levels = tuple(lvl for lvl, rows in members.items() if rows.any())
     estimates = tuple(
         km_estimate(
-            subset.loc[members[level], time],
-            subset.loc[members[level], event],
+            followed[members[level]],
+            ended[members[level]],
             label=str(level),  # the level's code: the presentation step names the curve
             ci_transform=stats.ci_transform_in_force,
             conf_level=stats.conf_level,
         )
         for level in levels
     )
-    logrank = (
-        logrank_test(subset[time], subset[event], subset[spec.column])
-        if len(estimates) > 1
-        else None
-    )
+    logrank = logrank_test(followed, ended, group) if len(estimates) > 1 else None
     return grouped_survival(spec, levels, estimates, logrank, cox, ticks, times)
 
 
