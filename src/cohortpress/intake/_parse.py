@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from cohortpress.config import fold_token
 from cohortpress.errors import Problem
@@ -19,6 +20,7 @@ from cohortpress.intake._categories import lookup_for, read_category, read_statu
 from cohortpress.intake._dates import EARLIEST, LATEST, TIME_DROPPED, DateSettings, read_date
 from cohortpress.intake._numbers import read_grade, read_number
 from cohortpress.intake._reading import Reading, cell_text, is_blank, missing_or_error
+from cohortpress.intake._text_cells import all_text, arrow_text, spaced_or_empty
 from cohortpress.intake._text import ID_TRIMMED, merge_case_variants, read_id, read_term
 
 if TYPE_CHECKING:
@@ -65,10 +67,8 @@ def parse_column(cells: pd.Series, spec: FieldSpec, context: CellContext) -> Par
         _declared_missing_numbers(values, spec.missing, result)
     reader = _reader(spec, context)
     declared = frozenset(fold_token(spelling) for spelling in spec.synonyms)
-    raw_cells = cells.iloc[rest].to_numpy(dtype=object)
     rows = cells.index.to_numpy()[rest]
-    for at in _positions_by_type(raw_cells):
-        codes, distinct = pd.factorize(raw_cells[at])
+    for at, codes, distinct in _distinct_by_type(cells, rest):
         readings = [_read(raw, reader, declared, spec.missing) for raw in distinct]
         typed = _typed_array([r.value for r in readings] + [None], spec.kind)
         values[rest[at]] = typed[codes]  # code -1 (a blank cell) takes the trailing missing value
@@ -109,11 +109,13 @@ def _take_native(
         if dropped:
             result.notes[TIME_DROPPED] += dropped
         return everything[~taken]
-    if kind == "id" and cells.dtype == object and _infer(cells) == "string":
-        trimmed = cells.str.strip()
-        blank = trimmed.isna() | trimmed.eq("")
-        values[:] = trimmed.mask(blank, None).to_numpy(dtype=object)
-        changed = int((trimmed.ne(cells) & ~blank).sum())
+    if kind == "id" and all_text(cells):
+        values[:] = cells.to_numpy(dtype=object, na_value=None)
+        changed = 0
+        for position, text in spaced_or_empty(cells).pairs():  # as read_id trims them
+            trimmed = text.strip()
+            values[position] = trimmed or None
+            changed += bool(trimmed) and trimmed != text
         if changed:
             result.notes[ID_TRIMMED] += changed
         return everything[:0]
@@ -130,6 +132,29 @@ def _holds_numbers(cells: pd.Series) -> bool:
 
 def _infer(cells: pd.Series | np.ndarray) -> str:
     return pd.api.types.infer_dtype(cells, skipna=True)
+
+
+def _distinct_by_type(
+    cells: pd.Series, rest: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, list[object]]]:
+    """The cells at ``rest`` grouped by type: positions in ``rest``, each cell's code (-1 for
+    a missing cell) and the distinct values, in order of first appearance.
+
+    Arrow text is encoded in C, without a Python string per cell.
+    """
+    text = arrow_text(cells)
+    if text is not None:
+        if not len(rest):
+            return []
+        encoded = pc.dictionary_encode(text if len(rest) == len(cells) else text.take(rest))
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+        return [(np.arange(len(rest)), codes, encoded.dictionary.to_pylist())]
+    raw_cells = cells.iloc[rest].to_numpy(dtype=object)
+    groups = []
+    for at in _positions_by_type(raw_cells):
+        codes, distinct = pd.factorize(raw_cells[at])
+        groups.append((at, codes, list(distinct)))
+    return groups
 
 
 def _positions_by_type(cells: np.ndarray) -> list[np.ndarray]:
