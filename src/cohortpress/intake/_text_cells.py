@@ -29,18 +29,26 @@ WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-# The characters a note line can start with, after spaces: the first letters of the note
-# words in either case (and the long s, which matches "s" ignoring case), and the marks.
-NOTE_FIRST = "nNsSſaAfFlLrRcC*†‡§¶"
+# How a note line can begin, after spaces: the first two letters of each note word, each
+# letter with every character Python's regular expressions match to it ignoring case (the
+# long s for "s"), "n." of N.B., and the marks (see ``_notes.NOTE_START``).
+NOTE_OPENINGS = ("no", "so", "ab", "fo", "le", "re", "co", "n.", "*", "†", "‡", "§", "¶")
+CASE_VARIANTS = {"s": "sSſ"}  # letters matched, ignoring case, by more than their capital
 
 
 def _class(characters: str) -> str:
     return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in characters) + "]"
 
 
+def _ignoring_case(opening: str) -> str:
+    return "".join(
+        _class(CASE_VARIANTS.get(c, c + c.upper() if c.isalpha() else c)) for c in opening
+    )
+
+
 _SPACE = _class(WHITESPACE)
 EDGE_SPACE = f"^$|^{_SPACE}|{_SPACE}$"  # empty, or a space at either end: strip() acts
-NOTE_LIKE = f"^{_SPACE}*{_class(NOTE_FIRST)}"  # may match the note rule
+NOTE_LIKE = f"^{_SPACE}*(?:{'|'.join(map(_ignoring_case, NOTE_OPENINGS))})"  # see NOTE_START
 
 
 @dataclass(frozen=True)
