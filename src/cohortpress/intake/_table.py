@@ -136,7 +136,10 @@ def _blank_rows(frame: pd.DataFrame) -> pd.Series:
         candidates = np.flatnonzero(blank)
         if not candidates.size:
             break
-        blank[candidates] = blank_cells(frame.iloc[candidates, position]).to_numpy()
+        column = frame.iloc[:, position]
+        if candidates.size < len(frame):  # else every row: the column as it is, not a copy
+            column = column.iloc[candidates]
+        blank[candidates] = blank_cells(column).to_numpy()
     return pd.Series(blank, index=frame.index)
 
 
