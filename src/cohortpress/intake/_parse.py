@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 
 from cohortpress.config import fold_token
 from cohortpress.errors import Problem
@@ -20,8 +19,8 @@ from cohortpress.intake._categories import lookup_for, read_category, read_statu
 from cohortpress.intake._dates import EARLIEST, LATEST, TIME_DROPPED, DateSettings, read_date
 from cohortpress.intake._numbers import read_grade, read_number
 from cohortpress.intake._reading import Reading, cell_text, is_blank, missing_or_error
-from cohortpress.intake._text_cells import all_text, arrow_text, spaced_or_empty
 from cohortpress.intake._text import ID_TRIMMED, merge_case_variants, read_id, read_term
+from cohortpress.intake._text_cells import all_text, arrow_text, spaced_or_empty
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -110,7 +109,8 @@ def _take_native(
             result.notes[TIME_DROPPED] += dropped
         return everything[~taken]
     if kind == "id" and all_text(cells):
-        values[:] = cells.to_numpy(dtype=object, na_value=None)
+        values[:] = cells.to_numpy(dtype=object)
+        values[cells.isna().to_numpy()] = None
         changed = 0
         for position, text in spaced_or_empty(cells).pairs():  # as read_id trims them
             trimmed = text.strip()
@@ -146,7 +146,7 @@ def _distinct_by_type(
     if text is not None:
         if not len(rest):
             return []
-        encoded = pc.dictionary_encode(text if len(rest) == len(cells) else text.take(rest))
+        encoded = (text if len(rest) == len(cells) else text.take(rest)).dictionary_encode()
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
         return [(np.arange(len(rest)), codes, encoded.dictionary.to_pylist())]
     raw_cells = cells.iloc[rest].to_numpy(dtype=object)

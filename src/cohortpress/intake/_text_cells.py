@@ -115,7 +115,9 @@ def _find(column: pd.Series, pattern: str) -> TextCells:
         text = converted
     else:
         return TextCells(np.array([], dtype=np.intp), [])
-    hits = pc.match_substring_regex(text, pattern).fill_null(False)
+    # match_substring_regex, called by name: pyarrow makes its functions at import time
+    options = pc.MatchSubstringOptions(pattern)
+    hits = pc.call_function("match_substring_regex", [text], options).fill_null(False)
     positions = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
     return TextCells(positions, text.take(pa.array(positions)).to_pylist())
 
