@@ -20,7 +20,12 @@ from cohortpress.intake._dates import EARLIEST, LATEST, TIME_DROPPED, DateSettin
 from cohortpress.intake._numbers import read_grade, read_number
 from cohortpress.intake._reading import Reading, cell_text, is_blank, missing_or_error
 from cohortpress.intake._text import ID_TRIMMED, merge_case_variants, read_id, read_term
-from cohortpress.intake._text_cells import all_text, arrow_text, spaced_or_empty
+from cohortpress.intake._text_cells import (
+    all_text,
+    encoded_text,
+    python_cells,
+    spaced_or_empty,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -109,8 +114,7 @@ def _take_native(
             result.notes[TIME_DROPPED] += dropped
         return everything[~taken]
     if kind == "id" and all_text(cells):
-        values[:] = cells.to_numpy(dtype=object)
-        values[cells.isna().to_numpy()] = None
+        values[:] = python_cells(cells)
         changed = 0
         for position, text in spaced_or_empty(cells).pairs():  # as read_id trims them
             trimmed = text.strip()
@@ -142,13 +146,10 @@ def _distinct_by_type(
 
     Arrow text is encoded in C, without a Python string per cell.
     """
-    text = arrow_text(cells)
-    if text is not None:
-        if not len(rest):
-            return []
-        encoded = (text if len(rest) == len(cells) else text.take(rest)).dictionary_encode()
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
-        return [(np.arange(len(rest)), codes, encoded.dictionary.to_pylist())]
+    encoded = encoded_text(cells, rest) if len(rest) else None
+    if encoded is not None:
+        codes, distinct = encoded
+        return [(np.arange(len(rest)), codes, list(distinct))]
     raw_cells = cells.iloc[rest].to_numpy(dtype=object)
     groups = []
     for at in _positions_by_type(raw_cells):

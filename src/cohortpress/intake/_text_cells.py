@@ -85,11 +85,29 @@ def note_like(column: pd.Series) -> TextCells:
     return _find(column, NOTE_LIKE)
 
 
-def arrow_text(column: pd.Series) -> pa.Array | None:
-    """An Arrow-backed text column as one Arrow array; None for any other column."""
+def encoded_text(column: pd.Series, positions: np.ndarray) -> tuple[np.ndarray, list[str]] | None:
+    """For an Arrow-backed text column, the cells at ``positions`` as codes into their
+    distinct values (in order of first appearance; -1 for a missing cell), found in C without
+    a Python string per cell; None for any other column."""
     if not _arrow_string(column):
         return None
-    return _chunks(column).combine_chunks()
+    text = _chunks(column)
+    if len(positions) < len(column):
+        text = text.take(pa.array(positions))
+    distinct = text.unique().drop_null()
+    lookup = pc.SetLookupOptions(value_set=distinct, skip_nulls=True)
+    codes = pc.call_function("index_in", [text], lookup).fill_null(-1)
+    return codes.to_numpy(zero_copy_only=False).astype(np.intp), distinct.to_pylist()
+
+
+def python_cells(column: pd.Series) -> np.ndarray:
+    """The cells as Python objects, a missing cell None; equal Arrow strings become one
+    Python string, as pandas' own reading of a Parquet file shares them."""
+    if _arrow_string(column):
+        return _chunks(column).to_pandas(deduplicate_objects=True).to_numpy(dtype=object)
+    cells = column.to_numpy(dtype=object, copy=True)
+    cells[column.isna().to_numpy()] = None
+    return cells
 
 
 def _chunks(column: pd.Series) -> pa.ChunkedArray:
