@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 def read_parquet_table(path: Path) -> pd.DataFrame:
     """The file's columns under their names, typed as stored (numbers, dates, text).
 
-    Dates arrive as ``datetime64`` rather than Python date objects, so a registry's dates
-    are read column-wide; the first data row is row 2, as in the sheet it was exported from.
+    Dates arrive as ``datetime64`` rather than Python date objects and text as Arrow
+    strings rather than Python strings, so a registry's dates and words are read
+    column-wide; the first data row is row 2, as in the sheet it was exported from.
     """
     try:
         return _to_pandas(pq.read_table(path))
