@@ -24,6 +24,7 @@ import pandas as pd
 
 from cohortpress.errors import Problem
 from cohortpress.intake._reading import is_blank
+from cohortpress.intake._text_cells import note_like
 
 NOTE_START = re.compile(
     r"^\s*(?:(?:notes?|sources?|abbreviations?|footnotes?|legend|remarks?|comments?|n\.\s?b\.)"
@@ -131,17 +132,15 @@ def _notes_among_records(
     frame: pd.DataFrame, blank: pd.Series, notes: pd.Series, sheet: str
 ) -> list[Problem]:
     """Marked note lines with records below them: an error at each, not a guess."""
-    if frame.empty or not pd.api.types.is_object_dtype(frame.dtypes.iloc[0]):
+    if frame.empty:
         return []
     first = frame.iloc[:, 0]
-    if pd.api.types.infer_dtype(first, skipna=True) == "string":  # one pass in C: IDs
-        text = first
-    else:
-        text = first.where(first.map(lambda v: isinstance(v, str)).astype(bool))
-    candidates = text.str.match(NOTE_START.pattern, case=False).eq(True)
-    candidates &= ~notes & ~blank
+    starts = np.zeros(len(first), dtype=bool)
+    for position, text in note_like(first).pairs():
+        starts[position] = NOTE_START.match(text) is not None
+    candidates = starts & ~notes.to_numpy() & ~blank.to_numpy()
     problems = []
-    for row in frame.index[candidates.to_numpy()]:
+    for row in frame.index[candidates]:
         if _marked(_filled(frame.loc[row])):
             problems.append(
                 Problem(

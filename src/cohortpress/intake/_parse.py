@@ -20,6 +20,12 @@ from cohortpress.intake._dates import EARLIEST, LATEST, TIME_DROPPED, DateSettin
 from cohortpress.intake._numbers import read_grade, read_number
 from cohortpress.intake._reading import Reading, cell_text, is_blank, missing_or_error
 from cohortpress.intake._text import ID_TRIMMED, merge_case_variants, read_id, read_term
+from cohortpress.intake._text_cells import (
+    all_text,
+    encoded_text,
+    python_cells,
+    spaced_or_empty,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -65,10 +71,8 @@ def parse_column(cells: pd.Series, spec: FieldSpec, context: CellContext) -> Par
         _declared_missing_numbers(values, spec.missing, result)
     reader = _reader(spec, context)
     declared = frozenset(fold_token(spelling) for spelling in spec.synonyms)
-    raw_cells = cells.iloc[rest].to_numpy(dtype=object)
     rows = cells.index.to_numpy()[rest]
-    for at in _positions_by_type(raw_cells):
-        codes, distinct = pd.factorize(raw_cells[at])
+    for at, codes, distinct in _distinct_by_type(cells, rest):
         readings = [_read(raw, reader, declared, spec.missing) for raw in distinct]
         typed = _typed_array([r.value for r in readings] + [None], spec.kind)
         values[rest[at]] = typed[codes]  # code -1 (a blank cell) takes the trailing missing value
@@ -109,11 +113,13 @@ def _take_native(
         if dropped:
             result.notes[TIME_DROPPED] += dropped
         return everything[~taken]
-    if kind == "id" and cells.dtype == object and _infer(cells) == "string":
-        trimmed = cells.str.strip()
-        blank = trimmed.isna() | trimmed.eq("")
-        values[:] = trimmed.mask(blank, None).to_numpy(dtype=object)
-        changed = int((trimmed.ne(cells) & ~blank).sum())
+    if kind == "id" and all_text(cells):
+        values[:] = python_cells(cells)
+        changed = 0
+        for position, text in spaced_or_empty(cells).pairs():  # as read_id trims them
+            trimmed = text.strip()
+            values[position] = trimmed or None
+            changed += bool(trimmed) and trimmed != text
         if changed:
             result.notes[ID_TRIMMED] += changed
         return everything[:0]
@@ -130,6 +136,26 @@ def _holds_numbers(cells: pd.Series) -> bool:
 
 def _infer(cells: pd.Series | np.ndarray) -> str:
     return pd.api.types.infer_dtype(cells, skipna=True)
+
+
+def _distinct_by_type(
+    cells: pd.Series, rest: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, list[object]]]:
+    """The cells at ``rest`` grouped by type: positions in ``rest``, each cell's code (-1 for
+    a missing cell) and the distinct values, in order of first appearance.
+
+    Arrow text is encoded in C, without a Python string per cell.
+    """
+    encoded = encoded_text(cells, rest) if len(rest) else None
+    if encoded is not None:
+        codes, distinct = encoded
+        return [(np.arange(len(rest)), codes, list(distinct))]
+    raw_cells = cells.iloc[rest].to_numpy(dtype=object)
+    groups = []
+    for at in _positions_by_type(raw_cells):
+        codes, distinct = pd.factorize(raw_cells[at])
+        groups.append((at, codes, list(distinct)))
+    return groups
 
 
 def _positions_by_type(cells: np.ndarray) -> list[np.ndarray]:

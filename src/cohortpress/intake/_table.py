@@ -17,6 +17,7 @@ import pandas as pd
 from cohortpress.errors import Problem
 from cohortpress.intake._notes import trailing_notes
 from cohortpress.intake._reading import fold, is_blank
+from cohortpress.intake._text_cells import holds_text, spaced_or_empty
 from cohortpress.intake._workbook import Normalisation
 
 if TYPE_CHECKING:
@@ -79,16 +80,13 @@ def locate_table(
 
 
 def blank_cells(column: pd.Series) -> pd.Series:
-    """True for empty cells: missing, or text of only spaces (vectorised ``is_blank``)."""
-    if column.dtype != object:  # typed (parquet): only missing values are blank
-        return column.isna()
-    all_text = pd.api.types.infer_dtype(column, skipna=True) == "string"
-    text = (
-        column
-        if all_text
-        else column.where(column.map(lambda value: isinstance(value, str)).astype(bool))
-    )
-    return column.isna() | text.str.strip().eq("").fillna(False).astype(bool)
+    """True for empty cells: missing, or text of only spaces (``is_blank``, asked only of the
+    text cells that are empty or have a space at an end)."""
+    blank = column.isna().to_numpy(dtype=bool, copy=True)
+    if holds_text(column):  # typed (parquet numbers, dates): only missing values are blank
+        for position, text in spaced_or_empty(column).pairs():
+            blank[position] = is_blank(text)
+    return pd.Series(blank, index=column.index)
 
 
 def _header_position(grid: pd.DataFrame, expected: set[str]) -> int | None:
@@ -138,7 +136,10 @@ def _blank_rows(frame: pd.DataFrame) -> pd.Series:
         candidates = np.flatnonzero(blank)
         if not candidates.size:
             break
-        blank[candidates] = blank_cells(frame.iloc[candidates, position]).to_numpy()
+        column = frame.iloc[:, position]
+        if candidates.size < len(frame):  # else every row: the column as it is, not a copy
+            column = column.iloc[candidates]
+        blank[candidates] = blank_cells(column).to_numpy()
     return pd.Series(blank, index=frame.index)
 
 
