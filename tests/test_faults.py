@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -116,6 +117,12 @@ def _workers(pid: int) -> list[int]:
     return workers
 
 
+def _figure_workers(pid: int) -> list[int]:
+    """The workers drawing the figures: forked by the run's drawing process, itself forked
+    by the run before it reads the extract."""
+    return [worker for child in _workers(pid) for worker in _workers(child)]
+
+
 def _output(study: Path) -> Path:
     return study.parents[1] / "_output"
 
@@ -172,17 +179,36 @@ def test_ctrl_c_keeps_the_previous_output_and_leaves_nothing(study: Path) -> Non
     published = _output(study) / "thyroid"
     before = patients_shown(published) if published.exists() else None
     started = _start(study, "--no-cache")  # the figures are drawn, not taken from the cache
+    while started.process.poll() is None and not _figure_workers(started.pid):
+        time.sleep(0.02)
+    _interrupted_cleanly(started, study, published, before)
+
+
+def test_ctrl_c_while_the_extract_is_read(study: Path) -> None:
+    """Ctrl-C as soon as the drawing process is forked: the run is reading and validating
+    (importing pandas and pandera, whose finalisers may be what the signal interrupts)."""
+    published = _output(study) / "thyroid"
+    before = patients_shown(published) if published.exists() else None
+    started = _start(study, "--no-cache")
     while started.process.poll() is None and not _workers(started.pid):
-        time.sleep(0.05)
+        time.sleep(0.01)
+    _interrupted_cleanly(started, study, published, before)
+
+
+def _interrupted_cleanly(started: _Run, study: Path, published: Path, before: object) -> None:
+    """Ctrl-C to the run's process group (as the terminal sends it): exit 130 with its message,
+    no traceback, the previous output as it was, nothing running, nothing staged."""
     os.killpg(started.pid, signal.SIGINT)
     code, stderr = started.finish()
     assert "Traceback" not in stderr
+    assert "Exception ignored" not in stderr
     assert code == 130, stderr
     assert "interrupted; the previous output is left as it was" in stderr
     if before is not None:
         assert patients_shown(published) == before
     assert _processes_after(started.pid) == []
-    assert list((_output(study) / STAGING / "thyroid").iterdir()) == []
+    staging = _output(study) / STAGING / "thyroid"
+    assert not staging.exists() or list(staging.iterdir()) == []
 
 
 def test_figure_workers_end_with_a_killed_run(study: Path) -> None:
@@ -195,3 +221,33 @@ def test_figure_workers_end_with_a_killed_run(study: Path) -> None:
     started.finish()
     assert workers, "the run ended before it forked its figure workers"
     assert _processes_after(started.pid) == []
+
+
+FINALISER_INTERRUPTED = """
+import sys, time, weakref
+from cohortpress import cli
+if sys.argv[1] == "kept":
+    cli._keep_interrupts()
+class Cached: pass
+def finalise(_): raise KeyboardInterrupt  # Ctrl-C arriving while a finaliser runs
+cached = Cached()
+watch = weakref.ref(cached, finalise)
+try:
+    del cached
+    for _ in range(200):
+        time.sleep(0.005)
+    print("went on")
+except KeyboardInterrupt:
+    print("stopped")
+"""
+
+
+@pytest.mark.parametrize(("hook", "expected"), [("kept", "stopped"), ("default", "went on")])
+def test_an_interrupt_in_a_finaliser_stops_the_command(hook: str, expected: str) -> None:
+    """Python cannot raise a Ctrl-C that lands in a weakref callback: by default it prints
+    the exception with its traceback and goes on. The command line raises it again instead."""
+    done = subprocess.run(
+        [sys.executable, "-c", FINALISER_INTERRUPTED, hook], capture_output=True, text=True
+    )
+    assert done.stdout.strip() == expected
+    assert ("Exception ignored" in done.stderr) == (hook == "default")

@@ -377,10 +377,33 @@ def _progress_hook() -> _StageProgress:
 
 def main() -> None:
     _process["exit_at_once"] = True
+    _keep_interrupts()
     try:
         app(prog_name="cohortpress")
     except Exception as exc:  # noqa: BLE001 - anything not caught by _guard is a bug
         _report_bug(exc)
+
+
+def _keep_interrupts() -> None:
+    """A Ctrl-C that lands in a finaliser or a weakref callback (a library cleaning up while
+    it is imported, say) cannot be raised there: Python would print it as an ignored exception,
+    with its traceback, and the run would go on. The signal is sent again a moment later
+    instead, once the callback has returned, so the command stops and says so."""
+    import signal
+
+    default = sys.unraisablehook
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            default(unraisable)
+            return
+        # Raised here, in the main thread, it would land in this hook again: from a timer
+        # thread, it lands where the main thread is when the callback has returned.
+        again = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT))
+        again.daemon = True
+        again.start()
+
+    sys.unraisablehook = hook
 
 
 def _report_bug(exc: Exception) -> None:
