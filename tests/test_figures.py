@@ -591,28 +591,30 @@ def _drawings(folder: Path) -> list[_parallel.Drawing]:
     ]
 
 
-def test_figures_drawn_side_by_side_are_those_drawn_one_by_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(_parallel, "_cores", lambda: 2)  # workers even on a one-core machine
-    drawings = _drawings(tmp_path / "parallel")
-    _parallel.save_all(drawings, dpi=50)
+def _assert_drawn_as_alone(drawings: list[_parallel.Drawing], folder: Path) -> None:
+    """Each figure's PNG and SVG are the bytes ``save_figure`` writes drawing it alone."""
     for d in drawings:
-        alone = save_figure(d.figure, tmp_path / "alone" / d.stem.name, width=d.width,
+        alone = save_figure(d.figure, folder / d.stem.name, width=d.width,
                             height=d.height, dpi=50)  # fmt: skip
         assert [p.read_bytes() for p in alone] == [
             d.stem.with_suffix(suffix).read_bytes() for suffix in (".png", ".svg")
         ]
 
 
+def test_figures_drawn_side_by_side_are_those_drawn_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_parallel, "_cores", lambda: 2)  # workers even on a one-core machine
+    drawings = _drawings(tmp_path / "parallel")
+    _parallel.save_all(drawings, dpi=50)
+    _assert_drawn_as_alone(drawings, tmp_path / "alone")
+
+
 def test_an_error_drawing_a_figure_is_raised_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fail(fig: object, stem: Path, **size: Any) -> None:
-        raise ValueError(f"cannot draw {stem.name}")
-
     monkeypatch.setattr(_parallel, "_cores", lambda: 2)
-    monkeypatch.setattr(figures, "save_figure", fail)  # inherited by forked workers
+    monkeypatch.setattr(figures, "save_figure", _fail)  # inherited by forked workers
     drawings = _drawings(tmp_path)  # the survival figure (two panels) is started first
     with pytest.raises(ValueError, match="^cannot draw waterfall$"):  # the first in order
         _parallel.save_all(drawings, dpi=50)
@@ -632,12 +634,7 @@ def test_figures_drawn_while_the_run_goes_on_are_those_drawn_one_by_one(
     with _parallel.start_drawer() as drawer:
         drawer.draw(drawings, dpi=50)
         drawer.wait()
-    for d in drawings:
-        alone = save_figure(d.figure, tmp_path / "alone" / d.stem.name, width=d.width,
-                            height=d.height, dpi=50)  # fmt: skip
-        assert [p.read_bytes() for p in alone] == [
-            d.stem.with_suffix(suffix).read_bytes() for suffix in (".png", ".svg")
-        ]
+    _assert_drawn_as_alone(drawings, tmp_path / "alone")
 
 
 def test_figures_drawn_by_a_process_forked_before_are_those_drawn_one_by_one(
@@ -650,12 +647,7 @@ def test_figures_drawn_by_a_process_forked_before_are_those_drawn_one_by_one(
         drawer.draw(drawings, dpi=50)
         drawer.wait()
     assert multiprocessing.active_children() == []
-    for d in drawings:
-        alone = save_figure(d.figure, tmp_path / "alone" / d.stem.name, width=d.width,
-                            height=d.height, dpi=50)  # fmt: skip
-        assert [p.read_bytes() for p in alone] == [
-            d.stem.with_suffix(suffix).read_bytes() for suffix in (".png", ".svg")
-        ]
+    _assert_drawn_as_alone(drawings, tmp_path / "alone")
 
 
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
