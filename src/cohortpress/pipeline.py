@@ -401,7 +401,7 @@ def _build(
     The figures are drawn by ``drawing`` (the process :func:`_drawing_process` forked), or
     by a process forked here."""
     from cohortpress.artefacts import FigureSize, draw_floats, write_documents
-    from cohortpress.render import read_render_options, render_documents
+    from cohortpress.render import read_render_options, stage_documents
 
     config = analysed.config
     _stage_sources(config, staging)
@@ -437,25 +437,26 @@ def _build(
             crossref=options.crossref, provenance=record, lang=options.lang, stage=stage,
             kept_workbook=workbook,
         ).placement  # fmt: skip
+        if placement.out_of_order is not None and _numbers_in_document_order(engine):
+            raise RenderError(placement.out_of_order)
+        asked = cast("tuple[Format, ...]", tuple(formats))  # checked by the CLI
+        documents: list[tuple[str, tuple[Format, ...]]] = [("manuscript", asked)]
+        if (staging / "supplement.qmd").is_file():
+            documents.append(("supplement", asked))
+        documents.append(("data_report", ("html",)))
+        with stage("render"):  # staged while the figures are drawn: nothing staged reads them
+            staged = stage_documents(
+                staging, documents, engine=cast("Engine", engine), project_root=root,
+                profile=profile, kept=kept,
+            )  # fmt: skip
         if drawer is not None:
-            with stage("figures"):  # what is left of the drawing once the documents are written
+            with stage("figures"):  # what is left of the drawing once the documents are staged
                 drawer.wait()
     if cohort is not None:
         analysed.keep_figures(floats, staging)
-    if placement.out_of_order is not None and _numbers_in_document_order(engine):
-        raise RenderError(placement.out_of_order)
-    asked = cast("tuple[Format, ...]", tuple(formats))  # checked by the CLI
-    documents: list[tuple[str, tuple[Format, ...]]] = [("manuscript", asked)]
-    if (staging / "supplement.qmd").is_file():
-        documents.append(("supplement", asked))
-    documents.append(("data_report", ("html",)))
     notes: list[str] = placement.uncited_warnings()
     with stage("render"):  # the documents side by side where the engine allows
-        outcomes = render_documents(
-            staging, documents, engine=cast("Engine", engine), project_root=root,
-            profile=profile, kept=kept,
-        )  # fmt: skip
-        for outcome in outcomes:
+        for outcome in staged.write():
             notes += [n for n in outcome.notes if n not in notes]
     return notes, size
 

@@ -8,6 +8,7 @@ anything outside it.
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from cohortpress.errors import RenderError
 from cohortpress.render._bibliography import stage_citations
-from cohortpress.render._confine import check_sources
+from cohortpress.render._confine import check_sources, staged_files
 from cohortpress.render._embedded import EmbeddedJob, stage_embedded
 from cohortpress.render._kept import KeptRenders, restore
 from cohortpress.render._kept import kept as kept_render
@@ -37,9 +38,11 @@ __all__ = [
     "KeptRenders",
     "RenderOptions",
     "RenderOutcome",
+    "StagedDocuments",
     "read_render_options",
     "render",
     "render_documents",
+    "stage_documents",
 ]
 
 Format = Literal["html", "pdf", "docx"]
@@ -92,7 +95,10 @@ def render(
     RenderError
         An unsupported feature, a missing file or key, or an engine failure, in plain words.
     """
-    return _stage(staging, formats, engine, project_root, document, profile)()
+    staged = stage_documents(
+        staging, [(document, formats)], engine=engine, project_root=project_root, profile=profile
+    )
+    return staged.write()[0]
 
 
 def render_documents(
@@ -104,45 +110,99 @@ def render_documents(
     profile: str | None = None,
     kept: KeptRenders | None = None,
 ) -> list[RenderOutcome]:
-    """Render several documents of one staging folder, as :func:`render` renders each.
+    """Render several documents of one staging folder, as :func:`render` renders each: see
+    :func:`stage_documents`, whose :meth:`~StagedDocuments.write` this is."""
+    return stage_documents(
+        staging, documents, engine=engine, project_root=project_root, profile=profile, kept=kept
+    ).write()
 
-    The documents are staged one after the other (they share the staging folder's
-    configuration and resources); the embedded engine then writes them side by side (the work
-    is in pandoc's and typst's processes). Quarto, which reads the configuration each document
-    stages, renders them one after the other. Outcomes and errors are
-    those of rendering the documents one by one, in order: a document that cannot be staged
-    stops the run after the documents before it were written.
+
+def stage_documents(
+    staging: Path,
+    documents: Sequence[tuple[str, Sequence[Format]]],
+    *,
+    engine: Engine = "auto",
+    project_root: Path | None = None,
+    profile: str | None = None,
+    kept: KeptRenders | None = None,
+) -> StagedDocuments:
+    """Stage several documents of one staging folder for :meth:`StagedDocuments.write`.
+
+    The embedded engine stages them here, one after the other (they share the staging
+    folder's configuration and resources): the sources checked, the bibliographies converted,
+    pandoc's input written. Nothing staged here reads the figures' files, so a run stages its
+    documents while its figures are still being drawn. Quarto, which reads the configuration
+    each document stages, stages and renders each document in turn when they are written.
 
     With ``kept``, the embedded engine takes a document whose staged input and tools are
     those of a kept render from there instead of rendering it (see :mod:`._kept`), and keeps
     what it renders.
     """
     if _chosen(engine) != "embedded":  # Quarto reads the _quarto.yml each document stages
-        return [
-            render(staging, formats=formats, engine=engine, project_root=project_root,
-                   document=document, profile=profile)
+        jobs: list[Callable[[], RenderOutcome]] = [
+            functools.partial(_staged_now, staging, formats, engine, project_root, document,
+                              profile)
             for document, formats in documents
         ]  # fmt: skip
-    jobs: list[Callable[[], RenderOutcome]] = []
-    stopped: RenderError | None = None
+        return StagedDocuments(staging, tuple(jobs), side_by_side=False)
+    jobs = []
     for document, formats in documents:
         try:
             jobs.append(_stage(staging, formats, engine, project_root, document, profile, kept))
         except RenderError as exc:
-            stopped = exc
-            break
-    if kept is not None:
-        keys = iter(kept.keys(job.job for job in jobs if isinstance(job, _Embedded)))
-        jobs = [
-            replace(job, kept=(kept, next(keys))) if isinstance(job, _Embedded) else job
-            for job in jobs
-        ]
-    with ThreadPoolExecutor(max_workers=max(len(jobs), 1)) as pool:
-        futures = [pool.submit(job) for job in jobs]
-    outcomes = [future.result() for future in futures]  # the first document's error first
-    if stopped is not None:
-        raise stopped
-    return outcomes
+            return StagedDocuments(staging, tuple(jobs), stopped=exc, kept=kept)
+    return StagedDocuments(staging, tuple(jobs), kept=kept)
+
+
+@dataclass(frozen=True)
+class StagedDocuments:
+    """Documents staged by :func:`stage_documents`, ready to be written."""
+
+    staging: Path
+    jobs: tuple[Callable[[], RenderOutcome], ...]
+    stopped: RenderError | None = None  # the document that could not be staged, if any
+    kept: KeptRenders | None = None
+    side_by_side: bool = True  # the embedded engine's: the work is in pandoc's processes
+
+    def write(self) -> list[RenderOutcome]:
+        """Write every staged document, once every file they read is in the staging folder.
+
+        Outcomes and errors are those of rendering the documents one by one, in order: a
+        document that could not be staged stops the run after the documents before it were
+        written."""
+        jobs = list(self.jobs)
+        embedded = [job for job in jobs if isinstance(job, _Embedded)]
+        if embedded:  # confine.lua and the kept renders' keys read the files staged by now
+            files = staged_files(self.staging)
+            listed = {id(job): replace(job, job=job.job.listing(files)) for job in embedded}
+            jobs = [listed.get(id(job), job) for job in jobs]
+        if self.kept is not None:
+            keys = iter(self.kept.keys(job.job for job in jobs if isinstance(job, _Embedded)))
+            jobs = [
+                replace(job, kept=(self.kept, next(keys))) if isinstance(job, _Embedded) else job
+                for job in jobs
+            ]
+        if self.side_by_side:
+            with ThreadPoolExecutor(max_workers=max(len(jobs), 1)) as pool:
+                futures = [pool.submit(job) for job in jobs]
+            outcomes = [future.result() for future in futures]  # the first document's error
+        else:
+            outcomes = [job() for job in jobs]
+        if self.stopped is not None:
+            raise self.stopped
+        return outcomes
+
+
+def _staged_now(
+    staging: Path,
+    formats: Sequence[Format],
+    engine: Engine,
+    project_root: Path | None,
+    document: str,
+    profile: str | None,
+) -> RenderOutcome:
+    """Stage ``document`` and write it at once (Quarto's documents, one after the other)."""
+    return _stage(staging, formats, engine, project_root, document, profile)()
 
 
 def _stage(

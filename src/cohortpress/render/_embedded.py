@@ -9,7 +9,7 @@ captions alike. pandoc runs with ``--sandbox``: see ``_confine.py`` and ``filter
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from cohortpress._yaml import dump_yaml
@@ -44,25 +44,35 @@ def render_embedded(
     stem: str = "manuscript",
 ) -> tuple[dict[str, Path], list[str]]:
     """Render ``staging/<stem>.qmd`` to each format; return outputs and notes."""
-    return stage_embedded(staging, formats, project, project_root, stem).write()
+    job = stage_embedded(staging, formats, project, project_root, stem)
+    return job.listing(staged_files(staging)).write()
 
 
 @dataclass(frozen=True)
 class EmbeddedJob:
     """A document staged for the embedded engine: its pandoc input is written to
     ``_render/<stem>.*`` and nothing shared in the staging folder is written any more, so
-    several documents' jobs can :meth:`write` side by side."""
+    several documents' jobs can :meth:`write` side by side, once :meth:`listing` told them the
+    files they may read."""
 
     staging: Path
     formats: tuple[str, ...]
     stem: str
     document: PreparedDocument
     notes: tuple[str, ...]
-    env: dict[str, str]
     turned: frozenset[str]  # the tables that turn landscape, in every format
+    env: dict[str, str] | None = None  # what the filters read; None until listed
+
+    def listing(self, files: Sequence[str]) -> EmbeddedJob:
+        """This job, reading ``files`` of the staging folder (:func:`~._confine.staged_files`,
+        listed once every file is written: the figures may be drawn after staging)."""
+        return replace(self, env={"COHORTPRESS_FILES": "\n".join(files)})  # filters/confine.lua
 
     def write(self) -> tuple[dict[str, Path], list[str]]:
         """Write every format; return outputs and notes."""
+        env = self.env
+        if env is None:
+            raise RuntimeError(f"{self.stem}: written before its files were listed")
         staging, stem, options = self.staging, self.stem, self.document.options
         notes = list(self.notes)
         # The formats are written side by side: the work is in pandoc's processes and in
@@ -72,7 +82,7 @@ class EmbeddedJob:
         # are those of writing them one after the other.
         with ThreadPoolExecutor(max_workers=len(self.formats) or 1) as pool:
             written = [
-                pool.submit(_WRITERS[fmt], staging, stem, options, self.env, self.turned)
+                pool.submit(_WRITERS[fmt], staging, stem, options, env, self.turned)
                 for fmt in self.formats
             ]
         outputs: dict[str, Path] = {}
@@ -93,7 +103,8 @@ def stage_embedded(
     project_root: Path,
     stem: str = "manuscript",
 ) -> EmbeddedJob:
-    """Prepare ``staging/<stem>.qmd`` and write pandoc's input for it, ready to write."""
+    """Prepare ``staging/<stem>.qmd`` and write pandoc's input for it, ready to be listed
+    and written."""
     document = prepare_document(staging, project, f"{stem}.qmd")
     options = document.options
     stage_named_files(staging, project_root, options)
@@ -105,8 +116,7 @@ def stage_embedded(
     metadata = document.metadata | _format_links(formats, options, stem)
     (build / f"{stem}.metadata.yaml").write_text(dump_yaml(metadata), encoding="utf-8")
     notes = tuple(f"not used by the embedded engine: {key}" for key in options.ignored)
-    env = {"COHORTPRESS_FILES": "\n".join(staged_files(staging))}  # for filters/confine.lua
-    return EmbeddedJob(staging, tuple(formats), stem, document, notes, env, turned)
+    return EmbeddedJob(staging, tuple(formats), stem, document, notes, turned)
 
 
 def _check_citations(
