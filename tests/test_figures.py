@@ -16,8 +16,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
+import PIL.Image
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
@@ -35,6 +37,7 @@ from cohortpress.artefacts.figures import (
     KMFigure,
     WaterfallFigure,
     _parallel,
+    _save,
     draw_figure,
     figure_km,
     figure_panels,
@@ -511,6 +514,27 @@ def test_a_km_grid_gives_the_same_bytes_each_time(tmp_path: Path) -> None:
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     svg = first[1].read_text(encoding="utf-8")
     assert "<dc:date>" not in svg and "Matplotlib" not in svg.split("<svg", 1)[1][:2000]
+
+
+def test_the_png_is_the_image_savefig_draws(tmp_path: Path) -> None:
+    """save_figure writes the pixels matplotlib's savefig draws, at the dpi asked; the opaque
+    figure without an alpha channel, a figure with transparent pixels with one."""
+    grid = figure_panels([_km(*_groups(1, "LMR"), annotation="p = 0.02", panel="A")])
+    png, _ = save_figure(grid, tmp_path / "km", width=3.5, height=3.5, dpi=100)
+    reference = tmp_path / "reference.png"
+    with mpl.rc_context(_save._RC):
+        draw_figure(grid, 3.5, 3.5, 100).savefig(reference, dpi=100, metadata={"Software": None})
+    written, drawn = PIL.Image.open(png), PIL.Image.open(reference)
+    assert (written.mode, drawn.mode) == ("RGB", "RGBA")
+    assert written.info == drawn.info  # the dpi, and no text chunk
+    assert np.array_equal(np.asarray(written.convert("RGBA")), np.asarray(drawn))
+
+    figure = draw_figure(grid, 3.5, 3.5, 100)
+    figure.patch.set_alpha(0.0)
+    _save._save_png(figure, tmp_path / "clear.png", 100)
+    clear = PIL.Image.open(tmp_path / "clear.png")
+    assert clear.mode == "RGBA"
+    assert np.asarray(clear)[0, 0, 3] == 0
 
 
 def test_more_groups_than_distinct_colours_are_refused() -> None:
