@@ -7,8 +7,10 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.special import gammaln
-from scipy.stats import fisher_exact
+from scipy.stats import fisher_exact, kruskal, mannwhitneyu
 
 from cohortpress.analyse._compare import (
     CHISQ,
@@ -125,6 +127,46 @@ def test_wilcoxon_statistic_is_r_w_and_drops_missing() -> None:
     result = wilcoxon_test([1.0, 4.0, np.nan, 6.0, 7.0], [2.0, 3.0, 5.0])
     assert result.statistic == 8.0  # ranks of x: 1 + 4 + 6 + 7 = 18, minus 4 * 5 / 2
     assert result.p == pytest.approx(0.6285714285714, rel=1e-12)
+
+
+_SAMPLE = st.lists(st.integers(0, 12), min_size=1, max_size=70)  # small values: ties often
+
+
+@given(x=_SAMPLE, y=_SAMPLE, spread=st.booleans())
+def test_wilcoxon_is_scipys_mannwhitneyu_with_rs_method(
+    x: list[int], y: list[int], spread: bool
+) -> None:
+    """W and p equal SciPy's for the method R chooses (SciPy's exact distribution and its
+    tie- and continuity-corrected normal approximation): the counts and the ranks are
+    cohortpress's own, so that a run need not import ``scipy.stats``."""
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if spread:  # distinct values, so that small samples take the exact test
+        xs, ys = xs + np.arange(len(xs)) / 1e3, ys + np.arange(len(ys)) / 1e3 + 1e-4
+    result = wilcoxon_test(xs, ys)
+    if result.test == WILCOXON_EXACT:
+        expected = mannwhitneyu(xs, ys, alternative="two-sided", method="exact")
+    else:
+        expected = mannwhitneyu(xs, ys, alternative="two-sided", method="asymptotic")
+    assert result.statistic == pytest.approx(float(expected.statistic), abs=1e-9)
+    if result.p is None:
+        assert np.all(np.concatenate([xs, ys]) == xs[0])  # no variance: R gives no p
+    else:
+        assert result.p == pytest.approx(float(expected.pvalue), rel=1e-9, abs=1e-300)
+
+
+@given(samples=st.lists(_SAMPLE, min_size=3, max_size=5))
+def test_kruskal_is_scipys_kruskal(samples: list[list[int]]) -> None:
+    """H and p equal SciPy's ``kruskal`` (tie-corrected, as R's ``kruskal.test``)."""
+    values = [float(v) for sample in samples for v in sample]
+    groups = [f"g{i}" for i, sample in enumerate(samples) for _ in sample]
+    result = compare_groups(values, groups, "continuous")
+    assert result.test == KRUSKAL
+    if len(set(values)) == 1:
+        assert (result.statistic, result.p) == (None, None)
+        return
+    expected = kruskal(*[np.asarray(sample, dtype=float) for sample in samples])
+    assert result.statistic == pytest.approx(float(expected.statistic), rel=1e-9, abs=1e-12)
+    assert result.p == pytest.approx(float(expected.pvalue), rel=1e-9, abs=1e-300)
 
 
 def test_wilcoxon_degenerate_inputs() -> None:

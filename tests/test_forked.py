@@ -69,32 +69,51 @@ def test_leaving_before_the_value_is_asked_for_ends_the_process() -> None:
     assert multiprocessing.active_children() == []
 
 
-@needs_fork
-def test_the_analysis_compares_groups_without_scipy_stats_in_the_run() -> None:
-    """In a process that ends with its run, scipy.stats is imported by the forked process
-    only, and the comparison of Table I by groups is the one computed in the run's own
-    process."""
+def _analysed(*, ends_with_run: bool, fork_from: int | None = None) -> list[str]:
+    """Analyse the thyroid study in a fresh process; print whether ``scipy.stats`` was
+    imported, whether the comparison was forked, and whether it is the one computed here."""
     code = (
         "import pickle, sys\n"
+        "import cohortpress._forked as forked_module\n"
+        "import cohortpress.analyse as analyse_module\n"
         "from cohortpress import _gc\n"
-        "from cohortpress.analyse import analyse\n"
         "from cohortpress.analyse._summaries import comparison\n"
         "from cohortpress.derive import derive_cohort\n"
         "from cohortpress.pipeline import check_workbook\n"
         f"config, workbook, _ = check_workbook({str(ROOT / 'reports/thyroid')!r})\n"
         "cohort = derive_cohort(workbook.patients, workbook.adverse_events, config)\n"
-        "_gc.for_this_process()\n"  # as cohortpress report: the process ends with the run
-        "results = analyse(cohort, config)\n"
-        "print('scipy.stats' in sys.modules)\n"
-        "assert results.comparison is not None\n"
+        "asked = []\n"
+        "real = forked_module.forked\n"
+        "def recorded(task, *, fork=True):\n"
+        "    asked.append(fork)\n"
+        "    return real(task, fork=fork)\n"
+        "forked_module.forked = recorded\n"
+        + ("_gc.for_this_process()\n" if ends_with_run else "")  # as cohortpress report
+        + (f"analyse_module.FORK_FROM = {fork_from}\n" if fork_from is not None else "")
+        + "results = analyse_module.analyse(cohort, config)\n"
         "here = comparison(cohort, config)\n"  # NaN != NaN: compared as pickled
-        "print(pickle.dumps(results.comparison) == pickle.dumps(here))\n"
+        "print('scipy.stats' in sys.modules, asked,"
+        " pickle.dumps(results.comparison) == pickle.dumps(here))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "True"]
+    return done.stdout.split()
+
+
+def test_a_papers_comparison_is_computed_in_the_run_without_scipy_stats() -> None:
+    """At paper size the comparison of Table I by groups takes milliseconds, less than forking:
+    the run computes it itself, and no process imports scipy.stats (seconds of import for
+    a Wilcoxon test, see analyse._compare)."""
+    assert _analysed(ends_with_run=True) == ["False", "[False]", "True"]
+
+
+@needs_fork
+def test_a_registrys_comparison_is_forked_and_is_the_one_computed_here() -> None:
+    """From FORK_FROM patients a run that ends with its command compares the groups in a
+    forked process; what it takes from there is what the run computes itself."""
+    assert _analysed(ends_with_run=True, fork_from=1) == ["False", "[True]", "True"]
 
 
 @needs_fork
@@ -111,19 +130,6 @@ def test_ctrl_c_while_waiting_ends_the_process_and_is_raised() -> None:
 
 
 def test_a_process_that_goes_on_compares_groups_itself() -> None:
-    """The preview, a library caller: scipy.stats stays imported for the next runs."""
-    code = (
-        "import sys\n"
-        "from cohortpress.analyse import analyse\n"
-        "from cohortpress.derive import derive_cohort\n"
-        "from cohortpress.pipeline import check_workbook\n"
-        f"config, workbook, _ = check_workbook({str(ROOT / 'reports/thyroid')!r})\n"
-        "cohort = derive_cohort(workbook.patients, workbook.adverse_events, config)\n"
-        "results = analyse(cohort, config)\n"
-        "print('scipy.stats' in sys.modules, results.comparison is not None)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "True"]
+    """The preview, a library caller: the comparison is computed in the process, whatever
+    the cohort's size."""
+    assert _analysed(ends_with_run=False, fork_from=1) == ["False", "[False]", "True"]

@@ -1,9 +1,8 @@
 """Work done in a forked process while the run goes on, on the core the run leaves idle.
 
 A forked process starts with the run's data as they are (nothing is pickled but what it sends
-back), which suits work whose libraries are slow to import and whose result is small: the
-comparison of Table I by groups imports ``scipy.stats`` (about a third of a second, most of it
-SciPy parsing its docstrings) for one Wilcoxon test (:func:`forked`). The figures' drawer
+back), which suits long work with a small result: the comparison of a registry's Table I by
+groups (:func:`forked`, from :func:`cohortpress.analyse.analyse`). The figures' drawer
 (:mod:`cohortpress.artefacts.figures._parallel`) starts its processes the same way.
 
 Where fork is missing or unsafe (Windows; macOS, whose system libraries do not survive it) or

@@ -315,7 +315,14 @@ wx <- list(
   approx_50 = list(x = round(rnorm(50, 0, 1), 6), y = round(rnorm(12, 0.6, 1), 6)),
   approx_ties_large = list(x = sample(1:8, 60, replace = TRUE), y = sample(2:9, 55, replace = TRUE)),
   equal_medians = list(x = c(1, 2, 3, 4), y = c(1.5, 2.5, 3.5, 0.5)),
-  all_tied = list(x = c(2, 2, 2), y = c(2, 2))
+  all_tied = list(x = c(2, 2, 2), y = c(2, 2)),
+  # the exact distribution's far tails and its smallest and lopsided shapes
+  exact_separated = list(x = as.numeric(1:49), y = as.numeric(50:98)),
+  exact_separated_upper = list(x = as.numeric(50:98), y = as.numeric(1:49)),
+  exact_one_each = list(x = 2, y = 1),
+  exact_1_49 = list(x = 25.5, y = as.numeric(1:49)),
+  exact_near_tail = list(x = c(1, 2, 3, 5, 4.5, 30, 31), y = c(6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)),
+  approx_far_tail = list(x = as.numeric(1:60), y = as.numeric(61:130))
 )
 wx_cases <- list()
 for (nm in names(wx)) {

@@ -9,14 +9,21 @@ Each follows R's defaults, which EZR (used by the source papers) calls:
 - ``fisher.test``: exact for 2 x 2 and r x c tables (never SciPy's Monte Carlo r x c default);
   Pearson's chi-squared without continuity correction only where exact enumeration is
   infeasible, and then ``test`` and ``status`` say so.
+
+The rank tests are computed here from mid-ranks and ``scipy.special``'s distributions, as R
+computes them; the tests hold them to R's numbers and to ``scipy.stats``. Importing
+``scipy.stats`` (SciPy parses its docstrings) takes longer than a paper's whole analysis; only
+the chi-squared fallback of a registry's largest tables imports it.
 """
 
 from __future__ import annotations
 
+from math import comb
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
+from scipy.special import chdtrc, ndtr
 
 from cohortpress.analyse._fisher_exact import TooLarge, fisher_exact_pvalue
 from cohortpress.analyse._inputs import as_series, group_labels, numbers
@@ -39,43 +46,83 @@ def wilcoxon_test(x: ArrayLike, y: ArrayLike) -> ComparisonResult:
     """Two-sided Wilcoxon rank-sum (Mann–Whitney) test, as R ``wilcox.test(x, y)``.
 
     The statistic is R's W (rank sum of ``x`` minus n_x (n_x + 1) / 2). Missing and
-    non-finite values are dropped, as R does.
+    non-finite values are dropped, as R does. The p-value is computed as R computes it
+    (``pwilcox``'s counts, or ``pnorm``); SciPy's ``mannwhitneyu`` gives the same.
     """
-    from scipy.stats import mannwhitneyu  # a second to import: paid by studies that compare
-
     xs, ys = _finite(x), _finite(y)
     if len(xs) == 0 or len(ys) == 0:
         return ComparisonResult(
             WILCOXON_NORMAL, None, None, status=ComparisonStatus.GROUP_WITHOUT_VALUES
         )
-    combined = np.concatenate([xs, ys])
-    small = len(xs) < EXACT_BELOW and len(ys) < EXACT_BELOW  # ties looked for only then
-    if small and len(np.unique(combined)) == len(combined):
-        result = mannwhitneyu(xs, ys, alternative="two-sided", method="exact")
-        return ComparisonResult(WILCOXON_EXACT, float(result.statistic), float(result.pvalue))
-    # One ranking of a registry's values gives the statistic and, unless every value is the
-    # same (no variance: R gives no p), the p-value.
-    result = mannwhitneyu(xs, ys, alternative="two-sided", method="asymptotic", use_continuity=True)
-    statistic = float(result.statistic)
-    if np.all(combined == combined[0]):
+    n_x, n_y = len(xs), len(ys)
+    ranks, ties = _mid_ranks(np.concatenate([xs, ys]))
+    statistic = float(ranks[:n_x].sum() - n_x * (n_x + 1) / 2.0)
+    if n_x < EXACT_BELOW and n_y < EXACT_BELOW and len(ties) == n_x + n_y:
+        return ComparisonResult(WILCOXON_EXACT, statistic, _exact_p(statistic, n_x, n_y))
+    n = n_x + n_y
+    variance = n_x * n_y / 12.0 * ((n + 1) - _tie_sum(ties) / (n * (n - 1)))
+    if variance <= 0:  # every value the same: R gives no p
         return ComparisonResult(WILCOXON_NORMAL, statistic, None, status=ComparisonStatus.ALL_EQUAL)
-    return ComparisonResult(WILCOXON_NORMAL, statistic, float(result.pvalue))
+    z = statistic - n_x * n_y / 2.0
+    z = (z - np.sign(z) * 0.5) / np.sqrt(variance)  # continuity correction, as R's default
+    p = 2.0 * min(ndtr(z), ndtr(-z))
+    return ComparisonResult(WILCOXON_NORMAL, statistic, float(p))
+
+
+def _exact_p(statistic: float, n_x: int, n_y: int) -> float:
+    """R's two-sided exact p of W without ties: twice the smaller tail, at most 1."""
+    w = round(statistic)
+    # The distribution is symmetric about n_x n_y / 2: R's lower tail of W, or its upper
+    # tail P(W >= w) = P(W <= n_x n_y - w), both summed from the lower counts.
+    lower = n_x * n_y - w if w > n_x * n_y / 2 else w
+    tail = _rank_sum_counts(n_x, n_y, lower).sum()
+    return float(min(2.0 * tail / comb(n_x + n_y, n_x), 1.0))
+
+
+def _rank_sum_counts(m: int, n: int, up_to: int) -> NDArray[np.float64]:
+    """How many of the C(m + n, m) rankings give W = 0 … ``up_to`` (R's ``cwilcox``).
+
+    Counted as R counts them, by adding only: c(k; m, n) = c(k - n; m - 1, n) + c(k; m, n - 1).
+    Row ``i`` of ``by_m`` holds c(·; i, j) for the current j.
+    """
+    by_m = np.zeros((m + 1, up_to + 1))
+    by_m[:, 0] = 1.0  # W = 0: every x below every y, for any j
+    for j in range(1, min(n, up_to) + 1):  # a larger j adds nothing up to ``up_to``
+        for i in range(1, m + 1):  # c(·; i, j) from c(·; i - 1, j) and c(·; i, j - 1)
+            by_m[i, j:] += by_m[i - 1, : up_to + 1 - j]
+    return by_m[m]
 
 
 def kruskal_test(values: ArrayLike, group: ArrayLike) -> ComparisonResult:
-    """Kruskal–Wallis rank-sum test of k groups, as R ``kruskal.test`` (tie-corrected)."""
-    from scipy.stats import kruskal
-
+    """Kruskal–Wallis rank-sum test of k groups, as R ``kruskal.test`` (tie-corrected; SciPy's
+    ``kruskal`` is the same, and the tests hold it to both)."""
     frame = _complete(values, group)
     labels, codes = group_labels(frame["group"])
     values = numbers(frame["value"])
-    samples = [values[codes == i] for i in range(len(labels))]
-    if len(samples) < 2:
+    if len(labels) < 2:
         return ComparisonResult(KRUSKAL, None, None, status=ComparisonStatus.FEWER_THAN_TWO_GROUPS)
     if np.ptp(values) == 0:
         return ComparisonResult(KRUSKAL, None, None, status=ComparisonStatus.ALL_EQUAL)
-    result = kruskal(*samples)
-    return ComparisonResult(KRUSKAL, float(result.statistic), float(result.pvalue))
+    ranks, ties = _mid_ranks(values)
+    n = len(values)
+    sizes = np.bincount(codes, minlength=len(labels)).astype(np.float64)
+    rank_sums = np.bincount(codes, weights=ranks, minlength=len(labels))
+    h = 12.0 / (n * (n + 1)) * float(np.sum(rank_sums**2 / sizes)) - 3.0 * (n + 1)
+    h /= 1.0 - _tie_sum(ties) / (n**3 - n)
+    return ComparisonResult(KRUSKAL, h, float(chdtrc(len(labels) - 1, h)))
+
+
+def _mid_ranks(values: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """R's ``rank(values)`` (ties share their mean rank), from one sort; and the size of each
+    group of tied values."""
+    _, position, ties = np.unique(values, return_inverse=True, return_counts=True)
+    return (np.cumsum(ties) - (ties - 1) / 2.0)[position], ties
+
+
+def _tie_sum(ties: NDArray[np.int64]) -> float:
+    """Σ (t³ − t) over the groups of tied values: the ties' share of the rank variance."""
+    t = ties.astype(np.float64)
+    return float(np.sum(t**3 - t))
 
 
 def fisher_test(table: ArrayLike) -> ComparisonResult:
