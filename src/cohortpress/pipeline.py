@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     import datetime as dt
     from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 
-    from cohortpress.analyse import StudyResults
-    from cohortpress.artefacts import FigureSize, Floats
+    from cohortpress.analyse import FigureData, StudyResults
+    from cohortpress.artefacts import FigureSize, Floats, StartedFigures
     from cohortpress.artefacts._supplement import KeptWorkbook
     from cohortpress.artefacts.figures._parallel import Drawer
     from cohortpress.cache import Entry, Hit
@@ -400,7 +400,7 @@ def _build(
     once its analysis is kept, so it is taken while the documents are written and rendered.
     The figures are drawn by ``drawing`` (the process :func:`_drawing_process` forked), or
     by a process forked here."""
-    from cohortpress.artefacts import FigureSize, draw_floats, write_documents
+    from cohortpress.artefacts import FigureSize, draw_floats, start_figures, write_documents
     from cohortpress.render import read_render_options, stage_documents
 
     config = analysed.config
@@ -408,23 +408,34 @@ def _build(
     options = read_render_options(root, profile)
     size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
     cohort: Cohort | None = None
-    # The figures are drawn by another process while the tables and documents are written;
-    # it starts before the analysis, which leaves it a core to import matplotlib on.
+    # The figures are drawn by another process, forked before the extract was read (it
+    # imports matplotlib meanwhile): handed the survival curves as soon as the analysis has
+    # them, it draws while the rest of the analysis, the tables and the documents are made.
     with _drawer(computed=hit is None, forked=drawing) as drawer:
         if results is not None:
             floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
                                  stage=stage, drawer=drawer)  # fmt: skip
         elif hit is None:
             assert analysed.workbook is not None  # read by _analysed
+            assert drawer is not None  # a run that computes has one
             cohort = _derive(analysed.workbook, config, stage)
+            started: list[StartedFigures] = []
+
+            def figure_data(data: FigureData) -> None:  # drawn while the analysis goes on
+                started.append(start_figures(data, config, staging, figure_size=size,
+                                             drawer=drawer))  # fmt: skip
+
             # Each stage imports what it uses, so a stage's time includes its libraries.
             with stage("analyse"):
                 from cohortpress.analyse import analyse
                 from cohortpress.artefacts.tables._table import import_great_tables
 
-                results = analyse(cohort, config, meanwhile=import_great_tables)
+                results = analyse(
+                    cohort, config, meanwhile=import_great_tables, figure_data=figure_data
+                )
             floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
-                                 stage=stage, drawer=drawer)  # fmt: skip
+                                 stage=stage, drawer=drawer,
+                                 started=started[0] if started else None)  # fmt: skip
             analysed.keep(cohort, results, floats, staging)
             if alongside is not None:  # the drawing process is forked already: a thread is safe
                 alongside.start()

@@ -9,10 +9,10 @@ from __future__ import annotations
 import platform
 from dataclasses import replace
 from importlib import metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from cohortpress.analyse._conventions import Conventions
-from cohortpress.analyse._study import StudyResults
+from cohortpress.analyse._study import FigureData, StudyResults
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -23,16 +23,26 @@ if TYPE_CHECKING:
     from cohortpress.config import StudyConfig
     from cohortpress.derive import Cohort
 
-__all__ = ["Conventions", "StudyResults", "analyse"]
+__all__ = ["Conventions", "FigureData", "StudyResults", "analyse"]
+
+T = TypeVar("T")
 
 FORK_FROM = 50_000  # patients: forking costs some 40 ms, the comparison about 1 µs a patient
 _SOFTWARE = ("cohortpress", "scipy", "pandas", "numpy", "great-tables", "matplotlib")
 
 
 def analyse(
-    cohort: Cohort, config: StudyConfig, *, meanwhile: Callable[[], object] | None = None
+    cohort: Cohort,
+    config: StudyConfig,
+    *,
+    meanwhile: Callable[[], object] | None = None,
+    figure_data: Callable[[FigureData], object] | None = None,
 ) -> StudyResults:
     """Compute every number the manuscript shows, once.
+
+    The survival endpoints and the waterfall are computed first and given to
+    ``figure_data``, so that a run draws its figures while the rest is computed; an error of
+    theirs is raised where it always was, after the errors of the parts computed before them.
 
     In a process that ends with its run (``cohortpress report``), the comparison by
     ``compare_by`` groups of a registry (:data:`FORK_FROM` patients or more) is computed in a
@@ -65,7 +75,7 @@ def analyse(
                 meanwhile()
             return compared.result()
 
-        return _study_results(cohort, coded, config, taken)
+        return _study_results(cohort, coded, config, taken, figure_data)
 
 
 def _study_results(
@@ -73,6 +83,7 @@ def _study_results(
     coded: Cohort,
     config: StudyConfig,
     comparison: Callable[[], GroupComparison | None],
+    figure_data: Callable[[FigureData], object] | None = None,
 ) -> StudyResults:
     from cohortpress.analyse import _summaries
     from cohortpress.analyse._km import median_followup
@@ -80,6 +91,14 @@ def _study_results(
 
     stats = config.statistics
     data = cohort.patients
+    conventions = Conventions.resolve(stats)
+    endpoints = _Attempt(lambda: endpoint_results(coded, config))
+    waterfall = _Attempt(lambda: _summaries.waterfall(cohort, config))
+    if figure_data is not None and endpoints.succeeded and waterfall.succeeded:
+        figure_data(
+            FigureData(len(data), cohort.time_unit, endpoints.value(), waterfall.value(),
+                       conventions)
+        )  # fmt: skip
     return StudyResults(
         flow=cohort.flow,
         n=len(data),
@@ -93,15 +112,36 @@ def _study_results(
             ci_transform=stats.ci_transform_in_force,
             conf_level=stats.conf_level,
         ),  # fmt: skip
-        endpoints=endpoint_results(coded, config),
+        endpoints=endpoints.value(),
         response=_summaries.response(cohort, config),
         treatment=_summaries.treatment(cohort, config),
         adverse_events=_summaries.adverse_events(cohort, config),
-        waterfall=_summaries.waterfall(cohort, config),
+        waterfall=waterfall.value(),
         comparison=comparison(),  # in this order: an earlier error is raised first
         software=software_versions(),
-        conventions=Conventions.resolve(stats),
+        conventions=conventions,
     )
+
+
+class _Attempt(Generic[T]):
+    """A part of the results computed ahead of its turn: its value, or its error raised when
+    the value is taken, in the part's own place."""
+
+    def __init__(self, compute: Callable[[], T]) -> None:
+        self._error: Exception | None = None
+        try:
+            self._value = compute()
+        except Exception as exc:  # noqa: BLE001 - raised by value(), in the part's place
+            self._error = exc
+
+    @property
+    def succeeded(self) -> bool:
+        return self._error is None
+
+    def value(self) -> T:
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _with_level_codes(patients: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:

@@ -236,6 +236,19 @@ class GroupComparison:
     ungrouped: int = 0  # patients whose group is missing: in no column and in no test
 
 
+@dataclass(frozen=True)
+class FigureData:
+    """What the figures are drawn from: the survival endpoints and the waterfall, computed
+    before the rest of :class:`StudyResults` and given to :func:`~cohortpress.analyse.analyse`'s
+    caller, which starts drawing them meanwhile. The same values as the results'."""
+
+    n: int
+    time_unit: str
+    endpoints: tuple[EndpointResult, ...]
+    waterfall: WaterfallData | None
+    conventions: Conventions
+
+
 @dataclass(frozen=True, eq=False)
 class StudyResults:
     """Everything the manuscript shows, computed once."""

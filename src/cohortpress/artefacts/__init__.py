@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from cohortpress.analyse import StudyResults
+    from cohortpress.analyse import FigureData, StudyResults
     from cohortpress.artefacts._figures import FigureSpec
     from cohortpress.artefacts._supplement import KeptWorkbook
     from cohortpress.artefacts.figures._parallel import Drawer
@@ -26,7 +26,15 @@ if TYPE_CHECKING:
     from cohortpress.provenance import Provenance
     from cohortpress.render import CrossrefOptions
 
-__all__ = ["Documents", "FigureSize", "Floats", "draw_floats", "write_documents"]
+__all__ = [
+    "Documents",
+    "FigureSize",
+    "Floats",
+    "StartedFigures",
+    "draw_floats",
+    "start_figures",
+    "write_documents",
+]
 
 GENERATED = "_generated"
 
@@ -61,6 +69,43 @@ class Documents:
     placement: Placement
 
 
+@dataclass(frozen=True)
+class StartedFigures:
+    """Figures built and handed to a drawer (:func:`start_figures`): their specs and files, or
+    the error building them, which :func:`draw_floats` raises after the tables."""
+
+    specs: tuple[FigureSpec, ...] = ()
+    files: tuple[Path, ...] = ()  # each figure as PNG and SVG, once the drawer is done
+    error: Exception | None = None
+
+
+def start_figures(
+    data: StudyResults | FigureData,
+    config: StudyConfig,
+    staging: Path,
+    *,
+    figure_size: FigureSize = FigureSize(),
+    drawer: Drawer,
+) -> StartedFigures:
+    """Build the figures from ``data`` and hand them to ``drawer`` to be drawn into
+    ``staging/figures``; a run calls it as soon as the analysis gives the figures' data
+    (:func:`~cohortpress.analyse.analyse`), so they are drawn while the rest is computed."""
+    from cohortpress.artefacts._figures import build_figures
+
+    figures = staging / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    try:
+        specs, drawings = build_figures(
+            data, config, figures, width=figure_size.width, height=figure_size.height
+        )
+    except Exception as exc:  # noqa: BLE001 - raised after the tables, where it was
+        return StartedFigures(error=exc)
+    drawer.draw(drawings, figure_size.dpi)
+    files = sorted(d.stem.with_name(f"{d.stem.name}{suffix}")
+                   for d in drawings for suffix in (".png", ".svg"))  # fmt: skip
+    return StartedFigures(tuple(specs), tuple(files))
+
+
 def draw_floats(
     results: StudyResults,
     config: StudyConfig,
@@ -70,12 +115,14 @@ def draw_floats(
     provenance: Provenance | None = None,
     stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
     drawer: Drawer | None = None,
+    started: StartedFigures | None = None,
 ) -> Floats:
     """The "tables" and "figures" stages: results.json, the meta and front-matter files, the
     tables and the figures, written into ``staging``.
 
-    The figures are built first and handed to ``drawer``, which draws them while the tables
-    (and, after this returns, the documents) are written; the caller waits for them
+    The figures are built first and handed to ``drawer`` (unless ``started`` already was,
+    during the analysis), which draws them while the tables (and, after this returns, the
+    documents) are written; the caller waits for them
     (:meth:`~cohortpress.artefacts.figures._parallel.Drawer.wait`) before their files are
     read. Without a drawer they are drawn here, after the tables. An error building a figure
     is raised after the tables, as it always was."""
@@ -85,35 +132,23 @@ def draw_floats(
     own = drawer is None
     drawer = drawer or Drawer(None)
     generated = staging / GENERATED
-    figures = staging / "figures"
     (generated / "supplement").mkdir(parents=True, exist_ok=True)
-    figures.mkdir(parents=True, exist_ok=True)
-    built: Exception | None = None
-    specs: list[FigureSpec] = []
     drawn: list[Path] = []
     with stage("figures"):
-        from cohortpress.artefacts._figures import build_figures
-
-        try:
-            specs, drawings = build_figures(
-                results, config, figures, width=figure_size.width, height=figure_size.height
+        if started is None:
+            started = start_figures(
+                results, config, staging, figure_size=figure_size, drawer=drawer
             )
-        except Exception as exc:  # noqa: BLE001 - raised after the tables, where it was
-            built = exc
-        else:
-            drawer.draw(drawings, figure_size.dpi)
-            # Each figure as PNG and SVG, as they will be when the drawer is done.
-            drawn += sorted(d.stem.with_name(f"{d.stem.name}{suffix}")
-                            for d in drawings for suffix in (".png", ".svg"))  # fmt: skip
-            for spec in specs:
-                caption = markdown_text(spec.caption)
-                image = f"![{caption}](figures/{spec.stem}.png)"
-                for folder, key in (
-                    (generated, "fig"),
-                    (generated / "supplement", SUPPLEMENT_KEYS["fig"]),
-                ):
-                    snippet = f"{image}{{#{key}-{spec.id}}}\n"
-                    drawn.append(_write(folder / f"figure-{spec.id}.md", snippet))
+        drawn += started.files
+        for spec in started.specs:
+            caption = markdown_text(spec.caption)
+            image = f"![{caption}](figures/{spec.stem}.png)"
+            for folder, key in (
+                (generated, "fig"),
+                (generated / "supplement", SUPPLEMENT_KEYS["fig"]),
+            ):
+                snippet = f"{image}{{#{key}-{spec.id}}}\n"
+                drawn.append(_write(folder / f"figure-{spec.id}.md", snippet))
     with stage("tables"):
         # Imported here so that each stage is timed with the libraries it loads.
         from cohortpress.artefacts._front_matter import (
@@ -141,14 +176,14 @@ def draw_floats(
                                   t.markdown(SUPPLEMENT_KEYS["tbl"], html=html)))  # fmt: skip
         if results.adverse_events is None:  # the manuscript may still include the table
             written.append(_write(generated / "table-adverse-events.md", _no_events(config)))
-    if built is not None:
-        raise built
+    if started.error is not None:
+        raise started.error
     if own:
         with stage("figures"):
             drawer.wait()
     written += drawn
     files = tuple(path.relative_to(staging).as_posix() for path in written)
-    return Floats(numbers, tuple(tables), tuple(specs), files)
+    return Floats(numbers, tuple(tables), started.specs, files)
 
 
 def write_documents(

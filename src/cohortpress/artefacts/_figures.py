@@ -12,7 +12,7 @@ from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cohortpress.analyse import StudyResults
+    from cohortpress.analyse import FigureData, StudyResults
     from cohortpress.analyse._results import KMEstimate
     from cohortpress.analyse._study import EndpointResult, GroupedSurvival
     from cohortpress.artefacts.figures._parallel import Drawing
@@ -61,7 +61,7 @@ def _overall_annotation(e: EndpointResult, unit: str) -> str:
 
 
 def build_figures(
-    results: StudyResults,
+    results: StudyResults | FigureData,
     config: StudyConfig,
     folder: Path,
     *,
@@ -154,7 +154,9 @@ def build_figures(
     return specs, drawings
 
 
-def _survival_caption(results: StudyResults, config: StudyConfig, unmarked: str | None) -> str:
+def _survival_caption(
+    results: StudyResults | FigureData, config: StudyConfig, unmarked: str | None
+) -> str:
     names = [wording.endpoint_label(e).lower() for e in results.endpoints]
     parts = [
         f"{name} ({PANEL_LETTERS[i]})" if len(names) > 1 else name for i, name in enumerate(names)
