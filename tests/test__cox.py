@@ -170,9 +170,12 @@ def test_numeric_codes_match_text_levels(cohort) -> None:
     )
 
 
+# Levels as intake leaves them: text, or numbers (1 and 1.0, 0.0 and -0.0 are one level each,
+# printed alike). Never a boolean among numbers: True == 1.0 would make one level of two
+# values printed differently, "True" or "1" depending on which pandas meets first.
 @given(
     levels=st.lists(
-        st.one_of(st.none(), st.sampled_from(["a", "b", "c", "1", 1.0, 2.0, 1, True, -0.0, 0.0])),
+        st.one_of(st.none(), st.sampled_from(["a", "b", "c", "1", 1.0, 2.0, 1, -0.0, 0.0])),
         min_size=1, max_size=40,
     ),
     missing_time=st.sets(st.integers(0, 39), max_size=5),
