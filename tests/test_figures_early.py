@@ -126,3 +126,20 @@ def test_a_run_hands_its_figures_over_during_the_analysis(
     assert sorted(p.name for p in (built.folder / "figures").iterdir()) == [
         "os-by.png", "os-by.svg", "survival.png", "survival.svg", "ttf-by.png", "ttf-by.svg",
     ]  # fmt: skip
+
+
+def test_an_analysis_error_after_the_handover_is_the_runs_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures were handed over, and their drawing fails; the analysis then fails too.
+    The run reports the analysis' error, as when the figures were drawn after it."""
+
+    def failing(*_: object) -> None:
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(_parallel, "_save_one", failing)
+    monkeypatch.setattr(summaries, "response", _raising(_First))  # after the endpoints
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(_First):
+        build_report("reports/thyroid", formats=("html",), output_root=tmp_path,
+                     cache=False, archive=False)  # fmt: skip

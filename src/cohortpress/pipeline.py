@@ -430,9 +430,13 @@ def _build(
                 from cohortpress.analyse import analyse
                 from cohortpress.artefacts.tables._table import import_great_tables
 
-                results = analyse(
-                    cohort, config, meanwhile=import_great_tables, figure_data=figure_data
-                )
+                try:
+                    results = analyse(
+                        cohort, config, meanwhile=import_great_tables, figure_data=figure_data
+                    )
+                except Exception:  # the analysis' error, not that of a figure handed over
+                    drawer.abandon()
+                    raise
             floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
                                  stage=stage, drawer=drawer,
                                  started=started[0] if started else None)  # fmt: skip

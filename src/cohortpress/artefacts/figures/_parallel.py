@@ -105,6 +105,13 @@ class Drawer:
         else:
             self._drawing = self._pool.submit(save_all, drawings, dpi)
 
+    def abandon(self) -> None:
+        """Forget what was handed to :meth:`draw`: the run failed before it needed the
+        figures (its analysis raised after handing them over), and its own error is the one
+        to raise, not a figure's. What is being drawn is finished when the drawer's process
+        is shut down (see :func:`start_drawer`)."""
+        self._queued = self._drawing = None
+
     def wait(self) -> None:
         """Return when every figure handed to :meth:`draw` is written; raise the error of
         the first that failed as :func:`save_all` raises it."""
