@@ -41,7 +41,6 @@ __all__ = [
     "StagedDocuments",
     "read_render_options",
     "render",
-    "render_documents",
     "stage_documents",
 ]
 
@@ -99,22 +98,6 @@ def render(
         staging, [(document, formats)], engine=engine, project_root=project_root, profile=profile
     )
     return staged.write()[0]
-
-
-def render_documents(
-    staging: Path,
-    documents: Sequence[tuple[str, Sequence[Format]]],
-    *,
-    engine: Engine = "auto",
-    project_root: Path | None = None,
-    profile: str | None = None,
-    kept: KeptRenders | None = None,
-) -> list[RenderOutcome]:
-    """Render several documents of one staging folder, as :func:`render` renders each: see
-    :func:`stage_documents`, whose :meth:`~StagedDocuments.write` this is."""
-    return stage_documents(
-        staging, documents, engine=engine, project_root=project_root, profile=profile, kept=kept
-    ).write()
 
 
 def stage_documents(
