@@ -101,9 +101,9 @@ def kruskal_test(values: ArrayLike, group: ArrayLike) -> ComparisonResult:
     values = numbers(frame["value"])
     if len(labels) < 2:
         return ComparisonResult(KRUSKAL, None, None, status=ComparisonStatus.FEWER_THAN_TWO_GROUPS)
-    if np.ptp(values) == 0:
-        return ComparisonResult(KRUSKAL, None, None, status=ComparisonStatus.ALL_EQUAL)
     ranks, ties = _mid_ranks(values)
+    if len(ties) == 1:  # every value the same: no rank variance, R gives no statistic
+        return ComparisonResult(KRUSKAL, None, None, status=ComparisonStatus.ALL_EQUAL)
     n = len(values)
     sizes = np.bincount(codes, minlength=len(labels)).astype(np.float64)
     rank_sums = np.bincount(codes, weights=ranks, minlength=len(labels))
