@@ -87,3 +87,43 @@ def test_text_edit_and_preview_refresh_end_to_end(tmp_path: Path) -> None:
     assert cache_entries(project, study) == entries  # the same entry file: a cache hit
     timing = preview_refresh(project / study)
     assert timing["refresh_seconds"] > 0
+
+
+def test_each_repeat_runs_every_case_then_the_peer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's drift over a run reaches cohortpress and R alike: they alternate."""
+    import argparse
+
+    import cohortpress.bench as bench
+    import cohortpress.bench_loop as bench_loop
+    import cohortpress.bench_peer as bench_peer
+
+    calls: list[str] = []
+
+    def ours(case: bench_loop.Case, _root: Path, _study: Path, repeat: int) -> float:
+        calls.append(f"{repeat}:{case.kind}:{','.join(case.formats)}")
+        return 1.0 + repeat
+
+    def theirs(_data: Path, formats: tuple[str, ...], marker: str) -> float:
+        calls.append(f"{marker[-1]}:R:{','.join(formats)}")
+        return 4.0
+
+    monkeypatch.setattr(bench_loop, "time_case", ours)
+    monkeypatch.setattr(bench_peer, "render_peer", theirs)
+    monkeypatch.setattr(bench_peer, "peer_formats", lambda formats: formats)
+    monkeypatch.setattr(bench, "_peer_reason", lambda _args: None)
+    monkeypatch.setattr(bench, "_paper_data", lambda: Path("workbook.xlsx"))
+    record = bench.run_loop(argparse.Namespace(to="html", repeats=2, no_peer=False))
+    assert calls == [
+        "0:cold:html", "0:edit:html", "0:preview:html", "0:R:html",
+        "1:cold:html", "1:edit:html", "1:preview:html", "1:R:html",
+    ]  # fmt: skip
+    assert record["loop"][0]["seconds"] == [1.0, 2.0]
+    assert record["peer"]["html"]["seconds"] == [4.0, 4.0]  # type: ignore[index]
+    assert "| first run (empty cache), HTML | 1.50 s (1.00–2.00) |" in bench.loop_table(record)
+
+
+def test_a_ratio_is_the_median_of_the_repeats_own() -> None:
+    from cohortpress.bench import paired_ratio
+
+    assert paired_ratio([2.0, 4.0, 3.0], [4.0, 4.0, 10.0]) == 0.5  # not 3 / 4
+    assert paired_ratio([2.0, 4.0], [4.0, 4.0, 10.0]) == 0.75  # not side by side: medians

@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -242,35 +243,50 @@ def _peer_size(size: int, formats: tuple[str, ...]) -> float:
 
 
 def run_loop(args: argparse.Namespace) -> dict[str, object]:
-    """The author's loop: every case in fresh processes, ``--repeats`` times; the R peer."""
+    """The author's loop: every case in fresh processes, ``--repeats`` times; the R peer.
+
+    Each repeat runs every case and then the R peer, so that the machine's drift over the
+    minutes of a run reaches both alike; each ratio is the median of the repeats' own ratios
+    (:func:`paired_ratio`)."""
     from cohortpress.bench_loop import cases_for, load_average, summary, time_case
     from cohortpress.bench_peer import peer_formats, render_peer
 
     asked = tuple(f.strip() for f in args.to.split(",") if f.strip())
     load = {"before": load_average()}
-    cases = []
-    for case in cases_for(asked):
-        seconds = []
-        for repeat in range(args.repeats):
+    cases = cases_for(asked)
+    reason = _peer_reason(args)
+    data = _paper_data() if reason is None else None
+    peer_sets = list(dict.fromkeys(c.formats for c in cases if c.kind != "preview"))
+    ours: list[list[float]] = [[] for _ in cases]
+    theirs: dict[tuple[str, ...], list[float]] = {formats: [] for formats in peer_sets}
+    for repeat in range(args.repeats):
+        for case, seconds in zip(cases, ours, strict=True):
             print(f"bench: {case.label} ({repeat + 1}/{args.repeats}) …", file=sys.stderr)
             seconds.append(time_case(case, Path.cwd(), STUDY, repeat))
-        cases.append({"kind": case.kind, "formats": list(case.formats), "label": case.label,
-                      "seconds": seconds, **summary(seconds)})  # fmt: skip
-    reason = _peer_reason(args)
+        if data is None:
+            continue
+        for formats in peer_sets:
+            shown = ", ".join(peer_formats(formats))
+            print(f"bench: R peer, {shown} ({repeat + 1}/{args.repeats}) …", file=sys.stderr)
+            theirs[formats].append(render_peer(data, peer_formats(formats), f"edit {repeat}"))
+    records = [{"kind": case.kind, "formats": list(case.formats), "label": case.label,
+                "seconds": seconds, **summary(seconds)}
+               for case, seconds in zip(cases, ours, strict=True)]  # fmt: skip
     peer: dict[str, object] = {"skipped": reason} if reason else {}
     if reason is None:
-        data = _paper_data()
-        for formats in dict.fromkeys(tuple(c["formats"]) for c in cases if c["kind"] != "preview"):
-            shown = peer_formats(formats)
-            seconds = []
-            for repeat in range(args.repeats):
-                print(f"bench: R peer, {', '.join(shown)} ({repeat + 1}/{args.repeats}) …",
-                      file=sys.stderr)  # fmt: skip
-                seconds.append(render_peer(data, shown, f"edit {repeat}"))
-            peer[",".join(formats)] = {"rendered": list(shown), "seconds": seconds,
-                                       **summary(seconds)}  # fmt: skip
+        for formats, seconds in theirs.items():
+            peer[",".join(formats)] = {"rendered": list(peer_formats(formats)),
+                                       "seconds": seconds, **summary(seconds)}  # fmt: skip
     load["after"] = load_average()
-    return {"loop": cases, "peer": peer, "load_average": load, "repeats": args.repeats}
+    return {"loop": records, "peer": peer, "load_average": load, "repeats": args.repeats}
+
+
+def paired_ratio(ours: list[float], theirs: list[float]) -> float:
+    """cohortpress's time over R's: the median of each repeat's own ratio (the two timed in
+    the same minutes), or of the medians' ratio for a record without repeats side by side."""
+    if len(ours) == len(theirs) and ours:
+        return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+    return statistics.median(ours) / statistics.median(theirs)
 
 
 def loop_table(record: dict) -> str:
@@ -281,15 +297,17 @@ def loop_table(record: dict) -> str:
     lines = ["| case | cohortpress | R Markdown peer | cohortpress / R |", "|---|---:|---:|---:|"]
     for case in record["loop"]:
         theirs = peer.get(",".join(case["formats"])) if case["kind"] != "preview" else None
-        ratio = f"{case['median'] / theirs['median']:.2f}" if theirs else "–"
+        ratio = f"{paired_ratio(case['seconds'], theirs['seconds']):.2f}" if theirs else "–"
         rendered = f" ({', '.join(theirs['rendered']).upper()})" if theirs else ""
         lines.append(
             f"| {case['label']} | {timed_range(case)} | {timed_range(theirs)}{rendered} | {ratio} |"
         )
     load = record["load_average"]
     lines.append("")
-    lines.append(f"Median (range) of {record['repeats']} runs, each in a fresh process. Load "
-                 f"average before: {load['before']}; after: {load['after']}.")  # fmt: skip
+    lines.append(f"Median (range) of {record['repeats']} runs, each in a fresh process; each "
+                 "repeat ran every case, then the R peer, and a ratio is the median of the "
+                 f"repeats' own. Load average before: {load['before']}; after: "
+                 f"{load['after']}.")  # fmt: skip
     if "skipped" in peer:
         lines.append(f"R Markdown peer skipped: {peer['skipped']}.")
     return "\n".join(lines)
