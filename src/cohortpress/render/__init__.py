@@ -122,11 +122,13 @@ def stage_documents(
     what it renders.
     """
     if _chosen(engine) != "embedded":  # Quarto reads the _quarto.yml each document stages
+
+        def staged_now(document: str, formats: Sequence[Format]) -> RenderOutcome:
+            return _stage(staging, formats, engine, project_root, document, profile)()
+
         jobs: list[Callable[[], RenderOutcome]] = [
-            functools.partial(_staged_now, staging, formats, engine, project_root, document,
-                              profile)
-            for document, formats in documents
-        ]  # fmt: skip
+            functools.partial(staged_now, document, formats) for document, formats in documents
+        ]
         return StagedDocuments(staging, tuple(jobs), side_by_side=False)
     jobs = []
     for document, formats in documents:
@@ -174,18 +176,6 @@ class StagedDocuments:
         if self.stopped is not None:
             raise self.stopped
         return outcomes
-
-
-def _staged_now(
-    staging: Path,
-    formats: Sequence[Format],
-    engine: Engine,
-    project_root: Path | None,
-    document: str,
-    profile: str | None,
-) -> RenderOutcome:
-    """Stage ``document`` and write it at once (Quarto's documents, one after the other)."""
-    return _stage(staging, formats, engine, project_root, document, profile)()
 
 
 def _stage(
