@@ -25,7 +25,13 @@ from cohortpress.render import render
 from cohortpress.render._confine import check_paths
 from cohortpress.render._landscape import QUARTO_WRAPPER, quarto_landscape
 from cohortpress.render._pandoc import pandoc_path
-from cohortpress.render._quarto import LANDSCAPE_ENTRY, LANDSCAPE_FILTER, stage_quarto
+from cohortpress.render._quarto import (
+    LANDSCAPE_ENTRY,
+    LANDSCAPE_FILTER,
+    VECTOR_ENTRY,
+    VECTOR_FILTER,
+    stage_quarto,
+)
 from cohortpress.render._resources import lua_filter
 from cohortpress.render._staging import stage_project
 
@@ -78,24 +84,27 @@ def _staged(tmp_path: Path) -> Path:
     return staging
 
 
-def test_the_staged_project_lists_the_filter_for_typst_and_docx(tmp_path: Path) -> None:
+def test_the_staged_project_lists_the_filters_for_typst_and_docx(tmp_path: Path) -> None:
     staging = _staged(tmp_path)
     config = yaml.safe_load((staging / "_quarto.yml").read_text(encoding="utf-8"))
     original = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
     formats = config["format"]
-    for name in ("typst", "docx"):  # Quarto's per-format `filters:`, entry point `at:`
-        assert formats[name]["filters"] == [LANDSCAPE_ENTRY]
+    listed = {"typst": [LANDSCAPE_ENTRY, VECTOR_ENTRY], "docx": [LANDSCAPE_ENTRY]}
+    for name, entries in listed.items():  # Quarto's per-format `filters:`, entry point `at:`
+        assert formats[name]["filters"] == entries
         assert {k: v for k, v in formats[name].items() if k != "filters"} == (
             original["format"][name]
         )
     assert "filters" not in formats["html"] and "filters" not in config
     assert LANDSCAPE_ENTRY == {"path": LANDSCAPE_FILTER, "at": "post-quarto"}
-    staged = staging / LANDSCAPE_FILTER
-    assert staged.read_bytes() == lua_filter("landscape").read_bytes()
+    assert VECTOR_ENTRY == {"path": VECTOR_FILTER, "at": "post-quarto"}
+    for path, name in ((LANDSCAPE_FILTER, "landscape"), (VECTOR_FILTER, "vector")):
+        assert (staging / path).read_bytes() == lua_filter(name).read_bytes()
     check_paths(config, "_quarto.yml", staging)  # confined to the staging folder
-    stage_quarto(staging, "manuscript")  # staging twice lists the filter once
+    stage_quarto(staging, "manuscript")  # staging twice lists each filter once
     again = yaml.safe_load((staging / "_quarto.yml").read_text(encoding="utf-8"))
-    assert again["format"]["docx"]["filters"] == [LANDSCAPE_ENTRY]
+    assert again["format"]["typst"]["filters"] == listed["typst"]
+    assert again["format"]["docx"]["filters"] == listed["docx"]
 
 
 def test_the_included_table_is_wrapped_in_the_staged_sources(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ metadata file, nested includes. The project's own _quarto.yml is used.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,11 +19,13 @@ from xml.etree import ElementTree as ET
 import docx
 import pypdf
 import pytest
+from matplotlib.figure import Figure
 
 import cohortpress.render
 from cohortpress.errors import RenderError, StudyConfigError
 from cohortpress.render import read_render_options, render
 from cohortpress.render._pandoc import pandoc_path
+from cohortpress.render._resources import lua_filter
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "render"
@@ -309,3 +312,45 @@ def test_floats_are_numbered_by_first_citation(tmp_path: Path) -> None:
     assert "Hazard ratios are given in Table I, the characteristics in Table II." in html
     assert "Table I. Univariate Cox" in html and "Table II. Patients" in html
     assert html.index("Table II. Patients") < html.index("Table I. Univariate Cox")
+
+
+def _raster_images(pdf: Path) -> int:
+    """How many raster images (image XObjects) the PDF's pages draw."""
+    count = 0
+    for page in pypdf.PdfReader(pdf).pages:
+        objects = page.get("/Resources", {}).get("/XObject", {})
+        count += sum(1 for ref in objects.values() if ref.get_object()["/Subtype"] == "/Image")
+    return count
+
+
+def test_cohortpress_figures_are_set_from_their_svg_in_the_pdf(tmp_path: Path) -> None:
+    """A figure cohortpress drew (PNG and SVG side by side, the image marked cp-vector) is set
+    from its SVG; an author's image, marked or not, and a marked one without an SVG stay PNG."""
+    staging = stage(tmp_path, "\n![Drawn](figures/drawn.png){#fig-drawn .cp-vector}\n\n"
+                    "![Own](own.png)\n\n![Marked](marked.png){.cp-vector}\n")  # fmt: skip
+    (staging / "figures").mkdir(exist_ok=True)
+    figure = Figure(figsize=(2, 1))
+    figure.add_subplot().plot([0, 1], [1, 0])
+    for path in (staging / "figures" / "drawn.png", staging / "figures" / "drawn.svg",
+                 staging / "own.png", staging / "marked.png"):  # fmt: skip
+        figure.savefig(path)
+    outcome = render(staging, formats=["pdf", "html"], engine="embedded", project_root=ROOT)
+    typ = (staging / "_render" / "manuscript.typ").read_text(encoding="utf-8")
+    assert re.search(r'image\("/figures/drawn\.svg"', typ)
+    assert re.search(r'image\("/own\.png"', typ) and re.search(r'image\("/marked\.png"', typ)
+    assert "drawn.png" not in typ
+    assert _raster_images(outcome.outputs["pdf"]) == 2  # own.png and marked.png
+    assert "drawn.svg" not in outcome.outputs["html"].read_text(encoding="utf-8")  # HTML: PNG
+
+
+def test_vector_filter_without_a_file_list_checks_the_folder(tmp_path: Path) -> None:
+    """Under Quarto (no COHORTPRESS_FILES), vector.lua swaps to an SVG that exists only."""
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "drawn.svg").write_text("<svg/>", encoding="utf-8")
+    source = "![a](figures/drawn.png){.cp-vector}\n\n![b](figures/gone.png){.cp-vector}\n"
+    env = {k: v for k, v in os.environ.items() if k != "COHORTPRESS_FILES"}
+    command = [str(pandoc_path()), "--from=markdown", "--to=typst",
+               f"--lua-filter={lua_filter('vector')}"]  # fmt: skip
+    done = subprocess.run(command, input=source, cwd=tmp_path, env=env, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert '"figures/drawn.svg"' in done.stdout and '"figures/gone.png"' in done.stdout

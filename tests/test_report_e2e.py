@@ -164,6 +164,19 @@ def test_outputs_exist_and_are_complete(rendered: dict[str, Path], study: str) -
 
 
 @pytest.mark.parametrize("study", ["thyroid", "renal"])
+def test_pdf_figures_are_vector_graphics(rendered: dict[str, Path], study: str) -> None:
+    """The PDF sets the figures from their SVG: no raster image on any page, while the DOCX
+    carries the PNGs (Word's own format for them)."""
+    for name in ("manuscript.pdf", "supplement.pdf"):
+        for page in PdfReader(rendered[study] / name).pages:
+            objects = page.get("/Resources", {}).get("/XObject", {})
+            kinds = [ref.get_object()["/Subtype"] for ref in objects.values()]
+            assert "/Image" not in kinds, name
+    with zipfile.ZipFile(rendered[study] / "manuscript.docx") as docx:
+        assert any(name.endswith(".png") for name in docx.namelist())
+
+
+@pytest.mark.parametrize("study", ["thyroid", "renal"])
 def test_html_loads_nothing_from_the_network(rendered: dict[str, Path], study: str) -> None:
     html = (rendered[study] / "manuscript.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)

@@ -147,7 +147,7 @@ def draw_floats(
                 (generated, "fig"),
                 (generated / "supplement", SUPPLEMENT_KEYS["fig"]),
             ):
-                snippet = f"{image}{{#{key}-{spec.id}}}\n"
+                snippet = f"{image}{{#{key}-{spec.id} .cp-vector}}\n"  # the PDF sets the SVG
                 drawn.append(_write(folder / f"figure-{spec.id}.md", snippet))
     with stage("tables"):
         # Imported here so that each stage is timed with the libraries it loads.

@@ -156,6 +156,8 @@ def _common_args(fmt: str, stem: str, options: RenderOptions) -> list[str]:
         args.append(f"--lua-filter={lua_filter('floats')}")
     if fmt != "html" and not options.floats_after_references:  # the moved floats stay apart
         args.append(f"--lua-filter={lua_filter('landscape')}")
+    if fmt == "typst":  # before typst.lua, which makes image paths root-relative
+        args.append(f"--lua-filter={lua_filter('vector')}")
     if fmt != "html":
         args.append(f"--lua-filter={lua_filter(fmt)}")
     return args

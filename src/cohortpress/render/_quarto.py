@@ -6,6 +6,8 @@ tables ``_landscape`` turns are wrapped in Quarto's landscape Div in the staged 
 formats at Quarto's ``post-quarto`` entry point: after Quarto's cross-references are
 numbered (so the numbers stay where the author placed the tables, as in the embedded engine)
 and before Quarto's own landscape filter turns the Div into landscape pages.
+``filters/vector.lua`` is listed for typst alike, so that the PDF sets cohortpress's figures
+from their SVG in both engines.
 """
 
 from __future__ import annotations
@@ -27,17 +29,24 @@ if TYPE_CHECKING:
 
 QUARTO_FORMATS = {"html": "html", "pdf": "typst", "docx": "docx"}
 _MAX_LINES = 15
-# landscape.lua in the staging folder, and where Quarto runs it (Quarto's filter entry points).
+# Our filters in the staging folder, and where Quarto runs them (Quarto's filter entry points).
 LANDSCAPE_FILTER = f"{STAGED}/filters/landscape.lua"
 LANDSCAPE_ENTRY = {"path": LANDSCAPE_FILTER, "at": "post-quarto"}
-_TURNING_FORMATS = ("typst", "docx")  # HTML pages have no orientation
+VECTOR_FILTER = f"{STAGED}/filters/vector.lua"
+VECTOR_ENTRY = {"path": VECTOR_FILTER, "at": "post-quarto"}
+# Each filter with the Quarto formats that run it: HTML pages have no orientation, and HTML
+# and DOCX keep the figures' PNG.
+_STAGED_FILTERS = {
+    "landscape": (LANDSCAPE_ENTRY, ("typst", "docx")),
+    "vector": (VECTOR_ENTRY, ("typst",)),
+}
 _INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+(?P<path>\"[^\"]+\"|'[^']+'|\S+)\s*>\}\}\s*$")
 
 
 def stage_quarto(staging: Path, stem: str = "manuscript") -> None:
     """Prepare ``staging/<stem>.qmd`` for Quarto: the wide tables wrapped in Quarto's landscape
-    Div in the document and the files it includes, and landscape.lua staged and listed in
-    ``_quarto.yml`` under ``format: typst:`` and ``format: docx:`` (see the module docstring).
+    Div in the document and the files it includes, and landscape.lua and vector.lua staged and
+    listed in ``_quarto.yml`` under the formats that run them (see the module docstring).
 
     Raises
     ------
@@ -50,25 +59,26 @@ def stage_quarto(staging: Path, stem: str = "manuscript") -> None:
         turned = quarto_landscape(text)
         if turned != text:
             path.write_text(turned, encoding="utf-8")
-    target = staging / LANDSCAPE_FILTER
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(lua_filter("landscape"), target)
     config_path = staging / QUARTO_FILE
     config = _read(config_path)
     formats = config.setdefault("format", {})
     if not isinstance(formats, dict):
         raise RenderError(f"{QUARTO_FILE}: format: must be a mapping of formats")
-    for name in _TURNING_FORMATS:
-        block = formats.get(name)
-        block = {} if block in (None, "default") else block
-        if not isinstance(block, dict):
-            raise RenderError(f"{QUARTO_FILE}: format.{name}: must be a mapping of options")
-        filters = block.get("filters") or []
-        filters = filters if isinstance(filters, list) else [filters]
-        if LANDSCAPE_ENTRY not in filters:
-            filters.append(dict(LANDSCAPE_ENTRY))
-        block["filters"] = filters
-        formats[name] = block
+    for filter_name, (entry, format_names) in _STAGED_FILTERS.items():
+        target = staging / entry["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(lua_filter(filter_name), target)
+        for name in format_names:
+            block = formats.get(name)
+            block = {} if block in (None, "default") else block
+            if not isinstance(block, dict):
+                raise RenderError(f"{QUARTO_FILE}: format.{name}: must be a mapping of options")
+            filters = block.get("filters") or []
+            filters = filters if isinstance(filters, list) else [filters]
+            if entry not in filters:
+                filters.append(dict(entry))
+            block["filters"] = filters
+            formats[name] = block
     text = dump_yaml(config)
     config_path.write_text(text, encoding="utf-8")
 
