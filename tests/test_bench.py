@@ -12,12 +12,14 @@ from small_project import ROOT, make_project
 from cohortpress.bench_loop import (
     ALL_FORMATS,
     CASES,
+    Timing,
     cache_entries,
     cases_for,
     copy_project,
     edit_manuscript,
     preview_refresh,
     run_report,
+    run_timed,
 )
 from cohortpress.bench_peer import PEER, missing_peer, peer_formats
 from cohortpress.config import load_study
@@ -99,13 +101,13 @@ def test_each_repeat_runs_every_case_then_the_peer(monkeypatch: pytest.MonkeyPat
 
     calls: list[str] = []
 
-    def ours(case: bench_loop.Case, _root: Path, _study: Path, repeat: int) -> float:
+    def ours(case: bench_loop.Case, _root: Path, _study: Path, repeat: int) -> Timing:
         calls.append(f"{repeat}:{case.kind}:{','.join(case.formats)}")
-        return 1.0 + repeat
+        return Timing(1.0 + repeat, None if case.kind == "preview" else 1.5 + repeat)
 
-    def theirs(_data: Path, formats: tuple[str, ...], marker: str) -> float:
+    def theirs(_data: Path, formats: tuple[str, ...], marker: str) -> Timing:
         calls.append(f"{marker[-1]}:R:{','.join(formats)}")
-        return 4.0
+        return Timing(4.0, 3.0)
 
     monkeypatch.setattr(bench_loop, "time_case", ours)
     monkeypatch.setattr(bench_peer, "render_peer", theirs)
@@ -118,8 +120,28 @@ def test_each_repeat_runs_every_case_then_the_peer(monkeypatch: pytest.MonkeyPat
         "1:cold:html", "1:edit:html", "1:preview:html", "1:R:html",
     ]  # fmt: skip
     assert record["loop"][0]["seconds"] == [1.0, 2.0]
+    assert record["loop"][0]["cpu_seconds"] == [1.5, 2.5]
     assert record["peer"]["html"]["seconds"] == [4.0, 4.0]  # type: ignore[index]
-    assert "| first run (empty cache), HTML | 1.50 s (1.00–2.00) |" in bench.loop_table(record)
+    table = bench.loop_table(record)
+    assert (
+        "| first run (empty cache), HTML | 1.50 s (1.00–2.00) | 2.00 s "
+        "| 4.00 s (4.00–4.00) (HTML) | 3.00 s | 0.38 |"
+    ) in table
+    assert "| preview refresh (edit saved → HTML published), HTML | 1.50 s (1.00–2.00) | – |" in (
+        table
+    )
+
+
+def test_a_run_is_timed_with_the_cpu_of_every_process_it_waited_for() -> None:
+    """The CPU time counts the command's children too (here a child that spins)."""
+    import sys
+
+    spin = "import time; end = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {spin!r}])"
+    done, timing = run_timed([sys.executable, "-c", parent])
+    assert done.returncode == 0
+    assert timing.cpu_seconds is not None and timing.cpu_seconds >= 0.3
+    assert timing.seconds > 0
 
 
 def test_a_ratio_is_the_median_of_the_repeats_own() -> None:

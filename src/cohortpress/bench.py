@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from distributed import Client
 
+    from cohortpress.bench_loop import Timing
     from cohortpress.pipeline import EngineData
 
 STAGES = (
@@ -235,7 +236,7 @@ def _paper_data() -> Path:
     return workbook if has_readxl() else workbook_as_csv(workbook, DATA / f"{STUDY.name}-csv")
 
 
-def _peer_size(size: int, formats: tuple[str, ...]) -> float:
+def _peer_size(size: int, formats: tuple[str, ...]) -> Timing:
     from cohortpress.bench_peer import render_peer
 
     data = _paper_data() if size == PAPER_SIZE else registry_data(size, "csv")
@@ -248,7 +249,7 @@ def run_loop(args: argparse.Namespace) -> dict[str, object]:
     Each repeat runs every case and then the R peer, so that the machine's drift over the
     minutes of a run reaches both alike; each ratio is the median of the repeats' own ratios
     (:func:`paired_ratio`)."""
-    from cohortpress.bench_loop import cases_for, load_average, summary, time_case
+    from cohortpress.bench_loop import cases_for, load_average, time_case
     from cohortpress.bench_peer import peer_formats, render_peer
 
     asked = tuple(f.strip() for f in args.to.split(",") if f.strip())
@@ -257,12 +258,12 @@ def run_loop(args: argparse.Namespace) -> dict[str, object]:
     reason = _peer_reason(args)
     data = _paper_data() if reason is None else None
     peer_sets = list(dict.fromkeys(c.formats for c in cases if c.kind != "preview"))
-    ours: list[list[float]] = [[] for _ in cases]
-    theirs: dict[tuple[str, ...], list[float]] = {formats: [] for formats in peer_sets}
+    ours: list[list[Timing]] = [[] for _ in cases]
+    theirs: dict[tuple[str, ...], list[Timing]] = {formats: [] for formats in peer_sets}
     for repeat in range(args.repeats):
-        for case, seconds in zip(cases, ours, strict=True):
+        for case, timings in zip(cases, ours, strict=True):
             print(f"bench: {case.label} ({repeat + 1}/{args.repeats}) …", file=sys.stderr)
-            seconds.append(time_case(case, Path.cwd(), STUDY, repeat))
+            timings.append(time_case(case, Path.cwd(), STUDY, repeat))
         if data is None:
             continue
         for formats in peer_sets:
@@ -270,15 +271,28 @@ def run_loop(args: argparse.Namespace) -> dict[str, object]:
             print(f"bench: R peer, {shown} ({repeat + 1}/{args.repeats}) …", file=sys.stderr)
             theirs[formats].append(render_peer(data, peer_formats(formats), f"edit {repeat}"))
     records = [{"kind": case.kind, "formats": list(case.formats), "label": case.label,
-                "seconds": seconds, **summary(seconds)}
-               for case, seconds in zip(cases, ours, strict=True)]  # fmt: skip
+                **timed_record(timings)}
+               for case, timings in zip(cases, ours, strict=True)]  # fmt: skip
     peer: dict[str, object] = {"skipped": reason} if reason else {}
     if reason is None:
-        for formats, seconds in theirs.items():
+        for formats, timings in theirs.items():
             peer[",".join(formats)] = {"rendered": list(peer_formats(formats)),
-                                       "seconds": seconds, **summary(seconds)}  # fmt: skip
+                                       **timed_record(timings)}  # fmt: skip
     load["after"] = load_average()
-    return {"loop": records, "peer": peer, "load_average": load, "repeats": args.repeats}
+    return {"loop": records, "peer": peer, "load_average": load, "repeats": args.repeats,
+            "cores": os.cpu_count()}  # fmt: skip
+
+
+def timed_record(timings: list[Timing]) -> dict[str, object]:
+    """The repeats' wall times with their median and range, and their CPU times (None where
+    not measured) with the median of those measured."""
+    from cohortpress.bench_loop import summary
+
+    seconds = [t.seconds for t in timings]
+    cpu = [t.cpu_seconds for t in timings]
+    measured = [c for c in cpu if c is not None]
+    median_cpu = statistics.median(measured) if measured else None
+    return {"seconds": seconds, **summary(seconds), "cpu_seconds": cpu, "median_cpu": median_cpu}
 
 
 def paired_ratio(ours: list[float], theirs: list[float]) -> float:
@@ -294,23 +308,33 @@ def loop_table(record: dict) -> str:
     from cohortpress.bench_loop import timed_range
 
     peer = record["peer"]
-    lines = ["| case | cohortpress | R Markdown peer | cohortpress / R |", "|---|---:|---:|---:|"]
+    lines = ["| case | cohortpress | CPU | R Markdown peer | CPU | cohortpress / R |",
+             "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
     for case in record["loop"]:
         theirs = peer.get(",".join(case["formats"])) if case["kind"] != "preview" else None
         ratio = f"{paired_ratio(case['seconds'], theirs['seconds']):.2f}" if theirs else "–"
         rendered = f" ({', '.join(theirs['rendered']).upper()})" if theirs else ""
         lines.append(
-            f"| {case['label']} | {timed_range(case)} | {timed_range(theirs)}{rendered} | {ratio} |"
+            f"| {case['label']} | {timed_range(case)} | {_cpu(case)} "
+            f"| {timed_range(theirs)}{rendered} | {_cpu(theirs)} | {ratio} |"
         )
     load = record["load_average"]
+    cores = record.get("cores") or "the"
     lines.append("")
     lines.append(f"Median (range) of {record['repeats']} runs, each in a fresh process; each "
                  "repeat ran every case, then the R peer, and a ratio is the median of the "
-                 f"repeats' own. Load average before: {load['before']}; after: "
+                 "repeats' own. CPU: the median user and system time of a run and of every "
+                 f"process it waited for; on {cores} cores a run cannot take less than its CPU "
+                 f"time over {cores}. Load average before: {load['before']}; after: "
                  f"{load['after']}.")  # fmt: skip
     if "skipped" in peer:
         lines.append(f"R Markdown peer skipped: {peer['skipped']}.")
     return "\n".join(lines)
+
+
+def _cpu(record: dict | None) -> str:
+    median = None if record is None else record.get("median_cpu")
+    return "–" if median is None else f"{median:.2f} s"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -372,7 +396,9 @@ def main(argv: list[str] | None = None) -> None:
         if reason is None:
             shown = peer_formats(tuple(args.to.split(",")))
             print(f"bench: {size:,} patients, R peer ({', '.join(shown)}) …", file=sys.stderr)
-            run["peer"] = {"rendered": list(shown), "seconds": _peer_size(size, shown)}
+            timing = _peer_size(size, shown)
+            run["peer"] = {"rendered": list(shown), "seconds": timing.seconds,
+                           "cpu_seconds": timing.cpu_seconds}  # fmt: skip
         runs.append(run)
     load["after"] = load_average()
     table = markdown_table(runs)

@@ -7,7 +7,8 @@ a first run with an empty build cache, and a re-render after a text edit of manu
 The fifth case is the preview: a fresh process runs the preview's watch-and-build loop (without
 a browser or server) on its own copy, and the time is taken from the moment the edit is saved to
 the moment the new HTML is published, the file polling and settling included. Each case is
-repeated; the median and the range are reported.
+repeated; the median and the range are reported, and for each run started here its CPU time
+(:class:`Timing`), which says how far from its floor on this machine's cores a run is.
 
 A text-edit run must have been served by the build cache (its entry file is the same file
 afterwards, not a new one): if it was not, the bench stops instead of timing the wrong thing.
@@ -19,6 +20,7 @@ import contextlib
 import json
 import os
 import queue
+import resource
 import shutil
 import statistics
 import subprocess
@@ -28,7 +30,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import cohortpress
 
@@ -41,6 +43,34 @@ Kind = Literal["cold", "edit", "preview"]
 ALL_FORMATS = ("html", "pdf", "docx")
 PATIENCE = 600.0  # seconds a preview build may take on a busy machine before the bench stops
 ROOT_FILES = ("_quarto*.yml", "_variables.yml", "*.csl", "*.bib", "*.css", "*.docx")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One timed command: its wall time, and the CPU time (user and system) of its process and
+    of every process it waited for (pandoc, typst, the figure workers; R's own children). On
+    ``n`` cores a run cannot take less than ``cpu_seconds / n``: a run near that floor is
+    limited by its work, not by waiting."""
+
+    seconds: float
+    cpu_seconds: float | None = None  # None: not measured (the preview's refresh)
+
+
+def run_timed(
+    command: list[str], **options: Any
+) -> tuple[subprocess.CompletedProcess[str], Timing]:
+    """Run ``command`` (text output captured, no check) and time it. Commands are timed one at
+    a time: the CPU time is the difference of this process's children's usage."""
+    before = _children_cpu()
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, **options)
+    seconds = time.perf_counter() - start
+    return done, Timing(seconds, _children_cpu() - before)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 @dataclass(frozen=True)
@@ -129,18 +159,14 @@ def _environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}
 
 
-def run_report(project: Path, study: Path, formats: tuple[str, ...]) -> float:
-    """Wall time of ``cohortpress report`` in a fresh process, interpreter start included."""
+def run_report(project: Path, study: Path, formats: tuple[str, ...]) -> Timing:
+    """``cohortpress report`` timed in a fresh process, interpreter start included."""
     command = [sys.executable, "-m", "cohortpress", "report", str(study), "--quiet"]
     command += ["--to", ",".join(formats)]
-    start = time.perf_counter()
-    done = subprocess.run(
-        command, cwd=project, env=_environment(), capture_output=True, text=True, check=False
-    )
-    seconds = time.perf_counter() - start
+    done, timing = run_timed(command, cwd=project, env=_environment())
     if done.returncode != 0:
         sys.exit(f"bench: cohortpress report failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return seconds
+    return timing
 
 
 @contextlib.contextmanager
@@ -150,7 +176,7 @@ def _project(root: Path, study: Path) -> Iterator[tuple[Path, Path]]:
         yield Path(folder), copied.relative_to(folder)
 
 
-def time_case(case: Case, root: Path, study: Path, repeat: int) -> float:
+def time_case(case: Case, root: Path, study: Path, repeat: int) -> Timing:
     """One timed run of ``case`` on a fresh copy of the project."""
     with _project(root, study) as (project, copied):
         if case.kind == "cold":
@@ -159,21 +185,20 @@ def time_case(case: Case, root: Path, study: Path, repeat: int) -> float:
             run_report(project, copied, case.formats)  # keeps the cache entry
             before = cache_entries(project, copied)
             edit_manuscript(project / copied, f"edit {repeat}")
-            seconds = run_report(project, copied, case.formats)
+            timing = run_report(project, copied, case.formats)
             if not before or cache_entries(project, copied) != before:
                 sys.exit("bench: the run after a text edit was not served by the build cache")
-            return seconds
+            return timing
         return _preview_in_child(project, copied)
 
 
-def _preview_in_child(project: Path, study: Path) -> float:
+def _preview_in_child(project: Path, study: Path) -> Timing:
+    """The refresh's wall time; its CPU time is not told apart from the first build's."""
     command = [sys.executable, "-m", "cohortpress.bench", "--preview-child", str(study)]
-    done = subprocess.run(
-        command, cwd=project, env=_environment(), capture_output=True, text=True, check=False
-    )
+    done, _ = run_timed(command, cwd=project, env=_environment())
     if done.returncode != 0:
         sys.exit(f"bench: the preview failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return float(json.loads(done.stdout.strip().splitlines()[-1])["refresh_seconds"])
+    return Timing(float(json.loads(done.stdout.strip().splitlines()[-1])["refresh_seconds"]))
 
 
 def preview_refresh(study: Path) -> dict[str, float]:

@@ -17,8 +17,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from cohortpress.bench_loop import Timing, run_timed
 
 PEER = Path("bench/peer/thyroid.Rmd")
 PACKAGES = ("rmarkdown", "knitr", "survival")
@@ -75,9 +76,9 @@ def workbook_as_csv(workbook: Path, folder: Path) -> Path:
     return folder
 
 
-def render_peer(data: Path, formats: tuple[str, ...], marker: str, peer: Path = PEER) -> float:
-    """Wall time of one ``rmarkdown::render`` of a copy of the peer (with ``marker`` appended,
-    as a text edit) in a fresh Rscript, reading ``data``."""
+def render_peer(data: Path, formats: tuple[str, ...], marker: str, peer: Path = PEER) -> Timing:
+    """One ``rmarkdown::render`` of a copy of the peer (with ``marker`` appended, as a text
+    edit) in a fresh Rscript, reading ``data``, timed."""
     outputs = ", ".join(f'"{_FORMATS[f]}"' for f in formats)
     with tempfile.TemporaryDirectory(prefix="cohortpress-peer-") as folder:
         source = Path(folder) / peer.name
@@ -89,14 +90,10 @@ def render_peer(data: Path, formats: tuple[str, ...], marker: str, peer: Path = 
             f'rmarkdown::render("{_r_text(source)}", output_format = c({outputs}), '
             f'params = list(data = "{_r_text(data.resolve())}"), quiet = TRUE)'
         )
-        start = time.perf_counter()
-        done = subprocess.run(
-            ["Rscript", "-e", call], cwd=folder, capture_output=True, text=True, check=False
-        )
-        seconds = time.perf_counter() - start
+        done, timing = run_timed(["Rscript", "-e", call], cwd=folder)
     if done.returncode != 0:
         sys.exit(f"bench: the R peer failed:\n{done.stderr[-3000:]}")
-    return seconds
+    return timing
 
 
 def _r_text(path: Path) -> str:
