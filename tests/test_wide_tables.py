@@ -148,7 +148,8 @@ def test_html_numeric_column_labels_do_not_wrap(wide: dict[str, Path]) -> None:
     html = wide["html"].read_text(encoding="utf-8")
     labels = re.findall(r'<th class="([^"]*)"[^>]*>HR \(95% CI\)</th>', html)
     assert labels and all({"gt_col_heading", "gt_center"} <= set(c.split()) for c in labels)
-    rules = re.findall(r"([^{}]*)\{\s*white-space:\s*nowrap;?\s*\}", html)
+    styles = "\n".join(re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S))
+    rules = re.findall(r"([^{}]*)\{\s*white-space:\s*nowrap;?\s*\}", styles)
     selectors = {s.strip() for rule in rules for s in rule.split(",")}
     assert ".gt_table th.gt_col_heading.gt_center" in selectors
     assert ".gt_table td.gt_row.gt_center" in selectors
