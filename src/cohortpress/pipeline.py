@@ -587,6 +587,8 @@ def _keep_cut(
 
 
 def _stage_sources(config: StudyConfig, staging: Path) -> None:
+    from cohortpress.render._staging import stage_study_files
+
     staging.mkdir(parents=True)
     manuscript = config.folder / "manuscript.qmd"
     if not manuscript.is_file():
@@ -595,11 +597,7 @@ def _stage_sources(config: StudyConfig, staging: Path) -> None:
     supplement = config.folder / "supplement.qmd"
     if supplement.is_file():  # the author's own; otherwise cohortpress writes one
         shutil.copy2(supplement, staging / "supplement.qmd")
-    extras = [*config.folder.glob("*.bib"), *config.folder.glob("*.csl")]  # references, style
-    for extra in extras:
-        if not extra.resolve().is_relative_to(config.folder.resolve()):
-            raise RenderError(f"{extra}: a link to a file outside the study folder")
-        shutil.copy2(extra, staging / extra.name)
+    stage_study_files(config.folder, staging)  # references, citation style, images
 
 
 def _describe(normalisation: Normalisation) -> str:

@@ -8,17 +8,18 @@ from typing import TYPE_CHECKING
 
 from cohortpress.config import load_study
 from cohortpress.errors import CohortpressError
+from cohortpress.render._staging import study_files
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 STUDY_SOURCES = ("study.yml", "manuscript.qmd", "supplement.qmd")
-SOURCE_PATTERNS = ("*.bib", "*.csl")  # staged with the manuscript (pipeline._stage_sources)
 
 
 class Sources:
-    """The files a build of ``study`` reads: its sources, ``_quarto.yml`` and the workbook.
+    """The files a build of ``study`` reads: its sources (with its references, citation style
+    and images), ``_quarto.yml`` and the workbook.
 
     The workbook's path comes from ``study.yml`` (``data:``) unless ``data`` replaces it, so the
     list is read again whenever ``study.yml`` changes; while ``study.yml`` is invalid the last
@@ -36,8 +37,7 @@ class Sources:
         """Every path to watch, existing or not (a file that appears is a change too)."""
         self._refresh_workbook()
         found = [self.study / name for name in STUDY_SOURCES]
-        for pattern in SOURCE_PATTERNS:
-            found += sorted(self.study.glob(pattern))
+        found += [self.study / name for name in study_files(self.study)]  # staged with them
         found.append(self.project_root / "_quarto.yml")
         if self._workbook is not None:
             found.append(self._workbook)

@@ -2,24 +2,29 @@
 
 Both engines render inside the staging folder, which becomes a one-document Quarto project:
 ``_quarto.yml`` (and ``_variables.yml``) from the project root, cohortpress's stylesheet and
-reference document under ``_resources/``, and any file ``_quarto.yml`` names (reference-doc,
-css, csl, bibliography) that lives in the project root.
+reference document under ``_resources/``, any file ``_quarto.yml`` names (reference-doc,
+css, csl, bibliography) that lives in the project root, and the study folder's own files the
+manuscript reads (:func:`study_files`).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cohortpress.errors import RenderError
+from cohortpress.errors import RenderError, StudyConfigError
 from cohortpress.render._document import VARIABLES
 from cohortpress.render._options import QUARTO_FILE, profile_file
 from cohortpress.render._resources import STAGED, STAGED_FILES, resource
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from cohortpress.render._options import RenderOptions
+
+STUDY_PATTERNS = ("*.bib", "*.csl")  # the author's references and citation style
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg"})
+FIGURES = "figures"  # where cohortpress draws its figures, in the staging folder and the output
 
 
 def stage_project(staging: Path, project_root: Path, profile: str | None = None) -> None:
@@ -60,5 +65,48 @@ def stage_named_files(staging: Path, project_root: Path, options: RenderOptions)
             raise RenderError(f"{key}: the file {name} does not exist (looked in {project_root})")
         if not source.resolve().is_relative_to(project_root.resolve()):
             raise RenderError(f"{key}: '{name}' is a link to a file outside {project_root}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+def study_files(study: Path) -> list[Path]:
+    """The study folder's files a render reads besides its manuscript, supplement and
+    workbook, relative to it: the references and citation style beside ``manuscript.qmd``, and
+    the author's images there or in its subfolders (``![Patient flow](images/flow.png)``), not
+    in hidden folders or those starting with "_"."""
+    found = [p.relative_to(study) for glob in STUDY_PATTERNS for p in sorted(study.glob(glob))]
+    for folder, subfolders, names in os.walk(study):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith((".", "_")))
+        found += [
+            (Path(folder) / name).relative_to(study)
+            for name in sorted(names)
+            if Path(name).suffix.lower() in IMAGE_SUFFIXES
+        ]
+    return found
+
+
+def stage_study_files(study: Path, staging: Path) -> None:
+    """Copy :func:`study_files` into ``staging``, at the same relative paths.
+
+    Raises
+    ------
+    RenderError
+        A file is a link to one outside the study folder.
+    StudyConfigError
+        An image is in the study's ``figures/`` folder, which is cohortpress's: its figures
+        would be published beside it, or replace it.
+    """
+    root = study.resolve()
+    for name in study_files(study):
+        source = study / name
+        if not source.resolve().is_relative_to(root):
+            raise RenderError(f"{source}: a link to a file outside the study folder")
+        if name.parts[0] == FIGURES and len(name.parts) > 1:
+            raise StudyConfigError(
+                f"{source}: {FIGURES}/ is where cohortpress writes the study's figures; keep "
+                "your own images in another folder (images/, say) and write that path in the "
+                "manuscript"
+            )
+        target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)

@@ -50,7 +50,9 @@ local function admit(what, target)
     fail(what, target, "outside the staging folder")
   end
   if not ALLOWED[path] then
-    fail(what, target, "not a file of the staging folder (missing, or a link to a file outside)")
+    fail(what, target, "no such file in the study folder (an image is found relative to " ..
+      "manuscript.qmd; hidden folders and those starting with _ are not read), or a link to " ..
+      "a file outside it")
   end
   if pandoc.mediabag.lookup(target) == nil then
     local file = assert(io.open(path, "rb"))
