@@ -78,6 +78,21 @@ def test_a_missing_image_names_the_file_and_the_study_folder(tmp_path: Path) -> 
     assert "image 'images/flow.png': no such file in the study folder" in done.stderr
 
 
+def test_an_svg_image_is_refused_with_the_reason(tmp_path: Path) -> None:
+    """Word before 2016 and LibreOffice show pandoc's SVG as an empty frame: an error, in
+    every format, rather than a DOCX a co-author sees without the figure."""
+    study = make_project(tmp_path / "project")
+    manuscript = study / "manuscript.qmd"
+    text = manuscript.read_text(encoding="utf-8") + "\n\n![Patient flow](images/flow.svg)\n"
+    manuscript.write_text(text, encoding="utf-8")
+    (study / "images").mkdir()
+    (study / "images" / "flow.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    done = _report(study, "--to", "html")
+    assert done.returncode == 3
+    assert "image 'images/flow.svg': an SVG image" in done.stderr
+    assert "export it as PNG" in done.stderr
+
+
 def test_an_image_in_the_figures_folder_is_refused(tmp_path: Path) -> None:
     """figures/ is cohortpress's: its figures would be published beside the author's."""
     study = make_project(tmp_path / "project")
@@ -101,13 +116,14 @@ def test_a_link_to_an_image_outside_the_study_is_refused(tmp_path: Path) -> None
 
 def test_the_images_a_render_reads_are_the_ones_the_preview_watches(tmp_path: Path) -> None:
     study = make_project(tmp_path / "project")
-    for name in ("flow.PNG", "images/a.jpg", "images/deep/b.svg", ".hidden/c.png", "_old/d.png"):
+    names = ("flow.PNG", "images/a.jpg", "images/deep/b.gif", "c.svg", ".hidden/c.png", "_x/d.png")
+    for name in names:
         (study / name).parent.mkdir(parents=True, exist_ok=True)
         (study / name).write_bytes(b"x")
     (study / "notes.txt").write_text("not read", encoding="utf-8")
     (study / "refs.bib").write_text("", encoding="utf-8")
     found = {path.as_posix() for path in study_files(study)}
-    assert found == {"refs.bib", "flow.PNG", "images/a.jpg", "images/deep/b.svg"}
+    assert found == {"refs.bib", "flow.PNG", "images/a.jpg", "images/deep/b.gif"}
     sources = Sources(study, study.parents[1])
     before = sources.fingerprint()
     assert {study / name for name in found} <= set(sources.paths())

@@ -42,6 +42,10 @@ local function admit(what, target)
       "put the file in the study folder")
   end
   local path = target:gsub("[?#].*$", "")
+  if path:lower():match("%.svg$") then
+    fail(what, target, "an SVG image, which Word before 2016 and LibreOffice show as an " ..
+      "empty frame; export it as PNG (300 dpi) or JPEG")
+  end
   if pandoc.path.is_absolute(path) then
     fail(what, target, "an absolute path; write it relative to the study folder")
   end
