@@ -79,7 +79,7 @@ def test_a_missing_image_names_the_file_and_the_study_folder(tmp_path: Path) -> 
 
 
 def test_an_svg_image_is_refused_with_the_reason(tmp_path: Path) -> None:
-    """Word before 2016 and LibreOffice show pandoc's SVG as an empty frame: an error, in
+    """older Word and LibreOffice show pandoc's SVG as an empty frame: an error, in
     every format, rather than a DOCX a co-author sees without the figure."""
     study = make_project(tmp_path / "project")
     manuscript = study / "manuscript.qmd"

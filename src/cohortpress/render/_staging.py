@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from cohortpress.render._options import RenderOptions
 
 STUDY_PATTERNS = ("*.bib", "*.csl")  # the author's references and citation style
-# Not SVG: pandoc writes an SVG into the DOCX without the PNG that Word before 2016 and
-# LibreOffice need, so a co-author sees an empty frame (filters/confine.lua says so).
+# Not SVG: pandoc writes an SVG into the DOCX without the PNG that older Word and LibreOffice
+# need, so a co-author sees an empty frame (filters/confine.lua says so).
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif"})
 FIGURES = "figures"  # where cohortpress draws its figures, in the staging folder and the output
 

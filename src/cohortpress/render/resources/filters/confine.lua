@@ -43,7 +43,7 @@ local function admit(what, target)
   end
   local path = target:gsub("[?#].*$", "")
   if path:lower():match("%.svg$") then
-    fail(what, target, "an SVG image, which Word before 2016 and LibreOffice show as an " ..
+    fail(what, target, "an SVG image, which older Word and LibreOffice show as an " ..
       "empty frame; export it as PNG (300 dpi) or JPEG")
   end
   if pandoc.path.is_absolute(path) then
