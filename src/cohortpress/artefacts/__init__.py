@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from cohortpress.render import CrossrefOptions
 
 __all__ = [
+    "FIGURES",
     "Documents",
     "FigureSize",
     "Floats",
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 GENERATED = "_generated"
+FIGURES = "figures"  # the figures' folder, in the staging folder and the output
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def start_figures(
     (:func:`~cohortpress.analyse.analyse`), so they are drawn while the rest is computed."""
     from cohortpress.artefacts._figures import build_figures
 
-    figures = staging / "figures"
+    figures = staging / FIGURES
     figures.mkdir(parents=True, exist_ok=True)
     try:
         specs, drawings = build_figures(
@@ -142,7 +144,7 @@ def draw_floats(
         drawn += started.files
         for spec in started.specs:
             caption = markdown_text(spec.caption)
-            image = f"![{caption}](figures/{spec.stem}.png)"
+            image = f"![{caption}]({FIGURES}/{spec.stem}.png)"
             for folder, key in (
                 (generated, "fig"),
                 (generated / "supplement", SUPPLEMENT_KEYS["fig"]),

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cohortpress.artefacts import FIGURES
 from cohortpress.errors import RenderError, StudyConfigError
 from cohortpress.render._document import VARIABLES
 from cohortpress.render._options import QUARTO_FILE, profile_file
@@ -26,7 +27,6 @@ STUDY_PATTERNS = ("*.bib", "*.csl")  # the author's references and citation styl
 # Not SVG: pandoc writes an SVG into the DOCX without the PNG that older Word and LibreOffice
 # need, so a co-author sees an empty frame (filters/confine.lua says so).
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif"})
-FIGURES = "figures"  # where cohortpress draws its figures, in the staging folder and the output
 
 
 def stage_project(staging: Path, project_root: Path, profile: str | None = None) -> None:
