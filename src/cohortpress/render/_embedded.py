@@ -17,6 +17,7 @@ from cohortpress.errors import RenderError
 from cohortpress.render._bibliography import missing_citations
 from cohortpress.render._confine import staged_files
 from cohortpress.render._document import PreparedDocument, prepare_document
+from cohortpress.render._embed import embed_resources
 from cohortpress.render._landscape import landscape_tables, mark_landscape
 from cohortpress.render._pandoc import run_pandoc
 from cohortpress.render._resources import STAGED, lua_filter, resource, template
@@ -61,19 +62,23 @@ class EmbeddedJob:
     document: PreparedDocument
     notes: tuple[str, ...]
     turned: frozenset[str]  # the tables that turn landscape, in every format
-    env: dict[str, str] | None = None  # what the filters read; None until listed
+    files: tuple[str, ...] | None = None  # what the document may read; None until listed
 
     def listing(self, files: Sequence[str]) -> EmbeddedJob:
         """This job, reading ``files`` of the staging folder (:func:`~._confine.staged_files`,
         listed once every file is written: the figures may be drawn after staging)."""
-        return replace(self, env={"COHORTPRESS_FILES": "\n".join(files)})  # filters/confine.lua
+        return replace(self, files=tuple(files))
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What the filters read: the files the document may read (``filters/confine.lua``)."""
+        if self.files is None:
+            raise RuntimeError(f"{self.stem}: written before its files were listed")
+        return {"COHORTPRESS_FILES": "\n".join(self.files)}
 
     def write(self) -> tuple[dict[str, Path], list[str]]:
         """Write every format; return outputs and notes."""
-        env = self.env
-        if env is None:
-            raise RuntimeError(f"{self.stem}: written before its files were listed")
-        staging, stem, options = self.staging, self.stem, self.document.options
+        env = self.env  # listed first: a job not listed fails here, before any pandoc runs
         notes = list(self.notes)
         # The formats are written side by side: the work is in pandoc's processes and in
         # typst (which releases the GIL), and each format writes only its own files (html,
@@ -81,10 +86,7 @@ class EmbeddedJob:
         # so the outputs, the notes and the error raised (the first format's that failed)
         # are those of writing them one after the other.
         with ThreadPoolExecutor(max_workers=len(self.formats) or 1) as pool:
-            written = [
-                pool.submit(_WRITERS[fmt], staging, stem, options, env, self.turned)
-                for fmt in self.formats
-            ]
+            written = [pool.submit(_WRITERS[fmt], self, env) for fmt in self.formats]
         outputs: dict[str, Path] = {}
         for fmt, future in zip(self.formats, written, strict=True):
             try:
@@ -92,7 +94,7 @@ class EmbeddedJob:
             except RenderError as exc:
                 raise RenderError(locate(str(exc), self.document.lines)) from None
             notes += warnings
-        _check_citations(notes, options, self.document.lines)
+        _check_citations(notes, self.document.options, self.document.lines)
         return outputs, list(dict.fromkeys(notes))  # each format repeats pandoc's warnings
 
 
@@ -169,21 +171,23 @@ def _toc_args(toc: bool, title: str | None, depth: int) -> list[str]:
     return ["--toc", f"--toc-depth={depth}"] + ([f"--metadata=toc-title:{title}"] if title else [])
 
 
-def _write_html(
-    staging: Path, stem: str, options: RenderOptions, env: dict[str, str], _turned: frozenset[str]
-) -> tuple[Path, list[str]]:
+def _write_html(job: EmbeddedJob, env: dict[str, str]) -> tuple[Path, list[str]]:
+    staging, stem, options = job.staging, job.stem, job.document.options
     html = options.html
-    css = list(html.css) or [f"{STAGED}/manuscript.css"]  # confine.lua loads them
-    args = _common_args("html", stem, options) + ["--to=html5", "--standalone", "--embed-resources"]
+    css = list(html.css) or [f"{STAGED}/manuscript.css"]  # confine.lua checks them
+    args = _common_args("html", stem, options) + ["--to=html5", "--standalone"]
     args += [f"--template={template('manuscript.html')}", "--mathml", "--section-divs"]
     args += [f"--css={path}" for path in css] + _toc_args(html.toc, html.toc_title, html.toc_depth)
-    warnings = run_pandoc([*args, f"--output={stem}.html"], cwd=staging, env=env)
-    return staging / f"{stem}.html", warnings
+    warnings = run_pandoc([*args, f"--output={BUILD}/{stem}.html"], cwd=staging, env=env)
+    # The page made self-contained here rather than by pandoc's --embed-resources: see _embed.
+    page = (staging / BUILD / f"{stem}.html").read_text(encoding="utf-8")
+    output = staging / f"{stem}.html"
+    output.write_text(embed_resources(page, staging, job.files or ()), encoding="utf-8")
+    return output, warnings
 
 
-def _write_docx(
-    staging: Path, stem: str, options: RenderOptions, env: dict[str, str], turned: frozenset[str]
-) -> tuple[Path, list[str]]:
+def _write_docx(job: EmbeddedJob, env: dict[str, str]) -> tuple[Path, list[str]]:
+    staging, stem, options = job.staging, job.stem, job.document.options
     docx = options.docx
     reference = staging / docx.reference_doc if docx.reference_doc else resource("reference.docx")
     args = _common_args("docx", stem, options) + ["--to=docx", f"--reference-doc={reference}"]
@@ -199,14 +203,13 @@ def _write_docx(
     from cohortpress.render._docx_xml import edit_document
 
     # booktabs rules, table widths, floats kept whole: one read and one write of the package
-    edit_document(staging / f"{stem}.docx", rule_headers, table_widths(turned), fit_pages)
+    edit_document(staging / f"{stem}.docx", rule_headers, table_widths(job.turned), fit_pages)
     fill_running_title(staging / f"{stem}.docx")
     return staging / f"{stem}.docx", warnings
 
 
-def _write_pdf(
-    staging: Path, stem: str, options: RenderOptions, env: dict[str, str], _turned: frozenset[str]
-) -> tuple[Path, list[str]]:
+def _write_pdf(job: EmbeddedJob, env: dict[str, str]) -> tuple[Path, list[str]]:
+    staging, stem, options = job.staging, job.stem, job.document.options
     typ = options.typst
     args = _common_args("typst", stem, options) + ["--to=typst", "--standalone"]
     args += [f"--template={template('manuscript.typ')}", f"--metadata=papersize:{typ.papersize}"]
