@@ -51,6 +51,22 @@ def test_a_stage_starts_with_the_garbage_collected_and_the_living_frozen() -> No
 
 
 @pytest.mark.usefixtures("ending")
+@pytest.mark.parametrize("name", ["cache", "read"])
+def test_stages_before_the_extract_is_read_freeze_without_collecting(name: str) -> None:
+    """Nothing of the data exists yet, only the imports: no walk over them (70 ms)."""
+    garbage = _Node()
+    gone = weakref.ref(garbage)
+    del garbage
+    try:
+        with freezing(_recording([]))(name):
+            assert gone() is not None and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    gc.collect()
+    assert gone() is None  # handed back when the run ends, and freed then
+
+
+@pytest.mark.usefixtures("ending")
 def test_the_run_unfreezes_whether_it_returns_or_fails() -> None:
     @unfrozen_after
     def run(fail: bool) -> str:
