@@ -8,6 +8,8 @@ example studies are rendered once for the renal Cox table and the thyroid Table 
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 import shutil
 import zipfile
@@ -109,6 +111,47 @@ def test_font_metrics_are_times_and_helvetica() -> None:
     assert text_width("n", 10) == pytest.approx(5.0)  # Times-Roman: 500 units
     assert text_width("n", 10, font="Arial") == pytest.approx(5.56)  # Helvetica: 556 units
     assert text_width("\u4e2d", 9) == pytest.approx(9.0)  # not in the metrics: a full em
+
+
+def test_the_committed_width_table_is_the_afm_files() -> None:
+    """``font_widths.json`` is what its script reads from matplotlib's AFM files now."""
+    make = ROOT / "src" / "cohortpress" / "render" / "resources" / "make_font_widths.py"
+    spec = importlib.util.spec_from_file_location("make_font_widths", make)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = json.loads((make.parent / "font_widths.json").read_text(encoding="utf-8"))
+    assert committed == module.font_widths()
+    assert all(len(widths) > 250 for widths in committed.values())  # Latin-1 and more
+
+
+@given(
+    text=st.text(alphabet=st.characters(max_codepoint=0x2300), max_size=30),
+    font=st.sampled_from(["Times New Roman", "Arial", "Calibri"]),
+    bold=st.booleans(),
+)
+def test_text_width_is_the_afm_advance_widths(text: str, font: str, bold: bool) -> None:
+    """Each character's AFM width (by its Adobe glyph name), a full em where the face lacks
+    it, the spaces AFM lacks by their typographic widths."""
+    import matplotlib
+    from fontTools import afmLib, agl
+
+    family = "Times" if font == "Times New Roman" else "Helvetica"
+    face = f"{family}-Bold" if bold else ("Times-Roman" if family == "Times" else family)
+    afm = afmLib.AFM(
+        str(Path(matplotlib.get_data_path()) / "fonts" / "pdfcorefonts" / f"{face}.afm")
+    )
+    spaces = {"\u2002": 500, "\u2003": 1000, "\u2009": 200, "\u202f": 200}
+    units = 0
+    for char in text.replace("\u00a0", " "):
+        glyph = agl.UV2AGL.get(ord(char))
+        if char in spaces:
+            units += spaces[char]
+        elif glyph is not None and afm.has_char(glyph):
+            units += afm[glyph][1]
+        else:
+            units += 1000
+    assert text_width(text, 9.5, font=font, bold=bold) == pytest.approx(units * 9.5 / 1000)
 
 
 # --- the render fixture with two wide tables -------------------------------------------------

@@ -1,7 +1,8 @@
 """How wide a text is in Word's table fonts, to size DOCX table columns without Word at hand.
 
-Widths come from the Adobe font metrics (AFM) of the PDF core fonts that matplotlib ships
-(read with fontTools): Times-Roman for Times New Roman and other serif faces (Times New Roman
+Widths come from the Adobe font metrics (AFM) of the PDF core fonts that matplotlib ships,
+tabulated by character in ``resources/font_widths.json`` (``resources/make_font_widths.py``):
+Times-Roman for Times New Roman and other serif faces (Times New Roman
 and its metric-compatible Liberation Serif have Times' advance widths), Helvetica for Arial and
 sans-serif faces (Calibri is narrower, so its columns come out a little wide, never too narrow).
 A character the metrics lack counts as a full em, so an estimate errs on the wide side.
@@ -9,15 +10,10 @@ A character the metrics lack counts as a full em, so an estimate errs on the wid
 
 from __future__ import annotations
 
-import importlib.util
+import json
 from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from fontTools import agl
-
-if TYPE_CHECKING:
-    from fontTools import afmLib
+from cohortpress.render._resources import resource
 
 _SANS = ("arial", "helvetica", "calibri", "sans", "verdana", "tahoma", "segoe")
 _UNITS = 1000  # AFM widths are thousandths of an em
@@ -35,34 +31,18 @@ _SPACES = {"\u2002": 500, "\u2003": 1000, "\u2009": 200, "\u202f": 200}
 
 
 @cache
-def _metrics(sans: bool, bold: bool) -> afmLib.AFM:
-    from fontTools import afmLib
-
-    folder = _matplotlib_data() / "fonts" / "pdfcorefonts"
-    return afmLib.AFM(str(folder / f"{_FACES[sans, bold]}.afm"))
-
-
-def _matplotlib_data() -> Path:
-    """matplotlib's data folder (``matplotlib.get_data_path()``), found without importing
-    matplotlib: every run measures its tables, and a cached one draws nothing."""
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("matplotlib (its font metrics size the tables) is missing")
-    return Path(spec.origin).with_name("mpl-data")
+def _widths(sans: bool, bold: bool) -> dict[int, int]:
+    """The face's width of each character it has, in thousandths of an em."""
+    faces = json.loads(resource("font_widths.json").read_text(encoding="utf-8"))
+    return {int(code): width for code, width in faces[_FACES[sans, bold]].items()}
 
 
 def text_width(
     text: str, size_pt: float, *, font: str = "Times New Roman", bold: bool = False
 ) -> float:
     """The advance width of ``text`` in points, set in ``font`` at ``size_pt``."""
-    metrics = _metrics(is_sans(font), bold)
+    widths = _widths(is_sans(font), bold)
     units = 0
     for char in text.replace("\u00a0", " "):
-        glyph = agl.UV2AGL.get(ord(char))
-        if char in _SPACES:
-            units += _SPACES[char]
-        elif glyph is not None and metrics.has_char(glyph):
-            units += metrics[glyph][1]
-        else:
-            units += _UNITS
+        units += _SPACES[char] if char in _SPACES else widths.get(ord(char), _UNITS)
     return units * size_pt / _UNITS
