@@ -51,6 +51,7 @@ AE_TERMS = (
     "Anemia $x^2$ H~2~O 2^10^ \\textbf{tex1}",
     "Itch **b6** _i7_ &amp; &lt; <!-- c8 -->",
     "Gout # h9 > q10 | p11 | ::: d12",
+    "Chills url(../outside/c13.png) @import url(c14.css) <style>c15{}</style>",
 )
 DRUG = "sorafenib *drug1* <b>drug2</b> $d3$"
 VARIABLE_LABEL = "Diagnosis <script>lab1()</script> [lab2](http://evil.example/l)"
@@ -392,16 +393,34 @@ IMAGE_ATTACKS = {
     "symlink": "![linked](figures/linked.png)",
     "raw-html": '<img src="https://evil.example/pixel.png">',
     "raw-html-outside": '```{{=html}}\n<video poster="../outside/secret.png"></video>\n```',
+    "style-attribute": '```{{=html}}\n<p style="background: url(../outside/secret.png)">x</p>\n```',
+    "style-element": "```{{=html}}\n<style>p {{ background: url('{outside}') }}</style>\n```",
+    "srcset": '<img srcset="data:image/png;base64,AA== 2x, ../outside/secret.png 1x">',
 }
-
-
-# DOCX and PDF drop a raw HTML <video> (nothing is loaded), so that case is HTML only.
+# DOCX and PDF drop these raw HTML elements and attributes (nothing is loaded): HTML only.
+HTML_ONLY = {"raw-html-outside", "style-attribute", "style-element", "srcset"}
 IMAGE_CASES = [
     (attack, fmt)
     for attack in IMAGE_ATTACKS
     for fmt in FORMATS
-    if attack != "raw-html-outside" or fmt == "html"
+    if attack not in HTML_ONLY or fmt == "html"
 ]
+
+
+def test_raw_html_loading_staged_files_renders(tmp_path: Path) -> None:
+    """A srcset with a data URI (its comma inside the URL), a style attribute and a <style>
+    element loading a figure of the study: admitted, and embedded in the page."""
+    body = (
+        "\n\n```{=html}\n"
+        '<img srcset="data:image/png;base64,AA== 2x, figures/figure-1.png 1x">\n'
+        '<p style="background: url(figures/figure-1.png)">x</p>\n'
+        "<style>p.x { background: url('figures/figure-1.png') }</style>\n"
+        "```\n"
+    )
+    outcome = render(_stage(tmp_path, body=body), formats=("html",), engine="embedded",
+                     project_root=ROOT)  # fmt: skip
+    page = outcome.outputs["html"].read_text(encoding="utf-8")
+    assert "figure-1.png" not in page and page.count("data:image/png;base64,") >= 4
 
 
 @pytest.mark.parametrize(("attack", "fmt"), IMAGE_CASES)

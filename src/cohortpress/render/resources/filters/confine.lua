@@ -67,30 +67,64 @@ local function admit(what, target)
   end
 end
 
+--- The files CSS loads: url() and @import.
+local function check_css(css)
+  for value in css:gmatch("url%(%s*[\"']?([^\"')]+)") do
+    admit("resource", value)
+  end
+  for value in css:gmatch("@import%s+[\"']([^\"']+)") do
+    admit("resource", value)
+  end
+end
+
+--- A srcset's image URLs, as the HTML standard parses them: a URL runs to the next space (so a
+--- data URI keeps its comma), then its descriptors to the next comma.
+local function srcset_urls(value)
+  local urls, position = {}, 1
+  while true do
+    local _, last, url = value:find("^[%s,]*(%S+)", position)
+    if not url then
+      return urls
+    end
+    position = last + 1
+    if url:match(",$") then
+      urls[#urls + 1] = (url:gsub(",+$", ""))
+    else
+      urls[#urls + 1] = url
+      local _, stop = value:find("^[^,]*,?", position)
+      position = stop + 1
+    end
+  end
+end
+
+--- What raw HTML loads: the loading attributes of its tags, and CSS in <style> elements and
+--- style attributes. Text between tags is not looked at: "url(…)" written in a table cell (a
+--- workbook's text, escaped by great_tables) loads nothing.
 local function check_raw_html(text)
   for tag, attrs in text:gmatch("<%s*([%w:-]+)([^>]*)>") do
     for name, _, value in attrs:gmatch("([%w:-]+)%s*=%s*([\"'])(.-)%2") do
       name = name:lower()
-      if LOADED[name] and not (name == "href" and tag:lower() == "a") then
-        for candidate in value:gmatch("[^,]+") do
-          if name == "srcset" then
-            candidate = candidate:match("^%s*(%S+)") or ""
-          end
-          admit("resource", candidate)
+      if name == "style" then
+        check_css(value)
+      elseif name == "srcset" then
+        for _, url in ipairs(srcset_urls(value)) do
+          admit("resource", url)
         end
+      elseif LOADED[name] and not (name == "href" and tag:lower() == "a") then
+        admit("resource", value)
       end
     end
     for name, value in attrs:gmatch("([%w:-]+)%s*=%s*([^%s\"'][^%s>]*)") do
-      if LOADED[name:lower()] and not (name:lower() == "href" and tag:lower() == "a") then
+      if name:lower() == "style" then
+        check_css(value)
+      elseif LOADED[name:lower()] and not (name:lower() == "href" and tag:lower() == "a") then
         admit("resource", value)
       end
     end
   end
-  for value in text:gmatch("url%(%s*[\"']?([^\"')]+)") do
-    admit("resource", value)
-  end
-  for value in text:gmatch("@import%s+[\"']([^\"']+)") do
-    admit("resource", value)
+  local style = "<%s*[Ss][Tt][Yy][Ll][Ee][^>]*>(.-)<%s*/%s*[Ss][Tt][Yy][Ll][Ee]%s*>"
+  for element in text:gmatch(style) do
+    check_css(element)
   end
 end
 
