@@ -37,7 +37,9 @@ PARAGRAPHS = (
 RESPONSE_CHANGE = {"CR": (-100, -100), "PR": (-100, -30), "SD": (-29, 19), "PD": (20, 150)}
 AE_TERMS = ("Hypertension", "Diarrhea", "Fatigue", "Rash", "Hand-foot syndrome", "Anorexia")
 # Markup of HTML, Markdown, Typst and OpenXML, for the hostile_text switch.
-HOSTILE = ("<b>x</b>", "*a*", "_b_", "$c$", "#d", "@e", "[f](g)", "a & b", "`h`", "\\i", "<w:t>", "url(j)")
+HOSTILE = (
+    "<b>x</b>", "*a*", "_b_", "$c$", "#d", "@e", "[f](g)", "a & b", "`h`", "\\i", "<w:t>", "url(j)"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -81,10 +81,10 @@ class EmbeddedJob:
         env = self.env  # listed first: a job not listed fails here, before any pandoc runs
         notes = list(self.notes)
         # The formats are written side by side: the work is in pandoc's processes and in
-        # typst (which releases the GIL), and each format writes only its own files (html,
-        # docx, and pdf with its _render/<stem>.typ). Results are taken in the order asked,
-        # so the outputs, the notes and the error raised (the first format's that failed)
-        # are those of writing them one after the other.
+        # typst (which releases the GIL), and each format writes only its own files (html with
+        # its _render/<stem>.html, docx, and pdf with its _render/<stem>.typ). Results are
+        # taken in the order asked, so the outputs, the notes and the error raised (the first
+        # format's that failed) are those of writing them one after the other.
         with ThreadPoolExecutor(max_workers=len(self.formats) or 1) as pool:
             written = [pool.submit(_WRITERS[fmt], self, env) for fmt in self.formats]
         outputs: dict[str, Path] = {}

@@ -3,8 +3,8 @@ confine.lua: the manuscript loads nothing from outside the staging folder or the
 
 pandoc runs with --sandbox, so its readers and writers read no file that is not named on the
 command line. Images (and the files raw HTML points to) are checked here and, when they are
-files of the staging folder, put into pandoc's media bag, from where the HTML and DOCX writers
-embed them. Anything else stops the render with its target named: a remote URL, an absolute
+files of the staging folder, put into pandoc's media bag, from where the DOCX writer embeds
+them. Anything else stops the render with its target named: a remote URL, an absolute
 path, a path leading out of the folder (../, or a symlink whose target is outside; the
 staging folder's files are listed by cohortpress in COHORTPRESS_FILES), a file that does not
 exist. Links are not loads and stay as written, except file: and javascript: links.
@@ -58,7 +58,9 @@ local function admit(what, target)
       "manuscript.qmd; hidden folders and those starting with _ are not read), or a link to " ..
       "a file outside it")
   end
-  if pandoc.mediabag.lookup(target) == nil then
+  -- The DOCX writer embeds from the media bag; the HTML page is made self-contained by
+  -- cohortpress (render/_embed.py) and Typst reads the files itself.
+  if FORMAT == "docx" and pandoc.mediabag.lookup(target) == nil then
     local file = assert(io.open(path, "rb"))
     local contents = file:read("a")
     file:close()
