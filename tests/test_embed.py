@@ -126,6 +126,14 @@ def test_a_stylesheet_becomes_a_style_element_with_its_own_loads(tmp_path: Path)
     assert data(re.findall(r'url\("(data:image[^"]+)"\)', style[1])[0]) == PNG
 
 
+def test_a_stylesheets_media_stays_one_attribute(tmp_path: Path) -> None:
+    staging, files = folder(tmp_path, {"own.css": "p {}\n"})
+    page = """<link rel="stylesheet" href="own.css" media='print and (x: "a&quot;b")'>"""
+    out = embed_resources(page, staging, files)
+    opening = re.match(r"<style( [^>]*)?>", out)
+    assert opening and opening[1] == ' media="print and (x: &quot;a&quot;b&quot;)"'
+
+
 def test_style_elements_are_read_relative_to_the_page(tmp_path: Path) -> None:
     staging, files = folder(tmp_path, {"figures/a.png": PNG})
     out = embed_resources("<style>div { background: url(figures/a.png) }</style>", staging, files)

@@ -129,7 +129,9 @@ class _Embedder:
         path = self._file(html.unescape(href), "", "a stylesheet")
         css = self._css(self._read(path).decode("utf-8", errors="replace"), path, path)
         media = _attribute(attrs, "media")
-        opening = "<style>" if media is None else f'<style media="{media}">'
+        opening = (
+            "<style>" if media is None else f'<style media="{html.escape(html.unescape(media))}">'
+        )
         return f"{opening}\n{css}</style>"
 
     def _css(self, css: str, source: str, where: str, seen: tuple[str, ...] = ()) -> str:
