@@ -54,6 +54,8 @@ from cohortpress.pipeline import check_workbook
 from cohortpress.present.wording import curve_names, survival_axis_title
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -516,16 +518,27 @@ def test_a_km_grid_gives_the_same_bytes_each_time(tmp_path: Path) -> None:
     assert "<dc:date>" not in svg and "Matplotlib" not in svg.split("<svg", 1)[1][:2000]
 
 
-def test_the_png_is_the_image_savefig_draws(tmp_path: Path) -> None:
-    """save_figure writes the pixels matplotlib's savefig draws, at the dpi asked; the opaque
-    figure without an alpha channel, a figure with transparent pixels with one."""
-    grid = figure_panels([_km(*_groups(1, "LMR"), annotation="p = 0.02", panel="A")])
+@pytest.mark.parametrize(
+    ("panel", "mode"),
+    [
+        pytest.param(lambda: _km(*_groups(1, "LMR"), annotation="p = 0.02", panel="A"), "RGB",
+                     id="groups-in-colour"),
+        pytest.param(lambda: _km(*_overall(), panel="A"), "L", id="one-group-in-grey"),
+    ],
+)  # fmt: skip
+def test_the_png_is_the_image_savefig_draws(
+    tmp_path: Path, panel: Callable[[], KMFigure], mode: str
+) -> None:
+    """save_figure writes the pixels matplotlib's savefig draws, at the dpi asked, in the
+    fewest channels that hold them: grey for a grey figure, colour without alpha for an opaque
+    one, and with alpha where a pixel is transparent."""
+    grid = figure_panels([panel()])
     png, _ = save_figure(grid, tmp_path / "km", width=3.5, height=3.5, dpi=100)
     reference = tmp_path / "reference.png"
     with mpl.rc_context(_save._RC):
         draw_figure(grid, 3.5, 3.5, 100).savefig(reference, dpi=100, metadata={"Software": None})
     written, drawn = PIL.Image.open(png), PIL.Image.open(reference)
-    assert (written.mode, drawn.mode) == ("RGB", "RGBA")
+    assert (written.mode, drawn.mode) == (mode, "RGBA")
     assert written.info == drawn.info  # the dpi, and no text chunk
     assert np.array_equal(np.asarray(written.convert("RGBA")), np.asarray(drawn))
 

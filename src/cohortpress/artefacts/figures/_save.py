@@ -70,12 +70,19 @@ def save_figure(
 
 
 def _save_png(figure: Figure, path: Path, dpi: int) -> None:
-    """The figure as ``savefig(format="png", dpi=dpi)`` draws it, without its alpha channel
-    when every pixel is opaque (the manuscript theme's white background): the same image, a
-    tenth smaller and a quarter quicker to compress. No text chunks, the dpi in ``pHYs``."""
+    """The figure as ``savefig(format="png", dpi=dpi)`` draws it, in the fewest channels that
+    hold its pixels exactly: grey when every pixel is grey (a figure of one group, drawn in
+    black), colour without alpha when every pixel is opaque (the manuscript theme's white
+    background), colour with alpha otherwise. A grey figure is half the size and compressed in
+    half the time; dropping the alpha channel saves a tenth and a quarter. No text chunks, the
+    dpi in ``pHYs``."""
     canvas = figure.canvas
     assert isinstance(canvas, FigureCanvasAgg)  # draw_figure's
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
-    pixels = rgba[..., :3] if bool((rgba[..., 3] == 255).all()) else rgba
+    pixels = rgba
+    if bool((rgba[..., 3] == 255).all()):
+        red = rgba[..., 0]
+        grey = bool((red == rgba[..., 1]).all() and (red == rgba[..., 2]).all())
+        pixels = red if grey else rgba[..., :3]
     PIL.Image.fromarray(np.ascontiguousarray(pixels)).save(path, format="png", dpi=(dpi, dpi))
