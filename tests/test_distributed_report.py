@@ -14,9 +14,9 @@ Size: 100,000 patients, as the issue asks, in files of 5,000 (28 files of patien
 adverse events). On the shared 2-core machine at a load average of 6-7 the two Dask runs took
 113 s and 135 s and writing the extracts with the in-memory run 31 s (287 s in all); a quiet
 machine, which gives each process two to three times the CPU share, should run both in under
-the three minutes allowed (not measured quiet; see the README, "Beyond one machine"). A Cox
-model's likelihood-ratio chi-square is compared to a tolerance of its log-likelihoods' size
-(``_tolerance``); every other float to REL.
+the three minutes allowed (not measured quiet; see docs/performance.md, "Beyond one
+machine"). A Cox model's likelihood-ratio chi-square is compared to a tolerance of its
+log-likelihoods' size (``_tolerance``); every other float to REL.
 """
 
 from __future__ import annotations
