@@ -33,6 +33,7 @@ from cohortpress.analyse._km import km_estimate, risk_table
 from cohortpress.analyse._results import KMEstimate, QuantileEstimate, RiskTable
 from cohortpress.artefacts import figures
 from cohortpress.artefacts._figures import _annotation
+from cohortpress.artefacts._figures import build_figures as figures_of_study
 from cohortpress.artefacts.figures import (
     KMFigure,
     WaterfallFigure,
@@ -48,6 +49,7 @@ from cohortpress.artefacts.figures import (
 from cohortpress.artefacts.figures import _annotate as annotate
 from cohortpress.artefacts.figures import _km as km_figure
 from cohortpress.artefacts.figures import _km_data as km_data
+from cohortpress.artefacts.figures._panels import PanelGrid
 from cohortpress.artefacts.figures._theme import group_colours
 from cohortpress.derive import derive_cohort
 from cohortpress.pipeline import check_workbook
@@ -368,6 +370,38 @@ def thyroid() -> tuple[StudyConfig, StudyResults]:
     assert report.ok
     cohort = derive_cohort(workbook.patients, workbook.adverse_events, config)
     return config, analyse(cohort, config)
+
+
+@pytest.mark.parametrize(
+    ("factors", "ncol", "height", "caption"),
+    [
+        (1, 1, 5.0, "according to baseline ALC in patients"),
+        (2, 2, 5.0, "according to baseline (A) ALC, (B) NLR in patients"),
+        (3, 2, 10.0, "according to baseline (A) ALC, (B) NLR, (C) PLR in patients"),
+        (4, 2, 10.0, "according to baseline (A) ALC, (B) NLR, (C) PLR, (D) LMR in patients"),
+    ],
+)
+def test_a_figure_by_factor_has_a_row_of_two_panels_as_tall_as_the_survival_figure(
+    thyroid: tuple, tmp_path: Path, factors: int, ncol: int, height: float, caption: str
+) -> None:
+    """One factor is one panel drawn as the survival figure is, with no letter: a lone "A" and
+    a half-width panel stretched over two rows' height read as a figure cut in half."""
+    config, results = thyroid
+    os_ = next(e for e in results.endpoints if e.kind == "os")
+    study = dataclasses.replace(
+        results,
+        endpoints=tuple(
+            dataclasses.replace(os_, by=os_.by[:factors]) if e is os_ else e
+            for e in results.endpoints
+        ),
+    )
+    specs, drawings = figures_of_study(study, config, tmp_path, width=7.0, height=5.0)
+    drawing = next(d for d in drawings if d.stem.name == "os-by")
+    assert isinstance(drawing.figure, PanelGrid)
+    assert (drawing.figure.ncol, drawing.width, drawing.height) == (ncol, 7.0, height)
+    letters = [getattr(cell, "panel", None) for cell in drawing.figure.cells if cell is not None]
+    assert letters == ([None] if factors == 1 else list("ABCD"[:factors]))
+    assert caption in next(s.caption for s in specs if s.id == "os-by")
 
 
 @NO_DRAWING_WARNINGS

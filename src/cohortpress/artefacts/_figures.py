@@ -140,14 +140,19 @@ def build_figures(
                 names=wording.curve_names(g, config),
                 annotation=_annotation(g, unit, style, ci, wording.curve_names(g, config)),
                 time_breaks=g.risk.times,
-                panel=PANEL_LETTERS[i],
+                panel=PANEL_LETTERS[i] if len(e.by) > 1 else None,
                 small_cell=results.conventions.small_cell,
             )
             for i, g in enumerate(e.by)
         ]
         stem = f"{e.kind}-by"
-        grid = figure_panels(panels, ncol=2)
-        drawings.append(Drawing(grid, folder / stem, width, height * 2, len(panels)))
+        # Two panels a row, each row as tall as the survival figure (a single panel is drawn
+        # as that figure is); beyond two rows the panels share the height of two, so that the
+        # figure still fits a page.
+        ncol = min(len(panels), 2)
+        rows = -(-len(panels) // ncol)
+        grid = figure_panels(panels, ncol=ncol)
+        drawings.append(Drawing(grid, folder / stem, width, height * min(rows, 2), len(panels)))
         marked = all(marks_readable(g.estimates) for g in e.by)
         caption = _by_caption(e, config, None if marked else unmarked)
         specs.append(FigureSpec(stem, caption, stem))
@@ -176,9 +181,9 @@ def _survival_caption(
 def _by_caption(e: EndpointResult, config: StudyConfig, unmarked: str | None) -> str:
     """The panels, then what a reader needs to read them: the abbreviations, each marker's
     cutoff (high: at or above it), the direction of each hazard ratio, NR."""
+    names = [g.factor if g.factor in config.markers else g.label for g in e.by]
     factors = ", ".join(
-        f"({PANEL_LETTERS[i]}) {g.factor if g.factor in config.markers else g.label}"
-        for i, g in enumerate(e.by)
+        f"({PANEL_LETTERS[i]}) {name}" if len(names) > 1 else name for i, name in enumerate(names)
     )
     markers = [config.markers[g.factor] for g in e.by if g.factor in config.markers]
     abbreviations = "; ".join(m.abbreviation or "" for m in markers if m.abbreviation)
