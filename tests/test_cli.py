@@ -206,3 +206,44 @@ def test_a_bug_exits_70_with_one_line_and_a_log() -> None:
     finally:
         log.unlink()
     assert "Traceback" in details and "in broken" in details
+
+
+_THREADS_AFTER_NUMPY = """
+import os, sys
+import cohortpress.cli
+from cohortpress import _blas
+assert "numpy" not in sys.modules  # the command line sets it before NumPy is imported
+if sys.argv[1] == "cli":
+    _blas.one_blas_thread()  # as cli.main and the bench's runs do
+import numpy, scipy.special
+print(len(os.listdir("/proc/self/task")), os.environ.get("OPENBLAS_NUM_THREADS"))
+"""
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/task").is_dir() or (os.cpu_count() or 1) < 2,
+    reason="counts the process's threads in /proc, on a machine with two cores or more",
+)
+@pytest.mark.parametrize(
+    ("how", "user_setting", "threads", "setting"),
+    [("cli", None, "1", "1"), ("cli", "2", None, "2"), ("library", None, None, None)],
+)
+def test_the_command_line_keeps_openblas_to_one_thread_unless_the_user_sets_it(
+    how: str, user_setting: str | None, threads: str | None, setting: str | None
+) -> None:
+    """NumPy's and SciPy's OpenBLAS start a thread per core when imported; the command line's
+    run is one thread (its parallel work is in processes), a user's setting is kept, and a
+    library caller's process is left as it is."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if user_setting is not None:
+        env["OPENBLAS_NUM_THREADS"] = user_setting
+    done = subprocess.run(
+        [sys.executable, "-c", _THREADS_AFTER_NUMPY, how],
+        capture_output=True, text=True, env=env, check=True,
+    )  # fmt: skip
+    count, value = done.stdout.split()
+    assert value == str(setting)
+    if threads is not None:
+        assert count == threads
+    else:
+        assert int(count) > 1

@@ -213,9 +213,10 @@ def _ram() -> str:
 
 
 def _child(args: argparse.Namespace) -> None:
-    from cohortpress import _gc
+    from cohortpress import _blas, _gc
 
     _gc.for_this_process()  # one run per process, as `cohortpress report`
+    _blas.one_blas_thread()  # as the command line
     data = Path(args.data) if args.data else None
     print(json.dumps(run_once(STUDY, data, args.to, args.engine_data, args.scheduler)))
 

@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from cohortpress._blas import one_blas_thread
 from cohortpress.errors import (
     BUG_EXIT_CODE,
     INTERRUPTED_EXIT_CODE,
@@ -377,6 +378,7 @@ def _progress_hook() -> _StageProgress:
 
 def main() -> None:
     _process["exit_at_once"] = True
+    one_blas_thread()
     _keep_interrupts()
     try:
         app(prog_name="cohortpress")
