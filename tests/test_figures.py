@@ -327,10 +327,24 @@ def test_annotation_goes_where_no_curve_is() -> None:
     assert km_data.free_corner(slow, none, 1000.0, "p = 0.02").va == "bottom"
 
 
-def test_text_is_fitted_to_a_half_page_panel() -> None:
-    title = "Time from the start of sorafenib (months)"
-    assert km_figure._wrap(title) == "Time from the start of sorafenib\n(months)"
-    assert km_figure._wrap("Time (days)") == "Time (days)"
+@pytest.mark.parametrize("ncol", [1, 2])
+def test_the_time_axis_title_is_wrapped_to_the_width_under_the_axes(ncol: int) -> None:
+    """On as few lines as fit under the axes: one under a full-width panel, more under a
+    half-width one; every line within the axes' width."""
+    title = "Time from the start of first-line pembrolizumab (months)"
+    panels = [_km(*_overall(), time_label=title, panel="AB"[i]) for i in range(ncol)]
+    figure = _drawn(figure_panels(panels, ncol=ncol), 7, 5)
+    renderer = figure.canvas.get_renderer()  # pyright: ignore[reportAttributeAccessIssue]
+    curves = [ax for ax in figure.axes if ax.get_xlabel()]  # not the risk tables' axes
+    assert len(curves) == ncol
+    for ax in curves:
+        label = ax.xaxis.label
+        assert label.get_text().replace("\n", " ") == title
+        assert label.get_text().count("\n") == ncol - 1
+        assert label.get_window_extent(renderer).width <= ax.get_window_extent(renderer).width
+
+
+def test_a_legend_too_wide_for_a_half_page_panel_lists_a_group_per_line() -> None:
     assert km_figure._legend_width(["LMR high", "LMR low"]) < km_figure.LEGEND_INCHES
     assert km_figure._legend_width(["Favourable", "Intermediate", "Poor"]) > km_figure.LEGEND_INCHES
 

@@ -7,7 +7,6 @@ see _parallel.py).
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,9 +45,8 @@ BASE_SIZE = THEME.base_size
 SMALL_SIZE = THEME.small
 X_EXPAND = 0.03  # share of the time range left free on each side, for the curves and the table
 Y_EXPAND = 0.02
-# Text must fit a half-page-width panel (about 2.3 inches): longer axis titles are wrapped and
-# wider legends list one group per line. Widths are estimated at 0.6 em per character.
-TITLE_CHARACTERS = 34
+# A legend wider than a half-page-width panel (about 2.3 inches) lists one group per line.
+# Widths are estimated at 0.6 em per character.
 LEGEND_INCHES = 2.2
 TABLE_GAP, TITLE_GAP = 6.0, 2.0  # points above the table's title and between it and the rows
 MARK_POINTS = 5.5  # censoring mark width
@@ -82,17 +80,31 @@ class KMFigure:
     def margins(self, measure: Measure, cell: Box) -> Margins:
         """Room for the legend and letter above, the axis titles and table to the left and
         below, and half the last tick label to the right."""
-        top, bottom = self._top(measure), self._bottom(measure)
+        top, bottom = self._top(measure), self._bottom(measure, cell)
         ylabel = self._ylabel(measure, cell)
+        left = self._left(measure, ylabel.count("\n") + 1)
+        return Margins(left, self._right(measure), top, bottom)
+
+    def _left(self, measure: Measure, ylabel_lines: int) -> float:
+        """Width left of the axes: the survival axis title and ticks, or the table's labels."""
         tick = max(measure.text(label, SMALL_SIZE)[0] for label in _survival_labels(self.percent))
         curves = axis_decoration(THEME) + tick + points(THEME.title_pad)
-        curves += text_height(BASE_SIZE, ylabel.count("\n") + 1)
+        curves += text_height(BASE_SIZE, ylabel_lines)
         table = self._label_gap(measure) + max(
             (measure.text(g, SMALL_SIZE)[0] for g in self.groups), default=0.0
         )
+        return PAD + max(curves, table)
+
+    def _right(self, measure: Measure) -> float:
+        """Width right of the axes: half the last tick label or number at risk."""
         ends = [_tick(self.breaks[-1]) if self.breaks else "", *self._counts()]
-        right = 0.5 * max(measure.text(t, SMALL_SIZE)[0] for t in ends)
-        return Margins(PAD + max(curves, table), PAD + right, top, bottom)
+        return PAD + 0.5 * max(measure.text(t, SMALL_SIZE)[0] for t in ends)
+
+    def _time_title(self, measure: Measure, cell: Box) -> str:
+        """The time axis title on as few lines as fit under the axes (their width as the
+        panel alone would have them, its survival axis title on one line)."""
+        width = cell.width - self._left(measure, 1) - self._right(measure)
+        return measure.wrap(self.time_label, BASE_SIZE, max(width, 0.5))
 
     def _top(self, measure: Measure) -> float:
         """Height above the axes: the legend's rows, or the panel letter, whichever is taller."""
@@ -103,17 +115,17 @@ class KMFigure:
         letter = measure.text(self.panel, THEME.tag, "bold")[1] if self.panel else 0.0
         return PAD + max(legend, letter, points(SMALL_SIZE * 0.6))
 
-    def _bottom(self, measure: Measure) -> float:
+    def _bottom(self, measure: Measure, cell: Box) -> float:
         """Height below the axes: tick labels, the time axis title, the table and its title.
         The table is never squeezed (its rows would overlap): the curves take what is left."""
-        return PAD + self._x_decoration(measure) + self._table_title() + self._table_height()
+        return PAD + self._x_decoration(measure, cell) + self._table_title() + self._table_height()
 
     def _vertical_legend(self) -> bool:
         return _legend_width(self.groups) > LEGEND_INCHES
 
-    def _x_decoration(self, measure: Measure) -> float:
+    def _x_decoration(self, measure: Measure, cell: Box) -> float:
         """From the time axis to the bottom of its title."""
-        lines = self.time_label.count("\n") + 1
+        lines = self._time_title(measure, cell).count("\n") + 1
         return (
             axis_decoration(THEME)
             + text_height(SMALL_SIZE)
@@ -132,7 +144,7 @@ class KMFigure:
 
     def _ylabel(self, measure: Measure, cell: Box) -> str:
         """The survival axis title, on two lines (or more) where one is taller than the axes."""
-        height = cell.height - self._top(measure) - self._bottom(measure)
+        height = cell.height - self._top(measure) - self._bottom(measure, cell)
         return measure.wrap(self.ylabel, BASE_SIZE, max(height, 0.5))
 
     def _label_gap(self, measure: Measure) -> float:
@@ -148,7 +160,7 @@ class KMFigure:
         ax = figure.add_axes(axes.fraction(figure))
         limits = (-X_EXPAND * self.x_max, (1 + X_EXPAND) * self.x_max)
         self._draw_curves(ax, limits)
-        self._draw_axes(ax, self._ylabel(measure, cell))
+        self._draw_axes(ax, self._time_title(measure, cell), self._ylabel(measure, cell))
         if len(self.groups) > 1:
             self._draw_legend(ax)
         if self.panel:
@@ -159,7 +171,10 @@ class KMFigure:
             )  # fmt: skip
         table = Box(
             axes.left,
-            axes.bottom - self._x_decoration(measure) - self._table_title() - self._table_height(),
+            axes.bottom
+            - self._x_decoration(measure, cell)
+            - self._table_title()
+            - self._table_height(),
             axes.width,
             self._table_height(),
         )  # fmt: skip
@@ -190,11 +205,11 @@ class KMFigure:
         ax.set_xlim(*limits)
         ax.set_ylim(-Y_EXPAND, 1 + Y_EXPAND)
 
-    def _draw_axes(self, ax: Axes, ylabel: str) -> None:
+    def _draw_axes(self, ax: Axes, time_title: str, ylabel: str) -> None:
         ticks = [i / 5 for i in range(6)]
         ax.set_yticks(ticks, _survival_labels(self.percent))
         ax.set_xticks(self.breaks, [_tick(b) for b in self.breaks])
-        ax.set_xlabel(self.time_label, fontsize=BASE_SIZE)
+        ax.set_xlabel(time_title, fontsize=BASE_SIZE)
         ax.set_ylabel(ylabel, fontsize=BASE_SIZE)
 
     def _draw_legend(self, ax: Axes) -> None:
@@ -384,7 +399,7 @@ def figure_km(
         linestyles=group_linestyles(groups),
         breaks=[float(b) for b in breaks],
         x_max=float(x_max),
-        time_label=_wrap(time_label),
+        time_label=time_label,
         ylabel=ylabel,
         table_title=table_title,
         annotation=annotation or None,
@@ -398,11 +413,6 @@ def _legend_width(labels: list[str]) -> float:
     key_and_margins = SMALL_SIZE * (2.8 + 0.5 + 1.4)  # handle, gap to the text, column gap
     points_ = sum(key_and_margins + 0.6 * SMALL_SIZE * len(label) for label in labels)
     return points_ / 72
-
-
-def _wrap(title: str) -> str:
-    """The title on as many lines as it takes to fit a half-page-width panel."""
-    return "\n".join(textwrap.wrap(title, TITLE_CHARACTERS)) or title
 
 
 def _survival_labels(percent: bool) -> list[str]:
