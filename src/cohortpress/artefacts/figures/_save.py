@@ -74,7 +74,7 @@ def _save_png(figure: Figure, path: Path, dpi: int) -> None:
     hold its pixels exactly: grey when every pixel is grey (a figure of one group, drawn in
     black), colour without alpha when every pixel is opaque (the manuscript theme's white
     background), colour with alpha otherwise. A grey figure is half the size and compressed in
-    half the time; dropping the alpha channel saves a tenth and a quarter. No text chunks, the
+    a third of the time; dropping the alpha channel saves a tenth and a quarter. No text chunks, the
     dpi in ``pHYs``."""
     canvas = figure.canvas
     assert isinstance(canvas, FigureCanvasAgg)  # draw_figure's
