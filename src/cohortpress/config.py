@@ -769,8 +769,8 @@ class Endpoint(_Model):
         default=None,
         description=(
             "Kaplan–Meier curves, medians, log-rank test (k − 1 df) and univariate HRs by each of "
-            "these categorical or binary variables or markers, one panel each (default: the "
-            "markers among `cox.covariates`)."
+            "these categorical or binary variables or markers, one panel each, two to a row (one "
+            "variable: one full-width panel; default: the markers among `cox.covariates`)."
         ),
         examples=[["ecog", "LMR"]],
     )
