@@ -131,6 +131,12 @@ def test_curves_are_named_from_their_levels() -> None:
     assert wording.curve_names(child, config) == ["Child–Pugh class A", "Child–Pugh class B"]
     histology = _grouped("histology", "Histology", ("Papillary", "Follicular"))
     assert wording.curve_names(histology, config) == ["Papillary", "Follicular"]
+    # One short level names every level of its factor alike: "Yes" beside "Bone No" read as
+    # two different things.
+    bone = _grouped("bone_metastasis", "Bone", ("Yes", "No"))
+    assert wording.curve_names(bone, config) == ["Bone Yes", "Bone No"]
+    ecog = _grouped("ecog", "ECOG PS", ("0–1", "2"))
+    assert wording.curve_names(ecog, config) == ["ECOG PS 0–1", "ECOG PS 2"]
 
 
 def test_the_figure_prints_the_names_it_is_given_not_the_analysis_labels() -> None:

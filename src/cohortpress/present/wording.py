@@ -109,15 +109,16 @@ def survival_axis_title(label: str) -> str:
 
 def curve_names(g: GroupedSurvival, config: StudyConfig) -> list[str]:
     """The names of a factor's curves in the legend, the numbers-at-risk table and the
-    annotation, one per level: "High LMR" for a marker; a bare number or letter (an ECOG PS
-    of 1, a Child–Pugh class A, which beside panel letters would read as one) with its
-    variable's label ("ECOG PS 1"); any other level as it is ("Papillary")."""
+    annotation, one per level: "High LMR" for a marker; the levels with their variable's label
+    ("ECOG PS 0", "ECOG PS 1") when one of them is a bare number or a letter or two (an ECOG PS
+    of 1, a Child–Pugh class A, beside panel letters, or "No", would read as nothing), every
+    level of the factor alike ("Bone Yes", "Bone No"); otherwise the levels as they are
+    ("Papillary")."""
     if g.factor in config.markers:
         return [f"{level} {g.factor}" for level in g.levels]
-    return [
-        f"{g.label} {level}" if level.isdigit() or (len(level) <= 2 and level.isalnum()) else level
-        for level in g.levels
-    ]
+    if any(level.isdigit() or (len(level) <= 2 and level.isalnum()) for level in g.levels):
+        return [f"{g.label} {level}" for level in g.levels]
+    return list(g.levels)
 
 
 def time_axis_title(drug: str, unit: str) -> str:
