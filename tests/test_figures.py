@@ -32,7 +32,7 @@ from cohortpress.analyse import analyse
 from cohortpress.analyse._km import km_estimate, risk_table
 from cohortpress.analyse._results import KMEstimate, QuantileEstimate, RiskTable
 from cohortpress.artefacts import figures
-from cohortpress.artefacts._figures import _annotation
+from cohortpress.artefacts._figures import _annotation, by_figures
 from cohortpress.artefacts._figures import build_figures as figures_of_study
 from cohortpress.artefacts.figures import (
     KMFigure,
@@ -386,6 +386,14 @@ def thyroid() -> tuple[StudyConfig, StudyResults]:
     return config, analyse(cohort, config)
 
 
+def _os_by(results: StudyResults, factors: int) -> StudyResults:
+    """The thyroid results with ``factors`` factors for OS: its four markers, repeated."""
+    os_ = next(e for e in results.endpoints if e.kind == "os")
+    by = (os_.by * -(-factors // len(os_.by)))[:factors]
+    endpoints = tuple(dataclasses.replace(e, by=by) if e is os_ else e for e in results.endpoints)
+    return dataclasses.replace(results, endpoints=endpoints)
+
+
 @pytest.mark.parametrize(
     ("factors", "ncol", "height", "caption"),
     [
@@ -401,21 +409,63 @@ def test_a_figure_by_factor_has_a_row_of_two_panels_as_tall_as_the_survival_figu
     """One factor is one panel drawn as the survival figure is, with no letter: a lone "A" and
     a half-width panel stretched over two rows' height read as a figure cut in half."""
     config, results = thyroid
-    os_ = next(e for e in results.endpoints if e.kind == "os")
-    study = dataclasses.replace(
-        results,
-        endpoints=tuple(
-            dataclasses.replace(os_, by=os_.by[:factors]) if e is os_ else e
-            for e in results.endpoints
-        ),
+    specs, drawings = figures_of_study(
+        _os_by(results, factors), config, tmp_path, width=7.0, height=5.0
     )
-    specs, drawings = figures_of_study(study, config, tmp_path, width=7.0, height=5.0)
     drawing = next(d for d in drawings if d.stem.name == "os-by")
     assert isinstance(drawing.figure, PanelGrid)
     assert (drawing.figure.ncol, drawing.width, drawing.height) == (ncol, 7.0, height)
     letters = [getattr(cell, "panel", None) for cell in drawing.figure.cells if cell is not None]
     assert letters == ([None] if factors == 1 else list("ABCD"[:factors]))
     assert caption in next(s.caption for s in specs if s.id == "os-by")
+    assert not [d for d in drawings if d.stem.name.startswith("os-by-")]
+
+
+@pytest.mark.parametrize(
+    ("factors", "figures"),
+    [(5, [3, 2]), (8, [4, 4]), (9, [3, 3, 3]), (13, [4, 3, 3, 3])],
+)
+def test_more_than_four_factors_are_shared_out_over_figures_of_full_size_panels(
+    thyroid: tuple, tmp_path: Path, factors: int, figures: list[int]
+) -> None:
+    """Nine factors once failed with an IndexError (eight panel letters), and five to eight
+    were squeezed into two rows' height; now each figure has at most four panels, lettered
+    from A, as large as in a figure of four, and its caption names its own factors."""
+    config, results = thyroid
+    specs, drawings = figures_of_study(
+        _os_by(results, factors), config, tmp_path, width=7.0, height=5.0
+    )
+    ids = ["os-by"] + [f"os-by-{n}" for n in range(2, len(figures) + 1)]
+    by = {d.stem.name: d for d in drawings if d.stem.name.startswith("os-by")}
+    assert list(by) == ids
+    names = ["ALC", "NLR", "PLR", "LMR"] * 4
+    for stem, panels in zip(ids, figures, strict=True):
+        grid = by[stem].figure
+        assert isinstance(grid, PanelGrid)
+        assert (grid.ncol, by[stem].height) == (2, 5.0 * -(-panels // 2))
+        letters = [getattr(cell, "panel", None) for cell in grid.cells if cell is not None]
+        assert letters == list("ABCD"[:panels])
+        caption = next(s.caption for s in specs if s.id == stem)
+        shown = zip("ABCD"[:panels], names[:panels], strict=True)
+        listed = ", ".join(f"({letter}) {name}" for letter, name in shown)
+        assert f"according to baseline {listed} in patients" in caption
+        del names[:panels]
+
+
+@given(factors=st.integers(1, 14))
+@settings(max_examples=30, deadline=None)
+def test_every_factor_is_in_one_figure_in_its_order(thyroid: tuple, factors: int) -> None:
+    _, results = thyroid
+    endpoint = next(e for e in _os_by(results, factors).endpoints if e.kind == "os")
+    figures = by_figures(endpoint)
+    sizes = [len(groups) for _, groups in figures]
+    assert [g for _, groups in figures for g in groups] == list(endpoint.by)
+    assert len(figures) == -(-factors // 4)  # as few as hold them
+    assert max(sizes) <= 4 and max(sizes) - min(sizes) <= 1
+    assert sizes == sorted(sizes, reverse=True)
+    assert [stem for stem, _ in figures] == ["os-by"] + [
+        f"os-by-{n}" for n in range(2, len(figures) + 1)
+    ]
 
 
 @NO_DRAWING_WARNINGS

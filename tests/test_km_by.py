@@ -92,3 +92,33 @@ def test_by_an_unknown_variable_is_named(tmp_path: Path) -> None:
     done = _run("validate", str(folder))
     assert done.returncode == 2
     assert "endpoints[1].by: unknown variable 'histologie'" in done.stderr
+
+
+@pytest.mark.slow
+def test_nine_factors_are_three_figures_each_cited_after_its_factors(tmp_path: Path) -> None:
+    """Nine factors stopped the run with an IndexError. The manuscript shows the first figure
+    of OS by factor (it includes figure-os-by.md); the two others it does not include go to
+    the supplement, as any float the manuscript leaves out, and the text cites each."""
+    by = "ALC, NLR, PLR, LMR, ecog, diagnosis, histology, bone_metastasis, lung_metastasis"
+    folder = _study(tmp_path, f"  - {{kind: os, by: [{by}]}}")
+    out = tmp_path / "out"
+    done = _run("report", str(folder), "--to", "html", "--output", str(out), "-q")
+    assert done.returncode == 0, done.stderr
+    built = out / "thyroid_by"
+    for stem in ("os-by", "os-by-2", "os-by-3"):
+        assert (built / f"figures/{stem}.png").stat().st_size > 0
+    assert not (built / "figures/os-by-4.png").exists()
+
+    def text(name: str) -> str:
+        page = (built / name).read_text(encoding="utf-8")
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+    manuscript, supplement = text("manuscript.html"), text("supplement.html")
+    assert (
+        "We compared OS according to ALC, NLR, and PLR ( Figure 3 ); LMR, ECOG PS, and "
+        "Diagnosis (Supplementary Figure S1); and Histology, Bone, and Lungs (Supplementary "
+        "Figure S2)." in manuscript
+    )
+    assert "according to baseline (A) ALC, (B) NLR, (C) PLR in patients" in manuscript
+    assert "(A) LMR, (B) ECOG PS, (C) Diagnosis in patients" in supplement
+    assert "(A) Histology, (B) Bone, (C) Lungs in patients" in supplement

@@ -769,8 +769,11 @@ class Endpoint(_Model):
         default=None,
         description=(
             "Kaplan–Meier curves, medians, log-rank test (k − 1 df) and univariate HRs by each of "
-            "these categorical or binary variables or markers, one panel each, two to a row (one "
-            "variable: one full-width panel; default: the markers among `cox.covariates`)."
+            "these categorical or binary variables or markers, one panel each, two to a row, at "
+            "most four to a figure (`figure-<kind>-by.md`; one variable: one full-width panel). "
+            "More variables are shared out evenly, in order, over `<kind>-by-2`, `<kind>-by-3`, "
+            "…, each included on its own (the supplement shows those the manuscript does not). "
+            "Default: the markers among `cox.covariates`."
         ),
         examples=[["ecog", "LMR"]],
     )

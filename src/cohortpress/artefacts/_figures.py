@@ -18,7 +18,11 @@ if TYPE_CHECKING:
     from cohortpress.artefacts.figures._parallel import Drawing
     from cohortpress.config import StudyConfig
 
-PANEL_LETTERS = "ABCDEFGH"
+PANEL_LETTERS = "ABCD"
+# Curves by factor: at most two rows of two panels a figure, each row as tall as the survival
+# figure, so that a figure fits a page with panels as large as the paper's. More factors are
+# shared out over several figures (see by_figures).
+PANELS_PER_FIGURE = len(PANEL_LETTERS)
 
 
 @dataclass(frozen=True)
@@ -129,34 +133,51 @@ def build_figures(
     caption = _survival_caption(results, config, None if marked else unmarked)
     specs.append(FigureSpec("survival", caption, "survival"))
     for e in results.endpoints:
-        if not e.by:
-            continue
-        panels = [
-            figure_km(
-                list(g.estimates),
-                risk=g.risk,
-                time_label=time_label,
-                ylabel=wording.survival_axis_title(wording.endpoint_label(e)),
-                names=wording.curve_names(g, config),
-                annotation=_annotation(g, unit, style, ci, wording.curve_names(g, config)),
-                time_breaks=g.risk.times,
-                panel=PANEL_LETTERS[i] if len(e.by) > 1 else None,
-                small_cell=results.conventions.small_cell,
-            )
-            for i, g in enumerate(e.by)
-        ]
-        stem = f"{e.kind}-by"
-        # Two panels a row, each row as tall as the survival figure (a single panel is drawn
-        # as that figure is); beyond two rows the panels share the height of two, so that the
-        # figure still fits a page.
-        ncol = min(len(panels), 2)
-        rows = -(-len(panels) // ncol)
-        grid = figure_panels(panels, ncol=ncol)
-        drawings.append(Drawing(grid, folder / stem, width, height * min(rows, 2), len(panels)))
-        marked = all(marks_readable(g.estimates) for g in e.by)
-        caption = _by_caption(e, config, None if marked else unmarked)
-        specs.append(FigureSpec(stem, caption, stem))
+        for stem, groups in by_figures(e):
+            panels = [
+                figure_km(
+                    list(g.estimates),
+                    risk=g.risk,
+                    time_label=time_label,
+                    ylabel=wording.survival_axis_title(wording.endpoint_label(e)),
+                    names=wording.curve_names(g, config),
+                    annotation=_annotation(g, unit, style, ci, wording.curve_names(g, config)),
+                    time_breaks=g.risk.times,
+                    panel=PANEL_LETTERS[i] if len(groups) > 1 else None,
+                    small_cell=results.conventions.small_cell,
+                )
+                for i, g in enumerate(groups)
+            ]
+            # Two panels a row, each row as tall as the survival figure; a single panel is
+            # drawn as that figure is.
+            ncol = min(len(panels), 2)
+            rows = -(-len(panels) // ncol)
+            grid = figure_panels(panels, ncol=ncol)
+            drawings.append(Drawing(grid, folder / stem, width, height * rows, len(panels)))
+            marked = all(marks_readable(g.estimates) for g in groups)
+            caption = _by_caption(e, groups, config, None if marked else unmarked)
+            specs.append(FigureSpec(stem, caption, stem))
     return specs, drawings
+
+
+def by_figures(e: EndpointResult) -> list[tuple[str, tuple[GroupedSurvival, ...]]]:
+    """The figures of ``e``'s curves by factor, in order: each one's id and its factors' curves,
+    one panel each.
+
+    Up to :data:`PANELS_PER_FIGURE` factors are one figure, ``<kind>-by``. More are shared out
+    over as few figures as hold them, as evenly as they go and in their order (nine factors:
+    three figures of three), so that no figure ends with a lone panel:
+    ``<kind>-by``, ``<kind>-by-2``, … The text cites each figure after its factors.
+    """
+    count = -(-len(e.by) // PANELS_PER_FIGURE)
+    figures: list[tuple[str, tuple[GroupedSurvival, ...]]] = []
+    start = 0
+    for index in range(count):
+        size = len(e.by) // count + (index < len(e.by) % count)
+        suffix = "" if index == 0 else f"-{index + 1}"
+        figures.append((f"{e.kind}-by{suffix}", e.by[start : start + size]))
+        start += size
+    return figures
 
 
 def _survival_caption(
@@ -178,25 +199,31 @@ def _survival_caption(
     )
 
 
-def _by_caption(e: EndpointResult, config: StudyConfig, unmarked: str | None) -> str:
-    """The panels, then what a reader needs to read them: the abbreviations, each marker's
-    cutoff (high: at or above it), the direction of each hazard ratio, NR."""
-    names = [g.factor if g.factor in config.markers else g.label for g in e.by]
+def _by_caption(
+    e: EndpointResult,
+    groups: tuple[GroupedSurvival, ...],
+    config: StudyConfig,
+    unmarked: str | None,
+) -> str:
+    """The panels (one figure's ``groups`` of ``e``), then what a reader needs to read them:
+    the abbreviations, each marker's cutoff (high: at or above it), the direction of each
+    hazard ratio, NR."""
+    names = [g.factor if g.factor in config.markers else g.label for g in groups]
     factors = ", ".join(
         f"({PANEL_LETTERS[i]}) {name}" if len(names) > 1 else name for i, name in enumerate(names)
     )
-    markers = [config.markers[g.factor] for g in e.by if g.factor in config.markers]
+    markers = [config.markers[g.factor] for g in groups if g.factor in config.markers]
     abbreviations = "; ".join(m.abbreviation or "" for m in markers if m.abbreviation)
     cutoffs = ", ".join(
         f"{g.factor} {fmt.plain(m.cutoff)}{_unit_suffix(m.unit)}"
-        for g, m in ((g, config.markers[g.factor]) for g in e.by if g.factor in config.markers)
+        for g, m in ((g, config.markers[g.factor]) for g in groups if g.factor in config.markers)
     )
-    directions = [(PANEL_LETTERS[i], _direction(g, config)) for i, g in enumerate(e.by)]
-    named = [f"({letter}) {d}" if len(e.by) > 1 else d for letter, d in directions if d]
-    if len(e.by) > 1 and all(g.factor in config.markers and len(g.levels) == 2 for g in e.by):
+    directions = [(PANEL_LETTERS[i], _direction(g, config)) for i, g in enumerate(groups)]
+    named = [f"({letter}) {d}" if len(groups) > 1 else d for letter, d in directions if d]
+    if len(groups) > 1 and all(g.factor in config.markers and len(g.levels) == 2 for g in groups):
         named = ["the high vs the low group of each marker"]  # one rule for every panel
     hr = "HR: hazard ratio (Cox)" + (f", {', '.join(named)}" if named else "")
-    not_reached = any(_not_reached(km) for g in e.by for km in g.estimates)
+    not_reached = any(_not_reached(km) for g in groups for km in g.estimates)
     legend = [hr, "CI: confidence interval"]
     legend += ["NR: not reached"] if not_reached else []
     legend += [f"high: at or above the cutoff ({cutoffs})"] if cutoffs else []

@@ -17,6 +17,7 @@ from jinja2 import (
 
 from cohortpress.analyse._results import ComparisonTest
 from cohortpress.analyse._status import MultivariateStatus
+from cohortpress.artefacts._figures import by_figures
 from cohortpress.artefacts.text import _citations as cite
 from cohortpress.artefacts.text import _response_text as response_text
 from cohortpress.config import DAYS_PER_UNIT
@@ -218,7 +219,7 @@ def _context(
             else multivariate_note(e.multivariate_skipped)
             for e in results.endpoints
         },
-        "factor_list": {e.kind: _factor_list(e, config) for e in results.endpoints},
+        "by_figures": {e.kind: _by_figures(e, config) for e in results.endpoints},
         "formula_text": {
             name: wording.marker_formula(m.formula) for name, m in config.markers.items()
         },
@@ -441,9 +442,17 @@ def _group_phrase(g: GroupedSurvival, level: str, config: StudyConfig) -> str:
     return f"the {level} group"
 
 
-def _factor_list(e: EndpointResult, config: StudyConfig) -> str:
-    """The factors of the curves "by", in the order of the figure's panels."""
-    names = [_factor_name(g, config) for g in e.by]
+def _by_figures(e: EndpointResult, config: StudyConfig) -> list[tuple[str, str]]:
+    """Each figure of the curves "by" (more than four factors are several figures): its
+    factors listed in the order of its panels, and its label, cited after them."""
+    return [
+        (_listed([_factor_name(g, config) for g in groups]), f"fig-{stem}")
+        for stem, groups in by_figures(e)
+    ]
+
+
+def _listed(names: list[str]) -> str:
+    """ "A", "A and B", "A, B, and C"."""
     if len(names) <= 2:
         return " and ".join(names)
     return ", ".join(names[:-1]) + ", and " + names[-1]
