@@ -396,9 +396,19 @@ IMAGE_ATTACKS = {
     "style-attribute": '```{{=html}}\n<p style="background: url(../outside/secret.png)">x</p>\n```',
     "style-element": "```{{=html}}\n<style>p {{ background: url('{outside}') }}</style>\n```",
     "srcset": '<img srcset="data:image/png;base64,AA== 2x, ../outside/secret.png 1x">',
+    "character-references": '<img src="https&#x3A;&sol;/evil.example/pixel.png">',
+    "style-character-references": (
+        '```{{=html}}\n<p style="background: url(&quot;../outside/secret.png&quot;)">x</p>\n```'
+    ),
 }
 # DOCX and PDF drop these raw HTML elements and attributes (nothing is loaded): HTML only.
-HTML_ONLY = {"raw-html-outside", "style-attribute", "style-element", "srcset"}
+HTML_ONLY = {
+    "raw-html-outside",
+    "style-attribute",
+    "style-element",
+    "srcset",
+    "style-character-references",
+}
 IMAGE_CASES = [
     (attack, fmt)
     for attack in IMAGE_ATTACKS
@@ -421,6 +431,31 @@ def test_raw_html_loading_staged_files_renders(tmp_path: Path) -> None:
                      project_root=ROOT)  # fmt: skip
     page = outcome.outputs["html"].read_text(encoding="utf-8")
     assert "figure-1.png" not in page and page.count("data:image/png;base64,") >= 4
+
+
+def test_raw_html_is_read_as_the_browser_reads_it(tmp_path: Path) -> None:
+    """Attribute values with character references, as an author's HTML (or an editor) writes
+    them: a staged figure named so is admitted and embedded (it used to stop the render as a
+    missing file), and a remote or outside target is refused for what it is."""
+    body = (
+        "\n\n```{=html}\n"
+        '<img src="figures&sol;figure-1&#46;png">\n'
+        '<p style="background: url(&quot;figures/figure-1.png&quot;)">x</p>\n'
+        "```\n"
+    )
+    outcome = render(_stage(tmp_path / "staged", body=body), formats=("html",),
+                     engine="embedded", project_root=ROOT)  # fmt: skip
+    page = outcome.outputs["html"].read_text(encoding="utf-8")
+    assert "figure-1" not in page and page.count("data:image/png;base64,") >= 3
+    for attack, (target, why) in enumerate((
+        ("https&#x3A;//evil.example/x.png", "a remote resource"),
+        ("&#46;&#46;/outside/secret.png", "outside the staging folder"),
+        ("figures&sol;figure-1&period;png&#0;", "no such file"),  # NUL is no character
+    )):  # fmt: skip
+        body = f'\n\n```{{=html}}\n<img src="{target}">\n```\n'
+        staging = _stage(tmp_path / f"attack-{attack}", body=body)
+        with pytest.raises(RenderError, match=why):
+            render(staging, formats=("html",), engine="embedded", project_root=ROOT)
 
 
 @pytest.mark.parametrize(("attack", "fmt"), IMAGE_CASES)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -122,5 +123,14 @@ def locate(message: str, lines: tuple[SourceLine, ...]) -> str:
         token = re.compile(rf"(?<![\w@]){re.escape(match[0])}(?![\w-])")
     else:
         return message
-    line = next((line for line in lines if token.search(line.text)), None)
+    # Raw HTML may write the target with character references ("&#58;"): pandoc's HTML reader
+    # and confine.lua name it decoded, as a browser reads it.
+    line = next(
+        (
+            line
+            for line in lines
+            if token.search(line.text) or token.search(html.unescape(line.text))
+        ),
+        None,
+    )
     return message if line is None else f"{line.where}: {message}"

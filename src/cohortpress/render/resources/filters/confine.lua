@@ -32,29 +32,34 @@ local function is_remote(target)
   return target:match("^%a[%w+.-]*:") ~= nil or target:match("^//") ~= nil
 end
 
---- The staging-folder file ``target`` names, put into the media bag; a failure otherwise.
-local function admit(what, target)
+--- The staging-folder file ``target`` names, put into the media bag; a failure otherwise,
+--- naming the target as ``written`` in the source when that differs (character references).
+local function admit(what, target, written)
   if target == "" or target:match("^#") or target:match("^data:") then
     return
   end
+  local shown = target
+  if written and written ~= target then
+    shown = written .. "' (read as '" .. target .. "')"
+  end
   if is_remote(target) then
-    fail(what, target, "a remote resource; the render loads nothing from the network, " ..
+    fail(what, shown, "a remote resource; the render loads nothing from the network, " ..
       "put the file in the study folder")
   end
   local path = target:gsub("[?#].*$", "")
   if path:lower():match("%.svg$") then
-    fail(what, target, "an SVG image, which older Word and LibreOffice show as an " ..
+    fail(what, shown, "an SVG image, which older Word and LibreOffice show as an " ..
       "empty frame; export it as PNG (300 dpi) or JPEG")
   end
   if pandoc.path.is_absolute(path) then
-    fail(what, target, "an absolute path; write it relative to the study folder")
+    fail(what, shown, "an absolute path; write it relative to the study folder")
   end
   path = pandoc.path.normalize(path):gsub("^%./", "")
   if path == ".." or path:match("^%.%./") then
-    fail(what, target, "outside the staging folder")
+    fail(what, shown, "outside the staging folder")
   end
   if not ALLOWED[path] then
-    fail(what, target, "no such file in the study folder (an image is found relative to " ..
+    fail(what, shown, "no such file in the study folder (an image is found relative to " ..
       "manuscript.qmd; hidden folders and those starting with _ are not read), or a link to " ..
       "a file outside it")
   end
@@ -99,29 +104,65 @@ local function srcset_urls(value)
   end
 end
 
+-- Character references an attribute value may use for what confine.lua reads in it; a browser
+-- decodes every one (cohortpress's _embed.py too). One this table lacks, or a name without its
+-- ";", stays as written: the target is then no staged file and the render stops, so nothing
+-- passes undecoded.
+local NAMED = {
+  amp = "&", lt = "<", gt = ">", quot = '"', apos = "'", colon = ":", sol = "/", bsol = "\\",
+  period = ".", comma = ",", lpar = "(", rpar = ")", num = "#", quest = "?", equals = "=",
+  percnt = "%",
+}
+
+local function character(number)
+  local surrogate = number and number >= 0xD800 and number <= 0xDFFF
+  if number and number > 0 and number <= 0x10FFFF and not surrogate then
+    return utf8.char(number)
+  end
+  return nil -- kept as written
+end
+
+--- An attribute's value as the browser reads it: its character references decoded, in one
+--- pass (so "&amp;quot;" is "&quot;", as in a browser, not a quote).
+local function attribute_value(value)
+  return (value:gsub("&(#?)([xX]?)(%w+)(;?)", function(hash, x, body, semicolon)
+    if hash == "#" and x ~= "" then
+      return character(body:match("^%x+$") and tonumber(body, 16))
+    elseif hash == "#" then
+      return character(body:match("^%d+$") and tonumber(body))
+    elseif semicolon == ";" then
+      return NAMED[x .. body]
+    end
+    return nil
+  end))
+end
+
+--- What one attribute of a tag loads, its value read as written: CSS in a style attribute,
+--- a srcset's URLs, a loading attribute's target.
+local function check_attribute(tag, name, written)
+  name = name:lower()
+  local value = attribute_value(written)
+  if name == "style" then
+    check_css(value)
+  elseif name == "srcset" then
+    for _, url in ipairs(srcset_urls(value)) do
+      admit("resource", url)
+    end
+  elseif LOADED[name] and not (name == "href" and tag:lower() == "a") then
+    admit("resource", value, written)
+  end
+end
+
 --- What raw HTML loads: the loading attributes of its tags, and CSS in <style> elements and
 --- style attributes. Text between tags is not looked at: "url(…)" written in a table cell (a
 --- workbook's text, escaped by great_tables) loads nothing.
 local function check_raw_html(text)
   for tag, attrs in text:gmatch("<%s*([%w:-]+)([^>]*)>") do
-    for name, _, value in attrs:gmatch("([%w:-]+)%s*=%s*([\"'])(.-)%2") do
-      name = name:lower()
-      if name == "style" then
-        check_css(value)
-      elseif name == "srcset" then
-        for _, url in ipairs(srcset_urls(value)) do
-          admit("resource", url)
-        end
-      elseif LOADED[name] and not (name == "href" and tag:lower() == "a") then
-        admit("resource", value)
-      end
+    for name, _, written in attrs:gmatch("([%w:-]+)%s*=%s*([\"'])(.-)%2") do
+      check_attribute(tag, name, written)
     end
-    for name, value in attrs:gmatch("([%w:-]+)%s*=%s*([^%s\"'][^%s>]*)") do
-      if name:lower() == "style" then
-        check_css(value)
-      elseif LOADED[name:lower()] and not (name:lower() == "href" and tag:lower() == "a") then
-        admit("resource", value)
-      end
+    for name, written in attrs:gmatch("([%w:-]+)%s*=%s*([^%s\"'][^%s>]*)") do
+      check_attribute(tag, name, written)
     end
   end
   local style = "<%s*[Ss][Tt][Yy][Ll][Ee][^>]*>(.-)<%s*/%s*[Ss][Tt][Yy][Ll][Ee]%s*>"
