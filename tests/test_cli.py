@@ -208,6 +208,28 @@ def test_a_bug_exits_70_with_one_line_and_a_log() -> None:
     assert "Traceback" in details and "in broken" in details
 
 
+def test_ctrl_c_in_code_exec_runs_from_a_string_still_exits_130(tmp_path: Path) -> None:
+    """A Ctrl-C that lands in code ``exec`` runs from a string (dataclasses build their methods
+    so while modules are imported) is handled, yet CPython marks it unhandled, and a process
+    started with ``-m`` then killed itself with SIGINT on exit: status -2, not 130."""
+    (tmp_path / "interrupted_report.py").write_text(
+        "import cohortpress.pipeline as pipeline\n"
+        "def interrupted(*args, **kwargs):\n"
+        "    exec('raise KeyboardInterrupt', {})\n"
+        "pipeline.build_report = interrupted\n"
+        "from cohortpress.cli import main\n"
+        "main()\n",
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "interrupted_report", "report", "reports/thyroid", "-q"]
+    environment = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "Error: interrupted; the previous output is left as it was."
+
+
 _THREADS_AFTER_NUMPY = """
 import os, sys
 import cohortpress.cli

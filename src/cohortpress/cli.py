@@ -166,19 +166,25 @@ def report(
         _exit_at_once()
 
 
-def _exit_at_once() -> None:
+def _exit_at_once(code: int = 0) -> None:
     """End a finished ``report`` without tearing the interpreter down, which takes a third of
     a second or more after a run (freeing pandas, matplotlib and the cached results object by
     object). Nothing is left undone: the outputs are published and the output folder's lock
     released, no other thread or child process is running (else the process exits as usual),
-    the exit handlers run (openpyxl's temporary files, logging) and the streams are flushed."""
+    the exit handlers run (openpyxl's temporary files, logging) and the streams are flushed.
+
+    An interrupted command ends so too, with ``code`` 130. Through the interpreter's own exit,
+    ``python -m cohortpress`` would die of SIGINT instead (status -2) whenever the Ctrl-C had
+    landed in code that ``exec`` runs from a string, as dataclasses build their methods while
+    modules are imported: CPython then marks the interrupt unhandled though it was caught, and
+    ``-m`` kills itself with it on exit."""
     if threading.active_count() > 1:
         return
     atexit._run_exitfuncs()  # noqa: SLF001 - what interpreter shutdown would run first
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
-    os._exit(0)
+    os._exit(code)
 
 
 @app.command()
@@ -332,6 +338,8 @@ def _guard() -> Iterator[None]:
 
 def _fail(message: str, code: int) -> None:
     err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+    if code == INTERRUPTED_EXIT_CODE and _process["exit_at_once"]:
+        _exit_at_once(code)  # see there: the interrupt is handled, the exit status says so
     raise typer.Exit(code)
 
 
