@@ -54,6 +54,27 @@ def test_unknown_variable_suggests_the_close_one(tmp_path: Path) -> None:
         load_study(folder)
 
 
+@pytest.mark.parametrize(
+    ("endpoints", "message"),
+    [
+        # Both stopped the run as a bug (exit 70): an IndexError, a duplicate table id.
+        ([], "endpoints: at least one time-to-event endpoint is needed: os, pfs or ttf"),
+        (
+            [{"kind": "ttf"}, {"kind": "os"}, {"kind": "os", "label": "OS again"}],
+            "endpoints: endpoints[1] and endpoints[2] are both 'os'; each kind of endpoint is "
+            "analysed once",
+        ),
+    ],
+)
+def test_endpoints_are_one_of_each_kind_and_at_least_one(
+    tmp_path: Path, endpoints: list[dict[str, str]], message: str
+) -> None:
+    folder = _broken(tmp_path, lambda raw: raw.update(endpoints=endpoints))
+    with pytest.raises(StudyConfigError) as info:
+        load_study(folder)
+    assert message in str(info.value)
+
+
 def test_missing_study_file(tmp_path: Path) -> None:
     with pytest.raises(StudyConfigError, match="no study.yml"):
         load_study(tmp_path)

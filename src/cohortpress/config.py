@@ -1352,7 +1352,10 @@ class StudyConfig(_Model):
         default=Inclusion(), description="Who is analysed; everyone screened by default."
     )
     endpoints: tuple[Endpoint, ...] = Field(
-        description="The time-to-event endpoints, in the order of tables and figures.",
+        description=(
+            "The time-to-event endpoints, at least one and each kind once, in the order of "
+            "tables and figures."
+        ),
         examples=[[{"kind": "pfs"}, {"kind": "os"}]],
     )
     variables: dict[str, Variable] = Field(
@@ -1408,6 +1411,24 @@ class StudyConfig(_Model):
     )
 
     folder: Annotated[Path, Field(exclude=True)] = Path()
+
+    @field_validator("endpoints", mode="after")
+    @classmethod
+    def _one_endpoint_of_each_kind(cls, endpoints: tuple[Endpoint, ...]) -> tuple[Endpoint, ...]:
+        """At least one endpoint: the manuscript is built around its survival analysis. An
+        endpoint's kind names its figures, its tables' rows and its results.json keys, so two
+        of one kind would overwrite each other."""
+        if not endpoints:
+            raise ValueError("at least one time-to-event endpoint is needed: os, pfs or ttf")
+        first: dict[str, int] = {}
+        for i, endpoint in enumerate(endpoints):
+            if endpoint.kind in first:
+                raise ValueError(
+                    f"endpoints[{first[endpoint.kind]}] and endpoints[{i}] are both "
+                    f"'{endpoint.kind}'; each kind of endpoint is analysed once"
+                )
+            first[endpoint.kind] = i
+        return endpoints
 
     @field_validator("sheets", mode="after")
     @classmethod
