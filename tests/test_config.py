@@ -55,6 +55,23 @@ def test_unknown_variable_suggests_the_close_one(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("endpoint", "message"),
+    [
+        ({"kind": "os", "by": ["LMR", "ecog", "LMR"]}, "endpoints.1.by: 'LMR' is listed twice"),
+        ({"kind": "os", "landmarks": [365, 730, 365.0]}, "endpoints.1.landmarks: 365 is listed"),
+    ],
+)
+def test_a_factor_or_landmark_listed_twice_is_a_slip(
+    tmp_path: Path, endpoint: dict[str, object], message: str
+) -> None:
+    """Both ran, printing "according to LMR and LMR" and "at 365 days and 365 days"."""
+    folder = _broken(tmp_path, lambda raw: raw.update(endpoints=[{"kind": "ttf"}, endpoint]))
+    with pytest.raises(StudyConfigError) as info:
+        load_study(folder)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
     ("endpoints", "message"),
     [
         # Both stopped the run as a bug (exit 70): an IndexError, a duplicate table id.

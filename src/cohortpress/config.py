@@ -866,6 +866,19 @@ class Endpoint(_Model):
         """True when the endpoint is read from time and status columns, not derived from dates."""
         return self.time is not None
 
+    @field_validator("by", "landmarks", mode="after")
+    @classmethod
+    def _each_once(cls, values: tuple[object, ...] | None) -> tuple[object, ...] | None:
+        """A factor or a landmark listed twice would be shown twice ("according to LMR and
+        LMR", "at 365 days and 365 days"): a slip, not a request."""
+        seen: set[object] = set()
+        for value in values or ():
+            if value in seen:
+                shown = f"'{value}'" if isinstance(value, str) else f"{value:g}"
+                raise ValueError(f"{shown} is listed twice")
+            seen.add(value)
+        return values
+
     @model_validator(mode="after")
     def _censor_rule_is_for_pfs(self) -> Endpoint:
         if self.censor_at != "last_contact" and self.kind != "pfs":
