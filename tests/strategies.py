@@ -3,9 +3,10 @@
 A generated :class:`Study` stays inside what the README ("The study folder"), ``config.py`` and
 the two example studies document: study variables of every type, Table I rows over them, Cox
 covariates with references, groups, cuts and ``per``, markers with cutoffs, ``compare_by``, any
-combination of endpoints, time units, an inclusion rule, ``small_cell``, conventions and
-confidence levels. Patients' dates are consistent by construction (start ≤ progression ≤ death,
-start ≤ treatment end ≤ last contact ≤ death, everything ≤ the data cutoff); :func:`broken_studies`
+combination of endpoints with curves by up to seven factors and landmark times, time units, an
+inclusion rule, ``small_cell``, conventions and confidence levels. Patients' dates are
+consistent by construction (start ≤ progression ≤ death, start ≤ treatment end ≤ last contact ≤
+death, everything ≤ the data cutoff); :func:`broken_studies`
 then breaks one thing on purpose and says where the error report must point.
 
 Some inputs are not handled yet and are generated only behind the :class:`Switches`, all off by
@@ -377,6 +378,15 @@ def studies(
         "variables": study_variables,
         "markers": marker_specs,
     }
+    groupable = [n for n, spec in study_variables.items() if "levels" in spec]
+    for endpoint in config["endpoints"]:  # curves by factors (none: the markers among cox's)
+        if draw(st.booleans()):
+            endpoint["by"] = draw(
+                st.lists(st.sampled_from(["sex", *groupable, *marker_specs]), unique=True)
+            )
+        if draw(st.booleans()):
+            times = st.sampled_from((1, 3, 6, 12, 24, 365))
+            endpoint["landmarks"] = draw(st.lists(times, min_size=1, max_size=3, unique=True))
     names = ["age", "sex", *study_variables, *marker_specs]  # age also from birth dates
     if switches.identifier_variables:
         names += ["patient_id"] if age else ["patient_id", "birth_date"]

@@ -28,8 +28,9 @@ from cohortpress.analyse.distributed._adverse import add_events, count_events
 from cohortpress.analyse.distributed._analyse import _coded, _needed, _plan
 from cohortpress.analyse.distributed._endpoints import codings
 from cohortpress.analyse.distributed._summary import combine, summarise_partition
+from cohortpress.config import StudyConfig
 from cohortpress.derive import Cohort, PartitionedCohort, derive_cohort
-from cohortpress.errors import InputDataError
+from cohortpress.errors import InputDataError, StudyConfigError
 from cohortpress.pipeline import check_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,3 +131,70 @@ def test_summaries_of_parts_add_up_to_the_whole(renal_prepared, cuts: list[int])
 
 def _ids(data: pd.DataFrame, bounds: list[int]) -> list[pd.Series]:
     return [data["patient_id"].iloc[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _blank(column: str) -> tuple[StudyConfig, Cohort]:
+    """The thyroid study derived from its workbook with ``column`` blank for every patient."""
+    config, workbook, report = check_workbook(ROOT / "reports" / "thyroid")
+    assert report.ok and isinstance(config, StudyConfig)
+    patients = workbook.patients.copy()
+    patients[column] = patients[column].mask(patients[column].notna())  # all missing, same dtype
+    return config, derive_cohort(patients, workbook.adverse_events, config)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "dask"])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"compare_by": "histology"},
+            "study.yml: compare_by: no analysed patient has a value in 'Histology', so there "
+            "are no groups; record it, or remove `compare_by`",
+        ),
+        (
+            {"by": ("ecog", "histology")},
+            "study.yml: endpoints[1].by: no analysed patient has a value in 'Histology', so "
+            "there are no groups; record it, or leave 'histology' out of it",
+        ),
+    ],
+)
+def test_grouping_by_a_factor_nobody_has_is_a_study_yml_error(
+    request: pytest.FixtureRequest, engine: str, change: dict[str, object], message: str
+) -> None:
+    """A factor whose column is blank for every analysed patient has no group: both stopped
+    the run as a bug (IndexError; figure_km needing an estimate), found by the property tests."""
+    config, blank = _blank("histology")
+    if "by" in change:
+        os_ = config.endpoints[1].model_copy(update=change)
+        config = config.model_copy(update={"endpoints": (config.endpoints[0], os_)})
+    else:
+        config = config.model_copy(update=change)
+    with pytest.raises(StudyConfigError) as raised:
+        if engine == "pandas":
+            analyse(blank, config)
+        else:
+            request.getfixturevalue("client")
+            analyse_partitioned(_partitioned(blank, 3), config)
+    assert str(raised.value) == message
+
+
+def test_default_curves_by_a_marker_nobody_has_say_where_they_come_from() -> None:
+    config, blank = _blank("lymphocytes")
+    with pytest.raises(StudyConfigError) as raised:
+        analyse(blank, config)
+    assert str(raised.value) == (
+        "study.yml: endpoints[0] (curves by the markers among `cox.covariates`): no analysed "
+        "patient has the values marker 'ALC' is computed from (lymphocytes), so there are no "
+        "groups; record it, or list under `endpoints[0].by` the factors to draw"
+    )
+
+
+def test_compare_by_a_table_i_variable_equals_in_memory(client) -> None:
+    """Grouping Table I by one of its own rows (histology) counts that column with itself:
+    the Dask engine stopped with "cannot insert histology, already exists"."""
+    config, cohort = _derived(ROOT / "reports" / "thyroid")
+    assert isinstance(config, StudyConfig)
+    config = config.model_copy(update={"compare_by": "histology"})
+    got = analyse_partitioned(_partitioned(cohort, 3), config)
+    assert differences(got, analyse(cohort, config)) == []
+    assert got.comparison is not None and got.comparison.sizes == (21, 4, 1)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cohortpress.analyse._compare import compare_groups
+from cohortpress.analyse._empty_factor import empty_factor_error
 from cohortpress.analyse._proportions import proportion_ci
 from cohortpress.analyse._study import (
     MISSING_RESPONSE,
@@ -510,6 +511,8 @@ def comparison(cohort: Cohort, config: StudyConfig) -> GroupComparison | None:
     column, levels = comparison_groups(factor, config)
     members = {lvl: (data[column] == lvl).fillna(False).to_numpy(bool) for lvl in levels}
     present = tuple(lvl for lvl in levels if members[lvl].any())
+    if not present:
+        raise empty_factor_error(factor, config, "compare_by", "remove `compare_by`")
     # Each group taken once, not per row, with only the columns Table I reads.
     read = list(dict.fromkeys(row.variable for row in config.table1))
     groups = {lvl: data.loc[members[lvl], read] for lvl in present}

@@ -10,6 +10,7 @@ import pandas as pd
 
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse._cox_design import level_codes_frame
+from cohortpress.analyse._empty_factor import check_curves_by
 from cohortpress.analyse._km import OVERALL, km_estimate, risk_table, survival_at
 from cohortpress.analyse._levels import mapped_levels
 from cohortpress.analyse._logrank import logrank_test
@@ -144,6 +145,7 @@ def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> 
         for spec in specs
     )
     grouped = _by_groups(data, time, event, endpoint, specs, univariate, ticks, config)
+    check_curves_by(grouped, endpoint, config)
     return endpoint_from_parts(
         endpoint, overall, ticks, grouped, specs, univariate, config,
         lambda chosen: cox_fit(coded, time, event, chosen, ties=ties, conf_level=stats.conf_level),

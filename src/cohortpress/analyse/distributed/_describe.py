@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cohortpress.analyse._compare import compare_groups, fisher_test
+from cohortpress.analyse._empty_factor import empty_factor_error
 from cohortpress.analyse._study import GroupComparison
 from cohortpress.analyse._summaries import (
     characteristic_of,
@@ -96,6 +97,8 @@ def comparison(summary: Summary, config: StudyConfig) -> GroupComparison | None:
     column, levels = comparison_groups(factor, config)
     groups = counted(summary.counts[(column,)], column)
     present = tuple(lvl for lvl in levels if groups.count(lvl) > 0)
+    if not present:
+        raise empty_factor_error(factor, config, "compare_by", "remove `compare_by`")
     rows = []
     for row in config.table1:
         counts = summary.counts[row_keys(row, config)]

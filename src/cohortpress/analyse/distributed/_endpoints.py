@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from cohortpress.analyse._empty_factor import check_curves_by
 from cohortpress.analyse._km import OVERALL, km_estimate_from_counts
 from cohortpress.analyse._survival import (
     Coding,
@@ -158,6 +159,7 @@ def _endpoint(
         _grouped(summary, time, event, f.spec, fits[f.spec.name], ticks, config, endpoint.landmarks)
         for f in curve_factors(endpoint, config)
     )
+    check_curves_by(grouped, endpoint, config)
 
     def fitted(chosen: Sequence[CoxCovariate]) -> CoxResult:
         return multivariable[(endpoint.kind, tuple(chosen))]

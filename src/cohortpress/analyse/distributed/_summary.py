@@ -103,7 +103,9 @@ def value_counts(
         if all(c is not None for c in codes):
             ones = np.ones(len(part), dtype=np.int64)
             return cell_counts([c for c in codes if c is not None], keys, {COUNT: ones})
-    counts = part.groupby(list(keys), dropna=False, observed=True, sort=True).size()
+    # A key named twice (compare_by's column as a Table I row) is one column, as cell_counts
+    # makes it: pandas would refuse to put it back twice.
+    counts = part.groupby(list(dict.fromkeys(keys)), dropna=False, observed=True, sort=True).size()
     return counts.rename(COUNT).reset_index()
 
 
@@ -172,7 +174,8 @@ def _summarised(part: pd.DataFrame, plan: Plan, dtypes: dict[str, object] | None
 
 def _add(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     joined = pd.concat(frames, ignore_index=True)
-    summed = joined.groupby(keys, dropna=False, observed=True, sort=True)[COUNT].sum()
+    by = list(dict.fromkeys(keys))  # a key named twice is one column (see value_counts)
+    summed = joined.groupby(by, dropna=False, observed=True, sort=True)[COUNT].sum()
     return summed.reset_index()
 
 
