@@ -468,6 +468,39 @@ def test_every_factor_is_in_one_figure_in_its_order(thyroid: tuple, factors: int
     ]
 
 
+def test_a_panel_of_one_group_names_no_hazard_ratio(thyroid: tuple, tmp_path: Path) -> None:
+    """Every patient in one group (a cutoff below every value): one curve, and the Cox model
+    not estimable. The annotation ended on a dangling "HR (95% CI) vs Low" and the caption
+    read "high vs low LMR" for a panel with no low group."""
+    config, results = thyroid
+    os_ = next(e for e in results.endpoints if e.kind == "os")
+    lmr = next(g for g in os_.by if g.factor == "LMR")
+    assert lmr.cox is not None
+    alone = dataclasses.replace(
+        lmr,
+        levels=lmr.levels[:1],
+        estimates=lmr.estimates[:1],
+        logrank=None,
+        cox=dataclasses.replace(
+            lmr.cox,
+            terms=tuple(
+                dataclasses.replace(t, hr=None, lower=None, upper=None) for t in lmr.cox.terms
+            ),
+        ),
+    )
+    note = _annotation(alone, results.time_unit, "threshold", "95% CI", ["High LMR"])
+    assert note.splitlines() == ["Median (days)", "High LMR: 2,327"]
+    study = dataclasses.replace(
+        results,
+        endpoints=tuple(dataclasses.replace(e, by=(alone,)) if e is os_ else e
+                        for e in results.endpoints),
+    )  # fmt: skip
+    specs, _ = figures_of_study(study, config, tmp_path, width=7.0, height=5.0)
+    caption = next(s.caption for s in specs if s.id == "os-by")
+    assert "high vs low" not in caption
+    assert caption.startswith("Overall survival according to baseline LMR in patients")
+
+
 @NO_DRAWING_WARNINGS
 def test_thyroid_os_by_lmr_annotation_covers_no_curve(thyroid: tuple) -> None:
     """The key figure of the thyroid study: the HR label used to be printed over a curve."""

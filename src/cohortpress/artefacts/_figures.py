@@ -38,15 +38,16 @@ def _annotation(g: GroupedSurvival, unit: str, style: str, ci: str, names: list[
         f"{name}: {fmt.time(km.median.estimate, unit, short=True)}"
         for name, km in zip(names, g.estimates, strict=True)
     ]
-    term = g.cox.terms[0] if g.cox is not None and len(g.cox.terms) == 1 else None
-    if term is not None and term.hr is not None:
+    terms = g.cox.terms if g.cox is not None else ()
+    estimated = [t for t in terms if t.hr is not None]  # none where a single group is drawn
+    if len(terms) == 1 and estimated:
+        term = estimated[0]
         lines.append(f"HR {fmt.hazard_ratio(term.hr)} ({ci} {fmt.hr_ci(term.lower, term.upper)})")
-    elif g.cox is not None and g.cox.terms:  # more groups: each level against the reference
-        lines.append(f"HR ({ci}) vs {g.cox.terms[0].reference}")
+    elif estimated:  # more groups: each level against the reference
+        lines.append(f"HR ({ci}) vs {estimated[0].reference}")
         lines += [
             f"{t.level}: {fmt.hazard_ratio(t.hr)} ({fmt.hr_ci(t.lower, t.upper)})"
-            for t in g.cox.terms
-            if t.hr is not None
+            for t in estimated
         ]
     if g.logrank is not None:
         # Two groups: 1 df goes without saying; more groups state theirs.
@@ -250,8 +251,8 @@ def _unit_suffix(unit: str | None) -> str:
 def _direction(g: GroupedSurvival, config: StudyConfig) -> str:
     """Which group a panel's hazard ratios compare with which: "high vs low LMR",
     "Child–Pugh class B vs A", "each ALBI grade vs Grade 1"."""
-    if g.cox is None or not g.cox.terms or g.cox.terms[0].level is None:
-        return ""
+    if g.cox is None or not g.cox.terms or g.cox.terms[0].level is None or len(g.levels) < 2:
+        return ""  # a single group drawn: no hazard ratio to read
     term = g.cox.terms[0]
     if len(g.levels) > 2:
         return f"each {g.label} vs {term.reference}"
