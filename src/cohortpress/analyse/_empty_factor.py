@@ -36,7 +36,7 @@ def check_curves_by(
             continue
         if endpoint.by is None:  # the default: the markers among the Cox covariates
             key = f"endpoints[{i}] (curves by the markers among `cox.covariates`)"
-            remedy = "list under `endpoints[{i}].by` the factors to draw"
+            remedy = f"list under `endpoints[{i}].by` the factors to draw"
         else:
             key, remedy = f"endpoints[{i}].by", f"leave '{g.factor}' out of it"
-        raise empty_factor_error(g.factor, config, key, remedy.format(i=i))
+        raise empty_factor_error(g.factor, config, key, remedy)
