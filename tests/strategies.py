@@ -252,6 +252,57 @@ def markers(draw: st.DrawFn, study_variables: dict[str, dict[str, Any]]) -> dict
 
 
 @st.composite
+def computed_variables(
+    draw: st.DrawFn, study_variables: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Up to three variables computed from the read ones: classes of a number (``breaks``,
+    labelled or not), pooled levels of a categorical (``pool``), a ``formula``. Their specs
+    for study.yml, with the ``levels`` the configuration derives, for the other strategies."""
+    numeric = ["age", *(n for n, spec in study_variables.items() if _numeric(spec))]
+    categorical = [
+        n for n, spec in study_variables.items()
+        if spec["type"] == "categorical" and len(spec["levels"]) > 2
+    ]  # fmt: skip
+    out: dict[str, dict[str, Any]] = {}
+    for i, kind in enumerate(draw(st.lists(st.sampled_from(("breaks", "pool", "formula")),
+                                           max_size=3))):  # fmt: skip
+        name = f"{kind}{i}"
+        if kind == "breaks":
+            at = draw(st.lists(st.sampled_from((1, 5, 50, 60, 100)), min_size=1, max_size=3,
+                               unique=True))  # fmt: skip
+            spec: dict[str, Any] = {"variable": draw(st.sampled_from(numeric)), "at": sorted(at)}
+            if draw(st.booleans()):
+                spec["labels"] = [f"Class {j}" for j in range(len(at) + 1)]
+            out[name] = {"label": f"Classes {i}", "type": "categorical", "breaks": spec}
+        elif kind == "pool" and categorical:
+            source = draw(st.sampled_from(categorical))
+            levels = study_variables[source]["levels"]
+            split = draw(st.integers(1, len(levels) - 1))
+            groups = {"First": levels[:split], "Rest": levels[split:]}
+            out[name] = {"label": f"Pooled {i}", "type": "categorical",
+                         "pool": {"variable": source, "groups": groups}}  # fmt: skip
+        elif kind == "formula":
+            a, b = draw(st.sampled_from(numeric)), draw(st.sampled_from(numeric))
+            formula = draw(st.sampled_from((f"{a} * 2", f"log({a} + 1)", f"max({a}, {b})")))
+            out[name] = {"label": f"Computed {i}", "type": "continuous", "formula": formula}
+    return out
+
+
+def derived_levels(spec: dict[str, Any]) -> list[str] | None:
+    """The levels study.yml gives a computed categorical variable (None: not categorical)."""
+    if "pool" in spec:
+        return list(spec["pool"]["groups"])
+    if "breaks" not in spec:
+        return None
+    breaks = spec["breaks"]
+    if "labels" in breaks:
+        return list(breaks["labels"])
+    from cohortpress.config import Breaks
+
+    return list(Breaks.model_validate(breaks).class_labels())
+
+
+@st.composite
 def table1_rows(
     draw: st.DrawFn,
     names: list[str],
@@ -365,6 +416,11 @@ def studies(
     n = draw(st.sampled_from((1, 2, 3)) | st.integers(4, 60))
     rows = draw(patients(n, cutoff, study_variables, no_blanks))
     age = "age" in rows[0]
+    computed = draw(computed_variables(study_variables))  # read from no column
+    # What Table I, Cox and the curves see: the computed ones with their derived levels.
+    seen = {**study_variables,
+            **{n: {**spec, "levels": derived_levels(spec)} if derived_levels(spec) else spec
+               for n, spec in computed.items()}}  # fmt: skip
     config: dict[str, Any] = {
         "title": f"A generated cohort {draw(_words(switches))}",
         "disease": "generated cancer",
@@ -375,10 +431,10 @@ def studies(
             {"kind": k}
             for k in draw(st.permutations(("os", "pfs", "ttf")))[: draw(st.integers(1, 3))]
         ],
-        "variables": study_variables,
+        "variables": {**study_variables, **computed},
         "markers": marker_specs,
     }
-    groupable = [n for n, spec in study_variables.items() if "levels" in spec]
+    groupable = [n for n, spec in seen.items() if spec.get("levels")]
     for endpoint in config["endpoints"]:  # curves by factors (none: the markers among cox's)
         if draw(st.booleans()):
             endpoint["by"] = draw(
@@ -387,11 +443,11 @@ def studies(
         if draw(st.booleans()):
             times = st.sampled_from((1, 3, 6, 12, 24, 365))
             endpoint["landmarks"] = draw(st.lists(times, min_size=1, max_size=3, unique=True))
-    names = ["age", "sex", *study_variables, *marker_specs]  # age also from birth dates
+    names = ["age", "sex", *seen, *marker_specs]  # age also from birth dates
     if switches.identifier_variables:
         names += ["patient_id"] if age else ["patient_id", "birth_date"]
-    config["table1"] = draw(table1_rows(names, study_variables, switches))
-    covs = draw(covariates(names, study_variables, 0 if switches.cox_without_covariates else 1))
+    config["table1"] = draw(table1_rows(names, seen, switches))
+    covs = draw(covariates(names, seen, 0 if switches.cox_without_covariates else 1))
     covariate_names = [c["variable"] for c in covs]
     config["cox"] = {"covariates": covs, "multivariate": draw(multivariate(covariate_names))}
     if compare_by:
