@@ -543,8 +543,12 @@ def manuscript(study: Study) -> str:
         parts.append("figure-waterfall")
     if config.get("compare_by"):
         parts.append("table-comparison")
-    if any(c["variable"] in config.get("markers", {}) for c in config["cox"]["covariates"]):
-        parts += [f"figure-{e['kind']}-by" for e in config["endpoints"]]
+    markers_in_cox = any(
+        c["variable"] in config.get("markers", {}) for c in config["cox"]["covariates"]
+    )
+    for e in config["endpoints"]:  # curves by factor: those listed, else the markers of cox
+        if e.get("by") or (e.get("by") is None and markers_in_cox):
+            parts.append(f"figure-{e['kind']}-by")
     body = "\n\n".join(f"{{{{< include _generated/{part}.md >}}}}" for part in parts)
     head = (
         "---\nmetadata-files:\n  - _generated/results.yml\n  - _generated/front-matter.yml\n---\n\n"
