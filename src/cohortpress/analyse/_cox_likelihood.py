@@ -79,8 +79,7 @@ def partial_likelihood(
     and their outer products are taken per event time, through the scalar sums of 1/den,
     k/d/den, 1/den², (k/d)/den² and (k/d)²/den², so no array is events x covariates wide.
     """
-    eta = safe_linear_predictor(rs.x @ beta)
-    risk = np.exp(eta)
+    risk = np.exp(rs.x @ beta)
     first = rs.group_start[0]
     bounds = rs.group_start - first
     s0 = _reverse_cumsum(np.add.reduceat(risk[first:], bounds))
@@ -91,22 +90,10 @@ def partial_likelihood(
     c = rs.tie_fraction
     inverse = 1.0 / (s0[rs.event_group] - c * d0[rs.event_group])
     sums = [np.add.reduceat(v, rs.group_first_event) for v in _tie_weights(inverse, c)]
-    loglik = float(eta[rs.event_rows].sum() + np.log(inverse).sum())
+    loglik = float(beta @ rs.event_x_sum + np.log(inverse).sum())
     score = rs.event_x_sum - (s1 * sums[0][:, None] - d1 * sums[1][:, None]).sum(axis=0)
     info = _second_moments(rs, risk, sums[0], sums[1]) - _mean_products(s1, d1, *sums[2:])
     return loglik, score, info
-
-
-# R's coxsafe (survival's coxfit6): the linear predictor is held within [-200, 22] wherever it
-# is exponentiated and in the log-likelihood, so that a Newton step that overreaches (an
-# outlying covariate, a coefficient running off to infinity) neither overflows exp() nor
-# erases the risk-set sums' digits, and the iterations follow R's there too.
-LINEAR_PREDICTOR_RANGE = (-200.0, 22.0)
-
-
-def safe_linear_predictor(eta: NDArray[np.float64]) -> NDArray[np.float64]:
-    """x'beta as R's ``coxsafe`` holds it (see :data:`LINEAR_PREDICTOR_RANGE`)."""
-    return np.clip(eta, *LINEAR_PREDICTOR_RANGE)
 
 
 def _tie_weights(inverse: NDArray[np.float64], c: NDArray[np.float64]) -> list[NDArray[np.float64]]:

@@ -19,11 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cohortpress.analyse._cox_likelihood import (
-    _mean_products,
-    _tie_weights,
-    safe_linear_predictor,
-)
+from cohortpress.analyse._cox_likelihood import _mean_products, _tie_weights
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -47,7 +43,6 @@ class TimeSums:
     s1: NDArray[np.float64]  # (T, p) sum of r·x
     s2: NDArray[np.float64]  # (T, p, p) sum of r·x x'
     event_x: NDArray[np.float64]  # (T, p) sum of x over the events
-    event_eta: NDArray[np.float64]  # (T,) sum of x'beta over the events, held as R holds it
     d0: NDArray[np.float64] | None
     d1: NDArray[np.float64] | None
     d2: NDArray[np.float64] | None
@@ -64,16 +59,14 @@ def time_sums(
     order = np.argsort(time, kind="stable")
     t, x, e = time[order] + 0.0, x[order], event[order]  # + 0.0: -0.0 is the time 0.0
     start = np.flatnonzero(np.r_[True, t[1:] != t[:-1]]) if len(t) else np.empty(0, np.intp)
-    eta = safe_linear_predictor(x @ beta)
-    risk = np.exp(eta)
+    risk = np.exp(x @ beta)
     s0, s1, s2 = _weighted_sums(x, risk, start)
     events = np.add.reduceat(e.astype(np.int64), start) if len(t) else np.empty(0, np.int64)
     event_x = _sums_at(np.where(e[:, None], x, 0.0), start, x.shape[1])
-    event_eta = _sums_at(np.where(e, eta, 0.0), start, 0)
     d0 = d1 = d2 = None
     if ties == "efron":
         d0, d1, d2 = _weighted_sums(x, np.where(e, risk, 0.0), start)
-    return TimeSums(t[start], events, s0, s1, s2, event_x, event_eta, d0, d1, d2)
+    return TimeSums(t[start], events, s0, s1, s2, event_x, d0, d1, d2)
 
 
 def combine(parts: Sequence[TimeSums]) -> TimeSums:
@@ -98,7 +91,6 @@ def combine(parts: Sequence[TimeSums]) -> TimeSums:
         added("s1"),
         added("s2"),
         added("event_x"),
-        added("event_eta"),
         added("d0"),
         added("d1"),
         added("d2"),
@@ -130,7 +122,7 @@ def likelihood(
     inverse = 1.0 / (s0[group] - c * d0[group])
     g = [np.add.reduceat(v, first) for v in _tie_weights(inverse, c)]
     x_total = sums.event_x.sum(axis=0)
-    loglik = float(sums.event_eta.sum() + np.log(inverse).sum())
+    loglik = float(beta @ x_total + np.log(inverse).sum())
     score = x_total - (s1 * g[0][:, None] - d1 * g[1][:, None]).sum(axis=0)
     running = np.zeros(len(sums.time))
     running[at_event] = g[0]
