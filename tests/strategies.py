@@ -1,12 +1,12 @@
 """Hypothesis strategies: whole studies (study.yml, workbook, manuscript) in the study language.
 
-A generated :class:`Study` stays inside what the README ("The study folder"), ``config.py`` and
-the two example studies document: study variables of every type, Table I rows over them, Cox
-covariates with references, groups, cuts and ``per``, markers with cutoffs, ``compare_by``, any
-combination of endpoints with curves by up to seven factors and landmark times, time units, an
-inclusion rule, ``small_cell``, conventions and confidence levels. Patients' dates are
-consistent by construction (start ≤ progression ≤ death, start ≤ treatment end ≤ last contact ≤
-death, everything ≤ the data cutoff); :func:`broken_studies`
+A generated :class:`Study` stays inside what the README ("The study folder"), ``config.py`` and the
+two example studies document: study variables of every type, read or computed (``breaks``,
+``pool``, ``formula``), Table I rows over them, Cox covariates with references, groups, cuts and
+``per``, markers with cutoffs, ``compare_by``, any combination of endpoints with curves by up to
+seven factors and landmark times, time units, an inclusion rule, ``small_cell``, conventions and
+confidence levels. Patients' dates are consistent by construction (start ≤ progression ≤ death,
+start ≤ treatment end ≤ last contact ≤ death, everything ≤ the data cutoff); :func:`broken_studies`
 then breaks one thing on purpose and says where the error report must point.
 
 Some inputs are not handled yet and are generated only behind the :class:`Switches`, all off by
@@ -418,9 +418,10 @@ def studies(
     age = "age" in rows[0]
     computed = draw(computed_variables(study_variables))  # read from no column
     # What Table I, Cox and the curves see: the computed ones with their derived levels.
-    seen = {**study_variables,
-            **{n: {**spec, "levels": derived_levels(spec)} if derived_levels(spec) else spec
-               for n, spec in computed.items()}}  # fmt: skip
+    seen = {**study_variables}
+    for name, spec in computed.items():
+        levels = derived_levels(spec)
+        seen[name] = {**spec, "levels": levels} if levels else spec
     config: dict[str, Any] = {
         "title": f"A generated cohort {draw(_words(switches))}",
         "disease": "generated cancer",
