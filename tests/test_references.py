@@ -365,6 +365,27 @@ def test_references_bib_is_found_and_references_go_before_the_appendix(tmp_path:
         assert text.index("10. Efron B") < text.index("The appendix.")
 
 
+_CITED_ONLY = {
+    "in the abstract": 'abstract: "As before [@brose2014]."\n---\n\nNo citation here.\n',
+    "nowhere": "---\n\nNo citation here.\n",
+}
+
+
+@pytest.mark.parametrize("where", list(_CITED_ONLY))
+def test_references_are_listed_wherever_cited_and_only_then(tmp_path: Path, where: str) -> None:
+    """citeproc runs only on a document that cites (the front matter included); a document
+    that does not gets no reference list."""
+    manuscript = '---\ntitle: "A"\nbibliography: references.bib\n' + _CITED_ONLY[where]
+    staging = _stage(tmp_path, manuscript=manuscript)
+    outputs = render(staging, engine="embedded", project_root=ROOT).outputs
+    for fmt, text in _texts(outputs).items():
+        after = text[text.index("No citation here.") :]
+        listed = "1. Brose MS, Nutting CM, Jarzab B, et al." in after
+        assert listed == (where != "nowhere"), fmt
+        assert ("References" in after) == (where != "nowhere"), fmt
+        assert "brose2014" not in text, fmt  # never a raw key, as Typst's own @key would give
+
+
 def _texts_of(path: Path) -> str:
     if path.suffix == ".docx":
         return _plain("\n".join(p.text for p in docx.Document(str(path)).paragraphs))

@@ -153,7 +153,7 @@ def _common_args(fmt: str, stem: str, options: RenderOptions) -> list[str]:
     args += ["--resource-path=.", f"--lua-filter={lua_filter('raw_html')}"]
     args += [f"--lua-filter={lua_filter('confine')}", f"--lua-filter={lua_filter('crossref')}"]
     if options.bibliography:
-        args += [f"--lua-filter={lua_filter('references')}", "--citeproc"]
+        args.append(f"--lua-filter={lua_filter('references')}")  # runs citeproc if it cites
     if options.floats_after_references:  # after citeproc, which fills the #refs div
         args.append(f"--lua-filter={lua_filter('floats')}")
     if fmt != "html" and not options.floats_after_references:  # the moved floats stay apart
@@ -211,7 +211,9 @@ def _write_docx(job: EmbeddedJob, env: dict[str, str]) -> tuple[Path, list[str]]
 def _write_pdf(job: EmbeddedJob, env: dict[str, str]) -> tuple[Path, list[str]]:
     staging, stem, options = job.staging, job.stem, job.document.options
     typ = options.typst
-    args = _common_args("typst", stem, options) + ["--to=typst", "--standalone"]
+    # citeproc has run (references.lua): the citations are written as it formatted them, not
+    # as Typst's own (pandoc turns them off itself only for --citeproc)
+    args = _common_args("typst", stem, options) + ["--to=typst-citations", "--standalone"]
     args += [f"--template={template('manuscript.typ')}", f"--metadata=papersize:{typ.papersize}"]
     args += [f"--metadata=fontsize:{typ.fontsize}"]
     args += [f"--metadata=mainfont:{typ.mainfont}"] if typ.mainfont else []
