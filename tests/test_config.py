@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -69,6 +70,45 @@ def test_a_factor_or_landmark_listed_twice_is_a_slip(
     with pytest.raises(StudyConfigError) as info:
         load_study(folder)
     assert message in str(info.value)
+
+
+def _twice(key: str, entry: dict[str, object]):
+    def change(raw: dict[str, Any]) -> None:
+        rows = raw["table1"] if key == "table1" else raw["cox"]["covariates"]
+        rows.insert(2, entry)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("key", "entry", "message"),
+    [
+        # Shown twice in Table I, without a word.
+        ("table1", {"variable": "sex", "label": "Gender"},
+         "table1[2]: shows 'Gender' as table1[1] does"),
+        ("table1", {"variable": "bone_metastasis", "group": "Metastatic sites, n (%)"},
+         "table1[6]: shows 'Bone' as table1[2] does"),
+        # Stopped the run as a bug (exit 70): the second cut's codes overwrote the first's.
+        ("cox", {"variable": "age", "label": "Age 65", "cut": 65},
+         "cox.covariates[2]: 'age' is cox.covariates[0] already; a variable enters the Cox models "
+         "once"),
+        ("cox", {"variable": "LMR", "label": "Gender"},
+         "cox.covariates[2]: shows 'Gender' as cox.covariates[1] does"),
+    ],
+)  # fmt: skip
+def test_a_row_or_factor_shown_twice_is_an_error(
+    tmp_path: Path, key: str, entry: dict[str, object], message: str
+) -> None:
+    folder = _broken(tmp_path, _twice(key, entry))
+    with pytest.raises(StudyConfigError) as info:
+        load_study(folder)
+    assert message in str(info.value)
+
+
+def test_a_variable_in_table1_twice_under_two_labels_is_fine(tmp_path: Path) -> None:
+    """Age as a median and as the share at or above 70: two rows a reader can tell apart."""
+    row = {"variable": "age", "label": "Age ≥70 years", "cut": 70, "summary": "n_percent"}
+    assert len(load_study(_broken(tmp_path, _twice("table1", row))).table1) == 11
 
 
 @pytest.mark.parametrize(

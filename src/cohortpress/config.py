@@ -650,7 +650,10 @@ class CoxSettings(_Model):
 
     covariates: tuple[Covariate, ...] = Field(
         default=(),
-        description="The factors of the univariate models, in table order.",
+        description=(
+            "The factors of the univariate models, in table order; each variable once, each "
+            "under its own label."
+        ),
         examples=[[{"variable": "age", "cut": 75}]],
     )
     multivariate: Multivariate = Field(
@@ -1386,7 +1389,10 @@ class StudyConfig(_Model):
     )
     table1: tuple[Table1Row, ...] = Field(
         default=(),
-        description="The rows of Table I (patient characteristics), in order.",
+        description=(
+            "The rows of Table I (patient characteristics), in order. A variable may have two "
+            "rows (age as a median and split at 70, say) under two labels."
+        ),
         examples=[[{"variable": "age", "label": "Age, years"}, {"variable": "sex"}]],
     )
     response: Response | None = Field(
@@ -1515,6 +1521,48 @@ class StudyConfig(_Model):
         self._check_computed(known)
         self._by_variables_are_groups()
         return self
+
+    @model_validator(mode="after")
+    def _rows_and_factors_shown_once(self) -> StudyConfig:
+        """Two Table I rows of one heading, or two Cox factors, under one label would be two
+        rows no reader can tell apart; and a variable enters the Cox models once, since the
+        multivariable model and an endpoint's ``by`` name the factor by its variable."""
+        shown: dict[tuple[str | None, str], int] = {}
+        for i, row in enumerate(self.table1):
+            label = row.label or self.variable_label(row.variable)
+            first = shown.setdefault((row.group, label), i)
+            if first != i:
+                raise ValueError(
+                    f"table1[{i}]: shows '{label}' as table1[{first}] does; list a "
+                    "characteristic once, or give the second row a `label` of its own"
+                )
+        variables: dict[str, int] = {}
+        labels: dict[str, int] = {}
+        for i, cov in enumerate(self.cox.covariates):
+            first = variables.setdefault(cov.variable, i)
+            if first != i:
+                raise ValueError(
+                    f"cox.covariates[{i}]: '{cov.variable}' is cox.covariates[{first}] already; a "
+                    "variable enters the Cox models once (for another split of it, compute a "
+                    "variable with `breaks` under `variables` and use that)"
+                )
+            label = cov.label or self.variable_label(cov.variable)
+            first = labels.setdefault(label, i)
+            if first != i:
+                raise ValueError(
+                    f"cox.covariates[{i}]: shows '{label}' as cox.covariates[{first}] does; "
+                    "give one of them a `label` of its own"
+                )
+        return self
+
+    def variable_label(self, name: str) -> str:
+        """How a variable is named where study.yml gives no label of its own: the variable's
+        or marker's label, a built-in field's ("Age"), else its name."""
+        if name in self.variables and self.variables[name].label:
+            return str(self.variables[name].label)
+        if name in self.markers:
+            return self.markers[name].label
+        return vocabulary.VARIABLE_LABELS.get(name, name)
 
     def _endpoint_columns_are_new(self, known: set[str]) -> None:
         """A time or status column is its own field: not a canonical field, a variable, a
