@@ -31,6 +31,7 @@ from matplotlib.transforms import Bbox
 from cohortpress.analyse import analyse
 from cohortpress.analyse._km import km_estimate, risk_table
 from cohortpress.analyse._results import KMEstimate, QuantileEstimate, RiskTable
+from cohortpress.analyse._status import TermStatus
 from cohortpress.artefacts import figures
 from cohortpress.artefacts._figures import _annotation, by_figures
 from cohortpress.artefacts._figures import build_figures as figures_of_study
@@ -895,3 +896,47 @@ def test_the_run_draws_its_figures_without_matplotlib_in_its_own_process(
     assert sorted(p.name for p in published.iterdir()) == [
         "survival.png", "survival.svg", "waterfall.png", "waterfall.svg",
     ]  # fmt: skip
+
+
+def test_a_hazard_ratio_not_estimated_is_ne_in_the_panel_and_explained(
+    thyroid: tuple, tmp_path: Path
+) -> None:
+    """A level without a hazard ratio (no events in it) was left out of the annotation without
+    a word, where the Cox table prints NE with its reason."""
+    config, results = thyroid
+    os_ = next(e for e in results.endpoints if e.kind == "os")
+    lmr = next(g for g in os_.by if g.factor == "LMR")
+    assert lmr.cox is not None and len(lmr.levels) == 2
+    unestimated = dataclasses.replace(
+        lmr,
+        cox=dataclasses.replace(
+            lmr.cox,
+            terms=tuple(
+                dataclasses.replace(
+                    t, hr=None, lower=None, upper=None, status=TermStatus.NO_EVENTS_IN_LEVEL
+                )
+                for t in lmr.cox.terms
+            ),
+        ),
+    )
+    note = _annotation(unestimated, results.time_unit, "threshold", "95% CI", ["High", "Low"])
+    assert "HR NE" in note.splitlines()
+    study = dataclasses.replace(
+        results,
+        endpoints=tuple(dataclasses.replace(e, by=(unestimated,)) if e is os_ else e
+                        for e in results.endpoints),
+    )  # fmt: skip
+    specs, _ = figures_of_study(study, config, tmp_path, width=7.0, height=5.0)
+    caption = next(s.caption for s in specs if s.id == "os-by")
+    assert "; NE: not estimable (Lymphocyte-to-monocyte ratio, High: no events in this " in caption
+    assert "estimated.;" not in caption and "estimated.)" not in caption
+
+
+def test_narrowing_breaks_before_a_values_interval_never_in_a_heading() -> None:
+    text = "HR (95% CI) vs ECOG PS 0\nPoorly differentiated: 1.35 (0.16–11.48)\nA: NR (2–NR)"
+    assert annotate.narrow(text).splitlines() == [
+        "HR (95% CI) vs ECOG PS 0",
+        "Poorly differentiated: 1.35",
+        "(0.16–11.48)",
+        "A: NR (2–NR)",  # short enough
+    ]

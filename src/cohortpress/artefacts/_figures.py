@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from cohortpress.present import format as fmt
 from cohortpress.present import wording
+from cohortpress.present.notes import term_note
 from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from cohortpress.analyse import FigureData, StudyResults
-    from cohortpress.analyse._results import KMEstimate
+    from cohortpress.analyse._results import CoxTerm, KMEstimate
     from cohortpress.analyse._study import EndpointResult, GroupedSurvival
     from cohortpress.artefacts.figures._parallel import Drawing
     from cohortpress.config import StudyConfig
@@ -38,22 +39,34 @@ def _annotation(g: GroupedSurvival, unit: str, style: str, ci: str, names: list[
         f"{name}: {fmt.time(km.median.estimate, unit, short=True)}"
         for name, km in zip(names, g.estimates, strict=True)
     ]
-    terms = g.cox.terms if g.cox is not None else ()
-    estimated = [t for t in terms if t.hr is not None]  # none where a single group is drawn
-    if len(terms) == 1 and estimated:
-        term = estimated[0]
-        lines.append(f"HR {fmt.hazard_ratio(term.hr)} ({ci} {fmt.hr_ci(term.lower, term.upper)})")
-    elif estimated:  # more groups: each level against the reference
-        lines.append(f"HR ({ci}) vs {estimated[0].reference}")
-        lines += [
-            f"{t.level}: {fmt.hazard_ratio(t.hr)} ({fmt.hr_ci(t.lower, t.upper)})"
-            for t in estimated
-        ]
+    compared = _compared(g)
+    named = dict(zip(g.levels, names, strict=True))  # each level as its curve is named
+    if len(compared) == 1:
+        lines.append(f"HR {_hazard_ratio(compared[0], ci)}")
+    elif compared:  # more groups: each level against the reference, as the Cox table lists them
+        reference = str(compared[0].reference)
+        lines.append(f"HR ({ci}) vs {named.get(reference, reference)}")
+        lines += [f"{named[str(t.level)]}: {_hazard_ratio(t)}" for t in compared]
     if g.logrank is not None:
         # Two groups: 1 df goes without saying; more groups state theirs.
         df = f", {g.logrank.df} df" if g.logrank.df > 1 else ""
         lines.append(f"Log-rank {fmt.p_text(g.logrank.p, style)}{df}")
     return "\n".join(lines)
+
+
+def _compared(g: GroupedSurvival) -> list[CoxTerm]:
+    """The panel's hazard ratios: one per level drawn against the reference, those that could
+    not be estimated included; none where a single group is drawn."""
+    terms = g.cox.terms if g.cox is not None and len(g.levels) > 1 else ()
+    return [t for t in terms if t.level in g.levels and t.reference in g.levels]
+
+
+def _hazard_ratio(term: CoxTerm, ci: str | None = None) -> str:
+    """'0.21 (95% CI 0.05–0.88)', or 'NE' as the Cox table prints a term without one."""
+    if term.hr is None:
+        return fmt.NOT_ESTIMABLE
+    label = f"{ci} " if ci else ""
+    return f"{fmt.hazard_ratio(term.hr)} ({label}{fmt.hr_ci(term.lower, term.upper)})"
 
 
 def _overall_annotation(e: EndpointResult, unit: str) -> str:
@@ -227,6 +240,12 @@ def _by_caption(
     not_reached = any(_not_reached(km) for g in groups for km in g.estimates)
     legend = [hr, "CI: confidence interval"]
     legend += ["NR: not reached"] if not_reached else []
+    unestimable = [
+        note for g in groups if g.cox is not None for t in _compared(g)
+        if (note := term_note(t, g.cox))
+    ]  # fmt: skip
+    reasons = "; ".join(note.rstrip(".") for note in unestimable)
+    legend += [f"NE: not estimable ({reasons})"] if unestimable else []
     legend += [f"high: at or above the cutoff ({cutoffs})"] if cutoffs else []
     legend += [abbreviations] if abbreviations else []
     return (

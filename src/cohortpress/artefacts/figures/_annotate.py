@@ -10,6 +10,7 @@ little curve as can be when the panel has no free space large enough.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -86,12 +87,15 @@ def overlap(segments: Segments, boxes: np.ndarray) -> np.ndarray:
 
 
 def narrow(text: str, longest: int = 20) -> str:
-    """The text with a parenthesis on a line of its own where a line is longer than
+    """The text with a number's parenthesis on a line of its own where a line is longer than
     ``longest`` characters: 'HR 0.21 (95% CI 0.05–0.88)' becomes two lines, for a panel with
-    no free room for the wider box."""
+    no free room for the wider box. A heading's parenthesis stays: 'HR (95% CI) vs 0'."""
     return "\n".join(
-        line.replace(" (", "\n(") if len(line) > longest else line for line in text.split("\n")
+        _AFTER_NUMBER.sub("\n(", line) if len(line) > longest else line for line in text.split("\n")
     )
+
+
+_AFTER_NUMBER = re.compile(r"(?:(?<=\d)|(?<=NR)) \(")  # "1.35 (", "NR (": a value's interval
 
 
 def place(
