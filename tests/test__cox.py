@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from lifelines import CoxPHFitter
 
@@ -16,7 +16,8 @@ from cohortpress.analyse._concordance import _ranks
 from cohortpress.analyse._cox import CoxCovariate, cox_fit
 from cohortpress.analyse._cox_design import build_design, level_codes_frame
 from cohortpress.analyse._cox_likelihood import partial_likelihood, risk_sets
-from cohortpress.analyse._cox_newton import cholesky_solve
+from cohortpress.analyse._cox_newton import cholesky_solve, newton_raphson
+from cohortpress.analyse._results import Ties
 from cohortpress.analyse._status import ModelStatus
 from cohortpress.present.labels import term_label
 from cohortpress.present.notes import model_note, term_note
@@ -291,3 +292,80 @@ def test_vectorised_efron_equals_the_textbook_sums(n) -> None:
         assert fast[0] == pytest.approx(slow[0], rel=1e-12)
         np.testing.assert_allclose(fast[1], slow[1], rtol=1e-10, atol=1e-9)
         np.testing.assert_allclose(fast[2], slow[2], rtol=1e-10, atol=1e-9)
+
+
+# tests/reference/make_cox_extremes.R's "outlier": x = 1,000 among values of 0 to 1, the
+# patient last in time (alone in its risk set). R's coxph: coef -0.796, "Ran out of
+# iterations and did not converge" (tests/test_cox_extremes_vs_r.py).
+OUTLIER = pd.DataFrame({
+    "t": [2.0, 5, 33, 49, 46, 35, 46, 22, 27, 32, 20],
+    "e": [0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1],
+    "x": [0.1, 0.1, 1, 1000, 0, 0.1, 1, 0.1, 1, 0.1, 0],
+})  # fmt: skip
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("beta", [-0.4, 0.4, -0.72, 0.7])
+def test_an_overreaching_beta_gives_rs_sums_in_both_engines(ties: Ties, beta: float) -> None:
+    """Betas a Newton step reaches on the outlier: exp(x'beta) of e^-400 (den² below the
+    smallest double), e^400 (S1² beyond the largest), e^-720 (subnormal: 1/S0 beyond the
+    largest) and e^700 (r·x² beyond the largest). The rows' likelihood and the sums a cluster
+    adds up give the risk-set-by-risk-set sums, each divided by its denominator as R's
+    coxfit6 divides them: finite where those are, not finite where they overflow (R then
+    takes the step back), and no floating-point warning."""
+    from cohortpress.analyse.distributed._cox_sums import likelihood, time_sums
+
+    x = OUTLIER[["x"]].to_numpy(dtype=float)
+    t, e = OUTLIER["t"].to_numpy(dtype=float), OUTLIER["e"].to_numpy(dtype=bool)
+    b = np.array([beta])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rows = partial_likelihood(risk_sets(x, t, e, ties), b)
+        sums = likelihood(time_sums(x, t, e, b, ties), b, ties)
+    with np.errstate(all="ignore"):
+        want = _textbook_efron(x, t, e, b)  # no tied events: Breslow's too
+    for got in (rows, sums):
+        assert got[0] == pytest.approx(want[0], rel=1e-12)
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-9)
+        if np.isfinite(want[2]).all():
+            np.testing.assert_allclose(got[2], want[2], rtol=1e-9, atol=1e-14 * 1000.0**2)
+        else:
+            assert not np.isfinite(got[2]).all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(2, 30),
+    outlier=st.floats(0, 12),
+    k=st.integers(-200, 200),
+    ties=st.sampled_from(["efron", "breslow"]),
+)
+def test_a_covariate_in_other_units_changes_its_coefficient_only(
+    seed: int, n: int, outlier: float, k: int, ties: Ties
+) -> None:
+    """A covariate times 2^k, for k up to ±200 (units 1e±60 apart), an outlier of up to 1e12
+    among values of 0 to 1 in it: R's centring and scaling make the Newton iterates the
+    same to the last bit, overreaching steps, steps back and running out of iterations
+    included, so its coefficient is 2^-k times, its variance 4^-k times the other's, and
+    nothing else changes. Never a floating-point warning; never a log-likelihood below the
+    null one (the best so far starts there). R's test for an infinite coefficient compares
+    the step still to go with 1e-9 in the covariate's units, so that one may change."""
+    rng = np.random.default_rng(seed)
+    time, event = rng.integers(1, 12, n).astype(float), rng.random(n) < 0.6
+    x = np.round(rng.random((n, 2)), 1)
+    x[rng.integers(0, n), 0] = 10.0**outlier
+    unit = np.array([2.0**k, 1.0])
+    assume(event.any() and (np.ptp(x, axis=0) > 0).all())
+    assume(not np.isin(x, (-1.0, 0.0, 1.0)).all(axis=0).any())  # indicators are not scaled
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = newton_raphson(x, time, event, ties)
+        b = newton_raphson(x * unit, time, event, ties)
+    assert a.loglik >= a.loglik_null
+    assert (b.converged, b.iterations, b.loglik_null, b.loglik, b.score_test) == (
+        a.converged, a.iterations, a.loglik_null, a.loglik, a.score_test,
+    )  # fmt: skip
+    np.testing.assert_array_equal(b.beta * unit, a.beta)
+    np.testing.assert_array_equal(b.variance * np.outer(unit, unit), a.variance)
+    np.testing.assert_array_equal(b.singular, a.singular)

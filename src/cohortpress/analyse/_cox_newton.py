@@ -2,9 +2,10 @@
 
 R's algorithm and defaults (``coxph.control``): covariates centred and scaled (0/1 columns
 left alone), start at beta = 0, Newton steps through a Cholesky decomposition that treats
-pivots below ``toler.chol`` as zero, step halving when the log-likelihood drops, convergence
-when its relative change is below 1e-9, at most 20 iterations. Following it exactly means
-our iterates are R's, including where a coefficient runs off to infinity.
+pivots below ``toler.chol`` as zero, step halving when the log-likelihood drops or is not
+finite, convergence when its relative change is below 1e-9, at most 20 iterations.
+Following it exactly means our iterates are R's, including where a coefficient runs off to
+infinity.
 """
 
 from __future__ import annotations
@@ -78,39 +79,55 @@ def newton_steps(
     """``maximise`` one step at a time: yields each beta whose log-likelihood, score and
     information it needs next and is sent them back; returns the fit. So a caller can
     evaluate the steps of many models together (one map-reduce on a cluster for every model
-    in flight), each model still following R's rules on its own: step halving, the
-    convergence test, the iteration limit."""
+    in flight), each model still following R's rules on its own.
+
+    R's rules (coxfit6): a step is taken back when the log-likelihood drops below the best so
+    far or when the log-likelihood, score or information is not finite (exp(x'beta)
+    overflowed); the h-th step back in a row goes to (new + h·best) / (h + 1), halfway the
+    first time, then closer to the best beta. Convergence is a relative change of the
+    log-likelihood below EPS from the best so far, finite numbers, even just after a step
+    back. Out of iterations, the fit is the best beta and its evaluation, not the last beta
+    tried (that one may be a step that overflowed).
+    """
     beta = np.zeros(len(scale))
-    loglik, score, info = yield beta
-    loglik_null = loglik
+    best = yield beta  # the evaluation at beta, the best so far
+    loglik_null, score, info = best
     step = cholesky_solve(info, score)
     score_test = float(score @ step)
-    new_beta, new_loglik, halving, iterations, converged = beta + step, loglik, False, 0, False
-    for iterations in range(1, MAX_ITER + 1):
-        new_loglik, score, info = yield new_beta
-        if _relative_change(loglik, new_loglik) <= EPS and not halving:
-            converged = True
+    new_beta, halving, iterations, converged = beta + step, 0, 0, False
+    while iterations < MAX_ITER:
+        iterations += 1
+        new = yield new_beta
+        finite = _finite(new)
+        if finite and _relative_change(best[0], new[0]) <= EPS:
+            beta, best, converged = new_beta, new, True
             break
-        if iterations == MAX_ITER:
-            break
-        halving = not new_loglik >= loglik
-        if halving:
-            new_beta = (new_beta + beta) / 2.0
+        if not finite or new[0] < best[0]:
+            halving += 1
+            new_beta = (new_beta + halving * beta) / (halving + 1.0)
         else:
-            loglik, beta = new_loglik, new_beta
-            new_beta = new_beta + cholesky_solve(info, score)
-    beta, variance, singular, infinite = _on_original_scale(new_beta, score, info, scale, converged)
+            halving, beta, best = 0, new_beta, new
+            new_beta = new_beta + cholesky_solve(new[2], new[1])
+    loglik, score, info = best
+    beta, variance, singular, infinite = _on_original_scale(beta, score, info, scale, converged)
     return NewtonFit(
         beta,
         variance,
         singular,
         infinite,
         loglik_null,
-        new_loglik,
+        loglik,
         score_test,
         iterations,
         converged,
     )
+
+
+def _finite(evaluation: Evaluation) -> bool:
+    """Whether the log-likelihood, score and information are all finite (R's ``notfinite``
+    test: an overflowed exp(x'beta) leaves inf or NaN in one of them)."""
+    loglik, score, info = evaluation
+    return math.isfinite(loglik) and bool(np.isfinite(score).all() and np.isfinite(info).all())
 
 
 def _relative_change(old: float, new: float) -> float:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cohortpress.analyse._cox_design import linear_predictor
+from cohortpress.analyse._cox_likelihood import overreach
 from cohortpress.analyse.distributed._cox_concordance import combine_cells
 from cohortpress.analyse.distributed._cox_sums import TimeSums, _sums_at, _weighted_sums
 
@@ -113,17 +114,18 @@ def counted_sums(counted: Counted, model: PartitionModel, beta: NDArray[np.float
     """``rows_sums`` from the cells: per distinct time the same sums, each pattern's rows
     added as one term of their number times their (equal) values."""
     x = (pattern_x(counted, model) - model.centre) * model.scale
-    risk = np.exp(x @ beta)[counted.pattern]  # each cell's pattern's
     cell_x = x[counted.pattern]
     died = counted.events.astype(np.float64)
     t = counted.time
     start = np.flatnonzero(np.r_[True, t[1:] != t[:-1]]) if len(t) else np.empty(0, np.intp)
-    s0, s1, s2 = _weighted_sums(cell_x, risk * counted.count.astype(np.float64), start)
     events = np.add.reduceat(counted.events, start) if len(t) else np.empty(0, np.int64)
     event_x = _sums_at(died[:, None] * cell_x, start, cell_x.shape[1])
-    d0 = d1 = d2 = None
-    if model.ties == "efron":
-        d0, d1, d2 = _weighted_sums(cell_x, risk * died, start)
+    with overreach():
+        risk = np.exp(x @ beta)[counted.pattern]  # each cell's pattern's
+        s0, s1, s2 = _weighted_sums(cell_x, risk * counted.count.astype(np.float64), start)
+        d0 = d1 = d2 = None
+        if model.ties == "efron":
+            d0, d1, d2 = _weighted_sums(cell_x, risk * died, start)
     return TimeSums(t[start], events, s0, s1, s2, event_x, d0, d1, d2)
 
 

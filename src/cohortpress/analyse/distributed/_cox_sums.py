@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cohortpress.analyse._cox_likelihood import _mean_products, _tie_weights
+from cohortpress.analyse._cox_likelihood import event_terms, overreach, r_overflow
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -59,13 +59,14 @@ def time_sums(
     order = np.argsort(time, kind="stable")
     t, x, e = time[order] + 0.0, x[order], event[order]  # + 0.0: -0.0 is the time 0.0
     start = np.flatnonzero(np.r_[True, t[1:] != t[:-1]]) if len(t) else np.empty(0, np.intp)
-    risk = np.exp(x @ beta)
-    s0, s1, s2 = _weighted_sums(x, risk, start)
     events = np.add.reduceat(e.astype(np.int64), start) if len(t) else np.empty(0, np.int64)
     event_x = _sums_at(np.where(e[:, None], x, 0.0), start, x.shape[1])
-    d0 = d1 = d2 = None
-    if ties == "efron":
-        d0, d1, d2 = _weighted_sums(x, np.where(e, risk, 0.0), start)
+    with overreach():
+        risk = np.exp(x @ beta)
+        s0, s1, s2 = _weighted_sums(x, risk, start)
+        d0 = d1 = d2 = None
+        if ties == "efron":
+            d0, d1, d2 = _weighted_sums(x, np.where(e, risk, 0.0), start)
     return TimeSums(t[start], events, s0, s1, s2, event_x, d0, d1, d2)
 
 
@@ -82,7 +83,8 @@ def combine(parts: Sequence[TimeSums]) -> TimeSums:
         if any(v is None for v in values):
             return None  # type: ignore[return-value]  # Breslow: not taken
         stacked = np.concatenate(values)[order]
-        return np.add.reduceat(stacked, start, axis=0) if len(t) else stacked
+        with overreach():  # inf + -inf: not finite, as the rows' sums would be
+            return np.add.reduceat(stacked, start, axis=0) if len(t) else stacked
 
     return TimeSums(
         t[start],
@@ -106,7 +108,8 @@ def likelihood(
     under Efron and S0(t) under Breslow, S0(t) being the risk-set sum: the reverse
     cumulative sum of s0 from t on. The information's risk-set second moments are
     sum_t g(t)·S2(t) = sum_u s2(u)·G(u), G the running sum of g over the event times up to u,
-    so no risk-set sum of p x p matrices is formed.
+    so no risk-set sum of p x p matrices is formed; each s2(u) is taken relative to S0 at its
+    last event time, as the rows' likelihood takes each row's (``EventTerms``).
     """
     at_event = np.flatnonzero(sums.events > 0)
     d = sums.events[at_event]
@@ -114,23 +117,26 @@ def likelihood(
     group = np.repeat(np.arange(len(d)), d)
     k = np.arange(len(group)) - first[group]
     c = k / d[group] if ties == "efron" else np.zeros(len(group))
-    s0 = _reverse_cumsum(sums.s0)[at_event]
-    s1 = _reverse_cumsum(sums.s1)[at_event]
     p = len(beta)
-    d0 = sums.d0[at_event] if sums.d0 is not None else np.zeros(len(d))
-    d1 = sums.d1[at_event] if sums.d1 is not None else np.zeros((len(d), p))
-    inverse = 1.0 / (s0[group] - c * d0[group])
-    g = [np.add.reduceat(v, first) for v in _tie_weights(inverse, c)]
-    x_total = sums.event_x.sum(axis=0)
-    loglik = float(beta @ x_total + np.log(inverse).sum())
-    score = x_total - (s1 * g[0][:, None] - d1 * g[1][:, None]).sum(axis=0)
-    running = np.zeros(len(sums.time))
-    running[at_event] = g[0]
-    second = np.tensordot(np.cumsum(running), sums.s2, axes=1)
-    if sums.d2 is not None:
-        second -= np.tensordot(g[1], sums.d2[at_event], axes=1)
-    info = second - _mean_products(s1, d1, *g[2:])
-    return loglik, score, info
+    with overreach():
+        s0 = _reverse_cumsum(sums.s0)[at_event]
+        s1 = _reverse_cumsum(sums.s1)[at_event]
+        d0 = sums.d0[at_event] if sums.d0 is not None else np.zeros(len(d))
+        d1 = sums.d1[at_event] if sums.d1 is not None else np.zeros((len(d), p))
+        terms = event_terms(s0, s1, d0, d1, c, group, first)
+        x_total = sums.event_x.sum(axis=0)
+        loglik = float(beta @ x_total - terms.log_denominators)
+        score = x_total - terms.means
+        # From the first event time on (the rows before it are in no risk set: R adds
+        # none), each time's s2 relative to S0 at its last event time (see EventTerms).
+        last = np.cumsum(sums.events[at_event[0] :] > 0) - 1
+        s2 = sums.s2[at_event[0] :] / terms.s0[last][:, None, None]
+        second = np.tensordot(terms.running[last], s2, axes=1)
+        if sums.d2 is not None:
+            d2 = sums.d2[at_event] / terms.s0[:, None, None]
+            second -= np.tensordot(terms.tied, d2, axes=1)
+        s2_diagonal = np.einsum("tjj->j", sums.s2[at_event[0] :])
+        return loglik, score, r_overflow(second - terms.mean_products, s2_diagonal)
 
 
 def _weighted_sums(
