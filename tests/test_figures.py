@@ -581,6 +581,28 @@ def test_annotation_covers_no_curve_when_a_corner_is_free(
         _assert_annotation_covers_no_curve(figure)
 
 
+@NO_DRAWING_WARNINGS
+@pytest.mark.parametrize("lines", [1, 7])
+def test_an_annotation_over_a_curve_has_a_white_halo_and_one_in_free_space_none(
+    lines: int,
+) -> None:
+    """Three groups in a half-width panel leave no free space for seven lines: the text is
+    drawn over the curves, outlined in white so that it stays legible; a short text finds a
+    free corner and is drawn plain."""
+    estimates = [
+        km_estimate(*_cohort(seed, 30, 300 * (seed + 1)), label=label)
+        for seed, label in enumerate(("0", "1", "2"))
+    ]
+    note = "\n".join(["Median (days)", "ECOG PS 0: 1,569", "ECOG PS 1: NR", "ECOG PS 2: 375",
+                      "HR (95% CI) vs ECOG PS 0", "ECOG PS 1: 0.31 (0.04–2.56)",
+                      "ECOG PS 2: 5.63 (0.57–55.14)"][:lines])  # fmt: skip
+    figure = _drawn(_km(estimates, risk_table(estimates, DAYS), annotation=note), 3.5, 3.0)
+    (text,) = figure.axes[0].texts
+    halo = [e for e in text.get_path_effects() if type(e).__name__ == "withStroke"]
+    assert bool(halo) == (not _free_corner_exists(figure))
+    assert bool(halo) == (lines == 7)
+
+
 def test_annotation_prefers_a_free_corner() -> None:
     """A curve that stays high leaves the corners under it free: the text goes to one."""
     (estimate,), risk = _overall()

@@ -262,7 +262,9 @@ class KMFigure:
 
     def _draw_annotation(self, ax: Axes, figure: Figure) -> None:
         """The annotation where it covers the least curve; where its box fits nowhere free,
-        the same text with each parenthesis on a line of its own, if that fits better."""
+        the same text with each value's interval on a line of its own, if that fits better,
+        and, still over a curve, outlined in white: the numbers stay legible, the curve shows
+        on either side of them."""
         renderer = figure.canvas.get_renderer()  # pyright: ignore[reportAttributeAccessIssue]
         segments = self.segments(ax)
         best: tuple[float, Text] | None = None
@@ -277,6 +279,10 @@ class KMFigure:
                 text.remove()
             if cost == 0:
                 break
+        if best is not None and best[0] > 0:  # over a curve: a white halo keeps it legible
+            from matplotlib import patheffects  # drawing only (_parallel.py)
+
+            best[1].set_path_effects([patheffects.withStroke(linewidth=2.5, foreground="white")])
 
     def segments(self, ax: Axes) -> ann.Segments:
         """What the annotation should not cover: curves, censoring marks, median guides."""
