@@ -14,9 +14,10 @@ import yaml
 from defects import DEFECTS, ROOT, thyroid_config, valid_book, write_xlsx
 from examples import EXAMPLE_FOLDERS
 
-from cohortpress.config import load_study
+from cohortpress.config import load_study, strptime_format
 from cohortpress.errors import Problem
 from cohortpress.intake import Workbook, read_workbook
+from cohortpress.intake._dates import DateSettings, read_date
 from cohortpress.validate import ValidationReport, validate_workbook
 from cohortpress.validate._report import Synonym, group_problems
 from cohortpress.validate._schemas import patients_schema
@@ -123,6 +124,45 @@ def test_a_cell_intake_could_not_read_is_reported_once(tmp_path, config) -> None
     )
 
 
+def test_a_rule_reading_a_cell_intake_could_not_read_is_not_said(tmp_path, config) -> None:
+    """A stop date in another format is unreadable, not empty: "a reason for stopping is given
+    but the stop date is empty" sent the reader to the wrong cell, once per such row."""
+    book = valid_book()
+    stopped = next(i + 2 for i, row in enumerate(book.patients) if row.get("Reason for stopping"))
+    book.set("patients", stopped, "Sorafenib stop", "31.12.2019")
+    report = validate_workbook(read_workbook(write_xlsx(book, tmp_path / "x.xlsx"), config), config)
+    [problem] = report.problems
+    assert (problem.row, problem.column) == (stopped, "Sorafenib stop")
+    assert problem.suggestion == (
+        "it reads as DD.MM.YYYY: add date_formats: [DD.MM.YYYY] to study.yml"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "suggestion"),
+    [
+        ("22.07.2014", "it reads as DD.MM.YYYY: add date_formats: [DD.MM.YYYY] to study.yml"),
+        ("22/07/2014", "it reads as DD/MM/YYYY: add date_formats: [DD/MM/YYYY] to study.yml"),
+        ("07/08/2014", "day and month could be either way round: add date_formats: "
+                       "[DD/MM/YYYY] or [MM/DD/YYYY] to study.yml, as the export writes them"),
+        ("12 Mar 2014", "it reads as DD Mon YYYY: add date_formats: [DD Mon YYYY] to study.yml"),
+        ("2014年7月22日", "it reads as '%Y年%m月%d日': add date_formats: ['%Y年%m月%d日'] to "
+                         "study.yml"),
+        ("soon", "write it as YYYY-MM-DD, or add its format to date_formats in study.yml"),
+    ],
+)  # fmt: skip
+def test_a_date_in_an_undeclared_format_names_the_format_to_declare(
+    text: str, suggestion: str, tmp_path: Path
+) -> None:
+    reading = read_date(text, DateSettings())
+    assert reading.problem and reading.problem.startswith("not a date in a recognised format")
+    assert reading.suggestion == suggestion
+    if "[" in suggestion and "either" not in suggestion:  # and study.yml takes what it says
+        declared = yaml.safe_load(suggestion.split("add ")[1].split(" to study.yml")[0])
+        formats = tuple(strptime_format(f) for f in declared["date_formats"])
+        assert read_date(text, DateSettings(formats)).problem is None
+
+
 def test_treatment_starting_after_the_cutoff_is_an_error(valid, config) -> None:
     patients = valid.patients.copy()
     patients.loc[7, "treatment_start"] = pd.Timestamp("2021-06-02")
@@ -218,6 +258,30 @@ def test_repeated_problems_are_grouped_with_count_and_rows() -> None:
     assert fav.synonym == Synonym("imdc", "Fav", "Favorable")
     assert poor.synonym is None  # "Poor risk" might mean something else: no guess
     assert crp.synonym is None and crp.severity == "warning"
+
+
+def test_many_values_of_one_column_and_rule_are_told_as_one() -> None:
+    """Every date of a column in an undeclared format was a line of its own: 281 lines for
+    one setting to add. Up to three values stay apart; a spelling of a level always does."""
+    rule, hint = "not a date in a recognised format (YYYY-MM-DD)", "add date_formats"
+    dates = [Problem("patients", row, "Last visit", f"{row:02}.05.2021", rule, hint)
+             for row in range(2, 12)]  # fmt: skip
+    few = [Problem("patients", row, "Death", f"{row:02}.06.2021", rule, hint) for row in (2, 3)]
+    imdc = "not one of the allowed values (Favorable, Intermediate, Poor)"
+    spelt = [Problem("patients", 20 + i, "IMDC risk", v, imdc) for i, v in enumerate("ABCDE")]
+    spelt.append(Problem("patients", 30, "IMDC risk", "Fav", imdc))
+    groups = group_problems([*dates, *few, *spelt], load_study(ROOT / "reports/renal"))
+    told = [(g.column, g.values_text(), g.rows_text()) for g in groups]
+    assert told == [
+        ("Last visit", "02.05.2021, 03.05.2021, 04.05.2021, … (10 values)",
+         "10 rows: 2, 3, 4, 5, 6, 7, 8, 9, …"),
+        ("Death", "02.06.2021", "2"),
+        ("Death", "03.06.2021", "3"),
+        ("IMDC risk", "A, B, C, … (5 values)", "5 rows: 20, 21, 22, 23, 24"),
+        ("IMDC risk", "Fav", "30"),  # a synonym to declare, on its own line
+    ]  # fmt: skip
+    assert groups[0].as_dict()["values"] == [f"{row:02}.05.2021" for row in range(2, 12)]
+    assert groups[1].as_dict()["values"] == ["02.06.2021"]
 
 
 @pytest.mark.parametrize(

@@ -311,7 +311,7 @@ def _print_problems(problems: list[Problem], config: StudyConfig | None = None) 
     for g in groups:
         rule = g.rule + (f" ({g.suggestion})" if g.suggestion else "")
         mark = "[red]error[/red]" if g.severity == "error" else "[yellow]warning[/yellow]"
-        cells = (g.sheet, g.column or "", g.value or "", rule, g.rows_text())
+        cells = (g.sheet, g.column or "", g.values_text(), rule, g.rows_text())
         table.add_row(mark, *(escape(cell) for cell in cells))
     out.print(table)
     errors = sum(p.severity == "error" for p in problems)

@@ -15,7 +15,7 @@ The CLI turns a :class:`CohortpressError` into its message and exit code. Exit c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class Problem:
     rule: str  # the rule in plain words
     suggestion: str | None = None
     severity: str = "error"  # "error" stops the build, "warning" goes to the data appendix
+    # A row rule's other cells in the row (headers), which it read: where one of them is a
+    # problem already (a date that could not be read), this one is its consequence, not said.
+    reads: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def location(self) -> str:
         parts = [self.sheet]

@@ -119,5 +119,43 @@ def _why_not_a_date(text: str, settings: DateSettings, out_of_range: bool) -> Re
     allowed = ", ".join(format_words(f) for f in settings.all_formats())
     return Reading(
         problem=f"not a date in a recognised format ({allowed})",
-        suggestion="write it as YYYY-MM-DD, or add its format to date_formats in study.yml",
+        suggestion=_format_to_declare(text, settings),
     )
+
+
+# Formats exports write dates in, as a hint: never read unless study.yml declares them, since
+# 03/04/2020 is a different day under the first two.
+_COMMON = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y", "%d.%m.%y",
+           "%d %b %Y", "%d-%b-%Y", "%b %d, %Y", "%d %B %Y", "%B %d, %Y",
+           "%Y年%m月%d日")  # fmt: skip
+
+
+def _format_to_declare(text: str, settings: DateSettings) -> str:
+    """What to write in study.yml for ``text`` to be read: the common formats that read it
+    ("DD.MM.YYYY"), both where day and month could be either way round."""
+    known = settings.all_formats()
+    fits = [_spelled(f) for f in _COMMON if f not in known and _reads(text, f)]
+    if not fits:
+        return "write it as YYYY-MM-DD, or add its format to date_formats in study.yml"
+    if len(fits) == 1:
+        return f"it reads as {fits[0]}: add date_formats: [{fits[0]}] to study.yml"
+    either = " or ".join(f"[{f}]" for f in fits)
+    return (
+        f"day and month could be either way round: add date_formats: {either} to study.yml, "
+        "as the export writes them"
+    )
+
+
+def _spelled(fmt: str) -> str:
+    """A format as study.yml takes it: in words (DD.MM.YYYY) where words say it, else the
+    strptime code, quoted for YAML ('%Y年%m月%d日')."""
+    words = format_words(fmt)
+    return words if re.fullmatch(r"[A-Za-z/.\- ,]+", words) else f"'{fmt}'"
+
+
+def _reads(text: str, fmt: str) -> bool:
+    try:
+        dt.datetime.strptime(text, fmt)
+    except ValueError:
+        return False
+    return True

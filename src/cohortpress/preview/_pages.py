@@ -94,7 +94,14 @@ def _problem_table(problems: Sequence[Problem]) -> str:
     rows = []
     for group in group_problems(problems):
         rule = group.rule + (f" ({group.suggestion})" if group.suggestion else "")
-        cells = (group.severity, group.sheet, group.rows_text(), group.column, group.value, rule)
+        cells = (
+            group.severity,
+            group.sheet,
+            group.rows_text(),
+            group.column,
+            group.values_text(),
+            rule,
+        )
         rows.append(
             f'<tr class="{html_text(group.severity)}">'
             + "".join(f"<td>{html_text(cell or '')}</td>" for cell in cells)

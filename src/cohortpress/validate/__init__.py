@@ -174,6 +174,14 @@ def _duplicate_terms(
 
 
 def _not_yet_reported(problems: list[Problem], found: list[Problem]) -> list[Problem]:
-    """Drop schema problems at a cell (or a missing column) that intake already reported."""
+    """Drop schema problems at a cell (or a missing column) that intake already reported, and
+    those of a row rule that read such a cell: a stop date that could not be read is not an
+    empty one, and "a reason for stopping is given but the stop date is empty" would send the
+    reader to the wrong cell."""
     seen = {(p.sheet, p.row, p.column) for p in found}
-    return [p for p in problems if (p.sheet, p.row, p.column) not in seen]
+    return [
+        p
+        for p in problems
+        if (p.sheet, p.row, p.column) not in seen
+        and not any((p.sheet, p.row, column) in seen for column in p.reads)
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
 from cohortpress.validate._synonyms import declared_spelling, synonyms_line
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 FIELDS = ("severity", "sheet", "row", "column", "value", "rule", "suggestion")
 ROWS_LISTED = 8  # rows written out in the text report; JSON lists them all
+VALUES_LISTED = 3  # values of one column and rule told apart; more are told as one group
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,14 @@ class ProblemGroup:
     rows: tuple[int, ...]  # Excel rows, in order; empty for sheet- or file-level problems
     count: int
     synonym: Synonym | None = None
+    values: tuple[str, ...] = ()  # every value, where several are told as one group
+
+    def values_text(self, listed: int = VALUES_LISTED) -> str:
+        """``22.07.2014``, or ``22.07.2014, 08.09.2014, 15.12.2014, … (32 values)``."""
+        if len(self.values) <= 1:
+            return self.value or ""
+        more = f", … ({len(self.values):,} values)" if len(self.values) > listed else ""
+        return ", ".join(self.values[:listed]) + more
 
     def rows_text(self, listed: int = ROWS_LISTED) -> str:
         """``5``, or ``12 rows: 4, 9, 17, …`` when the problem repeats."""
@@ -127,6 +136,7 @@ class ProblemGroup:
             "rule": self.rule,
             "suggestion": self.suggestion,
             "synonym": asdict(self.synonym) if self.synonym else None,
+            "values": list(self.values) or ([self.value] if self.value is not None else []),
         }
 
 
@@ -143,7 +153,7 @@ def group_problems(
         key = (p.severity, p.sheet, p.column, p.value, p.rule, p.suggestion)
         found.setdefault(key, []).append(p)
     spelling = _spelling_finder(config)
-    return [
+    groups = [
         ProblemGroup(
             severity=first.severity,
             sheet=first.sheet,
@@ -158,6 +168,29 @@ def group_problems(
         for group in found.values()
         for first in group[:1]
     ]
+    return _many_values_as_one(groups)
+
+
+def _many_values_as_one(groups: list[ProblemGroup]) -> list[ProblemGroup]:
+    """The groups of one column and rule told as one where there are more than
+    :data:`VALUES_LISTED` values (every date of a column in a format not declared: one line
+    to fix, not hundreds), at the place of the first. A value that is a spelling of a level
+    keeps its own group: each is a synonym to declare."""
+    same: dict[tuple[str | None, ...], list[ProblemGroup]] = {}
+    for g in groups:
+        if g.synonym is None and g.value is not None:
+            key = (g.severity, g.sheet, g.column, g.rule, g.suggestion)
+            same.setdefault(key, []).append(g)
+    at_first: dict[int, ProblemGroup] = {}  # the merged group, in place of its first member
+    folded: set[int] = set()  # the other members, told in it
+    for members in same.values():
+        if len(members) > VALUES_LISTED:
+            rows = tuple(sorted(row for g in members for row in g.rows))
+            count = sum(g.count for g in members)
+            values = tuple(str(g.value) for g in members)
+            at_first[id(members[0])] = replace(members[0], rows=rows, count=count, values=values)
+            folded.update(id(g) for g in members[1:])
+    return [at_first.get(id(g), g) for g in groups if id(g) not in folded]
 
 
 def _spelling_finder(config: StudyConfig | None):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from string import Formatter
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -110,13 +111,15 @@ def _rule_problems(check: pa.Check, failing: pd.Series, context: SheetContext) -
     """A row-level rule's problems, each at the cell its ``statistics["column"]`` names."""
     field = (check.statistics or {}).get("column", "")
     header = context.header(field)
-    rule = str(check.error or check.name).format_map(_QuotedHeaders(context))
+    text = str(check.error or check.name)
+    rule = text.format_map(_QuotedHeaders(context))
+    reads = tuple(context.header(name) for _, name, _, _ in Formatter().parse(text) if name)
     rows = [int(r) for r in failing.dropna().unique()]
     if not rows:  # the rule itself failed to run: say so rather than drop it
         return [Problem(context.sheet, None, header, None, f"{rule} (could not be checked)")]
     values = context.frame.loc[rows, field] if field in context.frame else [None] * len(rows)
     return [
-        Problem(context.sheet, row, header, value_text(value), rule)
+        Problem(context.sheet, row, header, value_text(value), rule, reads=reads)
         for row, value in zip(rows, values, strict=True)
     ]
 
