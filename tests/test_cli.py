@@ -95,6 +95,21 @@ def test_study_yml_typo_exits_2(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_study_text_in_a_message_is_printed_as_written_never_as_markup(tmp_path: Path) -> None:
+    """A label with '[/x]' in a study.yml error stopped the command line with a traceback
+    (the terminal's markup read it as a closing tag); '[bold]' was read as a style."""
+    folder = tmp_path / "study"
+    shutil.copytree(ROOT / "reports/thyroid", folder)
+    raw = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
+    raw["table1"][1]["label"] = "Gender [/x] [bold]"
+    raw["table1"].insert(2, raw["table1"][1])
+    (folder / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    done = _run("validate", str(folder), columns=200)
+    assert done.returncode == 2, done.stderr
+    assert "shows 'Gender [/x] [bold]' as table1[1] does" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_missing_workbook_exits_2(tmp_path: Path) -> None:
     done = _run("validate", "reports/thyroid", "--data", str(tmp_path / "nope.xlsx"))
     assert done.returncode == 2

@@ -159,9 +159,9 @@ def report(
             engine_data=engine_data.value, scheduler=scheduler,
         )  # fmt: skip
     for note in folder.notes:
-        err.print(f"[yellow]Note:[/yellow] {note}", highlight=False)
+        err.print(f"[yellow]Note:[/yellow] {escape(note)}", highlight=False)
     if not quiet:
-        err.print(f"[green]Done:[/green] {folder.folder}")
+        err.print(f"[green]Done:[/green] {escape(str(folder.folder))}")
     if _process["exit_at_once"]:
         _exit_at_once()
 
@@ -201,7 +201,7 @@ def changes(
 
         found = changes_since(study, output_root=output, since=_cutoff(since))
     for line in found:
-        out.print(line, highlight=False)
+        out.print(line, markup=False, highlight=False)
 
 
 @app.command()
@@ -294,7 +294,10 @@ def new(
 
     with _guard():
         folder = scaffold_study(reports / name)
-    err.print(f"Created {folder}: edit study.yml, then run `cohortpress report {folder}`.")
+    err.print(
+        f"Created {escape(str(folder))}: edit study.yml, then run "
+        f"`cohortpress report {escape(str(folder))}`."
+    )
 
 
 def _print_problems(problems: list[Problem], config: StudyConfig | None = None) -> None:
@@ -318,7 +321,7 @@ def _print_problems(problems: list[Problem], config: StudyConfig | None = None) 
     out.print(f"{errors} error(s), {len(problems) - errors} warning(s).")
     for name, line in synonyms_to_add(groups, config).items() if config else ():
         where = f"variables → {name}"
-        out.print(f"\nTo read these values as levels, set in study.yml, under {where}:")
+        out.print(f"\nTo read these values as levels, set in study.yml, under {escape(where)}:")
         out.print(f"  {line}", markup=False, highlight=False)
 
 
@@ -337,7 +340,7 @@ def _guard() -> Iterator[None]:
 
 
 def _fail(message: str, code: int) -> None:
-    err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     if code == INTERRUPTED_EXIT_CODE and _process["exit_at_once"]:
         _exit_at_once(code)  # see there: the interrupt is handled, the exit status says so
     raise typer.Exit(code)
@@ -418,7 +421,7 @@ def _keep_interrupts() -> None:
 
 def _report_bug(exc: Exception) -> None:
     """One line for the user, the traceback in a log file they can attach to a bug report."""
-    err.print(f"[red]Error:[/red] {bug_message(exc)}", highlight=False, soft_wrap=True)
+    err.print(f"[red]Error:[/red] {escape(bug_message(exc))}", highlight=False, soft_wrap=True)
     sys.exit(BUG_EXIT_CODE)
 
 
