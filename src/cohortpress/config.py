@@ -1556,13 +1556,13 @@ class StudyConfig(_Model):
         return self
 
     def variable_label(self, name: str) -> str:
-        """How a variable is named where study.yml gives no label of its own: the variable's
-        or marker's label, a built-in field's ("Age"), else its name."""
-        if name in self.variables and self.variables[name].label:
-            return str(self.variables[name].label)
-        if name in self.markers:
-            return self.markers[name].label
-        return vocabulary.VARIABLE_LABELS.get(name, name)
+        """How a variable is named where a table row or factor gives no label of its own: the
+        label study.yml gives the variable or marker, else a built-in field's ("Age"), else its
+        name (the one rule, :func:`cohortpress.present.labels.variable_label`)."""
+        from cohortpress.present.labels import variable_label
+
+        own = self.variables[name].label if name in self.variables else None
+        return variable_label(name, self.markers[name].label if name in self.markers else own)
 
     def _endpoint_columns_are_new(self, known: set[str]) -> None:
         """A time or status column is its own field: not a canonical field, a variable, a
