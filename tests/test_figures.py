@@ -469,6 +469,17 @@ def test_every_factor_is_in_one_figure_in_its_order(thyroid: tuple, factors: int
     ]
 
 
+def _os_by_caption(config, results, group, folder: Path) -> str:
+    """The caption of the overall survival figure by factor when ``group`` is its one panel."""
+    study = dataclasses.replace(
+        results,
+        endpoints=tuple(dataclasses.replace(e, by=(group,)) if e.kind == "os" else e
+                        for e in results.endpoints),
+    )  # fmt: skip
+    specs, _ = figures_of_study(study, config, folder, width=7.0, height=5.0)
+    return next(s.caption for s in specs if s.id == "os-by")
+
+
 def test_a_panel_of_one_group_names_no_hazard_ratio(thyroid: tuple, tmp_path: Path) -> None:
     """Every patient in one group (a cutoff below every value): one curve, and the Cox model
     not estimable. The annotation ended on a dangling "HR (95% CI) vs Low" and the caption
@@ -491,13 +502,7 @@ def test_a_panel_of_one_group_names_no_hazard_ratio(thyroid: tuple, tmp_path: Pa
     )
     note = _annotation(alone, results.time_unit, "threshold", "95% CI", ["High LMR"])
     assert note.splitlines() == ["Median (days)", "High LMR: 2,327"]
-    study = dataclasses.replace(
-        results,
-        endpoints=tuple(dataclasses.replace(e, by=(alone,)) if e is os_ else e
-                        for e in results.endpoints),
-    )  # fmt: skip
-    specs, _ = figures_of_study(study, config, tmp_path, width=7.0, height=5.0)
-    caption = next(s.caption for s in specs if s.id == "os-by")
+    caption = _os_by_caption(config, results, alone, tmp_path)
     assert "high vs low" not in caption
     assert caption.startswith("Overall survival according to baseline LMR in patients")
 
@@ -943,13 +948,7 @@ def test_a_hazard_ratio_not_estimated_is_ne_in_the_panel_and_explained(
     )
     note = _annotation(unestimated, results.time_unit, "threshold", "95% CI", ["High", "Low"])
     assert "HR NE" in note.splitlines()
-    study = dataclasses.replace(
-        results,
-        endpoints=tuple(dataclasses.replace(e, by=(unestimated,)) if e is os_ else e
-                        for e in results.endpoints),
-    )  # fmt: skip
-    specs, _ = figures_of_study(study, config, tmp_path, width=7.0, height=5.0)
-    caption = next(s.caption for s in specs if s.id == "os-by")
+    caption = _os_by_caption(config, results, unestimated, tmp_path)
     assert "; NE: not estimable (Lymphocyte-to-monocyte ratio, High: no events in this " in caption
     assert "estimated.;" not in caption and "estimated.)" not in caption
 
