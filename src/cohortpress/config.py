@@ -1718,6 +1718,12 @@ class StudyConfig(_Model):
         return {name: var for name, var in self.variables.items() if var.derivation is None}
 
     @property
+    def redacts_identifiers(self) -> bool:
+        """Whether validation rewrites the workbook: identifying parts of adverse-event terms
+        are replaced by '[redacted]' before anything else reads the terms."""
+        return self.adverse_events is not None and self.adverse_events.identifiers == "redact"
+
+    @property
     def data_path(self) -> Path:
         return (self.folder / self.data).resolve()
 

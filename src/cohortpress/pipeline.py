@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import shutil
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from cohortpress.cache import Entry, Hit
     from cohortpress.cuts import StoredSnapshot
     from cohortpress.derive import Cohort
+    from cohortpress.errors import Problem
     from cohortpress.intake import Normalisation, Workbook
     from cohortpress.provenance import Provenance
     from cohortpress.render import Engine, Format, KeptRenders
@@ -164,8 +166,9 @@ def build_report(
         hit = store.load()
     # The figures' drawing process is forked now, when a run computes them: it imports
     # matplotlib on the core that reading and validating the extract leave idle.
-    with _drawing_process(computed=hit is None) as drawing:
-        analysed = _analysed(study, data, stage, hit, store.config)
+    with _drawing_process(computed=hit is None) as drawing, contextlib.ExitStack() as exits:
+        analysed = _analysed(study, data, stage, hit, store.config, exits)
+        exits.enter_context(analysed.problems_first())
         config = analysed.config
         from cohortpress.artefacts._manuscript import check_manuscript
         from cohortpress.provenance import input_files, make_provenance
@@ -220,9 +223,55 @@ class _Analysed:
     normalisations: list[str]
     warnings: list[str]
     workbook: Workbook | None = None  # None on a cached run
+    _verdict: Callable[[], _Verdict] | None = None  # the validation, while it runs alongside
     _cohort: Cohort | None = None
     _pickled: bytes = b""
     _files: dict[str, bytes] = field(default_factory=dict)
+
+    def validated(self) -> None:
+        """Raise the workbook's problems if it is invalid; else note its warnings and the
+        normalisations (final now: validation may redact terms). Once the workbook is known to
+        be valid, this does nothing."""
+        verdict, self._verdict = self._verdict, None
+        if verdict is None:
+            return
+        assert self.workbook is not None  # read: an uncached run
+        found = verdict()
+        if not found.ok:
+            raise InputDataError(list(found.problems))
+        self.normalisations = [_describe(n) for n in self.workbook.normalisations]
+        self.warnings = found.warnings
+
+    @contextlib.contextmanager
+    def until_valid(self, stage: StageHook) -> Iterator[None]:
+        """Take the verdict of the validation running alongside (:meth:`validated`) when the
+        block ends, as it ends or fails: the workbook's problems replace the block's result or
+        error. Python warnings the block raised are shown only when the workbook is valid: an
+        invalid workbook's analysis is thrown away, and so is what it warned of."""
+        if self._verdict is None:  # validated before
+            yield
+            return
+        holding = warnings.catch_warnings(record=True)
+        held = holding.__enter__()
+        try:
+            yield
+        finally:
+            holding.__exit__(None, None, None)
+            with stage("validate"):  # the wait for the verdict, if any is left
+                self.validated()
+            for w in held or ():
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
+
+    @contextlib.contextmanager
+    def problems_first(self) -> Iterator[None]:
+        """An error raised in the block, while the workbook was still being validated
+        alongside, gives way to the workbook's problems: with an invalid workbook, they are
+        the error to report, as when validation came first."""
+        try:
+            yield
+        except Exception:
+            self.validated()
+            raise
 
     def cohort(self, stage: StageHook) -> tuple[Workbook, Cohort]:
         """The workbook and derived cohort, read again on a cached run that needs them."""
@@ -275,10 +324,16 @@ def _drawn(name: str) -> bool:
 
 
 def _analysed(
-    study: Path, data: Path | None, stage: StageHook, hit: Hit | None, cached: StudyConfig | None
+    study: Path,
+    data: Path | None,
+    stage: StageHook,
+    hit: Hit | None,
+    cached: StudyConfig | None,
+    exits: contextlib.ExitStack,
 ) -> _Analysed:
-    """Read and validate the extract; on a cached run, what the entry kept of it, with the
-    study.yml the key was made of (``cached``)."""
+    """Read the extract and validate it, or start validating it alongside the analysis
+    (:func:`_validation`); on a cached run, what the entry kept of it, with the study.yml the
+    key was made of (``cached``)."""
     if hit is not None and cached is not None:
         config = cached
         entry = hit.entry
@@ -288,13 +343,82 @@ def _analysed(
         )  # fmt: skip
     from cohortpress.provenance import sheet_rows
 
-    config, workbook, report = check_workbook(study, data, stage)
-    if not report.ok:
-        raise InputDataError(list(report.problems))
-    return _Analysed(
-        config, Path(data) if data else config.data_path, sheet_rows(workbook),
-        [_describe(n) for n in workbook.normalisations], report.warning_summary(), workbook,
+    with stage("read"):
+        from cohortpress.intake import read_workbook
+
+        config = load_study(study)
+        workbook = read_workbook(Path(data) if data else config.data_path, config)
+    with stage("validate"):
+        verdict = _validation(workbook, config, exits)
+    analysed = _Analysed(
+        config, Path(data) if data else config.data_path, sheet_rows(workbook), [], [],
+        workbook, verdict,
     )  # fmt: skip
+    if not isinstance(verdict, _Given):
+        return analysed  # validated alongside: see _Analysed.validated
+    analysed.validated()
+    return analysed
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """What a run needs of a validation report: the problems (errors and warnings) to raise
+    when there is an error, else the warnings' lines for the data appendix. Plain data: a
+    report computed in a forked process reaches the run without importing pandera."""
+
+    ok: bool
+    problems: tuple[Problem, ...]
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class _Given:
+    """A verdict already reached."""
+
+    verdict: _Verdict
+
+    def __call__(self) -> _Verdict:
+        return self.verdict
+
+
+VALIDATED_ALONGSIDE_BELOW = 50_000  # rows of the workbook: see _validation
+
+
+def _validation(
+    workbook: Workbook, config: StudyConfig, exits: contextlib.ExitStack
+) -> Callable[[], _Verdict]:
+    """The workbook's validation: done now, or started in a forked process (see
+    :mod:`cohortpress._forked`) whose verdict the run takes once its analysis is done.
+
+    Validating (pandera's import included) takes about a third of a second at paper size,
+    while the analysis leaves the second core idle. So where the run's process ends with the
+    run, the workbook is validated alongside the analysis: the analysis of a workbook that
+    turns out invalid is thrown away, and its problems are raised instead of anything the
+    analysis raised (:meth:`_Analysed.problems_first`). It is validated first where
+    validation changes the workbook (a study that redacts identifiers in the terms: the
+    analysis must read the redacted terms), in a process that goes on (the preview keeps
+    pandera imported), and from :data:`VALIDATED_ALONGSIDE_BELOW` rows, where a second process
+    validating would add its memory to the run's.
+    """
+    from cohortpress import _gc
+    from cohortpress._forked import forked
+
+    def verdict() -> _Verdict:
+        from cohortpress.validate import validate_workbook
+
+        report = validate_workbook(workbook, config)
+        return _Verdict(report.ok, report.problems, report.warning_summary())
+
+    events = workbook.adverse_events
+    rows = len(workbook.patients) + (0 if events is None else len(events))
+    alongside = (
+        _gc.ends_with_its_run()
+        and rows < VALIDATED_ALONGSIDE_BELOW
+        and not config.redacts_identifiers
+    )
+    if not alongside:
+        return _Given(verdict())
+    return exits.enter_context(forked(verdict)).result
 
 
 DASK_NOTES = (
@@ -418,25 +542,27 @@ def _build(
         elif hit is None:
             assert analysed.workbook is not None  # read by _analysed
             assert drawer is not None  # a run that computes has one
-            cohort = _derive(analysed.workbook, config, stage)
             started: list[StartedFigures] = []
 
             def figure_data(data: FigureData) -> None:  # drawn while the analysis goes on
                 started.append(start_figures(data, config, staging, figure_size=size,
                                              drawer=drawer))  # fmt: skip
 
-            # Each stage imports what it uses, so a stage's time includes its libraries.
-            with stage("analyse"):
-                from cohortpress.analyse import analyse
-                from cohortpress.artefacts.tables._table import import_great_tables
+            try:
+                with analysed.until_valid(stage):  # see _validation
+                    cohort = _derive(analysed.workbook, config, stage)
+                    # Each stage imports what it uses, so its time includes its libraries.
+                    with stage("analyse"):
+                        from cohortpress.analyse import analyse
+                        from cohortpress.artefacts.tables._table import import_great_tables
 
-                try:
-                    results = analyse(
-                        cohort, config, meanwhile=import_great_tables, figure_data=figure_data
-                    )
-                except Exception:  # the analysis' error, not that of a figure handed over
-                    drawer.abandon()
-                    raise
+                        results = analyse(
+                            cohort, config, meanwhile=import_great_tables,
+                            figure_data=figure_data,
+                        )  # fmt: skip
+            except Exception:  # the analysis' error (or the workbook's), not a figure's
+                drawer.abandon()
+                raise
             floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
                                  stage=stage, drawer=drawer,
                                  started=started[0] if started else None)  # fmt: skip

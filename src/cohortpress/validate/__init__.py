@@ -136,7 +136,7 @@ def _screen_terms(
     noted = [n for n in workbook.normalisations if (n.sheet, n.column) == (events.sheet, header)]
     texts += [n.rule for n in noted]
     finder = IdentifierFinder(patients, workbook.identifiers, among=term_words(texts))
-    redact = config.adverse_events is not None and config.adverse_events.identifiers == "redact"
+    redact = config.redacts_identifiers
     screening = screen_column(
         events.frame["term"], finder, events.sheet, header, redact=redact, factorized=terms
     )
