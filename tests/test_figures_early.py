@@ -143,3 +143,40 @@ def test_an_analysis_error_after_the_handover_is_the_runs_error(
     with pytest.raises(_First):
         build_report("reports/thyroid", formats=("html",), output_root=tmp_path,
                      cache=False, archive=False)  # fmt: skip
+
+
+# Builds the thyroid study's figures, then, in a fresh process as the drawing process starts
+# (forked before the run imports pandas), prepares to draw and unpickles them: prints whether
+# pandas was imported there.
+_DRAWER_SCRIPT = """
+import pickle, sys
+data = sys.stdin.buffer.read()
+from cohortpress.artefacts.figures import _parallel
+_parallel._prepare()
+drawings = pickle.loads(data)
+assert drawings and all(d.figure is not None for d in drawings)
+print("pandas" in sys.modules)
+"""
+
+
+def test_the_drawing_process_needs_no_pandas(
+    thyroid: tuple[Cohort, StudyConfig], tmp_path: Path
+) -> None:
+    """The drawing process is forked before the run has imported pandas, so that its import of
+    matplotlib uses the core the run's own imports leave idle; the figures it is handed must
+    unpickle without pandas (half a second of import, at the moment the figures wait for it)."""
+    import subprocess
+    import sys
+
+    from cohortpress.artefacts._figures import build_figures
+
+    cohort, config = thyroid
+    _, drawings = build_figures(analyse(cohort, config), config, tmp_path, width=7.0, height=3.6)
+    done = subprocess.run(
+        [sys.executable, "-c", _DRAWER_SCRIPT],
+        input=pickle.dumps(drawings),
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert done.stdout.decode().split() == ["False"]

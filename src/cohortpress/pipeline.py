@@ -164,8 +164,9 @@ def build_report(
 
         store = BuildCache.prepare(output_root, study, data, root, profile, read=cache)
         hit = store.load()
-    # The figures' drawing process is forked now, when a run computes them: it imports
-    # matplotlib on the core that reading and validating the extract leave idle.
+    # The figures' drawing process is forked now, when a run computes them, before the run
+    # imports pandas: it imports matplotlib (and never pandas) on the core that the run's
+    # imports and reading the extract leave idle.
     with _drawing_process(computed=hit is None) as drawing, contextlib.ExitStack() as exits:
         analysed = _analysed(study, data, stage, hit, store.config, exits)
         exits.enter_context(analysed.problems_first())

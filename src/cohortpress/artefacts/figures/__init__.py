@@ -8,15 +8,15 @@ another (see ``_parallel.py``), so ``draw_figure`` and ``save_figure`` import it
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from cohortpress.artefacts.figures._km import KMFigure, figure_km
-from cohortpress.artefacts.figures._panels import PanelGrid, figure_panels
-from cohortpress.artefacts.figures._theme import theme_manuscript
-from cohortpress.artefacts.figures._waterfall import WaterfallFigure, figure_waterfall
-
 if TYPE_CHECKING:
+    from cohortpress.artefacts.figures._km import KMFigure, figure_km
+    from cohortpress.artefacts.figures._panels import PanelGrid, figure_panels
     from cohortpress.artefacts.figures._save import draw_figure, save_figure
+    from cohortpress.artefacts.figures._theme import theme_manuscript
+    from cohortpress.artefacts.figures._waterfall import WaterfallFigure, figure_waterfall
 
 __all__ = [
     "KMFigure",
@@ -30,15 +30,27 @@ __all__ = [
     "theme_manuscript",
 ]
 
-_DRAWING = ("draw_figure", "save_figure")  # in _save.py, with matplotlib
+# Where each name is defined. Nothing is imported with the package: the figures' drawing
+# process is forked from a run that has not imported pandas yet (see _parallel.py), and the
+# builders need pandas, the drawing matplotlib.
+_MODULES = {
+    "KMFigure": "_km",
+    "figure_km": "_km",
+    "PanelGrid": "_panels",
+    "figure_panels": "_panels",
+    "draw_figure": "_save",
+    "save_figure": "_save",
+    "theme_manuscript": "_theme",
+    "WaterfallFigure": "_waterfall",
+    "figure_waterfall": "_waterfall",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """``draw_figure`` and ``save_figure``, imported (with matplotlib) when first asked for."""
-    if name in _DRAWING:
-        from cohortpress.artefacts.figures import _save
-
-        value = getattr(_save, name)
+    """Each name, imported from its module when first asked for."""
+    if name in _MODULES:
+        module = importlib.import_module(f"{__name__}.{_MODULES[name]}")
+        value = getattr(module, name)
         globals()[name] = value  # found directly from now on (and replaceable by a test)
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

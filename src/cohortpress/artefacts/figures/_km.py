@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cohortpress.artefacts.figures import _annotate as ann
-from cohortpress.artefacts.figures import _km_data as data
 from cohortpress.artefacts.figures._layout import (
     PAD,
     Box,
@@ -371,6 +370,9 @@ def figure_km(
     small_cell
         The study's threshold: numbers at risk below it print as '<k' (see ``present.suppress``).
     """
+    # Imported here, with pandas: the drawing process unpickles the figure without them.
+    from cohortpress.artefacts.figures import _km_data as data
+
     if not estimates:
         raise ValueError("figure_km needs at least one Kaplan–Meier estimate")
     labels = [e.label for e in estimates]

@@ -200,7 +200,9 @@ def _prepare() -> None:
     import matplotlib.backends.backend_svg  # noqa: F401 - loaded by the first SVG otherwise
     import PIL.PngImagePlugin  # noqa: F401 - loaded by the first PNG otherwise
 
+    import cohortpress.artefacts.figures._km  # noqa: F401 - the figures' classes, unpickled
     import cohortpress.artefacts.figures._save  # noqa: F401 - matplotlib, Agg, the figure code
+    import cohortpress.artefacts.figures._waterfall  # noqa: F401
 
 
 def _save_queued(index: int, dpi: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cohortpress.artefacts.figures import _waterfall_data as data
 from cohortpress.artefacts.figures._layout import (
     PAD,
     Box,
@@ -105,6 +104,9 @@ def figure_waterfall(
     ``change_pct`` and the ``not_measured`` ones the caller left out before (suppressed below
     ``small_cell``).
     """
+    # Imported here, with pandas: the drawing process unpickles the figure without them.
+    from cohortpress.artefacts.figures import _waterfall_data as data
+
     frame = data.waterfall_frame(change_pct, best_response, response_order)
     binned = len(frame) > max_bars
     bars = data.binned_bars(frame, max_bars, response_order) if binned else data.patient_bars(frame)
