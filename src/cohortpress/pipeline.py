@@ -536,7 +536,10 @@ def _build(
     # The figures are drawn by another process, forked before the extract was read (it
     # imports matplotlib meanwhile): handed the survival curves as soon as the analysis has
     # them, it draws while the rest of the analysis, the tables and the documents are made.
-    with _drawer(computed=hit is None, forked=drawing) as drawer:
+    with (
+        contextlib.ExitStack() as rendering,
+        _drawer(computed=hit is None, forked=drawing) as drawer,
+    ):
         if results is not None:
             floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
                                  stage=stage, drawer=drawer)  # fmt: skip
@@ -591,15 +594,17 @@ def _build(
                 staging, documents, engine=cast("Engine", engine), project_root=root,
                 profile=profile, kept=kept,
             )  # fmt: skip
+            if drawer is not None:  # and what reads no figure is started meanwhile
+                staged = rendering.enter_context(staged.ahead(floats.files))
         if drawer is not None:
             with stage("figures"):  # what is left of the drawing once the documents are staged
                 drawer.wait()
-    if cohort is not None:
-        analysed.keep_figures(floats, staging)
-    notes: list[str] = placement.uncited_warnings()
-    with stage("render"):  # the documents side by side where the engine allows
-        for outcome in staged.write():
-            notes += [n for n in outcome.notes if n not in notes]
+        if cohort is not None:
+            analysed.keep_figures(floats, staging)
+        notes: list[str] = placement.uncited_warnings()
+        with stage("render"):  # the documents side by side where the engine allows
+            for outcome in staged.write():
+                notes += [n for n in outcome.notes if n not in notes]
     return notes, size
 
 

@@ -8,7 +8,9 @@ anything outside it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from cohortpress.errors import RenderError
 from cohortpress.render._bibliography import stage_citations
 from cohortpress.render._confine import check_sources, staged_files
-from cohortpress.render._embedded import EmbeddedJob, stage_embedded
+from cohortpress.render._embedded import EmbeddedJob, PandocPass, stage_embedded
 from cohortpress.render._kept import KeptRenders, restore
 from cohortpress.render._kept import kept as kept_render
 from cohortpress.render._options import (
@@ -31,7 +33,7 @@ from cohortpress.render._quarto import quarto_path, render_quarto, stage_quarto
 from cohortpress.render._staging import stage_project
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
 __all__ = [
     "CrossrefOptions",
@@ -148,6 +150,36 @@ class StagedDocuments:
     stopped: RenderError | None = None  # the document that could not be staged, if any
     kept: KeptRenders | None = None
     side_by_side: bool = True  # the embedded engine's: the work is in pandoc's processes
+    started: _Started | None = None  # the pandoc passes started by ahead()
+
+    @contextlib.contextmanager
+    def ahead(self, files: Sequence[str]) -> Iterator[StagedDocuments]:
+        """These documents, with the pandoc passes that read no figure (the HTML pages, the
+        PDFs' Typst sources) started now, while the figures are still being drawn; ``files``
+        are the files still to come into the staging folder (the figures', relative).
+
+        Only the embedded engine's documents have such passes. :meth:`write` takes their
+        results when the staging folder then holds exactly the files the passes were told they
+        may read (``filters/confine.lua``), and runs them again otherwise; their outputs are
+        written outside the staging folder until taken, so the kept renders' keys read the same
+        files as without them. Leaving the block waits for the passes still running."""
+        embedded = [i for i, job in enumerate(self.jobs) if isinstance(job, _Embedded)]
+        if not embedded:
+            yield self
+            return
+        listed = tuple(sorted({*staged_files(self.staging), *files}))
+        with (
+            tempfile.TemporaryDirectory(prefix="cohortpress-pandoc-") as folder,
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="pandoc") as pool,
+        ):
+            passes: dict[int, dict[str, PandocPass]] = {}
+            for i in embedded:
+                job = self.jobs[i]
+                assert isinstance(job, _Embedded)
+                output = Path(folder) / str(i)
+                output.mkdir()
+                passes[i] = job.job.listing(listed).start_ahead(pool, output)
+            yield replace(self, started=_Started(listed, passes))
 
     def write(self) -> list[RenderOutcome]:
         """Write every staged document, once every file they read is in the staging folder.
@@ -159,8 +191,14 @@ class StagedDocuments:
         embedded = [job for job in jobs if isinstance(job, _Embedded)]
         if embedded:  # confine.lua and the kept renders' keys read the files staged by now
             files = staged_files(self.staging)
-            listed = {id(job): replace(job, job=job.job.listing(files)) for job in embedded}
-            jobs = [listed.get(id(job), job) for job in jobs]
+            started = self.started
+            ahead = started.passes if started and started.listed == tuple(files) else {}
+            jobs = [
+                replace(job, job=job.job.listing(files), ahead=ahead.get(i))
+                if isinstance(job, _Embedded)
+                else job
+                for i, job in enumerate(jobs)
+            ]
         if self.kept is not None:
             keys = iter(self.kept.keys(job.job for job in jobs if isinstance(job, _Embedded)))
             jobs = [
@@ -218,19 +256,29 @@ class _Embedded:
     job: EmbeddedJob
     left: tuple[str, ...]  # the submission's placeholders left in the text
     kept: tuple[KeptRenders, str] | None = None
+    ahead: Mapping[str, PandocPass] | None = None  # its pandoc passes already started
 
     def __call__(self) -> RenderOutcome:
         if self.kept is None:
-            outputs, notes = self.job.write()
+            outputs, notes = self.job.write(self.ahead)
         else:
             store, key = self.kept
             rendered = store.load(key)
             if rendered is None:
-                outputs, notes = self.job.write()
+                outputs, notes = self.job.write(self.ahead)
                 store.save(key, kept_render(self.job.staging, outputs, notes))
             else:
                 outputs, notes = restore(self.job.staging, rendered), list(rendered.notes)
         return RenderOutcome("embedded", outputs, self.left + tuple(notes))
+
+
+@dataclass(frozen=True)
+class _Started:
+    """pandoc passes started by :meth:`StagedDocuments.ahead`: the files they were told they
+    may read, and each embedded job's passes by format, by the job's place."""
+
+    listed: tuple[str, ...]
+    passes: dict[int, dict[str, PandocPass]]
 
 
 def _check(formats: Sequence[str], engine: str) -> str:

@@ -8,6 +8,7 @@ captions alike. pandoc runs with ``--sandbox``: see ``_confine.py`` and ``filter
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -26,7 +27,8 @@ from cohortpress.render._staging import stage_named_files
 from cohortpress.render._typst import compile_typst
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Mapping, Sequence
+    from concurrent.futures import Future
     from pathlib import Path
     from typing import Any
 
@@ -76,17 +78,37 @@ class EmbeddedJob:
             raise RuntimeError(f"{self.stem}: written before its files were listed")
         return {"COHORTPRESS_FILES": "\n".join(self.files)}
 
-    def write(self) -> tuple[dict[str, Path], list[str]]:
-        """Write every format; return outputs and notes."""
+    def start_ahead(self, pool: ThreadPoolExecutor, folder: Path) -> dict[str, PandocPass]:
+        """Start, on ``pool``, the pandoc passes of this job that read no figure (HTML's, and
+        the Typst source of the PDF), writing into ``folder`` (outside the staging folder, so
+        nothing the render's keys read changes); by format. The job must be listed with the
+        files it will read once the figures are drawn."""
+        env = self.env
+        passes: dict[str, PandocPass] = {}
+        for fmt in self.formats:
+            if fmt in _AHEAD:
+                output = folder / f"{self.stem}.{_AHEAD[fmt]}"
+                args = [*_PANDOC_ARGS[fmt](self), f"--output={output}"]
+                passes[fmt] = PandocPass(output, pool.submit(run_pandoc, args, self.staging, env))
+        return passes
+
+    def write(
+        self, ahead: Mapping[str, PandocPass] | None = None
+    ) -> tuple[dict[str, Path], list[str]]:
+        """Write every format; return outputs and notes. ``ahead``: the pandoc passes
+        :meth:`start_ahead` started, by format, taken instead of running them again."""
         env = self.env  # listed first: a job not listed fails here, before any pandoc runs
         notes = list(self.notes)
+        ahead = ahead or {}
         # The formats are written side by side: the work is in pandoc's processes and in
         # typst (which releases the GIL), and each format writes only its own files (html with
         # its _render/<stem>.html, docx, and pdf with its _render/<stem>.typ). Results are
         # taken in the order asked, so the outputs, the notes and the error raised (the first
         # format's that failed) are those of writing them one after the other.
         with ThreadPoolExecutor(max_workers=len(self.formats) or 1) as pool:
-            written = [pool.submit(_WRITERS[fmt], self, env) for fmt in self.formats]
+            written = [
+                pool.submit(_WRITERS[fmt], self, env, ahead.get(fmt)) for fmt in self.formats
+            ]
         outputs: dict[str, Path] = {}
         for fmt, future in zip(self.formats, written, strict=True):
             try:
@@ -96,6 +118,15 @@ class EmbeddedJob:
             notes += warnings
         _check_citations(notes, self.document.options, self.document.lines)
         return outputs, list(dict.fromkeys(notes))  # each format repeats pandoc's warnings
+
+
+@dataclass(frozen=True)
+class PandocPass:
+    """A format's pandoc pass started ahead (:meth:`EmbeddedJob.start_ahead`): where pandoc
+    writes, and its warnings (or its error) once done."""
+
+    output: Path
+    warnings: Future[list[str]]
 
 
 def stage_embedded(
@@ -171,22 +202,68 @@ def _toc_args(toc: bool, title: str | None, depth: int) -> list[str]:
     return ["--toc", f"--toc-depth={depth}"] + ([f"--metadata=toc-title:{title}"] if title else [])
 
 
-def _write_html(job: EmbeddedJob, env: dict[str, str]) -> tuple[Path, list[str]]:
-    staging, stem, options = job.staging, job.stem, job.document.options
-    html = options.html
+def _html_args(job: EmbeddedJob) -> list[str]:
+    """pandoc's arguments for the HTML page, but its output."""
+    html = job.document.options.html
     css = list(html.css) or [f"{STAGED}/manuscript.css"]  # confine.lua checks them
-    args = _common_args("html", stem, options) + ["--to=html5", "--standalone"]
+    args = _common_args("html", job.stem, job.document.options) + ["--to=html5", "--standalone"]
     args += [f"--template={template('manuscript.html')}", "--mathml", "--section-divs"]
-    args += [f"--css={path}" for path in css] + _toc_args(html.toc, html.toc_title, html.toc_depth)
-    warnings = run_pandoc([*args, f"--output={BUILD}/{stem}.html"], cwd=staging, env=env)
-    # The page made self-contained here rather than by pandoc's --embed-resources: see _embed.
-    page = (staging / BUILD / f"{stem}.html").read_text(encoding="utf-8")
-    output = staging / f"{stem}.html"
-    output.write_text(embed_resources(page, staging, job.files or ()), encoding="utf-8")
+    args += [f"--css={path}" for path in css]
+    return args + _toc_args(html.toc, html.toc_title, html.toc_depth)
+
+
+def _typst_args(job: EmbeddedJob) -> list[str]:
+    """pandoc's arguments for the PDF's Typst source, but its output."""
+    typ = job.document.options.typst
+    # citeproc has run (references.lua): the citations are written as it formatted them, not
+    # as Typst's own (pandoc turns them off itself only for --citeproc)
+    args = _common_args("typst", job.stem, job.document.options)
+    args += ["--to=typst-citations", "--standalone"]
+    args += [f"--template={template('manuscript.typ')}", f"--metadata=papersize:{typ.papersize}"]
+    args += [f"--metadata=fontsize:{typ.fontsize}"]
+    args += [f"--metadata=mainfont:{typ.mainfont}"] if typ.mainfont else []
+    args += [f"--include-in-header={path}" for path in typ.include_in_header]
+    return args + _toc_args(typ.toc, typ.toc_title, typ.toc_depth)
+
+
+# The formats whose pandoc pass reads no figure, with its output's suffix in _render/: the
+# HTML page embeds the figures after pandoc (_embed.py), and typst reads them when compiling.
+_AHEAD = {"html": "html", "pdf": "typ"}
+_PANDOC_ARGS: dict[str, Callable[[EmbeddedJob], list[str]]] = {
+    "html": _html_args,
+    "pdf": _typst_args,
+}
+
+
+def _pandoc_pass(
+    job: EmbeddedJob, fmt: str, env: dict[str, str], ahead: PandocPass | None
+) -> tuple[Path, list[str]]:
+    """Run ``fmt``'s pandoc pass into ``_render/<stem>.<suffix>``, or take the one run ahead
+    (its output moved there, its error raised here); the output and pandoc's warnings."""
+    output = job.staging / BUILD / f"{job.stem}.{_AHEAD[fmt]}"
+    if ahead is None:
+        args = [*_PANDOC_ARGS[fmt](job), f"--output={BUILD}/{output.name}"]
+        return output, run_pandoc(args, cwd=job.staging, env=env)
+    warnings = ahead.warnings.result()
+    shutil.move(ahead.output, output)
     return output, warnings
 
 
-def _write_docx(job: EmbeddedJob, env: dict[str, str]) -> tuple[Path, list[str]]:
+def _write_html(
+    job: EmbeddedJob, env: dict[str, str], ahead: PandocPass | None = None
+) -> tuple[Path, list[str]]:
+    page, warnings = _pandoc_pass(job, "html", env, ahead)
+    # The page made self-contained here rather than by pandoc's --embed-resources: see _embed.
+    output = job.staging / f"{job.stem}.html"
+    text = page.read_text(encoding="utf-8")
+    output.write_text(embed_resources(text, job.staging, job.files or ()), encoding="utf-8")
+    return output, warnings
+
+
+def _write_docx(
+    job: EmbeddedJob, env: dict[str, str], ahead: PandocPass | None = None
+) -> tuple[Path, list[str]]:
+    assert ahead is None  # pandoc reads the figures into the document
     staging, stem, options = job.staging, job.stem, job.document.options
     docx = options.docx
     reference = staging / docx.reference_doc if docx.reference_doc else resource("reference.docx")
@@ -208,20 +285,12 @@ def _write_docx(job: EmbeddedJob, env: dict[str, str]) -> tuple[Path, list[str]]
     return staging / f"{stem}.docx", warnings
 
 
-def _write_pdf(job: EmbeddedJob, env: dict[str, str]) -> tuple[Path, list[str]]:
-    staging, stem, options = job.staging, job.stem, job.document.options
-    typ = options.typst
-    # citeproc has run (references.lua): the citations are written as it formatted them, not
-    # as Typst's own (pandoc turns them off itself only for --citeproc)
-    args = _common_args("typst", stem, options) + ["--to=typst-citations", "--standalone"]
-    args += [f"--template={template('manuscript.typ')}", f"--metadata=papersize:{typ.papersize}"]
-    args += [f"--metadata=fontsize:{typ.fontsize}"]
-    args += [f"--metadata=mainfont:{typ.mainfont}"] if typ.mainfont else []
-    args += [f"--include-in-header={path}" for path in typ.include_in_header]
-    args += _toc_args(typ.toc, typ.toc_title, typ.toc_depth)
-    warnings = run_pandoc([*args, f"--output={BUILD}/{stem}.typ"], cwd=staging, env=env)
-    warnings += compile_typst(staging / BUILD / f"{stem}.typ", staging / f"{stem}.pdf", staging)
-    return staging / f"{stem}.pdf", warnings
+def _write_pdf(
+    job: EmbeddedJob, env: dict[str, str], ahead: PandocPass | None = None
+) -> tuple[Path, list[str]]:
+    source, warnings = _pandoc_pass(job, "pdf", env, ahead)
+    warnings = [*warnings, *compile_typst(source, job.staging / f"{job.stem}.pdf", job.staging)]
+    return job.staging / f"{job.stem}.pdf", warnings
 
 
 _WRITERS = {"html": _write_html, "docx": _write_docx, "pdf": _write_pdf}
