@@ -614,7 +614,8 @@ class _Alongside:
     The snapshot reads the workbook and the derived cohort only, and the main process mostly
     waits for pandoc and typst then. Its result, or its error, is the same as when taken in the
     "cuts" stage, and is raised there (:meth:`result`); leaving the block waits for the
-    thread, so a run that failed before ends with nothing still running."""
+    thread, so a run that failed before ends with nothing still running (but for an
+    interrupted one: see :meth:`__exit__`)."""
 
     def __init__(self) -> None:
         self.snapshot: Callable[[], StoredSnapshot] | None = None  # what to take, if anything
@@ -624,9 +625,15 @@ class _Alongside:
     def __enter__(self) -> _Alongside:
         return self
 
-    def __exit__(self, *_: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self._pool is None:
+            return
+        # Interrupted (Ctrl-C), the run is not waited for: the interrupt may have landed in
+        # the import machinery and left the import lock held, and a snapshot importing a
+        # module (pandas' Parquet engine) would wait for it forever; the command exits at once
+        # (cli._exit_at_once), with nothing published.
+        interrupted = kind is not None and not issubclass(kind, Exception)
+        self._pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
 
     def start(self) -> None:
         """Start taking the snapshot, if one is to be taken."""
