@@ -285,3 +285,33 @@ def test_the_command_line_keeps_openblas_to_one_thread_unless_the_user_sets_it(
         assert count == threads
     else:
         assert int(count) > 1
+
+
+# Ctrl-C while the import lock is held (as by a step of the import machinery), then released.
+_LOCK_HELD = """
+import _imp, os, signal, time
+from cohortpress import cli
+
+cli._keep_interrupts()
+_imp.acquire_lock()
+os.kill(os.getpid(), signal.SIGINT)
+time.sleep(0.2)
+print("not raised while the import lock was held", flush=True)
+_imp.release_lock()
+try:
+    time.sleep(10)
+except KeyboardInterrupt:
+    print("raised once it was released", flush=True)
+"""
+
+
+def test_ctrl_c_is_not_raised_while_the_import_lock_is_held() -> None:
+    """Raised there, it would leave the lock held for good: a thread of the run that imports,
+    and the interpreter's exit, would wait for it forever."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOCK_HELD], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.splitlines() == [
+        "not raised while the import lock was held",
+        "raised once it was released",
+    ], done.stderr

@@ -10,6 +10,7 @@ run of the study is publishing to the same output folder, 70 a bug in cohortpres
 
 from __future__ import annotations
 
+import _imp
 import atexit
 import contextlib
 import datetime as dt
@@ -38,6 +39,7 @@ from cohortpress.errors import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from types import FrameType
 
     from rich.progress import TaskID
 
@@ -401,10 +403,15 @@ def main() -> None:
 
 
 def _keep_interrupts() -> None:
-    """A Ctrl-C that lands in a finaliser or a weakref callback (a library cleaning up while
-    it is imported, say) cannot be raised there: Python would print it as an ignored exception,
-    with its traceback, and the run would go on. The signal is sent again a moment later
-    instead, once the callback has returned, so the command stops and says so."""
+    """A Ctrl-C is raised where it does no lasting harm, or sent again a moment later.
+
+    Where it lands in a finaliser or a weakref callback (a library cleaning up while it is
+    imported, say) it cannot be raised: Python would print it as an ignored exception, with
+    its traceback, and the run would go on. Where it lands while the import lock is held (a
+    step of the import machinery between taking the lock and the block that releases it), it
+    would leave the lock held for good, and any thread of the run that imports, and the
+    interpreter's exit, would wait for it forever. Either way the signal is sent again a
+    moment later instead, so the command stops and says so."""
     import signal
 
     default = sys.unraisablehook
@@ -415,11 +422,25 @@ def _keep_interrupts() -> None:
             return
         # Raised here, in the main thread, it would land in this hook again: from a timer
         # thread, it lands where the main thread is when the callback has returned.
-        again = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT))
-        again.daemon = True
-        again.start()
+        _interrupt_again()
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        if _imp.lock_held():
+            _interrupt_again()
+            return
+        signal.default_int_handler(signum, frame)
 
     sys.unraisablehook = hook
+    signal.signal(signal.SIGINT, interrupt)
+
+
+def _interrupt_again() -> None:
+    """Send Ctrl-C to this process again in a hundredth of a second, from another thread."""
+    import signal
+
+    again = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT))
+    again.daemon = True
+    again.start()
 
 
 def _report_bug(exc: Exception) -> None:
