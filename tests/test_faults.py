@@ -195,39 +195,6 @@ def test_ctrl_c_while_the_extract_is_read(study: Path) -> None:
     _interrupted_cleanly(started, study, published, before)
 
 
-# `cohortpress report` whose data cut's snapshot never returns, as a thread waits forever for
-# an import lock that a Ctrl-C left held by the main thread (it landed in the import
-# machinery); it says when the snapshot started.
-_STUCK_SNAPSHOT = """
-import sys, threading
-import cohortpress.cuts as cuts
-from cohortpress.cli import main
-
-def stuck(*_args, **_options):
-    sys.stdout.write("snapshot started\\n")
-    sys.stdout.flush()
-    threading.Event().wait()
-
-cuts.take_snapshot = stuck
-sys.argv = ["cohortpress", "report", sys.argv[1], "--to", "html", "-q", "--no-cache"]
-main()
-"""
-
-
-def test_ctrl_c_does_not_wait_for_a_thread_that_never_returns(study: Path) -> None:
-    published = _output(study) / "thyroid"
-    before = patients_shown(published) if published.exists() else None
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _Run.finish
-    process = subprocess.Popen(
-        [sys.executable, "-c", _STUCK_SNAPSHOT, str(study)],
-        stdout=subprocess.PIPE, stderr=log, start_new_session=True,
-    )  # fmt: skip
-    started = _Run(process, log)
-    assert process.stdout is not None
-    assert process.stdout.readline() == b"snapshot started\n"
-    _interrupted_cleanly(started, study, published, before)
-
-
 def _interrupted_cleanly(started: _Run, study: Path, published: Path, before: object) -> None:
     """Ctrl-C to the run's process group (as the terminal sends it): exit 130 with its message,
     no traceback, the previous output as it was, nothing running, nothing staged."""

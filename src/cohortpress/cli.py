@@ -168,7 +168,7 @@ def report(
         _exit_at_once()
 
 
-def _exit_at_once(code: int = 0, *, interrupted: bool = False) -> None:
+def _exit_at_once(code: int = 0) -> None:
     """End a finished ``report`` without tearing the interpreter down, which takes a third of
     a second or more after a run (freeing pandas, matplotlib and the cached results object by
     object). Nothing is left undone: the outputs are published and the output folder's lock
@@ -179,11 +179,8 @@ def _exit_at_once(code: int = 0, *, interrupted: bool = False) -> None:
     ``python -m cohortpress`` would die of SIGINT instead (status -2) whenever the Ctrl-C had
     landed in code that ``exec`` runs from a string, as dataclasses build their methods while
     modules are imported: CPython then marks the interrupt unhandled though it was caught, and
-    ``-m`` kills itself with it on exit. An interrupted command exits so even while a thread of
-    the run is left (the data cut's snapshot): a Ctrl-C that lands in the import machinery can
-    leave the import lock held, and a thread that imports would then wait forever, and the
-    interpreter's exit with it; nothing is left to publish."""
-    if threading.active_count() > 1 and not interrupted:
+    ``-m`` kills itself with it on exit."""
+    if threading.active_count() > 1:
         return
     atexit._run_exitfuncs()  # noqa: SLF001 - what interpreter shutdown would run first
     for stream in (sys.stdout, sys.stderr):
@@ -347,7 +344,7 @@ def _guard() -> Iterator[None]:
 def _fail(message: str, code: int) -> None:
     err.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     if code == INTERRUPTED_EXIT_CODE and _process["exit_at_once"]:
-        _exit_at_once(code, interrupted=True)  # see there: handled, the exit status says so
+        _exit_at_once(code)  # see there: the interrupt is handled, the exit status says so
     raise typer.Exit(code)
 
 

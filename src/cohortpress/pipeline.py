@@ -628,10 +628,8 @@ class _Alongside:
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if self._pool is None:
             return
-        # Interrupted (Ctrl-C), the run is not waited for: the interrupt may have landed in
-        # the import machinery and left the import lock held, and a snapshot importing a
-        # module (pandas' Parquet engine) would wait for it forever; the command exits at once
-        # (cli._exit_at_once), with nothing published.
+        # Interrupted (Ctrl-C), the snapshot is dropped rather than waited for: nothing will
+        # be published, and the output folder is tidied at once.
         interrupted = kind is not None and not issubclass(kind, Exception)
         self._pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
 
