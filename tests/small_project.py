@@ -8,11 +8,13 @@ manuscript came from and check it against ``results.json``.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import yaml
@@ -75,6 +77,22 @@ def fewer_patients(destination: Path, drop: int = 6) -> Path:
 def command(study: Path, *args: str) -> list[str]:
     """``cohortpress report`` of ``study`` as HTML only (the format does not matter here)."""
     return [sys.executable, "-m", "cohortpress", "report", str(study), "--to", "html", "-q", *args]
+
+
+def script_json(script: str, *args: str, cwd: Path | None = None) -> Any:
+    """Run ``script`` in a fresh Python process importing this checkout's cohortpress; the JSON
+    of the last line it printed."""
+    paths = [str(ROOT / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def run(study: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -8,14 +8,10 @@ process on a copy of the thyroid study, as an author's run is, and reports what 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from small_project import ROOT
+from small_project import ROOT, script_json
 
 from cohortpress.bench_loop import copy_project, edit_manuscript
 
@@ -49,18 +45,9 @@ print(json.dumps({"stages": stages, "imported": [m for m in unused if m in sys.m
 def _run(
     study: Path, formats: tuple[str, ...], unused: tuple[str, ...] = UNUSED
 ) -> dict[str, list[str]]:
-    source = str(ROOT / "src")
-    paths = [source, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(study), ",".join(formats), ",".join(unused)],
-        cwd=study.parents[1],
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))},
-        capture_output=True,
-        text=True,
-        check=False,
+    return script_json(
+        SCRIPT, str(study), ",".join(formats), ",".join(unused), cwd=study.parents[1]
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")

@@ -7,16 +7,12 @@ analysis of it raised or warned of meanwhile.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import openpyxl
 import pytest
-from small_project import ROOT, make_project
+from small_project import ROOT, make_project, script_json
 
 from cohortpress import _forked, _gc
 from cohortpress.errors import InputDataError
@@ -39,16 +35,7 @@ print(json.dumps({"pandera": "pandera" in sys.modules}))
 
 
 def _in_fresh_process(study: Path, output: Path) -> dict[str, bool]:
-    paths = [str(ROOT / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(study), str(output)],
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return script_json(SCRIPT, str(study), str(output))
 
 
 @pytest.mark.slow
