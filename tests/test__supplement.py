@@ -7,9 +7,11 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from cohortpress.artefacts._supplement import neutralise, write_supplement
 from cohortpress.artefacts.tables import Table
+from cohortpress.errors import RenderError
 
 
 def test_formula_like_text_is_neutralised() -> None:
@@ -44,3 +46,20 @@ def test_same_tables_give_the_same_bytes(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(tmp_path / "a.xlsx")
     assert book.properties.created == book.properties.modified
     assert book["Table I"]["B2"].value == "74 (53–86)"
+
+
+def test_labels_bold_numbers_as_numbers_missing_cells_blank(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"Variable": ["Age", "Weight"], "n": [26, float("nan")], "x": ["", "y"]})
+    table = Table("t", "Caption.", frame, column_labels={"Variable": "", "x": "=Label"})
+    sheet = openpyxl.load_workbook(write_supplement([table], tmp_path / "s.xlsx", {}))["t"]
+    assert [c.value for c in sheet[1]] == ["Variable", "n", "'=Label"]
+    assert all(c.font.b for c in sheet[1])
+    assert sheet["B2"].value == 26 and sheet["B2"].data_type == "n"
+    assert sheet["B3"].value is None and sheet["C2"].value is None
+    assert sheet["A5"].value == "Caption."
+
+
+def test_text_longer_than_a_cell_stops_the_run_instead_of_being_cut(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"Variable": ["Rash " + "x" * 40_000], "n": ["1"]})
+    with pytest.raises(RenderError, match=r"sheet 'Table S3', row 2, column 1.*32,767"):
+        write_supplement([Table("ae", "AEs.", frame)], tmp_path / "s.xlsx", {"ae": "Table S3"})

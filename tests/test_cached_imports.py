@@ -2,7 +2,7 @@
 
 A cached run writes the documents from what the entry keeps; it reads no workbook, validates,
 analyses and draws nothing, so it has no use for pandas, NumPy, pandera, SciPy, matplotlib,
-great_tables or openpyxl, whose imports were most of its time. Each run here is a fresh
+great_tables or XlsxWriter, whose imports were most of its time. Each run here is a fresh
 process on a copy of the thyroid study, as an author's run is, and reports what it imported.
 """
 
@@ -18,7 +18,7 @@ from cohortpress.bench_loop import copy_project, edit_manuscript
 pytestmark = pytest.mark.slow
 
 STUDY = Path("reports/thyroid")
-UNUSED = ("pandas", "numpy", "pandera", "scipy", "matplotlib", "great_tables", "openpyxl")
+UNUSED = ("pandas", "numpy", "pandera", "scipy", "matplotlib", "great_tables", "xlsxwriter")
 # What only the Word output's post-processing uses (xml.sax.saxutils brings urllib and ssl).
 WORD_ONLY = ("cohortpress.render._docx_header", "cohortpress.render._docx_widths", "xml.sax", "ssl")
 COMPUTED = {"read", "validate", "derive", "analyse", "tables", "figures"}

@@ -69,7 +69,7 @@ def workbook_as_csv(workbook: Path, folder: Path) -> Path:
     if stamp.exists() and stamp.stat().st_mtime >= workbook.stat().st_mtime:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    sheets = pd.read_excel(workbook, sheet_name=list(SHEETS))
+    sheets = pd.read_excel(workbook, sheet_name=list(SHEETS), engine="calamine")
     for name, frame in sheets.items():
         frame.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
     stamp.touch()

@@ -173,7 +173,7 @@ def _exit_at_once(code: int = 0) -> None:
     a second or more after a run (freeing pandas, matplotlib and the cached results object by
     object). Nothing is left undone: the outputs are published and the output folder's lock
     released, no other thread or child process is running (else the process exits as usual),
-    the exit handlers run (openpyxl's temporary files, logging) and the streams are flushed.
+    the exit handlers run (temporary files, logging) and the streams are flushed.
 
     An interrupted command ends so too, with ``code`` 130. Through the interpreter's own exit,
     ``python -m cohortpress`` would die of SIGINT instead (status -2) whenever the Ctrl-C had

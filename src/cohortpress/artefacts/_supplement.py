@@ -11,21 +11,25 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 import os
-import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cohortpress.errors import RenderError
+
 if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
+
     from cohortpress.artefacts.tables import Table
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FIXED_TIME = dt.datetime(1980, 1, 1)  # the earliest time a zip entry can carry
 KEPT_WORKBOOKS = 4
-_PROPERTY_TIME = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
 
 
 def neutralise(value: object) -> object:
@@ -42,7 +46,7 @@ class KeptWorkbook:
     Its bytes follow from the tables, which the build cache's key (``tables``) determines, and
     from the sheet names, which follow the author's text; so a kept workbook is found by the
     key and the sheet names, and a text edit that numbers the tables as before copies it
-    instead of importing openpyxl and writing it again. A workbook this run wrote is kept by
+    instead of writing it again. A workbook this run wrote is kept by
     :meth:`keep`, which the pipeline calls only when the tables were made under the key.
     """
 
@@ -52,7 +56,7 @@ class KeptWorkbook:
     made: tuple[str, bytes] | None = None  # written by this run: its name, its bytes
 
     def name(self, sheets: dict[str, str]) -> str:
-        # The key covers cohortpress's code and the installed libraries (openpyxl, pandas).
+        # The key covers cohortpress's code and the installed libraries (XlsxWriter).
         text = json.dumps(["supplementary.xlsx", self.tables, sorted(sheets.items())])
         return hashlib.sha256(text.encode()).hexdigest() + ".xlsx"
 
@@ -103,37 +107,46 @@ def write_supplement(
 
 
 def _write_workbook(tables: list[Table], path: Path, sheets: dict[str, str]) -> None:
-    import pandas as pd
+    """Each table on its sheet: the column labels (bold) over the printed cells, the caption
+    and the notes two rows below, the columns as wide as their cells.
 
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        writer.book.properties.creator = "cohortpress"
-        for table in tables:
-            frame = table.frame.rename(columns=table.column_labels).map(neutralise)
-            frame.columns = [str(neutralise(c)) or "Variable" for c in frame.columns]
-            name = sheets.get(table.id, table.id)[:31]
-            frame.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.cell(row=len(frame) + 3, column=1, value=str(neutralise(table.caption)))
-            for i, note in enumerate(table.notes):
-                sheet.cell(row=len(frame) + 4 + i, column=1, value=str(neutralise(note)))
-    _remove_clock(path)
+    Written with XlsxWriter, every text cell as a string: nothing the tables hold can become
+    a formula, a link or a number, and the created time is fixed (XlsxWriter dates the zip
+    entries 1980 already), so the same tables give the same bytes.
+    """
+    import xlsxwriter
+
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    book = xlsxwriter.Workbook(str(path), options)  # written by close(), not before
+    book.set_properties({"author": "cohortpress", "created": _FIXED_TIME})
+    header = book.add_format({"bold": True, "bottom": 1})
+    for table in tables:
+        name = sheets.get(table.id, table.id)[:31]
+        sheet = book.add_worksheet(name)
+        labels = [table.column_labels.get(str(c), str(c)) for c in table.frame.columns]
+        for column, label in enumerate(labels):
+            _write(sheet, name, 0, column, label or "Variable", header)
+        for row, values in enumerate(table.frame.itertuples(index=False), start=1):
+            for column, value in enumerate(values):
+                _write(sheet, name, row, column, value)
+        sheet.autofit()  # before the caption and notes, which would widen the first column
+        below = len(table.frame) + 2
+        for row, text in enumerate((table.caption, *table.notes), start=below):
+            _write(sheet, name, row, 0, str(text))
+    book.close()
 
 
-def _remove_clock(path: Path) -> None:
-    """Rewrite the zip with every entry and the document's created/modified times set to
-    ``_FIXED_TIME`` (openpyxl stamps the clock in both when it saves)."""
-    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(path) as source:
-        entries = [(info, source.read(info)) for info in source.infolist()]
-    entries = [
-        (info, _PROPERTY_TIME.sub(rb"\g<1>" + stamp + rb"\g<2>", data))
-        if info.filename == "docProps/core.xml"
-        else (info, data)
-        for info, data in entries
-    ]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in entries:
-            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            target.writestr(fixed, data)
+def _write(sheet: Worksheet, name: str, row: int, column: int, value: object,
+           style: Format | None = None) -> None:  # fmt: skip
+    """One cell: text neutralised and stored as a string, a number as a number, a missing
+    value or empty text left blank. XlsxWriter cuts a string longer than a cell holds (32,767
+    characters) and says so only by its return code: raised here instead."""
+    value = neutralise(value)
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        sheet.write_number(row, column, value, style)
+    elif sheet.write_string(row, column, str(value), style) == -2:
+        cell = f"row {row + 1}, column {column + 1}"
+        raise RenderError(f"supplementary.xlsx: the text of sheet {name!r}, {cell}, is longer "
+                          "than a spreadsheet cell holds (32,767 characters)")  # fmt: skip

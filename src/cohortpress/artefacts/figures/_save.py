@@ -80,9 +80,9 @@ def _save_png(figure: Figure, path: Path, dpi: int) -> None:
     assert isinstance(canvas, FigureCanvasAgg)  # draw_figure's
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
-    pixels = rgba
-    if bool((rgba[..., 3] == 255).all()):
+    image = PIL.Image.fromarray(rgba)  # the pixels shared; Pillow copies the channels kept
+    if bool((rgba.view("<u4") >= 0xFF000000).all()):  # every alpha 255 (the pixel's top byte)
         red = rgba[..., 0]
         grey = bool((red == rgba[..., 1]).all() and (red == rgba[..., 2]).all())
-        pixels = red if grey else rgba[..., :3]
-    PIL.Image.fromarray(np.ascontiguousarray(pixels)).save(path, format="png", dpi=(dpi, dpi))
+        image = image.getchannel("R") if grey else image.convert("RGB")
+    image.save(path, format="png", dpi=(dpi, dpi))
