@@ -1,4 +1,5 @@
-"""pandoc starts on what reads no figure while the figures are drawn, and nothing else changes.
+"""pandoc starts on what reads no figure while the figures are drawn, and nothing else changes;
+after them, the manuscript's DOCX goes first.
 
 A run stages its documents while its figures are still being drawn and starts the pandoc
 passes that read none of them (the HTML pages, which get their figures embedded afterwards,
@@ -9,7 +10,9 @@ it, and check the outputs are those of a render that found the figure in place.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from test_render import ROOT, stage
 import cohortpress.render._embedded as embedded
 from cohortpress.errors import RenderError
 from cohortpress.render import FORMATS, RenderOutcome, stage_documents
+from cohortpress.render._pandoc import BEHIND, run_behind
 
 FIGURES = ("figures/figure-1.png",)
 
@@ -95,3 +99,57 @@ def test_an_error_of_a_pass_ahead_is_the_one_of_writing_in_order(tmp_path: Path)
         _with_figures_late(stage(tmp_path / "ahead", broken))
     assert str(ahead.value) == str(in_order.value)
     assert "@tbl-missing refers to no table or figure" in str(ahead.value)
+
+
+def _priorities(monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
+    """Whether each pandoc pass (by its --to) and each typst compile ran behind."""
+    behind: dict[str, bool] = {}
+    real_pandoc, real_typst = embedded.run_pandoc, embedded.compile_typst
+
+    def pandoc(args: list[str], *rest: object, **options: object) -> list[str]:
+        behind[next(a for a in args if a.startswith("--to="))] = bool(options.get("behind"))
+        return real_pandoc(args, *rest, **options)  # type: ignore[arg-type]
+
+    def typst(*args: object, **options: object) -> list[str]:
+        behind["typst"] = bool(options.get("behind"))
+        return real_typst(*args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embedded, "run_pandoc", pandoc)
+    monkeypatch.setattr(embedded, "compile_typst", typst)
+    return behind
+
+
+def test_the_manuscripts_docx_goes_first_and_the_rest_runs_behind_it(
+    tmp_path: Path, in_place: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    behind = _priorities(monkeypatch)
+    staged = stage_documents(stage(tmp_path / "after"), [("manuscript", FORMATS)],
+                             engine="embedded", project_root=ROOT)  # fmt: skip
+    assert _bytes(staged.write()[0]) == in_place
+    assert behind == {"--to=docx": False, "--to=html5": True, "--to=typst-citations": True,
+                      "typst": True}  # fmt: skip
+    behind.clear()  # the passes started ahead run beside the figures, not behind anything
+    assert _bytes(_with_figures_late(stage(tmp_path / "ahead"))) == in_place
+    assert behind == {"--to=docx": False, "--to=html5": False, "--to=typst-citations": False,
+                      "typst": True}  # fmt: skip
+
+
+def test_without_a_docx_nothing_runs_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    behind = _priorities(monkeypatch)
+    staged = stage_documents(stage(tmp_path), [("manuscript", ("html", "pdf"))],
+                             engine="embedded", project_root=ROOT)  # fmt: skip
+    staged.write()
+    assert behind == {"--to=html5": False, "--to=typst-citations": False, "typst": False}
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no process priorities here")
+def test_a_process_run_behind_has_the_lower_priority() -> None:
+    with subprocess.Popen(["sleep", "10"]) as process:
+        try:
+            run_behind(process.pid)
+            assert os.getpriority(os.PRIO_PROCESS, process.pid) == BEHIND
+        finally:
+            process.kill()
+    run_behind(process.pid)  # ended: left as it is, no error

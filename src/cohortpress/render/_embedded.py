@@ -27,7 +27,7 @@ from cohortpress.render._staging import stage_named_files
 from cohortpress.render._typst import compile_typst
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
     from concurrent.futures import Future
     from pathlib import Path
     from typing import Any
@@ -93,10 +93,12 @@ class EmbeddedJob:
         return passes
 
     def write(
-        self, ahead: Mapping[str, PandocPass] | None = None
+        self, ahead: Mapping[str, PandocPass] | None = None, behind: Collection[str] = ()
     ) -> tuple[dict[str, Path], list[str]]:
         """Write every format; return outputs and notes. ``ahead``: the pandoc passes
-        :meth:`start_ahead` started, by format, taken instead of running them again."""
+        :meth:`start_ahead` started, by format, taken instead of running them again;
+        ``behind``: the formats whose pandoc and typst run at a lower priority, behind the
+        render's longest pass (see ``StagedDocuments.write``)."""
         env = self.env  # listed first: a job not listed fails here, before any pandoc runs
         notes = list(self.notes)
         ahead = ahead or {}
@@ -107,7 +109,8 @@ class EmbeddedJob:
         # format's that failed) are those of writing them one after the other.
         with ThreadPoolExecutor(max_workers=len(self.formats) or 1) as pool:
             written = [
-                pool.submit(_WRITERS[fmt], self, env, ahead.get(fmt)) for fmt in self.formats
+                pool.submit(_WRITERS[fmt], self, env, ahead.get(fmt), fmt in behind)
+                for fmt in self.formats
             ]
         outputs: dict[str, Path] = {}
         for fmt, future in zip(self.formats, written, strict=True):
@@ -236,23 +239,23 @@ _PANDOC_ARGS: dict[str, Callable[[EmbeddedJob], list[str]]] = {
 
 
 def _pandoc_pass(
-    job: EmbeddedJob, fmt: str, env: dict[str, str], ahead: PandocPass | None
+    job: EmbeddedJob, fmt: str, env: dict[str, str], ahead: PandocPass | None, behind: bool
 ) -> tuple[Path, list[str]]:
     """Run ``fmt``'s pandoc pass into ``_render/<stem>.<suffix>``, or take the one run ahead
     (its output moved there, its error raised here); the output and pandoc's warnings."""
     output = job.staging / BUILD / f"{job.stem}.{_AHEAD[fmt]}"
     if ahead is None:
         args = [*_PANDOC_ARGS[fmt](job), f"--output={BUILD}/{output.name}"]
-        return output, run_pandoc(args, cwd=job.staging, env=env)
+        return output, run_pandoc(args, cwd=job.staging, env=env, behind=behind)
     warnings = ahead.warnings.result()
     shutil.move(ahead.output, output)
     return output, warnings
 
 
 def _write_html(
-    job: EmbeddedJob, env: dict[str, str], ahead: PandocPass | None = None
+    job: EmbeddedJob, env: dict[str, str], ahead: PandocPass | None = None, behind: bool = False
 ) -> tuple[Path, list[str]]:
-    page, warnings = _pandoc_pass(job, "html", env, ahead)
+    page, warnings = _pandoc_pass(job, "html", env, ahead, behind)
     # The page made self-contained here rather than by pandoc's --embed-resources: see _embed.
     output = job.staging / f"{job.stem}.html"
     text = page.read_text(encoding="utf-8")
@@ -261,7 +264,7 @@ def _write_html(
 
 
 def _write_docx(
-    job: EmbeddedJob, env: dict[str, str], ahead: PandocPass | None = None
+    job: EmbeddedJob, env: dict[str, str], ahead: PandocPass | None = None, behind: bool = False
 ) -> tuple[Path, list[str]]:
     assert ahead is None  # pandoc reads the figures into the document
     staging, stem, options = job.staging, job.stem, job.document.options
@@ -270,7 +273,7 @@ def _write_docx(
     args = _common_args("docx", stem, options) + ["--to=docx", f"--reference-doc={reference}"]
     args += ["--table-caption-position=above", "--figure-caption-position=below"]
     args += _toc_args(docx.toc, docx.toc_title, docx.toc_depth)
-    warnings = run_pandoc([*args, f"--output={stem}.docx"], cwd=staging, env=env)
+    warnings = run_pandoc([*args, f"--output={stem}.docx"], cwd=staging, env=env, behind=behind)
     # Imported here: an HTML run has no use for them (xml.sax.saxutils alone brings urllib,
     # http.client and ssl), and a text edit's HTML run is mostly imports.
     from cohortpress.render._docx_header import fill_running_title
@@ -286,10 +289,11 @@ def _write_docx(
 
 
 def _write_pdf(
-    job: EmbeddedJob, env: dict[str, str], ahead: PandocPass | None = None
+    job: EmbeddedJob, env: dict[str, str], ahead: PandocPass | None = None, behind: bool = False
 ) -> tuple[Path, list[str]]:
-    source, warnings = _pandoc_pass(job, "pdf", env, ahead)
-    warnings = [*warnings, *compile_typst(source, job.staging / f"{job.stem}.pdf", job.staging)]
+    source, warnings = _pandoc_pass(job, "pdf", env, ahead, behind)
+    pdf = job.staging / f"{job.stem}.pdf"
+    warnings = [*warnings, *compile_typst(source, pdf, job.staging, behind=behind)]
     return job.staging / f"{job.stem}.pdf", warnings
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 _FILTER_MESSAGE = re.compile(r"\[cohortpress\] (?P<message>.+)")
 _MAX_LINES = 12
 _RESOLVING = threading.Lock()
+BEHIND = 10  # the niceness of a process that leaves its core to the render's longest pass
 
 
 def pandoc_path() -> Path:
@@ -45,8 +47,11 @@ def _wheel_pandoc() -> Path:
     return found[0]
 
 
-def run_pandoc(args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> list[str]:
-    """Run the wheel's pandoc in ``cwd``; return its warnings, one per line.
+def run_pandoc(
+    args: list[str], cwd: Path, env: Mapping[str, str] | None = None, *, behind: bool = False
+) -> list[str]:
+    """Run the wheel's pandoc in ``cwd``; return its warnings, one per line. ``behind``: at a
+    lower priority (:func:`run_behind`).
 
     Raises
     ------
@@ -56,12 +61,30 @@ def run_pandoc(args: list[str], cwd: Path, env: Mapping[str, str] | None = None)
     """
     command = [str(pandoc_path()), *args]
     environment = None if env is None else {**os.environ, **env}
-    done = subprocess.run(
-        command, cwd=cwd, env=environment, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise RenderError(_failure(done.stderr))
-    return [line for line in done.stderr.splitlines() if line.strip()]
+    pipe = subprocess.PIPE
+    with subprocess.Popen(
+        command, cwd=cwd, env=environment, stdout=pipe, stderr=pipe, text=True
+    ) as process:
+        if behind:
+            run_behind(process.pid)
+        try:
+            _, stderr = process.communicate()
+        except BaseException:  # as subprocess.run: nothing is left running
+            process.kill()
+            raise
+    if process.returncode != 0:
+        raise RenderError(_failure(stderr))
+    return [line for line in stderr.splitlines() if line.strip()]
+
+
+def run_behind(pid: int) -> None:
+    """Give process ``pid`` a lower priority (niceness :data:`BEHIND`), where the system has
+    priorities (not Windows): on a busy machine it then mostly runs on a core that the
+    processes of normal priority leave free. A process that has ended already is left."""
+    setpriority = getattr(os, "setpriority", None)
+    if setpriority is not None:
+        with contextlib.suppress(OSError):
+            setpriority(os.PRIO_PROCESS, pid, BEHIND)
 
 
 def _failure(stderr: str) -> str:

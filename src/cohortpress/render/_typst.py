@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cohortpress.errors import RenderError
+from cohortpress.render._pandoc import BEHIND
 
 _WORKER = Path(__file__).with_name("_typst_worker.py")
 CPU_SECONDS = 120
@@ -30,8 +31,9 @@ _NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens, every requ
 _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY")
 
 
-def compile_typst(source: Path, output: Path, root: Path) -> list[str]:
+def compile_typst(source: Path, output: Path, root: Path, *, behind: bool = False) -> list[str]:
     """Compile ``source`` to ``output``; ``root`` bounds the files it may read (images).
+    ``behind``: at a lower priority, as :func:`~cohortpress.render._pandoc.run_behind` says.
 
     Returns Typst's warnings as text. The PDF's creation date is today's, so two renders of
     the same day are byte-identical.
@@ -50,6 +52,7 @@ def compile_typst(source: Path, output: Path, root: Path) -> list[str]:
         "source": str(source), "output": str(output), "root": str(root),
         "timestamp": int(today.timestamp()), "packages": str(packages),
         "cpu_seconds": CPU_SECONDS, "memory_bytes": MEMORY_BYTES,
+        "niceness": BEHIND if behind else 0,
     }  # fmt: skip
     result = _run_worker(job)
     if "error" in result:

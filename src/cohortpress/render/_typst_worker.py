@@ -9,6 +9,7 @@ stops this process, not the report's.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import warnings
@@ -22,6 +23,8 @@ def _limit(cpu_seconds: int, memory_bytes: int) -> None:
 def main() -> None:
     job = json.load(sys.stdin)
     _limit(job["cpu_seconds"], job["memory_bytes"])
+    if job.get("niceness") and hasattr(os, "nice"):
+        os.nice(job["niceness"])  # behind the render's longest pass (see _pandoc.run_behind)
     import typst  # after the limits: the compiler's memory counts against them
 
     with warnings.catch_warnings(record=True) as caught:
