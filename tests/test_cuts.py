@@ -17,8 +17,9 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
-from small_project import make_project, run
+from small_project import make_project, run, script_json
 
+from cohortpress._forked import FORK, cores
 from cohortpress.cuts import Snapshot, compare_cuts
 from cohortpress.cuts._snapshot import _as_text, _keyed_hash, _keys_like, patient_keys
 from cohortpress.cuts._snapshot import _text as value_text
@@ -326,3 +327,69 @@ def test_the_snapshot_is_taken_alongside_the_render_and_fails_in_the_cuts_stage(
     assert threads and threads[0] != threading.main_thread().name
     assert stages.seen[-2:] == ["render", "cuts"]
     assert not (out / "thyroid").exists()
+
+
+# Builds the report in a fresh process that ends with its run, as `cohortpress report` does,
+# with a registry's threshold (patients) for taking the snapshot in a forked process; prints
+# the processes that took it.
+FORKED_SNAPSHOT = """
+import json, os, sys
+from pathlib import Path
+from cohortpress import _gc, cuts, pipeline
+
+pipeline.SNAPSHOT_FORKED_FROM = int(sys.argv[3])
+real, taken_in = cuts.take_snapshot, Path(sys.argv[2]) / "taken-in"
+
+def recorded(*args):
+    with taken_in.open("a") as stream:  # the forked process's list would not come back
+        stream.write(f"{os.getpid()}\\n")
+    return real(*args)
+
+cuts.take_snapshot = recorded
+_gc.for_this_process()
+pipeline.build_report(Path(sys.argv[1]), formats=("html",), engine="embedded",
+                      output_root=Path(sys.argv[2]), cache=False)
+print(json.dumps({"run": os.getpid(), "taken": taken_in.read_text().split()}))
+taken_in.unlink()
+"""
+
+
+@pytest.mark.skipif(not (FORK and cores() > 1), reason="no fork here, or one core")
+def test_a_registrys_snapshot_taken_in_a_forked_process_is_the_one_taken_on_the_thread(
+    tmp_path: Path,
+) -> None:
+    study, output = make_project(tmp_path / "project"), tmp_path / "out"
+    cut = output / "thyroid" / "cuts" / FIRST.isoformat()
+    names = ("snapshot.parquet", "snapshot_ae.parquet")
+    threaded = script_json(FORKED_SNAPSHOT, str(study), str(output), "1000000")
+    on_the_thread = {name: (cut / name).read_bytes() for name in names}
+    # the same output folder, so the same study key: the same patients, the same hashes
+    forked = script_json(FORKED_SNAPSHOT, str(study), str(output), "1")
+    assert threaded["taken"] == [str(threaded["run"])]
+    assert len(forked["taken"]) == 1 and forked["taken"][0] != str(forked["run"])
+    assert {name: (cut / name).read_bytes() for name in names} == on_the_thread
+
+
+def test_without_memory_to_spare_a_registrys_snapshot_is_taken_on_the_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+    from types import SimpleNamespace
+
+    from cohortpress import _gc, pipeline
+
+    monkeypatch.setattr(pipeline, "SNAPSHOT_FORKED_FROM", 1)
+    monkeypatch.setattr(_gc, "ends_with_its_run", lambda: True)
+    monkeypatch.setattr(pipeline, "_memory_to_spare", lambda: False)
+    taken: list[str] = []
+
+    def take(*_: object) -> str:
+        taken.append(threading.current_thread().name)
+        return "snapshot"
+
+    with pipeline._Alongside() as alongside:
+        alongside.take = take  # type: ignore[assignment]
+        alongside.derived(SimpleNamespace(patients=[1, 2]), None)  # type: ignore[arg-type]
+        alongside.start()
+        assert alongside.result() == "snapshot"
+    assert len(taken) == 1 and taken[0].startswith("snapshot")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import shutil
 import time
 import warnings
@@ -187,8 +188,8 @@ def build_report(
 
             key = cuts.study_key(slot.root, slot.study)
             if hit is None and (archive or store.key is not None):  # a cut, or a new cache entry
-                alongside.snapshot = lambda: cuts.take_snapshot(
-                    *analysed.kept(), config, key
+                alongside.take = lambda workbook, cohort: cuts.take_snapshot(
+                    workbook, cohort, config, key
                 ).stored()
             workbook = store.workbook(hit=hit is not None)
             notes, size = _build(
@@ -555,6 +556,8 @@ def _build(
             try:
                 with analysed.until_valid(stage):  # see _validation
                     cohort = _derive(analysed.workbook, config, stage)
+                    if alongside is not None:  # a registry's snapshot is taken from now on
+                        alongside.derived(analysed.workbook, cohort)
                     # Each stage imports what it uses, so its time includes its libraries.
                     with stage("analyse"):
                         from cohortpress.analyse import analyse
@@ -608,38 +611,83 @@ def _build(
     return notes, size
 
 
+SNAPSHOT_FORKED_FROM = 50_000  # patients: a million take 4-5 s to snapshot, a fork 40 ms
+
+
+def _memory_to_spare() -> bool:
+    """Whether the machine has at least as much memory available as this process holds:
+    a million patients' snapshot takes some 0.6 GB in its forked process (the run then holds
+    1.8 GB), which a machine without it would find in swap. Where this cannot be read (no
+    ``/proc/meminfo``), no."""
+    try:
+        info = Path("/proc/meminfo").read_text(encoding="ascii").splitlines()
+        available = next(int(line.split()[1]) for line in info if line.startswith("MemAvailable:"))
+        pages = int(Path("/proc/self/statm").read_text(encoding="ascii").split()[1])
+    except (OSError, StopIteration, ValueError, IndexError):
+        return False
+    return available * 1024 >= pages * os.sysconf("SC_PAGE_SIZE")
+
+
 class _Alongside:
-    """The data cut's snapshot, taken on a thread while the documents render.
+    """The data cut's snapshot, taken on a thread while the documents render, or, for a
+    registry, in a forked process while the run analyses.
 
     The snapshot reads the workbook and the derived cohort only, and the main process mostly
-    waits for pandoc and typst then. Its result, or its error, is the same as when taken in the
-    "cuts" stage, and is raised there (:meth:`result`); leaving the block waits for the
-    thread, so a run that failed before ends with nothing still running (but for an
-    interrupted one: see :meth:`__exit__`)."""
+    waits for pandoc and typst while the documents render. A registry's snapshot (hashing a
+    million IDs, writing the Parquet files: 4-5 s of Python that would hold the run's
+    interpreter) is taken from the moment the cohort is derived, in a process forked then, on
+    the core the analysis leaves idle, in a process that ends with its run
+    (:data:`SNAPSHOT_FORKED_FROM` patients or more, on a machine with the memory to spare);
+    the thread then only waits for it. Its
+    result, or its error, is the same as when taken in the "cuts" stage, and is raised there
+    (:meth:`result`); leaving the block waits for the thread and ends the forked process, so a
+    run that failed before ends with nothing still running (but for an interrupted one: see
+    :meth:`__exit__`)."""
 
     def __init__(self) -> None:
-        self.snapshot: Callable[[], StoredSnapshot] | None = None  # what to take, if anything
+        self.take: Callable[[Workbook, Cohort], StoredSnapshot] | None = None  # if any is
+        self._snapshot: Callable[[], StoredSnapshot] | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._future: Future[StoredSnapshot] | None = None
+        self._forked = contextlib.ExitStack()
 
     def __enter__(self) -> _Alongside:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if self._pool is None:
+        with self._forked:  # closed last: the thread may be waiting for the forked process
+            if self._pool is None:
+                return
+            # Interrupted (Ctrl-C), the snapshot is dropped rather than waited for: nothing
+            # will be published, and the output folder is tidied at once.
+            interrupted = kind is not None and not issubclass(kind, Exception)
+            self._pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
+
+    def derived(self, workbook: Workbook, cohort: Cohort) -> None:
+        """The snapshot to take is of ``workbook`` and its derived ``cohort``; a registry's is
+        started now in a forked process (it reads them as they are now: the analysis makes its
+        own frames and changes neither)."""
+        take = self.take
+        if take is None:
             return
-        # Interrupted (Ctrl-C), the snapshot is dropped rather than waited for: nothing will
-        # be published, and the output folder is tidied at once.
-        interrupted = kind is not None and not issubclass(kind, Exception)
-        self._pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
+        from cohortpress import _gc
+        from cohortpress._forked import forked
+
+        fork = len(workbook.patients) >= SNAPSHOT_FORKED_FROM and _gc.ends_with_its_run()
+        if fork and _memory_to_spare():
+            self._snapshot = self._forked.enter_context(
+                forked(lambda: take(workbook, cohort))
+            ).result
+        else:
+            self._snapshot = lambda: take(workbook, cohort)
 
     def start(self) -> None:
-        """Start taking the snapshot, if one is to be taken."""
-        if self.snapshot is not None and self._future is None:
+        """Start taking the snapshot (or waiting for it), if one is to be taken."""
+        if self._snapshot is not None and self._future is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot")
-            self._future = self._pool.submit(self.snapshot)
+            self._future = self._pool.submit(self._snapshot)
 
     def result(self) -> StoredSnapshot | None:
         """The snapshot (None if none was started); its error, if taking it failed."""
