@@ -615,10 +615,10 @@ SNAPSHOT_FORKED_FROM = 50_000  # patients: a million take 4-5 s to snapshot, a f
 
 
 def _memory_to_spare() -> bool:
-    """Whether the machine has at least as much memory available as this process holds:
-    a million patients' snapshot takes some 0.6 GB in its forked process (the run then holds
-    1.8 GB), which a machine without it would find in swap. Where this cannot be read (no
-    ``/proc/meminfo``), no."""
+    """Whether the machine has at least as much memory available as this process holds: a
+    million patients' snapshot takes up to 1.1 GB of its forked process's own (its frames of
+    text), while the run holds 1.6–1.9 GB, which a machine without it would find in swap.
+    Where this cannot be read (no ``/proc/meminfo``), no."""
     try:
         info = Path("/proc/meminfo").read_text(encoding="ascii").splitlines()
         available = next(int(line.split()[1]) for line in info if line.startswith("MemAvailable:"))
