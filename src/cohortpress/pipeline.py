@@ -638,11 +638,10 @@ class _Alongside:
     interpreter) is taken from the moment the cohort is derived, in a process forked then, on
     the core the analysis leaves idle, in a process that ends with its run
     (:data:`SNAPSHOT_FORKED_FROM` patients or more, on a machine with the memory to spare);
-    the thread then only waits for it. Its
-    result, or its error, is the same as when taken in the "cuts" stage, and is raised there
-    (:meth:`result`); leaving the block waits for the thread and ends the forked process, so a
-    run that failed before ends with nothing still running (but for an interrupted one: see
-    :meth:`__exit__`)."""
+    the thread then only waits for it. Its result, or its error, is the same as when taken in
+    the "cuts" stage, and is raised there (:meth:`result`); leaving the block waits for the
+    thread and ends the forked process, so a run that failed before ends with nothing still
+    running (but for an interrupted one: see :meth:`__exit__`)."""
 
     def __init__(self) -> None:
         self.take: Callable[[Workbook, Cohort], StoredSnapshot] | None = None  # if any is
