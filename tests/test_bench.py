@@ -1,14 +1,18 @@
 """``make bench``: the author's loop cases, the copy of the project they run on, and finding
-the R peer. No timing is asserted; the timed runs themselves are ``make bench``'s."""
+the R peer, the memory of a run's processes together. No timing is asserted; the timed runs
+themselves are ``make bench``'s."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from small_project import ROOT, make_project
 
+from cohortpress.bench import TreeMemory
 from cohortpress.bench_loop import (
     ALL_FORMATS,
     CASES,
@@ -149,3 +153,21 @@ def test_a_ratio_is_the_median_of_the_repeats_own() -> None:
 
     assert paired_ratio([2.0, 4.0, 3.0], [4.0, 4.0, 10.0]) == 0.5  # not 3 / 4
     assert paired_ratio([2.0, 4.0], [4.0, 4.0, 10.0]) == 0.75  # not side by side: medians
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="no smaps_rollup here")
+def test_the_memory_of_a_run_and_the_processes_it_forks_is_counted_together() -> None:
+    """A process holding 60 MB that forks one holding 60 MB more: together more than either."""
+    script = (
+        "import os, time\n"
+        "held = bytearray(60_000_000)\n"
+        "if os.fork() == 0:\n"
+        "    more = bytearray(60_000_000)\n"
+        "    time.sleep(1.0)\n"
+        "    os._exit(0)\n"
+        "time.sleep(1.0)\n"
+        "os.wait()\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script]) as child, TreeMemory(child.pid) as tree:
+        child.wait()
+    assert tree.peak_mib is not None and tree.peak_mib > 110

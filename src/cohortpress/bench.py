@@ -9,7 +9,9 @@ Each size runs in a fresh Python process, so imports and memory count as a user 
 "End to end" is the wall time of that process, interpreter start-up included. A stage's peak
 memory is the highest resident set size of the process while it ran, what earlier stages hold
 included (Linux resets the high-water mark at each stage through ``/proc/self/clear_refs``;
-elsewhere the peak so far is shown); the figure workers and pandoc are not counted. Results
+elsewhere the peak so far is shown); the figure workers and pandoc are not counted there. The
+run's processes together (the run, the processes it forked, pandoc, typst) are sampled every
+tenth of a second from outside (their proportional set size, Linux): a second peak. Results
 are printed as a Markdown table, the one in the README, and written to
 ``bench/results/<timestamp>.json`` (and ``.md``) for comparison between runs.
 
@@ -32,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -160,11 +163,16 @@ def measure(
     command += ["--engine-data", engine_data if size != PAPER_SIZE else "pandas"]
     command += ["--scheduler", scheduler] if scheduler else []
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    pipe = subprocess.PIPE
+    with (
+        subprocess.Popen(command, stdout=pipe, stderr=pipe, text=True) as child,
+        TreeMemory(child.pid) as together,
+    ):
+        stdout, stderr = child.communicate()
     wall = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"bench: {size:,} patients failed:\n{done.stderr[-3000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if child.returncode != 0:
+        sys.exit(f"bench: {size:,} patients failed:\n{stderr[-3000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
     stages = result["stages"]
     return {
         "patients": size,
@@ -172,8 +180,64 @@ def measure(
         "engine_data": "dask" if dask else "pandas",
         "end_to_end_seconds": wall,
         "peak_mib": max(s["peak_mib"] for s in stages.values()),
+        "processes_peak_mib": together.peak_mib,
         **result,
     }
+
+
+class TreeMemory:
+    """The highest memory of a process and all its descendants together, sampled every
+    :attr:`every` seconds while the block runs: their proportional set sizes (PSS: a page
+    that forked processes share counts once in all), summed. The run forks processes that
+    hold memory of their own (a registry's snapshot, the comparison, the figure workers), which
+    its own high-water mark does not count. ``peak_mib`` is None where ``/proc`` has no
+    ``smaps_rollup`` (not Linux)."""
+
+    every = 0.1
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_mib: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every):
+            kib = sum(filter(None, map(_pss_kib, _descendants(self.pid))))
+            if kib:
+                self.peak_mib = max(self.peak_mib or 0.0, kib / 1024)
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it, as ``/proc`` lists them now."""
+    children: dict[int, list[int]] = {}
+    entries = list(Path("/proc").iterdir()) if Path("/proc").is_dir() else []
+    for entry in entries:
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo += children.get(found[-1], [])
+    return found
+
+
+def _pss_kib(pid: int) -> int | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return None
 
 
 def markdown_table(runs: list[dict]) -> str:
@@ -187,10 +251,16 @@ def markdown_table(runs: list[dict]) -> str:
     lines.append(f"| **end to end** | {total} |")
     peak = " | ".join(f"**{r['peak_mib']:,.0f} MiB**" for r in runs)
     lines.append(f"| **peak memory** | {peak} |")
+    together = " | ".join(_mib(r.get("processes_peak_mib")) for r in runs)
+    lines.append(f"| **peak memory, the run's processes together (PSS)** | {together} |")
     if any(r.get("workers_peak_mib") for r in runs):
         workers = " | ".join(_workers(r.get("workers_peak_mib") or {}) for r in runs)
         lines.append(f"| **peak memory, each Dask worker** | {workers} |")
     return "\n".join(lines)
+
+
+def _mib(value: float | None) -> str:
+    return "–" if value is None else f"**{value:,.0f} MiB**"
 
 
 def _workers(peaks: dict[str, float]) -> str:
