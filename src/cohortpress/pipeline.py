@@ -647,7 +647,7 @@ class _Alongside:
     running (but for an interrupted one: see :meth:`__exit__`)."""
 
     def __init__(self) -> None:
-        self.take: Callable[[Workbook, Cohort], StoredSnapshot] | None = None  # if any is
+        self.take: Callable[[Workbook, Cohort], StoredSnapshot] | None = None  # None: none taken
         self._snapshot: Callable[[], StoredSnapshot] | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._future: Future[StoredSnapshot] | None = None
