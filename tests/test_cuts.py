@@ -376,11 +376,11 @@ def test_without_memory_to_spare_a_registrys_snapshot_is_taken_on_the_thread(
     import threading
     from types import SimpleNamespace
 
-    from cohortpress import _gc, pipeline
+    from cohortpress import _forked, _gc, pipeline
 
     monkeypatch.setattr(pipeline, "SNAPSHOT_FORKED_FROM", 1)
     monkeypatch.setattr(_gc, "ends_with_its_run", lambda: True)
-    monkeypatch.setattr(pipeline, "_memory_to_spare", lambda: False)
+    monkeypatch.setattr(_forked, "memory_to_spare", lambda **_: False)
     taken: list[str] = []
 
     def take(*_: object) -> str:

@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -94,6 +95,19 @@ def _compute(task: Callable[[], object], sending: Connection, parent: int) -> No
             raise
         except Exception:  # the value would not pickle: nothing of it was written
             sending.send((False, None))
+
+
+def memory_to_spare(*, times: float = 1.0) -> bool:
+    """Whether the machine has ``times`` as much memory available as this process holds, so
+    that a process forked to work meanwhile, holding memory of its own, does not push the
+    machine into swap. Where this cannot be read (no ``/proc``), no."""
+    try:
+        info = Path("/proc/meminfo").read_text(encoding="ascii").splitlines()
+        available = next(int(line.split()[1]) for line in info if line.startswith("MemAvailable:"))
+        pages = int(Path("/proc/self/statm").read_text(encoding="ascii").split()[1])
+    except (OSError, StopIteration, ValueError, IndexError):
+        return False
+    return available * 1024 >= times * pages * os.sysconf("SC_PAGE_SIZE")
 
 
 @contextlib.contextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import shutil
 import time
 import warnings
@@ -616,21 +615,6 @@ def _build(
 SNAPSHOT_FORKED_FROM = 500_000
 
 
-def _memory_to_spare() -> bool:
-    """Whether the machine has twice as much memory available as this process holds: a
-    million patients' snapshot takes up to 1.1 GB of its forked process's own (its frames of
-    text), while the run holds 1.6–1.9 GB (together 3.0 GB at their peak, against 2.2 GB with
-    the snapshot taken on the thread), which a smaller machine would find in swap. Where this
-    cannot be read (no ``/proc/meminfo``), no."""
-    try:
-        info = Path("/proc/meminfo").read_text(encoding="ascii").splitlines()
-        available = next(int(line.split()[1]) for line in info if line.startswith("MemAvailable:"))
-        pages = int(Path("/proc/self/statm").read_text(encoding="ascii").split()[1])
-    except (OSError, StopIteration, ValueError, IndexError):
-        return False
-    return available * 1024 >= 2 * pages * os.sysconf("SC_PAGE_SIZE")
-
-
 class _Alongside:
     """The data cut's snapshot, taken on a thread while the documents render, or, for a
     registry, in a forked process while the run analyses.
@@ -673,10 +657,12 @@ class _Alongside:
         if take is None:
             return
         from cohortpress import _gc
-        from cohortpress._forked import forked
+        from cohortpress._forked import forked, memory_to_spare
 
+        # Twice the run's memory: a million patients' snapshot takes up to 1.1 GB of its
+        # process's own (its frames of text) while the run holds 1.6-1.9 GB.
         fork = len(workbook.patients) >= SNAPSHOT_FORKED_FROM and _gc.ends_with_its_run()
-        if fork and _memory_to_spare():
+        if fork and memory_to_spare(times=2):
             self._snapshot = self._forked.enter_context(
                 forked(lambda: take(workbook, cohort))
             ).result
