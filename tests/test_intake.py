@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
+import zipfile
 from typing import TYPE_CHECKING
 
 import openpyxl
 import pandas as pd
 import pytest
-from defects import thyroid_config, valid_book, write_csv_folder, write_xlsx
+from defects import Row, thyroid_config, valid_book, write_csv_folder, write_xlsx
+from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
 from cohortpress.config import StudyConfig
@@ -24,6 +26,7 @@ from cohortpress.intake._numbers import read_grade, read_number
 from cohortpress.validate._schemas import schema_package
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
@@ -97,6 +100,87 @@ def test_excel_error_cells_are_problems_not_blanks(tmp_path, config) -> None:
     assert problem.rule == "an Excel error value (#DIV/0!), not data"
     assert pd.isna(workbook.patients.loc[4, "monocytes"])
     assert "'#N/A' read as missing" in {n.rule for n in workbook.normalisations}
+
+
+def _edit_sheet_xml(path: Path, sheet: int, edit: Callable[[str], str]) -> Path:
+    """Rewrite ``xl/worksheets/sheet<sheet>.xml`` of a written workbook, as another program
+    would have written it."""
+    part = f"xl/worksheets/sheet{sheet}.xml"
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    parts[part] = edit(parts[part].decode()).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return path
+
+
+def test_an_error_cell_after_a_formatted_blank_is_still_a_problem(tmp_path, config) -> None:
+    # Excel writes a formatted empty cell as <c r="A3" s="1"/>: the cell after it was missed.
+    book = valid_book()
+    book.set("patients", 3, "Monocytes (/µl)", "#DIV/0!")
+    path = write_xlsx(book, tmp_path / "formatted.xlsx")
+    columns = list(book.patients[0])
+    error = f"{get_column_letter(columns.index('Monocytes (/µl)') + 1)}3"
+    before = f"{get_column_letter(columns.index('Monocytes (/µl)'))}3"
+
+    def formatted_blank_before_the_error(xml: str) -> str:
+        cell = re.search(rf'<c r="{before}"[^>]*>.*?</c>', xml)
+        assert cell is not None and f'r="{error}" t="e"' in xml
+        return xml.replace(cell[0], f'<c r="{before}" s="0"/>')
+
+    _edit_sheet_xml(path, 1, formatted_blank_before_the_error)
+    workbook = read_workbook(path, config)
+    values = {(p.row, p.column, p.value) for p in workbook.problems}
+    assert (3, "Monocytes (/µl)", "#DIV/0!") in values
+
+
+def test_a_formula_without_a_saved_result_is_a_problem_not_a_blank(tmp_path, config) -> None:
+    # openpyxl writes formulas without their result: calamine reads such a cell as empty.
+    book = valid_book()
+    book.set("patients", 3, "Monocytes (/µl)", "=A3*2")  # an optional number
+    book.set("adverse_events", 4, "Adverse event", '=HYPERLINK("http://e", "x")')  # required
+    workbook = read_workbook(write_xlsx(book, tmp_path / "formulas.xlsx"), config)
+    found = {(p.sheet, p.row, p.column): p for p in workbook.problems}
+    assert set(found) == {
+        ("patients", 3, "Monocytes (/µl)"),
+        ("adverse_events", 4, "Adverse event"),
+    }
+    number = found["patients", 3, "Monocytes (/µl)"]
+    assert number.value == "=A3*2"
+    assert number.rule == (
+        "a formula whose result was never saved in the file, so there is no value to read"
+    )
+    assert "open the workbook in Excel or LibreOffice and save it" in str(number.suggestion)
+    assert found["adverse_events", 4, "Adverse event"].value == '=HYPERLINK("http://e", "x")'
+
+
+def test_a_formula_with_its_saved_result_is_read_as_that_result(tmp_path, config) -> None:
+    book = valid_book()
+    book.set("patients", 3, "Monocytes (/µl)", "=400+50")
+    book.set("patients", 4, "Monocytes (/µl)", '=IF(1,"","x")')
+    path = write_xlsx(book, tmp_path / "saved.xlsx")
+
+    def saved_as_excel_saves_them(xml: str) -> str:  # the result after the formula
+        xml = xml.replace("<f>400+50</f><v></v>", "<f>400+50</f><v>450</v>")
+        cell = re.search(r'<c (r="\w+")><f>IF\(1,[^<]*</f><v></v>', xml)
+        assert cell is not None
+        return xml.replace(cell[0], cell[0].replace(cell[1], f'{cell[1]} t="str"'))
+
+    workbook = read_workbook(_edit_sheet_xml(path, 1, saved_as_excel_saves_them), config)
+    assert workbook.problems == ()
+    assert workbook.patients.loc[3, "monocytes"] == 450
+    assert pd.isna(workbook.patients.loc[4, "monocytes"])  # an empty text result: a blank
+
+
+def test_a_row_holding_only_an_unsaved_formula_is_not_dropped(tmp_path, config) -> None:
+    # calamine's grid ends at the last value it read: the formula's row was not in it.
+    book = valid_book()
+    row: Row = {header: None for header in book.patients[0]}
+    row["Monocytes (/µl)"] = "=1+1"
+    book.patients.append(row)
+    workbook = read_workbook(write_xlsx(book, tmp_path / "last.xlsx"), config)
+    assert (8, "Monocytes (/µl)", "=1+1") in {(p.row, p.column, p.value) for p in workbook.problems}
 
 
 def test_a_folder_of_parquet_files(tmp_path, config) -> None:

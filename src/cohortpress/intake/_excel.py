@@ -2,26 +2,29 @@
 
 Calamine returns date-formatted cells as dates (honouring the 1904 date system) but leaves a
 date typed into a cell formatted as a number as its serial number, and turns Excel error
-cells (#DIV/0!) into empty cells. Serial numbers are read as dates by the date reader, which
-needs to know the workbook's date system: that is read here from ``xl/workbook.xml``. Error
-cells of .xlsx files are put back from the sheet's XML (``_excel_errors``).
+cells (#DIV/0!) and formulas whose result was never saved into empty cells. Serial numbers
+are read as dates by the date reader, which needs to know the workbook's date system: that is
+read here from ``xl/workbook.xml``. The error cells and unsaved formulas of .xlsx files are put
+back from the sheet's XML (``_excel_errors``), so they are reported, not taken as blanks.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 from python_calamine import CalamineError, PasswordError
 
 from cohortpress.errors import UnreadableInputError
-from cohortpress.intake._excel_errors import error_cells
+from cohortpress.intake._excel_errors import unread_cells
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+
+    from cohortpress.intake._excel_errors import Unread
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -37,7 +40,7 @@ def read_excel_grids(
     try:
         with pd.ExcelFile(path, engine="calamine") as book:
             names = choose([str(name) for name in book.sheet_names])
-            grids = {name: _grid(book, name, error_cells(path, name)) for name in names}
+            grids = {name: _grid(book, name, unread_cells(path, name)) for name in names}
     except PasswordError:
         raise UnreadableInputError(_protected(path)) from None
     except (CalamineError, ValueError, OSError) as exc:
@@ -59,12 +62,18 @@ def uses_1904_dates(path: Path) -> bool:
     )
 
 
-def _grid(book: pd.ExcelFile, name: str, errors: dict[tuple[int, int], str]) -> pd.DataFrame:
+def _grid(book: pd.ExcelFile, name: str, unread: dict[tuple[int, int], Unread]) -> pd.DataFrame:
     # na_filter=False keeps "NA", "-", "#N/A" as written: intake decides what is missing.
     grid = cast("pd.DataFrame", book.parse(name, header=None, dtype=object, na_filter=False))
-    for (row, column), text in errors.items():
-        if row < grid.shape[0] and column < grid.shape[1]:
-            grid.iloc[row, column] = text
+    if unread:
+        # calamine's grid ends at the last cell it read a value from: a row holding nothing
+        # else is not in it, and is added back.
+        rows = max(grid.shape[0], *(row + 1 for row, _ in unread))
+        columns = max(grid.shape[1], *(column + 1 for _, column in unread))
+        if (rows, columns) != grid.shape:
+            grid = grid.reindex(index=range(rows), columns=range(columns), fill_value="")
+    for (row, column), cell in unread.items():
+        grid.iloc[row, column] = cast("Any", cell)  # an object cell, as calamine's are
     return grid
 
 

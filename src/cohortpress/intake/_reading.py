@@ -18,6 +18,17 @@ EXCEL_ERRORS = frozenset({"#div/0!", "#value!", "#ref!", "#name?", "#num!", "#nu
 
 
 @dataclass(frozen=True)
+class UnsavedFormula:
+    """A spreadsheet cell holding a formula whose result was never saved in the file: there
+    is no value to read (see ``_excel_errors``). Never text, so no reader takes it as data."""
+
+    formula: str  # without its "="; empty where the file does not repeat it (shared formulas)
+
+    def __str__(self) -> str:
+        return f"={self.formula}" if self.formula else "a formula"
+
+
+@dataclass(frozen=True)
 class Reading:
     """A cell's typed value, or why it could not be read.
 
@@ -74,6 +85,13 @@ def missing_or_error(raw: object, declared: frozenset[str] = frozenset()) -> Rea
     ``declared`` holds the study's own missing-value tokens (folded), matched against text
     and, since "99" typed in Excel is a number, against numbers as written.
     """
+    if isinstance(raw, UnsavedFormula):
+        return Reading(
+            problem="a formula whose result was never saved in the file, so there is no value "
+            "to read",
+            suggestion="open the workbook in Excel or LibreOffice and save it, which stores "
+            "each formula's result, or type the value instead of the formula",
+        )
     if declared and is_number(raw) and cell_text(raw).casefold() in declared:
         return Reading(None, note=f"'{cell_text(raw)}' read as missing")
     if not isinstance(raw, str):
