@@ -161,6 +161,8 @@ def open_slot(root: Path, study: str, *, default: bool) -> Iterator[Slot]:
                 raise
             finally:
                 shutil.rmtree(run, ignore_errors=True)
+                with contextlib.suppress(OSError):  # the study's folder of runs, now empty
+                    runs.rmdir()
 
 
 @contextlib.contextmanager
