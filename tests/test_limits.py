@@ -128,6 +128,42 @@ def test_xlsx_zip_bomb_through_the_cli(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def _with_a_far_cell(path: Path, cell: bytes) -> Path:
+    """The thyroid workbook with ``cell`` added to its patients sheet, in the sheet's last row."""
+    with zipfile.ZipFile(WORKBOOK) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    assert sheet.count(b"</sheetData>") == 1
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(
+        b"</sheetData>", b'<row r="1048576">' + cell + b"</row></sheetData>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as far:
+        for name, data in parts.items():
+            far.writestr(name, data)
+    return path
+
+
+def test_a_value_far_outside_the_table_is_refused_before_its_grid_is_built(
+    tmp_path: Path,
+) -> None:
+    """One value in the sheet's last cell: calamine would build a grid of 17 billion cells."""
+    far = _with_a_far_cell(tmp_path / "far.xlsx", b'<c r="XFD1048576"><v>1</v></c>')
+    done = _run("validate", "reports/thyroid", "--data", str(far))
+    assert done.returncode == 2, done.stderr
+    assert "sheet 'patients': its values reach row 1,048,576 and column XFD" in done.stderr
+    assert "something was typed far outside the table" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_formatted_empty_cell_far_away_is_no_value(tmp_path: Path) -> None:
+    """Formatting a far cell, or a whole row, gives calamine nothing to read: it is ignored."""
+    far = _with_a_far_cell(tmp_path / "formatted.xlsx", b'<c r="XFD1048576" s="1"/>')
+    config = load_study(THYROID)
+    workbook = read_workbook(far, config)
+    assert workbook.patients.equals(read_workbook(WORKBOOK, config).patients)
+    assert workbook.problems == ()
+
+
 def test_a_large_ordinary_workbook_still_reads(tmp_path: Path) -> None:
     """20,000 patients: tens of megabytes of sheet XML, compressed about ten to one."""
     sys.path.insert(0, str(ROOT / "data"))

@@ -5,7 +5,7 @@ date typed into a cell formatted as a number as its serial number, and turns Exc
 cells (#DIV/0!) and formulas whose result was never saved into empty cells. Serial numbers
 are read as dates by the date reader, which needs to know the workbook's date system: that is
 read here from ``xl/workbook.xml``. The error cells and unsaved formulas of .xlsx files are put
-back from the sheet's XML (``_excel_errors``), so they are reported, not taken as blanks.
+back from the sheet's XML (``_sheet_xml``), so they are reported, not taken as blanks.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ import pandas as pd
 from python_calamine import CalamineError, PasswordError
 
 from cohortpress.errors import UnreadableInputError
-from cohortpress.intake._excel_errors import unread_cells
+from cohortpress.intake._sheet_xml import check_extent, sheet_xml, unread_cells
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from cohortpress.intake._excel_errors import Unread
+    from cohortpress.intake._sheet_xml import Unread
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -40,7 +40,7 @@ def read_excel_grids(
     try:
         with pd.ExcelFile(path, engine="calamine") as book:
             names = choose([str(name) for name in book.sheet_names])
-            grids = {name: _grid(book, name, unread_cells(path, name)) for name in names}
+            grids = {name: _grid(book, name, sheet_xml(path, name)) for name in names}
     except PasswordError:
         raise UnreadableInputError(_protected(path)) from None
     except (CalamineError, ValueError, OSError) as exc:
@@ -62,7 +62,11 @@ def uses_1904_dates(path: Path) -> bool:
     )
 
 
-def _grid(book: pd.ExcelFile, name: str, unread: dict[tuple[int, int], Unread]) -> pd.DataFrame:
+def _grid(book: pd.ExcelFile, name: str, xml: bytes) -> pd.DataFrame:
+    """The sheet's cells as calamine reads them, with the cells it reads as empty though
+    they are not put back (``xml``: the sheet's XML, empty where there is none)."""
+    check_extent(xml, name)
+    unread: dict[tuple[int, int], Unread] = unread_cells(xml)
     # na_filter=False keeps "NA", "-", "#N/A" as written: intake decides what is missing.
     grid = cast("pd.DataFrame", book.parse(name, header=None, dtype=object, na_filter=False))
     if unread:

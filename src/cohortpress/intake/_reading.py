@@ -20,7 +20,7 @@ EXCEL_ERRORS = frozenset({"#div/0!", "#value!", "#ref!", "#name?", "#num!", "#nu
 @dataclass(frozen=True)
 class UnsavedFormula:
     """A spreadsheet cell holding a formula whose result was never saved in the file: there
-    is no value to read (see ``_excel_errors``). Never text, so no reader takes it as data."""
+    is no value to read (see ``_sheet_xml``). Never text, so no reader takes it as data."""
 
     formula: str  # without its "="; empty where the file does not repeat it (shared formulas)
 

@@ -1,0 +1,166 @@
+"""What an .xlsx sheet's XML says that calamine's grid does not, read before the grid is built.
+
+Cells calamine reads as empty though they are not: Excel error cells (#DIV/0!, #REF!, #N/A …),
+and formulas whose result was never saved in the file (a workbook written by a program, as
+openpyxl writes a formula, and not opened and saved in Excel since: there is nothing to read
+but the formula). Left alone, either would silently become a missing value. The sheet's XML is
+scanned for them (only when it holds an error or a formula) so intake can put them back and
+report them like any other unreadable cell.
+
+And the sheet's extent: calamine builds a grid from A1 to the last cell holding a value, so one
+value typed far away (cell XFD1048576 of an otherwise small sheet) would make a grid of
+billions of cells out of a file of a few kilobytes. Such a sheet is refused before the grid is
+built (:func:`check_extent`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from typing import TYPE_CHECKING
+from xml.etree import ElementTree
+
+from cohortpress.errors import UnreadableInputError
+from cohortpress.intake._reading import UnsavedFormula
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# A cell, written out (<c r="B2" t="e"><v>#DIV/0!</v></c>) or empty and self-closing
+# (<c r="A2" s="1"/>, as Excel writes a formatted blank); some writers prefix the elements
+# with a namespace (<x:c>).
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_TYPE = re.compile(rb'\bt="(\w+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_TEXT_TYPES = (b"s", b"str", b"inlineStr")  # an empty saved value is an empty text
+
+Unread = str | UnsavedFormula  # the error's text, or the formula
+
+
+# The most cells a sheet's grid may have when it is also mostly empty: a sheet whose grid is
+# larger than this and holds fewer than one value in SPARSE_RATIO of its cells is refused. A
+# million patients in 24 columns is 24 million cells, nearly all filled.
+MAX_SPARSE_CELLS = 20_000_000
+SPARSE_RATIO = 100
+# A row's number (a cell's reference starts with letters), and a cell of column AA or beyond,
+# with and without a value. Their literal start keeps a scan of 100 MB of XML near 0.1 s.
+_ROW_NUMBER = re.compile(rb' r="(\d+)"')
+_WIDE = re.compile(rb' r="([A-Z]{2,3})\d')
+_WIDE_VALUE = re.compile(
+    rb' r="([A-Z]{2,3})\d+"[^>]*>(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>))?'
+    rb"<(?:\w+:)?(?:v|is)\b"
+)
+_HOLDS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+
+
+def sheet_xml(path: Path, sheet: str) -> bytes:
+    """The XML of ``sheet`` in an .xlsx or .xlsm file; empty for other files, or when the
+    part cannot be found (calamine then reports the file in its own words)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return b""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, sheet)
+            return archive.read(part) if part else b""
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+        return b""
+
+
+def unread_cells(xml: bytes) -> dict[tuple[int, int], Unread]:
+    """(0-based row, 0-based column) -> what the cell holds, for every error cell and every
+    formula without a saved result in the sheet's ``xml``."""
+    if b't="e"' not in xml and b"<f" not in xml and b":f" not in xml:
+        return {}
+    return dict(_unread(xml))
+
+
+def check_extent(xml: bytes, sheet: str) -> None:
+    """Raise :class:`UnreadableInputError` if the grid calamine would build for the sheet's
+    ``xml`` is too large to hold (:data:`MAX_SPARSE_CELLS`) and mostly empty.
+
+    Calamine's grid reaches the last row and the last column holding a value; a formatted
+    empty cell does not count. The cells' references bound it at little cost (one scan for
+    the rows' numbers, one for the names of columns AA and beyond); only a sheet whose bound
+    is over the limit is looked at closer: its last row holding a value, found from the end,
+    and the widest column holding one.
+    """
+    rows = max(map(int, _ROW_NUMBER.findall(xml)), default=0)
+    columns = max((_column_number(c.decode()) for c in set(_WIDE.findall(xml))), default=26)
+    if rows * columns <= MAX_SPARSE_CELLS:
+        return
+    rows = _last_row_with_a_value(xml)
+    columns = max((_column_number(c.decode()) for c in set(_WIDE_VALUE.findall(xml))), default=26)
+    cells = rows * columns
+    values = (xml.count(b"v>") + xml.count(b"is>")) // 2  # opening and closing tags
+    if cells > MAX_SPARSE_CELLS and cells > SPARSE_RATIO * values:
+        raise UnreadableInputError(
+            f"sheet '{sheet}': its values reach row {rows:,} and column "
+            f"{_column_name(columns)}, a grid of {cells:,} cells for about {values:,} values: "
+            "something was typed far outside the table. Delete the rows below the table and "
+            "the columns to its right, save the workbook, and run again"
+        )
+
+
+def _last_row_with_a_value(xml: bytes) -> int:
+    """The number of the last row element holding a value (rows are in order in a sheet's
+    XML, so this is usually the last one); 0 when none does."""
+    end = len(xml)
+    while (start := xml.rfind(b"row ", 0, end)) > 0:
+        if xml[start - 1 : start] in (b"<", b":") and _HOLDS_VALUE.search(xml, start, end):
+            number = _ROW_NUMBER.search(xml, start, xml.find(b">", start))
+            return int(number[1]) if number else 0
+        end = start
+    return 0
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PACKAGE_REL}Relationship")}
+    for element in workbook.iter(f"{_MAIN}sheet"):
+        if element.get("name") == sheet:
+            target = targets.get(element.get(f"{_REL}id"), "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _unread(xml: bytes) -> Iterator[tuple[tuple[int, int], Unread]]:
+    for match in _CELL.finditer(xml):
+        attributes, content = match[1], match[2] or b""
+        ref = _REF.search(attributes)
+        if ref is None:
+            continue
+        at = (int(ref[2]) - 1, _column_number(ref[1].decode()) - 1)
+        kind = _TYPE.search(attributes)
+        value = _VALUE.search(content)
+        if kind is not None and kind[1] == b"e":
+            if value:
+                yield at, html.unescape(value[1].decode())
+            continue
+        formula = _FORMULA.search(content)
+        text_typed = kind is not None and kind[1] in _TEXT_TYPES
+        saved = value is not None and (value[1] != b"" or text_typed)
+        if formula is not None and not saved:
+            yield at, UnsavedFormula(html.unescape((formula[1] or b"").decode()))
+
+
+def _column_name(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
