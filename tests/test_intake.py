@@ -183,6 +183,30 @@ def test_a_row_holding_only_an_unsaved_formula_is_not_dropped(tmp_path, config) 
     assert (8, "Monocytes (/µl)", "=1+1") in {(p.row, p.column, p.value) for p in workbook.problems}
 
 
+def test_cells_merged_down_a_column_are_read_in_every_row(tmp_path, config) -> None:
+    # One patient's ID merged over the rows of their adverse events, one histology merged
+    # over a group of patients: calamine gives the value to the first cell only.
+    book = valid_book()
+    book.set("adverse_events", 3, "Patient ID", None)  # rows 2-3 are P01's events
+    book.set("patients", 4, "Histology", None)  # rows 3-4: both Papillary
+    path = write_xlsx(book, tmp_path / "merged.xlsx")
+    edited = openpyxl.load_workbook(path)
+    ae_id = get_column_letter(list(book.adverse_events[0]).index("Patient ID") + 1)
+    histology = get_column_letter(list(book.patients[0]).index("Histology") + 1)
+    edited["adverse_events"].merge_cells(f"{ae_id}2:{ae_id}3")
+    edited["patients"].merge_cells(f"{histology}3:{histology}4")
+    edited["patients"].merge_cells("A9:C9")  # across columns, below the table: left alone
+    edited.save(path)
+    workbook = read_workbook(path, config)
+    assert workbook.problems == ()
+    assert workbook.adverse_events.loc[3, "patient_id"] == "P01"
+    assert workbook.patients.loc[4, "histology"] == workbook.patients.loc[3, "histology"]
+    notes = {(n.sheet, n.rule): n.count for n in workbook.normalisations}
+    rule = "merged cells ({}) read as their first cell's value in every row they span"
+    assert notes[("adverse_events", rule.format(f"{ae_id}2:{ae_id}3"))] == 1
+    assert notes[("patients", rule.format(f"{histology}3:{histology}4"))] == 1
+
+
 def test_a_folder_of_parquet_files(tmp_path, config) -> None:
     book = valid_book()
     folder = tmp_path / "cohort"

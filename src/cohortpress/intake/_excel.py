@@ -18,7 +18,9 @@ import pandas as pd
 from python_calamine import CalamineError, PasswordError
 
 from cohortpress.errors import UnreadableInputError
-from cohortpress.intake._sheet_xml import check_extent, sheet_xml, unread_cells
+from cohortpress.intake._reading import is_blank
+from cohortpress.intake._sheet_xml import check_extent, merged_down, sheet_xml, unread_cells
+from cohortpress.intake._workbook import Normalisation
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,21 +33,30 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 
 
+# Merged ranges named in a note about them; more are counted.
+_RANGES_NAMED = 5
+
+
 def read_excel_grids(
     path: Path, choose: Callable[[list[str]], list[str]]
-) -> dict[str, pd.DataFrame]:
+) -> tuple[dict[str, pd.DataFrame], list[Normalisation]]:
     """The raw grid (no header, cells as read) of each sheet ``choose`` picks from the
-    workbook's sheet names. Raise :class:`UnreadableInputError` if the file cannot be read."""
+    workbook's sheet names, and what was done to the cells as read (merged cells filled).
+    Raise :class:`UnreadableInputError` if the file cannot be read."""
     _check_not_empty(path)
+    grids: dict[str, pd.DataFrame] = {}
+    notes: list[Normalisation] = []
     try:
         with pd.ExcelFile(path, engine="calamine") as book:
-            names = choose([str(name) for name in book.sheet_names])
-            grids = {name: _grid(book, name, sheet_xml(path, name)) for name in names}
+            for name in choose([str(name) for name in book.sheet_names]):
+                xml = sheet_xml(path, name)
+                grids[name] = grid = _grid(book, name, xml)
+                notes += _fill_merged_down(grid, merged_down(xml), name)
     except PasswordError:
         raise UnreadableInputError(_protected(path)) from None
     except (CalamineError, ValueError, OSError) as exc:
         raise UnreadableInputError(_diagnose(path, exc)) from None
-    return grids
+    return grids, notes
 
 
 def uses_1904_dates(path: Path) -> bool:
@@ -79,6 +90,31 @@ def _grid(book: pd.ExcelFile, name: str, xml: bytes) -> pd.DataFrame:
     for (row, column), cell in unread.items():
         grid.iloc[row, column] = cast("Any", cell)  # an object cell, as calamine's are
     return grid
+
+
+def _fill_merged_down(
+    grid: pd.DataFrame, ranges: list[tuple[str, int, int, int]], sheet: str
+) -> list[Normalisation]:
+    """Give every cell of a range merged down one column its first cell's value (calamine
+    leaves them empty); a note names the ranges and counts the cells filled."""
+    filled: list[str] = []
+    cells = 0
+    for reference, column, first, last in ranges:
+        if column >= grid.shape[1] or first >= grid.shape[0]:
+            continue
+        value = grid.iloc[first, column]
+        below = grid.iloc[first + 1 : last + 1, column]
+        empty = below.map(lambda cell: isinstance(cell, str) and not cell.strip())
+        if is_blank(value) or not empty.any():
+            continue
+        grid.iloc[first + 1 : last + 1, column] = below.where(~empty, value)
+        filled.append(reference)
+        cells += int(empty.sum())
+    if not filled:
+        return []
+    named = ", ".join(filled[:_RANGES_NAMED]) + (" …" if len(filled) > _RANGES_NAMED else "")
+    rule = f"merged cells ({named}) read as their first cell's value in every row they span"
+    return [Normalisation(sheet, None, rule, cells)]
 
 
 def _check_not_empty(path: Path) -> None:

@@ -7,6 +7,12 @@ but the formula). Left alone, either would silently become a missing value. The 
 scanned for them (only when it holds an error or a formula) so intake can put them back and
 report them like any other unreadable cell.
 
+Merged cells: calamine gives a merged range's value to its first cell only. A column whose
+cells are merged down over several rows (one patient's ID over the rows of their adverse
+events, one histology over a group of patients) means that value in every row; read as it
+comes, the other rows would be blank. The ranges are read from the sheet's XML
+(:func:`merged_down`).
+
 And the sheet's extent: calamine builds a grid from A1 to the last cell holding a value, so one
 value typed far away (cell XFD1048576 of an otherwise small sheet) would make a grid of
 billions of cells out of a file of a few kilobytes. Such a sheet is refused before the grid is
@@ -58,6 +64,7 @@ _WIDE_VALUE = re.compile(
     rb"<(?:\w+:)?(?:v|is)\b"
 )
 _HOLDS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
 def sheet_xml(path: Path, sheet: str) -> bytes:
@@ -79,6 +86,21 @@ def unread_cells(xml: bytes) -> dict[tuple[int, int], Unread]:
     if b't="e"' not in xml and b"<f" not in xml and b":f" not in xml:
         return {}
     return dict(_unread(xml))
+
+
+def merged_down(xml: bytes) -> list[tuple[str, int, int, int]]:
+    """The sheet's merged ranges that span rows within one column: (the range as Excel
+    writes it, 0-based column, first row, last row), in the order the sheet lists them."""
+    end = max(xml.rfind(b"sheetData>"), 0)  # the merged ranges are listed after the cells
+    ranges = []
+    for first_column, first_row, last_column, last_row in _MERGED.findall(xml, end):
+        if first_column == last_column and int(last_row) > int(first_row):
+            reference = (
+                f"{first_column.decode()}{int(first_row)}:{last_column.decode()}{int(last_row)}"
+            )
+            column = _column_number(first_column.decode()) - 1
+            ranges.append((reference, column, int(first_row) - 1, int(last_row) - 1))
+    return ranges
 
 
 def check_extent(xml: bytes, sheet: str) -> None:

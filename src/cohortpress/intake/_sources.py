@@ -96,7 +96,8 @@ def _read_workbook(path: Path, wanted: dict[str, str], optional: frozenset[str])
         )
         return [name for name in chosen.values() if name is not None]
 
-    grids = read_excel_grids(path, choose)
+    grids, notes = read_excel_grids(path, choose)
+    result.notes += notes
     for key, name in chosen.items():
         if name is not None:
             result.sheets[key] = RawSheet(name, grids[name])
