@@ -90,7 +90,7 @@ def unread_cells(xml: bytes) -> dict[tuple[int, int], Unread]:
 
 def merged_down(xml: bytes) -> list[tuple[str, int, int, int]]:
     """The sheet's merged ranges that span rows within one column: (the range as Excel
-    writes it, 0-based column, first row, last row), in the order the sheet lists them."""
+    writes it, 0-based column, first row, last row), column by column, top to bottom."""
     end = max(xml.rfind(b"sheetData>"), 0)  # the merged ranges are listed after the cells
     ranges = []
     for first_column, first_row, last_column, last_row in _MERGED.findall(xml, end):
@@ -100,7 +100,7 @@ def merged_down(xml: bytes) -> list[tuple[str, int, int, int]]:
             )
             column = _column_number(first_column.decode()) - 1
             ranges.append((reference, column, int(first_row) - 1, int(last_row) - 1))
-    return ranges
+    return sorted(ranges, key=lambda merged: merged[1:])
 
 
 def check_extent(xml: bytes, sheet: str) -> None:
