@@ -94,12 +94,11 @@ def merged_down(xml: bytes) -> list[tuple[str, int, int, int]]:
     end = max(xml.rfind(b"sheetData>"), 0)  # the merged ranges are listed after the cells
     ranges = []
     for first_column, first_row, last_column, last_row in _MERGED.findall(xml, end):
-        if first_column == last_column and int(last_row) > int(first_row):
-            reference = (
-                f"{first_column.decode()}{int(first_row)}:{last_column.decode()}{int(last_row)}"
-            )
-            column = _column_number(first_column.decode()) - 1
-            ranges.append((reference, column, int(first_row) - 1, int(last_row) - 1))
+        first, last = int(first_row), int(last_row)
+        if first_column == last_column and last > first:
+            letters = first_column.decode()
+            column = _column_number(letters) - 1
+            ranges.append((f"{letters}{first}:{letters}{last}", column, first - 1, last - 1))
     return sorted(ranges, key=lambda merged: merged[1:])
 
 
