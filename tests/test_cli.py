@@ -6,12 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 import yaml
 
+from cohortpress.cli import escape
 from cohortpress.config import load_study
 from cohortpress.publish import MARKER
 
@@ -35,6 +37,29 @@ def test_validate_example_is_clean() -> None:
     done = _run("validate", "reports/thyroid")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No problems found" in done.stdout
+
+
+def test_text_for_the_terminal_shows_control_characters_and_markup() -> None:
+    shown = escape("\x1b]8;;http://e\x07link\x1b[31m [bold]x[/]\tend\n")
+    assert shown == "\\x1b]8;;http://e\\x07link\\x1b[31m \\[bold]x\\[/]\tend\n"
+
+
+def test_a_cell_pasted_from_a_terminal_does_not_drive_the_terminal(tmp_path: Path) -> None:
+    path = tmp_path / "pasted.xlsx"
+    book = openpyxl.load_workbook(ROOT / "data/thyroid_sorafenib.xlsx")
+    sheet = book["patients"]
+    headers = {cell.value: cell.column for cell in sheet[1]}
+    sheet.cell(row=5, column=headers["Sex"], value="PASTED")
+    book.save(path)
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as pasted:
+        for name, data in parts.items():  # Excel's way of writing an ESC in a cell: _x001B_
+            pasted.writestr(name, data.replace(b">PASTED<", b">X_x001B_[31m_x001B_]0;t_x0007_<"))
+    done = _run("validate", "reports/thyroid", "--data", str(path))
+    assert done.returncode == 1, done.stderr
+    assert "X[31m]0;t" in done.stdout  # as the spreadsheet shows it
+    assert "\x1b" not in done.stdout + done.stderr and "\x07" not in done.stdout + done.stderr
 
 
 @pytest.fixture

@@ -207,6 +207,27 @@ def test_cells_merged_down_a_column_are_read_in_every_row(tmp_path, config) -> N
     assert notes[("patients", rule.format(f"{histology}3:{histology}4"))] == 1
 
 
+def test_control_characters_are_removed_as_a_spreadsheet_hides_them(tmp_path, config) -> None:
+    # Excel writes a control character as _x001B_; calamine reads it back as the character.
+    book = valid_book()
+    book.set("adverse_events", 4, "Adverse event", "TERM")
+    book.set("patients", 3, "Sex", "SEX")
+    path = write_xlsx(book, tmp_path / "controls.xlsx")
+
+    def pasted_from_a_terminal(xml: str) -> str:
+        xml = xml.replace(">TERM<", ">Rash_x001B_[31m red_x0007_<")
+        return xml.replace(">SEX<", ">Female_x000B__x001B_<")
+
+    workbook = read_workbook(_edit_sheet_xml(_edit_sheet_xml(path, 1, pasted_from_a_terminal),
+                                             2, pasted_from_a_terminal), config)  # fmt: skip
+    assert workbook.problems == ()
+    assert workbook.adverse_events.loc[4, "term"] == "Rash[31m red"
+    assert workbook.patients.loc[3, "sex"] == "Female"
+    removed = {(n.sheet, n.column): n.count for n in workbook.normalisations
+               if n.rule == "control characters (not shown by spreadsheets) removed"}  # fmt: skip
+    assert removed == {("adverse_events", "Adverse event"): 1, ("patients", "Sex"): 1}
+
+
 def test_a_folder_of_parquet_files(tmp_path, config) -> None:
     book = valid_book()
     folder = tmp_path / "cohort"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -28,12 +29,15 @@ from cohortpress.intake._reading import is_blank
 from cohortpress.intake._table import Table, blank_cells, locate_table
 from cohortpress.intake._text import ID_TRIMMED, read_id
 from cohortpress.intake._text_cells import (
+    CONTROLS,
     EDGE_SPACE,
     NOTE_LIKE,
     NOTE_OPENINGS,
     WHITESPACE,
     note_like,
     spaced_or_empty,
+    visible,
+    without_controls,
 )
 
 if TYPE_CHECKING:
@@ -182,3 +186,29 @@ def test_a_parquet_file_with_messy_text_reads_as_the_same_workbook_would(tmp_pat
     parsed = parse_column(arrow.frame["Patient ID"], ID_SPEC, CellContext("p", "Patient ID"))
     assert parsed.values.tolist() == ["TH-001", "TH-002", pd.NA, "TH-005", "TH-006"]
     assert parsed.notes[ID_TRIMMED] == 3
+
+
+def test_controls_are_every_control_character_but_tab_line_feed_and_return() -> None:
+    controls = [c for c in EVERY_CHARACTER if unicodedata.category(c) == "Cc"]
+    assert set(CONTROLS) == set(controls) - set("\t\n\r")
+    assert visible("Rash\x1b[31m red\x07\x0bend\x85.") == "Rash[31m red end ."
+
+
+with_controls = st.lists(
+    st.sampled_from([*ODD, "\x1b", "\x00", "\x07", "\x7f", "\x9b", "\t"]) | st.sampled_from(PIECES),
+    max_size=5,
+).map("".join)
+
+
+@given(st.lists(st.one_of(with_controls, st.none(), st.integers(-3, 3)), max_size=8))
+@settings(max_examples=200, deadline=None)
+def test_without_controls_makes_every_text_cell_visible_and_counts_them(values) -> None:
+    for column in _columns(values):
+        cleaned, changed = without_controls(column)
+        expected = [visible(v) if isinstance(v, str) else v for v in values]
+        assert [None if pd.isna(v) else v for v in cleaned.tolist()] == [
+            None if v is None else v for v in expected
+        ]
+        assert changed == sum(isinstance(v, str) and visible(v) != v for v in values)
+        if not changed:
+            assert cleaned is column  # nothing to clean: no copy

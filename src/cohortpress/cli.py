@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.table import Table
 
 from cohortpress._blas import one_blas_thread
@@ -88,6 +88,22 @@ DataOpt = Annotated[
     Path | None,
     typer.Option("--data", help="Another workbook (xlsx, csv or parquet) for the same study."),
 ]
+
+
+# The control characters but tab and line feed, each shown as its escape (\x1b) instead of
+# sent: text from a workbook, a file or a sheet name reaches the terminal, and an ESC in a
+# cell could otherwise recolour it, retitle it or write a link into it.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (9, 10)}
+
+
+def _for_terminal(text: str) -> str:
+    """``text`` with its control characters shown, not sent (see :data:`_CONTROLS`)."""
+    return text.translate(_CONTROLS)
+
+
+def escape(text: str) -> str:
+    """``text`` for rich: its markup escaped and its control characters shown."""
+    return escape_markup(_for_terminal(text))
 
 
 @app.command()
@@ -324,7 +340,7 @@ def _print_problems(problems: list[Problem], config: StudyConfig | None = None) 
     for name, line in synonyms_to_add(groups, config).items() if config else ():
         where = f"variables → {name}"
         out.print(f"\nTo read these values as levels, set in study.yml, under {escape(where)}:")
-        out.print(f"  {line}", markup=False, highlight=False)
+        out.print(f"  {_for_terminal(line)}", markup=False, highlight=False)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ import pandas as pd
 from cohortpress.errors import Problem
 from cohortpress.intake._notes import trailing_notes
 from cohortpress.intake._reading import fold, is_blank
-from cohortpress.intake._text_cells import holds_text, spaced_or_empty
+from cohortpress.intake._text_cells import holds_text, spaced_or_empty, visible
 from cohortpress.intake._workbook import Normalisation
 
 if TYPE_CHECKING:
@@ -37,8 +37,9 @@ class Table:
 
 
 def header_text(cell: object) -> str | None:
-    """A header cell with runs of spaces and line breaks made single spaces."""
-    return None if is_blank(cell) else " ".join(str(cell).split())
+    """A header cell with runs of spaces and line breaks made single spaces, and no control
+    characters (:func:`visible`)."""
+    return None if is_blank(cell) else " ".join(visible(str(cell)).split()) or None
 
 
 def header_key(text: str) -> str:

@@ -46,6 +46,33 @@ def _ignoring_case(opening: str) -> str:
     )
 
 
+# The control characters but tab, line feed and carriage return: no one types them, a
+# spreadsheet does not show them, and pasted in from elsewhere (a terminal's colour codes, a
+# bell) they would reach the documents and the terminal. Those that Python counts as
+# whitespace read as a space, the others as nothing: the cell reads as it looks.
+CONTROLS = "".join(map(chr, (*range(0x20), 0x7F, *range(0x80, 0xA0)))).translate(
+    dict.fromkeys(map(ord, "\t\n\r"))
+)
+_VISIBLE = {ord(c): " " if c.isspace() else None for c in CONTROLS}
+CONTROLS_REMOVED = "control characters (not shown by spreadsheets) removed"
+
+
+def visible(text: str) -> str:
+    """``text`` as a spreadsheet shows it: its control characters removed (see CONTROLS)."""
+    return text.translate(_VISIBLE)
+
+
+def without_controls(column: pd.Series) -> tuple[pd.Series, int]:
+    """The column with every text cell :func:`visible`, and how many cells that changed; the
+    column itself when none holds a control character (the common case: no copy)."""
+    found = _find(column, _class(CONTROLS))
+    if not len(found.positions):
+        return column, 0
+    cleaned = column.copy()
+    cleaned.iloc[found.positions] = [visible(text) for text in found.texts]
+    return cleaned, len(found.positions)
+
+
 _SPACE = _class(WHITESPACE)
 EDGE_SPACE = f"^$|^{_SPACE}|{_SPACE}$"  # empty, or a space at either end: strip() acts
 NOTE_LIKE = f"^{_SPACE}*(?:{'|'.join(map(_ignoring_case, NOTE_OPENINGS))})"  # see NOTE_START
