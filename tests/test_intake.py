@@ -6,6 +6,7 @@ import datetime as dt
 import importlib
 import re
 import zipfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import openpyxl
@@ -27,7 +28,9 @@ from cohortpress.validate._schemas import schema_package
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +208,17 @@ def test_cells_merged_down_a_column_are_read_in_every_row(tmp_path, config) -> N
     rule = "merged cells ({}) read as their first cell's value in every row they span"
     assert notes[("adverse_events", rule.format(f"{ae_id}2:{ae_id}3"))] == 1
     assert notes[("patients", rule.format(f"{histology}3:{histology}4"))] == 1
+
+
+def test_cells_merged_down_in_an_xls_workbook_are_read_in_every_row(config) -> None:
+    # Excel 97-2003 (tests/fixtures/xls/make_fixture.py): calamine lists its merged ranges.
+    workbook = read_workbook(FIXTURES / "xls" / "merged.xls", config)
+    assert workbook.problems == ()
+    assert workbook.adverse_events.loc[3, "patient_id"] == "P01"
+    rule = "merged cells (A2:A3) read as their first cell's value in every row they span"
+    assert [(n.sheet, n.count) for n in workbook.normalisations if n.rule == rule] == [
+        ("adverse_events", 1)
+    ]
 
 
 def test_control_characters_are_removed_as_a_spreadsheet_hides_them(tmp_path, config) -> None:

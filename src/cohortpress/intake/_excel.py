@@ -19,12 +19,20 @@ from python_calamine import CalamineError, PasswordError
 
 from cohortpress.errors import UnreadableInputError
 from cohortpress.intake._reading import is_blank
-from cohortpress.intake._sheet_xml import check_extent, merged_down, sheet_xml, unread_cells
+from cohortpress.intake._sheet_xml import (
+    check_extent,
+    column_name,
+    merged_down,
+    sheet_xml,
+    unread_cells,
+)
 from cohortpress.intake._workbook import Normalisation
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+
+    from python_calamine import CalamineWorkbook
 
     from cohortpress.intake._sheet_xml import Unread
 
@@ -51,7 +59,8 @@ def read_excel_grids(
             for name in choose([str(name) for name in book.sheet_names]):
                 xml = sheet_xml(path, name)
                 grids[name] = grid = _grid(book, name, xml)
-                notes += _fill_merged_down(grid, merged_down(xml), name)
+                merged = merged_down(xml) if xml else _merged_down_in_calamine(book, name)
+                notes += _fill_merged_down(grid, merged, name)
     except PasswordError:
         raise UnreadableInputError(_protected(path)) from None
     except (CalamineError, ValueError, OSError) as exc:
@@ -90,6 +99,19 @@ def _grid(book: pd.ExcelFile, name: str, xml: bytes) -> pd.DataFrame:
     for (row, column), cell in unread.items():
         grid.iloc[row, column] = cast("Any", cell)  # an object cell, as calamine's are
     return grid
+
+
+def _merged_down_in_calamine(book: pd.ExcelFile, name: str) -> list[tuple[str, int, int, int]]:
+    """:func:`merged_down` for the files whose XML is not read (.xls and .xlsb: calamine
+    lists their merged ranges; it has none for .ods). Reads the sheet again, as an .xls sheet
+    (65,536 rows at most) costs little."""
+    sheet = cast("CalamineWorkbook", book.book).get_sheet_by_name(name)
+    ranges = []
+    for (first, column), (last, last_column) in sheet.merged_cell_ranges or ():
+        if column == last_column and last > first:
+            letters = column_name(column + 1)
+            ranges.append((f"{letters}{first + 1}:{letters}{last + 1}", column, first, last))
+    return sorted(ranges, key=lambda merged: merged[1:])
 
 
 def _fill_merged_down(

@@ -123,7 +123,7 @@ def check_extent(xml: bytes, sheet: str) -> None:
     if cells > MAX_SPARSE_CELLS and cells > SPARSE_RATIO * values:
         raise UnreadableInputError(
             f"sheet '{sheet}': its values reach row {rows:,} and column "
-            f"{_column_name(columns)}, a grid of {cells:,} cells for about {values:,} values: "
+            f"{column_name(columns)}, a grid of {cells:,} cells for about {values:,} values: "
             "something was typed far outside the table. Delete the rows below the table and "
             "the columns to its right, save the workbook, and run again"
         )
@@ -172,7 +172,8 @@ def _unread(xml: bytes) -> Iterator[tuple[tuple[int, int], Unread]]:
             yield at, UnsavedFormula(html.unescape((formula[1] or b"").decode()))
 
 
-def _column_name(number: int) -> str:
+def column_name(number: int) -> str:
+    """Excel's name of the 1-based column ``number``: 1 is A, 27 is AA."""
     letters = ""
     while number:
         number, rest = divmod(number - 1, 26)
