@@ -30,14 +30,15 @@ from cohortpress.intake._table import Table, blank_cells, locate_table
 from cohortpress.intake._text import ID_TRIMMED, read_id
 from cohortpress.intake._text_cells import (
     CONTROLS,
+    CONTROLS_REMOVED,
     EDGE_SPACE,
     NOTE_LIKE,
     NOTE_OPENINGS,
     WHITESPACE,
     note_like,
+    spaced_empty_or_hidden,
     spaced_or_empty,
     visible,
-    without_controls,
 )
 
 if TYPE_CHECKING:
@@ -127,7 +128,8 @@ ID_SPEC = FieldSpec("patient_id", "Patient ID", "id", True)
 @settings(max_examples=200, deadline=None)
 @given(st.lists(messy_text | st.none(), min_size=1, max_size=12))
 def test_ids_are_trimmed_as_read_id_trims_each_cell(values: list[str | None]) -> None:
-    readings = [None if is_blank(v) else read_id(v) for v in values]
+    shown = [None if v is None else visible(v) for v in values]  # as a spreadsheet shows them
+    readings = [None if is_blank(v) else read_id(v) for v in shown]
     expected = [None if r is None else r.value for r in readings]
     trimmed = sum(1 for r in readings if r is not None and r.note == ID_TRIMMED)
     for column in _columns(values):  # type: ignore[arg-type]
@@ -200,15 +202,35 @@ with_controls = st.lists(
 ).map("".join)
 
 
-@given(st.lists(st.one_of(with_controls, st.none(), st.integers(-3, 3)), max_size=8))
 @settings(max_examples=200, deadline=None)
-def test_without_controls_makes_every_text_cell_visible_and_counts_them(values) -> None:
-    for column in _columns(values):
-        cleaned, changed = without_controls(column)
-        expected = [visible(v) if isinstance(v, str) else v for v in values]
-        assert [None if pd.isna(v) else v for v in cleaned.tolist()] == [
-            None if v is None else v for v in expected
+@given(st.lists(with_controls, max_size=12))
+def test_the_control_finder_keeps_every_cell_visible_or_strip_changes(texts: list[str]) -> None:
+    for column in _columns(texts):  # type: ignore[arg-type]
+        found = set(spaced_empty_or_hidden(column).positions.tolist())
+        assert {i for i, t in enumerate(texts) if visible(t).strip() != t or not t} <= found
+
+
+SPECS = (
+    ID_SPEC,
+    FieldSpec("sex", "Sex", "category", False, levels=("Male", "Female")),
+    FieldSpec("term", "Adverse event", "text", False),
+    FieldSpec("age", "Age", "number", False),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(with_controls | st.none(), min_size=1, max_size=10), st.sampled_from(SPECS))
+def test_a_cell_reads_as_a_spreadsheet_shows_it(values: list[str | None], spec) -> None:
+    """Control characters aside, every kind of field reads a cell as its visible text, and
+    the cells that held one are counted."""
+    shown = [None if v is None else visible(v) for v in values]
+    hidden = sum(v is not None and visible(v) != v for v in values)
+    context = CellContext("patients", spec.header)
+    for column, clean in zip(_columns(values), _columns(shown), strict=True):  # type: ignore[arg-type]
+        parsed, expected = parse_column(column, spec, context), parse_column(clean, spec, context)
+        assert parsed.values.equals(expected.values)
+        assert parsed.notes.pop(CONTROLS_REMOVED, 0) == hidden
+        assert parsed.notes == expected.notes
+        assert [(p.row, p.rule) for p in parsed.problems] == [
+            (p.row, p.rule) for p in expected.problems
         ]
-        assert changed == sum(isinstance(v, str) and visible(v) != v for v in values)
-        if not changed:
-            assert cleaned is column  # nothing to clean: no copy

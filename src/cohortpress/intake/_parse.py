@@ -21,10 +21,12 @@ from cohortpress.intake._numbers import read_grade, read_number
 from cohortpress.intake._reading import Reading, cell_text, is_blank, missing_or_error
 from cohortpress.intake._text import ID_TRIMMED, merge_case_variants, read_id, read_term
 from cohortpress.intake._text_cells import (
+    CONTROLS_REMOVED,
     all_text,
     encoded_text,
     python_cells,
-    spaced_or_empty,
+    spaced_empty_or_hidden,
+    visible,
 )
 
 if TYPE_CHECKING:
@@ -72,11 +74,12 @@ def parse_column(cells: pd.Series, spec: FieldSpec, context: CellContext) -> Par
     reader = _reader(spec, context)
     declared = frozenset(fold_token(spelling) for spelling in spec.synonyms)
     rows = cells.index.to_numpy()[rest]
-    for at, codes, distinct in _distinct_by_type(cells, rest):
+    for at, codes, found in _distinct_by_type(cells, rest):
+        counts = np.bincount(codes[codes >= 0], minlength=len(found))
+        distinct = _as_shown(found, counts, result)
         readings = [_read(raw, reader, declared, spec.missing) for raw in distinct]
         typed = _typed_array([r.value for r in readings] + [None], spec.kind)
         values[rest[at]] = typed[codes]  # code -1 (a blank cell) takes the trailing missing value
-        counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
         for code, (raw, reading) in enumerate(zip(distinct, readings, strict=True)):
             if reading.note:
                 result.notes[reading.note] += int(counts[code])
@@ -115,15 +118,30 @@ def _take_native(
         return everything[~taken]
     if kind == "id" and all_text(cells):
         values[:] = python_cells(cells)
-        changed = 0
-        for position, text in spaced_or_empty(cells).pairs():  # as read_id trims them
-            trimmed = text.strip()
+        changed = hidden = 0
+        for position, text in spaced_empty_or_hidden(cells).pairs():  # as _as_shown, read_id
+            shown = visible(text)
+            trimmed = shown.strip()
             values[position] = trimmed or None
-            changed += bool(trimmed) and trimmed != text
+            changed += bool(trimmed) and trimmed != shown
+            hidden += shown != text
         if changed:
             result.notes[ID_TRIMMED] += changed
+        if hidden:
+            result.notes[CONTROLS_REMOVED] += hidden
         return everything[:0]
     return everything
+
+
+def _as_shown(distinct: list[object], counts: np.ndarray, result: ParsedColumn) -> list[object]:
+    """The distinct cells as a spreadsheet shows them: text without control characters
+    (:func:`visible`); the cells that changes are counted in a note."""
+    shown = [visible(raw) if isinstance(raw, str) else raw for raw in distinct]
+    hidden = sum(int(n) for raw, text, n in zip(distinct, shown, counts, strict=True)
+                 if text is not raw and text != raw)  # fmt: skip
+    if hidden:
+        result.notes[CONTROLS_REMOVED] += hidden
+    return shown
 
 
 def _holds_numbers(cells: pd.Series) -> bool:

@@ -11,7 +11,6 @@ from cohortpress.errors import Problem
 from cohortpress.intake._columns import select_columns
 from cohortpress.intake._parse import CellContext, parse_column
 from cohortpress.intake._table import locate_table
-from cohortpress.intake._text_cells import CONTROLS_REMOVED, without_controls
 from cohortpress.intake._workbook import Normalisation
 
 if TYPE_CHECKING:
@@ -58,9 +57,6 @@ def _add_column(
 ) -> None:
     header = result.headers[spec.name]
     context = CellContext(raw.name, header, dates, raw.decimal_comma, raw.text_file)
-    cells, cleaned = without_controls(cells)
-    if cleaned:
-        result.notes.append(Normalisation(raw.name, header, CONTROLS_REMOVED, cleaned))
     parsed = parse_column(cells, spec, context)
     result.frame[spec.name] = parsed.values
     result.problems.extend(parsed.problems)

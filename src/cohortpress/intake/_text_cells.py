@@ -62,17 +62,6 @@ def visible(text: str) -> str:
     return text.translate(_VISIBLE)
 
 
-def without_controls(column: pd.Series) -> tuple[pd.Series, int]:
-    """The column with every text cell :func:`visible`, and how many cells that changed; the
-    column itself when none holds a control character (the common case: no copy)."""
-    found = _find(column, _class(CONTROLS))
-    if not len(found.positions):
-        return column, 0
-    cleaned = column.copy()
-    cleaned.iloc[found.positions] = [visible(text) for text in found.texts]
-    return cleaned, len(found.positions)
-
-
 _SPACE = _class(WHITESPACE)
 EDGE_SPACE = f"^$|^{_SPACE}|{_SPACE}$"  # empty, or a space at either end: strip() acts
 NOTE_LIKE = f"^{_SPACE}*(?:{'|'.join(map(_ignoring_case, NOTE_OPENINGS))})"  # see NOTE_START
@@ -100,6 +89,12 @@ def all_text(column: pd.Series) -> bool:
     if _arrow_string(column):
         return bool(column.notna().any())
     return column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "string"
+
+
+def spaced_empty_or_hidden(column: pd.Series) -> TextCells:
+    """Text cells that ``visible(text).strip()`` changes: those :func:`spaced_or_empty` finds,
+    and those holding a control character."""
+    return _find(column, f"{EDGE_SPACE}|{_class(CONTROLS)}")
 
 
 def spaced_or_empty(column: pd.Series) -> TextCells:
