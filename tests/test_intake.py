@@ -221,6 +221,21 @@ def test_cells_merged_down_in_an_xls_workbook_are_read_in_every_row(config) -> N
     ]
 
 
+def test_a_hidden_row_is_read_with_a_warning(tmp_path, config) -> None:
+    book = valid_book()
+    path = write_xlsx(book, tmp_path / "hidden.xlsx")
+    edited = openpyxl.load_workbook(path)
+    edited["patients"].row_dimensions[4].hidden = True  # as a filter or a hand hides it
+    edited["patients"].row_dimensions[12].hidden = True  # below the table: nothing to say
+    edited.save(path)
+    workbook = read_workbook(path, config)
+    assert 4 in workbook.patients.index  # read like every other row
+    [warning] = workbook.problems
+    assert (warning.sheet, warning.row, warning.severity) == ("patients", 4, "warning")
+    assert warning.rule == "the row is hidden in the workbook, and read like every other row"
+    assert "inclusion:" in str(warning.suggestion)
+
+
 def test_control_characters_are_removed_as_a_spreadsheet_hides_them(tmp_path, config) -> None:
     # Excel writes a control character as _x001B_; calamine reads it back as the character.
     book = valid_book()

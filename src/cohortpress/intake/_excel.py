@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
@@ -22,6 +23,7 @@ from cohortpress.intake._reading import is_blank
 from cohortpress.intake._sheet_xml import (
     check_extent,
     column_name,
+    hidden_rows,
     merged_down,
     sheet_xml,
     unread_cells,
@@ -45,27 +47,35 @@ _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 _RANGES_NAMED = 5
 
 
-def read_excel_grids(
+@dataclass(frozen=True)
+class ExcelSheet:
+    """A sheet's cells as read (no header), and what reading them noticed."""
+
+    grid: pd.DataFrame
+    notes: list[Normalisation]  # what was done to the cells as read (merged cells filled)
+    hidden_rows: frozenset[int]  # Excel row numbers
+
+
+def read_excel_sheets(
     path: Path, choose: Callable[[list[str]], list[str]]
-) -> tuple[dict[str, pd.DataFrame], list[Normalisation]]:
-    """The raw grid (no header, cells as read) of each sheet ``choose`` picks from the
-    workbook's sheet names, and what was done to the cells as read (merged cells filled).
-    Raise :class:`UnreadableInputError` if the file cannot be read."""
+) -> dict[str, ExcelSheet]:
+    """Each sheet ``choose`` picks from the workbook's sheet names, by name. Raise
+    :class:`UnreadableInputError` if the file cannot be read."""
     _check_not_empty(path)
-    grids: dict[str, pd.DataFrame] = {}
-    notes: list[Normalisation] = []
+    sheets: dict[str, ExcelSheet] = {}
     try:
         with pd.ExcelFile(path, engine="calamine") as book:
             for name in choose([str(name) for name in book.sheet_names]):
                 xml = sheet_xml(path, name)
-                grids[name] = grid = _grid(book, name, xml)
+                grid = _grid(book, name, xml)
                 merged = merged_down(xml) if xml else _merged_down_in_calamine(book, name)
-                notes += _fill_merged_down(grid, merged, name)
+                notes = _fill_merged_down(grid, merged, name)
+                sheets[name] = ExcelSheet(grid, notes, hidden_rows(xml))
     except PasswordError:
         raise UnreadableInputError(_protected(path)) from None
     except (CalamineError, ValueError, OSError) as exc:
         raise UnreadableInputError(_diagnose(path, exc)) from None
-    return grids, notes
+    return sheets
 
 
 def uses_1904_dates(path: Path) -> bool:

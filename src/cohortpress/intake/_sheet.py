@@ -19,6 +19,13 @@ if TYPE_CHECKING:
     from cohortpress.intake._sources import RawSheet
 
 
+HIDDEN_ROW = "the row is hidden in the workbook, and read like every other row"
+HIDDEN_ROW_HINT = (
+    "to leave a patient out, exclude them by a rule under inclusion: in study.yml, which "
+    "counts them in the patient flow; delete a row that is not data"
+)
+
+
 @dataclass
 class SheetResult:
     """A typed sheet with canonical columns, and everything noticed while reading it."""
@@ -44,7 +51,20 @@ def read_sheet(raw: RawSheet, specs: list[FieldSpec], dates: DateSettings) -> Sh
     for spec in specs:
         if spec.name in selection.headers:
             _add_column(result, selection.cells.loc[:, spec.name], spec, raw, dates)
+    result.problems += _hidden_records(raw, result.frame.index)
     return result
+
+
+def _hidden_records(raw: RawSheet, rows: pd.Index) -> list[Problem]:
+    """A warning for each record hidden in the workbook: read like every other, though its
+    author may have hidden it to leave it out."""
+    if not raw.hidden_rows:
+        return []
+    return [
+        Problem(raw.name, int(row), None, None, HIDDEN_ROW, HIDDEN_ROW_HINT, severity="warning")
+        for row in rows
+        if int(row) in raw.hidden_rows
+    ]
 
 
 def empty_sheet(specs: list[FieldSpec]) -> SheetResult:

@@ -64,6 +64,7 @@ _WIDE_VALUE = re.compile(
     rb"<(?:\w+:)?(?:v|is)\b"
 )
 _HOLDS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b([^>]*?\bhidden="(?:1|true)"[^>]*)>')
 _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
@@ -86,6 +87,14 @@ def unread_cells(xml: bytes) -> dict[tuple[int, int], Unread]:
     if b't="e"' not in xml and b"<f" not in xml and b":f" not in xml:
         return {}
     return dict(_unread(xml))
+
+
+def hidden_rows(xml: bytes) -> frozenset[int]:
+    """The Excel numbers of the rows hidden in the sheet (by hand, or by a filter)."""
+    if b'hidden="' not in xml:
+        return frozenset()
+    found = (_ROW_NUMBER.search(match[1]) for match in _HIDDEN_ROW.finditer(xml))
+    return frozenset(int(number[1]) for number in found if number)
 
 
 def merged_down(xml: bytes) -> list[tuple[str, int, int, int]]:

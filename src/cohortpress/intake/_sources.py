@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from cohortpress.errors import Problem, UnreadableInputError
 from cohortpress.intake._csv import read_csv_grid
-from cohortpress.intake._excel import SPREADSHEET_SUFFIXES, read_excel_grids, uses_1904_dates
+from cohortpress.intake._excel import SPREADSHEET_SUFFIXES, read_excel_sheets, uses_1904_dates
 from cohortpress.intake._parquet import read_parquet_table
 from cohortpress.intake._table import header_key
 from cohortpress.intake._workbook import Normalisation
@@ -41,6 +41,7 @@ class RawSheet:
     decimal_comma: bool = False
     text_file: bool = False  # every cell was read as text (CSV)
     headed: bool = False  # the grid's column names are the header row (parquet)
+    hidden_rows: frozenset[int] = frozenset()  # Excel row numbers hidden in the workbook
 
 
 @dataclass
@@ -96,11 +97,12 @@ def _read_workbook(path: Path, wanted: dict[str, str], optional: frozenset[str])
         )
         return [name for name in chosen.values() if name is not None]
 
-    grids, notes = read_excel_grids(path, choose)
-    result.notes += notes
+    sheets = read_excel_sheets(path, choose)
     for key, name in chosen.items():
         if name is not None:
-            result.sheets[key] = RawSheet(name, grids[name])
+            sheet = sheets[name]
+            result.notes += sheet.notes
+            result.sheets[key] = RawSheet(name, sheet.grid, hidden_rows=sheet.hidden_rows)
     return result
 
 
