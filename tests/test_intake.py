@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PATIENT_COLUMNS = list(valid_book().patients[0])
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +235,28 @@ def test_a_hidden_row_is_read_with_a_warning(tmp_path, config) -> None:
     assert (warning.sheet, warning.row, warning.severity) == ("patients", 4, "warning")
     assert warning.rule == "the row is hidden in the workbook, and read like every other row"
     assert "inclusion:" in str(warning.suggestion)
+
+
+def test_a_number_formatted_as_a_percentage_reads_as_the_percentage_shown(tmp_path, config) -> None:
+    # "-30%" typed in Excel is stored as -0.3 with a percentage format; "-30" beside it as -30.
+    book = valid_book()
+    change = "Max change in target lesions (%)"
+    book.set("patients", 2, change, -0.3)
+    book.set("patients", 3, change, 0.125)
+    book.set("patients", 4, change, -30.0)  # typed without the % sign
+    path = write_xlsx(book, tmp_path / "percent.xlsx")
+    edited = openpyxl.load_workbook(path)
+    column = get_column_letter(PATIENT_COLUMNS.index(change) + 1)
+    edited["patients"][f"{column}2"].number_format = "0%"
+    edited["patients"][f"{column}3"].number_format = '0.0"%"%'  # a custom format
+    edited.save(path)
+    workbook = read_workbook(path, config)
+    assert workbook.problems == ()
+    assert workbook.patients.loc[[2, 3, 4], "best_change_pct"].tolist() == [-30.0, 12.5, -30.0]
+    rule = "numbers formatted as percentages read as the percentage shown (-0.3 shown as -30%: -30)"
+    assert [(n.sheet, n.count) for n in workbook.normalisations if n.rule == rule] == [
+        ("patients", 2)
+    ]
 
 
 def test_control_characters_are_removed_as_a_spreadsheet_hides_them(tmp_path, config) -> None:

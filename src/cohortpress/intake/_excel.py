@@ -13,18 +13,21 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 from python_calamine import CalamineError, PasswordError
 
 from cohortpress.errors import UnreadableInputError
-from cohortpress.intake._reading import is_blank
+from cohortpress.intake._reading import is_blank, is_number
 from cohortpress.intake._sheet_xml import (
     check_extent,
     column_name,
     hidden_rows,
     merged_down,
+    percent_cells,
+    percent_styles,
     sheet_xml,
     unread_cells,
 )
@@ -63,13 +66,15 @@ def read_excel_sheets(
     :class:`UnreadableInputError` if the file cannot be read."""
     _check_not_empty(path)
     sheets: dict[str, ExcelSheet] = {}
+    percent = percent_styles(path)
     try:
         with pd.ExcelFile(path, engine="calamine") as book:
             for name in choose([str(name) for name in book.sheet_names]):
                 xml = sheet_xml(path, name)
                 grid = _grid(book, name, xml)
+                notes = _as_percentages(grid, percent_cells(xml, percent), name)
                 merged = merged_down(xml) if xml else _merged_down_in_calamine(book, name)
-                notes = _fill_merged_down(grid, merged, name)
+                notes += _fill_merged_down(grid, merged, name)
                 sheets[name] = ExcelSheet(grid, notes, hidden_rows(xml))
     except PasswordError:
         raise UnreadableInputError(_protected(path)) from None
@@ -109,6 +114,23 @@ def _grid(book: pd.ExcelFile, name: str, xml: bytes) -> pd.DataFrame:
     for (row, column), cell in unread.items():
         grid.iloc[row, column] = cast("Any", cell)  # an object cell, as calamine's are
     return grid
+
+
+def _as_percentages(
+    grid: pd.DataFrame, cells: list[tuple[int, int]], sheet: str
+) -> list[Normalisation]:
+    """Each number at ``cells`` (formatted as a percentage) as the percentage it is shown as:
+    -0.3, shown as -30%, is -30 (shifted in decimal, so 0.3 is 30, not 30.000000000000004)."""
+    shifted = 0
+    for row, column in cells:
+        value: object = grid.iloc[row, column]
+        if isinstance(value, int | float) and is_number(value):
+            grid.iloc[row, column] = float(Decimal(repr(float(value))).scaleb(2))
+            shifted += 1
+    if not shifted:
+        return []
+    rule = "numbers formatted as percentages read as the percentage shown (-0.3 shown as -30%: -30)"
+    return [Normalisation(sheet, None, rule, shifted)]
 
 
 def _merged_down_in_calamine(book: pd.ExcelFile, name: str) -> list[tuple[str, int, int, int]]:

@@ -13,6 +13,11 @@ events, one histology over a group of patients) means that value in every row; r
 comes, the other rows would be blank. The ranges are read from the sheet's XML
 (:func:`merged_down`).
 
+Percentages: a number typed as "-30%" is stored as -0.3 in a cell formatted as a percentage.
+calamine reads the -0.3; a column where some cells were typed so and others as "-30" would
+mix the two scales without a word. The cells formatted as percentages are found from the
+workbook's styles and the sheet's XML (:func:`percent_cells`) and read as the percentage shown.
+
 And the sheet's extent: calamine builds a grid from A1 to the last cell holding a value, so one
 value typed far away (cell XFD1048576 of an otherwise small sheet) would make a grid of
 billions of cells out of a file of a few kilobytes. Such a sheet is refused before the grid is
@@ -66,6 +71,50 @@ _WIDE_VALUE = re.compile(
 _HOLDS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b([^>]*?\bhidden="(?:1|true)"[^>]*)>')
 _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+# Excel's built-in percentage formats (0% and 0.00%); other formats are written out in the
+# workbook's styles, and are percentages when a % sign is in them outside quotes and escapes.
+_BUILT_IN_PERCENT = frozenset({9, 10})
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+_NUMBER_TYPES = (None, b"n")  # a cell's type: a number, written or computed
+
+
+def percent_styles(path: Path) -> frozenset[int]:
+    """The cell formats (``s="…"`` of a cell) of an .xlsx or .xlsm file that show a number as
+    a percentage; empty for other files, or when the styles cannot be read."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return frozenset()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+        return frozenset()
+    percent = set(_BUILT_IN_PERCENT)
+    for number_format in styles.iter(f"{_MAIN}numFmt"):
+        if "%" in _QUOTED.sub("", number_format.get("formatCode", "")):
+            percent.add(int(number_format.get("numFmtId", "-1")))
+    formats = styles.find(f"{_MAIN}cellXfs")
+    cells = [] if formats is None else formats.findall(f"{_MAIN}xf")
+    return frozenset(i for i, xf in enumerate(cells) if int(xf.get("numFmtId", "0")) in percent)
+
+
+def percent_cells(xml: bytes, styles: frozenset[int]) -> list[tuple[int, int]]:
+    """(0-based row, 0-based column) of every number in the sheet's ``xml`` whose cell is
+    formatted as a percentage (``styles``: :func:`percent_styles`)."""
+    if not styles:
+        return []
+    found = []
+    styled_so = re.compile(rb' s="(?:%s)"' % b"|".join(b"%d" % style for style in sorted(styles)))
+    for styled in styled_so.finditer(xml):  # only the cells so formatted: few, found in C
+        start = xml.rfind(b"<", 0, styled.start())
+        cell = _CELL.match(xml, start)
+        if cell is None or cell.start(1) > styled.start() or cell.end(1) < styled.end():
+            continue  # the style of a row or a column, not of a cell
+        ref, kind = _REF.search(cell[1]), _TYPE.search(cell[1])
+        if ref and (kind[1] if kind else None) in _NUMBER_TYPES and _VALUE.search(cell[2] or b""):
+            found.append((int(ref[2]) - 1, _column_number(ref[1].decode()) - 1))
+    return found
 
 
 def sheet_xml(path: Path, sheet: str) -> bytes:
