@@ -1,11 +1,16 @@
 """Spreadsheet files (.xlsx, .xlsm, .xls, .xlsb, .ods) read with python-calamine.
 
 Calamine returns date-formatted cells as dates (honouring the 1904 date system) but leaves a
-date typed into a cell formatted as a number as its serial number, and turns Excel error
-cells (#DIV/0!) and formulas whose result was never saved into empty cells. Serial numbers
-are read as dates by the date reader, which needs to know the workbook's date system: that is
-read here from ``xl/workbook.xml``. The error cells and unsaved formulas of .xlsx files are put
-back from the sheet's XML (``_sheet_xml``), so they are reported, not taken as blanks.
+date typed into a cell formatted as a number as its serial number. Serial numbers are read as
+dates by the date reader, which needs to know the workbook's date system: that is read here
+from ``xl/workbook.xml``.
+
+What calamine's values do not say is taken from an .xlsx sheet's XML (``_sheet_xml``) before
+and after the grid is built: a sheet whose values reach far outside its table is refused; error
+cells and formulas without a saved result, which calamine reads as empty, are put back to be
+reported; a number formatted as a percentage is read as the percentage shown; a cell merged
+down a column gives its value to every row it spans (for .xls, from calamine's merged ranges);
+hidden rows are listed for a warning.
 """
 
 from __future__ import annotations

@@ -137,8 +137,8 @@ def _as_shown(distinct: list[object], counts: np.ndarray, result: ParsedColumn) 
     """The distinct cells as a spreadsheet shows them: text without control characters
     (:func:`visible`); the cells that changes are counted in a note."""
     shown = [visible(raw) if isinstance(raw, str) else raw for raw in distinct]
-    hidden = sum(int(n) for raw, text, n in zip(distinct, shown, counts, strict=True)
-                 if text is not raw and text != raw)  # fmt: skip
+    changed = zip(distinct, shown, counts, strict=True)
+    hidden = sum(int(n) for raw, text, n in changed if text is not raw and text != raw)
     if hidden:
         result.notes[CONTROLS_REMOVED] += hidden
     return shown
