@@ -44,6 +44,16 @@ def test_text_for_the_terminal_shows_control_characters_and_markup() -> None:
     assert shown == "\\x1b]8;;http://e\\x07link\\x1b[31m \\[bold]x\\[/]\tend\n"
 
 
+def test_json_for_the_terminal_escapes_the_controls_json_dumps_leaves() -> None:
+    import json
+
+    from cohortpress.cli import _JSON_CONTROLS
+
+    text = json.dumps(["a\x9b[31m\x7f\x1b µ"], ensure_ascii=False).translate(_JSON_CONTROLS)
+    assert not any(0x7F <= ord(c) < 0xA0 or ord(c) < 0x20 for c in text)
+    assert json.loads(text) == ["a\x9b[31m\x7f\x1b µ"]
+
+
 def test_a_cell_pasted_from_a_terminal_does_not_drive_the_terminal(tmp_path: Path) -> None:
     path = tmp_path / "pasted.xlsx"
     book = openpyxl.load_workbook(ROOT / "data/thyroid_sorafenib.xlsx")

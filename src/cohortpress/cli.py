@@ -96,6 +96,10 @@ DataOpt = Annotated[
 _CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (9, 10)}
 
 
+# What json.dumps leaves unescaped of them (it escapes those below 0x20): as JSON escapes.
+_JSON_CONTROLS = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0))}
+
+
 def _for_terminal(text: str) -> str:
     """``text`` with its control characters shown, not sent (see :data:`_CONTROLS`)."""
     return text.translate(_CONTROLS)
@@ -295,7 +299,8 @@ def validate(
         from cohortpress.validate._report import group_problems
 
         groups = group_problems(result.problems, _config)
-        out.print_json(json.dumps([g.as_dict() for g in groups], ensure_ascii=False))
+        text = json.dumps([g.as_dict() for g in groups], ensure_ascii=False, indent=2)
+        out.out(text.translate(_JSON_CONTROLS), highlight=False)
     else:
         _print_problems(list(result.problems), _config)
     if not result.ok:
