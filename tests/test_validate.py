@@ -351,3 +351,29 @@ def test_unknown_patient_ids_get_cheap_suggestions(valid, config) -> None:
     suggestions = {p.value: p.suggestion for p in unknown}
     assert suggestions["P001"] == suggestions[" p01"] == "did you mean 'P01'?"
     assert suggestions["P002"] is None
+
+
+def test_ids_that_differ_only_in_leading_zeros_are_suggested_with_the_reason(tmp_path) -> None:
+    # "0001" typed in a text column of patients; 1 in a number column of adverse events.
+    book = valid_book()
+    for row in book.patients:
+        row["Patient ID"] = str(row["Patient ID"]).replace("P", "00")
+    for row in book.adverse_events:
+        row["Patient ID"] = int(str(row["Patient ID"])[1:])
+    config = thyroid_config()
+    workbook = read_workbook(write_xlsx(book, tmp_path / "zeros.xlsx"), config)
+    unknown = [p for p in validate_workbook(workbook, config).problems if p.value == "1"]
+    assert [(p.sheet, p.row) for p in unknown] == [("adverse_events", 2), ("adverse_events", 3)]
+    assert unknown[0].suggestion == (
+        "did you mean '0001'? The two differ only in leading zeros, which Excel drops from a "
+        "number: format the ID columns of both sheets as text and type the IDs alike"
+    )
+
+
+def test_a_registry_finds_the_ids_that_differ_only_in_leading_zeros() -> None:
+    from cohortpress.validate._cross_sheet import id_key
+    from cohortpress.validate._partitions import _folded_ids
+
+    ids = pd.DataFrame({"patient_id": ["0012", "12", "012a", "A12", "0"]})
+    found = _folded_ids(ids, frozenset({id_key("12"), id_key("000")}))
+    assert found.tolist() == ["0012", "12", "0"]

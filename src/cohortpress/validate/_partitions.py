@@ -360,12 +360,11 @@ def _unknown_listed(
     differ from a known one in case, spacing or width."""
     if unknown.empty:
         return []
-    from cohortpress.intake._reading import fold
-    from cohortpress.validate._cross_sheet import _suggestions
+    from cohortpress.validate._cross_sheet import _suggestions, id_key
 
     unknown = unknown.head(LISTED_PER_RULE)
     asked = unknown["patient_id"].unique()
-    folded = frozenset(fold(str(pid)) for pid in asked)
+    folded = frozenset(id_key(str(pid)) for pid in asked)
     close = gather(client, client.map(_folded_ids, client.map(_ids, frames), folded=folded))
     suggestions = _suggestions(asked, pd.concat(close, ignore_index=True))
     return [
@@ -383,11 +382,12 @@ def _ids(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _folded_ids(ids: pd.DataFrame, folded: frozenset[str]) -> pd.Series:
-    """The IDs equal to one of ``folded`` but for case, spacing or width: "did you mean"."""
-    from cohortpress.intake._reading import fold
+    """The IDs equal to one of ``folded`` but for case, spacing, width or leading zeros
+    (:func:`~cohortpress.validate._cross_sheet.id_key`): "did you mean"."""
+    from cohortpress.validate._cross_sheet import id_key
 
     values = ids["patient_id"]
-    return values.loc[values.map(fold).isin(folded)]
+    return values.loc[values.map(id_key).isin(folded)]
 
 
 def _screen_terms(
