@@ -212,8 +212,9 @@ def test_cells_merged_down_a_column_are_read_in_every_row(tmp_path, config) -> N
 
 
 def test_cells_merged_down_in_an_xls_workbook_are_read_in_every_row(config) -> None:
-    # Excel 97-2003 (tests/fixtures/xls/make_fixture.py): calamine lists its merged ranges.
-    workbook = read_workbook(FIXTURES / "xls" / "merged.xls", config)
+    # Excel 97-2003 (tests/fixtures/spreadsheets/make_fixture.py): calamine lists its merged
+    # ranges.
+    workbook = read_workbook(FIXTURES / "spreadsheets" / "merged.xls", config)
     assert workbook.problems == ()
     assert workbook.adverse_events.loc[3, "patient_id"] == "P01"
     rule = "merged cells (A2:A3) read as their first cell's value in every row they span"
@@ -257,6 +258,21 @@ def test_a_number_formatted_as_a_percentage_reads_as_the_percentage_shown(tmp_pa
     assert [(n.sheet, n.count) for n in workbook.normalisations if n.rule == rule] == [
         ("patients", 2)
     ]
+
+
+def test_an_ods_workbook_reads_as_libreoffice_shows_it(tmp_path, config) -> None:
+    # tests/fixtures/spreadsheets/make_fixture.py: a merged ID, -30% typed as a percentage,
+    # a hidden row; read from content.xml, as calamine lists none of them.
+    book = valid_book()
+    book.set("patients", 2, "Max change in target lesions (%)", -30.0)
+    clean = read_workbook(write_xlsx(book, tmp_path / "clean.xlsx"), config)
+    messy = read_workbook(FIXTURES / "spreadsheets" / "messy.ods", config)
+    assert messy.patients.equals(clean.patients)
+    assert messy.adverse_events.equals(clean.adverse_events)
+    assert [(p.row, p.severity) for p in messy.problems] == [(4, "warning")]
+    rules = {n.rule for n in messy.normalisations}
+    assert "merged cells (A2:A3) read as their first cell's value in every row they span" in rules
+    assert any(rule.startswith("numbers formatted as percentages") for rule in rules)
 
 
 def test_control_characters_are_removed_as_a_spreadsheet_hides_them(tmp_path, config) -> None:

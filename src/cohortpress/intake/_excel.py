@@ -10,7 +10,8 @@ and after the grid is built: a sheet whose values reach far outside its table is
 cells and formulas without a saved result, which calamine reads as empty, are put back to be
 reported; a number formatted as a percentage is read as the percentage shown; a cell merged
 down a column gives its value to every row it spans (for .xls, from calamine's merged ranges);
-hidden rows are listed for a warning.
+hidden rows are listed for a warning. An .ods file's percentages, merged cells and hidden rows
+are read from its ``content.xml`` (``_ods_xml``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pandas as pd
 from python_calamine import CalamineError, PasswordError
 
 from cohortpress.errors import UnreadableInputError
+from cohortpress.intake._ods_xml import ods_sheets
 from cohortpress.intake._reading import is_blank, is_number
 from cohortpress.intake._sheet_xml import (
     check_extent,
@@ -74,13 +76,17 @@ def read_excel_sheets(
     percent = percent_styles(path)
     try:
         with pd.ExcelFile(path, engine="calamine") as book:
-            for name in choose([str(name) for name in book.sheet_names]):
+            names = choose([str(name) for name in book.sheet_names])
+            ods = ods_sheets(path, names)
+            for name in names:
                 xml = sheet_xml(path, name)
                 grid = _grid(book, name, xml)
-                notes = _as_percentages(grid, percent_cells(xml, percent), name)
+                percents = percent_cells(xml, percent) + ods[name].percent_cells
+                notes = _as_percentages(grid, percents, name)
                 merged = merged_down(xml) if xml else _merged_down_in_calamine(book, name)
-                notes += _fill_merged_down(grid, merged, name)
-                sheets[name] = ExcelSheet(grid, notes, hidden_rows(xml))
+                notes += _fill_merged_down(grid, merged + ods[name].merged_down, name)
+                hidden = hidden_rows(xml) | ods[name].hidden_rows
+                sheets[name] = ExcelSheet(grid, notes, frozenset(hidden))
     except PasswordError:
         raise UnreadableInputError(_protected(path)) from None
     except (CalamineError, ValueError, OSError) as exc:
@@ -139,9 +145,9 @@ def _as_percentages(
 
 
 def _merged_down_in_calamine(book: pd.ExcelFile, name: str) -> list[tuple[str, int, int, int]]:
-    """:func:`merged_down` for the files whose XML is not read (.xls and .xlsb: calamine
-    lists their merged ranges; it has none for .ods). Reads the sheet again, as an .xls sheet
-    (65,536 rows at most) costs little."""
+    """:func:`merged_down` for the files whose sheet XML is not read here (.xls and .xlsb:
+    calamine lists their merged ranges; for .ods it lists none, and ``_ods_xml`` finds them).
+    Reads the sheet again, as an .xls sheet (65,536 rows at most) costs little."""
     sheet = cast("CalamineWorkbook", book.book).get_sheet_by_name(name)
     ranges = []
     for (first, column), (last, last_column) in sheet.merged_cell_ranges or ():
