@@ -164,6 +164,30 @@ def test_a_formatted_empty_cell_far_away_is_no_value(tmp_path: Path) -> None:
     assert workbook.problems == ()
 
 
+def test_an_ods_with_a_value_far_outside_the_table_is_refused_before_it_is_opened(
+    tmp_path: Path,
+) -> None:
+    """calamine builds every sheet of an .ods when it opens it: a value a million rows down
+    in a file of a few kilobytes would take gigabytes."""
+    fixture = ROOT / "tests" / "fixtures" / "spreadsheets" / "messy.ods"
+    with zipfile.ZipFile(fixture) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    far = (
+        b'<table:table-row table:number-rows-repeated="1048000"><table:table-cell/>'
+        b"</table:table-row><table:table-row><table:table-cell table:number-columns-repeated="
+        b'"16383"/><table:table-cell office:value-type="float" office:value="1"><text:p>1'
+        b"</text:p></table:table-cell></table:table-row></table:table>"
+    )
+    parts["content.xml"] = parts["content.xml"].replace(b"</table:table>", far, 1)
+    path = tmp_path / "far.ods"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as edited:
+        for name, data in parts.items():
+            edited.writestr(name, data)
+    with pytest.raises(UnreadableInputError, match="sheet 'patients': its values reach row "
+                       "2,096,577 and column XFD"):  # fmt: skip
+        read_workbook(path, load_study(THYROID))
+
+
 def test_a_large_ordinary_workbook_still_reads(tmp_path: Path) -> None:
     """20,000 patients: tens of megabytes of sheet XML, compressed about ten to one."""
     sys.path.insert(0, str(ROOT / "data"))

@@ -26,7 +26,7 @@ import pandas as pd
 from python_calamine import CalamineError, PasswordError
 
 from cohortpress.errors import UnreadableInputError
-from cohortpress.intake._ods_xml import ods_sheets
+from cohortpress.intake._ods_xml import check_ods_extent, ods_sheets
 from cohortpress.intake._reading import is_blank, is_number
 from cohortpress.intake._sheet_xml import (
     check_extent,
@@ -72,6 +72,7 @@ def read_excel_sheets(
     """Each sheet ``choose`` picks from the workbook's sheet names, by name. Raise
     :class:`UnreadableInputError` if the file cannot be read."""
     _check_not_empty(path)
+    check_ods_extent(path)  # before calamine opens it: it builds every sheet's grid then
     sheets: dict[str, ExcelSheet] = {}
     percent = percent_styles(path)
     try:

@@ -176,8 +176,14 @@ def check_extent(xml: bytes, sheet: str) -> None:
         return
     rows = _last_row_with_a_value(xml)
     columns = max((_column_number(c.decode()) for c in set(_WIDE_VALUE.findall(xml))), default=26)
-    cells = rows * columns
     values = (xml.count(b"v>") + xml.count(b"is>")) // 2  # opening and closing tags
+    refuse_if_sparse(sheet, rows, columns, values)
+
+
+def refuse_if_sparse(sheet: str, rows: int, columns: int, values: int) -> None:
+    """Raise :class:`UnreadableInputError` for a grid of ``rows`` x ``columns`` holding about
+    ``values`` values that is too large to hold and mostly empty (:data:`MAX_SPARSE_CELLS`)."""
+    cells = rows * columns
     if cells > MAX_SPARSE_CELLS and cells > SPARSE_RATIO * values:
         raise UnreadableInputError(
             f"sheet '{sheet}': its values reach row {rows:,} and column "
