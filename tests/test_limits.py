@@ -206,3 +206,32 @@ def test_a_large_ordinary_workbook_still_reads(tmp_path: Path) -> None:
     workbook = read_workbook(path, load_study(THYROID))
     assert len(workbook.patients) == 20_000
     assert workbook.patients["patient_id"].notna().all()
+
+
+@pytest.mark.parametrize(
+    ("rows", "extent"),
+    [
+        # a value row standing for a million rows, its value cell for every column
+        (
+            b'<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:'
+            b'number-columns-repeated="16384" office:value-type="float" office:value="1"/>'
+            b"</table:table-row>",
+            (1_000_000, 16_384, 1),
+        ),
+        # values after repeated empty cells and rows: column 7, row 5
+        (
+            b'<table:table-row><table:table-cell office:value-type="string"/><table:table-cell'
+            b' table:number-columns-repeated="5"/><table:table-cell office:value-type="float"/>'
+            b'</table:table-row><table:table-row table:number-rows-repeated="3"><table:table-'
+            b"cell/></table:table-row><table:table-row><table:table-cell office:value-type="
+            b'"float"/></table:table-row><table:table-row table:number-rows-repeated="1048000">'
+            b"<table:table-cell/></table:table-row>",
+            (5, 7, 3),
+        ),
+    ],
+)
+def test_an_ods_sheets_extent_counts_its_repeated_rows_and_cells(rows: bytes, extent) -> None:
+    from cohortpress.intake._ods_xml import _last_row_with_a_value, _width_and_values
+
+    table = b'<table:table table:name="p">' + rows + b"</table:table>"
+    assert (_last_row_with_a_value(table), *_width_and_values(table)) == extent

@@ -86,7 +86,8 @@ def _last_row_with_a_value(table: bytes) -> int:
     while (start := _last_row_start(table, end)) >= 0:
         if table.find(b"office:value-type=", start, end) >= 0:
             repeated = sum(int(n) - 1 for n in _ROWS_REPEATED.findall(table, 0, start))
-            return len(_ROW.findall(table, 0, start)) + repeated + 1
+            own = _ROWS_REPEATED.search(table, start, table.find(b">", start))  # itself
+            return len(_ROW.findall(table, 0, start)) + repeated + (int(own[1]) if own else 1)
         end = start
     return 0
 
@@ -110,6 +111,7 @@ def _width_and_values(table: bytes) -> tuple[int, int]:
         last = table.rfind(b"office:value-type=", start, end)
         if last < 0:
             continue
+        last = table.find(b">", last)  # the end of that cell's tag: its own repeats count
         cells = table.count(b"<table:table-cell", start, last)
         cells += table.count(b"<table:covered-table-cell", start, last)
         repeated = sum(int(n) - 1 for n in _COLUMNS_REPEATED.findall(table, start, last))
