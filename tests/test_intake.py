@@ -262,17 +262,34 @@ def test_a_number_formatted_as_a_percentage_reads_as_the_percentage_shown(tmp_pa
 
 def test_an_ods_workbook_reads_as_libreoffice_shows_it(tmp_path, config) -> None:
     # tests/fixtures/spreadsheets/make_fixture.py: a merged ID, -30% typed as a percentage,
-    # a hidden row; read from content.xml, as calamine lists none of them.
+    # a hidden row and a hidden column; read from content.xml, as calamine lists none of them.
     book = valid_book()
     book.set("patients", 2, "Max change in target lesions (%)", -30.0)
     clean = read_workbook(write_xlsx(book, tmp_path / "clean.xlsx"), config)
     messy = read_workbook(FIXTURES / "spreadsheets" / "messy.ods", config)
     assert messy.patients.equals(clean.patients)
     assert messy.adverse_events.equals(clean.adverse_events)
-    assert [(p.row, p.severity) for p in messy.problems] == [(4, "warning")]
+    assert [(p.row, p.column, p.severity) for p in messy.problems] == [
+        (4, None, "warning"),
+        (None, "ECOG PS", "warning"),
+    ]
     rules = {n.rule for n in messy.normalisations}
     assert "merged cells (A2:A3) read as their first cell's value in every row they span" in rules
     assert any(rule.startswith("numbers formatted as percentages") for rule in rules)
+
+
+def test_a_hidden_column_the_study_reads_is_read_with_a_warning(tmp_path, config) -> None:
+    path = write_xlsx(valid_book(), tmp_path / "hidden-column.xlsx")
+    edited = openpyxl.load_workbook(path)
+    for header in ("Sex", "Name"):  # Name is not read: nothing to say
+        column = get_column_letter(PATIENT_COLUMNS.index(header) + 1)
+        edited["patients"].column_dimensions[column].hidden = True
+    edited.save(path)
+    workbook = read_workbook(path, config)
+    [warning] = workbook.problems
+    assert (warning.sheet, warning.column, warning.severity) == ("patients", "Sex", "warning")
+    assert warning.rule == "the column is hidden in the workbook, and read like every other column"
+    assert workbook.patients["sex"].notna().all()
 
 
 def test_control_characters_are_removed_as_a_spreadsheet_hides_them(tmp_path, config) -> None:

@@ -10,8 +10,8 @@ and after the grid is built: a sheet whose values reach far outside its table is
 cells and formulas without a saved result, which calamine reads as empty, are put back to be
 reported; a number formatted as a percentage is read as the percentage shown; a cell merged
 down a column gives its value to every row it spans (for .xls, from calamine's merged ranges);
-hidden rows are listed for a warning. An .ods file's percentages, merged cells and hidden rows
-are read from its ``content.xml`` (``_ods_xml``).
+hidden rows and columns are listed for a warning. An .ods file's percentages, merged cells,
+hidden rows and hidden columns are read from its ``content.xml`` (``_ods_xml``).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from cohortpress.intake._reading import is_blank, is_number
 from cohortpress.intake._sheet_xml import (
     check_extent,
     column_name,
+    hidden_columns,
     hidden_rows,
     merged_down,
     percent_cells,
@@ -64,6 +65,7 @@ class ExcelSheet:
     grid: pd.DataFrame
     notes: list[Normalisation]  # what was done to the cells as read (merged cells filled)
     hidden_rows: frozenset[int]  # Excel row numbers
+    hidden_columns: frozenset[int]  # 0-based positions in ``grid``
 
 
 def read_excel_sheets(
@@ -86,8 +88,9 @@ def read_excel_sheets(
                 notes = _as_percentages(grid, percents, name)
                 merged = merged_down(xml) if xml else _merged_down_in_calamine(book, name)
                 notes += _fill_merged_down(grid, merged + ods[name].merged_down, name)
-                hidden = hidden_rows(xml) | ods[name].hidden_rows
-                sheets[name] = ExcelSheet(grid, notes, frozenset(hidden))
+                rows = frozenset(hidden_rows(xml) | ods[name].hidden_rows)
+                columns = frozenset(hidden_columns(xml) | ods[name].hidden_columns)
+                sheets[name] = ExcelSheet(grid, notes, rows, columns)
     except PasswordError:
         raise UnreadableInputError(_protected(path)) from None
     except (CalamineError, ValueError, OSError) as exc:

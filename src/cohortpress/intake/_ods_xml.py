@@ -52,6 +52,7 @@ class OdsSheet:
     percent_cells: list[tuple[int, int]] = field(default_factory=list)
     merged_down: list[tuple[str, int, int, int]] = field(default_factory=list)
     hidden_rows: set[int] = field(default_factory=set)  # Excel-style numbers, from 1
+    hidden_columns: set[int] = field(default_factory=set)  # 0-based
 
 
 def check_ods_extent(path: Path) -> None:
@@ -136,14 +137,19 @@ def ods_sheets(path: Path, names: list[str]) -> dict[str, OdsSheet]:
 
 def _walk(content: bytes, found: dict[str, OdsSheet]) -> None:
     sheet: OdsSheet | None = None
-    row = 0
+    row = column = 0
     for event, element in ElementTree.iterparse(BytesIO(content), events=("start", "end")):
         if element.tag == f"{_TABLE}table":
             if event == "start":
-                sheet, row = found.get(element.get(f"{_TABLE}name", "")), 0
+                sheet, row, column = found.get(element.get(f"{_TABLE}name", "")), 0, 0
             else:
                 sheet = None
                 element.clear()
+        elif element.tag == f"{_TABLE}table-column" and event == "end":
+            columns = int(element.get(f"{_TABLE}number-columns-repeated", "1"))
+            if sheet is not None and element.get(f"{_TABLE}visibility") in ("collapse", "filter"):
+                sheet.hidden_columns.update(range(column, min(column + columns, _MAX_COLUMNS)))
+            column += columns
         elif element.tag == f"{_TABLE}table-row" and event == "end":
             repeated = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
             if sheet is not None:

@@ -9,8 +9,9 @@ import pandas as pd
 
 from cohortpress.errors import Problem
 from cohortpress.intake._columns import select_columns
+from cohortpress.intake._fields import IDENTIFIER_PREFIX
 from cohortpress.intake._parse import CellContext, parse_column
-from cohortpress.intake._table import locate_table
+from cohortpress.intake._table import header_text, locate_table
 from cohortpress.intake._workbook import Normalisation
 
 if TYPE_CHECKING:
@@ -23,6 +24,13 @@ HIDDEN_ROW = "the row is hidden in the workbook, and read like every other row"
 HIDDEN_ROW_HINT = (
     "to leave a patient out, exclude them by a rule under inclusion: in study.yml, which "
     "counts them in the patient flow; delete a row that is not data"
+)
+
+
+HIDDEN_COLUMN = "the column is hidden in the workbook, and read like every other column"
+HIDDEN_COLUMN_HINT = (
+    "check that this is the column to read; if another holds the values now, name its header "
+    "under columns: in study.yml, or delete the old column"
 )
 
 
@@ -52,7 +60,23 @@ def read_sheet(raw: RawSheet, specs: list[FieldSpec], dates: DateSettings) -> Sh
         if spec.name in selection.headers:
             _add_column(result, selection.cells.loc[:, spec.name], spec, raw, dates)
     result.problems += _hidden_records(raw, result.frame.index)
+    result.problems += _hidden_fields(raw, table.header_row, result.headers)
     return result
+
+
+def _hidden_fields(raw: RawSheet, header_row: int, headers: dict[str, str]) -> list[Problem]:
+    """A warning for each column the study reads that is hidden in the workbook: an old
+    column hidden beside its replacement is still the one whose header study.yml names."""
+    if not raw.hidden_columns:
+        return []
+    written = [header_text(cell) for cell in raw.grid.iloc[header_row - 1]]
+    return [
+        Problem(raw.name, None, header, None, HIDDEN_COLUMN, HIDDEN_COLUMN_HINT, severity="warning")
+        for name, header in headers.items()
+        if not name.startswith(IDENTIFIER_PREFIX)  # names, MRNs: often hidden, never in outputs
+        and header in written
+        and written.index(header) in raw.hidden_columns
+    ]
 
 
 def _hidden_records(raw: RawSheet, rows: pd.Index) -> list[Problem]:

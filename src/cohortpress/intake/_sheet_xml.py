@@ -70,6 +70,8 @@ _WIDE_VALUE = re.compile(
 )
 _HOLDS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b([^>]*?\bhidden="(?:1|true)"[^>]*)>')
+_HIDDEN_COLUMNS = re.compile(rb'<(?:\w+:)?col\b([^>]*?\bhidden="(?:1|true)"[^>]*)>')
+_SPAN = re.compile(rb'\bmin="(\d+)"[^>]*?\bmax="(\d+)"')
 _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
@@ -144,6 +146,19 @@ def hidden_rows(xml: bytes) -> frozenset[int]:
         return frozenset()
     found = (_ROW_NUMBER.search(match[1]) for match in _HIDDEN_ROW.finditer(xml))
     return frozenset(int(number[1]) for number in found if number)
+
+
+def hidden_columns(xml: bytes) -> frozenset[int]:
+    """The 0-based positions of the columns hidden in the sheet."""
+    if b'hidden="' not in xml:
+        return frozenset()
+    end = xml.find(b"sheetData")  # the columns are described before the cells
+    hidden: set[int] = set()
+    for match in _HIDDEN_COLUMNS.finditer(xml, 0, end if end >= 0 else len(xml)):
+        span = _SPAN.search(match[1])
+        if span:
+            hidden.update(range(int(span[1]) - 1, min(int(span[2]), 16_384)))
+    return frozenset(hidden)
 
 
 def merged_down(xml: bytes) -> list[tuple[str, int, int, int]]:

@@ -42,6 +42,7 @@ class RawSheet:
     text_file: bool = False  # every cell was read as text (CSV)
     headed: bool = False  # the grid's column names are the header row (parquet)
     hidden_rows: frozenset[int] = frozenset()  # Excel row numbers hidden in the workbook
+    hidden_columns: frozenset[int] = frozenset()  # positions in ``grid`` hidden in the workbook
 
 
 @dataclass
@@ -102,7 +103,9 @@ def _read_workbook(path: Path, wanted: dict[str, str], optional: frozenset[str])
         if name is not None:
             sheet = sheets[name]
             result.notes += sheet.notes
-            result.sheets[key] = RawSheet(name, sheet.grid, hidden_rows=sheet.hidden_rows)
+            result.sheets[key] = RawSheet(
+                name, sheet.grid, hidden_rows=sheet.hidden_rows, hidden_columns=sheet.hidden_columns
+            )
     return result
 
 
