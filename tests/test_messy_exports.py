@@ -2,9 +2,10 @@
 
 Each example takes the test workbook (tests/defects.py) and does to it, in any combination,
 what editing it in Excel does without changing what it says: numbers typed with a % sign in a
-percentage cell, a patient's ID merged down over the rows of their adverse events, rows hidden,
-control characters pasted into text (invisible in Excel, stored as ``_x001B_``). The typed
-sheets must equal the clean workbook's; the hidden rows are the only warnings.
+percentage cell, a patient's ID merged down over the rows of their adverse events, rows and
+columns hidden, control characters pasted into text (invisible in Excel, stored as
+``_x001B_``). The typed sheets must equal the clean workbook's; the hidden rows and columns are
+the only warnings.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def messes(draw: st.DrawFn) -> dict:
         "percent": draw(st.sets(st.sampled_from(changes))),
         "merged": draw(st.sets(st.sampled_from(_runs_of_one_patient()))),
         "hidden": draw(st.sets(st.sampled_from(list(PATIENT_ROWS)))),
+        "hidden_columns": draw(st.sets(st.sampled_from(["Sex", "ECOG PS", "Name"]))),
         "pasted": draw(
             st.dictionaries(
                 st.tuples(st.sampled_from(TEXT_CELLS), st.sampled_from(list(PATIENT_ROWS))),
@@ -93,6 +95,8 @@ def _write_messy(mess: dict, folder: Path) -> Path:
         events.merge_cells(f"{column}{first}:{column}{last}")
     for row in mess["hidden"]:
         patients.row_dimensions[row].hidden = True
+    for header in mess["hidden_columns"]:
+        patients.column_dimensions[_letter(PATIENT_COLUMNS, header)].hidden = True
     edited.save(path)
     with zipfile.ZipFile(path) as source:
         parts = {info.filename: source.read(info) for info in source.infolist()}
@@ -112,5 +116,5 @@ def test_a_messy_export_reads_as_the_clean_workbook(mess: dict) -> None:
     assert messy.patients.equals(CLEAN.patients)
     assert messy.adverse_events.equals(CLEAN.adverse_events)
     assert [p for p in messy.problems if p.severity == "error"] == []
-    warned = {p.row for p in messy.problems if p.severity == "warning"}
-    assert warned == set(mess["hidden"])
+    warned = {p.row or p.column for p in messy.problems if p.severity == "warning"}
+    assert warned == set(mess["hidden"]) | (set(mess["hidden_columns"]) - {"Name"})  # Name: an ID
