@@ -357,7 +357,7 @@ def _unknown_listed(
     header: str,
 ) -> list[Problem]:
     """The first adverse event rows of unknown patients, with "did you mean" for IDs that
-    differ from a known one in case, spacing or width."""
+    differ from a known one in case, spacing, width or leading zeros."""
     if unknown.empty:
         return []
     from cohortpress.validate._cross_sheet import _suggestions, id_key
