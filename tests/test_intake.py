@@ -620,3 +620,24 @@ def test_no_adverse_event_sheet_when_the_study_does_not_ask_for_one(tmp_path, co
     # a study.yml that asks for AEs still needs the sheet
     [problem] = read_workbook(write_xlsx(book, tmp_path / "no-ae.xlsx"), config).problems
     assert problem.rule == "no-ae.xlsx has no sheet 'adverse_events'"
+
+
+def test_unread_cells_are_found_with_and_without_a_namespace_prefix() -> None:
+    from cohortpress.intake._reading import UnsavedFormula
+    from cohortpress.intake._sheet_xml import unread_cells
+
+    cells = (
+        b'<c r="A2"><f>1+1</f></c><c r="B2" t="e"><v>#REF!</v></c><c r="C2" s="1"/>'
+        b'<c r="D2"><f>2</f><v>2</v></c><c r="E2"><f t="shared" si="0"/></c>'
+        b'<c r="F2" t="str"><f>IF(1,"","")</f><v></v></c><c r="G2"><f>3</f><v></v></c>'
+    )
+    expected = {
+        (1, 0): UnsavedFormula("1+1"),
+        (1, 1): "#REF!",
+        (1, 4): UnsavedFormula(""),  # a shared formula's other cells repeat no text
+        (1, 6): UnsavedFormula("3"),  # an empty number: never computed
+    }
+    plain = b'<worksheet><sheetData><row r="2">' + cells + b"</row></sheetData></worksheet>"
+    assert unread_cells(plain) == expected
+    prefixed = re.sub(rb"<(/?)(\w)", rb"<\1x:\2", plain)  # <x:c>, </x:f>, as some writers do
+    assert unread_cells(prefixed) == expected

@@ -51,6 +51,18 @@ _TYPE = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
 _TEXT_TYPES = (b"s", b"str", b"inlineStr")  # an empty saved value is an empty text
+# The marks of a cell calamine reads as empty: an error's type, and a formula closed (or a
+# shared one, self-closed) with no value, or an empty one, before the cell's end. Each starts
+# with a literal, which keeps a scan of 100 MB near 0.1 s; candidates are checked as cells.
+_MARKS = (
+    re.compile(rb't="e"'),
+    re.compile(rb"</f>(?:<v>\s*</v>|<v/>)?</c>"),
+    re.compile(rb"/>(?:<v>\s*</v>|<v/>)?</c>"),
+)
+_PREFIXED_MARK = re.compile(  # the same where the elements carry a namespace prefix (<x:c>)
+    rb"(?:</\w+:f>|/>)(?:<\w+:v>\s*</\w+:v>|<\w+:v/>)?</\w+:c>"
+)
+_CELL_START = re.compile(rb"<(?:\w+:)?c[\s/>]")
 
 Unread = str | UnsavedFormula  # the error's text, or the formula
 
@@ -232,7 +244,15 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
 
 
 def _unread(xml: bytes) -> Iterator[tuple[tuple[int, int], Unread]]:
-    for match in _CELL.finditer(xml):
+    """The error cells and the formulas without a saved result, found from their marks (an
+    error's type, a formula closed with no value after it) so that a sheet of a hundred
+    thousand formulas with their results costs a scan in C, not a Python step per cell."""
+    marks = [*_MARKS, _PREFIXED_MARK] if b":c>" in xml else _MARKS
+    starts = {_cell_start(xml, hit.start()) for mark in marks for hit in mark.finditer(xml)}
+    for start in sorted(starts - {-1}):
+        match = _CELL.match(xml, start)
+        if match is None:
+            continue
         attributes, content = match[1], match[2] or b""
         ref = _REF.search(attributes)
         if ref is None:
@@ -249,6 +269,14 @@ def _unread(xml: bytes) -> Iterator[tuple[tuple[int, int], Unread]]:
         saved = value is not None and (value[1] != b"" or text_typed)
         if formula is not None and not saved:
             yield at, UnsavedFormula(html.unescape((formula[1] or b"").decode()))
+
+
+def _cell_start(xml: bytes, at: int) -> int:
+    """Where the cell holding position ``at`` starts (its ``<c`` tag); -1 if none does."""
+    start = xml.rfind(b"<", 0, at + 1)
+    while start >= 0 and not _CELL_START.match(xml, start):
+        start = xml.rfind(b"<", 0, start)
+    return start
 
 
 def column_name(number: int) -> str:
