@@ -81,8 +81,9 @@ _WIDE_VALUE = re.compile(
     rb"<(?:\w+:)?(?:v|is)\b"
 )
 _HOLDS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
-_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b([^>]*?\bhidden="(?:1|true)"[^>]*)>')
-_HIDDEN_COLUMNS = re.compile(rb'<(?:\w+:)?col\b([^>]*?\bhidden="(?:1|true)"[^>]*)>')
+_HIDDEN = re.compile(rb'hidden="(?:1|true)"')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\s")
+_COLUMN_TAG = re.compile(rb"<(?:\w+:)?col\s")
 _SPAN = re.compile(rb'\bmin="(\d+)"[^>]*?\bmax="(\d+)"')
 _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
@@ -154,23 +155,29 @@ def unread_cells(xml: bytes) -> dict[tuple[int, int], Unread]:
 
 def hidden_rows(xml: bytes) -> frozenset[int]:
     """The Excel numbers of the rows hidden in the sheet (by hand, or by a filter)."""
-    if b'hidden="' not in xml:
-        return frozenset()
-    found = (_ROW_NUMBER.search(match[1]) for match in _HIDDEN_ROW.finditer(xml))
+    found = (_ROW_NUMBER.search(tag) for tag in _hidden_tags(xml, _ROW_TAG))
     return frozenset(int(number[1]) for number in found if number)
 
 
 def hidden_columns(xml: bytes) -> frozenset[int]:
     """The 0-based positions of the columns hidden in the sheet."""
-    if b'hidden="' not in xml:
-        return frozenset()
-    end = xml.find(b"sheetData")  # the columns are described before the cells
     hidden: set[int] = set()
-    for match in _HIDDEN_COLUMNS.finditer(xml, 0, end if end >= 0 else len(xml)):
-        span = _SPAN.search(match[1])
+    for tag in _hidden_tags(xml, _COLUMN_TAG):
+        span = _SPAN.search(tag)
         if span:
             hidden.update(range(int(span[1]) - 1, min(int(span[2]), 16_384)))
     return frozenset(hidden)
+
+
+def _hidden_tags(xml: bytes, kind: re.Pattern[bytes]) -> list[bytes]:
+    """The tags of ``kind`` (rows or columns) marked hidden: found from the mark, whose tag
+    is looked at, so that a sheet costs a scan in C whatever its size."""
+    tags = []
+    for mark in _HIDDEN.finditer(xml):
+        start = xml.rfind(b"<", 0, mark.start())
+        if kind.match(xml, start):
+            tags.append(xml[start : xml.find(b">", mark.end()) + 1])
+    return tags
 
 
 def merged_down(xml: bytes) -> list[tuple[str, int, int, int]]:
