@@ -7,6 +7,10 @@ but the formula). Left alone, either would silently become a missing value. The 
 scanned for them (only when it holds an error or a formula) so intake can put them back and
 report them like any other unreadable cell.
 
+Hidden rows and columns (:func:`hidden_rows`, :func:`hidden_columns`): calamine reads them like
+any other; the rows and columns a study reads are listed for a warning, since hiding a patient
+is not excluding them.
+
 Merged cells: calamine gives a merged range's value to its first cell only. A column whose
 cells are merged down over several rows (one patient's ID over the rows of their adverse
 events, one histology over a group of patients) means that value in every row; read as it
