@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,6 +142,17 @@ def write_xlsx(book: Book, path: Path) -> Path:
                 sheet.cell(row=r, column=1, value=" ")
     workbook.save(path)
     return path
+
+
+def rewrite_parts(source: Path, target: Path, edit: Callable[[str, bytes], bytes]) -> Path:
+    """``target``: the zipped file ``source`` (a workbook) with each part as ``edit`` returns
+    it from its name and bytes, as another program would have written the file."""
+    with zipfile.ZipFile(source) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, edit(name, data))
+    return target
 
 
 def write_csv_folder(

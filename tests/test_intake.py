@@ -5,14 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import openpyxl
 import pandas as pd
 import pytest
-from defects import Row, thyroid_config, valid_book, write_csv_folder, write_xlsx
+from defects import (
+    Row,
+    rewrite_parts,
+    thyroid_config,
+    valid_book,
+    write_csv_folder,
+    write_xlsx,
+)
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
@@ -110,13 +116,9 @@ def _edit_sheet_xml(path: Path, sheet: int, edit: Callable[[str], str]) -> Path:
     """Rewrite ``xl/worksheets/sheet<sheet>.xml`` of a written workbook, as another program
     would have written it."""
     part = f"xl/worksheets/sheet{sheet}.xml"
-    with zipfile.ZipFile(path) as archive:
-        parts = {info.filename: archive.read(info) for info in archive.infolist()}
-    parts[part] = edit(parts[part].decode()).encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in parts.items():
-            archive.writestr(name, content)
-    return path
+    return rewrite_parts(
+        path, path, lambda name, data: edit(data.decode()).encode() if name == part else data
+    )
 
 
 def test_an_error_cell_after_a_formatted_blank_is_still_a_problem(tmp_path, config) -> None:

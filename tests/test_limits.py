@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
+from defects import rewrite_parts
 
 from cohortpress._yaml import MAX_YAML_BYTES, MAX_YAML_NODES
 from cohortpress.config import load_study
@@ -99,17 +100,11 @@ def test_oversized_quarto_yml_is_refused(tmp_path: Path) -> None:
 def _zip_bomb(path: Path, inflated: int) -> Path:
     """The thyroid workbook with its patients sheet replaced by ``inflated`` bytes of XML that
     compress about a thousand to one."""
-    with zipfile.ZipFile(WORKBOOK) as source:
-        parts = {info.filename: source.read(info) for info in source.infolist()}
     row = b'<row><c t="inlineStr"><is><t>lol</t></is></c></row>'
-    body = row * (inflated // len(row))
-    parts["xl/worksheets/sheet1.xml"] = (
-        b"<worksheet><sheetData>" + body + b"</sheetData></worksheet>"
+    bomb = b"<worksheet><sheetData>" + row * (inflated // len(row)) + b"</sheetData></worksheet>"
+    return rewrite_parts(
+        WORKBOOK, path, lambda name, data: bomb if name == "xl/worksheets/sheet1.xml" else data
     )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb:
-        for name, data in parts.items():
-            bomb.writestr(name, data)
-    return path
 
 
 def test_xlsx_zip_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
@@ -130,17 +125,15 @@ def test_xlsx_zip_bomb_through_the_cli(tmp_path: Path) -> None:
 
 def _with_a_far_cell(path: Path, cell: bytes) -> Path:
     """The thyroid workbook with ``cell`` added to its patients sheet, in the sheet's last row."""
-    with zipfile.ZipFile(WORKBOOK) as source:
-        parts = {info.filename: source.read(info) for info in source.infolist()}
-    sheet = parts["xl/worksheets/sheet1.xml"]
-    assert sheet.count(b"</sheetData>") == 1
-    parts["xl/worksheets/sheet1.xml"] = sheet.replace(
-        b"</sheetData>", b'<row r="1048576">' + cell + b"</row></sheetData>"
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as far:
-        for name, data in parts.items():
-            far.writestr(name, data)
-    return path
+    far = b'<row r="1048576">' + cell + b"</row></sheetData>"
+
+    def patients(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        assert data.count(b"</sheetData>") == 1
+        return data.replace(b"</sheetData>", far)
+
+    return rewrite_parts(WORKBOOK, path, patients)
 
 
 def test_a_value_far_outside_the_table_is_refused_before_its_grid_is_built(
@@ -170,19 +163,19 @@ def test_an_ods_with_a_value_far_outside_the_table_is_refused_before_it_is_opene
     """calamine builds every sheet of an .ods when it opens it: a value a million rows down
     in a file of a few kilobytes would take gigabytes."""
     fixture = ROOT / "tests" / "fixtures" / "spreadsheets" / "messy.ods"
-    with zipfile.ZipFile(fixture) as source:
-        parts = {info.filename: source.read(info) for info in source.infolist()}
     far = (
         b'<table:table-row table:number-rows-repeated="1048000"><table:table-cell/>'
         b"</table:table-row><table:table-row><table:table-cell table:number-columns-repeated="
         b'"16383"/><table:table-cell office:value-type="float" office:value="1"><text:p>1'
         b"</text:p></table:table-cell></table:table-row></table:table>"
     )
-    parts["content.xml"] = parts["content.xml"].replace(b"</table:table>", far, 1)
-    path = tmp_path / "far.ods"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as edited:
-        for name, data in parts.items():
-            edited.writestr(name, data)
+    path = rewrite_parts(
+        fixture,
+        tmp_path / "far.ods",
+        lambda name, data: (
+            data.replace(b"</table:table>", far, 1) if name == "content.xml" else data
+        ),
+    )
     with pytest.raises(UnreadableInputError, match="sheet 'patients': its values reach row "
                        "2,096,577 and column XFD"):  # fmt: skip
         read_workbook(path, load_study(THYROID))

@@ -11,11 +11,10 @@ the only warnings.
 from __future__ import annotations
 
 import tempfile
-import zipfile
 from pathlib import Path
 
 import openpyxl
-from defects import thyroid_config, valid_book, write_xlsx
+from defects import rewrite_parts, thyroid_config, valid_book, write_xlsx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
@@ -98,14 +97,13 @@ def _write_messy(mess: dict, folder: Path) -> Path:
     for header in mess["hidden_columns"]:
         patients.column_dimensions[_letter(PATIENT_COLUMNS, header)].hidden = True
     edited.save(path)
-    with zipfile.ZipFile(path) as source:
-        parts = {info.filename: source.read(info) for info in source.infolist()}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as messy:
-        for name, data in parts.items():
-            for token, text in tokens.items():
-                data = data.replace(token.encode(), text.encode())
-            messy.writestr(name, data)
-    return path
+
+    def pasted(_name: str, data: bytes) -> bytes:
+        for token, text in tokens.items():
+            data = data.replace(token.encode(), text.encode())
+        return data
+
+    return rewrite_parts(path, path, pasted)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)

@@ -158,17 +158,18 @@ def _merged_down_in_calamine(book: pd.ExcelFile, name: str) -> list[tuple[str, i
         if column == last_column and last > first:
             letters = column_name(column + 1)
             ranges.append((f"{letters}{first + 1}:{letters}{last + 1}", column, first, last))
-    return sorted(ranges, key=lambda merged: merged[1:])
+    return ranges
 
 
 def _fill_merged_down(
     grid: pd.DataFrame, ranges: list[tuple[str, int, int, int]], sheet: str
 ) -> list[Normalisation]:
     """Give every cell of a range merged down one column its first cell's value (calamine
-    leaves them empty); a note names the ranges and counts the cells filled."""
+    leaves them empty); a note names the ranges, column by column and top to bottom, and
+    counts the cells filled."""
     filled: list[str] = []
     cells = 0
-    for reference, column, first, last in ranges:
+    for reference, column, first, last in sorted(ranges, key=lambda merged: merged[1:]):
         if column >= grid.shape[1] or first >= grid.shape[0]:
             continue
         value = grid.iloc[first, column]

@@ -130,8 +130,6 @@ def ods_sheets(path: Path, names: list[str]) -> dict[str, OdsSheet]:
         return found
     with contextlib.suppress(ElementTree.ParseError):  # calamine reports the file
         _walk(content, found)
-    for sheet in found.values():
-        sheet.merged_down.sort(key=lambda merged: merged[1:])  # as _sheet_xml.merged_down
     return found
 
 

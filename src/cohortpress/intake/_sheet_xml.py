@@ -186,7 +186,7 @@ def _hidden_tags(xml: bytes, kind: re.Pattern[bytes]) -> list[bytes]:
 
 def merged_down(xml: bytes) -> list[tuple[str, int, int, int]]:
     """The sheet's merged ranges that span rows within one column: (the range as Excel
-    writes it, 0-based column, first row, last row), column by column, top to bottom."""
+    writes it, 0-based column, first row, last row)."""
     end = max(xml.rfind(b"sheetData>"), 0)  # the merged ranges are listed after the cells
     ranges = []
     for first_column, first_row, last_column, last_row in _MERGED.findall(xml, end):
@@ -195,7 +195,7 @@ def merged_down(xml: bytes) -> list[tuple[str, int, int, int]]:
             letters = first_column.decode()
             column = _column_number(letters) - 1
             ranges.append((f"{letters}{first}:{letters}{last}", column, first - 1, last - 1))
-    return sorted(ranges, key=lambda merged: merged[1:])
+    return ranges
 
 
 def check_extent(xml: bytes, sheet: str) -> None:
