@@ -1,6 +1,7 @@
 """The collector around a run: in a process that ends with its run, garbage collected and the
 living frozen when a stage starts, everything handed back when the run ends, also when it
-fails; in any other process, left as it is."""
+fails; in any other process, left as it is. In both, freed memory given back to the system
+as a stage starts once the data are read."""
 
 from __future__ import annotations
 
@@ -103,8 +104,26 @@ def test_a_cycle_dying_after_its_freeze_is_collected_once_the_run_ends() -> None
 
 def test_a_process_that_goes_on_freezes_nothing() -> None:
     seen: list[str] = []
-    stage = _recording(seen)
-    assert freezing(stage) is stage
-    with freezing(stage)("tables"):
+    with freezing(_recording(seen))("tables"):
         assert gc.get_freeze_count() == 0
     assert seen == ["tables"]
+
+
+@pytest.mark.parametrize("freezes", [True, False])
+def test_what_a_stage_freed_is_given_back_once_the_data_are_read(
+    monkeypatch: pytest.MonkeyPatch, freezes: bool
+) -> None:
+    """In every process, from the first stage after the reading (see cohortpress._memory)."""
+    monkeypatch.setitem(_gc._process, "freezes", freezes)
+    given: list[int] = []
+    monkeypatch.setattr(_gc, "give_back", lambda: given.append(1))
+    stage = freezing(_recording([]))
+    try:
+        for name in ("cache", "read"):
+            with stage(name):
+                pass
+        assert given == []
+        with stage("validate"):
+            assert given == [1]
+    finally:
+        gc.unfreeze()

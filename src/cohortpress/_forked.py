@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from cohortpress._memory import give_back
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from multiprocessing.connection import Connection
@@ -65,6 +67,7 @@ def forked(task: Callable[[], T], *, fork: bool = True) -> Iterator[Forked[T]]:
     if not (fork and FORK and cores() > 1):
         yield Forked(task, None)
         return
+    give_back()  # what the run freed and its allocators keep would be the process's too
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     with sigint_blocked():

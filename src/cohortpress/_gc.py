@@ -24,6 +24,9 @@ Only a process that ends with its run freezes (:func:`for_this_process`: ``cohor
 report`` and the bench's runs). In a process that goes on (the preview, the tests, a library
 caller), the objects handed back after a run would cost a full collection soon after, in
 whatever runs next, so nothing is frozen there and the collector works as usual.
+
+The same hook hands what the stage before freed back to the system, in every process
+(:mod:`cohortpress._memory`): after the collection, which frees the cycles' memory too.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ import contextlib
 import functools
 import gc
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+from cohortpress._memory import give_back
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -57,16 +62,19 @@ def ends_with_its_run() -> bool:
 
 def freezing(stage: StageHook) -> StageHook:
     """``stage``, collecting the garbage and freezing what is alive when each stage starts
-    (in a process that asked for it, else ``stage`` as it is)."""
-    if not _process["freezes"]:
-        return stage
+    (in a process that asked for it), and handing what the stage before freed back to the
+    system (:func:`cohortpress._memory.give_back`, in every process)."""
+    freezes = _process["freezes"]
 
     @contextlib.contextmanager
     def frozen(name: str) -> Iterator[None]:
         with stage(name):  # the collection's time counts in the stage
             if name not in _BEFORE_THE_DATA:
-                gc.collect()  # over what was made since the last freeze only
-            gc.freeze()
+                if freezes:
+                    gc.collect()  # over what was made since the last freeze only
+                give_back()
+            if freezes:
+                gc.freeze()
             yield
 
     return frozen

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import shutil
 import time
 import warnings
@@ -667,7 +668,7 @@ class _Alongside:
                 forked(lambda: take(workbook, cohort))
             ).result
         else:
-            self._snapshot = lambda: take(workbook, cohort)
+            self._snapshot = functools.partial(_given_back, take, workbook, cohort)
 
     def start(self) -> None:
         """Start taking the snapshot (or waiting for it), if one is to be taken."""
@@ -680,6 +681,20 @@ class _Alongside:
     def result(self) -> StoredSnapshot | None:
         """The snapshot (None if none was started); its error, if taking it failed."""
         return None if self._future is None else self._future.result()
+
+
+def _given_back(
+    take: Callable[[Workbook, Cohort], StoredSnapshot], workbook: Workbook, cohort: Cohort
+) -> StoredSnapshot:
+    """The snapshot taken here, and the memory it used (its frames of text, the Parquet
+    writer's buffers: 90 MiB at 100,000 patients) handed back as soon as it is taken, while
+    the documents still render beside the figures' processes."""
+    from cohortpress._memory import give_back
+
+    try:
+        return take(workbook, cohort)
+    finally:
+        give_back()
 
 
 def _drawer(
