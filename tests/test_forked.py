@@ -52,6 +52,21 @@ def test_an_error_of_the_task_is_raised_where_the_value_is_asked_for(fork: bool)
 
 
 @needs_fork
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are Linux's")
+def test_a_large_value_arrives_through_a_wide_pipe() -> None:
+    """A million patients' snapshot is 125 MB: through 64 KiB reads, each waiting for the
+    interpreter's lock, it took seconds to reach the thread that takes it."""
+    import fcntl
+
+    payload = bytes(range(256)) * 40_000  # 10 MB
+    with forked(lambda: payload) as value:
+        receiving = value._receiving  # noqa: SLF001 - the pipe itself is what is checked
+        assert receiving is not None
+        assert fcntl.fcntl(receiving.fileno(), fcntl.F_GETPIPE_SZ) == 1 << 20
+        assert value.result() == payload
+
+
+@needs_fork
 def test_a_value_that_does_not_pickle_is_computed_here() -> None:
     lock = threading.Lock()  # does not pickle
 
