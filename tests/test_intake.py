@@ -280,6 +280,48 @@ def test_an_ods_workbook_reads_as_libreoffice_shows_it(tmp_path, config) -> None
     assert any(rule.startswith("numbers formatted as percentages") for rule in rules)
 
 
+def test_an_xlsb_workbook_reads_as_excel_shows_it(tmp_path, config) -> None:
+    # calamine reads an .xlsb sheet's values; its percentages, merged and hidden cells are
+    # read from the sheet's records (tests/xlsb.py writes them as Excel does).
+    from xlsb import Layout, write_book_xlsb
+
+    book = valid_book()
+    change = PATIENT_COLUMNS.index("Max change in target lesions (%)")
+    book.set("patients", 2, "Max change in target lesions (%)", -30.0)
+    clean = read_workbook(write_xlsx(book, tmp_path / "clean.xlsx"), config)
+    book.set("patients", 2, "Max change in target lesions (%)", -0.3)  # typed as -30%
+    book.set("adverse_events", 3, "Patient ID", None)  # rows 2-3 are P01's events, merged
+    layouts = {
+        "patients": Layout(
+            percent={(1, change)}, hidden_rows={3}, hidden_columns={PATIENT_COLUMNS.index("Sex")}
+        ),
+        "adverse_events": Layout(merged=[(1, 2, 0, 0)]),
+    }
+    messy = read_workbook(write_book_xlsb(book, tmp_path / "messy.xlsb", layouts), config)
+    assert messy.patients.equals(clean.patients)
+    assert messy.adverse_events.equals(clean.adverse_events)
+    assert [(p.row, p.column, p.severity) for p in messy.problems] == [
+        (4, None, "warning"),
+        (None, "Sex", "warning"),
+    ]
+    rules = {n.rule for n in messy.normalisations}
+    assert "merged cells (A2:A3) read as their first cell's value in every row they span" in rules
+    assert any(rule.startswith("numbers formatted as percentages") for rule in rules)
+
+
+def test_xlsb_error_cells_are_problems_not_blanks(tmp_path, config) -> None:
+    from xlsb import Layout, write_book_xlsb
+
+    monocytes = PATIENT_COLUMNS.index("Monocytes (/µl)")
+    layout = Layout(errors={(2, monocytes): 0x07, (3, monocytes): 0x2A})  # #DIV/0!, #N/A
+    path = write_book_xlsb(valid_book(), tmp_path / "errors.xlsb", {"patients": layout})
+    workbook = read_workbook(path, config)
+    [problem] = workbook.problems
+    assert (problem.row, problem.column, problem.value) == (3, "Monocytes (/µl)", "#DIV/0!")
+    assert pd.isna(workbook.patients.loc[4, "monocytes"])
+    assert "'#N/A' read as missing" in {n.rule for n in workbook.normalisations}
+
+
 def test_a_hidden_column_the_study_reads_is_read_with_a_warning(tmp_path, config) -> None:
     path = write_xlsx(valid_book(), tmp_path / "hidden-column.xlsx")
     edited = openpyxl.load_workbook(path)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
-from defects import rewrite_parts
+from defects import rewrite_parts, valid_book
 
 from cohortpress._yaml import MAX_YAML_BYTES, MAX_YAML_NODES
 from cohortpress.config import load_study
@@ -179,6 +179,37 @@ def test_an_ods_with_a_value_far_outside_the_table_is_refused_before_it_is_opene
     with pytest.raises(UnreadableInputError, match="sheet 'patients': its values reach row "
                        "2,096,577 and column XFD"):  # fmt: skip
         read_workbook(path, load_study(THYROID))
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ((1_048_575, 16_383), "its values reach row 1,048,576 and column XFD, a grid of "
+                              "17,179,869,184 cells"),
+        ((5, 4_000_000_000), "a cell at row 6, column 4,000,000,001, outside any Excel sheet"),
+        ((2_000_000, 0), "a cell at row 2,000,001, column 1, outside any Excel sheet"),
+    ],
+)  # fmt: skip
+def test_an_xlsb_sheet_calamine_could_not_hold_is_refused_before_it_is_read(
+    tmp_path: Path, cell: tuple[int, int], message: str
+) -> None:
+    """A 1.3 kB binary workbook with one value in XFD1048576 (or a column past Excel's last,
+    as a damaged or forged file has) aborted the process: calamine's grid could not be
+    allocated. A row past Excel's last ended calamine's reading without a word."""
+    from xlsb import book_cells, sheet_records, write_xlsb
+
+    book = valid_book()
+    far = write_xlsb(
+        {
+            "patients": sheet_records([*book_cells(book, "patients"), (*cell, "x")]),
+            "adverse_events": sheet_records(book_cells(book, "adverse_events")),
+        },
+        tmp_path / "far.xlsb",
+    )
+    done = _run("validate", "reports/thyroid", "--data", str(far))
+    assert done.returncode == 2, done.stderr
+    assert f"sheet 'patients': {message}" in done.stderr
+    assert "Traceback" not in done.stderr and "panicked" not in done.stderr
 
 
 def test_a_large_ordinary_workbook_still_reads(tmp_path: Path) -> None:

@@ -4,12 +4,13 @@ Each example takes the test workbook (tests/defects.py) and does to it, in any c
 what editing it in Excel does without changing what it says: numbers typed with a % sign in a
 percentage cell, a patient's ID merged down over the rows of their adverse events, rows and
 columns hidden, control characters pasted into text (invisible in Excel, stored as
-``_x001B_``). The typed sheets must equal the clean workbook's; the hidden rows and columns are
-the only warnings.
+``_x001B_``), saved as .xlsx or as .xlsb. The typed sheets must equal the clean workbook's;
+the hidden rows and columns are the only warnings.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from defects import rewrite_parts, thyroid_config, valid_book, write_xlsx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
+from xlsb import Layout, write_book_xlsb
 
 from cohortpress.intake import read_workbook
 
@@ -106,11 +108,42 @@ def _write_messy(mess: dict, folder: Path) -> Path:
     return rewrite_parts(path, path, pasted)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
-@given(messes())
-def test_a_messy_export_reads_as_the_clean_workbook(mess: dict) -> None:
+def _write_messy_xlsb(mess: dict, folder: Path) -> Path:
+    """The same mess in Excel's binary workbook, which stores text as it is (a pasted ESC is
+    the character itself, not ``_x001B_``)."""
+    book = BOOK.copy()
+    for row in mess["percent"]:
+        book.set("patients", row, CHANGE, book.patients[row - 2][CHANGE] / 100)
+    for first, last in mess["merged"]:
+        for row in range(first + 1, last + 1):
+            book.set("adverse_events", row, "Patient ID", None)
+    for (sheet, header), row in sorted(mess["pasted"]):
+        text = getattr(book, sheet)[row - 2][header] if row - 2 < len(getattr(book, sheet)) else 0
+        if isinstance(text, str):
+            pasted = re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m[1], 16)),
+                            mess["pasted"][(sheet, header), row])  # fmt: skip
+            book.set(sheet, row, header, text[:1] + pasted + text[1:])
+    change = PATIENT_COLUMNS.index(CHANGE)
+    ids = EVENT_COLUMNS.index("Patient ID")
+    layouts = {
+        "patients": Layout(
+            percent={(row - 1, change) for row in mess["percent"]},
+            hidden_rows={row - 1 for row in mess["hidden"]},
+            hidden_columns={PATIENT_COLUMNS.index(h) for h in mess["hidden_columns"]},
+        ),
+        "adverse_events": Layout(
+            merged=[(first - 1, last - 1, ids, ids) for first, last in mess["merged"]]
+        ),
+    }
+    return write_book_xlsb(book, folder / "messy.xlsb", layouts)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(messes(), st.sampled_from(["xlsx", "xlsb"]))
+def test_a_messy_export_reads_as_the_clean_workbook(mess: dict, kind: str) -> None:
+    write = _write_messy if kind == "xlsx" else _write_messy_xlsb
     with tempfile.TemporaryDirectory() as folder:
-        messy = read_workbook(_write_messy(mess, Path(folder)), CONFIG)
+        messy = read_workbook(write(mess, Path(folder)), CONFIG)
     assert messy.patients.equals(CLEAN.patients)
     assert messy.adverse_events.equals(CLEAN.adverse_events)
     assert [p for p in messy.problems if p.severity == "error"] == []

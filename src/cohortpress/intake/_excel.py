@@ -11,7 +11,8 @@ cells and formulas without a saved result, which calamine reads as empty, are pu
 reported; a number formatted as a percentage is read as the percentage shown; a cell merged
 down a column gives its value to every row it spans (for .xls, from calamine's merged ranges);
 hidden rows and columns are listed for a warning. An .ods file's percentages, merged cells,
-hidden rows and hidden columns are read from its ``content.xml`` (``_ods_xml``).
+hidden rows and hidden columns are read from its ``content.xml`` (``_ods_xml``); an .xlsb
+file's, with its error cells and its extent, from its sheets' records (``_xlsb``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pandas as pd
 from python_calamine import CalamineError, PasswordError
 
 from cohortpress.errors import UnreadableInputError
+from cohortpress.intake._marks import SheetMarks
 from cohortpress.intake._ods_xml import check_ods_extent, ods_sheets
 from cohortpress.intake._reading import is_blank, is_number
 from cohortpress.intake._sheet_xml import (
@@ -40,6 +42,7 @@ from cohortpress.intake._sheet_xml import (
     unread_cells,
 )
 from cohortpress.intake._workbook import Normalisation
+from cohortpress.intake._xlsb import xlsb_sheets
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,7 +50,7 @@ if TYPE_CHECKING:
 
     from python_calamine import CalamineWorkbook
 
-    from cohortpress.intake._sheet_xml import Unread
+    from cohortpress.intake._marks import Unread
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -80,16 +83,19 @@ def read_excel_sheets(
     try:
         with pd.ExcelFile(path, engine="calamine") as book:
             names = choose([str(name) for name in book.sheet_names])
-            ods = ods_sheets(path, names)
+            found = _marks(path, names)  # an .xlsb sheet's extent is checked here
             for name in names:
                 xml = sheet_xml(path, name)
-                grid = _grid(book, name, xml)
-                percents = percent_cells(xml, percent) + ods[name].percent_cells
+                marks = found[name]
+                grid = _grid(book, name, xml, marks.unread)
+                percents = percent_cells(xml, percent) + marks.percent_cells
                 notes = _as_percentages(grid, percents, name)
-                merged = merged_down(xml) if xml else _merged_down_in_calamine(book, name)
-                notes += _fill_merged_down(grid, merged + ods[name].merged_down, name)
-                rows = frozenset(hidden_rows(xml) | ods[name].hidden_rows)
-                columns = frozenset(hidden_columns(xml) | ods[name].hidden_columns)
+                merged = merged_down(xml) + marks.merged_down
+                if path.suffix.lower() == ".xls":
+                    merged += _merged_down_in_calamine(book, name)
+                notes += _fill_merged_down(grid, merged, name)
+                rows = frozenset(hidden_rows(xml) | marks.hidden_rows)
+                columns = frozenset(hidden_columns(xml) | marks.hidden_columns)
                 sheets[name] = ExcelSheet(grid, notes, rows, columns)
     except PasswordError:
         raise UnreadableInputError(_protected(path)) from None
@@ -112,11 +118,25 @@ def uses_1904_dates(path: Path) -> bool:
     )
 
 
-def _grid(book: pd.ExcelFile, name: str, xml: bytes) -> pd.DataFrame:
+def _marks(path: Path, names: list[str]) -> dict[str, SheetMarks]:
+    """What the sheets of an .ods or .xlsb file say beyond calamine's values (an .xlsx
+    sheet's XML is read as its grid is built)."""
+    suffix = path.suffix.lower()
+    if suffix == ".ods":
+        return ods_sheets(path, names)
+    if suffix == ".xlsb":
+        return xlsb_sheets(path, names)
+    return {name: SheetMarks() for name in names}
+
+
+def _grid(
+    book: pd.ExcelFile, name: str, xml: bytes, unread: dict[tuple[int, int], Unread]
+) -> pd.DataFrame:
     """The sheet's cells as calamine reads them, with the cells it reads as empty though
-    they are not put back (``xml``: the sheet's XML, empty where there is none)."""
+    they are not put back (``xml``: the sheet's XML, empty where there is none; ``unread``:
+    those found otherwise)."""
     check_extent(xml, name)
-    unread: dict[tuple[int, int], Unread] = unread_cells(xml)
+    unread = {**unread, **unread_cells(xml)}
     # na_filter=False keeps "NA", "-", "#N/A" as written: intake decides what is missing.
     grid = cast("pd.DataFrame", book.parse(name, header=None, dtype=object, na_filter=False))
     if unread:
@@ -149,9 +169,9 @@ def _as_percentages(
 
 
 def _merged_down_in_calamine(book: pd.ExcelFile, name: str) -> list[tuple[str, int, int, int]]:
-    """:func:`merged_down` for the files whose sheet XML is not read here (.xls and .xlsb:
-    calamine lists their merged ranges; for .ods it lists none, and ``_ods_xml`` finds them).
-    Reads the sheet again, as an .xls sheet (65,536 rows at most) costs little."""
+    """:func:`merged_down` for an .xls file, whose merged ranges calamine lists (for .ods and
+    .xlsb it lists none: ``_ods_xml`` and ``_xlsb`` find them). Reads the sheet again, as an
+    .xls sheet (65,536 rows at most) costs little."""
     sheet = cast("CalamineWorkbook", book.book).get_sheet_by_name(name)
     ranges = []
     for (first, column), (last, last_column) in sheet.merged_cell_ranges or ():

@@ -23,11 +23,11 @@ import html
 import itertools
 import re
 import zipfile
-from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
+from cohortpress.intake._marks import SheetMarks
 from cohortpress.intake._sheet_xml import MAX_SPARSE_CELLS, column_name, refuse_if_sparse
 
 if TYPE_CHECKING:
@@ -42,17 +42,6 @@ _SHEET = re.compile(rb'<table:table\b[^>]*?\btable:name="([^"]*)"')
 _ROW = re.compile(rb"<table:table-row[\s>/]")
 _ROWS_REPEATED = re.compile(rb'table:number-rows-repeated="(\d+)"')
 _COLUMNS_REPEATED = re.compile(rb'table:number-columns-repeated="(\d+)"')
-
-
-@dataclass
-class OdsSheet:
-    """What a sheet of an .ods file says beyond its values, located as calamine's grid is
-    (0-based row and column, from A1)."""
-
-    percent_cells: list[tuple[int, int]] = field(default_factory=list)
-    merged_down: list[tuple[str, int, int, int]] = field(default_factory=list)
-    hidden_rows: set[int] = field(default_factory=set)  # Excel-style numbers, from 1
-    hidden_columns: set[int] = field(default_factory=set)  # 0-based
 
 
 def check_ods_extent(path: Path) -> None:
@@ -120,11 +109,11 @@ def _width_and_values(table: bytes) -> tuple[int, int]:
     return width, table.count(b"office:value-type=")
 
 
-def ods_sheets(path: Path, names: list[str]) -> dict[str, OdsSheet]:
-    """:class:`OdsSheet` of each sheet of ``names`` in the .ods file ``path``: empty ones when
+def ods_sheets(path: Path, names: list[str]) -> dict[str, SheetMarks]:
+    """:class:`SheetMarks` of each sheet of ``names`` in the .ods file ``path``: empty ones when
     the file has nothing to say, or is not an .ods file or cannot be read (calamine then
     reports it in its own words)."""
-    found = {name: OdsSheet() for name in names}
+    found = {name: SheetMarks() for name in names}
     content = _content(path)
     if not any(mark in content for mark in _MARKS):
         return found
@@ -133,8 +122,8 @@ def ods_sheets(path: Path, names: list[str]) -> dict[str, OdsSheet]:
     return found
 
 
-def _walk(content: bytes, found: dict[str, OdsSheet]) -> None:
-    sheet: OdsSheet | None = None
+def _walk(content: bytes, found: dict[str, SheetMarks]) -> None:
+    sheet: SheetMarks | None = None
     row = column = 0
     for event, element in ElementTree.iterparse(BytesIO(content), events=("start", "end")):
         if element.tag == f"{_TABLE}table":
@@ -156,7 +145,7 @@ def _walk(content: bytes, found: dict[str, OdsSheet]) -> None:
             element.clear()
 
 
-def _read_row(element: ElementTree.Element, row: int, repeated: int, sheet: OdsSheet) -> None:
+def _read_row(element: ElementTree.Element, row: int, repeated: int, sheet: SheetMarks) -> None:
     """The row's cells (``row``: its 0-based number, standing for ``repeated`` rows)."""
     column = 0
     holds_values = False

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+    from cohortpress.intake._marks import Unread
+
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -68,8 +70,6 @@ _PREFIXED_MARK = re.compile(  # the same where the elements carry a namespace pr
 )
 _CELL_START = re.compile(rb"<(?:\w+:)?c[\s/>]")
 
-Unread = str | UnsavedFormula  # the error's text, or the formula
-
 
 # The most cells a sheet's grid may have when it is also mostly empty: a sheet whose grid is
 # larger than this and holds fewer than one value in SPARSE_RATIO of its cells is refused. A
@@ -94,9 +94,14 @@ _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)
 
 # Excel's built-in percentage formats (0% and 0.00%); other formats are written out in the
 # workbook's styles, and are percentages when a % sign is in them outside quotes and escapes.
-_BUILT_IN_PERCENT = frozenset({9, 10})
+BUILT_IN_PERCENT = frozenset({9, 10})
 _QUOTED = re.compile(r'"[^"]*"|\\.')
 _NUMBER_TYPES = (None, b"n")  # a cell's type: a number, written or computed
+
+
+def shows_percent(format_code: str) -> bool:
+    """Whether a number format written out in a workbook's styles shows a percentage."""
+    return "%" in _QUOTED.sub("", format_code)
 
 
 def percent_styles(path: Path) -> frozenset[int]:
@@ -109,9 +114,9 @@ def percent_styles(path: Path) -> frozenset[int]:
             styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
         return frozenset()
-    percent = set(_BUILT_IN_PERCENT)
+    percent = set(BUILT_IN_PERCENT)
     for number_format in styles.iter(f"{_MAIN}numFmt"):
-        if "%" in _QUOTED.sub("", number_format.get("formatCode", "")):
+        if shows_percent(number_format.get("formatCode", "")):
             percent.add(int(number_format.get("numFmtId", "-1")))
     formats = styles.find(f"{_MAIN}cellXfs")
     cells = [] if formats is None else formats.findall(f"{_MAIN}xf")
