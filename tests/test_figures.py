@@ -961,3 +961,23 @@ def test_narrowing_breaks_before_a_values_interval_never_in_a_heading() -> None:
         "(0.16–11.48)",
         "A: NR (2–NR)",  # short enough
     ]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(min_value=0, max_value=3 * annotate._CHUNK + 7), st.integers(0, 99))  # noqa: SLF001
+def test_a_registrys_curves_are_measured_in_chunks_as_a_whole(count: int, seed: int) -> None:
+    """The overlap of thousands of segments is summed chunk by chunk (a boxes-by-segments
+    matrix each, 5 MB at most instead of 190 MB); it is the whole matrix's, and a paper's
+    hundred segments are one chunk, summed as before."""
+    rng = np.random.default_rng(seed)
+    x0, y0 = rng.uniform(0, 100, count), rng.uniform(0, 1, count)
+    horizontal = rng.random(count) < 0.5
+    x1 = np.where(horizontal, x0 + rng.uniform(0, 10, count), x0)
+    y1 = np.where(horizontal, y0, y0 - rng.uniform(0, 0.2, count))
+    segments = annotate.Segments(x0, y0, x1, y1, rng.choice([1.0, annotate.GUIDE_WEIGHT], count))
+    lefts, bottoms = rng.uniform(0, 90, 50), rng.uniform(0, 0.9, 50)
+    boxes = np.c_[lefts, bottoms, lefts + 10, bottoms + 0.1]
+    whole = annotate._overlap(segments, boxes)  # noqa: SLF001 - the one matrix, as before
+    np.testing.assert_allclose(annotate.overlap(segments, boxes), whole, rtol=1e-12, atol=1e-12)
+    if count <= annotate._CHUNK:  # noqa: SLF001
+        assert np.array_equal(annotate.overlap(segments, boxes), whole)
