@@ -393,3 +393,27 @@ def test_without_memory_to_spare_a_registrys_snapshot_is_taken_on_the_thread(
         alongside.start()
         assert alongside.result() == "snapshot"
     assert len(taken) == 1 and taken[0].startswith("snapshot")
+
+
+def test_the_snapshots_thread_lets_go_of_the_data_once_it_is_taken() -> None:
+    """The run hands the workbook and the cohort over to the snapshot (``hand_over``); taken,
+    they are freed while the documents still render (170 MiB at 100,000 patients)."""
+    import gc
+    import weakref
+    from types import SimpleNamespace
+
+    from cohortpress import pipeline
+
+    class Frame(list):  # a list weakref can refer to, standing for a DataFrame
+        pass
+
+    workbook = SimpleNamespace(patients=Frame([1, 2]))
+    gone = weakref.ref(workbook.patients)
+    with pipeline._Alongside() as alongside:
+        alongside.take = lambda book, cohort: f"{len(book.patients)} patients"  # type: ignore[assignment]
+        alongside.derived(workbook, None)  # type: ignore[arg-type]
+        del workbook  # the run's own reference, let go of by hand_over()
+        alongside.start()
+        assert alongside.result() == "2 patients"
+        gc.collect()
+        assert gone() is None

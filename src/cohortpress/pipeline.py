@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from cohortpress._gc import freezing, unfrozen_after
 from cohortpress.config import StudyConfig, load_study
@@ -285,11 +285,6 @@ class _Analysed:
             self._cohort = _derive(self.workbook, self.config, stage)
         return self.workbook, self._cohort
 
-    def kept(self) -> tuple[Workbook, Cohort]:
-        """The workbook and derived cohort of an uncached run, as it analysed them."""
-        assert self.workbook is not None and self._cohort is not None  # read, then kept
-        return self.workbook, self._cohort
-
     def keep(self, cohort: Cohort, results: StudyResults, floats: Floats, staging: Path) -> None:
         """Note the derived cohort, and the analysis and tables as they were made, before the
         documents and the renderer used them; the figures, still being drawn, follow
@@ -301,6 +296,12 @@ class _Analysed:
         self._files = {
             name: (staging / name).read_bytes() for name in floats.files if not _drawn(name)
         }
+
+    def hand_over(self) -> None:
+        """Let go of the workbook and the derived cohort, once the analysis is done and the
+        snapshot, which reads them, has been started: the snapshot's thread drops them as soon
+        as it is taken (see :func:`_given_back`), while the documents still render."""
+        self.workbook, self._cohort = None, None
 
     def keep_figures(self, floats: Floats, staging: Path) -> None:
         """Note the figures' files once drawn, before the renderer used them."""
@@ -534,6 +535,7 @@ def _build(
     options = read_render_options(root, profile)
     size = FigureSize(options.fig_width, options.fig_height, options.fig_dpi)
     cohort: Cohort | None = None
+    computed = False  # the analysis and figures computed here, not taken from the cache
     # The figures are drawn by another process, forked before the extract was read (it
     # imports matplotlib meanwhile): handed the survival curves as soon as the analysis has
     # them, it draws while the rest of the analysis, the tables and the documents are made.
@@ -574,8 +576,10 @@ def _build(
                                  stage=stage, drawer=drawer,
                                  started=started[0] if started else None)  # fmt: skip
             analysed.keep(cohort, results, floats, staging)
-            if alongside is not None:  # the drawing process is forked already: a thread is safe
-                alongside.start()
+            computed, cohort = True, None
+            # The drawing process is forked already: a thread is safe.
+            if alongside is not None and alongside.start():
+                analysed.hand_over()
         else:
             results, floats = hit.results, hit.floats
             hit.restore(staging)
@@ -602,7 +606,7 @@ def _build(
         if drawer is not None:
             with stage("figures"):  # what is left of the drawing once the documents are staged
                 drawer.wait()
-        if cohort is not None:
+        if computed:
             analysed.keep_figures(floats, staging)
         notes: list[str] = placement.uncited_warnings()
         with stage("render"):  # the documents side by side where the engine allows
@@ -668,15 +672,18 @@ class _Alongside:
                 forked(lambda: take(workbook, cohort))
             ).result
         else:
-            self._snapshot = functools.partial(_given_back, take, workbook, cohort)
+            self._snapshot = functools.partial(_given_back, take, [workbook, cohort])
 
-    def start(self) -> None:
-        """Start taking the snapshot (or waiting for it), if one is to be taken."""
+    def start(self) -> bool:
+        """Start taking the snapshot (or waiting for it), if one is to be taken; whether one
+        is being taken."""
         if self._snapshot is not None and self._future is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot")
-            self._future = self._pool.submit(self._snapshot)
+            snapshot, self._snapshot = self._snapshot, None  # the thread's alone from now on
+            self._future = self._pool.submit(snapshot)
+        return self._future is not None
 
     def result(self) -> StoredSnapshot | None:
         """The snapshot (None if none was started); its error, if taking it failed."""
@@ -684,16 +691,19 @@ class _Alongside:
 
 
 def _given_back(
-    take: Callable[[Workbook, Cohort], StoredSnapshot], workbook: Workbook, cohort: Cohort
+    take: Callable[[Workbook, Cohort], StoredSnapshot], data: list[Any]
 ) -> StoredSnapshot:
-    """The snapshot taken here, and the memory it used (its frames of text, the Parquet
-    writer's buffers: 90 MiB at 100,000 patients) handed back as soon as it is taken, while
-    the documents still render beside the figures' processes."""
+    """The snapshot of ``data`` (the workbook and the cohort) taken here; then ``data`` is
+    emptied, dropping the last references to them where the run has handed them over
+    (:meth:`_Analysed.hand_over`), and the memory they and the snapshot used (its frames of
+    text, the Parquet writer's buffers: 90 MiB at 100,000 patients) is handed back at once,
+    while the documents still render beside the figures' processes."""
     from cohortpress._memory import give_back
 
     try:
-        return take(workbook, cohort)
+        return take(*data)
     finally:
+        data.clear()
         give_back()
 
 
