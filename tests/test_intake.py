@@ -280,6 +280,25 @@ def test_an_ods_workbook_reads_as_libreoffice_shows_it(tmp_path, config) -> None
     assert any(rule.startswith("numbers formatted as percentages") for rule in rules)
 
 
+def test_an_xls_workbook_reads_as_excel_shows_it(tmp_path, config) -> None:
+    # tests/fixtures/spreadsheets/make_fixture.py: as messy.ods, and =1/0 in a cell; read from
+    # the workbook's records, as calamine reads the error as empty and lists no format.
+    book = valid_book()
+    book.set("patients", 2, "Max change in target lesions (%)", -30.0)
+    clean = read_workbook(write_xlsx(book, tmp_path / "clean.xlsx"), config)
+    messy = read_workbook(FIXTURES / "spreadsheets" / "messy.xls", config)
+    assert messy.patients.drop(columns="monocytes").equals(clean.patients.drop(columns="monocytes"))
+    assert messy.adverse_events.equals(clean.adverse_events)
+    assert [(p.row, p.column, p.value, p.severity) for p in messy.problems] == [
+        (3, "Monocytes (/µl)", "#DIV/0!", "error"),
+        (4, None, None, "warning"),
+        (None, "ECOG PS", None, "warning"),
+    ]
+    rules = {n.rule for n in messy.normalisations}
+    assert "merged cells (A2:A3) read as their first cell's value in every row they span" in rules
+    assert any(rule.startswith("numbers formatted as percentages") for rule in rules)
+
+
 def test_an_xlsb_workbook_reads_as_excel_shows_it(tmp_path, config) -> None:
     # calamine reads an .xlsb sheet's values; its percentages, merged and hidden cells are
     # read from the sheet's records (tests/xlsb.py writes them as Excel does).

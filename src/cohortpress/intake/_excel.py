@@ -12,7 +12,8 @@ reported; a number formatted as a percentage is read as the percentage shown; a 
 down a column gives its value to every row it spans (for .xls, from calamine's merged ranges);
 hidden rows and columns are listed for a warning. An .ods file's percentages, merged cells,
 hidden rows and hidden columns are read from its ``content.xml`` (``_ods_xml``); an .xlsb
-file's, with its error cells and its extent, from its sheets' records (``_xlsb``).
+file's, with its error cells and its extent, from its sheets' records (``_xlsb``), and an .xls
+file's error cells, percentages and hidden rows and columns from its records (``_xls``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from cohortpress.intake._sheet_xml import (
     unread_cells,
 )
 from cohortpress.intake._workbook import Normalisation
+from cohortpress.intake._xls import xls_sheets
 from cohortpress.intake._xlsb import xlsb_sheets
 
 if TYPE_CHECKING:
@@ -119,13 +121,15 @@ def uses_1904_dates(path: Path) -> bool:
 
 
 def _marks(path: Path, names: list[str]) -> dict[str, SheetMarks]:
-    """What the sheets of an .ods or .xlsb file say beyond calamine's values (an .xlsx
+    """What the sheets of an .ods, .xlsb or .xls file say beyond calamine's values (an .xlsx
     sheet's XML is read as its grid is built)."""
     suffix = path.suffix.lower()
     if suffix == ".ods":
         return ods_sheets(path, names)
     if suffix == ".xlsb":
         return xlsb_sheets(path, names)
+    if suffix == ".xls":
+        return xls_sheets(path, names)
     return {name: SheetMarks() for name in names}
 
 

@@ -10,6 +10,12 @@ from cohortpress.intake._reading import UnsavedFormula
 
 Unread = str | UnsavedFormula  # an error cell's text (#DIV/0!), or a formula with no result
 
+# Excel's error values by their code in its binary formats (.xls, .xlsb)
+ERROR_TEXT = {
+    0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
+    0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA",
+}  # fmt: skip
+
 
 @dataclass
 class SheetMarks:

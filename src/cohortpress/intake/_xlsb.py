@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from cohortpress.errors import UnreadableInputError
-from cohortpress.intake._marks import SheetMarks
+from cohortpress.intake._marks import ERROR_TEXT, SheetMarks
 from cohortpress.intake._sheet_xml import (
     BUILT_IN_PERCENT,
     column_name,
@@ -53,10 +53,6 @@ _FORMAT = 0x002C  # BrtFmt, in styles.bin
 _CELL_FORMATS, _END_CELL_FORMATS, _CELL_FORMAT = 0x0269, 0x026A, 0x002F  # BrtBeginCellXFs …
 
 _HIDDEN_ROW = 0x1000  # BrtRowHdr's fDyZero
-_ERROR_TEXT = {
-    0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
-    0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA",
-}  # fmt: skip
 _U32 = struct.Struct("<I")
 _U16 = struct.Struct("<H")
 
@@ -146,7 +142,7 @@ def _walk(data: bytes, sheet: str, percent: frozenset[int]) -> SheetMarks:
             if hidden:
                 marks.hidden_rows.add(row + 1)
             if kind in _ERRORS and size >= 9:
-                marks.unread[row, column] = _ERROR_TEXT.get(data[at + 8], "#ERROR")
+                marks.unread[row, column] = ERROR_TEXT.get(data[at + 8], "#ERROR")
             elif kind in _NUMBERS and percent and u32(data, at + 4)[0] & 0xFFFFFF in percent:
                 marks.percent_cells.append((row, column))
         elif kind == _ROW_HEADER and size >= 12:
