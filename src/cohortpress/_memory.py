@@ -10,8 +10,9 @@ pool released its unused memory (520 MiB) and glibc trimmed its heap (190 MiB), 
 a registry's snapshot) would inherit the kept memory, and keep it after the run released
 its own.
 
-So :func:`give_back` is called as each stage after the reading starts, and before a process
-is forked with the run's data (:mod:`cohortpress._forked`).
+So :func:`give_back` is called as each stage after the reading starts (``cohortpress._gc``),
+before a process is forked with the run's data and in it once its task is done
+(``cohortpress._forked``), and once a registry's snapshot is taken (``cohortpress.pipeline``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from typing import Any
 
 
 def give_back() -> None:
-    """Return to the system what pyarrow's pool and glibc's heap keep free (where each is
-    present: nothing is imported for it)."""
+    """Return to the system what pyarrow's pool and glibc's heap keep free. Nothing is
+    imported for it: a process that has not imported NumPy (a run from the build cache) has
+    held no data, and is left as it is."""
+    if "numpy" not in sys.modules:
+        return
     pyarrow: Any = sys.modules.get("pyarrow")
     if pyarrow is not None:
         pyarrow.default_memory_pool().release_unused()
@@ -37,7 +41,7 @@ def _malloc_trim() -> Any:
     """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS, Windows)."""
     if not sys.platform.startswith("linux"):
         return None
-    import ctypes  # here: a run from the build cache frees nothing worth it
+    import ctypes  # imported by NumPy already
 
     try:
         return ctypes.CDLL(None).malloc_trim
