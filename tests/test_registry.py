@@ -3,6 +3,7 @@ intake giving exactly what reading every value one by one gives."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -125,6 +126,12 @@ def test_many_warnings_of_one_rule_are_summarised() -> None:
     report = ValidationReport(tuple(warning(r) for r in range(2, 1_202)))
     (line,) = report.warning_summary()
     assert line == 'patients, "Neutrophils (/µl)": 1,200 values, unusually low (rows 2, 3, 4, …)'
+    hidden = Problem("patients", 0, None, None, "the row is hidden in the workbook", None,
+                     "warning")  # fmt: skip
+    rows = ValidationReport(tuple(dataclasses.replace(hidden, row=r) for r in range(2, 12)))
+    assert rows.warning_summary() == [
+        "patients: 10 rows, the row is hidden in the workbook (rows 2, 3, 4, …)"
+    ]
     few = ValidationReport(tuple(warning(r) for r in (5, 9)))
     assert few.warning_summary() == [
         'patients, row 5, "Neutrophils (/µl)" = 12: unusually low',

@@ -65,8 +65,8 @@ class ValidationReport:
                 lines += [_line(p, for_appendix=True) for p in found]
                 continue
             rows = ", ".join(str(p.row) for p in found[:listed] if p.row is not None)
-            where = f'{sheet}, "{column}"' if column else sheet
-            lines.append(f"{where}: {len(found):,} values, {rule} (rows {rows}, …)")
+            where, what = (f'{sheet}, "{column}"', "values") if column else (sheet, "rows")
+            lines.append(f"{where}: {len(found):,} {what}, {rule} (rows {rows}, …)")
         return lines
 
     def as_lines(self) -> list[str]:
