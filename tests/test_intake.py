@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,6 +120,42 @@ def _edit_sheet_xml(path: Path, sheet: int, edit: Callable[[str], str]) -> Path:
     return rewrite_parts(
         path, path, lambda name, data: edit(data.decode()).encode() if name == part else data
     )
+
+
+def test_a_sheet_whose_writer_left_out_the_cells_numbers_reads_as_a_numbered_one(
+    tmp_path, config
+) -> None:
+    # OOXML lets a writer leave out a row's and a cell's r="…": the next row, the next column.
+    # calamine reads such a sheet; an error cell in it was a silent blank.
+    book = valid_book()
+    for sheet in (book.patients, book.adverse_events):  # every cell written, none skipped
+        for row in sheet:
+            row.update({header: "NA" for header, value in row.items() if value is None})
+    change = "Max change in target lesions (%)"
+    book.set("patients", 2, change, -0.3)
+    book.set("patients", 3, "Monocytes (/µl)", "#DIV/0!")
+    path = write_xlsx(book, tmp_path / "numbered.xlsx")
+    edited = openpyxl.load_workbook(path)
+    column = get_column_letter(PATIENT_COLUMNS.index(change) + 1)
+    edited["patients"][f"{column}2"].number_format = "0%"
+    edited["patients"].row_dimensions[4].hidden = True
+    edited.save(path)
+
+    def unnumbered(name: str, data: bytes) -> bytes:
+        if not name.startswith("xl/worksheets/"):
+            return data
+        return re.sub(rb'(<(?:c|row)\b[^>]*?) r="[A-Z]*\d+"', rb"\1", data)
+
+    left_out = rewrite_parts(path, tmp_path / "unnumbered.xlsx", unnumbered)
+    assert b' r="' not in zipfile.ZipFile(left_out).read("xl/worksheets/sheet1.xml")
+    numbered, unnumbered_read = read_workbook(path, config), read_workbook(left_out, config)
+    assert unnumbered_read.patients.equals(numbered.patients)
+    assert unnumbered_read.problems == numbered.problems
+    assert [(p.row, p.column, p.value) for p in numbered.problems] == [
+        (3, "Monocytes (/µl)", "#DIV/0!"),
+        (4, None, None),
+    ]
+    assert numbered.patients.loc[2, "best_change_pct"] == -30.0
 
 
 def test_an_error_cell_after_a_formatted_blank_is_still_a_problem(tmp_path, config) -> None:
