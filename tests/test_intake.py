@@ -20,6 +20,8 @@ from defects import (
     write_csv_folder,
     write_xlsx,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
@@ -733,3 +735,42 @@ def test_unread_cells_are_found_with_and_without_a_namespace_prefix() -> None:
     assert unread_cells(plain) == expected
     prefixed = re.sub(rb"<(/?)(\w)", rb"<\1x:\2", plain)  # <x:c>, </x:f>, as some writers do
     assert unread_cells(prefixed) == expected
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(0, 30), min_size=1, max_size=12),  # cells in each row, from A
+    st.sampled_from(["every number", "the rows' numbers", "the cells' numbers"]),
+    st.sampled_from(["", "x:"]),  # a namespace prefix, as some writers add
+)
+def test_a_sheet_numbered_by_its_reader_is_the_sheet_its_writer_numbered(
+    widths: list[int], left_out: str, prefix: str
+) -> None:
+    """Rows from 1 and cells from A, none skipped (a writer that numbers nothing writes them
+    so): numbering them gives back the sheet as a writer that numbers them wrote it."""
+    from cohortpress.intake._sheet_xml import column_name, numbered
+
+    def sheet(rows_numbered: bool, cells_numbered: bool) -> bytes:
+        rows = []
+        for r, width in enumerate(widths, start=1):
+            cells = "".join(
+                f'<{prefix}c{_reference(column_name(c), r) if cells_numbered else ""} t="n">'
+                f"<{prefix}v>{r * c}</{prefix}v></{prefix}c>"
+                for c in range(1, width + 1)
+            )
+            number = f' r="{r}"' if rows_numbered else ""
+            rows.append(f'<{prefix}row{number} spans="1:{width}">{cells}</{prefix}row>')
+        return f"<{prefix}sheetData>{''.join(rows)}</{prefix}sheetData>".encode()
+
+    whole = sheet(True, True)
+    given_sheet = {
+        "every number": sheet(False, False),
+        "the rows' numbers": sheet(False, True),
+        "the cells' numbers": sheet(True, False),
+    }[left_out]
+    assert numbered(whole) is whole  # nothing to do: returned as it is
+    assert numbered(given_sheet) == whole
+
+
+def _reference(column: str, row: int) -> str:
+    return f' r="{column}{row}"'
