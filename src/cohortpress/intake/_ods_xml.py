@@ -2,12 +2,13 @@
 
 An OpenDocument spreadsheet keeps every sheet in ``content.xml``, cells located by counting:
 a row or a cell may stand for several (``number-rows-repeated``, ``number-columns-repeated``),
-and the cells a merged one covers are ``covered-table-cell`` elements. Three things calamine's
-values leave out are read here: numbers typed as percentages (``office:value-type=
-"percentage"``, value -0.3 shown as -30%), cells merged down a column
-(``number-rows-spanned``), and hidden rows (``table:visibility`` "collapse", or "filter" for a
-filter's). The file is walked only when it has one of them, so a workbook without costs one
-search of its text.
+and the cells a merged one covers are ``covered-table-cell`` elements. What calamine's values
+leave out is read here: numbers typed as percentages (``office:value-type="percentage"``, value
+-0.3 shown as -30%), cells merged down a column (``number-rows-spanned``), hidden rows and
+columns (``table:visibility`` "collapse", or "filter" for a filter's), and error cells, which
+LibreOffice stores as an empty text with the error shown (``calcext:value-type="error"``,
+#DIV/0!), read by calamine as empty. The file is walked only when it has one of them, so a
+workbook without costs one search of its text.
 
 And each sheet's extent (:func:`check_ods_extent`): calamine builds every sheet's grid when it
 opens the file, from A1 to the last value, so one value typed a million rows down (8 kB of
@@ -36,7 +37,11 @@ if TYPE_CHECKING:
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
-_MARKS = (b'value-type="percentage"', b"number-rows-spanned", b"table:visibility")
+_CALC = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
+_MARKS = (
+    b'value-type="percentage"', b"number-rows-spanned", b"table:visibility",
+    b'calcext:value-type="error"',
+)  # fmt: skip
 _MAX_COLUMNS = 16_384  # LibreOffice's widest sheet (XFD), as Excel's
 _SHEET = re.compile(rb'<table:table\b[^>]*?\btable:name="([^"]*)"')
 _ROW = re.compile(rb"<table:table-row[\s>/]")
@@ -159,6 +164,13 @@ def _read_row(element: ElementTree.Element, row: int, repeated: int, sheet: Shee
             sheet.percent_cells += [
                 (r, c) for r in range(row, row + repeated) for c in range(column, column + columns)
             ]
+        if cell.get(f"{_CALC}value-type") == "error":  # stored as an empty text
+            shown = "".join(cell.itertext()).strip() or "#ERROR"
+            holds_values = True
+            sheet.unread.update(
+                {(r, c): shown for r in range(row, row + repeated)
+                 for c in range(column, column + columns)}
+            )  # fmt: skip
         spanned = int(cell.get(f"{_TABLE}number-rows-spanned", "1"))
         across = int(cell.get(f"{_TABLE}number-columns-spanned", "1"))
         if spanned > 1 and across == 1 and repeated == 1:
