@@ -212,6 +212,51 @@ def test_an_xlsb_sheet_calamine_could_not_hold_is_refused_before_it_is_read(
     assert "Traceback" not in done.stderr and "panicked" not in done.stderr
 
 
+def test_an_xlsb_cell_indexing_a_text_the_workbook_does_not_hold_is_refused(
+    tmp_path: Path,
+) -> None:
+    """calamine's reader stopped the run with a Rust panic (an index past its table of
+    texts), printed as a traceback; the walk finds the cell first."""
+    import struct
+
+    from xlsb import book_cells, record, sheet_records, write_xlsb
+
+    book = valid_book()
+    strings: list[str] = []
+    patients = sheet_records(book_cells(book, "patients"), strings=strings)
+    row = record(0x0000, struct.pack("<IIHHBI", 40, 0, 300, 0, 0, 0))  # BrtRowHdr, row 41
+    cell = record(0x0007, struct.pack("<III", 0, 0, 999_999))  # BrtCellIsst, no such text
+    damaged = patients.replace(record(0x0092), row + cell + record(0x0092), 1)
+    events = sheet_records(book_cells(book, "adverse_events"), strings=strings)
+    path = write_xlsb({"patients": damaged, "adverse_events": events}, tmp_path / "d.xlsb", strings)
+    done = _run("validate", "reports/thyroid", "--data", str(path))
+    assert done.returncode == 2, done.stderr
+    assert "sheet 'patients': a cell at row 41, column 1, a text the workbook does not hold" in (
+        done.stderr
+    )
+    assert "Traceback" not in done.stderr and "panicked" not in done.stderr
+
+
+def test_a_panic_of_the_spreadsheet_reader_is_an_unreadable_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any other inconsistency calamine's reader stops at (a Rust panic, which Python raises
+    as a BaseException of pyo3's) is reported as a damaged file, not a traceback."""
+    from cohortpress.intake import _excel
+
+    panic = type("PanicException", (BaseException,), {"__module__": "pyo3_runtime"})
+
+    def stops(*_: object) -> None:
+        raise panic("index out of bounds: the len is 0 but the index is 999")
+
+    monkeypatch.setattr(_excel, "_grid", stops)
+    with pytest.raises(UnreadableInputError, match="not a readable spreadsheet .index out of"):
+        read_workbook(WORKBOOK, load_study(THYROID))
+    monkeypatch.setattr(_excel, "_grid", lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):  # any other BaseException goes on as it is
+        read_workbook(WORKBOOK, load_study(THYROID))
+
+
 def test_a_large_ordinary_workbook_still_reads(tmp_path: Path) -> None:
     """20,000 patients: tens of megabytes of sheet XML, compressed about ten to one."""
     sys.path.insert(0, str(ROOT / "data"))

@@ -3,8 +3,9 @@
 A binary workbook is a zip of record streams (MS-XLSB 2.1.4): each record a type and a size
 as variable-length integers, then its data. This writes what calamine reads: the workbook's
 sheet list (``xl/workbook.bin`` and its relationships) and each sheet's rows of cells, numbers
-as ``BrtCellReal`` and text as ``BrtCellSt`` (inline, no shared strings table). Dates are
-written as Excel serial numbers, as a cell formatted as a number holds them.
+as ``BrtCellReal`` and text as ``BrtCellIsst`` (an index into ``xl/sharedStrings.bin``, as Excel
+writes it) or ``BrtCellSt`` (inline). Dates are written as Excel serial numbers, as a cell
+formatted as a number holds them.
 """
 
 from __future__ import annotations
@@ -61,9 +62,13 @@ class Layout:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # rows, then columns
 
 
-def sheet_records(cells: Iterable[Cell], layout: Layout | None = None) -> bytes:
+def sheet_records(
+    cells: Iterable[Cell], layout: Layout | None = None, strings: list[str] | None = None
+) -> bytes:
     """A worksheet's records, cells in row order; the used range its dimension record claims
-    is A1 (Excel's own is the cells', but calamine does not go by it)."""
+    is A1 (Excel's own is the cells', but calamine does not go by it). With ``strings``, texts
+    are written as Excel writes them, indexes into the workbook's shared strings (added to
+    ``strings``), else inline."""
     layout = layout or Layout()
     out = [record(0x0081), record(0x0094, struct.pack("<IIII", 0, 0, 0, 0))]
     if layout.hidden_columns:  # BrtBeginColInfos, a BrtColInfo per column, BrtEndColInfos
@@ -85,7 +90,13 @@ def sheet_records(cells: Iterable[Cell], layout: Layout | None = None) -> bytes:
             head = struct.pack("<II", column, 0) + bytes([layout.errors[row, column]])
             out.append(record(0x000B, head + struct.pack("<HII", 0, 0, 0)))
         else:
-            out.append(_cell(column, value, style=int((row, column) in layout.percent)))
+            style = int((row, column) in layout.percent)
+            if isinstance(value, str) and strings is not None:
+                if value not in strings:
+                    strings.append(value)
+                out.append(record(0x0007, struct.pack("<III", column, style, strings.index(value))))
+            else:
+                out.append(_cell(column, value, style=style))
     out.append(record(0x0092))  # BrtEndSheetData
     if layout.merged:  # BrtBeginMergeCells, a BrtMergeCell per range, BrtEndMergeCells
         out.append(record(0x00B1, struct.pack("<I", len(layout.merged))))
@@ -106,8 +117,9 @@ def styles_records() -> bytes:
     )
 
 
-def write_xlsb(sheets: dict[str, bytes], path: Path) -> Path:
-    """A workbook of ``sheets`` (name -> the sheet's records, see :func:`sheet_records`)."""
+def write_xlsb(sheets: dict[str, bytes], path: Path, strings: list[str] | None = None) -> Path:
+    """A workbook of ``sheets`` (name -> the sheet's records, see :func:`sheet_records`), and
+    its shared ``strings`` where its sheets index them."""
     bundles = b"".join(
         record(0x009C, struct.pack("<II", 0, i + 1) + wide(f"rId{i + 1}") + wide(name))
         for i, name in enumerate(sheets)
@@ -133,6 +145,12 @@ def write_xlsb(sheets: dict[str, bytes], path: Path) -> Path:
             "</Relationships>",
         )
         archive.writestr("xl/styles.bin", styles_records())
+        if strings is not None:  # BrtBeginSst (uses, texts), a BrtSSTItem each, BrtEndSst
+            items = [record(0x0013, b"\x00" + wide(text)) for text in strings]
+            count = struct.pack("<II", len(strings), len(strings))
+            archive.writestr(
+                "xl/sharedStrings.bin", record(0x009F, count) + b"".join(items) + record(0x00A0)
+            )
         for i, data in enumerate(sheets.values()):
             archive.writestr(f"xl/worksheets/sheet{i + 1}.bin", data)
     return path
@@ -168,13 +186,17 @@ def _varint(number: int) -> bytes:
             return bytes(out)
 
 
-def write_book_xlsb(book: Book, path: Path, layouts: dict[str, Layout] | None = None) -> Path:
-    """A test book (see ``defects``) as an .xlsb workbook; ``layouts`` by sheet key."""
+def write_book_xlsb(
+    book: Book, path: Path, layouts: dict[str, Layout] | None = None, *, shared: bool = True
+) -> Path:
+    """A test book (see ``defects``) as an .xlsb workbook; ``layouts`` by sheet key; its texts
+    shared, as Excel writes them, or inline."""
+    strings: list[str] | None = [] if shared else None
     sheets = {
-        name: sheet_records(book_cells(book, key), (layouts or {}).get(key))
+        name: sheet_records(book_cells(book, key), (layouts or {}).get(key), strings)
         for key, name in book.sheet_names.items()
     }
-    return write_xlsb(sheets, path)
+    return write_xlsb(sheets, path, strings)
 
 
 def book_cells(book: Book, key: str) -> list[Cell]:

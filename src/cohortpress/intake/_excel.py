@@ -103,6 +103,10 @@ def read_excel_sheets(
         raise UnreadableInputError(_protected(path)) from None
     except (CalamineError, ValueError, OSError) as exc:
         raise UnreadableInputError(_diagnose(path, exc)) from None
+    except BaseException as exc:
+        if not _panicked(exc):
+            raise
+        raise UnreadableInputError(_diagnose(path, exc)) from None
     return sheets
 
 
@@ -220,7 +224,15 @@ def _protected(path: Path) -> str:
     return f"{path}: the workbook is password-protected; save a copy without a password"
 
 
-def _diagnose(path: Path, exc: Exception) -> str:
+def _panicked(exc: BaseException) -> bool:
+    """Whether ``exc`` is calamine's reader stopping at an inconsistency it did not expect (a
+    Rust panic, raised as ``pyo3_runtime.PanicException``, which is no ``Exception``): a
+    damaged or forged file, to report like any other unreadable one."""
+    kind = type(exc)
+    return kind.__module__ == "pyo3_runtime" and kind.__name__ == "PanicException"
+
+
+def _diagnose(path: Path, exc: BaseException) -> str:
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
     if head.startswith(_OLE_MAGIC) and _ENCRYPTED_MARK in head:

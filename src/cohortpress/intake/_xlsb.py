@@ -46,6 +46,8 @@ _ROW_HEADER = 0x0000
 _FIRST_VALUE, _LAST_VALUE = 0x0002, 0x000B  # BrtCellRk … BrtFmlaError (BrtCellBlank is 0x0001)
 _NUMBERS = frozenset({0x0002, 0x0005, 0x0009})  # BrtCellRk, BrtCellReal, BrtFmlaNum
 _ERRORS = frozenset({0x0003, 0x000B})  # BrtCellError, BrtFmlaError
+_SHARED_STRING = 0x0007  # BrtCellIsst: a text of sharedStrings.bin, by its index
+_BEGIN_SHARED_STRINGS = 0x009F  # BrtBeginSst
 _COLUMN_INFO = 0x003C
 _MERGED = 0x00B0
 _SHEET = 0x009C  # BrtBundleSh, in workbook.bin
@@ -69,9 +71,10 @@ def xlsb_sheets(path: Path, names: list[str]) -> dict[str, SheetMarks]:
         with zipfile.ZipFile(path) as archive:
             parts = _sheet_parts(archive)
             percent = _percent_styles(archive)
+            strings = _shared_strings(archive)
             for name in names:
                 if name in parts:
-                    found[name] = _walk(archive.read(parts[name]), name, percent)
+                    found[name] = _walk(archive.read(parts[name]), name, percent, strings)
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
         pass
     return found
@@ -113,7 +116,7 @@ def _record_at(data: bytes, at: int) -> tuple[int, int, int]:
     return kind, at, size
 
 
-def _walk(data: bytes, sheet: str, percent: frozenset[int]) -> SheetMarks:
+def _walk(data: bytes, sheet: str, percent: frozenset[int], strings: int = 0) -> SheetMarks:
     """The sheet's marks, after refusing an extent calamine could not hold. The records are
     read here rather than through :func:`_records`: a cell's record (one byte of type, one of
     size) is most of a sheet, and a step less for each halves the walk."""
@@ -141,6 +144,8 @@ def _walk(data: bytes, sheet: str, percent: frozenset[int]) -> SheetMarks:
                 rows = row + 1
             if hidden:
                 marks.hidden_rows.add(row + 1)
+            if kind == _SHARED_STRING and size >= 12 and u32(data, at + 8)[0] >= strings:
+                _refuse_damaged(sheet, row, column, "a text the workbook does not hold")
             if kind in _ERRORS and size >= 9:
                 marks.unread[row, column] = ERROR_TEXT.get(data[at + 8], "#ERROR")
             elif kind in _NUMBERS and percent and u32(data, at + 4)[0] & 0xFFFFFF in percent:
@@ -165,10 +170,18 @@ def _walk(data: bytes, sheet: str, percent: frozenset[int]) -> SheetMarks:
 
 
 def _refuse_outside(sheet: str, row: int, column: int) -> None:
+    _refuse_damaged(
+        sheet, row, column, f"outside any Excel sheet ({_ROWS:,} rows, {_COLUMNS:,} columns)"
+    )
+
+
+def _refuse_damaged(sheet: str, row: int, column: int, what: str) -> None:
+    """Refuse a cell calamine could not read (it would fail to allocate its grid, or stop the
+    process at an index past the end of a table)."""
     raise UnreadableInputError(
-        f"sheet '{sheet}': a cell at row {row + 1:,}, column {column + 1:,}, outside any "
-        f"Excel sheet ({_ROWS:,} rows, {_COLUMNS:,} columns): the workbook is damaged, or "
-        "was not written by Excel. Open it in Excel, save it as .xlsx, and run again"
+        f"sheet '{sheet}': a cell at row {row + 1:,}, column {column + 1:,}, {what}: the "
+        "workbook is damaged, or was not written by Excel. Open it in Excel, save it as "
+        ".xlsx, and run again"
     )
 
 
@@ -188,6 +201,19 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         if name is not None and target:
             parts[name] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
     return parts
+
+
+def _shared_strings(archive: zipfile.ZipFile) -> int:
+    """How many texts ``xl/sharedStrings.bin`` holds (``BrtBeginSst``: the count of uses, then
+    of texts): the cells of type ``BrtCellIsst`` index them."""
+    try:
+        table = archive.read("xl/sharedStrings.bin")
+    except KeyError:
+        return 0
+    for kind, at, size in _records(table):
+        if kind == _BEGIN_SHARED_STRINGS and size >= 8:
+            return _U32.unpack_from(table, at + 4)[0]
+    return 0
 
 
 def _percent_styles(archive: zipfile.ZipFile) -> frozenset[int]:
