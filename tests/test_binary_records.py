@@ -79,7 +79,7 @@ def test_the_xls_stream_written_here_reads() -> None:
     assert workbook is not None
     percent, sheets = workbook
     assert percent == {1} and sheets == {"patients": _SHEET_AT}
-    marks = _xls._walk(XLS, _SHEET_AT, percent)  # noqa: SLF001
+    marks = _xls._walk(XLS, _SHEET_AT, percent, "patients")  # noqa: SLF001
     assert marks.percent_cells == [(1, 2)]
     assert marks.unread == {(1, 0): "#DIV/0!"}
     assert marks.hidden_rows == {2}
@@ -93,4 +93,7 @@ def test_a_damaged_xls_stream_is_read_as_far_as_it_goes(data: bytes) -> None:
         return
     percent, sheets = workbook
     for start in sheets.values():
-        _xls._walk(data, start, percent)  # noqa: SLF001
+        try:
+            _xls._walk(data, start, percent, "patients")  # noqa: SLF001
+        except UnreadableInputError as refused:  # a cell past the last column
+            assert "sheet 'patients'" in str(refused)

@@ -39,8 +39,18 @@ def _laughs(levels: int = 9) -> str:
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line, in a process held to 4 GiB of address space: a file that got past a
+    limit fails fast instead of taking the machine's memory."""
     command = [sys.executable, "-m", "cohortpress", *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, check=False, preexec_fn=_held
+    )
+
+
+def _held() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
 
 def _study_with(tmp_path: Path, extra: str) -> Path:
@@ -255,6 +265,31 @@ def test_a_panic_of_the_spreadsheet_reader_is_an_unreadable_file(
     monkeypatch.setattr(_excel, "_grid", lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):  # any other BaseException goes on as it is
         read_workbook(WORKBOOK, load_study(THYROID))
+
+
+def test_an_xls_cell_past_the_formats_last_column_is_refused_before_the_file_is_opened(
+    tmp_path: Path,
+) -> None:
+    """A damaged or forged .xls (one text cell moved to row 30,000, column 20,941): calamine
+    reads every sheet when it opens the file, and asked for a grid of 20 GB; the process was
+    aborted."""
+    import struct
+
+    import olefile
+
+    path = tmp_path / "damaged.xls"
+    shutil.copy(ROOT / "tests" / "fixtures" / "spreadsheets" / "messy.xls", path)
+    with olefile.OleFileIO(str(path), write_mode=True) as compound:
+        stream = bytearray(compound.openstream("Workbook").read())
+        at = 0
+        while struct.unpack_from("<H", stream, at)[0] != 0x00FD:  # the first LABELSST
+            at += 4 + struct.unpack_from("<H", stream, at + 2)[0]
+        struct.pack_into("<HH", stream, at + 4, 29_999, 20_940)
+        compound.write_stream("Workbook", bytes(stream))
+    done = _run("validate", "reports/thyroid", "--data", str(path))
+    assert done.returncode == 2, done.stderr
+    assert "a cell at row 30,000, column 20,941, outside any Excel 97-2003 sheet" in done.stderr
+    assert "Traceback" not in done.stderr and "memory allocation" not in done.stderr
 
 
 def test_a_large_ordinary_workbook_still_reads(tmp_path: Path) -> None:

@@ -79,13 +79,15 @@ def read_excel_sheets(
     """Each sheet ``choose`` picks from the workbook's sheet names, by name. Raise
     :class:`UnreadableInputError` if the file cannot be read."""
     _check_not_empty(path)
-    check_ods_extent(path)  # before calamine opens it: it builds every sheet's grid then
+    # Before calamine opens the file: for .ods and .xls it reads every sheet's cells then.
+    check_ods_extent(path)
+    xls = xls_sheets(path)
     sheets: dict[str, ExcelSheet] = {}
     percent = percent_styles(path)
     try:
         with pd.ExcelFile(path, engine="calamine") as book:
             names = choose([str(name) for name in book.sheet_names])
-            found = _marks(path, names)  # an .xlsb sheet's extent is checked here
+            found = _marks(path, names, xls)  # an .xlsb sheet's extent is checked here
             for name in names:
                 xml = sheet_xml(path, name)
                 marks = found[name]
@@ -124,17 +126,15 @@ def uses_1904_dates(path: Path) -> bool:
     )
 
 
-def _marks(path: Path, names: list[str]) -> dict[str, SheetMarks]:
-    """What the sheets of an .ods, .xlsb or .xls file say beyond calamine's values (an .xlsx
-    sheet's XML is read as its grid is built)."""
+def _marks(path: Path, names: list[str], xls: dict[str, SheetMarks]) -> dict[str, SheetMarks]:
+    """What the sheets of an .ods, .xlsb or .xls file (``xls``: read before it was opened)
+    say beyond calamine's values (an .xlsx sheet's XML is read as its grid is built)."""
     suffix = path.suffix.lower()
     if suffix == ".ods":
         return ods_sheets(path, names)
     if suffix == ".xlsb":
         return xlsb_sheets(path, names)
-    if suffix == ".xls":
-        return xls_sheets(path, names)
-    return {name: SheetMarks() for name in names}
+    return {name: xls.get(name, SheetMarks()) for name in names}
 
 
 def _grid(

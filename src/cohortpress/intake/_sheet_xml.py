@@ -271,6 +271,17 @@ def refuse_if_sparse(sheet: str, rows: int, columns: int, values: int) -> None:
         )
 
 
+def refuse_damaged(sheet: str, row: int, column: int, what: str) -> None:
+    """Raise :class:`UnreadableInputError` for a cell (0-based ``row`` and ``column``) the
+    spreadsheet reader could not read: it would fail to allocate its grid, or stop at an
+    index past the end of a table."""
+    raise UnreadableInputError(
+        f"sheet '{sheet}': a cell at row {row + 1:,}, column {column + 1:,}, {what}: the "
+        "workbook is damaged, or was not written by Excel. Open it in Excel, save it as "
+        ".xlsx, and run again"
+    )
+
+
 def _last_row_with_a_value(xml: bytes) -> int:
     """The number of the last row element holding a value (rows are in order in a sheet's
     XML, so this is usually the last one); 0 when none does."""

@@ -11,9 +11,11 @@ records start), then each sheet's. The sheets a study reads are walked for:
   -30 typed without the sign);
 - hidden rows (``ROW``) and columns (``COLINFO``).
 
-Merged ranges calamine lists itself for this format, and a sheet is bounded by the format at
-65,536 rows and 256 columns, well inside the extent intake refuses. The walk is a Python step
-per record: a paper's workbook costs nothing.
+Merged ranges calamine lists itself for this format. A sheet is bounded by the format at
+65,536 rows and 256 columns, well inside the extent intake refuses; a cell numbered past them
+(a damaged or forged file) is refused, as calamine would build a grid of billions of cells for
+it. The walk is a Python step per record: a paper's workbook costs nothing, a sheet of 60,000
+rows and 24 columns 0.8 s (calamine reads it in 1.7 s).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from cohortpress.intake._marks import ERROR_TEXT, SheetMarks
-from cohortpress.intake._sheet_xml import BUILT_IN_PERCENT, shows_percent
+from cohortpress.intake._sheet_xml import BUILT_IN_PERCENT, refuse_damaged, shows_percent
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,34 +36,36 @@ _FORMAT, _XF, _SHEET = 0x041E, 0x00E0, 0x0085
 _ROW, _COLUMN_INFO = 0x0208, 0x007D
 _NUMBER, _RK, _MULTIPLE_RK, _FORMULA, _BOOL_OR_ERROR = 0x0203, 0x027E, 0x00BD, 0x0006, 0x0205
 _TEXTS = frozenset({0x00FD, 0x0204, 0x00D6})  # LABELSST, LABEL, RSTRING
+_RUNS = frozenset({_MULTIPLE_RK, 0x00BE})  # MULRK, MULBLANK: cells of one row, in a run
+_CELLS = frozenset({_NUMBER, _RK, _FORMULA, _BOOL_OR_ERROR, 0x0201, *_TEXTS, *_RUNS})
+_ROWS, _COLUMNS = 65_536, 256  # an Excel 97-2003 sheet's
 _HIDDEN_ROW = 0x0020  # ROW's fDyZero
 _HEAD = struct.Struct("<HHH")  # a cell's row, column and cell format
 
 
-def xls_sheets(path: Path, names: list[str]) -> dict[str, SheetMarks]:
-    """:class:`SheetMarks` of each sheet of ``names`` in the .xls file ``path``: empty ones
-    for other files, or for a workbook whose records cannot be read here (an encrypted one,
-    one older than Excel 97: calamine reads or reports it in its own words)."""
-    found = {name: SheetMarks() for name in names}
+def xls_sheets(path: Path) -> dict[str, SheetMarks]:
+    """:class:`SheetMarks` of every worksheet of the .xls file ``path``, by name, walked
+    before calamine opens the file (it reads every sheet's cells then): a cell in a column
+    past the format's last (a damaged or forged file) is refused, as calamine would ask for a
+    grid of billions of cells (a 10 kB file, 17 GB). Nothing for other files, or for a
+    workbook whose records cannot be read here (an encrypted one, one older than Excel 97:
+    calamine reads or reports it in its own words)."""
     if path.suffix.lower() != ".xls":
-        return found
+        return {}
     import olefile
 
     try:
         with olefile.OleFileIO(str(path)) as compound:
             if not compound.exists("Workbook"):  # Excel 5's "Book" stream: BIFF5
-                return found
+                return {}
             data = compound.openstream("Workbook").read()
     except OSError:  # not a compound file, or a damaged one
-        return found
+        return {}
     workbook = _workbook(data)
     if workbook is None:
-        return found
+        return {}
     percent, sheets = workbook
-    for name in names:
-        if name in sheets:
-            found[name] = _walk(data, sheets[name], percent)
-    return found
+    return {name: _walk(data, start, percent, name) for name, start in sheets.items()}
 
 
 def _records(data: bytes, at: int) -> Iterator[tuple[int, int, int]]:
@@ -98,11 +102,18 @@ def _workbook(data: bytes) -> tuple[frozenset[int], dict[str, int]] | None:
     return frozenset(i for i, f in enumerate(cell_formats) if f in percent), sheets
 
 
-def _walk(data: bytes, start: int, percent: frozenset[int]) -> SheetMarks:
+def _walk(data: bytes, start: int, percent: frozenset[int], sheet: str) -> SheetMarks:
     marks = SheetMarks()
     hidden: set[int] = set()
     with_values: set[int] = set()
     for kind, at, size in _records(data, start):  # its BOF first, then its records
+        if kind in _CELLS and size >= 4:
+            row, column = struct.unpack_from("<HH", data, at)
+            if kind in _RUNS:  # MULRK, MULBLANK: the run's last column ends the record
+                column = max(column, struct.unpack_from("<H", data, at + size - 2)[0])
+            if column >= _COLUMNS:
+                refuse_damaged(sheet, row, column, f"outside any Excel 97-2003 sheet "
+                               f"({_ROWS:,} rows, {_COLUMNS} columns)")  # fmt: skip
         if kind in (_NUMBER, _RK) and size >= 6:
             row, column, style = _HEAD.unpack_from(data, at)
             with_values.add(row)

@@ -25,11 +25,11 @@ import zipfile
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from cohortpress.errors import UnreadableInputError
 from cohortpress.intake._marks import ERROR_TEXT, SheetMarks
 from cohortpress.intake._sheet_xml import (
     BUILT_IN_PERCENT,
     column_name,
+    refuse_damaged,
     refuse_if_sparse,
     shows_percent,
 )
@@ -145,7 +145,7 @@ def _walk(data: bytes, sheet: str, percent: frozenset[int], strings: int = 0) ->
             if hidden:
                 marks.hidden_rows.add(row + 1)
             if kind == _SHARED_STRING and size >= 12 and u32(data, at + 8)[0] >= strings:
-                _refuse_damaged(sheet, row, column, "a text the workbook does not hold")
+                refuse_damaged(sheet, row, column, "a text the workbook does not hold")
             if kind in _ERRORS and size >= 9:
                 marks.unread[row, column] = ERROR_TEXT.get(data[at + 8], "#ERROR")
             elif kind in _NUMBERS and percent and u32(data, at + 4)[0] & 0xFFFFFF in percent:
@@ -170,18 +170,8 @@ def _walk(data: bytes, sheet: str, percent: frozenset[int], strings: int = 0) ->
 
 
 def _refuse_outside(sheet: str, row: int, column: int) -> None:
-    _refuse_damaged(
+    refuse_damaged(
         sheet, row, column, f"outside any Excel sheet ({_ROWS:,} rows, {_COLUMNS:,} columns)"
-    )
-
-
-def _refuse_damaged(sheet: str, row: int, column: int, what: str) -> None:
-    """Refuse a cell calamine could not read (it would fail to allocate its grid, or stop the
-    process at an index past the end of a table)."""
-    raise UnreadableInputError(
-        f"sheet '{sheet}': a cell at row {row + 1:,}, column {column + 1:,}, {what}: the "
-        "workbook is damaged, or was not written by Excel. Open it in Excel, save it as "
-        ".xlsx, and run again"
     )
 
 
