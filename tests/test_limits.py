@@ -267,12 +267,21 @@ def test_a_panic_of_the_spreadsheet_reader_is_an_unreadable_file(
         read_workbook(WORKBOOK, load_study(THYROID))
 
 
-def test_an_xls_cell_past_the_formats_last_column_is_refused_before_the_file_is_opened(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("record", "fields", "message"),
+    [
+        (0x00FD, ("<HH", 29_999, 20_940),  # a text cell (LABELSST) moved far away
+         "a cell at row 30,000, column 20,941, outside any Excel 97-2003 sheet"),
+        (0x0200, ("<II", 0, 15_419_837),  # the sheet's used range (DIMENSIONS)
+         "its records declare its cells in rows 1 to 15,419,837 and columns 1 to 24, which no "
+         "Excel 97-2003 sheet has"),
+    ],
+)  # fmt: skip
+def test_an_xls_sheet_calamine_could_not_hold_is_refused_before_the_file_is_opened(
+    tmp_path: Path, record: int, fields: tuple, message: str
 ) -> None:
-    """A damaged or forged .xls (one text cell moved to row 30,000, column 20,941): calamine
-    reads every sheet when it opens the file, and asked for a grid of 20 GB; the process was
-    aborted."""
+    """A damaged or forged .xls: calamine reads every sheet when it opens the file, and asked
+    for a grid of 15 to 4,000 GB (damaged files it was given); the process was aborted."""
     import struct
 
     import olefile
@@ -282,13 +291,13 @@ def test_an_xls_cell_past_the_formats_last_column_is_refused_before_the_file_is_
     with olefile.OleFileIO(str(path), write_mode=True) as compound:
         stream = bytearray(compound.openstream("Workbook").read())
         at = 0
-        while struct.unpack_from("<H", stream, at)[0] != 0x00FD:  # the first LABELSST
+        while struct.unpack_from("<H", stream, at)[0] != record:  # the first such record
             at += 4 + struct.unpack_from("<H", stream, at + 2)[0]
-        struct.pack_into("<HH", stream, at + 4, 29_999, 20_940)
+        struct.pack_into(fields[0], stream, at + 4, *fields[1:])
         compound.write_stream("Workbook", bytes(stream))
     done = _run("validate", "reports/thyroid", "--data", str(path))
     assert done.returncode == 2, done.stderr
-    assert "a cell at row 30,000, column 20,941, outside any Excel 97-2003 sheet" in done.stderr
+    assert f"sheet 'patients': {message}" in done.stderr
     assert "Traceback" not in done.stderr and "memory allocation" not in done.stderr
 
 

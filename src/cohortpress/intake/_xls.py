@@ -23,6 +23,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
+from cohortpress.errors import UnreadableInputError
 from cohortpress.intake._marks import ERROR_TEXT, SheetMarks
 from cohortpress.intake._sheet_xml import BUILT_IN_PERCENT, refuse_damaged, shows_percent
 
@@ -39,6 +40,7 @@ _TEXTS = frozenset({0x00FD, 0x0204, 0x00D6})  # LABELSST, LABEL, RSTRING
 _RUNS = frozenset({_MULTIPLE_RK, 0x00BE})  # MULRK, MULBLANK: cells of one row, in a run
 _CELLS = frozenset({_NUMBER, _RK, _FORMULA, _BOOL_OR_ERROR, 0x0201, *_TEXTS, *_RUNS})
 _ROWS, _COLUMNS = 65_536, 256  # an Excel 97-2003 sheet's
+_DIMENSIONS = 0x0200  # the used range: first row, last row + 1, first column, last column + 1
 _HIDDEN_ROW = 0x0020  # ROW's fDyZero
 _HEAD = struct.Struct("<HHH")  # a cell's row, column and cell format
 
@@ -107,6 +109,16 @@ def _walk(data: bytes, start: int, percent: frozenset[int], sheet: str) -> Sheet
     hidden: set[int] = set()
     with_values: set[int] = set()
     for kind, at, size in _records(data, start):  # its BOF first, then its records
+        if kind == _DIMENSIONS and size >= 12:  # calamine sizes the sheet's grid by it
+            first, last, first_column, last_column = struct.unpack_from("<IIHH", data, at)
+            if last > _ROWS or last_column > _COLUMNS or first > last or first_column > last_column:
+                raise UnreadableInputError(
+                    f"sheet '{sheet}': its records declare its cells in rows {first + 1:,} to "
+                    f"{last:,} and columns {first_column + 1:,} to {last_column:,}, which no "
+                    f"Excel 97-2003 sheet has ({_ROWS:,} rows, {_COLUMNS} columns): the "
+                    "workbook is damaged, or was not written by Excel. Open it in Excel, save "
+                    "it as .xlsx, and run again"
+                )
         if kind in _CELLS and size >= 4:
             row, column = struct.unpack_from("<HH", data, at)
             if kind in _RUNS:  # MULRK, MULBLANK: the run's last column ends the record
