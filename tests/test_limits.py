@@ -7,6 +7,7 @@ large but ordinary workbook still reads.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -298,6 +299,41 @@ def test_an_xls_sheet_calamine_could_not_hold_is_refused_before_the_file_is_open
     done = _run("validate", "reports/thyroid", "--data", str(path))
     assert done.returncode == 2, done.stderr
     assert f"sheet 'patients': {message}" in done.stderr
+    assert "Traceback" not in done.stderr and "memory allocation" not in done.stderr
+
+
+def test_an_xlsx_declaring_more_texts_than_it_holds_is_refused_before_it_is_opened(
+    tmp_path: Path,
+) -> None:
+    """calamine reserves room for the texts a workbook's table declares when it opens the
+    file: a 2 kB part declaring four billion asked for 96 GB and the process was aborted. A
+    table as Excel and XlsxWriter write it (the same count declared and held) reads."""
+    import xlsxwriter
+
+    book = valid_book()
+    path = tmp_path / "shared.xlsx"
+    with xlsxwriter.Workbook(str(path)) as workbook:  # texts in a shared table, as Excel's
+        for key, name in book.sheet_names.items():
+            sheet = workbook.add_worksheet(name)
+            for r, row in enumerate(book.grid(key)):
+                for c, value in enumerate(row):
+                    if value is not None:
+                        sheet.write(r, c, value if not hasattr(value, "isoformat") else
+                                    value.isoformat())  # fmt: skip
+    config = load_study(THYROID)
+    assert b"uniqueCount" in zipfile.ZipFile(path).read("xl/sharedStrings.xml")
+    read_workbook(path, config)  # no error: the count declared is the count held
+    forged = rewrite_parts(
+        path,
+        tmp_path / "forged.xlsx",
+        lambda name, data: (
+            re.sub(rb'uniqueCount="\d+"', b'uniqueCount="4000000000"', data)
+            if name == "xl/sharedStrings.xml" else data
+        ),
+    )  # fmt: skip
+    done = _run("validate", "reports/thyroid", "--data", str(forged))
+    assert done.returncode == 2, done.stderr
+    assert "declares 4,000,000,000 of them and holds" in done.stderr
     assert "Traceback" not in done.stderr and "memory allocation" not in done.stderr
 
 

@@ -33,6 +33,7 @@ from cohortpress.intake._ods_xml import check_ods_extent, ods_sheets
 from cohortpress.intake._reading import is_blank, is_number
 from cohortpress.intake._sheet_xml import (
     check_extent,
+    check_shared_strings,
     column_name,
     hidden_columns,
     hidden_rows,
@@ -81,6 +82,7 @@ def read_excel_sheets(
     _check_not_empty(path)
     # Before calamine opens the file: for .ods and .xls it reads every sheet's cells then.
     check_ods_extent(path)
+    check_shared_strings(path)  # .xlsx: calamine reserves room for the texts declared
     xls = xls_sheets(path)
     sheets: dict[str, ExcelSheet] = {}
     percent = percent_styles(path)

@@ -94,6 +94,8 @@ _WIDE_VALUE = re.compile(
 )
 _HOLDS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
 _HIDDEN = re.compile(rb'hidden="(?:1|true)"')
+_UNIQUE_COUNT = re.compile(rb'\buniqueCount="(\d+)"')  # of the table of texts (<sst>)
+_TEXT_ITEM = re.compile(rb"<(?:\w+:)?si[\s/>]")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\s")
 _COLUMN_TAG = re.compile(rb"<(?:\w+:)?col\s")
 _SPAN = re.compile(rb'\bmin="(\d+)"[^>]*?\bmax="(\d+)"')
@@ -256,6 +258,32 @@ def check_extent(xml: bytes, sheet: str) -> None:
     columns = max((_column_number(c.decode()) for c in set(_WIDE_VALUE.findall(xml))), default=26)
     values = (xml.count(b"v>") + xml.count(b"is>")) // 2  # opening and closing tags
     refuse_if_sparse(sheet, rows, columns, values)
+
+
+def check_shared_strings(path: Path) -> None:
+    """Raise :class:`UnreadableInputError` if an .xlsx or .xlsm file's table of texts declares
+    more of them than it holds (a damaged or forged file): calamine reserves room for the
+    declared count when it opens the file, and a 2 kB part declaring four billion asked for
+    96 GB. Nothing for other files, or where the part cannot be read (calamine reports it)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            table = archive.read("xl/sharedStrings.xml")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return
+    declared = _UNIQUE_COUNT.search(table, 0, table.find(b">", table.find(b"sst")) + 1)
+    if declared is None:
+        return
+    held = sum(1 for _ in _TEXT_ITEM.finditer(table)) if b":si" in table else (
+        table.count(b"<si>") + table.count(b"<si ") + table.count(b"<si/>")
+    )  # fmt: skip
+    if int(declared[1]) > held:
+        raise UnreadableInputError(
+            f"{path}: its table of texts (xl/sharedStrings.xml) declares {int(declared[1]):,} "
+            f"of them and holds {held:,}: the workbook is damaged, or was not written by "
+            "Excel. Open it in Excel or LibreOffice, save it again, and run again"
+        )
 
 
 def refuse_if_sparse(sheet: str, rows: int, columns: int, values: int) -> None:
