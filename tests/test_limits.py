@@ -159,6 +159,32 @@ def test_a_value_far_outside_the_table_is_refused_before_its_grid_is_built(
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("reference", "where"),
+    [
+        (b"Q4000000000", "a cell at row 4,000,000,000, column 17"),  # asked for 3 TB
+        (b"AAAA2", "a cell at row 2, column 18,279"),
+        (b"XFE2", "a cell at row 2, column 16,385"),
+    ],
+)
+def test_an_xlsx_cell_numbered_past_excels_last_row_or_column_is_refused(
+    tmp_path: Path, reference: bytes, where: str
+) -> None:
+    """A damaged or forged .xlsx: calamine would build a grid reaching the cell."""
+    path = rewrite_parts(
+        WORKBOOK,
+        tmp_path / "damaged.xlsx",
+        lambda name, data: (
+            data.replace(b'<c r="B2"', b'<c r="' + reference + b'"', 1)
+            if name == "xl/worksheets/sheet1.xml" else data
+        ),
+    )  # fmt: skip
+    done = _run("validate", "reports/thyroid", "--data", str(path))
+    assert done.returncode == 2, done.stderr
+    assert f"sheet 'patients': {where}, outside any Excel sheet" in done.stderr
+    assert "Traceback" not in done.stderr and "memory allocation" not in done.stderr
+
+
 def test_a_formatted_empty_cell_far_away_is_no_value(tmp_path: Path) -> None:
     """Formatting a far cell, or a whole row, gives calamine nothing to read: it is ignored."""
     far = _with_a_far_cell(tmp_path / "formatted.xlsx", b'<c r="XFD1048576" s="1"/>')

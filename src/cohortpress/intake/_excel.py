@@ -32,6 +32,7 @@ from cohortpress.intake._marks import SheetMarks
 from cohortpress.intake._ods_xml import check_ods_extent, ods_sheets
 from cohortpress.intake._reading import is_blank, is_number
 from cohortpress.intake._sheet_xml import (
+    PART_ERRORS,
     check_extent,
     check_shared_strings,
     column_name,
@@ -121,7 +122,7 @@ def uses_1904_dates(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             workbook_xml = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile, OSError):
+    except PART_ERRORS:
         return False
     return (
         re.search(r"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(1|true)\"", workbook_xml) is not None

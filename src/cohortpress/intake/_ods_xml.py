@@ -29,7 +29,12 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from cohortpress.intake._marks import SheetMarks
-from cohortpress.intake._sheet_xml import MAX_SPARSE_CELLS, column_name, refuse_if_sparse
+from cohortpress.intake._sheet_xml import (
+    MAX_SPARSE_CELLS,
+    PART_ERRORS,
+    column_name,
+    refuse_if_sparse,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,7 +76,7 @@ def _content(path: Path) -> bytes:
     try:
         with zipfile.ZipFile(path) as archive:
             return archive.read("content.xml")
-    except (KeyError, zipfile.BadZipFile, OSError):
+    except PART_ERRORS:
         return b""
 
 
@@ -122,7 +127,7 @@ def ods_sheets(path: Path, names: list[str]) -> dict[str, SheetMarks]:
     content = _content(path)
     if not any(mark in content for mark in _MARKS):
         return found
-    with contextlib.suppress(ElementTree.ParseError):  # calamine reports the file
+    with contextlib.suppress(*PART_ERRORS):  # calamine reports the file
         _walk(content, found)
     return found
 

@@ -37,6 +37,7 @@ import html
 import itertools
 import re
 import zipfile
+import zlib
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
@@ -48,6 +49,15 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from cohortpress.intake._marks import Unread
+
+# What reading a part of a damaged workbook may raise: a part missing (KeyError, a
+# LookupError), an XML declaration naming an unknown encoding (LookupError), XML that does not
+# parse, a damaged or encrypted zip entry. Where a part cannot be read, calamine reports the
+# file in its own words.
+PART_ERRORS = (
+    LookupError, zipfile.BadZipFile, ElementTree.ParseError, OSError, EOFError, zlib.error,
+    NotImplementedError, RuntimeError,
+)  # fmt: skip
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -93,6 +103,9 @@ _WIDE_VALUE = re.compile(
     rb"<(?:\w+:)?(?:v|is)\b"
 )
 _HOLDS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+# A row or cell numbered from row 1,000,000, or a cell from column XAA (XFD is Excel's last)
+_FAR = re.compile(rb' r="(?=[A-Z]{4}|[X-Z][A-Z]{2}\d|[A-Z]*\d{7})([A-Z]*)(\d+)"')
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 _HIDDEN = re.compile(rb'hidden="(?:1|true)"')
 _UNIQUE_COUNT = re.compile(rb'\buniqueCount="(\d+)"')  # of the table of texts (<sst>)
 _TEXT_ITEM = re.compile(rb"<(?:\w+:)?si[\s/>]")
@@ -122,7 +135,7 @@ def percent_styles(path: Path) -> frozenset[int]:
     try:
         with zipfile.ZipFile(path) as archive:
             styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+    except PART_ERRORS:
         return frozenset()
     percent = set(BUILT_IN_PERCENT)
     for number_format in styles.iter(f"{_MAIN}numFmt"):
@@ -160,7 +173,7 @@ def sheet_xml(path: Path, sheet: str) -> bytes:
         with zipfile.ZipFile(path) as archive:
             part = _sheet_part(archive, sheet)
             return numbered(archive.read(part)) if part else b""
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+    except PART_ERRORS:
         return b""
 
 
@@ -250,6 +263,7 @@ def check_extent(xml: bytes, sheet: str) -> None:
     is over the limit is looked at closer: its last row holding a value, found from the end,
     and the widest column holding one.
     """
+    _refuse_outside(xml, sheet)
     rows = max(map(int, _ROW_NUMBER.findall(xml)), default=0)
     columns = max((_column_number(c.decode()) for c in set(_WIDE.findall(xml))), default=26)
     if rows * columns <= MAX_SPARSE_CELLS:
@@ -258,6 +272,18 @@ def check_extent(xml: bytes, sheet: str) -> None:
     columns = max((_column_number(c.decode()) for c in set(_WIDE_VALUE.findall(xml))), default=26)
     values = (xml.count(b"v>") + xml.count(b"is>")) // 2  # opening and closing tags
     refuse_if_sparse(sheet, rows, columns, values)
+
+
+def _refuse_outside(xml: bytes, sheet: str) -> None:
+    """Refuse a row or cell numbered past Excel's last row or column (a damaged or forged
+    file): calamine would build a grid to reach it (a cell numbered Q4000000000 asked for
+    3 TB). Only the rows' numbers of seven digits or more and the columns' names from XAA are
+    looked at: few, in a sheet of Excel's (one scan, 0.25 s for 100,000 rows of 24 cells)."""
+    for letters, digits in _FAR.findall(xml):
+        row, column = int(digits), _column_number(letters.decode()) if letters else 1
+        if row > EXCEL_ROWS or column > EXCEL_COLUMNS:
+            where = f"outside any Excel sheet ({EXCEL_ROWS:,} rows, {EXCEL_COLUMNS:,} columns)"
+            refuse_damaged(sheet, row - 1, column - 1, where)
 
 
 def check_shared_strings(path: Path) -> None:
@@ -270,7 +296,7 @@ def check_shared_strings(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             table = archive.read("xl/sharedStrings.xml")
-    except (KeyError, zipfile.BadZipFile, OSError):
+    except PART_ERRORS:
         return
     declared = _UNIQUE_COUNT.search(table, 0, table.find(b">", table.find(b"sst")) + 1)
     if declared is None:

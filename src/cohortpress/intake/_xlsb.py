@@ -28,6 +28,9 @@ from xml.etree import ElementTree
 from cohortpress.intake._marks import ERROR_TEXT, SheetMarks
 from cohortpress.intake._sheet_xml import (
     BUILT_IN_PERCENT,
+    EXCEL_COLUMNS,
+    EXCEL_ROWS,
+    PART_ERRORS,
     column_name,
     refuse_damaged,
     refuse_if_sparse,
@@ -39,7 +42,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_ROWS, _COLUMNS = 1_048_576, 16_384  # an Excel sheet's
 
 # Record types (MS-XLSB 2.3.2)
 _ROW_HEADER = 0x0000
@@ -75,7 +77,7 @@ def xlsb_sheets(path: Path, names: list[str]) -> dict[str, SheetMarks]:
             for name in names:
                 if name in parts:
                     found[name] = _walk(archive.read(parts[name]), name, percent, strings)
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+    except PART_ERRORS:
         pass
     return found
 
@@ -136,7 +138,7 @@ def _walk(data: bytes, sheet: str, percent: frozenset[int], strings: int = 0) ->
         if _FIRST_VALUE <= kind <= _LAST_VALUE and size >= 8:
             column = u32(data, at)[0]
             if column >= columns:
-                if column >= _COLUMNS:
+                if column >= EXCEL_COLUMNS:
                     _refuse_outside(sheet, row, column)
                 columns = column + 1
             values += 1
@@ -153,14 +155,14 @@ def _walk(data: bytes, sheet: str, percent: frozenset[int], strings: int = 0) ->
         elif kind == _ROW_HEADER and size >= 12:
             row = u32(data, at)[0]
             hidden = bool(u16(data, at + 10)[0] & _HIDDEN_ROW)
-            if row >= _ROWS:
+            if row >= EXCEL_ROWS:
                 _refuse_outside(sheet, row, 0)
         elif kind == _COLUMN_INFO and size >= 18 and u16(data, at + 16)[0] & 1:
             first, last = u32(data, at)[0], u32(data, at + 4)[0]
-            marks.hidden_columns.update(range(first, min(last + 1, _COLUMNS)))
+            marks.hidden_columns.update(range(first, min(last + 1, EXCEL_COLUMNS)))
         elif kind == _MERGED and size >= 16:
             first, last, column, last_column = struct.unpack_from("<IIII", data, at)
-            if column == last_column and last > first and column < _COLUMNS:
+            if column == last_column and last > first and column < EXCEL_COLUMNS:
                 letters = column_name(column + 1)
                 reference = f"{letters}{first + 1}:{letters}{last + 1}"
                 marks.merged_down.append((reference, column, first, last))
@@ -170,9 +172,8 @@ def _walk(data: bytes, sheet: str, percent: frozenset[int], strings: int = 0) ->
 
 
 def _refuse_outside(sheet: str, row: int, column: int) -> None:
-    refuse_damaged(
-        sheet, row, column, f"outside any Excel sheet ({_ROWS:,} rows, {_COLUMNS:,} columns)"
-    )
+    where = f"outside any Excel sheet ({EXCEL_ROWS:,} rows, {EXCEL_COLUMNS:,} columns)"
+    refuse_damaged(sheet, row, column, where)
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
