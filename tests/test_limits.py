@@ -410,3 +410,22 @@ def test_an_ods_sheets_extent_counts_its_repeated_rows_and_cells(rows: bytes, ex
 
     table = b'<table:table table:name="p">' + rows + b"</table:table>"
     assert (_last_row_with_a_value(table), *_width_and_values(table)) == extent
+
+
+def test_a_workbook_part_in_an_encoding_python_does_not_know_raises_no_traceback(
+    tmp_path: Path,
+) -> None:
+    """The parts intake reads beside calamine (the workbook's sheet list, its styles) in an
+    encoding Python does not know (a damaged declaration): left for calamine to read or
+    report, as any other part that cannot be read; it was a LookupError's traceback."""
+    path = rewrite_parts(
+        WORKBOOK,
+        tmp_path / "encoding.xlsx",
+        lambda name, data: (
+            b'<?xml version="1.0" encoding="UTF-65536"?>' + data
+            if name in ("xl/workbook.xml", "xl/styles.xml") else data
+        ),
+    )  # fmt: skip
+    done = _run("validate", "reports/thyroid", "--data", str(path))
+    assert done.returncode in (0, 1, 2), done.stderr
+    assert "Traceback" not in done.stderr and "LookupError" not in done.stderr
