@@ -363,6 +363,33 @@ def test_an_xlsx_declaring_more_texts_than_it_holds_is_refused_before_it_is_open
     assert "Traceback" not in done.stderr and "memory allocation" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        b'<table:table-cell table:style-name="ce2" office:value-type="percentage"',
+        b'<table:table-cell table:formula="of:=1/0" office:value-type="string"',
+    ],
+)
+def test_an_ods_cell_repeated_past_the_sheets_bounds_is_read_within_them(
+    tmp_path: Path, cell: bytes
+) -> None:
+    """A percentage or an error cell repeated a hundred billion times (a damaged or forged
+    count): calamine bounds the sheet itself; intake listed every repeat, or put an error back
+    a hundred billion columns out, and failed (an IndexError, a MemoryError)."""
+    fixture = ROOT / "tests" / "fixtures" / "spreadsheets" / "messy.ods"
+    path = rewrite_parts(
+        fixture,
+        tmp_path / "repeated.ods",
+        lambda name, data: (
+            data.replace(cell, cell + b' table:number-columns-repeated="99999999999"', 1)
+            if name == "content.xml" else data
+        ),
+    )  # fmt: skip
+    done = _run("validate", "reports/thyroid", "--data", str(path))
+    assert done.returncode in (1, 2), done.stderr  # the cells after it are moved: problems
+    assert "Traceback" not in done.stderr and "bug in cohortpress" not in done.stderr
+
+
 def test_a_large_ordinary_workbook_still_reads(tmp_path: Path) -> None:
     """20,000 patients: tens of megabytes of sheet XML, compressed about ten to one."""
     sys.path.insert(0, str(ROOT / "data"))

@@ -168,7 +168,10 @@ def _as_percentages(
     """Each number at ``cells`` (formatted as a percentage) as the percentage it is shown as:
     -0.3, shown as -30%, is -30 (shifted in decimal, so 0.3 is 30, not 30.000000000000004)."""
     shifted = 0
+    rows, columns = grid.shape
     for row, column in cells:
+        if row >= rows or column >= columns:  # no value there: nothing to read as shown
+            continue
         value: object = grid.iloc[row, column]
         if isinstance(value, int | float) and is_number(value):
             grid.iloc[row, column] = float(Decimal(repr(float(value))).scaleb(2))

@@ -47,7 +47,7 @@ _MARKS = (
     b'value-type="percentage"', b"number-rows-spanned", b"table:visibility",
     b'calcext:value-type="error"',
 )  # fmt: skip
-_MAX_COLUMNS = 16_384  # LibreOffice's widest sheet (XFD), as Excel's
+_MAX_ROWS, _MAX_COLUMNS = 1_048_576, 16_384  # LibreOffice's largest sheet, as Excel's
 _SHEET = re.compile(rb'<table:table\b[^>]*?\btable:name="([^"]*)"')
 _ROW = re.compile(rb"<table:table-row[\s>/]")
 _ROWS_REPEATED = re.compile(rb'table:number-rows-repeated="(\d+)"')
@@ -165,17 +165,18 @@ def _read_row(element: ElementTree.Element, row: int, repeated: int, sheet: Shee
         columns = int(cell.get(f"{_TABLE}number-columns-repeated", "1"))
         kind = cell.get(f"{_OFFICE}value-type")
         holds_values |= kind is not None
+        # The cells this one stands for, within a sheet's bounds (a repeat count past them,
+        # damaged or forged, would list billions)
+        block = (
+            range(row, min(row + repeated, _MAX_ROWS)),
+            range(column, min(column + columns, _MAX_COLUMNS)),
+        )
         if kind == "percentage":
-            sheet.percent_cells += [
-                (r, c) for r in range(row, row + repeated) for c in range(column, column + columns)
-            ]
+            sheet.percent_cells += [(r, c) for r in block[0] for c in block[1]]
         if cell.get(f"{_CALC}value-type") == "error":  # stored as an empty text
             shown = "".join(cell.itertext()).strip() or "#ERROR"
             holds_values = True
-            sheet.unread.update(
-                {(r, c): shown for r in range(row, row + repeated)
-                 for c in range(column, column + columns)}
-            )  # fmt: skip
+            sheet.unread.update({(r, c): shown for r in block[0] for c in block[1]})
         spanned = int(cell.get(f"{_TABLE}number-rows-spanned", "1"))
         across = int(cell.get(f"{_TABLE}number-columns-spanned", "1"))
         if spanned > 1 and across == 1 and repeated == 1:
@@ -185,4 +186,4 @@ def _read_row(element: ElementTree.Element, row: int, repeated: int, sheet: Shee
         column += columns
     hidden = element.get(f"{_TABLE}visibility", "visible") in ("collapse", "filter")
     if hidden and holds_values:  # a run of empty rows hidden below the table says nothing
-        sheet.hidden_rows.update(range(row + 1, row + repeated + 1))
+        sheet.hidden_rows.update(range(row + 1, min(row + repeated, _MAX_ROWS) + 1))
