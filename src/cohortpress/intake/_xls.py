@@ -47,9 +47,10 @@ _HEAD = struct.Struct("<HHH")  # a cell's row, column and cell format
 
 def xls_sheets(path: Path) -> dict[str, SheetMarks]:
     """:class:`SheetMarks` of every worksheet of the .xls file ``path``, by name, walked
-    before calamine opens the file (it reads every sheet's cells then): a cell in a column
-    past the format's last (a damaged or forged file) is refused, as calamine would ask for a
-    grid of billions of cells (a 10 kB file, 17 GB). Nothing for other files, or for a
+    before calamine opens the file (it reads every sheet's cells then): a cell past the
+    format's last column, or a used range declared past its bounds (a damaged or forged file),
+    is refused, as calamine would ask for a grid of billions of cells (damaged files of 10 kB
+    asked for 15 GB to 4 TB). Nothing for other files, or for a
     workbook whose records cannot be read here (an encrypted one, one older than Excel 97:
     calamine reads or reports it in its own words)."""
     if path.suffix.lower() != ".xls":
