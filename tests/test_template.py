@@ -104,3 +104,20 @@ def test_a_required_key_removed_from_the_template_is_named(tmp_path: Path, missi
     text = "\n".join(line for line in lines if not line.startswith(f"{missing}:"))
     with pytest.raises(Exception, match=rf"{missing}: required key is missing"):
         load_study(_study(tmp_path, text))
+
+
+def test_the_new_manuscript_renders_as_written(tmp_path: Path) -> None:
+    """The manuscript.qmd of ``cohortpress new`` renders once study.yml fits a workbook: a
+    shortcode its comment showed was expanded (by Quarto too) and stopped the first render."""
+    (tmp_path / "_quarto.yml").write_text(
+        (ROOT / "_quarto.yml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    folder = scaffold_study(tmp_path / "reports" / "new")
+    thyroid = (ROOT / "reports/thyroid/study.yml").read_text(encoding="utf-8")
+    fitted = thyroid.replace("data: ../../data/", f"data: {ROOT / 'data'}/")
+    (folder / "study.yml").write_text(fitted, encoding="utf-8")
+    command = [sys.executable, "-m", "cohortpress", "report", "reports/new", "--to", "html", "-q"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "_output/new/manuscript.html").read_text(encoding="utf-8")
+    assert "Kaplan" in page
