@@ -520,6 +520,15 @@ class Marker(_Model):
         default="Low", description="Name of the group below the cutoff.", examples=["Normal"]
     )
 
+    @model_validator(mode="after")
+    def _two_groups(self) -> Marker:
+        if self.high_label == self.low_label:
+            raise ValueError(
+                f"high_label and low_label are both '{self.low_label}'; name the two groups "
+                "differently"
+            )
+        return self
+
 
 class Table1Row(_Model):
     """One characteristic of Table I; ``variable`` is a canonical field, variable or marker."""
@@ -567,6 +576,11 @@ class Table1Row(_Model):
         examples=[["0", "1", "2"]],
     )
 
+    @model_validator(mode="after")
+    def _two_cut_labels(self) -> Table1Row:
+        _check_cut_labels(self.cut_labels)
+        return self
+
 
 class Covariate(_Model):
     """A factor of the Cox models.
@@ -613,6 +627,16 @@ class Covariate(_Model):
         description="Use a continuous variable as it is, with the HR per this many units.",
         examples=[10],
     )
+
+    @model_validator(mode="after")
+    def _two_cut_labels(self) -> Covariate:
+        _check_cut_labels(self.cut_labels)
+        return self
+
+
+def _check_cut_labels(labels: tuple[str, str] | None) -> None:
+    if labels is not None and labels[0] == labels[1]:
+        raise ValueError(f"cut_labels: both are '{labels[0]}'; name the two sides differently")
 
 
 class Multivariate(_Model):
@@ -1214,6 +1238,10 @@ class Treatment(_Model):
     )
 
 
+NUMBER_TYPES = ("continuous", "count")
+GROUPED_TYPES = ("categorical", "binary")
+CONTINUOUS_SUMMARIES = ("median_range", "median_iqr", "mean_sd")
+
 BUILT_IN_CATEGORIES: dict[str, tuple[str, ...]] = {
     "sex": vocabulary.SEXES,
     "end_reason": vocabulary.END_REASONS,
@@ -1601,17 +1629,135 @@ class StudyConfig(_Model):
         return from_dates or self.inclusion.min_treatment is not None
 
     def _by_variables_are_groups(self) -> None:
-        """Curves "by" a variable need groups: a marker (cut at its cutoff) or a categorical."""
-        for i, endpoint in enumerate(self.endpoints):
-            for name in endpoint.by or ():
-                kind = self.variables[name].type if name in self.variables else None
-                if name in CANONICAL_PATIENT_FIELDS and name not in self.variables:
-                    kind = "categorical" if name == "sex" else "other"
-                if name not in self.markers and kind not in ("categorical", "binary"):
+        """Curves "by" a variable, and the comparison by ``compare_by``, need groups: a marker
+        (cut at its cutoff) or a categorical or binary variable."""
+        uses = [
+            (f"endpoints[{i}].by", name, "Kaplan–Meier curves need groups")
+            for i, endpoint in enumerate(self.endpoints)
+            for name in endpoint.by or ()
+        ]
+        if self.compare_by is not None:
+            uses.append(("compare_by", self.compare_by, "the patients are compared by groups"))
+        for where, name, why in uses:
+            if name not in self.markers and self.variable_type(name)[0] not in GROUPED_TYPES:
+                raise ValueError(
+                    f"{where}: '{name}' is not a categorical or binary variable or a marker; "
+                    f"{why} (split a number into groups with `breaks` under `variables`, or "
+                    "declare it as a marker with a cutoff)"
+                )
+
+    def variable_type(self, name: str) -> tuple[str, tuple[str, ...]]:
+        """The type and levels of a canonical field, a variable or a marker as Table I, the
+        models and the comparison read it: a marker is a number (its groups, where it groups,
+        are its high and low labels); a built-in field as :data:`vocabulary.BUILTIN_VARIABLES`
+        says, any other a number."""
+        if name in self.variables:
+            variable = self.variables[name]
+            return variable.type, tuple(variable.levels or ())
+        if name in self.markers:
+            return "continuous", ()
+        kind, _unit, levels = vocabulary.BUILTIN_VARIABLES.get(name, ("continuous", None, None))
+        return kind, tuple(levels or ())
+
+    def factor_levels(self, cov: Covariate) -> tuple[tuple[str, ...], str] | None:
+        """The levels a Cox factor is coded into, in the order shown, and its reference (HR 1),
+        from study.yml alone; None for a number used as it is (HR per ``per`` units). The one
+        rule for the models and for the check of study.yml."""
+        name = cov.variable
+        if name in self.markers:
+            marker = self.markers[name]
+            return (marker.high_label, marker.low_label), cov.reference or marker.low_label
+        kind, levels = self.variable_type(name)
+        if cov.groups:
+            return tuple(cov.groups), cov.reference or list(cov.groups)[-1]
+        if kind in NUMBER_TYPES:
+            if cov.cut is None:
+                return None
+            below, above = cov.cut_labels or (f"<{cov.cut:g}", f"≥{cov.cut:g}")
+            return (above, below), cov.reference or below
+        declared = self.variables[name].reference if name in self.variables else None
+        first = levels[-1] if kind == "binary" else levels[0]
+        return levels, cov.reference or declared or first
+
+    @model_validator(mode="after")
+    def _tables_and_factors_fit_their_variables(self) -> StudyConfig:
+        """What a Table I row or a Cox factor asks of its variable, checked when study.yml is
+        read (by ``validate`` as by ``report``): a setting that does not apply would be
+        ignored, a level that does not exist would leave patients out or print an empty row."""
+        for i, row in enumerate(self.table1):
+            self._check_row(f"table1[{i}]", row)
+        for i, cov in enumerate(self.cox.covariates):
+            self._check_factor(f"cox.covariates[{i}]", cov)
+        return self
+
+    def _check_row(self, where: str, row: Table1Row) -> None:
+        kind, levels = self.variable_type(row.variable)
+        number = kind in NUMBER_TYPES
+        if row.cut is not None and not number:
+            raise ValueError(f"{where}.cut: '{row.variable}' is not a number; only a number is cut")
+        if row.cut_labels is not None and row.cut is None:
+            raise ValueError(f"{where}.cut_labels: name the sides of a `cut`; there is none")
+        if row.summary == "n_percent" and number and row.cut is None:
+            raise ValueError(
+                f"{where}.summary: n_percent needs a `cut` for '{row.variable}', a number"
+            )
+        if row.summary in CONTINUOUS_SUMMARIES and (not number or row.cut is not None):
+            raise ValueError(
+                f"{where}.summary: {row.summary} is for a number without `cut` (use n_percent)"
+            )
+        if row.levels_shown is None:
+            return
+        if row.cut is not None:
+            levels = row.cut_labels or (f"<{row.cut:g}", f"≥{row.cut:g}")
+        elif number:
+            raise ValueError(f"{where}.levels_shown: '{row.variable}' is a number, without levels")
+        for level in row.levels_shown:
+            if level not in levels:
+                raise ValueError(
+                    f"{where}.levels_shown: '{level}' is not a level of '{row.variable}' "
+                    f"({', '.join(levels)}){_did_you_mean(level, set(levels))}"
+                )
+
+    def _check_factor(self, where: str, cov: Covariate) -> None:
+        name = cov.variable
+        kind, levels = self.variable_type(name)
+        number = kind in NUMBER_TYPES and name not in self.markers
+        if cov.groups and number:
+            raise ValueError(f"{where}.groups: '{name}' is a number; `cut` splits a number")
+        if cov.groups and name in self.markers:
+            raise ValueError(f"{where}.groups: '{name}' is a marker, grouped by its cutoff")
+        for group, members in (cov.groups or {}).items():
+            for level in members:
+                if level not in levels:
                     raise ValueError(
-                        f"endpoints[{i}].by: '{name}' is not a categorical or binary variable or "
-                        "a marker; Kaplan–Meier curves need groups"
+                        f"{where}.groups.{group}: '{level}' is not a level of '{name}' "
+                        f"({', '.join(levels)}){_did_you_mean(level, set(levels))}"
                     )
+        grouped = [level for members in (cov.groups or {}).values() for level in members]
+        twice = sorted({level for level in grouped if grouped.count(level) > 1})
+        if twice:
+            raise ValueError(f"{where}.groups: {', '.join(twice)} in two groups; put it in one")
+        if cov.cut is not None and not number:
+            raise ValueError(f"{where}.cut: '{name}' is not a number; only a number is cut")
+        if cov.cut_labels is not None and cov.cut is None:
+            raise ValueError(f"{where}.cut_labels: name the sides of a `cut`; there is none")
+        if cov.per is not None and (not number or cov.cut is not None):
+            raise ValueError(f"{where}.per: only a number used as it is (no `cut`) has a `per`")
+        coded = self.factor_levels(cov)
+        if coded is None:
+            if cov.reference is not None:
+                raise ValueError(
+                    f"{where}.reference: '{name}' enters the model as a number (HR per "
+                    f"{cov.per or 1:g} unit(s)), without a reference level; give a `cut` to "
+                    "compare two groups"
+                )
+            return
+        shown, reference = coded
+        if reference not in shown:
+            raise ValueError(
+                f"{where}.reference: '{reference}' is not one of {', '.join(shown)}"
+                f"{_did_you_mean(reference, set(shown))}"
+            )
 
     def _check_computed(self, known: set[str]) -> None:
         """Computed variables and markers read existing names of the right kind, in no circle."""

@@ -40,6 +40,14 @@ VARIABLE_LABELS: Final[dict[str, str]] = {
     "best_change_pct": "Maximal change of target lesions",
 }
 
+# A built-in field's type, unit and levels as Table I, the models and the comparison read it;
+# any other built-in field is summarised as a number.
+BUILTIN_VARIABLES: Final[dict[str, tuple[str, str | None, tuple[str, ...] | None]]] = {
+    "age": ("continuous", "years", None),
+    "sex": ("categorical", None, SEXES),
+    "best_change_pct": ("continuous", "%", None),
+}
+
 # Endpoint kind -> (label, abbreviation), unless study.yml names it.
 ENDPOINT_NAMES: Final[dict[str, tuple[str, str]]] = {
     "os": ("Overall survival", "OS"),

@@ -26,10 +26,10 @@ from cohortpress.analyse._study import (
     TreatmentSummary,
     WaterfallData,
 )
-from cohortpress.config import DAYS_PER_UNIT
+from cohortpress.config import DAYS_PER_UNIT, NUMBER_TYPES
 from cohortpress.errors import StudyConfigError
 from cohortpress.response_criteria import RATE_ABBREVIATIONS
-from cohortpress.vocabulary import END_REASONS, SEXES, VARIABLE_LABELS
+from cohortpress.vocabulary import BUILTIN_VARIABLES, END_REASONS, VARIABLE_LABELS
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -38,14 +38,6 @@ if TYPE_CHECKING:
     from cohortpress.analyse._results import ProportionEstimate
     from cohortpress.config import Response, StudyConfig, Table1Row
     from cohortpress.derive import Cohort
-
-CONTINUOUS_SUMMARIES = ("median_range", "median_iqr", "mean_sd")
-# A built-in field's type, unit and levels; its label is vocabulary.VARIABLE_LABELS.
-BUILTIN_VARIABLES = {
-    "age": ("continuous", "years", None),
-    "sex": ("categorical", None, SEXES),
-    "best_change_pct": ("continuous", "%", None),
-}
 
 
 def distribution(values: pd.Series) -> Distribution:
@@ -72,14 +64,14 @@ def variable_info(
 ) -> tuple[str | None, str, str | None, tuple[str, ...]]:
     """(label, type, unit, levels) of a canonical field, study variable or marker: the label
     study.yml gives, None for a built-in field (``present.labels.variable_label`` names it)."""
+    kind, levels = config.variable_type(name)
     if name in config.variables:
         v = config.variables[name]
-        return v.label, v.type, v.unit, v.levels or ()
+        return v.label, kind, v.unit, levels
     if name in config.markers:
         m = config.markers[name]
-        return m.label, "continuous", m.unit, ()
-    kind, unit, levels = BUILTIN_VARIABLES.get(name, ("continuous", None, None))
-    return None, kind, unit, levels or ()
+        return m.label, kind, m.unit, levels
+    return None, kind, BUILTIN_VARIABLES.get(name, (None, None, None))[1], levels
 
 
 def builtin_label(name: str) -> str:
@@ -158,17 +150,7 @@ def characteristic_of(
         "missing": missing,
         "abbreviation": abbreviation,
     }
-    continuous = kind in ("continuous", "count")
-    if row.summary == "n_percent" and continuous and row.cut is None:
-        raise StudyConfigError(
-            f"study.yml: table1: {row.variable}: summary n_percent needs a `cut` for a "
-            "continuous variable"
-        )
-    if row.summary in CONTINUOUS_SUMMARIES and (not continuous or row.cut is not None):
-        raise StudyConfigError(
-            f"study.yml: table1: {row.variable}: summary {row.summary} is for a continuous "
-            "variable without `cut` (use n_percent)"
-        )
+    continuous = kind in NUMBER_TYPES  # the summary fits the variable: see StudyConfig
     if continuous and row.cut is None:
         summary = "median_range" if row.summary == "auto" else row.summary
         return Characteristic(

@@ -82,44 +82,23 @@ def covariate_coding(cov: Covariate, config: StudyConfig) -> tuple[CoxCovariate,
     (levels, groups, cuts), never from the data, so a partitioned cohort codes the same way."""
     name = cov.variable
     column = f"_cov_{name}"
+    label, _kind, unit, _levels = variable_info(name, config)
+    label = cov.label or label or builtin_label(name)
+    coded = config.factor_levels(cov)
+    if coded is None:
+        spec = CoxCovariate(name, column, "continuous", label, per=cov.per or 1.0, unit=unit)
+        return spec, Coding(name, "float")
+    levels, reference = coded
+    spec = CoxCovariate(name, column, "categorical", label, levels=levels, reference=reference)
     if name in config.markers:
-        marker = config.markers[name]
-        levels = (marker.high_label, marker.low_label)
-        reference = cov.reference or marker.low_label
-        spec = _categorical(cov, column, levels, reference, config)
         return spec, Coding(f"{name}_group", "copy")
-    label, kind, unit, levels = variable_info(name, config)
     if cov.groups:
         lookup = {lvl: grp for grp, lvls in cov.groups.items() for lvl in lvls}
-        reference = cov.reference or list(cov.groups)[-1]
-        spec = _categorical(cov, column, tuple(cov.groups), reference, config)
         return spec, Coding(name, "groups", lookup=lookup)
-    if kind in ("continuous", "count") and cov.cut is not None:
-        below, above = cov.cut_labels or (f"<{cov.cut:g}", f"≥{cov.cut:g}")
-        spec = _categorical(cov, column, (above, below), cov.reference or below, config)
+    if cov.cut is not None:
+        above, below = levels
         return spec, Coding(name, "cut", cut=cov.cut, labels=(below, above))
-    if kind in ("continuous", "count"):
-        spec = CoxCovariate(
-            name,
-            column,
-            "continuous",
-            cov.label or label or builtin_label(name),
-            per=cov.per or 1.0,
-            unit=unit,
-        )
-        return spec, Coding(name, "float")
-    declared = config.variables[name].reference if name in config.variables else None
-    reference = cov.reference or declared or (levels[-1] if kind == "binary" else levels[0])
-    return _categorical(cov, column, tuple(levels), reference, config), Coding(name, "copy")
-
-
-def _categorical(
-    cov: Covariate, column: str, levels: tuple[str, ...], reference: str, config: StudyConfig
-) -> CoxCovariate:
-    label = cov.label or variable_info(cov.variable, config)[0] or builtin_label(cov.variable)
-    return CoxCovariate(
-        cov.variable, column, "categorical", label, levels=levels, reference=reference
-    )
+    return spec, Coding(name, "copy")
 
 
 def endpoint_result(cohort: Cohort, endpoint: Endpoint, config: StudyConfig) -> EndpointResult:
