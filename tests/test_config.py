@@ -192,3 +192,18 @@ def test_a_spelt_date_format_reads_text_dates(tmp_path: Path) -> None:
 def test_a_sheet_not_named_keeps_its_default_name(tmp_path: Path) -> None:
     folder = _broken(tmp_path, lambda raw: raw.update(sheets={"patients": "Patients"}))
     assert load_study(folder).sheets == {"patients": "Patients", "adverse_events": "adverse_events"}
+
+
+@pytest.mark.parametrize("cutoff", ["2024-06-31", "2024-31-06"])
+def test_an_impossible_date_is_named_with_its_line(tmp_path: Path, cutoff: str) -> None:
+    """A date YAML cannot make (30 days in June) stopped with "day is out of range for month"
+    alone: no file, no line, no value."""
+    text = (ROOT / "reports/thyroid/study.yml").read_text(encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("data_cutoff:"))
+    lines = [f"data_cutoff: {cutoff}" if t.startswith("data_cutoff:") else t
+             for t in text.splitlines()]  # fmt: skip
+    (tmp_path / "study.yml").write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(StudyConfigError) as info:
+        load_study(tmp_path)
+    assert f"study.yml, line {line}:" in str(info.value)
+    assert f"'{cutoff}' is not a date" in str(info.value)

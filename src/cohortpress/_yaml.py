@@ -42,6 +42,24 @@ _TEXT_DATES = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _TextDatesLoader.yaml_implicit_resolvers = _TEXT_DATES
+
+
+def _checked_timestamp(loader: yaml.SafeLoader, node: Node) -> Any:
+    """A YAML 1.1 date as :class:`datetime.date`; an impossible one (``2024-06-31``) is an
+    error at its line, as any other value YAML cannot read, not an error of no place."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except (ValueError, OverflowError) as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{node.value}' is not a date ({exc})", node.start_mark
+        ) from None
+
+
+class _DatesLoader(yaml.SafeLoader):
+    """The safe loader, its impossible dates reported where they are."""
+
+
+_DatesLoader.add_constructor("tag:yaml.org,2002:timestamp", _checked_timestamp)
 # libyaml's parser, where PyYAML was built with it, reads a document about ten times faster
 # (``_generated/results.yml`` is read on every run); the same resolvers and constructors make
 # the same values of it. Its error messages are worded differently, so a document it refuses
@@ -52,8 +70,12 @@ if yaml.__with_libyaml__:
     class _FastTextDatesLoader(yaml.CSafeLoader):
         """:class:`_TextDatesLoader` on libyaml's parser."""
 
+    class _FastDatesLoader(yaml.CSafeLoader):
+        """:class:`_DatesLoader` on libyaml's parser."""
+
     _FastTextDatesLoader.yaml_implicit_resolvers = _TEXT_DATES
-    _FAST = {True: _FastTextDatesLoader, False: yaml.CSafeLoader}
+    _FastDatesLoader.add_constructor("tag:yaml.org,2002:timestamp", _checked_timestamp)
+    _FAST = {True: _FastTextDatesLoader, False: _FastDatesLoader}
 _FAST_DUMPER: type | None = yaml.CSafeDumper if yaml.__with_libyaml__ else None  # dump_yaml
 
 
@@ -94,7 +116,7 @@ def _parse(text: str, source: str, *, text_dates: bool) -> Any:
     if fast is not None:
         with contextlib.suppress(ValueError):  # refused: the Python parser words it
             return _construct(fast(text), source)
-    return _construct((_TextDatesLoader if text_dates else yaml.SafeLoader)(text), source)
+    return _construct((_TextDatesLoader if text_dates else _DatesLoader)(text), source)
 
 
 def _construct(loader: Any, source: str) -> Any:
