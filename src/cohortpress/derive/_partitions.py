@@ -20,8 +20,10 @@ import pandas as pd
 
 from cohortpress._packed import Packed, pack
 from cohortpress.derive._cohort import Exclusion, ExclusionRule, PartitionedCohort, PatientFlow
+from cohortpress.derive._rows import known_at_cutoff
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Callable
 
     from distributed import Client, Future
@@ -90,7 +92,7 @@ def derive_extract(
     patients = dd.from_delayed([delayed(_data)(d) for d in derived], meta=meta, verify_meta=False)
     events, kept = None, []
     if validated.adverse_events is not None:
-        kept = kept_events(client, derived, validated.adverse_events)
+        kept = kept_events(client, derived, validated.adverse_events, config.data_cutoff)
         first = client.submit(_empty, validated.adverse_events[0]).result()
         events = dd.from_delayed([delayed(_rows)(k) for k in kept], meta=first, verify_meta=False)
     censored = sum(s.censored for s in summaries)
@@ -137,8 +139,11 @@ def _meta(summaries: list[DerivedPiece]) -> pd.DataFrame:
     return meta
 
 
-def kept_events(client: Client, derived: list[Future], events: list[Future]) -> list[Future]:
-    """The adverse events of the analysed patients, without a shuffle: each derived piece
+def kept_events(
+    client: Client, derived: list[Future], events: list[Future], cutoff: dt.date
+) -> list[Future]:
+    """The adverse events of the analysed patients known at the data ``cutoff``
+    (:func:`~cohortpress.derive._rows.known_at_cutoff`), without a shuffle: each derived piece
     splits its patient IDs, and each piece of events its rows, into buckets by a hash of the
     ID (as the ID rules of validation do); one task per bucket keeps the bucket's events whose
     ID is among the bucket's analysed IDs. A bucket's rows stay in file order (packed)."""
@@ -151,7 +156,9 @@ def kept_events(client: Client, derived: list[Future], events: list[Future]) -> 
     def bucket(parts: list[Future], b: int) -> list[Future]:
         return [client.submit(operator.getitem, p, b) for p in parts]
 
-    return [client.submit(_kept_bucket, bucket(split, b), bucket(ids, b)) for b in range(count)]
+    return [
+        client.submit(_kept_bucket, bucket(split, b), bucket(ids, b), cutoff) for b in range(count)
+    ]
 
 
 def _hashed(ids: pd.Series, count: int) -> np.ndarray:
@@ -187,11 +194,12 @@ def _trimmed(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _kept_bucket(parts: list[Packed], analysed: list[pd.Series]) -> Packed:
-    """The bucket's events of analysed patients, in file order, packed."""
+def _kept_bucket(parts: list[Packed], analysed: list[pd.Series], cutoff: dt.date) -> Packed:
+    """The bucket's events of analysed patients known at the cutoff, in file order, packed."""
     present = [a.astype(object) for a in analysed if len(a)]
     ids = pd.Index(pd.concat(present) if present else [], dtype=object)
     kept = [Packed(p.data[_among(p.data["patient_id"], ids)], p.restore).frame() for p in parts]
+    kept = [frame[known_at_cutoff(frame, cutoff)] for frame in kept]
     return pack(pd.concat(kept, ignore_index=True))
 
 

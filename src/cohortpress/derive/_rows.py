@@ -17,6 +17,8 @@ from cohortpress.derive._recorded import recorded_endpoint
 from cohortpress.errors import CohortpressError, InputDataError, Problem, StudyConfigError
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from cohortpress.config import StudyConfig
 
 _OPTIONAL_DATES = (
@@ -42,11 +44,21 @@ def derive_cohort(
     events = None
     if adverse_events is not None:
         analysed = adverse_events["patient_id"].isin(data["patient_id"]).to_numpy(dtype=bool)
+        analysed &= known_at_cutoff(adverse_events, config.data_cutoff)
         events = adverse_events.take(np.flatnonzero(analysed))  # a frame of its own, copied once
     excluded = rows.reasons.dropna()
     return Cohort(
         data, events, flow, config.time_unit, rows.censored, dated=rows.dated, excluded=excluded
     )
+
+
+def known_at_cutoff(events: pd.DataFrame, cutoff: dt.date) -> np.ndarray:
+    """Which adverse events began by the data cutoff (or have no onset date): one that began
+    after it is not yet known at the cutoff and is not counted, as follow-up after the cutoff
+    is censored (validation warns of each)."""
+    if "onset_date" not in events:
+        return np.ones(len(events), dtype=bool)
+    return ~(events["onset_date"] > pd.Timestamp(cutoff)).to_numpy(dtype=bool)
 
 
 @dataclass(frozen=True, eq=False)

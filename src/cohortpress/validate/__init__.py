@@ -26,6 +26,12 @@ from cohortpress.errors import Problem
 from cohortpress.validate._ae_terms import duplicate_term_warnings, duplicate_term_warnings_coded
 from cohortpress.validate._computed import dates_out_of_order, undefined_values
 from cohortpress.validate._cross_sheet import unknown_patients
+from cohortpress.validate._events import (
+    events_after_cutoff,
+    events_after_death,
+    fatal_events_without_death,
+    responses_against_changes,
+)
 from cohortpress.validate._identifiers import (
     IdentifierFinder,
     redacted,
@@ -59,9 +65,15 @@ def validate_workbook(workbook: Workbook, config: StudyConfig) -> ValidationRepo
         found += missing_needed_columns(contexts["patients"], config)
         found += _patient_checks(contexts["patients"], config)
     if "patients" in contexts and "adverse_events" in contexts:
-        events = contexts["adverse_events"]
+        events, patients_frame = contexts["adverse_events"], contexts["patients"].frame
         header = events.header("patient_id")
-        found += unknown_patients(events.frame, contexts["patients"].frame, events.sheet, header)
+        found += unknown_patients(events.frame, patients_frame, events.sheet, header)
+        found += events_after_death(events.frame, patients_frame, events.sheet, events.headers)
+        found += fatal_events_without_death(
+            events.frame, patients_frame, events.sheet, events.headers
+        )
+    if "adverse_events" in contexts:
+        found += _event_checks(contexts["adverse_events"], config)
     if "adverse_events" in contexts and "term" in contexts["adverse_events"].frame:
         terms = pd.factorize(contexts["adverse_events"].frame["term"])  # once, for both rules
         screened, rewritten = _screen_terms(workbook, config, contexts, terms)
@@ -116,7 +128,17 @@ def _patient_checks(context: SheetContext, config: StudyConfig) -> list[Problem]
         *dates_after_cutoff(frame, config.data_cutoff, sheet, headers),
         *dates_out_of_order(frame, config, sheet, headers),
         *undefined_values(frame, config, sheet, headers),
+        *(
+            responses_against_changes(frame, config.response.scheme, sheet, headers)
+            if config.response is not None
+            else []
+        ),
     ]
+
+
+def _event_checks(context: SheetContext, config: StudyConfig) -> list[Problem]:
+    """Rules of the adverse events sheet beyond the schema that need no other sheet."""
+    return events_after_cutoff(context.frame, config.data_cutoff, context.sheet, context.headers)
 
 
 def _screen_terms(

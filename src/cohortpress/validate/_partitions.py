@@ -113,7 +113,7 @@ def check_events_piece(piece: Piece, config: StudyConfig) -> CheckedPiece:
     """Type one piece of the adverse events sheet and check it against its schema."""
     from cohortpress.intake._fields import adverse_event_fields
     from cohortpress.intake._partitioned import read_piece
-    from cohortpress.validate import _not_yet_reported, _schema_problems
+    from cohortpress.validate import _event_checks, _not_yet_reported, _schema_problems
     from cohortpress.validate._schemas import adverse_events_schema
 
     sheet = read_piece(piece, adverse_event_fields(config), config)
@@ -121,6 +121,7 @@ def check_events_piece(piece: Piece, config: StudyConfig) -> CheckedPiece:
     if not _unreadable(found):
         context = _context(piece.name, sheet.frame, sheet.headers, adverse_events_schema(), config)
         found += _not_yet_reported(_schema_problems(context), found)
+        found += _event_checks(context, config)
     listed, unlisted = _bounded(found)
     return CheckedPiece(piece.name, pack(sheet.frame), sheet.headers, sheet.notes, listed, unlisted)
 

@@ -56,7 +56,7 @@ def dates_after_cutoff(
     for name in (n for n in FOLLOW_UP_DATES if n in frame):
         late = frame.index[frame[name] > pd.Timestamp(cutoff)]
         if len(late):
-            value = f"{len(late)} patient(s), {_rows(late)}"
+            value = f"{len(late)} patient(s), {rows_text(late)}"
             header = headers.get(name, name)
             problems.append(Problem(sheet, None, header, value, rule, severity="warning"))
     return problems
@@ -74,7 +74,8 @@ def _starts_after_cutoff(
     return [Problem(sheet, int(row), header, value_text(v), rule) for row, v in late.items()]  # type: ignore[call-overload]
 
 
-def _rows(rows: pd.Index) -> str:
+def rows_text(rows: pd.Index) -> str:
+    """'row 5' or 'rows 5, 7, …': the first :data:`MAX_ROWS_LISTED` Excel rows of ``rows``."""
     listed = ", ".join(str(r) for r in rows[:MAX_ROWS_LISTED])
     more = f" and {len(rows) - MAX_ROWS_LISTED} more" if len(rows) > MAX_ROWS_LISTED else ""
     return f"{'row' if len(rows) == 1 else 'rows'} {listed}{more}"
