@@ -1679,6 +1679,16 @@ class StudyConfig(_Model):
         first = levels[-1] if kind == "binary" else levels[0]
         return levels, cov.reference or declared or first
 
+    def curves_factor(self, name: str) -> Covariate:
+        """The factor of the Kaplan–Meier curves "by" ``name`` (``endpoints[].by``): the
+        variable's own levels (a Cox factor of it may pool or cut them), compared with the
+        reference its Cox factor names where that factor keeps those levels, so that a
+        figure's hazard ratio reads as the Cox table's ("Mutant vs Wild-type" in both)."""
+        for cov in self.cox.covariates:
+            if cov.variable == name and not cov.groups and cov.cut is None:
+                return Covariate(variable=name, reference=cov.reference)
+        return Covariate(variable=name)
+
     @model_validator(mode="after")
     def _tables_and_factors_fit_their_variables(self) -> StudyConfig:
         """What a Table I row or a Cox factor asks of its variable, checked when study.yml is

@@ -215,7 +215,7 @@ def _by_groups(
     frame = data.copy()
     grouped = []
     for name in endpoint.by:
-        spec = covariate_column(frame, Covariate(variable=name), config)
+        spec = covariate_column(frame, config.curves_factor(name), config)
         uni = cox_fit(
             frame, time, event, [spec], ties=stats.ties_in_force, conf_level=stats.conf_level
         )

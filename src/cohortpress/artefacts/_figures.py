@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from cohortpress.present import format as fmt
 from cohortpress.present import wording
+from cohortpress.present.labels import mid_sentence
 from cohortpress.present.notes import term_note
 from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
 
@@ -248,10 +249,29 @@ def _by_caption(
     legend += [f"NE: not estimable ({reasons})"] if unestimable else []
     legend += [f"high: at or above the cutoff ({cutoffs})"] if cutoffs else []
     legend += [abbreviations] if abbreviations else []
+    left_out = _left_out(e, groups, config)
     return (
         f"{wording.endpoint_label(e)} according to baseline {factors} in patients who received "
-        f"{config.treatment.drug}. {'; '.join(legend)}." + (f" {unmarked}" if unmarked else "")
+        f"{config.treatment.drug}. {'; '.join(legend)}."
+        + (f" {left_out}" if left_out else "")
+        + (f" {unmarked}" if unmarked else "")
     )
+
+
+def _left_out(e: EndpointResult, groups: tuple[GroupedSurvival, ...], config: StudyConfig) -> str:
+    """The patients a panel does not show, having no value of its factor: "Not shown: (A) 8
+    patients without a recorded BRAF V600 status." (the curves of the levels sum to fewer
+    patients than the endpoint's)."""
+    parts = []
+    for i, g in enumerate(groups):
+        missing = e.overall.n - sum(km.n for km in g.estimates)
+        if missing <= 0:
+            continue
+        name = g.factor if g.factor in config.markers else mid_sentence(g.label)
+        noun = "patient" if missing == 1 else "patients"
+        panel = f"({PANEL_LETTERS[i]}) " if len(groups) > 1 else ""
+        parts.append(f"{panel}{fmt.integer(missing)} {noun} without a recorded {name}")
+    return f"Not shown: {'; '.join(parts)}." if parts else ""
 
 
 def _not_reached(km: KMEstimate) -> bool:

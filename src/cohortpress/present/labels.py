@@ -15,6 +15,7 @@ from cohortpress.vocabulary import VARIABLE_LABELS
 
 if TYPE_CHECKING:
     from cohortpress.analyse._results import CoxTerm
+    from cohortpress.config import StudyConfig
 
 
 def term_label(term: CoxTerm) -> str:
@@ -31,3 +32,33 @@ def variable_label(name: str, label: str | None) -> str:
     """A variable's label: the one study.yml gives (``label``), else a built-in field's
     ("Age", "Sex"), else its name."""
     return label or VARIABLE_LABELS.get(name, name)
+
+
+def mid_sentence(label: str) -> str:
+    """A label inside a sentence: "Disease status" reads "disease status"; an acronym, a
+    capitalised word or an initial kept as written ("ECOG PS", "IMDC risk", "BRAF V600 status",
+    "Child–Pugh class", "C-reactive protein")."""
+    first = label.split(" ", 1)[0]
+    initial = len(first) > 1 and first[1] in "-–"  # "C-reactive protein", "T-cell count"
+    if len(first) > 1 and first[1:].islower() and not initial:  # "Progression-free survival"
+        return label[:1].lower() + label[1:]
+    return label
+
+
+def short_name(name: str, config: StudyConfig) -> str | None:
+    """How a sentence names a factor briefly: a marker by its name in study.yml (markers are
+    named by their abbreviation: "LMR"), a variable by the short form of its abbreviation
+    ("ECOG PS" of "ECOG PS: Eastern Cooperative Oncology Group performance status"); None for
+    a variable without one, which is named by its label. Never a variable's key."""
+    if name in config.markers:
+        return name
+    variable = config.variables.get(name)
+    if variable is None or not variable.abbreviation:
+        return None
+    return variable.abbreviation.split(":", 1)[0].strip() or None
+
+
+def factor_name(name: str, label: str | None, config: StudyConfig) -> str:
+    """A factor inside a sentence ("compared between the … groups"): its short name, else
+    its label (``label``, or a built-in field's) as :func:`mid_sentence` writes it."""
+    return short_name(name, config) or mid_sentence(variable_label(name, label))

@@ -31,7 +31,6 @@ from cohortpress.analyse.distributed._survival import (
     SurvivalCounts,
     _levels,
 )
-from cohortpress.config import Covariate
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -66,7 +65,7 @@ def curve_factors(endpoint: Endpoint, config: StudyConfig) -> list[Factor]:
         return [f for f in cox_factors(config) if f.spec.name in config.markers]
     out = []
     for name in endpoint.by:
-        spec, coding = covariate_coding(Covariate(variable=name), config)
+        spec, coding = covariate_coding(config.curves_factor(name), config)
         out.append(Factor(replace(spec, column=f"_by_{name}"), coding))
     return out
 

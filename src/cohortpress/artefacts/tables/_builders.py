@@ -10,7 +10,7 @@ from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
 from cohortpress.present import wording
-from cohortpress.present.labels import term_label, variable_label
+from cohortpress.present.labels import mid_sentence, short_name, term_label, variable_label
 from cohortpress.present.notes import term_note
 from cohortpress.present.numbers import collect_numbers
 from cohortpress.present.wording import response_rows
@@ -362,6 +362,8 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     current_group = None
     for (per_level, test), overall in zip(comp.rows, results.characteristics, strict=True):
         first = per_level[0]
+        if first.variable == comp.factor:  # the groups themselves, "tested" against themselves
+            continue
         if first.group != current_group and first.group:
             rows.append([first.group, *[""] * (len(columns) + 1)])
         current_group = first.group
@@ -385,17 +387,18 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     frame = pd.DataFrame(rows, columns=["Variable", *columns, "p-Value"])
     notes = tuple(f"{mark} {wording.comparison_test_note(t)}." for t, mark in tests.items())
     notes += (_summaries_note(results.characteristics), *_suppression_note(frame, small))
+    named = mid_sentence(factor_label)
+    short = short_name(comp.factor, config)
     if comp.ungrouped:
         noun = "patient has" if comp.ungrouped == 1 else "patients have"
-        group = f"{factor_label[:1].lower()}{factor_label[1:]}"
         notes += (
-            f"{fmt.integer(comp.ungrouped)} {noun} no {group} group (missing value) and "
+            f"{fmt.integer(comp.ungrouped)} {noun} no {named} group (missing value) and "
             "are not included in this table or its tests.",
         )
     return Table(
         "comparison",
-        f"Patients' characteristics by {factor_label[:1].lower()}{factor_label[1:]} "
-        f"({comp.factor}) group.",
+        f"Patients' characteristics by {named}{f' ({short})' if short not in (None, named) else ''}"
+        " group.",
         frame,
         column_labels={c: c for c in columns},
         notes=notes,

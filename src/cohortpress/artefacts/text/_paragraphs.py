@@ -26,6 +26,7 @@ from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
 from cohortpress.present import wording
 from cohortpress.present.escape import Markdown
+from cohortpress.present.labels import factor_name, mid_sentence
 from cohortpress.present.notes import multivariate_note
 from cohortpress.present.numbers import flow_marks, landmark_key
 from cohortpress.present.placement import Placement
@@ -192,7 +193,7 @@ def _context(
         },
         "group_name": lambda g, level: _group_name(g, level, config),
         "abstract_groups": lambda g: _abstract_groups(g, config),
-        "mid_sentence": _mid_sentence,
+        "mid_sentence": mid_sentence,
         "endpoint_label": wording.endpoint_label,
         "abbreviation": wording.endpoint_abbreviation,
         "group_phrase": lambda g, level: _group_phrase(g, level, config),
@@ -230,6 +231,11 @@ def _context(
         "days_per_month": fmt.plain(DAYS_PER_UNIT["months"]),
         "exact_below": EXACT_BELOW,
         "comparisons": results.comparison,
+        "comparison_factor": (
+            None
+            if results.comparison is None
+            else factor_name(results.comparison.factor, results.comparison.label, config)
+        ),
         "chi_squared_used": results.comparison is not None
         and any(test.test == ComparisonTest.CHISQ for _, test in results.comparison.rows),
         "common": _common_events(results),
@@ -348,9 +354,9 @@ def _significant_terms(
     for model in models:
         for term in model.terms:
             if term.p is not None and term.p < alpha:
-                name = _mid_sentence(names.get(term.covariate) or term.covariate)
+                name = mid_sentence(names.get(term.covariate) or term.covariate)
                 contrast = (
-                    f"{_mid_sentence(term.level)} vs {_mid_sentence(str(term.reference))}; "
+                    f"{mid_sentence(term.level)} vs {mid_sentence(str(term.reference))}; "
                     if term.level
                     else ""
                 )
@@ -417,13 +423,13 @@ def _abstract_groups(g: GroupedSurvival, config: StudyConfig) -> tuple[str, str,
     level, reference = (term.level, term.reference) if term is not None else (second, first)
     marker = config.markers.get(g.factor)
     if marker is not None:
-        name = _mid_sentence(marker.label)
+        name = mid_sentence(marker.label)
         return (
             f"patients with a {first.lower()} {name} ({g.factor})",
             f"those with a {second.lower()} {g.factor}",
             f"{str(level).lower()} vs {str(reference).lower()} {g.factor}",
         )
-    label = _mid_sentence(g.label)
+    label = mid_sentence(g.label)
     return (
         f"patients with {label} {first}",
         f"those with {label} {second}",
@@ -483,7 +489,7 @@ def _multivariate_sentence(config: StudyConfig) -> str:
         reason = rule.reason or "the study design"
         return f"A multivariate analysis was not performed because of {reason}."
     if rule.rule == "fixed":
-        labels = [_mid_sentence(_covariate_label(name, config)) for name in rule.covariates]
+        labels = [mid_sentence(_covariate_label(name, config)) for name in rule.covariates]
         return f"The multivariate model included the prespecified factors {_joined(labels)}."
     return (
         f"Factors with a univariate p-value <{fmt.plain(rule.threshold)} entered a multivariate "
@@ -501,17 +507,6 @@ def _covariate_label(name: str, config: StudyConfig) -> str:
     if name in config.markers:
         return config.markers[name].label
     return name
-
-
-def _mid_sentence(label: str) -> str:
-    """A label inside a sentence: "Disease status" reads "disease status"; an acronym, a
-    capitalised word or an initial kept as written ("ECOG PS", "IMDC risk", "Child–Pugh
-    class", "C-reactive protein")."""
-    first = label.split(" ", 1)[0]
-    initial = len(first) > 1 and first[1] in "-–"  # "C-reactive protein", "T-cell count"
-    if len(first) > 1 and first[1:].islower() and not initial:  # "Progression-free survival"
-        return label[:1].lower() + label[1:]
-    return label
 
 
 def _joined(items: list[str]) -> str:
