@@ -92,6 +92,9 @@ def test_curves_by_a_factor_compare_as_its_cox_factor_and_name_who_is_not_shown(
         ("BRAF V600 status", "BRAF V600 status"),
         ("ECOG PS", "ECOG PS"),
         ("C-reactive protein", "C-reactive protein"),
+        ("ICANS", "ICANS"),  # adverse event terms: the Results wrote "icans", "ast増加"
+        ("AST増加", "AST増加"),
+        ("Hand-foot skin reaction", "hand-foot skin reaction"),
     ],
 )
 def test_a_label_mid_sentence_keeps_acronyms(label: str, written: str) -> None:
@@ -103,3 +106,32 @@ def test_a_factor_is_never_named_by_its_key() -> None:
     assert factor_name("LMR", None, config) == "LMR"  # a marker: its name is its abbreviation
     assert factor_name("ecog", "ECOG PS", config) == "ECOG PS"  # the abbreviation's short form
     assert factor_name("histology", "Histology", config) == "histology"
+
+
+def test_sentences_read_with_one_marker_and_a_model_skipped_for_each_endpoint(
+    tmp_path: Path,
+) -> None:
+    """'The median values of the markers were as follows: NLR were 2.99, respectively.'; 'was
+    not performed because of fewer than two factors had …', said for the first endpoint only."""
+    shutil.copy(ROOT / "data/thyroid_sorafenib.xlsx", tmp_path / "workbook.xlsx")
+
+    def change(raw: dict[str, Any]) -> None:
+        raw["markers"] = {"NLR": raw["markers"]["NLR"]}
+        raw["compare_by"] = None
+        raw["cox"]["covariates"] = [
+            c for c in raw["cox"]["covariates"] if c["variable"] not in ("ALC", "PLR", "LMR")
+        ]
+        raw["cox"]["multivariate"] = {"rule": "univariate_p", "threshold": 0.0001}
+
+    config = _study(tmp_path, change)
+    workbook = read_workbook(config.data_path, config)
+    results = analyse(derive_cohort(workbook.patients, workbook.adverse_events, config), config)
+    numbers = collect_numbers(results, config)
+    text = write_paragraphs(results, config, numbers, normalisations=[], warnings=[])
+    assert " The median NLR was " in text["results_patients"], text["results_patients"]
+    assert "respectively" not in text["results_patients"]
+    for kind in ("TTF", "OS"):
+        assert (
+            f"A multivariate analysis of {kind} was not performed because fewer than two factors "
+            "had a univariate p \\< 0.0001."  # Markdown: the < escaped
+        ) in text["results_cox"], text["results_cox"]

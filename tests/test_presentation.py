@@ -244,9 +244,11 @@ def test_statuses_of_tests_and_the_multivariable_choice() -> None:
         notes.comparison_note(_comparison(s)) for s in ComparisonStatus
     )
     skipped = MultivariateSkipped(MultivariateStatus.TOO_FEW_SELECTED, threshold=0.1)
-    assert notes.multivariate_note(skipped) == "fewer than two factors had a univariate p < 0.1"
+    assert notes.multivariate_note(skipped) == (
+        "because fewer than two factors had a univariate p < 0.1"  # "because of fewer … had"
+    )
     asked = MultivariateSkipped(MultivariateStatus.NOT_REQUESTED, reason="the small sample")
-    assert notes.multivariate_note(asked) == "the small sample"
+    assert notes.multivariate_note(asked) == "because of the small sample"
 
 
 def _comparison(status: ComparisonStatus) -> Any:

@@ -104,9 +104,11 @@ def comparison_note(result: ComparisonResult) -> str | None:
 
 
 def multivariate_note(skipped: MultivariateSkipped | None) -> str | None:
-    """Why no multivariable model was fitted, as the end of "… was not performed because of"."""
+    """Why no multivariable model was fitted, as the end of "… was not performed": "because of
+    the small sample size" (study.yml's reason), "because fewer than two factors had …"."""
     if skipped is None:
         return None
     if skipped.status is MultivariateStatus.NOT_REQUESTED:
-        return skipped.reason or "no multivariable model was requested"
-    return f"fewer than two factors had a univariate p < {fmt.plain(skipped.threshold or 0)}"
+        return f"because of {skipped.reason}" if skipped.reason else "as none was requested"
+    threshold = fmt.plain(skipped.threshold or 0)
+    return f"because fewer than two factors had a univariate p < {threshold}"
