@@ -13,6 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import pandas as pd
+
+from cohortpress.errors import Problem
 from cohortpress.intake._age import completed_years
 from cohortpress.intake._dates import DateSettings
 from cohortpress.intake._fields import (
@@ -26,8 +29,6 @@ from cohortpress.intake._sources import read_input
 from cohortpress.intake._workbook import Normalisation, Workbook
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from cohortpress.config import StudyConfig
     from cohortpress.intake._fields import FieldSpec
     from cohortpress.intake._sources import RawSheet
@@ -132,7 +133,17 @@ def _add_age(sheet: SheetResult, sheet_name: str) -> None:
     frame = sheet.frame
     if "age" in frame or not {"birth_date", "treatment_start"} <= set(frame.columns):
         return
-    frame["age"] = completed_years(frame.loc[:, "birth_date"], frame.loc[:, "treatment_start"])
+    born, start = frame.loc[:, "birth_date"], frame.loc[:, "treatment_start"]
+    frame["age"] = completed_years(born, start)
     header = sheet.headers["age"] = sheet.headers["birth_date"]
+    unborn = (born > start).to_numpy(dtype=bool)  # no age: its own error says more
+    frame.loc[unborn, "age"] = pd.NA
+    sheet.problems += [
+        Problem(sheet_name, int(row), header, f"{born[row]:%Y-%m-%d}",  # type: ignore[call-overload]
+                "a date of birth after the start of treatment",
+                "a year written in two digits (YY) from 00 to 68 is read as 20YY: write the year "
+                "in four digits")
+        for row in frame.index[unborn]
+    ]  # fmt: skip
     rule = "age computed from the birth date (completed years at treatment start)"
     sheet.notes.append(Normalisation(sheet_name, header, rule, int(frame["age"].notna().sum())))
