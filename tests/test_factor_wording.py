@@ -135,3 +135,14 @@ def test_sentences_read_with_one_marker_and_a_model_skipped_for_each_endpoint(
             f"A multivariate analysis of {kind} was not performed because fewer than two factors "
             "had a univariate p \\< 0.0001."  # Markdown: the < escaped
         ) in text["results_cox"], text["results_cox"]
+
+
+def test_the_cox_table_counts_a_factor_whose_model_leaves_patients_out(
+    grouped: tuple[Any, StudyConfig],
+) -> None:
+    """The table's note gave the endpoint's 26 patients for every factor; histology's model
+    had 25 (one histology blank)."""
+    results, config = grouped
+    [table] = [t for t in build_tables(results, config) if t.id == "cox"]
+    notes = " ".join(table.notes)
+    assert "univariate, without the missing values: Histology (25 patients, " in notes

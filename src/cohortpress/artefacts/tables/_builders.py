@@ -222,6 +222,14 @@ def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
         m = e.multivariate
         if m is not None and (m.n, m.events) != (e.overall.n, e.overall.events):
             counts += f" ({_patients_events(m.n, m.events, small)} in the multivariate model)"
+        fewer = [  # a factor's model leaves out the patients without its value
+            f"{e.covariate_labels.get(r.terms[0].covariate, r.terms[0].covariate)} "
+            f"({_patients_events(r.n, r.events, small)})"
+            for r in e.univariate
+            if r.terms and (r.n, r.events) != (e.overall.n, e.overall.events)
+        ]
+        if fewer:
+            counts += f"; univariate, without the missing values: {', '.join(fewer)}"
         notes.append(f"{wording.endpoint_label(e)}: {counts}.")
     if any(e.multivariate is not None for e in results.endpoints):
         notes.append(f"{fmt.DASH}: not entered in the multivariate model.")
