@@ -114,6 +114,28 @@ def test_a_link_to_an_image_outside_the_study_is_refused(tmp_path: Path) -> None
     assert "a link to a file outside the study folder" in done.stderr
 
 
+@pytest.mark.parametrize("name", ["manuscript.qmd", "supplement.qmd"])
+def test_a_manuscript_linked_from_outside_the_study_is_refused(tmp_path: Path, name: str) -> None:
+    """A manuscript.qmd or supplement.qmd that is a link was copied as the file it points to,
+    and its text published in every format (then included from the staging folder, inside)."""
+    study = make_project(tmp_path / "project")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("TOPSECRET-LINE\n", encoding="utf-8")
+    if name == "manuscript.qmd":
+        (study / name).unlink()
+    else:
+        manuscript = study / "manuscript.qmd"
+        text = manuscript.read_text(encoding="utf-8")
+        manuscript.write_text(text + "\n{{< include supplement.qmd >}}\n", encoding="utf-8")
+    (study / name).symlink_to(outside)
+    done = _report(study, "--to", "html")
+    assert done.returncode == 3, done.stderr
+    assert f"{study / name}: a link to a file outside the study folder" in done.stderr
+    output = study.parents[1] / "_output"
+    published = [p for p in output.rglob("*") if p.is_file()] if output.exists() else []
+    assert not any(b"TOPSECRET" in p.read_bytes() for p in published)
+
+
 def test_the_images_a_render_reads_are_the_ones_the_preview_watches(tmp_path: Path) -> None:
     study = make_project(tmp_path / "project")
     names = ("flow.PNG", "images/a.jpg", "images/deep/b.gif", "c.svg", ".hidden/c.png", "_x/d.png")

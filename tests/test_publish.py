@@ -157,3 +157,38 @@ def test_default_output_of_earlier_versions_keeps_working(study: Path) -> None:
     )
     assert list((output / STAGING).iterdir()) == []  # no run left behind
     assert len(list((output / VERSIONS / "thyroid").iterdir())) == 1
+
+
+@pytest.mark.parametrize("where", ["project", "study"])
+def test_a_linked_output_folder_not_made_by_cohortpress_is_refused(
+    study: Path, tmp_path: Path, where: str
+) -> None:
+    """A ``_output`` that is a link was taken as the project's own output folder wherever it
+    pointed, and publishing tidied the folder it found there: a study folder shipping its own
+    ``_quarto.yml`` (a project of its own) and ``_output`` link deleted a user's files."""
+    victim = tmp_path / "victim"
+    (victim / "thyroid" / "figures").mkdir(parents=True)
+    (victim / "thyroid" / "figures" / "holiday.png").write_bytes(b"photo")
+    (victim / ".thyroid.old").mkdir()
+    (victim / ".thyroid.old" / "diary.txt").write_text("diary", encoding="utf-8")
+    project = study if where == "study" else study.parents[1]
+    if where == "study":
+        shutil.copy(study.parents[1] / "_quarto.yml", study / "_quarto.yml")
+    (project / "_output").symlink_to(victim, target_is_directory=True)
+    before = _contents(victim)
+    done = run(study)
+    assert done.returncode == 2, done.stderr
+    assert f"{project / '_output'}: refused, a link to {victim}, which is not empty" in done.stderr
+    assert _contents(victim) == before
+
+
+def test_a_linked_output_folder_cohortpress_made_or_empty_is_used(
+    study: Path, tmp_path: Path
+) -> None:
+    """An ``_output`` linked to a new or empty folder (on another disk, say) keeps working."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (study.parents[1] / "_output").symlink_to(elsewhere, target_is_directory=True)
+    assert run(study).returncode == 0
+    assert (elsewhere / MARKER).is_file() and (elsewhere / "thyroid" / "manuscript.html").is_file()
+    assert run(study).returncode == 0  # made by cohortpress now

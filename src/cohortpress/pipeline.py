@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import shutil
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -785,16 +784,15 @@ def _keep_cut(
 
 
 def _stage_sources(config: StudyConfig, staging: Path) -> None:
-    from cohortpress.render._staging import stage_study_files
+    from cohortpress.render._staging import copy_from_study, stage_study_files
 
     staging.mkdir(parents=True)
     manuscript = config.folder / "manuscript.qmd"
     if not manuscript.is_file():
         raise StudyConfigError(f"{manuscript}: the study has no manuscript.qmd")
-    shutil.copy2(manuscript, staging / "manuscript.qmd")
-    supplement = config.folder / "supplement.qmd"
-    if supplement.is_file():  # the author's own; otherwise cohortpress writes one
-        shutil.copy2(supplement, staging / "supplement.qmd")
+    copy_from_study(config.folder, "manuscript.qmd", staging)
+    if (config.folder / "supplement.qmd").is_file():  # the author's own; else cohortpress's
+        copy_from_study(config.folder, "supplement.qmd", staging)
     stage_study_files(config.folder, staging)  # references, citation style, images
 
 

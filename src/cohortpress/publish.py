@@ -76,8 +76,14 @@ def check_root(root: Path, study_folder: Path, *, default: bool) -> None:
     """Refuse an output root that is, or holds, something cohortpress did not make.
 
     The default ``<project>/_output`` is accepted without its marker: earlier versions of
-    cohortpress made it without one, and it holds only study outputs.
+    cohortpress made it without one, and it holds only study outputs. Not so a ``_output``
+    that is a link: it may point anywhere (a study folder that ships its own ``_quarto.yml``
+    is a project of its own, with whatever ``_output`` it brings), and the folder it points to
+    is refused as any other, unless it is empty or cohortpress made it, since publishing
+    replaces and tidies what it finds there.
     """
+    if default and root.is_symlink():
+        default = False
     given, root = root, root.resolve()
     study_folder = study_folder.resolve()
     if root == study_folder:
@@ -97,6 +103,11 @@ def check_root(root: Path, study_folder: Path, *, default: bool) -> None:
 
 
 def _refuse(given: Path, reason: str) -> None:
+    if given.name == "_output" and given.is_symlink():
+        raise OutputFolderError(
+            f"{given}: refused, a link to {given.resolve()}, which {reason.removeprefix('it ')}; "
+            "make _output a folder of the project, or point it at a new or empty folder"
+        )
     raise OutputFolderError(
         f"--output {given}: refused, {reason}; choose a new or empty folder, or leave --output "
         "out to use _output"

@@ -20,7 +20,7 @@ from cohortpress.artefacts._front_matter import (
     RUNNING_TITLE,
     front_matter,
 )
-from cohortpress.errors import StudyConfigError
+from cohortpress.errors import RenderError, StudyConfigError
 from cohortpress.render._byline import byline
 from cohortpress.render._metadata import keyword_list
 from cohortpress.render._source import MANUSCRIPT, read_front_matter
@@ -40,6 +40,8 @@ def check_manuscript(config: StudyConfig) -> None:
     path = config.folder / MANUSCRIPT
     if not path.is_file():
         return
+    if not path.resolve().is_relative_to(config.folder.resolve()):  # its text is never read
+        raise RenderError(f"{path}: a link to a file outside the study folder")
     written = read_front_matter(path)
     _lists_front_matter(written, path)
     _no_second_source(config, written, path)

@@ -98,17 +98,29 @@ def stage_study_files(study: Path, staging: Path) -> None:
         An image is in the study's ``figures/`` folder, which is cohortpress's: its figures
         would be published beside it, or replace it.
     """
-    root = study.resolve()
     for name in study_files(study):
         source = study / name
-        if not source.resolve().is_relative_to(root):
-            raise RenderError(f"{source}: a link to a file outside the study folder")
         if name.parts[0] == FIGURES and len(name.parts) > 1:
             raise StudyConfigError(
                 f"{source}: {FIGURES}/ is where cohortpress writes the study's figures; keep "
                 "your own images in another folder (images/, say) and write that path in the "
                 "manuscript"
             )
-        target = staging / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
+        copy_from_study(study, name, staging)
+
+
+def copy_from_study(study: Path, name: Path | str, staging: Path) -> None:
+    """Copy the study folder's file ``name`` to the same place in ``staging``: a file there,
+    never one a link in it points to outside it (its text would be published).
+
+    Raises
+    ------
+    RenderError
+        The file is a link to one outside the study folder.
+    """
+    source = study / name
+    if not source.resolve().is_relative_to(study.resolve()):
+        raise RenderError(f"{source}: a link to a file outside the study folder")
+    target = staging / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
