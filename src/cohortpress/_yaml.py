@@ -116,7 +116,14 @@ def _parse(text: str, source: str, *, text_dates: bool) -> Any:
     if fast is not None:
         with contextlib.suppress(ValueError):  # refused: the Python parser words it
             return _construct(fast(text), source)
-    return _construct((_TextDatesLoader if text_dates else _DatesLoader)(text), source)
+    try:
+        loader = (_TextDatesLoader if text_dates else _DatesLoader)(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses, found as it is read
+        raise ValueError(
+            f"{source}, character {exc.position + 1}: not valid YAML (the character "
+            f"#x{exc.character:04x} is not allowed; delete it)"
+        ) from None
+    return _construct(loader, source)
 
 
 def _construct(loader: Any, source: str) -> Any:

@@ -1913,7 +1913,13 @@ def load_study(folder: Path | str) -> StudyConfig:
             f"{path}: {size:,} bytes, more than the {MAX_YAML_BYTES:,} a study.yml may have"
         )
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"), str(path), text_dates=False)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise StudyConfigError(
+            f"{path}: not text in UTF-8 (byte {exc.start + 1}); save study.yml as UTF-8"
+        ) from None
+    try:
+        raw = load_yaml(text, str(path), text_dates=False)
     except ValueError as exc:
         raise StudyConfigError(str(exc)) from None
     if not isinstance(raw, dict):

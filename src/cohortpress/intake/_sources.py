@@ -70,6 +70,7 @@ def read_input(
         raise UnreadableInputError(f"{path}: no such file or folder")
     if path.is_dir():
         return _read_folder(path, wanted, expected, optional)
+    _regular(path)
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
         return _read_workbook(path, wanted, optional)
     if path.suffix.lower() in FOLDER_SUFFIXES:
@@ -147,7 +148,15 @@ def _only_file(folder: Path, candidates: list[Path]) -> Path:
     return candidates[0]
 
 
+def _regular(path: Path) -> None:
+    """Refuse a device, a pipe or a socket (a link to /dev/zero, say), which reads without
+    end or waits for a writer: only a regular file is read."""
+    if not path.is_file():
+        raise UnreadableInputError(f"{path}: not a regular file (a device, pipe or socket)")
+
+
 def _read_file(file: Path, expected: list[str], result: RawInput) -> RawSheet:
+    _regular(file)
     if file.suffix.lower() == ".parquet":
         return RawSheet(file.name, read_parquet_table(file), headed=True)
     text = read_csv_grid(file, expected)

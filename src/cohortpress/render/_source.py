@@ -54,7 +54,7 @@ def read_source(staging: Path, name: str = MANUSCRIPT) -> Source:
     path = staging / name
     if not path.is_file():
         raise RenderError(f"the staging folder {staging} has no {name}")
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = _text(path, name).splitlines()
     front_matter, body_start = _front_matter(lines, name)
     body = [SourceLine(text, name, n) for n, text in enumerate(lines, 1) if n >= body_start]
     return Source(front_matter, tuple(_expand(body, staging, (name,))))
@@ -63,7 +63,18 @@ def read_source(staging: Path, name: str = MANUSCRIPT) -> Source:
 def read_front_matter(path: Path) -> dict[str, Any]:
     """The front matter of a manuscript file, without reading its body (an empty mapping when
     it has none)."""
-    return _front_matter(path.read_text(encoding="utf-8").splitlines(), path.name)[0]
+    return _front_matter(_text(path, path.name).splitlines(), path.name)[0]
+
+
+def _text(path: Path, where: str) -> str:
+    """A source file's text, which must be UTF-8 (an included Word file, say, is not text)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RenderError(
+            f"{where}: not text in UTF-8 (byte {exc.start + 1}); include only text files, "
+            "saved as UTF-8"
+        ) from None
 
 
 def _front_matter(lines: list[str], name: str) -> tuple[dict[str, Any], int]:
@@ -93,7 +104,7 @@ def _expand(lines: list[SourceLine], staging: Path, chain: tuple[str, ...]) -> l
         name = target.relative_to(staging).as_posix()
         if name in chain:
             raise RenderError(f"{line.where}: {name} includes itself ({' → '.join(chain)})")
-        text = target.read_text(encoding="utf-8").splitlines()
+        text = _text(target, f"{line.where}: {name}").splitlines()
         included = [SourceLine(t, name, n) for n, t in enumerate(text, 1)]
         out.extend(_expand(included, staging, (*chain, name)))
     return out

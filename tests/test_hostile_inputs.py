@@ -1,0 +1,63 @@
+"""Input that stopped a run as a bug (exit 70) or hung it: each is now the user's error, with
+its exit code and a message naming the file. A Word file included as text; a control character
+typed into study.yml; a workbook path that is a device or a pipe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from small_project import make_project
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "cohortpress", *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    assert "Traceback" not in done.stderr and "a bug in cohortpress" not in done.stderr
+    return done
+
+
+def test_an_included_file_that_is_not_text_is_named(tmp_path: Path) -> None:
+    study = make_project(tmp_path / "project")
+    manuscript = study / "manuscript.qmd"  # the Word reference document every run stages
+    text = manuscript.read_text(encoding="utf-8") + "\n{{< include _resources/reference.docx >}}\n"
+    manuscript.write_text(text, encoding="utf-8")
+    done = _run("report", str(study), "--to", "html", "-q")
+    assert done.returncode == 3, done.stderr
+    assert "_resources/reference.docx: not text in UTF-8" in done.stderr
+
+
+@pytest.mark.parametrize("text", [b"title: A\x1b[31m study\n", b"title: \xe9tude\n"])
+def test_a_study_yml_yaml_cannot_read_is_named(tmp_path: Path, text: bytes) -> None:
+    folder = tmp_path / "study"
+    folder.mkdir()
+    original = (ROOT / "reports/thyroid/study.yml").read_bytes()
+    (folder / "study.yml").write_bytes(text + original)
+    done = _run("validate", str(folder))
+    assert done.returncode == 2, done.stderr
+    assert f"{folder / 'study.yml'}" in done.stderr
+    assert ("#x001b is not allowed" in done.stderr) or ("not text in UTF-8" in done.stderr)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_workbook_that_is_a_device_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "zero.xlsx").symlink_to("/dev/zero")
+    done = _run("validate", "reports/thyroid", "--data", str(tmp_path / "zero.xlsx"))
+    assert done.returncode == 2, done.stderr
+    assert "not a regular file" in done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_csv_sheet_that_is_a_pipe_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    os.mkfifo(folder / "patients.csv")
+    (folder / "adverse_events.csv").write_text("Patient ID\n", encoding="utf-8")
+    done = _run("validate", "reports/thyroid", "--data", str(folder))
+    assert done.returncode == 2, done.stderr
+    assert "patients.csv: not a regular file" in done.stderr
