@@ -451,3 +451,18 @@ def test_a_workbook_part_in_an_encoding_python_does_not_know_raises_no_traceback
     done = _run("validate", "reports/thyroid", "--data", str(path))
     assert done.returncode in (0, 1, 2), done.stderr
     assert "Traceback" not in done.stderr and "LookupError" not in done.stderr
+
+
+def test_terms_as_long_as_a_cell_holds_are_compared_as_written(tmp_path: Path) -> None:
+    """Ten adverse event terms of 32,767 characters (Excel's most): the search for near
+    spellings made every term with one letter left out, the square of a term's length (0.8
+    GB a term; more than 4 GiB and ten minutes for ten)."""
+    path = tmp_path / "long.xlsx"
+    book = openpyxl.load_workbook(ROOT / "data/thyroid_sorafenib.xlsx")
+    events = book["adverse_events"]
+    for row in range(2, 12):
+        events.cell(row=row, column=2, value=("Rash " * 6600)[: 32767 - 3] + f"{row:03d}")
+    book.save(path)
+    done = _run("validate", "reports/thyroid", "--data", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "memory" not in done.stderr and "Traceback" not in done.stderr

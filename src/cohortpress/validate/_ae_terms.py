@@ -56,6 +56,10 @@ _BRITISH = (
     (re.compile(r"(?<=[a-z])paen"), "pen"),  # neutropaenia
 )
 MIN_FUZZY_LENGTH = 5
+# Terms longer than this are compared as written only: a term is a few words (CTCAE's longest
+# has 87 characters), and the near-spelling search costs the square of a term's length (a cell
+# of Excel's 32,767 characters took 0.8 GB and minutes).
+MAX_FUZZY_LENGTH = 200
 
 
 def _words(term: str) -> list[str]:
@@ -212,7 +216,7 @@ def _link_near_spellings(keys: dict[str, int], terms: list[str], groups: _Groups
     share one: linear in the number of terms."""
     by_form: dict[str, list[str]] = defaultdict(list)
     for key in keys:
-        if len(key) >= MIN_FUZZY_LENGTH:
+        if MIN_FUZZY_LENGTH <= len(key) <= MAX_FUZZY_LENGTH:
             for form in _deletions(key):
                 by_form[form].append(key)
     for candidates in by_form.values():
