@@ -61,3 +61,30 @@ def test_a_csv_sheet_that_is_a_pipe_is_refused(tmp_path: Path) -> None:
     done = _run("validate", "reports/thyroid", "--data", str(folder))
     assert done.returncode == 2, done.stderr
     assert "patients.csv: not a regular file" in done.stderr
+
+
+def test_a_cell_holding_the_typst_tables_separator_is_printed(tmp_path: Path) -> None:
+    """The PDF's tables were written cell by cell around a fixed word; a cell holding that
+    word stopped the render with a Lua stack trace."""
+    import openpyxl
+    import pypdf
+    import yaml
+
+    study = make_project(tmp_path / "project")
+    workbook = tmp_path / "workbook.xlsx"
+    book = openpyxl.load_workbook(ROOT / "data/thyroid_sorafenib.xlsx")
+    term = "Rash cohortpress-typst-cell-separator"
+    for row in range(2, 5):
+        book["adverse_events"].cell(row=row, column=2, value=term)
+    book.save(workbook)
+    config = yaml.safe_load((study / "study.yml").read_text(encoding="utf-8"))
+    config["data"] = str(workbook)
+    (study / "study.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    manuscript = study / "manuscript.qmd"
+    text = manuscript.read_text(encoding="utf-8")
+    manuscript.write_text(text + "\n{{< include _generated/table-adverse-events.md >}}\n", "utf-8")
+    done = _run("report", str(study), "--to", "pdf", "-q")
+    assert done.returncode == 0, done.stderr
+    pdf = pypdf.PdfReader(study.parents[1] / "_output/thyroid/manuscript.pdf")
+    words = " ".join(page.extract_text() for page in pdf.pages).split()
+    assert "cohortpress-typst-cell-separator" in "".join(words)

@@ -30,23 +30,39 @@ end
 
 local SEPARATOR = "cohortpress-typst-cell-separator"
 
+--- A separator no cell holds: the cells' text comes from workbooks and study.yml, and may
+--- hold anything, this word included.
+local function separator_for(cells)
+  local texts = {}
+  for _, cell in ipairs(cells) do
+    table.insert(texts, pandoc.utils.stringify(cell.contents))
+  end
+  local all, separator, n = table.concat(texts, "\n"), SEPARATOR, 0
+  while all:find(separator, 1, true) do
+    n = n + 1
+    separator = SEPARATOR .. "x" .. n
+  end
+  return separator
+end
+
 --- The Typst text of each cell, as typst_inlines writes it, in one pandoc.write: each call
 --- of the writer has a fixed cost, and a table has a hundred cells.
 local function typst_cells(cells)
   if #cells == 0 then
     return {}
   end
+  local separator = separator_for(cells)
   local blocks = {}
   for i, cell in ipairs(cells) do
     if i > 1 then
-      table.insert(blocks, pandoc.Plain({ pandoc.Str(SEPARATOR) }))
+      table.insert(blocks, pandoc.Plain({ pandoc.Str(separator) }))
     end
     table.insert(blocks, pandoc.Plain(pandoc.utils.blocks_to_inlines(cell.contents)))
   end
   local text = pandoc.write(pandoc.Pandoc(blocks), "typst", OPTIONS)
   local texts, start = {}, 1
   while true do
-    local from, to = text:find(SEPARATOR, start, true)
+    local from, to = text:find(separator, start, true)
     local piece = text:sub(start, (from or 0) - 1)
     table.insert(texts, (piece:gsub("^\n", ""):gsub("%s+$", "")))
     if from == nil then
