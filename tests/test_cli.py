@@ -347,3 +347,14 @@ def test_ctrl_c_is_not_raised_while_the_import_lock_is_held() -> None:
         "not raised while the import lock was held",
         "raised once it was released",
     ], done.stderr
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/tmp/absolute", "..", "a/b"])
+def test_new_takes_a_name_not_a_path(tmp_path: Path, name: str) -> None:
+    """`cohortpress new ../../x` wrote a study folder outside --reports."""
+    reports = tmp_path / "deep" / "reports"
+    done = _run("new", name, "--reports", str(reports))
+    assert done.returncode == 2, done.stderr
+    assert "the name of a study folder, not a path" in done.stderr
+    assert not any(tmp_path.rglob("study.yml"))
+    assert not Path("/tmp/absolute/study.yml").exists()

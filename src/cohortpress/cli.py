@@ -313,10 +313,10 @@ def new(
     reports: Annotated[Path, typer.Option(help="Where study folders live.")] = Path("reports"),
 ) -> None:
     """Scaffold a study folder with a commented study.yml and manuscript.qmd."""
-    from cohortpress.scaffold import scaffold_study
+    from cohortpress.scaffold import new_study_folder, scaffold_study
 
     with _guard():
-        folder = scaffold_study(reports / name)
+        folder = scaffold_study(new_study_folder(reports, name))
     err.print(
         f"Created {escape(str(folder))}: edit study.yml, then run "
         f"`cohortpress report {escape(str(folder))}`."

@@ -13,6 +13,17 @@ _SCHEMA_LINE = "# yaml-language-server: $schema="
 _SCHEMA_NAME = "study.schema.json"
 
 
+def new_study_folder(reports: Path, name: str) -> Path:
+    """``reports/name``, where ``name`` is a folder's name, not a path: `new` writes under
+    ``reports`` only (``../../elsewhere`` or ``/tmp/x`` would write anywhere)."""
+    separators = {os.sep, os.altsep} - {None}
+    if not name.strip() or name in (".", "..") or any(sep in name for sep in separators):
+        raise StudyConfigError(
+            f"'{name}': the name of a study folder, not a path; use --reports for where it goes"
+        )
+    return reports / name
+
+
 def scaffold_study(folder: Path) -> Path:
     """Create ``folder`` with the template study.yml and manuscript.qmd; never overwrite."""
     if folder.exists() and any(folder.iterdir()):
