@@ -32,11 +32,11 @@ _FIXED_TIME = dt.datetime(1980, 1, 1)  # the earliest time a zip entry can carry
 KEPT_WORKBOOKS = 4
 
 
-def neutralise(value: object) -> object:
-    """Prefix text that a spreadsheet would run as a formula with an apostrophe (OWASP CSV rule)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+def formula_like(value: object) -> bool:
+    """Text a spreadsheet would take for a formula were it typed into a cell (OWASP's rule for
+    CSV): stored as text all the same, and marked so (Excel's quote prefix) that editing the
+    cell keeps it text. An apostrophe written into it would be printed, unlike the table's."""
+    return isinstance(value, str) and value.startswith(_FORMULA_START)
 
 
 @dataclass
@@ -120,33 +120,40 @@ def _write_workbook(tables: list[Table], path: Path, sheets: dict[str, str]) -> 
     book = xlsxwriter.Workbook(str(path), options)  # written by close(), not before
     book.set_properties({"author": "cohortpress", "created": _FIXED_TIME})
     header = book.add_format({"bold": True, "bottom": 1})
+    quoted = {
+        None: book.add_format({"quote_prefix": True}),
+        header: book.add_format({"bold": True, "bottom": 1, "quote_prefix": True}),
+    }
     for table in tables:
         name = sheets.get(table.id, table.id)[:31]
         sheet = book.add_worksheet(name)
         labels = [table.column_labels.get(str(c), str(c)) for c in table.frame.columns]
         for column, label in enumerate(labels):
-            _write(sheet, name, 0, column, label or "Variable", header)
+            _write(sheet, name, 0, column, label or "Variable", quoted, header)
         for row, values in enumerate(table.frame.itertuples(index=False), start=1):
             for column, value in enumerate(values):
-                _write(sheet, name, row, column, value)
+                _write(sheet, name, row, column, value, quoted)
         sheet.autofit()  # before the caption and notes, which would widen the first column
         below = len(table.frame) + 2
         for row, text in enumerate((table.caption, *table.notes), start=below):
-            _write(sheet, name, row, 0, str(text))
+            _write(sheet, name, row, 0, str(text), quoted)
     book.close()
 
 
 def _write(sheet: Worksheet, name: str, row: int, column: int, value: object,
-           style: Format | None = None) -> None:  # fmt: skip
-    """One cell: text neutralised and stored as a string, a number as a number, a missing
-    value or empty text left blank. XlsxWriter cuts a string longer than a cell holds (32,767
-    characters) and says so only by its return code: raised here instead."""
-    value = neutralise(value)
+           quoted: dict[Format | None, Format], style: Format | None = None) -> None:  # fmt: skip
+    """One cell: text stored as a string as printed (``quoted``: ``style`` with the quote
+    prefix, for :func:`formula_like` text), a number as a number, a missing value or empty
+    text left blank. XlsxWriter cuts a string longer than a cell holds (32,767 characters)
+    and says so only by its return code: raised here instead."""
     if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
         return
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         sheet.write_number(row, column, value, style)
-    elif sheet.write_string(row, column, str(value), style) == -2:
+    elif (
+        sheet.write_string(row, column, str(value), quoted[style] if formula_like(value) else style)
+        == -2
+    ):
         cell = f"row {row + 1}, column {column + 1}"
         raise RenderError(f"supplementary.xlsx: the text of sheet {name!r}, {cell}, is longer "
                           "than a spreadsheet cell holds (32,767 characters)")  # fmt: skip
