@@ -40,6 +40,7 @@ from cohortpress.present.numbers import collect_numbers
 from cohortpress.present.placement import Placement
 from cohortpress.present.suppress import WITHHELD, crossed, suppressed
 from cohortpress.validate import validate_workbook
+from cohortpress.validate._identifiers import IdentifierFinder, masked, redacted, term_words
 
 ROOT = Path(__file__).resolve().parents[1]
 THYROID = ROOT / "reports" / "thyroid"
@@ -422,3 +423,32 @@ def test_small_cell_in_every_rendered_output(private: Path) -> None:
             printed = re.findall(r"<!-- (.*?) -->", svg)
             assert not set(printed) & set(SMALL), name
     assert "<!-- &lt;5 -->" in texts["survival.svg"] or "<!-- <5 -->" in texts["survival.svg"]
+
+
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("Rash, call Sa\u200bsaki", "Sa\u200bsaki"),  # a zero-width space
+        ("Rash, call Og\u00adawa", "Og\u00adawa"),  # a soft hyphen
+        ("Rash, call Ｗａｔａｎａｂｅ", "Ｗａｔａｎａｂｅ"),  # fullwidth letters
+        ("Rash, call Ikedа", "Ikedа"),  # a Cyrillic а
+        ("Fatigue TH\u2011001", "TH\u2011001"),  # a non-breaking hyphen
+        ("Nausea SasakiKimiko", "Sasaki Kimiko"),  # names run together
+        ("Nausea Sasaki_Kimiko", "Sasaki Kimiko"),
+        ("Rash, call Müller", "Müller"),  # an accent the name column has not
+    ],
+)
+def test_an_identifier_written_with_look_alike_or_invisible_characters_is_found(
+    term: str, found: str
+) -> None:
+    """Each reached Table III and the supplementary workbook: only the phone and e-mail
+    variants were caught."""
+    patients = pd.DataFrame({"patient_id": pd.array(["TH-001", "TH-002"], dtype="string")})
+    names = pd.DataFrame({"Name": ["Sasaki Kimiko", "Ogawa Jun", "Watanabe Ken", "Ikeda Aya",
+                                   "Muller Anna"]})  # fmt: skip
+    finder = IdentifierFinder(patients, names, among=term_words([term]))
+    hits = finder.hits(term)
+    assert [term[h.start : h.end] for h in hits] == found.split()
+    assert IdentifierFinder(patients, names).hits(term) == hits
+    shown, printed = masked(term, hits), redacted(term, hits)
+    assert "***" in shown and not any(name in printed for name in found.split())

@@ -10,6 +10,12 @@ text, results.json keys, the supplementary workbook). Each distinct term is sear
 - an e-mail address, and a phone number (7 to 15 digits, optionally with +, spaces, dots,
   dashes or brackets; a date such as 2021-05-31 is not a phone number).
 
+Texts and identifiers are compared as they read, not as they are encoded: an invisible
+character (a zero-width space, a soft hyphen) is left out, and any other character outside ASCII
+is transliterated (a Cyrillic а, a fullwidth Ｗ, a non-breaking hyphen read as a, W, -), on both
+sides; a word's parts are also split at an underscore and where lower case turns upper
+("SasakiKimiko"). The hits are cut from the text as written.
+
 IDs and names are looked up in a set, one lookup per word of a term, so the cost grows with
 the size of the data, not with the number of patients times the number of terms. When the
 terms are known first (:func:`term_words`), only the IDs and names equal to one of their words
@@ -20,11 +26,13 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
+from anyascii import anyascii
 
 from cohortpress.errors import Problem
 from cohortpress.intake import Normalisation
@@ -38,9 +46,11 @@ PATIENT_ID = "a patient ID"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w+])\+?(?:\(\d{1,4}\)[ .-]?)?\d(?:[ .()-]{0,2}\d){5,16}(?!\w)")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# A word with its inner punctuation ("THY-001", "j.smith"); its parts are the runs of \w.
+# A word with its inner punctuation ("THY-001", "j.smith"); its parts are its runs of letters
+# and digits, split at an underscore and where lower case turns upper ("Sasaki_Kimiko",
+# "SasakiKimiko": Sasaki, Kimiko). Texts are matched as read (see :func:`_as_read`): ASCII.
 WORD = re.compile(r"\w+(?:[^\w\s]\w+)*")
-PART = re.compile(r"\w+")
+PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 MASK = "***"
 
 
@@ -80,6 +90,7 @@ class IdentifierFinder:
 
     def _add(self, values: pd.Series, kind: str) -> None:
         """Index the values (column-wide string operations: a registry has millions)."""
+        values = _read_alike(values)
         folded = values.str.casefold()
         if self.among is not None:
             keep = folded.isin(self.among).to_numpy(dtype=bool)
@@ -93,7 +104,15 @@ class IdentifierFinder:
             self.longest = max(self.longest, int(values.str.count(PART.pattern).max()))
 
     def hits(self, text: str) -> list[Hit]:
-        """Every identifying stretch of ``text``, in order, not overlapping."""
+        """Every identifying stretch of ``text``, in order, not overlapping: found in the text
+        as read (:func:`_as_read`), cut from it as written."""
+        read, where = _as_read(text)
+        if where is None:
+            return self._hits(text)
+        ends = [*where[1:], len(text)]  # a read character ends where the next one starts
+        return [Hit(where[h.start], ends[h.end - 1], h.kind) for h in self._hits(read)]
+
+    def _hits(self, text: str) -> list[Hit]:
         found = [Hit(m.start(), m.end(), "an e-mail address") for m in EMAIL.finditer(text)]
         found += [
             Hit(m.start(), m.end(), "a phone number")
@@ -119,11 +138,11 @@ class IdentifierFinder:
 
 
 def term_words(texts: Iterable[str]) -> frozenset[str]:
-    """Every run of the parts of every word of the texts, case folded: what an ID or name
-    must equal to be found in one of them."""
+    """Every run of the parts of every word of the texts as read, case folded: what an ID or
+    name must equal to be found in one of them."""
     found: set[str] = set()
     for text in texts:
-        for word in WORD.finditer(text):
+        for word in WORD.finditer(_as_read(text)[0]):
             parts = [m.span() for m in PART.finditer(word.group())]
             for (start, _), (_, end) in itertools.combinations_with_replacement(parts, 2):
                 found.add(word.group()[start:end].casefold())
@@ -132,8 +151,42 @@ def term_words(texts: Iterable[str]) -> frozenset[str]:
 
 def _words(names: pd.Series) -> pd.Series:
     """The words of each name ('Smith, John' -> Smith, John): a term naming either is caught."""
-    words = pd.Series(names.unique()).str.findall(WORD.pattern).explode().dropna()
+    read = _read_alike(pd.Series(names.unique(), dtype=object).astype(str))
+    words = read.str.findall(WORD.pattern).explode().dropna()
     return words.astype(str).drop_duplicates()
+
+
+def _as_read(text: str) -> tuple[str, list[int] | None]:
+    """``text`` as a reader sees it, in ASCII, with where each of its characters comes from
+    in ``text`` (None: ``text`` is ASCII, and read as it is). An invisible character (Unicode's
+    format characters: a zero-width space, a soft hyphen, a word joiner) is left out; any other
+    is transliterated after NFKC (a Cyrillic а, a fullwidth Ｗ, an accented ü, a non-breaking
+    hyphen read as a, W, u, -)."""
+    if text.isascii():
+        return text, None
+    parts: list[str] = []
+    where: list[int] = []
+    for i, character in enumerate(text):
+        if character.isascii():
+            read = character
+        elif unicodedata.category(character) == "Cf":
+            continue
+        else:
+            read = anyascii(unicodedata.normalize("NFKC", character))
+        parts.append(read)
+        where += [i] * len(read)
+    return "".join(parts), where
+
+
+def _read_alike(values: pd.Series) -> pd.Series:
+    """The values (text) as :func:`_as_read` reads them: those outside ASCII changed, the
+    others as they are (a registry's million IDs are not copied)."""
+    other = ~values.map(str.isascii).to_numpy(dtype=bool)
+    if not other.any():
+        return values
+    text = values.astype(object)
+    text.loc[other] = text.loc[other].map(lambda value: _as_read(value)[0])
+    return text
 
 
 def _without_overlaps(hits: list[Hit]) -> list[Hit]:

@@ -184,11 +184,12 @@ def _term_counts(checked: CheckedPiece) -> pd.DataFrame:
 def _matching_identifiers(checked: CheckedPiece, words: frozenset[str]) -> pd.DataFrame:
     """The IDs (column ``patient_id``) and identifier column words of the piece that are
     among ``words`` (case folded): the only ones that can be found in a term."""
-    from cohortpress.validate._identifiers import _words
+    from cohortpress.validate._identifiers import _read_alike, _words
 
     found: dict[str, list[str]] = {}
     if "patient_id" in checked.rows.columns:
         ids = checked.rows.column("patient_id").dropna().astype(str).drop_duplicates()
+        ids = _read_alike(ids)  # as the terms' words are read
         found["patient_id"] = ids.loc[ids.str.casefold().isin(words)].tolist()
     if checked.identifiers is not None:
         for header, column in checked.identifiers.items():
