@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from small_project import command, make_project, patients_shown, run
 
-from cohortpress.publish import CACHE, KEYS, LOCKS, MARKER, STAGING, VERSIONS
+from cohortpress.publish import CACHE, KEYS, LOCKS, MARKER, SOURCES, STAGING, VERSIONS
 
 REFUSED = "choose a new or empty folder, or leave --output out to use _output"
 
@@ -153,7 +153,7 @@ def test_default_output_of_earlier_versions_keeps_working(study: Path) -> None:
     assert (output / MARKER).is_file()
     assert (output / "renal" / "results.json").read_text(encoding="utf-8") == "{}"
     assert sorted(p.name for p in output.iterdir()) == sorted(
-        [MARKER, CACHE, KEYS, LOCKS, STAGING, VERSIONS, "renal", "thyroid"]
+        [MARKER, CACHE, KEYS, LOCKS, SOURCES, STAGING, VERSIONS, "renal", "thyroid"]
     )
     assert list((output / STAGING).iterdir()) == []  # no run left behind
     assert len(list((output / VERSIONS / "thyroid").iterdir())) == 1
@@ -192,3 +192,20 @@ def test_a_linked_output_folder_cohortpress_made_or_empty_is_used(
     assert run(study).returncode == 0
     assert (elsewhere / MARKER).is_file() and (elsewhere / "thyroid" / "manuscript.html").is_file()
     assert run(study).returncode == 0  # made by cohortpress now
+
+
+def test_another_study_folder_of_the_same_name_is_refused(study: Path) -> None:
+    """Two study folders named alike (one linked in from elsewhere) shared one output: the
+    second replaced the first's report, and compared its cohort with the first's data cut."""
+    project = study.parents[1]
+    assert run(study).returncode == 0
+    published = _contents(project / "_output" / "thyroid")
+    other = project / "other" / "thyroid"
+    shutil.copytree(study, other)
+    (project / "reports" / "alias").symlink_to(other, target_is_directory=True)
+    for folder in (other, project / "reports" / "alias"):
+        done = run(folder)
+        assert done.returncode == 2, done.stderr
+        assert "the outputs of the study folder reports/thyroid, not other/thyroid" in done.stderr
+    assert _contents(project / "_output" / "thyroid") == published
+    assert run(study).returncode == 0  # its own folder still publishes

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import os
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -81,6 +82,11 @@ class StageTimes:
             yield
         finally:
             self.seconds[name] = time.perf_counter() - start
+
+
+def _source(study: Path, root: Path) -> str:
+    """The study folder as its outputs record it: relative to the project, which may move."""
+    return Path(os.path.relpath(study.resolve(), root.resolve())).as_posix()
 
 
 def find_project_root(start: Path) -> Path:
@@ -180,7 +186,12 @@ def build_report(
         if hit is not None:  # the study.yml of the key, even if it was saved again meanwhile
             record = dataclasses.replace(record, study_yml_sha256=store.study_yml)
         with (
-            open_slot(output_root, study.resolve().name, default=default) as slot,
+            open_slot(
+                output_root,
+                study.resolve().name,
+                default=default,
+                source=_source(study, root),
+            ) as slot,  # fmt: skip
             _Alongside() as alongside,
         ):
             from cohortpress import cuts
@@ -486,7 +497,10 @@ def _build_distributed(
             results = analyse_partitioned(cohort, config)
         del cohort
     record = make_provenance(config, input_files(config, extract), analysed.rows)
-    with open_slot(output_root, config.folder.resolve().name, default=default) as slot:
+    source = _source(config.folder, root)
+    with open_slot(
+        output_root, config.folder.resolve().name, default=default, source=source
+    ) as slot:
         notes, _ = _build(
             analysed, None, record, slot.staging, root, formats, engine, stage, profile,
             results=results,

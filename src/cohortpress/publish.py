@@ -52,6 +52,7 @@ STAGING = ".staging"
 LOCKS = ".locks"
 KEYS = ".keys"  # each study's key for the patient hashes of its data cuts (cuts/_snapshot.py)
 CACHE = ".cache"  # each study's build cache (cohortpress/cache)
+SOURCES = ".sources"  # each study's folder, relative to its project: whose outputs these are
 _MARKER_TEXT = (
     "This folder holds manuscripts published by cohortpress. Each <study> entry is a link into\n"
     ".versions/ that cohortpress replaces on every run: keep no other files here.\n"
@@ -145,8 +146,14 @@ class Slot:
 
 
 @contextlib.contextmanager
-def open_slot(root: Path, study: str, *, default: bool) -> Iterator[Slot]:
+def open_slot(
+    root: Path, study: str, *, default: bool, source: str | None = None
+) -> Iterator[Slot]:
     """Lock ``study`` in ``root`` (made and marked if new), tidy up after dead runs, yield a slot.
+
+    ``source`` names the study folder (relative to its project): the outputs of ``study``, its
+    data cuts and their key are one study folder's, and another folder of the same name (a
+    link to it, another project's) is refused instead of replacing them (:func:`_owned`).
 
     An ``OSError`` that means the root cannot be written (read-only, full, no permission)
     becomes :class:`OutputWriteError`, whichever step of the run raised it.
@@ -158,6 +165,8 @@ def open_slot(root: Path, study: str, *, default: bool) -> Iterator[Slot]:
             marker.write_text(_MARKER_TEXT, encoding="utf-8")
         root = root.resolve()
         with _locked(root, study):
+            if source is not None:
+                _owned(root, study, source)
             _check_entry(root / study, study, default=default)
             _tidy(root, study, default=default)
             runs = root / STAGING / study
@@ -201,6 +210,24 @@ def _inside(filename: object, root: Path) -> bool:
         return False
     path, root = Path(os.fsdecode(filename)).resolve(), root.resolve()
     return path == root or root in path.parents
+
+
+def _owned(root: Path, study: str, source: str) -> None:
+    """Record that ``study``'s outputs are ``source``'s, or refuse a run of another folder:
+    its report would replace them, and an update report would compare its cohort with theirs
+    under the same key. Outputs without a record (earlier versions) are taken as the run's."""
+    sources = root / SOURCES
+    sources.mkdir(exist_ok=True)
+    path = sources / study
+    recorded = path.read_text(encoding="utf-8").strip() if path.is_file() else None
+    if recorded is None:
+        path.write_text(source + "\n", encoding="utf-8")
+    elif recorded != source:
+        raise OutputFolderError(
+            f"{root / study}: the outputs of the study folder {recorded}, not {source}, which "
+            f"has the same name; give this study folder another name or --output (if the study "
+            f"folder was moved here, delete {path})"
+        )
 
 
 @contextlib.contextmanager
