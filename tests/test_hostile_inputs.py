@@ -88,3 +88,19 @@ def test_a_cell_holding_the_typst_tables_separator_is_printed(tmp_path: Path) ->
     pdf = pypdf.PdfReader(study.parents[1] / "_output/thyroid/manuscript.pdf")
     words = " ".join(page.extract_text() for page in pdf.pages).split()
     assert "cohortpress-typst-cell-separator" in "".join(words)
+
+
+@pytest.mark.parametrize("outside", ["/etc/hostname", "/etc/no-such-file-here"])
+def test_an_include_outside_the_study_says_the_same_whether_it_exists(
+    tmp_path: Path, outside: str
+) -> None:
+    """An include outside the staging folder said "outside" for a file that exists and "does
+    not exist" for one that does not: a probe of the machine's files."""
+    study = make_project(tmp_path / "project")
+    manuscript = study / "manuscript.qmd"
+    climb = "../" * 12 + outside.lstrip("/")
+    text = manuscript.read_text(encoding="utf-8") + f"\n{{{{< include {climb} >}}}}\n"
+    manuscript.write_text(text, encoding="utf-8")
+    done = _run("report", str(study), "--to", "html", "-q")
+    assert done.returncode == 3, done.stderr
+    assert f"the included file {climb} is outside the staging folder" in done.stderr

@@ -114,12 +114,12 @@ def _resolve(written: str, line: SourceLine, staging: Path) -> Path:
     """The included file: relative to the including file, or to the staging folder if /path."""
     base = staging if written.startswith("/") else (staging / line.file).parent
     target = (base / written.lstrip("/")).resolve()
-    if not target.is_file():
-        raise RenderError(f"{line.where}: the included file {written} does not exist")
-    if not target.is_relative_to(staging):
+    if not target.is_relative_to(staging):  # said first: whether it exists is not told
         raise RenderError(
             f"{line.where}: the included file {written} is outside the staging folder"
         )
+    if not target.is_file():
+        raise RenderError(f"{line.where}: the included file {written} does not exist")
     return target
 
 
