@@ -103,13 +103,14 @@ def test_the_numbers_hold_what_the_summary_prints(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("row", "words"),
     [
-        ({"variable": "sex", "summary": "mean_sd"}, "summary mean_sd is for a continuous"),
-        ({"variable": "age", "summary": "n_percent"}, "summary n_percent needs a `cut`"),
+        ({"variable": "sex", "summary": "mean_sd"}, "mean_sd is for a number without `cut`"),
+        ({"variable": "age", "summary": "n_percent"}, "n_percent needs a `cut` for 'age'"),
         ({"variable": "age", "cut": 65, "summary": "median_iqr"}, "(use n_percent)"),
     ],
 )
 def test_a_summary_that_does_not_fit_is_a_study_error(tmp_path: Path, row, words) -> None:
+    """Said when study.yml is read (by validate too), naming the key."""
     with pytest.raises(StudyConfigError) as info:
         _results(tmp_path, [row])
-    assert f"table1: {row['variable']}: " in str(info.value)
+    assert "table1[0].summary: " in str(info.value)
     assert words in str(info.value)

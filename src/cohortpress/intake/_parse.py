@@ -85,6 +85,9 @@ def parse_column(cells: pd.Series, spec: FieldSpec, context: CellContext) -> Par
                 result.notes[reading.note] += int(counts[code])
             if reading.problem:
                 result.problems += _problems(reading, rows[at[codes == code]], raw, context)
+    # In row order, not in the order the distinct values were met (which depends on how the
+    # cells are written: two spellings of one visible text are two values).
+    result.problems.sort(key=lambda problem: -1 if problem.row is None else problem.row)
     result.values = _as_series(values, cells.index, spec.kind)
     if spec.kind == "text":
         result.values, merged = merge_case_variants(result.values)
