@@ -629,8 +629,11 @@ def _build(
 
 
 # Patients from which the snapshot is taken in a forked process: a million patients' run took
-# 5 s less (32.6 s, 27.2 s), a hundred thousand's nothing (6.8 s, 7.2 s) for 84 MiB more.
-SNAPSHOT_FORKED_FROM = 500_000
+# 5 s less (32.6 s, 27.2 s). At a hundred thousand it takes as long (7.6-7.8 s, 7.5-7.7 s on a
+# thread) and is taken during the analysis, not while the figures are drawn and pandoc runs
+# ahead: the run's processes together peaked at 675-727 MiB (747-787 on a thread), the run's
+# own at 340-351 (477-492).
+SNAPSHOT_FORKED_FROM = 50_000
 
 
 class _Alongside:
