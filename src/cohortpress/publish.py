@@ -122,6 +122,7 @@ class Slot:
     root: Path
     study: str
     run: Path
+    source: str | None = None  # the study folder, recorded as the outputs' once published
 
     @property
     def staging(self) -> Path:
@@ -140,6 +141,8 @@ class Slot:
         version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         assembled.rename(versions / version)
         entry = self.root / self.study
+        if self.source is not None:
+            _record_source(self.root, self.study, self.source)
         _point(entry, Path(VERSIONS) / self.study / version, self.run)
         _remove_unpublished(versions, entry)
         return entry
@@ -153,7 +156,8 @@ def open_slot(
 
     ``source`` names the study folder (relative to its project): the outputs of ``study``, its
     data cuts and their key are one study folder's, and another folder of the same name (a
-    link to it, another project's) is refused instead of replacing them (:func:`_owned`).
+    link to it, another project's) is refused instead of replacing them
+    (:func:`_check_source`).
 
     An ``OSError`` that means the root cannot be written (read-only, full, no permission)
     becomes :class:`OutputWriteError`, whichever step of the run raised it.
@@ -166,14 +170,14 @@ def open_slot(
         root = root.resolve()
         with _locked(root, study):
             if source is not None:
-                _owned(root, study, source)
+                _check_source(root, study, source)
             _check_entry(root / study, study, default=default)
             _tidy(root, study, default=default)
             runs = root / STAGING / study
             runs.mkdir(parents=True, exist_ok=True)
             run = Path(tempfile.mkdtemp(dir=runs))
             try:
-                yield Slot(root, study, run)
+                yield Slot(root, study, run, source)
             except RenderError:
                 # The renderers report a full disk in their own words; say it in ours.
                 if _no_space(run):
@@ -212,22 +216,27 @@ def _inside(filename: object, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _owned(root: Path, study: str, source: str) -> None:
-    """Record that ``study``'s outputs are ``source``'s, or refuse a run of another folder:
-    its report would replace them, and an update report would compare its cohort with theirs
-    under the same key. Outputs without a record (earlier versions) are taken as the run's."""
-    sources = root / SOURCES
-    sources.mkdir(exist_ok=True)
-    path = sources / study
+def _check_source(root: Path, study: str, source: str) -> None:
+    """Refuse a run of another study folder than the one ``study``'s outputs are of: its
+    report would replace them, and an update report would compare its cohort with theirs under
+    the same key. Outputs without a record (earlier versions) are taken as the run's, and
+    recorded once it publishes (:func:`_record_source`)."""
+    path = root / SOURCES / study
     recorded = path.read_text(encoding="utf-8").strip() if path.is_file() else None
-    if recorded is None:
-        path.write_text(source + "\n", encoding="utf-8")
-    elif recorded != source:
+    if recorded is not None and recorded != source:
         raise OutputFolderError(
             f"{root / study}: the outputs of the study folder {recorded}, not {source}, which "
             f"has the same name; give this study folder another name or --output (if the study "
             f"folder was moved here, delete {path})"
         )
+
+
+def _record_source(root: Path, study: str, source: str) -> None:
+    """Note whose outputs ``study``'s are, when its first report is published."""
+    path = root / SOURCES / study
+    if not path.is_file():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(source + "\n", encoding="utf-8")
 
 
 @contextlib.contextmanager
