@@ -767,3 +767,15 @@ def test_a_sheet_numbered_by_its_reader_is_the_sheet_its_writer_numbered(
 
 def _reference(column: str, row: int) -> str:
     return f' r="{column}{row}"'
+
+
+def test_a_value_as_close_to_two_levels_names_both() -> None:
+    """ "PD" under iRECIST was answered "did you mean 'iUPD'?", the unconfirmed progression,
+    though the confirmed one, iCPD, is as close: naming one is a guess."""
+    from cohortpress.intake._categories import _did_you_mean, key
+
+    irecist = ["iCR", "iPR", "iSD", "iUPD", "iCPD", "NE"]
+    assert _did_you_mean("PD", {key(x): x for x in irecist}) == "did you mean 'iUPD' or 'iCPD'?"
+    assert _did_you_mean("Femal", {key(x): x for x in ["Male", "Female"]}) == (
+        "did you mean 'Female'?"
+    )

@@ -96,5 +96,13 @@ def _match(level: str, levels: tuple[str, ...]) -> str:
 
 
 def _did_you_mean(text: str, lookup: dict[str, str]) -> str | None:
-    close = difflib.get_close_matches(key(text), list(lookup), n=1, cutoff=0.6)
-    return f"did you mean '{lookup[close[0]]}'?" if close else None
+    """The closest level, or every level as close as it ("PD" under iRECIST: iUPD or iCPD, the
+    unconfirmed and the confirmed progression: naming one would be a guess)."""
+    wanted = key(text)
+    close = difflib.get_close_matches(wanted, list(lookup), n=5, cutoff=0.6)
+    if not close:
+        return None
+    score = difflib.SequenceMatcher(None, wanted, close[0]).ratio()
+    best = [c for c in close if difflib.SequenceMatcher(None, wanted, c).ratio() == score]
+    levels = list(dict.fromkeys(lookup[c] for c in best))
+    return "did you mean " + " or ".join(f"'{level}'" for level in levels) + "?"
