@@ -67,7 +67,8 @@ def test_the_footnote_lists_every_summary_used_and_cut_numbers_are_counts(tmp_pa
     rows, notes = _rows(tmp_path, table1)
     assert rows["Change"] == "−5.0 (−10.0 to 0.0)"  # -35, -10, -5, 0, 25: a minus sign, "to"
     assert (rows[f"{INDENT}<-30"], rows[f"{INDENT}≥-30"]) == ("1 (20.0)", "4 (80.0)")
-    assert "Values are median (range), median (IQR) or n (%)." in notes
+    # Two ways of summarising numbers: which row is which is said (the cells do not tell).
+    assert "Values are median (range) (age), median (IQR) (change) or n (%)." in notes
     assert not any(n.startswith("Percentages are of") for n in notes)
 
 

@@ -103,11 +103,18 @@ def _continuous_value(d: Distribution, summary: str, decimals: int) -> str:
 
 
 def _summaries_note(characteristics: tuple[Characteristic, ...]) -> str:
-    """'Values are median (range), median (IQR) or n (%).': the summaries the table uses."""
-    used = dict.fromkeys(c.summary for c in characteristics if c.distribution is not None)
-    if any(c.distribution is None for c in characteristics):
-        used["counts"] = None
-    words = [_SUMMARY_WORDS[s] for s in used] or [_SUMMARY_WORDS["counts"]]
+    """'Values are median (range) or n (%).': the summaries the table uses; where numbers are
+    summarised in more than one way, each with its rows: 'Values are median (range) (age),
+    median (IQR) (lactate dehydrogenase) or n (%).'"""
+    rows: dict[str, list[str]] = {}
+    for c in characteristics:
+        if c.distribution is not None:
+            rows.setdefault(c.summary, []).append(mid_sentence(c.label))
+    named = len(rows) > 1  # which rows is which: the reader cannot tell from the cells
+    words = [f"{_SUMMARY_WORDS[s]} ({', '.join(r)})" if named else _SUMMARY_WORDS[s]
+             for s, r in rows.items()]  # fmt: skip
+    if any(c.distribution is None for c in characteristics) or not words:
+        words.append(_SUMMARY_WORDS["counts"])
     listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
     return f"Values are {listed}."
 
