@@ -109,7 +109,7 @@ def _summaries_note(characteristics: tuple[Characteristic, ...]) -> str:
     rows: dict[str, list[str]] = {}
     for c in characteristics:
         if c.distribution is not None:
-            rows.setdefault(c.summary, []).append(mid_sentence(c.label))
+            rows.setdefault(c.summary, []).append(mid_sentence(variable_label(c.variable, c.label)))
     named = len(rows) > 1  # which rows is which: the reader cannot tell from the cells
     words = [f"{_SUMMARY_WORDS[s]} ({', '.join(r)})" if named else _SUMMARY_WORDS[s]
              for s, r in rows.items()]  # fmt: skip
