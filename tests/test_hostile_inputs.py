@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from small_project import make_project
 
+from cohortpress.errors import RenderError
+from cohortpress.render._source import read_source
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,14 +25,24 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
+def _staged(tmp_path: Path, include: str) -> Path:
+    """A staging folder whose manuscript includes ``include``, with the Word reference
+    document every run stages (as the render reads it: ``read_source``)."""
+    staging = tmp_path / "staging"
+    (staging / "_resources").mkdir(parents=True)
+    docx = ROOT / "src/cohortpress/render/resources/reference.docx"
+    (staging / "_resources" / "reference.docx").write_bytes(docx.read_bytes())
+    text = f"---\ntitle: T\n---\n\nText.\n\n{{{{< include {include} >}}}}\n"
+    (staging / "manuscript.qmd").write_text(text, encoding="utf-8")
+    return staging
+
+
 def test_an_included_file_that_is_not_text_is_named(tmp_path: Path) -> None:
-    study = make_project(tmp_path / "project")
-    manuscript = study / "manuscript.qmd"  # the Word reference document every run stages
-    text = manuscript.read_text(encoding="utf-8") + "\n{{< include _resources/reference.docx >}}\n"
-    manuscript.write_text(text, encoding="utf-8")
-    done = _run("report", str(study), "--to", "html", "-q")
-    assert done.returncode == 3, done.stderr
-    assert "_resources/reference.docx: not text in UTF-8" in done.stderr
+    """A Word file included as text stopped the run as a bug (UnicodeDecodeError, exit 70);
+    a RenderError is exit 3."""
+    staging = _staged(tmp_path, "_resources/reference.docx")
+    with pytest.raises(RenderError, match=r"_resources/reference.docx: not text in UTF-8"):
+        read_source(staging)
 
 
 @pytest.mark.parametrize("text", [b"title: A\x1b[31m study\n", b"title: \xe9tude\n"])
@@ -96,11 +109,6 @@ def test_an_include_outside_the_study_says_the_same_whether_it_exists(
 ) -> None:
     """An include outside the staging folder said "outside" for a file that exists and "does
     not exist" for one that does not: a probe of the machine's files."""
-    study = make_project(tmp_path / "project")
-    manuscript = study / "manuscript.qmd"
     climb = "../" * 12 + outside.lstrip("/")
-    text = manuscript.read_text(encoding="utf-8") + f"\n{{{{< include {climb} >}}}}\n"
-    manuscript.write_text(text, encoding="utf-8")
-    done = _run("report", str(study), "--to", "html", "-q")
-    assert done.returncode == 3, done.stderr
-    assert f"the included file {climb} is outside the staging folder" in done.stderr
+    with pytest.raises(RenderError, match=f"the included file {climb} is outside the staging"):
+        read_source(_staged(tmp_path, climb))
