@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import Any
 
 import openpyxl
-import yaml
+from examples import thyroid_study
 
 from cohortpress.config import load_study
 from cohortpress.intake import read_workbook
@@ -31,13 +32,13 @@ def test_a_two_digit_birth_year_read_in_the_next_century_is_named(tmp_path: Path
         born = began - dt.timedelta(days=365.25 * sheet.cell(row=row, column=age).value + 40)
         sheet.cell(row=row, column=age).value = f"{born.day}/{born.month}/{born.year % 100:02d}"
     book.save(path)
-    raw = yaml.safe_load((ROOT / "reports/thyroid/study.yml").read_text(encoding="utf-8"))
-    raw["data"] = str(path)
-    raw["columns"].pop("age")
-    raw["columns"]["birth_date"] = "Date of birth"
-    raw["date_formats"] = ["DD/MM/YY"]
-    (tmp_path / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    config = load_study(tmp_path)
+
+    def birth_dates(raw: dict[str, Any]) -> None:
+        raw["columns"].pop("age")
+        raw["columns"]["birth_date"] = "Date of birth"
+        raw["date_formats"] = ["DD/MM/YY"]
+
+    config = load_study(thyroid_study(tmp_path, birth_dates, path))
     report = validate_workbook(read_workbook(path, config), config)
     errors = [p for p in report.problems if p.severity == "error"]
     assert errors, "every patient was born before 1969, none in two digits read so"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from examples import thyroid_study
 
 from cohortpress.config import load_study
 from cohortpress.errors import StudyConfigError
@@ -20,11 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _study(tmp_path: Path, change: Any) -> Path:
-    raw = yaml.safe_load((ROOT / "reports/thyroid/study.yml").read_text(encoding="utf-8"))
-    raw["data"] = str(ROOT / "data/thyroid_sorafenib.xlsx")
-    change(raw)
-    (tmp_path / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    return tmp_path
+    return thyroid_study(tmp_path, change, ROOT / "data/thyroid_sorafenib.xlsx")
 
 
 def _covariate(raw: dict[str, Any], variable: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-import yaml
+from examples import thyroid_study
 
 from cohortpress.analyse import analyse
 from cohortpress.artefacts._figures import build_figures
@@ -28,11 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _study(folder: Path, change: Any) -> StudyConfig:
-    raw = yaml.safe_load((ROOT / "reports/thyroid/study.yml").read_text(encoding="utf-8"))
-    raw["data"] = str(folder / "workbook.xlsx")
-    change(raw)
-    (folder / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    return load_study(folder)
+    return load_study(thyroid_study(folder, change, folder / "workbook.xlsx"))
 
 
 @pytest.fixture(scope="module")
