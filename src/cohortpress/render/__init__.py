@@ -20,7 +20,7 @@ from cohortpress.errors import RenderError
 from cohortpress.render._bibliography import stage_citations
 from cohortpress.render._confine import check_sources, staged_files
 from cohortpress.render._embedded import EmbeddedJob, PandocPass, stage_embedded
-from cohortpress.render._kept import KeptRenders, restore
+from cohortpress.render._kept import CITEPROC, KEEP_CITEPROC, KeptRenders, restore
 from cohortpress.render._kept import kept as kept_render
 from cohortpress.render._options import (
     CrossrefOptions,
@@ -246,7 +246,9 @@ def _stage(
             return RenderOutcome("quarto", outputs, tuple(left))
 
         return quarto
-    return _Embedded(stage_embedded(staging, formats, project, root, document), tuple(left))
+    caches = kept.filter_caches() if kept is not None else None
+    job = stage_embedded(staging, formats, project, root, document, caches)
+    return _Embedded(job, tuple(left))
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,7 @@ class _Embedded:
             if rendered is None:
                 outputs, notes = self.job.write(self.ahead, self.behind)
                 store.save(key, kept_render(self.job.staging, outputs, notes))
+                store.prune(KEEP_CITEPROC, CITEPROC)
             else:
                 outputs, notes = restore(self.job.staging, rendered), list(rendered.notes)
         return RenderOutcome("embedded", outputs, self.left + tuple(notes))

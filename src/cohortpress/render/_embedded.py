@@ -65,6 +65,9 @@ class EmbeddedJob:
     notes: tuple[str, ...]
     turned: frozenset[str]  # the tables that turn landscape, in every format
     files: tuple[str, ...] | None = None  # what the document may read; None until listed
+    # Where the filters keep what they computed for an earlier run (references.lua, citeproc's
+    # result): it saves time and never changes an output, so unlike ``env`` no key holds it.
+    caches: tuple[tuple[str, str], ...] = ()
 
     def listing(self, files: Sequence[str]) -> EmbeddedJob:
         """This job, reading ``files`` of the staging folder (:func:`~._confine.staged_files`,
@@ -78,12 +81,17 @@ class EmbeddedJob:
             raise RuntimeError(f"{self.stem}: written before its files were listed")
         return {"COHORTPRESS_FILES": "\n".join(self.files)}
 
+    @property
+    def run_env(self) -> dict[str, str]:
+        """What pandoc runs with: :attr:`env` and where the filters keep their results."""
+        return {**self.env, **dict(self.caches)}
+
     def start_ahead(self, pool: ThreadPoolExecutor, folder: Path) -> dict[str, PandocPass]:
         """Start, on ``pool``, the pandoc passes of this job that read no figure (HTML's, and
         the Typst source of the PDF), writing into ``folder`` (outside the staging folder, so
         nothing the render's keys read changes); by format. The job must be listed with the
         files it will read once the figures are drawn."""
-        env = self.env
+        env = self.run_env
         passes: dict[str, PandocPass] = {}
         for fmt in self.formats:
             if fmt in _AHEAD:
@@ -99,7 +107,7 @@ class EmbeddedJob:
         :meth:`start_ahead` started, by format, taken instead of running them again;
         ``behind``: the formats whose pandoc and typst run at a lower priority, behind the
         render's longest pass (see ``StagedDocuments.write``)."""
-        env = self.env  # listed first: a job not listed fails here, before any pandoc runs
+        env = self.run_env  # listed first: a job not listed fails here, before any pandoc runs
         notes = list(self.notes)
         ahead = ahead or {}
         # The formats are written side by side: the work is in pandoc's processes and in
@@ -138,9 +146,10 @@ def stage_embedded(
     project: dict[str, Any],
     project_root: Path,
     stem: str = "manuscript",
+    caches: Mapping[str, str] | None = None,
 ) -> EmbeddedJob:
     """Prepare ``staging/<stem>.qmd`` and write pandoc's input for it, ready to be listed
-    and written."""
+    and written; ``caches``: see :attr:`EmbeddedJob.caches`."""
     document = prepare_document(staging, project, f"{stem}.qmd")
     options = document.options
     stage_named_files(staging, project_root, options)
@@ -152,7 +161,8 @@ def stage_embedded(
     metadata = document.metadata | _format_links(formats, options, stem)
     (build / f"{stem}.metadata.yaml").write_text(dump_yaml(metadata), encoding="utf-8")
     notes = tuple(f"not used by the embedded engine: {key}" for key in options.ignored)
-    return EmbeddedJob(staging, tuple(formats), stem, document, notes, turned)
+    kept = tuple(sorted((caches or {}).items()))
+    return EmbeddedJob(staging, tuple(formats), stem, document, notes, turned, caches=kept)
 
 
 def _check_citations(

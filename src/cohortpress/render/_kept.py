@@ -52,6 +52,8 @@ KEEP = 12  # entries: the three documents of the last few distinct renders
 SUFFIX = ".rendered"
 CONVERTED = ".csljson"  # a bibliography as pandoc converted it (``_bibliography``)
 KEEP_CONVERTED = 8
+CITEPROC = ".citeproc"  # citeproc's result for a document's citations (filters/references.lua)
+KEEP_CITEPROC = 8
 _ENVIRONMENT = ("PANDOC", "LUA_", "TYPST", "SOURCE_DATE_EPOCH", "XDG_DATA", "HOME")
 _FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
 
@@ -108,6 +110,15 @@ class KeptRenders:
             content = pickle.dumps(rendered, protocol=pickle.HIGHEST_PROTOCOL)
             write_atomically(self.folder / f"{key}{SUFFIX}", content)
             self.prune()
+
+    def filter_caches(self) -> dict[str, str]:
+        """The environment that tells the Lua filters where to keep what they computed
+        (``filters/references.lua``: citeproc's result), and whether they may take from it."""
+        with contextlib.suppress(OSError):
+            self.folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the study's
+            self.folder.mkdir(exist_ok=True, mode=0o700)
+        return {"COHORTPRESS_CITEPROC": str(self.folder.resolve()),
+                "COHORTPRESS_CITEPROC_READ": "1" if self.read else "0"}  # fmt: skip
 
     def prune(self, keep: int = KEEP, suffix: str = SUFFIX) -> None:
         """Remove all but the ``keep`` newest entries (and what a killed run left)."""
