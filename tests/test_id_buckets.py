@@ -48,3 +48,62 @@ def test_buckets_find_the_first_rows_of_the_whole_extract(patients, events, coun
     assert found.repeated_rows == len(repeated) and found.unknown_rows == len(unknown)
     assert list(found.repeated.itertuples(index=False, name=None)) == repeated[:keep]
     assert list(found.unknown.itertuples(index=False, name=None)) == unknown[:keep]
+
+
+DAY = pd.Timestamp("2021-01-01")
+days = st.one_of(st.none(), st.integers(0, 4).map(lambda d: DAY + pd.Timedelta(days=d)))
+patient_rows = st.lists(st.tuples(st.sampled_from(["RG-1", "RG-2", "RG-3", None]), days))
+event_rows = st.lists(
+    st.tuples(st.sampled_from(["RG-1", "RG-2", "RG-4"]), days, st.sampled_from([1.0, 5.0, None]))
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    patients=st.lists(patient_rows, min_size=1, max_size=3),
+    events=st.lists(event_rows, max_size=3),
+    count=st.integers(1, 4),
+    keep=st.integers(1, 5),
+)
+def test_buckets_read_each_event_against_its_patients_first_row(
+    patients, events, count, keep
+) -> None:
+    """An event after its patient's death, and a grade 5 event of a known patient without a
+    date of death: the rows ``validate._events`` finds in one workbook, in file order."""
+
+    def frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+        data = pd.DataFrame(rows, columns=columns, index=range(2, 2 + len(rows)))
+        for column in ("death_date", "onset_date"):
+            if column in data:
+                data[column] = pd.to_datetime(data[column])
+        if "grade" in data:
+            data["grade"] = data["grade"].astype("float64")
+        return data
+
+    frames = [frame(p, ["patient_id", "death_date"]) for p in patients]
+    event_frames = [frame(e, ["patient_id", "onset_date", "grade"]) for e in events]
+    split = [split_ids(f, i, count) for i, f in enumerate(frames)]
+    split_events = [split_ids(f, i, count) for i, f in enumerate(event_frames)]
+    found = merged(
+        [
+            check_bucket([s[b] for s in split], [s[b] for s in split_events], keep)
+            for b in range(count)
+        ],
+        keep,
+    )
+    deaths: dict[str, pd.Timestamp | None] = {}
+    for rows in patients:
+        for pid, died in rows:
+            if pid is not None:
+                deaths.setdefault(pid, died)
+    late, fatal = [], []
+    for piece, rows in enumerate(events):
+        for row, (pid, onset, grade) in enumerate(rows, start=2):
+            died = deaths.get(pid)
+            if onset is not None and died is not None and onset > died:
+                late.append((pid, piece, row, onset, died))
+            if grade == 5.0 and pid in deaths and died is None:
+                fatal.append((pid, piece, row))
+    assert (found.after_death_rows, found.fatal_alive_rows) == (len(late), len(fatal))
+    assert list(found.after_death.itertuples(index=False, name=None)) == late[:keep]
+    assert list(found.fatal_alive.itertuples(index=False, name=None)) == fatal[:keep]

@@ -250,6 +250,60 @@ def test_a_broken_extract_is_located_by_file_and_row(client, config, broken: dic
     assert len(more) == 1 and f"{broken['sex_rows'] - LISTED_PER_RULE:,} more rows" in more[0].rule
 
 
+def _edit_first_event(folder: Path, pid: str, column: str, value: object) -> tuple[str, int]:
+    """Set ``column`` of the first adverse event of ``pid`` (files in order); its file and
+    row as a problem names them."""
+    for file in sorted(folder.rglob("*.parquet")):
+        if not file.is_relative_to(folder / "adverse_events") and file.stem != "adverse_events":
+            continue
+        frame = pd.read_parquet(file)
+        rows = frame.index[frame["Patient ID"] == pid]
+        if len(rows):
+            frame.loc[rows[0], column] = value
+            frame.to_parquet(file, index=False)
+            return file.relative_to(folder).as_posix(), int(rows[0]) + 2
+    raise AssertionError(pid)
+
+
+def test_events_are_read_against_their_patients_as_in_memory(
+    client, config, extracts: dict[str, Path], tmp_path: Path
+) -> None:
+    """An event after its patient's death (an error) and a grade 5 event of a patient without
+    a date of death (a warning), each in another file than its patient: the partitioned run
+    finds what the in-memory run finds, at the events' file and row."""
+    single = pd.read_parquet(extracts["single"] / "patients.parquet")
+    events = pd.read_parquet(extracts["single"] / "adverse_events.parquet")
+    with_events = single[single["Patient ID"].isin(events["Patient ID"])]
+    dead = with_events[with_events["Date of death"].notna()].iloc[0]
+    alive = with_events[with_events["Date of death"].isna()].iloc[0]
+    late = dead["Date of death"] + pd.Timedelta(days=3)
+    found = {}
+    for kind in ("single", "partitioned"):
+        folder = _copy(extracts[kind], tmp_path / kind)
+        where = (
+            _edit_first_event(folder, dead["Patient ID"], "Onset date", late),
+            _edit_first_event(folder, alive["Patient ID"], "CTCAE grade", 5),
+        )
+        if kind == "single":
+            report = check_workbook(STUDY, folder)[2]
+        else:
+            report = validate_extract(client, open_extract(folder, config, events_required=False),
+                                      config, _wait).report  # fmt: skip
+        rules = ("date of death (", "grade 5 (death)")
+        listed = [p for p in report.problems if any(r in p.rule for r in rules)]
+        found[kind] = (listed, where)
+    (memory, _), (partitioned, (after_death, fatal)) = found["single"], found["partitioned"]
+    assert sorted((p.rule, p.column, p.value, p.severity) for p in memory) == sorted(
+        (p.rule, p.column, p.value, p.severity) for p in partitioned
+    )
+    assert len(partitioned) == 2
+    located = {p.severity: (p.sheet, p.row) for p in partitioned}
+    assert located == {"error": after_death, "warning": fatal}
+    [error] = [p for p in partitioned if p.severity == "error"]
+    assert error.value == f"{late:%Y-%m-%d}"
+    assert error.rule == f"after the patient's date of death ({dead['Date of death']:%Y-%m-%d})"
+
+
 def test_a_broken_extract_stops_the_cli_with_exit_1(broken: dict, tmp_path: Path) -> None:
     """Through the CLI on its own local cluster: exit 1, the files named, the previous
     output untouched, no traceback."""

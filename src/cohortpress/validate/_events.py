@@ -26,6 +26,16 @@ if TYPE_CHECKING:
     from cohortpress.response_criteria import Criteria
 
 FATAL_GRADE = 5
+AFTER_DEATH = "after the patient's date of death"
+FATAL_WITHOUT_DEATH = (
+    f"grade {FATAL_GRADE} (death) for a patient without a date of death: the safety table "
+    "counts a death the survival analysis does not"
+)
+
+
+def after_death_rule(died: pd.Timestamp) -> str:
+    """The rule of an event that began after its patient's death, naming the date of death."""
+    return f"{AFTER_DEATH} ({died:%Y-%m-%d})"
 
 
 def events_after_death(
@@ -41,7 +51,7 @@ def events_after_death(
     header = headers.get("onset_date", "onset_date")
     return [
         Problem(sheet, int(row), header, value_text(onset[row]),  # type: ignore[call-overload]
-                f"after the patient's date of death ({died[row]:%Y-%m-%d})")
+                after_death_rule(died[row]))
         for row in events.index[after]
     ]  # fmt: skip
 
@@ -75,13 +85,9 @@ def fatal_events_without_death(
     fatal = (events["grade"] == FATAL_GRADE).to_numpy(dtype=bool)
     known = events["patient_id"].isin(patients["patient_id"]).to_numpy(dtype=bool)
     alive = events["patient_id"].map(deaths).isna().to_numpy(dtype=bool)
-    rule = (
-        f"grade {FATAL_GRADE} (death) for a patient without a date of death: the safety table "
-        "counts a death the survival analysis does not"
-    )
     header = headers.get("grade", "grade")
     return [
-        Problem(sheet, int(row), header, str(FATAL_GRADE), rule, severity="warning")  # type: ignore[call-overload]
+        Problem(sheet, int(row), header, str(FATAL_GRADE), FATAL_WITHOUT_DEATH, severity="warning")  # type: ignore[call-overload]
         for row in events.index[fatal & known & alive]
     ]
 

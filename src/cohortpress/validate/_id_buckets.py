@@ -1,10 +1,13 @@
 """The patient-ID rules spanning an extract's pieces, by buckets of hashed IDs.
 
-Two rules need every piece at once: a patient ID in more than one row, and an adverse event
-whose patient is in no piece of the patients sheet. Both are answered in one pass without a
-shuffle of rows: each piece splits its IDs (with their piece and row) into :func:`buckets` by
-a hash of the ID, so equal IDs of any piece land in the same bucket; one task per bucket then
-counts its patient IDs and looks its adverse events' IDs up among them. A bucket returns only
+Four rules need every piece at once: a patient ID in more than one row, an adverse event
+whose patient is in no piece of the patients sheet, an event that began after its patient's
+death, and a fatal (grade 5) event of a patient without a date of death (the last two as
+``validate._events`` words them for a workbook). All are answered in one pass without a
+shuffle of rows: each piece splits its IDs (with their piece and row, and the dates and grade
+the rules read) into :func:`buckets` by a hash of the ID, so equal IDs of any piece land in
+the same bucket; one task per bucket then counts its patient IDs and looks its adverse events'
+IDs up among them. A bucket returns only
 the first rows of each finding, in file order, and how many rows it found, so what reaches the
 client is bounded by the number listed, whatever the size of the extract. The listing is the
 first rows of the extract in file order (pieces in file order, rows within a file), the same
@@ -20,22 +23,30 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cohortpress.validate._events import FATAL_GRADE
+
 if TYPE_CHECKING:
     from distributed import Client, Future
 
 MAX_BUCKETS = 64  # buckets at most: each holds about 1/buckets of the IDs
 ORDER = ["piece", "row"]
+CARRIED = ("death_date", "onset_date", "grade")  # what the rules read besides the ID
 
 
 @dataclass(frozen=True)
 class IdFindings:
     """The first rows (columns patient_id, piece, row; file order) of each rule, and how many
-    rows each rule found in all."""
+    rows each rule found in all. ``after_death`` also holds each event's onset_date and its
+    patient's death_date."""
 
     repeated: pd.DataFrame
     repeated_rows: int
     unknown: pd.DataFrame
     unknown_rows: int
+    after_death: pd.DataFrame
+    after_death_rows: int
+    fatal_alive: pd.DataFrame
+    fatal_alive_rows: int
 
 
 def buckets(pieces: int) -> int:
@@ -54,32 +65,54 @@ def no_ids() -> pd.DataFrame:
 
 
 def split_ids(frame: pd.DataFrame, piece: int, count: int) -> list[pd.DataFrame]:
-    """The IDs of one piece (with the piece's number and each ID's row) in ``count`` buckets
-    by a hash of the ID (pandas' hash: the same in every process)."""
+    """The IDs of one piece (with the piece's number, each ID's row and the columns of
+    :data:`CARRIED` it has) in ``count`` buckets by a hash of the ID (pandas' hash: the same
+    in every process)."""
     if "patient_id" not in frame:
         return [no_ids() for _ in range(count)]
     ids = frame["patient_id"].dropna().astype(str)
     text = ids.to_numpy(object)
     bucket = pd.util.hash_array(text) % np.uint64(count)
+    carried = {c: frame[c].loc[ids.index].to_numpy() for c in CARRIED if c in frame}
     table = pd.DataFrame(  # Arrow strings: a few bytes per ID while the buckets wait
         {
             "patient_id": pd.array(text, dtype="string[pyarrow]"),
             "piece": piece,
             "row": ids.index.to_numpy("int64"),
+            **carried,
         }
     )
     return [table.loc[bucket == b].reset_index(drop=True) for b in range(count)]
 
 
 def check_bucket(patients: list[pd.DataFrame], events: list[pd.DataFrame], keep: int) -> IdFindings:
-    """One bucket's repeated patient IDs and adverse events of unknown patients: the first
-    ``keep`` rows of each in file order, and how many rows each rule found."""
+    """One bucket's findings of each rule (see :class:`IdFindings`): the first ``keep`` rows
+    of each in file order, and how many rows each rule found."""
+    located = ["patient_id", *ORDER]
     # as Python strings: pandas' isin of Arrow strings is many times slower
     ids = _stacked(patients).astype({"patient_id": object})
-    repeated = ids.loc[ids["patient_id"].duplicated(keep=False)]
+    repeated = ids.loc[ids["patient_id"].duplicated(keep=False), located]
     asked = _stacked(events).astype({"patient_id": object})
-    unknown = asked.loc[~asked["patient_id"].isin(ids["patient_id"])]
-    return IdFindings(_first(repeated, keep), len(repeated), _first(unknown, keep), len(unknown))
+    known = asked["patient_id"].isin(ids["patient_id"]).to_numpy(dtype=bool)
+    unknown = asked.loc[~known, located]
+    after_death, fatal_alive = no_ids(), no_ids()
+    if "death_date" in ids and len(asked):
+        # an ID given twice is an error of its own: its first row's date, as for a workbook
+        deaths = ids.drop_duplicates("patient_id").set_index("patient_id")["death_date"]
+        died = asked["patient_id"].map(deaths)
+        if "onset_date" in asked:
+            onset = asked["onset_date"]
+            late = (onset.notna() & died.notna() & (onset > died)).to_numpy(dtype=bool)
+            after_death = asked.loc[late, [*located, "onset_date"]]
+            after_death = after_death.assign(death_date=died[late])
+        if "grade" in asked:
+            fatal = asked["grade"].eq(FATAL_GRADE).to_numpy(dtype=bool, na_value=False)
+            alive = died.isna().to_numpy(dtype=bool)
+            fatal_alive = asked.loc[fatal & known & alive, located]
+    return IdFindings(
+        _first(repeated, keep), len(repeated), _first(unknown, keep), len(unknown),
+        _first(after_death, keep), len(after_death), _first(fatal_alive, keep), len(fatal_alive),
+    )  # fmt: skip
 
 
 def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -95,12 +128,15 @@ def _first(rows: pd.DataFrame, keep: int) -> pd.DataFrame:
 
 def merged(findings: list[IdFindings], keep: int) -> IdFindings:
     """The buckets' findings together: the first ``keep`` rows of the extract per rule."""
+
+    def together(rule: str) -> tuple[pd.DataFrame, int]:
+        rows = _stacked([getattr(f, rule) for f in findings])
+        return _first(rows, keep), sum(getattr(f, f"{rule}_rows") for f in findings)
+
     return IdFindings(
-        _first(_stacked([f.repeated for f in findings]), keep),
-        sum(f.repeated_rows for f in findings),
-        _first(_stacked([f.unknown for f in findings]), keep),
-        sum(f.unknown_rows for f in findings),
-    )
+        *together("repeated"), *together("unknown"),
+        *together("after_death"), *together("fatal_alive"),
+    )  # fmt: skip
 
 
 def find_id_problems(

@@ -24,6 +24,13 @@ import pandas as pd
 
 from cohortpress._packed import Packed, pack
 from cohortpress.errors import Problem
+from cohortpress.validate._events import (
+    AFTER_DEATH,
+    FATAL_GRADE,
+    FATAL_WITHOUT_DEATH,
+    after_death_rule,
+)
+from cohortpress.validate._translate import value_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -255,18 +262,17 @@ def validate_extract(
         key: [p.name for p in extract.pieces.get(key, ())] for key in ("patients", "adverse_events")
     }
     id_header = _id_header(found) or _header(summaries, "patient_id")
-    event_header = _header(event_summaries, "patient_id")
-    duplicates, more, unknown, unknown_more = _id_rules(
-        client, patients, events, names, found, (id_header, event_header)
+    event_headers = {f: _header(event_summaries, f) for f in ("patient_id", "onset_date", "grade")}
+    sheets = {key: extract.sheet_name(key) for key in ("patients", "adverse_events")}
+    by_patient = _id_rules(
+        client, patients, events, names, found, {"patients": id_header, **event_headers}, sheets
     )
-    found += duplicates
+    found += by_patient.duplicates
     # every repeated row neither listed here nor by its piece: the pieces' own unlisted included
-    unlisted[(patients_name, id_header, ID_RULE, "error")] = more
+    unlisted[(patients_name, id_header, ID_RULE, "error")] = 0
+    unlisted.update(by_patient.unlisted)
     if events is not None:
-        found += unknown
-        unlisted[(extract.sheet_name("adverse_events"), event_header, UNKNOWN_RULE, "error")] += (
-            unknown_more
-        )
+        found += by_patient.unknown + by_patient.events
         events, notes, held = _screen_terms(client, events, patients, event_summaries, config)
         found += held
     else:
@@ -303,10 +309,29 @@ def _header(summaries: list[CheckedPiece], name: str) -> str:
 
 
 def _id_frame(checked: CheckedPiece) -> pd.DataFrame:
-    """The piece's patient IDs (column ``patient_id``, indexed by row), if it has the column."""
-    if "patient_id" not in checked.rows.columns:
+    """The piece's patient IDs (column ``patient_id``, indexed by row) with the columns the
+    rules by patient read (``_id_buckets.CARRIED``), if it has the IDs."""
+    from cohortpress.validate._id_buckets import CARRIED
+
+    columns = checked.rows.columns
+    if "patient_id" not in columns:
         return pd.DataFrame(index=checked.rows.data.index)
-    return checked.rows.column("patient_id").astype("string[pyarrow]").to_frame()
+    frame = checked.rows.column("patient_id").astype("string[pyarrow]").to_frame()
+    for name in CARRIED:
+        if name in columns:
+            frame[name] = checked.rows.column(name)
+    return frame
+
+
+@dataclass(frozen=True)
+class _ByPatient:
+    """The rules read by patient over the whole extract (``_id_buckets``): the problems
+    listed, and the rows found but not listed, by sheet, column, rule and severity."""
+
+    duplicates: list[Problem]
+    unknown: list[Problem]
+    events: list[Problem]  # events after death, fatal events of living patients
+    unlisted: Counter[Unlisted]
 
 
 def _id_rules(
@@ -315,13 +340,16 @@ def _id_rules(
     events: list[Future] | None,
     names: dict[str, list[str]],
     found: list[Problem],
-    headers: tuple[str, str],
-) -> tuple[list[Problem], int, list[Problem], int]:
-    """Patient IDs in more than one row and adverse events of unknown patients, in one pass
-    over buckets of hashed IDs (``_id_buckets``): the problems listed and, per rule, how
-    many rows are not listed. A row a piece's own schema check reported is not listed twice.
-    ``names`` holds the file of each piece of the patients and adverse events, in order;
-    ``headers`` the patient ID's header in each sheet."""
+    headers: dict[str, str],
+    sheets: dict[str, str],
+) -> _ByPatient:
+    """Patient IDs in more than one row, adverse events of unknown patients, events after
+    their patient's death and fatal events of patients without a date of death, in one pass
+    over buckets of hashed IDs (``_id_buckets``). A row a piece's own schema check reported
+    is not listed twice. ``names`` holds the file of each piece of the patients and adverse
+    events, in order, ``sheets`` the name of each sheet; ``headers`` the header of
+    ``patient_id`` in the patients sheet (``"patients"``), and of each field of the adverse
+    events sheet."""
     from cohortpress.validate._id_buckets import find_id_problems
 
     seen = {(p.sheet, p.row) for p in found if p.rule == ID_RULE}
@@ -329,7 +357,7 @@ def _id_rules(
     frames = client.map(_id_frame, patients)
     event_frames = client.map(_id_frame, events) if events is not None else None
     findings = find_id_problems(client, frames, event_frames, keep)
-    header, event_header = headers
+    header, event_header = headers["patients"], headers.get("patient_id", "patient_id")
     repeated = [
         (names["patients"][piece], int(row), pid)
         for pid, piece, row in findings.repeated.itertuples(index=False)
@@ -341,7 +369,32 @@ def _id_rules(
     ][:LISTED_PER_RULE]
     more = findings.repeated_rows - len(duplicates) - len(seen)
     unknown = _unknown_listed(client, frames, findings.unknown, names, event_header)
-    return duplicates, max(more, 0), unknown, findings.unknown_rows - len(unknown)
+    events_sheet = sheets["adverse_events"]
+    unlisted: Counter[Unlisted] = Counter()
+    unlisted[(sheets["patients"], header, ID_RULE, "error")] = max(more, 0)
+    unlisted[(events_sheet, event_header, UNKNOWN_RULE, "error")] = findings.unknown_rows - len(
+        unknown
+    )
+    onset, grade = headers.get("onset_date", "onset_date"), headers.get("grade", "grade")
+    late = [
+        Problem(names["adverse_events"][piece], int(row), onset, value_text(started),
+                after_death_rule(died))
+        for _, piece, row, started, died in findings.after_death.head(LISTED_PER_RULE).itertuples(
+            index=False, name=None
+        )
+    ]  # fmt: skip
+    unlisted[(events_sheet, onset, AFTER_DEATH, "error")] = findings.after_death_rows - len(late)
+    fatal = [
+        Problem(names["adverse_events"][piece], int(row), grade, str(FATAL_GRADE),
+                FATAL_WITHOUT_DEATH, severity="warning")
+        for _, piece, row in findings.fatal_alive.head(LISTED_PER_RULE).itertuples(
+            index=False, name=None
+        )
+    ]  # fmt: skip
+    unlisted[(events_sheet, grade, FATAL_WITHOUT_DEATH, "warning")] = (
+        findings.fatal_alive_rows - len(fatal)
+    )
+    return _ByPatient(duplicates, unknown, [*late, *fatal], unlisted)
 
 
 def _id_header(found: list[Problem]) -> str | None:
