@@ -304,6 +304,25 @@ def test_events_are_read_against_their_patients_as_in_memory(
     assert error.rule == f"after the patient's date of death ({dead['Date of death']:%Y-%m-%d})"
 
 
+def test_a_name_typed_into_another_column_is_masked(
+    client, config, extracts: dict[str, Path], tmp_path: Path
+) -> None:
+    """As in memory: the name of a patient of another file, typed into Sex, is cut to its
+    first letters in the problem (the workers find it among their pieces' names)."""
+    folder = _copy(extracts["partitioned"], tmp_path / "extract")
+    first, second = sorted((folder / "patients").rglob("*.parquet"))[:2]
+    name = str(pd.read_parquet(first).loc[0, "Name"])
+    frame = pd.read_parquet(second)
+    frame.loc[3, "Sex"] = name
+    frame.to_parquet(second, index=False)
+    extract = open_extract(folder, config, events_required=False)
+    report = validate_extract(client, extract, config, _wait).report
+    [problem] = [p for p in report.errors if p.column == "Sex"]
+    assert (problem.sheet, problem.row) == (second.relative_to(folder).as_posix(), 5)
+    assert problem.value == " ".join(f"{word[0]}***" for word in name.split())
+    assert not [line for line in report.as_lines() if any(w in line for w in name.split())]
+
+
 def test_a_broken_extract_stops_the_cli_with_exit_1(broken: dict, tmp_path: Path) -> None:
     """Through the CLI on its own local cluster: exit 1, the files named, the previous
     output untouched, no traceback."""

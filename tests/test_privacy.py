@@ -250,6 +250,37 @@ def test_term_with_an_id_exits_1_naming_row_and_column(tmp_path: Path) -> None:
         assert "must not reach the report" in problem["rule"]
 
 
+def test_a_name_typed_into_another_column_is_masked_in_every_message(tmp_path: Path) -> None:
+    """A patient's name in Sex, a name and an e-mail address in a date: each an error at its
+    cell, the name cut to its first letters in the terminal's lines and in --format json;
+    a patient ID stays shown (a duplicated ID is about it)."""
+    data = tmp_path / "names.xlsx"
+    shutil.copy2(WORKBOOK, data)
+    book = openpyxl.load_workbook(data)
+    sheet = book["patients"]
+    headers = {cell.value: cell.column for cell in sheet[1]}
+    name = str(sheet.cell(row=3, column=headers["Name"]).value)
+    other = str(sheet.cell(row=4, column=headers["Name"]).value)
+    pid = str(sheet.cell(row=2, column=headers["Patient ID"]).value)
+    sheet.cell(row=5, column=headers["Sex"], value=name)
+    sheet.cell(row=6, column=headers["Date of death"], value=f"{other} (kenji.w@example.org)")
+    sheet.cell(row=7, column=headers["Patient ID"], value=pid)
+    book.save(data)
+    folder = _study(tmp_path, _declare_names)
+    done = _cli("validate", str(folder), "--data", str(data))
+    assert done.returncode == 1
+    shown = done.stdout + done.stderr
+    for secret in (*name.split(), *other.split(), "kenji.w@"):
+        assert secret not in shown
+    done = _cli("validate", str(folder), "--data", str(data), "--format", "json")
+    located = {(p["row"], p["column"]): p for p in json.loads(done.stdout)}
+    first, last = name.split()
+    assert located[(5, "Sex")]["value"] == f"{first[0]}*** {last[0]}***"
+    assert located[(6, "Date of death")]["value"].endswith("(k***)")
+    duplicated = located[(2, "Patient ID")]
+    assert (duplicated["value"], duplicated["rows"]) == (pid, [2, 7])
+
+
 REDACTED_TERMS = {  # Excel row of the real thyroid AE sheet -> (term, what must leave no trace)
     2: ("Hand-foot skin reaction TH-002", "TH-002"),
     3: ("Rash or desquamation, Ogawa", "Ogawa"),

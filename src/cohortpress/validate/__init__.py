@@ -34,6 +34,7 @@ from cohortpress.validate._events import (
 )
 from cohortpress.validate._identifiers import (
     IdentifierFinder,
+    names_masked,
     redacted,
     screen_column,
     term_words,
@@ -81,6 +82,11 @@ def validate_workbook(workbook: Workbook, config: StudyConfig) -> ValidationRepo
         found += _duplicate_terms(
             contexts["adverse_events"], screened, None if rewritten else terms
         )
+    patients_frame = contexts["patients"].frame if "patients" in contexts else workbook.patients
+    values = [p.value for p in found if p.value]
+    if values:
+        finder = IdentifierFinder(patients_frame, workbook.identifiers, among=term_words(values))
+        found = names_masked(found, finder)
     order = [workbook.sheet_name(key) for key in ("patients", "adverse_events")]
     columns = {c.sheet: list(c.headers.values()) for c in contexts.values()}
     return ValidationReport(sort_problems(found, order, columns))

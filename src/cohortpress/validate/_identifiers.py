@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 MIN_LENGTH = 3
 REDACTED = "[redacted]"
 PATIENT_ID = "a patient ID"
+PHONE_NUMBER = "a phone number"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w+])\+?(?:\(\d{1,4}\)[ .-]?)?\d(?:[ .()-]{0,2}\d){5,16}(?!\w)")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -115,7 +116,7 @@ class IdentifierFinder:
     def _hits(self, text: str) -> list[Hit]:
         found = [Hit(m.start(), m.end(), "an e-mail address") for m in EMAIL.finditer(text)]
         found += [
-            Hit(m.start(), m.end(), "a phone number")
+            Hit(m.start(), m.end(), PHONE_NUMBER)
             for m in PHONE.finditer(text)
             if 7 <= sum(ch.isdigit() for ch in m.group()) <= 15 and not ISO_DATE.search(m.group())
         ]
@@ -280,3 +281,21 @@ def _redaction(
     )
     new = pd.Series(replaced.take(codes), index=values.index, dtype=object).where(values.notna())
     return Screening(values=new, notes=notes)
+
+
+def names_masked(problems: list[Problem], finder: IdentifierFinder) -> list[Problem]:
+    """The problems, with the names and e-mail addresses in their values cut to a first
+    letter ('Sex' = 'T*** H***'): a name typed into another column would otherwise reach the
+    terminal, ``--format json`` and the preview's page. A problem's place (sheet, row,
+    column) finds the cell. Patient IDs are shown (they are the study's pseudonyms, and what
+    a duplicated or unknown ID problem is about), and so are numbers (a phone number's shape
+    is a count's)."""
+    shown: list[Problem] = []
+    for problem in problems:
+        if problem.value:
+            found = finder.hits(problem.value)
+            hits = [h for h in found if h.kind not in (PATIENT_ID, PHONE_NUMBER)]
+            if hits:
+                problem = replace(problem, value=masked(problem.value, hits))
+        shown.append(problem)
+    return shown

@@ -277,6 +277,11 @@ def validate_extract(
         found += held
     else:
         notes = []
+    values = [p.value for p in found if p.value]
+    if values:
+        from cohortpress.validate._identifiers import names_masked, term_words
+
+        found = names_masked(found, _identifier_finder(client, patients, term_words(values)))
     found, more = _bounded(found)
     unlisted.update(more)
     found += _unlisted_lines(unlisted)
@@ -454,7 +459,7 @@ def _screen_terms(
 ) -> tuple[list[Future], list[Normalisation], list[Problem]]:
     """Identifiers in the terms, and terms that look alike, from the distinct terms."""
     from cohortpress.validate._ae_terms import duplicate_term_warnings_counted
-    from cohortpress.validate._identifiers import IdentifierFinder, term_words
+    from cohortpress.validate._identifiers import term_words
 
     counts = gather(client, client.map(_term_counts, events))
     per_term: dict[str, int] = Counter()
@@ -466,21 +471,7 @@ def _screen_terms(
     if not per_term:
         return events, [], []
     header = _header(summaries, "term")
-    words = term_words(per_term)
-    matches = pd.concat(
-        gather(client, client.map(_matching_identifiers, patients, words=words)), ignore_index=True
-    )
-    ids = pd.DataFrame({"patient_id": matches.loc[matches["kind"] == "patient_id", "value"]})
-    named = matches.loc[matches["kind"] != "patient_id"]
-    identifiers = None
-    if not named.empty:
-        identifiers = pd.DataFrame(
-            {
-                kind.removeprefix("identifier:"): pd.Series(group["value"].to_numpy())
-                for kind, group in named.groupby("kind")
-            }
-        )
-    finder = IdentifierFinder(ids, identifiers, among=words)
+    finder = _identifier_finder(client, patients, term_words(per_term))
     redact = config.adverse_events is not None and config.adverse_events.identifiers == "redact"
     held = {t for t in per_term if finder.hits(t)}
     notes: list[Normalisation] = []
@@ -495,6 +486,30 @@ def _screen_terms(
     clean = {t: n for t, n in per_term.items() if t not in held}
     problems += duplicate_term_warnings_counted(clean, {t: first[t] for t in clean}, header)
     return events, notes, problems
+
+
+def _identifier_finder(
+    client: Client, patients: list[Future], words: frozenset[str]
+) -> IdentifierFinder:
+    """An :class:`IdentifierFinder` of the patient IDs and identifier words, among ``words``
+    (:func:`~cohortpress.validate._identifiers.term_words` of the texts to screen), that the
+    workers find in their pieces: the only ones that can be found in those texts."""
+    from cohortpress.validate._identifiers import IdentifierFinder
+
+    matches = pd.concat(
+        gather(client, client.map(_matching_identifiers, patients, words=words)), ignore_index=True
+    )
+    ids = pd.DataFrame({"patient_id": matches.loc[matches["kind"] == "patient_id", "value"]})
+    named = matches.loc[matches["kind"] != "patient_id"]
+    identifiers = None
+    if not named.empty:
+        identifiers = pd.DataFrame(
+            {
+                kind.removeprefix("identifier:"): pd.Series(group["value"].to_numpy())
+                for kind, group in named.groupby("kind")
+            }
+        )
+    return IdentifierFinder(ids, identifiers, among=words)
 
 
 def _unlisted_lines(unlisted: Counter[Unlisted]) -> list[Problem]:
