@@ -2,7 +2,8 @@
 
 The header row is the row, among the first rows of the sheet, that holds the most of the
 headers the study expects. Rows above it (a title block), blank rows and note lines under the
-table (see ``_notes``) are skipped; the data keep their Excel row numbers as the index.
+table (see ``_notes``) are skipped; a row of units under the header is an error (see
+``_units_row``); the data keep their Excel row numbers as the index.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cohortpress.errors import Problem
 from cohortpress.intake._notes import trailing_notes
 from cohortpress.intake._reading import fold, is_blank
 from cohortpress.intake._text_cells import holds_text, spaced_or_empty, visible
+from cohortpress.intake._units_row import units_row
 from cohortpress.intake._workbook import Normalisation
 
 if TYPE_CHECKING:
@@ -115,9 +117,10 @@ def _table(
     if blank.any():
         notes.append(Normalisation(sheet, None, "blank rows skipped", int(blank.sum())))
     problems = _duplicate_headers(names, expected, sheet)
-    not_records, note_problems = trailing_notes(frame, blank, sheet)
-    problems += note_problems
-    keep_rows = ~blank & ~not_records
+    units, unit_problems = units_row(frame, blank, sheet)
+    not_records, note_problems = trailing_notes(frame, blank | units, sheet)
+    problems += unit_problems + note_problems
+    keep_rows = ~blank & ~not_records & ~units
     first_of_header = ~pd.Index([header_key(n) for n in names]).duplicated()
     if not first_of_header.all():
         frame = frame.loc[:, first_of_header]
