@@ -234,3 +234,18 @@ def test_a_cell_reads_as_a_spreadsheet_shows_it(values: list[str | None], spec) 
         assert [(p.row, p.rule) for p in parsed.problems] == [
             (p.row, p.rule) for p in expected.problems
         ]
+
+
+@pytest.mark.parametrize("first", ["Male", ""])
+def test_a_nul_character_does_not_make_two_cells_one(first: str) -> None:
+    """pandas compares Python strings up to a NUL character (Excel stores one as _x0000_):
+    "Male" and "Male<NUL>Female" were one distinct value, and the second cell read silently
+    as Male. Found by test_a_cell_reads_as_a_spreadsheet_shows_it on ['', '\\x00']."""
+    spec = FieldSpec("sex", "Sex", "category", False, levels=("Male", "Female"))
+    cells = pd.Series([first, f"{first}\x00Female"], dtype=object, index=[2, 3])
+    parsed = parse_column(cells, spec, CellContext("patients", "Sex"))
+    assert parsed.notes[CONTROLS_REMOVED] == 1
+    if first:
+        assert [(p.row, p.value) for p in parsed.problems] == [(3, "MaleFemale")]
+    else:
+        assert parsed.values.tolist()[1] == "Female"

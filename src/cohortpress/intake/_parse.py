@@ -174,9 +174,24 @@ def _distinct_by_type(
     raw_cells = cells.iloc[rest].to_numpy(dtype=object)
     groups = []
     for at in _positions_by_type(raw_cells):
-        codes, distinct = pd.factorize(raw_cells[at])
-        groups.append((at, codes, list(distinct)))
+        codes, distinct = _factorized(raw_cells[at])
+        groups.append((at, codes, distinct))
     return groups
+
+
+def _factorized(cells: np.ndarray) -> tuple[np.ndarray, list[object]]:
+    """Each cell's code (-1 for a missing cell) and the distinct values, in order of first
+    appearance. Text is encoded by Arrow: pandas compares Python strings up to their first NUL
+    character, so "Male" and "Male\x00Female" were one value, and the second cell silently
+    read as the first."""
+    if _infer(cells) == "string":
+        import pyarrow as pa
+
+        encoded = pa.array(cells, type=pa.large_string(), from_pandas=True).dictionary_encode()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+        return codes, encoded.dictionary.to_pylist()
+    codes, distinct = pd.factorize(cells)
+    return codes, list(distinct)
 
 
 def _positions_by_type(cells: np.ndarray) -> list[np.ndarray]:
