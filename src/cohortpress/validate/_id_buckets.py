@@ -70,10 +70,11 @@ def split_ids(frame: pd.DataFrame, piece: int, count: int) -> list[pd.DataFrame]
     in every process)."""
     if "patient_id" not in frame:
         return [no_ids() for _ in range(count)]
-    ids = frame["patient_id"].dropna().astype(str)
+    given = frame["patient_id"].notna().to_numpy(dtype=bool)
+    ids = frame["patient_id"].loc[given].astype(str)
     text = ids.to_numpy(object)
     bucket = pd.util.hash_array(text) % np.uint64(count)
-    carried = {c: frame[c].loc[ids.index].to_numpy() for c in CARRIED if c in frame}
+    carried = {c: frame[c].to_numpy()[given] for c in CARRIED if c in frame}
     table = pd.DataFrame(  # Arrow strings: a few bytes per ID while the buckets wait
         {
             "patient_id": pd.array(text, dtype="string[pyarrow]"),
@@ -93,22 +94,24 @@ def check_bucket(patients: list[pd.DataFrame], events: list[pd.DataFrame], keep:
     ids = _stacked(patients).astype({"patient_id": object})
     repeated = ids.loc[ids["patient_id"].duplicated(keep=False), located]
     asked = _stacked(events).astype({"patient_id": object})
-    known = asked["patient_id"].isin(ids["patient_id"]).to_numpy(dtype=bool)
+    # each event's patient: the first row of its ID (one given twice is an error of its own),
+    # as for a workbook; -1 for an unknown patient
+    first = ids.drop_duplicates("patient_id")
+    patient = pd.Index(first["patient_id"]).get_indexer(pd.Index(asked["patient_id"]))
+    known = patient >= 0
     unknown = asked.loc[~known, located]
     after_death, fatal_alive = no_ids(), no_ids()
-    if "death_date" in ids and len(asked):
-        # an ID given twice is an error of its own: its first row's date, as for a workbook
-        deaths = ids.drop_duplicates("patient_id").set_index("patient_id")["death_date"]
-        died = asked["patient_id"].map(deaths)
+    if "death_date" in first and len(asked):
+        deaths = first["death_date"].to_numpy(dtype="datetime64[ns]")
+        died = np.where(known, deaths[patient], np.datetime64("NaT"))
         if "onset_date" in asked:
-            onset = asked["onset_date"]
-            late = (onset.notna() & died.notna() & (onset > died)).to_numpy(dtype=bool)
+            onset = asked["onset_date"].to_numpy(dtype="datetime64[ns]")
+            late = ~np.isnat(onset) & ~np.isnat(died) & (onset > died)
             after_death = asked.loc[late, [*located, "onset_date"]]
             after_death = after_death.assign(death_date=died[late])
         if "grade" in asked:
             fatal = asked["grade"].eq(FATAL_GRADE).to_numpy(dtype=bool, na_value=False)
-            alive = died.isna().to_numpy(dtype=bool)
-            fatal_alive = asked.loc[fatal & known & alive, located]
+            fatal_alive = asked.loc[fatal & known & np.isnat(died), located]
     return IdFindings(
         _first(repeated, keep), len(repeated), _first(unknown, keep), len(unknown),
         _first(after_death, keep), len(after_death), _first(fatal_alive, keep), len(fatal_alive),
