@@ -51,7 +51,13 @@ class Run:
 
 
 def _render(
-    folder: Path, text: str, cache: Path | None, *, read: bool = True, to: str = "html5"
+    folder: Path,
+    text: str,
+    cache: Path | None,
+    *,
+    read: bool = True,
+    to: str = "html5",
+    lua: Path | None = None,
 ) -> Run:
     """``text`` through references.lua, keeping citeproc's results in ``cache`` (None: no
     folder given, as under Quarto or a render without kept renders)."""
@@ -61,7 +67,7 @@ def _render(
         env["COHORTPRESS_CITEPROC"] = str(cache)
         env["COHORTPRESS_CITEPROC_READ"] = "1" if read else "0"
     command = [str(pandoc_path()), "doc.md", "--sandbox", "--wrap=none",
-               f"--lua-filter={lua_filter('references')}", f"--to={to}"]  # fmt: skip
+               f"--lua-filter={lua or lua_filter('references')}", f"--to={to}"]  # fmt: skip
     done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, check=True)
     return Run(done.stdout, done.stderr)
 
@@ -164,6 +170,19 @@ def test_a_result_that_depends_on_more_is_never_kept(
     assert "Sorafenib in thyroid cancer" in plain.output
     assert _render(folder, text, cache) == plain
     assert not list(cache.glob(f"*{CITEPROC}"))
+
+
+def test_an_edit_of_the_filter_computes_anew(folder: Path) -> None:
+    """The filter's own code is in the key: a changed filter never takes what the old one
+    kept."""
+    cache, lua = folder.parent / "kept", folder.parent / "references.lua"
+    shutil.copy(lua_filter("references"), lua)
+    plain = _render(folder, CITED, None)
+    assert _render(folder, CITED, cache, lua=lua) == plain
+    with lua.open("a", encoding="utf-8") as stream:
+        stream.write("-- edited\n")
+    assert _render(folder, CITED, cache, lua=lua) == plain
+    assert len(list(cache.glob(f"*{CITEPROC}"))) == 2
 
 
 def test_no_cache_folder_runs_citeproc(folder: Path) -> None:

@@ -16,7 +16,7 @@ COHORTPRESS_CITEPROC (cohortpress's kept renders), so that a text edit that leav
 citations as they were does not run it again (0.1 s of a 0.25 s pass). An entry is found by a
 SHA-1 over everything citeproc reads: the citations in order (and where notes fall among
 them), the document's metadata, the citation style, the bibliographies and abbreviations as
-bytes, the output format, pandoc's version and this filter's. A style that cannot be read
+bytes, the output format, pandoc's version and this filter's code. A style that cannot be read
 here, a note style (whose citations become footnotes), or a result that is not the citations
 and one #refs div filled is never kept: citeproc runs as before. citeproc's warnings (a key
 found in no bibliography) are kept with the result and written again on a hit, as pandoc
@@ -82,7 +82,8 @@ end
 --- The key of ``doc``'s citeproc result, or nil when it is not to be kept.
 local function cache_key(doc)
   local meta = doc.meta
-  local parts = { CACHE_FORMAT, tostring(PANDOC_VERSION), FORMAT }
+  local code = read_file(PANDOC_SCRIPT_FILE) or ""
+  local parts = { CACHE_FORMAT, tostring(PANDOC_VERSION), FORMAT, code }
   local style = meta.csl or meta["citation-style"]
   if style ~= nil then
     local csl = read_file(stringify(style))
