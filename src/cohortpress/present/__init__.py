@@ -13,7 +13,8 @@ Result types (the contract):
   call that gives the same number).
 - :class:`Numbers` — the registry of every :class:`Number` under a unique dotted key
   (``os.median``, ``characteristics.sex.male.pct``); serialised as ``results.json``
-  (:meth:`Numbers.to_json`) and as Quarto's ``results.yml`` (:meth:`Numbers.to_meta_yaml`).
+  (:meth:`Numbers.to_json`) and, escaped for Markdown, as the ``_generated/results.yml``
+  the documents read (written by :mod:`cohortpress.artefacts`).
   Keys made from labels come from :func:`label_keys`: two labels never share a key.
   :func:`collect_numbers` fills it from the results.
 - :class:`Placement` — where each generated :class:`Float` (table or figure) is shown and the

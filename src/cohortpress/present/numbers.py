@@ -20,7 +20,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cohortpress._yaml import dump_yaml
 from cohortpress.present import _checks, wording
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
@@ -162,9 +161,6 @@ class Numbers:
 
     def to_json(self) -> str:
         return json.dumps(self.nested(leaf="all"), indent=2, ensure_ascii=False, allow_nan=False)
-
-    def to_meta_yaml(self) -> str:
-        return dump_yaml({"results": self.nested()})
 
 
 def _leaf(number: Number) -> dict[str, Any]:
