@@ -28,3 +28,22 @@ def thyroid_study(folder: Path, change: Callable[[dict[str, Any]], object], data
     change(raw)
     (folder / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return folder
+
+
+THYROID_WORKBOOK = ROOT / "data" / "thyroid_sorafenib.xlsx"
+
+
+def thyroid_workbook(path: Path) -> Any:
+    """A copy of the thyroid workbook at ``path``, opened with openpyxl for a test to change
+    and save there."""
+    import shutil
+
+    import openpyxl
+
+    shutil.copy(THYROID_WORKBOOK, path)
+    return openpyxl.load_workbook(path)
+
+
+def columns(sheet: Any) -> dict[str, int]:
+    """An openpyxl sheet's column numbers by the header of row 1."""
+    return {cell.value: cell.column for cell in sheet[1]}

@@ -5,12 +5,10 @@ year typed in two digits (12/3/57) that strptime reads as 2057. It was reported 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from examples import thyroid_study
+from examples import columns, thyroid_study, thyroid_workbook
 
 from cohortpress.config import load_study
 from cohortpress.intake import read_workbook
@@ -21,10 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_a_two_digit_birth_year_read_in_the_next_century_is_named(tmp_path: Path) -> None:
     path = tmp_path / "born.xlsx"
-    shutil.copy(ROOT / "data/thyroid_sorafenib.xlsx", path)
-    book = openpyxl.load_workbook(path)
+    book = thyroid_workbook(path)
     sheet = book["patients"]
-    headers = {cell.value: cell.column for cell in sheet[1]}
+    headers = columns(sheet)
     age, start = headers["Age (years)"], headers["Sorafenib start"]
     sheet.cell(row=1, column=age).value = "Date of birth"
     for row in range(2, sheet.max_row + 1):

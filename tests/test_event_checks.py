@@ -7,13 +7,13 @@ event; the data report said no date fell after the cutoff)."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
+from examples import columns, thyroid_workbook
 
 from cohortpress.config import load_study
 from cohortpress.derive import derive_cohort
@@ -28,10 +28,9 @@ CUTOFF = CONFIG.data_cutoff
 
 def _edited(tmp_path: Path, sheet: str, row: int, values: dict[str, Any]) -> Path:
     path = tmp_path / "edited.xlsx"
-    shutil.copy(ROOT / "data/thyroid_sorafenib.xlsx", path)
-    book = openpyxl.load_workbook(path)
+    book = thyroid_workbook(path)
     cells = book[sheet]
-    headers = {cell.value: cell.column for cell in cells[1]}
+    headers = columns(cells)
     for header, value in values.items():
         cells.cell(row=row, column=headers[header], value=value)
     book.save(path)

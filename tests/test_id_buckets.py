@@ -14,6 +14,11 @@ ids = st.lists(st.sampled_from(["RG-1", "RG-2", "rg-2", "RG-3", "RG-10", "X", No
 def _bucketed(patients: list[list], events: list[list], count: int, keep: int):
     frames = [pd.DataFrame({"patient_id": p}, index=range(2, 2 + len(p))) for p in patients]
     event_frames = [pd.DataFrame({"patient_id": e}, index=range(2, 2 + len(e))) for e in events]
+    return _bucketed_frames(frames, event_frames, count, keep)
+
+
+def _bucketed_frames(frames: list, event_frames: list, count: int, keep: int):
+    """The findings of the pieces' frames (in file order) split into ``count`` buckets."""
     split = [split_ids(f, i, count) for i, f in enumerate(frames)]
     split_events = [split_ids(f, i, count) for i, f in enumerate(event_frames)]
     findings = [
@@ -82,15 +87,7 @@ def test_buckets_read_each_event_against_its_patients_first_row(
 
     frames = [frame(p, ["patient_id", "death_date"]) for p in patients]
     event_frames = [frame(e, ["patient_id", "onset_date", "grade"]) for e in events]
-    split = [split_ids(f, i, count) for i, f in enumerate(frames)]
-    split_events = [split_ids(f, i, count) for i, f in enumerate(event_frames)]
-    found = merged(
-        [
-            check_bucket([s[b] for s in split], [s[b] for s in split_events], keep)
-            for b in range(count)
-        ],
-        keep,
-    )
+    found = _bucketed_frames(frames, event_frames, count, keep)
     deaths: dict[str, pd.Timestamp | None] = {}
     for rows in patients:
         for pid, died in rows:

@@ -25,6 +25,7 @@ import pypandoc
 import pytest
 import yaml
 from defects import AE, Book, thyroid_config, write_xlsx
+from examples import columns, thyroid_workbook
 from pypdf import PdfReader
 
 from cohortpress.analyse import analyse
@@ -255,10 +256,9 @@ def test_a_name_typed_into_another_column_is_masked_in_every_message(tmp_path: P
     cell, the name cut to its first letters in the terminal's lines and in --format json;
     a patient ID stays shown (a duplicated ID is about it)."""
     data = tmp_path / "names.xlsx"
-    shutil.copy2(WORKBOOK, data)
-    book = openpyxl.load_workbook(data)
+    book = thyroid_workbook(data)
     sheet = book["patients"]
-    headers = {cell.value: cell.column for cell in sheet[1]}
+    headers = columns(sheet)
     name = str(sheet.cell(row=3, column=headers["Name"]).value)
     other = str(sheet.cell(row=4, column=headers["Name"]).value)
     pid = str(sheet.cell(row=2, column=headers["Patient ID"]).value)

@@ -7,11 +7,11 @@ none saying what the row is.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
+from examples import columns, thyroid_workbook
 
 from cohortpress.config import load_study
 from cohortpress.intake import read_workbook
@@ -31,11 +31,10 @@ UNITS = {
 @pytest.mark.parametrize("sheet", list(UNITS))
 def test_a_units_row_is_one_error_at_its_row(tmp_path: Path, sheet: str) -> None:
     path = tmp_path / "units.xlsx"
-    shutil.copy(THYROID.data_path, path)
-    book = openpyxl.load_workbook(path)
+    book = thyroid_workbook(path)
     cells = book[sheet]
     cells.insert_rows(2)
-    headers = {cell.value: cell.column for cell in cells[1]}
+    headers = columns(cells)
     for header, unit in UNITS[sheet].items():
         cells.cell(row=2, column=headers[header], value=unit)
     book.save(path)
