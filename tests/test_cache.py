@@ -75,6 +75,28 @@ def test_cached_run_publishes_the_same_bytes(study: Path, tmp_path: Path) -> Non
     assert len(_entries(out)) == 1
 
 
+def test_figures_drawn_for_other_formats_are_drawn_again(study: Path, tmp_path: Path) -> None:
+    """A run of HTML alone draws the SVG only: a run of Word after it, whose document sets the
+    PNG, computes anew (a cache entry is never taken for files it lacks); one of HTML after
+    that takes the entry and publishes what a run of HTML alone publishes, byte for byte."""
+    out = tmp_path / "out"
+    assert _build(study, out, formats=("html",)) >= COMPUTED
+    page = _files(out / "thyroid")
+    assert {name for name in page if name.startswith("figures/")} == {
+        "figures/survival.svg", "figures/waterfall.svg",
+    }  # fmt: skip
+    assert _build(study, out, formats=("docx",)) >= COMPUTED
+    assert sorted(p.name for p in (out / "thyroid" / "figures").iterdir()) == [
+        "survival.png", "waterfall.png",
+    ]  # fmt: skip
+    assert _build(study, out, formats=("html", "docx")) >= COMPUTED  # the entry lacks the SVG
+    stages = _build(study, out, formats=("html",))
+    assert not stages & COMPUTED
+    assert _files(out / "thyroid") == page
+    assert not _build(study, out, formats=("docx",)) & COMPUTED
+    assert len(_entries(out)) == 1
+
+
 def test_text_edit_reuses_the_cache(study: Path, tmp_path: Path) -> None:
     """manuscript.qmd decides the floats' numbers and the generated text: both follow an edit
     made after the cache was filled, as in an uncached run."""

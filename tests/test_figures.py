@@ -32,7 +32,7 @@ from cohortpress.analyse import analyse
 from cohortpress.analyse._km import km_estimate, risk_table
 from cohortpress.analyse._results import KMEstimate, QuantileEstimate, RiskTable
 from cohortpress.analyse._status import TermStatus
-from cohortpress.artefacts import figures
+from cohortpress.artefacts import FIGURE_SUFFIXES, figures
 from cohortpress.artefacts._figures import _annotation, by_figures
 from cohortpress.artefacts._figures import build_figures as figures_of_study
 from cohortpress.artefacts.figures import (
@@ -787,14 +787,42 @@ def _drawings(folder: Path) -> list[_parallel.Drawing]:
     ]
 
 
-def _assert_drawn_as_alone(drawings: list[_parallel.Drawing], folder: Path) -> None:
-    """Each figure's PNG and SVG are the bytes ``save_figure`` writes drawing it alone."""
+def _assert_drawn_as_alone(
+    drawings: list[_parallel.Drawing], folder: Path, suffixes: tuple[str, ...] = FIGURE_SUFFIXES
+) -> None:
+    """Each figure's files are the bytes ``save_figure`` writes drawing it alone as PNG and
+    SVG, and only those of ``suffixes`` were written."""
     for d in drawings:
         alone = save_figure(d.figure, folder / d.stem.name, width=d.width,
                             height=d.height, dpi=50)  # fmt: skip
-        assert [p.read_bytes() for p in alone] == [
-            d.stem.with_suffix(suffix).read_bytes() for suffix in (".png", ".svg")
-        ]
+        assert [p.suffix for p in alone] == list(FIGURE_SUFFIXES)
+        for path in alone:
+            drawn = d.stem.with_suffix(path.suffix)
+            if path.suffix in suffixes:
+                assert drawn.read_bytes() == path.read_bytes()
+            else:
+                assert not drawn.exists()
+
+
+@pytest.mark.parametrize("suffixes", [(".svg",), (".png",)])
+def test_a_figure_drawn_for_one_format_is_the_file_drawn_with_the_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffixes: tuple[str, ...]
+) -> None:
+    """A run of HTML alone draws the SVG alone (no pixels), one of Word the PNG alone: each
+    file is the bytes it is when both are drawn, so the build cache and the published figures
+    do not depend on which formats drew them."""
+    monkeypatch.setattr(_parallel, "_cores", lambda: 2)
+    drawings = _drawings(tmp_path / "one")
+    _parallel.save_all(drawings, dpi=50, suffixes=suffixes)
+    _assert_drawn_as_alone(drawings, tmp_path / "alone", suffixes)
+
+
+@pytest.mark.parametrize("suffixes", [(), (".pdf",), (".png", ".tiff")])
+def test_a_figure_file_is_png_or_svg(tmp_path: Path, suffixes: tuple[str, ...]) -> None:
+    grid = figure_panels([_km(*_overall())])
+    with pytest.raises(ValueError, match="figure files are .png and .svg"):
+        save_figure(grid, tmp_path / "km", width=3, height=3, dpi=50, suffixes=suffixes)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_figures_drawn_side_by_side_are_those_drawn_one_by_one(
@@ -802,7 +830,7 @@ def test_figures_drawn_side_by_side_are_those_drawn_one_by_one(
 ) -> None:
     monkeypatch.setattr(_parallel, "_cores", lambda: 2)  # workers even on a one-core machine
     drawings = _drawings(tmp_path / "parallel")
-    _parallel.save_all(drawings, dpi=50)
+    _parallel.save_all(drawings, dpi=50, suffixes=FIGURE_SUFFIXES)
     _assert_drawn_as_alone(drawings, tmp_path / "alone")
 
 
@@ -813,7 +841,7 @@ def test_an_error_drawing_a_figure_is_raised_as_it_was(
     monkeypatch.setattr(figures, "save_figure", _fail)  # inherited by forked workers
     drawings = _drawings(tmp_path)  # the survival figure (two panels) is started first
     with pytest.raises(ValueError, match="^cannot draw waterfall$"):  # the first in order
-        _parallel.save_all(drawings, dpi=50)
+        _parallel.save_all(drawings, dpi=50, suffixes=FIGURE_SUFFIXES)
     assert _parallel._QUEUED == []
 
 
@@ -828,7 +856,7 @@ def test_figures_drawn_while_the_run_goes_on_are_those_drawn_one_by_one(
     monkeypatch.setattr(_parallel, "_cores", lambda: cores)
     drawings = _drawings(tmp_path / "drawer")
     with _parallel.start_drawer() as drawer:
-        drawer.draw(drawings, dpi=50)
+        drawer.draw(drawings, dpi=50, suffixes=FIGURE_SUFFIXES)
         drawer.wait()
     _assert_drawn_as_alone(drawings, tmp_path / "alone")
 
@@ -840,7 +868,7 @@ def test_figures_drawn_by_a_process_forked_before_are_those_drawn_one_by_one(
     monkeypatch.setattr(_parallel, "_cores", lambda: 2)
     drawings = _drawings(tmp_path / "drawer")
     with _parallel.drawing_process() as forked, _parallel.start_drawer(forked) as drawer:
-        drawer.draw(drawings, dpi=50)
+        drawer.draw(drawings, dpi=50, suffixes=FIGURE_SUFFIXES)
         drawer.wait()
     assert multiprocessing.active_children() == []
     _assert_drawn_as_alone(drawings, tmp_path / "alone")
@@ -865,7 +893,7 @@ def test_a_figure_error_is_raised_when_waited_for(
     monkeypatch.setattr(_parallel, "_cores", lambda: cores)
     monkeypatch.setattr(figures, "save_figure", _fail)  # inherited by the forked processes
     with _parallel.start_drawer() as drawer:
-        drawer.draw(_drawings(tmp_path), dpi=50)
+        drawer.draw(_drawings(tmp_path), dpi=50, suffixes=FIGURE_SUFFIXES)
         with pytest.raises(ValueError, match="^cannot draw waterfall$"):  # the first in order
             drawer.wait()
 
@@ -880,7 +908,7 @@ def test_a_figure_error_comes_before_an_error_of_the_run(
     monkeypatch.setattr(figures, "save_figure", _fail)
     raised = pytest.raises(ValueError, match="^cannot draw waterfall$")
     with raised, _parallel.start_drawer() as drawer:
-        drawer.draw(_drawings(tmp_path), dpi=50)
+        drawer.draw(_drawings(tmp_path), dpi=50, suffixes=FIGURE_SUFFIXES)
         raise RuntimeError("the documents could not be written")
 
 
@@ -891,7 +919,7 @@ def test_an_error_of_the_run_is_raised_once_the_figures_are_drawn(
     drawings = _drawings(tmp_path)
     raised = pytest.raises(RuntimeError, match="^the documents could not be written$")
     with raised, _parallel.start_drawer() as drawer:
-        drawer.draw(drawings, dpi=50)
+        drawer.draw(drawings, dpi=50, suffixes=FIGURE_SUFFIXES)
         raise RuntimeError("the documents could not be written")
     assert all(d.stem.with_suffix(".svg").is_file() for d in drawings)
 
@@ -921,7 +949,7 @@ def test_the_run_draws_its_figures_without_matplotlib_in_its_own_process(
     assert done.stdout.strip() == "False"
     published = tmp_path / "_output" / "thyroid" / "figures"
     assert sorted(p.name for p in published.iterdir()) == [
-        "survival.png", "survival.svg", "waterfall.png", "waterfall.svg",
+        "survival.svg", "waterfall.svg",  # the HTML page sets the SVG: no PNG drawn
     ]  # fmt: skip
 
 

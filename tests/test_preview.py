@@ -162,7 +162,7 @@ def test_preview_follows_edits_and_shows_what_stops_a_build(study: Path) -> None
         assert "Femal&lt;b&gt;" in page and "Femal<b>" not in page
         assert "<td>patients</td><td>5</td><td>Sex</td>" in page
         assert SNIPPET_MARK in page  # it reloads by itself once fixed
-        assert _get(base + "/figures/survival.png")[0] == 200  # the last good build stays
+        assert _get(base + "/figures/survival.svg")[0] == 200  # the last good build stays
 
         workbook.write_bytes(good)
         _wait_for(

@@ -84,18 +84,22 @@ def _staged(tmp_path: Path) -> Path:
     return staging
 
 
-def test_the_staged_project_lists_the_filters_for_typst_and_docx(tmp_path: Path) -> None:
+def test_the_staged_project_lists_the_filters_for_typst_html_and_docx(tmp_path: Path) -> None:
     staging = _staged(tmp_path)
     config = yaml.safe_load((staging / "_quarto.yml").read_text(encoding="utf-8"))
     original = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
     formats = config["format"]
-    listed = {"typst": [LANDSCAPE_ENTRY, VECTOR_ENTRY], "docx": [LANDSCAPE_ENTRY]}
+    listed = {
+        "typst": [LANDSCAPE_ENTRY, VECTOR_ENTRY],
+        "docx": [LANDSCAPE_ENTRY],
+        "html": [VECTOR_ENTRY],  # the page sets the figures' SVG; no orientation
+    }
     for name, entries in listed.items():  # Quarto's per-format `filters:`, entry point `at:`
         assert formats[name]["filters"] == entries
         assert {k: v for k, v in formats[name].items() if k != "filters"} == (
             original["format"][name]
         )
-    assert "filters" not in formats["html"] and "filters" not in config
+    assert "filters" not in config
     assert LANDSCAPE_ENTRY == {"path": LANDSCAPE_FILTER, "at": "post-quarto"}
     assert VECTOR_ENTRY == {"path": VECTOR_FILTER, "at": "post-quarto"}
     for path, name in ((LANDSCAPE_FILTER, "landscape"), (VECTOR_FILTER, "vector")):

@@ -7,6 +7,7 @@ metadata file, nested includes. The project's own _quarto.yml is used.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -314,33 +315,50 @@ def test_floats_are_numbered_by_first_citation(tmp_path: Path) -> None:
     assert html.index("Table II. Patients") < html.index("Table I. Univariate Cox")
 
 
-def _raster_images(pdf: Path) -> int:
-    """How many raster images (image XObjects) the PDF's pages draw."""
+def _raster_images(pdf: Path, width: int) -> int:
+    """How many raster images (image XObjects) ``width`` pixels wide the PDF's pages draw."""
     count = 0
     for page in pypdf.PdfReader(pdf).pages:
-        objects = page.get("/Resources", {}).get("/XObject", {})
-        count += sum(1 for ref in objects.values() if ref.get_object()["/Subtype"] == "/Image")
+        for ref in page.get("/Resources", {}).get("/XObject", {}).values():
+            image = ref.get_object()
+            count += image["/Subtype"] == "/Image" and image["/Width"] == width
     return count
 
 
-def test_cohortpress_figures_are_set_from_their_svg_in_the_pdf(tmp_path: Path) -> None:
+def test_cohortpress_figures_are_set_from_their_svg_in_the_pdf_and_html(tmp_path: Path) -> None:
     """A figure cohortpress drew (PNG and SVG side by side, the image marked cp-vector) is set
-    from its SVG; an author's image, marked or not, and a marked one without an SVG stay PNG."""
+    from its SVG in the PDF and the HTML page, from its PNG in Word; an author's image, marked
+    or not, and a marked one without an SVG stay PNG."""
     staging = stage(tmp_path, "\n![Drawn](figures/drawn.png){#fig-drawn .cp-vector}\n\n"
                     "![Own](own.png)\n\n![Marked](marked.png){.cp-vector}\n")  # fmt: skip
     (staging / "figures").mkdir(exist_ok=True)
     figure = Figure(figsize=(2, 1))
     figure.add_subplot().plot([0, 1], [1, 0])
-    for path in (staging / "figures" / "drawn.png", staging / "figures" / "drawn.svg",
-                 staging / "own.png", staging / "marked.png"):  # fmt: skip
+    for number, path in enumerate((staging / "figures" / "drawn.png",
+                                   staging / "figures" / "drawn.svg", staging / "own.png",
+                                   staging / "marked.png")):  # fmt: skip
+        figure.suptitle(str(number))  # each file its own bytes
         figure.savefig(path)
-    outcome = render(staging, formats=["pdf", "html"], engine="embedded", project_root=ROOT)
+    outcome = render(staging, formats=["pdf", "html", "docx"], engine="embedded",
+                     project_root=ROOT)  # fmt: skip
     typ = (staging / "_render" / "manuscript.typ").read_text(encoding="utf-8")
     assert re.search(r'image\("/figures/drawn\.svg"', typ)
     assert re.search(r'image\("/own\.png"', typ) and re.search(r'image\("/marked\.png"', typ)
     assert "drawn.png" not in typ
-    assert _raster_images(outcome.outputs["pdf"]) == 2  # own.png and marked.png
-    assert "drawn.svg" not in outcome.outputs["html"].read_text(encoding="utf-8")  # HTML: PNG
+    assert _raster_images(outcome.outputs["pdf"], 200) == 2  # own.png and marked.png
+    page = outcome.outputs["html"].read_text(encoding="utf-8")
+
+    def embedded(name: str, mime: str) -> bool:
+        data = base64.b64encode((staging / name).read_bytes()).decode("ascii")
+        return f'src="data:{mime};base64,{data}"' in page
+
+    assert embedded("figures/drawn.svg", "image/svg+xml")
+    assert not embedded("figures/drawn.png", "image/png")
+    assert embedded("own.png", "image/png") and embedded("marked.png", "image/png")
+    with zipfile.ZipFile(outcome.outputs["docx"]) as docx:
+        media = {docx.read(n) for n in docx.namelist() if n.startswith("word/media/")}
+    assert (staging / "figures" / "drawn.png").read_bytes() in media
+    assert not any(m.lstrip().startswith(b"<") for m in media)  # no SVG in Word
 
 
 def test_vector_filter_without_a_file_list_checks_the_folder(tmp_path: Path) -> None:

@@ -170,6 +170,9 @@ def build_report(
 
         store = BuildCache.prepare(output_root, study, data, root, profile, read=cache)
         hit = store.load()
+    suffixes = _figure_suffixes(formats, engine)
+    if hit is not None and not set(suffixes) <= hit.figures_kept_as():
+        hit = None  # its figures were drawn for other formats: computed again
     # The figures' drawing process is forked now, when a run computes them, before the run
     # imports pandas: it imports matplotlib (and never pandas) on the core that the run's
     # imports and reading the extract leave idle.
@@ -204,7 +207,8 @@ def build_report(
             workbook = store.workbook(hit=hit is not None)
             notes, size = _build(
                 analysed, hit, record, slot.staging, root, formats, engine, stage, profile,
-                kept=store.renders(), workbook=workbook, alongside=alongside, drawing=drawing,
+                suffixes=suffixes, kept=store.renders(), workbook=workbook,
+                alongside=alongside, drawing=drawing,
             )  # fmt: skip
             saving = hit is None and store.fits(record, size)
             if workbook is not None and (hit is not None or saving):  # tables made under the key
@@ -503,7 +507,7 @@ def _build_distributed(
     ) as slot:
         notes, _ = _build(
             analysed, None, record, slot.staging, root, formats, engine, stage, profile,
-            results=results,
+            suffixes=_figure_suffixes(formats, engine), results=results,
         )  # fmt: skip
         published = [slot.staging / name for name in PUBLISHED if (slot.staging / name).exists()]
         return BuiltReport(slot.publish(published), (*DASK_NOTES, *notes))
@@ -526,6 +530,8 @@ def _build(
     engine: str,
     stage: StageHook,
     profile: str | None = None,
+    *,
+    suffixes: tuple[str, ...],
     results: StudyResults | None = None,
     kept: KeptRenders | None = None,
     workbook: KeptWorkbook | None = None,
@@ -538,8 +544,9 @@ def _build(
     the supplementary workbook from ``workbook`` when it was written before); return the render
     notes and the figure size of _quarto.yml. An uncached run starts ``alongside``'s snapshot
     once its analysis is kept, so it is taken while the documents are written and rendered.
-    The figures are drawn by ``drawing`` (the process :func:`_drawing_process` forked), or
-    by a process forked here."""
+    The figures are drawn as the files of ``suffixes`` (:func:`_figure_suffixes`) by
+    ``drawing`` (the process :func:`_drawing_process` forked), or by a process forked here;
+    a cached run restores those files of the entry."""
     from cohortpress.artefacts import FigureSize, draw_floats, start_figures, write_documents
     from cohortpress.render import read_render_options, stage_documents
 
@@ -557,8 +564,8 @@ def _build(
         _drawer(computed=hit is None, forked=drawing) as drawer,
     ):
         if results is not None:
-            floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
-                                 stage=stage, drawer=drawer)  # fmt: skip
+            floats = draw_floats(results, config, staging, figure_size=size, suffixes=suffixes,
+                                 provenance=record, stage=stage, drawer=drawer)  # fmt: skip
         elif hit is None:
             assert analysed.workbook is not None  # read by _analysed
             assert drawer is not None  # a run that computes has one
@@ -566,7 +573,7 @@ def _build(
 
             def figure_data(data: FigureData) -> None:  # drawn while the analysis goes on
                 started.append(start_figures(data, config, staging, figure_size=size,
-                                             drawer=drawer))  # fmt: skip
+                                             suffixes=suffixes, drawer=drawer))  # fmt: skip
 
             try:
                 with analysed.until_valid(stage):  # see _validation
@@ -585,8 +592,8 @@ def _build(
             except Exception:  # the analysis' error (or the workbook's), not a figure's
                 drawer.abandon()
                 raise
-            floats = draw_floats(results, config, staging, figure_size=size, provenance=record,
-                                 stage=stage, drawer=drawer,
+            floats = draw_floats(results, config, staging, figure_size=size, suffixes=suffixes,
+                                 provenance=record, stage=stage, drawer=drawer,
                                  started=started[0] if started else None)  # fmt: skip
             analysed.keep(cohort, results, floats, staging)
             computed, cohort = True, None
@@ -595,7 +602,7 @@ def _build(
                 analysed.hand_over()
         else:
             results, floats = hit.results, hit.floats
-            hit.restore(staging)
+            hit.restore(staging, suffixes)
         placement = write_documents(
             results, config, staging, floats,
             normalisations=analysed.normalisations, warnings=analysed.warnings,
@@ -751,9 +758,21 @@ def _drawing_process(
 def _numbers_in_document_order(engine: str) -> bool:
     """Whether the engine that will render numbers floats in document order (Quarto does; the
     embedded engine numbers them by first citation, as placement does)."""
+    return _renders_with_quarto(engine)
+
+
+def _renders_with_quarto(engine: str) -> bool:
     from cohortpress.render._quarto import quarto_path
 
     return engine == "quarto" or (engine == "auto" and quarto_path() is not None)
+
+
+def _figure_suffixes(formats: Formats, engine: str) -> tuple[str, ...]:
+    """The files a run draws each figure as, and publishes: those its formats set (see
+    :func:`cohortpress.artefacts.figure_suffixes`)."""
+    from cohortpress.artefacts import figure_suffixes
+
+    return figure_suffixes(formats, quarto=_renders_with_quarto(engine))
 
 
 def _keep_cut(

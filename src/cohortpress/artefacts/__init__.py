@@ -12,7 +12,7 @@ from cohortpress.present.escape import markdown_text, markdown_tree
 from cohortpress.present.placement import SUPPLEMENT_KEYS, Float, place_floats
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from cohortpress.analyse import FigureData, StudyResults
@@ -28,17 +28,34 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIGURES",
+    "FIGURE_FILE",
+    "FIGURE_SUFFIXES",
     "Documents",
     "FigureSize",
     "Floats",
     "StartedFigures",
     "draw_floats",
+    "figure_suffixes",
     "start_figures",
     "write_documents",
 ]
 
 GENERATED = "_generated"
 FIGURES = "figures"  # the figures' folder, in the staging folder and the output
+# The figure file each format sets, decided here once: the HTML page and the PDF set the SVG
+# (sharp at any zoom, half the bytes of the PNG, and no pixels to draw), Word the 300 dpi PNG
+# (older Word and LibreOffice show an SVG as an empty frame). A figure's Markdown names its
+# PNG; filters/vector.lua sets the SVG in the HTML page and the PDF.
+FIGURE_FILE = {"html": ".svg", "pdf": ".svg", "docx": ".png"}
+FIGURE_SUFFIXES = (".png", ".svg")  # every file a figure can be written as, in this order
+
+
+def figure_suffixes(formats: Iterable[str], *, quarto: bool = False) -> tuple[str, ...]:
+    """The files each figure is drawn as for a run of ``formats`` (see :data:`FIGURE_FILE`).
+    Under Quarto the PNG always: the document names it, and Quarto looks for it before
+    vector.lua sets the SVG."""
+    wanted = {FIGURE_FILE[f] for f in formats} | ({".png"} if quarto else set())
+    return tuple(suffix for suffix in FIGURE_SUFFIXES if suffix in wanted)
 
 
 @dataclass(frozen=True)
@@ -77,7 +94,7 @@ class StartedFigures:
     the error building them, which :func:`draw_floats` raises after the tables."""
 
     specs: tuple[FigureSpec, ...] = ()
-    files: tuple[Path, ...] = ()  # each figure as PNG and SVG, once the drawer is done
+    files: tuple[Path, ...] = ()  # each figure's files, once the drawer is done
     error: Exception | None = None
 
 
@@ -87,11 +104,13 @@ def start_figures(
     staging: Path,
     *,
     figure_size: FigureSize = FigureSize(),
+    suffixes: tuple[str, ...] = FIGURE_SUFFIXES,
     drawer: Drawer,
 ) -> StartedFigures:
     """Build the figures from ``data`` and hand them to ``drawer`` to be drawn into
-    ``staging/figures``; a run calls it as soon as the analysis gives the figures' data
-    (:func:`~cohortpress.analyse.analyse`), so they are drawn while the rest is computed."""
+    ``staging/figures`` as the files of ``suffixes`` (:func:`figure_suffixes`); a run calls it
+    as soon as the analysis gives the figures' data (:func:`~cohortpress.analyse.analyse`),
+    so they are drawn while the rest is computed."""
     from cohortpress.artefacts._figures import build_figures
 
     figures = staging / FIGURES
@@ -102,9 +121,9 @@ def start_figures(
         )
     except Exception as exc:  # noqa: BLE001 - raised after the tables, where it was
         return StartedFigures(error=exc)
-    drawer.draw(drawings, figure_size.dpi)
+    drawer.draw(drawings, figure_size.dpi, suffixes)
     files = sorted(d.stem.with_name(f"{d.stem.name}{suffix}")
-                   for d in drawings for suffix in (".png", ".svg"))  # fmt: skip
+                   for d in drawings for suffix in suffixes)  # fmt: skip
     return StartedFigures(tuple(specs), tuple(files))
 
 
@@ -114,6 +133,7 @@ def draw_floats(
     staging: Path,
     *,
     figure_size: FigureSize = FigureSize(),
+    suffixes: tuple[str, ...] = FIGURE_SUFFIXES,
     provenance: Provenance | None = None,
     stage: Callable[[str], contextlib.AbstractContextManager[None]] | None = None,
     drawer: Drawer | None = None,
@@ -139,8 +159,9 @@ def draw_floats(
     with stage("figures"):
         if started is None:
             started = start_figures(
-                results, config, staging, figure_size=figure_size, drawer=drawer
-            )
+                results, config, staging, figure_size=figure_size, suffixes=suffixes,
+                drawer=drawer,
+            )  # fmt: skip
         drawn += started.files
         for spec in started.specs:
             caption = markdown_text(spec.caption)

@@ -8,6 +8,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from cohortpress.analyse import StudyResults
     from cohortpress.artefacts import Floats
     from cohortpress.cuts import StoredSnapshot
@@ -50,12 +52,32 @@ class Hit:
     results: StudyResults
     floats: Floats
 
-    def restore(self, staging: Path) -> None:
-        """Write the cached tables, figures and meta files into ``staging``."""
+    def restore(self, staging: Path, suffixes: Collection[str]) -> None:
+        """Write the cached tables, meta files and figures into ``staging``, the figures as
+        the files of ``suffixes`` (those of the run's formats, which it publishes; the entry
+        may keep more, drawn for a run of other formats)."""
+        from cohortpress.artefacts import FIGURES
+
         for name, content in self.entry.files.items():
+            kept = PurePosixPath(name)
+            if kept.parts[0] == FIGURES and kept.suffix not in suffixes:
+                continue
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
+
+    def figures_kept_as(self) -> frozenset[str]:
+        """The files (suffixes) every figure of the entry is kept as, for the formats its run
+        rendered (see :func:`cohortpress.artefacts.figure_suffixes`); all, without figures."""
+        from cohortpress.artefacts import FIGURE_SUFFIXES, FIGURES
+
+        kept = {PurePosixPath(name) for name in self.entry.files}
+        stems = {path.with_suffix("") for path in kept if path.parts[0] == FIGURES}
+        return frozenset(
+            suffix
+            for suffix in FIGURE_SUFFIXES
+            if all(stem.with_name(stem.name + suffix) in kept for stem in stems)
+        )
 
     def snapshot(self, key: bytes) -> StoredSnapshot | None:
         """The cached snapshot, if it was made with the study's current key."""

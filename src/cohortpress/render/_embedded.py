@@ -195,6 +195,8 @@ def _common_args(fmt: str, stem: str, options: RenderOptions) -> list[str]:
     args = [f"{BUILD}/{stem}.md", "--from=markdown", metadata]
     args += ["--wrap=none", "--sandbox"]  # pandoc reads only the files named here
     args += ["--resource-path=.", f"--lua-filter={lua_filter('raw_html')}"]
+    if fmt in ("html", "typst"):  # the figures' SVG, checked by confine.lua
+        args.append(f"--lua-filter={lua_filter('vector')}")
     args += [f"--lua-filter={lua_filter('confine')}", f"--lua-filter={lua_filter('crossref')}"]
     if options.bibliography:
         args.append(f"--lua-filter={lua_filter('references')}")  # runs citeproc if it cites
@@ -202,8 +204,6 @@ def _common_args(fmt: str, stem: str, options: RenderOptions) -> list[str]:
         args.append(f"--lua-filter={lua_filter('floats')}")
     if fmt != "html" and not options.floats_after_references:  # the moved floats stay apart
         args.append(f"--lua-filter={lua_filter('landscape')}")
-    if fmt == "typst":  # before typst.lua, which makes image paths root-relative
-        args.append(f"--lua-filter={lua_filter('vector')}")
     if fmt != "html":
         args.append(f"--lua-filter={lua_filter(fmt)}")
     return args

@@ -6,8 +6,8 @@ tables ``_landscape`` turns are wrapped in Quarto's landscape Div in the staged 
 formats at Quarto's ``post-quarto`` entry point: after Quarto's cross-references are
 numbered (so the numbers stay where the author placed the tables, as in the embedded engine)
 and before Quarto's own landscape filter turns the Div into landscape pages.
-``filters/vector.lua`` is listed for typst alike, so that the PDF sets cohortpress's figures
-from their SVG in both engines.
+``filters/vector.lua`` is listed for typst and html, so that the PDF and the HTML page set
+cohortpress's figures from their SVG in both engines (Word keeps the PNG).
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ LANDSCAPE_FILTER = f"{STAGED}/filters/landscape.lua"
 LANDSCAPE_ENTRY = {"path": LANDSCAPE_FILTER, "at": "post-quarto"}
 VECTOR_FILTER = f"{STAGED}/filters/vector.lua"
 VECTOR_ENTRY = {"path": VECTOR_FILTER, "at": "post-quarto"}
-# Each filter with the Quarto formats that run it: HTML pages have no orientation, and HTML
-# and DOCX keep the figures' PNG.
+# Each filter with the Quarto formats that run it: HTML pages have no orientation, and DOCX
+# keeps the figures' PNG.
 _STAGED_FILTERS = {
     "landscape": (LANDSCAPE_ENTRY, ("typst", "docx")),
-    "vector": (VECTOR_ENTRY, ("typst",)),
+    "vector": (VECTOR_ENTRY, ("typst", "html")),
 }
 _INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+(?P<path>\"[^\"]+\"|'[^']+'|\S+)\s*>\}\}\s*$")
 

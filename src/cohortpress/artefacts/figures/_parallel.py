@@ -51,8 +51,8 @@ class Drawing:
 _QUEUED: list[Drawing] = []
 
 
-def save_all(drawings: list[Drawing], dpi: int) -> None:
-    """Draw and write every figure, the slowest first.
+def save_all(drawings: list[Drawing], dpi: int, suffixes: tuple[str, ...]) -> None:
+    """Draw and write every figure as the files of ``suffixes``, the slowest first.
 
     An error is raised as it was raised in the worker (type and message), and it is the
     error of the first figure in ``drawings`` that failed, as when drawn one by one.
@@ -60,7 +60,7 @@ def save_all(drawings: list[Drawing], dpi: int) -> None:
     workers = min(len(drawings), _cores()) if _FORK else 1
     if workers < 2:
         for index in range(len(drawings)):
-            _save_one(drawings, index, dpi)
+            _save_one(drawings, index, dpi, suffixes)
         return
     global _QUEUED  # the workers read it
     _QUEUED = drawings
@@ -77,7 +77,7 @@ def save_all(drawings: list[Drawing], dpi: int) -> None:
             initargs=(os.getpid(),),
         ) as pool:
             try:
-                futures = {i: pool.submit(_save_queued, i, dpi) for i in slowest_first}
+                futures = {i: pool.submit(_save_queued, i, dpi, suffixes) for i in slowest_first}
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
                 for index in range(len(drawings)):
                     futures[index].result()
@@ -95,15 +95,17 @@ class Drawer:
 
     def __init__(self, pool: ProcessPoolExecutor | None) -> None:
         self._pool = pool
-        self._queued: tuple[list[Drawing], int] | None = None  # no process: drawn by wait()
+        # no process: drawn by wait()
+        self._queued: tuple[list[Drawing], int, tuple[str, ...]] | None = None
         self._drawing: Future[None] | None = None
 
-    def draw(self, drawings: list[Drawing], dpi: int) -> None:
-        """Start drawing and writing ``drawings`` (PNG and SVG at ``dpi``); see :meth:`wait`."""
+    def draw(self, drawings: list[Drawing], dpi: int, suffixes: tuple[str, ...]) -> None:
+        """Start drawing and writing ``drawings`` as the files of ``suffixes`` (the PNG at
+        ``dpi``); see :meth:`wait`."""
         if self._pool is None:
-            self._queued = (drawings, dpi)
+            self._queued = (drawings, dpi, suffixes)
         else:
-            self._drawing = self._pool.submit(save_all, drawings, dpi)
+            self._drawing = self._pool.submit(save_all, drawings, dpi, suffixes)
 
     def abandon(self) -> None:
         """Forget what was handed to :meth:`draw`: the run failed before it needed the
@@ -205,13 +207,13 @@ def _prepare() -> None:
     import cohortpress.artefacts.figures._waterfall  # noqa: F401
 
 
-def _save_queued(index: int, dpi: int) -> None:
+def _save_queued(index: int, dpi: int, suffixes: tuple[str, ...]) -> None:
     """In a worker: draw and write the figure it inherited at ``index``."""
-    _save_one(_QUEUED, index, dpi)
+    _save_one(_QUEUED, index, dpi, suffixes)
 
 
-def _save_one(drawings: list[Drawing], index: int, dpi: int) -> None:
+def _save_one(drawings: list[Drawing], index: int, dpi: int, suffixes: tuple[str, ...]) -> None:
     from cohortpress.artefacts.figures import save_figure
 
     d = drawings[index]
-    save_figure(d.figure, d.stem, width=d.width, height=d.height, dpi=dpi)
+    save_figure(d.figure, d.stem, width=d.width, height=d.height, dpi=dpi, suffixes=suffixes)

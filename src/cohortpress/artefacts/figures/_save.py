@@ -1,4 +1,4 @@
-"""Writing figures to disk: a 300 dpi PNG for documents and an SVG for journals."""
+"""Writing figures to disk: a 300 dpi PNG for Word, an SVG for the HTML page and the PDF."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from cohortpress.artefacts import FIGURE_SUFFIXES
 from cohortpress.artefacts.figures._layout import Box, Measure
 from cohortpress.artefacts.figures._panels import PanelGrid, figure_panels
 from cohortpress.artefacts.figures._theme import theme_manuscript
 from cohortpress.present.escape import MATPLOTLIB_LITERAL_TEXT
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from cohortpress.artefacts.figures._layout import Panel
@@ -54,19 +56,32 @@ def save_figure(
     width: float,
     height: float,
     dpi: int = 300,
-) -> tuple[Path, Path]:
-    """Write ``stem.png`` at ``dpi`` and ``stem.svg``, both ``width`` x ``height`` inches.
+    suffixes: Sequence[str] = FIGURE_SUFFIXES,
+) -> tuple[Path, ...]:
+    """Write the figure as ``stem.png`` at ``dpi`` and ``stem.svg``, or as those of
+    ``suffixes``, ``width`` x ``height`` inches; return the paths written.
 
-    The files carry no timestamps, so rebuilding an unchanged figure changes no bytes.
-    Returns the PNG and SVG paths.
+    The files carry no timestamps, so rebuilding an unchanged figure changes no bytes, and a
+    file's bytes do not depend on which others were written with it (the PNG is drawn by Agg,
+    the SVG by its own renderer, after the same layout).
     """
-    png, svg = stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"
+    unknown = set(suffixes) - set(FIGURE_SUFFIXES)
+    if unknown or not suffixes:
+        raise ValueError(f"figure files are {' and '.join(FIGURE_SUFFIXES)}, not {suffixes}")
     stem.parent.mkdir(parents=True, exist_ok=True)
     figure = draw_figure(fig, width, height, dpi)
+    written: list[Path] = []
     with mpl.rc_context(_RC):
-        _save_png(figure, png, dpi)
-        figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-    return png, svg
+        for suffix in FIGURE_SUFFIXES:
+            if suffix not in suffixes:
+                continue
+            path = stem.parent / f"{stem.name}{suffix}"
+            if suffix == ".png":
+                _save_png(figure, path, dpi)
+            else:
+                figure.savefig(path, format="svg", metadata={"Date": None, "Creator": None})
+            written.append(path)
+    return tuple(written)
 
 
 def _save_png(figure: Figure, path: Path, dpi: int) -> None:

@@ -34,7 +34,9 @@ end
 
 --- The staging-folder file ``target`` names, put into the media bag; a failure otherwise,
 --- naming the target as ``written`` in the source when that differs (character references).
-local function admit(what, target, written)
+--- An SVG is refused (Word) unless ``vector``: one of cohortpress's figures in a format that
+--- sets its SVG.
+local function admit(what, target, written, vector)
   if target == "" or target:match("^#") or target:match("^data:") then
     return
   end
@@ -47,7 +49,7 @@ local function admit(what, target, written)
       "put the file in the study folder")
   end
   local path = target:gsub("[?#].*$", "")
-  if path:lower():match("%.svg$") then
+  if path:lower():match("%.svg$") and not vector then
     fail(what, shown, "an SVG image, which older Word and LibreOffice show as an " ..
       "empty frame; export it as PNG (300 dpi) or JPEG")
   end
@@ -201,7 +203,11 @@ end
 return {
   {
     Pandoc = function() admit_stylesheets() end,
-    Image = function(img) admit("image", img.src) end,
+    Image = function(img)
+      -- vector.lua, run before in the HTML page and the PDF, set the figure's SVG
+      local vector = img.classes:includes("cp-vector") and FORMAT ~= "docx"
+      admit("image", img.src, nil, vector)
+    end,
     Link = check_link,
     RawBlock = check_raw,
     RawInline = check_raw,

@@ -1,15 +1,16 @@
 --[[
-vector.lua: cohortpress's figures in the PDF from their SVG, for both engines' Typst output.
+vector.lua: cohortpress's figures from their SVG in the HTML page and the PDF, in both engines.
 
-cohortpress draws each figure twice, as a 300 dpi PNG and as an SVG (artefacts/figures/_save.py),
-and marks its image `cp-vector`. The PDF sets the SVG: lines and text stay sharp at any zoom, as
-in a typeset article, the file is about a third of the size, and typst compiles it quicker than
-it re-compresses the PNG. HTML and DOCX keep the PNG. An image not marked, or marked without an
-SVG beside it, is set as it is.
+cohortpress draws each figure as the files its run's formats set (artefacts.FIGURE_FILE): the
+SVG for the HTML page and the PDF, a 300 dpi PNG for Word. Its Markdown names the PNG and
+marks the image `cp-vector`; this filter sets the SVG instead, when it is staged: lines and
+text stay sharp at any zoom, the file is half the PNG's size, and no pixels are drawn for
+it. An image not marked, or marked without an SVG beside it, is set as it is. In the embedded
+engine it runs before confine.lua, which then checks the SVG (not the PNG, which a run of HTML
+alone does not draw) and admits it as an SVG only for an image marked so; Word keeps the PNG.
 
 The SVG must be a file of the staging folder: the embedded engine lists them in
-COHORTPRESS_FILES (as for confine.lua, which checked the PNG); under Quarto, which has no such
-list, it must exist.
+COHORTPRESS_FILES (as for confine.lua); under Quarto, which has no such list, it must exist.
 ]]
 
 local LISTED = os.getenv("COHORTPRESS_FILES")
