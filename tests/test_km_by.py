@@ -44,7 +44,7 @@ def test_os_by_three_level_variable(tmp_path: Path) -> None:
     done = _run("report", str(folder), "--to", "html", "--output", str(out), "-q")
     assert done.returncode == 0, done.stderr
     built = out / "thyroid_by"
-    assert (built / "figures/os-by.png").stat().st_size > 0
+    assert (built / "figures/os-by.svg").stat().st_size > 0
     by = json.loads((built / "results.json").read_text(encoding="utf-8"))
     by = by.get("numbers", by)["os"]["by"]
     histology = by["histology"]
@@ -106,8 +106,8 @@ def test_nine_factors_are_three_figures_each_cited_after_its_factors(tmp_path: P
     assert done.returncode == 0, done.stderr
     built = out / "thyroid_by"
     for stem in ("os-by", "os-by-2", "os-by-3"):
-        assert (built / f"figures/{stem}.png").stat().st_size > 0
-    assert not (built / "figures/os-by-4.png").exists()
+        assert (built / f"figures/{stem}.svg").stat().st_size > 0
+    assert not (built / "figures/os-by-4.svg").exists()
 
     def text(name: str) -> str:
         page = (built / name).read_text(encoding="utf-8")
