@@ -21,6 +21,7 @@ from stage_hook import Stages
 import cohortpress.cache._key as cache_key
 from cohortpress.artefacts._supplement import KEPT_WORKBOOKS, KeptWorkbook
 from cohortpress.cache import RENDERED, BuildCache
+from cohortpress.errors import RenderError
 from cohortpress.pipeline import build_report
 from cohortpress.publish import CACHE
 from cohortpress.render import KeptRenders
@@ -262,3 +263,40 @@ def test_a_bibliography_is_converted_once_for_its_bytes(
     monkeypatch.setattr(bibliography, "_converted", {})
     bib.write_text("@book{doe2020, title={A Book}, author={Doe, Jane}, year={2020}}\n", "utf-8")
     assert bibliography.read_entries(staging, "references.bib", kept_renders)[0]["id"] == "doe2020"
+
+
+def test_a_bibliography_converted_ahead_is_taken_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run has pandoc convert the study's bibliographies while it reads and analyses
+    (convert_ahead): reading the staged copy takes that conversion (pandoc ran once), keeps it
+    for the next run, and a file pandoc cannot read is still reported where it always was."""
+    monkeypatch.setattr(bibliography, "_converted", {})  # as in a fresh process
+    monkeypatch.setattr(bibliography, "_unkept", set())
+    converted: list[str] = []
+    convert = bibliography._convert
+
+    def counted(folder: Path, name: str, reader: str) -> str:
+        converted.append(name)
+        return convert(folder, name, reader)
+
+    monkeypatch.setattr(bibliography, "_convert", counted)
+    study, staging = tmp_path / "study", tmp_path / "staging"
+    for folder in (study, staging):
+        folder.mkdir()
+        (folder / "references.bib").write_text(
+            "@book{doe2020, title={A Book}, author={Doe, Jane}, year={2020}}\n", "utf-8"
+        )
+        (folder / "broken.bib").write_text("@article{broken,\n  title = {no closing\n", "utf-8")
+    bibliography.convert_ahead([study / "references.bib", study / "broken.bib"])
+    kept_renders = KeptRenders(tmp_path / "kept")
+    [entry] = bibliography.read_entries(staging, "references.bib", kept_renders)
+    assert entry["id"] == "doe2020"
+    assert converted == ["references.bib", "broken.bib"]  # ahead, once each
+    [kept_file] = (tmp_path / "kept").glob("*.csljson")
+    assert json.loads(kept_file.read_text(encoding="utf-8"))[0]["id"] == "doe2020"
+    with pytest.raises(RenderError, match="broken.bib cannot be read"):
+        bibliography.read_entries(staging, "broken.bib", kept_renders)
+    assert converted == ["references.bib", "broken.bib", "broken.bib"]
+    (staging / "references.bib").write_text("@book{roe2021, title={B}, year={2021}}\n", "utf-8")
+    assert bibliography.read_entries(staging, "references.bib")[0]["id"] == "roe2021"  # its bytes

@@ -173,6 +173,8 @@ def build_report(
     suffixes = _figure_suffixes(formats, engine)
     if hit is not None and not set(suffixes) <= hit.figures_kept_as():
         hit = None  # its figures were drawn for other formats: computed again
+    if hit is None:
+        _convert_bibliographies_ahead(study, root, profile)
     # The figures' drawing process is forked now, when a run computes them, before the run
     # imports pandas: it imports matplotlib (and never pandas) on the core that the run's
     # imports and reading the extract leave idle.
@@ -759,6 +761,18 @@ def _numbers_in_document_order(engine: str) -> bool:
     """Whether the engine that will render numbers floats in document order (Quarto does; the
     embedded engine numbers them by first citation, as placement does)."""
     return _renders_with_quarto(engine)
+
+
+def _convert_bibliographies_ahead(study: Path, root: Path, profile: str | None) -> None:
+    """pandoc converts the study's bibliographies while the run reads and analyses (see
+    ``render._bibliography.convert_study_ahead``); render options that cannot be read are
+    reported by the render, in their place."""
+    from cohortpress.errors import CohortpressError
+    from cohortpress.render import read_render_options
+    from cohortpress.render._bibliography import convert_study_ahead
+
+    with contextlib.suppress(CohortpressError, OSError):
+        convert_study_ahead(study, root, read_render_options(root, profile))
 
 
 def _renders_with_quarto(engine: str) -> bool:

@@ -27,11 +27,12 @@ from cohortpress.errors import RenderError
 from cohortpress.render._metadata import bibliography_layers, read_yaml_file
 from cohortpress.render._options import QUARTO_FILE, RenderOptions
 from cohortpress.render._pandoc import pandoc_path
-from cohortpress.render._resources import STAGED
+from cohortpress.render._resources import STAGED, resource
 from cohortpress.render._source import MANUSCRIPT, read_source
 from cohortpress.render._staging import stage_named_files
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
     from cohortpress.render._kept import KeptRenders
@@ -43,6 +44,8 @@ _READERS = {".bib": "biblatex", ".bibtex": "bibtex", ".ris": "ris", ".xml": "end
 _NOT_FOUND = re.compile(r"Citeproc: citation (?P<key>\S+) not found")
 _converted: dict[tuple[str, str], str] = {}  # (reader, SHA-256 of the file) -> CSL JSON
 _converted_lock = threading.Lock()
+_converting: dict[tuple[str, str], threading.Event] = {}  # started by convert_ahead
+_unkept: set[tuple[str, str]] = set()  # converted ahead, not yet kept between runs
 _REMEMBERED = 8
 
 
@@ -135,24 +138,98 @@ def _pandoc_items(staging: Path, name: str, reader: str, kept: KeptRenders | Non
     content = (staging / name).read_bytes()
     key = (reader, hashlib.sha256(content).hexdigest())
     with _converted_lock:
-        text = _converted.get(key)
+        text, pending = _converted.get(key), _converting.get(key)
+    if text is None and pending is not None:  # being converted ahead: wait for it
+        pending.wait()
+        with _converted_lock:
+            text = _converted.get(key)
     if text is None and kept is not None:
         text = kept.converted(reader, content)
+    elif text is not None and kept is not None and key in _unkept:
+        kept.keep_converted(reader, content, text)  # converted ahead, not kept then
     if text is None:
-        command = [str(pandoc_path()), name, f"--from={reader}", "--to=csljson", "--sandbox"]
-        done = subprocess.run(command, cwd=staging, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            message = done.stderr.strip().splitlines()[:5]
-            raise RenderError(f"bibliography: {name} cannot be read:\n" + "\n".join(message))
-        text = done.stdout
+        text = _convert(staging, name, reader)
         if kept is not None:
             kept.keep_converted(reader, content, text)
+    _remember(key, text, kept=kept is not None)
+    return json.loads(text) if text.strip() else []
+
+
+def _convert(folder: Path, name: str, reader: str) -> str:
+    """pandoc's CSL JSON of ``folder/name``.
+
+    Raises
+    ------
+    RenderError
+        pandoc cannot read it.
+    """
+    command = [str(pandoc_path()), name, f"--from={reader}", "--to=csljson", "--sandbox"]
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        message = done.stderr.strip().splitlines()[:5]
+        raise RenderError(f"bibliography: {name} cannot be read:\n" + "\n".join(message))
+    return done.stdout
+
+
+def _remember(key: tuple[str, str], text: str, *, kept: bool) -> None:
     with _converted_lock:
+        if kept:
+            _unkept.discard(key)
         if key not in _converted:
             while len(_converted) >= _REMEMBERED:  # a preview runs for hours: the oldest go
-                del _converted[next(iter(_converted))]
+                _unkept.discard(oldest := next(iter(_converted)))
+                del _converted[oldest]
             _converted[key] = text
-    return json.loads(text) if text.strip() else []
+            if not kept:
+                _unkept.add(key)
+
+
+def convert_study_ahead(study: Path, project_root: Path, options: RenderOptions) -> None:
+    """:func:`convert_ahead` for the bibliographies a render of ``study`` is likely to read:
+    cohortpress's methods references, the study's ``references.bib``, and those
+    ``_quarto.yml`` names (found in the study folder, else the project's). A file the render
+    does not read costs a conversion; one it reads and was not guessed is converted then."""
+    named = [study / name if (study / name).is_file() else project_root / name
+             for name in options.bibliography]  # fmt: skip
+    convert_ahead([resource("methods.bib"), study / AUTHOR_BIB, *named])
+
+
+def convert_ahead(paths: Iterable[Path]) -> None:
+    """Start converting the bibliographies at ``paths`` (those in a format pandoc converts)
+    on a thread, for :func:`read_entries` to find by their bytes when the documents are
+    staged: a first run's documents waited for pandoc there (0.06 s at paper size), while the
+    run's imports and analysis leave time for it. Nothing is written: the render keeps the
+    conversions it takes, under the study's lock. A file that cannot be converted is left to
+    the render, which reports it."""
+    jobs: list[tuple[Path, str, tuple[str, str]]] = []
+    for path in paths:
+        reader = _READERS.get(path.suffix.lower())
+        try:
+            content = path.read_bytes() if reader is not None else b""
+        except OSError:
+            continue
+        if reader is None:
+            continue
+        key = (reader, hashlib.sha256(content).hexdigest())
+        with _converted_lock:
+            if key in _converted or key in _converting:
+                continue
+            _converting[key] = threading.Event()
+        jobs.append((path, reader, key))
+    if jobs:
+        threading.Thread(target=_convert_all, args=(jobs,), name="bibliographies",
+                         daemon=True).start()  # fmt: skip
+
+
+def _convert_all(jobs: list[tuple[Path, str, tuple[str, str]]]) -> None:
+    for path, reader, key in jobs:
+        try:
+            _remember(key, _convert(path.parent, path.name, reader), kept=False)
+        except (RenderError, OSError):
+            pass  # converted again when staged, where its error is reported
+        finally:
+            with _converted_lock:
+                _converting.pop(key).set()
 
 
 def missing_citations(warnings: list[str]) -> list[str]:
