@@ -272,15 +272,15 @@ def test_a_bibliography_converted_ahead_is_taken_and_kept(
     (convert_ahead): reading the staged copy takes that conversion (pandoc ran once), keeps it
     for the next run, and a file pandoc cannot read is still reported where it always was."""
     monkeypatch.setattr(bibliography, "_converted", {})  # as in a fresh process
-    monkeypatch.setattr(bibliography, "_unkept", set())
-    converted: list[str] = []
-    convert = bibliography._convert
+    monkeypatch.setattr(bibliography, "_converting", {})
+    started: list[str] = []
+    start = bibliography._start
 
-    def counted(folder: Path, name: str, reader: str) -> str:
-        converted.append(name)
-        return convert(folder, name, reader)
+    def counted(folder: Path, name: str, reader: str) -> object:
+        started.append(name)
+        return start(folder, name, reader)
 
-    monkeypatch.setattr(bibliography, "_convert", counted)
+    monkeypatch.setattr(bibliography, "_start", counted)
     study, staging = tmp_path / "study", tmp_path / "staging"
     for folder in (study, staging):
         folder.mkdir()
@@ -289,14 +289,32 @@ def test_a_bibliography_converted_ahead_is_taken_and_kept(
         )
         (folder / "broken.bib").write_text("@article{broken,\n  title = {no closing\n", "utf-8")
     bibliography.convert_ahead([study / "references.bib", study / "broken.bib"])
+    bibliography.convert_ahead([study / "references.bib"])  # started already: not again
+    assert started == ["references.bib", "broken.bib"]
     kept_renders = KeptRenders(tmp_path / "kept")
     [entry] = bibliography.read_entries(staging, "references.bib", kept_renders)
     assert entry["id"] == "doe2020"
-    assert converted == ["references.bib", "broken.bib"]  # ahead, once each
+    assert started == ["references.bib", "broken.bib"]  # taken, not converted again
     [kept_file] = (tmp_path / "kept").glob("*.csljson")
     assert json.loads(kept_file.read_text(encoding="utf-8"))[0]["id"] == "doe2020"
     with pytest.raises(RenderError, match="broken.bib cannot be read"):
         bibliography.read_entries(staging, "broken.bib", kept_renders)
-    assert converted == ["references.bib", "broken.bib", "broken.bib"]
+    assert started == ["references.bib", "broken.bib", "broken.bib"]
+    assert bibliography._converting == {}
     (staging / "references.bib").write_text("@book{roe2021, title={B}, year={2021}}\n", "utf-8")
     assert bibliography.read_entries(staging, "references.bib")[0]["id"] == "roe2021"  # its bytes
+
+
+def test_a_conversion_started_by_another_process_is_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process forked after convert_ahead (the figures' drawer, a preview's build) holds the
+    parent's conversions but cannot wait for pandoc, a child of the parent's: it converts."""
+    monkeypatch.setattr(bibliography, "_converted", {})
+    monkeypatch.setattr(bibliography, "_converting", {})
+    (tmp_path / "references.bib").write_text("@book{doe2020, title={A}, year={2020}}\n", "utf-8")
+    bibliography.convert_ahead([tmp_path / "references.bib"])
+    [conversion] = bibliography._converting.values()
+    monkeypatch.setattr(conversion, "owner", -1)  # as seen from a forked process
+    assert conversion.text() is None
+    assert bibliography.read_entries(tmp_path, "references.bib")[0]["id"] == "doe2020"

@@ -466,3 +466,19 @@ def test_terms_as_long_as_a_cell_holds_are_compared_as_written(tmp_path: Path) -
     done = _run("validate", "reports/thyroid", "--data", str(path))
     assert done.returncode == 0, done.stderr
     assert "memory" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_xlsx_row_written_twice_is_refused(tmp_path: Path) -> None:
+    """A row element repeated in the sheet's XML (a damaged file, or an export gone wrong):
+    calamine read the two as one row, the later cells replacing the earlier, silently."""
+
+    def repeated(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        start = data.index(b'<row r="3"')
+        end = data.index(b"</row>", start) + len(b"</row>")
+        later = data[start:end].replace(b'<c r="B3"', b'<c r="B3" s="0"', 1)  # a changed copy
+        return data[:end] + later + data[end:]
+
+    path = rewrite_parts(WORKBOOK, tmp_path / "repeated.xlsx", repeated)
+    _refused(path, "sheet 'patients': row 3 is written twice in the file")

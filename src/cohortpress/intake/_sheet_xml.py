@@ -22,6 +22,9 @@ calamine reads the -0.3; a column where some cells were typed so and others as "
 mix the two scales without a word. The cells formatted as percentages are found from the
 workbook's styles and the sheet's XML (:func:`percent_cells`) and read as the percentage shown.
 
+A row written twice in the sheet's XML, which calamine reads as one row, the later cells
+replacing the earlier, is refused (:func:`check_extent`).
+
 And the sheet's extent: calamine builds a grid from A1 to the last cell holding a value, so one
 value typed far away (cell XFD1048576 of an otherwise small sheet) would make a grid of
 billions of cells out of a file of a few kilobytes. Such a sheet is refused before the grid is
@@ -264,7 +267,9 @@ def check_extent(xml: bytes, sheet: str) -> None:
     and the widest column holding one.
     """
     _refuse_outside(xml, sheet)
-    rows = max(map(int, _ROW_NUMBER.findall(xml)), default=0)
+    numbers = _ROW_NUMBER.findall(xml)
+    _refuse_repeated_rows(numbers, sheet)
+    rows = max(map(int, numbers), default=0)
     columns = max((_column_number(c.decode()) for c in set(_WIDE.findall(xml))), default=26)
     if rows * columns <= MAX_SPARSE_CELLS:
         return
@@ -284,6 +289,26 @@ def _refuse_outside(xml: bytes, sheet: str) -> None:
         if row > EXCEL_ROWS or column > EXCEL_COLUMNS:
             where = f"outside any Excel sheet ({EXCEL_ROWS:,} rows, {EXCEL_COLUMNS:,} columns)"
             refuse_damaged(sheet, row - 1, column - 1, where)
+
+
+def _refuse_repeated_rows(numbers: list[bytes], sheet: str) -> None:
+    """Refuse a sheet whose XML writes a row twice (``<row r="7">`` twice; a damaged file, or
+    a program's export gone wrong: Excel never writes one). calamine reads the two as one
+    row, the later cell replacing the earlier where both have one: values lost, or changed,
+    without a word. Rows' numbers are compared only (5 ms for 100,000 rows); a cell written
+    twice inside one row is not looked for (a set of every cell's reference, 0.5 s)."""
+    if len(set(numbers)) == len(numbers):
+        return
+    seen: set[bytes] = set()
+    for number in numbers:
+        if number in seen:
+            raise UnreadableInputError(
+                f"sheet '{sheet}': row {int(number):,} is written twice in the file, and its "
+                "cells would be read as one row, the later replacing the earlier: the workbook "
+                "is damaged, or was not written by Excel. Open it in Excel, save it as .xlsx, "
+                "and run again"
+            )
+        seen.add(number)
 
 
 def check_shared_strings(path: Path) -> None:

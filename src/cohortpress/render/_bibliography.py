@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
+import tempfile
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +46,7 @@ _READERS = {".bib": "biblatex", ".bibtex": "bibtex", ".ris": "ris", ".xml": "end
 _NOT_FOUND = re.compile(r"Citeproc: citation (?P<key>\S+) not found")
 _converted: dict[tuple[str, str], str] = {}  # (reader, SHA-256 of the file) -> CSL JSON
 _converted_lock = threading.Lock()
-_converting: dict[tuple[str, str], threading.Event] = {}  # started by convert_ahead
-_unkept: set[tuple[str, str]] = set()  # converted ahead, not yet kept between runs
+_converting: dict[tuple[str, str], _Conversion] = {}  # started by convert_ahead, not taken
 _REMEMBERED = 8
 
 
@@ -138,50 +139,82 @@ def _pandoc_items(staging: Path, name: str, reader: str, kept: KeptRenders | Non
     content = (staging / name).read_bytes()
     key = (reader, hashlib.sha256(content).hexdigest())
     with _converted_lock:
-        text, pending = _converted.get(key), _converting.get(key)
-    if text is None and pending is not None:  # being converted ahead: wait for it
-        pending.wait()
-        with _converted_lock:
-            text = _converted.get(key)
+        text, ahead = _converted.get(key), _converting.pop(key, None)
+    converted = text is None and ahead is not None and (text := ahead.text()) is not None
     if text is None and kept is not None:
         text = kept.converted(reader, content)
-    elif text is not None and kept is not None and key in _unkept:
-        kept.keep_converted(reader, content, text)  # converted ahead, not kept then
     if text is None:
-        text = _convert(staging, name, reader)
-        if kept is not None:
-            kept.keep_converted(reader, content, text)
-    _remember(key, text, kept=kept is not None)
+        text, converted = _start(staging, name, reader).result(), True
+    if converted and kept is not None:
+        kept.keep_converted(reader, content, text)
+    with _converted_lock:
+        if key not in _converted:
+            while len(_converted) >= _REMEMBERED:  # a preview runs for hours: the oldest go
+                del _converted[next(iter(_converted))]
+            _converted[key] = text
     return json.loads(text) if text.strip() else []
 
 
-def _convert(folder: Path, name: str, reader: str) -> str:
-    """pandoc's CSL JSON of ``folder/name``.
+class _Conversion:
+    """pandoc converting a bibliography to CSL JSON, started and not yet waited for.
 
-    Raises
-    ------
-    RenderError
-        pandoc cannot read it.
-    """
-    command = [str(pandoc_path()), name, f"--from={reader}", "--to=csljson", "--sandbox"]
-    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        message = done.stderr.strip().splitlines()[:5]
-        raise RenderError(f"bibliography: {name} cannot be read:\n" + "\n".join(message))
-    return done.stdout
+    Its output goes to files, not pipes: a process the run forks meanwhile (the figures'
+    drawer) would inherit a pipe's end, and pandoc's output would not end before it did."""
+
+    def __init__(self, folder: Path, name: str, reader: str) -> None:
+        self.name = name
+        self.owner = os.getpid()  # a process forked meanwhile cannot wait for it
+        # open until result() has read them (or the process that started them ends)
+        self._output = tempfile.TemporaryFile()  # noqa: SIM115
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115
+        command = [str(pandoc_path()), name, f"--from={reader}", "--to=csljson", "--sandbox"]
+        try:
+            self._process = subprocess.Popen(  # noqa: S603 - pandoc's path and our arguments
+                command, cwd=folder, stdin=subprocess.DEVNULL, stdout=self._output,
+                stderr=self._errors,
+            )  # fmt: skip
+        except BaseException:
+            self._close()
+            raise
+
+    def text(self) -> str | None:
+        """The CSL JSON, or None where pandoc failed (or in another process than the one
+        that started it): the file is converted again, and its error reported then."""
+        if self.owner != os.getpid():
+            return None
+        try:
+            return self.result()
+        except (RenderError, OSError, UnicodeDecodeError):
+            return None
+
+    def result(self) -> str:
+        """The CSL JSON.
+
+        Raises
+        ------
+        RenderError
+            pandoc cannot read the file.
+        """
+        try:
+            code = self._process.wait()
+            self._output.seek(0)
+            self._errors.seek(0)
+            text = self._output.read().decode("utf-8")
+            errors = self._errors.read().decode("utf-8", "replace")
+        finally:
+            self._close()
+        if code != 0:
+            message = errors.strip().splitlines()[:5]
+            raise RenderError(f"bibliography: {self.name} cannot be read:\n" + "\n".join(message))
+        return text
+
+    def _close(self) -> None:
+        self._output.close()
+        self._errors.close()
 
 
-def _remember(key: tuple[str, str], text: str, *, kept: bool) -> None:
-    with _converted_lock:
-        if kept:
-            _unkept.discard(key)
-        if key not in _converted:
-            while len(_converted) >= _REMEMBERED:  # a preview runs for hours: the oldest go
-                _unkept.discard(oldest := next(iter(_converted)))
-                del _converted[oldest]
-            _converted[key] = text
-            if not kept:
-                _unkept.add(key)
+def _start(folder: Path, name: str, reader: str) -> _Conversion:
+    return _Conversion(folder, name, reader)
 
 
 def convert_study_ahead(study: Path, project_root: Path, options: RenderOptions) -> None:
@@ -195,41 +228,30 @@ def convert_study_ahead(study: Path, project_root: Path, options: RenderOptions)
 
 
 def convert_ahead(paths: Iterable[Path]) -> None:
-    """Start converting the bibliographies at ``paths`` (those in a format pandoc converts)
-    on a thread, for :func:`read_entries` to find by their bytes when the documents are
-    staged: a first run's documents waited for pandoc there (0.06 s at paper size), while the
-    run's imports and analysis leave time for it. Nothing is written: the render keeps the
-    conversions it takes, under the study's lock. A file that cannot be converted is left to
-    the render, which reports it."""
-    jobs: list[tuple[Path, str, tuple[str, str]]] = []
+    """Start pandoc converting the bibliographies at ``paths`` (those in a format it
+    converts), for :func:`read_entries` to take by their bytes when the documents are staged:
+    a first run's documents waited for pandoc there (0.06 s at paper size), while the run's
+    imports and analysis leave time for it. Nothing waits here and nothing is written: the
+    render keeps the conversions it takes, under the study's lock. A file pandoc cannot
+    convert is converted again when staged, and reported there."""
     for path in paths:
         reader = _READERS.get(path.suffix.lower())
-        try:
-            content = path.read_bytes() if reader is not None else b""
-        except OSError:
-            continue
         if reader is None:
+            continue
+        try:
+            content = path.read_bytes()
+        except OSError:
             continue
         key = (reader, hashlib.sha256(content).hexdigest())
         with _converted_lock:
             if key in _converted or key in _converting:
                 continue
-            _converting[key] = threading.Event()
-        jobs.append((path, reader, key))
-    if jobs:
-        threading.Thread(target=_convert_all, args=(jobs,), name="bibliographies",
-                         daemon=True).start()  # fmt: skip
-
-
-def _convert_all(jobs: list[tuple[Path, str, tuple[str, str]]]) -> None:
-    for path, reader, key in jobs:
         try:
-            _remember(key, _convert(path.parent, path.name, reader), kept=False)
-        except (RenderError, OSError):
-            pass  # converted again when staged, where its error is reported
-        finally:
-            with _converted_lock:
-                _converting.pop(key).set()
+            started = _start(path.parent, path.name, reader)
+        except OSError:
+            continue
+        with _converted_lock:
+            _converting[key] = started
 
 
 def missing_citations(warnings: list[str]) -> list[str]:
