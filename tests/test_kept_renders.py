@@ -303,6 +303,12 @@ def test_a_bibliography_converted_ahead_is_taken_and_kept(
     assert bibliography._converting == {}
     (staging / "references.bib").write_text("@book{roe2021, title={B}, year={2021}}\n", "utf-8")
     assert bibliography.read_entries(staging, "references.bib")[0]["id"] == "roe2021"  # its bytes
+    monkeypatch.setattr(bibliography, "_converted", {})  # a later run, its conversion kept
+    before = len(started)
+    bibliography.convert_ahead([study / "references.bib"], kept_renders)
+    assert len(started) == before  # not started again
+    bibliography.convert_ahead([study / "references.bib"], KeptRenders(tmp_path / "other"))
+    assert len(started) == before + 1  # not kept there: started
 
 
 def test_a_conversion_started_by_another_process_is_not_taken(

@@ -174,7 +174,7 @@ def build_report(
     if hit is not None and not set(suffixes) <= hit.figures_kept_as():
         hit = None  # its figures were drawn for other formats: computed again
     if hit is None:
-        _convert_bibliographies_ahead(study, root, profile)
+        _convert_bibliographies_ahead(study, root, profile, store.renders())
     # The figures' drawing process is forked now, when a run computes them, before the run
     # imports pandas: it imports matplotlib (and never pandas) on the core that the run's
     # imports and reading the extract leave idle.
@@ -763,7 +763,9 @@ def _numbers_in_document_order(engine: str) -> bool:
     return _renders_with_quarto(engine)
 
 
-def _convert_bibliographies_ahead(study: Path, root: Path, profile: str | None) -> None:
+def _convert_bibliographies_ahead(
+    study: Path, root: Path, profile: str | None, kept: KeptRenders
+) -> None:
     """pandoc converts the study's bibliographies while the run reads and analyses (see
     ``render._bibliography.convert_study_ahead``); render options that cannot be read are
     reported by the render, in their place."""
@@ -772,7 +774,7 @@ def _convert_bibliographies_ahead(study: Path, root: Path, profile: str | None) 
     from cohortpress.render._bibliography import convert_study_ahead
 
     with contextlib.suppress(CohortpressError, OSError):
-        convert_study_ahead(study, root, read_render_options(root, profile))
+        convert_study_ahead(study, root, read_render_options(root, profile), kept)
 
 
 def _renders_with_quarto(engine: str) -> bool:

@@ -217,23 +217,26 @@ def _start(folder: Path, name: str, reader: str) -> _Conversion:
     return _Conversion(folder, name, reader)
 
 
-def convert_study_ahead(study: Path, project_root: Path, options: RenderOptions) -> None:
+def convert_study_ahead(
+    study: Path, project_root: Path, options: RenderOptions, kept: KeptRenders | None = None
+) -> None:
     """:func:`convert_ahead` for the bibliographies a render of ``study`` is likely to read:
     cohortpress's methods references, the study's ``references.bib``, and those
     ``_quarto.yml`` names (found in the study folder, else the project's). A file the render
     does not read costs a conversion; one it reads and was not guessed is converted then."""
     named = [study / name if (study / name).is_file() else project_root / name
              for name in options.bibliography]  # fmt: skip
-    convert_ahead([resource("methods.bib"), study / AUTHOR_BIB, *named])
+    convert_ahead([resource("methods.bib"), study / AUTHOR_BIB, *named], kept)
 
 
-def convert_ahead(paths: Iterable[Path]) -> None:
+def convert_ahead(paths: Iterable[Path], kept: KeptRenders | None = None) -> None:
     """Start pandoc converting the bibliographies at ``paths`` (those in a format it
     converts), for :func:`read_entries` to take by their bytes when the documents are staged:
     a first run's documents waited for pandoc there (0.06 s at paper size), while the run's
     imports and analysis leave time for it. Nothing waits here and nothing is written: the
-    render keeps the conversions it takes, under the study's lock. A file pandoc cannot
-    convert is converted again when staged, and reported there."""
+    render keeps the conversions it takes, under the study's lock. A file whose conversion
+    is ``kept`` from an earlier run is not converted. A file pandoc cannot convert is
+    converted again when staged, and reported there."""
     for path in paths:
         reader = _READERS.get(path.suffix.lower())
         if reader is None:
@@ -246,6 +249,8 @@ def convert_ahead(paths: Iterable[Path]) -> None:
         with _converted_lock:
             if key in _converted or key in _converting:
                 continue
+        if kept is not None and kept.converted(reader, content) is not None:
+            continue
         try:
             started = _start(path.parent, path.name, reader)
         except OSError:
