@@ -274,13 +274,13 @@ def test_a_bibliography_converted_ahead_is_taken_and_kept(
     monkeypatch.setattr(bibliography, "_converted", {})  # as in a fresh process
     monkeypatch.setattr(bibliography, "_converting", {})
     started: list[str] = []
-    start = bibliography._start
+    conversion = bibliography._Conversion
 
     def counted(folder: Path, name: str, reader: str) -> object:
         started.append(name)
-        return start(folder, name, reader)
+        return conversion(folder, name, reader)
 
-    monkeypatch.setattr(bibliography, "_start", counted)
+    monkeypatch.setattr(bibliography, "_Conversion", counted)
     study, staging = tmp_path / "study", tmp_path / "staging"
     for folder in (study, staging):
         folder.mkdir()

@@ -140,11 +140,14 @@ def _pandoc_items(staging: Path, name: str, reader: str, kept: KeptRenders | Non
     key = (reader, hashlib.sha256(content).hexdigest())
     with _converted_lock:
         text, ahead = _converted.get(key), _converting.pop(key, None)
-    converted = text is None and ahead is not None and (text := ahead.text()) is not None
+    converted = False
+    if text is None and ahead is not None:  # started by convert_ahead
+        text = ahead.text()
+        converted = text is not None
     if text is None and kept is not None:
         text = kept.converted(reader, content)
     if text is None:
-        text, converted = _start(staging, name, reader).result(), True
+        text, converted = _Conversion(staging, name, reader).result(), True
     if converted and kept is not None:
         kept.keep_converted(reader, content, text)
     with _converted_lock:
@@ -213,10 +216,6 @@ class _Conversion:
         self._errors.close()
 
 
-def _start(folder: Path, name: str, reader: str) -> _Conversion:
-    return _Conversion(folder, name, reader)
-
-
 def convert_study_ahead(
     study: Path, project_root: Path, options: RenderOptions, kept: KeptRenders | None = None
 ) -> None:
@@ -252,7 +251,7 @@ def convert_ahead(paths: Iterable[Path], kept: KeptRenders | None = None) -> Non
         if kept is not None and kept.converted(reader, content) is not None:
             continue
         try:
-            started = _start(path.parent, path.name, reader)
+            started = _Conversion(path.parent, path.name, reader)
         except OSError:
             continue
         with _converted_lock:
