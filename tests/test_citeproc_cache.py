@@ -58,6 +58,7 @@ def _render(
     read: bool = True,
     to: str = "html5",
     lua: Path | None = None,
+    args: tuple[str, ...] = (),
 ) -> Run:
     """``text`` through references.lua, keeping citeproc's results in ``cache`` (None: no
     folder given, as under Quarto or a render without kept renders)."""
@@ -67,7 +68,7 @@ def _render(
         env["COHORTPRESS_CITEPROC"] = str(cache)
         env["COHORTPRESS_CITEPROC_READ"] = "1" if read else "0"
     command = [str(pandoc_path()), "doc.md", "--sandbox", "--wrap=none",
-               f"--lua-filter={lua or lua_filter('references')}", f"--to={to}"]  # fmt: skip
+               f"--lua-filter={lua or lua_filter('references')}", f"--to={to}", *args]  # fmt: skip
     done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, check=True)
     return Run(done.stdout, done.stderr)
 
@@ -122,6 +123,21 @@ def test_every_format_gets_what_citeproc_writes(folder: Path, to: str) -> None:
     plain = _render(folder, text, None, to=to)
     assert _render(folder, text, cache, to=to) == plain
     assert _render(folder, text, cache, to=to) == plain
+
+
+def test_one_result_serves_every_format(folder: Path) -> None:
+    """citeproc's result does not depend on the writer: what the HTML pass kept is what the
+    Typst and DOCX passes take, each writing what citeproc writes for it. The formats' own
+    ``toc-title`` is not in the key; metadata citeproc reads is."""
+    cache = folder.parent / "kept"
+    formats = {"html5": ("--metadata=toc-title:Contents",), "typst": (), "native": ()}
+    plain = {to: _render(folder, CITED, None, to=to, args=args) for to, args in formats.items()}
+    for to, args in formats.items():
+        assert _render(folder, CITED, cache, to=to, args=args) == plain[to]
+    assert len(list(cache.glob(f"*{CITEPROC}"))) == 1
+    linked = ("--metadata=link-citations:true",)
+    assert _render(folder, CITED, cache, args=linked) == _render(folder, CITED, None, args=linked)
+    assert len(list(cache.glob(f"*{CITEPROC}"))) == 2
 
 
 def test_a_missing_key_is_warned_again_when_the_result_is_kept(folder: Path) -> None:

@@ -232,9 +232,11 @@ def _typst_args(job: EmbeddedJob) -> list[str]:
     # as Typst's own (pandoc turns them off itself only for --citeproc)
     args = _common_args("typst", job.stem, job.document.options)
     args += ["--to=typst-citations", "--standalone"]
-    args += [f"--template={template('manuscript.typ')}", f"--metadata=papersize:{typ.papersize}"]
-    args += [f"--metadata=fontsize:{typ.fontsize}"]
-    args += [f"--metadata=mainfont:{typ.mainfont}"] if typ.mainfont else []
+    # The page's settings are the template's variables, not metadata: the metadata is what
+    # references.lua keys citeproc's result by, which every format then shares.
+    args += [f"--template={template('manuscript.typ')}", f"--variable=papersize:{typ.papersize}"]
+    args += [f"--variable=fontsize:{typ.fontsize}"]
+    args += [f"--variable=mainfont:{typ.mainfont}"] if typ.mainfont else []
     args += [f"--include-in-header={path}" for path in typ.include_in_header]
     return args + _toc_args(typ.toc, typ.toc_title, typ.toc_depth)
 

@@ -16,8 +16,11 @@ COHORTPRESS_CITEPROC (cohortpress's kept renders), so that a text edit that leav
 citations as they were does not run it again (0.1 s of a 0.25 s pass). An entry is found by a
 SHA-1 over everything citeproc reads: the citations in order (and where notes fall among
 them), the document's metadata, the citation style, the bibliographies and abbreviations as
-bytes, the output format, pandoc's version and this filter's code. A style that cannot be read
-here, a note style (whose citations become footnotes), or a result that is not the citations
+bytes, pandoc's version and this filter's code. Neither the output format nor the metadata
+the formats set apart (`toc-title`; the PDF's page settings are template variables): citeproc
+makes pandoc's document, the same for every writer, so one result serves every format, and
+the DOCX pass a first run starts once the figures are drawn finds the HTML pass's. A style
+that cannot be read here, a note style (whose citations become footnotes), or a result that is not the citations
 and one #refs div filled is never kept: citeproc runs as before. citeproc's warnings (a key
 found in no bibliography) are kept with the result and written again on a hit, as pandoc
 writes them. COHORTPRESS_CITEPROC_READ=0 (--no-cache): run citeproc and replace the entry.
@@ -25,8 +28,9 @@ writes them. COHORTPRESS_CITEPROC_READ=0 (--no-cache): run citeproc and replace 
 
 local CACHE = os.getenv("COHORTPRESS_CITEPROC")
 local READ = os.getenv("COHORTPRESS_CITEPROC_READ") ~= "0"
-local CACHE_FORMAT = "references.lua 1" -- raised when what an entry holds or means changes
+local CACHE_FORMAT = "references.lua 2" -- raised when what an entry holds or means changes
 local SUFFIX = ".citeproc"
+local PER_FORMAT = { ["toc-title"] = true } -- set by each format's options; citeproc never reads it
 local LEVELS = { ERROR = 1, WARNING = 2, INFO = 3 }
 local stringify = pandoc.utils.stringify
 
@@ -83,7 +87,7 @@ end
 local function cache_key(doc)
   local meta = doc.meta
   local code = read_file(PANDOC_SCRIPT_FILE) or ""
-  local parts = { CACHE_FORMAT, tostring(PANDOC_VERSION), FORMAT, code }
+  local parts = { CACHE_FORMAT, tostring(PANDOC_VERSION), code }
   local style = meta.csl or meta["citation-style"]
   if style ~= nil then
     local csl = read_file(stringify(style))
@@ -102,7 +106,13 @@ local function cache_key(doc)
     end
   end
   local _, sequence = citations(doc)
-  parts[#parts + 1] = pandoc.write(pandoc.Pandoc({ pandoc.Plain(sequence) }, meta), "json")
+  local shared = {}
+  for name, value in pairs(meta) do
+    if not PER_FORMAT[name] then
+      shared[name] = value
+    end
+  end
+  parts[#parts + 1] = pandoc.write(pandoc.Pandoc({ pandoc.Plain(sequence) }, shared), "json")
   return pandoc.utils.sha1(table.concat(parts, "\0\0"))
 end
 
