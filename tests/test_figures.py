@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.testing.compare import compare_images
 from matplotlib.transforms import Bbox
 
+from cohortpress._priority import BEHIND
 from cohortpress.analyse import analyse
 from cohortpress.analyse._km import km_estimate, risk_table
 from cohortpress.analyse._results import KMEstimate, QuantileEstimate, RiskTable
@@ -847,6 +849,39 @@ def test_an_error_drawing_a_figure_is_raised_as_it_was(
 
 def _fail(fig: object, stem: Path, **size: Any) -> None:
     raise ValueError(f"cannot draw {stem.name}")
+
+
+def _note_priority(fig: object, stem: Path, **size: Any) -> None:
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    stem.with_suffix(".niceness").write_text(str(os.getpriority(os.PRIO_PROCESS, 0)))
+
+
+@pytest.mark.skipif(
+    not _parallel._FORK or not hasattr(os, "getpriority"),  # noqa: SLF001
+    reason="without fork there are no workers; without priorities nothing to lower",
+)
+@pytest.mark.parametrize("behind", [False, True])
+def test_figures_read_last_are_drawn_behind_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, behind: bool
+) -> None:
+    """An HTML run's figures are read once pandoc has written the page: their workers run at
+    a lower priority, leaving the cores to the run's process and pandoc; the run's own
+    priority is left as it is."""
+    monkeypatch.setattr(_parallel, "_cores", lambda: 2)
+    monkeypatch.setattr(figures, "save_figure", _note_priority)  # inherited by the workers
+    drawings = _drawings(tmp_path)
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    with (
+        _parallel.drawing_process() as forked,
+        _parallel.start_drawer(forked, behind=behind) as drawer,
+    ):
+        drawer.draw(drawings, dpi=50, suffixes=FIGURE_SUFFIXES)
+        drawer.wait()
+    expected = max(ours, BEHIND) if behind else ours
+    assert [int(d.stem.with_suffix(".niceness").read_text()) for d in drawings] == [expected] * len(
+        drawings
+    )
+    assert os.getpriority(os.PRIO_PROCESS, 0) == ours
 
 
 @pytest.mark.parametrize("cores", [1, 2])  # one core: no process, drawn when waited for

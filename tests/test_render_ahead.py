@@ -19,9 +19,9 @@ import pytest
 from test_render import ROOT, stage
 
 import cohortpress.render._embedded as embedded
+from cohortpress._priority import BEHIND, run_behind
 from cohortpress.errors import RenderError
 from cohortpress.render import FORMATS, RenderOutcome, stage_documents
-from cohortpress.render._pandoc import BEHIND, run_behind
 
 FIGURES = ("figures/figure-1.png",)
 

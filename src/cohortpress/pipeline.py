@@ -563,7 +563,9 @@ def _build(
     # them, it draws while the rest of the analysis, the tables and the documents are made.
     with (
         contextlib.ExitStack() as rendering,
-        _drawer(computed=hit is None, forked=drawing) as drawer,
+        _drawer(
+            computed=hit is None, forked=drawing, behind=_figures_read_last(formats, engine)
+        ) as drawer,
     ):
         if results is not None:
             floats = draw_floats(results, config, staging, figure_size=size, suffixes=suffixes,
@@ -733,16 +735,24 @@ def _given_back(
 
 
 def _drawer(
-    *, computed: bool, forked: ProcessPoolExecutor | None = None
+    *, computed: bool, forked: ProcessPoolExecutor | None = None, behind: bool = False
 ) -> contextlib.AbstractContextManager[Drawer | None]:
     """The process drawing the figures of a run that computes them (``forked`` before, or
-    forked now); none on a cached run, which imports nothing of the figures (their package
-    needs pandas)."""
+    forked now; ``behind``: see :func:`_figures_read_last`); none on a cached run, which
+    imports nothing of the figures (their package needs pandas)."""
     if not computed:
         return contextlib.nullcontext()
     from cohortpress.artefacts.figures._parallel import start_drawer
 
-    return start_drawer(forked)
+    return start_drawer(forked, behind=behind)
+
+
+def _figures_read_last(formats: Formats, engine: str) -> bool:
+    """Whether the run reads its figures only once its documents' pandoc passes are done: the
+    embedded engine's HTML pages (alone; typst compiles the PDF from them, pandoc puts them in
+    the DOCX, Quarto renders once they are drawn). Its figures are then drawn behind the run's
+    own process and pandoc (:class:`~cohortpress.artefacts.figures._parallel.Drawer`)."""
+    return set(formats) == {"html"} and not _renders_with_quarto(engine)
 
 
 def _drawing_process(

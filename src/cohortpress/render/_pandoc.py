@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import re
@@ -12,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cohortpress._priority import run_behind
 from cohortpress.errors import RenderError
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 _FILTER_MESSAGE = re.compile(r"\[cohortpress\] (?P<message>.+)")
 _MAX_LINES = 12
 _RESOLVING = threading.Lock()
-BEHIND = 10  # the niceness of a process that leaves its core to the render's longest pass
 
 
 def pandoc_path() -> Path:
@@ -58,7 +57,7 @@ def run_pandoc(
     args: list[str], cwd: Path, env: Mapping[str, str] | None = None, *, behind: bool = False
 ) -> list[str]:
     """Run the wheel's pandoc in ``cwd``; return its warnings, one per line. ``behind``: at a
-    lower priority (:func:`run_behind`).
+    lower priority (:func:`cohortpress._priority.run_behind`).
 
     Raises
     ------
@@ -82,16 +81,6 @@ def run_pandoc(
     if process.returncode != 0:
         raise RenderError(_failure(stderr))
     return [line for line in stderr.splitlines() if line.strip()]
-
-
-def run_behind(pid: int) -> None:
-    """Give process ``pid`` a lower priority (niceness :data:`BEHIND`), where the system has
-    priorities (not Windows): on a busy machine it then mostly runs on a core that the
-    processes of normal priority leave free. A process that has ended already is left."""
-    setpriority = getattr(os, "setpriority", None)
-    if setpriority is not None:
-        with contextlib.suppress(OSError):
-            setpriority(os.PRIO_PROCESS, pid, BEHIND)
 
 
 def _failure(stderr: str) -> str:

@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cohortpress._priority import BEHIND
 from cohortpress.errors import RenderError
-from cohortpress.render._pandoc import BEHIND
 
 _WORKER = Path(__file__).with_name("_typst_worker.py")
 CPU_SECONDS = 120
@@ -33,7 +33,7 @@ _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY")
 
 def compile_typst(source: Path, output: Path, root: Path, *, behind: bool = False) -> list[str]:
     """Compile ``source`` to ``output``; ``root`` bounds the files it may read (images).
-    ``behind``: at a lower priority, as :func:`~cohortpress.render._pandoc.run_behind` says.
+    ``behind``: at a lower priority, as :func:`~cohortpress._priority.run_behind` says.
 
     Returns Typst's warnings as text. The PDF's creation date is today's, so two renders of
     the same day are byte-identical.

@@ -24,7 +24,7 @@ def main() -> None:
     job = json.load(sys.stdin)
     _limit(job["cpu_seconds"], job["memory_bytes"])
     if job.get("niceness") and hasattr(os, "nice"):
-        os.nice(job["niceness"])  # behind the render's longest pass (see _pandoc.run_behind)
+        os.nice(job["niceness"])  # behind the render's longest pass (see cohortpress._priority)
     import typst  # after the limits: the compiler's memory counts against them
 
     with warnings.catch_warnings(record=True) as caught:

@@ -20,6 +20,7 @@ from cohortpress._forked import FORK as _FORK
 from cohortpress._forked import cores as _cores
 from cohortpress._forked import follow_parent as _follow_parent
 from cohortpress._forked import sigint_blocked as _sigint_blocked
+from cohortpress._priority import run_behind
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -51,8 +52,11 @@ class Drawing:
 _QUEUED: list[Drawing] = []
 
 
-def save_all(drawings: list[Drawing], dpi: int, suffixes: tuple[str, ...]) -> None:
-    """Draw and write every figure as the files of ``suffixes``, the slowest first.
+def save_all(
+    drawings: list[Drawing], dpi: int, suffixes: tuple[str, ...], behind: bool = False
+) -> None:
+    """Draw and write every figure as the files of ``suffixes``, the slowest first; ``behind``:
+    the workers at a lower priority (see :class:`Drawer`).
 
     An error is raised as it was raised in the worker (type and message), and it is the
     error of the first figure in ``drawings`` that failed, as when drawn one by one.
@@ -73,8 +77,8 @@ def save_all(drawings: list[Drawing], dpi: int, suffixes: tuple[str, ...]) -> No
         with ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("fork"),
-            initializer=_follow_parent,
-            initargs=(os.getpid(),),
+            initializer=_start_worker,
+            initargs=(os.getpid(), behind),
         ) as pool:
             try:
                 futures = {i: pool.submit(_save_queued, i, dpi, suffixes) for i in slowest_first}
@@ -89,12 +93,25 @@ def save_all(drawings: list[Drawing], dpi: int, suffixes: tuple[str, ...]) -> No
         _QUEUED = []
 
 
+def _start_worker(parent: int, behind: bool) -> None:
+    _follow_parent(parent)
+    if behind:
+        run_behind(os.getpid())
+
+
 class Drawer:
     """Draws a run's figures in a process of its own (see :func:`start_drawer`), or, where
-    there is none, one by one when they are waited for."""
+    there is none, one by one when they are waited for.
 
-    def __init__(self, pool: ProcessPoolExecutor | None) -> None:
+    ``behind``: the figures are read last, after the run's longest chain of work (an HTML
+    page takes them once pandoc has written it), so their workers leave the cores to the
+    run's process, which writes pandoc's input, and to pandoc; drawn at one priority with
+    them, they took a third of the run's core while the documents were written.
+    """
+
+    def __init__(self, pool: ProcessPoolExecutor | None, *, behind: bool = False) -> None:
         self._pool = pool
+        self._behind = behind
         # no process: drawn by wait()
         self._queued: tuple[list[Drawing], int, tuple[str, ...]] | None = None
         self._drawing: Future[None] | None = None
@@ -105,7 +122,7 @@ class Drawer:
         if self._pool is None:
             self._queued = (drawings, dpi, suffixes)
         else:
-            self._drawing = self._pool.submit(save_all, drawings, dpi, suffixes)
+            self._drawing = self._pool.submit(save_all, drawings, dpi, suffixes, self._behind)
 
     def abandon(self) -> None:
         """Forget what was handed to :meth:`draw`: the run failed before it needed the
@@ -170,10 +187,12 @@ def _end_now(pool: ProcessPoolExecutor) -> None:
 
 
 @contextlib.contextmanager
-def start_drawer(forked: ProcessPoolExecutor | None = None) -> Iterator[Drawer]:
+def start_drawer(
+    forked: ProcessPoolExecutor | None = None, *, behind: bool = False
+) -> Iterator[Drawer]:
     """A :class:`Drawer` whose process is ``forked`` (by :func:`drawing_process`), or forked
     now, and imports matplotlib while this one goes on: started before the analysis, it uses
-    the core the analysis leaves idle.
+    the core the analysis leaves idle. ``behind``: see :class:`Drawer`.
 
     Where fork is missing or unsafe, or there is one core, no process is started and the
     figures are drawn one by one by :meth:`Drawer.wait`. Leaving with an error of the run, the
@@ -185,7 +204,7 @@ def start_drawer(forked: ProcessPoolExecutor | None = None) -> Iterator[Drawer]:
     try:
         if pool is None:
             pool = fork_drawer()
-        drawer = Drawer(pool)
+        drawer = Drawer(pool, behind=behind)
         try:
             yield drawer
         except Exception:
