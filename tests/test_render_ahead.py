@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ import cohortpress.render._embedded as embedded
 from cohortpress._priority import BEHIND, run_behind
 from cohortpress.errors import RenderError
 from cohortpress.render import FORMATS, RenderOutcome, stage_documents
+from cohortpress.render._kept import CITEPROC, KeptRenders
 
 FIGURES = ("figures/figure-1.png",)
 
@@ -39,13 +41,15 @@ def _counted_pandoc(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return runs
 
 
-def _with_figures_late(staging: Path, told: tuple[str, ...] = FIGURES) -> RenderOutcome:
+def _with_figures_late(
+    staging: Path, told: tuple[str, ...] = FIGURES, kept: KeptRenders | None = None
+) -> RenderOutcome:
     """Render the staging folder's manuscript in every format, its figures put back only
     after the passes that read none were started, having been told of ``told``."""
     held = staging.parent / "held"
     shutil.move(staging / "figures", held)
     staged = stage_documents(staging, [("manuscript", FORMATS)], engine="embedded",
-                             project_root=ROOT)  # fmt: skip
+                             project_root=ROOT, kept=kept)  # fmt: skip
     with staged.ahead(told) as started:
         shutil.move(held, staging / "figures")  # the drawing process is done
         return started.write()[0]
@@ -76,6 +80,31 @@ def test_passes_started_before_the_figures_give_the_same_bytes(
         "--to=html5",
         "--to=typst-citations",
     ]
+
+
+def test_the_pdf_pass_ahead_takes_the_citations_the_page_pass_kept(
+    tmp_path: Path, in_place: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where citeproc's result is kept, the PDF's pass ahead starts once the page's has ended,
+    and every format takes the one result the page's pass kept; the outputs are unchanged."""
+    events: list[tuple[str, str]] = []
+    lock, real = threading.Lock(), embedded.run_pandoc
+
+    def recorded(args: list[str], *rest: object, **options: object) -> list[str]:
+        to = next(a for a in args if a.startswith("--to="))
+        with lock:
+            events.append(("start", to))
+        try:
+            return real(args, *rest, **options)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                events.append(("end", to))
+
+    monkeypatch.setattr(embedded, "run_pandoc", recorded)
+    kept = KeptRenders(tmp_path / "kept")
+    assert _bytes(_with_figures_late(stage(tmp_path), kept=kept)) == in_place
+    assert events.index(("end", "--to=html5")) < events.index(("start", "--to=typst-citations"))
+    assert len(list((tmp_path / "kept").glob(f"*{CITEPROC}"))) == 1
 
 
 def test_passes_told_of_other_files_than_came_are_run_again(

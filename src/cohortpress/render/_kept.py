@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 from cohortpress.cache._files import modified, write_atomically
 from cohortpress.render._confine import staged_files
-from cohortpress.render._embedded import BUILD
+from cohortpress.render._embedded import BUILD, CITEPROC_CACHE, CITEPROC_READ
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -117,8 +117,10 @@ class KeptRenders:
         with contextlib.suppress(OSError):
             self.folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the study's
             self.folder.mkdir(exist_ok=True, mode=0o700)
-        return {"COHORTPRESS_CITEPROC": str(self.folder.resolve()),
-                "COHORTPRESS_CITEPROC_READ": "1" if self.read else "0"}  # fmt: skip
+        return {
+            CITEPROC_CACHE: str(self.folder.resolve()),
+            CITEPROC_READ: "1" if self.read else "0",
+        }
 
     def prune(self, keep: int = KEEP, suffix: str = SUFFIX) -> None:
         """Remove all but the ``keep`` newest entries (and what a killed run left)."""
