@@ -14,8 +14,8 @@ BEHIND = 10  # the niceness of a process that leaves its core to the run's longe
 
 
 def run_behind(pid: int) -> None:
-    """Give process ``pid`` a lower priority (niceness :data:`BEHIND`, or its own if lower
-    already), where the system has priorities (not Windows): on a busy machine it then mostly
+    """Give process ``pid`` a lower priority (niceness :data:`BEHIND`, or its own where that
+    is higher), where the system has priorities (not Windows): on a busy machine it then mostly
     runs on a core that the processes of normal priority leave free. A process that has ended
     already is left."""
     if hasattr(os, "setpriority"):

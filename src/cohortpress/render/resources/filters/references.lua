@@ -20,8 +20,8 @@ bytes, pandoc's version and this filter's code. Neither the output format nor th
 the formats set apart (`toc-title`; the PDF's page settings are template variables): citeproc
 makes pandoc's document, the same for every writer, so one result serves every format, and
 the DOCX pass a first run starts once the figures are drawn finds the HTML pass's. A style
-that cannot be read here, a note style (whose citations become footnotes), or a result that is not the citations
-and one #refs div filled is never kept: citeproc runs as before. citeproc's warnings (a key
+that cannot be read here, a note style (whose citations become footnotes), or a result that is
+not the citations and one #refs div filled is never kept: citeproc runs as before. citeproc's warnings (a key
 found in no bibliography) are kept with the result and written again on a hit, as pandoc
 writes them. COHORTPRESS_CITEPROC_READ=0 (--no-cache): run citeproc and replace the entry.
 ]]
