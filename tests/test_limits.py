@@ -482,3 +482,37 @@ def test_an_xlsx_row_written_twice_is_refused(tmp_path: Path) -> None:
 
     path = rewrite_parts(WORKBOOK, tmp_path / "repeated.xlsx", repeated)
     _refused(path, "sheet 'patients': row 3 is written twice in the file")
+
+
+@pytest.mark.parametrize("where", ["same row", "another row"])
+def test_an_xlsx_cell_written_twice_is_refused(tmp_path: Path, where: str) -> None:
+    """A cell element repeated in the sheet's XML: calamine keeps the later value, and the
+    earlier is lost without a word. Repeated inside its row, or in another row's element."""
+
+    def repeated(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        start = data.index(b'<c r="C4"')
+        end = data.index(b"</c>", start) + len(b"</c>")
+        row = data.index(b'<row r="5"') if where == "another row" else None
+        at = end if row is None else data.index(b">", row) + 1
+        return data[:at] + data[start:end] + data[at:]
+
+    path = rewrite_parts(WORKBOOK, tmp_path / "repeated.xlsx", repeated)
+    _refused(path, "sheet 'patients': cell C4 is written twice in the file")
+
+
+def test_an_xlsx_text_cell_holding_nothing_is_read_as_it_is(tmp_path: Path) -> None:
+    """A cell whose inline text is empty holds a value calamine reads as empty: the sheet is
+    looked at closer, and read, since no cell repeats."""
+
+    def emptied(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        start = data.index(b'<c r="C4"')
+        end = data.index(b"</c>", start) + len(b"</c>")
+        return data[:start] + b'<c r="C4" t="inlineStr"><is><t></t></is></c>' + data[end:]
+
+    path = rewrite_parts(WORKBOOK, tmp_path / "emptied.xlsx", emptied)
+    done = _run("validate", "reports/thyroid", "--data", str(path))
+    assert "written twice" not in done.stderr and "Traceback" not in done.stderr

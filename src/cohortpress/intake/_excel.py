@@ -41,6 +41,7 @@ from cohortpress.intake._sheet_xml import (
     merged_down,
     percent_cells,
     percent_styles,
+    refuse_repeated_cells,
     sheet_xml,
     unread_cells,
 )
@@ -150,6 +151,7 @@ def _grid(
     unread = {**unread, **unread_cells(xml)}
     # na_filter=False keeps "NA", "-", "#N/A" as written: intake decides what is missing.
     grid = cast("pd.DataFrame", book.parse(name, header=None, dtype=object, na_filter=False))
+    refuse_repeated_cells(xml, name, int((grid.to_numpy() != "").sum()))
     if unread:
         # calamine's grid ends at the last cell it read a value from: a row holding nothing
         # else is not in it, and is added back.

@@ -23,7 +23,8 @@ mix the two scales without a word. The cells formatted as percentages are found 
 workbook's styles and the sheet's XML (:func:`percent_cells`) and read as the percentage shown.
 
 A row written twice in the sheet's XML, which calamine reads as one row, the later cells
-replacing the earlier, is refused (:func:`check_extent`).
+replacing the earlier, is refused (:func:`check_extent`), and so is a cell written twice, of
+which calamine keeps the later value (:func:`refuse_repeated_cells`).
 
 And the sheet's extent: calamine builds a grid from A1 to the last cell holding a value, so one
 value typed far away (cell XFD1048576 of an otherwise small sheet) would make a grid of
@@ -106,6 +107,7 @@ _WIDE_VALUE = re.compile(
     rb"<(?:\w+:)?(?:v|is)\b"
 )
 _HOLDS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+_CELL_REFERENCE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]+[0-9]+)"')
 # A row or cell numbered from row 1,000,000, or a cell from column XAA (XFD is Excel's last)
 _FAR = re.compile(rb' r="(?=[A-Z]{4}|[X-Z][A-Z]{2}\d|[A-Z]*\d{7})([A-Z]*)(\d+)"')
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
@@ -309,6 +311,36 @@ def _refuse_repeated_rows(numbers: list[bytes], sheet: str) -> None:
                 "and run again"
             )
         seen.add(number)
+
+
+def refuse_repeated_cells(xml: bytes, sheet: str, read: int) -> None:
+    """Refuse a sheet whose XML writes a cell twice (``<c r="B7">`` twice, in one row or in
+    two: a damaged file, or an export gone wrong): calamine keeps the later value, and the
+    earlier is lost without a word. ``read``: how many cells calamine read a value from.
+
+    The cells' references are compared (about 2 s at 100,000 rows of 24 cells) only when
+    calamine read fewer values than the XML holds: counting the values' closing tags takes
+    0.15 s there. An Excel error cell, or a text holding nothing, is also a value calamine
+    reads as empty; its sheet is then looked at closer, and read as it is when no reference
+    repeats.
+    """
+    if not xml:
+        return
+    if b"<c " in xml:  # unprefixed tags: counted as bytes
+        written = xml.count(b"</v>") + xml.count(b"</is>")
+    else:
+        written = len(_HOLDS_VALUE.findall(xml))
+    if read >= written:
+        return
+    seen: set[bytes] = set()
+    for reference in _CELL_REFERENCE.findall(xml):
+        if reference in seen:
+            raise UnreadableInputError(
+                f"sheet '{sheet}': cell {reference.decode()} is written twice in the file, and "
+                "only the later value would be read: the workbook is damaged, or was not "
+                "written by Excel. Open it in Excel, save it as .xlsx, and run again"
+            )
+        seen.add(reference)
 
 
 def check_shared_strings(path: Path) -> None:
