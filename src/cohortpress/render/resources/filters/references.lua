@@ -21,9 +21,10 @@ the formats set apart (`toc-title`; the PDF's page settings are template variabl
 makes pandoc's document, the same for every writer, so one result serves every format, and
 the DOCX pass a first run starts once the figures are drawn finds the HTML pass's. A style
 that cannot be read here, a note style (whose citations become footnotes), or a result that is
-not the citations and one #refs div filled is never kept: citeproc runs as before. citeproc's warnings (a key
-found in no bibliography) are kept with the result and written again on a hit, as pandoc
-writes them. COHORTPRESS_CITEPROC_READ=0 (--no-cache): run citeproc and replace the entry.
+not the citations and one #refs div filled is never kept: citeproc runs as before. citeproc's
+warnings (a key found in no bibliography) are kept with the result and written again on a hit,
+as pandoc writes them. COHORTPRESS_CITEPROC_READ=0 (--no-cache): run citeproc and replace the
+entry.
 ]]
 
 local CACHE = os.getenv("COHORTPRESS_CITEPROC")
