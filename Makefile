@@ -11,6 +11,7 @@ SCHEDULER ?=
 SIZES ?=
 LOOP ?=
 REPEATS ?=
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 
@@ -37,10 +38,10 @@ validate: $(STAMP) ## validate every study's workbook (or STUDY=name)
 data: $(STAMP) ## regenerate the example workbooks in data/ (seeded, reproducible)
 	$(BIN)/python data/make_examples.py
 
-test: $(STAMP) ## lint and type-check, then run the test suite
+test: $(STAMP) ## lint and type-check, then run the test suite (TEST_WORKERS=auto: one per core)
 	$(BIN)/ruff check src tests schemas data
 	$(BIN)/pyright src
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-update: $(STAMP) ## run the tests and rewrite the snapshots
 	$(BIN)/python -m pytest --snapshot-update
