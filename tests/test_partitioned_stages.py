@@ -89,6 +89,41 @@ def test_pieces_keep_the_row_within_the_file(config, tmp_path: Path, monkeypatch
     assert pieces[2].name == "patients/part.parquet"
 
 
+@pytest.mark.parametrize(
+    ("at", "row"),
+    [
+        (2, {"Patient ID": None, "Sex": "* consent withdrawn"}),  # a note line, a piece's last
+        (3, {"Patient ID": "years", "Sex": "%"}),  # units, a piece's first row
+    ],
+)
+def test_a_pieces_edge_is_not_the_tables_edge(config, tmp_path: Path, monkeypatch, at, row) -> None:
+    """Read piece by piece, a file gives the rows and problems it gives read whole: a note line
+    at a piece's end was skipped with a warning where the whole file stops with an error (a
+    line like a note with records under it), and a row at a piece's start was taken for a
+    row of units under the header."""
+    from cohortpress.intake._fields import patient_fields
+
+    records = [{"Patient ID": f"P{i:03d}", "Sex": "F"} for i in range(10)]
+    records[at] = row
+    (tmp_path / "patients").mkdir()
+    file = tmp_path / "patients" / "part.parquet"
+    pd.DataFrame(records).to_parquet(file, index=False, row_group_size=3)
+
+    def read(piece_rows: int) -> tuple[list[str], list[tuple]]:
+        monkeypatch.setattr(_partitioned, "PIECE_ROWS", piece_rows)
+        pieces = open_extract(tmp_path, config, events_required=False).pieces["patients"]
+        sheets = [read_piece(p, patient_fields(config), config) for p in pieces]
+        ids = [i for s in sheets for i in s.frame["patient_id"].tolist()]
+        # the file's columns are checked on each piece: the rows' problems are compared
+        problems = [(p.row, p.rule, p.severity) for s in sheets for p in s.problems if p.row]
+        return ids, problems
+
+    whole = read(1_000)
+    assert read(4) == whole
+    assert len(whole[0]) == 10  # nothing skipped
+    assert [severity for _, _, severity in whole[1]] in ([], ["error"])
+
+
 def test_flow_lines_of_pieces_add_up_in_rule_order() -> None:
     rule, short = "with brain metastases", "treated for less than 1 month"
     got = summed_exclusions(

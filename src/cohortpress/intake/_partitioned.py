@@ -48,6 +48,12 @@ class Piece:
     row_groups: tuple[int, ...]
     first_row: int  # the row within the file of the piece's first row (the header is row 1)
     rows: int
+    last: bool = True  # the file's last piece: its rows end the file's table
+
+    @property
+    def first(self) -> bool:
+        """The file's first piece: its rows start right under the file's header."""
+        return self.first_row == HEADER_ROW + 1
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,9 @@ def _pieces(folder: Path, file: Path) -> list[Piece]:
     for group in range(metadata.num_row_groups):
         n = metadata.row_group(group).num_rows
         if groups and rows + n > PIECE_ROWS:
-            pieces.append(Piece(str(file), name, tuple(groups), HEADER_ROW + 1 + first, rows))
+            pieces.append(
+                Piece(str(file), name, tuple(groups), HEADER_ROW + 1 + first, rows, last=False)
+            )
             first, groups, rows = first + rows, [], 0
         groups.append(group)
         rows += n
@@ -128,7 +136,10 @@ def _pieces(folder: Path, file: Path) -> list[Piece]:
 
 def read_piece(piece: Piece, specs: list[FieldSpec], config: StudyConfig) -> SheetResult:
     """One piece's rows typed as intake types a sheet, indexed by their row within the file
-    (problems located there too)."""
+    (problems located there too). A row of units is looked for in the file's first piece only,
+    note lines under the table in its last: a piece's edge inside the file is no table's edge,
+    and read as one a record line there would be a note skipped with a warning where the
+    whole file gives an error."""
     from dataclasses import replace
 
     from cohortpress.intake._dates import DateSettings
@@ -138,7 +149,8 @@ def read_piece(piece: Piece, specs: list[FieldSpec], config: StudyConfig) -> She
 
     grid = read_parquet_row_groups(Path(piece.path), list(piece.row_groups))
     dates = DateSettings(tuple(config.date_formats))
-    sheet = read_sheet(RawSheet(piece.name, grid, headed=True), specs, dates)
+    raw = RawSheet(piece.name, grid, headed=True, starts=piece.first, ends=piece.last)
+    sheet = read_sheet(raw, specs, dates)
     shift = piece.first_row - (HEADER_ROW + 1)
     if shift:
         sheet.frame.index = sheet.frame.index + shift

@@ -46,7 +46,10 @@ class SheetResult:
 
 def read_sheet(raw: RawSheet, specs: list[FieldSpec], dates: DateSettings) -> SheetResult:
     """The sheet's fields, typed; an unreadable cell is missing here and listed as a problem."""
-    table = locate_table(raw.grid, [s.header for s in specs], raw.name, headed=raw.headed)
+    table = locate_table(
+        raw.grid, [s.header for s in specs], raw.name,
+        headed=raw.headed, starts=raw.starts, ends=raw.ends,
+    )  # fmt: skip
     if isinstance(table, Problem):
         return SheetResult(_empty(specs), problems=[table])
     selection = select_columns(table.frame, specs, raw.name)

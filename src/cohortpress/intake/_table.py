@@ -50,18 +50,27 @@ def header_key(text: str) -> str:
 
 
 def locate_table(
-    grid: pd.DataFrame, expected: Iterable[str], sheet: str, *, headed: bool = False
+    grid: pd.DataFrame,
+    expected: Iterable[str],
+    sheet: str,
+    *,
+    headed: bool = False,
+    starts: bool = True,
+    ends: bool = True,
 ) -> Table | Problem:
     """The table in ``grid`` (cells as read, no header), or a problem if no header row is found.
 
-    A ``headed`` grid (a parquet file) already has its header as column names: row 1.
+    A ``headed`` grid (a parquet file) already has its header as column names: row 1. A row of
+    units under the header is looked for where the grid ``starts`` the table, note lines under
+    it where the grid ``ends`` it (a piece of a file may do neither).
     """
     expected_keys = {header_key(h) for h in expected}
     if headed:
         body = grid.copy(deep=False)  # new labels on the same columns: a registry is not copied
         body.columns = pd.RangeIndex(grid.shape[1])
         body.index = pd.RangeIndex(2, len(grid) + 2)
-        return _table(body, [header_text(c) for c in grid.columns], 1, sheet, expected_keys)
+        headers = [header_text(c) for c in grid.columns]
+        return _table(body, headers, 1, sheet, expected_keys, edges=(starts, ends))
     if grid.empty:
         return Problem(sheet, None, None, None, "the sheet is empty")
     grid = grid.reset_index(drop=True)
@@ -79,7 +88,7 @@ def locate_table(
     headers = [header_text(cell) for cell in grid.iloc[header_at]]
     body = grid.iloc[header_at + 1 :]
     body.index = body.index + 1  # 0-based position -> Excel row number
-    return _table(body, headers, header_at + 1, sheet, expected_keys)
+    return _table(body, headers, header_at + 1, sheet, expected_keys, edges=(starts, ends))
 
 
 def blank_cells(column: pd.Series) -> pd.Series:
@@ -103,7 +112,13 @@ def _header_position(grid: pd.DataFrame, expected: set[str]) -> int | None:
 
 
 def _table(
-    body: pd.DataFrame, headers: list[str | None], header_row: int, sheet: str, expected: set[str]
+    body: pd.DataFrame,
+    headers: list[str | None],
+    header_row: int,
+    sheet: str,
+    expected: set[str],
+    *,
+    edges: tuple[bool, bool] = (True, True),
 ) -> Table:
     keep = [i for i, h in enumerate(headers) if h is not None]
     frame = body.iloc[:, keep] if len(keep) < body.shape[1] else body.copy(deep=False)
@@ -117,8 +132,10 @@ def _table(
     if blank.any():
         notes.append(Normalisation(sheet, None, "blank rows skipped", int(blank.sum())))
     problems = _duplicate_headers(names, expected, sheet)
-    units, unit_problems = units_row(frame, blank, sheet)
-    not_records, note_problems = trailing_notes(frame, blank | units, sheet)
+    starts, ends = edges
+    none = pd.Series(False, index=frame.index)
+    units, unit_problems = units_row(frame, blank, sheet) if starts else (none, [])
+    not_records, note_problems = trailing_notes(frame, blank | units, sheet) if ends else (none, [])
     problems += unit_problems + note_problems
     keep_rows = ~blank & ~not_records & ~units
     first_of_header = ~pd.Index([header_key(n) for n in names]).duplicated()
