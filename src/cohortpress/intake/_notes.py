@@ -53,17 +53,22 @@ def _loose_text(cells: list[object]) -> bool:
 
 
 def trailing_notes(
-    frame: pd.DataFrame, blank: pd.Series, sheet: str
+    frame: pd.DataFrame, blank: pd.Series, sheet: str, *, ends: bool = True
 ) -> tuple[pd.Series, list[Problem]]:
     """Rows that are not records (True): note lines under the table, reported as a warning,
     and ambiguous lines, each an error naming its row (so the build stops: nothing is lost).
 
-    ``frame`` is the table body indexed by Excel row, ``blank`` its blank rows.
+    ``frame`` is the table body indexed by Excel row, ``blank`` its blank rows. Where the
+    frame does not end the table (a piece of a file), its last lines are no table's last:
+    only the note lines with records below them are looked for.
     """
     skip = pd.Series(False, index=frame.index)
     filled_rows = np.flatnonzero(~blank.to_numpy())
     if not filled_rows.size:
         return skip, []
+    if not ends:
+        problems = _notes_among_records(frame, blank, skip, sheet)
+        return _among_rows(problems, frame.index), problems
     run: list[int] = []  # the trailing lines that could be notes, bottom up
     for position in filled_rows[::-1][:TAIL_ROWS]:
         cells = _filled(frame.iloc[position])

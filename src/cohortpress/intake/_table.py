@@ -135,7 +135,7 @@ def _table(
     starts, ends = edges
     none = pd.Series(False, index=frame.index)
     units, unit_problems = units_row(frame, blank, sheet) if starts else (none, [])
-    not_records, note_problems = trailing_notes(frame, blank | units, sheet) if ends else (none, [])
+    not_records, note_problems = trailing_notes(frame, blank | units, sheet, ends=ends)
     problems += unit_problems + note_problems
     keep_rows = ~blank & ~not_records & ~units
     first_of_header = ~pd.Index([header_key(n) for n in names]).duplicated()
