@@ -99,9 +99,9 @@ def test_pieces_keep_the_row_within_the_file(config, tmp_path: Path, monkeypatch
     ],
 )
 def test_a_pieces_edge_is_not_the_tables_edge(config, tmp_path: Path, monkeypatch, at, row) -> None:
-    """Read piece by piece, a file gives the rows and problems it gives read whole: a note line
-    at a piece's end was skipped with a warning where the whole file stops with an error (a
-    line like a note with records under it), and a row at a piece's start was taken for a
+    """Read piece by piece, a file gives the rows and problems it gives read whole: a line like
+    a note at a piece's end was skipped with a warning where the whole file reads a record (or
+    stops at a note line with records below it), and a row at a piece's start was taken for a
     row of units under the header."""
     from cohortpress.intake._fields import patient_fields
 
@@ -115,7 +115,7 @@ def test_a_pieces_edge_is_not_the_tables_edge(config, tmp_path: Path, monkeypatc
         monkeypatch.setattr(_partitioned, "PIECE_ROWS", piece_rows)
         pieces = open_extract(tmp_path, config, events_required=False).pieces["patients"]
         sheets = [read_piece(p, patient_fields(config), config) for p in pieces]
-        ids = [(row, i) for s in sheets for row, i in s.frame["patient_id"].items()]
+        ids = [(at_row, i) for s in sheets for at_row, i in s.frame["patient_id"].items()]
         # the file's columns are checked on each piece: the rows' problems are compared
         problems = [(p.row, p.rule, p.severity) for s in sheets for p in s.problems if p.row]
         return ids, problems
@@ -123,8 +123,8 @@ def test_a_pieces_edge_is_not_the_tables_edge(config, tmp_path: Path, monkeypatc
     whole = read(1_000)
     assert read(4) == whole
     ids, problems = whole
-    skipped = set(range(2, 12)) - {row for row, _ in ids}  # rows 2-11 under the header
-    assert skipped <= {row for row, _, severity in problems if severity == "error"}
+    skipped = set(range(2, 12)) - {at_row for at_row, _ in ids}  # rows 2-11 under the header
+    assert skipped <= {at_row for at_row, _, severity in problems if severity == "error"}
 
 
 def test_flow_lines_of_pieces_add_up_in_rule_order() -> None:

@@ -138,8 +138,8 @@ def read_piece(piece: Piece, specs: list[FieldSpec], config: StudyConfig) -> She
     """One piece's rows typed as intake types a sheet, indexed by their row within the file
     (problems located there too). A row of units is looked for in the file's first piece only,
     note lines under the table in its last: a piece's edge inside the file is no table's edge,
-    and read as one a record line there would be a note skipped with a warning where the
-    whole file gives an error."""
+    and read as one, a line there could be skipped as a note (with a warning) where the whole
+    file reads a record or stops with an error."""
     from dataclasses import replace
 
     from cohortpress.intake._dates import DateSettings

@@ -133,8 +133,8 @@ def _table(
         notes.append(Normalisation(sheet, None, "blank rows skipped", int(blank.sum())))
     problems = _duplicate_headers(names, expected, sheet)
     starts, ends = edges
-    none = pd.Series(False, index=frame.index)
-    units, unit_problems = units_row(frame, blank, sheet) if starts else (none, [])
+    no_rows = pd.Series(False, index=frame.index)
+    units, unit_problems = units_row(frame, blank, sheet) if starts else (no_rows, [])
     not_records, note_problems = trailing_notes(frame, blank | units, sheet, ends=ends)
     problems += unit_problems + note_problems
     keep_rows = ~blank & ~not_records & ~units
