@@ -18,8 +18,10 @@ def dask_cluster() -> Iterator[Any]:
     """A real ``distributed.LocalCluster`` of two worker processes of one thread each, as
     ``cohortpress report --engine-data dask`` starts; one per test module."""
     distributed = pytest.importorskip("distributed")
+    # The dashboard on a free port, as the command line's: None means 8787, which the cluster
+    # of a test module running beside this one may hold.
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
         yield cluster
 
