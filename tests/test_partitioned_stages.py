@@ -15,10 +15,13 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("distributed")
 
@@ -89,6 +92,34 @@ def test_pieces_keep_the_row_within_the_file(config, tmp_path: Path, monkeypatch
     assert pieces[2].name == "patients/part.parquet"
 
 
+def _read_in_pieces(folder: Path, config, monkeypatch, piece_rows: int) -> tuple[list, list]:
+    """The patients file's IDs by row and its rows' problems, read piece by piece."""
+    from cohortpress.intake._fields import patient_fields
+
+    monkeypatch.setattr(_partitioned, "PIECE_ROWS", piece_rows)
+    pieces = open_extract(folder, config, events_required=False).pieces["patients"]
+    sheets = [read_piece(p, patient_fields(config), config) for p in pieces]
+    ids = [(at_row, i) for s in sheets for at_row, i in s.frame["patient_id"].items()]
+    # the file's columns are checked on each piece: the rows' problems are compared, by row
+    problems = sorted((p.row, p.rule, p.severity) for s in sheets for p in s.problems if p.row)
+    return ids, problems
+
+
+def _assert_read_as_whole(
+    folder: Path, config, monkeypatch, piece_rows: int, rows: int, blank: set[int]
+) -> None:
+    """Read in pieces of ``piece_rows`` rows, the patients file of ``rows`` rows (``blank``:
+    the rows left empty) gives what it gives read whole, and leaves a row out only with a
+    problem naming it: its error, or the warning of the note block under the table."""
+    whole = _read_in_pieces(folder, config, monkeypatch, 1_000_000)
+    assert _read_in_pieces(folder, config, monkeypatch, piece_rows) == whole
+    ids, problems = whole
+    left_out = set(range(2, rows + 2)) - {at_row for at_row, _ in ids} - blank
+    errors = {at_row for at_row, _, level in problems if level == "error"}
+    notes_from = min((r for r, _, level in problems if level == "warning"), default=rows + 2)
+    assert all(at_row in errors or at_row >= notes_from for at_row in left_out)
+
+
 @pytest.mark.parametrize(
     ("at", "row"),
     [
@@ -103,28 +134,57 @@ def test_a_pieces_edge_is_not_the_tables_edge(config, tmp_path: Path, monkeypatc
     a note at a piece's end was skipped with a warning where the whole file reads a record (or
     stops at a note line with records below it), and a row at a piece's start was taken for a
     row of units under the header."""
-    from cohortpress.intake._fields import patient_fields
-
     records = [{"Patient ID": f"P{i:03d}", "Sex": "F"} for i in range(10)]
     records[at] = row
     (tmp_path / "patients").mkdir()
-    file = tmp_path / "patients" / "part.parquet"
-    pd.DataFrame(records).to_parquet(file, index=False, row_group_size=3)
+    pd.DataFrame(records).to_parquet(
+        tmp_path / "patients" / "part.parquet", index=False, row_group_size=3
+    )
+    _assert_read_as_whole(tmp_path, config, monkeypatch, 4, len(records), set())
 
-    def read(piece_rows: int) -> tuple[list[tuple], list[tuple]]:
+
+_LINES = {
+    "record": {"Patient ID": "P{:03d}", "Sex": "F"},
+    "blank": {"Patient ID": None, "Sex": None},
+    "marked": {"Patient ID": "* consent withdrawn", "Sex": None},
+    "marked later": {"Patient ID": None, "Sex": "* see the chart"},
+    "loose": {"Patient ID": None, "Sex": "values from the 2021 extract"},
+    "units": {"Patient ID": "years", "Sex": "%"},
+}
+_NOT_RECORDS = {"blank", "marked", "marked later", "loose"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=st.lists(st.sampled_from(sorted(_LINES)), min_size=1, max_size=12),
+    group=st.integers(1, 4),
+    piece_rows=st.integers(1, 6),
+)
+def test_a_file_read_in_pieces_is_read_as_whole(config, lines, group, piece_rows) -> None:
+    """Any mix of records, blank rows, note-like lines and units rows, in row groups and pieces
+    of any size, reads piece by piece as it reads whole; where a piece's edge falls inside the
+    note block under the table (or the block's blank row above it), or the file's first
+    filled row is not in its first piece, the pieces are read as they are (not compared)."""
+    records = [
+        {k: v.format(i) if isinstance(v, str) else v for k, v in _LINES[line].items()}
+        for i, line in enumerate(lines)
+    ]
+    tail = len(lines)  # where the lines that may be the note block under the table start
+    while tail > 0 and lines[tail - 1] in _NOT_RECORDS:
+        tail -= 1
+    filled = [i for i, line in enumerate(lines) if line != "blank"]
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as monkeypatch:
+        (Path(folder) / "patients").mkdir()
+        pd.DataFrame(records).to_parquet(
+            Path(folder) / "patients" / "part.parquet", index=False, row_group_size=group
+        )
         monkeypatch.setattr(_partitioned, "PIECE_ROWS", piece_rows)
-        pieces = open_extract(tmp_path, config, events_required=False).pieces["patients"]
-        sheets = [read_piece(p, patient_fields(config), config) for p in pieces]
-        ids = [(at_row, i) for s in sheets for at_row, i in s.frame["patient_id"].items()]
-        # the file's columns are checked on each piece: the rows' problems are compared
-        problems = [(p.row, p.rule, p.severity) for s in sheets for p in s.problems if p.row]
-        return ids, problems
-
-    whole = read(1_000)
-    assert read(4) == whole
-    ids, problems = whole
-    skipped = set(range(2, 12)) - {at_row for at_row, _ in ids}  # rows 2-11 under the header
-    assert skipped <= {at_row for at_row, _, severity in problems if severity == "error"}
+        pieces = open_extract(Path(folder), config, events_required=False).pieces["patients"]
+        last_from = pieces[-1].first_row - 2  # the last piece's first line
+        assume(last_from <= max(tail - 1, 0))
+        assume(not filled or filled[0] < pieces[0].rows)
+        blank = {i + 2 for i, line in enumerate(lines) if line == "blank"}
+        _assert_read_as_whole(Path(folder), config, monkeypatch, piece_rows, len(lines), blank)
 
 
 def test_flow_lines_of_pieces_add_up_in_rule_order() -> None:

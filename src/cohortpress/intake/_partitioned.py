@@ -136,12 +136,11 @@ def _pieces(folder: Path, file: Path) -> list[Piece]:
 
 def read_piece(piece: Piece, specs: list[FieldSpec], config: StudyConfig) -> SheetResult:
     """One piece's rows typed as intake types a sheet, indexed by their row within the file
-    (problems located there too). A row of units is looked for in the file's first piece only,
-    note lines under the table in its last: a piece's edge inside the file is no table's edge,
-    and read as one, a line there could be skipped as a note (with a warning) where the whole
-    file reads a record or stops with an error."""
-    from dataclasses import replace
-
+    (problems located there too, the rows their texts name included). A row of units is
+    looked for in the file's first piece only, note lines under the table in its last: a
+    piece's edge inside the file is no table's edge, and read as one, a line there could be
+    skipped as a note (with a warning) where the whole file reads a record or stops with an
+    error."""
     from cohortpress.intake._dates import DateSettings
     from cohortpress.intake._parquet import read_parquet_row_groups
     from cohortpress.intake._sheet import read_sheet
@@ -149,12 +148,8 @@ def read_piece(piece: Piece, specs: list[FieldSpec], config: StudyConfig) -> She
 
     grid = read_parquet_row_groups(Path(piece.path), list(piece.row_groups))
     dates = DateSettings(tuple(config.date_formats))
-    raw = RawSheet(piece.name, grid, headed=True, starts=piece.first, ends=piece.last)
-    sheet = read_sheet(raw, specs, dates)
-    shift = piece.first_row - (HEADER_ROW + 1)
-    if shift:
-        sheet.frame.index = sheet.frame.index + shift
-        sheet.problems = [
-            replace(p, row=p.row + shift) if p.row is not None else p for p in sheet.problems
-        ]
-    return sheet
+    raw = RawSheet(
+        piece.name, grid, headed=True,
+        starts=piece.first, ends=piece.last, first_row=piece.first_row,
+    )  # fmt: skip
+    return read_sheet(raw, specs, dates)

@@ -57,18 +57,20 @@ def locate_table(
     headed: bool = False,
     starts: bool = True,
     ends: bool = True,
+    first_row: int = 2,
 ) -> Table | Problem:
     """The table in ``grid`` (cells as read, no header), or a problem if no header row is found.
 
-    A ``headed`` grid (a parquet file) already has its header as column names: row 1. A row of
-    units under the header is looked for where the grid ``starts`` the table, note lines under
-    it where the grid ``ends`` it (a piece of a file may do neither).
+    A ``headed`` grid (a parquet file) already has its header as column names: row 1, its
+    first row ``first_row`` (a piece of a file starts further down). A row of units under the
+    header is looked for where the grid ``starts`` the table, note lines under it where the
+    grid ``ends`` it (a piece of a file may do neither).
     """
     expected_keys = {header_key(h) for h in expected}
     if headed:
         body = grid.copy(deep=False)  # new labels on the same columns: a registry is not copied
         body.columns = pd.RangeIndex(grid.shape[1])
-        body.index = pd.RangeIndex(2, len(grid) + 2)
+        body.index = pd.RangeIndex(first_row, first_row + len(grid))
         headers = [header_text(c) for c in grid.columns]
         return _table(body, headers, 1, sheet, expected_keys, edges=(starts, ends))
     if grid.empty:
