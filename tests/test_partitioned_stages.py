@@ -164,7 +164,8 @@ def test_a_file_read_in_pieces_is_read_as_whole(config, lines, group, piece_rows
     """Any mix of records, blank rows, note-like lines and units rows, in row groups and pieces
     of any size, reads piece by piece as it reads whole; where a piece's edge falls inside the
     note block under the table (or the block's blank row above it), or the file's first
-    filled row is not in its first piece, the pieces are read as they are (not compared)."""
+    filled row is not in its first piece, the file is left out of the comparison (each piece
+    sees only its own rows)."""
     records = [
         {k: v.format(i) if isinstance(v, str) else v for k, v in _LINES[line].items()}
         for i, line in enumerate(lines)
