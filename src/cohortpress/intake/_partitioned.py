@@ -50,11 +50,6 @@ class Piece:
     rows: int
     last: bool = True  # the file's last piece: its rows end the file's table
 
-    @property
-    def first(self) -> bool:
-        """The file's first piece: its rows start right under the file's header."""
-        return self.first_row == HEADER_ROW + 1
-
 
 @dataclass(frozen=True)
 class Extract:
@@ -148,8 +143,5 @@ def read_piece(piece: Piece, specs: list[FieldSpec], config: StudyConfig) -> She
 
     grid = read_parquet_row_groups(Path(piece.path), list(piece.row_groups))
     dates = DateSettings(tuple(config.date_formats))
-    raw = RawSheet(
-        piece.name, grid, headed=True,
-        starts=piece.first, ends=piece.last, first_row=piece.first_row,
-    )  # fmt: skip
+    raw = RawSheet(piece.name, grid, headed=True, first_row=piece.first_row, ends=piece.last)
     return read_sheet(raw, specs, dates)

@@ -48,7 +48,7 @@ def read_sheet(raw: RawSheet, specs: list[FieldSpec], dates: DateSettings) -> Sh
     """The sheet's fields, typed; an unreadable cell is missing here and listed as a problem."""
     table = locate_table(
         raw.grid, [s.header for s in specs], raw.name,
-        headed=raw.headed, starts=raw.starts, ends=raw.ends, first_row=raw.first_row,
+        headed=raw.headed, first_row=raw.first_row, ends=raw.ends,
     )  # fmt: skip
     if isinstance(table, Problem):
         return SheetResult(_empty(specs), problems=[table])

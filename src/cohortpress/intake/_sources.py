@@ -41,9 +41,8 @@ class RawSheet:
     decimal_comma: bool = False
     text_file: bool = False  # every cell was read as text (CSV)
     headed: bool = False  # the grid's column names are the header row (parquet)
-    starts: bool = True  # the grid holds the table's first rows (a piece of a file may not)
-    ends: bool = True  # the grid holds the table's last rows
     first_row: int = 2  # a headed grid's first row as its file numbers it (the header is row 1)
+    ends: bool = True  # the grid holds the table's last rows (a piece of a file may not)
     hidden_rows: frozenset[int] = frozenset()  # Excel row numbers hidden in the workbook
     hidden_columns: frozenset[int] = frozenset()  # positions in ``grid`` hidden in the workbook
 

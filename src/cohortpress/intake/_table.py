@@ -55,16 +55,15 @@ def locate_table(
     sheet: str,
     *,
     headed: bool = False,
-    starts: bool = True,
-    ends: bool = True,
     first_row: int = 2,
+    ends: bool = True,
 ) -> Table | Problem:
     """The table in ``grid`` (cells as read, no header), or a problem if no header row is found.
 
-    A ``headed`` grid (a parquet file) already has its header as column names: row 1, its
-    first row ``first_row`` (a piece of a file starts further down). A row of units under the
-    header is looked for where the grid ``starts`` the table, note lines under it where the
-    grid ``ends`` it (a piece of a file may do neither).
+    A ``headed`` grid (a parquet file) already has its header as column names: row 1, and its
+    first row is ``first_row`` (a piece of a file starts further down). A row of units under
+    the header is looked for where the grid starts right under it, note lines under the table
+    where the grid ``ends`` it (a piece of a file may do neither).
     """
     expected_keys = {header_key(h) for h in expected}
     if headed:
@@ -72,7 +71,8 @@ def locate_table(
         body.columns = pd.RangeIndex(grid.shape[1])
         body.index = pd.RangeIndex(first_row, first_row + len(grid))
         headers = [header_text(c) for c in grid.columns]
-        return _table(body, headers, 1, sheet, expected_keys, edges=(starts, ends))
+        starts = first_row == 2  # right under the header (row 1)
+        return _table(body, headers, 1, sheet, expected_keys, starts=starts, ends=ends)
     if grid.empty:
         return Problem(sheet, None, None, None, "the sheet is empty")
     grid = grid.reset_index(drop=True)
@@ -90,7 +90,7 @@ def locate_table(
     headers = [header_text(cell) for cell in grid.iloc[header_at]]
     body = grid.iloc[header_at + 1 :]
     body.index = body.index + 1  # 0-based position -> Excel row number
-    return _table(body, headers, header_at + 1, sheet, expected_keys, edges=(starts, ends))
+    return _table(body, headers, header_at + 1, sheet, expected_keys, ends=ends)
 
 
 def blank_cells(column: pd.Series) -> pd.Series:
@@ -120,7 +120,8 @@ def _table(
     sheet: str,
     expected: set[str],
     *,
-    edges: tuple[bool, bool] = (True, True),
+    starts: bool = True,
+    ends: bool = True,
 ) -> Table:
     keep = [i for i, h in enumerate(headers) if h is not None]
     frame = body.iloc[:, keep] if len(keep) < body.shape[1] else body.copy(deep=False)
@@ -134,7 +135,6 @@ def _table(
     if blank.any():
         notes.append(Normalisation(sheet, None, "blank rows skipped", int(blank.sum())))
     problems = _duplicate_headers(names, expected, sheet)
-    starts, ends = edges
     no_rows = pd.Series(False, index=frame.index)
     units, unit_problems = units_row(frame, blank, sheet) if starts else (no_rows, [])
     not_records, note_problems = trailing_notes(frame, blank | units, sheet, ends=ends)
