@@ -249,3 +249,27 @@ def test_an_abstract_spells_out_each_explained_abbreviation_once() -> None:
     )
     # a word that only contains the abbreviation is left alone
     assert wording.spelled_out("IMDCX score", pairs, set()) == "IMDCX score"
+
+
+@pytest.mark.parametrize(
+    ("items", "clauses", "written"),
+    [
+        (["hypertension"], False, "hypertension"),
+        (["fatigue (26.7%)", "rash (13.3%)"], False, "fatigue (26.7%) and rash (13.3%)"),
+        (["NLR", "PLR", "LMR"], False, "NLR, PLR, and LMR"),
+        (["the median TTF was 543 days", "the median OS was 2,002 days"], True,
+         "the median TTF was 543 days, and the median OS was 2,002 days"),
+        (["a", "b", "c", "d"], True, "a, b, c, and d"),
+    ],
+)  # fmt: skip
+def test_a_list_in_running_text_is_written_one_way(
+    items: list[str], clauses: bool, written: str
+) -> None:
+    """Two phrases take no comma, two clauses do, three or more the serial comma; the
+    separator a template prints after each item of a loop agrees with the whole list."""
+    assert wording.series(items, clauses=clauses) == written
+    pieces = [
+        item + wording.series_separator(i, len(items), clauses=clauses)
+        for i, item in enumerate(items, 1)
+    ]
+    assert "".join(pieces) == written

@@ -202,7 +202,7 @@ def _survival_caption(
     parts = [
         f"{name} ({PANEL_LETTERS[i]})" if len(names) > 1 else name for i, name in enumerate(names)
     ]
-    text = " and ".join(parts)
+    text = wording.series(parts)
     not_reached = any(_not_reached(e.overall) for e in results.endpoints)
     return (
         f"{text[0].upper()}{text[1:]} in the {fmt.integer(results.n)} patients treated with "

@@ -23,7 +23,7 @@ from cohortpress.response_criteria import RATE_NAMES, known_criteria
 from cohortpress.vocabulary import END_REASON_LABELS, ENDPOINT_NAMES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from cohortpress.analyse._results import ComparisonTest
     from cohortpress.analyse._study import (
@@ -53,6 +53,30 @@ _PFS_AT_ASSESSMENT = (
 )
 AT_RISK_TITLE = "Number at risk"  # the title of the table under a Kaplan–Meier plot
 OVERALL_CURVE = "All patients"  # the name of the curve of all patients
+
+
+# --- lists in running text ------------------------------------------------------------------
+
+
+def series(items: Sequence[str], word: str = "and", *, clauses: bool = False) -> str:
+    """'a', 'a and b', 'a, b, and c': how every list in running text is written, with the
+    serial comma of the AMA style most medical journals follow (and the thyroid paper).
+    ``clauses``: the items are independent clauses ("the median OS was …"), which take the
+    comma before the conjunction even when there are two."""
+    n = len(items)
+    return "".join(
+        item + series_separator(i, n, word, clauses=clauses) for i, item in enumerate(items, 1)
+    )
+
+
+def series_separator(index: int, length: int, word: str = "and", *, clauses: bool = False) -> str:
+    """What follows the ``index``-th (from 1) of ``length`` items in :func:`series`; the
+    templates print it after each item of a loop (``sep(loop)``, ``sep(loop, clauses=True)``)."""
+    if index >= length:
+        return ""
+    if index == length - 1:
+        return f" {word} " if length == 2 and not clauses else f", {word} "
+    return ", "
 
 
 # --- endpoints ------------------------------------------------------------------------------

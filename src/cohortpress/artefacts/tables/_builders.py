@@ -177,7 +177,7 @@ def table_cox(results: StudyResults, config: StudyConfig) -> Table:
 
 def _cox_caption(results: StudyResults, multi: bool) -> str:
     kind = "Univariate and multivariate" if multi else "Univariate"
-    endpoints = " and ".join(wording.endpoint_label(e).lower() for e in results.endpoints)
+    endpoints = wording.series([wording.endpoint_label(e).lower() for e in results.endpoints])
     return f"{kind} Cox regression analyses of factors associated with {endpoints}."
 
 

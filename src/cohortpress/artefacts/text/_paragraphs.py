@@ -109,6 +109,9 @@ def _environment(lang: str = "en") -> Environment:
     env.filters["patients"] = lambda count: f"{count} {'patient' if count == '1' else 'patients'}"
     env.filters["cutoff"] = fmt.plain
     env.filters["spell"] = lambda text: spell(str(text), lang)
+    env.globals["sep"] = lambda loop, clauses=False: wording.series_separator(
+        loop.index, loop.length, clauses=clauses
+    )
     return env
 
 
@@ -342,9 +345,7 @@ def _stopped_sentence(results: StudyResults, r: dict[str, Any]) -> str:
         noun = "patient" if entry["n"] == "1" else "patients"
         label = wording.end_reason_label(lvl.level).lower()
         parts.append(f"{label} in {entry['n']} {noun} ({entry['pct']})")
-    if len(parts) > 1:
-        return ", ".join(parts[:-1]) + ", and " + parts[-1]
-    return parts[0] if parts else ""
+    return wording.series(parts)
 
 
 def _significant_terms(
@@ -452,16 +453,9 @@ def _by_figures(e: EndpointResult, config: StudyConfig) -> list[tuple[str, str]]
     """Each figure of the curves "by" (more than four factors are several figures): its
     factors listed in the order of its panels, and its label, cited after them."""
     return [
-        (_listed([_factor_name(g, config) for g in groups]), f"fig-{stem}")
+        (wording.series([_factor_name(g, config) for g in groups]), f"fig-{stem}")
         for stem, groups in by_figures(e)
     ]
-
-
-def _listed(names: list[str]) -> str:
-    """ "A", "A and B", "A, B, and C"."""
-    if len(names) <= 2:
-        return " and ".join(names)
-    return ", ".join(names[:-1]) + ", and " + names[-1]
 
 
 def _endpoint_sentence(results: StudyResults) -> str:
@@ -480,7 +474,7 @@ def _endpoint_sentence(results: StudyResults) -> str:
 
 def _joined_verb(names: list[str]) -> str:
     """ "OS was", "PFS and OS were"."""
-    return f"{' and '.join(names)} {'was' if len(names) == 1 else 'were'}"
+    return f"{wording.series(names)} {'was' if len(names) == 1 else 'were'}"
 
 
 def _multivariate_sentence(config: StudyConfig) -> str:
@@ -490,7 +484,7 @@ def _multivariate_sentence(config: StudyConfig) -> str:
         return f"A multivariate analysis was not performed because of {reason}."
     if rule.rule == "fixed":
         labels = [mid_sentence(_covariate_label(name, config)) for name in rule.covariates]
-        return f"The multivariate model included the prespecified factors {_joined(labels)}."
+        return f"The multivariate model included the prespecified factors {wording.series(labels)}."
     return (
         f"Factors with a univariate p-value <{fmt.plain(rule.threshold)} entered a multivariate "
         "Cox model; models with fewer than 10 events per variable are flagged."
@@ -507,8 +501,3 @@ def _covariate_label(name: str, config: StudyConfig) -> str:
     if name in config.markers:
         return config.markers[name].label
     return name
-
-
-def _joined(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

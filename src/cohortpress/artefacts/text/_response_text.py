@@ -10,16 +10,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cohortpress.analyse._study import MISSING_RESPONSE
-from cohortpress.present.wording import rate_name, response_label, response_rows, sd_threshold
+from cohortpress.present.wording import (
+    rate_name,
+    response_label,
+    response_rows,
+    sd_threshold,
+    series,
+)
 
 if TYPE_CHECKING:
     from cohortpress.analyse._study import ResponseRate, ResponseSummary
     from cohortpress.config import StudyConfig
-
-
-def join(items: list[str], word: str = "and") -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 def _named(code: str, config: StudyConfig) -> str:
@@ -37,7 +38,7 @@ def definitions(r: ResponseSummary, config: StudyConfig) -> str:
     def codes(rate: ResponseRate) -> str:
         words = [code if code in defined else _named(code, config) for code in rate.codes]
         defined.update(rate.codes)
-        return join(words, "or")
+        return series(words, "or")
 
     parts = []
     for i, rate in enumerate(rates):
@@ -50,7 +51,7 @@ def definitions(r: ResponseSummary, config: StudyConfig) -> str:
         elif rate.rate == "cbr":
             sd = f" lasting {'more than' if r.sd_strict else 'at least'} {sd_threshold(r)}"
         parts.append(f"{lead} the percentage of patients with {codes(rate)}{sd}")
-    sentence = join(parts) if len(parts) < 3 else "; ".join(parts[:-1]) + "; and " + parts[-1]
+    sentence = series(parts) if len(parts) < 3 else "; ".join(parts[:-1]) + "; and " + parts[-1]
     sentence = sentence[0].upper() + sentence[1:] + "."
     if any(rate.rate == "cbr" and not r.sd_any for rate in rates):
         sentence += " The duration of stable disease was read from the progression-free time."
@@ -80,17 +81,17 @@ def abbreviations(r: ResponseSummary) -> str:
 def values(r: ResponseSummary, numbers: dict[str, Any], ci: str) -> str:
     """'The ORR and CBR were 10.0% (95% CI …) and …, respectively; the best response was …'."""
     rates = response_rows(r)
-    names = join([rate.abbreviation for rate in rates])
+    names = series([rate.abbreviation for rate in rates])
     texts = [f"{numbers[rate.rate]['pct']} ({ci} {numbers[rate.rate]['ci']})" for rate in rates]
     verb = "was" if len(rates) == 1 else "were"
-    sentence = f"The {names} {verb} {join(texts)}" + (", respectively" if len(rates) > 1 else "")
+    sentence = f"The {names} {verb} {series(texts)}" + (", respectively" if len(rates) > 1 else "")
     best = [
         f"{'not assessed' if lvl.level == MISSING_RESPONSE else lvl.level} in "
         f"{numbers[lvl.level]['n']} ({numbers[lvl.level]['pct']})"
         for lvl in r.counts
         if lvl.count
     ]
-    return f"{sentence}; the best response was {join(best)}." if best else f"{sentence}."
+    return f"{sentence}; the best response was {series(best)}." if best else f"{sentence}."
 
 
 def abstract(r: ResponseSummary, numbers: dict[str, Any]) -> str:
@@ -98,6 +99,6 @@ def abstract(r: ResponseSummary, numbers: dict[str, Any]) -> str:
     rates = response_rows(r)
     if len(rates) == 1:
         return f"; the {rate_name(r, rates[0])} was {numbers[rates[0].rate]['pct']}"
-    names = join([rate_name(r, rate) for rate in rates])
-    values = join([numbers[rate.rate]["pct"] for rate in rates])
+    names = series([rate_name(r, rate) for rate in rates])
+    values = series([numbers[rate.rate]["pct"] for rate in rates])
     return f"; the {names} were {values}, respectively"
