@@ -102,7 +102,7 @@ def test_by_group_text_prints_the_study_confidence_level() -> None:
     numbers = collect_numbers(results, config)
     text = write_paragraphs(results, config, numbers, normalisations=[], warnings=[])
     by_factor = text["results_by_factor"]
-    assert "By IMDC risk classification, the OS rates at 12 months, 24 months and 200 months" in (
+    assert "By IMDC risk classification, the OS rates at 12 months, 24 months, and 200 months" in (
         by_factor
     )
     assert "(90% CI " in by_factor and "CI=" not in by_factor

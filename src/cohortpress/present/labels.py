@@ -62,3 +62,21 @@ def factor_name(name: str, label: str | None, config: StudyConfig) -> str:
     """A factor inside a sentence ("compared between the … groups"): its short name, else
     its label (``label``, or a built-in field's) as :func:`mid_sentence` writes it."""
     return short_name(name, config) or mid_sentence(variable_label(name, label))
+
+
+# Factors already named as groups, singular to plural: "risk group", "treatment arm".
+_GROUP_WORDS = {"group": "groups", "arm": "arms", "cohort": "cohorts", "class": "classes",
+                "category": "categories"}  # fmt: skip
+
+
+def grouped_by(name: str, *, short: str | None = None, plural: bool = False) -> str:
+    """A factor as the groups it makes: 'ECOG PS group(s)', 'lymphocyte-to-monocyte ratio (LMR)
+    group(s)' with its ``short`` name, but 'risk group(s) (RG)' and 'Child–Pugh class(es)' for
+    a factor whose name already says so (not 'risk group groups')."""
+    head, _, last = name.rpartition(" ")
+    singular = {v: k for k, v in _GROUP_WORDS.items()}.get(last.lower(), last.lower())
+    aside = f" ({short})" if short else ""
+    if singular in _GROUP_WORDS:
+        word = _GROUP_WORDS[singular] if plural else singular
+        return f"{head} {word}{aside}" if head else f"{word}{aside}"
+    return f"{name}{aside} {'groups' if plural else 'group'}"

@@ -60,15 +60,26 @@ _COMPARISON: dict[ComparisonStatus, str] = {
 }
 
 
+def unestimated_reason(model: CoxResult) -> str | None:
+    """Why a Cox model could not be fitted at all ("no events among the 15 patients
+    analysed"); None when it was fitted (perhaps with terms that were not estimable)."""
+    match model.status:
+        case ModelStatus.NO_EVENTS:
+            return f"no events among the {model.n} patients analysed"
+        case ModelStatus.NO_COVARIATE_VARIES:
+            return "no covariate varies among the patients analysed"
+        case _:
+            return None
+
+
 def model_note(model: CoxResult) -> str | None:
     """Why a Cox model's estimates are missing or unreliable, as a sentence; None when fitted."""
+    reason = unestimated_reason(model)
+    if reason is not None:
+        return f"{_CANNOT}: {reason}."
     match model.status:
         case None:
             return None
-        case ModelStatus.NO_EVENTS:
-            return f"{_CANNOT}: no events among the {model.n} patients analysed."
-        case ModelStatus.NO_COVARIATE_VARIES:
-            return f"{_CANNOT}: no covariate varies among the patients analysed."
         case ModelStatus.NOT_CONVERGED:
             return (
                 f"The fit did not converge in {model.iterations} iterations; the estimates are "

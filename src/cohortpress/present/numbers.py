@@ -339,7 +339,7 @@ def _survival_at(
         )
         if stratum is not None:
             method += f", stratum {formula}={stratum}"
-        numbers.add(f"{sub}.time", mark.time, f"{fmt.plain(mark.time)} {unit}", unit)
+        numbers.add(f"{sub}.time", mark.time, wording.duration(mark.time, unit), unit)
         numbers.add_count(
             f"{sub}.n_risk", mark.n_risk, sup.single(mark.n_risk, km.n, numbers.small_cell)
         )

@@ -19,6 +19,7 @@ import re
 from typing import TYPE_CHECKING
 
 from cohortpress.present import format as fmt
+from cohortpress.present.suppress import WITHHELD
 from cohortpress.response_criteria import RATE_NAMES, known_criteria
 from cohortpress.vocabulary import END_REASON_LABELS, ENDPOINT_NAMES
 
@@ -77,6 +78,21 @@ def series_separator(index: int, length: int, word: str = "and", *, clauses: boo
     if index == length - 1:
         return f" {word} " if length == 2 and not clauses else f", {word} "
     return ", "
+
+
+def counted(n: str, pct: str | None = None, noun: str | None = None) -> str:
+    """A printed count in running text: '8 patients (20.0%)', 'one patient (3.8%)', or '8 (20.0%)'
+    without a noun (plural; singular for one). A count the small-cell rule hides has no
+    percentage and is said in words: 'fewer than 5 patients' for one printed '<5', 'a withheld
+    number of patients' for one printed '*' (the tables' marks, which a sentence has no note
+    to explain)."""
+    if n.startswith("<"):
+        return f"fewer than {n[1:]} {noun or 'patients'}"
+    if n == WITHHELD:
+        return f"a withheld number of {noun or 'patients'}"
+    if noun:
+        n = f"{n} {noun.removesuffix('s') if n in ('1', 'one') else noun}"
+    return f"{n} ({pct})" if pct else n
 
 
 # --- endpoints ------------------------------------------------------------------------------

@@ -10,7 +10,13 @@ from cohortpress.artefacts.tables._table import INDENT, Spanner, Table
 from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
 from cohortpress.present import wording
-from cohortpress.present.labels import mid_sentence, short_name, term_label, variable_label
+from cohortpress.present.labels import (
+    grouped_by,
+    mid_sentence,
+    short_name,
+    term_label,
+    variable_label,
+)
 from cohortpress.present.notes import term_note
 from cohortpress.present.numbers import collect_numbers
 from cohortpress.present.wording import response_rows
@@ -171,7 +177,7 @@ def table_cox(results: StudyResults, config: StudyConfig) -> Table:
         frame,
         column_labels=labels,
         spanners=tuple(spanners),
-        notes=_cox_notes(results, config),
+        notes=_cox_notes(results, config, not_entered=_not_entered(frame)),
     )
 
 
@@ -217,7 +223,13 @@ def _multivariate_cells(e: EndpointResult, style: str) -> tuple[list[str], list[
     return [c[0] for c in cells], [c[1] for c in cells]
 
 
-def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
+def _not_entered(frame: pd.DataFrame) -> bool:
+    """Whether a multivariate column prints the dash of a factor left out of the model."""
+    columns = [c for c in frame.columns if c.endswith("_Multivariate_hr")]
+    return any(frame[c].eq(fmt.DASH).any() for c in columns)
+
+
+def _cox_notes(results: StudyResults, config: StudyConfig, *, not_entered: bool) -> tuple[str, ...]:
     ties = results.conventions.ties.capitalize()
     small = results.conventions.small_cell
     notes = [
@@ -238,7 +250,7 @@ def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
         if fewer:
             counts += f"; univariate, without the missing values: {', '.join(fewer)}"
         notes.append(f"{wording.endpoint_label(e)}: {counts}.")
-    if any(e.multivariate is not None for e in results.endpoints):
+    if not_entered:
         notes.append(f"{fmt.DASH}: not entered in the multivariate model.")
     unestimable = {
         term_note(t, r) for e in results.endpoints for r in e.univariate for t in r.terms
@@ -407,13 +419,13 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     if comp.ungrouped:
         noun = "patient has" if comp.ungrouped == 1 else "patients have"
         notes += (
-            f"{fmt.integer(comp.ungrouped)} {noun} no {named} group (missing value) and "
+            f"{fmt.integer(comp.ungrouped)} {noun} no {grouped_by(named)} (missing value) and "
             "are not included in this table or its tests.",
         )
     return Table(
         "comparison",
-        f"Patients' characteristics by {named}{f' ({short})' if short not in (None, named) else ''}"
-        " group.",
+        f"Patients' characteristics by "
+        f"{grouped_by(named, short=short if short not in (None, named) else None)}.",
         frame,
         column_labels={c: c for c in columns},
         notes=notes,

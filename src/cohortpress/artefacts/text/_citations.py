@@ -48,6 +48,7 @@ METHODS: dict[str, Citation] = {
     "brookmeyer_crowley": Citation(("brookmeyer1982",)),
     "cox": Citation(("cox1972",)),
     "wilcoxon": Citation(("wilcoxon1945",)),
+    "kruskal": Citation(("kruskal1952",)),
     "fisher": Citation(("fisher1934",)),
     "chi_squared": Citation(("pearson1900",)),
     "clopper_pearson": Citation(("clopper1934",)),

@@ -26,8 +26,8 @@ from cohortpress.present import format as fmt
 from cohortpress.present import suppress as sup
 from cohortpress.present import wording
 from cohortpress.present.escape import Markdown
-from cohortpress.present.labels import factor_name, mid_sentence
-from cohortpress.present.notes import multivariate_note
+from cohortpress.present.labels import factor_name, grouped_by, mid_sentence
+from cohortpress.present.notes import multivariate_note, unestimated_reason
 from cohortpress.present.numbers import flow_marks, landmark_key
 from cohortpress.present.placement import Placement
 from cohortpress.present.spelling import spell
@@ -64,6 +64,7 @@ _NUMBER_WORDS = [
     "nine",
     "ten",
 ]
+COMMON_MOST, COMMON_SHARE = 5, 0.1  # the AEs named as common: at most 5, in at least 10%
 TRANSFORM_WORDS = {
     "log-log": "a log(−log) transformation",
     "log": "a log transformation",
@@ -106,7 +107,10 @@ def _environment(lang: str = "en") -> Environment:
     )
     env.filters["number_word"] = lambda n: _NUMBER_WORDS[n] if 0 <= n < 11 else fmt.integer(n)
     env.filters["count"] = fmt.integer
-    env.filters["patients"] = lambda count: f"{count} {'patient' if count == '1' else 'patients'}"
+    env.filters["patients"] = lambda count: wording.counted(count, noun="patients")
+    env.globals["counted"] = lambda entry, noun=None: wording.counted(
+        entry["n"], entry.get("pct"), noun
+    )
     env.filters["cutoff"] = fmt.plain
     env.filters["spell"] = lambda text: spell(str(text), lang)
     env.globals["sep"] = lambda loop, clauses=False: wording.series_separator(
@@ -215,6 +219,7 @@ def _context(
             for e in results.endpoints
         },
         "abstract_multi": _abstract_terms(results, config, alpha, style),
+        "unestimated": {e.kind: _unestimated(e) for e in results.endpoints},
         "epv": {e.kind: _epv_warning(e, numbers) for e in results.endpoints},
         "multivariate_note": {  # a reason the Methods already give is not repeated
             e.kind: None
@@ -234,14 +239,19 @@ def _context(
         "days_per_month": fmt.plain(DAYS_PER_UNIT["months"]),
         "exact_below": EXACT_BELOW,
         "comparisons": results.comparison,
-        "comparison_factor": (
+        "comparison_groups": (
             None
             if results.comparison is None
-            else factor_name(results.comparison.factor, results.comparison.label, config)
+            else grouped_by(
+                factor_name(results.comparison.factor, results.comparison.label, config),
+                plural=True,
+            )
         ),
+        "kruskal_used": results.comparison is not None
+        and any(test.test == ComparisonTest.KRUSKAL for _, test in results.comparison.rows),
         "chi_squared_used": results.comparison is not None
         and any(test.test == ComparisonTest.CHISQ for _, test in results.comparison.rows),
-        "common": _common_events(results),
+        **_common_events(results, results.conventions.small_cell),
         **_rare_events(results, results.conventions.small_cell),
         "ongoing": _ongoing_text(results, r),
         "exclusion_counts": _exclusion_counts(results, results.conventions.small_cell),
@@ -290,10 +300,16 @@ def _ae_rows(results: StudyResults) -> tuple:
     return results.adverse_events.rows if results.adverse_events else ()
 
 
-def _common_events(results: StudyResults, most: int = 5, share: float = 0.1) -> list:
-    """The most frequent AEs (at most five, each in at least 10% of patients)."""
+def _common_events(results: StudyResults, k: int | None) -> dict[str, Any]:
+    """The most frequent AEs the Results name with their percentages: at most five, each in
+    at least 10% of patients, and none whose count the small-cell rule hides (it has no
+    percentage to print, and the sentence after names it among the rare ones). ``none_common``:
+    no AE reached 10%, which the Results say instead of an empty list."""
     n = results.adverse_events.n if results.adverse_events else 0
-    return [row for row in _ae_rows(results) if row.any_grade >= share * n][:most]
+    frequent = [row for row in _ae_rows(results) if row.any_grade >= COMMON_SHARE * n]
+    shown = [row for row in frequent if sup.single(row.any_grade, n, k) is None]
+    return {"common": shown[:COMMON_MOST], "none_common": not frequent,
+            "common_share": f"{COMMON_SHARE:.0%}"}  # fmt: skip
 
 
 def _rare_events(results: StudyResults, k: int | None) -> dict[str, Any]:
@@ -308,14 +324,16 @@ def _rare_events(results: StudyResults, k: int | None) -> dict[str, Any]:
 
 
 def _ongoing_text(results: StudyResults, r: dict[str, Any]) -> str:
-    """'three', as the papers write small numbers; the mark when the count is suppressed."""
+    """'three patients (11.5%)', the number in words as the papers write small numbers; in
+    words too when the small-cell rule hides it ('fewer than 5 patients')."""
     if results.treatment is None:
         return ""
     ongoing = results.treatment.ongoing
-    shown = r["treatment"]["ongoing"]["n"]
-    if shown != fmt.integer(ongoing):
-        return shown
-    return _NUMBER_WORDS[ongoing] if 0 <= ongoing < 11 else shown
+    entry = r["treatment"]["ongoing"]
+    shown = entry["n"]
+    if shown == fmt.integer(ongoing) and 0 <= ongoing < 11:
+        shown = _NUMBER_WORDS[ongoing]
+    return wording.counted(shown, entry["pct"], "patients")
 
 
 def _exclusion_counts(results: StudyResults, k: int | None) -> list[str]:
@@ -342,9 +360,8 @@ def _stopped_sentence(results: StudyResults, r: dict[str, Any]) -> str:
     parts = []
     for lvl in results.treatment.reasons if results.treatment else ():
         entry = r["treatment"]["stopped"][lvl.level]
-        noun = "patient" if entry["n"] == "1" else "patients"
         label = wording.end_reason_label(lvl.level).lower()
-        parts.append(f"{label} in {entry['n']} {noun} ({entry['pct']})")
+        parts.append(f"{label} in {wording.counted(entry['n'], entry['pct'], 'patients')}")
     return wording.series(parts)
 
 
@@ -390,6 +407,14 @@ def _abstract_terms(
         ]
         for e in results.endpoints
     }
+
+
+def _unestimated(e: EndpointResult) -> str | None:
+    """Why no univariate Cox model of the endpoint could be fitted (no events, say), which
+    the Results say instead of finding "no significant association"; None when any was."""
+    reasons = [unestimated_reason(model) for model in e.univariate]
+    known = sorted({reason for reason in reasons if reason is not None})
+    return known[0] if known and None not in reasons else None
 
 
 def _epv_warning(endpoint: Any, numbers: Numbers) -> str | None:

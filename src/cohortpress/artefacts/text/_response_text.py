@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from cohortpress.analyse._study import MISSING_RESPONSE
 from cohortpress.present.wording import (
+    counted,
     rate_name,
     response_label,
     response_rows,
@@ -87,7 +88,7 @@ def values(r: ResponseSummary, numbers: dict[str, Any], ci: str) -> str:
     sentence = f"The {names} {verb} {series(texts)}" + (", respectively" if len(rates) > 1 else "")
     best = [
         f"{'not assessed' if lvl.level == MISSING_RESPONSE else lvl.level} in "
-        f"{numbers[lvl.level]['n']} ({numbers[lvl.level]['pct']})"
+        + counted(numbers[lvl.level]["n"], numbers[lvl.level]["pct"])
         for lvl in r.counts
         if lvl.count
     ]
