@@ -80,7 +80,7 @@ def test_rates_match_r_and_every_patient_is_in_the_denominator(tmp_path: Path) -
     assert "Clinical benefit rate (CR + PR + SD > 8 months)" in labels
     text = _text(results, config)
     assert "the disease control rate (DCR) as" in text
-    assert text.index("(DCR)") < text.index("The ORR, DCR and CBR were")
+    assert text.index("(DCR)") < text.index("The ORR, DCR, and CBR were")
 
 
 def test_only_the_rates_asked_for_are_reported(tmp_path: Path) -> None:
