@@ -94,6 +94,11 @@ def _twice(key: str, entry: dict[str, object]):
          "once"),
         ("cox", {"variable": "LMR", "label": "Gender"},
          "cox.covariates[2]: shows 'Gender' as cox.covariates[1] does"),
+        # Case and surrounding spaces aside, still one name to a reader.
+        ("table1", {"variable": "symptoms", "label": "gender "},
+         "table1[2]: shows 'gender ' as table1[1] does (as 'Gender')"),
+        ("cox", {"variable": "monocytes", "label": "GENDER"},
+         "cox.covariates[2]: shows 'GENDER' as cox.covariates[1] does (as 'Gender')"),
     ],
 )  # fmt: skip
 def test_a_row_or_factor_shown_twice_is_an_error(
@@ -130,6 +135,86 @@ def test_endpoints_are_one_of_each_kind_and_at_least_one(
     with pytest.raises(StudyConfigError) as info:
         load_study(folder)
     assert message in str(info.value)
+
+
+def _by_label(raw: dict[str, Any]) -> None:
+    raw["variables"]["symptoms"]["label"] = "Bone"
+    raw["endpoints"] = [{"kind": "ttf"}, {"kind": "os", "by": ["symptoms", "bone_metastasis"]}]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # "the median survival (S) was 8.4 months and the median survival (S) was 21.3 months",
+        # under one "Survival" header over two column groups.
+        pytest.param(
+            lambda raw: raw.update(endpoints=[
+                {"kind": "ttf", "label": "Survival", "abbreviation": "S1"},
+                {"kind": "os", "label": "Survival", "abbreviation": "S2"},
+            ]),
+            "endpoints: endpoints[0].label (ttf) and endpoints[1].label (os) are both "
+            "'Survival'; the text, tables and figures name each endpoint by its label, so give "
+            "each its own",
+            id="endpoint-labels",
+        ),
+        pytest.param(
+            lambda raw: raw.update(endpoints=[
+                {"kind": "ttf", "abbreviation": "S"}, {"kind": "os", "abbreviation": "s "},
+            ]),
+            "endpoints: endpoints[0].abbreviation (ttf) 'S' and endpoints[1].abbreviation (os) "
+            "'s ' differ only in case or surrounding spaces; the text, tables and figures name "
+            "each endpoint by its abbreviation",
+            id="endpoint-abbreviations",
+        ),
+        pytest.param(
+            lambda raw: raw.update(endpoints=[
+                {"kind": "ttf", "label": "overall survival"}, {"kind": "os"},
+            ]),
+            "endpoints[0].label (ttf) 'overall survival' and endpoints[1] (os, by default) "
+            "'Overall survival' differ only in case",
+            id="endpoint-label-and-a-default",
+        ),
+        pytest.param(
+            lambda raw: raw["markers"].update(SII={
+                "label": "neutrophil-to-lymphocyte ratio", "formula": "neutrophils", "cutoff": 1,
+            }),
+            "(top level): markers.NLR.label 'Neutrophil-to-lymphocyte ratio' and "
+            "markers.SII.label 'neutrophil-to-lymphocyte ratio' differ only in case or "
+            "surrounding spaces; the Methods define each marker by its label",
+            id="marker-labels",
+        ),
+        pytest.param(
+            _by_label,
+            "(top level): endpoints[1].by: variables.symptoms.label and "
+            "variables.bone_metastasis.label are both 'Bone'; the curves by each factor are "
+            "titled by its label",
+            id="by-factor-labels",
+        ),
+    ],
+)  # fmt: skip
+def test_names_shown_side_by_side_must_differ(tmp_path: Path, change, message: str) -> None:
+    """Two endpoints, markers or curves under one name read as one: the message names both
+    keys and the name."""
+    with pytest.raises(StudyConfigError) as info:
+        load_study(_broken(tmp_path, change))
+    assert message in str(info.value)
+
+
+def test_endpoints_named_apart_load(tmp_path: Path) -> None:
+    endpoints = [{"kind": "ttf", "label": "Survival"}, {"kind": "os", "abbreviation": "Surv"}]
+    config = load_study(_broken(tmp_path, lambda raw: raw.update(endpoints=endpoints)))
+    assert [e.label for e in config.endpoints] == ["Survival", None]
+
+
+@pytest.mark.parametrize(
+    "text", ["Poorly differentiated", "poorly_differentiated", " Non-clear  cell", "Ｙｅｓ", "-1"]
+)
+def test_levels_are_told_apart_as_cells_are_read(text: str) -> None:
+    """The check of a variable's levels compares them as intake matches a cell to a level."""
+    from cohortpress.config import cell_key
+    from cohortpress.intake._categories import key
+
+    assert cell_key(text) == key(text)
 
 
 def test_missing_study_file(tmp_path: Path) -> None:
