@@ -217,6 +217,79 @@ def test_levels_are_told_apart_as_cells_are_read(text: str) -> None:
     assert cell_key(text) == key(text)
 
 
+def _multivariate(settings: dict[str, Any]):
+    return lambda raw: raw["cox"].update(multivariate=settings)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        # Accepted: the Methods named "the prespecified factors monocyte count", no model fitted.
+        (
+            {"rule": "fixed", "covariates": ["age", "monocytes"]},
+            "(top level): cox.multivariate.covariates[1]: 'monocytes' is not one of "
+            "cox.covariates (age, sex, ecog, diagnosis, histology, bone_metastasis, "
+            "lung_metastasis, lymph_node_metastasis, symptoms, anti_tg_antibody, ALC, NLR, PLR, "
+            "LMR); the multivariate model is fitted from those factors: add it under "
+            "cox.covariates, or choose one of them",
+        ),
+        (
+            {"rule": "fixed"},
+            "cox.multivariate.covariates: rule fixed fits the factors listed here; list them, "
+            "from cox.covariates (age, sex,",
+        ),
+        (
+            {"rule": "fixed", "covariates": ["ecog", "age", "ecog"]},
+            "cox.multivariate.covariates[2]: 'ecog' is listed twice",
+        ),
+        (
+            {"rule": "univariate_p", "covariates": ["ecog"]},
+            "cox.multivariate: covariates: only rule fixed fits the listed factors; rule "
+            "univariate_p would ignore them (remove them, or set rule: fixed)",
+        ),
+    ],
+)
+def test_multivariate_factors_are_among_the_cox_factors(
+    tmp_path: Path, settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(StudyConfigError) as info:
+        load_study(_broken(tmp_path, _multivariate(settings)))
+    assert message in str(info.value)
+
+
+def test_the_check_of_fixed_factors_accepts_what_the_analysis_fits(tmp_path: Path) -> None:
+    """Every factor the check lets through is one the analysis puts in the model."""
+    from cohortpress.analyse._survival import _multivariate_choice, covariate_coding
+
+    listed = ["LMR", "ecog", "age"]
+    settings = {"rule": "fixed", "covariates": listed}
+    config = load_study(_broken(tmp_path, _multivariate(settings)))
+    specs = [covariate_coding(cov, config)[0] for cov in config.cox.covariates]
+    chosen, skipped = _multivariate_choice(specs, (), config)
+    assert skipped is None
+    assert sorted(spec.name for spec in chosen) == sorted(listed)
+
+
+def test_validate_stops_on_a_fixed_factor_outside_the_cox_factors(tmp_path: Path) -> None:
+    """``validate`` passed and ``report`` exited 0 with Methods naming a model never fitted."""
+    import os
+    import subprocess
+    import sys
+
+    settings = {"rule": "fixed", "covariates": ["monocytes"]}
+    folder = _broken(tmp_path, _multivariate(settings))
+    (folder / "study.yml").write_text(
+        (folder / "study.yml").read_text(encoding="utf-8").replace("../../data/", f"{ROOT}/data/"),
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "cohortpress", "validate", str(folder)]
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "cox.multivariate.covariates[0]: 'monocytes' is not one of" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_missing_study_file(tmp_path: Path) -> None:
     with pytest.raises(StudyConfigError, match="no study.yml"):
         load_study(tmp_path)

@@ -693,7 +693,10 @@ class Multivariate(_Model):
     )
     covariates: tuple[str, ...] = Field(
         default=(),
-        description="With rule fixed: the variables of the model.",
+        description=(
+            "With rule fixed (and only then): the variables of the model, each once and each "
+            "a `variable` of `cox.covariates` (the model is fitted from those factors)."
+        ),
         examples=[["age", "ecog"]],
     )
     reason: str | None = Field(
@@ -701,6 +704,16 @@ class Multivariate(_Model):
         description="With rule none: why, completing '…was not performed because of …'.",
         examples=["the small sample size"],
     )
+
+    @model_validator(mode="after")
+    def _covariates_for_fixed_rule(self) -> Multivariate:
+        """Listed factors with another rule would be ignored without a word."""
+        if self.covariates and self.rule != "fixed":
+            raise ValueError(
+                f"covariates: only rule fixed fits the listed factors; rule {self.rule} would "
+                "ignore them (remove them, or set rule: fixed)"
+            )
+        return self
 
 
 class CoxSettings(_Model):
@@ -1695,6 +1708,33 @@ class StudyConfig(_Model):
         if name in self.markers:
             return f"markers.{name}.label"
         return f"the label of '{name}'"
+
+    @model_validator(mode="after")
+    def _multivariate_factors_are_cox_factors(self) -> StudyConfig:
+        """Rule ``fixed`` fits the listed factors among ``cox.covariates`` (matched by variable
+        name, as the analysis matches them): a name that is not one of them would be named in
+        the Methods but left out of the model, and a list without any fits no model at all."""
+        rule = self.cox.multivariate
+        if rule.rule != "fixed":
+            return self
+        factors = [cov.variable for cov in self.cox.covariates]
+        choices = ", ".join(factors) or "none are listed"
+        if not rule.covariates:
+            raise ValueError(
+                "cox.multivariate.covariates: rule fixed fits the factors listed here; list "
+                f"them, from cox.covariates ({choices})"
+            )
+        for i, name in enumerate(rule.covariates):
+            where = f"cox.multivariate.covariates[{i}]"
+            if name not in factors:
+                raise ValueError(
+                    f"{where}: '{name}' is not one of cox.covariates ({choices}); the "
+                    "multivariate model is fitted from those factors: add it under "
+                    f"cox.covariates, or choose one of them{_did_you_mean(name, set(factors))}"
+                )
+            if name in rule.covariates[:i]:
+                raise ValueError(f"{where}: '{name}' is listed twice")
+        return self
 
     def variable_label(self, name: str) -> str:
         """How a variable is named where a table row or factor gives no label of its own: the
