@@ -94,6 +94,11 @@ def _twice(key: str, entry: dict[str, object]):
          "once"),
         ("cox", {"variable": "LMR", "label": "Gender"},
          "cox.covariates[2]: shows 'Gender' as cox.covariates[1] does"),
+        # Case and surrounding spaces aside, still one name to a reader.
+        ("table1", {"variable": "symptoms", "label": "gender "},
+         "table1[2]: shows 'gender ' as table1[1] does (as 'Gender')"),
+        ("cox", {"variable": "monocytes", "label": "GENDER"},
+         "cox.covariates[2]: shows 'GENDER' as cox.covariates[1] does (as 'Gender')"),
     ],
 )  # fmt: skip
 def test_a_row_or_factor_shown_twice_is_an_error(
@@ -130,6 +135,159 @@ def test_endpoints_are_one_of_each_kind_and_at_least_one(
     with pytest.raises(StudyConfigError) as info:
         load_study(folder)
     assert message in str(info.value)
+
+
+def _by_label(raw: dict[str, Any]) -> None:
+    raw["variables"]["symptoms"]["label"] = "Bone"
+    raw["endpoints"] = [{"kind": "ttf"}, {"kind": "os", "by": ["symptoms", "bone_metastasis"]}]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # "the median survival (S) was 8.4 months and the median survival (S) was 21.3 months",
+        # under one "Survival" header over two column groups.
+        pytest.param(
+            lambda raw: raw.update(endpoints=[
+                {"kind": "ttf", "label": "Survival", "abbreviation": "S1"},
+                {"kind": "os", "label": "Survival", "abbreviation": "S2"},
+            ]),
+            "endpoints: endpoints[0].label (ttf) and endpoints[1].label (os) are both "
+            "'Survival'; the text, tables and figures name each endpoint by its label, so give "
+            "each its own",
+            id="endpoint-labels",
+        ),
+        pytest.param(
+            lambda raw: raw.update(endpoints=[
+                {"kind": "ttf", "abbreviation": "S"}, {"kind": "os", "abbreviation": "s "},
+            ]),
+            "endpoints: endpoints[0].abbreviation (ttf) 'S' and endpoints[1].abbreviation (os) "
+            "'s ' differ only in case or surrounding spaces; the text, tables and figures name "
+            "each endpoint by its abbreviation",
+            id="endpoint-abbreviations",
+        ),
+        pytest.param(
+            lambda raw: raw.update(endpoints=[
+                {"kind": "ttf", "label": "overall survival"}, {"kind": "os"},
+            ]),
+            "endpoints[0].label (ttf) 'overall survival' and endpoints[1] (os, by default) "
+            "'Overall survival' differ only in case",
+            id="endpoint-label-and-a-default",
+        ),
+        pytest.param(
+            lambda raw: raw["markers"].update(SII={
+                "label": "neutrophil-to-lymphocyte ratio", "formula": "neutrophils", "cutoff": 1,
+            }),
+            "(top level): markers.NLR.label 'Neutrophil-to-lymphocyte ratio' and "
+            "markers.SII.label 'neutrophil-to-lymphocyte ratio' differ only in case or "
+            "surrounding spaces; the Methods define each marker by its label",
+            id="marker-labels",
+        ),
+        pytest.param(
+            _by_label,
+            "(top level): endpoints[1].by: variables.symptoms.label and "
+            "variables.bone_metastasis.label are both 'Bone'; the curves by each factor are "
+            "titled by its label",
+            id="by-factor-labels",
+        ),
+    ],
+)  # fmt: skip
+def test_names_shown_side_by_side_must_differ(tmp_path: Path, change, message: str) -> None:
+    """Two endpoints, markers or curves under one name read as one: the message names both
+    keys and the name."""
+    with pytest.raises(StudyConfigError) as info:
+        load_study(_broken(tmp_path, change))
+    assert message in str(info.value)
+
+
+def test_endpoints_named_apart_load(tmp_path: Path) -> None:
+    endpoints = [{"kind": "ttf", "label": "Survival"}, {"kind": "os", "abbreviation": "Surv"}]
+    config = load_study(_broken(tmp_path, lambda raw: raw.update(endpoints=endpoints)))
+    assert [e.label for e in config.endpoints] == ["Survival", None]
+
+
+@pytest.mark.parametrize(
+    "text", ["Poorly differentiated", "poorly_differentiated", " Non-clear  cell", "Ｙｅｓ", "-1"]
+)
+def test_levels_are_told_apart_as_cells_are_read(text: str) -> None:
+    """The check of a variable's levels compares them as intake matches a cell to a level."""
+    from cohortpress.config import cell_key
+    from cohortpress.intake._categories import key
+
+    assert cell_key(text) == key(text)
+
+
+def _multivariate(settings: dict[str, Any]):
+    return lambda raw: raw["cox"].update(multivariate=settings)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        # Accepted: the Methods named "the prespecified factors monocyte count", no model fitted.
+        (
+            {"rule": "fixed", "covariates": ["age", "monocytes"]},
+            "(top level): cox.multivariate.covariates[1]: 'monocytes' is not one of "
+            "cox.covariates (age, sex, ecog, diagnosis, histology, bone_metastasis, "
+            "lung_metastasis, lymph_node_metastasis, symptoms, anti_tg_antibody, ALC, NLR, PLR, "
+            "LMR); the multivariate model is fitted from those factors: add it under "
+            "cox.covariates, or choose one of them",
+        ),
+        (
+            {"rule": "fixed"},
+            "cox.multivariate.covariates: rule fixed fits the factors listed here; list them, "
+            "from cox.covariates (age, sex,",
+        ),
+        (
+            {"rule": "fixed", "covariates": ["ecog", "age", "ecog"]},
+            "cox.multivariate.covariates[2]: 'ecog' is listed twice",
+        ),
+        (
+            {"rule": "univariate_p", "covariates": ["ecog"]},
+            "cox.multivariate: covariates: only rule fixed fits the listed factors; rule "
+            "univariate_p would ignore them (remove them, or set rule: fixed)",
+        ),
+    ],
+)
+def test_multivariate_factors_are_among_the_cox_factors(
+    tmp_path: Path, settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(StudyConfigError) as info:
+        load_study(_broken(tmp_path, _multivariate(settings)))
+    assert message in str(info.value)
+
+
+def test_the_check_of_fixed_factors_accepts_what_the_analysis_fits(tmp_path: Path) -> None:
+    """Every factor the check lets through is one the analysis puts in the model."""
+    from cohortpress.analyse._survival import _multivariate_choice, covariate_coding
+
+    listed = ["LMR", "ecog", "age"]
+    settings = {"rule": "fixed", "covariates": listed}
+    config = load_study(_broken(tmp_path, _multivariate(settings)))
+    specs = [covariate_coding(cov, config)[0] for cov in config.cox.covariates]
+    chosen, skipped = _multivariate_choice(specs, (), config)
+    assert skipped is None
+    assert sorted(spec.name for spec in chosen) == sorted(listed)
+
+
+def test_validate_stops_on_a_fixed_factor_outside_the_cox_factors(tmp_path: Path) -> None:
+    """``validate`` passed and ``report`` exited 0 with Methods naming a model never fitted."""
+    import os
+    import subprocess
+    import sys
+
+    settings = {"rule": "fixed", "covariates": ["monocytes"]}
+    folder = _broken(tmp_path, _multivariate(settings))
+    (folder / "study.yml").write_text(
+        (folder / "study.yml").read_text(encoding="utf-8").replace("../../data/", f"{ROOT}/data/"),
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "cohortpress", "validate", str(folder)]
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "cox.multivariate.covariates[0]: 'monocytes' is not one of" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_missing_study_file(tmp_path: Path) -> None:

@@ -53,6 +53,41 @@ CASES = [
         r"markers.NLR: high_label and low_label are both 'Low'",
         id="marker-groups-alike",
     ),
+    pytest.param(  # "CRP marker: High vs high (ref)"
+        lambda raw: raw["markers"]["NLR"].update(high_label="High", low_label="high"),
+        r"markers.NLR: high_label 'High' and low_label 'high' differ only in case or "
+        r"surrounding spaces; name the two groups differently",
+        id="marker-groups-alike-but-for-case",
+    ),
+    pytest.param(
+        lambda raw: _covariate(raw, "histology").update(
+            groups={
+                "Papillary": ["Papillary"],
+                "papillary": ["Follicular", "Poorly differentiated"],
+            }
+        ),
+        r"cox.covariates.4: groups.Papillary and groups.papillary differ only in case",
+        id="factor-groups-alike",
+    ),
+    pytest.param(
+        lambda raw: _row(raw, "age").update(cut=70, cut_labels=["≥70 ", "≥70"]),
+        r"table1.0: cut_labels\[0\] '≥70 ' and cut_labels\[1\] '≥70' differ only",
+        id="row-cut-labels-alike",
+    ),
+    pytest.param(  # the workbook's "poorly differentiated" could be read as one of them only
+        lambda raw: raw["variables"]["histology"].update(
+            levels=["Papillary", "Follicular", "Poorly differentiated", "poorly-differentiated"]
+        ),
+        r"variables.histology: levels\[2\] 'Poorly differentiated' and levels\[3\] "
+        r"'poorly-differentiated' are read as one value \(cells are matched ignoring case, "
+        r"spacing, '_' and '-'\); list each level once",
+        id="levels-read-alike",
+    ),
+    pytest.param(
+        lambda raw: raw["variables"]["ecog"].update(levels=["0", "1", "2", "3", "4", "0"]),
+        r"variables.ecog: levels\[0\] and levels\[5\] are both '0'",
+        id="level-listed-twice",
+    ),
     pytest.param(
         lambda raw: _covariate(raw, "ecog").update(groups={"1–2": ["1", "2"], "0": ["O"]}),
         r"cox.covariates\[2\].groups.0: 'O' is not a level of 'ecog' \(0, 1, 2, 3, 4\)",
@@ -77,7 +112,7 @@ CASES = [
     ),
     pytest.param(
         lambda raw: _covariate(raw, "age").update(cut=65, cut_labels=["old", "old"]),
-        r"cut_labels: both are 'old'",
+        r"cox.covariates.0: cut_labels\[0\] and cut_labels\[1\] are both 'old'",
         id="cut-labels-alike",
     ),
     pytest.param(

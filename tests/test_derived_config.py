@@ -120,6 +120,19 @@ def test_a_cycle_is_named(tmp_path: Path) -> None:
         ),
         (
             {"bad": {"label": "B", "type": "categorical",
+                     "breaks": {"variable": "age", "at": [60], "labels": ["Young", "young"]}}},
+            "variables.bad.breaks: labels[0] 'Young' and labels[1] 'young' differ only in case "
+            "or surrounding spaces; each class needs its own label",
+        ),
+        (
+            {"bad": {"label": "B", "type": "categorical",
+                     "pool": {"variable": "ecog", "groups": {"Low": ["0", "1"],
+                                                             "low": ["2", "3", "4"]}}}},
+            "variables.bad.pool: groups.Low and groups.low differ only in case or surrounding "
+            "spaces; name each group differently",
+        ),
+        (
+            {"bad": {"label": "B", "type": "categorical",
                      "pool": {"variable": "ecog", "groups": {"0": ["0"], "1+": ["1", "2"]}}}},
             "pool each exactly once (not pooled: ['3', '4'], unknown: [])",
         ),

@@ -180,6 +180,18 @@ def test_custom_criteria_declare_their_categories(tmp_path: Path) -> None:
             },
             "response.categories.0.code",
         ),
+        (
+            {
+                "criteria": "X",
+                "categories": [
+                    {"code": "R", "label": "Response", "counts_as": "response"},
+                    {"code": "S", "label": "response", "counts_as": "stable"},
+                ],
+            },
+            "response: categories[0].label 'Response' and categories[1].label 'response' differ "
+            "only in case or surrounding spaces; the response table lists each category by its "
+            "label",
+        ),
         ({"rates": ["orr", "orr"]}, "each rate once"),
         ({"rates": ["ordr"]}, "rates.0"),
         ({"sd_min_duration": {"value": -1}}, "sd_min_duration.value"),

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +30,9 @@ from cohortpress.errors import StudyConfigError
 from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
 from cohortpress.response_criteria import KNOWN_NAMES, CountsAs, Criteria, RateName, known_criteria
 from cohortpress.response_criteria import Category as CriteriaCategory
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 TimeUnit = Literal["days", "weeks", "months", "years"]
 DAYS_PER_UNIT: dict[str, float] = {
@@ -255,8 +259,9 @@ class Breaks(_Model):
             raise ValueError("`at` must be increasing, without repeats")
         if self.labels is not None and len(self.labels) != len(self.at) + 1:
             raise ValueError(f"{len(self.at)} break(s) need {len(self.at) + 1} labels")
-        if self.labels is not None and len(set(self.labels)) != len(self.labels):
-            raise ValueError("each class needs its own label")
+        alike = first_alike((f"labels[{i}]", label) for i, label in enumerate(self.labels or ()))
+        if alike:
+            raise ValueError(f"{alike}; each class needs its own label")
         return self
 
     def class_labels(self) -> tuple[str, ...]:
@@ -282,6 +287,18 @@ class Pool(_Model):
         ),
         examples=[{"0": ["0"], "1": ["1"], "2–3": ["2", "3"]}],
     )
+
+    @model_validator(mode="after")
+    def _groups_named_apart(self) -> Pool:
+        """The groups are the new variable's levels, listed side by side in tables."""
+        _groups_named_apart(self.groups)
+        return self
+
+
+def _groups_named_apart(groups: dict[str, tuple[str, ...]] | None) -> None:
+    alike = first_alike((f"groups.{name}", name) for name in groups or {})
+    if alike:
+        raise ValueError(f"{alike}; name each group differently")
 
 
 class Span(_Model):
@@ -338,7 +355,8 @@ class Variable(_Model):
         default=None,
         description=(
             "The allowed values of a categorical or binary variable, in the order tables list "
-            "them (for binary: the present one first). Any other value is an error."
+            "them (for binary: the present one first). Any other value is an error. Cells are "
+            "matched ignoring case, spacing, _ and -, so two levels must differ otherwise."
         ),
         examples=[["0", "1", "2"], ["Yes", "No"]],
     )
@@ -470,6 +488,15 @@ class Variable(_Model):
             raise ValueError("a binary variable has exactly two `levels` (present first)")
         if self.type in ("continuous", "count", "date") and self.levels:
             raise ValueError(f"a {self.type} variable has no `levels` (use `range`)")
+        if self.derivation is None:  # read from the workbook: each level must be readable
+            levels = [(f"levels[{i}]", level) for i, level in enumerate(self.levels or ())]
+            alike = first_alike(
+                levels,
+                cell_key,
+                "are read as one value (cells are matched ignoring case, spacing, '_' and '-')",
+            )
+            if alike:
+                raise ValueError(f"{alike}; list each level once, spelt so it differs")
         return self
 
 
@@ -477,7 +504,10 @@ class Marker(_Model):
     """A derived marker computed from other columns, split at a fixed cutoff into Low / High."""
 
     label: str = Field(
-        description="The marker's name in tables, figures and the Methods.",
+        description=(
+            "The marker's name in tables, figures and the Methods; each marker's its own (case "
+            "and surrounding spaces aside)."
+        ),
         examples=["Neutrophil-to-lymphocyte ratio"],
     )
     formula: Formula = Field(
@@ -513,7 +543,10 @@ class Marker(_Model):
     )
     high_label: str = Field(
         default="High",
-        description="Name of the group at or above the cutoff in tables and figures.",
+        description=(
+            "Name of the group at or above the cutoff in tables and figures; not `low_label` "
+            "(case and surrounding spaces aside)."
+        ),
         examples=["Elevated"],
     )
     low_label: str = Field(
@@ -522,11 +555,10 @@ class Marker(_Model):
 
     @model_validator(mode="after")
     def _two_groups(self) -> Marker:
-        if self.high_label == self.low_label:
-            raise ValueError(
-                f"high_label and low_label are both '{self.low_label}'; name the two groups "
-                "differently"
-            )
+        """The two groups stand side by side: "High vs Low (ref)", "the high NLR group"."""
+        alike = first_alike((("high_label", self.high_label), ("low_label", self.low_label)))
+        if alike:
+            raise ValueError(f"{alike}; name the two groups differently")
         return self
 
 
@@ -631,12 +663,14 @@ class Covariate(_Model):
     @model_validator(mode="after")
     def _two_cut_labels(self) -> Covariate:
         _check_cut_labels(self.cut_labels)
+        _groups_named_apart(self.groups)
         return self
 
 
 def _check_cut_labels(labels: tuple[str, str] | None) -> None:
-    if labels is not None and labels[0] == labels[1]:
-        raise ValueError(f"cut_labels: both are '{labels[0]}'; name the two sides differently")
+    alike = first_alike((f"cut_labels[{i}]", label) for i, label in enumerate(labels or ()))
+    if alike:
+        raise ValueError(f"{alike}; name the two sides differently")
 
 
 class Multivariate(_Model):
@@ -659,7 +693,10 @@ class Multivariate(_Model):
     )
     covariates: tuple[str, ...] = Field(
         default=(),
-        description="With rule fixed: the variables of the model.",
+        description=(
+            "With rule fixed (and only then): the variables of the model, each once and each "
+            "a `variable` of `cox.covariates` (the model is fitted from those factors)."
+        ),
         examples=[["age", "ecog"]],
     )
     reason: str | None = Field(
@@ -667,6 +704,16 @@ class Multivariate(_Model):
         description="With rule none: why, completing '…was not performed because of …'.",
         examples=["the small sample size"],
     )
+
+    @model_validator(mode="after")
+    def _covariates_for_fixed_rule(self) -> Multivariate:
+        """Listed factors with another rule would be ignored without a word."""
+        if self.covariates and self.rule != "fixed":
+            raise ValueError(
+                f"covariates: only rule fixed fits the listed factors; rule {self.rule} would "
+                "ignore them (remove them, or set rule: fixed)"
+            )
+        return self
 
 
 class CoxSettings(_Model):
@@ -784,12 +831,18 @@ class Endpoint(_Model):
     )
     label: str | None = Field(
         default=None,
-        description="Its name in text, tables and figures (default: e.g. Overall survival).",
+        description=(
+            "Its name in text, tables and figures (default: e.g. Overall survival); each "
+            "endpoint's its own (case and surrounding spaces aside)."
+        ),
         examples=["Progression-free survival"],
     )
     abbreviation: str | None = Field(
         default=None,
-        description="Its short name in text and tables (default: OS, PFS, TTF).",
+        description=(
+            "Its short name in text and tables (default: OS, PFS, TTF); each endpoint's its own "
+            "(case and surrounding spaces aside)."
+        ),
         examples=["PFS"],
     )
     by: tuple[str, ...] | None = Field(
@@ -972,7 +1025,7 @@ class ResponseCategory(_Model):
         examples=["CMR"],
     )
     label: str = Field(
-        description="Its name in the response table.",
+        description="Its name in the response table; each category's its own.",
         examples=["Complete metabolic response"],
     )
     counts_as: CountsAs = Field(
@@ -1077,6 +1130,10 @@ class Response(_Model):
             codes = [c.code for c in self.categories]
             if len({fold_token(c) for c in codes}) != len(codes):
                 raise ValueError("categories: each code once")
+            labels = [(f"categories[{i}].label", c.label) for i, c in enumerate(self.categories)]
+            alike = first_alike(labels)
+            if alike:
+                raise ValueError(f"{alike}; the response table lists each category by its label")
             if "missing" in {fold_token(c) for c in codes}:
                 raise ValueError("categories: `missing` is the row of patients without a response")
             if not any(c.counts_as == "response" for c in self.categories):
@@ -1255,6 +1312,39 @@ SynonymField = Literal["sex", "end_reason", "best_response", "serious", "grade"]
 def fold_token(text: str) -> str:
     """How declared spellings and missing-value tokens are compared: trimmed, case-folded."""
     return text.strip().casefold()
+
+
+ALIKE = "differ only in case or surrounding spaces"
+
+
+def first_alike(
+    named: Iterable[tuple[str, str]], key: Callable[[str], str] = fold_token, alike: str = ALIKE
+) -> str | None:
+    """The first two of ``named`` (key path, name) a reader could not tell apart, as "A and B
+    are both 'X'" (or "A 'X' and B 'x' differ only in case …"), else None. Names printed side
+    by side in one table, legend or sentence must differ: "High vs high (ref)" is no contrast."""
+    seen: dict[str, tuple[str, str]] = {}
+    for where, name in named:
+        first, shown = seen.setdefault(key(name), (where, name))
+        if first == where:
+            continue
+        if shown == name:
+            return f"{first} and {where} are both '{name}'"
+        return f"{_named(first, shown)} and {_named(where, name)} {alike}"
+    return None
+
+
+def _named(where: str, name: str) -> str:
+    """A key path with its name, unless the path ends in the name (a mapping's key)."""
+    return where if where.endswith(f".{name}") else f"{where} '{name}'"
+
+
+def cell_key(text: str) -> str:
+    """How a workbook cell is matched to a declared level (as intake's ``_categories.key``):
+    Unicode-normalised, ``_`` and ``-`` as spaces, spacing collapsed, case-folded. Two levels
+    with one key could not both be read: every cell would be taken as one of them."""
+    spaced = re.sub(r"[_-]", " ", text)
+    return " ".join(unicodedata.normalize("NFKC", spaced).split()).casefold()
 
 
 class StudyConfig(_Model):
@@ -1475,6 +1565,13 @@ class StudyConfig(_Model):
                     f"'{endpoint.kind}'; each kind of endpoint is analysed once"
                 )
             first[endpoint.kind] = i
+        for part in ("label", "abbreviation"):
+            alike = first_alike(_endpoint_names(endpoints, part))
+            if alike:
+                raise ValueError(
+                    f"{alike}; the text, tables and figures name each endpoint by its {part}, "
+                    "so give each its own"
+                )
         return endpoints
 
     @field_validator("sheets", mode="after")
@@ -1552,20 +1649,21 @@ class StudyConfig(_Model):
 
     @model_validator(mode="after")
     def _rows_and_factors_shown_once(self) -> StudyConfig:
-        """Two Table I rows of one heading, or two Cox factors, under one label would be two
-        rows no reader can tell apart; and a variable enters the Cox models once, since the
-        multivariable model and an endpoint's ``by`` name the factor by its variable."""
-        shown: dict[tuple[str | None, str], int] = {}
+        """Two Table I rows of one heading, or two Cox factors, under one label (case and
+        surrounding spaces aside) would be two rows no reader can tell apart; and a variable
+        enters the Cox models once, since the multivariable model and an endpoint's ``by`` name
+        the factor by its variable."""
+        shown: dict[tuple[str | None, str], tuple[int, str]] = {}
         for i, row in enumerate(self.table1):
             label = row.label or self.variable_label(row.variable)
-            first = shown.setdefault((row.group, label), i)
+            first, was = shown.setdefault((row.group, fold_token(label)), (i, label))
             if first != i:
                 raise ValueError(
-                    f"table1[{i}]: shows '{label}' as table1[{first}] does; list a "
-                    "characteristic once, or give the second row a `label` of its own"
+                    f"table1[{i}]: shows '{label}' as table1[{first}] does{_as(was, label)}; "
+                    "list a characteristic once, or give the second row a `label` of its own"
                 )
         variables: dict[str, int] = {}
-        labels: dict[str, int] = {}
+        labels: dict[str, tuple[int, str]] = {}
         for i, cov in enumerate(self.cox.covariates):
             first = variables.setdefault(cov.variable, i)
             if first != i:
@@ -1575,12 +1673,67 @@ class StudyConfig(_Model):
                     "variable with `breaks` under `variables` and use that)"
                 )
             label = cov.label or self.variable_label(cov.variable)
-            first = labels.setdefault(label, i)
+            first, was = labels.setdefault(fold_token(label), (i, label))
             if first != i:
                 raise ValueError(
-                    f"cox.covariates[{i}]: shows '{label}' as cox.covariates[{first}] does; "
-                    "give one of them a `label` of its own"
+                    f"cox.covariates[{i}]: shows '{label}' as cox.covariates[{first}] "
+                    f"does{_as(was, label)}; give one of them a `label` of its own"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _names_told_apart(self) -> StudyConfig:
+        """Names printed side by side must differ: the Methods define every marker by its
+        label, and an endpoint's curves by several factors title each panel (and its rows of
+        the survival table) by the factor's label."""
+        markers = [(f"markers.{name}.label", m.label) for name, m in self.markers.items()]
+        alike = first_alike(markers)
+        if alike:
+            raise ValueError(f"{alike}; the Methods define each marker by its label")
+        for i, endpoint in enumerate(self.endpoints):
+            alike = first_alike(
+                (self._label_key(name), self.variable_label(name)) for name in endpoint.by or ()
+            )
+            if alike:
+                raise ValueError(
+                    f"endpoints[{i}].by: {alike}; the curves by each factor are titled by its "
+                    "label, so give one a label of its own"
+                )
+        return self
+
+    def _label_key(self, name: str) -> str:
+        """Where the label of a variable, marker or built-in field comes from."""
+        if name in self.variables:
+            return f"variables.{name}.label"
+        if name in self.markers:
+            return f"markers.{name}.label"
+        return f"the label of '{name}'"
+
+    @model_validator(mode="after")
+    def _multivariate_factors_are_cox_factors(self) -> StudyConfig:
+        """Rule ``fixed`` fits the listed factors among ``cox.covariates`` (matched by variable
+        name, as the analysis matches them): a name that is not one of them would be named in
+        the Methods but left out of the model, and a list without any fits no model at all."""
+        rule = self.cox.multivariate
+        if rule.rule != "fixed":
+            return self
+        factors = [cov.variable for cov in self.cox.covariates]
+        choices = ", ".join(factors) or "none are listed"
+        if not rule.covariates:
+            raise ValueError(
+                "cox.multivariate.covariates: rule fixed fits the factors listed here; list "
+                f"them, from cox.covariates ({choices})"
+            )
+        for i, name in enumerate(rule.covariates):
+            where = f"cox.multivariate.covariates[{i}]"
+            if name not in factors:
+                raise ValueError(
+                    f"{where}: '{name}' is not one of cox.covariates ({choices}); the "
+                    "multivariate model is fitted from those factors: add it under "
+                    f"cox.covariates, or choose one of them{_did_you_mean(name, set(factors))}"
+                )
+            if name in rule.covariates[:i]:
+                raise ValueError(f"{where}: '{name}' is listed twice")
         return self
 
     def variable_label(self, name: str) -> str:
@@ -1886,6 +2039,25 @@ class StudyConfig(_Model):
     def header(self, field: str) -> str:
         """The workbook's header for a canonical field or variable."""
         return self.columns.get(field, field)
+
+
+def _endpoint_names(endpoints: tuple[Endpoint, ...], part: str) -> list[tuple[str, str]]:
+    """(key path, name) of each endpoint's label or abbreviation, its kind's where not given."""
+    index = 0 if part == "label" else 1
+    named = []
+    for i, endpoint in enumerate(endpoints):
+        given: str | None = getattr(endpoint, part)
+        if given:
+            named.append((f"endpoints[{i}].{part} ({endpoint.kind})", given))
+        else:
+            default = vocabulary.ENDPOINT_NAMES[endpoint.kind][index]
+            named.append((f"endpoints[{i}] ({endpoint.kind}, by default)", default))
+    return named
+
+
+def _as(first: str, second: str) -> str:
+    """How the first of two labels that differ in case or spacing only is quoted."""
+    return "" if first == second else f" (as '{first}')"
 
 
 def _is_number(text: str) -> bool:
