@@ -115,3 +115,17 @@ def test_a_summary_that_does_not_fit_is_a_study_error(tmp_path: Path, row, words
         _results(tmp_path, [row])
     assert "table1[0].summary: " in str(info.value)
     assert words in str(info.value)
+
+
+def test_a_marker_row_prints_the_markers_decimals_as_the_text_does(tmp_path: Path) -> None:
+    """NLR (decimals: 2) and ALC (decimals: 0): Table I, characteristics and markers in
+    results.json print the same median; a marker's setting wins over the default of one."""
+    table1 = [{"variable": "NLR", "label": "NLR"}, {"variable": "ALC", "label": "ALC"}]
+    results, config = _results(tmp_path, table1)
+    rows, _ = _rows(tmp_path, table1)
+    numbers = collect_numbers(results, config).nested()
+    for name, decimals in (("NLR", 2), ("ALC", 0)):
+        median = numbers["markers"][name]["median"]
+        assert numbers["characteristics"][name]["median"] == median
+        assert rows[name] == f"{median} ({numbers['characteristics'][name]['range']})"
+        assert len(median.partition(".")[2]) == decimals, median

@@ -83,7 +83,6 @@ class MarkerSummary:
     label: str
     unit: str | None
     cutoff: float
-    decimals: int
     distribution: Distribution
     high: int
     low: int

@@ -178,7 +178,7 @@ def collect_numbers(results: StudyResults, config: StudyConfig) -> Numbers:
     style = results.conventions.p_style
     _flow(numbers, results)
     _characteristics(numbers, results, config)
-    _markers(numbers, results)
+    _markers(numbers, results, config)
     unit = results.time_unit
     f = results.followup
     numbers.add("followup.median", f.estimate, fmt.time(f.estimate, unit), unit,
@@ -255,8 +255,7 @@ def _characteristics(numbers: Numbers, results: StudyResults, config: StudyConfi
     for c in results.characteristics:
         key = f"characteristics.{c.variable}"
         if c.distribution is not None:
-            variable = config.variables.get(c.variable)
-            decimals = fmt.characteristic_decimals(c.variable, variable)
+            decimals = fmt.characteristic_decimals(c.variable, config)
             _distribution(numbers, key, c.distribution, c.unit, decimals)
             _summary_numbers(numbers, key, c.distribution, c.unit, decimals)
             continue
@@ -272,10 +271,11 @@ def _characteristics(numbers: Numbers, results: StudyResults, config: StudyConfi
         _checks.categorical_counts(numbers, key, c, marks, missing)
 
 
-def _markers(numbers: Numbers, results: StudyResults) -> None:
+def _markers(numbers: Numbers, results: StudyResults, config: StudyConfig) -> None:
     for m in results.markers:
         key = f"markers.{m.name}"
-        _distribution(numbers, key, m.distribution, m.unit, m.decimals)
+        decimals = fmt.characteristic_decimals(m.name, config)  # as its Table I row
+        _distribution(numbers, key, m.distribution, m.unit, decimals)
         numbers.add(f"{key}.cutoff", m.cutoff, fmt.plain(m.cutoff), m.unit)
         high, low = sup.suppressed([m.high, m.low], m.distribution.n, numbers.small_cell)
         numbers.add_count(f"{key}.high", m.high, high)

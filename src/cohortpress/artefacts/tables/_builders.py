@@ -67,8 +67,7 @@ def _characteristic_rows(
     unknown = bool(c.missing) if unknown is None else unknown
     label = variable_label(c.variable, c.label)
     if c.distribution is not None:
-        variable = config.variables.get(c.variable)
-        decimals = fmt.characteristic_decimals(c.variable, variable)
+        decimals = fmt.characteristic_decimals(c.variable, config)
         return [(f"{indent}{label}", _continuous_value(c.distribution, c.summary, decimals))]
     levels, missing = marks or sup.characteristic_marks(c, small)
     if len(c.levels) == 1:
