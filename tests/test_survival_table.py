@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cohortpress.analyse import analyse
+from cohortpress.artefacts._figures import _by_caption
 from cohortpress.artefacts.tables import Table, table_survival
 from cohortpress.config import Endpoint, StudyConfig, load_study
 from cohortpress.derive import derive_cohort
@@ -107,3 +108,40 @@ def test_by_group_text_prints_the_study_confidence_level() -> None:
     )
     assert "(90% CI " in by_factor and "CI=" not in by_factor
     assert "95%" not in by_factor
+
+
+def _without_imdc(rows: list[int], config: StudyConfig):
+    """The renal study's results with IMDC risk blank in the workbook rows ``rows``."""
+    book = read_workbook(config.data_path, config)
+    patients = book.patients.copy()
+    patients.loc[patients.index[rows], "imdc"] = None
+    return analyse(derive_cohort(patients, book.adverse_events, config), config)
+
+
+def test_patients_without_the_factor_are_accounted_for_as_the_captions_do() -> None:
+    """Every patient of the endpoint is in a row or in the note, worded as the figure's
+    caption words it; results.json holds the count."""
+    config = _renal(0.95)
+    results = _without_imdc([0, 1, 2], config)
+    numbers = collect_numbers(results, config)
+    table = table_survival(results, config, numbers)
+    os = next(e for e in results.endpoints if e.kind == "os")
+    shown = sum(int(_row(table, lvl, "IMDC risk classification")["n"]) for lvl in os.by[0].levels)
+    assert shown + 3 == int(_row(table, "All patients", "Overall survival")["n"])
+    note = "Not shown: 3 patients without a recorded IMDC risk classification."
+    assert note in table.notes
+    assert note in _by_caption(os, os.by, config, None, None)
+    assert numbers.nested()["os"]["by"]["imdc"]["missing"] == "3"
+
+
+def test_a_small_number_without_the_factor_is_suppressed_alike() -> None:
+    config = _renal(0.95)
+    stats = config.statistics.model_copy(update={"small_cell": 5})
+    config = config.model_copy(update={"statistics": stats})
+    results = _without_imdc([0, 1], config)
+    numbers = collect_numbers(results, config)
+    table = table_survival(results, config, numbers)
+    os = next(e for e in results.endpoints if e.kind == "os")
+    note = "Not shown: <5 patients without a recorded IMDC risk classification."
+    assert note in table.notes
+    assert note in _by_caption(os, os.by, config, None, 5)

@@ -131,6 +131,11 @@ class EndpointResult:
     landmarks: tuple[Landmark, ...] = ()  # survival at the declared times
     recorded: bool = False  # read from time/status columns (present words the definition)
 
+    def unrecorded(self, g: GroupedSurvival) -> int:
+        """The endpoint's patients without a value of ``g``'s factor: in none of its curves,
+        yet counted in the endpoint's n, so every table and figure by ``g`` must say so."""
+        return self.overall.n - sum(km.n for km in g.estimates)
+
 
 @dataclass(frozen=True)
 class Landmark:

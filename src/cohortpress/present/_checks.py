@@ -32,10 +32,10 @@ if TYPE_CHECKING:
     from cohortpress.analyse._study import Characteristic, Distribution
     from cohortpress.present.numbers import Numbers
 
-# Keys that the functions below add beside the level keys of one group; a level whose key
+# Keys added beside the level keys of one group; a level whose key
 # would be one of them gets a hashed key instead (see ``label_keys``).
 CHARACTERISTIC_KEYS = ("n", "missing", "denominator")
-GROUPED_KEYS = ("cox", "logrank_chisq")
+GROUPED_KEYS = ("cox", "logrank_chisq", "missing")
 
 
 def r_string(text: str) -> str:

@@ -304,7 +304,7 @@ def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str)
     curve = [(endpoint.kind, endpoint.overall.label, None)]
     _checks.at_risk(numbers, curve, endpoint.risk, [landmark_key(t) for t in endpoint.risk.times])
     for grouped in endpoint.by:
-        _grouped(numbers, f"{endpoint.kind}.by.{grouped.factor}", grouped, unit, style)
+        _grouped(numbers, f"{endpoint.kind}.by.{grouped.factor}", endpoint, grouped, unit, style)
     for model in endpoint.univariate:
         name = model.terms[0].covariate if model.terms else "model"
         _cox(numbers, f"{endpoint.kind}.cox.{name}", model, style)
@@ -417,8 +417,15 @@ def _term_label(term: Any) -> str:
     return term.covariate + " " + (term.level or "")
 
 
-def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: str) -> None:
+def _grouped(
+    numbers: Numbers, key: str, e: EndpointResult, g: GroupedSurvival, unit: str, style: str
+) -> None:
     keys = numbers.label_keys(key, g.levels, _checks.GROUPED_KEYS)
+    missing = e.unrecorded(g)
+    if missing:  # in no curve and no row: the table's note and the captions say how many
+        mark = sup.grouped_marks(e, g, numbers.small_cell)[1]
+        why = "the endpoint's patients without a value of the factor"
+        numbers.add_count(f"{key}.missing", missing, mark, method=why)
     for level, km in zip(g.levels, g.estimates, strict=True):
         _km(numbers, f"{key}.{keys[level]}", km, unit)
     if g.landmarks:  # one tuple per level when the endpoint declares landmarks

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
-    from cohortpress.analyse._study import Characteristic, ResponseSummary
+    from cohortpress.analyse._study import (
+        Characteristic,
+        EndpointResult,
+        GroupedSurvival,
+        ResponseSummary,
+    )
 
 WITHHELD = "*"  # a count hidden only so that a small count cannot be derived from the total
 
@@ -65,13 +70,30 @@ def single(count: int, total: int, k: int | None) -> Mark:
     return suppressed([count], total, k)[0]
 
 
+def factor_marks(
+    levels: Sequence[int], unknown: int, total: int, k: int | None
+) -> tuple[list[Mark], Mark]:
+    """Marks for the counts of a factor's levels and of its patients without a value (an
+    Unknown row, a 'Not shown' note; None when there are none), out of ``total``.
+
+    The one decision for a factor's counts: Table I, the survival table, the figures and
+    results.json ask here, so the same counts get the same marks everywhere.
+    """
+    marks = suppressed([*levels, unknown] if unknown else list(levels), total, k)
+    return marks[: len(levels)], marks[len(levels)] if unknown else None
+
+
 def characteristic_marks(c: Characteristic, k: int | None) -> tuple[list[Mark], Mark]:
     """Marks for the levels of one Table I row and for its 'Unknown' row (printed when > 0)."""
     if not c.levels:
         return [], None
-    counts = [lvl.count for lvl in c.levels] + ([c.missing] if c.missing else [])
-    marks = suppressed(counts, c.levels[0].n, k)
-    return marks[: len(c.levels)], marks[len(c.levels)] if c.missing else None
+    return factor_marks([lvl.count for lvl in c.levels], c.missing, c.levels[0].n, k)
+
+
+def grouped_marks(e: EndpointResult, g: GroupedSurvival, k: int | None) -> tuple[list[Mark], Mark]:
+    """Marks for the patients of each curve of ``g`` and for the endpoint's patients without
+    a value of its factor, out of the endpoint's patients (see :func:`factor_marks`)."""
+    return factor_marks([km.n for km in g.estimates], e.unrecorded(g), e.overall.n, k)
 
 
 def crossed(
