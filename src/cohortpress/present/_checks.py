@@ -254,9 +254,12 @@ def at_risk(
 # ---- Table I rows ------------------------------------------------------------------------------
 
 
-def continuous_counts(numbers: Numbers, key: str, d: Distribution) -> None:
-    """Patients with a value and without one, for a continuous row (suppressed together)."""
-    n_mark, missing_mark = sup.suppressed([d.n, d.missing], d.n + d.missing, numbers.small_cell)
+def continuous_counts(
+    numbers: Numbers, key: str, d: Distribution, marks: tuple[list[sup.Mark], sup.Mark]
+) -> None:
+    """Patients with a value and without one (the Unknown row), for a continuous row, marked
+    as Table I marks them (``suppress.characteristic_marks``)."""
+    (n_mark,), missing_mark = marks
     numbers.add_count(f"{key}.n", d.n, n_mark, method="R: sum(!is.na(x))")
     numbers.add_count(f"{key}.missing", d.missing, missing_mark, method="R: sum(is.na(x))")
 

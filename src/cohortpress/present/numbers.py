@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._results import CoxResult, KMEstimate, ProportionEstimate
     from cohortpress.analyse._study import (
+        Characteristic,
         Distribution,
         EndpointResult,
         GroupedSurvival,
@@ -237,10 +238,11 @@ def _distribution(numbers: Numbers, key: str, d: Distribution, unit: str | None,
 
 
 def _summary_numbers(
-    numbers: Numbers, key: str, d: Distribution, unit: str | None, decimals: int
+    numbers: Numbers, key: str, c: Characteristic, d: Distribution, decimals: int
 ) -> None:
     """The quartiles, mean and SD of every continuous row of Table I, whichever it prints
     (what a statistician checks the row against), with the counts of values and missing."""
+    unit = c.unit
     how = _checks.distribution_methods()
     low, high = fmt.decimal(d.q1, decimals), fmt.decimal(d.q3, decimals)
     numbers.add(f"{key}.q1", d.q1, low, unit, how["q1"])
@@ -248,7 +250,7 @@ def _summary_numbers(
     numbers.add(f"{key}.iqr", [d.q1, d.q3], fmt.span(d.q1, d.q3, decimals), unit, how["iqr"])
     numbers.add(f"{key}.mean", d.mean, fmt.decimal(d.mean, decimals + 1), unit, how["mean"])
     numbers.add(f"{key}.sd", d.sd, fmt.decimal(d.sd, decimals + 1), unit, how["sd"])
-    _checks.continuous_counts(numbers, key, d)
+    _checks.continuous_counts(numbers, key, d, sup.characteristic_marks(c, numbers.small_cell))
 
 
 def _characteristics(numbers: Numbers, results: StudyResults, config: StudyConfig) -> None:
@@ -257,7 +259,7 @@ def _characteristics(numbers: Numbers, results: StudyResults, config: StudyConfi
         if c.distribution is not None:
             decimals = fmt.characteristic_decimals(c.variable, config)
             _distribution(numbers, key, c.distribution, c.unit, decimals)
-            _summary_numbers(numbers, key, c.distribution, c.unit, decimals)
+            _summary_numbers(numbers, key, c, c.distribution, decimals)
             continue
         marks, missing = sup.characteristic_marks(c, numbers.small_cell)
         reserved = _checks.CHARACTERISTIC_KEYS

@@ -84,10 +84,26 @@ def factor_marks(
 
 
 def characteristic_marks(c: Characteristic, k: int | None) -> tuple[list[Mark], Mark]:
-    """Marks for the levels of one Table I row and for its 'Unknown' row (printed when > 0)."""
-    if not c.levels:
+    """Marks for the levels of one Table I row and for its 'Unknown' row (printed when > 0);
+    a continuous row's one 'level' is its patients with a value."""
+    if c.distribution is None and not c.levels:
         return [], None
-    return factor_marks([lvl.count for lvl in c.levels], c.missing, c.levels[0].n, k)
+    counts = _counts(c)
+    return factor_marks(list(counts.values()), c.missing, size(c), k)
+
+
+def _counts(c: Characteristic) -> dict[str, int]:
+    """A row's counts by level; a continuous row's under '' (the patients with a value)."""
+    if c.distribution is not None:
+        return {"": c.distribution.n}
+    return {lvl.level: lvl.count for lvl in c.levels}
+
+
+def size(c: Characteristic) -> int:
+    """The patients of the row's column, those without a value included."""
+    if c.distribution is not None:
+        return c.distribution.n + c.distribution.missing
+    return c.levels[0].n if c.levels else c.missing
 
 
 def grouped_marks(e: EndpointResult, g: GroupedSurvival, k: int | None) -> tuple[list[Mark], Mark]:
@@ -133,18 +149,18 @@ def comparison_marks(
     A level's counts over the groups add up to its count in Table I, so they are suppressed
     as one table with :func:`crossed`.
     """
-    levels = [lvl.level for lvl in overall.levels]
-    row_totals = [lvl.count for lvl in overall.levels] + [overall.missing]
+    totals = _counts(overall)
+    levels = list(totals)
+    row_totals = [*totals.values(), overall.missing]
     columns = []
     for c in per_group:
-        counts = {lvl.level: lvl.count for lvl in c.levels}
+        counts = _counts(c)
         columns.append([counts.get(level, 0) for level in levels] + [c.missing])
-    sizes = [c.levels[0].n if c.levels else 0 for c in per_group]
-    marks = crossed(columns, sizes, row_totals, k)
+    marks = crossed(columns, [size(c) for c in per_group], row_totals, k)
     out = []
     for c, col in zip(per_group, marks, strict=True):
         at = {level: mark for level, mark in zip(levels, col, strict=False)}
-        out.append(([at.get(lvl.level) for lvl in c.levels], col[-1] if c.missing else None))
+        out.append(([at.get(level) for level in _counts(c)], col[-1] if c.missing else None))
     return out
 
 

@@ -63,14 +63,15 @@ def _characteristic_rows(
     unknown: bool | None = None,
 ) -> list[tuple[str, str]]:
     """The table rows of one characteristic; an "Unknown" row when ``unknown`` (default: when
-    values are missing), so the counts add up to the column's n."""
+    values are missing), so the counts add up to the column's n: under a continuous row too,
+    whose median is then of fewer patients than the column's."""
     unknown = bool(c.missing) if unknown is None else unknown
     label = variable_label(c.variable, c.label)
+    levels, missing = marks or sup.characteristic_marks(c, small)
     if c.distribution is not None:
         decimals = fmt.characteristic_decimals(c.variable, config)
-        return [(f"{indent}{label}", _continuous_value(c.distribution, c.summary, decimals))]
-    levels, missing = marks or sup.characteristic_marks(c, small)
-    if len(c.levels) == 1:
+        rows = [(f"{indent}{label}", _continuous_value(c.distribution, c.summary, decimals))]
+    elif len(c.levels) == 1:
         lvl = c.levels[0]
         rows = [(f"{indent}{label}", fmt.n_percent(lvl.count, lvl.n, levels[0]))]
     else:
@@ -80,7 +81,7 @@ def _characteristic_rows(
             for lvl, mark in zip(c.levels, levels, strict=True)
         ]
     if unknown:
-        rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, c.levels[0].n, missing)))
+        rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, sup.size(c), missing)))
     return rows
 
 
@@ -120,7 +121,7 @@ def _summaries_note(characteristics: tuple[Characteristic, ...]) -> str:
 
 def _denominator_note(characteristics: tuple[Characteristic, ...]) -> tuple[str, ...]:
     """Where a row has unknown values, say what its percentages are of."""
-    if not any(c.missing and c.distribution is None for c in characteristics):
+    if not any(c.missing for c in characteristics):
         return ()
     return ("Percentages are of all patients in the column, those with an unknown value included.",)
 
@@ -382,7 +383,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
             rows.append([first.group, *[""] * (len(columns) + 1)])
         current_group = first.group
         indent = INDENT if first.group else ""
-        marks = sup.comparison_marks(per_level, overall, small) if first.levels else None
+        marks = sup.comparison_marks(per_level, overall, small)
         unknown = any(c.missing for c in per_level)  # every column has the row, or none
         blocks = [
             _characteristic_rows(c, indent, small, config, marks[i] if marks else None, unknown)
