@@ -160,6 +160,7 @@ def build_figures(
                     time_breaks=g.risk.times,
                     panel=PANEL_LETTERS[i] if len(groups) > 1 else None,
                     small_cell=results.conventions.small_cell,
+                    at_risk_totals=e.risk.n_risk[e.overall.label],
                 )
                 for i, g in enumerate(groups)
             ]

@@ -108,8 +108,24 @@ def size(c: Characteristic) -> int:
 
 def grouped_marks(e: EndpointResult, g: GroupedSurvival, k: int | None) -> tuple[list[Mark], Mark]:
     """Marks for the patients of each curve of ``g`` and for the endpoint's patients without
-    a value of its factor, out of the endpoint's patients (see :func:`factor_marks`)."""
+    a value of its factor, out of the endpoint's patients (see :func:`factor_marks`): the
+    survival table's n, the captions' 'Not shown' and, at time 0, the numbers at risk."""
     return factor_marks([km.n for km in g.estimates], e.unrecorded(g), e.overall.n, k)
+
+
+def grouped_event_marks(e: EndpointResult, g: GroupedSurvival, k: int | None) -> list[Mark]:
+    """Marks for the events of each curve of ``g``: they add up, with the events of the
+    patients not in any curve, to the endpoint's events; and each curve's events and censored
+    patients add up to its n."""
+    group = suppressed([km.events for km in g.estimates], e.overall.events, k)
+    return [m or single(km.events, km.n, k) for m, km in zip(group, g.estimates, strict=True)]
+
+
+def model_marks(n: int, events: int, total: int, k: int | None) -> tuple[Mark, Mark]:
+    """Marks for a model's (or a curve's) patients and events: its patients out of the
+    endpoint's ``total`` (those left out, without a value, are a count the reader can work
+    out), its events out of its patients."""
+    return single(n, total, k), single(events, n, k)
 
 
 def crossed(
@@ -190,10 +206,18 @@ def response_marks(r: ResponseSummary, k: int | None) -> dict[str, Mark]:
     return out
 
 
-def risk_marks(columns: Sequence[Sequence[int]], k: int | None) -> list[list[Mark]]:
-    """Marks for numbers at risk: one list per time, over the groups of one panel.
+def risk_marks(
+    columns: Sequence[Sequence[int]], k: int | None, totals: Sequence[int] | None = None
+) -> list[list[Mark]]:
+    """Marks for numbers at risk: one list per time, over the curves of one panel.
 
-    The groups at one time add up to the whole cohort's number at risk, printed under the
-    overall curve, so each time is one group.
+    At each time the curves' numbers, with the patients at risk in no curve (without a value
+    of the factor), add up to the number at risk under the overall curve (``totals``; default:
+    the curves' sum), so each time is one group, marked as :func:`factor_marks` marks a
+    factor's counts: at time 0, as the survival table marks the curves' n.
     """
-    return [suppressed(list(counts), sum(counts), k) for counts in columns]
+    sums = [sum(counts) for counts in columns] if totals is None else totals
+    return [
+        factor_marks(list(counts), total - sum(counts), total, k)[0]
+        for counts, total in zip(columns, sums, strict=True)
+    ]

@@ -225,13 +225,16 @@ def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
         f"{ties} method for tied times; p-values are Wald tests."
     ]
     for e in results.endpoints:
-        counts = _patients_events(e.overall.n, e.overall.events, small)
+        total = e.overall.n
+        counts = _patients_events(total, e.overall.events, total, small)
         m = e.multivariate
-        if m is not None and (m.n, m.events) != (e.overall.n, e.overall.events):
-            counts += f" ({_patients_events(m.n, m.events, small)} in the multivariate model)"
+        if m is not None and (m.n, m.events) != (total, e.overall.events):
+            counts += (
+                f" ({_patients_events(m.n, m.events, total, small)} in the multivariate model)"
+            )
         fewer = [  # a factor's model leaves out the patients without its value
             f"{e.covariate_labels.get(r.terms[0].covariate, r.terms[0].covariate)} "
-            f"({_patients_events(r.n, r.events, small)})"
+            f"({_patients_events(r.n, r.events, total, small)})"
             for r in e.univariate
             if r.terms and (r.n, r.events) != (e.overall.n, e.overall.events)
         ]
@@ -247,10 +250,11 @@ def _cox_notes(results: StudyResults, config: StudyConfig) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _patients_events(n: int, events: int, small: int | None) -> str:
-    """'26 patients, 24 events', each count suppressed as the rule says."""
-    n_text = fmt.count(n, sup.single(n, n, small))
-    return f"{n_text} patients, {fmt.count(events, sup.single(events, n, small))} events"
+def _patients_events(n: int, events: int, total: int, small: int | None) -> str:
+    """'26 patients, 24 events' of a model of the endpoint's ``total`` patients, each count
+    suppressed as results.json's (``suppress.model_marks``)."""
+    n_mark, events_mark = sup.model_marks(n, events, total, small)
+    return f"{fmt.count(n, n_mark)} patients, {fmt.count(events, events_mark)} events"
 
 
 def table_adverse_events(results: StudyResults, config: StudyConfig) -> Table | None:
@@ -364,7 +368,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
         return None
     style = results.conventions.p_style
     small = results.conventions.small_cell
-    sizes = sup.suppressed(list(comp.sizes), results.n, small)
+    sizes, ungrouped = sup.factor_marks(list(comp.sizes), comp.ungrouped, results.n, small)
     columns = [
         f"{label} n={fmt.count(n, mark)}"
         for label, n, mark in zip(
@@ -407,7 +411,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     if comp.ungrouped:
         noun = "patient has" if comp.ungrouped == 1 else "patients have"
         notes += (
-            f"{fmt.integer(comp.ungrouped)} {noun} no {named} group (missing value) and "
+            f"{fmt.count(comp.ungrouped, ungrouped)} {noun} no {named} group (missing value) and "
             "are not included in this table or its tests.",
         )
     return Table(
