@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cohortpress.analyse._cox import CoxCovariate
-from cohortpress.analyse._km import km_estimate
+from cohortpress.analyse._km import km_estimate, risk_table
 from cohortpress.analyse._logrank import logrank_test
+from cohortpress.analyse._study import EndpointResult
 from cohortpress.analyse._survival import _grouped, landmarks
 from cohortpress.config import StudyConfig, load_study
 from cohortpress.present.numbers import Numbers
@@ -85,7 +86,12 @@ def test_group_landmarks_reach_results_json_with_the_r_call() -> None:
     config = _thyroid_config("log-log")
     grouped = _grouped(VETERAN, "time", "status", spec, None, (0.0,), config, (90.0, 365.0))  # type: ignore[arg-type]
     numbers = Numbers()
-    _grouped_numbers(numbers, "os.by.celltype", grouped, "days", "threshold")
+    overall = km_estimate(VETERAN["time"], VETERAN["status"], ci_transform="log-log")
+    endpoint = EndpointResult(
+        "os", None, None, overall, risk_table([overall], (0.0,)), (grouped,), (), None, (), None,
+        landmarks=landmarks(overall, (90.0, 365.0)),
+    )  # fmt: skip
+    _grouped_numbers(numbers, "os.by.celltype", endpoint, grouped, "days", "threshold")
     tree = json.loads(numbers.to_json())["os"]["by"]["celltype"]
     large = tree["large"]["landmarks"]["t90"]
     surv = case["groups"][1]["surv"][1]  # results.json holds the percentage the text prints

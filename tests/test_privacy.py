@@ -39,7 +39,7 @@ from cohortpress.errors import StudyConfigError
 from cohortpress.intake import read_workbook
 from cohortpress.present.numbers import collect_numbers
 from cohortpress.present.placement import Placement
-from cohortpress.present.suppress import WITHHELD, crossed, suppressed
+from cohortpress.present.suppress import WITHHELD, crossed, factor_marks, suppressed
 from cohortpress.validate import validate_workbook
 from cohortpress.validate._identifiers import IdentifierFinder, masked, redacted, term_words
 
@@ -483,3 +483,17 @@ def test_an_identifier_written_with_look_alike_or_invisible_characters_is_found(
     assert IdentifierFinder(patients, names).hits(term) == hits
     shown, printed = masked(term, hits), redacted(term, hits)
     assert "***" in shown and not any(name in printed for name in found.split())
+
+
+def test_numbers_at_risk_by_a_factor_count_the_patients_in_no_curve() -> None:
+    """Under the overall curve 40 at risk; the curves 25, 11 and 0: the 4 without a value of
+    the factor are a small count the reader can work out, so one more count is withheld; at
+    time 0 the marks are the factor's (suppress.factor_marks), as the survival table's."""
+    risk = RiskTable((0.0, 12.0), {"A": (25, 20), "B": (11, 9), "C": (0, 0)})
+    alone = risk_frame(risk, ["A", "B", "C"], small_cell=5).set_index(["group", "time"])
+    assert alone.loc[("B", 0.0), "text"] == "11"  # 40 − 25 − 11 = 4 given away
+    frame = risk_frame(risk, ["A", "B", "C"], None, 5, (40, 29)).set_index(["group", "time"])
+    assert frame.loc[("B", 0.0), "text"] == WITHHELD
+    assert frame.loc[("A", 0.0), "text"] == "25"
+    marks, unknown = factor_marks([25, 11, 0], 4, 40, 5)
+    assert (marks, unknown) == ([None, WITHHELD, None], "<5")

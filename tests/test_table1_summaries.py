@@ -22,13 +22,22 @@ from cohortpress.intake import read_workbook
 from cohortpress.present.numbers import collect_numbers
 
 
-def _results(tmp_path: Path, table1: list[dict], sex_missing: bool = False):
+def _results(
+    tmp_path: Path,
+    table1: list[dict],
+    sex_missing: bool = False,
+    age_missing: bool = False,
+    small_cell: int | None = None,
+):
     book = valid_book()
     if sex_missing:
         book.set("patients", 4, "Sex", None)  # P03
+    if age_missing:
+        book.set("patients", 4, "Age (years)", None)  # P03, aged 58
     path = write_xlsx(book, tmp_path / "book.xlsx")
     raw = yaml.safe_load((ROOT / "reports/thyroid/study.yml").read_text(encoding="utf-8"))
     raw.update(table1=table1, data=str(path))
+    raw.setdefault("statistics", {})["small_cell"] = small_cell
     (tmp_path / "study.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     config = load_study(tmp_path)
     workbook = read_workbook(path, config)
@@ -115,3 +124,51 @@ def test_a_summary_that_does_not_fit_is_a_study_error(tmp_path: Path, row, words
         _results(tmp_path, [row])
     assert "table1[0].summary: " in str(info.value)
     assert words in str(info.value)
+
+
+def test_a_marker_row_prints_the_markers_decimals_as_the_text_does(tmp_path: Path) -> None:
+    """NLR (decimals: 2) and ALC (decimals: 0): Table I, characteristics and markers in
+    results.json print the same median; a marker's setting wins over the default of one."""
+    table1 = [{"variable": "NLR", "label": "NLR"}, {"variable": "ALC", "label": "ALC"}]
+    results, config = _results(tmp_path, table1)
+    rows, _ = _rows(tmp_path, table1)
+    numbers = collect_numbers(results, config).nested()
+    for name, decimals in (("NLR", 2), ("ALC", 0)):
+        median = numbers["markers"][name]["median"]
+        assert numbers["characteristics"][name]["median"] == median
+        assert rows[name] == f"{median} ({numbers['characteristics'][name]['range']})"
+        assert len(median.partition(".")[2]) == decimals, median
+
+
+@pytest.mark.parametrize(("small_cell", "unknown"), [(None, "1 (20.0)"), (3, "<3")])
+def test_a_continuous_row_counts_its_unknown_values(
+    tmp_path: Path, small_cell: int | None, unknown: str
+) -> None:
+    """One age missing of five: an Unknown row under the median, as under a categorical row,
+    its count marked as results.json marks it; the text says so too."""
+    from cohortpress.artefacts.text import write_paragraphs
+
+    table1 = [{"variable": "age", "label": "Age"}]
+    results, config = _results(tmp_path, table1, age_missing=True, small_cell=small_cell)
+    frame = table_characteristics(results, config).frame
+    rows = dict(zip(frame["Variable"], frame.iloc[:, 1], strict=True))
+    assert rows == {"Age": "68 (61–80)", f"{INDENT}Unknown": unknown}  # 61, 65, 72, 80
+    numbers = collect_numbers(results, config)
+    age = numbers.nested()["characteristics"]["age"]
+    assert age["missing"] == unknown.split(" ")[0]
+    assert age["n"] == ("4" if small_cell is None else "*")  # 5 − 4 would give the 1 away
+    text = write_paragraphs(results, config, numbers, normalisations=[], warnings=[])
+    shown = age["missing"].replace("<", "\\<")  # Markdown-escaped
+    assert f"(range 61–80 years; not recorded for {shown} patient" in text["results_patients"]
+
+
+def test_the_comparison_table_counts_a_continuous_rows_unknown_values(tmp_path: Path) -> None:
+    """By LMR group, the Unknown row of age is under each group, adding up to Table I's."""
+    from cohortpress.artefacts.tables._builders import table_comparison
+
+    results, config = _results(tmp_path, [{"variable": "age", "label": "Age"}], age_missing=True)
+    table = table_comparison(results, config)
+    assert table is not None
+    frame = table.frame.set_index("Variable")
+    unknown = [str(cell).split(" ")[0] for cell in frame.loc[f"{INDENT}Unknown"].iloc[:-1]]
+    assert sorted(unknown) == ["0", "1"]

@@ -533,7 +533,10 @@ class Marker(_Model):
         default=2,
         ge=0,
         le=4,
-        description="Decimals when the median is printed (0–4).",
+        description=(
+            "Decimals of the marker's median, range and quartiles, in the text, Table I and "
+            "results.json alike (mean and SD get one more)."
+        ),
         examples=[0],
     )
     abbreviation: str | None = Field(

@@ -83,7 +83,6 @@ class MarkerSummary:
     label: str
     unit: str | None
     cutoff: float
-    decimals: int
     distribution: Distribution
     high: int
     low: int
@@ -131,6 +130,11 @@ class EndpointResult:
     covariate_labels: dict[str, str] = field(default_factory=dict)  # covariate name -> label
     landmarks: tuple[Landmark, ...] = ()  # survival at the declared times
     recorded: bool = False  # read from time/status columns (present words the definition)
+
+    def unrecorded(self, g: GroupedSurvival) -> int:
+        """The endpoint's patients without a value of ``g``'s factor: in none of its curves,
+        yet counted in the endpoint's n, so every table and figure by ``g`` must say so."""
+        return self.overall.n - sum(km.n for km in g.estimates)
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,6 @@ def markers_of(
                 label=marker.label,
                 unit=marker.unit,
                 cutoff=marker.cutoff,
-                decimals=marker.decimals,
                 distribution=column(name).distribution(),
                 high=groups.count(marker.high_label),
                 low=groups.count(marker.low_label),

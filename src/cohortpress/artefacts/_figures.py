@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cohortpress.present import format as fmt
+from cohortpress.present import suppress as sup
 from cohortpress.present import wording
-from cohortpress.present.labels import mid_sentence
 from cohortpress.present.notes import term_note
 from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
 
@@ -160,6 +160,7 @@ def build_figures(
                     time_breaks=g.risk.times,
                     panel=PANEL_LETTERS[i] if len(groups) > 1 else None,
                     small_cell=results.conventions.small_cell,
+                    at_risk_totals=e.risk.n_risk[e.overall.label],
                 )
                 for i, g in enumerate(groups)
             ]
@@ -170,7 +171,9 @@ def build_figures(
             grid = figure_panels(panels, ncol=ncol)
             drawings.append(Drawing(grid, folder / stem, width, height * rows, len(panels)))
             marked = all(marks_readable(g.estimates) for g in groups)
-            caption = _by_caption(e, groups, config, None if marked else unmarked)
+            caption = _by_caption(
+                e, groups, config, None if marked else unmarked, results.conventions.small_cell
+            )
             specs.append(FigureSpec(stem, caption, stem))
     return specs, drawings
 
@@ -219,6 +222,7 @@ def _by_caption(
     groups: tuple[GroupedSurvival, ...],
     config: StudyConfig,
     unmarked: str | None,
+    small_cell: int | None,
 ) -> str:
     """The panels (one figure's ``groups`` of ``e``), then what a reader needs to read them:
     the abbreviations, each marker's cutoff (high: at or above it), the direction of each
@@ -249,7 +253,7 @@ def _by_caption(
     legend += [f"NE: not estimable ({reasons})"] if unestimable else []
     legend += [f"high: at or above the cutoff ({cutoffs})"] if cutoffs else []
     legend += [abbreviations] if abbreviations else []
-    left_out = _left_out(e, groups, config)
+    left_out = _left_out(e, groups, config, small_cell)
     return (
         f"{wording.endpoint_label(e)} according to baseline {factors} in patients who received "
         f"{config.treatment.drug}. {'; '.join(legend)}."
@@ -258,19 +262,23 @@ def _by_caption(
     )
 
 
-def _left_out(e: EndpointResult, groups: tuple[GroupedSurvival, ...], config: StudyConfig) -> str:
+def _left_out(
+    e: EndpointResult,
+    groups: tuple[GroupedSurvival, ...],
+    config: StudyConfig,
+    small_cell: int | None,
+) -> str:
     """The patients a panel does not show, having no value of its factor: "Not shown: (A) 8
     patients without a recorded BRAF V600 status." (the curves of the levels sum to fewer
-    patients than the endpoint's)."""
+    patients than the endpoint's), counted as the survival table counts them."""
     parts = []
     for i, g in enumerate(groups):
-        missing = e.overall.n - sum(km.n for km in g.estimates)
+        missing = e.unrecorded(g)
         if missing <= 0:
             continue
-        name = g.factor if g.factor in config.markers else mid_sentence(g.label)
-        noun = "patient" if missing == 1 else "patients"
+        count = fmt.count(missing, sup.grouped_marks(e, g, small_cell)[1])
         panel = f"({PANEL_LETTERS[i]}) " if len(groups) > 1 else ""
-        parts.append(f"{panel}{fmt.integer(missing)} {noun} without a recorded {name}")
+        parts.append(f"{panel}{wording.not_recorded(count, missing, g, config)}")
     return f"Not shown: {'; '.join(parts)}." if parts else ""
 
 

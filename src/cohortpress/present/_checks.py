@@ -25,17 +25,16 @@ if TYPE_CHECKING:
     from cohortpress.analyse._results import (
         CoxResult,
         CoxTerm,
-        KMEstimate,
         LogRankResult,
         RiskTable,
     )
     from cohortpress.analyse._study import Characteristic, Distribution
     from cohortpress.present.numbers import Numbers
 
-# Keys that the functions below add beside the level keys of one group; a level whose key
+# Keys added beside the level keys of one group; a level whose key
 # would be one of them gets a hashed key instead (see ``label_keys``).
 CHARACTERISTIC_KEYS = ("n", "missing", "denominator")
-GROUPED_KEYS = ("cox", "logrank_chisq")
+GROUPED_KEYS = ("cox", "logrank_chisq", "missing")
 
 
 def r_string(text: str) -> str:
@@ -192,9 +191,9 @@ def logrank_table(
     numbers: Numbers,
     key: str,
     level_keys: dict[str, str],
-    estimates: dict[str, KMEstimate],
     lr: LogRankResult,
     factor: str,
+    event_marks: dict[str, sup.Mark],
 ) -> None:
     """survdiff's table: per group observed and expected events, (O-E)^2/E and (O-E)^2/V;
     and the chi-square. A group whose event count is suppressed keeps its expected count only
@@ -203,11 +202,10 @@ def logrank_table(
     numbers.add(f"{key}.logrank_chisq", lr.chisq, stat(lr.chisq), None,
                 f"{lr.method} chi-square, {lr.df} df; R: {call}$chisq")  # fmt: skip
     for i, group in enumerate(lr.groups):
-        if group not in level_keys or group not in estimates:
+        if group not in level_keys or group not in event_marks:
             continue
-        km = estimates[group]
         sub = f"{key}.{level_keys[group]}"
-        mark = sup.single(km.events, km.n, numbers.small_cell)
+        mark = event_marks[group]  # as the survival table marks the group's events
         observed, expected = lr.observed[i], lr.expected[i]
         numbers.add_count(f"{sub}.observed", round(observed), mark, "events",
                           method=f"R: {call}$obs[{i + 1}]")  # fmt: skip
@@ -233,12 +231,14 @@ def at_risk(
     curves: Sequence[tuple[str, str, str | None]],
     risk: RiskTable,
     time_keys: Sequence[str],
+    totals: Sequence[int] | None = None,
 ) -> None:
     """Numbers at risk at the figure's times, per curve: (key prefix, curve label, R subset).
 
-    Suppressed as the figure prints them: the curves at one time are one group of counts."""
+    Suppressed as the figure prints them: the curves at one time are one group of counts, out
+    of ``totals``, the numbers at risk under the overall curve (see ``suppress.risk_marks``)."""
     rows = [risk.n_risk[label] for _, label, _ in curves]
-    marks = sup.risk_marks(list(zip(*rows, strict=True)), numbers.small_cell)
+    marks = sup.risk_marks(list(zip(*rows, strict=True)), numbers.small_cell, totals)
     for g, (prefix, _, subset) in enumerate(curves):
         where = f", subset = {subset}" if subset else ""
         for t, (time, time_key) in enumerate(zip(risk.times, time_keys, strict=True)):
@@ -254,9 +254,12 @@ def at_risk(
 # ---- Table I rows ------------------------------------------------------------------------------
 
 
-def continuous_counts(numbers: Numbers, key: str, d: Distribution) -> None:
-    """Patients with a value and without one, for a continuous row (suppressed together)."""
-    n_mark, missing_mark = sup.suppressed([d.n, d.missing], d.n + d.missing, numbers.small_cell)
+def continuous_counts(
+    numbers: Numbers, key: str, d: Distribution, marks: tuple[list[sup.Mark], sup.Mark]
+) -> None:
+    """Patients with a value and without one (the Unknown row), for a continuous row, marked
+    as Table I marks them (``suppress.characteristic_marks``)."""
+    (n_mark,), missing_mark = marks
     numbers.add_count(f"{key}.n", d.n, n_mark, method="R: sum(!is.na(x))")
     numbers.add_count(f"{key}.missing", d.missing, missing_mark, method="R: sum(is.na(x))")
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import datetime as dt
 
-    from cohortpress.config import Variable
+    from cohortpress.config import StudyConfig
 
 NOT_REACHED = "not reached"
 NOT_REACHED_SHORT = "NR"
@@ -80,9 +80,15 @@ def span(low: float | None, high: float | None, decimals: int) -> str:
     return f"{decimal(low, decimals)}{joiner}{decimal(high, decimals)}"
 
 
-def characteristic_decimals(name: str, variable: Variable | None) -> int:
-    """Decimals of a continuous characteristic, in Table I and the text alike: the variable's
-    own ``decimals``, else whole numbers for age and counts and one decimal for measurements."""
+def characteristic_decimals(name: str, config: StudyConfig) -> int:
+    """Decimals of a continuous value (a Table I row, a marker), in Table I, the text and
+    results.json alike, decided here only: a marker's ``decimals`` (its median in the text is
+    printed so), a variable's own ``decimals``, else whole numbers for age and counts and one
+    decimal for measurements."""
+    marker = config.markers.get(name)
+    if marker is not None:
+        return marker.decimals
+    variable = config.variables.get(name)
     if variable is not None and variable.decimals is not None:
         return variable.decimals
     return 0 if name == "age" or (variable is not None and variable.type == "count") else 1

@@ -27,11 +27,12 @@ from cohortpress.present.labels import term_label
 from cohortpress.present.notes import model_note
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable
+    from collections.abc import Collection, Iterable, Sequence
 
     from cohortpress.analyse import StudyResults
     from cohortpress.analyse._results import CoxResult, KMEstimate, ProportionEstimate
     from cohortpress.analyse._study import (
+        Characteristic,
         Distribution,
         EndpointResult,
         GroupedSurvival,
@@ -178,7 +179,7 @@ def collect_numbers(results: StudyResults, config: StudyConfig) -> Numbers:
     style = results.conventions.p_style
     _flow(numbers, results)
     _characteristics(numbers, results, config)
-    _markers(numbers, results)
+    _markers(numbers, results, config)
     unit = results.time_unit
     f = results.followup
     numbers.add("followup.median", f.estimate, fmt.time(f.estimate, unit), unit,
@@ -237,10 +238,11 @@ def _distribution(numbers: Numbers, key: str, d: Distribution, unit: str | None,
 
 
 def _summary_numbers(
-    numbers: Numbers, key: str, d: Distribution, unit: str | None, decimals: int
+    numbers: Numbers, key: str, c: Characteristic, d: Distribution, decimals: int
 ) -> None:
     """The quartiles, mean and SD of every continuous row of Table I, whichever it prints
     (what a statistician checks the row against), with the counts of values and missing."""
+    unit = c.unit
     how = _checks.distribution_methods()
     low, high = fmt.decimal(d.q1, decimals), fmt.decimal(d.q3, decimals)
     numbers.add(f"{key}.q1", d.q1, low, unit, how["q1"])
@@ -248,17 +250,16 @@ def _summary_numbers(
     numbers.add(f"{key}.iqr", [d.q1, d.q3], fmt.span(d.q1, d.q3, decimals), unit, how["iqr"])
     numbers.add(f"{key}.mean", d.mean, fmt.decimal(d.mean, decimals + 1), unit, how["mean"])
     numbers.add(f"{key}.sd", d.sd, fmt.decimal(d.sd, decimals + 1), unit, how["sd"])
-    _checks.continuous_counts(numbers, key, d)
+    _checks.continuous_counts(numbers, key, d, sup.characteristic_marks(c, numbers.small_cell))
 
 
 def _characteristics(numbers: Numbers, results: StudyResults, config: StudyConfig) -> None:
     for c in results.characteristics:
         key = f"characteristics.{c.variable}"
         if c.distribution is not None:
-            variable = config.variables.get(c.variable)
-            decimals = fmt.characteristic_decimals(c.variable, variable)
+            decimals = fmt.characteristic_decimals(c.variable, config)
             _distribution(numbers, key, c.distribution, c.unit, decimals)
-            _summary_numbers(numbers, key, c.distribution, c.unit, decimals)
+            _summary_numbers(numbers, key, c, c.distribution, decimals)
             continue
         marks, missing = sup.characteristic_marks(c, numbers.small_cell)
         reserved = _checks.CHARACTERISTIC_KEYS
@@ -272,17 +273,29 @@ def _characteristics(numbers: Numbers, results: StudyResults, config: StudyConfi
         _checks.categorical_counts(numbers, key, c, marks, missing)
 
 
-def _markers(numbers: Numbers, results: StudyResults) -> None:
+def _markers(numbers: Numbers, results: StudyResults, config: StudyConfig) -> None:
     for m in results.markers:
         key = f"markers.{m.name}"
-        _distribution(numbers, key, m.distribution, m.unit, m.decimals)
+        decimals = fmt.characteristic_decimals(m.name, config)  # as its Table I row
+        _distribution(numbers, key, m.distribution, m.unit, decimals)
         numbers.add(f"{key}.cutoff", m.cutoff, fmt.plain(m.cutoff), m.unit)
-        high, low = sup.suppressed([m.high, m.low], m.distribution.n, numbers.small_cell)
+        d = m.distribution  # its groups and the patients without a value, as Table I's
+        (high, low), _ = sup.factor_marks(
+            [m.high, m.low], d.missing, d.n + d.missing, numbers.small_cell
+        )
         numbers.add_count(f"{key}.high", m.high, high)
         numbers.add_count(f"{key}.low", m.low, low)
 
 
-def _km(numbers: Numbers, key: str, km: KMEstimate, unit: str) -> None:
+def _km(
+    numbers: Numbers,
+    key: str,
+    km: KMEstimate,
+    unit: str,
+    marks: tuple[sup.Mark, sup.Mark] | None = None,
+) -> None:
+    """A curve's median, CI, n and events; ``marks`` (n, events) those of a curve by a factor,
+    decided over the factor's curves (default: the curve alone)."""
     med = km.median
     method = f"Kaplan–Meier; {km.median_rule}; {km.ci_transform} CI (Brookmeyer–Crowley)"
     numbers.add(f"{key}.median", med.estimate, fmt.time(med.estimate, unit), unit, method)
@@ -294,8 +307,9 @@ def _km(numbers: Numbers, key: str, km: KMEstimate, unit: str) -> None:
         text = f"not reached ({level} CI {ci})"
     numbers.add(f"{key}.text", med.estimate, text, unit, method)
     k = numbers.small_cell
-    numbers.add_count(f"{key}.n", km.n, sup.single(km.n, km.n, k))
-    numbers.add_count(f"{key}.events", km.events, sup.single(km.events, km.n, k), "events")
+    n_mark, events_mark = marks or (sup.single(km.n, km.n, k), sup.single(km.events, km.n, k))
+    numbers.add_count(f"{key}.n", km.n, n_mark)
+    numbers.add_count(f"{key}.events", km.events, events_mark, "events")
 
 
 def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str) -> None:
@@ -304,12 +318,13 @@ def _endpoint(numbers: Numbers, endpoint: EndpointResult, unit: str, style: str)
     curve = [(endpoint.kind, endpoint.overall.label, None)]
     _checks.at_risk(numbers, curve, endpoint.risk, [landmark_key(t) for t in endpoint.risk.times])
     for grouped in endpoint.by:
-        _grouped(numbers, f"{endpoint.kind}.by.{grouped.factor}", grouped, unit, style)
+        _grouped(numbers, f"{endpoint.kind}.by.{grouped.factor}", endpoint, grouped, unit, style)
     for model in endpoint.univariate:
         name = model.terms[0].covariate if model.terms else "model"
-        _cox(numbers, f"{endpoint.kind}.cox.{name}", model, style)
+        _cox(numbers, f"{endpoint.kind}.cox.{name}", model, style, endpoint.overall.n)
     if endpoint.multivariate is not None:
-        _cox(numbers, f"{endpoint.kind}.multivariate", endpoint.multivariate, style)
+        _cox(numbers, f"{endpoint.kind}.multivariate", endpoint.multivariate, style,
+             endpoint.overall.n)  # fmt: skip
 
 
 def _landmarks(numbers: Numbers, endpoint: EndpointResult, unit: str) -> None:
@@ -325,12 +340,14 @@ def _survival_at(
     unit: str,
     formula: str,
     stratum: str | None,
+    risk: Sequence[sup.Mark] = (),
 ) -> None:
     """The landmark entries under ``key``: ``landmarks.t<time>.{time, n_risk, value, ci,
     text}``; ``formula`` is the right-hand side of the R call (``1``, or the factor whose
-    ``stratum`` these are)."""
+    ``stratum`` these are); ``risk``, a stratum's marks of its numbers at risk, decided over
+    the factor's strata."""
     level = fmt.level(km.conf_level)
-    for mark in marks:
+    for i, mark in enumerate(marks):
         sub = f"{key}.landmarks.{landmark_key(mark.time)}"
         method = (
             f"Kaplan–Meier, {km.ci_transform} CI; R summary(survfit(Surv(time, status) ~ "
@@ -340,9 +357,8 @@ def _survival_at(
         if stratum is not None:
             method += f", stratum {formula}={stratum}"
         numbers.add(f"{sub}.time", mark.time, wording.duration(mark.time, unit), unit)
-        numbers.add_count(
-            f"{sub}.n_risk", mark.n_risk, sup.single(mark.n_risk, km.n, numbers.small_cell)
-        )
+        alone = sup.single(mark.n_risk, km.n, numbers.small_cell)
+        numbers.add_count(f"{sub}.n_risk", mark.n_risk, (risk[i] if risk else None) or alone)
         if mark.surv is None:
             numbers.add(f"{sub}.value", None, "not estimable", "%", method)
             numbers.add(f"{sub}.text", None, "not estimable", "%", method)
@@ -370,16 +386,19 @@ def landmark_key(time: float) -> str:
     return "t" + f"{time:g}".replace(".", "_")
 
 
-def _cox(numbers: Numbers, key: str, model: CoxResult, style: str) -> None:
-    """A Cox model: each term's HR, CI and Wald p; the model's n, events, global tests, EPV;
-    and what a statistician checks it against (see ``_checks``), each with its R call."""
+def _cox(
+    numbers: Numbers, key: str, model: CoxResult, style: str, total: int | None = None
+) -> None:
+    """A Cox model: each term's HR, CI and Wald p; the model's n (of the endpoint's ``total``,
+    by default its own), events, global tests, EPV; and what a statistician checks it against
+    (see ``_checks``), each with its R call."""
     method = f"Cox proportional hazards, {model.ties} ties; Wald CI and p"
     fit = _checks.cox_call(model)
     summary = f"summary({fit})"
     k = numbers.small_cell
-    numbers.add_count(f"{key}.n", model.n, sup.single(model.n, model.n, k), method=f"R: {fit}$n")
-    numbers.add_count(f"{key}.events", model.events, sup.single(model.events, model.n, k),
-                      "events", f"R: {fit}$nevent")  # fmt: skip
+    n_mark, events_mark = sup.model_marks(model.n, model.events, total or model.n, k)
+    numbers.add_count(f"{key}.n", model.n, n_mark, method=f"R: {fit}$n")
+    numbers.add_count(f"{key}.events", model.events, events_mark, "events", f"R: {fit}$nevent")
     wald_df = model.wald.df if model.wald is not None else 0
     for test, name, call in (
         (model.likelihood_ratio, "lr", f'{summary}$logtest["pvalue"]'),
@@ -417,13 +436,37 @@ def _term_label(term: Any) -> str:
     return term.covariate + " " + (term.level or "")
 
 
-def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: str) -> None:
+def _grouped(
+    numbers: Numbers,
+    key: str,
+    e: EndpointResult,
+    g: GroupedSurvival,
+    unit: str,
+    style: str,
+) -> None:
+    """The curves of one factor: every count of its levels (n, events, at risk) marked over
+    the levels together, with the patients in no curve, so that no table or figure gives away
+    what another hides."""
+    k = numbers.small_cell
     keys = numbers.label_keys(key, g.levels, _checks.GROUPED_KEYS)
-    for level, km in zip(g.levels, g.estimates, strict=True):
-        _km(numbers, f"{key}.{keys[level]}", km, unit)
+    n_marks, missing_mark = sup.grouped_marks(e, g, k)
+    missing = e.unrecorded(g)
+    if missing:  # in no curve and no row: the table's note and the captions say how many
+        why = "the endpoint's patients without a value of the factor"
+        numbers.add_count(f"{key}.missing", missing, missing_mark, method=why)
+    event_marks = sup.grouped_event_marks(e, g, k)
+    for level, km, n_mark, events_mark in zip(
+        g.levels, g.estimates, n_marks, event_marks, strict=True
+    ):
+        _km(numbers, f"{key}.{keys[level]}", km, unit, (n_mark, events_mark))
     if g.landmarks:  # one tuple per level when the endpoint declares landmarks
-        for level, km, marks in zip(g.levels, g.estimates, g.landmarks, strict=True):
-            _survival_at(numbers, f"{key}.{keys[level]}", km, marks, unit, g.factor, level)
+        at_times = list(zip(*([m.n_risk for m in marks] for marks in g.landmarks), strict=True))
+        by_time = sup.risk_marks(at_times, k, [m.n_risk for m in e.landmarks])
+        for j, (level, km, marks) in enumerate(
+            zip(g.levels, g.estimates, g.landmarks, strict=True)
+        ):
+            risk = [marks_at[j] for marks_at in by_time]
+            _survival_at(numbers, f"{key}.{keys[level]}", km, marks, unit, g.factor, level, risk)
     curves = [
         (
             f"{key}.{keys[level]}",
@@ -432,7 +475,8 @@ def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: s
         )
         for level, km in zip(g.levels, g.estimates, strict=True)
     ]
-    _checks.at_risk(numbers, curves, g.risk, [landmark_key(t) for t in g.risk.times])
+    totals = e.risk.n_risk[e.overall.label]  # under the overall curve, at the same times
+    _checks.at_risk(numbers, curves, g.risk, [landmark_key(t) for t in g.risk.times], totals)
     if g.logrank is not None:
         lr = g.logrank
         call = f"survdiff(Surv(time, status) ~ {_checks.r_name(g.factor)})"
@@ -445,11 +489,11 @@ def _grouped(numbers: Numbers, key: str, g: GroupedSurvival, unit: str, style: s
         )
         numbers.add(f"{key}.logrank_df", lr.df, str(lr.df), "df",
                     method=f"{method}; R: sum({call}$exp > 0) - 1")  # fmt: skip
-        estimates = dict(zip(g.levels, g.estimates, strict=True))
-        _checks.logrank_table(numbers, key, keys, estimates, lr, g.factor)
+        events = dict(zip(g.levels, event_marks, strict=True))  # one per curve, by its level
+        _checks.logrank_table(numbers, key, keys, lr, g.factor, events)
     if g.cox is None:
         return
-    _cox(numbers, f"{key}.cox", g.cox, style)
+    _cox(numbers, f"{key}.cox", g.cox, style, e.overall.n)
     method = f"Cox, {g.cox.ties} ties, Wald CI"
     term = g.cox.terms[0] if len(g.cox.terms) == 1 else None
     if term is not None:

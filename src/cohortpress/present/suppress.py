@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
-    from cohortpress.analyse._study import Characteristic, ResponseSummary
+    from cohortpress.analyse._study import (
+        Characteristic,
+        EndpointResult,
+        GroupedSurvival,
+        ResponseSummary,
+    )
 
 WITHHELD = "*"  # a count hidden only so that a small count cannot be derived from the total
 
@@ -65,13 +70,62 @@ def single(count: int, total: int, k: int | None) -> Mark:
     return suppressed([count], total, k)[0]
 
 
+def factor_marks(
+    levels: Sequence[int], unknown: int, total: int, k: int | None
+) -> tuple[list[Mark], Mark]:
+    """Marks for the counts of a factor's levels and of its patients without a value (an
+    Unknown row, a 'Not shown' note; None when there are none), out of ``total``.
+
+    The one decision for a factor's counts: Table I, the survival table, the figures and
+    results.json ask here, so the same counts get the same marks everywhere.
+    """
+    marks = suppressed([*levels, unknown] if unknown else list(levels), total, k)
+    return marks[: len(levels)], marks[len(levels)] if unknown else None
+
+
 def characteristic_marks(c: Characteristic, k: int | None) -> tuple[list[Mark], Mark]:
-    """Marks for the levels of one Table I row and for its 'Unknown' row (printed when > 0)."""
-    if not c.levels:
+    """Marks for the levels of one Table I row and for its 'Unknown' row (printed when > 0);
+    a continuous row's one 'level' is its patients with a value."""
+    if c.distribution is None and not c.levels:
         return [], None
-    counts = [lvl.count for lvl in c.levels] + ([c.missing] if c.missing else [])
-    marks = suppressed(counts, c.levels[0].n, k)
-    return marks[: len(c.levels)], marks[len(c.levels)] if c.missing else None
+    counts = _counts(c)
+    return factor_marks(list(counts.values()), c.missing, size(c), k)
+
+
+def _counts(c: Characteristic) -> dict[str, int]:
+    """A row's counts by level; a continuous row's under '' (the patients with a value)."""
+    if c.distribution is not None:
+        return {"": c.distribution.n}
+    return {lvl.level: lvl.count for lvl in c.levels}
+
+
+def size(c: Characteristic) -> int:
+    """The patients of the row's column, those without a value included."""
+    if c.distribution is not None:
+        return c.distribution.n + c.distribution.missing
+    return c.levels[0].n if c.levels else c.missing
+
+
+def grouped_marks(e: EndpointResult, g: GroupedSurvival, k: int | None) -> tuple[list[Mark], Mark]:
+    """Marks for the patients of each curve of ``g`` and for the endpoint's patients without
+    a value of its factor, out of the endpoint's patients (see :func:`factor_marks`): the
+    survival table's n, the captions' 'Not shown' and, at time 0, the numbers at risk."""
+    return factor_marks([km.n for km in g.estimates], e.unrecorded(g), e.overall.n, k)
+
+
+def grouped_event_marks(e: EndpointResult, g: GroupedSurvival, k: int | None) -> list[Mark]:
+    """Marks for the events of each curve of ``g``: they add up, with the events of the
+    patients not in any curve, to the endpoint's events; and each curve's events and censored
+    patients add up to its n."""
+    group = suppressed([km.events for km in g.estimates], e.overall.events, k)
+    return [m or single(km.events, km.n, k) for m, km in zip(group, g.estimates, strict=True)]
+
+
+def model_marks(n: int, events: int, total: int, k: int | None) -> tuple[Mark, Mark]:
+    """Marks for a model's (or a curve's) patients and events: its patients out of the
+    endpoint's ``total`` (those left out, without a value, are a count the reader can work
+    out), its events out of its patients."""
+    return single(n, total, k), single(events, n, k)
 
 
 def crossed(
@@ -111,18 +165,18 @@ def comparison_marks(
     A level's counts over the groups add up to its count in Table I, so they are suppressed
     as one table with :func:`crossed`.
     """
-    levels = [lvl.level for lvl in overall.levels]
-    row_totals = [lvl.count for lvl in overall.levels] + [overall.missing]
+    totals = _counts(overall)
+    levels = list(totals)
+    row_totals = [*totals.values(), overall.missing]
     columns = []
     for c in per_group:
-        counts = {lvl.level: lvl.count for lvl in c.levels}
+        counts = _counts(c)
         columns.append([counts.get(level, 0) for level in levels] + [c.missing])
-    sizes = [c.levels[0].n if c.levels else 0 for c in per_group]
-    marks = crossed(columns, sizes, row_totals, k)
+    marks = crossed(columns, [size(c) for c in per_group], row_totals, k)
     out = []
     for c, col in zip(per_group, marks, strict=True):
         at = {level: mark for level, mark in zip(levels, col, strict=False)}
-        out.append(([at.get(lvl.level) for lvl in c.levels], col[-1] if c.missing else None))
+        out.append(([at.get(level) for level in _counts(c)], col[-1] if c.missing else None))
     return out
 
 
@@ -152,10 +206,18 @@ def response_marks(r: ResponseSummary, k: int | None) -> dict[str, Mark]:
     return out
 
 
-def risk_marks(columns: Sequence[Sequence[int]], k: int | None) -> list[list[Mark]]:
-    """Marks for numbers at risk: one list per time, over the groups of one panel.
+def risk_marks(
+    columns: Sequence[Sequence[int]], k: int | None, totals: Sequence[int] | None = None
+) -> list[list[Mark]]:
+    """Marks for numbers at risk: one list per time, over the curves of one panel.
 
-    The groups at one time add up to the whole cohort's number at risk, printed under the
-    overall curve, so each time is one group.
+    At each time the curves' numbers, with the patients at risk in no curve (without a value
+    of the factor), add up to the number at risk under the overall curve (``totals``; default:
+    the curves' sum), so each time is one group, marked as :func:`factor_marks` marks a
+    factor's counts: at time 0, as the survival table marks the curves' n.
     """
-    return [suppressed(list(counts), sum(counts), k) for counts in columns]
+    sums = [sum(counts) for counts in columns] if totals is None else totals
+    return [
+        factor_marks(list(counts), total - sum(counts), total, k)[0]
+        for counts, total in zip(columns, sums, strict=True)
+    ]

@@ -19,6 +19,7 @@ import re
 from typing import TYPE_CHECKING
 
 from cohortpress.present import format as fmt
+from cohortpress.present.labels import mid_sentence
 from cohortpress.present.suppress import WITHHELD
 from cohortpress.response_criteria import RATE_NAMES, known_criteria
 from cohortpress.vocabulary import END_REASON_LABELS, ENDPOINT_NAMES
@@ -159,6 +160,14 @@ def curve_names(g: GroupedSurvival, config: StudyConfig) -> list[str]:
     if any(level.isdigit() or (len(level) <= 2 and level.isalnum()) for level in g.levels):
         return [f"{g.label} {level}" for level in g.levels]
     return list(g.levels)
+
+
+def not_recorded(count: str, n: int, g: GroupedSurvival, config: StudyConfig) -> str:
+    """'3 patients without a recorded ECOG PS': the patients left out of the curves and the
+    survival rows by a factor, worded once for the figure captions and the survival table;
+    ``count`` is ``n`` as printed (a suppression mark, perhaps)."""
+    name = g.factor if g.factor in config.markers else mid_sentence(g.label)
+    return f"{count} {'patient' if n == 1 else 'patients'} without a recorded {name}"
 
 
 def time_axis_title(drug: str, unit: str) -> str:

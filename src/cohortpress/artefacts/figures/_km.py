@@ -328,6 +328,7 @@ def figure_km(
     censor_marks: bool | None = None,
     percent: bool = False,
     small_cell: int | None = None,
+    at_risk_totals: Sequence[int] | None = None,
 ) -> KMFigure:
     """Kaplan–Meier curves of one or more groups with the numbers at risk underneath.
 
@@ -369,6 +370,9 @@ def figure_km(
         Label the survival axis 0–100 instead of 0–1.
     small_cell
         The study's threshold: numbers at risk below it print as '<k' (see ``present.suppress``).
+    at_risk_totals
+        The numbers at risk under the overall curve at each of ``risk.times``, for curves by a
+        factor: those at risk in no curve (without a value) are a hidden count too.
     """
     # Imported here, with pandas: the drawing process unpickles the figure without them.
     from cohortpress.artefacts.figures import _km_data as data
@@ -382,7 +386,7 @@ def figure_km(
     x_max = max([data.last_time(estimates), *breaks, *risk.times]) or 1.0
     marked = data.marks_readable(estimates) if censor_marks is None else censor_marks
     curves = data.curve_frame(estimates, x_max)
-    table = data.risk_frame(risk, labels, shown, small_cell)
+    table = data.risk_frame(risk, labels, shown, small_cell, at_risk_totals)
     shown_as = dict(zip(labels, names if names is not None else labels, strict=True))
     if len(set(shown_as.values())) != len(labels):
         raise ValueError(f"the curves' names must be distinct, got {list(shown_as.values())}")

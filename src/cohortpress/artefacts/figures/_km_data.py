@@ -135,10 +135,12 @@ def risk_frame(
     labels: Sequence[str],
     times: Sequence[float] | None = None,
     small_cell: int | None = None,
+    totals: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Numbers at risk in long form (group, time, n, text), in the order of ``labels``, at
     ``times`` (default: all of the table's); with ``small_cell`` the text of a suppressed
-    number is its mark ('<k', '*'), the groups at one time being one group of counts."""
+    number is its mark ('<k', '*'), the groups at one time being one group of counts out of
+    ``totals`` (see ``suppress.risk_marks``)."""
     missing = [label for label in labels if label not in risk.n_risk]
     if missing:
         msg = f"the risk table has no row for {missing}; it has {list(risk.n_risk)}"
@@ -149,7 +151,7 @@ def risk_frame(
             msg = f"{label!r}: {len(counts)} numbers at risk for {len(risk.times)} times"
             raise ValueError(msg)
     rows = [risk.n_risk[label] for label in labels]
-    marks = sup.risk_marks(list(zip(*rows, strict=True)), small_cell)
+    marks = sup.risk_marks(list(zip(*rows, strict=True)), small_cell, totals)
     parts = []
     for g, (label, counts) in enumerate(zip(labels, rows, strict=True)):
         text = [marks[t][g] or f"{n:,}" for t, n in enumerate(counts)]

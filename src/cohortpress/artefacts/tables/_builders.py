@@ -69,15 +69,15 @@ def _characteristic_rows(
     unknown: bool | None = None,
 ) -> list[tuple[str, str]]:
     """The table rows of one characteristic; an "Unknown" row when ``unknown`` (default: when
-    values are missing), so the counts add up to the column's n."""
+    values are missing), so the counts add up to the column's n: under a continuous row too,
+    whose median is then of fewer patients than the column's."""
     unknown = bool(c.missing) if unknown is None else unknown
     label = variable_label(c.variable, c.label)
-    if c.distribution is not None:
-        variable = config.variables.get(c.variable)
-        decimals = fmt.characteristic_decimals(c.variable, variable)
-        return [(f"{indent}{label}", _continuous_value(c.distribution, c.summary, decimals))]
     levels, missing = marks or sup.characteristic_marks(c, small)
-    if len(c.levels) == 1:
+    if c.distribution is not None:
+        decimals = fmt.characteristic_decimals(c.variable, config)
+        rows = [(f"{indent}{label}", _continuous_value(c.distribution, c.summary, decimals))]
+    elif len(c.levels) == 1:
         lvl = c.levels[0]
         rows = [(f"{indent}{label}", fmt.n_percent(lvl.count, lvl.n, levels[0]))]
     else:
@@ -87,7 +87,7 @@ def _characteristic_rows(
             for lvl, mark in zip(c.levels, levels, strict=True)
         ]
     if unknown:
-        rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, c.levels[0].n, missing)))
+        rows.append((f"{indent}{INDENT}Unknown", fmt.n_percent(c.missing, sup.size(c), missing)))
     return rows
 
 
@@ -127,7 +127,7 @@ def _summaries_note(characteristics: tuple[Characteristic, ...]) -> str:
 
 def _denominator_note(characteristics: tuple[Characteristic, ...]) -> tuple[str, ...]:
     """Where a row has unknown values, say what its percentages are of."""
-    if not any(c.missing and c.distribution is None for c in characteristics):
+    if not any(c.missing for c in characteristics):
         return ()
     return ("Percentages are of all patients in the column, those with an unknown value included.",)
 
@@ -237,13 +237,16 @@ def _cox_notes(results: StudyResults, config: StudyConfig, *, not_entered: bool)
         f"{ties} method for tied times; p-values are Wald tests."
     ]
     for e in results.endpoints:
-        counts = _patients_events(e.overall.n, e.overall.events, small)
+        total = e.overall.n
+        counts = _patients_events(total, e.overall.events, total, small)
         m = e.multivariate
-        if m is not None and (m.n, m.events) != (e.overall.n, e.overall.events):
-            counts += f" ({_patients_events(m.n, m.events, small)} in the multivariate model)"
+        if m is not None and (m.n, m.events) != (total, e.overall.events):
+            counts += (
+                f" ({_patients_events(m.n, m.events, total, small)} in the multivariate model)"
+            )
         fewer = [  # a factor's model leaves out the patients without its value
             f"{e.covariate_labels.get(r.terms[0].covariate, r.terms[0].covariate)} "
-            f"({_patients_events(r.n, r.events, small)})"
+            f"({_patients_events(r.n, r.events, total, small)})"
             for r in e.univariate
             if r.terms and (r.n, r.events) != (e.overall.n, e.overall.events)
         ]
@@ -259,10 +262,11 @@ def _cox_notes(results: StudyResults, config: StudyConfig, *, not_entered: bool)
     return tuple(notes)
 
 
-def _patients_events(n: int, events: int, small: int | None) -> str:
-    """'26 patients, 24 events', each count suppressed as the rule says."""
-    n_text = fmt.count(n, sup.single(n, n, small))
-    return f"{n_text} patients, {fmt.count(events, sup.single(events, n, small))} events"
+def _patients_events(n: int, events: int, total: int, small: int | None) -> str:
+    """'26 patients, 24 events' of a model of the endpoint's ``total`` patients, each count
+    suppressed as results.json's (``suppress.model_marks``)."""
+    n_mark, events_mark = sup.model_marks(n, events, total, small)
+    return f"{fmt.count(n, n_mark)} patients, {fmt.count(events, events_mark)} events"
 
 
 def table_adverse_events(results: StudyResults, config: StudyConfig) -> Table | None:
@@ -376,7 +380,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
         return None
     style = results.conventions.p_style
     small = results.conventions.small_cell
-    sizes = sup.suppressed(list(comp.sizes), results.n, small)
+    sizes, ungrouped = sup.factor_marks(list(comp.sizes), comp.ungrouped, results.n, small)
     columns = [
         f"{label} n={fmt.count(n, mark)}"
         for label, n, mark in zip(
@@ -395,7 +399,7 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
             rows.append([first.group, *[""] * (len(columns) + 1)])
         current_group = first.group
         indent = INDENT if first.group else ""
-        marks = sup.comparison_marks(per_level, overall, small) if first.levels else None
+        marks = sup.comparison_marks(per_level, overall, small)
         unknown = any(c.missing for c in per_level)  # every column has the row, or none
         blocks = [
             _characteristic_rows(c, indent, small, config, marks[i] if marks else None, unknown)
@@ -419,8 +423,8 @@ def table_comparison(results: StudyResults, config: StudyConfig) -> Table | None
     if comp.ungrouped:
         noun = "patient has" if comp.ungrouped == 1 else "patients have"
         notes += (
-            f"{fmt.integer(comp.ungrouped)} {noun} no {grouped_by(named)} (missing value) and "
-            "are not included in this table or its tests.",
+            f"{fmt.count(comp.ungrouped, ungrouped)} {noun} no {grouped_by(named)} "
+            "(missing value) and are not included in this table or its tests.",
         )
     return Table(
         "comparison",

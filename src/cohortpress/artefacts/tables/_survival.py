@@ -6,6 +6,7 @@ the text or results.json print differently.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -51,7 +52,7 @@ def table_survival(results: StudyResults, config: StudyConfig, numbers: Numbers)
         "Survival outcomes.",
         frame,
         column_labels=labels,
-        notes=_notes(results, frame, config, level),
+        notes=_notes(results, frame, config, level) + _not_shown(results, config, numbers),
     )
 
 
@@ -83,6 +84,26 @@ def _row(
         else:
             cells.append(f"{numbers.text(f'{sub}.value')} ({numbers.text(f'{sub}.ci')})")
     return cells
+
+
+def _not_shown(results: StudyResults, config: StudyConfig, numbers: Numbers) -> tuple[str, ...]:
+    """The patients without a value of a factor, in none of its rows, worded as the figure
+    captions word them: 'Not shown: 3 patients without a recorded ECOG PS.' (the endpoint
+    named when the other endpoints by that factor leave out another number, or none)."""
+    by_factor = Counter(g.factor for e in results.endpoints for g in e.by)
+    phrases: dict[tuple[str, str], list[str]] = {}  # (factor, phrase) -> endpoints
+    for e in results.endpoints:
+        for g in e.by:
+            missing = e.unrecorded(g)
+            if missing > 0:
+                count = numbers.text(f"{e.kind}.by.{g.factor}.missing")
+                phrase = wording.not_recorded(count, missing, g, config)
+                phrases.setdefault((g.factor, phrase), []).append(wording.endpoint_abbreviation(e))
+    parts = [
+        phrase if len(kinds) == by_factor[factor] else f"{phrase} ({', '.join(kinds)})"
+        for (factor, phrase), kinds in phrases.items()
+    ]
+    return (f"Not shown: {'; '.join(parts)}.",) if parts else ()
 
 
 def _notes(
