@@ -112,3 +112,25 @@ def test_an_include_outside_the_study_says_the_same_whether_it_exists(
     climb = "../" * 12 + outside.lstrip("/")
     with pytest.raises(RenderError, match=f"the included file {climb} is outside the staging"):
         read_source(_staged(tmp_path, climb))
+
+
+def test_a_bibliography_that_expands_without_bound_stops_at_pandocs_heap_cap(
+    tmp_path: Path,
+) -> None:
+    """Ten levels of @string macros, each ten of the one below, make a title of 10^10
+    characters from a few hundred bytes: pandoc grew past 15 GB reading it. Its heap is now
+    capped, and the run stops with the bibliography named."""
+    study = make_project(tmp_path)
+    macros = ['@string{a0 = "xxxxxxxxxx"}'] + [
+        f"@string{{a{i} = {' # '.join([f'a{i - 1}'] * 10)}}}" for i in range(1, 10)
+    ]
+    entry = "@article{bomb, author = {Bomb, A.}, title = a9, journal = {J}, year = {2020}}"
+    (study / "references.bib").write_text("\n".join([*macros, entry]) + "\n", encoding="utf-8")
+    manuscript = study / "manuscript.qmd"
+    manuscript.write_text(
+        manuscript.read_text(encoding="utf-8") + "\nCited [@bomb].\n", encoding="utf-8"
+    )
+    done = _run("report", str(study), "--to", "html", "--output", str(tmp_path / "out"))
+    assert done.returncode == 3
+    assert "references.bib cannot be read" in done.stderr
+    assert "more than 1 GiB of memory" in done.stderr

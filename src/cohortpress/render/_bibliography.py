@@ -28,7 +28,7 @@ from cohortpress._yaml import dump_yaml
 from cohortpress.errors import RenderError
 from cohortpress.render._metadata import bibliography_layers, read_yaml_file
 from cohortpress.render._options import QUARTO_FILE, RenderOptions
-from cohortpress.render._pandoc import pandoc_path
+from cohortpress.render._pandoc import RUNTIME, heap_exhausted, pandoc_path
 from cohortpress.render._resources import STAGED, resource
 from cohortpress.render._source import MANUSCRIPT, read_source
 from cohortpress.render._staging import stage_named_files
@@ -170,7 +170,8 @@ class _Conversion:
         # open until result() has read them (or the process that started them ends)
         self._output = tempfile.TemporaryFile()  # noqa: SIM115
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115
-        command = [str(pandoc_path()), name, f"--from={reader}", "--to=csljson", "--sandbox"]
+        command = [str(pandoc_path()), *RUNTIME, name, f"--from={reader}", "--to=csljson"]
+        command.append("--sandbox")
         try:
             self._process = subprocess.Popen(  # noqa: S603 - pandoc's path and our arguments
                 command, cwd=folder, stdin=subprocess.DEVNULL, stdout=self._output,
@@ -207,8 +208,8 @@ class _Conversion:
         finally:
             self._close()
         if code != 0:
-            message = errors.strip().splitlines()[:5]
-            raise RenderError(f"bibliography: {self.name} cannot be read:\n" + "\n".join(message))
+            message = heap_exhausted(errors) or "\n".join(errors.strip().splitlines()[:5])
+            raise RenderError(f"bibliography: {self.name} cannot be read:\n{message}")
         return text
 
     def _close(self) -> None:

@@ -50,7 +50,12 @@ def _wheel_pandoc() -> Path:
 # a manuscript that is most of its memory (180 MB resident, 130 MB with 16 MB) and no faster:
 # measured on the thyroid study's passes, and at 100,000 patients, where two pandoc processes
 # at once took 260 MB of the run's 900. Its runtime accepts the option (built with -rtsopts).
-_RUNTIME = ("+RTS", "-H16m", "-RTS")
+# Its heap is capped too: a bibliography of nested @string macros (ten levels, a few hundred
+# bytes) expands past 15 GB; pandoc stops at the cap ("Heap exhausted") instead. No
+# manuscript or bibliography of a real study comes near it (pandoc's passes peak at 180 MB).
+HEAP_LIMIT = "1g"  # pandoc's spelling of 1 GiB
+RUNTIME = ("+RTS", "-H16m", f"-M{HEAP_LIMIT}", "-RTS")
+_HEAP_EXHAUSTED = "Heap exhausted"
 
 
 def run_pandoc(
@@ -65,7 +70,7 @@ def run_pandoc(
         pandoc failed: a message from our Lua filters as written, otherwise pandoc's own
         message, trimmed.
     """
-    command = [str(pandoc_path()), *_RUNTIME, *args]
+    command = [str(pandoc_path()), *RUNTIME, *args]
     environment = None if env is None else {**os.environ, **env}
     pipe = subprocess.PIPE
     with subprocess.Popen(
@@ -83,7 +88,20 @@ def run_pandoc(
     return [line for line in stderr.splitlines() if line.strip()]
 
 
+def heap_exhausted(stderr: str) -> str | None:
+    """The message for a pandoc stopped at :data:`HEAP_LIMIT`; None when it was not."""
+    if _HEAP_EXHAUSTED not in stderr:
+        return None
+    return (
+        f"pandoc needed more than {HEAP_LIMIT[:-1]} GiB of memory and was stopped: the document or a "
+        "bibliography it reads expands without bound (nested @string macros, say)"
+    )
+
+
 def _failure(stderr: str) -> str:
+    exhausted = heap_exhausted(stderr)
+    if exhausted is not None:
+        return exhausted
     ours = _FILTER_MESSAGE.search(stderr)
     if ours is not None:
         return ours["message"].strip()
