@@ -93,8 +93,8 @@ def heap_exhausted(stderr: str) -> str | None:
     if _HEAP_EXHAUSTED not in stderr:
         return None
     return (
-        f"pandoc needed more than {HEAP_LIMIT[:-1]} GiB of memory and was stopped: the document or a "
-        "bibliography it reads expands without bound (nested @string macros, say)"
+        f"pandoc needed more than {HEAP_LIMIT[:-1]} GiB of memory and was stopped: the "
+        "document or a bibliography it reads expands without bound (nested @string macros, say)"
     )
 
 
