@@ -134,3 +134,32 @@ def test_a_bibliography_that_expands_without_bound_stops_at_pandocs_heap_cap(
     assert done.returncode == 3
     assert "references.bib cannot be read" in done.stderr
     assert "more than 1 GiB of memory" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "named"),
+    [
+        ("format:\n  html:\n    css: [data/secret.txt]", "data/secret.txt"),
+        ("format:\n  typst:\n    include-in-header: [_output/.keys/thyroid]", "_output/.keys"),
+        ("format:\n  html:\n    css: [_output/.keys/key.css]", "hidden folder"),
+    ],
+)
+def test_a_file_the_front_matter_names_is_of_its_kind_and_not_hidden(
+    tmp_path: Path, key: str, named: str
+) -> None:
+    """A stylesheet or Typst header is published whole: one naming a project file of another
+    kind (a data extract) or in a hidden folder (the study's pseudonymisation key, made by
+    the first run) published its text in the page and the PDF."""
+    study = make_project(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "secret.txt").write_text("SECRET", encoding="utf-8")
+    (tmp_path / "_output" / ".keys").mkdir(parents=True)
+    for name in ("thyroid", "key.css"):
+        (tmp_path / "_output" / ".keys" / name).write_text("SECRET", encoding="utf-8")
+    manuscript = study / "manuscript.qmd"
+    text = manuscript.read_text(encoding="utf-8").replace("---\n", f"---\n{key}\n", 1)
+    manuscript.write_text(text, encoding="utf-8")
+    done = _run("report", str(study), "--to", "html,pdf", "--output", str(tmp_path / "out"))
+    assert done.returncode == 3, done.stderr
+    assert named in done.stderr
+    assert not list((tmp_path / "out").rglob("*.html"))

@@ -158,8 +158,8 @@ def test_a_continuous_row_counts_its_unknown_values(
     assert age["missing"] == unknown.split(" ")[0]
     assert age["n"] == ("4" if small_cell is None else "*")  # 5 − 4 would give the 1 away
     text = write_paragraphs(results, config, numbers, normalisations=[], warnings=[])
-    shown = age["missing"].replace("<", "\\<")  # Markdown-escaped
-    assert f"(range 61–80 years; not recorded for {shown} patient" in text["results_patients"]
+    said = "1 patient" if small_cell is None else "fewer than 3 patients"  # the mark in words
+    assert f"(range 61–80 years; not recorded for {said})" in text["results_patients"]
 
 
 def test_the_comparison_table_counts_a_continuous_rows_unknown_values(tmp_path: Path) -> None:

@@ -43,6 +43,18 @@ def stage_project(staging: Path, project_root: Path, profile: str | None = None)
         shutil.copy2(resource(name), staging / STAGED / name)
 
 
+# What each key of the options may name: a file of that kind, by its suffix. A stylesheet or a
+# Typst header is published whole (in the page, in the PDF), so a key naming any other file
+# (a data extract, a study's pseudonymisation key) would publish it.
+NAMED_SUFFIXES = {
+    "format.html.css": (".css",),
+    "bibliography": (".bib", ".bibtex", ".json", ".yaml", ".yml", ".ris"),
+    "format.docx.reference-doc": (".docx",),
+    "csl": (".csl",),
+    "format.typst.include-in-header": (".typ",),
+}
+
+
 def named_files(options: RenderOptions) -> list[tuple[str, str]]:
     """(key, path) of every file the options name, relative to the staging folder."""
     named = [("format.html.css", css) for css in options.html.css]
@@ -59,6 +71,7 @@ def stage_named_files(staging: Path, project_root: Path, options: RenderOptions)
     """Files named in the options, copied from the project root when the staging folder lacks
     them; a file found in neither place is an error naming the key."""
     for key, name in named_files(options):
+        _check_named(key, name)
         target = staging / name
         if target.is_file():
             continue
@@ -69,6 +82,25 @@ def stage_named_files(staging: Path, project_root: Path, options: RenderOptions)
             raise RenderError(f"{key}: '{name}' is a link to a file outside {project_root}")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
+
+
+def _check_named(key: str, name: str) -> None:
+    """A named file must be of the key's kind and in no hidden folder (``.keys/``, ``.git/``):
+    what it holds is published.
+
+    Raises
+    ------
+    RenderError
+        It is not.
+    """
+    suffixes = NAMED_SUFFIXES[key]
+    if Path(name).suffix.lower() not in suffixes:
+        raise RenderError(
+            f"{key}: '{name}' is not a {' or '.join(suffixes)} file; only such a file can be "
+            "named here (its content is published with the document)"
+        )
+    if any(part.startswith(".") and part not in (".", "..") for part in Path(name).parts):
+        raise RenderError(f"{key}: '{name}' is in a hidden folder; move the file out of it")
 
 
 def study_files(study: Path) -> list[Path]:
