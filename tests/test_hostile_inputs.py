@@ -163,3 +163,18 @@ def test_a_file_the_front_matter_names_is_of_its_kind_and_not_hidden(
     assert done.returncode == 3, done.stderr
     assert named in done.stderr
     assert not list((tmp_path / "out").rglob("*.html"))
+
+
+def test_a_study_folder_named_as_an_output_folder_of_cohortpress_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A study folder named ``.keys`` was published as ``_output/.keys``, replacing the
+    folder of every study's pseudonymisation key."""
+    study = make_project(tmp_path)
+    hidden = study.rename(study.parent / ".keys")
+    (tmp_path / "_output" / ".keys").mkdir(parents=True)
+    (tmp_path / "_output" / ".keys" / "thyroid").write_text("KEY", encoding="utf-8")
+    done = _run("report", str(hidden), "--to", "html")
+    assert done.returncode != 0
+    assert "may not start with '.'" in done.stderr
+    assert (tmp_path / "_output" / ".keys" / "thyroid").read_text(encoding="utf-8") == "KEY"

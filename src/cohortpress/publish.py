@@ -83,6 +83,13 @@ def check_root(root: Path, study_folder: Path, *, default: bool) -> None:
     is refused as any other, unless it is empty or cohortpress made it, since publishing
     replaces and tidies what it finds there.
     """
+    if study_folder.resolve().name.startswith("."):  # .versions, .keys, .cache, … are ours
+        raise OutputFolderError(
+            f"{study_folder}: a study folder's name may not start with '.': its output would "
+            f"be _output/{study_folder.resolve().name}, and the folders there whose names do "
+            "are cohortpress's own (the published versions, the studies' keys, the build "
+            "cache); rename the study folder"
+        )
     if default and root.is_symlink():
         default = False
     given, root = root, root.resolve()
