@@ -41,7 +41,13 @@ from cohortpress.present.numbers import collect_numbers
 from cohortpress.present.placement import Placement
 from cohortpress.present.suppress import WITHHELD, crossed, factor_marks, suppressed
 from cohortpress.validate import validate_workbook
-from cohortpress.validate._identifiers import IdentifierFinder, masked, redacted, term_words
+from cohortpress.validate._identifiers import (
+    MAX_PARTS,
+    IdentifierFinder,
+    masked,
+    redacted,
+    term_words,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 THYROID = ROOT / "reports" / "thyroid"
@@ -497,3 +503,29 @@ def test_numbers_at_risk_by_a_factor_count_the_patients_in_no_curve() -> None:
     assert frame.loc[("A", 0.0), "text"] == "25"
     marks, unknown = factor_marks([25, 11, 0], 4, 40, 5)
     assert (marks, unknown) == ([None, WITHHELD, None], "<5")
+
+
+class _CountingWords(dict):
+    """The finder's index of words, counting its lookups."""
+
+    lookups = 0
+
+    def get(self, key, default=None):  # type: ignore[override]
+        type(self).lookups += 1
+        return super().get(key, default)
+
+
+@pytest.mark.parametrize("among", [True, False])
+def test_a_word_of_thousands_of_parts_is_screened_with_bounded_lookups(among: bool) -> None:
+    """Every run of a word's parts was looked up: a term of 8,000 parts ('a-a-…') made 32
+    million lookups of strings up to 16,000 characters, and took minutes. Runs are now at most
+    as long as the longest ID or name (and never over MAX_PARTS); an ID in such a word is still
+    found, and a long run of e-mail characters is read once, not once a character."""
+    term = "-".join(["a"] * 8000) + "-TH-001-" + "x" * 200_000
+    patients = pd.DataFrame({"patient_id": pd.array(["TH-001", "TH-002"], dtype="string")})
+    finder = IdentifierFinder(patients, None, among=term_words([term]) if among else None)
+    finder.words = _CountingWords(finder.words)
+    _CountingWords.lookups = 0
+    hits = finder.hits(term)
+    assert [term[h.start : h.end] for h in hits] == ["TH-001"]
+    assert _CountingWords.lookups <= 8003 * MAX_PARTS

@@ -24,7 +24,6 @@ are indexed: a registry's million IDs are compared with a few dozen words once, 
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -44,7 +43,9 @@ MIN_LENGTH = 3
 REDACTED = "[redacted]"
 PATIENT_ID = "a patient ID"
 PHONE_NUMBER = "a phone number"
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Starts only where a run of its characters starts: tried at every position of a long run, it
+# scanned the rest of the run each time (a 400 kB cell took minutes).
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w+])\+?(?:\(\d{1,4}\)[ .-]?)?\d(?:[ .()-]{0,2}\d){5,16}(?!\w)")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A word with its inner punctuation ("THY-001", "j.smith"); its parts are its runs of letters
@@ -53,6 +54,9 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WORD = re.compile(r"\w+(?:[^\w\s]\w+)*")
 PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 MASK = "***"
+# The most parts an ID or a name word is looked for with ('THY-001-b' has three): every run of
+# the parts of a word is looked up, so without a bound a word of 8,000 parts took minutes.
+MAX_PARTS = 12
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,8 @@ class IdentifierFinder:
         folded :func:`term_words` of the texts to screen), only those equal to one of them:
         no other can be found in those texts."""
         self.words: dict[str, str] = {}
-        # Most parts in any ID or name word, so lookups stay bounded; unbounded when the texts
-        # are known (their words are few, and any run of their parts may be an indexed word).
-        self.longest: int | None = None if among is not None else 1
+        # Most parts in any ID or name word indexed, so lookups stay bounded.
+        self.longest = 1
         self.among = among
         if identifiers is not None:
             for header, column in identifiers.items():
@@ -101,8 +104,8 @@ class IdentifierFinder:
         if values.empty:
             return
         self.words.update(dict.fromkeys(folded, kind))
-        if self.longest is not None:
-            self.longest = max(self.longest, int(values.str.count(PART.pattern).max()))
+        parts = int(values.str.count(PART.pattern).max())
+        self.longest = max(self.longest, min(parts, MAX_PARTS))
 
     def hits(self, text: str) -> list[Hit]:
         """Every identifying stretch of ``text``, in order, not overlapping: found in the text
@@ -130,7 +133,7 @@ class IdentifierFinder:
         for word in WORD.finditer(text):
             parts = list(PART.finditer(word.group()))
             for i, first in enumerate(parts):
-                for last in parts[i:] if self.longest is None else parts[i : i + self.longest]:
+                for last in parts[i : i + self.longest]:
                     start, end = word.start() + first.start(), word.start() + last.end()
                     kind = self.words.get(text[start:end].casefold())
                     if kind is not None:
@@ -139,14 +142,15 @@ class IdentifierFinder:
 
 
 def term_words(texts: Iterable[str]) -> frozenset[str]:
-    """Every run of the parts of every word of the texts as read, case folded: what an ID or
-    name must equal to be found in one of them."""
+    """Every run of up to :data:`MAX_PARTS` parts of every word of the texts as read, case
+    folded: what an ID or name must equal to be found in one of them."""
     found: set[str] = set()
     for text in texts:
         for word in WORD.finditer(_as_read(text)[0]):
             parts = [m.span() for m in PART.finditer(word.group())]
-            for (start, _), (_, end) in itertools.combinations_with_replacement(parts, 2):
-                found.add(word.group()[start:end].casefold())
+            for i, (start, _) in enumerate(parts):
+                for _, end in parts[i : i + MAX_PARTS]:
+                    found.add(word.group()[start:end].casefold())
     return frozenset(found)
 
 
