@@ -36,6 +36,7 @@ from cohortpress.preview._builds import Latest
 from cohortpress.preview._pages import VERSION_PATH, error_page, inject, refresh_snippet
 from cohortpress.preview._server import PreviewServer
 from cohortpress.preview._watch import Sources
+from cohortpress.render._embed import PAGE_POLICY
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -240,6 +241,31 @@ def test_server_serves_the_build_with_the_refresh_script(
     assert SNIPPET_MARK not in (folder / "manuscript.html").read_text(encoding="utf-8")
     assert _raw(server.port, "/figures/km.svg") == (200, b"<svg/>")  # not HTML: as it is
     assert _raw(server.port, VERSION_PATH) == (200, b"1")
+
+
+def test_the_page_s_policy_is_the_published_one_with_the_refresh_script_allowed(
+    served: tuple[PreviewServer, Path],
+) -> None:
+    """A published page declares that it loads nothing and runs no script; the preview
+    serves it with the same policy as a header, allowing only its refresh script (by a nonce
+    new for each answer) and its polling of this server."""
+    server, folder = served
+    policy = f'<meta http-equiv="Content-Security-Policy" content="{PAGE_POLICY}" />'
+    (folder / "manuscript.html").write_text(
+        f"<html><head>{policy}</head><body><p>Text</p></body></html>", "utf-8"
+    )
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request("GET", "/manuscript.html")
+        answer = connection.getresponse()
+        header, body = answer.getheader("Content-Security-Policy") or "", answer.read()
+    finally:
+        connection.close()
+    assert b"Content-Security-Policy" not in body
+    nonce = re.search(r"script-src 'nonce-([\w-]+)'", header)
+    assert nonce is not None and header.startswith(PAGE_POLICY)
+    assert f'<script nonce="{nonce[1]}">'.encode() in body
+    assert "connect-src 'self'" in header
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,8 @@ import pypandoc
 import pytest
 from pypdf import PdfReader
 
+from cohortpress.render._embed import PAGE_POLICY
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
@@ -178,9 +180,16 @@ def test_pdf_figures_are_vector_graphics(rendered: dict[str, Path], study: str) 
 
 @pytest.mark.parametrize("study", ["thyroid", "renal"])
 def test_html_loads_nothing_from_the_network(rendered: dict[str, Path], study: str) -> None:
-    html = (rendered[study] / "manuscript.html").read_text(encoding="utf-8")
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    assert not re.search(r"@import\s+url\(\s*['\"]?https?:", html)
+    """Nor may the browser load anything (or run a script) that raw HTML in a manuscript
+    could still ask for: every page declares it (image-set(), an escaped url(), an iframe's
+    srcdoc and javascript: links got past the checks of the embedding step)."""
+    for page in ("manuscript.html", "supplement.html", "data_report.html"):
+        html = (rendered[study] / page).read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+        assert not re.search(r"@import\s+url\(\s*['\"]?https?:", html)
+        head = html[: html.index("</head>")]
+        policy = f'<meta http-equiv="Content-Security-Policy" content="{PAGE_POLICY}" />'
+        assert head.index('<meta charset="utf-8" />') < head.index(policy)
 
 
 @pytest.mark.parametrize("study", ["thyroid", "renal"])

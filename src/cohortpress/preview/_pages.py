@@ -32,7 +32,7 @@ _SCRIPT = """\
 <div id="cohortpress-preview" style="position:fixed;right:.5em;bottom:.5em;z-index:2147483647;\
 font:12px/1.4 system-ui,sans-serif;background:#fff;color:#333;border:1px solid #bbb;\
 border-radius:4px;padding:.2em .6em;opacity:.9">cohortpress preview{links}</div>
-<script>
+<script nonce="{nonce}">
 (() => {{
   const built = "{version}";
   const poll = async () => {{
@@ -48,12 +48,22 @@ border-radius:4px;padding:.2em .6em;opacity:.9">cohortpress preview{links}</div>
 """
 
 
-def refresh_snippet(version: int, documents: Sequence[str] = ()) -> str:
-    """The banner with links to the published documents and the script that reloads the page."""
+def refresh_snippet(version: int, documents: Sequence[str] = (), nonce: str = "") -> str:
+    """The banner with links to the published documents and the script that reloads the page
+    (``nonce``: the one the page's policy allows its script by)."""
     links = "".join(
         f' · <a href="/{name}">{label}</a>' for name, label in DOCUMENTS if name in documents
     )
-    return _SCRIPT.format(version=version, path=VERSION_PATH, links=links)
+    return _SCRIPT.format(version=version, path=VERSION_PATH, links=links, nonce=nonce)
+
+
+_POLICY_META = re.compile(rb'<meta http-equiv="Content-Security-Policy"[^>]*>\s*', re.IGNORECASE)
+
+
+def without_policy(page: bytes) -> bytes:
+    """``page`` without the policy it declares, which allows no script: the preview sends its
+    own, which allows the refresh script by its nonce."""
+    return _POLICY_META.sub(b"", page, count=1)
 
 
 def inject(page: bytes, snippet: str) -> bytes:

@@ -8,6 +8,7 @@ are refused, so only the user's own browser reads the study.
 from __future__ import annotations
 
 import mimetypes
+import secrets
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,7 +23,9 @@ from cohortpress.preview._pages import (
     inject,
     not_found_page,
     refresh_snippet,
+    without_policy,
 )
+from cohortpress.render._embed import PAGE_POLICY
 
 if TYPE_CHECKING:
     from cohortpress.preview._builds import Build, Latest
@@ -115,11 +118,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_html(self, status: HTTPStatus, page: bytes, build: Build, send_body: bool) -> None:
         folder = build.folder
         shown = [name for name, _ in DOCUMENTS if folder and (folder / name).is_file()]
-        page = inject(page, refresh_snippet(build.version, shown))
-        self._send(status, page, "text/html", send_body)
+        nonce = secrets.token_urlsafe(16)
+        page = inject(without_policy(page), refresh_snippet(build.version, shown, nonce))
+        # The page's own policy, but for the refresh script and its polling of this server.
+        policy = f"{PAGE_POLICY}; script-src 'nonce-{nonce}'; connect-src 'self'"
+        self._send(status, page, "text/html", send_body, policy=policy)
 
-    def _send(self, status: HTTPStatus, body: bytes, kind: str, send_body: bool) -> None:
+    def _send(
+        self, status: HTTPStatus, body: bytes, kind: str, send_body: bool, policy: str = ""
+    ) -> None:
         self.send_response(status)
+        if policy:
+            self.send_header("Content-Security-Policy", policy)
         charset = "; charset=utf-8" if kind.startswith("text/") or kind.endswith("json") else ""
         self.send_header("Content-Type", kind + charset)
         self.send_header("Content-Length", str(len(body)))

@@ -60,6 +60,16 @@ _CSS_LOAD = re.compile(
 )
 
 
+# What the self-contained page may load, declared in it: nothing from the network and no
+# script, whatever raw HTML or CSS the manuscript holds (image-set(), escaped url(), an
+# iframe's srcdoc, a javascript: link); its own styles and the data: URIs it embeds. The
+# checks below refuse what they recognise; the browser refuses the rest.
+PAGE_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+    "media-src data:; base-uri 'none'; form-action 'none'"
+)
+
+
 def embed_resources(page: str, staging: Path, files: Collection[str]) -> str:
     """``page`` (an HTML page of ``staging``) with every file it loads embedded.
 

@@ -18,7 +18,7 @@ from cohortpress.errors import RenderError
 from cohortpress.render._bibliography import missing_citations
 from cohortpress.render._confine import staged_files
 from cohortpress.render._document import PreparedDocument, prepare_document
-from cohortpress.render._embed import embed_resources
+from cohortpress.render._embed import PAGE_POLICY, embed_resources
 from cohortpress.render._landscape import landscape_tables, mark_landscape
 from cohortpress.render._pandoc import run_pandoc
 from cohortpress.render._resources import STAGED, lua_filter, resource, template
@@ -244,6 +244,7 @@ def _html_args(job: EmbeddedJob) -> list[str]:
     css = list(html.css) or [f"{STAGED}/manuscript.css"]  # confine.lua checks them
     args = _common_args("html", job.stem, job.document.options) + ["--to=html5", "--standalone"]
     args += [f"--template={template('manuscript.html')}", "--mathml", "--section-divs"]
+    args.append(f"--variable=content-policy:{PAGE_POLICY}")
     args += [f"--css={path}" for path in css]
     return args + _toc_args(html.toc, html.toc_title, html.toc_depth)
 
