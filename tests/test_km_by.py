@@ -73,8 +73,8 @@ def test_os_by_three_level_variable(tmp_path: Path) -> None:
     assert "OS differed by ECOG PS (log-rank p=0.075, 2 df; reference 0: 1 HR=" in html
     assert "(A) Histology, (B) ECOG PS, (C) LMR" in html
     assert (
-        "The OS rates at 365 days, 730 days and 5,000 days were 87.8% (95% CI 66.6–95.9%), "
-        "79.0% (95% CI 56.5–90.7%) and not estimable, respectively." in html
+        "The OS rates at 365 days, 730 days, and 5,000 days were 87.8% (95% CI 66.6–95.9%), "
+        "79.0% (95% CI 56.5–90.7%), and not estimable, respectively." in html
     )
 
 

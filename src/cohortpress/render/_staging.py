@@ -46,9 +46,9 @@ def stage_project(staging: Path, project_root: Path, profile: str | None = None)
 # What each key of the options may name: a file of that kind, by its suffix. A stylesheet or a
 # Typst header is published whole (in the page, in the PDF), so a key naming any other file
 # (a data extract, a study's pseudonymisation key) would publish it.
-NAMED_SUFFIXES = {
+NAMED_SUFFIXES: dict[str, tuple[str, ...] | None] = {
     "format.html.css": (".css",),
-    "bibliography": (".bib", ".bibtex", ".json", ".yaml", ".yml", ".ris"),
+    "bibliography": None,  # any: citeproc reads only its formats, and says which it does not
     "format.docx.reference-doc": (".docx",),
     "csl": (".csl",),
     "format.typst.include-in-header": (".typ",),
@@ -94,7 +94,7 @@ def _check_named(key: str, name: str) -> None:
         It is not.
     """
     suffixes = NAMED_SUFFIXES[key]
-    if Path(name).suffix.lower() not in suffixes:
+    if suffixes is not None and Path(name).suffix.lower() not in suffixes:
         raise RenderError(
             f"{key}: '{name}' is not a {' or '.join(suffixes)} file; only such a file can be "
             "named here (its content is published with the document)"
