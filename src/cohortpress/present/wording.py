@@ -1,7 +1,8 @@
 """The words for what analyse gives as codes and settings: endpoint definitions, the response
 criteria and the names of their rates, the stable-disease duration, the reasons treatment
 ended, why patients were excluded, the names of the tests comparing groups and of the groups,
-and the titles of a Kaplan–Meier figure's axes and table.
+and the titles of a Kaplan–Meier figure's axes and table; and how running text writes a list
+(:func:`series`) and a count (:func:`counted`, in words where the small-cell rule hides it).
 
 analyse and derive give an endpoint's kind and censoring rule, the criteria's name, the rate's
 code (``orr``), the SD threshold as a value and unit, an end reason's code, an exclusion rule's
