@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from cohortpress import vocabulary
+from cohortpress._folding import cell_key
 from cohortpress._yaml import MAX_YAML_BYTES, load_yaml
 from cohortpress.errors import StudyConfigError
 from cohortpress.response_criteria import DEFAULT as DEFAULT_CRITERIA
@@ -1340,14 +1340,6 @@ def first_alike(
 def _named(where: str, name: str) -> str:
     """A key path with its name, unless the path ends in the name (a mapping's key)."""
     return where if where.endswith(f".{name}") else f"{where} '{name}'"
-
-
-def cell_key(text: str) -> str:
-    """How a workbook cell is matched to a declared level (as intake's ``_categories.key``):
-    Unicode-normalised, ``_`` and ``-`` as spaces, spacing collapsed, case-folded. Two levels
-    with one key could not both be read: every cell would be taken as one of them."""
-    spaced = re.sub(r"[_-]", " ", text)
-    return " ".join(unicodedata.normalize("NFKC", spaced).split()).casefold()
 
 
 class StudyConfig(_Model):

@@ -7,11 +7,11 @@ Values are compared after trimming, case-folding and treating ``_``/``-`` as spa
 from __future__ import annotations
 
 import difflib
-import re
 from typing import TYPE_CHECKING
 
+from cohortpress._folding import cell_key as key
 from cohortpress.intake._fields import END_REASONS, SEXES
-from cohortpress.intake._reading import Reading, cell_text, fold, is_datetime, is_number
+from cohortpress.intake._reading import Reading, cell_text, is_datetime, is_number
 
 if TYPE_CHECKING:
     from cohortpress.intake._fields import FieldSpec
@@ -35,11 +35,6 @@ _BUILT_IN: dict[tuple[str, ...], dict[str, str]] = {
 }
 _YES_NO = {"y": "Yes", "n": "No", "1": "Yes", "0": "No", "true": "Yes", "false": "No"}
 _POSITIVE_NEGATIVE = {"pos": "Positive", "neg": "Negative", "+": "Positive"}
-
-
-def key(text: str) -> str:
-    """The form values are compared in: folded (see ``fold``), ``_`` and ``-`` as spaces."""
-    return fold(re.sub(r"[_-]", " ", text))
 
 
 def lookup_for(spec: FieldSpec) -> dict[str, str]:

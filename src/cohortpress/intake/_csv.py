@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cohortpress._folding import fold
 from cohortpress.errors import UnreadableInputError
 from cohortpress.intake._encoding import decode
-from cohortpress.intake._reading import fold
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

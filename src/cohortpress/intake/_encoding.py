@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cohortpress.intake._reading import fold
+from cohortpress._folding import fold
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,12 +39,6 @@ class Reading:
     note: str | None = None
     problem: str | None = None
     suggestion: str | None = None
-
-
-def fold(text: str) -> str:
-    """The form in which headers and words are compared: Unicode-normalised (NFKC, so
-    full-width "Ｙｅｓ" is "Yes" and the micro sign is μ), case-folded, spacing collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def is_blank(raw: object) -> bool:

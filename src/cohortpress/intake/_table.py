@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cohortpress._folding import fold
 from cohortpress.errors import Problem
 from cohortpress.intake._notes import trailing_notes
-from cohortpress.intake._reading import fold, is_blank
+from cohortpress.intake._reading import is_blank
 from cohortpress.intake._text_cells import holds_text, spaced_or_empty, visible
 from cohortpress.intake._units_row import units_row
 from cohortpress.intake._workbook import Normalisation

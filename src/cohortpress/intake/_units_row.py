@@ -16,8 +16,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from cohortpress._folding import fold
 from cohortpress.errors import Problem
-from cohortpress.intake._reading import fold, is_blank
+from cohortpress.intake._reading import is_blank
 
 UNITS_ROW = "a row of units or formats under the header, not a patient's record"
 UNITS_ROW_HINT = "delete the row; a unit belongs in the header, as in 'Age (years)'"

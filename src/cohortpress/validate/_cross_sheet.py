@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cohortpress._folding import fold
 from cohortpress.errors import Problem
-from cohortpress.intake._reading import fold
 from cohortpress.validate._closest import ClosestText
 
 if TYPE_CHECKING:
