@@ -9,9 +9,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cohortpress._folding import fold
 from cohortpress._packed import pack
 from cohortpress.derive._endpoints import _earliest, _latest
-from cohortpress.intake._reading import fold
 from cohortpress.validate._closest import ClosestText
 from cohortpress.validate._cross_sheet import _suggestions
 from cohortpress.validate._identifiers import IdentifierFinder, term_words
